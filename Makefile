@@ -1,0 +1,50 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CYCLEKIT := $(BIN)/cyclekit
+OUT := workbooks
+EXAMPLES := examples
+AS_OF ?= 2026-11-23
+# count sheets as PDF too when LibreOffice is installed
+PDF := $(shell command -v soffice >/dev/null 2>&1 && echo --pdf)
+
+.PHONY: demo test install dev lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+
+dev: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+
+CYCLE := $(OUT)/cycle-$(AS_OF)
+
+demo: install
+	@mkdir -p $(OUT)
+	rm -rf $(CYCLE)
+	$(CYCLEKIT) schedule $(EXAMPLES)/inventory.csv --locations $(EXAMPLES)/locations.csv \
+		--config $(EXAMPLES)/cyclekit.toml --as-of $(AS_OF) -o $(OUT)/schedule.xlsx
+	$(CYCLEKIT) sheets $(OUT)/schedule.xlsx $(EXAMPLES)/inventory.csv --config $(EXAMPLES)/cyclekit.toml \
+		--as-of $(AS_OF) --due-within 7 $(PDF) -o $(CYCLE)
+	$(BIN)/python $(EXAMPLES)/simulate_floor.py $(CYCLE)
+	$(CYCLEKIT) ingest $(CYCLE) $(CYCLE)/returned/*.xlsx --config $(EXAMPLES)/cyclekit.toml
+	$(BIN)/python $(EXAMPLES)/simulate_floor.py $(CYCLE) --recounts
+	$(CYCLEKIT) ingest $(CYCLE) $(CYCLE)/returned/*.xlsx --config $(EXAMPLES)/cyclekit.toml
+	@echo
+	@echo "Demo output in $(OUT)/:"
+	@ls -1 $(OUT)/schedule.xlsx $(CYCLE)/manifest.json $(CYCLE)/snapshot.csv $(CYCLE)/results.xlsx
+	@for d in sheets pdf returned recounts; do \
+		[ -d $(CYCLE)/$$d ] && echo "$(CYCLE)/$$d/ ($$(ls $(CYCLE)/$$d | wc -l) files)"; done; true
+
+test: dev
+	$(BIN)/python -m pytest -q
+
+lint: dev
+	$(BIN)/ruff check cyclekit tests examples
+
+clean:
+	rm -rf $(OUT)/*.xlsx $(OUT)/cycle-* .pytest_cache

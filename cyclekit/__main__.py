@@ -1,0 +1,3 @@
+from cyclekit.cli import main
+
+main()

@@ -1,0 +1,58 @@
+"""One library function per command: what the CLI calls, and what a script imports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from cyclekit.config import Config
+from cyclekit.inventory import load_inventory
+from cyclekit.locations import load_locations
+from cyclekit.schedule import build_schedule
+from cyclekit.schedule_book import SourceFile, schedule_workbook
+from cyclekit.tables import file_sha256
+from cyclekit.workbook.xlsx import render_xlsx
+
+
+@dataclass(frozen=True)
+class ScheduleReport:
+    output: Path
+    rows: int
+    lines: int
+    total_value: Decimal
+    classes: dict[str, int]
+    overdue: int
+    due_soon: int
+
+
+def write_schedule(
+    inventory: Path | str,
+    output: Path | str,
+    config: Config,
+    *,
+    locations: Path | str | None = None,
+    as_of: dt.date | None = None,
+    by: str = "location",
+    today: dt.date | None = None,
+) -> ScheduleReport:
+    """Load the snapshot (and locations), apply the rules, write the schedule workbook."""
+    today = today or dt.date.today()
+    as_of = as_of or today
+    snapshot = load_inventory(inventory, config.inventory)
+    places = load_locations(locations) if locations else {}
+    schedule = build_schedule(snapshot.lines, places, config.schedule, as_of, by=by)
+    sources = [SourceFile("Inventory", Path(snapshot.file).name, snapshot.sha256)]
+    if locations:
+        sources.append(SourceFile("Locations", Path(locations).name, file_sha256(Path(locations))))
+    spec = schedule_workbook(schedule, config, sources, snapshot.skipped, today)
+    path = render_xlsx(spec, output)
+    classes = {c: sum(1 for r in schedule.rows if r.abc_class == c) for c in "ABC"}
+    due = [(r.next_count() - today).days for r in schedule.rows if r.next_count()]
+    return ScheduleReport(
+        output=path, rows=len(schedule.rows), lines=len(snapshot.lines),
+        total_value=schedule.total_value, classes=classes,
+        overdue=sum(1 for d in due if d < 0),
+        due_soon=sum(1 for d in due if 0 <= d <= config.schedule.due_soon_days),
+    )

@@ -1,0 +1,196 @@
+"""The `cyclekit` command: parse options, call one library function, report errors in one line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cyclekit import __version__, api
+from cyclekit.config import load_config
+from cyclekit.errors import CyclekitError, InputError, problems_as_json
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD") from None
+
+
+config_option = click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (default: cyclekit.toml in the current folder, if there is one).")
+as_of_option = click.option(
+    "--as-of", callback=_date, metavar="YYYY-MM-DD", help="Date to plan from (default: today).")
+problems_option = click.option(
+    "--problems", "problems_format", type=click.Choice(["text", "json"]), default="text",
+    show_default=True, help="How to print input problems.")
+
+
+def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn every CyclekitError into a clear message and exit code 1, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, problems_format: str = "text", **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except InputError as exc:
+            if problems_format == "json":
+                click.echo(problems_as_json(exc.problems))
+            else:
+                click.echo(str(exc), err=True)
+            click.echo(f"Error: {exc.summary}; nothing was written.", err=True)
+            sys.exit(1)
+        except CyclekitError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return problems_option(wrapper)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cyclekit")
+def cli() -> None:
+    """Run inventory cycle counts from spreadsheets.
+
+    \b
+    schedule  plan which locations are counted when (the master schedule)
+    sheets    print blind count sheets for the locations due
+    ingest    read filled sheets back: variance, discrepancies, recounts
+    finalize  approvals, ERP adjustment files, schedule update, lock
+    """
+
+
+@cli.command()
+@click.argument("inventory", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--locations", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV of location, zone, owner, owner_email, consumption, cadence_days, last_count.")
+@click.option("--by", type=click.Choice(["location", "part"]), default="location", show_default=True,
+              help="One row per location, or per part number (part-based counting).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("workbooks/schedule.xlsx"), show_default=True, help="Workbook to write.")
+@config_option
+@as_of_option
+@reports_errors
+def schedule(inventory: Path, locations: Path | None, by: str, output: Path,
+             config_path: Path | None, as_of: dt.date | None) -> None:
+    """Write the master cycle-count schedule workbook from an inventory export.
+
+    Each row gets its inventory value, ABC class, cadence and live formulas for
+    Next Count, Days Until Due and Status; a Calendar tab shows who counts what
+    each week for the next year.
+
+    \b
+    Example:
+      cyclekit schedule examples/inventory.csv --locations examples/locations.csv \\
+          --config examples/cyclekit.toml --as-of 2026-11-23 -o workbooks/schedule.xlsx
+    """
+    config = load_config(config_path)
+    report = api.write_schedule(inventory, output, config, locations=locations, as_of=as_of, by=by)
+    classes = ", ".join(f"{c} {n}" for c, n in report.classes.items())
+    click.echo(f"Wrote {report.output}: {report.rows} rows ({classes}), {report.lines} lines, "
+               f"value {report.total_value:,.2f}; {report.overdue} overdue, "
+               f"{report.due_soon} due soon.")
+
+
+@cli.command()
+@click.argument("schedule_file", metavar="SCHEDULE", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("inventory", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "cycle_dir", required=True,
+              type=click.Path(file_okay=False, path_type=Path), help="New cycle folder to create.")
+@click.option("--due-within", type=click.IntRange(min=0), default=7, show_default=True,
+              metavar="DAYS", help="Locations whose Next Count is at most DAYS after the as-of date.")
+@click.option("--all", "all_locations", is_flag=True, help="Every location in the schedule.")
+@click.option("--location", "locations", multiple=True, metavar="LOC",
+              help="Only this location (repeat for more).")
+@click.option("--count-date", callback=_date, metavar="YYYY-MM-DD",
+              help="Date printed on the sheets (default: the as-of date).")
+@click.option("--show-system-qty", is_flag=True,
+              help="Print the system quantity on the sheets (not a blind count).")
+@click.option("--packets", is_flag=True,
+              help="One workbook per owner, a tab per location, in CYCLE_DIR/packets/.")
+@click.option("--pdf", is_flag=True, help="Also write a PDF of every workbook (needs LibreOffice).")
+@click.option("--cycle-id", help="Name the cycle yourself (default: CC-<as-of>-<random>).")
+@config_option
+@as_of_option
+@reports_errors
+def sheets(schedule_file: Path, inventory: Path, cycle_dir: Path, due_within: int,
+           all_locations: bool, locations: tuple[str, ...], count_date: dt.date | None,
+           show_system_qty: bool, packets: bool, pdf: bool, cycle_id: str | None,
+           config_path: Path | None, as_of: dt.date | None) -> None:
+    """Start a cycle: blind count sheets for the locations that are due.
+
+    Reads the schedule as you left it (edited cadences and owners count), freezes the
+    inventory snapshot into the cycle folder, and writes one protected, print-ready sheet
+    per location (or one packet per owner). The system quantity is not in the files.
+
+    \b
+    Example:
+      cyclekit sheets workbooks/schedule.xlsx examples/inventory.csv \\
+          --config examples/cyclekit.toml --as-of 2026-11-23 --pdf -o workbooks/cycle-2026-11-23
+    """
+    from cyclekit.start_cycle import Selection, start_cycle
+
+    if all_locations and locations:
+        raise click.UsageError("use --all or --location, not both")
+    config = load_config(config_path)
+    report = start_cycle(
+        schedule_file, inventory, cycle_dir, config,
+        selection=Selection(due_within=due_within, all=all_locations, locations=locations),
+        as_of=as_of, count_date=count_date, show_system_qty=show_system_qty, packets=packets,
+        pdf=pdf, cycle_id=cycle_id)
+    kind = "packets" if packets else "count sheets"
+    click.echo(f"Cycle {report.cycle_id}: {report.locations} locations, {report.lines} lines, "
+               f"{len(report.files)} {kind} in {report.cycle_dir}")
+    if report.pdfs:
+        click.echo(f"PDFs for printing: {report.cycle_dir / 'pdf'}")
+    if report.unknown_to_inventory:
+        click.echo("No stock in the export (sheet asks to confirm empty): "
+                   + ", ".join(report.unknown_to_inventory))
+
+
+@cli.command()
+@click.argument("cycle_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@config_option
+@reports_errors
+def ingest(cycle_dir: Path, files: tuple[Path, ...], config_path: Path | None) -> None:
+    """Read filled count sheets back and write CYCLE_DIR/results.xlsx.
+
+    Reads every sheet in CYCLE_DIR/sheets, packets and recounts, or only the FILES named
+    (sheets e-mailed back under new names are matched by the cycle and sheet id printed on
+    them). Every entry is checked; problems are listed, never guessed. Run it again after a
+    correction or a recount: what people typed in the Discrepancies tab is kept.
+
+    \b
+    Example:
+      cyclekit ingest workbooks/cycle-2026-11-23
+      cyclekit ingest workbooks/cycle-2026-11-23 ~/Downloads/WH-A-01-done.xlsx
+    """
+    from cyclekit.ingest import ingest_cycle
+
+    report = ingest_cycle(cycle_dir, load_config(config_path), list(files) or None)
+    f = report.figures
+    rate = "n/a" if f.discrepancy_rate is None else f"{f.discrepancy_rate * 100:.1f} %"
+    click.echo(f"Read {report.sheets_read} sheets: {f.lines_counted} of {f.lines_sent} lines counted, "
+               f"{f.discrepancies} discrepancies (rate {rate}), {len(report.problems)} problems.")
+    if report.missing:
+        click.echo(f"Not returned yet: {', '.join(report.missing)}")
+    for problem in report.problems[:20]:
+        click.echo(f"  problem: {problem.line()}")
+    if len(report.problems) > 20:
+        click.echo(f"  ... and {len(report.problems) - 20} more in the Problems tab")
+    for path in report.recount_files:
+        click.echo(f"Recount sheet: {path}")
+    click.echo(f"Wrote {report.results}")
+
+
+def main() -> None:
+    cli(prog_name="cyclekit")

@@ -1,0 +1,309 @@
+"""Count sheet and recount sheet: the layout (a workbook Sheet) and its inverse (parse).
+
+Blind by default: the system quantity is not in the file at all. Only Floor Count, Notes,
+the found-item rows, "confirmed empty" and the sign-off cells are editable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from cyclekit import styles
+from cyclekit.values import cell_text
+from cyclekit.workbook.spec import (
+    Cell,
+    Column,
+    PrintSetup,
+    Range,
+    Sheet,
+    Style,
+    Validation,
+)
+
+TITLE = {"count": "Cycle count sheet", "recount": "Recount sheet"}
+LOCATION, ZONE, COUNTER = "Location", "Zone", "Counter"
+CYCLE, SHEET, COUNT_DATE = "Cycle", "Sheet", "Count date"
+CONFIRMED_EMPTY = "Location confirmed empty"
+COUNTED_BY, CHECKED_BY, DATE = "Counted by", "Checked by", "Date"
+LINE, FLOOR_COUNT, SYSTEM_QTY = "Line", "Floor Count", "System Qty"
+FOUND_PREFIX = "F"
+HEADER_ROW = 6
+
+BIG = 12  # point size a counter reads at arm's length
+BODY = Style(font_size=BIG, border=True, valign="vcenter")
+TEXT = BODY.but(num_format="@")
+WRAP = TEXT.but(wrap=True)
+CENTER = TEXT.but(align="center")
+INPUT = BODY.but(bg_color="#FFF9E0", locked=False, num_format="#,##0.###")
+INPUT_TEXT = INPUT.but(num_format="@")
+HEAD = styles.HEADER.but(font_size=BIG)
+LABEL = Style(bold=True, font_size=BIG, align="right")
+VALUE = Style(font_size=BIG, num_format="@", border=True)
+SECTION = Style(bold=True, font_size=BIG, bg_color="#D9E1F2", border=True)
+NOTE = Style(italic=True, font_size=10, wrap=True, valign="top", font_color="#404040")
+
+
+@dataclass(frozen=True)
+class SheetLine:
+    line_no: int
+    part_number: str
+    revision: str
+    description: str
+    lot: str
+    uom: str
+    system_qty: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class SheetHeader:
+    kind: str  # "count" or "recount"
+    cycle_id: str
+    sheet_id: str
+    location: str
+    zone: str
+    counter: str
+    count_date: str
+
+
+def whole_units(uom: str, whole_uoms: tuple[str, ...]) -> bool:
+    return uom.strip().lower() in whole_uoms
+
+
+def _columns(show_system_qty: bool) -> list[Column]:
+    columns = [
+        Column(LINE, 6, CENTER, "line"),
+        Column("Part Number", 17, TEXT, "part_number"),
+        Column("Revision", 8, CENTER, "revision"),
+        Column("Description", 30, WRAP, "description"),
+        Column("Lot", 12, TEXT, "lot"),
+        Column("UoM", 6, CENTER, "uom"),
+    ]
+    if show_system_qty:
+        columns.append(Column(SYSTEM_QTY, 10, BODY.but(num_format="#,##0.###"), "system_qty"))
+    columns += [Column(FLOOR_COUNT, 12, INPUT, "floor_count"), Column("Notes", 20, INPUT_TEXT, "notes")]
+    return columns
+
+
+def _escape_header(text: str) -> str:
+    return text.replace("&", "&&")
+
+
+def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_system_qty: bool,
+                found_rows: int, whole_uoms: tuple[str, ...], paper: int = 1) -> Sheet:
+    columns = _columns(show_system_qty)
+    width = len(columns)
+    last = width - 1
+    floor = next(i for i, c in enumerate(columns) if c.key == "floor_count")
+    sheet = Sheet(tab, columns=columns, header_row=HEADER_ROW, protect=True)
+    rows: list[list[Any]] = []
+    merges = sheet.merges
+
+    def blank_row() -> list[Any]:
+        return [None] * width
+
+    # header block: rows 0-5
+    title = f"{TITLE[header.kind]}: {header.location}"
+    rows.append(blank_row())
+    merges.append((Range(0, 0, 0, last), Cell(title, Style(bold=True, font_size=18))))
+    pairs = [((LOCATION, header.location), (CYCLE, header.cycle_id)),
+             ((ZONE, header.zone), (SHEET, header.sheet_id)),
+             ((COUNTER, header.counter), (COUNT_DATE, header.count_date))]
+    for r, ((left_label, left_value), (right_label, right_value)) in enumerate(pairs, start=1):
+        row = blank_row()
+        row[1] = Cell(left_label, LABEL)
+        row[4] = Cell(right_label, LABEL)
+        rows.append(row)
+        merges.append((Range(r, 2, r, 3), Cell(left_value, VALUE)))
+        merges.append((Range(r, 5, r, last), Cell(right_value, VALUE)))
+    rows.append(blank_row())
+    blind = "" if show_system_qty else " The system quantity is not shown: count what you see."
+    merges.append((Range(4, 0, 4, last), Cell(
+        f"Count every line on the shelf and write the quantity in {FLOOR_COUNT} in the unit shown "
+        f"(digits only, no units). Leave it blank if you could not count the line; write 0 if "
+        f"there is none.{blind} Write anything on the shelf that is not listed under Found.",
+        NOTE)))
+    sheet.row_heights[4] = 34
+    rows.append(blank_row())
+    sheet.row_heights[0] = 28
+
+    # the lines
+    rows.append([Cell(c.header, HEAD) for c in columns])
+    sheet.row_heights[HEADER_ROW] = 20
+    for item in lines:
+        row: list[Any] = [str(item.line_no), item.part_number, item.revision, item.description,
+                          item.lot, item.uom]
+        if show_system_qty:
+            row.append(item.system_qty)
+        row += [Cell(None, INPUT), Cell(None, INPUT_TEXT)]
+        sheet.row_heights[len(rows)] = 24
+        rows.append(row)
+    first_line = HEADER_ROW + 1
+    _quantity_validations(sheet, [(first_line + i, whole_units(item.uom, whole_uoms))
+                                  for i, item in enumerate(lines)], floor)
+
+    # found on the shelf, not listed
+    if found_rows:
+        rows.append(blank_row())
+        section = len(rows)
+        rows.append(blank_row())
+        merges.append((Range(section, 0, section, last), Cell(
+            "Found on the shelf but not listed above: part number, revision, lot, UoM and quantity",
+            SECTION)))
+        first_found = len(rows)
+        for n in range(1, found_rows + 1):
+            row = [Cell(f"{FOUND_PREFIX}{n}", CENTER)] + [Cell(None, INPUT_TEXT)] * 5
+            if show_system_qty:
+                row.append(Cell(None, BODY))
+            row += [Cell(None, INPUT), Cell(None, INPUT_TEXT)]
+            sheet.row_heights[len(rows)] = 24
+            rows.append(row)
+        _quantity_validations(sheet, [(first_found + n, False) for n in range(found_rows)], floor)
+
+
+    # confirmed empty and sign-off
+    rows.append(blank_row())
+    empty_row = len(rows)
+    row = blank_row()
+    row[floor] = Cell(None, INPUT_TEXT.but(align="center"))
+    rows.append(row)
+    merges.append((Range(empty_row, 0, empty_row, floor - 1), Cell(
+        f"{CONFIRMED_EMPTY} (nothing on the shelf at all): write YES", LABEL)))
+    sheet.validations.append(Validation(
+        Range(empty_row, floor, empty_row, floor), "list", choices=("YES",),
+        error_message="Write YES only when the location is empty; otherwise leave it blank."))
+    rows.append(blank_row())
+    for label in (COUNTED_BY, CHECKED_BY):
+        r = len(rows)
+        row = blank_row()
+        row[1] = Cell(label, LABEL)
+        row[4] = Cell(DATE, LABEL)
+        rows.append(row)
+        sheet.row_heights[r] = 26
+        merges.append((Range(r, 2, r, 3), Cell(None, INPUT_TEXT)))
+        merges.append((Range(r, 5, r, last), Cell(None, INPUT_TEXT)))
+
+    sheet.rows = rows
+    sheet.freeze = (HEADER_ROW + 1, 0)
+    location = _escape_header(header.location)
+    sheet.print_setup = PrintSetup(
+        landscape=show_system_qty, repeat_rows=(HEADER_ROW, HEADER_ROW),
+        header=f"&L&\"Calibri,Bold\"&14{location}&C{_escape_header(header.cycle_id)} "
+               f"{header.sheet_id}&R&12Page &P of &N",
+        footer=f"&L{TITLE[header.kind]} {location}&RCounted by: ________________",
+        gridlines=False, paper=paper, margins=(0.4, 0.4, 0.7, 0.6))
+    return sheet
+
+
+def _quantity_validations(sheet: Sheet, rows: list[tuple[int, bool]], col: int) -> None:
+    """One validation per run of rows with the same rule (whole or decimal), not one per row."""
+    runs: list[tuple[int, int, bool]] = []
+    for row, whole in rows:
+        if runs and runs[-1][1] == row - 1 and runs[-1][2] == whole:
+            runs[-1] = (runs[-1][0], row, whole)
+        else:
+            runs.append((row, row, whole))
+    for first, last, whole in runs:
+        sheet.validations.append(Validation(
+            Range(first, col, last, col), "whole" if whole else "decimal", minimum=0,
+            error_title="Floor Count",
+            error_message=("A whole number, 0 or more" if whole else "A number, 0 or more")
+            + " (digits only, no units). Leave it blank if you did not count the line."))
+
+
+# ---- reading a filled sheet back --------------------------------------------------------
+
+_FOUND = re.compile(rf"^{FOUND_PREFIX}(\d+)$")
+
+
+@dataclass
+class Entry:
+    """One filled line as read: raw values plus where they sit, for problem reports."""
+
+    line_no: int | None  # None for a found item
+    label: str  # "12" or "F1"
+    part_number: str
+    revision: str
+    description: str
+    lot: str
+    uom: str
+    floor_count: Any  # raw cell value, None when blank
+    notes: str
+    row: int  # zero-based row in the tab
+    floor_col: int
+
+
+@dataclass
+class FilledSheet:
+    file: str
+    tab: str
+    labels: dict[str, str]
+    entries: list[Entry] = field(default_factory=list)
+    found: list[Entry] = field(default_factory=list)
+    confirmed_empty: str = ""
+    confirmed_empty_cell: tuple[int, int] | None = None
+    counted_by: str = ""
+    counted_on: Any = None
+    checked_by: str = ""
+
+    @property
+    def cycle_id(self) -> str:
+        return self.labels.get(CYCLE, "")
+
+    @property
+    def sheet_id(self) -> str:
+        return self.labels.get(SHEET, "")
+
+
+def _at(rows: list[list[Any]], r: int, c: int) -> Any:
+    return rows[r][c] if r < len(rows) and c < len(rows[r]) else None
+
+
+def parse_sheet(rows: list[list[Any]], file: str, tab: str) -> FilledSheet | None:
+    """The inverse of `count_sheet`; None when the tab is not a cyclekit count sheet."""
+    labels: dict[str, str] = {}
+    header_row = None
+    for r in range(min(len(rows), 12)):
+        for c, value in enumerate(rows[r]):
+            text = cell_text(value)
+            if text in (LOCATION, ZONE, COUNTER, CYCLE, SHEET, COUNT_DATE) and c in (1, 4):
+                labels.setdefault(text, cell_text(_at(rows, r, c + 1)))
+        if cell_text(_at(rows, r, 0)) == LINE:
+            header_row = r
+            break
+    if header_row is None or CYCLE not in labels or SHEET not in labels:
+        return None
+    headers = [cell_text(v) for v in rows[header_row]]
+    col = {name: i for i, name in enumerate(headers) if name}
+    if FLOOR_COUNT not in col:
+        return None
+    sheet = FilledSheet(file, tab, labels)
+
+    def entry(r: int, line_no: int | None, label: str) -> Entry:
+        def text(name: str) -> str:
+            return cell_text(_at(rows, r, col[name])) if name in col else ""
+        raw = _at(rows, r, col[FLOOR_COUNT])
+        return Entry(line_no, label, text("Part Number"), text("Revision"), text("Description"),
+                     text("Lot"), text("UoM"), None if cell_text(raw) == "" else raw,
+                     text("Notes"), r, col[FLOOR_COUNT])
+
+    for r in range(header_row + 1, len(rows)):
+        label = cell_text(_at(rows, r, 0))
+        first = cell_text(_at(rows, r, 1))
+        if label.isdigit():
+            sheet.entries.append(entry(r, int(label), label))
+        elif _FOUND.match(label):
+            found = entry(r, None, label)
+            if found.part_number or found.floor_count is not None:
+                sheet.found.append(found)
+        elif label.startswith(CONFIRMED_EMPTY):
+            sheet.confirmed_empty = cell_text(_at(rows, r, col[FLOOR_COUNT]))
+            sheet.confirmed_empty_cell = (r, col[FLOOR_COUNT])
+        elif first == COUNTED_BY:
+            sheet.counted_by = cell_text(_at(rows, r, 2))
+            sheet.counted_on = _at(rows, r, 5)
+        elif first == CHECKED_BY:
+            sheet.checked_by = cell_text(_at(rows, r, 2))
+    return sheet

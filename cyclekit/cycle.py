@@ -1,0 +1,184 @@
+"""The cycle folder: manifest, frozen snapshot, checksums.
+
+Everything after `sheets` reads the folder, never a fresh ERP export, so system
+quantities cannot shift under the counters' feet while a count is running.
+
+    CYCLE_DIR/
+      manifest.json     cycle id, dates, locations, every sheet with its checksum
+      snapshot.csv      the inventory lines as they were when the sheets were made
+      sheets/ or packets/, pdf/, recounts/, results.xlsx
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from cyclekit.atomic import write_text_atomic
+from cyclekit.errors import CycleError
+from cyclekit.inventory import InventoryLine
+from cyclekit.tables import file_sha256
+
+MANIFEST = "manifest.json"
+SNAPSHOT = "snapshot.csv"
+RESULTS = "results.xlsx"
+SNAPSHOT_FIELDS = ("location", "line", "part_number", "revision", "description", "uom", "lot",
+                   "serial", "status", "quantity", "unit_cost")
+
+
+@dataclass(frozen=True)
+class SnapshotLine:
+    """An inventory line frozen into the cycle, with its line number on the location's sheet."""
+
+    line_no: int
+    item: InventoryLine
+
+    @property
+    def line_id(self) -> str:
+        return f"{self.item.location}/{self.line_no}"
+
+
+@dataclass
+class SheetRecord:
+    sheet_id: str  # S001 for a count sheet, R001 for a recount sheet
+    kind: str  # "count" or "recount"
+    location: str
+    file: str  # relative to the cycle folder
+    tab: str
+    lines: list[int]  # line numbers of the location that the sheet lists
+    sha256: str = ""  # of the file as cyclekit wrote it
+    counter: str = ""
+
+
+@dataclass
+class LocationRecord:
+    location: str
+    zone: str = ""
+    owner: str = ""
+    owner_email: str = ""
+    abc_class: str = "C"
+    lines: int = 0
+
+
+@dataclass
+class Manifest:
+    cycle_id: str
+    as_of: str
+    count_date: str
+    created: str
+    show_system_qty: bool
+    sources: dict[str, dict[str, str]]  # "schedule"/"inventory" -> {"file", "sha256"}
+    snapshot_sha256: str
+    locations: list[LocationRecord]
+    sheets: list[SheetRecord] = field(default_factory=list)
+    ingests: list[dict] = field(default_factory=list)
+    finalized: dict | None = None
+
+    def location(self, name: str) -> LocationRecord:
+        for record in self.locations:
+            if record.location == name:
+                return record
+        raise KeyError(name)
+
+    def sheet(self, sheet_id: str) -> SheetRecord | None:
+        return next((s for s in self.sheets if s.sheet_id == sheet_id), None)
+
+    def next_sheet_id(self, prefix: str) -> str:
+        used = [int(s.sheet_id[1:]) for s in self.sheets if s.sheet_id.startswith(prefix)]
+        return f"{prefix}{(max(used) + 1 if used else 1):03d}"
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        data = json.loads(text)
+        data["locations"] = [LocationRecord(**r) for r in data["locations"]]
+        data["sheets"] = [SheetRecord(**s) for s in data["sheets"]]
+        return cls(**data)
+
+
+def load_manifest(cycle_dir: Path) -> Manifest:
+    path = Path(cycle_dir) / MANIFEST
+    if not path.is_file():
+        raise CycleError(f"{cycle_dir} is not a cycle folder (no {MANIFEST}); "
+                         "start a cycle with `cyclekit sheets`")
+    try:
+        return Manifest.from_json(path.read_text(encoding="utf-8"))
+    except (ValueError, TypeError, KeyError) as exc:
+        raise CycleError(f"{path} is damaged ({exc}); restore it from a backup") from None
+
+
+def save_manifest(cycle_dir: Path, manifest: Manifest) -> None:
+    write_text_atomic(Path(cycle_dir) / MANIFEST, manifest.to_json())
+
+
+def number_lines(lines: list[InventoryLine]) -> list[SnapshotLine]:
+    """Line numbers per location, in the export's order (the walk order of the bins)."""
+    counters: dict[str, int] = {}
+    numbered = []
+    for item in lines:
+        counters[item.location] = counters.get(item.location, 0) + 1
+        numbered.append(SnapshotLine(counters[item.location], item))
+    return numbered
+
+
+def snapshot_csv(lines: list[SnapshotLine]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(SNAPSHOT_FIELDS)
+    for s in lines:
+        i = s.item
+        writer.writerow([i.location, s.line_no, i.part_number, i.revision, i.description, i.uom,
+                         i.lot, i.serial, i.status, format(i.quantity, "f"), format(i.unit_cost, "f")])
+    return buffer.getvalue()
+
+
+def read_snapshot(cycle_dir: Path) -> list[SnapshotLine]:
+    path = Path(cycle_dir) / SNAPSHOT
+    if not path.is_file():
+        raise CycleError(f"{path} is missing: the cycle's frozen inventory is gone")
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        return [SnapshotLine(int(row["line"]), InventoryLine(
+            location=row["location"], part_number=row["part_number"], revision=row["revision"],
+            description=row["description"], uom=row["uom"], lot=row["lot"], serial=row["serial"],
+            status=row["status"], quantity=Decimal(row["quantity"]),
+            unit_cost=Decimal(row["unit_cost"]))) for row in reader]
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(text: str, used: set[str] | None = None) -> str:
+    """A file name from a location: 'WH/A 01' -> 'WH_A_01', unique within `used`."""
+    base = _UNSAFE.sub("_", text).strip("._") or "location"
+    name, n = base, 2
+    while used is not None and name.lower() in used:
+        name, n = f"{base}_{n}", n + 1
+    if used is not None:
+        used.add(name.lower())
+    return name
+
+
+_TAB_UNSAFE = re.compile(r"[\[\]:*?/\\]")
+
+
+def safe_tab(text: str, used: set[str]) -> str:
+    """An Excel tab name: at most 31 characters, none of []:*?/\\, unique ignoring case."""
+    base = _TAB_UNSAFE.sub("_", text).strip("'")[:31] or "Sheet"
+    name, n = base, 2
+    while name.lower() in used:
+        suffix = f"~{n}"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    used.add(name.lower())
+    return name
+
+
+def checksum(cycle_dir: Path, relative: str) -> str:
+    return file_sha256(Path(cycle_dir) / relative)

@@ -1,0 +1,276 @@
+"""`cyclekit ingest`: read filled sheets back, validate every entry, write the results.
+
+Sheets are matched to locations through the manifest (cycle id and sheet id printed on
+each sheet), never through file names: people e-mail sheets back under new names.
+Problems are collected, not raised: a line with a problem is not counted, and the
+Problems tab says why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from cyclekit.config import Config
+from cyclekit.countsheets import Entry, FilledSheet, parse_sheet, whole_units
+from cyclekit.cycle import (
+    RESULTS,
+    Manifest,
+    SheetRecord,
+    SnapshotLine,
+    load_manifest,
+    read_snapshot,
+    save_manifest,
+)
+from cyclekit.errors import CycleError, InputError, Problem
+from cyclekit.reconcile import CountedLine, figures
+from cyclekit.tables import file_sha256
+from cyclekit.values import QuantityError, cell_text, parse_quantity
+from cyclekit.workbook.reader import WorkbookReader
+from cyclekit.workbook.spec import a1
+
+DEFAULT_FOLDERS = ("sheets", "packets", "recounts")
+
+
+@dataclass
+class IngestReport:
+    results: Path
+    sheets_read: int
+    figures: object
+    problems: list[Problem]
+    recount_files: list[Path] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # locations with no sheet returned
+
+
+def default_files(cycle_dir: Path) -> list[Path]:
+    files: list[Path] = []
+    for folder in DEFAULT_FOLDERS:
+        files += sorted(p for p in (cycle_dir / folder).glob("*.xlsx") if not p.name.startswith((".", "~$")))
+    return files
+
+
+def _has_input(sheet: FilledSheet) -> bool:
+    return (any(e.floor_count is not None for e in sheet.entries) or bool(sheet.found)
+            or bool(sheet.confirmed_empty) or bool(sheet.counted_by))
+
+
+def read_filled_sheets(files: list[Path], manifest: Manifest, problems: list[Problem]) -> list[tuple[FilledSheet, SheetRecord]]:
+    """Every count and recount tab of the files, checked against the manifest."""
+    found: dict[str, list[FilledSheet]] = {}
+    for path in files:
+        try:
+            reader = WorkbookReader(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        tabs = 0
+        for tab in reader.tabs:
+            sheet = parse_sheet(reader.rows(tab), str(path), tab)
+            if sheet is None:
+                continue
+            tabs += 1
+            record = manifest.sheet(sheet.sheet_id)
+            if sheet.cycle_id != manifest.cycle_id:
+                problems.append(Problem("other-cycle", str(path), (
+                    f"sheet belongs to cycle {sheet.cycle_id or '(none)'}, not to this cycle "
+                    f"{manifest.cycle_id}; it was not used"), sheet=tab, value=sheet.cycle_id))
+            elif record is None:
+                problems.append(Problem("unknown-sheet", str(path),
+                                        f"sheet id {sheet.sheet_id!r} is not in this cycle; it was not used",
+                                        sheet=tab, value=sheet.sheet_id))
+            elif sheet.labels.get("Location", record.location) != record.location:
+                problems.append(Problem("altered-sheet", str(path), (
+                    f"sheet {record.sheet_id} is for location {record.location}, but it says "
+                    f"{sheet.labels.get('Location')!r}; it was not used"), sheet=tab))
+            else:
+                found.setdefault(record.sheet_id, []).append(sheet)
+        if tabs == 0:
+            problems.append(Problem("not-a-count-sheet", str(path),
+                                    "has no cyclekit count sheet (no Cycle and Sheet in the header)"))
+    accepted = []
+    for sheet_id, copies in found.items():
+        filled = [c for c in copies if _has_input(c)]
+        if len(filled) > 1:
+            names = ", ".join(f"{c.file} [{c.tab}]" for c in filled)
+            problems.append(Problem("duplicate-sheet", filled[1].file, (
+                f"location {manifest.sheet(sheet_id).location} (sheet {sheet_id}) was returned "
+                f"twice, filled in both: {names}; neither was used. Keep one copy and ingest again"),
+                sheet=filled[1].tab))
+            continue
+        chosen = filled[0] if filled else copies[0]
+        accepted.append((chosen, manifest.sheet(sheet_id)))
+    return accepted
+
+
+def _quantity(entry: Entry, sheet: FilledSheet, uom: str, whole_uoms: tuple[str, ...],
+              problems: list[Problem]) -> Decimal | None:
+    if entry.floor_count is None:
+        return None
+    cell = a1(entry.row, entry.floor_col)
+    shown = cell_text(entry.floor_count)
+    try:
+        quantity = parse_quantity(entry.floor_count)
+    except QuantityError as exc:
+        problems.append(Problem("bad-count", sheet.file, f"Floor Count {exc}; the line was not counted",
+                                sheet=sheet.tab, cell=cell, value=shown))
+        return None
+    if whole_units(uom, whole_uoms) and quantity != quantity.to_integral_value():
+        problems.append(Problem("fraction-of-whole-unit", sheet.file,
+                                f"Floor Count is a fraction but the unit is {uom!r}, counted whole; "
+                                "the line was not counted", sheet=sheet.tab, cell=cell, value=shown))
+        return None
+    return quantity
+
+
+def build_lines(manifest: Manifest, snapshot: list[SnapshotLine],
+                accepted: list[tuple[FilledSheet, SheetRecord]], config: Config,
+                problems: list[Problem]) -> list[CountedLine]:
+    """One CountedLine per line sent, plus found items; recounts replace first counts."""
+    classes = {r.location: r.abc_class for r in manifest.locations}
+    frozen = {(s.item.location, s.line_no): s for s in snapshot}
+    lines: dict[str, CountedLine] = {}
+    in_cycle = {r.location: r for r in manifest.locations}
+    for s in snapshot:
+        record = in_cycle.get(s.item.location)
+        if record is not None:
+            i = s.item
+            lines[s.line_id] = CountedLine(
+                s.line_id, i.location, i.part_number, i.revision, i.description, i.lot, i.serial,
+                i.uom, record.abc_class, i.quantity, i.unit_cost)
+    whole = config.inventory.whole_number_uoms
+    costs = {(s.item.part_number, s.item.revision): s.item.unit_cost for s in snapshot}
+    # first counts before recounts, whatever order the files came in
+    for sheet, record in sorted(accepted, key=lambda pair: pair[1].kind != "count"):
+        recount = record.kind == "recount"
+        empty = sheet.confirmed_empty.strip().upper()
+        if empty and empty not in ("YES", "Y", "X"):
+            r, c = sheet.confirmed_empty_cell
+            problems.append(Problem("bad-confirmation", sheet.file, "write YES or leave blank",
+                                    sheet=sheet.tab, cell=a1(r, c), value=sheet.confirmed_empty))
+            empty = ""
+        confirmed_empty = bool(empty)
+        seen: set[int] = set()
+        for entry in sheet.entries:
+            s = frozen.get((record.location, entry.line_no))
+            if entry.line_no not in record.lines or s is None:
+                problems.append(Problem("altered-sheet", sheet.file,
+                                        f"line {entry.line_no} is not on this sheet as it was sent; ignored",
+                                        sheet=sheet.tab, cell=a1(entry.row, 0)))
+                continue
+            seen.add(entry.line_no)
+            line = lines[s.line_id]
+            listed = (entry.part_number, entry.revision, entry.lot)
+            sent = (s.item.part_number, s.item.revision, s.item.lot)
+            if listed != sent:
+                problems.append(Problem("altered-line", sheet.file, (
+                    f"line {entry.line_no} was sent as {'/'.join(sent)} but reads "
+                    f"{'/'.join(listed)}; the line was not counted"), sheet=sheet.tab,
+                    cell=a1(entry.row, 1), value="/".join(listed)))
+                line.problem = "listed line altered on the sheet"
+                continue
+            quantity = _quantity(entry, sheet, s.item.uom, whole, problems)
+            if entry.floor_count is not None and quantity is None:
+                line.problem = "floor count unreadable"
+                continue
+            if confirmed_empty:
+                if quantity not in (None, Decimal(0)):
+                    problems.append(Problem("conflict", sheet.file, (
+                        "the location is confirmed empty but this line has a count; "
+                        "the line was not counted"), sheet=sheet.tab,
+                        cell=a1(entry.row, entry.floor_col), value=cell_text(entry.floor_count)))
+                    line.problem = "confirmed empty and counted"
+                    continue
+                quantity = Decimal(0)
+            if quantity is None:
+                continue
+            line.problem = ""
+            if recount:
+                line.first_count = line.counted_qty
+                line.counted_qty = quantity
+                line.recounted_by = sheet.counted_by or "(not signed)"
+                line.recount_sheet = record.sheet_id
+            else:
+                line.counted_qty = quantity
+                line.counted_by = sheet.counted_by or record.counter
+                line.sheet_id = record.sheet_id
+            if entry.notes:
+                line.notes = "; ".join(filter(None, [line.notes, entry.notes]))
+        for missing in sorted(set(record.lines) - seen):
+            problems.append(Problem("altered-sheet", sheet.file,
+                                    f"line {missing} was removed from the sheet; it was not counted",
+                                    sheet=sheet.tab))
+        for entry in sheet.found:
+            cell = a1(entry.row, 1)
+            if not entry.part_number:
+                problems.append(Problem("found-without-part", sheet.file,
+                                        "a found item has a quantity but no part number; not counted",
+                                        sheet=sheet.tab, cell=cell))
+                continue
+            if entry.floor_count is None:
+                problems.append(Problem("found-without-quantity", sheet.file,
+                                        "a found item has no quantity; not counted", sheet=sheet.tab,
+                                        cell=a1(entry.row, entry.floor_col), value=entry.part_number))
+                continue
+            quantity = _quantity(entry, sheet, entry.uom, whole, problems)
+            if quantity is None:
+                continue
+            listed = next((ln for ln in lines.values() if ln.location == record.location and not ln.found
+                           and (ln.part_number, ln.revision, ln.lot) ==
+                           (entry.part_number, entry.revision, entry.lot)), None)
+            if listed is not None:
+                problems.append(Problem("found-is-listed", sheet.file, (
+                    f"found item {entry.part_number} is listed as line {listed.line_id}; write its "
+                    "count on that line"), sheet=sheet.tab, cell=cell, value=entry.part_number))
+                continue
+            line_id = f"{record.location}/{entry.label}" + ("" if not recount else f"-{record.sheet_id}")
+            lines[line_id] = CountedLine(
+                line_id, record.location, entry.part_number, entry.revision, entry.description,
+                entry.lot, "", entry.uom, classes.get(record.location, "C"), Decimal(0),
+                costs.get((entry.part_number, entry.revision), Decimal(0)), counted_qty=quantity,
+                counted_by=sheet.counted_by or record.counter, sheet_id=record.sheet_id, found=True,
+                notes=entry.notes)
+    return list(lines.values())
+
+
+def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None = None,
+                 today: dt.date | None = None) -> IngestReport:
+    from cyclekit.recounts import write_recount_sheets
+    from cyclekit.results import read_documentation, results_workbook
+    from cyclekit.workbook.xlsx import render_xlsx
+
+    cycle_dir = Path(cycle_dir)
+    manifest = load_manifest(cycle_dir)
+    if manifest.finalized:
+        raise CycleError(f"cycle {manifest.cycle_id} was finalized on {manifest.finalized.get('at')}; "
+                         "its counts can no longer change")
+    snapshot = read_snapshot(cycle_dir)
+    if file_sha256(cycle_dir / "snapshot.csv") != manifest.snapshot_sha256:
+        raise CycleError(f"{cycle_dir / 'snapshot.csv'} changed since the sheets were made; "
+                         "the cycle's system quantities can no longer be trusted")
+    paths = [Path(f) for f in files] if files else default_files(cycle_dir)
+    problems: list[Problem] = []
+    for path in paths:
+        if not path.is_file():
+            raise CycleError(f"{path}: file not found")
+    accepted = read_filled_sheets(paths, manifest, problems)
+    lines = build_lines(manifest, snapshot, accepted, config, problems)
+    names = [r.location for r in manifest.locations]
+    totals = figures(lines, names, len(problems), config.count)
+
+    results_path = cycle_dir / RESULTS
+    documentation = read_documentation(results_path) if results_path.exists() else {}
+    recount_files = write_recount_sheets(cycle_dir, manifest, lines, config)
+    spec = results_workbook(manifest, lines, totals, problems, documentation, config,
+                            today or dt.date.today())
+    render_xlsx(spec, results_path)
+    returned = {record.location for _, record in accepted if record.kind == "count"}
+    manifest.ingests.append({
+        "at": dt.datetime.now().isoformat(timespec="seconds"),
+        "files": [{"file": str(p), "sha256": file_sha256(p)} for p in paths],
+        "lines_counted": totals.lines_counted, "problems": len(problems),
+        "results_sha256": file_sha256(results_path)})
+    save_manifest(cycle_dir, manifest)
+    return IngestReport(results_path, len(accepted), totals, problems, recount_files,
+                        [name for name in names if name not in returned])

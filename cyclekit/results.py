@@ -1,0 +1,352 @@
+"""The results workbook: Summary, Variance, Discrepancies, Recount, Problems (+ Cleared, Lists).
+
+Finance works in the Discrepancies tab; on every re-ingest the documentation people typed
+there is read back first and carried over, matched by Line ID. Documentation of a line
+that no longer has a discrepancy moves to the Cleared tab, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from cyclekit import styles
+from cyclekit.causes import ROOT_CAUSES, suggested_causes
+from cyclekit.config import Config
+from cyclekit.cycle import Manifest
+from cyclekit.errors import Problem
+from cyclekit.reconcile import CountedLine, Figures, judge, needs_recount, tolerance
+from cyclekit.values import cell_text
+from cyclekit.workbook.reader import WorkbookReader
+from cyclekit.workbook.spec import (
+    Cell,
+    Chart,
+    Column,
+    ConditionalFormat,
+    Formula,
+    PrintSetup,
+    Range,
+    Series,
+    Sheet,
+    Style,
+    Validation,
+    WorkbookSpec,
+)
+
+SUMMARY, VARIANCE, DISCREPANCIES = "Summary", "Variance", "Discrepancies"
+RECOUNT, PROBLEMS, CLEARED, LISTS = "Recount", "Problems", "Cleared", "Lists"
+STATUSES = ("Open", "Under Investigation", "Resolved")
+DOC_COLUMNS = ("Root Cause", "Resolution", "Status", "Investigated By", "Investigated On",
+               "Approved By", "Approval Date", "Notes")
+LINE_ID = "Line ID"
+QTY = styles.QUANTITY
+PCT = Style(num_format="0.0%")
+
+
+def _header(columns: list[Column]) -> list[Cell]:
+    return [Cell(c.header, styles.HEADER) for c in columns]
+
+
+def _table_sheet(name: str, columns: list[Column], rows: list[list[Any]], *, protect: bool = False,
+                 landscape: bool = True) -> Sheet:
+    sheet = Sheet(name, columns=columns, header_row=0, freeze=(1, 2), protect=protect)
+    sheet.rows = [_header(columns), *rows]
+    sheet.row_heights[0] = 32
+    sheet.autofilter = Range(0, 0, max(len(rows), 1), len(columns) - 1)
+    sheet.print_setup = PrintSetup(landscape=landscape, repeat_rows=(0, 0),
+                                   header=f"&L&\"Calibri,Bold\"{name}&R&D",
+                                   footer="&CPage &P of &N", gridlines=False)
+    return sheet
+
+
+def _number(value: Decimal | None) -> Decimal | None:
+    return value
+
+
+def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
+    money = styles.money(config.count.currency_format)
+    columns = [
+        Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
+        Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT),
+        Column("UoM", 6, styles.TEXT), Column("System Qty", 11, QTY),
+        Column("Counted Qty", 11, QTY), Column("Variance Qty", 11, QTY),
+        Column("Variance %", 10, PCT), Column("Unit Cost", 11, money),
+        Column("Variance Value", 13, money), Column("Within Tolerance", 10, Style(align="center")),
+        Column("ABC Class", 7, Style(align="center")), Column("Tolerance", 9, PCT),
+        Column("Counted By", 16, styles.TEXT), Column("Recounted By", 16, styles.TEXT),
+        Column("First Count", 10, QTY), Column("Sheet", 8, styles.TEXT),
+        Column(LINE_ID, 16, styles.TEXT), Column("Description", 30, styles.TEXT),
+    ]
+    rows = []
+    for n, line in enumerate((ln for ln in lines if ln.counted), start=2):
+        j = judge(line, config.count)
+        tol = tolerance(line, config.count)
+        rows.append([
+            line.location, line.part_number, line.revision, line.lot, line.uom,
+            line.system_qty, line.counted_qty,
+            Formula(f"=ROUND(G{n}-F{n},6)", line.variance_qty),
+            Formula(f'=IF(F{n}=0,"",H{n}/F{n})', line.variance_pct if line.variance_pct is not None else ""),
+            line.unit_cost,
+            Formula(f"=H{n}*J{n}", line.variance_value),
+            Formula(f'=IF(ROUND(ABS(H{n}),6)<=ROUND(F{n}*N{n},6),"Yes","No")',
+                    "Yes" if j.within_tolerance else "No"),
+            line.abc_class, tol, line.counted_by, line.recounted_by, line.first_count,
+            line.recount_sheet or line.sheet_id, line.line_id, line.description,
+        ])
+    sheet = _table_sheet(VARIANCE, columns, rows)
+    body = Range(1, 0, max(len(rows), 1), len(columns) - 1)
+    sheet.conditional_formats += [
+        ConditionalFormat(body, '=$L2="No"', styles.BAD),
+        ConditionalFormat(body, "=AND($H2<>0,$L2=\"Yes\")", styles.WARN),
+    ]
+    return sheet
+
+
+def _doc_value(doc: dict[str, Any], name: str, default: Any = None) -> Any:
+    value = doc.get(name)
+    return default if value is None or value == "" else value
+
+
+def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[str, Any]],
+                       config: Config, causes_range: str) -> tuple[Sheet, set[str]]:
+    money = styles.money(config.count.currency_format)
+    edit = styles.INPUT.but(border=False)
+    edit_date = edit.but(num_format=styles.DATE_FORMAT)
+    columns = [
+        Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
+        Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT),
+        Column("System Qty", 10, QTY), Column("Counted Qty", 10, QTY),
+        Column("Variance Qty", 10, QTY), Column("Variance Value", 13, money),
+        Column("Direction", 17, styles.TEXT), Column("Severity", 8, Style(align="center")),
+        Column("Approver Role", 18, Style(wrap=True)),
+        Column("Suggested Causes", 40, Style(wrap=True, font_size=9, valign="top")),
+        Column("Root Cause", 28, edit.but(wrap=True)), Column("Resolution", 32, edit.but(wrap=True)),
+        Column("Status", 16, edit), Column("Investigated By", 16, edit),
+        Column("Investigated On", 13, edit_date), Column("Approved By", 16, edit),
+        Column("Approval Date", 13, edit_date), Column("Notes", 30, edit.but(wrap=True)),
+        Column(LINE_ID, 16, styles.TEXT),
+    ]
+    rows, used = [], set()
+    for line in lines:
+        if not line.counted or line.variance_qty == 0:
+            continue
+        j = judge(line, config.count)
+        doc = documentation.get(line.line_id, {})
+        used.add(line.line_id)
+        sign = 1 if line.variance_qty > 0 else -1
+        notes = _doc_value(doc, "Notes", line.notes)
+        rows.append([
+            line.location, line.part_number, line.revision, line.lot, line.system_qty,
+            line.counted_qty, line.variance_qty, line.variance_value, j.direction, j.severity,
+            j.approver_role, "; ".join(suggested_causes(sign)),
+            *[Cell(_doc_value(doc, name, "Open" if name == "Status" else None), columns[12 + k].style)
+              for k, name in enumerate(DOC_COLUMNS[:-1])],
+            Cell(notes, columns[19].style), line.line_id,
+        ])
+    sheet = _table_sheet(DISCREPANCIES, columns, rows, protect=True)
+    last = max(len(rows), 1)
+    sheet.validations += [
+        Validation(Range(1, 12, last, 12), "list", source=causes_range,
+                   error_message="Pick a root cause from the list (Other if none fits)."),
+        Validation(Range(1, 14, last, 14), "list", choices=STATUSES,
+                   error_message="Open, Under Investigation or Resolved."),
+        Validation(Range(1, 16, last, 16), "date", error_message="A date, e.g. 2026-11-30."),
+        Validation(Range(1, 18, last, 18), "date", error_message="A date, e.g. 2026-11-30."),
+    ]
+    body = Range(1, 0, last, len(columns) - 1)
+    sheet.conditional_formats += [
+        ConditionalFormat(Range(1, 9, last, 9), '=$J2="Major"', styles.BAD.but(bold=True)),
+        ConditionalFormat(body, '=$O2="Resolved"', styles.GOOD),
+    ]
+    return sheet, used
+
+
+def _cleared_sheet(documentation: dict[str, dict[str, Any]], used: set[str]) -> Sheet | None:
+    left = {k: v for k, v in documentation.items() if k not in used}
+    if not left:
+        return None
+    columns = [Column(LINE_ID, 16, styles.TEXT), Column("Location", 14, styles.TEXT),
+               Column("Part Number", 16, styles.TEXT), Column("Why Here", 40, Style(wrap=True))]
+    columns += [Column(name, 20, Style(wrap=True)) for name in DOC_COLUMNS]
+    rows = []
+    for line_id, doc in sorted(left.items()):
+        reason = doc.get("Why Here") or "No discrepancy on the latest ingest; documentation kept"
+        rows.append([line_id, doc.get("Location"), doc.get("Part Number"), reason,
+                     *[doc.get(name) for name in DOC_COLUMNS]])
+    return _table_sheet(CLEARED, columns, rows)
+
+
+def _recount_sheet(manifest: Manifest, lines: list[CountedLine], config: Config) -> Sheet:
+    on_sheet = {(s.location, n): s for s in manifest.sheets if s.kind == "recount" for n in s.lines}
+    columns = [
+        Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
+        Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT),
+        Column("System Qty", 10, QTY), Column("First Count", 10, QTY),
+        Column("Counted By", 16, styles.TEXT), Column("Reason", 18, styles.TEXT),
+        Column("Recount Sheet", 30, styles.TEXT), Column("Recount Qty", 10, QTY),
+        Column("Recounted By", 16, styles.TEXT), Column(LINE_ID, 16, styles.TEXT),
+    ]
+    rows = []
+    for line in lines:
+        if line.found:
+            continue
+        record = on_sheet.get((line.location, int(line.line_id.rsplit("/", 1)[1])))
+        if record is None:
+            continue
+        first = line.first_count if line.recounted_by else line.counted_qty
+        reason = _recount_reason(line, config)
+        rows.append([line.location, line.part_number, line.revision, line.lot, line.system_qty,
+                     first, line.counted_by, reason, f"{record.sheet_id} {record.file}",
+                     line.counted_qty if line.recounted_by else None, line.recounted_by, line.line_id])
+    return _table_sheet(RECOUNT, columns, rows)
+
+
+def _recount_reason(line: CountedLine, config: Config) -> str:
+    if not line.recounted_by:
+        return needs_recount(line, config.count) or "Requested"
+    first = CountedLine(**{**line.__dict__, "counted_qty": line.first_count, "recounted_by": "",
+                           "recount_sheet": ""})
+    return needs_recount(first, config.count) or "Requested"
+
+
+def _problems_sheet(problems: list[Problem]) -> Sheet:
+    columns = [Column("Kind", 20, styles.TEXT), Column("File", 40, styles.TEXT),
+               Column("Tab", 14, styles.TEXT), Column("Cell", 7, styles.TEXT),
+               Column("Value", 16, styles.TEXT), Column("Problem", 70, Style(wrap=True))]
+    rows = [[p.kind, p.file, p.sheet, p.cell, p.value, p.message] for p in problems]
+    sheet = _table_sheet(PROBLEMS, columns, rows)
+    sheet.freeze = (1, 0)
+    if problems:
+        sheet.tab_color = "#C00000"
+    return sheet
+
+
+def _lists_sheet() -> tuple[Sheet, str]:
+    sheet = Sheet(LISTS, columns=[Column("Root Causes", 50), Column("Statuses", 22)], hidden=True)
+    sheet.rows = [[Cell("Root Causes", styles.HEADER), Cell("Statuses", styles.HEADER)]]
+    for k in range(max(len(ROOT_CAUSES), len(STATUSES))):
+        sheet.rows.append([ROOT_CAUSES[k] if k < len(ROOT_CAUSES) else None,
+                           STATUSES[k] if k < len(STATUSES) else None])
+    return sheet, f"={LISTS}!$A$2:$A${len(ROOT_CAUSES) + 1}"
+
+
+def _summary_sheet(manifest: Manifest, totals: Figures, lines: list[CountedLine], config: Config,
+                   today: dt.date) -> Sheet:
+    money = styles.money(config.count.currency_format)
+    columns = [Column("", 34), Column("", 16), Column("", 14), Column("", 12), Column("", 12),
+               Column("", 14), Column("", 14), Column("", 12)]
+    sheet = Sheet(SUMMARY, columns=columns)
+    rows: list[list[Any]] = []
+    label, value_left = styles.LABEL, Style(align="right")
+
+    def add(name: str, value: Any, style: Style = value_left) -> None:
+        rows.append([Cell(name, label), Cell(value, style)])
+
+    rows.append([Cell(f"Cycle {manifest.cycle_id}: results", styles.TITLE)])
+    rows.append([Cell(f"Count date {manifest.count_date}; as of {manifest.as_of}; "
+                      f"ingested {today.isoformat()}", styles.NOTE)])
+    rows.append([])
+    rate = totals.discrepancy_rate
+    add("Locations counted / sent", f"{totals.locations_counted} / {totals.locations_sent}")
+    add("Lines counted / sent", f"{totals.lines_counted} / {totals.lines_sent}")
+    add("Lines not counted", totals.lines_not_counted, styles.WHOLE)
+    add("Found items (not in the system)", totals.found_items, styles.WHOLE)
+    add("Problems (see Problems tab)", totals.problems, styles.WHOLE)
+    add("Lines with a discrepancy", totals.discrepancies, styles.WHOLE)
+    add("Discrepancy rate (target under 5 %)", rate if rate is not None else "", PCT.but(bold=True))
+    add("Inventory record accuracy (within tolerance)",
+        totals.accuracy if totals.accuracy is not None else "", PCT)
+    add("Net variance value", totals.net_value, money)
+    add("Absolute variance value", totals.absolute_value, money)
+    rate_row = 9
+    sheet.conditional_formats += [
+        ConditionalFormat(Range(rate_row, 1, rate_row, 1), "=AND(ISNUMBER($B$10),$B$10>=0.05)", styles.BAD),
+        ConditionalFormat(Range(rate_row, 1, rate_row, 1), "=AND(ISNUMBER($B$10),$B$10<0.05)", styles.GOOD),
+    ]
+
+    def table(title: str, headers: list[str], body: list[list[Any]]) -> tuple[int, int]:
+        rows.append([])
+        rows.append([Cell(title, styles.TITLE.but(font_size=12))])
+        rows.append([Cell(h, styles.HEADER) for h in headers])
+        first = len(rows)
+        rows.extend(body)
+        return first, len(rows) - 1
+
+    largest = sorted((ln for ln in lines if ln.counted and ln.variance_qty != 0),
+                     key=lambda ln: (-abs(ln.variance_value), ln.line_id))[:10]
+    table("Largest variances", ["Location", "Part Number", "System Qty", "Counted Qty",
+                                "Variance Qty", "Variance Value", "Severity"],
+          [[ln.location, ln.part_number, Cell(ln.system_qty, QTY), Cell(ln.counted_qty, QTY),
+            Cell(ln.variance_qty, QTY), Cell(ln.variance_value, money),
+            judge(ln, config.count).severity] for ln in largest] or [["No discrepancies"]])
+
+    def group_rows(groups: list) -> list[list[Any]]:
+        return [[g.name, Cell(g.lines_sent, styles.WHOLE), Cell(g.lines_counted, styles.WHOLE),
+                 Cell(g.discrepancies, styles.WHOLE),
+                 Cell(g.rate if g.rate is not None else "", PCT),
+                 Cell(g.net_value, money), Cell(g.absolute_value, money)] for g in groups]
+
+    headers = ["Lines Sent", "Lines Counted", "Discrepancies", "Discrepancy Rate",
+               "Net Variance Value", "Absolute Variance Value"]
+    first, last = table("By location", ["Location", *headers], group_rows(totals.by_location))
+    table("By counter", ["Counter", "Lines", *headers[1:]], group_rows(totals.by_counter))
+    sheet.rows = rows
+    if totals.by_location:
+        sheet.charts.append(Chart(
+            "bar", "Variance value by location",
+            (Series("Net variance value", Range(first, 0, last, 0), Range(first, 5, last, 5), "#2E75B6"),),
+            anchor_row=2, anchor_col=9, y_format=config.count.currency_format,
+            width=640, height=max(320, 22 * len(totals.by_location) + 120)))
+    sheet.print_setup = PrintSetup(landscape=True, fit_width=1, gridlines=False,
+                                   header=f"&L&\"Calibri,Bold\"Cycle {manifest.cycle_id}&R&D",
+                                   footer="&CPage &P of &N")
+    return sheet
+
+
+def results_workbook(manifest: Manifest, lines: list[CountedLine], totals: Figures,
+                     problems: list[Problem], documentation: dict[str, dict[str, Any]],
+                     config: Config, today: dt.date) -> WorkbookSpec:
+    lists, causes_range = _lists_sheet()
+    discrepancies, used = _discrepancy_sheet(lines, documentation, config, causes_range)
+    sheets = [_summary_sheet(manifest, totals, lines, config, today), _variance_sheet(lines, config),
+              discrepancies, _recount_sheet(manifest, lines, config), _problems_sheet(problems)]
+    cleared = _cleared_sheet(documentation, used)
+    if cleared:
+        sheets.append(cleared)
+    sheets.append(lists)
+    return WorkbookSpec(sheets, title=f"Cycle count results {manifest.cycle_id}")
+
+
+def _rows_as_dicts(reader: WorkbookReader, tab: str) -> list[dict[str, Any]]:
+    rows = reader.rows(tab)
+    if not rows:
+        return []
+    headers = [cell_text(h) for h in rows[0]]
+    return [dict(zip(headers, row, strict=False)) for row in rows[1:]]
+
+
+def read_documentation(path: Path) -> dict[str, dict[str, Any]]:
+    """What people typed in Discrepancies (and kept in Cleared), by Line ID."""
+    reader = WorkbookReader(path)
+    documentation: dict[str, dict[str, Any]] = {}
+    for tab in (CLEARED, DISCREPANCIES):
+        if tab not in reader.tabs:
+            continue
+        for row in _rows_as_dicts(reader, tab):
+            line_id = cell_text(row.get(LINE_ID))
+            if not line_id:
+                continue
+            doc = {name: row.get(name) for name in DOC_COLUMNS}
+            if tab == DISCREPANCIES and cell_text(doc.get("Status")) == "Open" and not any(
+                    cell_text(doc.get(n)) for n in DOC_COLUMNS if n != "Status"):
+                continue  # nothing typed yet: only the default status
+            if not any(cell_text(v) for v in doc.values()):
+                continue
+            doc["Location"] = cell_text(row.get("Location"))
+            doc["Part Number"] = cell_text(row.get("Part Number"))
+            if tab == CLEARED:
+                doc["Why Here"] = cell_text(row.get("Why Here"))
+            documentation[line_id] = doc
+    return documentation

@@ -1,0 +1,238 @@
+"""The master schedule workbook: Schedule, Calendar, (Cycles), Settings tabs.
+
+Next Count, Days Until Due and Status are live formulas, each written with the value
+`cyclekit.schedule` computes for it, so Excel, LibreOffice, Google Sheets and readers
+that never recalculate all show the same dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from cyclekit import __version__, styles
+from cyclekit.config import Config
+from cyclekit.schedule import (
+    Schedule,
+    calendar,
+    days_until_due,
+    due_status,
+    due_status_label,
+)
+from cyclekit.workbook.spec import (
+    Cell,
+    Chart,
+    Column,
+    ConditionalFormat,
+    DataBar,
+    Formula,
+    PrintSetup,
+    Range,
+    Series,
+    Sheet,
+    Validation,
+    WorkbookSpec,
+    a1,
+    col_letter,
+)
+
+SCHEDULE_TAB = "Schedule"
+CALENDAR_TAB = "Calendar"
+CYCLES_TAB = "Cycles"
+SETTINGS_TAB = "Settings"
+AS_OF_NAME = "AsOfDate"
+DUE_SOON_NAME = "DueSoonDays"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    label: str
+    name: str
+    sha256: str
+
+
+def _schedule_columns(schedule: Schedule, config: Config) -> list[Column]:
+    money = styles.money(config.count.currency_format)
+    key_header = "Location" if schedule.by == "location" else "Part Number"
+    columns = [
+        Column(key_header, 16, styles.TEXT, "key"),
+        Column("Zone" if schedule.by == "location" else "Zones", 14, styles.TEXT, "zone"),
+        Column("Owner", 16, styles.TEXT, "owner"),
+        Column("Owner Email", 26, styles.TEXT, "owner_email"),
+        Column("Lines", 7, styles.WHOLE, "lines"),
+        Column("Inventory Value", 15, money, "value"),
+        Column("ABC Class", 7, styles.BODY.but(align="center"), "abc"),
+        Column("Counts / Year", 8, styles.WHOLE, "counts"),
+        Column("Cadence (days)", 9, styles.WHOLE, "cadence"),
+        Column("Last Count", 12, styles.DATE, "last_count"),
+        Column("Next Count", 12, styles.DATE.but(font_color="#1F3864"), "next_count"),
+        Column("Days Until Due", 9, styles.WHOLE.but(font_color="#1F3864"), "days"),
+        Column("Status", 14, styles.BODY, "status"),
+    ]
+    if schedule.cycles:
+        columns.append(Column("Cycle", 7, styles.WHOLE, "cycle"))
+    columns.append(Column("Notes", 30, styles.BODY, "notes"))
+    return columns
+
+
+def _schedule_sheet(schedule: Schedule, config: Config, today: dt.date) -> Sheet:
+    columns = _schedule_columns(schedule, config)
+    sheet = Sheet(SCHEDULE_TAB, columns=columns, header_row=0, freeze=(1, 1))
+    col = {c.key: col_letter(i) for i, c in enumerate(columns)}
+    due_soon = config.schedule.due_soon_days
+    soon_label = due_status_label(due_soon)
+    sheet.rows.append([Cell(c.header, styles.HEADER) for c in columns])
+    for index, row in enumerate(schedule.rows):
+        n = index + 2  # spreadsheet row number
+        last, cadence = f"{col['last_count']}{n}", f"{col['cadence']}{n}"
+        nxt, days = f"{col['next_count']}{n}", f"{col['days']}{n}"
+        never = AS_OF_NAME if row.first_due == schedule.as_of else (
+            f"DATE({row.first_due.year},{row.first_due.month},{row.first_due.day})")
+        next_date = row.next_count()
+        days_left = days_until_due(next_date, today)
+        values: dict[str, object] = {
+            "key": row.key, "zone": row.zone, "owner": row.owner, "owner_email": row.owner_email,
+            "lines": row.lines, "value": row.value.quantize(Decimal("0.01")),
+            "abc": row.abc_class, "counts": row.counts_per_year, "cadence": row.cadence_days,
+            "last_count": row.last_count or Cell(None, styles.DATE),
+            "next_count": Formula(f'=IF({last}="",{never},IF({cadence}="","",{last}+{cadence}))',
+                                  next_date),
+            "days": Formula(f'=IF({nxt}="","",{nxt}-TODAY())', days_left),
+            "status": Formula(
+                f'=IF({days}="","",IF({days}<0,"Overdue",'
+                f'IF({days}<={DUE_SOON_NAME},"{soon_label}","Scheduled")))',
+                due_status(days_left, due_soon)),
+            "cycle": row.cycle, "notes": "",
+        }
+        sheet.rows.append([values[c.key] for c in columns])
+    last_row = len(schedule.rows)
+    last_col = len(columns) - 1
+    body = Range(1, 0, max(last_row, 1), last_col)
+    status_ref = f"${col['status']}2"
+    sheet.conditional_formats += [
+        ConditionalFormat(body, f'={status_ref}="Overdue"', styles.BAD),
+        ConditionalFormat(body, f'={status_ref}="{soon_label}"', styles.WARN),
+    ]
+    sheet.autofilter = Range(0, 0, last_row, last_col)
+    cadence_col = sheet.column_index("cadence")
+    sheet.validations.append(Validation(
+        Range(1, cadence_col, max(last_row, 1) + 500, cadence_col), "whole", minimum=1,
+        input_title="Cadence (days)", input_message="Days between two counts of this row.",
+        error_message="Cadence is a whole number of days, at least 1."))
+    last_col_index = sheet.column_index("last_count")
+    sheet.validations.append(Validation(
+        Range(1, last_col_index, max(last_row, 1) + 500, last_col_index), "date",
+        error_message="Last Count is a date, e.g. 2026-03-31."))
+    sheet.row_heights[0] = 32
+    sheet.print_setup = PrintSetup(landscape=True, repeat_rows=(0, 0),
+                                   header="&L&\"Calibri,Bold\"Cycle count schedule&R&D",
+                                   footer="&CPage &P of &N", gridlines=False)
+    return sheet
+
+
+def _calendar_sheet(schedule: Schedule, config: Config) -> Sheet:
+    weeks = calendar(schedule, config.schedule.calendar_weeks)
+    noun = "Locations" if schedule.by == "location" else "Parts"
+    columns = [
+        Column("Week Starting", 13, styles.DATE, "start"),
+        Column("Week Ending", 13, styles.DATE, "end"),
+        Column(f"{noun} Due", 10, styles.WHOLE, "due"),
+        Column("Lines to Count", 10, styles.WHOLE, "lines"),
+        Column("Counters", 40, styles.BODY.but(wrap=True, valign="top"), "counters"),
+        Column(noun, 60, styles.TEXT.but(wrap=True, valign="top"), "keys"),
+    ]
+    sheet = Sheet(CALENDAR_TAB, columns=columns, header_row=0, freeze=(1, 0))
+    sheet.rows.append([Cell(c.header, styles.HEADER) for c in columns])
+    for week in weeks:
+        sheet.rows.append([
+            week.start, week.end, len(week.rows), week.lines,
+            "; ".join(f"{owner}: {rows} {noun.lower() if rows != 1 else noun.lower()[:-1]}, "
+                      f"{lines} lines" for owner, rows, lines in week.owners()),
+            ", ".join(row.key for row in week.rows),
+        ])
+    count = len(weeks)
+    sheet.data_bars.append(DataBar(Range(1, 3, count, 3)))
+    sheet.autofilter = Range(0, 0, count, len(columns) - 1)
+    sheet.charts.append(Chart(
+        "column", "Lines to count per week",
+        (Series("Lines to count", Range(1, 0, count, 0), Range(1, 3, count, 3), "#2E75B6"),),
+        anchor_row=1, anchor_col=len(columns) + 1, x_title="Week starting", y_title="Lines",
+        width=900, height=320))
+    sheet.row_heights[0] = 32
+    sheet.print_setup = PrintSetup(landscape=True, repeat_rows=(0, 0),
+                                   header="&L&\"Calibri,Bold\"Cycle count calendar",
+                                   footer="&CPage &P of &N", gridlines=False)
+    return sheet
+
+
+def _cycles_sheet(schedule: Schedule) -> Sheet:
+    columns = [
+        Column("Cycle", 8, styles.WHOLE), Column("Starts", 13, styles.DATE),
+        Column("Ends", 13, styles.DATE), Column("Rows", 8, styles.WHOLE),
+        Column("Lines to Count", 12, styles.WHOLE), Column("Share of Lines", 12, styles.PERCENT),
+    ]
+    sheet = Sheet(CYCLES_TAB, columns=columns, header_row=0, freeze=(1, 0))
+    sheet.rows.append([Cell(c.header, styles.HEADER) for c in columns])
+    total = sum(c.lines for c in schedule.cycles) or 1
+    for n, cycle in enumerate(schedule.cycles, start=2):
+        sheet.rows.append([cycle.number, cycle.start, cycle.end, cycle.rows, cycle.lines,
+                           Formula(f"=E{n}/SUM($E$2:$E${len(schedule.cycles) + 1})",
+                                   cycle.lines / total)])
+    sheet.data_bars.append(DataBar(Range(1, 4, len(schedule.cycles), 4)))
+    return sheet
+
+
+def _settings_sheet(schedule: Schedule, config: Config, sources: list[SourceFile],
+                    skipped: dict[str, int], today: dt.date) -> tuple[Sheet, dict[str, str]]:
+    s = config.schedule
+    columns = [Column("Setting", 34, styles.LABEL), Column("Value", 70, styles.TEXT)]
+    sheet = Sheet(SETTINGS_TAB, columns=columns, header_row=0)
+    rows: list[list[object]] = [[Cell("Setting", styles.HEADER), Cell("Value", styles.HEADER)]]
+    names: dict[str, str] = {}
+
+    def add(label: str, value: object, name: str | None = None) -> None:
+        if name:
+            names[name] = f"={SETTINGS_TAB}!{a1(len(rows), 1, absolute=True)}"
+        rows.append([label, value])
+
+    date, whole = styles.DATE.but(align="left"), styles.WHOLE.but(align="left")
+    add("As-of date (Next Count of never-counted rows)", Cell(schedule.as_of, date), AS_OF_NAME)
+    add("Days ahead that count as due soon", Cell(s.due_soon_days, whole), DUE_SOON_NAME)
+    add("Rows are", "locations" if schedule.by == "location" else "part numbers")
+    add("Scheduling model", "ABC class (cadence by class)" if s.model == "abc"
+        else f"{s.counts_per_timeframe} count(s) per {s.timeframe} year, "
+             f"{s.cycles_per_count} cycles per count")
+    add("Class A: rows ranked above hold less than", f"{s.a_share}% of total value")
+    add("Class B: rows ranked above hold less than", f"{s.b_share}% of total value")
+    add("Class C", "the rest; a high-consumption row moves up one class")
+    for cls in ("A", "B", "C"):
+        per_year = s.counts_per_year[cls]
+        add(f"Class {cls} counts per year / cadence", f"{per_year} / {round(365 / per_year)} days")
+    add("Lines counted (statuses on the shelf)", Cell(sum(r.lines for r in schedule.rows), whole))
+    for status, count in sorted(skipped.items()):
+        add(f"Lines left out: status {status}", Cell(count, whole))
+    add("Total inventory value", Cell(schedule.total_value.quantize(Decimal("0.01")),
+                                      styles.money(config.count.currency_format).but(align="left")))
+    for source in sources:
+        add(f"{source.label} file", source.name)
+        add(f"{source.label} SHA-256", source.sha256)
+    if config.source:
+        add("Config file", config.source)
+    add("Written on", Cell(today, date))
+    add("Written by", f"cyclekit {__version__}")
+    sheet.rows = rows
+    return sheet, names
+
+
+def schedule_workbook(
+    schedule: Schedule, config: Config, sources: list[SourceFile],
+    skipped: dict[str, int], today: dt.date,
+) -> WorkbookSpec:
+    settings, names = _settings_sheet(schedule, config, sources, skipped, today)
+    sheets = [_schedule_sheet(schedule, config, today), _calendar_sheet(schedule, config)]
+    if schedule.cycles:
+        sheets.append(_cycles_sheet(schedule))
+    sheets.append(settings)
+    return WorkbookSpec(sheets, defined_names=names, title="Cycle count schedule",
+                        subject=f"as of {schedule.as_of.isoformat()}")

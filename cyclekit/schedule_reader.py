@@ -1,0 +1,112 @@
+"""Read the schedule workbook as the user left it: edited cadences, owners, dates, extra columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cyclekit.errors import InputError, Problem
+from cyclekit.schedule import next_count
+from cyclekit.schedule_book import SCHEDULE_TAB, SETTINGS_TAB
+from cyclekit.values import cell_text, parse_date
+from cyclekit.workbook.reader import WorkbookReader
+from cyclekit.workbook.spec import a1
+
+REQUIRED = ("Cadence (days)", "Last Count")
+
+
+@dataclass
+class ScheduleEntry:
+    key: str
+    zone: str
+    owner: str
+    owner_email: str
+    abc_class: str
+    cadence_days: int | None
+    last_count: dt.date | None
+    next_count: dt.date | None
+    cells: dict[str, Any] = field(default_factory=dict)  # every column as read, extras included
+
+
+@dataclass
+class ScheduleFile:
+    path: Path
+    by: str  # "location" or "part"
+    as_of: dt.date | None
+    headers: list[str]
+    entries: list[ScheduleEntry]
+
+
+def _settings_as_of(reader: WorkbookReader) -> dt.date | None:
+    if SETTINGS_TAB not in reader.tabs:
+        return None
+    for row in reader.rows(SETTINGS_TAB):
+        if row and cell_text(row[0]).startswith("As-of date") and len(row) > 1:
+            try:
+                return parse_date(row[1])
+            except ValueError:
+                return None
+    return None
+
+
+def read_schedule(path: Path | str) -> ScheduleFile:
+    reader = WorkbookReader(path)
+    rows = reader.rows(SCHEDULE_TAB)
+    file = str(path)
+    if not rows:
+        raise InputError([Problem("empty", file, "the Schedule tab is empty", sheet=SCHEDULE_TAB)])
+    headers = [cell_text(h) for h in rows[0]]
+    key_header = "Location" if "Location" in headers else "Part Number" if "Part Number" in headers else None
+    problems = [Problem("missing-column", file, f"column {name!r} is missing", sheet=SCHEDULE_TAB,
+                        row=1, column=name)
+                for name in ((key_header or "Location"), *REQUIRED) if name not in headers]
+    if problems:
+        raise InputError(problems, summary=f"{file} is not a cyclekit schedule")
+    as_of = _settings_as_of(reader)
+    col = {name: headers.index(name) for name in headers if name}
+    entries = []
+    for r, row in enumerate(rows[1:], start=1):
+        cells = {name: (row[i] if i < len(row) else None) for name, i in col.items()}
+        key = cell_text(cells[key_header])
+        if not key:
+            continue
+
+        def problem(name: str, message: str) -> None:
+            problems.append(Problem("bad-value", file, message, sheet=SCHEDULE_TAB,
+                                    cell=a1(r, col[name]), row=r + 1, column=name,
+                                    value=cell_text(cells[name])))
+
+        cadence = None
+        raw = cells["Cadence (days)"]
+        if cell_text(raw):
+            try:
+                cadence = int(float(cell_text(raw)))
+                if cadence < 1:
+                    raise ValueError
+            except ValueError:
+                problem("Cadence (days)", "cadence must be a whole number of days, at least 1")
+        last = None
+        if cell_text(cells["Last Count"]):
+            try:
+                last = parse_date(cells["Last Count"])
+            except ValueError as exc:
+                problem("Last Count", f"Last Count {exc}")
+        cached_next = None
+        if cell_text(cells.get("Next Count")):
+            try:
+                cached_next = parse_date(cells["Next Count"])
+            except ValueError:
+                cached_next = None
+        # recompute from the inputs a person edits; the cached value only for never-counted rows
+        due = next_count(last, cadence, cached_next or as_of)
+        entries.append(ScheduleEntry(
+            key=key, zone=cell_text(cells.get("Zone", cells.get("Zones"))),
+            owner=cell_text(cells.get("Owner")), owner_email=cell_text(cells.get("Owner Email")),
+            abc_class=cell_text(cells.get("ABC Class")).upper() or "C",
+            cadence_days=cadence, last_count=last, next_count=due, cells=cells))
+    if problems:
+        raise InputError(problems, summary=f"{len(problems)} problem(s) in {file}")
+    return ScheduleFile(Path(path), "location" if key_header == "Location" else "part",
+                        as_of, headers, entries)

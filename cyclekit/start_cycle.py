@@ -1,0 +1,174 @@
+"""`cyclekit sheets`: pick the locations due, freeze the snapshot, write blind count sheets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cyclekit.config import Config
+from cyclekit.countsheets import SheetHeader, SheetLine, count_sheet
+from cyclekit.cycle import (
+    SNAPSHOT,
+    LocationRecord,
+    Manifest,
+    SheetRecord,
+    SnapshotLine,
+    checksum,
+    number_lines,
+    safe_name,
+    safe_tab,
+    save_manifest,
+    snapshot_csv,
+)
+from cyclekit.errors import CycleError, CyclekitError
+from cyclekit.inventory import load_inventory
+from cyclekit.schedule_reader import ScheduleEntry, read_schedule
+from cyclekit.tables import file_sha256
+from cyclekit.workbook.spec import Sheet, WorkbookSpec
+from cyclekit.workbook.xlsx import render_xlsx
+
+
+@dataclass(frozen=True)
+class Selection:
+    due_within: int | None = 7
+    all: bool = False
+    locations: tuple[str, ...] = ()
+
+
+@dataclass
+class CycleReport:
+    cycle_dir: Path
+    cycle_id: str
+    locations: int
+    lines: int
+    files: list[Path] = field(default_factory=list)
+    pdfs: list[Path] = field(default_factory=list)
+    unknown_to_inventory: list[str] = field(default_factory=list)
+
+
+def select_locations(entries: list[ScheduleEntry], selection: Selection, as_of: dt.date) -> list[ScheduleEntry]:
+    if selection.locations:
+        by_key = {e.key: e for e in entries}
+        missing = [name for name in selection.locations if name not in by_key]
+        if missing:
+            raise CyclekitError(f"not in the schedule: {', '.join(missing)}")
+        return [by_key[name] for name in dict.fromkeys(selection.locations)]
+    if selection.all:
+        return list(entries)
+    horizon = as_of + dt.timedelta(days=selection.due_within or 0)
+    return [e for e in entries if e.next_count is None or e.next_count <= horizon]
+
+
+def _new_cycle_id(as_of: dt.date) -> str:
+    return f"CC-{as_of:%Y%m%d}-{secrets.token_hex(2).upper()}"
+
+
+def _sheet_lines(lines: list[SnapshotLine]) -> list[SheetLine]:
+    return [SheetLine(s.line_no, s.item.part_number, s.item.revision, s.item.description,
+                      s.item.lot, s.item.uom, s.item.quantity) for s in lines]
+
+
+def start_cycle(
+    schedule_path: Path | str,
+    inventory_path: Path | str,
+    cycle_dir: Path | str,
+    config: Config,
+    *,
+    selection: Selection = Selection(),
+    as_of: dt.date | None = None,
+    count_date: dt.date | None = None,
+    show_system_qty: bool = False,
+    packets: bool = False,
+    pdf: bool = False,
+    cycle_id: str | None = None,
+) -> CycleReport:
+    cycle_dir = Path(cycle_dir)
+    if cycle_dir.exists() and any(cycle_dir.iterdir()):
+        raise CycleError(f"{cycle_dir} already exists and is not empty; "
+                         "a new cycle needs a new folder (nothing was changed)")
+    as_of = as_of or dt.date.today()
+    count_date = count_date or as_of
+    schedule = read_schedule(schedule_path)
+    if schedule.by != "location":
+        raise CyclekitError(f"{schedule_path} has one row per part; count sheets are made per "
+                            "location: make the schedule with --by location")
+    snapshot = load_inventory(inventory_path, config.inventory)
+    chosen = select_locations(schedule.entries, selection, as_of)
+    if not chosen:
+        raise CyclekitError(f"no location is due within {selection.due_within} days of {as_of}; "
+                            "use --all, --location or a larger --due-within")
+    numbered = number_lines(snapshot.lines)
+    by_location: dict[str, list[SnapshotLine]] = {}
+    for s in numbered:
+        by_location.setdefault(s.item.location, []).append(s)
+
+    cycle_id = cycle_id or _new_cycle_id(as_of)
+    manifest = Manifest(
+        cycle_id=cycle_id, as_of=as_of.isoformat(), count_date=count_date.isoformat(),
+        created=dt.datetime.now().isoformat(timespec="seconds"), show_system_qty=show_system_qty,
+        sources={"schedule": {"file": str(schedule_path), "sha256": file_sha256(Path(schedule_path))},
+                 "inventory": {"file": str(inventory_path), "sha256": snapshot.sha256}},
+        snapshot_sha256="", locations=[])
+
+    # build everything in a folder beside the target, then rename: no half-made cycle
+    cycle_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{cycle_dir.name}.", dir=cycle_dir.parent))
+    try:
+        (work / SNAPSHOT).write_text(snapshot_csv(numbered), encoding="utf-8", newline="")
+        manifest.snapshot_sha256 = file_sha256(work / SNAPSHOT)
+        books: dict[str, tuple[str, list[Sheet]]] = {}  # file -> (owner, sheets)
+        used_files: set[str] = set()
+        tabs_in: dict[str, set[str]] = {}
+        for entry in chosen:
+            lines = by_location.get(entry.key, [])
+            manifest.locations.append(LocationRecord(entry.key, entry.zone, entry.owner,
+                                                     entry.owner_email, entry.abc_class, len(lines)))
+            sheet_id = manifest.next_sheet_id("S")
+            if packets:
+                owner = entry.owner or "unassigned"
+                file = next((f for f, (o, _) in books.items() if o == owner), None)
+                if file is None:
+                    file = f"packets/{safe_name(owner, used_files)}.xlsx"
+                    books[file] = (owner, [])
+            else:
+                file = f"sheets/{safe_name(entry.key, used_files)}.xlsx"
+                books[file] = (entry.owner, [])
+            tab = safe_tab(entry.key, tabs_in.setdefault(file, set()))
+            header = SheetHeader("count", cycle_id, sheet_id, entry.key, entry.zone, entry.owner,
+                                 count_date.isoformat())
+            books[file][1].append(count_sheet(
+                header, _sheet_lines(lines), tab, show_system_qty=show_system_qty,
+                found_rows=config.count.found_item_rows,
+                whole_uoms=config.inventory.whole_number_uoms, paper=config.count.paper))
+            manifest.sheets.append(SheetRecord(sheet_id, "count", entry.key, file, tab,
+                                               [s.line_no for s in lines], counter=entry.owner))
+        for file, (_, sheets) in books.items():
+            render_xlsx(WorkbookSpec(sheets, title=f"Count sheets {cycle_id}",
+                                     subject=", ".join(s.name for s in sheets)), work / file)
+            digest = checksum(work, file)
+            for record in manifest.sheets:
+                if record.file == file:
+                    record.sha256 = digest
+        pdfs: list[Path] = []
+        if pdf:
+            from cyclekit.libreoffice import to_pdf
+
+            pdfs = [Path("pdf") / p.name for p in to_pdf([work / f for f in books], work / "pdf")]
+        save_manifest(work, manifest)
+        if cycle_dir.exists():
+            cycle_dir.rmdir()  # empty (checked above)
+        os.replace(work, cycle_dir)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    inventory_locations = set(by_location)
+    return CycleReport(
+        cycle_dir=cycle_dir, cycle_id=cycle_id, locations=len(chosen),
+        lines=sum(r.lines for r in manifest.locations),
+        files=[cycle_dir / f for f in books], pdfs=[cycle_dir / p for p in pdfs],
+        unknown_to_inventory=[e.key for e in chosen if e.key not in inventory_locations])

@@ -1,0 +1,1 @@
+"""The workbook model (spec) and its backends: xlsx renderer and readers."""

@@ -1,0 +1,187 @@
+"""One description of a workbook, rendered by every backend (xlsx, Google Sheets, PDF).
+
+Layout code (what a schedule, a count sheet or a results tab looks like) builds these
+objects once; renderers know nothing about cycle counting. Rows and columns are
+zero-based here; formulas are A1 text as a person would type them, each with the value
+it evaluates to, so readers that do not recalculate still show the right thing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Style:
+    num_format: str | None = None
+    bold: bool = False
+    italic: bool = False
+    font_size: float | None = None
+    font_color: str | None = None
+    bg_color: str | None = None
+    align: str | None = None  # left, center, right
+    valign: str | None = "vcenter"
+    wrap: bool = False
+    border: bool = False  # thin border all round
+    locked: bool = True  # only matters on a protected sheet
+
+    def but(self, **changes: Any) -> Style:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Formula:
+    expr: str  # "=A2+B2"
+    value: Any = None  # what the formula evaluates to when written (str, number, date, None)
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: Any
+    style: Style | None = None
+
+
+CellValue = None | str | int | float | Decimal | bool | dt.date | Formula | Cell
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: float
+    style: Style = Style()  # style of the cells written in this column (None cells stay empty)
+    key: str = ""  # a stable name layouts use to find the column
+
+
+@dataclass(frozen=True)
+class Range:
+    first_row: int
+    first_col: int
+    last_row: int
+    last_col: int
+
+
+@dataclass(frozen=True)
+class Validation:
+    range: Range
+    kind: str  # "decimal", "whole", "list", "date"
+    minimum: float | None = None
+    choices: tuple[str, ...] = ()
+    source: str = ""  # a list from a range instead of choices, e.g. "=Lists!$A$2:$A$20"
+    input_title: str = ""
+    input_message: str = ""
+    error_title: str = ""
+    error_message: str = ""
+    ignore_blank: bool = True
+
+
+@dataclass(frozen=True)
+class ConditionalFormat:
+    range: Range
+    formula: str  # relative to the range's top-left cell, e.g. '=$M2="Overdue"'
+    style: Style  # only fill, font colour and bold are applied
+
+
+@dataclass(frozen=True)
+class DataBar:
+    range: Range
+    color: str = "#5B9BD5"
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    categories: Range  # on the chart's own sheet unless sheet is given
+    values: Range
+    color: str | None = None
+    sheet: str | None = None
+    kind: str | None = None  # overrides the chart kind for a combined chart (e.g. a target line)
+
+
+@dataclass(frozen=True)
+class Chart:
+    kind: str  # column, bar, line
+    title: str
+    series: tuple[Series, ...]
+    anchor_row: int
+    anchor_col: int
+    x_title: str = ""
+    y_title: str = ""
+    y_format: str | None = None
+    width: int = 720
+    height: int = 360
+
+
+@dataclass(frozen=True)
+class PrintSetup:
+    landscape: bool = False
+    fit_width: int = 1
+    fit_height: int = 0  # 0: as many pages tall as needed
+    repeat_rows: tuple[int, int] | None = None
+    header: str = ""  # &L &C &R sections, &P page, &N pages (Excel codes)
+    footer: str = ""
+    gridlines: bool = True
+    paper: int = 1  # 1 letter, 9 A4
+    margins: tuple[float, float, float, float] = (0.4, 0.4, 0.6, 0.6)  # left, right, top, bottom
+    center_horizontally: bool = True
+
+
+@dataclass
+class Sheet:
+    name: str
+    columns: list[Column] = field(default_factory=list)
+    rows: list[list[CellValue]] = field(default_factory=list)
+    row_heights: dict[int, float] = field(default_factory=dict)
+    merges: list[tuple[Range, CellValue]] = field(default_factory=list)
+    freeze: tuple[int, int] | None = None
+    autofilter: Range | None = None
+    validations: list[Validation] = field(default_factory=list)
+    conditional_formats: list[ConditionalFormat] = field(default_factory=list)
+    data_bars: list[DataBar] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    protect: bool = False
+    print_setup: PrintSetup | None = None
+    tab_color: str | None = None
+    hidden: bool = False
+    header_row: int | None = None  # row of the main table's headers
+
+    def column_index(self, key: str) -> int:
+        for index, column in enumerate(self.columns):
+            if column.key == key or column.header == key:
+                return index
+        raise KeyError(key)
+
+
+@dataclass
+class WorkbookSpec:
+    sheets: list[Sheet]
+    defined_names: dict[str, str] = field(default_factory=dict)  # name -> "=Settings!$B$2"
+    title: str = ""
+    subject: str = ""
+
+    def sheet(self, name: str) -> Sheet:
+        for sheet in self.sheets:
+            if sheet.name == name:
+                return sheet
+        raise KeyError(name)
+
+
+def col_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def a1(row: int, col: int, absolute: bool = False) -> str:
+    mark = "$" if absolute else ""
+    return f"{mark}{col_letter(col)}{mark}{row + 1}"
+
+
+def quote_sheet(name: str) -> str:
+    return "'" + name.replace("'", "''") + "'"

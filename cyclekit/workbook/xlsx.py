@@ -1,0 +1,218 @@
+"""Render a WorkbookSpec to .xlsx with xlsxwriter (atomically: temp file, then rename)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from cyclekit.atomic import atomic_path
+from cyclekit.values import excel_serial
+from cyclekit.workbook.spec import Cell, Formula, Range, Sheet, Style, WorkbookSpec
+
+DEFAULT_FONT = {"font_name": "Calibri", "font_size": 11}
+
+
+class _Formats:
+    """One xlsxwriter Format per distinct Style (xlsxwriter wants them shared)."""
+
+    def __init__(self, book: xlsxwriter.Workbook):
+        self.book = book
+        self.cache: dict[Style, Any] = {}
+
+    def get(self, style: Style | None) -> Any:
+        style = style or Style()
+        if style not in self.cache:
+            props: dict[str, Any] = dict(DEFAULT_FONT)
+            if style.num_format:
+                props["num_format"] = style.num_format
+            if style.bold:
+                props["bold"] = True
+            if style.italic:
+                props["italic"] = True
+            if style.font_size:
+                props["font_size"] = style.font_size
+            if style.font_color:
+                props["font_color"] = style.font_color
+            if style.bg_color:
+                props["bg_color"] = style.bg_color
+                props["pattern"] = 1
+            if style.align:
+                props["align"] = style.align
+            if style.valign:
+                props["valign"] = style.valign
+            if style.wrap:
+                props["text_wrap"] = True
+            if style.border:
+                props["border"] = 1
+            props["locked"] = style.locked
+            self.cache[style] = self.book.add_format(props)
+        return self.cache[style]
+
+    def conditional(self, style: Style) -> Any:
+        props: dict[str, Any] = {}
+        if style.bg_color:
+            props["bg_color"] = style.bg_color
+        if style.font_color:
+            props["font_color"] = style.font_color
+        if style.bold:
+            props["bold"] = True
+        return self.book.add_format(props)
+
+
+def _cached(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return excel_serial(value)
+    if isinstance(value, Decimal):
+        return float(value)
+    if value is None:
+        return ""
+    return value
+
+
+def _write(ws: Any, row: int, col: int, value: Any, fmt: Any) -> None:
+    if isinstance(value, Formula):
+        ws.write_formula(row, col, value.expr, fmt, _cached(value.value))
+    elif value is None or value == "":
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, str):
+        ws.write_string(row, col, value, fmt)  # never write(): '=SUM(A1)' is a part number here
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, fmt)
+    elif isinstance(value, dt.datetime):
+        ws.write_datetime(row, col, value, fmt)
+    elif isinstance(value, dt.date):
+        ws.write_datetime(row, col, dt.datetime.combine(value, dt.time()), fmt)
+    elif isinstance(value, int | float | Decimal):
+        ws.write_number(row, col, float(value), fmt)
+    else:
+        raise TypeError(f"cannot write {type(value).__name__} to a cell")
+
+
+def _cells(r: Range) -> tuple[int, int, int, int]:
+    return r.first_row, r.first_col, r.last_row, r.last_col
+
+
+def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet) -> None:
+    ws = book.add_worksheet(sheet.name)
+    for index, column in enumerate(sheet.columns):
+        ws.set_column(index, index, column.width)
+    for index, height in sheet.row_heights.items():
+        ws.set_row(index, height)
+    for r, values in enumerate(sheet.rows):
+        for c, value in enumerate(values):
+            style = None
+            if isinstance(value, Cell):
+                style, value = value.style, value.value
+            elif value is None:
+                continue  # an empty cell stays unformatted (a Cell(None, style) is a styled blank)
+            if style is None and c < len(sheet.columns):
+                style = sheet.columns[c].style
+            _write(ws, r, c, value, formats.get(style))
+    for area, value in sheet.merges:
+        style = value.style if isinstance(value, Cell) else None
+        raw = value.value if isinstance(value, Cell) else value
+        ws.merge_range(*_cells(area), "", formats.get(style))
+        _write(ws, area.first_row, area.first_col, raw, formats.get(style))
+    if sheet.freeze:
+        ws.freeze_panes(*sheet.freeze)
+    if sheet.autofilter:
+        ws.autofilter(*_cells(sheet.autofilter))
+    for v in sheet.validations:
+        options: dict[str, Any] = {"ignore_blank": v.ignore_blank}
+        if v.kind == "list":
+            options.update(validate="list", source=v.source or list(v.choices))
+        elif v.kind in ("decimal", "whole"):
+            options.update(validate=v.kind, criteria=">=", value=v.minimum or 0)
+        elif v.kind == "date":
+            options.update(validate="date", criteria=">=", value=dt.date(1900, 1, 1))
+        if v.input_title or v.input_message:
+            options.update(input_title=v.input_title[:32], input_message=v.input_message[:255])
+        if v.error_message:
+            options.update(error_title=(v.error_title or "Not allowed")[:32],
+                           error_message=v.error_message[:255])
+        ws.data_validation(*_cells(v.range), options)
+    for cf in sheet.conditional_formats:
+        ws.conditional_format(*_cells(cf.range), {
+            "type": "formula", "criteria": cf.formula, "format": formats.conditional(cf.style)})
+    for bar in sheet.data_bars:
+        ws.conditional_format(*_cells(bar.range), {"type": "data_bar", "bar_color": bar.color})
+    for chart in sheet.charts:
+        _add_chart(book, ws, sheet, chart)
+    if sheet.protect:
+        ws.protect("", {"autofilter": True, "format_columns": True, "format_rows": True,
+                        "select_locked_cells": True, "select_unlocked_cells": True})
+    if sheet.hidden:
+        ws.hide()
+    if sheet.tab_color:
+        ws.set_tab_color(sheet.tab_color)
+    setup = sheet.print_setup
+    if setup:
+        ws.set_landscape() if setup.landscape else ws.set_portrait()
+        ws.set_paper(setup.paper)
+        ws.fit_to_pages(setup.fit_width, setup.fit_height)
+        if setup.repeat_rows:
+            ws.repeat_rows(*setup.repeat_rows)
+        if setup.header:
+            ws.set_header(setup.header)
+        if setup.footer:
+            ws.set_footer(setup.footer)
+        if setup.gridlines:
+            ws.hide_gridlines(0)
+        left, right, top, bottom = setup.margins
+        ws.set_margins(left=left, right=right, top=top, bottom=bottom)
+        if setup.center_horizontally:
+            ws.center_horizontally()
+
+
+def _add_chart(book: xlsxwriter.Workbook, ws: Any, sheet: Sheet, chart: Any) -> None:
+    main = book.add_chart({"type": chart.kind})
+    extra = None
+    for series in chart.series:
+        source = series.sheet or sheet.name
+        options: dict[str, Any] = {
+            "name": series.name,
+            "categories": [source, *_cells(series.categories)],
+            "values": [source, *_cells(series.values)],
+        }
+        if series.color:
+            key = "line" if (series.kind or chart.kind) == "line" else "fill"
+            options[key] = {"color": series.color}
+            if key == "line":
+                options["line"]["width"] = 2.25
+        if series.kind and series.kind != chart.kind:
+            extra = extra or book.add_chart({"type": series.kind})
+            extra.add_series(options)
+        else:
+            main.add_series(options)
+    if extra is not None:
+        main.combine(extra)
+    main.set_title({"name": chart.title})
+    main.set_x_axis({"name": chart.x_title} if chart.x_title else {})
+    y_axis: dict[str, Any] = {"name": chart.y_title} if chart.y_title else {}
+    if chart.y_format:
+        y_axis["num_format"] = chart.y_format
+    main.set_y_axis(y_axis)
+    main.set_legend({"position": "bottom"})
+    main.set_size({"width": chart.width, "height": chart.height})
+    ws.insert_chart(chart.anchor_row, chart.anchor_col, main)
+
+
+def render_xlsx(spec: WorkbookSpec, path: Path | str) -> Path:
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        book = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False,
+                                              "strings_to_formulas": False,
+                                              "strings_to_urls": False})
+        book.set_properties({"title": spec.title, "subject": spec.subject, "author": "cyclekit"})
+        book.set_calc_mode("auto")
+        formats = _Formats(book)
+        for sheet in spec.sheets:
+            _render_sheet(book, formats, sheet)
+        for name, ref in spec.defined_names.items():
+            book.define_name(name, ref)
+        book.close()
+    return path

@@ -1,0 +1,118 @@
+"""Fill a cycle's count sheets the way counters on the floor would, for the demo.
+
+Most lines are counted right; a handful are off (a short pick, an over-receipt, a lot
+mix-up), one item is found on a shelf where the system has none, one line is left blank,
+one count has a typo, and empty locations are confirmed empty. Filled sheets are saved
+under new names in CYCLE_DIR/returned/, as if e-mailed back.
+
+A test stand-in for Excel: it edits the cells with openpyxl and saves a copy. cyclekit
+itself never re-saves a workbook a person filled.
+
+    python examples/simulate_floor.py CYCLE_DIR [--recounts]
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import sys
+from pathlib import Path
+
+import openpyxl
+
+SEED = 20261123
+
+
+def _snapshot(cycle_dir: Path) -> dict[tuple[str, int], dict[str, str]]:
+    with open(cycle_dir / "snapshot.csv", encoding="utf-8", newline="") as handle:
+        return {(row["location"], int(row["line"])): row for row in csv.DictReader(handle)}
+
+
+def _label_value(sheet, label: str) -> str:
+    for row in sheet.iter_rows(min_row=1, max_row=6):
+        for cell in row:
+            if cell.value == label:
+                return str(sheet.cell(cell.row, cell.column + 1).value or "")
+    return ""
+
+
+def _fill(sheet, frozen, rng: random.Random, plan: dict, recount: bool) -> None:
+    location = _label_value(sheet, "Location")
+    counter = _label_value(sheet, "Counter") or "Sam Okafor"
+    header = next(r for r in range(1, 15) if sheet.cell(r, 1).value == "Line")
+    cols = {sheet.cell(header, c).value: c for c in range(1, sheet.max_column + 1)}
+    floor = cols["Floor Count"]
+    lines = 0
+    row = header + 1
+    while str(sheet.cell(row, 1).value or "").isdigit():
+        number = int(sheet.cell(row, 1).value)
+        system = float(frozen[(location, number)]["quantity"])
+        uom = frozen[(location, number)]["uom"]
+        count = system
+        if recount:
+            count = system if rng.random() < 0.6 else count  # the recount mostly confirms the system
+        else:
+            key = plan["next"]
+            plan["next"] += 1
+            if key in plan["short"]:
+                count = max(system - rng.choice([1, 2, 3, 12]), 0)
+            elif key in plan["over"]:
+                count = system + rng.choice([1, 4, 25])
+            elif key == plan["blank"]:
+                count = None
+            elif key == plan["typo"]:
+                count = f"{int(system)} ea" if uom == "ea" else f"{system}kg"
+        if count is not None and not isinstance(count, str) and uom in ("ea",):
+            count = int(count)
+        sheet.cell(row, floor).value = count
+        lines += 1
+        row += 1
+    if lines == 0 and not recount:
+        for r in range(row, sheet.max_row + 1):
+            if str(sheet.cell(r, 1).value or "").startswith("Location confirmed empty"):
+                sheet.cell(r, floor).value = "YES"
+    if not recount and plan["found_at"] == location:
+        for r in range(row, sheet.max_row + 1):
+            if sheet.cell(r, 1).value == "F1":
+                sheet.cell(r, 2).value = "000777"
+                sheet.cell(r, 3).value = "01"
+                sheet.cell(r, 4).value = "Spacer, nylon (found in bin, no label)"
+                sheet.cell(r, 6).value = "ea"
+                sheet.cell(r, floor).value = 24
+                break
+    for r in range(row, sheet.max_row + 1):
+        if sheet.cell(r, 2).value == "Counted by":
+            sheet.cell(r, 3).value = "Riley Chen" if recount else counter
+            sheet.cell(r, 6).value = "2026-11-23"
+
+
+def simulate(cycle_dir: Path, recounts: bool = False) -> list[Path]:
+    rng = random.Random(SEED + (1 if recounts else 0))
+    frozen = _snapshot(cycle_dir)
+    folders = ["recounts"] if recounts else ["sheets", "packets"]
+    sources = sorted(p for folder in folders for p in (cycle_dir / folder).glob("*.xlsx"))
+    total = sum(1 for _ in frozen)
+    picks = rng.sample(range(max(total, 12)), 12)
+    plan = {"next": 0, "short": set(picks[:5]), "over": set(picks[5:8]), "blank": picks[8],
+            "typo": picks[9], "found_at": None}
+    out_dir = cycle_dir / "returned"
+    out_dir.mkdir(exist_ok=True)
+    written = []
+    for index, source in enumerate(sources):
+        book = openpyxl.load_workbook(source)
+        for sheet in book.worksheets:
+            if plan["found_at"] is None and not recounts and index == 1:
+                plan["found_at"] = _label_value(sheet, "Location")
+            _fill(sheet, frozen, rng, plan, recounts)
+        target = out_dir / f"{source.stem} - counted{' (recount)' if recounts else ''}.xlsx"
+        book.save(target)
+        written.append(target)
+    return written
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if len(args) != 1:
+        sys.exit(__doc__)
+    for path in simulate(Path(args[0]), recounts="--recounts" in sys.argv):
+        print(f"filled {path}")

@@ -1,0 +1,92 @@
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from cyclekit import __version__
+from cyclekit.cli import cli
+from tests.helpers import INVENTORY_HEADER, inventory_rows, write_csv
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_every_command_has_help_with_an_example(runner):
+    assert cli.commands, "no commands registered"
+    for name, command in cli.commands.items():
+        result = runner.invoke(cli, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert command.help and "Example" in command.help, f"{name} help has no example"
+
+
+def test_version(runner):
+    result = runner.invoke(cli, ["--version"])
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+def test_python_dash_m():
+    result = subprocess.run([sys.executable, "-m", "cyclekit", "--help"], capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 0 and "schedule" in result.stdout
+
+
+def test_schedule_writes_the_workbook(runner, tmp_path):
+    inventory = write_csv(tmp_path / "inv.csv", INVENTORY_HEADER, inventory_rows())
+    out = tmp_path / "out" / "schedule.xlsx"
+    result = runner.invoke(cli, ["schedule", str(inventory), "--as-of", "2026-11-23", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.is_file()
+    assert f"Wrote {out}: 5 rows" in result.output
+
+
+def test_schedule_bad_input_lists_every_problem_and_writes_nothing(runner, tmp_path):
+    inventory = write_csv(tmp_path / "inv.csv", INVENTORY_HEADER, [
+        ["", "P1", "", "", "ea", "", "", "available", "1", "1"],
+        ["A1", "P2", "", "", "ea", "", "", "available", "12 ea", "1"],
+    ])
+    out = tmp_path / "schedule.xlsx"
+    result = runner.invoke(cli, ["schedule", str(inventory), "-o", str(out)])
+    assert result.exit_code == 1
+    assert "row 2, column 'location': location is empty" in result.output
+    assert "row 3, column 'quantity': quantity is not a number" in result.output
+    assert "nothing was written" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_problems_as_json(runner, tmp_path):
+    inventory = write_csv(tmp_path / "inv.csv", ["location", "part_number"], [["A1", "P1"]])
+    result = runner.invoke(cli, ["schedule", str(inventory), "--problems", "json",
+                                 "-o", str(tmp_path / "s.xlsx")])
+    assert result.exit_code == 1
+    problems = json.loads(result.stdout)
+    assert problems[0]["kind"] == "missing-column" and problems[0]["column"] == "quantity"
+
+
+def test_bad_config_is_one_line(runner, tmp_path):
+    inventory = write_csv(tmp_path / "inv.csv", INVENTORY_HEADER, inventory_rows())
+    config = tmp_path / "cyclekit.toml"
+    config.write_text("[inventory.columns]\nbin = 'Bin'\n")
+    result = runner.invoke(cli, ["schedule", str(inventory), "--config", str(config),
+                                 "-o", str(tmp_path / "s.xlsx")])
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("Error:") and "unknown field(s) bin" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_bad_date_option(runner, tmp_path):
+    result = runner.invoke(cli, ["schedule", "x.csv", "--as-of", "23/11/2026"])
+    assert result.exit_code == 2 and "write YYYY-MM-DD" in result.output
+
+
+def test_config_found_in_working_directory(runner, tmp_path, monkeypatch):
+    write_csv(tmp_path / "erp.csv", ["Bin", "Item", "On Hand"], [["A1", "000812", "3"]])
+    (tmp_path / "cyclekit.toml").write_text(
+        '[inventory.columns]\nlocation = "Bin"\npart_number = "Item"\nquantity = "On Hand"\n')
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["schedule", "erp.csv", "-o", "s.xlsx"])
+    assert result.exit_code == 0, result.output

@@ -231,7 +231,15 @@ def build_lines(manifest: Manifest, snapshot: list[SnapshotLine],
                 costs.get((entry.part_number, entry.revision), Decimal(0)), counted_qty=quantity,
                 counted_by=sheet.counted_by or record.counter, sheet_id=record.sheet_id, found=True,
                 notes=entry.notes)
-    return list(lines.values())
+    order = {r.location: n for n, r in enumerate(manifest.locations)}
+    # the order of the cycle's locations, then the walk order; found items after the listed lines
+    return sorted(lines.values(), key=lambda ln: (order.get(ln.location, len(order)), ln.found,
+                                                 _line_number(ln.line_id)))
+
+
+def _line_number(line_id: str) -> int:
+    tail = line_id.rsplit("/", 1)[1].lstrip("F").split("-")[0]
+    return int(tail) if tail.isdigit() else 0
 
 
 def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None = None,

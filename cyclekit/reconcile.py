@@ -149,13 +149,13 @@ def figures(lines: list[CountedLine], locations: list[str], problems: int, confi
         net_value=Decimal(0), absolute_value=Decimal(0))
     for line in lines:
         group = by_location.setdefault(line.location, GroupFigures(line.location))
-        counter_name = line.recounted_by or line.counted_by or "(not signed)"
-        counter = by_counter[counter_name]
-        counter.name = counter_name
         if not line.found:
             group.lines_sent += 1
         if not line.counted:
             continue
+        counter_name = line.recounted_by or line.counted_by or "(not signed)"
+        counter = by_counter[counter_name]
+        counter.name = counter_name
         counter.lines_sent += 1
         value = line.variance_value
         j = judge(line, config)

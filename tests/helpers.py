@@ -34,3 +34,42 @@ def inventory_rows() -> list[list[object]]:
         ["LS-1", "0042-01", "02", "Adhesive", "kg", "L8", "", "on_order", "5", "88.10"],
         ["MRB-01", "000812", "01", "Bolt, M6 x 20", "ea", "", "", "unavailable", "100", "0.15"],
     ]
+
+
+LOCATIONS_HEADER = ["location", "zone", "owner", "owner_email", "consumption", "cadence_days", "last_count"]
+
+
+def fill_sheet(source: Path, target: Path, counts: dict[int, object] | None = None, *,
+               found: list[tuple] = (), confirmed_empty: str | None = None, counted_by: str = "",
+               tab: str | None = None, edit=None) -> Path:
+    """Fill a count sheet as a counter would in Excel (openpyxl stands in for Excel here).
+
+    counts: line number -> what the counter typed; found: (part, revision, lot, uom, qty) rows.
+    """
+    import openpyxl
+
+    book = openpyxl.load_workbook(source)
+    sheet = book[tab] if tab else book.worksheets[0]
+    header = next(r for r in range(1, 20) if sheet.cell(r, 1).value == "Line")
+    cols = {sheet.cell(header, c).value: c for c in range(1, sheet.max_column + 1)}
+    floor = cols["Floor Count"]
+    found_rows = []
+    for r in range(header + 1, sheet.max_row + 1):
+        label = str(sheet.cell(r, 1).value or "")
+        if label.isdigit() and counts and int(label) in counts:
+            sheet.cell(r, floor).value = counts[int(label)]
+        elif label.startswith("F") and label[1:].isdigit():
+            found_rows.append(r)
+        elif label.startswith("Location confirmed empty") and confirmed_empty is not None:
+            sheet.cell(r, floor).value = confirmed_empty
+        elif sheet.cell(r, 2).value == "Counted by":
+            sheet.cell(r, 3).value = counted_by
+    for r, (part, revision, lot, uom, qty) in zip(found_rows, found):
+        sheet.cell(r, 2).value, sheet.cell(r, 3).value = part, revision
+        sheet.cell(r, 5).value, sheet.cell(r, 6).value = lot, uom
+        sheet.cell(r, floor).value = qty
+    if edit:
+        edit(sheet)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    book.save(target)
+    return target

@@ -179,7 +179,7 @@ def ingest(cycle_dir: Path, files: tuple[Path, ...], config_path: Path | None) -
     report = ingest_cycle(cycle_dir, load_config(config_path), list(files) or None)
     f = report.figures
     rate = "n/a" if f.discrepancy_rate is None else f"{f.discrepancy_rate * 100:.1f} %"
-    click.echo(f"Read {report.sheets_read} sheets: {f.lines_counted} of {f.lines_sent} lines counted, "
+    click.echo(f"Read {report.sheets_read} filled sheets: {f.lines_counted} of {f.lines_sent} lines counted, "
                f"{f.discrepancies} discrepancies (rate {rate}), {len(report.problems)} problems.")
     if report.missing:
         click.echo(f"Not returned yet: {', '.join(report.missing)}")

@@ -37,7 +37,7 @@ DEFAULT_FOLDERS = ("sheets", "packets", "recounts")
 @dataclass
 class IngestReport:
     results: Path
-    sheets_read: int
+    sheets_read: int  # sheets with anything filled in
     figures: object
     problems: list[Problem]
     recount_files: list[Path] = field(default_factory=list)
@@ -273,12 +273,13 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
     spec = results_workbook(manifest, lines, totals, problems, documentation, config,
                             today or dt.date.today())
     render_xlsx(spec, results_path)
-    returned = {record.location for _, record in accepted if record.kind == "count"}
+    filled = [(sheet, record) for sheet, record in accepted if _has_input(sheet)]
+    returned = {record.location for _, record in filled if record.kind == "count"}
     manifest.ingests.append({
         "at": dt.datetime.now().isoformat(timespec="seconds"),
         "files": [{"file": str(p), "sha256": file_sha256(p)} for p in paths],
         "lines_counted": totals.lines_counted, "problems": len(problems),
         "results_sha256": file_sha256(results_path)})
     save_manifest(cycle_dir, manifest)
-    return IngestReport(results_path, len(accepted), totals, problems, recount_files,
+    return IngestReport(results_path, len(filled), totals, problems, recount_files,
                         [name for name in names if name not in returned])

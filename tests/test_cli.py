@@ -90,3 +90,34 @@ def test_config_found_in_working_directory(runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(cli, ["schedule", "erp.csv", "-o", "s.xlsx"])
     assert result.exit_code == 0, result.output
+
+
+def test_sheets_and_ingest_commands(runner, tmp_path):
+    inventory = write_csv(tmp_path / "inv.csv", INVENTORY_HEADER, inventory_rows())
+    schedule = tmp_path / "schedule.xlsx"
+    assert runner.invoke(cli, ["schedule", str(inventory), "--as-of", "2026-11-23", "-o", str(schedule)]).exit_code == 0
+    cycle = tmp_path / "cycle"
+    result = runner.invoke(cli, ["sheets", str(schedule), str(inventory), "--all", "--as-of", "2026-11-23",
+                                 "--cycle-id", "CC-TEST", "-o", str(cycle)])
+    assert result.exit_code == 0, result.output
+    assert "Cycle CC-TEST: 5 locations, 8 lines, 5 count sheets" in result.output
+    again = runner.invoke(cli, ["sheets", str(schedule), str(inventory), "--all", "-o", str(cycle)])
+    assert again.exit_code == 1 and "already exists" in again.output and "Traceback" not in again.output
+
+    result = runner.invoke(cli, ["ingest", str(cycle)])
+    assert result.exit_code == 0, result.output
+    assert "0 of 8 lines counted" in result.output and "Not returned yet" in result.output
+    assert (cycle / "results.xlsx").is_file()
+
+
+def test_sheets_usage_errors(runner, tmp_path):
+    result = runner.invoke(cli, ["sheets", "s.xlsx", "i.csv", "--all", "--location", "A", "-o", str(tmp_path / "c")])
+    assert result.exit_code == 2 and "--all or --location" in result.output
+    result = runner.invoke(cli, ["sheets", str(tmp_path / "missing.xlsx"), "i.csv", "-o", str(tmp_path / "c")])
+    assert result.exit_code == 1 and "missing.xlsx" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "c").exists()
+
+
+def test_ingest_on_a_folder_that_is_not_a_cycle(runner, tmp_path):
+    result = runner.invoke(cli, ["ingest", str(tmp_path)])
+    assert result.exit_code == 1 and "not a cycle folder" in result.output

@@ -1,0 +1,149 @@
+"""Results workbook: recounts, documentation kept across re-ingests, formulas in a real engine."""
+
+import datetime as dt
+import shutil
+
+import openpyxl
+import pytest
+
+from cyclekit.config import Config
+from cyclekit.ingest import ingest_cycle
+from cyclekit.libreoffice import recalculate
+from cyclekit.start_cycle import Selection
+from tests.helpers import fill_sheet
+from tests.test_cycle_flow import fill_all_right, manifest, plant, rows_of, sheet_file, start  # noqa: F401
+
+
+@pytest.fixture
+def counted(plant, tmp_path):  # noqa: F811
+    """A cycle counted once: WH-A-01 line 1 short by 34 (Major), line 2 one over (Minor)."""
+    report = start(plant, tmp_path)
+    files = fill_all_right(report.cycle_dir, tmp_path / "back",
+                           {"WH-A-01": {1: 1200, 2: 11}, "CAGE-01": {1: 1}})
+    result = ingest_cycle(report.cycle_dir, Config(), files)
+    return report.cycle_dir, files, result
+
+
+def document(results, line_id, **values):
+    """Finance types into the Discrepancies tab (openpyxl stands in for Excel)."""
+    book = openpyxl.load_workbook(results)
+    sheet = book["Discrepancies"]
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in range(2, sheet.max_row + 1)
+               if sheet.cell(r, header.index("Line ID") + 1).value == line_id)
+    for name, value in values.items():
+        sheet.cell(row, header.index(name.replace("_", " ")) + 1).value = value
+    book.save(results)
+
+
+def test_discrepancies_tab(counted):
+    _, _, result = counted
+    rows = {r["Line ID"]: r for r in rows_of(result.results, "Discrepancies")}
+    assert set(rows) == {"WH-A-01/1", "WH-A-01/2"}
+    major, minor = rows["WH-A-01/1"], rows["WH-A-01/2"]
+    assert (major["Variance Qty"], major["Severity"], major["Approver Role"]) == (
+        -34, "Major", "Operations Manager / Finance")
+    assert major["Direction"] == "Digital > physical" and "Theft or loss" in major["Suggested Causes"]
+    assert (minor["Severity"], minor["Direction"], minor["Status"]) == ("Minor", "Digital < physical", "Open")
+    book = openpyxl.load_workbook(result.results)
+    sheet = book["Discrepancies"]
+    assert sheet.protection.sheet
+    header = [c.value for c in sheet[1]]
+    editable = {h for i, h in enumerate(header) if sheet.cell(2, i + 1).protection.locked is False}
+    assert editable == {"Root Cause", "Resolution", "Status", "Investigated By", "Investigated On",
+                        "Approved By", "Approval Date", "Notes"}
+    lists = {str(dv.sqref): dv.formula1 for dv in sheet.data_validations.dataValidation}
+    assert lists["M2:M3"].startswith("Lists!$A$2") and lists["O2:O3"] == '"Open,Under Investigation,Resolved"'
+    assert book["Lists"].sheet_state == "hidden"
+
+
+def test_summary_figures(counted):
+    _, _, result = counted
+    summary = {r[0]: r[1] for r in openpyxl.load_workbook(result.results, data_only=True)["Summary"]
+               .iter_rows(values_only=True) if r and r[0]}
+    assert summary["Lines counted / sent"] == "8 / 8"
+    assert summary["Lines with a discrepancy"] == 2
+    assert summary["Discrepancy rate (target under 5 %)"] == pytest.approx(2 / 8)
+    assert summary["Net variance value"] == pytest.approx(-34 * 0.15 + 0.15)
+    assert summary["Absolute variance value"] == pytest.approx(35 * 0.15)
+
+
+def test_recount_sheet_is_blind_and_replaces_the_first_count(counted, tmp_path):
+    cycle_dir, files, result = counted
+    assert [p.name for p in result.recount_files] == ["WH-A-01-R001.xlsx"]
+    record = manifest(cycle_dir)["sheets"][-1]
+    assert (record["kind"], record["lines"]) == ("recount", [1, 2])  # Major, and 10 % over a 5 % tolerance
+    values = [c.value for row in openpyxl.load_workbook(result.recount_files[0]).worksheets[0].iter_rows()
+              for c in row if c.value is not None]
+    assert "Recount sheet: WH-A-01" in values and 1234 not in values and 1200 not in values
+
+    recount = fill_sheet(result.recount_files[0], tmp_path / "back" / "recount.xlsx", {1: 1234},
+                         counted_by="Riley Chen")
+    again = ingest_cycle(cycle_dir, Config(), [*files, recount])
+    variance = {r["Line ID"]: r for r in rows_of(again.results, "Variance")}
+    line = variance["WH-A-01/1"]
+    assert (line["Counted Qty"], line["Variance Qty"], line["First Count"], line["Recounted By"]) == (
+        1234, 0, 1200, "Riley Chen")
+    recount_tab = rows_of(again.results, "Recount")
+    assert [(r["Line ID"], r["Recount Qty"], r["Recounted By"], r["Reason"]) for r in recount_tab] == [
+        ("WH-A-01/1", 1234, "Riley Chen", "Major discrepancy"),
+        ("WH-A-01/2", None, None, "Outside tolerance")]  # left blank on the recount: first count stands
+    assert variance["WH-A-01/2"]["Counted Qty"] == 11
+    assert again.recount_files == []  # nothing new to recount; the sheet was not rewritten
+
+
+def test_reingest_keeps_documentation(counted):
+    cycle_dir, files, result = counted
+    document(result.results, "WH-A-01/1", Root_Cause="Theft or loss", Resolution="Adjusted",
+             Status="Resolved", Approved_By="Dana (Finance)", Approval_Date=dt.datetime(2026, 11, 25))
+    document(result.results, "WH-A-01/2", Notes="box of 1 behind the bin")
+    again = ingest_cycle(cycle_dir, Config(), files)
+    rows = {r["Line ID"]: r for r in rows_of(again.results, "Discrepancies")}
+    assert rows["WH-A-01/1"]["Root Cause"] == "Theft or loss"
+    assert rows["WH-A-01/1"]["Status"] == "Resolved"
+    assert rows["WH-A-01/1"]["Approval Date"] == dt.datetime(2026, 11, 25)
+    assert rows["WH-A-01/2"]["Notes"] == "box of 1 behind the bin"
+
+
+def test_reingest_keeps_documentation_saved_by_libreoffice(soffice, counted, tmp_path):
+    cycle_dir, files, result = counted
+    document(result.results, "WH-A-01/1", Root_Cause="Miscounted during cycle count", Status="Under Investigation")
+    [saved] = recalculate([result.results], tmp_path / "lo")  # opened and saved in LibreOffice Calc
+    shutil.copy(saved, result.results)
+    again = ingest_cycle(cycle_dir, Config(), files)
+    row = next(r for r in rows_of(again.results, "Discrepancies") if r["Line ID"] == "WH-A-01/1")
+    assert (row["Root Cause"], row["Status"]) == ("Miscounted during cycle count", "Under Investigation")
+
+
+def test_documented_line_without_discrepancy_moves_to_cleared(counted, tmp_path):
+    cycle_dir, files, result = counted
+    document(result.results, "WH-A-01/2", Root_Cause="Data entry error during upload", Notes="checked twice")
+    corrected = fill_sheet(sheet_file(cycle_dir, "WH-A-01"), tmp_path / "back" / "WH-A-01 filled.xlsx",
+                           {1: 1200, 2: 10, 3: 40}, counted_by="Ana Ruiz")
+    again = ingest_cycle(cycle_dir, Config(), [f for f in files if f != corrected] + [corrected])
+    assert "WH-A-01/2" not in {r["Line ID"] for r in rows_of(again.results, "Discrepancies")}
+    cleared = rows_of(again.results, "Cleared")
+    assert [(r["Line ID"], r["Root Cause"], r["Notes"]) for r in cleared] == [
+        ("WH-A-01/2", "Data entry error during upload", "checked twice")]
+    # and it stays there on the next ingest
+    third = ingest_cycle(cycle_dir, Config(), files[:0] + [corrected] + files[1:])
+    assert [r["Line ID"] for r in rows_of(third.results, "Cleared")] == ["WH-A-01/2"]
+
+
+def test_variance_formulas_agree_in_libreoffice(soffice, plant, tmp_path):  # noqa: F811
+    report = start(plant, tmp_path, selection=Selection(locations=("WH-A-01", "WH-A-02", "CAGE-01")))
+    files = fill_all_right(report.cycle_dir, tmp_path / "back",
+                           {"WH-A-01": {1: 1200, 3: 41}, "WH-A-02": {1: 12.75, 2: 0.7}, "CAGE-01": {1: 0}})
+    result = ingest_cycle(report.cycle_dir, Config(), files)
+    cached = rows_of(result.results, "Variance")
+    [recalculated] = recalculate([result.results], tmp_path / "lo")
+    fresh = rows_of(recalculated, "Variance")
+    assert len(cached) == len(fresh) == 6
+    for before, after in zip(cached, fresh, strict=True):
+        for name in ("Variance Qty", "Variance %", "Variance Value", "Within Tolerance"):
+            if isinstance(before[name], float):
+                assert after[name] == pytest.approx(before[name], abs=1e-9), (before["Line ID"], name)
+            else:
+                assert after[name] == before[name], (before["Line ID"], name)
+    by_id = {r["Line ID"]: r for r in fresh}
+    assert by_id["WH-A-02/2"]["Variance Qty"] == pytest.approx(-0.05)  # 0.7 - 0.75 with no float noise

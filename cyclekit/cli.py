@@ -192,5 +192,46 @@ def ingest(cycle_dir: Path, files: tuple[Path, ...], config_path: Path | None) -
     click.echo(f"Wrote {report.results}")
 
 
+@cli.command()
+@click.argument("cycle_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--schedule", "schedule_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The schedule workbook to move on (Last Count, History).")
+@click.option("--target", "targets", multiple=True, metavar="NAME",
+              help="ERP import file to write (repeat): generic, netsuite, odoo, erpnext, business-central, "
+                   "fishbowl. Default: [count] default_targets in the config, else generic.")
+@click.option("--template", "templates", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Your own Jinja2 template for an import file (repeat).")
+@config_option
+@reports_errors
+def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], templates: tuple[Path, ...],
+             config_path: Path | None) -> None:
+    """Close a cycle: check approvals, write ERP adjustment files, move the schedule on, lock.
+
+    Refuses, writing nothing, while a Major discrepancy lacks Approved By or Approval
+    Date or an ingest problem has no Resolution. Lines Under Investigation do not block:
+    the physical count is the source of truth. Afterwards the cycle's counts cannot change.
+
+    \b
+    Example:
+      cyclekit finalize workbooks/cycle-2026-11-23 --schedule workbooks/schedule.xlsx \\
+          --target netsuite --target generic
+    """
+    from cyclekit.finalize import finalize_cycle
+
+    report = finalize_cycle(cycle_dir, schedule_file, load_config(config_path), targets=list(targets),
+                            templates=list(templates))
+    h = report.history
+    rate = "n/a" if h.discrepancy_rate is None else f"{h.discrepancy_rate * 100:.1f} %"
+    click.echo(f"Finalized {report.cycle_id}: {h.lines_counted} lines counted, {h.discrepancies} "
+               f"discrepancies (rate {rate}), {report.adjustments} adjustments, "
+               f"net {h.net_value:,.2f}, absolute {h.absolute_value:,.2f}.")
+    for path in report.files:
+        click.echo(f"Adjustment file: {path}")
+    click.echo(f"Schedule moved on for {len(report.locations_moved)} locations: {report.schedule} "
+               f"(previous copy: {report.schedule_backup})")
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+
+
 def main() -> None:
     cli(prog_name="cyclekit")

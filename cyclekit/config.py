@@ -57,6 +57,8 @@ class CountConfig:
     )
     found_item_rows: int = 5
     paper: int = 1  # count sheets: 1 Letter, 9 A4
+    max_snapshot_age_days: int = 3  # absolute-quantity imports warn past this age
+    default_targets: tuple[str, ...] = ("generic",)
     currency_format: str = '"$"#,##0.00'
 
 
@@ -65,6 +67,7 @@ class Config:
     inventory: InventoryConfig = field(default_factory=InventoryConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     count: CountConfig = field(default_factory=CountConfig)
+    adjustments: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-target template settings
     source: str | None = None
 
 
@@ -85,7 +88,7 @@ def _convert(name: str, value: Any, default: Any) -> Any:
     if isinstance(default, tuple):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{name} must be a list of text values")
-        return tuple(v.strip().lower() for v in value)
+        return tuple(v.strip().lower() for v in value) if name != "count.default_targets" else tuple(value)
     if isinstance(default, dict):
         if not isinstance(value, dict):
             raise ConfigError(f"{name} must be a table")
@@ -114,8 +117,13 @@ def parse_config(data: dict[str, Any], source: str | None = None) -> Config:
     sections = {"inventory": InventoryConfig, "schedule": ScheduleConfig, "count": CountConfig}
     config = Config(source=source)
     for name, value in data.items():
+        if name == "adjustments":
+            if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+                raise ConfigError("[adjustments] holds one table per target, e.g. [adjustments.netsuite]")
+            config = replace(config, adjustments={k: dict(v) for k, v in value.items()})
+            continue
         if name not in sections:
-            raise ConfigError(f"unknown section [{name}] (known: {', '.join(sections)})")
+            raise ConfigError(f"unknown section [{name}] (known: {', '.join(sections)}, adjustments)")
         config = replace(config, **{name: _section(sections[name], name, value, getattr(config, name))})
     unknown = set(config.inventory.columns) - set(CANONICAL_FIELDS)
     if unknown:

@@ -37,6 +37,7 @@ class Problem:
     value: str | None = None
     sheet: str | None = None
     cell: str | None = None
+    line_id: str | None = None  # the count line the problem stopped, when there is one
 
     def where(self) -> str:
         parts = [self.file]

@@ -105,7 +105,7 @@ def read_filled_sheets(files: list[Path], manifest: Manifest, problems: list[Pro
 
 
 def _quantity(entry: Entry, sheet: FilledSheet, uom: str, whole_uoms: tuple[str, ...],
-              problems: list[Problem]) -> Decimal | None:
+              problems: list[Problem], line_id: str | None = None) -> Decimal | None:
     if entry.floor_count is None:
         return None
     cell = a1(entry.row, entry.floor_col)
@@ -114,12 +114,13 @@ def _quantity(entry: Entry, sheet: FilledSheet, uom: str, whole_uoms: tuple[str,
         quantity = parse_quantity(entry.floor_count)
     except QuantityError as exc:
         problems.append(Problem("bad-count", sheet.file, f"Floor Count {exc}; the line was not counted",
-                                sheet=sheet.tab, cell=cell, value=shown))
+                                sheet=sheet.tab, cell=cell, value=shown, line_id=line_id))
         return None
     if whole_units(uom, whole_uoms) and quantity != quantity.to_integral_value():
         problems.append(Problem("fraction-of-whole-unit", sheet.file,
                                 f"Floor Count is a fraction but the unit is {uom!r}, counted whole; "
-                                "the line was not counted", sheet=sheet.tab, cell=cell, value=shown))
+                                "the line was not counted", sheet=sheet.tab, cell=cell, value=shown,
+                                line_id=line_id))
         return None
     return quantity
 
@@ -140,7 +141,10 @@ def build_lines(manifest: Manifest, snapshot: list[SnapshotLine],
                 s.line_id, i.location, i.part_number, i.revision, i.description, i.lot, i.serial,
                 i.uom, record.abc_class, i.quantity, i.unit_cost)
     whole = config.inventory.whole_number_uoms
-    costs = {(s.item.part_number, s.item.revision): s.item.unit_cost for s in snapshot}
+    costs: dict[tuple[str, str], Decimal] = {}
+    for s in snapshot:  # a found part is valued at its cost elsewhere in the plant, when known
+        costs.setdefault((s.item.part_number, s.item.revision), s.item.unit_cost)
+        costs.setdefault((s.item.part_number, ""), s.item.unit_cost)
     # first counts before recounts, whatever order the files came in
     for sheet, record in sorted(accepted, key=lambda pair: pair[1].kind != "count"):
         recount = record.kind == "recount"
@@ -167,10 +171,10 @@ def build_lines(manifest: Manifest, snapshot: list[SnapshotLine],
                 problems.append(Problem("altered-line", sheet.file, (
                     f"line {entry.line_no} was sent as {'/'.join(sent)} but reads "
                     f"{'/'.join(listed)}; the line was not counted"), sheet=sheet.tab,
-                    cell=a1(entry.row, 1), value="/".join(listed)))
+                    cell=a1(entry.row, 1), value="/".join(listed), line_id=s.line_id))
                 line.problem = "listed line altered on the sheet"
                 continue
-            quantity = _quantity(entry, sheet, s.item.uom, whole, problems)
+            quantity = _quantity(entry, sheet, s.item.uom, whole, problems, s.line_id)
             if entry.floor_count is not None and quantity is None:
                 line.problem = "floor count unreadable"
                 continue
@@ -179,7 +183,8 @@ def build_lines(manifest: Manifest, snapshot: list[SnapshotLine],
                     problems.append(Problem("conflict", sheet.file, (
                         "the location is confirmed empty but this line has a count; "
                         "the line was not counted"), sheet=sheet.tab,
-                        cell=a1(entry.row, entry.floor_col), value=cell_text(entry.floor_count)))
+                        cell=a1(entry.row, entry.floor_col), value=cell_text(entry.floor_count),
+                        line_id=s.line_id))
                     line.problem = "confirmed empty and counted"
                     continue
                 quantity = Decimal(0)
@@ -228,7 +233,8 @@ def build_lines(manifest: Manifest, snapshot: list[SnapshotLine],
             lines[line_id] = CountedLine(
                 line_id, record.location, entry.part_number, entry.revision, entry.description,
                 entry.lot, "", entry.uom, classes.get(record.location, "C"), Decimal(0),
-                costs.get((entry.part_number, entry.revision), Decimal(0)), counted_qty=quantity,
+                costs.get((entry.part_number, entry.revision), costs.get((entry.part_number, ""))),
+                counted_qty=quantity,
                 counted_by=sheet.counted_by or record.counter, sheet_id=record.sheet_id, found=True,
                 notes=entry.notes)
     order = {r.location: n for n, r in enumerate(manifest.locations)}
@@ -242,10 +248,26 @@ def _line_number(line_id: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
+def count_state(manifest: Manifest, snapshot: list[SnapshotLine], paths: list[Path], config: Config
+                ) -> tuple[list[tuple[FilledSheet, SheetRecord]], list[CountedLine], list[Problem]]:
+    """What the filled sheets say, line by line, with every problem found on the way."""
+    for path in paths:
+        if not path.is_file():
+            raise CycleError(f"{path}: file not found")
+    problems: list[Problem] = []
+    accepted = read_filled_sheets(paths, manifest, problems)
+    lines = build_lines(manifest, snapshot, accepted, config, problems)
+    return accepted, lines, problems
+
+
+def returned_locations(accepted: list[tuple[FilledSheet, SheetRecord]]) -> set[str]:
+    return {record.location for sheet, record in accepted if record.kind == "count" and _has_input(sheet)}
+
+
 def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None = None,
                  today: dt.date | None = None) -> IngestReport:
     from cyclekit.recounts import write_recount_sheets
-    from cyclekit.results import read_documentation, results_workbook
+    from cyclekit.results import read_documentation, read_resolutions, results_workbook
     from cyclekit.workbook.xlsx import render_xlsx
 
     cycle_dir = Path(cycle_dir)
@@ -258,23 +280,19 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
         raise CycleError(f"{cycle_dir / 'snapshot.csv'} changed since the sheets were made; "
                          "the cycle's system quantities can no longer be trusted")
     paths = [Path(f) for f in files] if files else default_files(cycle_dir)
-    problems: list[Problem] = []
-    for path in paths:
-        if not path.is_file():
-            raise CycleError(f"{path}: file not found")
-    accepted = read_filled_sheets(paths, manifest, problems)
-    lines = build_lines(manifest, snapshot, accepted, config, problems)
+    accepted, lines, problems = count_state(manifest, snapshot, paths, config)
     names = [r.location for r in manifest.locations]
-    totals = figures(lines, names, len(problems), config.count)
+    returned = returned_locations(accepted)
+    totals = figures(lines, names, len(problems), config.count, returned)
 
     results_path = cycle_dir / RESULTS
     documentation = read_documentation(results_path) if results_path.exists() else {}
-    recount_files = write_recount_sheets(cycle_dir, manifest, lines, config)
+    resolutions = read_resolutions(results_path) if results_path.exists() else {}
+    recount_files = write_recount_sheets(cycle_dir, manifest, lines, config, returned)
     spec = results_workbook(manifest, lines, totals, problems, documentation, config,
-                            today or dt.date.today())
+                            today or dt.date.today(), resolutions, returned)
     render_xlsx(spec, results_path)
     filled = [(sheet, record) for sheet, record in accepted if _has_input(sheet)]
-    returned = {record.location for _, record in filled if record.kind == "count"}
     manifest.ingests.append({
         "at": dt.datetime.now().isoformat(timespec="seconds"),
         "files": [{"file": str(p), "sha256": file_sha256(p)} for p in paths],

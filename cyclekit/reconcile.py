@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -26,7 +25,7 @@ class CountedLine:
     uom: str
     abc_class: str
     system_qty: Decimal
-    unit_cost: Decimal
+    unit_cost: Decimal | None  # None: a found part with no cost in the snapshot (not valued)
     counted_qty: Decimal | None = None  # None: not counted (blank is never zero)
     counted_by: str = ""
     sheet_id: str = ""
@@ -48,7 +47,12 @@ class CountedLine:
     @property
     def variance_value(self) -> Decimal | None:
         v = self.variance_qty
-        return None if v is None else v * self.unit_cost
+        return None if v is None or self.unit_cost is None else v * self.unit_cost
+
+    @property
+    def first_qty(self) -> Decimal | None:
+        """What the first counter wrote (before any recount)."""
+        return self.first_count if self.recounted_by else self.counted_qty
 
     @property
     def variance_pct(self) -> Decimal | None:
@@ -76,15 +80,20 @@ def judge(line: CountedLine, config: CountConfig) -> Judgement:
     within = abs(variance).quantize(ROUNDING) <= allowed
     if variance == 0:
         return Judgement(within, None, "", "")
-    minor = abs(variance) <= config.minor_max_qty and abs(line.variance_value) <= config.minor_max_value
+    value = line.variance_value
+    minor = abs(variance) <= config.minor_max_qty and (value is None or abs(value) <= config.minor_max_value)
     severity = MINOR if minor else MAJOR
     return Judgement(within, severity, APPROVER[severity], direction(1 if variance > 0 else -1))
 
 
-def needs_recount(line: CountedLine, config: CountConfig) -> str:
+def needs_recount(line: CountedLine, config: CountConfig, returned: bool = True) -> str:
     """Why a second person should count the line again ('' when no recount is needed)."""
-    if not line.counted or line.recounted_by or line.recount_sheet:
+    if line.recounted_by or line.recount_sheet or line.found:
         return ""
+    if not line.counted:
+        if not returned:
+            return ""  # the sheet itself is still out on the floor
+        return "Entry unreadable" if line.problem else "Left blank"
     j = judge(line, config)
     if j.severity == MAJOR:
         return "Major discrepancy"
@@ -110,11 +119,12 @@ class GroupFigures:
 @dataclass
 class Figures:
     locations_sent: int
-    locations_counted: int
+    locations_counted: int  # sheets returned with counts or "confirmed empty"
     lines_sent: int
-    lines_counted: int
+    lines_counted: int  # lines sent that were counted (found items apart)
     lines_not_counted: int
     found_items: int
+    found_not_valued: int
     problems: int
     discrepancies: int
     within_tolerance: int
@@ -124,53 +134,65 @@ class Figures:
     by_counter: list[GroupFigures] = field(default_factory=list)
 
     @property
+    def items_counted(self) -> int:
+        """Every item counted: the lines sent that were counted, and the items found."""
+        return self.lines_counted + self.found_items
+
+    @property
     def discrepancy_rate(self) -> Decimal | None:
-        """Foreman: lines with a discrepancy / lines counted (a fraction; x100 for percent)."""
-        return None if not self.lines_counted else Decimal(self.discrepancies) / self.lines_counted
+        """Foreman: items with a discrepancy / items counted (a fraction; x100 for percent)."""
+        return None if not self.items_counted else Decimal(self.discrepancies) / self.items_counted
 
     @property
     def accuracy(self) -> Decimal | None:
-        """Inventory record accuracy: counted lines within tolerance / lines counted."""
-        return None if not self.lines_counted else Decimal(self.within_tolerance) / self.lines_counted
+        """Inventory record accuracy: items within tolerance / items counted."""
+        return None if not self.items_counted else Decimal(self.within_tolerance) / self.items_counted
 
 
-def figures(lines: list[CountedLine], locations: list[str], problems: int, config: CountConfig) -> Figures:
+def figures(lines: list[CountedLine], locations: list[str], problems: int, config: CountConfig,
+            returned: set[str] | None = None) -> Figures:
     by_location = {name: GroupFigures(name) for name in locations}
-    by_counter: dict[str, GroupFigures] = defaultdict(lambda: GroupFigures(""))
+    by_counter: dict[str, GroupFigures] = {}
     counted = [line for line in lines if line.counted]
     totals = Figures(
         locations_sent=len(locations),
-        locations_counted=len({line.location for line in counted}),
+        locations_counted=len(returned if returned is not None else {line.location for line in counted}),
         lines_sent=sum(1 for line in lines if not line.found),
-        lines_counted=len(counted),
+        lines_counted=sum(1 for line in counted if not line.found),
         lines_not_counted=sum(1 for line in lines if not line.counted and not line.found),
-        found_items=sum(1 for line in lines if line.found),
+        found_items=sum(1 for line in counted if line.found),
+        found_not_valued=sum(1 for line in counted if line.found and line.unit_cost is None),
         problems=problems, discrepancies=0, within_tolerance=0,
         net_value=Decimal(0), absolute_value=Decimal(0))
     for line in lines:
         group = by_location.setdefault(line.location, GroupFigures(line.location))
         if not line.found:
             group.lines_sent += 1
+        if line.counted_by and not line.found:
+            # a counter is judged on what they wrote first, whatever a recount found later
+            counter = by_counter.setdefault(line.counted_by, GroupFigures(line.counted_by))
+            counter.lines_sent += 1
+            first = line.first_qty
+            if first is not None and not line.problem:
+                counter.lines_counted += 1
+                difference = first - line.system_qty
+                counter.discrepancies += difference != 0
+                if line.unit_cost is not None:
+                    counter.net_value += difference * line.unit_cost
+                    counter.absolute_value += abs(difference * line.unit_cost)
         if not line.counted:
             continue
-        counter_name = line.recounted_by or line.counted_by or "(not signed)"
-        counter = by_counter[counter_name]
-        counter.name = counter_name
-        counter.lines_sent += 1
-        value = line.variance_value
-        j = judge(line, config)
-        for g in (group, counter):
-            g.lines_counted += 1
-            g.net_value += value
-            g.absolute_value += abs(value)
+        value = line.variance_value or Decimal(0)
+        group.lines_counted += 1
+        group.net_value += value
+        group.absolute_value += abs(value)
         totals.net_value += value
         totals.absolute_value += abs(value)
-        if j.within_tolerance:
+        if judge(line, config).within_tolerance:
             totals.within_tolerance += 1
         if line.variance_qty != 0:
             totals.discrepancies += 1
             group.discrepancies += 1
-            counter.discrepancies += 1
     totals.by_location = list(by_location.values())
     totals.by_counter = sorted(by_counter.values(), key=lambda g: g.name)
     return totals

@@ -15,7 +15,7 @@ RECOUNT_FOLDER = "recounts"
 
 
 def write_recount_sheets(cycle_dir: Path, manifest: Manifest, lines: list[CountedLine],
-                         config: Config) -> list[Path]:
+                         config: Config, returned: set[str]) -> list[Path]:
     """New recount sheets for lines not yet on one; existing sheets are never overwritten."""
     already = {(s.location, n) for s in manifest.sheets if s.kind == "recount" for n in s.lines}
     wanted: dict[str, list[CountedLine]] = {}
@@ -23,7 +23,8 @@ def write_recount_sheets(cycle_dir: Path, manifest: Manifest, lines: list[Counte
         if line.found:
             continue  # a found item has no line on the sheet to recount
         number = int(line.line_id.rsplit("/", 1)[1])
-        if (line.location, number) not in already and needs_recount(line, config.count):
+        if (line.location, number) not in already and needs_recount(line, config.count,
+                                                                     line.location in returned):
             wanted.setdefault(line.location, []).append(line)
     written = []
     used = {p.stem.lower() for p in (cycle_dir / RECOUNT_FOLDER).glob("*.xlsx")}

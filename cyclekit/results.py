@@ -37,6 +37,7 @@ from cyclekit.workbook.spec import (
 
 SUMMARY, VARIANCE, DISCREPANCIES = "Summary", "Variance", "Discrepancies"
 RECOUNT, PROBLEMS, CLEARED, LISTS = "Recount", "Problems", "Cleared", "Lists"
+NOT_COUNTED = "Not Counted"
 STATUSES = ("Open", "Under Investigation", "Resolved")
 DOC_COLUMNS = ("Root Cause", "Resolution", "Status", "Investigated By", "Investigated On",
                "Approved By", "Approval Date", "Notes")
@@ -61,10 +62,6 @@ def _table_sheet(name: str, columns: list[Column], rows: list[list[Any]], *, pro
     return sheet
 
 
-def _number(value: Decimal | None) -> Decimal | None:
-    return value
-
-
 def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
     money = styles.money(config.count.currency_format)
     columns = [
@@ -78,6 +75,7 @@ def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
         Column("Counted By", 16, styles.TEXT), Column("Recounted By", 16, styles.TEXT),
         Column("First Count", 10, QTY), Column("Sheet", 8, styles.TEXT),
         Column(LINE_ID, 16, styles.TEXT), Column("Description", 30, styles.TEXT),
+        Column("Serial", 14, styles.TEXT),
     ]
     rows = []
     for n, line in enumerate((ln for ln in lines if ln.counted), start=2):
@@ -88,12 +86,12 @@ def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
             line.system_qty, line.counted_qty,
             Formula(f"=ROUND(G{n}-F{n},6)", line.variance_qty),
             Formula(f'=IF(F{n}=0,"",H{n}/F{n})', line.variance_pct if line.variance_pct is not None else ""),
-            line.unit_cost,
-            Formula(f"=H{n}*J{n}", line.variance_value),
+            line.unit_cost,  # blank for a found part with no known cost: not valued, never $0
+            Formula(f'=IF(J{n}="","",H{n}*J{n})', line.variance_value if line.variance_value is not None else ""),
             Formula(f'=IF(ROUND(ABS(H{n}),6)<=ROUND(F{n}*N{n},6),"Yes","No")',
                     "Yes" if j.within_tolerance else "No"),
             line.abc_class, tol, line.counted_by, line.recounted_by, line.first_count,
-            line.recount_sheet or line.sheet_id, line.line_id, line.description,
+            line.recount_sheet or line.sheet_id, line.line_id, line.description, line.serial,
         ])
     sheet = _table_sheet(VARIANCE, columns, rows)
     body = Range(1, 0, max(len(rows), 1), len(columns) - 1)
@@ -126,9 +124,13 @@ def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[s
         Column("Status", 16, edit), Column("Investigated By", 16, edit),
         Column("Investigated On", 13, edit_date), Column("Approved By", 16, edit),
         Column("Approval Date", 13, edit_date), Column("Notes", 30, edit.but(wrap=True)),
-        Column(LINE_ID, 16, styles.TEXT),
+        Column(LINE_ID, 16, styles.TEXT), Column("Description", 30, Style(wrap=True)),
+        Column("UoM", 6, styles.TEXT), Column("Serial", 14, styles.TEXT),
+        Column("Unit Cost", 11, money), Column("Counted By", 16, styles.TEXT),
+        Column("Recounted By", 16, styles.TEXT),
     ]
     rows, used = [], set()
+    heights: dict[int, float] = {}
     for line in lines:
         if not line.counted or line.variance_qty == 0:
             continue
@@ -143,9 +145,15 @@ def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[s
             j.approver_role, "; ".join(suggested_causes(sign)),
             *[Cell(_doc_value(doc, name, "Open" if name == "Status" else None), columns[12 + k].style)
               for k, name in enumerate(DOC_COLUMNS[:-1])],
-            Cell(notes, columns[19].style), line.line_id,
+            Cell(notes, columns[19].style), line.line_id, line.description, line.uom, line.serial,
+            line.unit_cost, line.counted_by, line.recounted_by,
         ])
+        sheet_row = len(rows)
+        heights[sheet_row] = 60  # room for the suggested causes and a typed resolution
     sheet = _table_sheet(DISCREPANCIES, columns, rows, protect=True)
+    sheet.row_heights.update(heights)
+    sheet.print_setup = PrintSetup(landscape=True, fit_width=2, repeat_rows=(0, 0), gridlines=False,
+                                   header=f"&L&\"Calibri,Bold\"{DISCREPANCIES}&R&D", footer="&CPage &P of &N")
     last = max(len(rows), 1)
     sheet.validations += [
         Validation(Range(1, 12, last, 12), "list", source=causes_range,
@@ -178,6 +186,27 @@ def _cleared_sheet(documentation: dict[str, dict[str, Any]], used: set[str]) -> 
     return _table_sheet(CLEARED, columns, rows)
 
 
+def _not_counted_sheet(lines: list[CountedLine], returned: set[str]) -> Sheet:
+    columns = [Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
+               Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT),
+               Column("Serial", 14, styles.TEXT), Column("UoM", 6, styles.TEXT),
+               Column("Why", 40, Style(wrap=True)), Column(LINE_ID, 16, styles.TEXT),
+               Column("Description", 30, styles.TEXT)]
+    rows = []
+    for line in lines:
+        if line.counted or line.found:
+            continue
+        if line.problem:
+            why = f"Problem: {line.problem} (see Problems)"
+        elif line.location in returned:
+            why = "Left blank on the returned sheet"
+        else:
+            why = "Sheet not returned yet"
+        rows.append([line.location, line.part_number, line.revision, line.lot, line.serial, line.uom, why,
+                     line.line_id, line.description])
+    return _table_sheet(NOT_COUNTED, columns, rows)
+
+
 def _recount_sheet(manifest: Manifest, lines: list[CountedLine], config: Config) -> Sheet:
     on_sheet = {(s.location, n): s for s in manifest.sheets if s.kind == "recount" for n in s.lines}
     columns = [
@@ -207,15 +236,22 @@ def _recount_reason(line: CountedLine, config: Config) -> str:
     if not line.recounted_by:
         return needs_recount(line, config.count) or "Requested"
     first = CountedLine(**{**line.__dict__, "counted_qty": line.first_count, "recounted_by": "",
-                           "recount_sheet": ""})
+                           "recount_sheet": "", "problem": ""})
     return needs_recount(first, config.count) or "Requested"
 
 
-def _problems_sheet(problems: list[Problem]) -> Sheet:
+def problem_key(problem: Problem) -> tuple[str, str, str, str]:
+    """Stable across re-ingests: the same problem in the same cell of the same file name."""
+    return (problem.kind, Path(problem.file).name, problem.sheet or "", problem.cell or "")
+
+
+def _problems_sheet(problems: list[Problem], resolutions: dict[tuple, str]) -> Sheet:
     columns = [Column("Kind", 20, styles.TEXT), Column("File", 40, styles.TEXT),
                Column("Tab", 14, styles.TEXT), Column("Cell", 7, styles.TEXT),
-               Column("Value", 16, styles.TEXT), Column("Problem", 70, Style(wrap=True))]
-    rows = [[p.kind, p.file, p.sheet, p.cell, p.value, p.message] for p in problems]
+               Column("Value", 16, styles.TEXT), Column("Problem", 70, Style(wrap=True)),
+               Column("Resolution", 40, styles.INPUT.but(wrap=True, border=False))]
+    rows = [[p.kind, p.file, p.sheet, p.cell, p.value, p.message,
+             Cell(resolutions.get(problem_key(p)), columns[-1].style)] for p in problems]
     sheet = _table_sheet(PROBLEMS, columns, rows)
     sheet.freeze = (1, 0)
     if problems:
@@ -235,52 +271,62 @@ def _lists_sheet() -> tuple[Sheet, str]:
 def _summary_sheet(manifest: Manifest, totals: Figures, lines: list[CountedLine], config: Config,
                    today: dt.date) -> Sheet:
     money = styles.money(config.count.currency_format)
-    columns = [Column("", 34), Column("", 16), Column("", 14), Column("", 12), Column("", 12),
-               Column("", 14), Column("", 14), Column("", 12)]
+    columns = [Column("", 44), Column("", 16), Column("", 14), Column("", 14), Column("", 14),
+               Column("", 14), Column("", 16), Column("", 16)]
     sheet = Sheet(SUMMARY, columns=columns)
     rows: list[list[Any]] = []
-    label, value_left = styles.LABEL, Style(align="right")
+    whole = styles.WHOLE.but(align="right")
 
-    def add(name: str, value: Any, style: Style = value_left) -> None:
-        rows.append([Cell(name, label), Cell(value, style)])
+    def add(name: str, value: Any, style: Style = whole) -> None:
+        rows.append([Cell(name, styles.LABEL), Cell(value, style)])
 
     rows.append([Cell(f"Cycle {manifest.cycle_id}: results", styles.TITLE)])
-    rows.append([Cell(f"Count date {manifest.count_date}; as of {manifest.as_of}; "
+    rows.append([Cell(f"Count date {manifest.count_date}, snapshot as of {manifest.as_of}, "
                       f"ingested {today.isoformat()}", styles.NOTE)])
     rows.append([])
     rate = totals.discrepancy_rate
-    add("Locations counted / sent", f"{totals.locations_counted} / {totals.locations_sent}")
-    add("Lines counted / sent", f"{totals.lines_counted} / {totals.lines_sent}")
-    add("Lines not counted", totals.lines_not_counted, styles.WHOLE)
-    add("Found items (not in the system)", totals.found_items, styles.WHOLE)
-    add("Problems (see Problems tab)", totals.problems, styles.WHOLE)
-    add("Lines with a discrepancy", totals.discrepancies, styles.WHOLE)
-    add("Discrepancy rate (target under 5 %)", rate if rate is not None else "", PCT.but(bold=True))
-    add("Inventory record accuracy (within tolerance)",
-        totals.accuracy if totals.accuracy is not None else "", PCT)
+    add("Locations sent", totals.locations_sent)
+    add("Locations returned (counted or confirmed empty)", totals.locations_counted)
+    add("Lines sent", totals.lines_sent)
+    add("Lines counted", totals.lines_counted)
+    add("Lines not counted (see Not Counted)", totals.lines_not_counted)
+    add("Items found on the shelf, not in the system", totals.found_items)
+    if totals.found_not_valued:
+        add("Found items not valued (no unit cost known)", totals.found_not_valued)
+    add("Problems (see Problems)", totals.problems)
+    add("Items with a discrepancy", totals.discrepancies)
+    rate_row = len(rows)
+    add("Discrepancy rate: discrepancies / items counted (target under 5 %)",
+        rate if rate is not None else "", PCT.but(bold=True, align="right"))
+    add("Record accuracy: items within tolerance / items counted",
+        totals.accuracy if totals.accuracy is not None else "", PCT.but(align="right"))
     add("Net variance value", totals.net_value, money)
     add("Absolute variance value", totals.absolute_value, money)
-    rate_row = 9
+    ref = f"$B${rate_row + 1}"
     sheet.conditional_formats += [
-        ConditionalFormat(Range(rate_row, 1, rate_row, 1), "=AND(ISNUMBER($B$10),$B$10>=0.05)", styles.BAD),
-        ConditionalFormat(Range(rate_row, 1, rate_row, 1), "=AND(ISNUMBER($B$10),$B$10<0.05)", styles.GOOD),
+        ConditionalFormat(Range(rate_row, 1, rate_row, 1), f"=AND(ISNUMBER({ref}),{ref}>=0.05)", styles.BAD),
+        ConditionalFormat(Range(rate_row, 1, rate_row, 1), f"=AND(ISNUMBER({ref}),{ref}<0.05)", styles.GOOD),
     ]
 
     def table(title: str, headers: list[str], body: list[list[Any]]) -> tuple[int, int]:
         rows.append([])
         rows.append([Cell(title, styles.TITLE.but(font_size=12))])
+        sheet.row_heights[len(rows)] = 32
         rows.append([Cell(h, styles.HEADER) for h in headers])
         first = len(rows)
         rows.extend(body)
         return first, len(rows) - 1
 
+    def value_cell(value: Decimal | None) -> Cell:
+        return Cell(value if value is not None else "not valued", money)
+
     largest = sorted((ln for ln in lines if ln.counted and ln.variance_qty != 0),
-                     key=lambda ln: (-abs(ln.variance_value), ln.line_id))[:10]
+                     key=lambda ln: (-abs(ln.variance_value or 0), ln.line_id))[:10]
     table("Largest variances", ["Location", "Part Number", "System Qty", "Counted Qty",
-                                "Variance Qty", "Variance Value", "Severity"],
+                                "Variance Qty", "Variance Value", "Severity", "Line ID"],
           [[ln.location, ln.part_number, Cell(ln.system_qty, QTY), Cell(ln.counted_qty, QTY),
-            Cell(ln.variance_qty, QTY), Cell(ln.variance_value, money),
-            judge(ln, config.count).severity] for ln in largest] or [["No discrepancies"]])
+            Cell(ln.variance_qty, QTY), value_cell(ln.variance_value),
+            judge(ln, config.count).severity, ln.line_id] for ln in largest] or [["No discrepancies"]])
 
     def group_rows(groups: list) -> list[list[Any]]:
         return [[g.name, Cell(g.lines_sent, styles.WHOLE), Cell(g.lines_counted, styles.WHOLE),
@@ -290,15 +336,19 @@ def _summary_sheet(manifest: Manifest, totals: Figures, lines: list[CountedLine]
 
     headers = ["Lines Sent", "Lines Counted", "Discrepancies", "Discrepancy Rate",
                "Net Variance Value", "Absolute Variance Value"]
-    first, last = table("By location", ["Location", *headers], group_rows(totals.by_location))
-    table("By counter", ["Counter", "Lines", *headers[1:]], group_rows(totals.by_counter))
-    sheet.rows = rows
-    if totals.by_location:
+    located = [g for g in totals.by_location if g.absolute_value != 0]
+    table("By location", ["Location", *headers], group_rows(totals.by_location))
+    table("By counter: their first count, before any recount", ["Counter", *headers],
+          group_rows(totals.by_counter))
+    if located:
+        first, last = table("Locations with a variance (chart data)", ["Location", "Net Variance Value"],
+                            [[g.name, Cell(g.net_value, money)] for g in located])
         sheet.charts.append(Chart(
-            "bar", "Variance value by location",
-            (Series("Net variance value", Range(first, 0, last, 0), Range(first, 5, last, 5), "#2E75B6"),),
-            anchor_row=2, anchor_col=9, y_format=config.count.currency_format,
-            width=640, height=max(320, 22 * len(totals.by_location) + 120)))
+            "bar", "Net variance value by location",
+            (Series("Net variance value", Range(first, 0, last, 0), Range(first, 1, last, 1), "#2E75B6"),),
+            anchor_row=3, anchor_col=3, y_format=config.count.currency_format, label_low=True,
+            reverse_categories=True, width=620, height=max(300, 26 * len(located) + 110)))
+    sheet.rows = rows
     sheet.print_setup = PrintSetup(landscape=True, fit_width=1, gridlines=False,
                                    header=f"&L&\"Calibri,Bold\"Cycle {manifest.cycle_id}&R&D",
                                    footer="&CPage &P of &N")
@@ -307,11 +357,15 @@ def _summary_sheet(manifest: Manifest, totals: Figures, lines: list[CountedLine]
 
 def results_workbook(manifest: Manifest, lines: list[CountedLine], totals: Figures,
                      problems: list[Problem], documentation: dict[str, dict[str, Any]],
-                     config: Config, today: dt.date) -> WorkbookSpec:
+                     config: Config, today: dt.date,
+                     resolutions: dict[tuple, str] | None = None,
+                     returned: set[str] | None = None) -> WorkbookSpec:
     lists, causes_range = _lists_sheet()
     discrepancies, used = _discrepancy_sheet(lines, documentation, config, causes_range)
     sheets = [_summary_sheet(manifest, totals, lines, config, today), _variance_sheet(lines, config),
-              discrepancies, _recount_sheet(manifest, lines, config), _problems_sheet(problems)]
+              discrepancies, _recount_sheet(manifest, lines, config),
+              _not_counted_sheet(lines, returned if returned is not None else set()),
+              _problems_sheet(problems, resolutions or {})]
     cleared = _cleared_sheet(documentation, used)
     if cleared:
         sheets.append(cleared)
@@ -325,6 +379,21 @@ def _rows_as_dicts(reader: WorkbookReader, tab: str) -> list[dict[str, Any]]:
         return []
     headers = [cell_text(h) for h in rows[0]]
     return [dict(zip(headers, row, strict=False)) for row in rows[1:]]
+
+
+def read_resolutions(path: Path) -> dict[tuple[str, str, str, str], str]:
+    """What people wrote in the Problems tab's Resolution column (a problem accepted as is)."""
+    reader = WorkbookReader(path)
+    if PROBLEMS not in reader.tabs:
+        return {}
+    resolutions = {}
+    for row in _rows_as_dicts(reader, PROBLEMS):
+        text = cell_text(row.get("Resolution"))
+        if text:
+            key = (cell_text(row.get("Kind")), Path(cell_text(row.get("File"))).name,
+                   cell_text(row.get("Tab")), cell_text(row.get("Cell")))
+            resolutions[key] = text
+    return resolutions
 
 
 def read_documentation(path: Path) -> dict[str, dict[str, Any]]:

@@ -31,11 +31,13 @@ class ScheduleRow:
     value: Decimal = Decimal(0)
     abc_class: str = "C"
     counts_per_year: int = 1
-    cadence_days: int = YEAR_DAYS
+    cadence_days: int | None = YEAR_DAYS
     cadence_override: bool = False
     last_count: dt.date | None = None
     first_due: dt.date | None = None  # Next Count while never counted
     cycle: int | None = None  # foreman model: which cycle of the count carries this row
+    notes: str = ""
+    extra: dict[str, object] = field(default_factory=dict)  # columns a user added, kept as typed
 
     def next_count(self) -> dt.date | None:
         return next_count(self.last_count, self.cadence_days, self.first_due)
@@ -56,6 +58,7 @@ class Schedule:
     as_of: dt.date
     rows: list[ScheduleRow]
     cycles: list[CycleWindow] = field(default_factory=list)
+    extra_columns: list[str] = field(default_factory=list)
 
     @property
     def total_value(self) -> Decimal:
@@ -234,7 +237,7 @@ def calendar(schedule: Schedule, weeks: int) -> list[CalendarWeek]:
     buckets: dict[int, list[ScheduleRow]] = defaultdict(list)
     for row in schedule.rows:
         due = row.next_count()
-        if due is None or row.cadence_days < 1:
+        if due is None or not row.cadence_days or row.cadence_days < 1:
             continue
         due = max(due, first_monday)
         seen_weeks = set()

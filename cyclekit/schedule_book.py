@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from cyclekit import __version__, styles
 from cyclekit.config import Config
+from cyclekit.history import HistoryRow, history_sheet
 from cyclekit.schedule import (
     Schedule,
     calendar,
@@ -72,7 +73,8 @@ def _schedule_columns(schedule: Schedule, config: Config) -> list[Column]:
     ]
     if schedule.cycles:
         columns.append(Column("Cycle", 7, styles.WHOLE, "cycle"))
-    columns.append(Column("Notes", 30, styles.BODY, "notes"))
+    columns.append(Column("Notes", 30, styles.BODY.but(wrap=True), "notes"))
+    columns += [Column(name, 16, styles.BODY, f"extra:{name}") for name in schedule.extra_columns]
     return columns
 
 
@@ -87,8 +89,9 @@ def _schedule_sheet(schedule: Schedule, config: Config, today: dt.date) -> Sheet
         n = index + 2  # spreadsheet row number
         last, cadence = f"{col['last_count']}{n}", f"{col['cadence']}{n}"
         nxt, days = f"{col['next_count']}{n}", f"{col['days']}{n}"
-        never = AS_OF_NAME if row.first_due == schedule.as_of else (
-            f"DATE({row.first_due.year},{row.first_due.month},{row.first_due.day})")
+        first_due = row.first_due or schedule.as_of
+        never = AS_OF_NAME if first_due == schedule.as_of else (
+            f"DATE({first_due.year},{first_due.month},{first_due.day})")
         next_date = row.next_count()
         days_left = days_until_due(next_date, today)
         values: dict[str, object] = {
@@ -103,7 +106,8 @@ def _schedule_sheet(schedule: Schedule, config: Config, today: dt.date) -> Sheet
                 f'=IF({days}="","",IF({days}<0,"Overdue",'
                 f'IF({days}<={DUE_SOON_NAME},"{soon_label}","Scheduled")))',
                 due_status(days_left, due_soon)),
-            "cycle": row.cycle, "notes": "",
+            "cycle": row.cycle, "notes": row.notes or None,
+            **{f"extra:{name}": row.extra.get(name) for name in schedule.extra_columns},
         }
         sheet.rows.append([values[c.key] for c in columns])
     last_row = len(schedule.rows)
@@ -227,12 +231,14 @@ def _settings_sheet(schedule: Schedule, config: Config, sources: list[SourceFile
 
 def schedule_workbook(
     schedule: Schedule, config: Config, sources: list[SourceFile],
-    skipped: dict[str, int], today: dt.date,
+    skipped: dict[str, int], today: dt.date, history: list[HistoryRow] | None = None,
 ) -> WorkbookSpec:
     settings, names = _settings_sheet(schedule, config, sources, skipped, today)
     sheets = [_schedule_sheet(schedule, config, today), _calendar_sheet(schedule, config)]
     if schedule.cycles:
         sheets.append(_cycles_sheet(schedule))
+    if history:
+        sheets.append(history_sheet(history, config))
     sheets.append(settings)
     return WorkbookSpec(sheets, defined_names=names, title="Cycle count schedule",
                         subject=f"as of {schedule.as_of.isoformat()}")

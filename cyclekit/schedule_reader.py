@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from cyclekit.errors import InputError, Problem
+from cyclekit.history import HISTORY_TAB
 from cyclekit.schedule import next_count
 from cyclekit.schedule_book import SCHEDULE_TAB, SETTINGS_TAB
 from cyclekit.values import cell_text, parse_date
@@ -15,6 +16,9 @@ from cyclekit.workbook.reader import WorkbookReader
 from cyclekit.workbook.spec import a1
 
 REQUIRED = ("Cadence (days)", "Last Count")
+STANDARD = {"Location", "Part Number", "Zone", "Zones", "Owner", "Owner Email", "Lines", "Inventory Value",
+            "ABC Class", "Counts / Year", "Cadence (days)", "Last Count", "Next Count", "Days Until Due",
+            "Status", "Cycle", "Notes"}
 
 
 @dataclass
@@ -37,15 +41,27 @@ class ScheduleFile:
     as_of: dt.date | None
     headers: list[str]
     entries: list[ScheduleEntry]
+    settings: list[tuple[str, Any]] = field(default_factory=list)  # Settings tab, label and value
+    history: list[list[Any]] = field(default_factory=list)  # History tab rows as read
+
+    @property
+    def extra_columns(self) -> list[str]:
+        """Columns a person added to the Schedule tab: kept through every regeneration."""
+        return [h for h in self.headers if h and h not in STANDARD]
 
 
-def _settings_as_of(reader: WorkbookReader) -> dt.date | None:
+def _settings(reader: WorkbookReader) -> list[tuple[str, Any]]:
     if SETTINGS_TAB not in reader.tabs:
-        return None
-    for row in reader.rows(SETTINGS_TAB):
-        if row and cell_text(row[0]).startswith("As-of date") and len(row) > 1:
+        return []
+    return [(cell_text(row[0]), row[1] if len(row) > 1 else None)
+            for row in reader.rows(SETTINGS_TAB)[1:] if row and cell_text(row[0])]
+
+
+def _settings_as_of(settings: list[tuple[str, Any]]) -> dt.date | None:
+    for label, value in settings:
+        if label.startswith("As-of date"):
             try:
-                return parse_date(row[1])
+                return parse_date(value)
             except ValueError:
                 return None
     return None
@@ -64,7 +80,8 @@ def read_schedule(path: Path | str) -> ScheduleFile:
                 for name in ((key_header or "Location"), *REQUIRED) if name not in headers]
     if problems:
         raise InputError(problems, summary=f"{file} is not a cyclekit schedule")
-    as_of = _settings_as_of(reader)
+    settings = _settings(reader)
+    as_of = _settings_as_of(settings)
     col = {name: headers.index(name) for name in headers if name}
     entries = []
     for r, row in enumerate(rows[1:], start=1):
@@ -108,5 +125,6 @@ def read_schedule(path: Path | str) -> ScheduleFile:
             cadence_days=cadence, last_count=last, next_count=due, cells=cells))
     if problems:
         raise InputError(problems, summary=f"{len(problems)} problem(s) in {file}")
+    history = reader.rows(HISTORY_TAB) if HISTORY_TAB in reader.tabs else []
     return ScheduleFile(Path(path), "location" if key_header == "Location" else "part",
-                        as_of, headers, entries)
+                        as_of, headers, entries, settings, history)

@@ -49,7 +49,10 @@ def test_recount_for_major_or_outside_tolerance_once():
     assert needs_recount(line(100, 98, abc="A"), CONFIG) == "Outside tolerance"
     assert needs_recount(line(100, 98, abc="B"), CONFIG) == ""
     assert needs_recount(line(10, 4, recounted_by="Riley"), CONFIG) == ""
-    assert needs_recount(line(10, None), CONFIG) == ""
+    assert needs_recount(line(10, None), CONFIG) == "Left blank"
+    assert needs_recount(line(10, None), CONFIG, returned=False) == ""  # the sheet is still out
+    assert needs_recount(line(10, None, problem="floor count unreadable"), CONFIG) == "Entry unreadable"
+    assert needs_recount(line(0, 3, found=True), CONFIG) == ""
 
 
 def test_figures_follow_foremans_formula():
@@ -59,10 +62,27 @@ def test_figures_follow_foremans_formula():
              line(5, None, line_id="B/2", location="B"),
              line(0, 2, "1", line_id="B/F1", location="B", found=True, counted_by="Bo")]
     f = figures(lines, ["A", "B"], problems=1, config=CONFIG)
-    assert (f.lines_sent, f.lines_counted, f.lines_not_counted, f.found_items) == (4, 4, 1, 1)
+    assert (f.lines_sent, f.lines_counted, f.lines_not_counted, f.found_items) == (4, 3, 1, 1)
+    assert f.items_counted == 4
     assert f.discrepancies == 3 and f.discrepancy_rate == Decimal("0.75")
     assert f.net_value == Decimal(-4 + 3 + 2) and f.absolute_value == Decimal(4 + 3 + 2)
     assert f.accuracy == Decimal(1) / 4  # only A/1: A/2 is 20 % short, B/1 20 % over (C allows 5 %)
     by_location = {g.name: g for g in f.by_location}
     assert (by_location["B"].lines_sent, by_location["B"].lines_counted) == (2, 2)
-    assert [g.name for g in f.by_counter] == ["Ana", "Bo"]
+    assert [(g.name, g.lines_sent, g.lines_counted, g.discrepancies) for g in f.by_counter] == [
+        ("Ana", 2, 2, 1), ("Bo", 1, 1, 1)]  # found items are not a counter's miscount
+
+
+def test_counter_is_judged_on_the_first_count():
+    recounted = line(10, 10, line_id="A/1", counted_by="Ana", first_count=Decimal(7), recounted_by="Riley")
+    f = figures([recounted], ["L"], problems=0, config=CONFIG)
+    assert [(g.name, g.discrepancies, g.net_value) for g in f.by_counter] == [("Ana", 1, Decimal(-3))]
+    assert f.discrepancies == 0  # the record itself is right after the recount
+
+
+def test_found_item_without_cost_is_not_valued():
+    found = line(0, 5, line_id="L/F1", found=True)
+    found.unit_cost = None
+    f = figures([found], ["L"], problems=0, config=CONFIG)
+    assert found.variance_value is None and f.found_not_valued == 1 and f.net_value == 0
+    assert judge(found, CONFIG).severity == "Minor"

@@ -110,6 +110,10 @@ class Chart:
     x_title: str = ""
     y_title: str = ""
     y_format: str | None = None
+    x_date_format: str | None = None  # categories are dates: show them so
+    label_low: bool = False  # category labels at the low end, clear of negative bars
+    reverse_categories: bool = False  # a bar chart lists its first category at the top
+    gap: int | None = None  # gap between bars, percent of a bar's width
     width: int = 720
     height: int = 360
 

@@ -178,6 +178,8 @@ def _add_chart(book: xlsxwriter.Workbook, ws: Any, sheet: Sheet, chart: Any) -> 
             "categories": [source, *_cells(series.categories)],
             "values": [source, *_cells(series.values)],
         }
+        if chart.gap is not None and (series.kind or chart.kind) in ("bar", "column"):
+            options["gap"] = chart.gap
         if series.color:
             key = "line" if (series.kind or chart.kind) == "line" else "fill"
             options[key] = {"color": series.color}
@@ -191,7 +193,14 @@ def _add_chart(book: xlsxwriter.Workbook, ws: Any, sheet: Sheet, chart: Any) -> 
     if extra is not None:
         main.combine(extra)
     main.set_title({"name": chart.title})
-    main.set_x_axis({"name": chart.x_title} if chart.x_title else {})
+    x_axis: dict[str, Any] = {"name": chart.x_title} if chart.x_title else {}
+    if chart.x_date_format:
+        x_axis.update(date_axis=True, num_format=chart.x_date_format, num_font={"rotation": -45})
+    if chart.label_low:
+        x_axis["label_position"] = "low"
+    if chart.reverse_categories:
+        x_axis["reverse"] = True
+    main.set_x_axis(x_axis)
     y_axis: dict[str, Any] = {"name": chart.y_title} if chart.y_title else {}
     if chart.y_format:
         y_axis["num_format"] = chart.y_format

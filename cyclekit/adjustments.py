@@ -1,0 +1,122 @@
+"""ERP adjustment import files, rendered from Jinja2 templates with exact values.
+
+Shipped templates live in templates/adjustments/ and load from the installed package
+(PackageLoader); a user's own template is given by path. Each template declares whether
+it sets an absolute quantity or adjusts by a difference (`mode`) and its file `extension`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import jinja2
+
+from cyclekit.errors import CyclekitError
+from cyclekit.values import format_decimal
+
+TEMPLATE_SUFFIX = ".j2"
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """One line for the ERP: every field already text, exactly as it must appear."""
+
+    location: str
+    part_number: str
+    revision: str
+    description: str
+    lot: str
+    serial: str
+    uom: str
+    system_qty: str
+    counted_qty: str
+    adjust_qty: str
+    unit_cost: str
+    adjust_value: str
+    reason: str
+    root_cause: str
+    resolution: str
+    status: str
+    severity: str
+    approved_by: str
+    approval_date: str
+    line_id: str
+
+
+@dataclass(frozen=True)
+class RenderedTarget:
+    name: str
+    mode: str  # "absolute" or "difference"
+    extension: str
+    text: str
+
+
+def quantity_text(value: Decimal | None) -> str:
+    return "" if value is None else format_decimal(value)
+
+
+def money_text(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return format_decimal(value) if value.as_tuple().exponent < -2 else format(value.quantize(Decimal("0.01")), "f")
+
+
+def csv_row(values: list[object]) -> str:
+    """One RFC 4180 line (no terminator): quotes only where commas, quotes or breaks need them."""
+    buffer = io.StringIO()
+    csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="").writerow(
+        ["" if v is None else str(v) for v in values])
+    return buffer.getvalue()
+
+
+def _environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
+    env = jinja2.Environment(loader=loader, autoescape=False, keep_trailing_newline=True,
+                             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    env.globals["csv_row"] = csv_row
+    return env
+
+
+def _shipped() -> jinja2.Environment:
+    return _environment(jinja2.PackageLoader("cyclekit.templates", "adjustments"))
+
+
+def shipped_targets() -> list[str]:
+    return sorted(name[: -len(".csv.j2")] if name.endswith(".csv.j2") else name[: -len(TEMPLATE_SUFFIX)]
+                  for name in _shipped().list_templates() if name.endswith(TEMPLATE_SUFFIX))
+
+
+def _load(target: str | Path) -> tuple[str, jinja2.Template]:
+    if isinstance(target, Path) or str(target).endswith(TEMPLATE_SUFFIX):
+        path = Path(target)
+        if not path.is_file():
+            raise CyclekitError(f"{path}: template not found")
+        env = _environment(jinja2.FileSystemLoader(str(path.parent)))
+        name = path.name[: -len(TEMPLATE_SUFFIX)]
+        name = name[: -len(".csv")] if name.endswith(".csv") else name
+        return name, env.get_template(path.name)
+    env = _shipped()
+    for candidate in (f"{target}.csv.j2", f"{target}.j2"):
+        try:
+            return str(target), env.get_template(candidate)
+        except jinja2.TemplateNotFound:
+            continue
+    raise CyclekitError(f"unknown target {target!r}; shipped targets: {', '.join(shipped_targets())}")
+
+
+def render_target(target: str | Path, adjustments: list[Adjustment], context: dict) -> RenderedTarget:
+    name, template = _load(target)
+    full = {"adjustments": adjustments, **context}
+    full["target"] = context.get("targets", {}).get(name, {})
+    try:
+        module = template.make_module(full)
+        text = template.render(full)
+    except jinja2.TemplateError as exc:
+        raise CyclekitError(f"template for {name} failed: {exc}") from None
+    mode = getattr(module, "mode", "difference")
+    if mode not in ("absolute", "difference"):
+        raise CyclekitError(f"template for {name}: mode must be 'absolute' or 'difference', not {mode!r}")
+    return RenderedTarget(name, mode, getattr(module, "extension", "csv"), text)

@@ -1,0 +1,201 @@
+"""`cyclekit finalize`: approvals, ERP adjustment files, schedule moved on, cycle locked.
+
+The counts come from the same filled sheets the last ingest read (their checksums must
+not have changed), the documentation from the Discrepancies tab as people left it.
+Nothing is written unless every check passes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cyclekit.adjustments import Adjustment, RenderedTarget, money_text, quantity_text, render_target
+from cyclekit.atomic import atomic_path
+from cyclekit.config import Config
+from cyclekit.cycle import RESULTS, SNAPSHOT, Manifest, load_manifest, read_snapshot, save_manifest
+from cyclekit.errors import CycleError, InputError, Problem
+from cyclekit.history import HistoryRow
+from cyclekit.ingest import count_state, returned_locations
+from cyclekit.reconcile import MAJOR, CountedLine, figures, judge
+from cyclekit.results import DISCREPANCIES, problem_key, read_documentation, read_resolutions
+from cyclekit.schedule_reader import read_schedule
+from cyclekit.schedule_update import updated_schedule
+from cyclekit.tables import file_sha256
+from cyclekit.values import cell_text, parse_date
+from cyclekit.workbook.xlsx import render_xlsx
+
+ADJUSTMENTS = "adjustments"
+
+
+@dataclass
+class FinalizeReport:
+    cycle_id: str
+    adjustments: int
+    files: list[Path]
+    schedule: Path
+    schedule_backup: Path
+    locations_moved: list[str]
+    history: HistoryRow
+    warnings: list[str] = field(default_factory=list)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, dt.datetime | dt.date):
+        return parse_date(value).isoformat()
+    return cell_text(value)
+
+
+def _check_unchanged(cycle_dir: Path, manifest: Manifest) -> list[Path]:
+    if not manifest.ingests:
+        raise CycleError(f"cycle {manifest.cycle_id} has not been ingested; run `cyclekit ingest` first")
+    last = manifest.ingests[-1]
+    changed = [f["file"] for f in last["files"]
+               if not Path(f["file"]).is_file() or file_sha256(Path(f["file"])) != f["sha256"]]
+    if changed:
+        raise CycleError("these sheets changed after the last ingest; run `cyclekit ingest` again first: "
+                         + ", ".join(changed))
+    if file_sha256(cycle_dir / SNAPSHOT) != manifest.snapshot_sha256:
+        raise CycleError(f"{cycle_dir / SNAPSHOT} changed since the sheets were made")
+    return [Path(f["file"]) for f in last["files"]]
+
+
+def _approval_problems(lines: list[CountedLine], docs: dict[str, dict[str, Any]], config: Config,
+                       results: Path) -> list[Problem]:
+    problems = []
+    for line in lines:
+        if not line.counted or line.variance_qty == 0 or judge(line, config.count).severity != MAJOR:
+            continue
+        doc = docs.get(line.line_id, {})
+        missing = [name for name in ("Approved By", "Approval Date") if not _text(doc.get(name))]
+        if missing:
+            problems.append(Problem(
+                "needs-approval", str(results), f"Major discrepancy {line.line_id} ({line.part_number}, "
+                f"variance {quantity_text(line.variance_qty)}) has no {' and no '.join(missing)}",
+                sheet=DISCREPANCIES, value=line.line_id))
+        elif _text(doc.get("Approval Date")):
+            try:
+                parse_date(doc["Approval Date"])
+            except ValueError:
+                problems.append(Problem("bad-date", str(results), f"Approval Date of {line.line_id} is not a date",
+                                        sheet=DISCREPANCIES, value=_text(doc["Approval Date"])))
+    return problems
+
+
+def build_adjustments(lines: list[CountedLine], docs: dict[str, dict[str, Any]], manifest: Manifest,
+                      config: Config) -> list[Adjustment]:
+    """One adjustment per counted line with a variance; lines not counted or with problems never."""
+    result = []
+    for line in lines:
+        if not line.counted or line.variance_qty == 0:
+            continue
+        doc = docs.get(line.line_id, {})
+        cause = _text(doc.get("Root Cause"))
+        result.append(Adjustment(
+            location=line.location, part_number=line.part_number, revision=line.revision,
+            description=line.description, lot=line.lot, serial=line.serial, uom=line.uom,
+            system_qty=quantity_text(line.system_qty), counted_qty=quantity_text(line.counted_qty),
+            adjust_qty=quantity_text(line.variance_qty), unit_cost=money_text(line.unit_cost),
+            adjust_value=money_text(line.variance_value),
+            reason=f"Cycle count {manifest.cycle_id}: {cause or 'cause not documented'}",
+            root_cause=cause, resolution=_text(doc.get("Resolution")),
+            status=_text(doc.get("Status")) or "Open", severity=judge(line, config.count).severity or "",
+            approved_by=_text(doc.get("Approved By")), approval_date=_text(doc.get("Approval Date")),
+            line_id=line.line_id))
+    return result
+
+
+def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Config, *,
+                   targets: list[str] | None = None, templates: list[Path] | None = None,
+                   today: dt.date | None = None) -> FinalizeReport:
+    cycle_dir, schedule_path = Path(cycle_dir), Path(schedule_path)
+    today = today or dt.date.today()
+    manifest = load_manifest(cycle_dir)
+    if manifest.finalized:
+        raise CycleError(f"cycle {manifest.cycle_id} was already finalized on {manifest.finalized['at']}; "
+                         "nothing was changed")
+    results = cycle_dir / RESULTS
+    files = _check_unchanged(cycle_dir, manifest)
+    snapshot = read_snapshot(cycle_dir)
+    accepted, lines, problems = count_state(manifest, snapshot, files, config)
+    docs = read_documentation(results)
+    resolutions = read_resolutions(results)
+    recounted = {line.line_id for line in lines if line.counted and line.recounted_by}  # fixed by a recount
+    blocking = [Problem("unresolved-problem", p.file, f"{p.message} (write a Resolution in the Problems tab "
+                        "or correct the sheet and ingest again)", sheet=p.sheet, cell=p.cell, value=p.value)
+                for p in problems if problem_key(p) not in resolutions and p.line_id not in recounted]
+    blocking += _approval_problems(lines, docs, config, results)
+    if blocking:
+        raise InputError(blocking, summary=f"cycle {manifest.cycle_id} cannot be finalized yet: "
+                                           f"{len(blocking)} item(s) need attention")
+
+    adjustments = build_adjustments(lines, docs, manifest, config)
+    cycle = type("Cycle", (), {"cycle_id": manifest.cycle_id,
+                               "count_date": dt.date.fromisoformat(manifest.count_date),
+                               "as_of": dt.date.fromisoformat(manifest.as_of)})()
+    context = {"cycle": cycle, "targets": config.adjustments}
+    chosen: list[str | Path] = [*(targets or ([] if templates else list(config.count.default_targets))),
+                                *(templates or [])]
+    rendered: list[RenderedTarget] = [render_target(t, adjustments, context) for t in chosen]
+    warnings = []
+    age = (today - dt.date.fromisoformat(manifest.created[:10])).days
+    if age > config.count.max_snapshot_age_days:
+        for target in rendered:
+            if target.mode == "absolute":
+                warnings.append(
+                    f"{target.name} sets absolute quantities from a snapshot taken {age} days ago: stock that "
+                    "moved in or out of these locations since then will be overwritten on import")
+
+    totals = figures(lines, [r.location for r in manifest.locations], len(problems), config.count,
+                     returned_locations(accepted))
+    history = HistoryRow(manifest.cycle_id, dt.date.fromisoformat(manifest.count_date), today,
+                         len(returned_locations(accepted)), totals.lines_counted, totals.discrepancies,
+                         totals.discrepancy_rate, totals.net_value, totals.absolute_value, totals.accuracy)
+    schedule_file = read_schedule(schedule_path)
+    count_date = dt.date.fromisoformat(manifest.count_date)
+    counted_on = {name: count_date for name in returned_locations(accepted)}
+    spec, moved = updated_schedule(schedule_file, counted_on, history, config, today)
+
+    # every output is made first; only then do they replace anything
+    work = Path(tempfile.mkdtemp(prefix=".finalize.", dir=cycle_dir))
+    try:
+        out_files = []
+        for target in rendered:
+            path = work / f"{target.name}.{target.extension}"
+            path.write_text(target.text, encoding="utf-8", newline="")
+            out_files.append(path.name)
+        backup = cycle_dir / f"schedule-before-{manifest.cycle_id}.xlsx"
+        shutil.copy2(schedule_path, backup)
+        new_schedule = work / "schedule.xlsx"
+        render_xlsx(spec, new_schedule)
+        final_dir = cycle_dir / ADJUSTMENTS
+        if final_dir.exists():
+            shutil.rmtree(final_dir)  # never finalized (checked above): leftovers of a failed attempt
+        final_dir.mkdir()
+        for name in out_files:
+            os.replace(work / name, final_dir / name)
+        with atomic_path(schedule_path) as tmp:
+            shutil.copyfile(new_schedule, tmp)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    outputs = [final_dir / name for name in out_files]
+    manifest.finalized = {
+        "at": dt.datetime.now().isoformat(timespec="seconds"),
+        "inputs": {str(p): file_sha256(p) for p in [*files, cycle_dir / SNAPSHOT, results]},
+        "outputs": {str(p): file_sha256(p) for p in [*outputs, schedule_path, backup]},
+        "targets": {t.name: t.mode for t in rendered},
+        "adjustments": len(adjustments),
+        "discrepancy_rate": None if totals.discrepancy_rate is None else str(totals.discrepancy_rate),
+        "warnings": warnings,
+    }
+    save_manifest(cycle_dir, manifest)
+    return FinalizeReport(manifest.cycle_id, len(adjustments), outputs, schedule_path, backup, moved,
+                          history, warnings)
+
+

@@ -43,7 +43,7 @@ HEAD = styles.HEADER.but(font_size=BIG)
 LABEL = Style(bold=True, font_size=BIG, align="right")
 VALUE = Style(font_size=BIG, num_format="@", border=True)
 SECTION = Style(bold=True, font_size=BIG, bg_color="#D9E1F2", border=True)
-NOTE = Style(italic=True, font_size=10, wrap=True, valign="top", font_color="#404040")
+NOTE = Style(font_size=10, wrap=True, valign="top")
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,7 @@ class SheetLine:
     lot: str
     uom: str
     system_qty: Decimal | None = None
+    serial: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,18 +73,23 @@ def whole_units(uom: str, whole_uoms: tuple[str, ...]) -> bool:
     return uom.strip().lower() in whole_uoms
 
 
-def _columns(show_system_qty: bool) -> list[Column]:
+def _columns(show_system_qty: bool, serials: bool) -> list[Column]:
+    # widths add up to about 95 characters: Letter/A4 portrait at close to 100 % scale
+    narrow = serials or show_system_qty  # make room for the extra column and stay portrait
     columns = [
-        Column(LINE, 6, CENTER, "line"),
-        Column("Part Number", 17, TEXT, "part_number"),
+        Column(LINE, 5, CENTER, "line"),
+        Column("Part Number", 15, TEXT, "part_number"),
         Column("Revision", 8, CENTER, "revision"),
-        Column("Description", 30, WRAP, "description"),
-        Column("Lot", 12, TEXT, "lot"),
-        Column("UoM", 6, CENTER, "uom"),
+        Column("Description", 20 if narrow else 25, WRAP, "description"),
+        Column("Lot", 10 if narrow else 11, TEXT, "lot"),
     ]
+    if serials:  # identical rows in a cage are told apart by serial number only
+        columns.append(Column("Serial", 12, TEXT, "serial"))
+    columns.append(Column("UoM", 5, CENTER, "uom"))
     if show_system_qty:
         columns.append(Column(SYSTEM_QTY, 10, BODY.but(num_format="#,##0.###"), "system_qty"))
-    columns += [Column(FLOOR_COUNT, 12, INPUT, "floor_count"), Column("Notes", 20, INPUT_TEXT, "notes")]
+    columns += [Column(FLOOR_COUNT, 12, INPUT, "floor_count"),
+                Column("Notes", 12 if narrow else 15, INPUT_TEXT, "notes")]
     return columns
 
 
@@ -93,8 +99,10 @@ def _escape_header(text: str) -> str:
 
 def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_system_qty: bool,
                 found_rows: int, whole_uoms: tuple[str, ...], paper: int = 1) -> Sheet:
-    columns = _columns(show_system_qty)
+    columns = _columns(show_system_qty, any(item.serial for item in lines))
+    landscape = sum(c.width for c in columns) > 100
     width = len(columns)
+    recount = header.kind == "recount"
     last = width - 1
     floor = next(i for i, c in enumerate(columns) if c.key == "floor_count")
     sheet = Sheet(tab, columns=columns, header_row=HEADER_ROW, protect=True)
@@ -120,11 +128,16 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
         merges.append((Range(r, 5, r, last), Cell(right_value, VALUE)))
     rows.append(blank_row())
     blind = "" if show_system_qty else " The system quantity is not shown: count what you see."
-    merges.append((Range(4, 0, 4, last), Cell(
-        f"Count every line on the shelf and write the quantity in {FLOOR_COUNT} in the unit shown "
-        f"(digits only, no units). Leave it blank if you could not count the line; write 0 if "
-        f"there is none.{blind} Write anything on the shelf that is not listed under Found.",
-        NOTE)))
+    if recount:
+        instructions = (f"Recount: count each line below again, by a different person than the first "
+                        f"count, and write the quantity in {FLOOR_COUNT} (digits only, in the unit shown; "
+                        f"0 if there is none). The first count is not shown.")
+    else:
+        instructions = (f"Count every line on the shelf and write the quantity in {FLOOR_COUNT} in the unit "
+                        f"shown (digits only, no units). Leave it blank if you could not count the line; "
+                        f"write 0 if there is none.{blind} Write anything on the shelf that is not "
+                        f"listed under Found.")
+    merges.append((Range(4, 0, 4, last), Cell(instructions, NOTE)))
     sheet.row_heights[4] = 34
     rows.append(blank_row())
     sheet.row_heights[0] = 28
@@ -133,13 +146,20 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
     rows.append([Cell(c.header, HEAD) for c in columns])
     sheet.row_heights[HEADER_ROW] = 20
     for item in lines:
-        row: list[Any] = [str(item.line_no), item.part_number, item.revision, item.description,
-                          item.lot, item.uom]
-        if show_system_qty:
-            row.append(item.system_qty)
-        row += [Cell(None, INPUT), Cell(None, INPUT_TEXT)]
+        values = {"line": str(item.line_no), "part_number": item.part_number, "revision": item.revision,
+                  "description": item.description, "lot": item.lot, "serial": item.serial, "uom": item.uom,
+                  "system_qty": item.system_qty, "floor_count": Cell(None, INPUT),
+                  "notes": Cell(None, INPUT_TEXT)}
+        row: list[Any] = [values[c.key] for c in columns]
         sheet.row_heights[len(rows)] = 24
         rows.append(row)
+    if not lines:
+        r = len(rows)
+        rows.append(blank_row())
+        merges.append((Range(r, 0, r, last), Cell(
+            "No stock in the system for this location: confirm it is empty below, or write what you "
+            "find under Found.", BODY.but(italic=True, wrap=True))))
+        sheet.row_heights[r] = 30
     first_line = HEADER_ROW + 1
     _quantity_validations(sheet, [(first_line + i, whole_units(item.uom, whole_uoms))
                                   for i, item in enumerate(lines)], floor)
@@ -150,30 +170,36 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
         section = len(rows)
         rows.append(blank_row())
         merges.append((Range(section, 0, section, last), Cell(
-            "Found on the shelf but not listed above: part number, revision, lot, UoM and quantity",
-            SECTION)))
+            "Found on the shelf but not listed above: write each item on a row below", SECTION)))
+        rows.append([Cell("#" if c.key == "line" else c.header, HEAD)
+                     if c.key not in ("system_qty",) else Cell(None, HEAD) for c in columns])
         first_found = len(rows)
         for n in range(1, found_rows + 1):
-            row = [Cell(f"{FOUND_PREFIX}{n}", CENTER)] + [Cell(None, INPUT_TEXT)] * 5
-            if show_system_qty:
-                row.append(Cell(None, BODY))
-            row += [Cell(None, INPUT), Cell(None, INPUT_TEXT)]
+            row = [Cell(f"{FOUND_PREFIX}{n}", CENTER)]
+            for column in columns[1:]:
+                if column.key == "system_qty":
+                    row.append(Cell(None, BODY))
+                elif column.key == "floor_count":
+                    row.append(Cell(None, INPUT))
+                else:
+                    row.append(Cell(None, INPUT_TEXT))
             sheet.row_heights[len(rows)] = 24
             rows.append(row)
         _quantity_validations(sheet, [(first_found + n, False) for n in range(found_rows)], floor)
 
 
     # confirmed empty and sign-off
-    rows.append(blank_row())
-    empty_row = len(rows)
-    row = blank_row()
-    row[floor] = Cell(None, INPUT_TEXT.but(align="center"))
-    rows.append(row)
-    merges.append((Range(empty_row, 0, empty_row, floor - 1), Cell(
-        f"{CONFIRMED_EMPTY} (nothing on the shelf at all): write YES", LABEL)))
-    sheet.validations.append(Validation(
-        Range(empty_row, floor, empty_row, floor), "list", choices=("YES",),
-        error_message="Write YES only when the location is empty; otherwise leave it blank."))
+    if not recount:
+        rows.append(blank_row())
+        empty_row = len(rows)
+        row = blank_row()
+        row[floor] = Cell(None, INPUT_TEXT.but(align="center"))
+        rows.append(row)
+        merges.append((Range(empty_row, 0, empty_row, floor - 1), Cell(
+            f"{CONFIRMED_EMPTY} (nothing on the shelf at all): write YES", LABEL)))
+        sheet.validations.append(Validation(
+            Range(empty_row, floor, empty_row, floor), "list", choices=("YES",),
+            error_message="Write YES only when the location is empty; otherwise leave it blank."))
     rows.append(blank_row())
     for label in (COUNTED_BY, CHECKED_BY):
         r = len(rows)
@@ -189,7 +215,7 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
     sheet.freeze = (HEADER_ROW + 1, 0)
     location = _escape_header(header.location)
     sheet.print_setup = PrintSetup(
-        landscape=show_system_qty, repeat_rows=(HEADER_ROW, HEADER_ROW),
+        landscape=landscape, repeat_rows=(HEADER_ROW, HEADER_ROW),
         header=f"&L&\"Calibri,Bold\"&14{location}&C{_escape_header(header.cycle_id)} "
                f"{header.sheet_id}&R&12Page &P of &N",
         footer=f"&L{TITLE[header.kind]} {location}&RCounted by: ________________",

@@ -31,10 +31,13 @@ def write_recount_sheets(cycle_dir: Path, manifest: Manifest, lines: list[Counte
     for location, recount in wanted.items():
         sheet_id = manifest.next_sheet_id("R")
         file = f"{RECOUNT_FOLDER}/{safe_name(f'{location}-{sheet_id}', used)}.xlsx"
+        first_counters = sorted({ln.counted_by for ln in recount if ln.counted_by})
+        counter = f"not {', '.join(first_counters)}" if first_counters else ""
         header = SheetHeader("recount", manifest.cycle_id, sheet_id, location,
-                             manifest.location(location).zone, "", manifest.count_date)
+                             manifest.location(location).zone, counter, manifest.count_date)
         numbers = [int(line.line_id.rsplit("/", 1)[1]) for line in recount]
-        sheet_lines = [SheetLine(n, ln.part_number, ln.revision, ln.description, ln.lot, ln.uom)
+        sheet_lines = [SheetLine(n, ln.part_number, ln.revision, ln.description, ln.lot, ln.uom,
+                                 serial=ln.serial)
                        for n, ln in zip(numbers, recount, strict=True)]
         tab = safe_tab(location, set())
         sheet = count_sheet(header, sheet_lines, tab, show_system_qty=False, found_rows=0,

@@ -70,7 +70,7 @@ def _new_cycle_id(as_of: dt.date) -> str:
 
 def _sheet_lines(lines: list[SnapshotLine]) -> list[SheetLine]:
     return [SheetLine(s.line_no, s.item.part_number, s.item.revision, s.item.description,
-                      s.item.lot, s.item.uom, s.item.quantity) for s in lines]
+                      s.item.lot, s.item.uom, s.item.quantity, s.item.serial) for s in lines]
 
 
 def start_cycle(

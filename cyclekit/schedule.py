@@ -201,7 +201,9 @@ def build_schedule(
     else:
         for row in rows:
             row.counts_per_year = config.counts_per_year[row.abc_class]
-            if not row.cadence_override:
+            if row.cadence_override:  # the counts a year follow the cadence the plant chose
+                row.counts_per_year = max(1, round(YEAR_DAYS / row.cadence_days))
+            else:
                 row.cadence_days = cadence_for(row.counts_per_year)
     return Schedule(by=by, as_of=as_of, rows=rows, cycles=cycles)
 

@@ -60,7 +60,7 @@ def _schedule_columns(schedule: Schedule, config: Config) -> list[Column]:
         Column(key_header, 16, styles.TEXT, "key"),
         Column("Zone" if schedule.by == "location" else "Zones", 14, styles.TEXT, "zone"),
         Column("Owner", 16, styles.TEXT, "owner"),
-        Column("Owner Email", 26, styles.TEXT, "owner_email"),
+        Column("Owner Email", 32, styles.TEXT, "owner_email"),
         Column("Lines", 7, styles.WHOLE, "lines"),
         Column("Inventory Value", 15, money, "value"),
         Column("ABC Class", 7, styles.BODY.but(align="center"), "abc"),
@@ -68,7 +68,7 @@ def _schedule_columns(schedule: Schedule, config: Config) -> list[Column]:
         Column("Cadence (days)", 9, styles.WHOLE, "cadence"),
         Column("Last Count", 12, styles.DATE, "last_count"),
         Column("Next Count", 12, styles.DATE.but(font_color="#1F3864"), "next_count"),
-        Column("Days Until Due", 9, styles.WHOLE.but(font_color="#1F3864"), "days"),
+        Column("Days Until Due", 9, styles.WHOLE.but(font_color="#1F3864", align="center"), "days"),
         Column("Status", 14, styles.BODY, "status"),
     ]
     if schedule.cycles:
@@ -149,12 +149,14 @@ def _calendar_sheet(schedule: Schedule, config: Config) -> Sheet:
     sheet = Sheet(CALENDAR_TAB, columns=columns, header_row=0, freeze=(1, 0))
     sheet.rows.append([Cell(c.header, styles.HEADER) for c in columns])
     for week in weeks:
-        sheet.rows.append([
-            week.start, week.end, len(week.rows), week.lines,
-            "; ".join(f"{owner}: {rows} {noun.lower() if rows != 1 else noun.lower()[:-1]}, "
-                      f"{lines} lines" for owner, rows, lines in week.owners()),
-            ", ".join(row.key for row in week.rows),
-        ])
+        counters = [f"{owner}: {rows} {noun.lower() if rows != 1 else noun.lower()[:-1]}, {lines} lines"
+                    for owner, rows, lines in week.owners()]
+        keys = ", ".join(row.key for row in week.rows)
+        sheet.rows.append([week.start, week.end, len(week.rows), week.lines, "\n".join(counters), keys])
+        # wrapped text needs its height: a line per counter, about 60 characters a line of keys
+        text_lines = max(len(counters), -(-len(keys) // 55), 1)
+        if text_lines > 1:
+            sheet.row_heights[len(sheet.rows) - 1] = 15 * text_lines
     count = len(weeks)
     sheet.data_bars.append(DataBar(Range(1, 3, count, 3)))
     sheet.autofilter = Range(0, 0, count, len(columns) - 1)
@@ -162,11 +164,12 @@ def _calendar_sheet(schedule: Schedule, config: Config) -> Sheet:
         "column", "Lines to count per week",
         (Series("Lines to count", Range(1, 0, count, 0), Range(1, 3, count, 3), "#2E75B6"),),
         anchor_row=1, anchor_col=len(columns) + 1, x_title="Week starting", y_title="Lines",
-        width=900, height=320))
+        x_date_format="mmm d", gap=40, width=900, height=320))
     sheet.row_heights[0] = 32
     sheet.print_setup = PrintSetup(landscape=True, repeat_rows=(0, 0),
                                    header="&L&\"Calibri,Bold\"Cycle count calendar",
-                                   footer="&CPage &P of &N", gridlines=False)
+                                   footer="&CPage &P of &N", gridlines=False,
+                                   area=Range(0, 0, count, len(columns) - 1))
     return sheet
 
 
@@ -226,6 +229,9 @@ def _settings_sheet(schedule: Schedule, config: Config, sources: list[SourceFile
     add("Written on", Cell(today, date))
     add("Written by", f"cyclekit {__version__}")
     sheet.rows = rows
+    sheet.columns[0] = Column("Setting", 48, styles.LABEL)
+    sheet.print_setup = PrintSetup(landscape=False, gridlines=False, footer="&CPage &P of &N",
+                                   header="&L&\"Calibri,Bold\"Cycle count schedule: settings")
     return sheet, names
 
 

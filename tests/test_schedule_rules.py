@@ -47,7 +47,7 @@ def test_cadence_from_counts_per_year_and_override():
     places = {"L3": LocationInfo("L3", cadence_days=14)}
     rows = by_key(build_schedule(lines, places, ScheduleConfig(), AS_OF))
     assert [(r.abc_class, r.counts_per_year, r.cadence_days) for r in rows.values()] == [
-        ("A", 12, 30), ("B", 4, 91), ("C", 1, 14)]
+        ("A", 12, 30), ("B", 4, 91), ("C", 26, 14)]  # the override sets the counts a year
     custom = ScheduleConfig(counts_per_year={"A": 52, "B": 6, "C": 2})
     assert by_key(build_schedule(lines, {}, custom, AS_OF))["L1"].cadence_days == 7
 

@@ -130,6 +130,7 @@ class PrintSetup:
     paper: int = 1  # 1 letter, 9 A4
     margins: tuple[float, float, float, float] = (0.4, 0.4, 0.6, 0.6)  # left, right, top, bottom
     center_horizontally: bool = True
+    area: Range | None = None  # what prints (e.g. the table without a chart beside it)
 
 
 @dataclass

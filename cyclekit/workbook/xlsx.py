@@ -166,6 +166,8 @@ def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet) ->
         ws.set_margins(left=left, right=right, top=top, bottom=bottom)
         if setup.center_horizontally:
             ws.center_horizontally()
+        if setup.area:
+            ws.print_area(*_cells(setup.area))
 
 
 def _add_chart(book: xlsxwriter.Workbook, ws: Any, sheet: Sheet, chart: Any) -> None:

@@ -34,10 +34,14 @@ demo: install
 	$(CYCLEKIT) ingest $(CYCLE) $(CYCLE)/returned/*.xlsx --config $(EXAMPLES)/cyclekit.toml
 	$(BIN)/python $(EXAMPLES)/simulate_floor.py $(CYCLE) --recounts
 	$(CYCLEKIT) ingest $(CYCLE) $(CYCLE)/returned/*.xlsx --config $(EXAMPLES)/cyclekit.toml
+	$(BIN)/python $(EXAMPLES)/simulate_review.py $(CYCLE)
+	$(CYCLEKIT) finalize $(CYCLE) --schedule $(OUT)/schedule.xlsx --config $(EXAMPLES)/cyclekit.toml
+	$(CYCLEKIT) status $(CYCLE) --config $(EXAMPLES)/cyclekit.toml
+	$(CYCLEKIT) verify $(CYCLE)
 	@echo
 	@echo "Demo output in $(OUT)/:"
 	@ls -1 $(OUT)/schedule.xlsx $(CYCLE)/manifest.json $(CYCLE)/snapshot.csv $(CYCLE)/results.xlsx
-	@for d in sheets pdf returned recounts; do \
+	@for d in sheets pdf returned recounts adjustments; do \
 		[ -d $(CYCLE)/$$d ] && echo "$(CYCLE)/$$d/ ($$(ls $(CYCLE)/$$d | wc -l) files)"; done; true
 
 test: dev

@@ -233,5 +233,52 @@ def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], tem
         click.echo(f"Warning: {warning}", err=True)
 
 
+@cli.command()
+@click.argument("cycle_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@reports_errors
+def verify(cycle_dir: Path) -> None:
+    """Check that no file of a cycle changed since cyclekit recorded it.
+
+    Recomputes the SHA-256 of the frozen snapshot, the sheets, and (once finalized) every
+    filled sheet, the results and every output. Exits 1 and names each changed or missing file.
+
+    \b
+    Example:
+      cyclekit verify workbooks/cycle-2026-11-23
+    """
+    from cyclekit.audit import verify_cycle
+
+    result = verify_cycle(cycle_dir)
+    for name in result.changed:
+        click.echo(f"CHANGED  {name}")
+    for name in result.missing:
+        click.echo(f"MISSING  {name}")
+    if not result.ok:
+        raise click.ClickException(f"cycle {result.cycle_id}: {len(result.changed)} file(s) changed and "
+                                   f"{len(result.missing)} missing since they were recorded")
+    click.echo(f"Cycle {result.cycle_id}: all {result.checked} recorded files are unchanged.")
+
+
+@cli.command()
+@click.argument("cycle_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@config_option
+@reports_errors
+def status(cycle_dir: Path, config_path: Path | None) -> None:
+    """Where a cycle stands: sheets returned, lines counted, discrepancies documented.
+
+    \b
+    Example:
+      cyclekit status workbooks/cycle-2026-11-23
+    """
+    from cyclekit.audit import cycle_status
+
+    s = cycle_status(cycle_dir, load_config(config_path))
+    click.echo(f"Cycle {s.cycle_id}: " + (f"finalized {s.finalized_at}" if s.finalized_at else "open"))
+    click.echo(f"  sheets   {s.sheets_returned} of {s.sheets_sent} returned"
+               + (f"; missing: {', '.join(s.missing)}" if s.missing else ""))
+    click.echo(f"  lines    {s.lines_counted} of {s.lines_sent} counted; {s.problems} problems")
+    click.echo(f"  discrepancies  {s.open} open, {s.documented} documented, {s.approved} approved")
+
+
 def main() -> None:
     cli(prog_name="cyclekit")

@@ -50,7 +50,8 @@ def _fill(sheet, frozen, rng: random.Random, plan: dict, recount: bool) -> None:
         uom = frozen[(location, number)]["uom"]
         count = system
         if recount:
-            count = system if rng.random() < 0.6 else count  # the recount mostly confirms the system
+            # a recount mostly finds the first count was a miscount; sometimes the stock is really off
+            count = system if rng.random() < 0.6 else max(system - 1, 0)
         else:
             key = plan["next"]
             plan["next"] += 1

@@ -1,0 +1,91 @@
+"""`cyclekit verify` and `cyclekit status`: what an auditor and a lead ask of a cycle folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cyclekit.config import Config
+from cyclekit.cycle import RESULTS, SNAPSHOT, load_manifest, read_snapshot
+from cyclekit.errors import CycleError
+from cyclekit.ingest import count_state, default_files, returned_locations
+from cyclekit.reconcile import CountedLine
+from cyclekit.results import read_documentation
+from cyclekit.tables import file_sha256
+from cyclekit.values import cell_text
+
+
+@dataclass
+class Verification:
+    cycle_id: str
+    checked: int
+    changed: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.changed and not self.missing
+
+
+def verify_cycle(cycle_dir: Path | str) -> Verification:
+    """Recompute every checksum the manifest recorded; name each file changed or gone since."""
+    cycle_dir = Path(cycle_dir)
+    manifest = load_manifest(cycle_dir)
+    recorded: dict[str, str] = {str(cycle_dir / SNAPSHOT): manifest.snapshot_sha256}
+    if manifest.finalized:
+        recorded.update(manifest.finalized["inputs"])
+        recorded.update(manifest.finalized["outputs"])
+    else:
+        # before finalizing only what cyclekit itself wrote can be held to a checksum
+        recorded.update({str(cycle_dir / s.file): s.sha256 for s in manifest.sheets if s.sha256})
+    result = Verification(manifest.cycle_id, len(recorded))
+    for name, digest in sorted(recorded.items()):
+        path = Path(name)
+        if not path.is_file():
+            result.missing.append(name)
+        elif file_sha256(path) != digest:
+            result.changed.append(name)
+    return result
+
+
+@dataclass
+class CycleStatus:
+    cycle_id: str
+    finalized_at: str | None
+    sheets_sent: int
+    sheets_returned: int
+    missing: list[str]
+    lines_sent: int
+    lines_counted: int
+    problems: int
+    open: int
+    documented: int
+    approved: int
+
+
+def cycle_status(cycle_dir: Path | str, config: Config) -> CycleStatus:
+    cycle_dir = Path(cycle_dir)
+    manifest = load_manifest(cycle_dir)
+    if manifest.ingests:
+        files = [Path(f["file"]) for f in manifest.ingests[-1]["files"] if Path(f["file"]).is_file()]
+    else:
+        files = default_files(cycle_dir)
+    try:
+        accepted, lines, problems = count_state(manifest, read_snapshot(cycle_dir), files, config)
+    except CycleError:
+        accepted, lines, problems = [], [], []
+    returned = returned_locations(accepted)
+    docs = read_documentation(cycle_dir / RESULTS) if (cycle_dir / RESULTS).is_file() else {}
+    discrepancies: list[CountedLine] = [ln for ln in lines if ln.counted and ln.variance_qty != 0]
+    approved = sum(1 for ln in discrepancies if cell_text(docs.get(ln.line_id, {}).get("Approved By")))
+    documented = sum(1 for ln in discrepancies if cell_text(docs.get(ln.line_id, {}).get("Root Cause")))
+    names = [r.location for r in manifest.locations]
+    return CycleStatus(
+        cycle_id=manifest.cycle_id,
+        finalized_at=manifest.finalized["at"] if manifest.finalized else None,
+        sheets_sent=len(names), sheets_returned=len(returned),
+        missing=[n for n in names if n not in returned],
+        lines_sent=sum(1 for ln in lines if not ln.found),
+        lines_counted=sum(1 for ln in lines if ln.counted and not ln.found),
+        problems=len(problems), open=len(discrepancies) - documented, documented=documented,
+        approved=approved)

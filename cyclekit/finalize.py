@@ -158,7 +158,11 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
                          totals.discrepancy_rate, totals.net_value, totals.absolute_value, totals.accuracy)
     schedule_file = read_schedule(schedule_path)
     count_date = dt.date.fromisoformat(manifest.count_date)
-    counted_on = {name: count_date for name in returned_locations(accepted)}
+    # a location moves on when something on it was counted, or it was confirmed empty
+    with_lines = {ln.location for ln in lines if not ln.found}
+    counted_places = {ln.location for ln in lines if ln.counted} | {
+        name for name in returned_locations(accepted) if name not in with_lines}
+    counted_on = {name: count_date for name in counted_places}
     spec, moved = updated_schedule(schedule_file, counted_on, history, config, today)
 
     # every output is made first; only then do they replace anything

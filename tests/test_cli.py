@@ -121,3 +121,50 @@ def test_sheets_usage_errors(runner, tmp_path):
 def test_ingest_on_a_folder_that_is_not_a_cycle(runner, tmp_path):
     result = runner.invoke(cli, ["ingest", str(tmp_path)])
     assert result.exit_code == 1 and "not a cycle folder" in result.output
+
+
+def test_finalize_verify_status_commands(runner, tmp_path):
+    from tests.helpers import fill_sheet
+
+    inventory = write_csv(tmp_path / "inv.csv", INVENTORY_HEADER, inventory_rows())
+    schedule = tmp_path / "schedule.xlsx"
+    cycle = tmp_path / "cycle"
+    runner.invoke(cli, ["schedule", str(inventory), "--as-of", "2026-11-23", "-o", str(schedule)])
+    runner.invoke(cli, ["sheets", str(schedule), str(inventory), "--location", "WH-A-02", "--as-of",
+                        "2026-11-23", "-o", str(cycle)])
+    filled = fill_sheet(cycle / "sheets" / "WH-A-02.xlsx", tmp_path / "back.xlsx", {1: 12.5, 2: 0.75})
+    assert runner.invoke(cli, ["ingest", str(cycle), str(filled)]).exit_code == 0
+
+    status = runner.invoke(cli, ["status", str(cycle)])
+    assert status.exit_code == 0 and "1 of 1 returned" in status.output and "open" in status.output
+
+    result = runner.invoke(cli, ["finalize", str(cycle), "--schedule", str(schedule), "--target", "nope"])
+    assert result.exit_code == 1 and "unknown target 'nope'" in result.output
+
+    result = runner.invoke(cli, ["finalize", str(cycle), "--schedule", str(schedule), "--target", "generic"])
+    assert result.exit_code == 0, result.output
+    assert "0 adjustments" in result.output and "generic.csv" in result.output
+
+    assert runner.invoke(cli, ["verify", str(cycle)]).exit_code == 0
+    (cycle / "results.xlsx").write_bytes(b"tampered")
+    result = runner.invoke(cli, ["verify", str(cycle)])
+    assert result.exit_code == 1 and "CHANGED" in result.output and "results.xlsx" in result.output
+
+    result = runner.invoke(cli, ["finalize", str(cycle), "--schedule", str(schedule)])
+    assert result.exit_code == 1 and "already finalized" in result.output
+
+
+def test_finalize_refusal_lists_each_line(runner, tmp_path):
+    from tests.helpers import fill_sheet
+
+    inventory = write_csv(tmp_path / "inv.csv", INVENTORY_HEADER, inventory_rows())
+    schedule, cycle = tmp_path / "schedule.xlsx", tmp_path / "cycle"
+    runner.invoke(cli, ["schedule", str(inventory), "--as-of", "2026-11-23", "-o", str(schedule)])
+    runner.invoke(cli, ["sheets", str(schedule), str(inventory), "--location", "CAGE-01", "--as-of",
+                        "2026-11-23", "-o", str(cycle)])
+    filled = fill_sheet(cycle / "sheets" / "CAGE-01.xlsx", tmp_path / "back.xlsx", {1: 0})
+    runner.invoke(cli, ["ingest", str(cycle), str(filled)])
+    result = runner.invoke(cli, ["finalize", str(cycle), "--schedule", str(schedule)])
+    assert result.exit_code == 1
+    assert "Major discrepancy CAGE-01/1 (=SUM(A1), variance -1) has no Approved By" in result.output
+    assert "nothing was written" in result.output and not (cycle / "adjustments").exists()

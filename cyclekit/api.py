@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cyclekit.config import Config
 from cyclekit.inventory import load_inventory
@@ -15,10 +16,13 @@ from cyclekit.schedule_book import SourceFile, schedule_workbook
 from cyclekit.tables import file_sha256
 from cyclekit.workbook.xlsx import render_xlsx
 
+if TYPE_CHECKING:
+    from cyclekit.workbook.gsheets import GoogleTarget
+
 
 @dataclass(frozen=True)
 class ScheduleReport:
-    output: Path
+    output: Path | str  # a file, or a Google spreadsheet's URL
     rows: int
     lines: int
     total_value: Decimal
@@ -36,6 +40,7 @@ def write_schedule(
     as_of: dt.date | None = None,
     by: str = "location",
     today: dt.date | None = None,
+    google: GoogleTarget | None = None,
 ) -> ScheduleReport:
     """Load the snapshot (and locations), apply the rules, write the schedule workbook."""
     today = today or dt.date.today()
@@ -47,7 +52,14 @@ def write_schedule(
     if locations:
         sources.append(SourceFile("Locations", Path(locations).name, file_sha256(Path(locations))))
     spec = schedule_workbook(schedule, config, sources, snapshot.skipped, today)
-    path = render_xlsx(spec, output)
+    if google is not None:
+        from cyclekit.workbook.gsheets import render_gsheets
+
+        owners = sorted({r.owner_email for r in schedule.rows if r.owner_email} | set(google.share_with))
+        path = render_gsheets(spec, google.session, folder_id=google.folder_id,
+                              share_with=[(email, "writer") for email in owners]).url
+    else:
+        path = render_xlsx(spec, output)
     classes = {c: sum(1 for r in schedule.rows if r.abc_class == c) for c in "ABC"}
     due = [(r.next_count() - today).days for r in schedule.rows if r.next_count()]
     return ScheduleReport(

@@ -30,6 +30,35 @@ config_option = click.option(
     help="Config file (default: cyclekit.toml in the current folder, if there is one).")
 as_of_option = click.option(
     "--as-of", callback=_date, metavar="YYYY-MM-DD", help="Date to plan from (default: today).")
+def google_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--format, --credentials, --folder, --share: defined once for every command that writes."""
+    options = [
+        click.option("--format", "output_format", type=click.Choice(["xlsx", "gsheets"]), default="xlsx",
+                     show_default=True,
+                     help="Write Excel files, or Google Sheets (needs cyclekit[gsheets]; Google Sheets has no "
+                          "print settings, so print from the xlsx/PDF path)."),
+        click.option("--credentials", type=click.Path(dir_okay=False),
+                     help="Google service-account JSON (default: GOOGLE_APPLICATION_CREDENTIALS, else "
+                          "gspread's OAuth desktop flow)."),
+        click.option("--folder", "folder_id", help="Google Drive folder id to create the spreadsheet in "
+                     "(needed with a service account: it has no Drive storage of its own)."),
+        click.option("--share", "share_with", multiple=True, metavar="EMAIL",
+                     help="Also give this person writer access (repeat)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def google_target(output_format: str, credentials: str | None, folder_id: str | None,
+                  share_with: tuple[str, ...]) -> Any:
+    if output_format != "gsheets":
+        return None
+    from cyclekit.workbook.gsheets import GoogleSession, GoogleTarget, google_client
+
+    return GoogleTarget(GoogleSession(google_client(credentials)), folder_id, tuple(share_with))
+
+
 problems_option = click.option(
     "--problems", "problems_format", type=click.Choice(["text", "json"]), default="text",
     show_default=True, help="How to print input problems.")
@@ -65,6 +94,10 @@ def cli() -> None:
     sheets    print blind count sheets for the locations due
     ingest    read filled sheets back: variance, discrepancies, recounts
     finalize  approvals, ERP adjustment files, schedule update, lock
+    status    where a cycle stands
+    verify    check that no file of a cycle changed since it was recorded
+
+    Every workbook can be written to Google Sheets with --format gsheets.
     """
 
 
@@ -78,9 +111,11 @@ def cli() -> None:
               default=Path("workbooks/schedule.xlsx"), show_default=True, help="Workbook to write.")
 @config_option
 @as_of_option
+@google_options
 @reports_errors
 def schedule(inventory: Path, locations: Path | None, by: str, output: Path,
-             config_path: Path | None, as_of: dt.date | None) -> None:
+             config_path: Path | None, as_of: dt.date | None, output_format: str, credentials: str | None,
+             folder_id: str | None, share_with: tuple[str, ...]) -> None:
     """Write the master cycle-count schedule workbook from an inventory export.
 
     Each row gets its inventory value, ABC class, cadence and live formulas for
@@ -93,7 +128,9 @@ def schedule(inventory: Path, locations: Path | None, by: str, output: Path,
           --config examples/cyclekit.toml --as-of 2026-11-23 -o workbooks/schedule.xlsx
     """
     config = load_config(config_path)
-    report = api.write_schedule(inventory, output, config, locations=locations, as_of=as_of, by=by)
+    google = google_target(output_format, credentials, folder_id, share_with)
+    report = api.write_schedule(inventory, output, config, locations=locations, as_of=as_of, by=by,
+                                google=google)
     classes = ", ".join(f"{c} {n}" for c, n in report.classes.items())
     click.echo(f"Wrote {report.output}: {report.rows} rows ({classes}), {report.lines} lines, "
                f"value {report.total_value:,.2f}; {report.overdue} overdue, "
@@ -101,7 +138,7 @@ def schedule(inventory: Path, locations: Path | None, by: str, output: Path,
 
 
 @cli.command()
-@click.argument("schedule_file", metavar="SCHEDULE", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("schedule_file", metavar="SCHEDULE")
 @click.argument("inventory", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", "cycle_dir", required=True,
               type=click.Path(file_okay=False, path_type=Path), help="New cycle folder to create.")
@@ -120,11 +157,13 @@ def schedule(inventory: Path, locations: Path | None, by: str, output: Path,
 @click.option("--cycle-id", help="Name the cycle yourself (default: CC-<as-of>-<random>).")
 @config_option
 @as_of_option
+@google_options
 @reports_errors
 def sheets(schedule_file: Path, inventory: Path, cycle_dir: Path, due_within: int,
            all_locations: bool, locations: tuple[str, ...], count_date: dt.date | None,
            show_system_qty: bool, packets: bool, pdf: bool, cycle_id: str | None,
-           config_path: Path | None, as_of: dt.date | None) -> None:
+           config_path: Path | None, as_of: dt.date | None, output_format: str, credentials: str | None,
+           folder_id: str | None, share_with: tuple[str, ...]) -> None:
     """Start a cycle: blind count sheets for the locations that are due.
 
     Reads the schedule as you left it (edited cadences and owners count), freezes the
@@ -145,10 +184,10 @@ def sheets(schedule_file: Path, inventory: Path, cycle_dir: Path, due_within: in
         schedule_file, inventory, cycle_dir, config,
         selection=Selection(due_within=due_within, all=all_locations, locations=locations),
         as_of=as_of, count_date=count_date, show_system_qty=show_system_qty, packets=packets,
-        pdf=pdf, cycle_id=cycle_id)
+        pdf=pdf, cycle_id=cycle_id, google=google_target(output_format, credentials, folder_id, share_with))
     kind = "packets" if packets else "count sheets"
-    click.echo(f"Cycle {report.cycle_id}: {report.locations} locations, {report.lines} lines, "
-               f"{len(report.files)} {kind} in {report.cycle_dir}")
+    where = report.url or f"{len(report.files)} {kind} in {report.cycle_dir}"
+    click.echo(f"Cycle {report.cycle_id}: {report.locations} locations, {report.lines} lines, {where}")
     if report.pdfs:
         click.echo(f"PDFs for printing: {report.cycle_dir / 'pdf'}")
     if report.unknown_to_inventory:
@@ -160,8 +199,10 @@ def sheets(schedule_file: Path, inventory: Path, cycle_dir: Path, due_within: in
 @click.argument("cycle_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @config_option
+@google_options
 @reports_errors
-def ingest(cycle_dir: Path, files: tuple[Path, ...], config_path: Path | None) -> None:
+def ingest(cycle_dir: Path, files: tuple[Path, ...], config_path: Path | None, output_format: str,
+           credentials: str | None, folder_id: str | None, share_with: tuple[str, ...]) -> None:
     """Read filled count sheets back and write CYCLE_DIR/results.xlsx.
 
     Reads every sheet in CYCLE_DIR/sheets, packets and recounts, or only the FILES named
@@ -176,7 +217,9 @@ def ingest(cycle_dir: Path, files: tuple[Path, ...], config_path: Path | None) -
     """
     from cyclekit.ingest import ingest_cycle
 
-    report = ingest_cycle(cycle_dir, load_config(config_path), list(files) or None)
+    google = google_target(output_format, credentials, folder_id, share_with)
+    report = ingest_cycle(cycle_dir, load_config(config_path), list(files) or None, google=google,
+                          results_to_google=google is not None)
     f = report.figures
     rate = "n/a" if f.discrepancy_rate is None else f"{f.discrepancy_rate * 100:.1f} %"
     click.echo(f"Read {report.sheets_read} filled sheets: {f.lines_counted} of {f.lines_sent} lines counted, "
@@ -189,7 +232,7 @@ def ingest(cycle_dir: Path, files: tuple[Path, ...], config_path: Path | None) -
         click.echo(f"  ... and {len(report.problems) - 20} more in the Problems tab")
     for path in report.recount_files:
         click.echo(f"Recount sheet: {path}")
-    click.echo(f"Wrote {report.results}")
+    click.echo(f"Wrote {report.results}" + (f" and {report.url}" if report.url else ""))
 
 
 @cli.command()
@@ -202,9 +245,11 @@ def ingest(cycle_dir: Path, files: tuple[Path, ...], config_path: Path | None) -
 @click.option("--template", "templates", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Your own Jinja2 template for an import file (repeat).")
 @config_option
+@google_options
 @reports_errors
 def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], templates: tuple[Path, ...],
-             config_path: Path | None) -> None:
+             config_path: Path | None, output_format: str, credentials: str | None, folder_id: str | None,
+             share_with: tuple[str, ...]) -> None:
     """Close a cycle: check approvals, write ERP adjustment files, move the schedule on, lock.
 
     Refuses, writing nothing, while a Major discrepancy lacks Approved By or Approval
@@ -219,7 +264,8 @@ def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], tem
     from cyclekit.finalize import finalize_cycle
 
     report = finalize_cycle(cycle_dir, schedule_file, load_config(config_path), targets=list(targets),
-                            templates=list(templates))
+                            templates=list(templates),
+                            google=google_target(output_format, credentials, folder_id, share_with))
     h = report.history
     rate = "n/a" if h.discrepancy_rate is None else f"{h.discrepancy_rate * 100:.1f} %"
     click.echo(f"Finalized {report.cycle_id}: {h.lines_counted} lines counted, {h.discrepancies} "

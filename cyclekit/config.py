@@ -59,6 +59,7 @@ class CountConfig:
     paper: int = 1  # count sheets: 1 Letter, 9 A4
     max_snapshot_age_days: int = 3  # absolute-quantity imports warn past this age
     default_targets: tuple[str, ...] = ("generic",)
+    reviewers: tuple[str, ...] = ()  # e-mails the results are shared with in Google Sheets
     currency_format: str = '"$"#,##0.00'
 
 
@@ -88,7 +89,7 @@ def _convert(name: str, value: Any, default: Any) -> Any:
     if isinstance(default, tuple):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{name} must be a list of text values")
-        return tuple(v.strip().lower() for v in value) if name != "count.default_targets" else tuple(value)
+        return tuple(v.strip().lower() for v in value) if name not in ("count.default_targets", "count.reviewers") else tuple(value)
     if isinstance(default, dict):
         if not isinstance(value, dict):
             raise ConfigError(f"{name} must be a table")

@@ -78,6 +78,7 @@ class Manifest:
     sheets: list[SheetRecord] = field(default_factory=list)
     ingests: list[dict] = field(default_factory=list)
     finalized: dict | None = None
+    google: dict[str, dict] = field(default_factory=dict)  # spreadsheets in Google: id, url, tabs
 
     def location(self, name: str) -> LocationRecord:
         for record in self.locations:

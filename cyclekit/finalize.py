@@ -21,9 +21,9 @@ from cyclekit.config import Config
 from cyclekit.cycle import RESULTS, SNAPSHOT, Manifest, load_manifest, read_snapshot, save_manifest
 from cyclekit.errors import CycleError, InputError, Problem
 from cyclekit.history import HistoryRow
-from cyclekit.ingest import count_state, returned_locations
+from cyclekit.ingest import count_state, google_sources, previous_documentation, returned_locations
 from cyclekit.reconcile import MAJOR, CountedLine, figures, judge
-from cyclekit.results import DISCREPANCIES, problem_key, read_documentation, read_resolutions
+from cyclekit.results import DISCREPANCIES, problem_key
 from cyclekit.schedule_reader import read_schedule
 from cyclekit.schedule_update import updated_schedule
 from cyclekit.tables import file_sha256
@@ -51,18 +51,29 @@ def _text(value: Any) -> str:
     return cell_text(value)
 
 
-def _check_unchanged(cycle_dir: Path, manifest: Manifest) -> list[Path]:
+def _check_unchanged(cycle_dir: Path, manifest: Manifest, google: Any = None) -> list:
+    """The sources the last ingest read, each proven unchanged since (a Google tab by its values)."""
     if not manifest.ingests:
         raise CycleError(f"cycle {manifest.cycle_id} has not been ingested; run `cyclekit ingest` first")
     last = manifest.ingests[-1]
-    changed = [f["file"] for f in last["files"]
-               if not Path(f["file"]).is_file() or file_sha256(Path(f["file"])) != f["sha256"]]
+    sources: list = []
+    changed = []
+    for entry in last["files"]:
+        if entry["file"].startswith("google:"):
+            source = google_sources(cycle_dir, manifest, google)[0]
+            if source.digest() != entry["sha256"]:
+                changed.append(f"{entry['file']} (count sheets in Google Sheets)")
+        else:
+            source = Path(entry["file"])
+            if not source.is_file() or file_sha256(source) != entry["sha256"]:
+                changed.append(entry["file"])
+        sources.append(source)
     if changed:
         raise CycleError("these sheets changed after the last ingest; run `cyclekit ingest` again first: "
                          + ", ".join(changed))
     if file_sha256(cycle_dir / SNAPSHOT) != manifest.snapshot_sha256:
         raise CycleError(f"{cycle_dir / SNAPSHOT} changed since the sheets were made")
-    return [Path(f["file"]) for f in last["files"]]
+    return sources
 
 
 def _approval_problems(lines: list[CountedLine], docs: dict[str, dict[str, Any]], config: Config,
@@ -112,7 +123,7 @@ def build_adjustments(lines: list[CountedLine], docs: dict[str, dict[str, Any]],
 
 def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Config, *,
                    targets: list[str] | None = None, templates: list[Path] | None = None,
-                   today: dt.date | None = None) -> FinalizeReport:
+                   today: dt.date | None = None, google: Any = None) -> FinalizeReport:
     cycle_dir, schedule_path = Path(cycle_dir), Path(schedule_path)
     today = today or dt.date.today()
     manifest = load_manifest(cycle_dir)
@@ -120,11 +131,10 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
         raise CycleError(f"cycle {manifest.cycle_id} was already finalized on {manifest.finalized['at']}; "
                          "nothing was changed")
     results = cycle_dir / RESULTS
-    files = _check_unchanged(cycle_dir, manifest)
+    files = _check_unchanged(cycle_dir, manifest, google)
     snapshot = read_snapshot(cycle_dir)
     accepted, lines, problems = count_state(manifest, snapshot, files, config)
-    docs = read_documentation(results)
-    resolutions = read_resolutions(results)
+    docs, resolutions = previous_documentation(cycle_dir, manifest, google)
     recounted = {line.line_id for line in lines if line.counted and line.recounted_by}  # fixed by a recount
     blocking = [Problem("unresolved-problem", p.file, f"{p.message} (write a Resolution in the Problems tab "
                         "or correct the sheet and ingest again)", sheet=p.sheet, cell=p.cell, value=p.value)
@@ -191,7 +201,9 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     outputs = [final_dir / name for name in out_files]
     manifest.finalized = {
         "at": dt.datetime.now().isoformat(timespec="seconds"),
-        "inputs": {str(p): file_sha256(p) for p in [*files, cycle_dir / SNAPSHOT, results]},
+        "inputs": {str(p): file_sha256(p) for p in [*(f for f in files if isinstance(f, Path)),
+                                                    cycle_dir / SNAPSHOT, results]},
+        "google_inputs": {f.path: f.digest() for f in files if not isinstance(f, Path)},
         "outputs": {str(p): file_sha256(p) for p in [*outputs, schedule_path, backup]},
         "targets": {t.name: t.mode for t in rendered},
         "adjustments": len(adjustments),

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from cyclekit.config import Config
 from cyclekit.countsheets import Entry, FilledSheet, parse_sheet, whole_units
@@ -42,6 +43,7 @@ class IngestReport:
     problems: list[Problem]
     recount_files: list[Path] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # locations with no sheet returned
+    url: str = ""  # the results in Google Sheets, when written there
 
 
 def default_files(cycle_dir: Path) -> list[Path]:
@@ -56,15 +58,17 @@ def _has_input(sheet: FilledSheet) -> bool:
             or bool(sheet.confirmed_empty) or bool(sheet.counted_by))
 
 
-def read_filled_sheets(files: list[Path], manifest: Manifest, problems: list[Problem]) -> list[tuple[FilledSheet, SheetRecord]]:
-    """Every count and recount tab of the files, checked against the manifest."""
+def read_filled_sheets(sources: list, manifest: Manifest,
+                       problems: list[Problem]) -> list[tuple[FilledSheet, SheetRecord]]:
+    """Every count and recount tab of the sources (xlsx paths or open readers), checked against the manifest."""
     found: dict[str, list[FilledSheet]] = {}
-    for path in files:
+    for source in sources:
         try:
-            reader = WorkbookReader(path)
+            reader = source if hasattr(source, "rows") else WorkbookReader(source)
         except InputError as exc:
             problems.extend(exc.problems)
             continue
+        path = reader.path
         tabs = 0
         for tab in reader.tabs:
             sheet = parse_sheet(reader.rows(tab), str(path), tab)
@@ -248,11 +252,11 @@ def _line_number(line_id: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
-def count_state(manifest: Manifest, snapshot: list[SnapshotLine], paths: list[Path], config: Config
+def count_state(manifest: Manifest, snapshot: list[SnapshotLine], paths: list, config: Config
                 ) -> tuple[list[tuple[FilledSheet, SheetRecord]], list[CountedLine], list[Problem]]:
     """What the filled sheets say, line by line, with every problem found on the way."""
     for path in paths:
-        if not path.is_file():
+        if isinstance(path, Path) and not path.is_file():
             raise CycleError(f"{path}: file not found")
     problems: list[Problem] = []
     accepted = read_filled_sheets(paths, manifest, problems)
@@ -264,10 +268,47 @@ def returned_locations(accepted: list[tuple[FilledSheet, SheetRecord]]) -> set[s
     return {record.location for sheet, record in accepted if record.kind == "count" and _has_input(sheet)}
 
 
+def source_digest(source: Any) -> str:
+    return source.digest() if hasattr(source, "digest") else file_sha256(Path(source))
+
+
+def source_name(source: Any) -> str:
+    return source.path if hasattr(source, "digest") else str(source)
+
+
+def google_sources(cycle_dir: Path, manifest: Manifest, google: Any) -> list:
+    """The cycle's Google count sheets (one values:batchGet) and any local recount sheets."""
+    from cyclekit.workbook.gsheets import GoogleReader
+
+    record = manifest.google["count_sheets"]
+    if google is None:
+        raise CycleError(f"cycle {manifest.cycle_id}'s count sheets are in Google Sheets ({record['url']}); "
+                         "give --format gsheets with credentials to read them")
+    return [GoogleReader(google.session, record["id"], record["tabs"]),
+            *sorted((cycle_dir / "recounts").glob("*.xlsx"))]
+
+
+def previous_documentation(cycle_dir: Path, manifest: Manifest, google: Any) -> tuple[dict, dict]:
+    """What people typed last time: in the Google results if finance works there, else results.xlsx."""
+    from cyclekit.results import read_documentation, read_resolutions
+
+    record = manifest.google.get("results")
+    if record and google is not None:
+        from cyclekit.workbook.gsheets import GoogleReader
+
+        reader = GoogleReader(google.session, record["id"], record["tabs"])
+        return read_documentation(reader), read_resolutions(reader)
+    results_path = cycle_dir / RESULTS
+    if results_path.exists():
+        return read_documentation(results_path), read_resolutions(results_path)
+    return {}, {}
+
+
 def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None = None,
-                 today: dt.date | None = None) -> IngestReport:
+                 today: dt.date | None = None, google: Any = None,
+                 results_to_google: bool = False) -> IngestReport:
     from cyclekit.recounts import write_recount_sheets
-    from cyclekit.results import read_documentation, read_resolutions, results_workbook
+    from cyclekit.results import results_workbook
     from cyclekit.workbook.xlsx import render_xlsx
 
     cycle_dir = Path(cycle_dir)
@@ -279,25 +320,42 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
     if file_sha256(cycle_dir / "snapshot.csv") != manifest.snapshot_sha256:
         raise CycleError(f"{cycle_dir / 'snapshot.csv'} changed since the sheets were made; "
                          "the cycle's system quantities can no longer be trusted")
-    paths = [Path(f) for f in files] if files else default_files(cycle_dir)
+    if files:
+        paths: list = [Path(f) for f in files]
+    elif "count_sheets" in manifest.google:
+        paths = google_sources(cycle_dir, manifest, google)
+    else:
+        paths = default_files(cycle_dir)
     accepted, lines, problems = count_state(manifest, snapshot, paths, config)
     names = [r.location for r in manifest.locations]
     returned = returned_locations(accepted)
     totals = figures(lines, names, len(problems), config.count, returned)
 
     results_path = cycle_dir / RESULTS
-    documentation = read_documentation(results_path) if results_path.exists() else {}
-    resolutions = read_resolutions(results_path) if results_path.exists() else {}
+    documentation, resolutions = previous_documentation(cycle_dir, manifest, google)
     recount_files = write_recount_sheets(cycle_dir, manifest, lines, config, returned)
     spec = results_workbook(manifest, lines, totals, problems, documentation, config,
                             today or dt.date.today(), resolutions, returned)
     render_xlsx(spec, results_path)
+    url = ""
+    if results_to_google:
+        if google is None:
+            raise CycleError("results in Google Sheets need credentials (--format gsheets)")
+        from cyclekit.workbook.gsheets import render_gsheets
+
+        reviewers = sorted(set(config.count.reviewers) | set(google.share_with))
+        made = render_gsheets(spec, google.session, folder_id=google.folder_id,
+                              share_with=[(email, "writer") for email in reviewers])
+        manifest.google["results"] = {"id": made.spreadsheet_id, "url": made.url,
+                                      "tabs": made.tabs,
+                                      "requests": made.requests}
+        url = made.url
     filled = [(sheet, record) for sheet, record in accepted if _has_input(sheet)]
     manifest.ingests.append({
         "at": dt.datetime.now().isoformat(timespec="seconds"),
-        "files": [{"file": str(p), "sha256": file_sha256(p)} for p in paths],
+        "files": [{"file": source_name(p), "sha256": source_digest(p)} for p in paths],
         "lines_counted": totals.lines_counted, "problems": len(problems),
         "results_sha256": file_sha256(results_path)})
     save_manifest(cycle_dir, manifest)
     return IngestReport(results_path, len(filled), totals, problems, recount_files,
-                        [name for name in names if name not in returned])
+                        [name for name in names if name not in returned], url)

@@ -381,9 +381,13 @@ def _rows_as_dicts(reader: WorkbookReader, tab: str) -> list[dict[str, Any]]:
     return [dict(zip(headers, row, strict=False)) for row in rows[1:]]
 
 
-def read_resolutions(path: Path) -> dict[tuple[str, str, str, str], str]:
+def _reader(source: Any) -> Any:
+    return source if hasattr(source, "rows") else WorkbookReader(source)
+
+
+def read_resolutions(source: Any) -> dict[tuple[str, str, str, str], str]:
     """What people wrote in the Problems tab's Resolution column (a problem accepted as is)."""
-    reader = WorkbookReader(path)
+    reader = _reader(source)
     if PROBLEMS not in reader.tabs:
         return {}
     resolutions = {}
@@ -396,9 +400,9 @@ def read_resolutions(path: Path) -> dict[tuple[str, str, str, str], str]:
     return resolutions
 
 
-def read_documentation(path: Path) -> dict[str, dict[str, Any]]:
-    """What people typed in Discrepancies (and kept in Cleared), by Line ID."""
-    reader = WorkbookReader(path)
+def read_documentation(source: Any) -> dict[str, dict[str, Any]]:
+    """What people typed in Discrepancies (and kept in Cleared), by Line ID (xlsx path or reader)."""
+    reader = _reader(source)
     documentation: dict[str, dict[str, Any]] = {}
     for tab in (CLEARED, DISCREPANCIES):
         if tab not in reader.tabs:

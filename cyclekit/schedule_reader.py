@@ -67,8 +67,10 @@ def _settings_as_of(settings: list[tuple[str, Any]]) -> dt.date | None:
     return None
 
 
-def read_schedule(path: Path | str) -> ScheduleFile:
-    reader = WorkbookReader(path)
+def read_schedule(path: Path | str | Any) -> ScheduleFile:
+    """From an xlsx path, or from an open reader (a Google spreadsheet)."""
+    reader = path if hasattr(path, "rows") else WorkbookReader(path)
+    path = reader.path
     rows = reader.rows(SCHEDULE_TAB)
     file = str(path)
     if not rows:
@@ -126,5 +128,5 @@ def read_schedule(path: Path | str) -> ScheduleFile:
     if problems:
         raise InputError(problems, summary=f"{len(problems)} problem(s) in {file}")
     history = reader.rows(HISTORY_TAB) if HISTORY_TAB in reader.tabs else []
-    return ScheduleFile(Path(path), "location" if key_header == "Location" else "part",
+    return ScheduleFile(path if isinstance(path, Path) else Path(str(path)), "location" if key_header == "Location" else "part",
                         as_of, headers, entries, settings, history)

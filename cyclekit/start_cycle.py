@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cyclekit.config import Config
 from cyclekit.countsheets import SheetHeader, SheetLine, count_sheet
@@ -32,6 +33,23 @@ from cyclekit.tables import file_sha256
 from cyclekit.workbook.spec import Sheet, WorkbookSpec
 from cyclekit.workbook.xlsx import render_xlsx
 
+if TYPE_CHECKING:
+    from cyclekit.workbook.gsheets import GoogleTarget
+
+GOOGLE_FILE = "google"
+
+
+def _schedule_source(schedule_path: Path | str, google: GoogleTarget | None):
+    """An xlsx path as is; 'google:<id>' or a spreadsheet URL read through Google."""
+    from cyclekit.workbook.gsheets import GoogleReader, google_id, metadata_tabs
+
+    spreadsheet = google_id(str(schedule_path))
+    if spreadsheet is None:
+        return schedule_path
+    if google is None:
+        raise CyclekitError(f"{schedule_path} is a Google spreadsheet: give --format gsheets and credentials")
+    return GoogleReader(google.session, spreadsheet, metadata_tabs(google.session, spreadsheet))
+
 
 @dataclass(frozen=True)
 class Selection:
@@ -49,6 +67,7 @@ class CycleReport:
     files: list[Path] = field(default_factory=list)
     pdfs: list[Path] = field(default_factory=list)
     unknown_to_inventory: list[str] = field(default_factory=list)
+    url: str = ""  # the Google spreadsheet, when the sheets are in Google Sheets
 
 
 def select_locations(entries: list[ScheduleEntry], selection: Selection, as_of: dt.date) -> list[ScheduleEntry]:
@@ -86,6 +105,7 @@ def start_cycle(
     packets: bool = False,
     pdf: bool = False,
     cycle_id: str | None = None,
+    google: GoogleTarget | None = None,
 ) -> CycleReport:
     cycle_dir = Path(cycle_dir)
     if cycle_dir.exists() and any(cycle_dir.iterdir()):
@@ -93,7 +113,7 @@ def start_cycle(
                          "a new cycle needs a new folder (nothing was changed)")
     as_of = as_of or dt.date.today()
     count_date = count_date or as_of
-    schedule = read_schedule(schedule_path)
+    schedule = read_schedule(_schedule_source(schedule_path, google))
     if schedule.by != "location":
         raise CyclekitError(f"{schedule_path} has one row per part; count sheets are made per "
                             "location: make the schedule with --by location")
@@ -111,7 +131,8 @@ def start_cycle(
     manifest = Manifest(
         cycle_id=cycle_id, as_of=as_of.isoformat(), count_date=count_date.isoformat(),
         created=dt.datetime.now().isoformat(timespec="seconds"), show_system_qty=show_system_qty,
-        sources={"schedule": {"file": str(schedule_path), "sha256": file_sha256(Path(schedule_path))},
+        sources={"schedule": {"file": str(schedule_path),
+                              "sha256": file_sha256(Path(schedule_path)) if Path(schedule_path).is_file() else ""},
                  "inventory": {"file": str(inventory_path), "sha256": snapshot.sha256}},
         snapshot_sha256="", locations=[])
 
@@ -122,6 +143,8 @@ def start_cycle(
         (work / SNAPSHOT).write_text(snapshot_csv(numbered), encoding="utf-8", newline="")
         manifest.snapshot_sha256 = file_sha256(work / SNAPSHOT)
         books: dict[str, tuple[str, list[Sheet]]] = {}  # file -> (owner, sheets)
+        if google is not None:
+            packets = True  # one spreadsheet, a tab per location
         used_files: set[str] = set()
         tabs_in: dict[str, set[str]] = {}
         for entry in chosen:
@@ -129,7 +152,11 @@ def start_cycle(
             manifest.locations.append(LocationRecord(entry.key, entry.zone, entry.owner,
                                                      entry.owner_email, entry.abc_class, len(lines)))
             sheet_id = manifest.next_sheet_id("S")
-            if packets:
+            if google is not None:
+                owner = "google"
+                file = GOOGLE_FILE
+                books.setdefault(file, (owner, []))
+            elif packets:
                 owner = entry.owner or "unassigned"
                 file = next((f for f, (o, _) in books.items() if o == owner), None)
                 if file is None:
@@ -147,6 +174,19 @@ def start_cycle(
                 whole_uoms=config.inventory.whole_number_uoms, paper=config.count.paper))
             manifest.sheets.append(SheetRecord(sheet_id, "count", entry.key, file, tab,
                                                [s.line_no for s in lines], counter=entry.owner))
+        if google is not None:
+            from cyclekit.workbook.gsheets import render_gsheets
+
+            sheets = books[GOOGLE_FILE][1] if books else []
+            emails = sorted({r.owner_email for r in manifest.locations if r.owner_email} | set(google.share_with))
+            made = render_gsheets(WorkbookSpec(sheets, title=f"Count sheets {cycle_id}"), google.session,
+                                  folder_id=google.folder_id, share_with=[(e, "writer") for e in emails])
+            manifest.google["count_sheets"] = {"id": made.spreadsheet_id, "url": made.url, "tabs": made.tabs,
+                                               "requests": made.requests}
+            for record in manifest.sheets:
+                record.file = f"google:{made.spreadsheet_id}"
+            # printing stays with xlsx and PDF: the Sheets API has no print settings
+            books = {f"print/{safe_name(s.name, set())}.xlsx": ("", [s]) for s in sheets} if pdf else {}
         for file, (_, sheets) in books.items():
             render_xlsx(WorkbookSpec(sheets, title=f"Count sheets {cycle_id}",
                                      subject=", ".join(s.name for s in sheets)), work / file)
@@ -170,5 +210,6 @@ def start_cycle(
     return CycleReport(
         cycle_dir=cycle_dir, cycle_id=cycle_id, locations=len(chosen),
         lines=sum(r.lines for r in manifest.locations),
-        files=[cycle_dir / f for f in books], pdfs=[cycle_dir / p for p in pdfs],
+        files=[cycle_dir / f for f in books] if google is None else [],
+        pdfs=[cycle_dir / p for p in pdfs], url=manifest.google.get("count_sheets", {}).get("url", ""),
         unknown_to_inventory=[e.key for e in chosen if e.key not in inventory_locations])

@@ -1,0 +1,503 @@
+"""Render a WorkbookSpec as a Google spreadsheet, and read tabs back, through gspread.
+
+A whole workbook, whatever its number of tabs, takes one create request and one
+`spreadsheets.batchUpdate` (split only to stay under the API's payload guidance); reading
+every tab back takes one `values:batchGet`. The Sheets API has no print settings and no data
+bars: printing stays with the xlsx and PDF path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import re
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from cyclekit.errors import CyclekitError, MissingToolError
+from cyclekit.values import excel_serial
+from cyclekit.workbook.spec import Cell, Chart, Formula, Range, Sheet, Style, WorkbookSpec
+
+SHEETS_API = "https://sheets.googleapis.com/v4/spreadsheets"
+DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
+SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
+MAX_PAYLOAD = 1_800_000  # bytes: Google advises keeping a request under 2 MB
+PIXELS_PER_CHARACTER = 7  # an xlsx column width unit is about 7 pixels of Calibri 11
+SCOPES = ["https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive"]
+
+
+class GoogleError(CyclekitError):
+    """Google refused or failed a request, in words a user can act on."""
+
+
+def gspread_module() -> Any:
+    try:
+        import gspread
+    except ImportError:
+        raise MissingToolError("Google Sheets needs the gsheets extra: pip install 'cyclekit[gsheets]'") from None
+    return gspread
+
+
+@dataclass
+class GoogleFile:
+    spreadsheet_id: str
+    url: str
+    tabs: list[str]
+    requests: int  # API requests this write made
+
+
+@dataclass
+class GoogleTarget:
+    """Where and how a command writes to Google: the session, a Drive folder, who to share with."""
+
+    session: GoogleSession
+    folder_id: str | None = None
+    share_with: tuple[str, ...] = ()  # e-mails given writer access, besides the counters
+
+
+@dataclass
+class RequestLog:
+    """Counts what each operation costs against the 60-writes / 60-reads a minute quota."""
+
+    writes: int = 0
+    reads: int = 0
+    waits: list[float] = field(default_factory=list)
+
+
+# ---- the spec as Sheets API requests ------------------------------------------------------
+
+def _color(hex_color: str) -> dict[str, float]:
+    value = hex_color.lstrip("#")
+    return {"red": int(value[0:2], 16) / 255, "green": int(value[2:4], 16) / 255,
+            "blue": int(value[4:6], 16) / 255}
+
+
+def _number_format(pattern: str) -> dict[str, str]:
+    if pattern == "@":
+        return {"type": "TEXT"}
+    if "yy" in pattern or "mm-dd" in pattern:
+        return {"type": "DATE", "pattern": pattern}
+    if "%" in pattern:
+        return {"type": "PERCENT", "pattern": pattern}
+    if "$" in pattern or "€" in pattern or "£" in pattern:
+        return {"type": "CURRENCY", "pattern": pattern}
+    return {"type": "NUMBER", "pattern": pattern}
+
+
+def cell_format(style: Style | None) -> dict[str, Any]:
+    if style is None:
+        return {}
+    fmt: dict[str, Any] = {}
+    if style.num_format:
+        fmt["numberFormat"] = _number_format(style.num_format)
+    text: dict[str, Any] = {}
+    if style.bold:
+        text["bold"] = True
+    if style.italic:
+        text["italic"] = True
+    if style.font_size:
+        text["fontSize"] = int(round(style.font_size))
+    if style.font_color:
+        text["foregroundColor"] = _color(style.font_color)
+    if text:
+        fmt["textFormat"] = text
+    if style.bg_color:
+        fmt["backgroundColor"] = _color(style.bg_color)
+    if style.align:
+        fmt["horizontalAlignment"] = style.align.upper()
+    if style.valign:
+        fmt["verticalAlignment"] = {"vcenter": "MIDDLE", "top": "TOP", "bottom": "BOTTOM",
+                                    "center": "MIDDLE"}.get(style.valign, "MIDDLE")
+    if style.wrap:
+        fmt["wrapStrategy"] = "WRAP"
+    if style.border:
+        fmt["borders"] = {side: {"style": "SOLID"} for side in ("top", "bottom", "left", "right")}
+    return fmt
+
+
+def cell_value(value: Any) -> dict[str, Any] | None:
+    """A typed value: identifiers stay stringValue, so '=SUM(A1)' or '000812' is never parsed."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Formula):
+        return {"formulaValue": value.expr}
+    if isinstance(value, str):
+        return {"stringValue": value}
+    if isinstance(value, bool):
+        return {"boolValue": value}
+    if isinstance(value, dt.datetime):
+        return {"numberValue": excel_serial(value.date())}
+    if isinstance(value, dt.date):
+        return {"numberValue": excel_serial(value)}
+    if isinstance(value, int | float | Decimal):
+        return {"numberValue": float(value)}
+    raise TypeError(f"cannot write {type(value).__name__} to a cell")
+
+
+def _grid(sheet_id: int, r: Range) -> dict[str, int]:
+    return {"sheetId": sheet_id, "startRowIndex": r.first_row, "endRowIndex": r.last_row + 1,
+            "startColumnIndex": r.first_col, "endColumnIndex": r.last_col + 1}
+
+
+def _cell_data(sheet: Sheet, row: int, col: int, value: Any) -> dict[str, Any]:
+    style = None
+    if isinstance(value, Cell):
+        style, value = value.style, value.value
+    elif value is None:
+        return {}
+    if style is None and col < len(sheet.columns):
+        style = sheet.columns[col].style
+    data: dict[str, Any] = {}
+    typed = cell_value(value)
+    if typed is not None:
+        data["userEnteredValue"] = typed
+    fmt = cell_format(style)
+    if fmt:
+        data["userEnteredFormat"] = fmt
+    return data
+
+
+def _unlocked(sheet: Sheet) -> list[Range]:
+    """Runs of editable cells, row by row, for the protected range's exceptions."""
+    cells: set[tuple[int, int]] = set()
+    for r, values in enumerate(sheet.rows):
+        for c, value in enumerate(values):
+            style = value.style if isinstance(value, Cell) else None
+            if style is None and value is not None and c < len(sheet.columns):
+                style = sheet.columns[c].style
+            if style is not None and not style.locked:
+                cells.add((r, c))
+    for area, value in sheet.merges:
+        if isinstance(value, Cell) and value.style is not None and not value.style.locked:
+            cells.update((r, c) for r in range(area.first_row, area.last_row + 1)
+                         for c in range(area.first_col, area.last_col + 1))
+    runs: list[Range] = []
+    for r, c in sorted(cells):
+        last = runs[-1] if runs else None
+        if last and last.first_row == r and last.last_col == c - 1:
+            runs[-1] = Range(r, last.first_col, r, c)
+        else:
+            runs.append(Range(r, c, r, c))
+    return runs
+
+
+def _validation(sheet_id: int, v: Any, columns: list[str]) -> dict[str, Any]:
+    top = f"{columns[v.range.first_col]}{v.range.first_row + 1}"
+    if v.kind == "list" and v.source:
+        condition = {"type": "ONE_OF_RANGE", "values": [{"userEnteredValue": v.source}]}
+    elif v.kind == "list":
+        condition = {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": c} for c in v.choices]}
+    elif v.kind == "whole":
+        condition = {"type": "CUSTOM_FORMULA", "values": [
+            {"userEnteredValue": f"=AND(ISNUMBER({top}),{top}>={v.minimum or 0},{top}=INT({top}))"}]}
+    elif v.kind == "decimal":
+        condition = {"type": "NUMBER_GREATER_THAN_EQ", "values": [{"userEnteredValue": str(v.minimum or 0)}]}
+    else:
+        condition = {"type": "DATE_IS_VALID"}
+    rule: dict[str, Any] = {"condition": condition, "strict": True, "showCustomUi": v.kind == "list"}
+    message = v.error_message or v.input_message
+    if message:
+        rule["inputMessage"] = message
+    return {"setDataValidation": {"range": _grid(sheet_id, v.range), "rule": rule}}
+
+
+def _chart(sheet_id: int, chart: Chart, sheet_ids: dict[str, int]) -> dict[str, Any]:
+    kind = {"column": "COLUMN", "bar": "BAR", "line": "LINE"}[chart.kind]
+    first = chart.series[0]
+    source_id = sheet_ids.get(first.sheet, sheet_id) if first.sheet else sheet_id
+    series = []
+    for s in chart.series:
+        entry: dict[str, Any] = {
+            "series": {"sourceRange": {"sources": [_grid(sheet_ids.get(s.sheet, sheet_id) if s.sheet else sheet_id,
+                                                         s.values)]}},
+            "targetAxis": "BOTTOM_AXIS" if kind == "BAR" else "LEFT_AXIS"}
+        if s.kind:
+            entry["type"] = {"column": "COLUMN", "bar": "BAR", "line": "LINE"}[s.kind]
+        if s.color:
+            entry["color"] = _color(s.color)
+        series.append(entry)
+    axis = []
+    if chart.x_title:
+        axis.append({"position": "BOTTOM_AXIS" if kind != "BAR" else "LEFT_AXIS", "title": chart.x_title})
+    if chart.y_title:
+        axis.append({"position": "LEFT_AXIS" if kind != "BAR" else "BOTTOM_AXIS", "title": chart.y_title})
+    basic = {"chartType": kind, "legendPosition": "BOTTOM_LEGEND", "headerCount": 0,
+             "domains": [{"domain": {"sourceRange": {"sources": [_grid(source_id, first.categories)]}}}],
+             "series": series}
+    if axis:
+        basic["axis"] = axis
+    return {"addChart": {"chart": {
+        "spec": {"title": chart.title, "basicChart": basic},
+        "position": {"overlayPosition": {
+            "anchorCell": {"sheetId": sheet_id, "rowIndex": chart.anchor_row, "columnIndex": chart.anchor_col},
+            "widthPixels": chart.width, "heightPixels": chart.height}}}}}
+
+
+_NAMED = re.compile(r"^=?'?(?P<tab>[^'!]+)'?!\$?(?P<col>[A-Z]+)\$?(?P<row>\d+)$")
+
+
+def _letters(count: int) -> list[str]:
+    from cyclekit.workbook.spec import col_letter
+
+    return [col_letter(i) for i in range(count)]
+
+
+def sheet_properties(spec: WorkbookSpec) -> list[dict[str, Any]]:
+    """Tab properties for the create request: ids 0.. in order, grid sized to the content."""
+    result = []
+    for index, sheet in enumerate(spec.sheets):
+        width = max([len(sheet.columns), *(len(r) for r in sheet.rows), 1]
+                    + [a.last_col + 1 for a, _ in sheet.merges])
+        height = max([len(sheet.rows) + 50, *(v.range.last_row + 1 for v in sheet.validations)])
+        grid: dict[str, Any] = {"rowCount": height, "columnCount": max(width, 26)}
+        if sheet.freeze:
+            grid["frozenRowCount"], grid["frozenColumnCount"] = sheet.freeze
+        props: dict[str, Any] = {"sheetId": index, "title": sheet.name, "index": index, "gridProperties": grid}
+        if sheet.tab_color:
+            props["tabColor"] = _color(sheet.tab_color)
+        if sheet.hidden:
+            props["hidden"] = True
+        result.append(props)
+    return result
+
+
+def content_requests(spec: WorkbookSpec) -> list[dict[str, Any]]:
+    """Everything but the tabs themselves: values, formats, widths, merges, rules, protection."""
+    requests: list[dict[str, Any]] = []
+    ids = {sheet.name: index for index, sheet in enumerate(spec.sheets)}
+    for sheet_id, sheet in enumerate(spec.sheets):
+        letters = _letters(max([len(sheet.columns), *(len(r) for r in sheet.rows), 1]))
+        rows = [{"values": [_cell_data(sheet, r, c, v) for c, v in enumerate(values)]}
+                for r, values in enumerate(sheet.rows)]
+        if rows:
+            requests.append({"updateCells": {"rows": rows, "fields": "userEnteredValue,userEnteredFormat",
+                                             "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0}}})
+        for area, value in sheet.merges:
+            requests.append({"mergeCells": {"range": _grid(sheet_id, area), "mergeType": "MERGE_ALL"}})
+            requests.append({"updateCells": {
+                "rows": [{"values": [_cell_data(sheet, area.first_row, area.first_col, value)]}],
+                "fields": "userEnteredValue,userEnteredFormat",
+                "start": {"sheetId": sheet_id, "rowIndex": area.first_row, "columnIndex": area.first_col}}})
+        for index, column in enumerate(sheet.columns):
+            requests.append({"updateDimensionProperties": {
+                "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": index, "endIndex": index + 1},
+                "properties": {"pixelSize": int(column.width * PIXELS_PER_CHARACTER + 5)}, "fields": "pixelSize"}})
+        for index, height in sheet.row_heights.items():
+            requests.append({"updateDimensionProperties": {
+                "range": {"sheetId": sheet_id, "dimension": "ROWS", "startIndex": index, "endIndex": index + 1},
+                "properties": {"pixelSize": int(height * 4 / 3)}, "fields": "pixelSize"}})
+        requests += [_validation(sheet_id, v, letters) for v in sheet.validations]
+        for index, cf in enumerate(sheet.conditional_formats):
+            fmt: dict[str, Any] = {}
+            if cf.style.bg_color:
+                fmt["backgroundColor"] = _color(cf.style.bg_color)
+            text: dict[str, Any] = {}
+            if cf.style.font_color:
+                text["foregroundColor"] = _color(cf.style.font_color)
+            if cf.style.bold:
+                text["bold"] = True
+            if text:
+                fmt["textFormat"] = text
+            requests.append({"addConditionalFormatRule": {"index": index, "rule": {
+                "ranges": [_grid(sheet_id, cf.range)],
+                "booleanRule": {"condition": {"type": "CUSTOM_FORMULA",
+                                              "values": [{"userEnteredValue": cf.formula}]},
+                                "format": fmt}}}})
+        if sheet.autofilter:
+            requests.append({"setBasicFilter": {"filter": {"range": _grid(sheet_id, sheet.autofilter)}}})
+        requests += [_chart(sheet_id, chart, ids) for chart in sheet.charts]
+        if sheet.protect:
+            requests.append({"addProtectedRange": {"protectedRange": {
+                "range": {"sheetId": sheet_id}, "description": "cyclekit: only the input cells are editable",
+                "warningOnly": False,
+                "unprotectedRanges": [_grid(sheet_id, r) for r in _unlocked(sheet)]}}})
+    for name, ref in spec.defined_names.items():
+        match = _NAMED.match(ref)
+        if match and match["tab"] in ids:
+            col = sum((ord(ch) - 64) * 26 ** i for i, ch in enumerate(reversed(match["col"]))) - 1
+            row = int(match["row"]) - 1
+            requests.append({"addNamedRange": {"namedRange": {"name": name, "range": _grid(
+                ids[match["tab"]], Range(row, col, row, col))}}})
+    return requests
+
+
+def chunked(requests: list[dict[str, Any]], limit: int = MAX_PAYLOAD) -> list[list[dict[str, Any]]]:
+    chunks: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for request in requests:
+        length = len(json.dumps(request, separators=(",", ":")))
+        if chunks[-1] and size + length > limit:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(request)
+        size += length
+    return [c for c in chunks if c]
+
+
+# ---- talking to Google ----------------------------------------------------------------------
+
+class GoogleSession:
+    """A gspread client with retries (429 and 5xx), one-line errors, and a request count."""
+
+    def __init__(self, client: Any, *, max_wait: float = 120.0, progress: Callable[[str], None] | None = None,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.client = client
+        self.http = client.http_client
+        self.log = RequestLog()
+        self.max_wait = max_wait
+        self.progress = progress or (lambda text: print(text, file=sys.stderr))
+        self.sleep = sleep
+
+    def call(self, kind: str, method: str, url: str, **kwargs: Any) -> Any:
+        gspread = gspread_module()
+        waited, attempt = 0.0, 0
+        while True:
+            if kind == "write":
+                self.log.writes += 1
+            else:
+                self.log.reads += 1
+            try:
+                return self.http.request(method, url, **kwargs).json()
+            except gspread.exceptions.APIError as exc:
+                status = exc.response.status_code
+                reason = _reason(exc)
+                if status == 403 and reason == "storageQuotaExceeded":
+                    raise GoogleError(
+                        "Google Drive refused to create the file: the service account has no Drive storage "
+                        "of its own. Give a folder id shared with it (or a shared drive) with --folder") from None
+                if status in (401, 403):
+                    raise GoogleError(f"Google refused access ({status}): {_message(exc)}. Check that the "
+                                      "credentials are right and the file or folder is shared with them") from None
+                if status == 404:
+                    raise GoogleError(f"Google could not find it (404): {_message(exc)}") from None
+                if status != 429 and status < 500:
+                    raise GoogleError(f"Google rejected the request ({status}): {_message(exc)}") from None
+                delay = min(2 ** attempt, 32) * (0.5 + random.random() / 2)
+                if waited + delay > self.max_wait:
+                    raise GoogleError(f"Google kept answering {status} for {waited:.0f} s; "
+                                      "try again in a few minutes") from None
+                self.progress(f"Google answered {status}; waiting {delay:.1f} s before trying again...")
+                self.log.waits.append(delay)
+                self.sleep(delay)
+                waited += delay
+                attempt += 1
+
+
+def _reason(exc: Any) -> str:
+    try:
+        return exc.response.json()["error"]["errors"][0]["reason"]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return ""
+
+
+def _message(exc: Any) -> str:
+    try:
+        return exc.response.json()["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        return str(exc)
+
+
+def render_gsheets(spec: WorkbookSpec, session: GoogleSession, *, folder_id: str | None = None,
+                   share_with: Iterable[tuple[str, str]] = ()) -> GoogleFile:
+    """Create the spreadsheet with all its tabs, fill it in one batchUpdate, share it."""
+    before = session.log.writes + session.log.reads
+    properties = sheet_properties(spec)
+    content = content_requests(spec)
+    locale = {"title": spec.title or "cyclekit", "locale": "en_US", "timeZone": "Etc/UTC"}
+    if folder_id:
+        # in a folder: Drive creates the file (one tab, id 0), the batchUpdate shapes the tabs
+        created = session.call("write", "post", DRIVE_FILES, json={
+            "name": locale["title"], "mimeType": SPREADSHEET_MIME, "parents": [folder_id]},
+            params={"supportsAllDrives": True})
+        spreadsheet_id = created["id"]
+        first = {k: v for k, v in properties[0].items() if k != "sheetId"}
+        shape = [{"updateSpreadsheetProperties": {"properties": {"locale": "en_US", "title": locale["title"]},
+                                                  "fields": "locale,title"}},
+                 {"updateSheetProperties": {"properties": {"sheetId": 0, **first},
+                                            "fields": ",".join(first)}}]
+        shape += [{"addSheet": {"properties": p}} for p in properties[1:]]
+        content = shape + content
+    else:
+        created = session.call("write", "post", SHEETS_API, json={
+            "properties": locale, "sheets": [{"properties": p} for p in properties]})
+        spreadsheet_id = created["spreadsheetId"]
+    for chunk in chunked(content):
+        session.call("write", "post", f"{SHEETS_API}/{spreadsheet_id}:batchUpdate", json={"requests": chunk})
+    for email, role in share_with:
+        session.call("write", "post", f"{DRIVE_FILES}/{spreadsheet_id}/permissions",
+                     json={"type": "user", "role": role, "emailAddress": email},
+                     params={"sendNotificationEmail": False, "supportsAllDrives": True})
+    return GoogleFile(spreadsheet_id, f"https://docs.google.com/spreadsheets/d/{spreadsheet_id}",
+                      [s.name for s in spec.sheets], session.log.writes + session.log.reads - before)
+
+
+def quote_tab(tab: str) -> str:
+    return "'" + tab.replace("'", "''") + "'"
+
+
+class GoogleReader:
+    """The same interface as WorkbookReader (tabs, rows), over one values:batchGet."""
+
+    def __init__(self, session: GoogleSession, spreadsheet_id: str, tabs: list[str]):
+        self.path = f"google:{spreadsheet_id}"
+        self._tabs = list(tabs)
+        data = session.call("read", "get", f"{SHEETS_API}/{spreadsheet_id}/values:batchGet", params={
+            "ranges": [quote_tab(t) for t in tabs], "valueRenderOption": "UNFORMATTED_VALUE",
+            "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"})
+        self._rows = {}
+        for tab, block in zip(tabs, data.get("valueRanges", []), strict=False):
+            self._rows[tab] = block.get("values", [])
+
+    @property
+    def tabs(self) -> list[str]:
+        return self._tabs
+
+    def digest(self) -> str:
+        """A checksum of every value read, so finalize can tell if a tab changed since ingest."""
+        import hashlib
+
+        return hashlib.sha256(json.dumps(self._rows, sort_keys=True, default=str).encode()).hexdigest()
+
+    def rows(self, tab: str) -> list[list[Any]]:
+        return self._rows.get(tab, [])
+
+
+GOOGLE_PREFIX = "google:"
+
+
+def google_id(text: str) -> str | None:
+    """'google:<id>' or a spreadsheet URL names a Google spreadsheet; anything else is a file."""
+    if text.startswith(GOOGLE_PREFIX):
+        return text[len(GOOGLE_PREFIX):]
+    match = re.search(r"docs\.google\.com/spreadsheets/d/([A-Za-z0-9_-]+)", text)
+    return match.group(1) if match else None
+
+
+def metadata_tabs(session: GoogleSession, spreadsheet_id: str) -> list[str]:
+    data = session.call("read", "get", f"{SHEETS_API}/{spreadsheet_id}",
+                        params={"fields": "sheets.properties.title"})
+    return [s["properties"]["title"] for s in data.get("sheets", [])]
+
+
+def google_client(credentials: str | None = None) -> Any:
+    """A gspread client from a service-account file, or gspread's OAuth desktop flow."""
+    import os
+
+    gspread = gspread_module()
+    path = credentials or os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+    try:
+        if path:
+            return gspread.service_account(filename=path, scopes=SCOPES)
+        return gspread.oauth(scopes=SCOPES)
+    except FileNotFoundError as exc:
+        raise GoogleError(f"credentials file not found: {exc.filename}. Give a service-account JSON with "
+                          "--credentials or GOOGLE_APPLICATION_CREDENTIALS, or set up gspread's OAuth "
+                          "(~/.config/gspread/credentials.json)") from None
+    except (ValueError, KeyError) as exc:
+        raise GoogleError(f"the credentials file is not a Google service-account or OAuth client JSON ({exc})"
+                          ) from None

@@ -31,7 +31,7 @@ from cyclekit.inventory import load_inventory
 from cyclekit.schedule_reader import ScheduleEntry, read_schedule
 from cyclekit.tables import file_sha256
 from cyclekit.workbook.spec import Sheet, WorkbookSpec
-from cyclekit.workbook.xlsx import render_xlsx
+from cyclekit.workbook.xlsx import render_many
 
 if TYPE_CHECKING:
     from cyclekit.workbook.gsheets import GoogleTarget
@@ -187,13 +187,13 @@ def start_cycle(
                 record.file = f"google:{made.spreadsheet_id}"
             # printing stays with xlsx and PDF: the Sheets API has no print settings
             books = {f"print/{safe_name(s.name, set())}.xlsx": ("", [s]) for s in sheets} if pdf else {}
-        for file, (_, sheets) in books.items():
-            render_xlsx(WorkbookSpec(sheets, title=f"Count sheets {cycle_id}",
-                                     subject=", ".join(s.name for s in sheets)), work / file)
-            digest = checksum(work, file)
-            for record in manifest.sheets:
-                if record.file == file:
-                    record.sha256 = digest
+        render_many([(WorkbookSpec(sheets, title=f"Count sheets {cycle_id}",
+                                   subject=", ".join(s.name for s in sheets)), work / file)
+                     for file, (_, sheets) in books.items()])
+        digests = {file: checksum(work, file) for file in books}
+        for record in manifest.sheets:
+            if record.file in digests:
+                record.sha256 = digests[record.file]
         pdfs: list[Path] = []
         if pdf:
             from cyclekit.libreoffice import to_pdf

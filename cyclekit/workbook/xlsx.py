@@ -22,8 +22,19 @@ class _Formats:
     def __init__(self, book: xlsxwriter.Workbook):
         self.book = book
         self.cache: dict[Style, Any] = {}
+        self.by_identity: dict[int, tuple[Style | None, Any]] = {}
 
     def get(self, style: Style | None) -> Any:
+        # layouts share a few Style objects across many cells: look them up by identity first,
+        # since hashing a dataclass per cell costs more than writing the cell
+        hit = self.by_identity.get(id(style))
+        if hit is not None and hit[0] is style:
+            return hit[1]
+        fmt = self._by_value(style)
+        self.by_identity[id(style)] = (style, fmt)
+        return fmt
+
+    def _by_value(self, style: Style | None) -> Any:
         style = style or Style()
         if style not in self.cache:
             props: dict[str, Any] = dict(DEFAULT_FONT)
@@ -210,6 +221,22 @@ def _add_chart(book: xlsxwriter.Workbook, ws: Any, sheet: Sheet, chart: Any) -> 
     main.set_legend({"position": "bottom"})
     main.set_size({"width": chart.width, "height": chart.height})
     ws.insert_chart(chart.anchor_row, chart.anchor_col, main)
+
+
+def render_many(jobs: list[tuple[WorkbookSpec, Path]], workers: int | None = None) -> list[Path]:
+    """Render several workbooks, on every core when there are enough to be worth a process each."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = workers or os.cpu_count() or 1
+    if workers < 2 or len(jobs) < 8:
+        return [render_xlsx(spec, path) for spec, path in jobs]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_render_job, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+
+
+def _render_job(job: tuple[WorkbookSpec, Path]) -> Path:
+    return render_xlsx(*job)
 
 
 def render_xlsx(spec: WorkbookSpec, path: Path | str) -> Path:

@@ -111,23 +111,31 @@ def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet) ->
     ws = book.add_worksheet(sheet.name)
     for index, column in enumerate(sheet.columns):
         ws.set_column(index, index, column.width)
-    for index, height in sheet.row_heights.items():
-        ws.set_row(index, height)
-    for r, values in enumerate(sheet.rows):
+    # constant_memory mode flushes each row as the next begins: heights, cells and merges are
+    # written row by row, in order (merges must sit on one row)
+    merges: dict[int, list] = {}
+    for area, value in sheet.merges:
+        merges.setdefault(area.first_row, []).append((area, value))
+    last_row = max([len(sheet.rows) - 1, *merges, *sheet.row_heights])
+    columns = sheet.columns
+    for r in range(last_row + 1):
+        if r in sheet.row_heights:
+            ws.set_row(r, sheet.row_heights[r])
+        values = sheet.rows[r] if r < len(sheet.rows) else ()
         for c, value in enumerate(values):
             style = None
             if isinstance(value, Cell):
                 style, value = value.style, value.value
             elif value is None:
                 continue  # an empty cell stays unformatted (a Cell(None, style) is a styled blank)
-            if style is None and c < len(sheet.columns):
-                style = sheet.columns[c].style
+            if style is None and c < len(columns):
+                style = columns[c].style
             _write(ws, r, c, value, formats.get(style))
-    for area, value in sheet.merges:
-        style = value.style if isinstance(value, Cell) else None
-        raw = value.value if isinstance(value, Cell) else value
-        ws.merge_range(*_cells(area), "", formats.get(style))
-        _write(ws, area.first_row, area.first_col, raw, formats.get(style))
+        for area, value in merges.get(r, ()):
+            style = value.style if isinstance(value, Cell) else None
+            raw = value.value if isinstance(value, Cell) else value
+            ws.merge_range(*_cells(area), "", formats.get(style))
+            _write(ws, area.first_row, area.first_col, raw, formats.get(style))
     if sheet.freeze:
         ws.freeze_panes(*sheet.freeze)
     if sheet.autofilter:
@@ -242,7 +250,7 @@ def _render_job(job: tuple[WorkbookSpec, Path]) -> Path:
 def render_xlsx(spec: WorkbookSpec, path: Path | str) -> Path:
     path = Path(path)
     with atomic_path(path) as tmp:
-        book = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False,
+        book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_numbers": False,
                                               "strings_to_formulas": False,
                                               "strings_to_urls": False})
         book.set_properties({"title": spec.title, "subject": spec.subject, "author": "cyclekit"})

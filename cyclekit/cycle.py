@@ -31,7 +31,7 @@ SNAPSHOT_FIELDS = ("location", "line", "part_number", "revision", "description",
                    "serial", "status", "quantity", "unit_cost")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SnapshotLine:
     """An inventory line frozen into the cycle, with its line number on the location's sheet."""
 

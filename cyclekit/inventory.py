@@ -13,7 +13,7 @@ from cyclekit.tables import Table, read_table
 from cyclekit.values import QuantityError, parse_quantity
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InventoryLine:
     location: str
     part_number: str

@@ -13,7 +13,7 @@ MINOR, MAJOR = "Minor", "Major"
 APPROVER = {MINOR: "Inventory Coordinator", MAJOR: "Operations Manager / Finance"}
 
 
-@dataclass
+@dataclass(slots=True)
 class CountedLine:
     line_id: str  # "WH-A-01/3", or "WH-A-01/F1" for an item found on the shelf
     location: str

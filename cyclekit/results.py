@@ -8,6 +8,7 @@ that no longer has a discrepancy moves to the Cleared tab, never silently droppe
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -235,8 +236,7 @@ def _recount_sheet(manifest: Manifest, lines: list[CountedLine], config: Config)
 def _recount_reason(line: CountedLine, config: Config) -> str:
     if not line.recounted_by:
         return needs_recount(line, config.count) or "Requested"
-    first = CountedLine(**{**line.__dict__, "counted_qty": line.first_count, "recounted_by": "",
-                           "recount_sheet": "", "problem": ""})
+    first = replace(line, counted_qty=line.first_count, recounted_by="", recount_sheet="", problem="")
     return needs_recount(first, config.count) or "Requested"
 
 

@@ -20,6 +20,7 @@ CANONICAL_FIELDS = (
     "lot", "serial", "status", "quantity", "unit_cost",
 )
 REQUIRED_FIELDS = ("location", "part_number", "quantity")
+CASE_KEPT = ("count.default_targets", "count.reviewers")
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,9 @@ def _convert(name: str, value: Any, default: Any) -> Any:
     if isinstance(default, tuple):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{name} must be a list of text values")
-        return tuple(v.strip().lower() for v in value) if name not in ("count.default_targets", "count.reviewers") else tuple(value)
+        if name in CASE_KEPT:  # target names and e-mails are taken as written
+            return tuple(value)
+        return tuple(v.strip().lower() for v in value)
     if isinstance(default, dict):
         if not isinstance(value, dict):
             raise ConfigError(f"{name} must be a table")

@@ -128,5 +128,6 @@ def read_schedule(path: Path | str | Any) -> ScheduleFile:
     if problems:
         raise InputError(problems, summary=f"{len(problems)} problem(s) in {file}")
     history = reader.rows(HISTORY_TAB) if HISTORY_TAB in reader.tabs else []
-    return ScheduleFile(path if isinstance(path, Path) else Path(str(path)), "location" if key_header == "Location" else "part",
+    by = "location" if key_header == "Location" else "part"
+    return ScheduleFile(path if isinstance(path, Path) else Path(str(path)), by,
                         as_of, headers, entries, settings, history)

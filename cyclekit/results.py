@@ -271,14 +271,14 @@ def _lists_sheet() -> tuple[Sheet, str]:
 def _summary_sheet(manifest: Manifest, totals: Figures, lines: list[CountedLine], config: Config,
                    today: dt.date) -> Sheet:
     money = styles.money(config.count.currency_format)
-    columns = [Column("", 44), Column("", 16), Column("", 14), Column("", 14), Column("", 14),
+    columns = [Column("", 32), Column("", 16), Column("", 14), Column("", 14), Column("", 14),
                Column("", 14), Column("", 16), Column("", 16)]
     sheet = Sheet(SUMMARY, columns=columns)
     rows: list[list[Any]] = []
     whole = styles.WHOLE.but(align="right")
 
-    def add(name: str, value: Any, style: Style = whole) -> None:
-        rows.append([Cell(name, styles.LABEL), Cell(value, style)])
+    def add(name: str, value: Any, style: Style = whole, note: str = "") -> None:
+        rows.append([Cell(name, styles.LABEL), Cell(value, style), Cell(note or None, styles.NOTE)])
 
     rows.append([Cell(f"Cycle {manifest.cycle_id}: results", styles.TITLE)])
     rows.append([Cell(f"Count date {manifest.count_date}, snapshot as of {manifest.as_of}, "
@@ -286,20 +286,20 @@ def _summary_sheet(manifest: Manifest, totals: Figures, lines: list[CountedLine]
     rows.append([])
     rate = totals.discrepancy_rate
     add("Locations sent", totals.locations_sent)
-    add("Locations returned (counted or confirmed empty)", totals.locations_counted)
+    add("Locations returned", totals.locations_counted, note="counted, or confirmed empty")
     add("Lines sent", totals.lines_sent)
     add("Lines counted", totals.lines_counted)
-    add("Lines not counted (see Not Counted)", totals.lines_not_counted)
-    add("Items found on the shelf, not in the system", totals.found_items)
+    add("Lines not counted", totals.lines_not_counted, note="see the Not Counted tab")
+    add("Items found, not in the system", totals.found_items, note="counted; system quantity 0")
     if totals.found_not_valued:
-        add("Found items not valued (no unit cost known)", totals.found_not_valued)
-    add("Problems (see Problems)", totals.problems)
+        add("Found items not valued", totals.found_not_valued, note="no unit cost known for the part")
+    add("Problems", totals.problems, note="see the Problems tab")
     add("Items with a discrepancy", totals.discrepancies)
     rate_row = len(rows)
-    add("Discrepancy rate: discrepancies / items counted (target under 5 %)",
-        rate if rate is not None else "", PCT.but(bold=True, align="right"))
-    add("Record accuracy: items within tolerance / items counted",
-        totals.accuracy if totals.accuracy is not None else "", PCT.but(align="right"))
+    add("Discrepancy rate", rate if rate is not None else "", PCT.but(bold=True, align="right"),
+        note="items with a discrepancy / items counted (lines counted + found); target under 5 %")
+    add("Record accuracy", totals.accuracy if totals.accuracy is not None else "", PCT.but(align="right"),
+        note="items within tolerance (A 0 %, B 2 %, C 5 % by default) / items counted")
     add("Net variance value", totals.net_value, money)
     add("Absolute variance value", totals.absolute_value, money)
     ref = f"$B${rate_row + 1}"
@@ -346,8 +346,8 @@ def _summary_sheet(manifest: Manifest, totals: Figures, lines: list[CountedLine]
         sheet.charts.append(Chart(
             "bar", "Net variance value by location",
             (Series("Net variance value", Range(first, 0, last, 0), Range(first, 1, last, 1), "#2E75B6"),),
-            anchor_row=3, anchor_col=3, y_format=config.count.currency_format, label_low=True,
-            reverse_categories=True, width=620, height=max(300, 26 * len(located) + 110)))
+            anchor_row=3, anchor_col=9, y_format=config.count.currency_format, label_low=True,
+            width=620, height=max(300, 26 * len(located) + 110)))
     sheet.rows = rows
     sheet.print_setup = PrintSetup(landscape=True, fit_width=1, gridlines=False,
                                    header=f"&L&\"Calibri,Bold\"Cycle {manifest.cycle_id}&R&D",

@@ -9,7 +9,7 @@ from cyclekit.countsheets import SheetHeader, SheetLine, count_sheet
 from cyclekit.cycle import Manifest, SheetRecord, checksum, safe_name, safe_tab
 from cyclekit.reconcile import CountedLine, needs_recount
 from cyclekit.workbook.spec import WorkbookSpec
-from cyclekit.workbook.xlsx import render_xlsx
+from cyclekit.workbook.xlsx import render_many
 
 RECOUNT_FOLDER = "recounts"
 
@@ -26,7 +26,7 @@ def write_recount_sheets(cycle_dir: Path, manifest: Manifest, lines: list[Counte
         if (line.location, number) not in already and needs_recount(line, config.count,
                                                                      line.location in returned):
             wanted.setdefault(line.location, []).append(line)
-    written = []
+    jobs = []
     used = {p.stem.lower() for p in (cycle_dir / RECOUNT_FOLDER).glob("*.xlsx")}
     for location, recount in wanted.items():
         sheet_id = manifest.next_sheet_id("R")
@@ -42,8 +42,9 @@ def write_recount_sheets(cycle_dir: Path, manifest: Manifest, lines: list[Counte
         tab = safe_tab(location, set())
         sheet = count_sheet(header, sheet_lines, tab, show_system_qty=False, found_rows=0,
                             whole_uoms=config.inventory.whole_number_uoms, paper=config.count.paper)
-        render_xlsx(WorkbookSpec([sheet], title=f"Recount {location} {manifest.cycle_id}"), cycle_dir / file)
-        manifest.sheets.append(SheetRecord(sheet_id, "recount", location, file, tab, numbers,
-                                           checksum(cycle_dir, file)))
-        written.append(cycle_dir / file)
+        jobs.append((WorkbookSpec([sheet], title=f"Recount {location} {manifest.cycle_id}"), cycle_dir / file))
+        manifest.sheets.append(SheetRecord(sheet_id, "recount", location, file, tab, numbers))
+    written = render_many(jobs)
+    for record in manifest.sheets[len(manifest.sheets) - len(jobs):]:
+        record.sha256 = checksum(cycle_dir, record.file)
     return written

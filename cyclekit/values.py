@@ -57,6 +57,8 @@ def parse_quantity(value: object, *, allow_negative: bool = False) -> Decimal:
         number = value
     else:
         text = cell_text(value)
+        if text.isascii() and text.isdigit():  # the common case, a plain whole number: no regex
+            return Decimal(int(text))
         if not text:
             raise QuantityError("is empty")
         negative = text.startswith("-")

@@ -5,10 +5,21 @@ Tests drive it through gspread's own code: ``FakeSheets.session()`` is a real
 transport adapter answers for ``sheets.googleapis.com`` and ``www.googleapis.com``; every other
 host (and the token-refresh session) is refused, so no request can leave the machine.
 
-    def test_something(gspread_client, sheets_fake):      # fixtures defined at the bottom
+    from tests import sheets_fake as fake_module
+    from tests.sheets_fake import FakeSheets
+
+    sheets_fake = fake_module.sheets_fake          # the fixtures, bound by assignment: importing
+    gspread_client = fake_module.gspread_client    # them by name trips ruff's F811 on each test
+
+    def test_something(gspread_client, sheets_fake):
         sh = gspread_client.create("Count 2026-11")
         sh.sheet1.update([["SKU", "Qty"], ["A-1", "12"]], "A1", raw=False)
         assert sheets_fake.get_values(sh.id, "Sheet1!B2") == [[12]]
+
+Seeding without HTTP (nothing recorded): ``new_spreadsheet()``, ``new_folder()``, ``put_values()``;
+reading state: ``get_values()``, ``spreadsheet(id).sheet("Tab").cell("B2")``. Faults:
+``inject_fault(429 | 500 | 503 | 403 | "storageQuotaExceeded" | ..., times=, kind=)``. Counting:
+``count("read" | "write" | "values.batchGet" | "batch:repeatCell" | ...)``.
 
 What it checks. Every Sheets request (spreadsheets.create/get/batchUpdate, values.get/
 batchGet/update/batchUpdate/append/clear/batchClear, sheets.copyTo) is validated against
@@ -29,7 +40,9 @@ pixelSize), merges, protected ranges, conditional formats, basic filter, named r
 in ``APPLIED_REQUESTS`` change that state, the other kinds are accepted and only logged
 (``FakeSpreadsheet.batch_requests``). A batchUpdate is atomic, as at Google. Grid limits are
 enforced (writing or reading past rowCount/columnCount is a 400, as at Google, and so is going
-over 10,000,000 cells).
+over 10,000,000 cells). insert/deleteDimension move cells and row/column metadata only, not
+merges, rules, protected or named ranges; autoResizeDimensions is logged, not applied (no font
+metrics); values:append finds the first block of consecutive filled rows as its "table".
 
 Formulas. There is no formula engine. A formula cell renders as its formula text under
 valueRenderOption=FORMULA; otherwise (UNFORMATTED_VALUE, FORMATTED_VALUE, effectiveValue in grid
@@ -42,7 +55,8 @@ USER_ENTERED parsing follows Sheets in the en_US locale: "12" -> 12, "1,234" -> 
 0.12 (PERCENT), "$1.50" -> 1.5 (CURRENCY), "000812" -> 812, "'000812" -> "000812", "=..." -> a
 formula, "TRUE"/"false" -> booleans, "2026-11-23" -> 46349 with a DATE number format
 (yyyy-mm-dd), "11/23/2026" -> a date (M/d/yyyy), "2026-11-23 14:30" -> DATE_TIME, "14:30" ->
-TIME, "" clears the value; everything is text in a cell whose number format is TEXT. RAW keeps
+TIME, "" clears the value, text with surrounding spaces stays text (other locales' number and
+date forms are not modelled); everything is text in a cell whose number format is TEXT. RAW keeps
 strings as strings. FORMATTED_VALUE renders numbers with a small subset of Sheets' number-format
 patterns (0, #,##0.00, 0.0%, "$"#,##0.00, 0.00E+00, yyyy-mm-dd, M/d/yyyy, hh:mm:ss, am/pm, ...)
 and "general" numbers with up to 10 significant digits: close to, not identical with, Sheets.
@@ -1320,6 +1334,13 @@ class FakeSheets:
             body = {"properties": {"title": title}, "sheets": [{"properties": {"title": t}} for t in sheets]}
             return self._create(body, first_sheet_id=0)["spreadsheetId"]
 
+    def new_folder(self, name: str = "cyclekit", parents: tuple[str, ...] = ("root",)) -> str:
+        """Create a Drive folder directly (no request recorded); returns its id."""
+        with self._lock:
+            folder_id = "0F" + "".join(self._rng.choice(string.ascii_letters + string.digits) for _ in range(31))
+            self._register_file(folder_id, name, FOLDER_MIME, list(parents))
+            return folder_id
+
     def put_values(self, spreadsheet_id: str, range_: str, values: list[list[Any]],
                    value_input_option: str = "USER_ENTERED") -> dict[str, Any]:
         """Write values directly (no request recorded), as values.update would."""
@@ -1695,7 +1716,7 @@ class FakeSheets:
                 reply = getattr(self, f"_req_{kind}")(ss, args, f"requests[{i}].{kind}") if applied else None
                 replies.append(reply or {})
         except ApiError:
-            pass
+            ss.restore(snapshot)
             raise
         out: dict[str, Any] = {"spreadsheetId": sid, "replies": replies}
         if body.get("includeSpreadsheetInResponse"):
@@ -2334,7 +2355,7 @@ class FakeSheets:
                     body.get("responseValueRenderOption") or "FORMATTED_VALUE",
                     body.get("responseDateTimeRenderOption") or "SERIAL_NUMBER"))
         except ApiError:
-            pass
+            ss.restore(snapshot)
             raise
         out: dict[str, Any] = {"spreadsheetId": sid}
         touched = [r for r in responses if r.get("updatedCells")]
@@ -2411,7 +2432,7 @@ class FakeSheets:
         try:
             cleared = [self._clear(ss, text) for text in (rec.body or {}).get("ranges") or []]
         except ApiError:
-            pass
+            ss.restore(snapshot)
             raise
         return {"spreadsheetId": sid, **({"clearedRanges": cleared} if cleared else {})}
 

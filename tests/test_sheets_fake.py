@@ -522,6 +522,15 @@ def test_sheets_create_endpoint_with_sheets_and_data(gspread_client, sheets_fake
     assert sheets_fake.files[sid]["name"] == "Created"
 
 
+def test_create_in_a_folder_needs_the_folder(gspread_client, sheets_fake):
+    with pytest.raises(APIError, match="File not found: nope"):
+        gspread_client.create("Lost", folder_id="nope")
+    folder = sheets_fake.new_folder("Counts")
+    sh = gspread_client.create("Filed", folder_id=folder)
+    assert sheets_fake.files[sh.id]["parents"] == [folder]
+    assert [f["name"] for f in gspread_client.list_spreadsheet_files(folder_id=folder)] == ["Filed"]
+
+
 def test_direct_seeding_helpers(sheets_fake):
     sid = sheets_fake.new_spreadsheet("Seeded", sheets=("Schedule", "Count sheet"))
     sheets_fake.put_values(sid, "'Count sheet'!A1", [["SKU", "Qty"], ["A-1", "5"]])

@@ -166,7 +166,16 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     history = HistoryRow(manifest.cycle_id, dt.date.fromisoformat(manifest.count_date), today,
                          len(returned_locations(accepted)), totals.lines_counted, totals.discrepancies,
                          totals.discrepancy_rate, totals.net_value, totals.absolute_value, totals.accuracy)
-    schedule_file = read_schedule(schedule_path)
+    from cyclekit.workbook.gsheets import GoogleReader, google_id, metadata_tabs
+
+    schedule_google = google_id(str(schedule_path))
+    if schedule_google:
+        if google is None:
+            raise CycleError(f"{schedule_path} is a Google spreadsheet: give --format gsheets and credentials")
+        schedule_file = read_schedule(GoogleReader(google.session, schedule_google,
+                                                   metadata_tabs(google.session, schedule_google)))
+    else:
+        schedule_file = read_schedule(schedule_path)
     count_date = dt.date.fromisoformat(manifest.count_date)
     # a location moves on when something on it was counted, or it was confirmed empty
     with_lines = {ln.location for ln in lines if not ln.found}
@@ -184,17 +193,25 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
             path.write_text(target.text, encoding="utf-8", newline="")
             out_files.append(path.name)
         backup = cycle_dir / f"schedule-before-{manifest.cycle_id}.xlsx"
-        shutil.copy2(schedule_path, backup)
         new_schedule = work / "schedule.xlsx"
-        render_xlsx(spec, new_schedule)
+        if not schedule_google:
+            shutil.copy2(schedule_path, backup)
+            render_xlsx(spec, new_schedule)
         final_dir = cycle_dir / ADJUSTMENTS
         if final_dir.exists():
             shutil.rmtree(final_dir)  # never finalized (checked above): leftovers of a failed attempt
         final_dir.mkdir()
         for name in out_files:
             os.replace(work / name, final_dir / name)
-        with atomic_path(schedule_path) as tmp:
-            shutil.copyfile(new_schedule, tmp)
+        if schedule_google:
+            from cyclekit.workbook.gsheets import replace_gsheets
+
+            replace_gsheets(spec, google.session, schedule_google,
+                            backup_name=f"Schedule before {manifest.cycle_id}")
+            backup = Path(f"Google Drive copy 'Schedule before {manifest.cycle_id}'")
+        else:
+            with atomic_path(schedule_path) as tmp:
+                shutil.copyfile(new_schedule, tmp)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -204,7 +221,7 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
         "inputs": {str(p): file_sha256(p) for p in [*(f for f in files if isinstance(f, Path)),
                                                     cycle_dir / SNAPSHOT, results]},
         "google_inputs": {f.path: f.digest() for f in files if not isinstance(f, Path)},
-        "outputs": {str(p): file_sha256(p) for p in [*outputs, schedule_path, backup]},
+        "outputs": {str(p): file_sha256(p) for p in [*outputs, *([] if schedule_google else [schedule_path, backup])]},
         "targets": {t.name: t.mode for t in rendered},
         "adjustments": len(adjustments),
         "discrepancy_rate": None if totals.discrepancy_rate is None else str(totals.discrepancy_rate),

@@ -218,3 +218,33 @@ def _tiny_spec(two_tabs=False):
     if two_tabs:
         sheets.append(Sheet("Two", columns=[Column("B", 10)], rows=[["x"]]))
     return WorkbookSpec(sheets, title="tiny")
+
+
+def test_the_whole_cycle_in_google_moves_the_google_schedule_on(plant, google, sheets_fake, tmp_path):
+    inventory, locations, _ = plant
+    url = api.write_schedule(inventory, None, Config(), locations=locations, as_of=AS_OF, google=google).output
+    schedule_id = url.rsplit("/", 1)[1]
+    # the lead edits the Google schedule: a cadence and a note
+    sheet = google.session.client.open_by_key(schedule_id).worksheet("Schedule")
+    where = {name: n for n, name in enumerate(sheet.col_values(1), start=1)}
+    sheet.update([["45"]], f"I{where['LS-1']}", value_input_option="USER_ENTERED")
+    sheet.update([["ask for the key"]], f"N{where['CAGE-01']}", value_input_option="USER_ENTERED")
+    report = start_cycle(f"google:{schedule_id}", inventory, tmp_path / "c", Config(),
+                         selection=Selection(locations=("LS-1",)), as_of=AS_OF, google=google)
+    sheets_id = json.loads((report.cycle_dir / "manifest.json").read_text())["google"]["count_sheets"]["id"]
+    google.session.client.open_by_key(sheets_id).worksheet("LS-1").update(
+        [["25"]], "G8", value_input_option="USER_ENTERED")
+    ingest_cycle(report.cycle_dir, Config(), google=google, results_to_google=True)
+    sheets_fake.reset_counts()
+    finalize_cycle(report.cycle_dir, f"google:{schedule_id}", Config(), targets=["generic"], google=google)
+    book = sheets_fake.spreadsheets[schedule_id]
+    assert [s.title for s in book.sheets] == ["Schedule", "Calendar", "History", "Settings"]
+    schedule = book.sheet("Schedule")
+    rows = {schedule.cell(f"A{r}").get("userEnteredValue", {}).get("stringValue"): r for r in range(2, 8)}
+    ls = rows["LS-1"]
+    assert schedule.cell(f"J{ls}")["userEnteredValue"]["numberValue"] == (AS_OF - dt.date(1899, 12, 30)).days
+    assert schedule.cell(f"I{ls}")["userEnteredValue"]["numberValue"] == 45  # the lead's cadence stays
+    assert schedule.cell(f"N{rows['CAGE-01']}")["userEnteredValue"]["stringValue"] == "ask for the key"
+    assert {n["name"] for n in book.named_ranges} == {"AsOfDate", "DueSoonDays"}
+    assert sheets_fake.count("drive.files.copy") == 1  # the schedule as it was, kept in Drive
+    assert sheets_fake.count("spreadsheets.batchUpdate") == 1

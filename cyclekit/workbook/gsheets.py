@@ -247,8 +247,8 @@ def _letters(count: int) -> list[str]:
     return [col_letter(i) for i in range(count)]
 
 
-def sheet_properties(spec: WorkbookSpec) -> list[dict[str, Any]]:
-    """Tab properties for the create request: ids 0.. in order, grid sized to the content."""
+def sheet_properties(spec: WorkbookSpec, first_id: int = 0) -> list[dict[str, Any]]:
+    """Tab properties for the create request: ids from first_id in order, grid sized to the content."""
     result = []
     for index, sheet in enumerate(spec.sheets):
         width = max([len(sheet.columns), *(len(r) for r in sheet.rows), 1]
@@ -257,7 +257,8 @@ def sheet_properties(spec: WorkbookSpec) -> list[dict[str, Any]]:
         grid: dict[str, Any] = {"rowCount": height, "columnCount": max(width, 26)}
         if sheet.freeze:
             grid["frozenRowCount"], grid["frozenColumnCount"] = sheet.freeze
-        props: dict[str, Any] = {"sheetId": index, "title": sheet.name, "index": index, "gridProperties": grid}
+        props: dict[str, Any] = {"sheetId": first_id + index, "title": sheet.name, "index": index,
+                                 "gridProperties": grid}
         if sheet.tab_color:
             props["tabColor"] = _color(sheet.tab_color)
         if sheet.hidden:
@@ -266,11 +267,11 @@ def sheet_properties(spec: WorkbookSpec) -> list[dict[str, Any]]:
     return result
 
 
-def content_requests(spec: WorkbookSpec) -> list[dict[str, Any]]:
+def content_requests(spec: WorkbookSpec, first_id: int = 0) -> list[dict[str, Any]]:
     """Everything but the tabs themselves: values, formats, widths, merges, rules, protection."""
     requests: list[dict[str, Any]] = []
-    ids = {sheet.name: index for index, sheet in enumerate(spec.sheets)}
-    for sheet_id, sheet in enumerate(spec.sheets):
+    ids = {sheet.name: first_id + index for index, sheet in enumerate(spec.sheets)}
+    for sheet_id, sheet in enumerate(spec.sheets, start=first_id):
         letters = _letters(max([len(sheet.columns), *(len(r) for r in sheet.rows), 1]))
         rows = [{"values": [_cell_data(sheet, r, c, v) for c, v in enumerate(values)]}
                 for r, values in enumerate(sheet.rows)]
@@ -432,6 +433,36 @@ def render_gsheets(spec: WorkbookSpec, session: GoogleSession, *, folder_id: str
         session.call("write", "post", f"{DRIVE_FILES}/{spreadsheet_id}/permissions",
                      json={"type": "user", "role": role, "emailAddress": email},
                      params={"sendNotificationEmail": False, "supportsAllDrives": True})
+    return GoogleFile(spreadsheet_id, f"https://docs.google.com/spreadsheets/d/{spreadsheet_id}",
+                      [s.name for s in spec.sheets], session.log.writes + session.log.reads - before)
+
+
+def replace_gsheets(spec: WorkbookSpec, session: GoogleSession, spreadsheet_id: str,
+                    backup_name: str | None = None) -> GoogleFile:
+    """Regenerate an existing spreadsheet in place (same id and URL, same sharing), in one batchUpdate.
+
+    New tabs are added under temporary names, the old ones and their named ranges deleted,
+    the new ones renamed, then filled: a reader never sees a half-written spreadsheet.
+    A copy of the old spreadsheet is kept first when `backup_name` is given.
+    """
+    before = session.log.writes + session.log.reads
+    meta = session.call("read", "get", f"{SHEETS_API}/{spreadsheet_id}",
+                        params={"fields": "sheets.properties(sheetId,title),namedRanges(namedRangeId)"})
+    if backup_name:
+        session.call("write", "post", f"{DRIVE_FILES}/{spreadsheet_id}/copy", json={"name": backup_name},
+                     params={"supportsAllDrives": True})
+    old = [s["properties"]["sheetId"] for s in meta.get("sheets", [])]
+    first = max(old, default=0) + 1
+    properties = sheet_properties(spec, first)
+    requests: list[dict[str, Any]] = [{"deleteNamedRange": {"namedRangeId": n["namedRangeId"]}}
+                                      for n in meta.get("namedRanges", [])]
+    requests += [{"addSheet": {"properties": {**p, "title": f"{p['title']} (new)"}}} for p in properties]
+    requests += [{"deleteSheet": {"sheetId": sheet_id}} for sheet_id in old]
+    requests += [{"updateSheetProperties": {"properties": {"sheetId": p["sheetId"], "title": p["title"]},
+                                            "fields": "title"}} for p in properties]
+    requests += content_requests(spec, first)
+    for chunk in chunked(requests):
+        session.call("write", "post", f"{SHEETS_API}/{spreadsheet_id}:batchUpdate", json={"requests": chunk})
     return GoogleFile(spreadsheet_id, f"https://docs.google.com/spreadsheets/d/{spreadsheet_id}",
                       [s.name for s in spec.sheets], session.log.writes + session.log.reads - before)
 

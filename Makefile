@@ -9,7 +9,7 @@ AS_OF ?= 2026-11-23
 # count sheets as PDF too when LibreOffice is installed
 PDF := $(shell command -v soffice >/dev/null 2>&1 && echo --pdf)
 
-.PHONY: demo test install dev lint clean
+.PHONY: demo demo-gsheets test install dev lint clean bench bench-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ demo: install
 	@ls -1 $(OUT)/schedule.xlsx $(CYCLE)/manifest.json $(CYCLE)/snapshot.csv $(CYCLE)/results.xlsx
 	@for d in sheets pdf returned recounts adjustments; do \
 		[ -d $(CYCLE)/$$d ] && echo "$(CYCLE)/$$d/ ($$(ls $(CYCLE)/$$d | wc -l) files)"; done; true
+
+# the whole cycle in Google Sheets, offline, against the test suite's Sheets API fake
+demo-gsheets: dev
+	$(BIN)/python $(EXAMPLES)/demo_gsheets.py $(OUT)/cycle-gsheets-demo
 
 test: dev
 	$(BIN)/python -m pytest -q

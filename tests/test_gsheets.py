@@ -248,3 +248,11 @@ def test_the_whole_cycle_in_google_moves_the_google_schedule_on(plant, google, s
     assert {n["name"] for n in book.named_ranges} == {"AsOfDate", "DueSoonDays"}
     assert sheets_fake.count("drive.files.copy") == 1  # the schedule as it was, kept in Drive
     assert sheets_fake.count("spreadsheets.batchUpdate") == 1
+
+
+def test_google_count_sheets_still_print(soffice, plant, google, tmp_path):
+    inventory, _, schedule = plant
+    report = start_cycle(schedule, inventory, tmp_path / "c", Config(), as_of=AS_OF, google=google, pdf=True,
+                         selection=Selection(locations=("WH-A-01", "LS-1")))
+    assert sorted(p.name for p in report.pdfs) == ["LS-1.pdf", "WH-A-01.pdf"]
+    assert all(p.stat().st_size > 1000 for p in report.pdfs)

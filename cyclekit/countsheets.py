@@ -100,6 +100,7 @@ def _escape_header(text: str) -> str:
 def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_system_qty: bool,
                 found_rows: int, whole_uoms: tuple[str, ...], paper: int = 1) -> Sheet:
     columns = _columns(show_system_qty, any(item.serial for item in lines))
+    describe_width = next(c.width for c in columns if c.key == "description") * 0.9
     landscape = sum(c.width for c in columns) > 100
     width = len(columns)
     recount = header.kind == "recount"
@@ -138,7 +139,7 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
                         f"write 0 if there is none.{blind} Write anything on the shelf that is not "
                         f"listed under Found.")
     merges.append((Range(4, 0, 4, last), Cell(instructions, NOTE)))
-    sheet.row_heights[4] = 34
+    sheet.row_heights[4] = 44  # three lines of instructions
     rows.append(blank_row())
     sheet.row_heights[0] = 28
 
@@ -151,7 +152,8 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
                   "system_qty": item.system_qty, "floor_count": Cell(None, INPUT),
                   "notes": Cell(None, INPUT_TEXT)}
         row: list[Any] = [values[c.key] for c in columns]
-        sheet.row_heights[len(rows)] = 24
+        # a description that wraps needs two lines of room
+        sheet.row_heights[len(rows)] = 36 if len(item.description) > describe_width else 24
         rows.append(row)
     if not lines:
         r = len(rows)

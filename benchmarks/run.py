@@ -1,0 +1,690 @@
+"""Time every cyclekit stage as a whole command, side by side with the naive pandas baseline.
+
+For one scale (``--scale``, 1 = 200,000 inventory lines, 4,000 locations, 1,000 due, 50 lines
+each) it generates the synthetic plant (plant.py) and runs, each as a fresh subprocess:
+
+=================  ==========================================  ===============================
+stage              cyclekit command                            naive baseline (naive.py)
+=================  ==========================================  ===============================
+schedule           cyclekit schedule inventory.csv ...         naive.py schedule
+sheets             cyclekit sheets ... --due-within 7          naive.py sheets
+sheets --pdf       cyclekit sheets ... --pdf --location ...    (none: pandas cannot print)
+ingest             cyclekit ingest CYCLE returned/*.xlsx       naive.py ingest
+finalize           cyclekit finalize CYCLE --schedule ...      naive.py finalize
+=================  ==========================================  ===============================
+
+Each stage runs ``--runs`` times, interleaved (cyclekit, naive, cyclekit, naive, ...), every
+run in a fresh copy of its inputs (copies are not timed); the report gives the median wall
+time, the ratio naive/cyclekit and the peak RSS (``/usr/bin/time -v``: the largest single
+process of the command's tree, LibreOffice included; without GNU time the same number comes
+from ``os.wait4``). Filling the sheets (filler.py) and approving the discrepancies are not
+timed. The PDF stage prints at most ``--pdf-locations`` of the due locations (default 100: all
+of them at scale 0.1, a subset at full scale) and is paired with the same command without
+``--pdf``; the difference is the PDF time, from which pages per second follow.
+
+``--growth 0.1,0.25`` also runs the whole cycle once at those smaller scales (both
+implementations, no PDF) for the growth table: time should grow linearly, memory stay flat.
+
+Writes RESULTS.md and results.json into ``--report`` (default: this folder; ``--quick``
+defaults to the work folder). results.json keeps one entry per main scale, so a 0.1 run and a
+full run can share one report.
+
+    python benchmarks/run.py --quick                     # CI smoke: 2,000 lines, 1 run, < 1 min
+    python benchmarks/run.py --scale 0.1 --runs 3
+    python benchmarks/run.py --scale 1 --runs 3 --growth 0.1,0.25,0.5
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+import filler  # noqa: E402
+import plant  # noqa: E402
+
+CYCLE_ID = "CC-BENCH"
+STAGES = ("schedule", "sheets", "sheets_pdf", "ingest", "finalize")
+TITLES = {"schedule": "schedule", "sheets": "sheets", "sheets_pdf": "sheets --pdf",
+          "ingest": "ingest", "finalize": "finalize"}
+TIME_BIN = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+GSHEETS_FILE = BENCH / "gsheets_requests.md"
+
+
+class StageFailed(RuntimeError):
+    pass
+
+
+# ---- running and measuring one command --------------------------------------------------------
+
+def _tool(name: str) -> str:
+    beside = Path(sys.executable).parent / name
+    found = str(beside) if beside.exists() else shutil.which(name)
+    if not found:
+        raise SystemExit(f"{name} not found next to {sys.executable} nor on PATH")
+    return found
+
+
+def freeze_source(out: Path, existing: Path | None = None) -> tuple[list[str], dict]:
+    """A copy of the cyclekit package (and its templates) to measure while it is being edited.
+
+    Returns the command prefix (`python -m cyclekit`) and the environment (PYTHONPATH to the copy,
+    which wins over the editable install) for every cyclekit command of the run. `existing`: a
+    folder holding such a copy already (cyclekit/ with templates/ inside), used as it is."""
+    frozen = existing.resolve() if existing else out / "frozen-src"
+    if not existing:
+        if frozen.exists():
+            shutil.rmtree(frozen)
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+        shutil.copytree(BENCH.parent / "cyclekit", frozen / "cyclekit", ignore=ignore)
+        shutil.copytree(BENCH.parent / "templates", frozen / "cyclekit" / "templates", ignore=ignore)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(frozen), os.environ.get("PYTHONPATH")])))
+    where = subprocess.run([sys.executable, "-c", "import cyclekit, cyclekit.templates as t; "
+                            "print(cyclekit.__file__); print(t.__file__)"],
+                           env=env, cwd=out, capture_output=True, text=True, check=True).stdout.split()
+    if not all(w.startswith(str(frozen)) for w in where):
+        raise SystemExit(f"--freeze-source: the copy in {frozen} is not what Python imports ({where})")
+    return [sys.executable, "-m", "cyclekit"], env
+
+
+def measure(cmd: list[str], cwd: Path, log: Path, env: dict | None = None) -> dict:
+    """Run cmd in cwd; wall time (perf_counter), peak RSS, CPU; raise StageFailed on failure."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w", encoding="utf-8") as out:
+        out.write("$ " + " ".join(cmd if len(cmd) < 40 else [*cmd[:40], f"... ({len(cmd) - 40} more)"]) + "\n")
+        out.flush()
+        if TIME_BIN:
+            fd, stats_path = tempfile.mkstemp(prefix="bench-time-")
+            os.close(fd)
+            start = time.perf_counter()
+            proc = subprocess.run([TIME_BIN, "-v", "-o", stats_path, *cmd], cwd=cwd, stdout=out,
+                                  stderr=subprocess.STDOUT, env=env)
+            wall = time.perf_counter() - start
+            text = Path(stats_path).read_text()
+            os.unlink(stats_path)
+            out.write("\n" + text)
+
+            def grab(label: str) -> float:
+                found = re.search(rf"{re.escape(label)}: ([0-9.]+)", text)
+                return float(found.group(1)) if found else float("nan")
+
+            rss_kb, user, system = grab("Maximum resident set size (kbytes)"), grab("User time (seconds)"), \
+                grab("System time (seconds)")
+            code = proc.returncode
+        else:
+            start = time.perf_counter()
+            proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env)
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - start
+            proc.returncode = code = os.waitstatus_to_exitcode(status)
+            rss_kb, user, system = usage.ru_maxrss, usage.ru_utime, usage.ru_stime
+    if code != 0:
+        tail = "".join(log.read_text(errors="replace").splitlines(True)[-15:])
+        raise StageFailed(f"exit {code}: {' '.join(cmd[:6])} ... (log {log})\n{tail}")
+    return {"wall_s": round(wall, 3), "peak_rss_mb": round(rss_kb / 1024, 1),
+            "user_s": user, "sys_s": system}
+
+
+def summary(runs: list[dict]) -> dict:
+    return {"runs": runs, "median_s": round(statistics.median(r["wall_s"] for r in runs), 3),
+            "min_s": min(r["wall_s"] for r in runs), "max_s": max(r["wall_s"] for r in runs),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs)}
+
+
+def fresh(path: Path) -> Path:
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path
+
+
+def link_inputs(src: Path, dst: Path, names: list[str]) -> None:
+    for name in names:
+        try:
+            os.link(src / name, dst / name)
+        except OSError:
+            shutil.copy2(src / name, dst / name)
+
+
+def need(path: Path, what: str) -> None:
+    if not path.exists() or (path.is_file() and path.stat().st_size == 0):
+        raise StageFailed(f"{what}: {path} was not written")
+
+
+# ---- one scale ---------------------------------------------------------------------------------
+
+def bench_scale(scale: float, runs: int, out: Path, *, naive: bool = True, pdf_locations: int = 0,
+                pdf_runs: int = 0, quiet: bool = False, cyclekit: tuple[list[str], dict | None] | None = None,
+                source: Path | None = None) -> dict:
+    """One scale, every stage; cyclekit = (command prefix, env) to run, default the `cyclekit` script."""
+    py = sys.executable
+    ck_prefix, ck_env = cyclekit or ([_tool("cyclekit")], None)
+    source = source or BENCH.parent / "cyclekit"
+    naive_py = str(BENCH / "naive.py")
+    root = fresh(out / f"scale-{scale:g}")
+    logs = root / "logs"
+    info = plant.generate(root / "plant", scale)
+    as_of, due_within = info["as_of"], str(info["due_within"])
+    stages: dict[str, dict] = {}
+    checks: dict[str, object] = {}
+
+    def say(text: str) -> None:
+        if not quiet:
+            print(f"[scale {scale:g}] {text}", flush=True)
+
+    say(f"{info['lines']:,} lines, {info['locations']:,} locations, {info['locations_due']:,} due "
+        f"({info['lines_due']:,} lines); {runs} run(s) per stage")
+
+    def stage(name: str, ck_cmd, naive_cmd=None) -> None:
+        """ck_cmd/naive_cmd: i -> (argv, cwd); both interleaved, run by run."""
+        ck_runs, nv_runs = [], []
+        before = source_digest(source)["sha256"]
+        for i in range(runs):
+            argv, cwd = ck_cmd(i)
+            ck_runs.append(measure(argv, cwd, logs / name / f"cyclekit-{i}.log", ck_env))
+            if naive_cmd and naive:
+                argv, cwd = naive_cmd(i)
+                nv_runs.append(measure(argv, cwd, logs / name / f"naive-{i}.log"))
+        stages[name] = {"cyclekit": summary(ck_runs), "source": before}
+        if source_digest(source)["sha256"] != before:
+            stages[name]["source_changed"] = True
+            say(f"WARNING: cyclekit's source changed during the {name} stage")
+        text = f"{TITLES[name]:>12}: cyclekit {stages[name]['cyclekit']['median_s']:.2f} s"
+        if nv_runs:
+            stages[name]["naive"] = summary(nv_runs)
+            stages[name]["ratio"] = round(stages[name]["naive"]["median_s"] / stages[name]["cyclekit"]["median_s"], 2)
+            text += f", naive {stages[name]['naive']['median_s']:.2f} s (x{stages[name]['ratio']})"
+        say(text)
+
+    plant_dir = root / "plant"
+    inputs = ["inventory.csv", "locations.csv", "cyclekit.toml"]
+
+    # schedule
+    def ck_schedule(i: int):
+        cwd = fresh(root / "schedule" / f"ck-{i}")
+        link_inputs(plant_dir, cwd, inputs)
+        return [*ck_prefix, "schedule", "inventory.csv", "--locations", "locations.csv", "--config", "cyclekit.toml",
+                "--as-of", as_of, "-o", "schedule.xlsx"], cwd
+
+    def nv_schedule(i: int):
+        cwd = fresh(root / "schedule" / f"naive-{i}")
+        link_inputs(plant_dir, cwd, inputs)
+        return [py, naive_py, "schedule", "inventory.csv", "--locations", "locations.csv", "--as-of", as_of,
+                "-o", "schedule.xlsx"], cwd
+
+    stage("schedule", ck_schedule, nv_schedule)
+    schedule_xlsx = root / "schedule" / "ck-0" / "schedule.xlsx"
+    need(schedule_xlsx, "cyclekit schedule")
+    if naive:
+        need(root / "schedule" / "naive-0" / "schedule.xlsx", "naive schedule")
+
+    # sheets
+    sheet_inputs = ["inventory.csv", "cyclekit.toml"]
+
+    def sheets_dir(kind: str, i: int) -> Path:
+        cwd = fresh(root / kind / f"ck-{i}" if kind != "naive-sheets" else root / "sheets" / f"naive-{i}")
+        link_inputs(plant_dir, cwd, sheet_inputs)
+        shutil.copy2(schedule_xlsx, cwd / "schedule.xlsx")
+        return cwd
+
+    def ck_sheets(i: int):
+        cwd = sheets_dir("sheets", i)
+        return [*ck_prefix, "sheets", "schedule.xlsx", "inventory.csv", "--config", "cyclekit.toml", "--as-of", as_of,
+                "--due-within", due_within, "--cycle-id", CYCLE_ID, "-o", "cycle"], cwd
+
+    def nv_sheets(i: int):
+        cwd = sheets_dir("naive-sheets", i)
+        return [py, naive_py, "sheets", "schedule.xlsx", "inventory.csv", "--as-of", as_of,
+                "--due-within", due_within, "-o", "cycle"], cwd
+
+    stage("sheets", ck_sheets, nv_sheets)
+    base = root / "sheets" / "ck-0"
+    manifest = json.loads((base / "cycle" / "manifest.json").read_text(encoding="utf-8"))
+    sent = len(list((base / "cycle" / "sheets").glob("*.xlsx")))
+    checks["sheets_locations"] = len(manifest["locations"])
+    checks["sheets_lines"] = sum(r["lines"] for r in manifest["locations"])
+    if len(manifest["locations"]) != info["locations_due"] or sent != info["locations_due"]:
+        raise StageFailed(f"cyclekit sheets picked {len(manifest['locations'])} locations and wrote {sent} "
+                          f"sheets; the plant has {info['locations_due']} due")
+    if naive:
+        naive_sheets = len(list((root / "sheets" / "naive-0" / "cycle" / "sheets").glob("*.xlsx")))
+        checks["naive_sheets"] = naive_sheets
+        if naive_sheets != info["locations_due"]:
+            raise StageFailed(f"naive sheets wrote {naive_sheets} sheets, {info['locations_due']} expected")
+
+    # sheets --pdf: a subset of the due locations, paired with the same command without --pdf
+    if pdf_locations and pdf_runs:
+        chosen = [r["location"] for r in manifest["locations"]][:pdf_locations]
+        subset = len(chosen) < len(manifest["locations"])
+        selection = [a for name in chosen for a in ("--location", name)] if subset else \
+            ["--due-within", due_within]
+
+        def pdf_cmd(i: int, with_pdf: bool):
+            cwd = sheets_dir("sheets-pdf" if with_pdf else "sheets-nopdf", i)
+            return [*ck_prefix, "sheets", "schedule.xlsx", "inventory.csv", "--config", "cyclekit.toml", "--as-of",
+                    as_of, *selection, "--cycle-id", CYCLE_ID, "-o", "cycle", *(["--pdf"] if with_pdf else [])], cwd
+
+        pdf_runs_list, base_runs = [], []
+        for i in range(pdf_runs):
+            if subset:
+                argv, cwd = pdf_cmd(i, False)
+                base_runs.append(measure(argv, cwd, logs / "sheets_pdf" / f"nopdf-{i}.log", ck_env))
+            argv, cwd = pdf_cmd(i, True)
+            pdf_runs_list.append(measure(argv, cwd, logs / "sheets_pdf" / f"cyclekit-{i}.log", ck_env))
+        pdf_dir = root / "sheets-pdf" / "ck-0" / "cycle" / "pdf"
+        pdfs = sorted(pdf_dir.glob("*.pdf"))
+        if len(pdfs) != len(chosen):
+            raise StageFailed(f"sheets --pdf wrote {len(pdfs)} PDFs for {len(chosen)} locations")
+        pages = sum(pdf_pages(p) for p in pdfs)
+        pdf_summary = summary(pdf_runs_list)
+        baseline = summary(base_runs)["median_s"] if subset else stages["sheets"]["cyclekit"]["median_s"]
+        pdf_seconds = max(pdf_summary["median_s"] - baseline, 1e-9)
+        stages["sheets_pdf"] = {
+            "cyclekit": pdf_summary, "locations": len(chosen), "subset": subset, "pdfs": len(pdfs),
+            "pages": pages, "baseline_median_s": baseline,
+            "baseline": "same selection without --pdf (measured, interleaved)" if subset
+            else "the sheets stage (same command without --pdf)",
+            "baseline_runs": base_runs, "pdf_seconds": round(pdf_seconds, 3),
+            "pages_per_s": round(pages / pdf_seconds, 2),
+            "pages_per_s_whole_command": round(pages / pdf_summary["median_s"], 2),
+        }
+        say(f"{'sheets --pdf':>12}: {pdf_summary['median_s']:.2f} s for {len(chosen)} locations "
+            f"({'subset' if subset else 'all due'}), {pages} pages, PDF part {pdf_seconds:.2f} s = "
+            f"{pages / pdf_seconds:.1f} pages/s")
+
+    # fill the canonical cycle's sheets (not timed)
+    start = time.perf_counter()
+    filled = filler.fill_cycle(base / "cycle")
+    checks["filled_sheets"], checks["filled_lines"] = filled["sheets"], filled["lines"]
+    checks["discrepancies_entered"] = filled["discrepancies"]
+    checks["filler_openpyxl_fallbacks"] = filled["openpyxl_fallbacks"]
+    say(f"filled {filled['sheets']} sheets, {filled['lines']:,} lines, {filled['discrepancies']} off "
+        f"in {time.perf_counter() - start:.1f} s (not timed)")
+    returned = sorted(f"cycle/returned/{Path(f).name}" for f in filled["files"])
+
+    # ingest
+    def ck_ingest(i: int):
+        cwd = root / "ingest" / f"ck-{i}"
+        if cwd.exists():
+            shutil.rmtree(cwd)
+        shutil.copytree(base, cwd)
+        return [*ck_prefix, "ingest", "cycle", *returned, "--config", "cyclekit.toml"], cwd
+
+    def nv_ingest(i: int):
+        cwd = fresh(root / "ingest" / f"naive-{i}")
+        return [py, naive_py, "ingest", str(base / "cycle" / "snapshot.csv"),
+                *[str(base / f) for f in returned], "-o", "variance.xlsx"], cwd
+
+    stage("ingest", ck_ingest, nv_ingest)
+    ingested = root / "ingest" / "ck-0"
+    need(ingested / "cycle" / "results.xlsx", "cyclekit ingest")
+    if naive:
+        need(root / "ingest" / "naive-0" / "variance.xlsx", "naive ingest")
+    checks["recount_sheets"] = len(list((ingested / "cycle" / "recounts").glob("*.xlsx")))
+
+    # approve (not timed), then finalize
+    start = time.perf_counter()
+    reviewed = filler.review(ingested / "cycle")
+    checks["documented"] = reviewed["documented"]
+    say(f"approved {reviewed['documented']} discrepancies in {time.perf_counter() - start:.1f} s (not timed)")
+
+    def ck_finalize(i: int):
+        cwd = root / "finalize" / f"ck-{i}"
+        if cwd.exists():
+            shutil.rmtree(cwd)
+        shutil.copytree(ingested, cwd)
+        return [*ck_prefix, "finalize", "cycle", "--schedule", "schedule.xlsx", "--config", "cyclekit.toml"], cwd
+
+    def nv_finalize(i: int):
+        cwd = fresh(root / "finalize" / f"naive-{i}")
+        return [py, naive_py, "finalize", str(ingested / "cycle" / "results.xlsx"), "--cycle-id", CYCLE_ID,
+                "--count-date", as_of, "-o", "adjustments.csv"], cwd
+
+    stage("finalize", ck_finalize, nv_finalize)
+    adjustments = root / "finalize" / "ck-0" / "cycle" / "adjustments" / "generic.csv"
+    need(adjustments, "cyclekit finalize")
+    checks["adjustments"] = _rows(adjustments)
+    if naive:
+        naive_adjustments = root / "finalize" / "naive-0" / "adjustments.csv"
+        need(naive_adjustments, "naive finalize")
+        checks["naive_adjustments"] = _rows(naive_adjustments)
+        checks["adjustments_agree"] = _same_adjustments(adjustments, naive_adjustments)
+    return {"scale": scale, "plant": info, "runs": runs, "stages": stages, "checks": checks,
+            "work_dir": str(root)}
+
+
+def pdf_pages(path: Path) -> int:
+    if shutil.which("pdfinfo"):
+        said = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
+        found = re.search(r"^Pages:\s+(\d+)", said, re.M)
+        if found:
+            return int(found.group(1))
+    return len(re.findall(rb"/Type\s*/Page[^s]", path.read_bytes()))
+
+
+def _rows(path: Path) -> int:
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as handle:
+        return sum(1 for _ in csv.reader(handle)) - 1
+
+
+def _same_adjustments(a: Path, b: Path) -> bool:
+    """Same lines and the same signed quantity (the naive file prints 5.0 where cyclekit prints 5)."""
+    import csv
+    from decimal import Decimal
+
+    def keyed(path: Path) -> set:
+        with open(path, encoding="utf-8", newline="") as handle:
+            return {(r["location"], r["part_number"], r["revision"], r["lot"], Decimal(r["adjust_qty"]).normalize())
+                    for r in csv.DictReader(handle)}
+
+    return keyed(a) == keyed(b)
+
+
+# ---- machine and report ------------------------------------------------------------------------
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = None
+    try:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        ram = round(kb / 1024 / 1024, 1)
+    except (OSError, AttributeError):
+        pass
+    versions = {}
+    for module in ("cyclekit", "pandas", "openpyxl", "xlsxwriter", "python_calamine"):
+        try:
+            versions[module] = __import__(module).__version__
+        except Exception:  # noqa: BLE001
+            try:
+                from importlib.metadata import version
+                versions[module] = version(module.replace("_", "-"))
+            except Exception:  # noqa: BLE001
+                versions[module] = "?"
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    lo = None
+    if soffice:
+        try:
+            lo = subprocess.run([soffice, "--version"], capture_output=True, text=True, timeout=60).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            lo = "?"
+    return {"cpu": cpu, "cores": os.cpu_count(), "usable_cores": len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity") else os.cpu_count(), "ram_gib": ram,
+            "python": platform.python_version(), "platform": platform.platform(), "libreoffice": lo,
+            "rss_source": "GNU time -v" if TIME_BIN else "os.wait4", "versions": versions,
+            "date": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
+
+
+def source_digest(package: Path | None = None) -> dict:
+    """What cyclekit code was measured: the package is edited while benchmarks run (no git here).
+
+    The .py files of the package plus the shipped templates (top-level templates/ in the
+    repository, cyclekit/templates/ in a frozen copy): the same code gives the same digest."""
+    import hashlib
+
+    package = package or BENCH.parent / "cyclekit"
+    templates = package / "templates" if (package / "templates").is_dir() else package.parent / "templates"
+    files = [("py/" + str(p.relative_to(package)), p) for p in package.rglob("*.py")
+             if "__pycache__" not in p.parts and p.relative_to(package).parts[0] != "templates"]
+    files += [("templates/" + str(p.relative_to(templates)), p) for p in templates.rglob("*")
+              if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"]
+    digest = hashlib.sha256()
+    newest = (0.0, "")
+    for name, path in sorted(files):
+        digest.update(name.encode() + b"\0" + path.read_bytes())
+        if name.startswith("py/"):
+            newest = max(newest, (path.stat().st_mtime, "cyclekit/" + name[3:]))
+    return {"sha256": digest.hexdigest()[:16], "newest_file": newest[1],
+            "newest_mtime": dt.datetime.fromtimestamp(newest[0]).astimezone().isoformat(timespec="seconds")}
+
+
+def _fmt_s(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _stage_table(entry: dict) -> list[str]:
+    s = entry["stages"]
+    rows = ["| stage | cyclekit median (s) | naive median (s) | naive / cyclekit | cyclekit peak RSS (MB) "
+            "| naive peak RSS (MB) | cyclekit min-max (s) |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    total_ck = total_nv = 0.0
+    for name in STAGES:
+        if name not in s:
+            continue
+        st = s[name]
+        ck, nv = st["cyclekit"], st.get("naive")
+        title = TITLES[name]
+        if name == "sheets_pdf":
+            title += f" ({st['locations']} loc{', subset' if st['subset'] else ''})"
+        else:
+            total_ck += ck["median_s"]
+            total_nv += nv["median_s"] if nv else 0
+        nv_rss = f"{nv['peak_rss_mb']:.0f}" if nv else "n/a"
+        rows.append(f"| {title} | {_fmt_s(ck['median_s'])} | {_fmt_s(nv['median_s']) if nv else 'n/a'} | "
+                    f"{st['ratio'] if nv else 'n/a'} | {ck['peak_rss_mb']:.0f} | "
+                    f"{nv_rss} | "
+                    f"{ck['min_s']:.2f}-{ck['max_s']:.2f} |")
+    if all(n in s and "naive" in s[n] for n in ("schedule", "sheets", "ingest", "finalize")):
+        rows.append(f"| **whole cycle** (schedule+sheets+ingest+finalize) | **{total_ck:.2f}** | **{total_nv:.2f}** | "
+                    f"**{total_nv / total_ck:.2f}** | | | |")
+    return rows
+
+
+def render_report(data: dict) -> str:
+    m = data["machine"]
+    lines = ["# cyclekit benchmarks", "",
+             "Generated by `benchmarks/run.py` (see benchmarks/README.md for what is measured and how). "
+             "Times are wall-clock seconds of the whole command (a fresh process: interpreter start-up, "
+             "imports, reading, writing), median of the runs; peak RSS is the largest single process of "
+             "the command (LibreOffice included for `--pdf`). Ratio > 1: cyclekit is faster than the "
+             "naive pandas baseline.", "",
+             "## Machine", "",
+             f"- CPU: {m['cpu']}, {m['cores']} cores ({m['usable_cores']} usable)",
+             f"- RAM: {m['ram_gib']} GiB",
+             f"- Python {m['python']} on {m['platform']}",
+             f"- LibreOffice: {m['libreoffice'] or 'not installed'}",
+             "- Libraries: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
+             f"- Peak RSS from: {m['rss_source']}",
+             f"- Date: {m['date']}", ""]
+    for key in sorted(data["entries"], key=float, reverse=True):
+        e = data["entries"][key]
+        p = e["plant"]
+        lines += [f"## Scale {e['scale']:g}: {p['lines']:,} inventory lines, {p['locations']:,} locations, "
+                  f"{p['locations_due']:,} counted ({p['lines_due']:,} lines)", "",
+                  f"{e['runs']} run(s) per stage, interleaved cyclekit / naive; measured {e['date']} "
+                  f"(`{e['command']}`, {e.get('elapsed_s', 0):.0f} s in all); cyclekit source digest "
+                  f"{e.get('cyclekit_source', {}).get('sha256', '?')} (newest file "
+                  f"{e.get('cyclekit_source', {}).get('newest_file', '?')}, "
+                  f"{e.get('cyclekit_source', {}).get('newest_mtime', '?')}"
+                  + ("; measured on a frozen copy of the package" if e.get("cyclekit_source", {}).get("frozen_copy")
+                     else "") + ")"
+                  + (" **changed during the run**" if e.get("cyclekit_source", {}).get("changed_during_run")
+                     else "") + ".", ""]
+        lines += _stage_table(e)
+        pdf = e["stages"].get("sheets_pdf")
+        if pdf:
+            lines += ["", f"PDF: {pdf['pdfs']} workbooks, {pdf['pages']} pages"
+                      + (f" (a subset: the first {pdf['locations']} of the {p['locations_due']} due locations, "
+                         "via repeated `--location`)" if pdf["subset"] else " (every due location)")
+                      + f". PDF part = `sheets --pdf` minus {pdf['baseline']} "
+                      f"({pdf['baseline_median_s']:.2f} s) = {pdf['pdf_seconds']:.2f} s: "
+                      f"**{pdf['pages_per_s']:.1f} pages/s** ({pdf['pages_per_s_whole_command']:.1f} pages/s "
+                      "for the whole command). LibreOffice converts the files one after the other in a "
+                      "single soffice process."]
+        c = e["checks"]
+        lines += ["", "Checks: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in c.items()), ""]
+    growth = data.get("growth")
+    if growth:
+        lines += _growth_table(growth)
+    lines += ["## Google Sheets requests", "",
+              "<!-- GSHEETS-REQUESTS: placeholder for the Google Sheets request counts per stage. "
+              "Write them in benchmarks/gsheets_requests.md (markdown); run.py copies that file here "
+              "on every run, and results.json carries it as \"gsheets_requests\". -->"]
+    if GSHEETS_FILE.exists():
+        lines += ["", GSHEETS_FILE.read_text(encoding="utf-8").strip()]
+    else:
+        lines += ["", "_To be added: number of Google Sheets API requests (reads, writes, batchUpdate) per "
+                  "stage and scale._"]
+    lines += ["", "## What the naive baseline leaves out", "",
+              "It is the same data flow written with pandas alone (benchmarks/naive.py): plain "
+              "`to_excel(engine=\"openpyxl\")` workbooks with no styling, formulas, validation, protection, "
+              "print setup or Calendar tab; no manifest, frozen-snapshot checksums or per-entry checks; "
+              "ingest computes variance only (no tolerance, severity, problems list, recount sheets, "
+              "carried-over documentation); finalize only writes the adjustment CSV (cyclekit also re-reads "
+              "and re-checks every filled sheet, checks approvals, rewrites the schedule workbook with the new "
+              "Last Count and History, and locks the cycle). The ratios compare whole commands doing "
+              "different amounts of work for the same inputs and the same adjustment lines.", ""]
+    return "\n".join(lines)
+
+
+def _growth_table(growth: list[dict]) -> list[str]:
+    names = ["schedule", "sheets", "ingest", "finalize"]
+    lines = ["## Growth with scale (one run per smaller scale; the main scale's medians)", "",
+             "| scale | inventory lines | counted lines | "
+             + " | ".join(f"{n} cyclekit s (RSS MB)" for n in names) + " | "
+             + " | ".join(f"{n} naive s (RSS MB)" for n in names) + " |",
+             "| ---: | ---: | ---: | " + " | ".join("---:" for _ in names * 2) + " |"]
+    for e in sorted(growth, key=lambda g: g["scale"]):
+        cells = []
+        for impl in ("cyclekit", "naive"):
+            for n in names:
+                st = e["stages"].get(n, {}).get(impl)
+                cells.append(f"{st['median_s']:.2f} ({st['peak_rss_mb']:.0f})" if st else "n/a")
+        lines.append(f"| {e['scale']:g} | {e['plant']['lines']:,} | {e['plant']['lines_due']:,} | "
+                     + " | ".join(cells) + " |")
+    small, big = min(growth, key=lambda g: g["scale"]), max(growth, key=lambda g: g["scale"])
+    if big["scale"] > small["scale"]:
+        factor = big["scale"] / small["scale"]
+        parts = []
+        for impl in ("cyclekit", "naive"):
+            for n in names:
+                a, b = small["stages"].get(n, {}).get(impl), big["stages"].get(n, {}).get(impl)
+                if a and b:
+                    parts.append(f"{impl} {n} time x{b['median_s'] / a['median_s']:.1f}, "
+                                 f"RSS x{b['peak_rss_mb'] / a['peak_rss_mb']:.1f}")
+        lines += ["", f"From scale {small['scale']:g} to {big['scale']:g} (x{factor:g} the data): "
+                  + "; ".join(parts) + ". Linear time would be "
+                  f"x{factor:g} (less where start-up dominates); flat memory x1.", ""]
+    return lines
+
+
+def _growth_entry(e: dict) -> dict:
+    return {"scale": e["scale"], "plant": e["plant"],
+            "stages": {n: {impl: {"median_s": st[impl]["median_s"], "peak_rss_mb": st[impl]["peak_rss_mb"]}
+                           for impl in ("cyclekit", "naive") if impl in st}
+                       for n, st in e["stages"].items() if n != "sheets_pdf"}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="1 = 200,000 lines in 4,000 locations")
+    parser.add_argument("--runs", type=int, default=3, help="runs per stage and implementation (median)")
+    parser.add_argument("--quick", action="store_true",
+                        help="CI smoke: 2,000 lines, 1 run; checks that every stage ran and wrote its outputs")
+    parser.add_argument("--out", type=Path, default=None, help="work folder (default benchmarks/out)")
+    parser.add_argument("--report", type=Path, default=None,
+                        help="where RESULTS.md and results.json go (default benchmarks/; --quick: the work folder)")
+    parser.add_argument("--growth", default=None,
+                        help="comma-separated smaller scales run once each for the growth table "
+                             "(default: none; e.g. 0.1,0.25,0.5)")
+    parser.add_argument("--pdf-locations", type=int, default=100,
+                        help="print at most this many of the due locations in the --pdf stage (default 100; 0: skip)")
+    parser.add_argument("--pdf-runs", type=int, default=None, help="runs of the --pdf stage (default --runs)")
+    parser.add_argument("--no-naive", action="store_true", help="cyclekit only")
+    parser.add_argument("--freeze-source", action="store_true",
+                        help="measure a copy of cyclekit/ taken at the start (python -m cyclekit with PYTHONPATH "
+                             "to the copy), for when the package is being edited during the run")
+    parser.add_argument("--render-only", action="store_true",
+                        help="measure nothing: rewrite RESULTS.md from results.json (e.g. after editing "
+                             "gsheets_requests.md)")
+    parser.add_argument("--source", type=Path, default=None,
+                        help="measure the cyclekit copy in this folder (e.g. OUT/frozen-src of an earlier "
+                             "--freeze-source run), so that several runs measure the same code")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.scale, args.runs = 0.01, 1
+    out = (args.out or BENCH / "out" / ("smoke" if args.quick else "")).resolve()
+    report = (args.report or (out if args.quick else BENCH)).resolve()
+    if args.render_only:
+        data = json.loads((report / "results.json").read_text(encoding="utf-8"))
+        data["gsheets_requests"] = GSHEETS_FILE.read_text(encoding="utf-8") if GSHEETS_FILE.exists() else None
+        (report / "results.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        (report / "RESULTS.md").write_text(render_report(data) + "\n", encoding="utf-8")
+        print(f"rewrote {report / 'RESULTS.md'}")
+        return 0
+    pdf_ok = bool(shutil.which("soffice") or shutil.which("libreoffice") or os.environ.get("CYCLEKIT_SOFFICE"))
+    pdf_locations = args.pdf_locations if pdf_ok else 0
+    if not pdf_ok:
+        print("LibreOffice not found: the sheets --pdf stage is skipped", flush=True)
+    started = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    cyclekit, source = None, BENCH.parent / "cyclekit"
+    if args.freeze_source or args.source:
+        cyclekit = freeze_source(out, args.source)
+        source = (args.source.resolve() if args.source else out / "frozen-src") / "cyclekit"
+    source_before = source_digest(source)
+    try:
+        entry = bench_scale(args.scale, args.runs, out, naive=not args.no_naive, pdf_locations=pdf_locations,
+                            pdf_runs=args.pdf_runs if args.pdf_runs is not None else args.runs,
+                            cyclekit=cyclekit, source=source)
+        growth = [_growth_entry(entry)]
+        for scale in [float(s) for s in (args.growth or "").split(",") if s.strip()]:
+            if scale != args.scale:
+                growth.append(_growth_entry(bench_scale(scale, 1, out, naive=not args.no_naive,
+                                                        cyclekit=cyclekit, source=source)))
+    except StageFailed as exc:
+        print(f"FAILED: {exc}", file=sys.stderr)
+        return 1
+    entry["date"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    entry["command"] = "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    entry["elapsed_s"] = round(time.perf_counter() - started, 1)
+    entry["cyclekit_source"] = dict(source_before, frozen_copy=bool(args.freeze_source or args.source))
+    if source_digest(source)["sha256"] != source_before["sha256"]:
+        entry["cyclekit_source"]["changed_during_run"] = True
+        print("WARNING: cyclekit's source changed during the run; runs may mix versions", file=sys.stderr)
+
+    report.mkdir(parents=True, exist_ok=True)
+    json_path = report / "results.json"
+    data = {"entries": {}}
+    if json_path.exists() and not args.quick:
+        try:
+            data = json.loads(json_path.read_text(encoding="utf-8"))
+        except ValueError:
+            pass
+    data.setdefault("entries", {})[f"{args.scale:g}"] = entry
+    data["machine"] = machine()
+    if len(growth) > 1:
+        data["growth"] = growth
+    data["gsheets_requests"] = GSHEETS_FILE.read_text(encoding="utf-8") if GSHEETS_FILE.exists() else None
+    json_path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    (report / "RESULTS.md").write_text(render_report(data) + "\n", encoding="utf-8")
+    print(f"done in {entry['elapsed_s']:.0f} s: {report / 'RESULTS.md'}, {json_path}", flush=True)
+    if args.quick:
+        ran = [n for n in STAGES if n in entry["stages"]]
+        print(f"smoke OK: {', '.join(TITLES[n] for n in ran)} ran and wrote their outputs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -34,6 +34,8 @@ from decimal import Decimal
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from cyclekit.workbook.spec import col_letter
+
 SEED = 20261124
 COUNTER = "Bench Counter"
 COUNT_DATE = "2026-11-23"
@@ -42,17 +44,8 @@ WHOLE = ("ea", "each", "pc", "pcs")
 _BLANK_CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"( s="[0-9]+")?/>')
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def _ref(row: int, col: int) -> str:
-    return f"{_column_letter(col)}{row + 1}"
+    return f"{col_letter(col)}{row + 1}"
 
 
 def _text(value) -> str:

@@ -21,7 +21,17 @@ from typing import Any
 
 from cyclekit.errors import CyclekitError, MissingToolError
 from cyclekit.values import excel_serial
-from cyclekit.workbook.spec import Cell, Chart, Formula, Range, Sheet, Style, WorkbookSpec
+from cyclekit.workbook.spec import (
+    Cell,
+    Chart,
+    Formula,
+    Range,
+    Sheet,
+    Style,
+    WorkbookSpec,
+    col_index,
+    col_letter,
+)
 
 SHEETS_API = "https://sheets.googleapis.com/v4/spreadsheets"
 DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
@@ -242,8 +252,6 @@ _NAMED = re.compile(r"^=?'?(?P<tab>[^'!]+)'?!\$?(?P<col>[A-Z]+)\$?(?P<row>\d+)$"
 
 
 def _letters(count: int) -> list[str]:
-    from cyclekit.workbook.spec import col_letter
-
     return [col_letter(i) for i in range(count)]
 
 
@@ -320,7 +328,7 @@ def content_requests(spec: WorkbookSpec, first_id: int = 0) -> list[dict[str, An
     for name, ref in spec.defined_names.items():
         match = _NAMED.match(ref)
         if match and match["tab"] in ids:
-            col = sum((ord(ch) - 64) * 26 ** i for i, ch in enumerate(reversed(match["col"]))) - 1
+            col = col_index(match["col"])
             row = int(match["row"]) - 1
             requests.append({"addNamedRange": {"namedRange": {"name": name, "range": _grid(
                 ids[match["tab"]], Range(row, col, row, col))}}})

@@ -183,6 +183,14 @@ def col_letter(index: int) -> str:
     return letters
 
 
+def col_index(letters: str) -> int:
+    """A -> 0, Z -> 25, AA -> 26: the inverse of col_letter."""
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - 64
+    return index - 1
+
+
 def a1(row: int, col: int, absolute: bool = False) -> str:
     mark = "$" if absolute else ""
     return f"{mark}{col_letter(col)}{mark}{row + 1}"

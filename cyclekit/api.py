@@ -47,7 +47,7 @@ def write_schedule(
     as_of = as_of or today
     snapshot = load_inventory(inventory, config.inventory)
     places = load_locations(locations) if locations else {}
-    schedule = build_schedule(snapshot.lines, places, config.schedule, as_of, by=by)
+    schedule = build_schedule(snapshot, places, config.schedule, as_of, by=by)
     sources = [SourceFile("Inventory", Path(snapshot.file).name, snapshot.sha256)]
     if locations:
         sources.append(SourceFile("Locations", Path(locations).name, file_sha256(Path(locations))))
@@ -63,7 +63,7 @@ def write_schedule(
     classes = {c: sum(1 for r in schedule.rows if r.abc_class == c) for c in "ABC"}
     due = [(r.next_count() - today).days for r in schedule.rows if r.next_count()]
     return ScheduleReport(
-        output=path, rows=len(schedule.rows), lines=len(snapshot.lines),
+        output=path, rows=len(schedule.rows), lines=len(snapshot),
         total_value=schedule.total_value, classes=classes,
         overdue=sum(1 for d in due if d < 0),
         due_soon=sum(1 for d in due if 0 <= d <= config.schedule.due_soon_days),

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cyclekit.config import Config
-from cyclekit.cycle import RESULTS, SNAPSHOT, load_manifest, read_snapshot
+from cyclekit.cycle import PART_COSTS, RESULTS, SNAPSHOT, load_manifest, read_frozen
 from cyclekit.errors import CycleError
 from cyclekit.ingest import count_state, default_files, returned_locations
 from cyclekit.reconcile import CountedLine
@@ -32,6 +32,8 @@ def verify_cycle(cycle_dir: Path | str) -> Verification:
     cycle_dir = Path(cycle_dir)
     manifest = load_manifest(cycle_dir)
     recorded: dict[str, str] = {str(cycle_dir / SNAPSHOT): manifest.snapshot_sha256}
+    if manifest.costs_sha256:
+        recorded[str(cycle_dir / PART_COSTS)] = manifest.costs_sha256
     if manifest.finalized:
         recorded.update(manifest.finalized["inputs"])
         recorded.update(manifest.finalized["outputs"])
@@ -71,7 +73,7 @@ def cycle_status(cycle_dir: Path | str, config: Config) -> CycleStatus:
     else:
         files = default_files(cycle_dir)
     try:
-        accepted, lines, problems = count_state(manifest, read_snapshot(cycle_dir), files, config)
+        accepted, lines, problems = count_state(manifest, read_frozen(cycle_dir, manifest), files, config)
     except CycleError:
         accepted, lines, problems = [], [], []
     returned = returned_locations(accepted)

@@ -5,16 +5,19 @@ quantities cannot shift under the counters' feet while a count is running.
 
     CYCLE_DIR/
       manifest.json     cycle id, dates, locations, every sheet with its checksum
-      snapshot.csv      the inventory lines as they were when the sheets were made
+      snapshot.csv      the lines of the cycle's locations as they were when the sheets were made
+      part_costs.csv    unit cost per part and revision in the whole export (values found items)
       sheets/ or packets/, pdf/, recounts/, results.xlsx
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +29,7 @@ from cyclekit.tables import file_sha256
 
 MANIFEST = "manifest.json"
 SNAPSHOT = "snapshot.csv"
+PART_COSTS = "part_costs.csv"
 RESULTS = "results.xlsx"
 SNAPSHOT_FIELDS = ("location", "line", "part_number", "revision", "description", "uom", "lot",
                    "serial", "status", "quantity", "unit_cost")
@@ -79,6 +83,7 @@ class Manifest:
     ingests: list[dict] = field(default_factory=list)
     finalized: dict | None = None
     google: dict[str, dict] = field(default_factory=dict)  # spreadsheets in Google: id, url, tabs
+    costs_sha256: str = ""  # of part_costs.csv (cycles made before it existed have none)
 
     def location(self, name: str) -> LocationRecord:
         for record in self.locations:
@@ -90,8 +95,12 @@ class Manifest:
         return next((s for s in self.sheets if s.sheet_id == sheet_id), None)
 
     def next_sheet_id(self, prefix: str) -> str:
+        return self.next_sheet_ids(prefix, 1)[0]
+
+    def next_sheet_ids(self, prefix: str, count: int) -> list[str]:
         used = [int(s.sheet_id[1:]) for s in self.sheets if s.sheet_id.startswith(prefix)]
-        return f"{prefix}{(max(used) + 1 if used else 1):03d}"
+        first = max(used) + 1 if used else 1
+        return [f"{prefix}{number:03d}" for number in range(first, first + count)]
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n"
@@ -140,17 +149,63 @@ def snapshot_csv(lines: list[SnapshotLine]) -> str:
     return buffer.getvalue()
 
 
-def read_snapshot(cycle_dir: Path) -> list[SnapshotLine]:
-    path = Path(cycle_dir) / SNAPSHOT
+def part_costs_csv(costs: dict[tuple[str, str], Decimal]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(("part_number", "revision", "unit_cost"))
+    writer.writerows((part, revision, format(cost, "f")) for (part, revision), cost in costs.items())
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class FrozenInventory:
+    """What `sheets` froze: the cycle's lines, and unit costs to value found items with."""
+
+    lines: list[SnapshotLine]
+    costs: dict[tuple[str, str], Decimal]  # (part, revision) and (part, "") -> first cost in the export
+
+    def cost_of(self, part_number: str, revision: str) -> Decimal | None:
+        return self.costs.get((part_number, revision), self.costs.get((part_number, "")))
+
+
+def _rows(path: Path) -> Iterator[list[str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        yield from reader
+
+
+def _changed(path: Path, recorded: str) -> bool:
+    return file_sha256(path) != recorded
+
+
+def read_frozen(cycle_dir: Path, manifest: Manifest) -> FrozenInventory:
+    """The frozen inventory of a cycle, refused if a file changed since `sheets` wrote it."""
+    cycle_dir = Path(cycle_dir)
+    path = cycle_dir / SNAPSHOT
     if not path.is_file():
         raise CycleError(f"{path} is missing: the cycle's frozen inventory is gone")
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        return [SnapshotLine(int(row["line"]), InventoryLine(
-            location=row["location"], part_number=row["part_number"], revision=row["revision"],
-            description=row["description"], uom=row["uom"], lot=row["lot"], serial=row["serial"],
-            status=row["status"], quantity=Decimal(row["quantity"]),
-            unit_cost=Decimal(row["unit_cost"]))) for row in reader]
+    if _changed(path, manifest.snapshot_sha256):
+        raise CycleError(f"{path} changed since the sheets were made; "
+                         "the cycle's system quantities can no longer be trusted")
+    in_cycle = {record.location for record in manifest.locations}
+    decimal = functools.lru_cache(maxsize=4096)(Decimal)
+    lines = [SnapshotLine(int(line), InventoryLine(location, part, decimal(quantity), revision, description,
+                                                    uom, lot, serial, status, decimal(cost)))
+             for location, line, part, revision, description, uom, lot, serial, status, quantity, cost
+             in _rows(path) if location in in_cycle]  # older cycles froze the whole export
+    costs: dict[tuple[str, str], Decimal] = {}
+    if manifest.costs_sha256:
+        costs_path = cycle_dir / PART_COSTS
+        if not costs_path.is_file() or _changed(costs_path, manifest.costs_sha256):
+            raise CycleError(f"{costs_path} is missing or changed since the sheets were made")
+        priced = ((part, revision, decimal(cost)) for part, revision, cost in _rows(costs_path))
+    else:  # such a cycle froze the whole export: its lines are the price list
+        priced = ((part, revision, decimal(cost)) for _, _, part, revision, *_, cost in _rows(path))
+    for part, revision, cost in priced:
+        costs.setdefault((part, revision), cost)
+        costs.setdefault((part, ""), cost)
+    return FrozenInventory(lines, costs)
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -18,7 +18,7 @@ from typing import Any
 from cyclekit.adjustments import Adjustment, RenderedTarget, money_text, quantity_text, render_target
 from cyclekit.atomic import atomic_path
 from cyclekit.config import Config
-from cyclekit.cycle import RESULTS, SNAPSHOT, Manifest, load_manifest, read_snapshot, save_manifest
+from cyclekit.cycle import PART_COSTS, RESULTS, SNAPSHOT, Manifest, load_manifest, read_frozen, save_manifest
 from cyclekit.errors import CycleError, InputError, Problem
 from cyclekit.history import HistoryRow
 from cyclekit.ingest import count_state, google_sources, previous_documentation, returned_locations
@@ -71,8 +71,6 @@ def _check_unchanged(cycle_dir: Path, manifest: Manifest, google: Any = None) ->
     if changed:
         raise CycleError("these sheets changed after the last ingest; run `cyclekit ingest` again first: "
                          + ", ".join(changed))
-    if file_sha256(cycle_dir / SNAPSHOT) != manifest.snapshot_sha256:
-        raise CycleError(f"{cycle_dir / SNAPSHOT} changed since the sheets were made")
     return sources
 
 
@@ -132,8 +130,8 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
                          "nothing was changed")
     results = cycle_dir / RESULTS
     files = _check_unchanged(cycle_dir, manifest, google)
-    snapshot = read_snapshot(cycle_dir)
-    accepted, lines, problems = count_state(manifest, snapshot, files, config)
+    frozen = read_frozen(cycle_dir, manifest)
+    accepted, lines, problems = count_state(manifest, frozen, files, config)
     docs, resolutions = previous_documentation(cycle_dir, manifest, google)
     recounted = {line.line_id for line in lines if line.counted and line.recounted_by}  # fixed by a recount
     blocking = [Problem("unresolved-problem", p.file, f"{p.message} (write a Resolution in the Problems tab "
@@ -219,7 +217,9 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     manifest.finalized = {
         "at": dt.datetime.now().isoformat(timespec="seconds"),
         "inputs": {str(p): file_sha256(p) for p in [*(f for f in files if isinstance(f, Path)),
-                                                    cycle_dir / SNAPSHOT, results]},
+                                                    cycle_dir / SNAPSHOT,
+                                                    *([cycle_dir / PART_COSTS] if manifest.costs_sha256 else []),
+                                                    results]},
         "google_inputs": {f.path: f.digest() for f in files if not isinstance(f, Path)},
         "outputs": {str(p): file_sha256(p) for p in [*outputs, *([] if schedule_google else [schedule_path, backup])]},
         "targets": {t.name: t.mode for t in rendered},

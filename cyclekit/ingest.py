@@ -18,11 +18,11 @@ from cyclekit.config import Config
 from cyclekit.countsheets import Entry, FilledSheet, parse_sheet, whole_units
 from cyclekit.cycle import (
     RESULTS,
+    FrozenInventory,
     Manifest,
     SheetRecord,
-    SnapshotLine,
     load_manifest,
-    read_snapshot,
+    read_frozen,
     save_manifest,
 )
 from cyclekit.errors import CycleError, InputError, Problem
@@ -129,26 +129,22 @@ def _quantity(entry: Entry, sheet: FilledSheet, uom: str, whole_uoms: tuple[str,
     return quantity
 
 
-def build_lines(manifest: Manifest, snapshot: list[SnapshotLine],
+def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                 accepted: list[tuple[FilledSheet, SheetRecord]], config: Config,
                 problems: list[Problem]) -> list[CountedLine]:
     """One CountedLine per line sent, plus found items; recounts replace first counts."""
     classes = {r.location: r.abc_class for r in manifest.locations}
+    snapshot = frozen_inventory.lines
     frozen = {(s.item.location, s.line_no): s for s in snapshot}
     lines: dict[str, CountedLine] = {}
-    in_cycle = {r.location: r for r in manifest.locations}
     for s in snapshot:
-        record = in_cycle.get(s.item.location)
-        if record is not None:
-            i = s.item
-            lines[s.line_id] = CountedLine(
-                s.line_id, i.location, i.part_number, i.revision, i.description, i.lot, i.serial,
-                i.uom, record.abc_class, i.quantity, i.unit_cost)
+        i = s.item
+        line_id = s.line_id
+        lines[line_id] = CountedLine(line_id, i.location, i.part_number, i.revision, i.description, i.lot,
+                                     i.serial, i.uom, classes[i.location], i.quantity, i.unit_cost)
+    listed_at: dict[tuple[str, str, str, str], str] = {
+        (ln.location, ln.part_number, ln.revision, ln.lot): ln.line_id for ln in lines.values()}
     whole = config.inventory.whole_number_uoms
-    costs: dict[tuple[str, str], Decimal] = {}
-    for s in snapshot:  # a found part is valued at its cost elsewhere in the plant, when known
-        costs.setdefault((s.item.part_number, s.item.revision), s.item.unit_cost)
-        costs.setdefault((s.item.part_number, ""), s.item.unit_cost)
     # first counts before recounts, whatever order the files came in
     for sheet, record in sorted(accepted, key=lambda pair: pair[1].kind != "count"):
         recount = record.kind == "recount"
@@ -225,19 +221,17 @@ def build_lines(manifest: Manifest, snapshot: list[SnapshotLine],
             quantity = _quantity(entry, sheet, entry.uom, whole, problems)
             if quantity is None:
                 continue
-            listed = next((ln for ln in lines.values() if ln.location == record.location and not ln.found
-                           and (ln.part_number, ln.revision, ln.lot) ==
-                           (entry.part_number, entry.revision, entry.lot)), None)
+            listed = listed_at.get((record.location, entry.part_number, entry.revision, entry.lot))
             if listed is not None:
                 problems.append(Problem("found-is-listed", sheet.file, (
-                    f"found item {entry.part_number} is listed as line {listed.line_id}; write its "
+                    f"found item {entry.part_number} is listed as line {listed}; write its "
                     "count on that line"), sheet=sheet.tab, cell=cell, value=entry.part_number))
                 continue
             line_id = f"{record.location}/{entry.label}" + ("" if not recount else f"-{record.sheet_id}")
             lines[line_id] = CountedLine(
                 line_id, record.location, entry.part_number, entry.revision, entry.description,
                 entry.lot, "", entry.uom, classes.get(record.location, "C"), Decimal(0),
-                costs.get((entry.part_number, entry.revision), costs.get((entry.part_number, ""))),
+                frozen_inventory.cost_of(entry.part_number, entry.revision),
                 counted_qty=quantity,
                 counted_by=sheet.counted_by or record.counter, sheet_id=record.sheet_id, found=True,
                 notes=entry.notes)
@@ -252,7 +246,7 @@ def _line_number(line_id: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
-def count_state(manifest: Manifest, snapshot: list[SnapshotLine], paths: list, config: Config
+def count_state(manifest: Manifest, frozen: FrozenInventory, paths: list, config: Config
                 ) -> tuple[list[tuple[FilledSheet, SheetRecord]], list[CountedLine], list[Problem]]:
     """What the filled sheets say, line by line, with every problem found on the way."""
     for path in paths:
@@ -260,7 +254,7 @@ def count_state(manifest: Manifest, snapshot: list[SnapshotLine], paths: list, c
             raise CycleError(f"{path}: file not found")
     problems: list[Problem] = []
     accepted = read_filled_sheets(paths, manifest, problems)
-    lines = build_lines(manifest, snapshot, accepted, config, problems)
+    lines = build_lines(manifest, frozen, accepted, config, problems)
     return accepted, lines, problems
 
 
@@ -316,17 +310,14 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
     if manifest.finalized:
         raise CycleError(f"cycle {manifest.cycle_id} was finalized on {manifest.finalized.get('at')}; "
                          "its counts can no longer change")
-    snapshot = read_snapshot(cycle_dir)
-    if file_sha256(cycle_dir / "snapshot.csv") != manifest.snapshot_sha256:
-        raise CycleError(f"{cycle_dir / 'snapshot.csv'} changed since the sheets were made; "
-                         "the cycle's system quantities can no longer be trusted")
+    frozen = read_frozen(cycle_dir, manifest)
     if files:
         paths: list = [Path(f) for f in files]
     elif "count_sheets" in manifest.google:
         paths = google_sources(cycle_dir, manifest, google)
     else:
         paths = default_files(cycle_dir)
-    accepted, lines, problems = count_state(manifest, snapshot, paths, config)
+    accepted, lines, problems = count_state(manifest, frozen, paths, config)
     names = [r.location for r in manifest.locations]
     returned = returned_locations(accepted)
     totals = figures(lines, names, len(problems), config.count, returned)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter, mul
 from pathlib import Path
+from typing import Any
 
 from cyclekit.config import CANONICAL_FIELDS, REQUIRED_FIELDS, InventoryConfig
 from cyclekit.errors import InputError, Problem
@@ -37,15 +40,78 @@ class InventoryLine:
         return (self.location, self.part_number, self.revision, self.lot, self.serial)
 
 
+LINE_FIELDS = ("location", "part_number", "quantity", "revision", "description", "uom", "lot",
+               "serial", "status", "unit_cost", "source_row")  # InventoryLine's order
+
+
 @dataclass(frozen=True)
+class GroupTotal:
+    lines: int
+    value: Decimal
+    locations: frozenset[str]
+
+
 class Snapshot:
-    file: str
-    sha256: str
-    lines: list[InventoryLine]  # counted lines only, in file order
-    skipped: dict[str, int] = field(default_factory=dict)  # status -> lines left out
+    """The validated lines of an export, held as columns.
+
+    Most stages need totals or the lines of a few locations: building 200,000 line objects
+    would cost more than reading the file, so lines are built only when asked for.
+    """
+
+    def __init__(self, file: str, sha256: str, columns: dict[str, Sequence],
+                 skipped: dict[str, int] | None = None):
+        self.file = file
+        self.sha256 = sha256
+        self.columns = columns  # LINE_FIELDS -> one value per counted line, in file order
+        self.skipped = skipped or {}  # status -> lines left out
+        self._lines: list[InventoryLine] | None = None
+
+    def __len__(self) -> int:
+        return len(self.columns["location"])
+
+    @property
+    def lines(self) -> list[InventoryLine]:
+        """Every counted line, in file order."""
+        if self._lines is None:
+            self._lines = list(map(InventoryLine, *(self.columns[name] for name in LINE_FIELDS)))
+        return self._lines
+
+    def lines_at(self, locations: set[str]) -> list[InventoryLine]:
+        """The lines of some locations only, in file order."""
+        wanted = [i for i, location in enumerate(self.columns["location"]) if location in locations]
+        if not wanted:
+            return []
+        picked = [itemgetter(*wanted)(self.columns[name]) for name in LINE_FIELDS]
+        if len(wanted) == 1:
+            picked = [(value,) for value in picked]
+        return list(map(InventoryLine, *picked))
 
     def locations(self) -> list[str]:
-        return list(dict.fromkeys(line.location for line in self.lines))
+        return list(dict.fromkeys(self.columns["location"]))
+
+    def part_costs(self) -> dict[tuple[str, str], Decimal]:
+        """The first unit cost of each part number and revision, in file order."""
+        costs: dict[tuple[str, str], Decimal] = {}
+        columns = self.columns
+        for key, cost in zip(zip(columns["part_number"], columns["revision"]), columns["unit_cost"]):
+            if key not in costs:
+                costs[key] = cost
+        return costs
+
+    def totals(self, by: str = "location") -> dict[str, GroupTotal]:
+        """Lines, value and locations per location (or per part number)."""
+        keys = self.columns["location" if by == "location" else "part_number"]
+        values: dict[str, Decimal] = {}
+        for key, value in zip(keys, map(mul, self.columns["quantity"], self.columns["unit_cost"])):
+            values[key] = values[key] + value if key in values else value
+        counts = Counter(keys)
+        places: dict[str, set[str]] = {}
+        if by != "location":
+            for key, location in zip(keys, self.columns["location"]):
+                places.setdefault(key, set()).add(location)
+        return {key: GroupTotal(counts[key], values[key],
+                                frozenset(places[key]) if by != "location" else frozenset((key,)))
+                for key in values}
 
 
 def _header_problems(table: Table, config: InventoryConfig) -> tuple[dict[str, int], list[Problem]]:
@@ -72,71 +138,104 @@ def _header_problems(table: Table, config: InventoryConfig) -> tuple[dict[str, i
     return positions, problems
 
 
+def _decimals(texts: Sequence[str], parse: Callable[[str], Decimal]) -> list[Decimal | str]:
+    """Each text parsed once: quantities and costs repeat a lot. A str in the result is the error."""
+    known: dict[str, Decimal | str] = {}
+    out: list[Decimal | str] = []
+    append = out.append
+    for text in texts:
+        value = known.get(text)
+        if value is None:
+            try:
+                value = parse(text)
+            except QuantityError as exc:
+                value = str(exc)
+            known[text] = value
+        append(value)
+    return out
+
+
+def _unit_cost(text: str) -> Decimal:
+    return parse_quantity(text.lstrip("$€£")) if text else Decimal(0)
+
+
 def parse_inventory(table: Table, config: InventoryConfig) -> Snapshot:
+    """Validate every line (column by column), report all problems at once, keep the rest."""
     positions, problems = _header_problems(table, config)
     if problems:
         raise InputError(problems, summary=f"{table.file} cannot be used as an inventory snapshot")
+    count = len(table.row_numbers)
+    blank = ("",) * count
+    raw = {name: table.columns[positions[name]] if name in positions else blank for name in CANONICAL_FIELDS}
+    numbers = table.row_numbers
+    found: list[tuple[int, int, Problem]] = []  # (index, check order, problem): reported in row order
 
-    lines: list[InventoryLine] = []
+    def problem(index: int, order: int, kind: str, name: str, message: str) -> None:
+        found.append((index, order, Problem(kind, table.file, message, row=numbers[index],
+                                            column=config.header_for(name), value=raw[name][index])))
+
+    statuses = tuple(map(str.lower, raw["status"]))
+    present = set(statuses)
+    known, skip = set(config.known_statuses), set(config.skip_statuses)
+    if config.strict_statuses and present - known - {""}:
+        message = f"unknown status; known statuses are {', '.join(config.known_statuses)}"
+        for index, status in enumerate(statuses):
+            if status and status not in known:
+                problem(index, 0, "unknown-status", "status", message)
     skipped: Counter[str] = Counter()
-    first_row_of: dict[tuple, int] = {}
-    known = set(config.known_statuses)
-    skip = set(config.skip_statuses)
-
-    for number, cells in zip(table.row_numbers, table.rows, strict=True):
-        def get(name: str) -> str:
-            index = positions.get(name)
-            return cells[index] if index is not None else ""
-
-        def problem(kind: str, name: str, message: str) -> None:
-            problems.append(Problem(kind, table.file, message, row=number,
-                                    column=config.header_for(name), value=get(name)))
-
-        status = get("status").lower()
-        if status and config.strict_statuses and status not in known:
-            problem("unknown-status", "status",
-                    f"unknown status; known statuses are {', '.join(config.known_statuses)}")
-        if status in skip:
-            skipped[status] += 1
-            continue
-        location, part_number = get("location"), get("part_number")
-        if not location:
-            problem("empty-location", "location", "location is empty")
-        if not part_number:
-            problem("empty-part-number", "part_number", "part number is empty")
-        try:
-            quantity = parse_quantity(get("quantity"))
-        except QuantityError as exc:
-            problem("bad-quantity", "quantity", f"quantity {exc}")
-            quantity = None
-        unit_cost = Decimal(0)
-        if get("unit_cost"):
-            try:
-                unit_cost = parse_quantity(get("unit_cost").lstrip("$€£"))
-            except QuantityError as exc:
-                problem("bad-unit-cost", "unit_cost", f"unit cost {exc}")
-        if quantity is None or not location or not part_number:
-            continue
-        line = InventoryLine(
-            location=location, part_number=part_number, quantity=quantity,
-            revision=get("revision"), description=get("description"), uom=get("uom"),
-            lot=get("lot"), serial=get("serial"), status=status, unit_cost=unit_cost,
-            source_row=number,
-        )
-        if line.key in first_row_of:
-            problems.append(Problem(
-                "duplicate-line", table.file,
-                f"same location, part number, revision, lot and serial as row {first_row_of[line.key]};"
-                " merge them in the export so each shelf line is counted once",
-                row=number, column=config.header_for("part_number"), value=part_number,
-            ))
-            continue
-        first_row_of[line.key] = number
-        lines.append(line)
-
-    if problems:
+    left_out: set[int] = set()
+    kept: Sequence[int] = range(count)
+    if present & skip:
+        left_out = {i for i, status in enumerate(statuses) if status in skip}
+        kept = [i for i in range(count) if i not in left_out]
+        skipped.update(statuses[i] for i in left_out)
+    invalid: set[int] = set()
+    if "" in raw["location"]:
+        for index, location in enumerate(raw["location"]):
+            if not location and index not in left_out:
+                problem(index, 1, "empty-location", "location", "location is empty")
+                invalid.add(index)
+    if "" in raw["part_number"]:
+        for index, part in enumerate(raw["part_number"]):
+            if not part and index not in left_out:
+                problem(index, 2, "empty-part-number", "part_number", "part number is empty")
+                invalid.add(index)
+    quantities = _decimals(raw["quantity"], parse_quantity)
+    costs = _decimals(raw["unit_cost"], _unit_cost)
+    for index in kept:
+        if type(quantities[index]) is str:
+            problem(index, 3, "bad-quantity", "quantity", f"quantity {quantities[index]}")
+            invalid.add(index)
+        if type(costs[index]) is str:
+            problem(index, 4, "bad-unit-cost", "unit_cost", f"unit cost {costs[index]}")
+    keys = list(zip(raw["location"], raw["part_number"], raw["revision"], raw["lot"], raw["serial"]))
+    if len(set(keys)) < count:
+        first_row_of: dict[tuple, int] = {}
+        for index in kept:
+            if index in invalid:
+                continue
+            first = first_row_of.setdefault(keys[index], numbers[index])
+            if first != numbers[index]:
+                found.append((index, 5, Problem(
+                    "duplicate-line", table.file,
+                    f"same location, part number, revision, lot and serial as row {first};"
+                    " merge them in the export so each shelf line is counted once",
+                    row=numbers[index], column=config.header_for("part_number"),
+                    value=raw["part_number"][index])))
+    if found:
+        problems = [p for _, _, p in sorted(found, key=lambda item: item[:2])]
         raise InputError(problems, summary=f"{len(problems)} problem(s) in {table.file}")
-    return Snapshot(table.file, table.sha256, lines, dict(skipped))
+
+    columns: dict[str, Sequence] = {name: raw[name] for name in LINE_FIELDS if name in raw}
+    columns.update(quantity=quantities, unit_cost=costs, status=statuses, source_row=numbers)
+    if isinstance(kept, list):
+        take = itemgetter(*kept) if kept else (lambda column: ())
+        columns = {name: _as_tuple(take(column), len(kept)) for name, column in columns.items()}
+    return Snapshot(table.file, table.sha256, columns, dict(skipped))
+
+
+def _as_tuple(picked: Any, size: int) -> tuple:
+    return (picked,) if size == 1 else tuple(picked)
 
 
 def load_inventory(path: Path | str, config: InventoryConfig) -> Snapshot:

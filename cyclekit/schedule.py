@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from cyclekit.config import ScheduleConfig
-from cyclekit.inventory import InventoryLine
+from cyclekit.inventory import GroupTotal, InventoryLine, Snapshot
 from cyclekit.locations import LocationInfo
 
 CLASSES = ("A", "B", "C")
@@ -108,11 +108,18 @@ def assign_classes(rows: list[ScheduleRow], config: ScheduleConfig) -> None:
         above += row.value
 
 
-def _group(lines: list[InventoryLine], by: str) -> dict[str, list[InventoryLine]]:
+EMPTY_GROUP = GroupTotal(0, Decimal(0), frozenset())
+
+
+def _group(lines: list[InventoryLine] | Snapshot, by: str) -> dict[str, GroupTotal]:
+    if isinstance(lines, Snapshot):
+        return lines.totals(by)
     groups: dict[str, list[InventoryLine]] = defaultdict(list)
     for line in lines:
         groups[line.location if by == "location" else line.part_number].append(line)
-    return groups
+    return {key: GroupTotal(len(group), sum((line.value for line in group), Decimal(0)),
+                            frozenset(line.location for line in group))
+            for key, group in groups.items()}
 
 
 def balance_cycles(rows: list[ScheduleRow], cycles: int) -> list[int]:
@@ -147,7 +154,7 @@ def _foreman_windows(config: ScheduleConfig, as_of: dt.date) -> list[tuple[dt.da
 
 
 def build_schedule(
-    lines: list[InventoryLine],
+    lines: list[InventoryLine] | Snapshot,
     locations: dict[str, LocationInfo],
     config: ScheduleConfig,
     as_of: dt.date,
@@ -161,11 +168,11 @@ def build_schedule(
         keys += [name for name in locations if name not in groups]
     rows = []
     for key in sorted(keys):
-        group = groups.get(key, [])
+        group = groups.get(key, EMPTY_GROUP)
         if by == "location":
             info = locations.get(key, LocationInfo(key))
         else:
-            places = [locations.get(line.location, LocationInfo(line.location)) for line in group]
+            places = [locations.get(location, LocationInfo(location)) for location in sorted(group.locations)]
             info = LocationInfo(
                 key,
                 zone=", ".join(sorted({p.zone for p in places if p.zone})),
@@ -176,8 +183,7 @@ def build_schedule(
             )
         rows.append(ScheduleRow(
             key=key, zone=info.zone, owner=info.owner, owner_email=info.owner_email,
-            consumption=info.consumption, lines=len(group),
-            value=sum((line.value for line in group), Decimal(0)),
+            consumption=info.consumption, lines=group.lines, value=group.value,
             cadence_override=info.cadence_days is not None,
             last_count=info.last_count, first_due=as_of,
         ))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from cyclekit.config import Config
 from cyclekit.countsheets import SheetHeader, SheetLine, count_sheet
 from cyclekit.cycle import (
+    PART_COSTS,
     SNAPSHOT,
     LocationRecord,
     Manifest,
@@ -21,6 +22,7 @@ from cyclekit.cycle import (
     SnapshotLine,
     checksum,
     number_lines,
+    part_costs_csv,
     safe_name,
     safe_tab,
     save_manifest,
@@ -122,7 +124,7 @@ def start_cycle(
     if not chosen:
         raise CyclekitError(f"no location is due within {selection.due_within} days of {as_of}; "
                             "use --all, --location or a larger --due-within")
-    numbered = number_lines(snapshot.lines)
+    numbered = number_lines(snapshot.lines_at({entry.key for entry in chosen}))
     by_location: dict[str, list[SnapshotLine]] = {}
     for s in numbered:
         by_location.setdefault(s.item.location, []).append(s)
@@ -142,16 +144,19 @@ def start_cycle(
     try:
         (work / SNAPSHOT).write_text(snapshot_csv(numbered), encoding="utf-8", newline="")
         manifest.snapshot_sha256 = file_sha256(work / SNAPSHOT)
+        (work / PART_COSTS).write_text(part_costs_csv(snapshot.part_costs()), encoding="utf-8", newline="")
+        manifest.costs_sha256 = file_sha256(work / PART_COSTS)
         books: dict[str, tuple[str, list[Sheet]]] = {}  # file -> (owner, sheets)
         if google is not None:
             packets = True  # one spreadsheet, a tab per location
         used_files: set[str] = set()
         tabs_in: dict[str, set[str]] = {}
+        sheet_ids = iter(manifest.next_sheet_ids("S", len(chosen)))
         for entry in chosen:
             lines = by_location.get(entry.key, [])
             manifest.locations.append(LocationRecord(entry.key, entry.zone, entry.owner,
                                                      entry.owner_email, entry.abc_class, len(lines)))
-            sheet_id = manifest.next_sheet_id("S")
+            sheet_id = next(sheet_ids)
             if google is not None:
                 owner = "google"
                 file = GOOGLE_FILE
@@ -189,7 +194,7 @@ def start_cycle(
             books = {f"print/{safe_name(s.name, set())}.xlsx": ("", [s]) for s in sheets} if pdf else {}
         render_many([(WorkbookSpec(sheets, title=f"Count sheets {cycle_id}",
                                    subject=", ".join(s.name for s in sheets)), work / file)
-                     for file, (_, sheets) in books.items()])
+                     for file, (_, sheets) in books.items()], atomic=False)  # the folder is renamed whole
         digests = {file: checksum(work, file) for file in books}
         for record in manifest.sheets:
             if record.file in digests:
@@ -206,7 +211,7 @@ def start_cycle(
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    inventory_locations = set(by_location)
+    inventory_locations = set(snapshot.columns["location"])
     return CycleReport(
         cycle_dir=cycle_dir, cycle_id=cycle_id, locations=len(chosen),
         lines=sum(r.lines for r in manifest.locations),

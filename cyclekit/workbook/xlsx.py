@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from contextlib import nullcontext
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from cyclekit.workbook.spec import Cell, Formula, Range, Sheet, Style, WorkbookS
 
 DEFAULT_FONT = {"font_name": "Calibri", "font_size": 11}
 DEFAULT_DATE = Style(num_format="yyyy-mm-dd")
+SMALL_WORKBOOK_ROWS = 5000  # up to this many rows a workbook is assembled in memory
 
 
 class _Formats:
@@ -159,27 +161,22 @@ def _cached(value: Any) -> Any:
     return value
 
 
-def _write(ws: Any, row: int, col: int, value: Any, fmt: Any) -> None:
-    if isinstance(value, Formula):
-        ws.write_formula(row, col, value.expr, fmt, _cached(value.value))
-    elif value is None or value == "":
-        ws.write_blank(row, col, None, fmt)
-    elif isinstance(value, str):
-        ws.write_string(row, col, value, fmt)  # never write(): '=SUM(A1)' is a part number here
-    elif isinstance(value, bool):
-        ws.write_boolean(row, col, value, fmt)
-    elif isinstance(value, dt.datetime):
-        ws.write_datetime(row, col, value, fmt)
-    elif isinstance(value, dt.date):
-        ws.write_datetime(row, col, dt.datetime.combine(value, dt.time()), fmt)
-    elif isinstance(value, int | float | Decimal):
-        ws.write_number(row, col, float(value), fmt)
-    else:
-        raise TypeError(f"cannot write {type(value).__name__} to a cell")
-
-
 def _cells(r: Range) -> tuple[int, int, int, int]:
     return r.first_row, r.first_col, r.last_row, r.last_col
+
+
+def _with_merges(values: Any, merged: list) -> list:
+    """The row with each merged area filled in: its value top left, styled blanks after it."""
+    row = list(values)
+    for area, value in merged:
+        style = value.style if isinstance(value, Cell) else None
+        raw = value.value if isinstance(value, Cell) else value
+        if len(row) <= area.last_col:
+            row.extend([None] * (area.last_col + 1 - len(row)))
+        row[area.first_col] = Cell(raw, style or Style())
+        for col in range(area.first_col + 1, area.last_col + 1):
+            row[col] = Cell(None, style or Style())
+    return row
 
 
 def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet) -> None:
@@ -198,44 +195,34 @@ def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet) ->
     date_xf = formats.get(DEFAULT_DATE)._get_xf_index()
     for r in range(last_row + 1):
         values = sheet.rows[r] if r < len(sheet.rows) else ()
-        if r not in merges and values:
-            # the fast path: one string per row (merged rows go through xlsxwriter below)
-            number = str(r + 1)
-            while len(refs) < len(values):
-                refs.append(col_letter(len(refs)))
-            parts = []
-            for c, value in enumerate(values):
-                style = None
-                if isinstance(value, Cell):
-                    style, value = value.style, value.value
-                elif value is None:
-                    continue
-                if style is None:
-                    xf = column_xf[c] if c < len(column_xf) else 0
-                    style = columns[c].style if c < len(columns) else None
-                else:
-                    xf = formats.get(style)._get_xf_index()
-                if isinstance(value, dt.date) and not (style and style.num_format):
-                    xf = date_xf  # a date with no format of its own shows as a date, as write_datetime does
-                parts.append(_cell_xml(refs[c] + number, xf, value))
-            ws.write_row_xml(r, "".join(parts), len(values) - 1, sheet.row_heights.get(r))
+        if r in merges:
+            values = _with_merges(values, merges[r])
+            for area, _ in merges[r]:
+                ws.merge.append(list(_cells(area)))  # what merge_range records, minus its per-cell checks
+        if not values:
+            if r in sheet.row_heights:
+                ws.set_row(r, sheet.row_heights[r])
             continue
-        if r in sheet.row_heights:
-            ws.set_row(r, sheet.row_heights[r])
+        # one string per row, straight into the sheet's stream
+        number = str(r + 1)
+        while len(refs) < len(values):
+            refs.append(col_letter(len(refs)))
+        parts = []
         for c, value in enumerate(values):
             style = None
             if isinstance(value, Cell):
                 style, value = value.style, value.value
             elif value is None:
                 continue  # an empty cell stays unformatted (a Cell(None, style) is a styled blank)
-            if style is None and c < len(columns):
-                style = columns[c].style
-            _write(ws, r, c, value, formats.get(style))
-        for area, value in merges.get(r, ()):
-            style = value.style if isinstance(value, Cell) else None
-            raw = value.value if isinstance(value, Cell) else value
-            ws.merge_range(*_cells(area), "", formats.get(style))
-            _write(ws, area.first_row, area.first_col, raw, formats.get(style))
+            if style is None:
+                xf = column_xf[c] if c < len(column_xf) else 0
+                style = columns[c].style if c < len(columns) else None
+            else:
+                xf = formats.get(style)._get_xf_index()
+            if isinstance(value, dt.date) and not (style and style.num_format):
+                xf = date_xf  # a date with no format of its own shows as a date, as write_datetime does
+            parts.append(_cell_xml(refs[c] + number, xf, value))
+        ws.write_row_xml(r, "".join(parts), len(values) - 1, sheet.row_heights.get(r))
     if sheet.freeze:
         ws.freeze_panes(*sheet.freeze)
     if sheet.autofilter:
@@ -331,28 +318,41 @@ def _add_chart(book: xlsxwriter.Workbook, ws: Any, sheet: Sheet, chart: Any) -> 
     ws.insert_chart(chart.anchor_row, chart.anchor_col, main)
 
 
-def render_many(jobs: list[tuple[WorkbookSpec, Path]], workers: int | None = None) -> list[Path]:
-    """Render several workbooks, on every core when there are enough to be worth a process each."""
+def render_many(jobs: list[tuple[WorkbookSpec, Path]], workers: int | None = None,
+                atomic: bool = True) -> list[Path]:
+    """Render several workbooks, on every core when there are enough to be worth a process each.
+
+    atomic=False writes each file in place: for files in a folder that is itself renamed into
+    place when complete, where a temp file and a rename per file only cost time.
+    """
     import os
     from concurrent.futures import ProcessPoolExecutor
 
     workers = workers or os.cpu_count() or 1
     if workers < 2 or len(jobs) < 8:
-        return [render_xlsx(spec, path) for spec, path in jobs]
+        return [render_xlsx(spec, path, atomic=atomic) for spec, path in jobs]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_render_job, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+        return list(pool.map(_render_job, [(spec, path, atomic) for spec, path in jobs],
+                             chunksize=max(1, len(jobs) // (workers * 8))))
 
 
-def _render_job(job: tuple[WorkbookSpec, Path]) -> Path:
-    return render_xlsx(*job)
+def _render_job(job: tuple[WorkbookSpec, Path, bool]) -> Path:
+    spec, path, atomic = job
+    return render_xlsx(spec, path, atomic=atomic)
 
 
-def render_xlsx(spec: WorkbookSpec, path: Path | str) -> Path:
+def render_xlsx(spec: WorkbookSpec, path: Path | str, atomic: bool = True) -> Path:
     path = Path(path)
-    with atomic_path(path) as tmp:
+    if not atomic:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    with (atomic_path(path) if atomic else nullcontext(path)) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_numbers": False,
                                               "strings_to_formulas": False,
                                               "strings_to_urls": False})
+        if sum(len(sheet.rows) for sheet in spec.sheets) <= SMALL_WORKBOOK_ROWS:
+            # assemble the XML parts in memory: on disk each part is a temp file made, written,
+            # zipped and removed, which is most of the time a small count sheet takes
+            book.in_memory = True
         book.set_properties({"title": spec.title, "subject": spec.subject, "author": "cyclekit"})
         book.set_calc_mode("auto")
         formats = _Formats(book)

@@ -285,6 +285,10 @@ class FilledSheet:
         return self.labels.get(SHEET, "")
 
 
+def _text(value: Any) -> str:
+    return value.strip() if type(value) is str else cell_text(value)
+
+
 def _at(rows: list[list[Any]], r: int, c: int) -> Any:
     return rows[r][c] if r < len(rows) and c < len(rows[r]) else None
 
@@ -308,30 +312,36 @@ def parse_sheet(rows: list[list[Any]], file: str, tab: str) -> FilledSheet | Non
     if FLOOR_COUNT not in col:
         return None
     sheet = FilledSheet(file, tab, labels)
+    floor = col[FLOOR_COUNT]
+    picks = [col.get(name) for name in ("Part Number", "Revision", "Description", "Lot", "UoM", "Notes")]
+    width = max(len(headers), floor + 1, 6)
 
-    def entry(r: int, line_no: int | None, label: str) -> Entry:
-        def text(name: str) -> str:
-            return cell_text(_at(rows, r, col[name])) if name in col else ""
-        raw = _at(rows, r, col[FLOOR_COUNT])
-        return Entry(line_no, label, text("Part Number"), text("Revision"), text("Description"),
-                     text("Lot"), text("UoM"), None if cell_text(raw) == "" else raw,
-                     text("Notes"), r, col[FLOOR_COUNT])
+    def entry(row: list[Any], r: int, line_no: int | None, label: str) -> Entry:
+        part, revision, description, lot, uom, notes = (
+            "" if i is None else _text(row[i]) for i in picks)
+        raw = row[floor]
+        return Entry(line_no, label, part, revision, description, lot, uom,
+                     None if _text(raw) == "" else raw, notes, r, floor)
 
     for r in range(header_row + 1, len(rows)):
-        label = cell_text(_at(rows, r, 0))
-        first = cell_text(_at(rows, r, 1))
+        row = rows[r]
+        if len(row) < width:
+            row = [*row, *([None] * (width - len(row)))]
+        label = _text(row[0])
         if label.isdigit():
-            sheet.entries.append(entry(r, int(label), label))
-        elif _FOUND.match(label):
-            found = entry(r, None, label)
+            sheet.entries.append(entry(row, r, int(label), label))
+            continue
+        first = _text(row[1])
+        if _FOUND.match(label):
+            found = entry(row, r, None, label)
             if found.part_number or found.floor_count is not None:
                 sheet.found.append(found)
         elif label.startswith(CONFIRMED_EMPTY):
-            sheet.confirmed_empty = cell_text(_at(rows, r, col[FLOOR_COUNT]))
-            sheet.confirmed_empty_cell = (r, col[FLOOR_COUNT])
+            sheet.confirmed_empty = _text(row[floor])
+            sheet.confirmed_empty_cell = (r, floor)
         elif first == COUNTED_BY:
-            sheet.counted_by = cell_text(_at(rows, r, 2))
-            sheet.counted_on = _at(rows, r, 5)
+            sheet.counted_by = _text(row[2])
+            sheet.counted_on = row[5]
         elif first == CHECKED_BY:
-            sheet.checked_by = cell_text(_at(rows, r, 2))
+            sheet.checked_by = _text(row[2])
     return sheet

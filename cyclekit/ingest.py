@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from cyclekit import progress
 from cyclekit.config import Config
 from cyclekit.countsheets import Entry, FilledSheet, parse_sheet, whole_units
 from cyclekit.cycle import (
@@ -33,6 +34,7 @@ from cyclekit.workbook.reader import WorkbookReader
 from cyclekit.workbook.spec import a1
 
 DEFAULT_FOLDERS = ("sheets", "packets", "recounts")
+PARALLEL_FROM = 50  # files: below this, starting worker processes costs more than it saves
 
 
 @dataclass
@@ -58,40 +60,62 @@ def _has_input(sheet: FilledSheet) -> bool:
             or bool(sheet.confirmed_empty) or bool(sheet.counted_by))
 
 
+def _parse_source(source: Any) -> tuple[str, list[FilledSheet], list[Problem]]:
+    """Every cyclekit count sheet among the tabs of one workbook (an xlsx path or an open reader)."""
+    try:
+        reader = source if hasattr(source, "rows") else WorkbookReader(source)
+    except InputError as exc:
+        return str(source), [], exc.problems
+    path = str(reader.path)
+    sheets = [sheet for tab in reader.tabs if (sheet := parse_sheet(reader.rows(tab), path, tab)) is not None]
+    return path, sheets, []
+
+
+def _parse_sources(sources: list) -> list[tuple[str, list[FilledSheet], list[Problem]]]:
+    """Files are read on every core when there are many (a thousand sheets back in one go)."""
+    import os
+
+    workers = os.cpu_count() or 1
+    files = [s for s in sources if not hasattr(s, "rows")]
+    if workers < 2 or len(files) < PARALLEL_FROM:
+        return [_parse_source(source) for source in progress.track(sources, "Reading sheets")]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        parsed = dict(zip(files, progress.track(
+            pool.map(_parse_source, files, chunksize=max(1, len(files) // (workers * 4))),
+            "Reading sheets", total=len(files)), strict=True))
+    return [parsed[s] if s in parsed else _parse_source(s) for s in sources]
+
+
 def read_filled_sheets(sources: list, manifest: Manifest,
                        problems: list[Problem]) -> list[tuple[FilledSheet, SheetRecord]]:
     """Every count and recount tab of the sources (xlsx paths or open readers), checked against the manifest."""
     found: dict[str, list[FilledSheet]] = {}
-    for source in sources:
-        try:
-            reader = source if hasattr(source, "rows") else WorkbookReader(source)
-        except InputError as exc:
-            problems.extend(exc.problems)
+    records = manifest.sheets_by_id()
+    for path, sheets, read_problems in _parse_sources(sources):
+        problems.extend(read_problems)
+        if read_problems:
             continue
-        path = reader.path
-        tabs = 0
-        for tab in reader.tabs:
-            sheet = parse_sheet(reader.rows(tab), str(path), tab)
-            if sheet is None:
-                continue
-            tabs += 1
-            record = manifest.sheet(sheet.sheet_id)
+        for sheet in sheets:
+            tab = sheet.tab
+            record = records.get(sheet.sheet_id)
             if sheet.cycle_id != manifest.cycle_id:
-                problems.append(Problem("other-cycle", str(path), (
+                problems.append(Problem("other-cycle", path, (
                     f"sheet belongs to cycle {sheet.cycle_id or '(none)'}, not to this cycle "
                     f"{manifest.cycle_id}; it was not used"), sheet=tab, value=sheet.cycle_id))
             elif record is None:
-                problems.append(Problem("unknown-sheet", str(path),
+                problems.append(Problem("unknown-sheet", path,
                                         f"sheet id {sheet.sheet_id!r} is not in this cycle; it was not used",
                                         sheet=tab, value=sheet.sheet_id))
             elif sheet.labels.get("Location", record.location) != record.location:
-                problems.append(Problem("altered-sheet", str(path), (
+                problems.append(Problem("altered-sheet", path, (
                     f"sheet {record.sheet_id} is for location {record.location}, but it says "
                     f"{sheet.labels.get('Location')!r}; it was not used"), sheet=tab))
             else:
                 found.setdefault(record.sheet_id, []).append(sheet)
-        if tabs == 0:
-            problems.append(Problem("not-a-count-sheet", str(path),
+        if not sheets:
+            problems.append(Problem("not-a-count-sheet", path,
                                     "has no cyclekit count sheet (no Cycle and Sheet in the header)"))
     accepted = []
     for sheet_id, copies in found.items():
@@ -112,19 +136,18 @@ def _quantity(entry: Entry, sheet: FilledSheet, uom: str, whole_uoms: tuple[str,
               problems: list[Problem], line_id: str | None = None) -> Decimal | None:
     if entry.floor_count is None:
         return None
-    cell = a1(entry.row, entry.floor_col)
-    shown = cell_text(entry.floor_count)
     try:
         quantity = parse_quantity(entry.floor_count)
     except QuantityError as exc:
         problems.append(Problem("bad-count", sheet.file, f"Floor Count {exc}; the line was not counted",
-                                sheet=sheet.tab, cell=cell, value=shown, line_id=line_id))
+                                sheet=sheet.tab, cell=a1(entry.row, entry.floor_col),
+                                value=cell_text(entry.floor_count), line_id=line_id))
         return None
-    if whole_units(uom, whole_uoms) and quantity != quantity.to_integral_value():
+    if quantity != quantity.to_integral_value() and whole_units(uom, whole_uoms):
         problems.append(Problem("fraction-of-whole-unit", sheet.file,
                                 f"Floor Count is a fraction but the unit is {uom!r}, counted whole; "
-                                "the line was not counted", sheet=sheet.tab, cell=cell, value=shown,
-                                line_id=line_id))
+                                "the line was not counted", sheet=sheet.tab, cell=a1(entry.row, entry.floor_col),
+                                value=cell_text(entry.floor_count), line_id=line_id))
         return None
     return quantity
 
@@ -137,11 +160,15 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
     snapshot = frozen_inventory.lines
     frozen = {(s.item.location, s.line_no): s for s in snapshot}
     lines: dict[str, CountedLine] = {}
+    order = {r.location: n for n, r in enumerate(manifest.locations)}
+    # the order of the cycle's locations, then the walk order; found items after the listed lines
+    sort_keys: dict[str, tuple[int, bool, int]] = {}
     for s in snapshot:
         i = s.item
         line_id = s.line_id
         lines[line_id] = CountedLine(line_id, i.location, i.part_number, i.revision, i.description, i.lot,
                                      i.serial, i.uom, classes[i.location], i.quantity, i.unit_cost)
+        sort_keys[line_id] = (order[i.location], False, s.line_no)
     listed_at: dict[tuple[str, str, str, str], str] = {
         (ln.location, ln.part_number, ln.revision, ln.lot): ln.line_id for ln in lines.values()}
     whole = config.inventory.whole_number_uoms
@@ -235,10 +262,8 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                 counted_qty=quantity,
                 counted_by=sheet.counted_by or record.counter, sheet_id=record.sheet_id, found=True,
                 notes=entry.notes)
-    order = {r.location: n for n, r in enumerate(manifest.locations)}
-    # the order of the cycle's locations, then the walk order; found items after the listed lines
-    return sorted(lines.values(), key=lambda ln: (order.get(ln.location, len(order)), ln.found,
-                                                 _line_number(ln.line_id)))
+    return sorted(lines.values(), key=lambda ln: sort_keys.get(ln.line_id) or (
+        order.get(ln.location, len(order)), ln.found, _line_number(ln.line_id)))
 
 
 def _line_number(line_id: str) -> int:

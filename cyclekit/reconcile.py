@@ -68,6 +68,10 @@ class Judgement:
     direction: str
 
 
+NOT_COUNTED = Judgement(False, None, "", "")
+NO_DISCREPANCY = Judgement(True, None, "", "")
+
+
 def tolerance(line: CountedLine, config: CountConfig) -> Decimal:
     return config.tolerance_percent.get(line.abc_class, Decimal(0)) / 100
 
@@ -75,11 +79,11 @@ def tolerance(line: CountedLine, config: CountConfig) -> Decimal:
 def judge(line: CountedLine, config: CountConfig) -> Judgement:
     variance = line.variance_qty
     if variance is None:
-        return Judgement(False, None, "", "")
+        return NOT_COUNTED
+    if variance == 0:
+        return NO_DISCREPANCY  # the shelf agrees: within any tolerance, nothing to approve
     allowed = (line.system_qty * tolerance(line, config)).quantize(ROUNDING)
     within = abs(variance).quantize(ROUNDING) <= allowed
-    if variance == 0:
-        return Judgement(within, None, "", "")
     value = line.variance_value
     minor = abs(variance) <= config.minor_max_qty and (value is None or abs(value) <= config.minor_max_value)
     severity = MINOR if minor else MAJOR

@@ -26,25 +26,41 @@ def write_recount_sheets(cycle_dir: Path, manifest: Manifest, lines: list[Counte
         if (line.location, number) not in already and needs_recount(line, config.count,
                                                                      line.location in returned):
             wanted.setdefault(line.location, []).append(line)
-    jobs = []
+    # one workbook per zone, a tab per location: one file to print or send per recount team,
+    # and one workbook to write instead of hundreds (a single location keeps its own name)
+    by_zone: dict[str, list[str]] = {}
+    for location in wanted:
+        by_zone.setdefault(manifest.location(location).zone, []).append(location)
     used = {p.stem.lower() for p in (cycle_dir / RECOUNT_FOLDER).glob("*.xlsx")}
-    for location, recount in wanted.items():
-        sheet_id = manifest.next_sheet_id("R")
-        file = f"{RECOUNT_FOLDER}/{safe_name(f'{location}-{sheet_id}', used)}.xlsx"
-        first_counters = sorted({ln.counted_by for ln in recount if ln.counted_by})
-        counter = f"not {', '.join(first_counters)}" if first_counters else ""
-        header = SheetHeader("recount", manifest.cycle_id, sheet_id, location,
-                             manifest.location(location).zone, counter, manifest.count_date)
-        numbers = [int(line.line_id.rsplit("/", 1)[1]) for line in recount]
-        sheet_lines = [SheetLine(n, ln.part_number, ln.revision, ln.description, ln.lot, ln.uom,
-                                 serial=ln.serial)
-                       for n, ln in zip(numbers, recount, strict=True)]
-        tab = safe_tab(location, set())
-        sheet = count_sheet(header, sheet_lines, tab, show_system_qty=False, found_rows=0,
-                            whole_uoms=config.inventory.whole_number_uoms, paper=config.count.paper)
-        jobs.append((WorkbookSpec([sheet], title=f"Recount {location} {manifest.cycle_id}"), cycle_dir / file))
-        manifest.sheets.append(SheetRecord(sheet_id, "recount", location, file, tab, numbers))
+    sheet_ids = iter(manifest.next_sheet_ids("R", len(wanted)))
+    jobs = []
+    for zone, locations in by_zone.items():
+        sheets, records, tabs = [], [], set()
+        for location in locations:
+            recount = wanted[location]
+            sheet_id = next(sheet_ids)
+            first_counters = sorted({ln.counted_by for ln in recount if ln.counted_by})
+            counter = f"not {', '.join(first_counters)}" if first_counters else ""
+            header = SheetHeader("recount", manifest.cycle_id, sheet_id, location, zone, counter,
+                                 manifest.count_date)
+            numbers = [int(line.line_id.rsplit("/", 1)[1]) for line in recount]
+            sheet_lines = [SheetLine(n, ln.part_number, ln.revision, ln.description, ln.lot, ln.uom,
+                                     serial=ln.serial)
+                           for n, ln in zip(numbers, recount, strict=True)]
+            tab = safe_tab(location, tabs)
+            sheets.append(count_sheet(header, sheet_lines, tab, show_system_qty=False, found_rows=0,
+                                      whole_uoms=config.inventory.whole_number_uoms, paper=config.count.paper))
+            records.append(SheetRecord(sheet_id, "recount", location, "", tab, numbers))
+        name = locations[0] if len(locations) == 1 else f"Recount {zone or 'all'}"
+        file = f"{RECOUNT_FOLDER}/{safe_name(f'{name}-{records[0].sheet_id}', used)}.xlsx"
+        for record in records:
+            record.file = file
+        manifest.sheets.extend(records)
+        title = f"Recount {', '.join(locations) if len(locations) == 1 else zone} {manifest.cycle_id}"
+        jobs.append((WorkbookSpec(sheets, title=title, subject=", ".join(locations)), cycle_dir / file))
     written = render_many(jobs)
-    for record in manifest.sheets[len(manifest.sheets) - len(jobs):]:
-        record.sha256 = checksum(cycle_dir, record.file)
+    digests = {path: checksum(cycle_dir, str(path.relative_to(cycle_dir))) for path in written}
+    for record in manifest.sheets:
+        if record.kind == "recount" and not record.sha256 and cycle_dir / record.file in digests:
+            record.sha256 = digests[cycle_dir / record.file]
     return written

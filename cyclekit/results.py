@@ -79,19 +79,21 @@ def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
         Column("Serial", 14, styles.TEXT),
     ]
     rows = []
+    count = config.count
     for n, line in enumerate((ln for ln in lines if ln.counted), start=2):
-        j = judge(line, config.count)
-        tol = tolerance(line, config.count)
+        variance = line.variance_qty
+        value = None if line.unit_cost is None else variance * line.unit_cost
+        pct = "" if line.system_qty == 0 else variance / line.system_qty
+        within = variance == 0 or judge(line, count).within_tolerance
         rows.append([
             line.location, line.part_number, line.revision, line.lot, line.uom,
             line.system_qty, line.counted_qty,
-            Formula(f"=ROUND(G{n}-F{n},6)", line.variance_qty),
-            Formula(f'=IF(F{n}=0,"",H{n}/F{n})', line.variance_pct if line.variance_pct is not None else ""),
+            Formula(f"=ROUND(G{n}-F{n},6)", variance),
+            Formula(f'=IF(F{n}=0,"",H{n}/F{n})', pct),
             line.unit_cost,  # blank for a found part with no known cost: not valued, never $0
-            Formula(f'=IF(J{n}="","",H{n}*J{n})', line.variance_value if line.variance_value is not None else ""),
-            Formula(f'=IF(ROUND(ABS(H{n}),6)<=ROUND(F{n}*N{n},6),"Yes","No")',
-                    "Yes" if j.within_tolerance else "No"),
-            line.abc_class, tol, line.counted_by, line.recounted_by, line.first_count,
+            Formula(f'=IF(J{n}="","",H{n}*J{n})', "" if value is None else value),
+            Formula(f'=IF(ROUND(ABS(H{n}),6)<=ROUND(F{n}*N{n},6),"Yes","No")', "Yes" if within else "No"),
+            line.abc_class, tolerance(line, count), line.counted_by, line.recounted_by, line.first_count,
             line.recount_sheet or line.sheet_id, line.line_id, line.description, line.serial,
         ])
     sheet = _table_sheet(VARIANCE, columns, rows)

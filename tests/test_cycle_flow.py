@@ -220,6 +220,14 @@ def test_found_item_has_system_zero(plant, tmp_path):
     assert (found["Part Number"], found["System Qty"], found["Counted Qty"]) == ("0042-01", 0, 1.5)
     assert found["Unit Cost"] == pytest.approx(88.10)  # valued at the part's cost in the snapshot
     assert result.figures.found_items == 1
+    # only the cycle's location is frozen line by line; the price list covers the whole export
+    frozen = (report.cycle_dir / "snapshot.csv").read_text().splitlines()[1:]
+    assert frozen and all(line.startswith("LS-1,") for line in frozen)
+    costs = report.cycle_dir / "part_costs.csv"
+    assert "0042-01,02,88.1" in costs.read_text().splitlines()
+    costs.write_text(costs.read_text().replace("0042-01,02,88.1", "0042-01,02,1"))
+    with pytest.raises(CycleError, match="part_costs.csv is missing or changed"):
+        ingest_cycle(report.cycle_dir, Config(), files)
 
 
 def test_sheet_from_another_cycle_and_duplicates(plant, tmp_path):

@@ -93,6 +93,27 @@ def test_recount_sheet_is_blind_and_replaces_the_first_count(counted, tmp_path):
     assert again.recount_files == []  # nothing new to recount; the sheet was not rewritten
 
 
+def test_recounts_of_one_zone_come_in_one_workbook_a_tab_per_location(plant, tmp_path):  # noqa: F811
+    report = start(plant, tmp_path)
+    files = fill_all_right(report.cycle_dir, tmp_path / "back", {"WH-A-01": {1: 1200}, "WH-A-02": {1: 0}})
+    result = ingest_cycle(report.cycle_dir, Config(), files)
+    assert [p.name for p in result.recount_files] == ["Recount_Warehouse_A-R001.xlsx"]
+    book = result.recount_files[0]
+    assert openpyxl.load_workbook(book).sheetnames == ["WH-A-01", "WH-A-02"]
+    records = [r for r in manifest(report.cycle_dir)["sheets"] if r["kind"] == "recount"]
+    assert [(r["sheet_id"], r["location"], r["tab"]) for r in records] == [
+        ("R001", "WH-A-01", "WH-A-01"), ("R002", "WH-A-02", "WH-A-02")]
+
+    first = fill_sheet(book, tmp_path / "back" / "recount-1.xlsx", {1: 1234}, counted_by="Riley Chen",
+                       tab="WH-A-01")
+    both = fill_sheet(first, tmp_path / "back" / "recount-2.xlsx", {1: 0}, counted_by="Riley Chen",
+                      tab="WH-A-02")
+    again = ingest_cycle(report.cycle_dir, Config(), [*files, both])
+    variance = {r["Line ID"]: r for r in rows_of(again.results, "Variance")}
+    assert (variance["WH-A-01/1"]["Counted Qty"], variance["WH-A-01/1"]["Recounted By"]) == (1234, "Riley Chen")
+    assert (variance["WH-A-02/1"]["Counted Qty"], variance["WH-A-02/1"]["Recounted By"]) == (0, "Riley Chen")
+
+
 def test_reingest_keeps_documentation(counted):
     cycle_dir, files, result = counted
     document(result.results, "WH-A-01/1", Root_Cause="Theft or loss", Resolution="Adjusted",

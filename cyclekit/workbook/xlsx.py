@@ -110,6 +110,8 @@ class _PortableWorksheet(Worksheet):
         self.fh.write(f'<row r="{row + 1}"{size}>{cells}</row>')
 
 
+# xlsxwriter writes a shared string that looks like '<r>...</r>' as rich text XML, unescaped
+_RICH_LOOKALIKE = re.compile(r"<r>.*</r>\Z", re.S).match
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _ESCAPE_LOOKALIKE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _XML_SPECIAL = re.compile("[&<>]")
@@ -149,6 +151,22 @@ def _cell_xml(ref: str, xf: int, value: Any) -> str:
     elif isinstance(value, dt.date):
         value = excel_serial(value)
     return f'<c r="{ref}"{style}><v>{float(value):.16G}</v></c>'
+
+
+def _formula_xml(ref: str, style: str, formula: Formula) -> str:
+    """A formula cell with its cached value, so readers without a calc engine see the result."""
+    expr = formula.expr[1:] if formula.expr[:1] == "=" else formula.expr
+    if "&" in expr or "<" in expr or ">" in expr:  # the formulas are ours: no control characters
+        expr = expr.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    cached = formula.value
+    kind = type(cached)
+    if kind is Decimal or kind is int or kind is float:
+        return f'<c r="{ref}"{style}><f>{expr}</f><v>{float(cached):.16G}</v></c>'
+    if kind is str:
+        if not cached:
+            return f'<c r="{ref}"{style}><f>{expr}</f><v></v></c>'
+        return f'<c r="{ref}"{style} t="str"><f>{expr}</f><v>{_xml_text(cached)}</v></c>'
+    return _cell_xml(ref, int(style[4:-1]) if style else 0, formula)
 
 
 def _cached(value: Any) -> Any:
@@ -192,6 +210,9 @@ def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet) ->
     columns = sheet.columns
     refs: list[str] = []
     column_xf = [formats.get(c.style)._get_xf_index() for c in columns]
+    xf_attr: list[str] = []  # ' s="N"' per column, as refs grows
+    strings = ws.str_table
+    shared = strings.string_table
     date_xf = formats.get(DEFAULT_DATE)._get_xf_index()
     for r in range(last_row + 1):
         values = sheet.rows[r] if r < len(sheet.rows) else ()
@@ -203,14 +224,36 @@ def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet) ->
             if r in sheet.row_heights:
                 ws.set_row(r, sheet.row_heights[r])
             continue
-        # one string per row, straight into the sheet's stream
+        # one string per row, straight into the sheet's stream; text goes to the workbook's
+        # shared strings, so a value repeated on 50,000 lines is escaped and stored once
         number = str(r + 1)
         while len(refs) < len(values):
             refs.append(col_letter(len(refs)))
+            xf_attr.append(f' s="{column_xf[len(xf_attr)]}"' if len(xf_attr) < len(column_xf)
+                           and column_xf[len(xf_attr)] else "")
         parts = []
         for c, value in enumerate(values):
+            kind = type(value)
+            if kind is str and not value:
+                if xf_attr[c]:  # a styled blank keeps its column's format for whoever types there
+                    parts.append(f'<c r="{refs[c]}{number}"{xf_attr[c]}/>')
+                continue
+            if kind is str and not _RICH_LOOKALIKE(value):
+                index = shared.get(value)
+                if index is None:
+                    index = shared[value] = strings.unique_count
+                    strings.unique_count += 1
+                strings.count += 1
+                parts.append(f'<c r="{refs[c]}{number}"{xf_attr[c]} t="s"><v>{index}</v></c>')
+                continue
+            if kind is Decimal or kind is int or kind is float:
+                parts.append(f'<c r="{refs[c]}{number}"{xf_attr[c]}><v>{float(value):.16G}</v></c>')
+                continue
+            if kind is Formula:
+                parts.append(_formula_xml(f"{refs[c]}{number}", xf_attr[c], value))
+                continue
             style = None
-            if isinstance(value, Cell):
+            if kind is Cell:
                 style, value = value.style, value.value
             elif value is None:
                 continue  # an empty cell stays unformatted (a Cell(None, style) is a styled blank)

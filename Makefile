@@ -9,7 +9,7 @@ AS_OF ?= 2026-11-23
 # count sheets as PDF too when LibreOffice is installed
 PDF := $(shell command -v soffice >/dev/null 2>&1 && echo --pdf)
 
-.PHONY: demo demo-gsheets test install dev lint clean bench bench-smoke
+.PHONY: demo demo-gsheets test install dev lint clean bench bench-smoke bench-gsheets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ bench: install
 
 bench-smoke: install
 	$(BIN)/python benchmarks/run.py --quick
+
+# Google Sheets requests per stage of a 1,000-location cycle, against the offline fake (needs dev: gspread)
+bench-gsheets: dev
+	$(BIN)/python benchmarks/gsheets_requests.py --scale 1
 
 test: dev
 	$(BIN)/python -m pytest -q

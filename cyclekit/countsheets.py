@@ -313,15 +313,18 @@ def parse_sheet(rows: list[list[Any]], file: str, tab: str) -> FilledSheet | Non
         return None
     sheet = FilledSheet(file, tab, labels)
     floor = col[FLOOR_COUNT]
-    picks = [col.get(name) for name in ("Part Number", "Revision", "Description", "Lot", "UoM", "Notes")]
     width = max(len(headers), floor + 1, 6)
+    # a column the sheet lacks reads from one past the row's end, which is always blank
+    picks = [col.get(name, width) for name in ("Part Number", "Revision", "Description", "Lot", "UoM",
+                                                "Notes")]
+    width += 1
+    part_at, revision_at, description_at, lot_at, uom_at, notes_at = picks
 
     def entry(row: list[Any], r: int, line_no: int | None, label: str) -> Entry:
-        part, revision, description, lot, uom, notes = (
-            "" if i is None else _text(row[i]) for i in picks)
         raw = row[floor]
-        return Entry(line_no, label, part, revision, description, lot, uom,
-                     None if _text(raw) == "" else raw, notes, r, floor)
+        return Entry(line_no, label, _text(row[part_at]), _text(row[revision_at]), _text(row[description_at]),
+                     _text(row[lot_at]), _text(row[uom_at]), None if _text(raw) == "" else raw,
+                     _text(row[notes_at]), r, floor)
 
     for r in range(header_row + 1, len(rows)):
         row = rows[r]

@@ -58,7 +58,7 @@ def write_recount_sheets(cycle_dir: Path, manifest: Manifest, lines: list[Counte
         manifest.sheets.extend(records)
         title = f"Recount {', '.join(locations) if len(locations) == 1 else zone} {manifest.cycle_id}"
         jobs.append((WorkbookSpec(sheets, title=title, subject=", ".join(locations)), cycle_dir / file))
-    written = render_many(jobs)
+    written = render_many(jobs, label="Writing recount sheets")
     digests = {path: checksum(cycle_dir, str(path.relative_to(cycle_dir))) for path in written}
     for record in manifest.sheets:
         if record.kind == "recount" and not record.sha256 and cycle_dir / record.file in digests:

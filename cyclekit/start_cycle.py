@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import secrets
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cyclekit import progress
 from cyclekit.config import Config
 from cyclekit.countsheets import SheetHeader, SheetLine, count_sheet
 from cyclekit.cycle import (
@@ -94,6 +97,14 @@ def _sheet_lines(lines: list[SnapshotLine]) -> list[SheetLine]:
                       s.item.lot, s.item.uom, s.item.quantity, s.item.serial) for s in lines]
 
 
+def _book(layouts: list[Callable[[], Sheet]], title: str, subject: str) -> WorkbookSpec:
+    return WorkbookSpec([layout() for layout in layouts], title=title, subject=subject)
+
+
+def _same(sheet: Sheet) -> Sheet:
+    return sheet
+
+
 def start_cycle(
     schedule_path: Path | str,
     inventory_path: Path | str,
@@ -173,8 +184,9 @@ def start_cycle(
             tab = safe_tab(entry.key, tabs_in.setdefault(file, set()))
             header = SheetHeader("count", cycle_id, sheet_id, entry.key, entry.zone, entry.owner,
                                  count_date.isoformat())
-            books[file][1].append(count_sheet(
-                header, _sheet_lines(lines), tab, show_system_qty=show_system_qty,
+            # laid out where it is rendered (in a worker process): the main process only sends data
+            books[file][1].append(functools.partial(
+                count_sheet, header, _sheet_lines(lines), tab, show_system_qty=show_system_qty,
                 found_rows=config.count.found_item_rows,
                 whole_uoms=config.inventory.whole_number_uoms, paper=config.count.paper))
             manifest.sheets.append(SheetRecord(sheet_id, "count", entry.key, file, tab,
@@ -182,7 +194,7 @@ def start_cycle(
         if google is not None:
             from cyclekit.workbook.gsheets import render_gsheets
 
-            sheets = books[GOOGLE_FILE][1] if books else []
+            sheets = [layout() for layout in books[GOOGLE_FILE][1]] if books else []
             emails = sorted({r.owner_email for r in manifest.locations if r.owner_email} | set(google.share_with))
             made = render_gsheets(WorkbookSpec(sheets, title=f"Count sheets {cycle_id}"), google.session,
                                   folder_id=google.folder_id, share_with=[(e, "writer") for e in emails])
@@ -191,10 +203,14 @@ def start_cycle(
             for record in manifest.sheets:
                 record.file = f"google:{made.spreadsheet_id}"
             # printing stays with xlsx and PDF: the Sheets API has no print settings
-            books = {f"print/{safe_name(s.name, set())}.xlsx": ("", [s]) for s in sheets} if pdf else {}
-        render_many([(WorkbookSpec(sheets, title=f"Count sheets {cycle_id}",
-                                   subject=", ".join(s.name for s in sheets)), work / file)
-                     for file, (_, sheets) in books.items()], atomic=False)  # the folder is renamed whole
+            books = {f"print/{safe_name(s.name, set())}.xlsx": ("", [functools.partial(_same, s)])
+                     for s in sheets} if pdf else {}
+        tabs_of = {record.file: [] for record in manifest.sheets}
+        for record in manifest.sheets:
+            tabs_of[record.file].append(record.tab)
+        render_many([(functools.partial(_book, layouts, f"Count sheets {cycle_id}", ", ".join(tabs_of.get(file, []))),
+                      work / file) for file, (_, layouts) in books.items()],
+                    atomic=False, label="Writing count sheets")  # the folder is renamed whole
         digests = {file: checksum(work, file) for file in books}
         for record in manifest.sheets:
             if record.file in digests:
@@ -203,7 +219,8 @@ def start_cycle(
         if pdf:
             from cyclekit.libreoffice import to_pdf
 
-            pdfs = [Path("pdf") / p.name for p in to_pdf([work / f for f in books], work / "pdf")]
+            with progress.task("Printing count sheets to PDF"):
+                pdfs = [Path("pdf") / p.name for p in to_pdf([work / f for f in books], work / "pdf")]
         save_manifest(work, manifest)
         if cycle_dir.exists():
             cycle_dir.rmdir()  # empty (checked above)

@@ -7,9 +7,11 @@ turned back into their shortest text, so an identifier is never a float.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
-import io
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +27,7 @@ class Table:
 
     file: str
     headers: list[str]
-    columns: list[tuple[str, ...]]  # one per header, each as long as row_numbers
+    columns: list[Sequence[str]]  # one per header, each as long as row_numbers
     row_numbers: list[int]  # the row number a person sees in the file (header is row 1)
     sha256: str
 
@@ -56,25 +58,40 @@ def _fail(path: Path, message: str) -> InputError:
     return InputError([Problem("file", str(path), message)], summary=f"cannot read {path}")
 
 
-def _decode(raw: bytes, path: Path) -> str:
-    # Excel on Windows still saves "CSV" in the ANSI code page; UTF-8 (with or without
-    # BOM) is tried first, then cp1252, so a degree sign or a micro sign survives.
-    for encoding in ("utf-8-sig", "cp1252"):
+def _sha256_and_encoding(path: Path) -> tuple[str, str]:
+    """One pass over the bytes: the file's digest, and whether it is UTF-8 text."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    utf8 = True
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+            if utf8:
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError:
+                    utf8 = False
+    if utf8:
         try:
-            return raw.decode(encoding)
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            continue
-    raise _fail(path, "is neither UTF-8 nor Windows-1252 text")
+            utf8 = False
+    # Excel on Windows still saves "CSV" in the ANSI code page: what is not UTF-8 (with or
+    # without BOM) is read as cp1252, so a degree sign or a micro sign survives
+    return digest.hexdigest(), "utf-8-sig" if utf8 else "cp1252"
 
 
-def _csv_rows(raw: bytes, path: Path) -> list[list[str]]:
-    """Cells as typed, not yet stripped (read_table strips the columns that need it)."""
-    text = _decode(raw, path)
-    # the header line decides the delimiter (Excel writes ';' where ',' is the decimal mark);
-    # csv.Sniffer is not used: quoted descriptions such as 'Panel 19" rack, 2U' fool it
-    header = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=header.count)
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+def _csv_rows(path: Path, encoding: str) -> Iterator[list[str]]:
+    """Rows as typed, read as they are needed (read_table strips and keeps them by column)."""
+    try:
+        with open(path, encoding=encoding, newline="") as handle:
+            first = handle.readline()
+            # the header line decides the delimiter (Excel writes ';' where ',' is the decimal
+            # mark); csv.Sniffer is not used: quoted descriptions like 'Panel 19" rack, 2U' fool it
+            delimiter = max(",;\t", key=first.count)
+            yield from csv.reader(itertools.chain([first], handle), delimiter=delimiter)
+    except UnicodeDecodeError:
+        raise _fail(path, "is neither UTF-8 nor Windows-1252 text") from None
 
 
 def _spreadsheet_rows(path: Path, sheet: str | None) -> list[list[str]]:
@@ -97,42 +114,60 @@ def _spreadsheet_rows(path: Path, sheet: str | None) -> list[list[str]]:
     return [[cell_text(value) for value in row] for row in values]
 
 
+CHUNK_ROWS = 50_000  # rows turned into columns at a time: the raw rows of a chunk are then freed
+
+
 def read_table(path: Path | str, sheet: str | None = None) -> Table:
-    """Header row first; empty rows dropped; short rows padded with ''; cells stripped."""
+    """Header row first; empty rows dropped; short rows padded with ''; cells stripped.
+
+    Rows are taken a chunk at a time and kept by column, in C loops (map, zip): a row at a
+    time in Python costs seconds at plant scale. Repeated texts (locations, units, statuses,
+    part numbers) are kept once, so memory grows with the distinct values, not the cells.
+    """
     path = Path(path)
     if not path.is_file():
         raise _fail(path, "file not found")
     suffix = path.suffix.lower()
     if suffix in SPREADSHEET_SUFFIXES:
-        raw_rows = _spreadsheet_rows(path, sheet)
+        raw_rows: Iterable[list[str]] = _spreadsheet_rows(path, sheet)
         sha256 = file_sha256(path)
     elif suffix in {".csv", ".txt", ".tsv"}:
-        raw = path.read_bytes()
-        raw_rows = _csv_rows(raw, path)
-        sha256 = hashlib.sha256(raw).hexdigest()
+        sha256, encoding = _sha256_and_encoding(path)
+        raw_rows = _csv_rows(path, encoding)
     else:
         raise _fail(path, f"unsupported file type {suffix or '(none)'}; use .csv or .xlsx")
-    # column by column, in C loops (map, zip): a row at a time costs seconds at plant scale
-    numbers = [number for number, row in enumerate(raw_rows, start=1) if any(row)]
-    header_at = next((n for n in numbers if any(map(str.strip, raw_rows[n - 1]))), None)
-    if header_at is None:
+    numbered = enumerate(raw_rows, start=1)
+    headers: list[str] | None = None
+    for _, row in numbered:
+        if any(map(str.strip, row)):
+            headers = [cell.strip() for cell in row]
+            break
+    if headers is None:
         raise _fail(path, "is empty: no header row")
-    headers = [cell.strip() for cell in raw_rows[header_at - 1]]
     while headers and not headers[-1]:
         headers.pop()
     width = len(headers)
-    numbers = numbers[numbers.index(header_at) + 1:]
-    data = [raw_rows[number - 1] for number in numbers]
-    if set(map(len, data)) - {width}:
-        data = [row if len(row) == width else (row + [""] * width)[:width] for row in data]
-    raw_columns = list(zip(*data)) if data and width else []
-    columns = [tuple(map(str.strip, column)) for column in raw_columns]
-    if columns != raw_columns:  # some cells had spaces around them: a row of spaces is an empty row
-        kept = [i for i, row in enumerate(zip(*columns)) if any(row)]
-        if len(kept) < len(numbers):
-            numbers = [numbers[i] for i in kept]
-            columns = [tuple(column[i] for i in kept) for column in columns]
-    if not columns:
-        columns = [() for _ in headers]
-        numbers = numbers if width else []
+    columns: list[list[str]] = [[] for _ in headers]
+    shared: list[dict[str, str] | None] = [None] * width
+    numbers: list[int] = []
+    while chunk := [pair for pair in itertools.islice(numbered, CHUNK_ROWS) if any(pair[1])]:
+        chunk_numbers = [number for number, _ in chunk]
+        data = [row for _, row in chunk]
+        del chunk
+        if set(map(len, data)) - {width}:
+            data = [row if len(row) == width else (row + [""] * width)[:width] for row in data]
+        raw_columns = list(zip(*data)) if width else []
+        del data
+        stripped = [tuple(map(str.strip, column)) for column in raw_columns]
+        if stripped != raw_columns:  # some cells had spaces around them: a row of spaces is empty
+            kept = [i for i, row in enumerate(zip(*stripped)) if any(row)]
+            if len(kept) < len(chunk_numbers):
+                chunk_numbers = [chunk_numbers[i] for i in kept]
+                stripped = [tuple(column[i] for i in kept) for column in stripped]
+        numbers += chunk_numbers
+        for index, column in enumerate(stripped):
+            if shared[index] is None and len(set(column)) < len(column) // 2:
+                shared[index] = {}
+            known = shared[index]
+            columns[index] += column if known is None else map(known.setdefault, column, column)
     return Table(str(path), headers, columns, numbers, sha256)

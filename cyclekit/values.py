@@ -52,6 +52,8 @@ def parse_quantity(value: object, *, allow_negative: bool = False) -> Decimal:
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise QuantityError("is not a number")
+        if value.is_integer() and value >= 0:
+            return Decimal(int(value))  # a whole count, as spreadsheets store most of them
         number = Decimal(repr(value))
     elif isinstance(value, Decimal):
         number = value

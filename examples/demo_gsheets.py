@@ -8,20 +8,29 @@ end to end without the internet and prints what each step cost in API requests.
 
 For real Google Sheets, run the same commands with --format gsheets and credentials instead
 (see the README).
+
+``run()`` takes another plant (inventory, locations, config, as-of date), a fake and a
+``watch`` hook around each stage's cyclekit call: benchmarks/gsheets_requests.py runs it on
+the synthetic benchmark plant and measures every request.
 """
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cyclekit import api  # noqa: E402
-from cyclekit.config import load_config  # noqa: E402
+from cyclekit.config import Config, load_config  # noqa: E402
 from cyclekit.finalize import finalize_cycle  # noqa: E402
 from cyclekit.ingest import ingest_cycle  # noqa: E402
 from cyclekit.start_cycle import Selection, start_cycle  # noqa: E402
@@ -29,35 +38,25 @@ from cyclekit.workbook.gsheets import GoogleSession, GoogleTarget  # noqa: E402
 from tests.sheets_fake import FakeSheets  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 23)
+EXAMPLES = ROOT / "examples"
+
+# the stages, in order: (key, what the demo prints)
+STAGES = {
+    "schedule": "schedule (create, batchUpdate, share with owners)",
+    "sheets": "sheets ({locations} locations in one spreadsheet)",
+    "ingest": "ingest (one batchGet of every tab, results written to Google)",
+    "finalize": "finalize (reads sheets and results back, moves the Google schedule on)",
+}
 
 
-def run(out: Path, limit: int | None = None) -> dict[str, dict[str, int]]:
-    config = load_config(ROOT / "examples" / "cyclekit.toml")
-    fake = FakeSheets()
-    google = GoogleTarget(GoogleSession(fake.client()), folder_id=fake.new_folder("Cycle counts"))
-    costs: dict[str, dict[str, int]] = {}
-
-    def step(name: str) -> None:
-        costs[name] = {"reads": fake.count("read"), "writes": fake.count("write")}
-        print(f"  {name}: {costs[name]['writes']} write and {costs[name]['reads']} read requests")
-        fake.reset_counts()
-
-    print("Google Sheets demo (offline fake of the Sheets API):")
-    inventory, locations = ROOT / "examples" / "inventory.csv", ROOT / "examples" / "locations.csv"
-    url = api.write_schedule(inventory, None, config, locations=locations, as_of=AS_OF, google=google).output
-    step("schedule (create, batchUpdate, share with owners)")
-    schedule = f"google:{url.rsplit('/', 1)[1]}"
-    selection = Selection(due_within=7) if limit is None else Selection(all=True)
-    report = start_cycle(schedule, inventory, out, config, selection=selection, as_of=AS_OF, google=google)
-    step(f"sheets ({report.locations} locations in one spreadsheet)")
-
-    # counters type their counts in: every line as the system says, a few off
+def fill_counts(fake: FakeSheets, out: Path) -> None:
+    """Counters type their counts into the Google count sheets (straight into the fake: no
+    request recorded): every line as the system says, the first line of every 7th tab 2 short;
+    an empty location is confirmed empty."""
     manifest = json.loads((out / "manifest.json").read_text())
     sheet_id = manifest["google"]["count_sheets"]["id"]
     snapshot = {}
     for line in (out / "snapshot.csv").read_text(encoding="utf-8").splitlines()[1:]:
-        import csv
-
         row = next(csv.reader([line]))
         snapshot[(row[0], int(row[1]))] = row[9]
     for n, record in enumerate(manifest["sheets"]):
@@ -73,24 +72,62 @@ def run(out: Path, limit: int | None = None) -> dict[str, dict[str, int]]:
             row = next(r for r in range(8, 40) if str(tab.cell(f"A{r}").get("userEnteredValue", {})
                                                        .get("stringValue", "")).startswith("Location confirmed empty"))
             fake.put_values(sheet_id, f"'{record['tab']}'!{column}{row}", [["YES"]])
-    result = ingest_cycle(out, config, google=google, results_to_google=True)
-    step("ingest (one batchGet of every tab, results written to Google)")
-    print(f"  {result.figures.lines_counted} lines counted, {result.figures.discrepancies} discrepancies, "
-          f"{len(result.problems)} problems; results: {result.url}")
 
-    # finance documents and approves in the Google results
+
+def review(fake: FakeSheets, out: Path, discrepancies: int, problems: int) -> None:
+    """Finance documents and approves every discrepancy in the Google results, and resolves
+    every problem (straight into the fake: no request recorded)."""
     results_id = json.loads((out / "manifest.json").read_text())["google"]["results"]["id"]
     tab = fake.spreadsheets[results_id].sheet("Discrepancies")
     header = [tab.cell(f"{chr(65 + c)}1").get("userEnteredValue", {}).get("stringValue") for c in range(22)]
-    for row in range(2, 2 + result.figures.discrepancies):
+    for row in range(2, 2 + discrepancies):
         for name, value in (("Root Cause", "Miscounted during cycle count"), ("Status", "Resolved"),
                             ("Approved By", "Dana Whitfield"), ("Approval Date", "2026-11-25")):
             fake.put_values(results_id, f"Discrepancies!{chr(65 + header.index(name))}{row}", [[value]])
-    if result.problems:
-        fake.put_values(results_id, f"Problems!G2:G{1 + len(result.problems)}",
-                        [["Accepted by the lead"]] * len(result.problems))
-    done = finalize_cycle(out, schedule, config, targets=["generic", "netsuite"], google=google)
-    step("finalize (reads sheets and results back, moves the Google schedule on)")
+    if problems:
+        fake.put_values(results_id, f"Problems!G2:G{1 + problems}", [["Accepted by the lead"]] * problems)
+
+
+def run(out: Path, limit: int | None = None, *, inventory: Path = EXAMPLES / "inventory.csv",
+        locations: Path = EXAMPLES / "locations.csv", config: Config | None = None, as_of: dt.date = AS_OF,
+        targets: tuple[str, ...] = ("generic", "netsuite"), fake: FakeSheets | None = None,
+        watch: Callable[[str], AbstractContextManager[Any]] | None = None) -> dict[str, dict[str, int]]:
+    """The whole cycle against the fake; returns the write and read requests of each stage.
+
+    ``watch(stage)`` (a context manager, stage in STAGES) wraps the cyclekit call(s) of each
+    stage only: not the simulated counting and review, which write into the fake directly."""
+    config = config or load_config(EXAMPLES / "cyclekit.toml")
+    fake = fake or FakeSheets()
+    watch = watch or (lambda stage: contextlib.nullcontext())
+    google = GoogleTarget(GoogleSession(fake.client()), folder_id=fake.new_folder("Cycle counts"))
+    costs: dict[str, dict[str, int]] = {}
+
+    def step(name: str) -> None:
+        costs[name] = {"reads": fake.count("read"), "writes": fake.count("write")}
+        print(f"  {name}: {costs[name]['writes']} write and {costs[name]['reads']} read requests")
+        fake.reset_counts()
+
+    print("Google Sheets demo (offline fake of the Sheets API):")
+    with watch("schedule"):
+        url = api.write_schedule(inventory, None, config, locations=locations, as_of=as_of, google=google).output
+    step(STAGES["schedule"])
+    schedule = f"google:{url.rsplit('/', 1)[1]}"
+    selection = Selection(due_within=7) if limit is None else Selection(all=True)
+    with watch("sheets"):
+        report = start_cycle(schedule, inventory, out, config, selection=selection, as_of=as_of, google=google)
+    step(STAGES["sheets"].format(locations=report.locations))
+
+    fill_counts(fake, out)
+    with watch("ingest"):
+        result = ingest_cycle(out, config, google=google, results_to_google=True)
+    step(STAGES["ingest"])
+    print(f"  {result.figures.lines_counted} lines counted, {result.figures.discrepancies} discrepancies, "
+          f"{len(result.problems)} problems; results: {result.url}")
+
+    review(fake, out, result.figures.discrepancies, len(result.problems))
+    with watch("finalize"):
+        done = finalize_cycle(out, schedule, config, targets=list(targets), google=google)
+    step(STAGES["finalize"])
     print(f"  {done.adjustments} adjustments written to {out / 'adjustments'}")
     fake.assert_clean()
     print("  every request matched Google's published Sheets v4 discovery document")

@@ -156,6 +156,11 @@ FIELD_MASK_TARGETS = {
 }
 OPTIONAL_MASKS = {"UpdateEmbeddedObjectPositionRequest"}  # only needed with an overlayPosition
 
+# Messages that come back identical thousands of times in one batch (a format per cell): each
+# distinct value is checked once and its verdict remembered (Discovery.check_cached).
+CACHED_SCHEMAS = frozenset({"CellFormat", "DataValidationRule"})
+CACHE_LIMIT = 20_000
+
 INT_BOUNDS = {
     "int32": (-(2**31), 2**31 - 1),
     "uint32": (0, 2**32 - 1),
@@ -191,6 +196,12 @@ def _did_you_mean(word: str, choices: Any) -> str:
 
 def parse_field_mask(mask: str) -> list[str]:
     """Split a Google field mask into dotted paths: 'a.b,c(d,e/f)' -> ['a.b', 'c.d', 'c.e.f']."""
+    return list(_parsed_mask(mask))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_mask(mask: str) -> tuple[str, ...]:
+    """parse_field_mask, remembered: the same few masks come with every cell of a batch."""
     pos = 0
 
     def parse_list(prefix: str) -> list[str]:
@@ -218,7 +229,7 @@ def parse_field_mask(mask: str) -> list[str]:
     paths = parse_list("")
     if pos != len(mask):
         raise ValueError(f"unexpected {mask[pos]!r} at position {pos} in field mask {mask!r}")
-    return paths
+    return tuple(paths)
 
 
 class Discovery:
@@ -239,6 +250,7 @@ class Discovery:
         self.schemas: dict[str, dict[str, Any]] = doc["schemas"]
         self.revision: str = doc["revision"]
         self.methods: dict[str, dict[str, Any]] = {}
+        self._verdicts: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self._collect(doc)
 
     def _collect(self, node: dict[str, Any]) -> None:
@@ -293,6 +305,9 @@ class Discovery:
             return
         if "$ref" in schema:
             name = schema["$ref"]
+            if name in CACHED_SCHEMAS and isinstance(value, dict):
+                self.check_cached(name, value, path, errors)
+                return
             self.check(self.schemas[name], value, path, errors)
             if isinstance(value, dict):
                 self._schema_rules(name, value, path, errors)
@@ -320,6 +335,21 @@ class Discovery:
         elif kind == "boolean":
             if not isinstance(value, bool):
                 errors.append((path, f"expected boolean, got {_json_type(value)} {_short(value)}"))
+
+    def check_cached(self, name: str, value: dict[str, Any], path: str, errors: list[tuple[str, str]]) -> None:
+        """check() of a message in CACHED_SCHEMAS: the problems of an equal value (same repr: same
+        keys in the same order, same types) are found once, relative to the message, and re-rooted
+        at ``path``."""
+        key = (name, repr(value))
+        found = self._verdicts.get(key)
+        if found is None:
+            found = []
+            self.check(self.schemas[name], value, "", found)
+            self._schema_rules(name, value, "", found)
+            if len(self._verdicts) < CACHE_LIMIT:
+                self._verdicts[key] = found
+        for where, problem in found:
+            errors.append((path + where if where.startswith("[") else _join(path, where) if where else path, problem))
 
     def _check_object(self, schema: dict[str, Any], value: Any, path: str, errors: list[tuple[str, str]]) -> None:
         if not isinstance(value, dict):
@@ -399,7 +429,7 @@ class Discovery:
     def check_mask(self, mask: str, schema_name: str, path: str, errors: list[tuple[str, str]]) -> None:
         """Every path of a field mask must name fields of ``schema_name`` (through messages)."""
         try:
-            paths = parse_field_mask(mask)
+            paths = _parsed_mask(mask)
         except ValueError as error:
             errors.append((path, str(error)))
             return
@@ -874,20 +904,39 @@ def _del_path(obj: dict[str, Any], parts: list[str]) -> None:
             obj.pop(parts[0])
 
 
-def apply_mask(target: dict[str, Any], source: dict[str, Any], mask: str) -> dict[str, Any]:
+def json_copy(value: Any) -> Any:
+    """copy.deepcopy for JSON data (dicts, lists, str, numbers, bool, None), several times
+    faster; anything else goes through copy.deepcopy."""
+    kind = type(value)
+    if kind is dict:
+        return {k: json_copy(v) for k, v in value.items()}
+    if kind is list:
+        return [json_copy(v) for v in value]
+    if kind in (str, int, float, bool) or value is None:
+        return value
+    return copy.deepcopy(value)
+
+
+def apply_mask(target: dict[str, Any], source: dict[str, Any], mask: str, *,
+               share: bool = False) -> dict[str, Any]:
     """A new dict: ``target`` with the fields named by ``mask`` taken from ``source`` (a named
-    field absent from ``source`` is cleared), as Google applies update field masks."""
-    paths = parse_field_mask(mask)
+    field absent from ``source`` is cleared), as Google applies update field masks.
+
+    ``share``: the result may share inner values with ``source`` and ``target`` (for cells,
+    which are never changed in place, nor are request bodies); otherwise it is a deep copy."""
+    paths = _parsed_mask(mask)
     if "*" in paths:
-        return copy.deepcopy(source)
-    result = copy.deepcopy(target)
+        return dict(source) if share else json_copy(source)
+    # top-level fields only (the usual "userEnteredValue,userEnteredFormat"): nothing below the
+    # top is changed in place, so the result may share target's inner values
+    result = dict(target) if share and all("." not in p for p in paths) else json_copy(target)
     for dotted in paths:
         parts = dotted.split(".")
         value = _get_path(source, parts)
         if value is _MISSING:
             _del_path(result, parts)
         else:
-            _set_path(result, parts, copy.deepcopy(value))
+            _set_path(result, parts, value if share else json_copy(value))
     return result
 
 
@@ -1032,6 +1081,8 @@ class FakeSpreadsheet:
     # every batchUpdate sub-request, in order: (kind, body, applied to state?)
     batch_requests: list[tuple[str, dict[str, Any], bool]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # other Spreadsheet fields, stored as given
+    # sheetId -> position in ``sheets`` as last seen: a hint for sheet_by_id, checked on every use
+    _positions: dict[int, int] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def title(self) -> str:
@@ -1054,7 +1105,12 @@ class FakeSpreadsheet:
         return None
 
     def sheet_by_id(self, sheet_id: int) -> FakeSheet | None:
-        return next((s for s in self.sheets if s.sheet_id == sheet_id), None)
+        sheets, i = self.sheets, self._positions.get(sheet_id)
+        if i is not None and i < len(sheets) and sheets[i].properties.get("sheetId") == sheet_id:
+            return sheets[i]  # sheetIds are unique: the hint is right (a batch of 1,000 tabs asks 100,000 times)
+        self._positions = {s.sheet_id: n for n, s in enumerate(sheets)}
+        i = self._positions.get(sheet_id)
+        return None if i is None else sheets[i]
 
     def resolve(self, text: str, *, check_grid: bool = True) -> Area:
         """An A1 range ("'Count'!A1:C", "Sheet1", "A1:B2" on the first sheet, a named range)."""
@@ -1094,10 +1150,38 @@ class FakeSpreadsheet:
     def snapshot(self) -> FakeSpreadsheet:
         """A deep copy that shares the (immutable) cell dicts: cheap enough for every batch."""
         memo: dict[int, Any] = {id(s.cells): dict(s.cells) for s in self.sheets}
+        memo[id(self.batch_requests)] = list(self.batch_requests)  # entries are never changed: shared
         return copy.deepcopy(self, memo)
 
     def restore(self, snapshot: FakeSpreadsheet) -> None:
         self.__dict__.update(snapshot.__dict__)
+
+
+class BatchUndo:
+    """What makes a batchUpdate atomic without copying every sheet for every batch: the
+    spreadsheet's own fields up front, and each sheet as it was just before the batch first
+    reached it (``save``, called wherever a handler gets hold of a sheet to change); sheets the
+    batch never reached need no copy. ``restore`` puts it all back (tab indexes renumbered)."""
+
+    def __init__(self, ss: FakeSpreadsheet) -> None:
+        self.ss = ss
+        self.fields = {k: list(v) if k == "sheets" else json_copy(v) for k, v in ss.__dict__.items()
+                       if k != "batch_requests"}
+        self.history = len(ss.batch_requests)
+        self.sheets: dict[int, tuple[FakeSheet, dict[str, Any]]] = {}
+
+    def save(self, sheet: FakeSheet) -> None:
+        if id(sheet) not in self.sheets:  # cells are never changed in place: a shallow copy keeps them
+            self.sheets[id(sheet)] = (sheet, {k: dict(v) if k == "cells" else json_copy(v)
+                                              for k, v in sheet.__dict__.items()})
+
+    def restore(self) -> None:
+        for sheet, state in self.sheets.values():
+            sheet.__dict__.clear()
+            sheet.__dict__.update(state)
+        del self.ss.batch_requests[self.history:]
+        self.ss.__dict__.update(self.fields)
+        _renumber(self.ss)
 
 
 def check_grid_limits(area: Area) -> None:
@@ -1297,6 +1381,7 @@ class FakeSheets:
         self._counter = itertools.count(1)
         self._clock = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
         self._lock = threading.RLock()
+        self._undo: BatchUndo | None = None  # during a batchUpdate
 
     # --- public helpers for tests --------------------------------------------------------
 
@@ -1706,18 +1791,20 @@ class FakeSheets:
         requests_ = body.get("requests") or []
         if not requests_:
             raise ApiError(400, "Must specify at least one request.")
-        snapshot = ss.snapshot()
+        undo = self._undo = BatchUndo(ss)
         replies = []
         try:
             for i, request in enumerate(requests_):
                 kind, args = next((k, v) for k, v in request.items() if v is not None)
                 applied = kind in self.APPLIED_REQUESTS
-                ss.batch_requests.append((kind, copy.deepcopy(args), applied))
+                ss.batch_requests.append((kind, args, applied))  # the request body: never changed
                 reply = getattr(self, f"_req_{kind}")(ss, args, f"requests[{i}].{kind}") if applied else None
                 replies.append(reply or {})
         except ApiError:
-            ss.restore(snapshot)
+            undo.restore()
             raise
+        finally:
+            self._undo = None
         out: dict[str, Any] = {"spreadsheetId": sid, "replies": replies}
         if body.get("includeSpreadsheetInResponse"):
             out["updatedSpreadsheet"] = self._spreadsheet_resource(
@@ -1740,9 +1827,12 @@ class FakeSheets:
         return area
 
     def _sheet_by_id(self, ss: FakeSpreadsheet, sheet_id: int, where: str) -> FakeSheet:
+        """The sheet a request names; inside a batchUpdate, saved for its undo first."""
         sheet = ss.sheet_by_id(sheet_id)
         if sheet is None:
             raise ApiError(400, f"Invalid {where}: No grid with id: {sheet_id}")
+        if self._undo is not None:
+            self._undo.save(sheet)
         return sheet
 
     def _check_in_grid(self, sheet: FakeSheet, r: int, c: int, where: str) -> None:
@@ -1761,7 +1851,7 @@ class FakeSheets:
         old = sheet.cells.get((r, c), {})
         source = {k: v for k, v in data.items() if k not in OUTPUT_ONLY_CELL_FIELDS}
         public_old = {k: v for k, v in old.items() if not k.startswith("_")}
-        new = apply_mask(public_old, source, mask)
+        new = apply_mask(public_old, source, mask, share=True)  # stored cells are never changed in place
         if FORMULA_RESULT in old and new.get("userEnteredValue") == old.get("userEnteredValue"):
             new[FORMULA_RESULT] = old[FORMULA_RESULT]
         self._store_cell(sheet, r, c, new)
@@ -2013,7 +2103,7 @@ class FakeSheets:
             old = area.sheet.cells.get((r, c), {})
             new = {k: v for k, v in old.items() if k != "dataValidation"}
             if rule:
-                new["dataValidation"] = copy.deepcopy(rule)
+                new["dataValidation"] = json_copy(rule)
             self._store_cell(area.sheet, r, c, new)
 
     def _protected_sheet(self, ss: FakeSpreadsheet, protected: dict[str, Any], where: str) -> FakeSheet:
@@ -2037,6 +2127,8 @@ class FakeSheets:
         for sheet in ss.sheets:
             for i, protected in enumerate(sheet.protected_ranges):
                 if protected["protectedRangeId"] == protected_id:
+                    if self._undo is not None:
+                        self._undo.save(sheet)
                     return sheet, i
         raise ApiError(400, f"Invalid {where}: No protected range with id: {protected_id}")
 
@@ -2154,6 +2246,8 @@ class FakeSheets:
         for sheet in ss.sheets:
             for i, chart in enumerate(sheet.charts):
                 if chart.get("chartId") == chart_id:
+                    if self._undo is not None:
+                        self._undo.save(sheet)
                     return sheet, i
         raise ApiError(400, f"Invalid {where}: No chart with id: {chart_id}")
 
@@ -2245,9 +2339,12 @@ class FakeSheets:
                     grid[key] = value
         values: list[list[Any]] = []
         if grid:
-            for i in range(max(r for r, _ in grid) + 1):
-                cols = [c for (r, c) in grid if r == i]
-                values.append([grid.get((i, j), "") for j in range(max(cols) + 1)] if cols else [])
+            width: dict[int, int] = {}  # row -> its last filled column + 1
+            for r, c in grid:
+                if c >= width.get(r, 0):
+                    width[r] = c + 1
+            for i in range(max(width) + 1):
+                values.append([grid.get((i, j), "") for j in range(width[i])] if i in width else [])
         out: dict[str, Any] = {"range": area.a1(), "majorDimension": "COLUMNS" if major == "COLUMNS" else "ROWS"}
         if values:
             out["values"] = values

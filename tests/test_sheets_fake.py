@@ -281,6 +281,41 @@ def test_batch_update_is_atomic(gspread_client, sheets_fake):
         sh.del_worksheet(sh.sheet1)
 
 
+def test_failed_batch_leaves_every_sheet_as_it_was(gspread_client, sheets_fake):
+    """The undo of a batchUpdate copies only the sheets the batch reached: all of them come back."""
+    sh = gspread_client.create("Atomic, every kind of change")
+    _batch(sh, {"addSheet": {"properties": {"title": "Second", "sheetId": 7}}},
+           {"addSheet": {"properties": {"title": "Third", "sheetId": 8}}},
+           _repeat_cell(7, {"userEnteredValue": {"stringValue": "kept"}}, "userEnteredValue",
+                        startRowIndex=0, endRowIndex=2, startColumnIndex=0, endColumnIndex=2),
+           {"addProtectedRange": {"protectedRange": {"range": {"sheetId": 8}, "protectedRangeId": 5}}},
+           {"addNamedRange": {"namedRange": {"name": "Kept", "namedRangeId": "k",
+                                             "range": {"sheetId": 7, "endRowIndex": 1, "endColumnIndex": 1}}}})
+    ss = sheets_fake.spreadsheet(sh.id)
+
+    def state() -> str:
+        sheets = [{**s.__dict__, "cells": {str(k): v for k, v in s.cells.items()}} for s in ss.sheets]
+        return json.dumps([sheets, ss.properties, ss.named_ranges,
+                           len(ss.batch_requests)], default=str, sort_keys=True)
+
+    before = state()
+    with pytest.raises(APIError, match=r"requests\[9\]\.deleteSheet: No grid with id: 99"):
+        _batch(sh, _repeat_cell(7, {"userEnteredValue": {"stringValue": "lost"}}, "userEnteredValue"),
+               {"mergeCells": {"range": {"sheetId": 7, "endRowIndex": 2, "endColumnIndex": 2}}},
+               {"updateSheetProperties": {"properties": {"sheetId": 8, "index": 0, "title": "Moved"},
+                                          "fields": "index,title"}},
+               {"updateProtectedRange": {"protectedRange": {"protectedRangeId": 5, "description": "lost"},
+                                         "fields": "description"}},
+               {"deleteNamedRange": {"namedRangeId": "k"}},
+               {"updateSpreadsheetProperties": {"properties": {"title": "Lost"}, "fields": "title"}},
+               {"addSheet": {"properties": {"title": "Lost"}}},
+               {"deleteSheet": {"sheetId": 0}},
+               {"appendDimension": {"sheetId": 7, "dimension": "ROWS", "length": 5}},
+               {"deleteSheet": {"sheetId": 99}})
+    assert state() == before
+    assert [(s.title, s.index) for s in ss.sheets] == [("Sheet1", 0), ("Second", 1), ("Third", 2)]
+
+
 def test_update_cells_with_a_field_mask_clears_named_fields():
     cell = {"userEnteredValue": {"numberValue": 1}, "userEnteredFormat": {"textFormat": {"bold": True}}}
     assert apply_mask(cell, {}, "userEnteredFormat.textFormat") == {"userEnteredValue": {"numberValue": 1}}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+from collections.abc import Callable
 from contextlib import nullcontext
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from cyclekit import progress
 from cyclekit.atomic import atomic_path
 from cyclekit.values import excel_serial
 from cyclekit.workbook.spec import Cell, Formula, Range, Sheet, Style, WorkbookSpec, col_letter
@@ -110,8 +113,30 @@ class _PortableWorksheet(Worksheet):
         self.fh.write(f'<row r="{row + 1}"{size}>{cells}</row>')
 
 
-# xlsxwriter writes a shared string that looks like '<r>...</r>' as rich text XML, unescaped
-_RICH_LOOKALIKE = re.compile(r"<r>.*</r>\Z", re.S).match
+class _InMemoryRowsWorksheet(_PortableWorksheet):
+    """Rows streamed to a string in memory instead of a temp file: for small workbooks, where
+    making, reopening and deleting a temp file per sheet costs more than writing the rows."""
+
+    def _initialize(self, init_data: dict) -> None:
+        super()._initialize({**init_data, "constant_memory": False})  # no temp file made
+        self.constant_memory = True
+        self.row_data_fh = self.fh = io.StringIO()
+
+    def _opt_close(self) -> None:
+        pass  # nothing to close: the rows stay in memory until the sheet is assembled
+
+    def _opt_reopen(self) -> None:
+        self.fh = self.row_data_fh
+
+    def _write_optimized_sheet_data(self) -> None:
+        if self.dim_rowmin is None:
+            self._xml_empty_tag("sheetData")
+        else:
+            self._xml_start_tag("sheetData")
+            self.fh.write(self.row_data_fh.getvalue())
+            self._xml_end_tag("sheetData")
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _ESCAPE_LOOKALIKE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _XML_SPECIAL = re.compile("[&<>]")
@@ -198,7 +223,8 @@ def _with_merges(values: Any, merged: list) -> list:
 
 
 def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet) -> None:
-    ws = book.add_worksheet(sheet.name, worksheet_class=_PortableWorksheet)
+    ws = book.add_worksheet(sheet.name, worksheet_class=_InMemoryRowsWorksheet if book.in_memory
+                            else _PortableWorksheet)
     for index, column in enumerate(sheet.columns):
         ws.set_column(index, index, column.width)
     # constant_memory mode flushes each row as the next begins: heights, cells and merges are
@@ -211,8 +237,7 @@ def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet) ->
     refs: list[str] = []
     column_xf = [formats.get(c.style)._get_xf_index() for c in columns]
     xf_attr: list[str] = []  # ' s="N"' per column, as refs grows
-    strings = ws.str_table
-    shared = strings.string_table
+    texts: dict[str, str] = {}  # cell text -> its escaped XML: a value on 50,000 lines is escaped once
     date_xf = formats.get(DEFAULT_DATE)._get_xf_index()
     for r in range(last_row + 1):
         values = sheet.rows[r] if r < len(sheet.rows) else ()
@@ -224,8 +249,7 @@ def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet) ->
             if r in sheet.row_heights:
                 ws.set_row(r, sheet.row_heights[r])
             continue
-        # one string per row, straight into the sheet's stream; text goes to the workbook's
-        # shared strings, so a value repeated on 50,000 lines is escaped and stored once
+        # one string per row, straight into the sheet's stream
         number = str(r + 1)
         while len(refs) < len(values):
             refs.append(col_letter(len(refs)))
@@ -238,13 +262,12 @@ def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet) ->
                 if xf_attr[c]:  # a styled blank keeps its column's format for whoever types there
                     parts.append(f'<c r="{refs[c]}{number}"{xf_attr[c]}/>')
                 continue
-            if kind is str and not _RICH_LOOKALIKE(value):
-                index = shared.get(value)
-                if index is None:
-                    index = shared[value] = strings.unique_count
-                    strings.unique_count += 1
-                strings.count += 1
-                parts.append(f'<c r="{refs[c]}{number}"{xf_attr[c]} t="s"><v>{index}</v></c>')
+            if kind is str:
+                text = texts.get(value)
+                if text is None:
+                    space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
+                    text = texts[value] = f' t="inlineStr"><is><t{space}>{_xml_text(value)}</t></is></c>'
+                parts.append(f'<c r="{refs[c]}{number}"{xf_attr[c]}{text}')
                 continue
             if kind is Decimal or kind is int or kind is float:
                 parts.append(f'<c r="{refs[c]}{number}"{xf_attr[c]}><v>{float(value):.16G}</v></c>')
@@ -361,9 +384,12 @@ def _add_chart(book: xlsxwriter.Workbook, ws: Any, sheet: Sheet, chart: Any) -> 
     ws.insert_chart(chart.anchor_row, chart.anchor_col, main)
 
 
-def render_many(jobs: list[tuple[WorkbookSpec, Path]], workers: int | None = None,
-                atomic: bool = True) -> list[Path]:
+def render_many(jobs: list[tuple[WorkbookSpec | Callable[[], WorkbookSpec], Path]], workers: int | None = None,
+                atomic: bool = True, label: str = "Writing workbooks") -> list[Path]:
     """Render several workbooks, on every core when there are enough to be worth a process each.
+
+    A job's spec may be a function that lays the workbook out: it then runs in the worker, and
+    only its (smaller) arguments travel between processes.
 
     atomic=False writes each file in place: for files in a folder that is itself renamed into
     place when complete, where a temp file and a rename per file only cost time.
@@ -373,15 +399,16 @@ def render_many(jobs: list[tuple[WorkbookSpec, Path]], workers: int | None = Non
 
     workers = workers or os.cpu_count() or 1
     if workers < 2 or len(jobs) < 8:
-        return [render_xlsx(spec, path, atomic=atomic) for spec, path in jobs]
+        return [_render_job((spec, path, atomic)) for spec, path in progress.track(jobs, label)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_render_job, [(spec, path, atomic) for spec, path in jobs],
-                             chunksize=max(1, len(jobs) // (workers * 8))))
+        done = pool.map(_render_job, [(spec, path, atomic) for spec, path in jobs],
+                        chunksize=max(1, len(jobs) // (workers * 8)))
+        return list(progress.track(done, label, total=len(jobs)))
 
 
 def _render_job(job: tuple[WorkbookSpec, Path, bool]) -> Path:
     spec, path, atomic = job
-    return render_xlsx(spec, path, atomic=atomic)
+    return render_xlsx(spec() if callable(spec) else spec, path, atomic=atomic)
 
 
 def render_xlsx(spec: WorkbookSpec, path: Path | str, atomic: bool = True) -> Path:

@@ -8,6 +8,10 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+# mkstemp makes files only their owner may read; an output gets the usual mode (umask applies)
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
 
 @contextlib.contextmanager
 def atomic_path(target: Path | str) -> Iterator[Path]:
@@ -19,6 +23,7 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, target)
     finally:
         if tmp.exists():

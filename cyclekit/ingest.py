@@ -349,10 +349,14 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
 
     results_path = cycle_dir / RESULTS
     documentation, resolutions = previous_documentation(cycle_dir, manifest, google)
-    recount_files = write_recount_sheets(cycle_dir, manifest, lines, config, returned)
-    spec = results_workbook(manifest, lines, totals, problems, documentation, config,
-                            today or dt.date.today(), resolutions, returned)
-    render_xlsx(spec, results_path)
+    recounts_written = write_recount_sheets(cycle_dir, manifest, lines, config, returned)
+    try:
+        spec = results_workbook(manifest, lines, totals, problems, documentation, config,
+                                today or dt.date.today(), resolutions, returned)
+        with progress.task("Writing the results workbook"):
+            render_xlsx(spec, results_path)
+    finally:
+        recount_files = recounts_written()
     url = ""
     if results_to_google:
         if google is None:

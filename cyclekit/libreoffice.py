@@ -10,12 +10,16 @@ Public API: `find_soffice`, `convert`, `recalculate`, `to_pdf`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
+import time
+import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cyclekit.errors import CyclekitError, MissingToolError
@@ -34,6 +38,12 @@ XLSX_FILTER = "xlsx:Calc MS Excel 2007 XML"
 # Start-up is about a second, each file a fraction of that; a hung soffice must not hang the run.
 BASE_TIMEOUT = 120.0
 TIMEOUT_PER_FILE = 2.0
+
+# Start-up costs about 2 s of CPU per process, a count sheet about 0.35 s: a second process pays
+# for itself from a few files on, see benchmarks/PDF.md. Each soffice.bin takes a few hundred MB,
+# hence a cap whatever the CPU count.
+MIN_FILES_PER_PROCESS = 8
+MAX_PROCESSES = 8
 
 # Formula/Load recalc modes: 0 = always recalculate, 1 = never, 2 = prompt.
 PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
@@ -75,10 +85,15 @@ def find_soffice() -> str:
 
 
 def convert(paths: Sequence[Path], out_dir: Path, fmt: str) -> list[Path]:
-    """Convert `paths` into `out_dir` with one soffice call; return the outputs in input order.
+    """Convert `paths` into `out_dir`; return the outputs in input order.
 
     `fmt` is what soffice's --convert-to takes ("pdf", "xlsx:Calc MS Excel 2007 XML"); the output
     is named after the input's stem with the extension before any ':'.
+
+    Enough files are split into one batch per CPU (`_process_count`), each converted by its own
+    soffice process with its own profile, all at once. Every process writes into a private
+    staging folder inside `out_dir`; a complete output is then renamed into place, so `out_dir`
+    never holds a half-written file. Files that did convert are kept when others fail.
     """
     paths = [Path(p).resolve() for p in paths]
     out_dir = Path(out_dir).resolve()
@@ -95,29 +110,39 @@ def convert(paths: Sequence[Path], out_dir: Path, fmt: str) -> list[Path]:
 
     program = find_soffice()
     out_dir.mkdir(parents=True, exist_ok=True)
-    # A stale output from an earlier run would pass the existence check below.
+    # A stale output from an earlier run must not sit next to this run's outputs as if new.
     for output in outputs:
         output.unlink(missing_ok=True)
 
-    timeout = BASE_TIMEOUT + TIMEOUT_PER_FILE * len(paths)
-    with tempfile.TemporaryDirectory(prefix="cyclekit-lo-profile-") as profile:
-        _write_profile(Path(profile))
-        command = [
-            program, "--headless", "--norestore", "--nolockcheck",
-            f"-env:UserInstallation={Path(profile).as_uri()}",
-            "--convert-to", fmt, "--outdir", str(out_dir),
-            *map(str, paths),
-        ]
-        returncode, said = _run(command, timeout, paths)
+    batches = _split(paths, _process_count(len(paths)))
+    with contextlib.ExitStack() as cleanup:
+        jobs = []
+        for batch in batches:
+            profile = Path(cleanup.enter_context(
+                tempfile.TemporaryDirectory(prefix="cyclekit-lo-profile-")))
+            # Staging beside the outputs: the final rename stays on one file system.
+            staging = Path(cleanup.enter_context(
+                tempfile.TemporaryDirectory(prefix=".cyclekit-lo-", dir=out_dir)))
+            _write_profile(profile)
+            jobs.append(_Job(batch, staging, profile / "soffice.log", command=[
+                program, "--headless", "--norestore", "--nolockcheck",
+                f"-env:UserInstallation={profile.as_uri()}",
+                "--convert-to", fmt, "--outdir", str(staging), *map(str, batch),
+            ]))
+        _run_all(jobs)
+        for job in jobs:
+            if job.timed_out:
+                continue  # killed mid-write maybe: keep none of its outputs
+            for src in job.paths:
+                staged = job.staging / f"{src.stem}.{extension}"
+                # soffice often exits 0 after failing to load a file: only the outputs count.
+                if _complete(staged, extension):
+                    os.replace(staged, out_dir / staged.name)
+                    job.converted.add(src)
 
-    # soffice often exits 0 after failing to load a file: only the outputs prove success.
-    failed = [src for src, out in zip(paths, outputs) if not out.is_file()]
+    failed = [src for job in jobs for src in job.paths if src not in job.converted]
     if failed:
-        names = ", ".join(str(p) for p in failed)
-        raise ConversionError(
-            f"LibreOffice did not convert {len(failed)} of {len(paths)} file(s) to {extension} "
-            f"(exit code {returncode}): {names}{_tail(said)}"
-        )
+        raise ConversionError(_failure_message(jobs, failed, len(paths), extension))
     return outputs
 
 
@@ -127,7 +152,7 @@ def recalculate(paths: Sequence[Path], out_dir: Path) -> list[Path]:
 
 
 def to_pdf(paths: Sequence[Path], out_dir: Path) -> list[Path]:
-    """PDFs of the workbooks `paths` in `out_dir`, as LibreOffice prints them."""
+    """PDFs of the workbooks `paths` in `out_dir`, as LibreOffice prints them (one soffice per CPU)."""
     return convert(paths, out_dir, "pdf")
 
 
@@ -146,33 +171,120 @@ def _planned_outputs(paths: list[Path], out_dir: Path, extension: str) -> list[P
     return outputs
 
 
+def _cpus() -> int:
+    """CPUs this process may run on (the affinity mask, which containers and taskset narrow)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _process_count(files: int) -> int:
+    """How many soffice processes to run at once for `files` files (see MIN_FILES_PER_PROCESS)."""
+    return max(1, min(_cpus(), MAX_PROCESSES, files // MIN_FILES_PER_PROCESS))
+
+
+def _split(paths: list[Path], count: int) -> list[list[Path]]:
+    """`count` batches of about equal total bytes (largest file first to the lightest batch).
+
+    File size stands in for pages: an owner's packet can be many times a single sheet. Each batch
+    keeps the input order.
+    """
+    if count <= 1:
+        return [paths]
+    sizes = {p: p.stat().st_size for p in paths}
+    batches: list[list[Path]] = [[] for _ in range(count)]
+    loads = [0] * count
+    for path in sorted(paths, key=lambda p: -sizes[p]):  # stable: ties keep input order
+        lightest = loads.index(min(loads))
+        batches[lightest].append(path)
+        loads[lightest] += sizes[path]
+    order = {p: i for i, p in enumerate(paths)}
+    return [sorted(batch, key=order.__getitem__) for batch in batches if batch]
+
+
+def _complete(path: Path, extension: str) -> bool:
+    """True when soffice wrote `path` to the end (a crash can leave a truncated file)."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return False
+    if size == 0:
+        return False
+    if extension == "pdf":
+        with path.open("rb") as handle:
+            handle.seek(max(0, size - 1024))
+            return b"%%EOF" in handle.read()
+    if extension in {"xlsx", "ods", "docx", "odt"}:
+        return zipfile.is_zipfile(path)
+    return True
+
+
 def _write_profile(profile: Path) -> None:
     user = profile / "user"
     user.mkdir(parents=True)
     (user / "registrymodifications.xcu").write_text(PROFILE_SETTINGS, encoding="utf-8")
 
 
-def _run(command: list[str], timeout: float, paths: list[Path]) -> tuple[int, str]:
-    """Run soffice; return its exit code and its stdout then stderr (the tail shows the errors)."""
-    # soffice is a script that starts oosplash, which starts soffice.bin: run them in their own
-    # process group so a timeout kills all of them, not just the script.
-    process = subprocess.Popen(
-        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, errors="replace", start_new_session=True,
-    )
+@dataclass
+class _Job:
+    """One soffice process: its files, where it writes, and what became of it."""
+
+    paths: list[Path]
+    staging: Path
+    log: Path
+    command: list[str]
+    timeout: float = 0.0
+    returncode: int | None = None
+    timed_out: bool = False
+    said: str = ""  # what soffice printed, stdout and stderr together
+    converted: set[Path] = field(default_factory=set)
+
+
+def _run_all(jobs: list[_Job]) -> None:
+    """Run every job's soffice at once; wait for all, stopping any that exceeds its time."""
+    processes: list[subprocess.Popen] = []
     try:
-        stdout, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(process)
-        stdout, stderr = process.communicate()
-        raise ConversionError(
-            f"LibreOffice did not finish converting {len(paths)} file(s) in {timeout:g} s "
-            f"and was stopped (first file: {paths[0]}){_tail(stderr or stdout)}"
-        ) from None
+        for job in jobs:
+            job.timeout = BASE_TIMEOUT + TIMEOUT_PER_FILE * len(job.paths)
+            with job.log.open("wb") as log:
+                # soffice is a script that starts oosplash, which starts soffice.bin: run them in
+                # their own process group so a timeout kills all of them, not just the script.
+                processes.append(subprocess.Popen(
+                    job.command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                ))
+        started = time.monotonic()
+        for job, process in zip(jobs, processes):
+            try:
+                job.returncode = process.wait(max(0.0, started + job.timeout - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _kill_group(process)
+                job.timed_out = True
+            job.said = job.log.read_text(encoding="utf-8", errors="replace")
     except BaseException:
-        _kill_group(process)  # e.g. Ctrl-C: leave no soffice.bin behind
+        for process in processes:  # e.g. Ctrl-C: leave no soffice.bin behind
+            if process.poll() is None:
+                _kill_group(process)
         raise
-    return process.returncode, "\n".join(part for part in (stdout, stderr) if part.strip())
+
+
+def _failure_message(jobs: list[_Job], failed: list[Path], total: int, extension: str) -> str:
+    """One line naming what failed, then the last lines soffice printed in the failed jobs."""
+    parts = []
+    timed_out = [job for job in jobs if job.timed_out]
+    for job in timed_out:
+        parts.append(f"LibreOffice did not finish converting {len(job.paths)} file(s) in "
+                     f"{job.timeout:g} s and was stopped (first file: {job.paths[0]})")
+    lost = {src for job in timed_out for src in job.paths}
+    others = [src for src in failed if src not in lost]
+    if others:
+        codes = sorted({job.returncode for job in jobs
+                        if not job.timed_out and any(src in others for src in job.paths)})
+        parts.append(f"LibreOffice did not convert {len(others)} of {total} file(s) to {extension} "
+                     f"(exit code {', '.join(map(str, codes))}): {', '.join(map(str, others))}")
+    tails = "".join(_tail(job.said) for job in jobs if job.timed_out or job.converted != set(job.paths))
+    return "; ".join(parts) + tails
 
 
 def _kill_group(process: subprocess.Popen) -> None:

@@ -169,34 +169,43 @@ def figures(lines: list[CountedLine], locations: list[str], problems: int, confi
         problems=problems, discrepancies=0, within_tolerance=0,
         net_value=Decimal(0), absolute_value=Decimal(0))
     for line in lines:
-        group = by_location.setdefault(line.location, GroupFigures(line.location))
-        if not line.found:
+        group = by_location.get(line.location)
+        if group is None:
+            group = by_location[line.location] = GroupFigures(line.location)
+        found = line.found
+        if not found:
             group.lines_sent += 1
-        if line.counted_by and not line.found:
+        if line.counted_by and not found:
             # a counter is judged on what they wrote first, whatever a recount found later
-            counter = by_counter.setdefault(line.counted_by, GroupFigures(line.counted_by))
+            counter = by_counter.get(line.counted_by)
+            if counter is None:
+                counter = by_counter[line.counted_by] = GroupFigures(line.counted_by)
             counter.lines_sent += 1
             first = line.first_qty
             if first is not None and not line.problem:
                 counter.lines_counted += 1
                 difference = first - line.system_qty
-                counter.discrepancies += difference != 0
-                if line.unit_cost is not None:
-                    counter.net_value += difference * line.unit_cost
-                    counter.absolute_value += abs(difference * line.unit_cost)
-        if not line.counted:
+                if difference:
+                    counter.discrepancies += 1
+                    if line.unit_cost is not None:
+                        counter.net_value += difference * line.unit_cost
+                        counter.absolute_value += abs(difference * line.unit_cost)
+        if line.counted_qty is None or line.problem:  # not counted
             continue
-        value = line.variance_value or Decimal(0)
         group.lines_counted += 1
+        variance = line.counted_qty - line.system_qty
+        if not variance:
+            totals.within_tolerance += 1
+            continue
+        value = Decimal(0) if line.unit_cost is None else variance * line.unit_cost
         group.net_value += value
         group.absolute_value += abs(value)
         totals.net_value += value
         totals.absolute_value += abs(value)
         if judge(line, config).within_tolerance:
             totals.within_tolerance += 1
-        if line.variance_qty != 0:
-            totals.discrepancies += 1
-            group.discrepancies += 1
+        totals.discrepancies += 1
+        group.discrepancies += 1
     totals.by_location = list(by_location.values())
     totals.by_counter = sorted(by_counter.values(), key=lambda g: g.name)
     return totals

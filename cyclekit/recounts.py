@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from cyclekit.config import Config
@@ -9,14 +10,18 @@ from cyclekit.countsheets import SheetHeader, SheetLine, count_sheet
 from cyclekit.cycle import Manifest, SheetRecord, checksum, safe_name, safe_tab
 from cyclekit.reconcile import CountedLine, needs_recount
 from cyclekit.workbook.spec import WorkbookSpec
-from cyclekit.workbook.xlsx import render_many
+from cyclekit.workbook.xlsx import render_later
 
 RECOUNT_FOLDER = "recounts"
 
 
 def write_recount_sheets(cycle_dir: Path, manifest: Manifest, lines: list[CountedLine],
-                         config: Config, returned: set[str]) -> list[Path]:
-    """New recount sheets for lines not yet on one; existing sheets are never overwritten."""
+                         config: Config, returned: set[str]) -> Callable[[], list[Path]]:
+    """New recount sheets for lines not yet on one; existing sheets are never overwritten.
+
+    The sheets are recorded in the manifest at once and written in the background (on another
+    core, while the results workbook is written): call the returned function to wait for them.
+    """
     already = {(s.location, n) for s in manifest.sheets if s.kind == "recount" for n in s.lines}
     wanted: dict[str, list[CountedLine]] = {}
     for line in lines:
@@ -58,9 +63,14 @@ def write_recount_sheets(cycle_dir: Path, manifest: Manifest, lines: list[Counte
         manifest.sheets.extend(records)
         title = f"Recount {', '.join(locations) if len(locations) == 1 else zone} {manifest.cycle_id}"
         jobs.append((WorkbookSpec(sheets, title=title, subject=", ".join(locations)), cycle_dir / file))
-    written = render_many(jobs, label="Writing recount sheets")
-    digests = {path: checksum(cycle_dir, str(path.relative_to(cycle_dir))) for path in written}
-    for record in manifest.sheets:
-        if record.kind == "recount" and not record.sha256 and cycle_dir / record.file in digests:
-            record.sha256 = digests[cycle_dir / record.file]
-    return written
+    pending = render_later(jobs)
+
+    def finish() -> list[Path]:
+        written = pending()
+        digests = {path: checksum(cycle_dir, str(path.relative_to(cycle_dir))) for path in written}
+        for record in manifest.sheets:
+            if record.kind == "recount" and not record.sha256 and cycle_dir / record.file in digests:
+                record.sha256 = digests[cycle_dir / record.file]
+        return written
+
+    return finish

@@ -85,16 +85,17 @@ def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
         value = None if line.unit_cost is None else variance * line.unit_cost
         pct = "" if line.system_qty == 0 else variance / line.system_qty
         within = variance == 0 or judge(line, count).within_tolerance
-        rows.append([
-            line.location, line.part_number, line.revision, line.lot, line.uom,
+        rows.append([  # None, not "", where a read-only cell is empty: nothing to write at all
+            line.location, line.part_number, line.revision or None, line.lot or None, line.uom or None,
             line.system_qty, line.counted_qty,
             Formula(f"=ROUND(G{n}-F{n},6)", variance),
             Formula(f'=IF(F{n}=0,"",H{n}/F{n})', pct),
             line.unit_cost,  # blank for a found part with no known cost: not valued, never $0
             Formula(f'=IF(J{n}="","",H{n}*J{n})', "" if value is None else value),
             Formula(f'=IF(ROUND(ABS(H{n}),6)<=ROUND(F{n}*N{n},6),"Yes","No")', "Yes" if within else "No"),
-            line.abc_class, tolerance(line, count), line.counted_by, line.recounted_by, line.first_count,
-            line.recount_sheet or line.sheet_id, line.line_id, line.description, line.serial,
+            line.abc_class, tolerance(line, count), line.counted_by or None, line.recounted_by or None,
+            line.first_count, line.recount_sheet or line.sheet_id, line.line_id, line.description or None,
+            line.serial or None,
         ])
     sheet = _table_sheet(VARIANCE, columns, rows)
     body = Range(1, 0, max(len(rows), 1), len(columns) - 1)

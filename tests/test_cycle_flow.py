@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import os
 
 import openpyxl
 import pytest
@@ -282,3 +283,12 @@ def test_ingest_refuses_a_changed_snapshot_and_a_missing_manifest(plant, tmp_pat
         ingest_cycle(report.cycle_dir, Config())
     with pytest.raises(CycleError, match="not a cycle folder"):
         ingest_cycle(tmp_path, Config())
+
+
+def test_outputs_are_readable_by_others_as_the_umask_allows(plant, tmp_path):
+    report = start(plant, tmp_path)
+    mode = (report.cycle_dir / "manifest.json").stat().st_mode & 0o777
+    results = ingest_cycle(report.cycle_dir, Config(), fill_all_right(report.cycle_dir, tmp_path / "back")).results
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == results.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -1,9 +1,11 @@
 """Render a WorkbookSpec as a Google spreadsheet, and read tabs back, through gspread.
 
 A whole workbook, whatever its number of tabs, takes one create request and one
-`spreadsheets.batchUpdate` (split only to stay under the API's payload guidance); reading
-every tab back takes one `values:batchGet`. The Sheets API has no print settings and no data
-bars: printing stays with the xlsx and PDF path.
+`spreadsheets.batchUpdate`, split only to keep every request body under MAX_PAYLOAD (Google
+advises 2 MB and refuses more than 10 MB): values go in updateCells of row blocks, formats in
+one repeatCell per rectangle of cells sharing a format. Reading every tab back takes one
+`values:batchGetByDataFilter` (a POST: the tabs are in the body, not the URL). The Sheets API
+has no print settings and no data bars: printing stays with the xlsx and PDF path.
 """
 
 from __future__ import annotations
@@ -36,13 +38,18 @@ from cyclekit.workbook.spec import (
 SHEETS_API = "https://sheets.googleapis.com/v4/spreadsheets"
 DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
-MAX_PAYLOAD = 1_800_000  # bytes: Google advises keeping a request under 2 MB
+MAX_PAYLOAD = 1_800_000  # bytes in one request body as sent: Google advises keeping a request under 2 MB
+GOOGLE_LIMIT = 10_485_760  # bytes: Google answers 400 "Request payload size exceeds the limit" above this
 PIXELS_PER_CHARACTER = 7  # an xlsx column width unit is about 7 pixels of Calibri 11
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive"]
 
 
 class GoogleError(CyclekitError):
     """Google refused or failed a request, in words a user can act on."""
+
+
+class RequestTooLargeError(GoogleError):
+    """One sub-request is bigger than a whole request may be: it is never sent."""
 
 
 def gspread_module() -> Any:
@@ -154,14 +161,22 @@ def _grid(sheet_id: int, r: Range) -> dict[str, int]:
             "startColumnIndex": r.first_col, "endColumnIndex": r.last_col + 1}
 
 
-def _cell_data(sheet: Sheet, row: int, col: int, value: Any) -> dict[str, Any]:
-    style = None
+def _style_and_value(sheet: Sheet, col: int, value: Any) -> tuple[Style | None, Any]:
+    """A cell's style (its own, else its column's; none for an empty cell) and its bare value."""
     if isinstance(value, Cell):
         style, value = value.style, value.value
     elif value is None:
-        return {}
+        return None, None
+    else:
+        style = None
     if style is None and col < len(sheet.columns):
         style = sheet.columns[col].style
+    return style, value
+
+
+def _cell_data(sheet: Sheet, row: int, col: int, value: Any) -> dict[str, Any]:
+    """Value and format of one cell as one CellData (a merge's top-left cell)."""
+    style, value = _style_and_value(sheet, col, value)
     data: dict[str, Any] = {}
     typed = cell_value(value)
     if typed is not None:
@@ -172,28 +187,118 @@ def _cell_data(sheet: Sheet, row: int, col: int, value: Any) -> dict[str, Any]:
     return data
 
 
+def rectangles(cells: dict[int, dict[int, Any]]) -> list[tuple[Any, Range]]:
+    """Few rectangles of one key each covering exactly the keyed cells (row -> column -> key):
+    runs of equal keys along each row, each stacked onto the identical run of the row above."""
+    done: list[tuple[Any, Range]] = []
+    growing: dict[tuple[int, int, Any], int] = {}  # (first col, last col, key) -> first row; ends at `previous`
+    previous = -2
+    for r in sorted(cells):
+        row = cells[r]
+        runs: list[list[Any]] = []
+        for c in sorted(row):
+            key = row[c]
+            if runs and runs[-1][1] == c - 1 and runs[-1][2] == key:
+                runs[-1][1] = c
+            else:
+                runs.append([c, c, key])
+        kept: dict[tuple[int, int, Any], int] = {}
+        for c0, c1, key in runs:
+            first = growing.pop((c0, c1, key), None) if previous == r - 1 else None
+            kept[(c0, c1, key)] = r if first is None else first
+        done += [(key, Range(first, c0, previous, c1)) for (c0, c1, key), first in growing.items()]
+        growing, previous = kept, r
+    done += [(key, Range(first, c0, previous, c1)) for (c0, c1, key), first in growing.items()]
+    done.sort(key=lambda item: (item[1].first_row, item[1].first_col, item[1].last_row, item[1].last_col))
+    return done
+
+
 def _unlocked(sheet: Sheet) -> list[Range]:
-    """Runs of editable cells, row by row, for the protected range's exceptions."""
-    cells: set[tuple[int, int]] = set()
+    """The editable cells, joined into rectangles, for the protected range's exceptions."""
+    cells: dict[int, dict[int, Any]] = {}
     for r, values in enumerate(sheet.rows):
         for c, value in enumerate(values):
-            style = value.style if isinstance(value, Cell) else None
-            if style is None and value is not None and c < len(sheet.columns):
-                style = sheet.columns[c].style
+            style = _style_and_value(sheet, c, value)[0]
             if style is not None and not style.locked:
-                cells.add((r, c))
+                cells.setdefault(r, {})[c] = True
     for area, value in sheet.merges:
         if isinstance(value, Cell) and value.style is not None and not value.style.locked:
-            cells.update((r, c) for r in range(area.first_row, area.last_row + 1)
-                         for c in range(area.first_col, area.last_col + 1))
-    runs: list[Range] = []
-    for r, c in sorted(cells):
-        last = runs[-1] if runs else None
-        if last and last.first_row == r and last.last_col == c - 1:
-            runs[-1] = Range(r, last.first_col, r, c)
+            for r in range(area.first_row, area.last_row + 1):
+                cells.setdefault(r, {}).update(dict.fromkeys(range(area.first_col, area.last_col + 1), True))
+    return [area for _, area in rectangles(cells)]
+
+
+def _value_requests(sheet: Sheet, sheet_id: int, limit: int) -> list[dict[str, Any]]:
+    """The tab's values (formats apart) as updateCells of consecutive rows, each small enough to
+    go alone in a request of `limit` bytes (a single row bigger than that cannot: chunked() says so)."""
+    rows: list[tuple[int, dict[str, Any], int]] = []  # (row index, RowData, its bytes in the body)
+    for r, values in enumerate(sheet.rows):
+        cells = []
+        for c, value in enumerate(values):
+            typed = cell_value(_style_and_value(sheet, c, value)[1])
+            cells.append({"userEnteredValue": typed} if typed is not None else {})
+        while cells and not cells[-1]:
+            cells.pop()
+        if cells:
+            row = {"values": cells}
+            rows.append((r, row, len(encode_json(row))))
+
+    def update(first: int, block: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"updateCells": {"rows": block, "fields": "userEnteredValue",
+                                "start": {"sheetId": sheet_id, "rowIndex": first, "columnIndex": 0}}}
+
+    budget = limit - BODY_ENVELOPE - len(encode_json(update(10**8, [])))  # what the rows may take
+    requests: list[dict[str, Any]] = []
+    block: list[dict[str, Any]] = []
+    first = size = 0
+    for r, row, length in rows:
+        gap = r - first - len(block)  # empty rows between the block and this row: "{}," each
+        if block and (gap > 100 or size + 3 * gap + length + 1 > budget):
+            requests.append(update(first, block))
+            block = []
+        if not block:
+            first, size, gap = r, 0, 0
+        block += [{} for _ in range(gap)]
+        block.append(row)
+        size += 3 * gap + length + 1
+    if block:
+        requests.append(update(first, block))
+    return requests
+
+
+def _format_requests(sheet: Sheet, sheet_id: int) -> list[dict[str, Any]]:
+    """The tab's formats as one repeatCell per rectangle of cells sharing a format."""
+    keys: dict[int, str | None] = {}  # id(style) -> the format as JSON (None: no format)
+    formats: dict[str, dict[str, Any]] = {}
+    cells: dict[int, dict[int, Any]] = {}
+    for r, values in enumerate(sheet.rows):
+        for c, value in enumerate(values):
+            style = _style_and_value(sheet, c, value)[0]
+            if style is None:
+                continue
+            key = keys.get(id(style), "")
+            if key == "":
+                fmt = cell_format(style)
+                key = keys[id(style)] = encode_json(fmt).decode() if fmt else None
+                if key is not None:
+                    formats[key] = fmt
+            if key is not None:
+                cells.setdefault(r, {})[c] = key
+    return [{"repeatCell": {"range": _grid(sheet_id, area), "cell": {"userEnteredFormat": formats[key]},
+                            "fields": "userEnteredFormat"}} for key, area in rectangles(cells)]
+
+
+def _dimension_requests(sheet_id: int, dimension: str, sizes: dict[int, int]) -> list[dict[str, Any]]:
+    """Pixel sizes by index, one updateDimensionProperties per run of equal sizes."""
+    runs: list[list[int]] = []  # [first, last, pixels]
+    for index in sorted(sizes):
+        if runs and runs[-1][1] == index - 1 and runs[-1][2] == sizes[index]:
+            runs[-1][1] = index
         else:
-            runs.append(Range(r, c, r, c))
-    return runs
+            runs.append([index, index, sizes[index]])
+    return [{"updateDimensionProperties": {
+        "range": {"sheetId": sheet_id, "dimension": dimension, "startIndex": first, "endIndex": last + 1},
+        "properties": {"pixelSize": pixels}, "fields": "pixelSize"}} for first, last, pixels in runs]
 
 
 def _validation(sheet_id: int, v: Any, columns: list[str]) -> dict[str, Any]:
@@ -275,31 +380,28 @@ def sheet_properties(spec: WorkbookSpec, first_id: int = 0) -> list[dict[str, An
     return result
 
 
-def content_requests(spec: WorkbookSpec, first_id: int = 0) -> list[dict[str, Any]]:
-    """Everything but the tabs themselves: values, formats, widths, merges, rules, protection."""
+def content_requests(spec: WorkbookSpec, first_id: int = 0, limit: int = MAX_PAYLOAD) -> list[dict[str, Any]]:
+    """Everything but the tabs themselves: values, formats, widths, merges, rules, protection.
+
+    Values go in updateCells of row blocks (each fits a request of `limit` bytes), formats in
+    one repeatCell per rectangle of cells with the same format: a cell's format is sent once per
+    rectangle, not once per cell."""
     requests: list[dict[str, Any]] = []
     ids = {sheet.name: first_id + index for index, sheet in enumerate(spec.sheets)}
     for sheet_id, sheet in enumerate(spec.sheets, start=first_id):
         letters = _letters(max([len(sheet.columns), *(len(r) for r in sheet.rows), 1]))
-        rows = [{"values": [_cell_data(sheet, r, c, v) for c, v in enumerate(values)]}
-                for r, values in enumerate(sheet.rows)]
-        if rows:
-            requests.append({"updateCells": {"rows": rows, "fields": "userEnteredValue,userEnteredFormat",
-                                             "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0}}})
-        for area, value in sheet.merges:
+        requests += _value_requests(sheet, sheet_id, limit)
+        requests += _format_requests(sheet, sheet_id)
+        for area, value in sheet.merges:  # after the cells: the top-left cell's value and format win
             requests.append({"mergeCells": {"range": _grid(sheet_id, area), "mergeType": "MERGE_ALL"}})
             requests.append({"updateCells": {
                 "rows": [{"values": [_cell_data(sheet, area.first_row, area.first_col, value)]}],
                 "fields": "userEnteredValue,userEnteredFormat",
                 "start": {"sheetId": sheet_id, "rowIndex": area.first_row, "columnIndex": area.first_col}}})
-        for index, column in enumerate(sheet.columns):
-            requests.append({"updateDimensionProperties": {
-                "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": index, "endIndex": index + 1},
-                "properties": {"pixelSize": int(column.width * PIXELS_PER_CHARACTER + 5)}, "fields": "pixelSize"}})
-        for index, height in sheet.row_heights.items():
-            requests.append({"updateDimensionProperties": {
-                "range": {"sheetId": sheet_id, "dimension": "ROWS", "startIndex": index, "endIndex": index + 1},
-                "properties": {"pixelSize": int(height * 4 / 3)}, "fields": "pixelSize"}})
+        requests += _dimension_requests(sheet_id, "COLUMNS", {
+            index: int(column.width * PIXELS_PER_CHARACTER + 5) for index, column in enumerate(sheet.columns)})
+        requests += _dimension_requests(sheet_id, "ROWS", {
+            index: int(height * 4 / 3) for index, height in sheet.row_heights.items()})
         requests += [_validation(sheet_id, v, letters) for v in sheet.validations]
         for index, cf in enumerate(sheet.conditional_formats):
             fmt: dict[str, Any] = {}
@@ -335,17 +437,52 @@ def content_requests(spec: WorkbookSpec, first_id: int = 0) -> list[dict[str, An
     return requests
 
 
-def chunked(requests: list[dict[str, Any]], limit: int = MAX_PAYLOAD) -> list[list[dict[str, Any]]]:
+def encode_json(value: Any) -> bytes:
+    """A request body exactly as cyclekit sends it: compact UTF-8 JSON (what chunked() measures)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+BODY_ENVELOPE = len(encode_json({"requests": []}))  # a batchUpdate body around its requests
+
+
+def chunked(requests: list[dict[str, Any]], limit: int = MAX_PAYLOAD,
+            tabs: dict[int, str] | None = None) -> list[list[dict[str, Any]]]:
+    """The requests in batchUpdate bodies of at most `limit` bytes each, as sent, in order.
+
+    A single request bigger than that cannot be split here: RequestTooLargeError, before
+    anything is sent (`tabs`, sheetId -> title, names the tab in the message)."""
     chunks: list[list[dict[str, Any]]] = [[]]
-    size = 0
+    size = BODY_ENVELOPE
     for request in requests:
-        length = len(json.dumps(request, separators=(",", ":")))
-        if chunks[-1] and size + length > limit:
+        length = len(encode_json(request))
+        if BODY_ENVELOPE + length > limit:
+            kind = next(iter(request), "request")
+            sheet_id = _sheet_id_in(request)
+            where = f" for tab {tabs[sheet_id]!r}" if tabs and sheet_id in tabs else ""
+            raise RequestTooLargeError(
+                f"one {kind} request{where} would send {BODY_ENVELOPE + length:,} bytes to Google, over the "
+                f"{limit:,} bytes cyclekit puts in one request (Google refuses more than {GOOGLE_LIMIT:,}); "
+                "nothing was sent. A single row or cell that big cannot be split: shorten it")
+        if chunks[-1] and size + 1 + length > limit:
             chunks.append([])
-            size = 0
+            size = BODY_ENVELOPE
+        size += length + (1 if chunks[-1] else 0)
         chunks[-1].append(request)
-        size += length
     return [c for c in chunks if c]
+
+
+def _sheet_id_in(value: Any) -> int | None:
+    """The first sheetId inside a request, if any."""
+    if isinstance(value, dict):
+        if isinstance(value.get("sheetId"), int):
+            return value["sheetId"]
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            found = _sheet_id_in(item)
+            if found is not None:
+                return found
+    return None
 
 
 # ---- talking to Google ----------------------------------------------------------------------
@@ -363,7 +500,11 @@ class GoogleSession:
         self.sleep = sleep
 
     def call(self, kind: str, method: str, url: str, **kwargs: Any) -> Any:
+        """One API request; `json=` bodies are sent as compact JSON (encode_json, what chunked() measures)."""
         gspread = gspread_module()
+        if kwargs.get("json") is not None:
+            kwargs["data"] = encode_json(kwargs.pop("json"))
+            kwargs["headers"] = {"Content-Type": "application/json; charset=utf-8", **(kwargs.get("headers") or {})}
         waited, attempt = 0.0, 0
         while True:
             if kind == "write":
@@ -413,17 +554,14 @@ def _message(exc: Any) -> str:
 
 def render_gsheets(spec: WorkbookSpec, session: GoogleSession, *, folder_id: str | None = None,
                    share_with: Iterable[tuple[str, str]] = ()) -> GoogleFile:
-    """Create the spreadsheet with all its tabs, fill it in one batchUpdate, share it."""
+    """Create the spreadsheet with all its tabs, fill it in one batchUpdate (more only when the
+    content is over MAX_PAYLOAD), share it. Nothing is created if a request would be too big."""
     before = session.log.writes + session.log.reads
     properties = sheet_properties(spec)
     content = content_requests(spec)
     locale = {"title": spec.title or "cyclekit", "locale": "en_US", "timeZone": "Etc/UTC"}
     if folder_id:
         # in a folder: Drive creates the file (one tab, id 0), the batchUpdate shapes the tabs
-        created = session.call("write", "post", DRIVE_FILES, json={
-            "name": locale["title"], "mimeType": SPREADSHEET_MIME, "parents": [folder_id]},
-            params={"supportsAllDrives": True})
-        spreadsheet_id = created["id"]
         first = {k: v for k, v in properties[0].items() if k != "sheetId"}
         shape = [{"updateSpreadsheetProperties": {"properties": {"locale": "en_US", "title": locale["title"]},
                                                   "fields": "locale,title"}},
@@ -431,11 +569,17 @@ def render_gsheets(spec: WorkbookSpec, session: GoogleSession, *, folder_id: str
                                             "fields": ",".join(first)}}]
         shape += [{"addSheet": {"properties": p}} for p in properties[1:]]
         content = shape + content
+    chunks = chunked(content, tabs={p["sheetId"]: p["title"] for p in properties})
+    if folder_id:
+        created = session.call("write", "post", DRIVE_FILES, json={
+            "name": locale["title"], "mimeType": SPREADSHEET_MIME, "parents": [folder_id]},
+            params={"supportsAllDrives": True})
+        spreadsheet_id = created["id"]
     else:
         created = session.call("write", "post", SHEETS_API, json={
             "properties": locale, "sheets": [{"properties": p} for p in properties]})
         spreadsheet_id = created["spreadsheetId"]
-    for chunk in chunked(content):
+    for chunk in chunks:
         session.call("write", "post", f"{SHEETS_API}/{spreadsheet_id}:batchUpdate", json={"requests": chunk})
     for email, role in share_with:
         session.call("write", "post", f"{DRIVE_FILES}/{spreadsheet_id}/permissions",
@@ -447,18 +591,17 @@ def render_gsheets(spec: WorkbookSpec, session: GoogleSession, *, folder_id: str
 
 def replace_gsheets(spec: WorkbookSpec, session: GoogleSession, spreadsheet_id: str,
                     backup_name: str | None = None) -> GoogleFile:
-    """Regenerate an existing spreadsheet in place (same id and URL, same sharing), in one batchUpdate.
+    """Regenerate an existing spreadsheet in place (same id and URL, same sharing), in one batchUpdate
+    (more only when the content is over MAX_PAYLOAD).
 
     New tabs are added under temporary names, the old ones and their named ranges deleted,
-    the new ones renamed, then filled: a reader never sees a half-written spreadsheet.
+    the new ones renamed, then filled: in one batchUpdate a reader never sees a half-written
+    spreadsheet (split in several, the tabs are swapped in the first and filled by the next).
     A copy of the old spreadsheet is kept first when `backup_name` is given.
     """
     before = session.log.writes + session.log.reads
     meta = session.call("read", "get", f"{SHEETS_API}/{spreadsheet_id}",
                         params={"fields": "sheets.properties(sheetId,title),namedRanges(namedRangeId)"})
-    if backup_name:
-        session.call("write", "post", f"{DRIVE_FILES}/{spreadsheet_id}/copy", json={"name": backup_name},
-                     params={"supportsAllDrives": True})
     old = [s["properties"]["sheetId"] for s in meta.get("sheets", [])]
     first = max(old, default=0) + 1
     properties = sheet_properties(spec, first)
@@ -469,7 +612,11 @@ def replace_gsheets(spec: WorkbookSpec, session: GoogleSession, spreadsheet_id: 
     requests += [{"updateSheetProperties": {"properties": {"sheetId": p["sheetId"], "title": p["title"]},
                                             "fields": "title"}} for p in properties]
     requests += content_requests(spec, first)
-    for chunk in chunked(requests):
+    chunks = chunked(requests, tabs={p["sheetId"]: p["title"] for p in properties})
+    if backup_name:
+        session.call("write", "post", f"{DRIVE_FILES}/{spreadsheet_id}/copy", json={"name": backup_name},
+                     params={"supportsAllDrives": True})
+    for chunk in chunks:
         session.call("write", "post", f"{SHEETS_API}/{spreadsheet_id}:batchUpdate", json={"requests": chunk})
     return GoogleFile(spreadsheet_id, f"https://docs.google.com/spreadsheets/d/{spreadsheet_id}",
                       [s.name for s in spec.sheets], session.log.writes + session.log.reads - before)
@@ -480,17 +627,26 @@ def quote_tab(tab: str) -> str:
 
 
 class GoogleReader:
-    """The same interface as WorkbookReader (tabs, rows), over one values:batchGet."""
+    """The same interface as WorkbookReader (tabs, rows), over one values:batchGetByDataFilter.
+
+    A POST with the tabs in its body: whatever the number of tabs, the URL stays short (1,000
+    ranges in a values:batchGet query string make a URL of about 24,000 characters)."""
 
     def __init__(self, session: GoogleSession, spreadsheet_id: str, tabs: list[str]):
         self.path = f"google:{spreadsheet_id}"
         self._tabs = list(tabs)
-        data = session.call("read", "get", f"{SHEETS_API}/{spreadsheet_id}/values:batchGet", params={
-            "ranges": [quote_tab(t) for t in tabs], "valueRenderOption": "UNFORMATTED_VALUE",
+        self._rows: dict[str, list[list[Any]]] = {}
+        if not self._tabs:
+            return
+        ranges = {quote_tab(t): t for t in self._tabs}
+        data = session.call("read", "post", f"{SHEETS_API}/{spreadsheet_id}/values:batchGetByDataFilter", json={
+            "dataFilters": [{"a1Range": a1} for a1 in ranges], "valueRenderOption": "UNFORMATTED_VALUE",
             "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"})
-        self._rows = {}
-        for tab, block in zip(tabs, data.get("valueRanges", []), strict=False):
-            self._rows[tab] = block.get("values", [])
+        for index, matched in enumerate(data.get("valueRanges", [])):
+            # each answer names the filters it matched; in request order otherwise
+            named = [ranges[f["a1Range"]] for f in matched.get("dataFilters", []) if f.get("a1Range") in ranges]
+            for tab in named or self._tabs[index:index + 1]:
+                self._rows[tab] = matched.get("valueRange", {}).get("values", [])
 
     @property
     def tabs(self) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import zipfile
 from collections.abc import Callable
 from contextlib import nullcontext
 from decimal import Decimal
@@ -12,12 +13,25 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+import xlsxwriter.workbook
 from xlsxwriter.worksheet import Worksheet
 
 from cyclekit import progress
 from cyclekit.atomic import atomic_path
 from cyclekit.values import excel_serial
 from cyclekit.workbook.spec import Cell, Formula, Range, Sheet, Style, WorkbookSpec, col_letter
+
+
+class _FastZipFile(zipfile.ZipFile):
+    """xlsxwriter zips at zlib's default level 6; level 1 zips a 50,000-line workbook about
+    three times faster, for a file about a quarter bigger (xlsx parts are very repetitive)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("compresslevel", 1)
+        super().__init__(*args, **kwargs)
+
+
+xlsxwriter.workbook.ZipFile = _FastZipFile  # the name xlsxwriter's _store_workbook opens its zip with
 
 DEFAULT_FONT = {"font_name": "Calibri", "font_size": 11}
 DEFAULT_DATE = Style(num_format="yyyy-mm-dd")
@@ -404,6 +418,33 @@ def render_many(jobs: list[tuple[WorkbookSpec | Callable[[], WorkbookSpec], Path
         done = pool.map(_render_job, [(spec, path, atomic) for spec, path in jobs],
                         chunksize=max(1, len(jobs) // (workers * 8)))
         return list(progress.track(done, label, total=len(jobs)))
+
+
+def render_later(jobs: list[tuple[WorkbookSpec | Callable[[], WorkbookSpec], Path]],
+                 atomic: bool = True) -> Callable[[], list[Path]]:
+    """Start rendering in another process; the returned function waits and gives the paths.
+
+    On a single core the rendering happens when the function is called.
+    """
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    if not jobs or (os.cpu_count() or 1) < 2:
+        return lambda: [_render_job((spec, path, atomic)) for spec, path in jobs]
+    pool = ProcessPoolExecutor(max_workers=1)
+    future = pool.submit(_render_all, [(spec, path, atomic) for spec, path in jobs])
+
+    def wait() -> list[Path]:
+        try:
+            return future.result()
+        finally:
+            pool.shutdown()
+
+    return wait
+
+
+def _render_all(jobs: list[tuple[WorkbookSpec | Callable[[], WorkbookSpec], Path, bool]]) -> list[Path]:
+    return [_render_job(job) for job in jobs]
 
 
 def _render_job(job: tuple[WorkbookSpec, Path, bool]) -> Path:

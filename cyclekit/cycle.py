@@ -196,15 +196,24 @@ def _changed(path: Path, recorded: str) -> bool:
     return file_sha256(path) != recorded
 
 
-def read_frozen(cycle_dir: Path, manifest: Manifest) -> FrozenInventory:
-    """The frozen inventory of a cycle, refused if a file changed since `sheets` wrote it."""
-    cycle_dir = Path(cycle_dir)
-    path = cycle_dir / SNAPSHOT
+def verify_frozen(cycle_dir: Path, manifest: Manifest) -> None:
+    """Refuse a cycle whose frozen inventory changed since `sheets` wrote it."""
+    path = Path(cycle_dir) / SNAPSHOT
     if not path.is_file():
         raise CycleError(f"{path} is missing: the cycle's frozen inventory is gone")
     if _changed(path, manifest.snapshot_sha256):
         raise CycleError(f"{path} changed since the sheets were made; "
                          "the cycle's system quantities can no longer be trusted")
+    costs_path = Path(cycle_dir) / PART_COSTS
+    if manifest.costs_sha256 and (not costs_path.is_file() or _changed(costs_path, manifest.costs_sha256)):
+        raise CycleError(f"{costs_path} is missing or changed since the sheets were made")
+
+
+def read_frozen(cycle_dir: Path, manifest: Manifest) -> FrozenInventory:
+    """The frozen inventory of a cycle, refused if a file changed since `sheets` wrote it."""
+    cycle_dir = Path(cycle_dir)
+    verify_frozen(cycle_dir, manifest)
+    path = cycle_dir / SNAPSHOT
     in_cycle = {record.location for record in manifest.locations}
     decimal = functools.lru_cache(maxsize=4096)(Decimal)
     lines = [SnapshotLine(int(line), InventoryLine(location, part, decimal(quantity), revision, description,
@@ -213,10 +222,7 @@ def read_frozen(cycle_dir: Path, manifest: Manifest) -> FrozenInventory:
              in _rows(path) if location in in_cycle]  # older cycles froze the whole export
     costs: dict[tuple[str, str], Decimal] = {}
     if manifest.costs_sha256:
-        costs_path = cycle_dir / PART_COSTS
-        if not costs_path.is_file() or _changed(costs_path, manifest.costs_sha256):
-            raise CycleError(f"{costs_path} is missing or changed since the sheets were made")
-        priced = ((part, revision, decimal(cost)) for part, revision, cost in _rows(costs_path))
+        priced = ((part, revision, decimal(cost)) for part, revision, cost in _rows(cycle_dir / PART_COSTS))
     else:  # such a cycle froze the whole export: its lines are the price list
         priced = ((part, revision, decimal(cost)) for _, _, part, revision, *_, cost in _rows(path))
     for part, revision, cost in priced:

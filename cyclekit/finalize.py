@@ -18,7 +18,17 @@ from typing import Any
 from cyclekit.adjustments import Adjustment, RenderedTarget, money_text, quantity_text, render_target
 from cyclekit.atomic import atomic_path
 from cyclekit.config import Config
-from cyclekit.cycle import PART_COSTS, RESULTS, SNAPSHOT, Manifest, load_manifest, read_frozen, save_manifest
+from cyclekit.counts import counts_key, load_counts
+from cyclekit.cycle import (
+    PART_COSTS,
+    RESULTS,
+    SNAPSHOT,
+    Manifest,
+    load_manifest,
+    read_frozen,
+    save_manifest,
+    verify_frozen,
+)
 from cyclekit.errors import CycleError, InputError, Problem
 from cyclekit.history import HistoryRow
 from cyclekit.ingest import count_state, google_sources, previous_documentation, returned_locations
@@ -130,8 +140,14 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
                          "nothing was changed")
     results = cycle_dir / RESULTS
     files = _check_unchanged(cycle_dir, manifest, google)
-    frozen = read_frozen(cycle_dir, manifest)
-    accepted, lines, problems = count_state(manifest, frozen, files, config)
+    last = manifest.ingests[-1]
+    verify_frozen(cycle_dir, manifest)
+    saved = load_counts(cycle_dir, last.get("counts"), counts_key([f["sha256"] for f in last["files"]], config))
+    if saved is not None:  # the sheets and the rules are as the last ingest read them
+        lines, problems, returned = saved
+    else:
+        accepted, lines, problems = count_state(manifest, read_frozen(cycle_dir, manifest), files, config)
+        returned = returned_locations(accepted)
     docs, resolutions = previous_documentation(cycle_dir, manifest, google)
     recounted = {line.line_id for line in lines if line.counted and line.recounted_by}  # fixed by a recount
     blocking = [Problem("unresolved-problem", p.file, f"{p.message} (write a Resolution in the Problems tab "
@@ -159,10 +175,9 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
                     f"{target.name} sets absolute quantities from a snapshot taken {age} days ago: stock that "
                     "moved in or out of these locations since then will be overwritten on import")
 
-    totals = figures(lines, [r.location for r in manifest.locations], len(problems), config.count,
-                     returned_locations(accepted))
+    totals = figures(lines, [r.location for r in manifest.locations], len(problems), config.count, returned)
     history = HistoryRow(manifest.cycle_id, dt.date.fromisoformat(manifest.count_date), today,
-                         len(returned_locations(accepted)), totals.lines_counted, totals.discrepancies,
+                         len(returned), totals.lines_counted, totals.discrepancies,
                          totals.discrepancy_rate, totals.net_value, totals.absolute_value, totals.accuracy)
     from cyclekit.workbook.gsheets import GoogleReader, google_id, metadata_tabs
 
@@ -178,7 +193,7 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     # a location moves on when something on it was counted, or it was confirmed empty
     with_lines = {ln.location for ln in lines if not ln.found}
     counted_places = {ln.location for ln in lines if ln.counted} | {
-        name for name in returned_locations(accepted) if name not in with_lines}
+        name for name in returned if name not in with_lines}
     counted_on = {name: count_date for name in counted_places}
     spec, moved = updated_schedule(schedule_file, counted_on, history, config, today)
 

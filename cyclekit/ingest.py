@@ -16,6 +16,7 @@ from typing import Any
 
 from cyclekit import progress
 from cyclekit.config import Config
+from cyclekit.counts import counts_key, save_counts
 from cyclekit.countsheets import Entry, FilledSheet, parse_sheet, whole_units
 from cyclekit.cycle import (
     RESULTS,
@@ -371,11 +372,12 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
                                       "requests": made.requests}
         url = made.url
     filled = [(sheet, record) for sheet, record in accepted if _has_input(sheet)]
+    sources = [{"file": source_name(p), "sha256": source_digest(p)} for p in paths]
+    counts = save_counts(cycle_dir, counts_key([s["sha256"] for s in sources], config), lines, problems, returned)
     manifest.ingests.append({
-        "at": dt.datetime.now().isoformat(timespec="seconds"),
-        "files": [{"file": source_name(p), "sha256": source_digest(p)} for p in paths],
+        "at": dt.datetime.now().isoformat(timespec="seconds"), "files": sources,
         "lines_counted": totals.lines_counted, "problems": len(problems),
-        "results_sha256": file_sha256(results_path)})
+        "results_sha256": file_sha256(results_path), "counts": counts})
     save_manifest(cycle_dir, manifest)
     return IngestReport(results_path, len(filled), totals, problems, recount_files,
                         [name for name in names if name not in returned], url)

@@ -129,6 +129,33 @@ def test_exact_values_in_generic_file(cycle):
     assert "0.30000000000000004" not in text and "e-" not in text
 
 
+def test_finalize_reuses_the_counts_of_the_last_ingest_only_while_they_hold(cycle, monkeypatch, tmp_path):
+    import cyclekit.finalize
+
+    cycle_dir, schedule, _ = cycle
+    approve_all(cycle_dir)
+    read_again = []
+    real = cyclekit.finalize.count_state
+    monkeypatch.setattr(cyclekit.finalize, "count_state", lambda *a: read_again.append(1) or real(*a))
+
+    def finalize_copy(name, config=CONFIG, edit=None):
+        copy = tmp_path / name
+        shutil.copytree(cycle_dir, copy / "cycle")
+        shutil.copy2(schedule, copy / "schedule.xlsx")
+        if edit:
+            edit(copy / "cycle" / "counts.json")
+        return finalize_cycle(copy / "cycle", copy / "schedule.xlsx", config, targets=["generic"],
+                              today=TODAY).files[0].read_text()
+
+    assert "BIN-1,=SUM(A1),01,0042,ea,10,4,-6," in finalize_copy("as-ingested")
+    assert read_again == []  # unchanged sheets, unchanged rules: the saved counts were used
+    tampered = finalize_copy("tampered", edit=lambda p: p.write_text(p.read_text().replace('"4"', '"9"')))
+    assert read_again == [1] and "BIN-1,=SUM(A1),01,0042,ea,10,4,-6," in tampered
+    other_rules = Config(adjustments=CONFIG.adjustments, count=CountConfig(max_snapshot_age_days=99))
+    finalize_copy("other-rules", other_rules)
+    assert read_again == [1, 1]
+
+
 def test_user_template(cycle, tmp_path):
     cycle_dir, schedule, _ = cycle
     approve_all(cycle_dir)

@@ -174,22 +174,25 @@ def _style_and_value(sheet: Sheet, col: int, value: Any) -> tuple[Style | None, 
     return style, value
 
 
-def _cell_data(sheet: Sheet, row: int, col: int, value: Any) -> dict[str, Any]:
-    """Value and format of one cell as one CellData (a merge's top-left cell)."""
-    style, value = _style_and_value(sheet, col, value)
-    data: dict[str, Any] = {}
-    typed = cell_value(value)
-    if typed is not None:
-        data["userEnteredValue"] = typed
-    fmt = cell_format(style)
-    if fmt:
-        data["userEnteredFormat"] = fmt
-    return data
-
-
 def rectangles(cells: dict[int, dict[int, Any]]) -> list[tuple[Any, Range]]:
-    """Few rectangles of one key each covering exactly the keyed cells (row -> column -> key):
-    runs of equal keys along each row, each stacked onto the identical run of the row above."""
+    """Few rectangles of one key each covering exactly the keyed cells (row -> column -> key),
+    none overlapping: runs of equal keys along each row stacked onto the identical run of the
+    row above, or the same by columns (tables: a column's style down its body), whichever
+    makes fewer."""
+    by_rows = _stacked_runs(cells)
+    columns: dict[int, dict[int, Any]] = {}
+    for r, row in cells.items():
+        for c, key in row.items():
+            columns.setdefault(c, {})[r] = key
+    by_columns = [(key, Range(a.first_col, a.first_row, a.last_col, a.last_row))
+                  for key, a in _stacked_runs(columns)]
+    done = by_columns if len(by_columns) < len(by_rows) else by_rows
+    done.sort(key=lambda item: (item[1].first_row, item[1].first_col, item[1].last_row, item[1].last_col))
+    return done
+
+
+def _stacked_runs(cells: dict[int, dict[int, Any]]) -> list[tuple[Any, Range]]:
+    """rectangles() by rows: each run of equal keys in a row extends the identical run above."""
     done: list[tuple[Any, Range]] = []
     growing: dict[tuple[int, int, Any], int] = {}  # (first col, last col, key) -> first row; ends at `previous`
     previous = -2
@@ -209,8 +212,21 @@ def rectangles(cells: dict[int, dict[int, Any]]) -> list[tuple[Any, Range]]:
         done += [(key, Range(first, c0, previous, c1)) for (c0, c1, key), first in growing.items()]
         growing, previous = kept, r
     done += [(key, Range(first, c0, previous, c1)) for (c0, c1, key), first in growing.items()]
-    done.sort(key=lambda item: (item[1].first_row, item[1].first_col, item[1].last_row, item[1].last_col))
     return done
+
+
+def _grid_rows(sheet: Sheet) -> list[list[Any]]:
+    """The tab's rows with each merge's value in its top-left cell, as it ends up once merged
+    (the merge's value and format replace the cell's; a merge without a value clears it)."""
+    if not sheet.merges:
+        return sheet.rows
+    rows = [list(row) for row in sheet.rows]
+    for area, value in sheet.merges:
+        r, c = area.first_row, area.first_col
+        rows += [[] for _ in range(r + 1 - len(rows))]
+        rows[r] += [None] * (c + 1 - len(rows[r]))
+        rows[r][c] = value
+    return rows
 
 
 def _unlocked(sheet: Sheet) -> list[Range]:
@@ -232,7 +248,7 @@ def _value_requests(sheet: Sheet, sheet_id: int, limit: int) -> list[dict[str, A
     """The tab's values (formats apart) as updateCells of consecutive rows, each small enough to
     go alone in a request of `limit` bytes (a single row bigger than that cannot: chunked() says so)."""
     rows: list[tuple[int, dict[str, Any], int]] = []  # (row index, RowData, its bytes in the body)
-    for r, values in enumerate(sheet.rows):
+    for r, values in enumerate(_grid_rows(sheet)):
         cells = []
         for c, value in enumerate(values):
             typed = cell_value(_style_and_value(sheet, c, value)[1])
@@ -271,7 +287,7 @@ def _format_requests(sheet: Sheet, sheet_id: int) -> list[dict[str, Any]]:
     keys: dict[int, str | None] = {}  # id(style) -> the format as JSON (None: no format)
     formats: dict[str, dict[str, Any]] = {}
     cells: dict[int, dict[int, Any]] = {}
-    for r, values in enumerate(sheet.rows):
+    for r, values in enumerate(_grid_rows(sheet)):
         for c, value in enumerate(values):
             style = _style_and_value(sheet, c, value)[0]
             if style is None:
@@ -289,16 +305,29 @@ def _format_requests(sheet: Sheet, sheet_id: int) -> list[dict[str, Any]]:
 
 
 def _dimension_requests(sheet_id: int, dimension: str, sizes: dict[int, int]) -> list[dict[str, Any]]:
-    """Pixel sizes by index, one updateDimensionProperties per run of equal sizes."""
-    runs: list[list[int]] = []  # [first, last, pixels]
+    """Pixel sizes by index in few updateDimensionProperties: one per run of equal sizes, or, in
+    a stretch of consecutive indexes where that is fewer, the commonest size over the whole
+    stretch first and a request per run of another size after it."""
+    stretches: list[list[list[int]]] = []  # runs [first, last, pixels] of consecutive indexes
     for index in sorted(sizes):
-        if runs and runs[-1][1] == index - 1 and runs[-1][2] == sizes[index]:
+        runs = stretches[-1] if stretches and stretches[-1][-1][1] == index - 1 else None
+        if runs is None:
+            stretches.append([[index, index, sizes[index]]])
+        elif runs[-1][2] == sizes[index]:
             runs[-1][1] = index
         else:
             runs.append([index, index, sizes[index]])
+    chosen: list[list[int]] = []
+    for runs in stretches:
+        common = max({r[2] for r in runs}, key=lambda px: (sum(1 for r in runs if r[2] == px), -px))
+        others = [r for r in runs if r[2] != common]
+        if 1 + len(others) < len(runs):
+            chosen += [[runs[0][0], runs[-1][1], common], *others]
+        else:
+            chosen += runs
     return [{"updateDimensionProperties": {
         "range": {"sheetId": sheet_id, "dimension": dimension, "startIndex": first, "endIndex": last + 1},
-        "properties": {"pixelSize": pixels}, "fields": "pixelSize"}} for first, last, pixels in runs]
+        "properties": {"pixelSize": pixels}, "fields": "pixelSize"}} for first, last, pixels in chosen]
 
 
 def _validation(sheet_id: int, v: Any, columns: list[str]) -> dict[str, Any]:
@@ -390,14 +419,10 @@ def content_requests(spec: WorkbookSpec, first_id: int = 0, limit: int = MAX_PAY
     ids = {sheet.name: first_id + index for index, sheet in enumerate(spec.sheets)}
     for sheet_id, sheet in enumerate(spec.sheets, start=first_id):
         letters = _letters(max([len(sheet.columns), *(len(r) for r in sheet.rows), 1]))
-        requests += _value_requests(sheet, sheet_id, limit)
+        requests += _value_requests(sheet, sheet_id, limit)  # a merge's value is in its top-left cell
         requests += _format_requests(sheet, sheet_id)
-        for area, value in sheet.merges:  # after the cells: the top-left cell's value and format win
-            requests.append({"mergeCells": {"range": _grid(sheet_id, area), "mergeType": "MERGE_ALL"}})
-            requests.append({"updateCells": {
-                "rows": [{"values": [_cell_data(sheet, area.first_row, area.first_col, value)]}],
-                "fields": "userEnteredValue,userEnteredFormat",
-                "start": {"sheetId": sheet_id, "rowIndex": area.first_row, "columnIndex": area.first_col}}})
+        requests += [{"mergeCells": {"range": _grid(sheet_id, area), "mergeType": "MERGE_ALL"}}
+                     for area, _ in sheet.merges]
         requests += _dimension_requests(sheet_id, "COLUMNS", {
             index: int(column.width * PIXELS_PER_CHARACTER + 5) for index, column in enumerate(sheet.columns)})
         requests += _dimension_requests(sheet_id, "ROWS", {

@@ -8,8 +8,8 @@ ingest (results to Google) -> finance's approvals written straight into the fake
 
 Every HTTP request that gspread sends to the fake (tests/sheets_fake.py, which validates it
 against Google's Sheets v4 discovery document) is recorded: its kind (create, batchUpdate,
-values:batchGet, get, Drive permissions, Drive copy, ...), the spreadsheet it went to, the
-bytes of its body as sent, the length of its URL, and the time the fake took to answer it.
+values:batchGetByDataFilter, get, Drive permissions, Drive copy, ...), the spreadsheet it went
+to, the bytes of its body as sent, the length of its URL, and the time the fake took to answer it.
 For every stage: requests by kind, the biggest request, wall time (and the part of it spent
 inside the fake), and the targets:
 
@@ -17,8 +17,9 @@ inside the fake), and the targets:
 * the count sheets are read back in 1 request, whatever the number of tabs.
 
 Writes gsheets_requests.md and gsheets_requests.json into ``--report`` (default: this folder
-at scale 1, else the work folder, so a small run never overwrites the measured file);
-benchmarks/run.py copies the .md into RESULTS.md.
+at scale 1, else the work folder, so a small run never overwrites the measured file), with the
+headline numbers of the report they replace (same scale) side by side; benchmarks/run.py copies
+the .md into RESULTS.md.
 
     python benchmarks/gsheets_requests.py              # scale 1: 1,000 count tabs
     python benchmarks/gsheets_requests.py --scale 0.1  # 100 count tabs
@@ -68,11 +69,13 @@ KINDS = {
     "drive.permissions.create": "sharing (Drive permissions.create)",
     "spreadsheets.get": "spreadsheets.get (tab titles / metadata)",
     "values.batchGet": "values:batchGet",
+    "values.batchGetByDataFilter": "values:batchGetByDataFilter (POST, ranges in the body)",
     "values.get": "values.get",
     "drive.files.copy": "Drive files.copy (backup of the schedule)",
 }
 CREATE_OPS = {"drive.files.create", "spreadsheets.create"}
-READ_OPS = {"spreadsheets.get", "values.batchGet", "values.get"}
+READ_OPS = {"spreadsheets.get", "values.batchGet", "values.batchGetByDataFilter", "values.get"}
+BATCH_GETS = {"values.batchGet", "values.batchGetByDataFilter"}
 _FILE_ID = re.compile(r"/(?:v4/spreadsheets|drive/v3/files)/([^/:]+)")
 
 
@@ -101,7 +104,9 @@ class MeteredFake(FakeSheets):
             "response_bytes": len(response.content or b""),
             "sub_requests": len(rec.body.get("requests") or []) if rec.op == "spreadsheets.batchUpdate"
             and isinstance(rec.body, dict) else None,
-            "ranges": len(rec.query.get("ranges", [])) if rec.op == "values.batchGet" else None,
+            "ranges": len(rec.query.get("ranges", [])) if rec.op == "values.batchGet" else
+                      len(rec.body.get("dataFilters") or []) if rec.op == "values.batchGetByDataFilter"
+                      and isinstance(rec.body, dict) else None,
             "fake_s": seconds,
         })
         return response
@@ -133,8 +138,9 @@ def stage_summary(records: list[dict[str, Any]], wall: float, names: dict[str, s
         "batch_updates": [{"file": names.get(r["file"], r["file"]), "body_bytes": r["body_bytes"],
                            "sub_requests": r["sub_requests"], "fake_s": round(r["fake_s"], 3)}
                           for r in records if r["op"] == "spreadsheets.batchUpdate"],
-        "batch_gets": [{"file": names.get(r["file"], r["file"]), "ranges": r["ranges"], "url_chars": r["url_chars"],
-                        "response_bytes": r["response_bytes"]} for r in records if r["op"] == "values.batchGet"],
+        "batch_gets": [{"file": names.get(r["file"], r["file"]), "op": r["op"], "ranges": r["ranges"],
+                        "url_chars": r["url_chars"], "body_bytes": r["body_bytes"],
+                        "response_bytes": r["response_bytes"]} for r in records if r["op"] in BATCH_GETS],
         "biggest_request": None if biggest is None else {
             "op": biggest["op"], "file": names.get(biggest["file"], biggest["file"]),
             "body_bytes": biggest["body_bytes"]},
@@ -174,8 +180,9 @@ def targets(stages: dict[str, dict[str, Any]], due: int) -> list[dict[str, Any]]
             "target": f"count sheets ({due:,} tabs) read back in {READ_TARGET} request", "stage": stage,
             "measured": reads,
             "detail": ", ".join(f"{n} {op}" for op, n in ops.items() if op in READ_OPS)
-                      + "".join(f"; batchGet of {g['ranges']:,} ranges: URL {g['url_chars']:,} characters, "
-                                f"answer {_mb(g['response_bytes'])}" for g in gets),
+                      + "".join(f"; {KINDS[g['op']].split(' ')[0]} of {g['ranges']:,} ranges: URL "
+                                f"{g['url_chars']:,} characters, body {_mb(g['body_bytes'])}, answer "
+                                f"{_mb(g['response_bytes'])}" for g in gets),
             "holds": reads <= READ_TARGET,
         })
     for stage in ("sheets", "finalize"):
@@ -227,6 +234,22 @@ def observations(data: dict[str, Any]) -> list[str]:
                              f"query string) has a URL of {g['url_chars']:,} characters; the fake accepts any "
                              "length, Google documents no limit and long batchGet URLs are reported to fail.")
     return notes
+
+
+def within_limits(data: dict[str, Any]) -> list[str]:
+    """What holds against real Google's limits, stage by stage (the counterpart of observations())."""
+    lines = []
+    for stage, s in data["stages"].items():
+        biggest = s["biggest_request"]["body_bytes"] if s["biggest_request"] else 0
+        budget = (f" (cyclekit's MAX_PAYLOAD: {data['max_payload_setting']:,} bytes; Google advises "
+                  f"{ADVISED_BYTES / 1e6:g} MB, refuses over {HARD_LIMIT_BYTES:,})")
+        parts = [f"largest request body {_mb(biggest)}" + (budget if biggest <= ADVISED_BYTES else ""),
+                 f"longest URL {s['longest_url']['url_chars']:,} characters" if s["longest_url"] else "",
+                 f"{s['sheets_writes']} Sheets API writes and {s['sheets_reads']} reads"
+                 + (f" (within the {QUOTA_PER_MINUTE} a minute quota)"
+                    if max(s["sheets_writes"], s["sheets_reads"]) <= QUOTA_PER_MINUTE else "")]
+        lines.append(f"- {stage}: " + "; ".join(p for p in parts if p) + ".")
+    return lines
 
 
 def _counts(ops: dict[str, dict[str, int]]) -> dict[str, int]:
@@ -296,6 +319,29 @@ def measure(scale: float, work: Path, *, quiet: bool = False) -> dict[str, Any]:
     }
 
 
+def summary(data: dict[str, Any]) -> dict[str, Any]:
+    """The headline numbers of a run, kept in the next run's report to compare with."""
+    return {"date": data.get("date"), "cyclekit_source": data["cyclekit_source"]["sha256"], "stages": {
+        stage: {"requests": s["requests"], "sheets_writes": s["sheets_writes"], "sheets_reads": s["sheets_reads"],
+                "batch_updates": len(s["batch_updates"]),
+                "batch_update_bytes": sum(b["body_bytes"] for b in s["batch_updates"]),
+                "biggest_body_bytes": s["biggest_request"]["body_bytes"] if s["biggest_request"] else 0,
+                "longest_url_chars": s["longest_url"]["url_chars"] if s["longest_url"] else 0,
+                "wall_s": s["wall_s"]}
+        for stage, s in data["stages"].items()}}
+
+
+def previous_summary(path: Path, scale: float) -> dict[str, Any] | None:
+    """The headline numbers of the report about to be replaced, when it measured the same scale."""
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if old.get("scale") != scale:
+        return None
+    return summary(old)
+
+
 TITLES = {
     "schedule": "schedule: `api.write_schedule(..., google=...)` (schedule workbook created in the folder, "
                 "shared with the owners)",
@@ -350,10 +396,33 @@ def render(data: dict[str, Any]) -> str:
     for t in data["targets"]:
         lines.append(f"| {t['target']} | {t['stage']} | {t['measured']} | {'yes' if t['holds'] else '**no**'} | "
                      f"{t.get('chunking_aside', '')} | {t['detail']} |")
+    previous = data.get("previous")
+    if previous:
+        now = summary(data)["stages"]
+        lines += ["", f"**Against the previous measurement** ({previous['date']}, cyclekit source digest "
+                  f"{previous['cyclekit_source']})", "",
+                  "| stage | requests | Sheets API writes | batchUpdates | batchUpdate bytes | biggest body | "
+                  "longest URL | wall time |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for stage, n in now.items():
+            o = previous["stages"].get(stage)
+            if o:
+                lines.append(
+                    f"| {stage} | {o['requests']} -> {n['requests']} | {o['sheets_writes']} -> {n['sheets_writes']} | "
+                    f"{o['batch_updates']} -> {n['batch_updates']} | {_mb(o['batch_update_bytes'])} -> "
+                    f"{_mb(n['batch_update_bytes'])} | {_mb(o['biggest_body_bytes'])} -> "
+                    f"{_mb(n['biggest_body_bytes'])} | {o['longest_url_chars']:,} -> {n['longest_url_chars']:,} | "
+                    f"{o['wall_s']:.0f} s -> {n['wall_s']:.0f} s |")
+        refused = [stage for stage, o in previous["stages"].items() if o["biggest_body_bytes"] > HARD_LIMIT_BYTES]
+        if refused:
+            lines += ["", "Before, " + ", ".join(refused) + f" sent a request over the {HARD_LIMIT_BYTES:,} bytes "
+                      "Google accepts: fewer requests, but one Google would have refused (400)."]
     notes = observations(data)
+    lines += ["", "**Beyond the targets** (what the fake does not enforce: Google's payload limits, URL "
+              "length, the per-minute quota)", "", *within_limits(data)]
     if notes:
-        lines += ["", "**Beyond the targets** (what the fake does not enforce: Google's payload limits, URL "
-                  "length, the per-minute quota)", "", *notes]
+        lines += ["", "Over a limit:", "", *notes]
+    else:
+        lines += ["", "No request is over Google's payload guidance, the URL length or the per-minute quota."]
     return "\n".join(lines) + "\n"
 
 
@@ -380,6 +449,7 @@ def main(argv: list[str] | None = None) -> int:
 
     data["versions"] = {name: version(name) for name in ("gspread", "google-auth", "requests")}
     report.mkdir(parents=True, exist_ok=True)
+    data["previous"] = previous_summary(report / f"{REPORT_NAME}.json", data["scale"])
     (report / f"{REPORT_NAME}.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     (report / f"{REPORT_NAME}.md").write_text(render(data), encoding="utf-8")
     for stage, s in data["stages"].items():

@@ -22,7 +22,7 @@ reading state: ``get_values()``, ``spreadsheet(id).sheet("Tab").cell("B2")``. Fa
 ``count("read" | "write" | "values.batchGet" | "batch:repeatCell" | ...)``.
 
 What it checks. Every Sheets request (spreadsheets.create/get/batchUpdate, values.get/
-batchGet/update/batchUpdate/append/clear/batchClear, sheets.copyTo) is validated against
+batchGet/batchGetByDataFilter/update/batchUpdate/append/clear/batchClear, sheets.copyTo) is validated against
 Google's discovery document, vendored as tests/data/sheets.v4.json (see tests/data/README.md):
 unknown fields, JSON types, int32 ranges, enum values, query parameter names and enums, the
 field masks of update requests (``fields``) and of the ``fields`` query parameter, and a few
@@ -132,6 +132,7 @@ UNIONS: dict[str, tuple[tuple[str, ...] | None, str]] = {
     "BasicFilter": (("range", "tableId"), "at most one"),
     "FilterView": (("range", "namedRangeId", "tableId"), "at most one"),
     "ProtectedRange": (("range", "namedRangeId", "tableId"), "at most one"),
+    "DataFilter": (None, "exactly one"),  # oneof filter: a1Range, gridRange or developerMetadataLookup
 }
 
 # Update requests whose `fields` mask is relative to another message ("The root `cell` is implied").
@@ -1228,11 +1229,14 @@ class ApiError(Exception):
 class RecordedRequest(tuple):
     """One request as the fake saw it. Unpacks as (method, path, body); ``path`` is percent-
     decoded and without the query. Also: ``host``, ``query`` (name -> list of values),
-    ``op`` (see ``FakeSheets.count``), ``status`` answered, ``faulted`` (by the fault injector)."""
+    ``op`` (see ``FakeSheets.count``), ``status`` answered, ``faulted`` (by the fault injector),
+    ``body_bytes`` (the size of the body as sent), ``url_chars`` (the length of the full URL)."""
 
-    def __new__(cls, method: str, path: str, body: Any, *, host: str, query: dict[str, list[str]], op: str):
+    def __new__(cls, method: str, path: str, body: Any, *, host: str, query: dict[str, list[str]], op: str,
+                body_bytes: int = 0, url_chars: int = 0):
         self = super().__new__(cls, (method, path, body))
         self.host, self.query, self.op = host, query, op
+        self.body_bytes, self.url_chars = body_bytes, url_chars
         self.status: int | None = None
         self.faulted = False
         return self
@@ -1304,6 +1308,8 @@ ROUTES = [
      "_sheets_batch_update"),
     ("GET", SHEETS_HOST, _S + "/values:batchGet", "values.batchGet", "sheets.spreadsheets.values.batchGet",
      "_values_batch_get"),
+    ("POST", SHEETS_HOST, _S + "/values:batchGetByDataFilter", "values.batchGetByDataFilter",
+     "sheets.spreadsheets.values.batchGetByDataFilter", "_values_batch_get_by_data_filter"),
     ("POST", SHEETS_HOST, _S + "/values:batchUpdate", "values.batchUpdate", "sheets.spreadsheets.values.batchUpdate",
      "_values_batch_update"),
     ("POST", SHEETS_HOST, _S + "/values:batchClear", "values.batchClear", "sheets.spreadsheets.values.batchClear",
@@ -1334,8 +1340,9 @@ ROUTES = [
 ]
 _COMPILED_ROUTES = [(m, h, re.compile(p), op, d, fn) for m, h, p, op, d, fn in ROUTES]
 OPS = {route[3] for route in ROUTES} | {"unknown"}
-READ_OPS = {"spreadsheets.get", "values.get", "values.batchGet", "drive.files.list", "drive.files.get",
-            "drive.permissions.list", "drive.comments.list"}
+# Google's read quota bucket: gets and lists, and batchGetByDataFilter (a POST that only reads)
+READ_OPS = {"spreadsheets.get", "values.get", "values.batchGet", "values.batchGetByDataFilter", "drive.files.list",
+            "drive.files.get", "drive.permissions.list", "drive.comments.list"}
 
 
 class FakeSheets:
@@ -1528,7 +1535,10 @@ class FakeSheets:
             method = (request.method or "GET").upper()
             route, groups = self._route(method, split.netloc, split.path)
             op = route[3] if route else "unknown"
-            rec = RecordedRequest(method, unquote(split.path), body, host=split.netloc, query=query, op=op)
+            raw = request.body or b""
+            rec = RecordedRequest(method, unquote(split.path), body, host=split.netloc, query=query, op=op,
+                                  body_bytes=len(raw.encode("utf-8") if isinstance(raw, str) else raw),
+                                  url_chars=len(request.url or ""))
             self.requests.append(rec)
             self._clock += dt.timedelta(seconds=1)
             status, payload = self._dispatch(rec, request, route, groups)
@@ -2326,6 +2336,30 @@ class FakeSheets:
         if ranges:  # proto3 JSON leaves out an empty list
             out["valueRanges"] = ranges
         return out
+
+    def _values_batch_get_by_data_filter(self, rec: RecordedRequest, sid: str) -> dict[str, Any]:
+        """Each data filter's range, in the order of the filters, with the filter it matched (a1Range
+        and gridRange filters; developer metadata is not modelled)."""
+        ss, body = self._ss(sid), rec.body or {}
+        filters = body.get("dataFilters") or []
+        if not filters:
+            raise ApiError(400, "Invalid requests: at least one data filter must be specified.")
+        render = body.get("valueRenderOption") or "FORMATTED_VALUE"
+        dt_render = body.get("dateTimeRenderOption") or "SERIAL_NUMBER"
+        major = "COLUMNS" if body.get("majorDimension") == "COLUMNS" else "ROWS"
+        matched = []
+        for i, data_filter in enumerate(filters):
+            if data_filter.get("a1Range") is not None:
+                text = data_filter["a1Range"]
+            elif data_filter.get("gridRange") is not None:
+                text = self._grid_area(ss, data_filter["gridRange"], f"dataFilters[{i}].gridRange").a1()
+            else:
+                message = "the Sheets fake does not model developer metadata (dataFilters[].developerMetadataLookup)"
+                self.unsupported.append(message)
+                raise ApiError(400, message)
+            matched.append({"valueRange": self._value_range(ss, text, render, dt_render, major),
+                            "dataFilters": [copy.deepcopy(data_filter)]})
+        return {"spreadsheetId": sid, "valueRanges": matched}
 
     def _value_range(self, ss: FakeSpreadsheet, text: str, render: str, dt_render: str, major: str) -> dict[str, Any]:
         area = ss.resolve(text)

@@ -440,6 +440,52 @@ def test_expect_violations_insists_on_one(sheets_fake):
         pass
 
 
+def _by_data_filter(client: gspread.Client, spreadsheet_id: str, body: dict) -> dict:
+    url = f"https://sheets.googleapis.com/v4/spreadsheets/{spreadsheet_id}/values:batchGetByDataFilter"
+    return client.http_client.request("post", url, json=body).json()
+
+
+def test_batch_get_by_data_filter_answers_each_filter_in_order(gspread_client, sheets_fake):
+    sh = gspread_client.create("By filter")
+    sh.add_worksheet("Count's", 20, 5)
+    sheets_fake.put_values(sh.id, "Sheet1!A1:B2", [["000812", "12"], ["x", "=1+1"]], "RAW")
+    sheets_fake.put_values(sh.id, "'Count''s'!B2", [["2026-11-23"]])
+    sheets_fake.reset_counts()
+    got = _by_data_filter(gspread_client, sh.id, {
+        "dataFilters": [{"a1Range": "'Count''s'"}, {"a1Range": "Sheet1!A1:B2"},
+                        {"gridRange": {"sheetId": 0, "startRowIndex": 1, "endRowIndex": 2}}],
+        "valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"})
+    assert got["spreadsheetId"] == sh.id
+    assert [m["dataFilters"] for m in got["valueRanges"]] == [
+        [{"a1Range": "'Count''s'"}], [{"a1Range": "Sheet1!A1:B2"}],
+        [{"gridRange": {"sheetId": 0, "startRowIndex": 1, "endRowIndex": 2}}]]
+    assert [m["valueRange"].get("values") for m in got["valueRanges"]] == [
+        [[], ["", 46349]], [["000812", "12"], ["x", "=1+1"]], [["x", "=1+1"]]]  # RAW: strings stay strings
+    assert got["valueRanges"][1]["valueRange"]["range"] == "Sheet1!A1:B2"
+    # a read in Google's quota, though a POST; its body and URL are recorded as sent
+    assert (sheets_fake.count("read"), sheets_fake.count("values.batchGetByDataFilter"), sheets_fake.count("POST")) \
+        == (1, 1, 1)
+    [rec] = sheets_fake.requests
+    assert rec.body_bytes == len(json.dumps(rec.body).encode()) and rec.url_chars == len(
+        f"https://sheets.googleapis.com/v4/spreadsheets/{sh.id}/values:batchGetByDataFilter")
+
+
+def test_batch_get_by_data_filter_is_validated_against_the_document(gspread_client, sheets_fake):
+    sh = gspread_client.create("Bad filter")
+    caught, error = _violations_of(sheets_fake, lambda: _by_data_filter(gspread_client, sh.id, {
+        "dataFilters": [{"a1Range": "Sheet1", "gridRange": {"sheetId": 0}}, {}],
+        "ranges": ["Sheet1"], "valueRenderOption": "UNFORMATTED"}))
+    assert sorted(v.path for v in caught) == ["dataFilters[0]", "dataFilters[1]", "ranges", "valueRenderOption"]
+    assert all(v.method == "sheets.spreadsheets.values.batchGetByDataFilter" for v in caught)
+    assert "union fields" in str(caught[0]) or "union fields" in str(caught[1])
+    with pytest.raises(APIError, match="Unable to parse range"):
+        _by_data_filter(gspread_client, sh.id, {"dataFilters": [{"a1Range": "'No such tab'"}]})
+    with pytest.raises(APIError, match="does not model developer metadata"):
+        _by_data_filter(gspread_client, sh.id, {"dataFilters": [{"developerMetadataLookup": {"metadataKey": "k"}}]})
+    assert len(sheets_fake.unsupported) == 1
+    sheets_fake.unsupported.clear()
+
+
 # --- faults, retries, counting --------------------------------------------------------------
 
 

@@ -30,6 +30,7 @@ from cyclekit.workbook.spec import (
     Range,
     Sheet,
     Style,
+    Validation,
     WorkbookSpec,
     col_index,
     col_letter,
@@ -139,6 +140,11 @@ def cell_format(style: Style | None) -> dict[str, Any]:
 
 def cell_value(value: Any) -> dict[str, Any] | None:
     """A typed value: identifiers stay stringValue, so '=SUM(A1)' or '000812' is never parsed."""
+    kind = type(value)  # the common kinds first: a results tab has a million cells
+    if kind is str:
+        return {"stringValue": value} if value else None
+    if kind is Decimal or kind is float or kind is int:
+        return {"numberValue": float(value)}
     if value is None or value == "":
         return None
     if isinstance(value, Formula):
@@ -244,30 +250,65 @@ def _unlocked(sheet: Sheet) -> list[Range]:
     return [area for _, area in rectangles(cells)]
 
 
-def _value_requests(sheet: Sheet, sheet_id: int, limit: int) -> list[dict[str, Any]]:
-    """The tab's values (formats apart) as updateCells of consecutive rows, each small enough to
-    go alone in a request of `limit` bytes (a single row bigger than that cannot: chunked() says so)."""
-    rows: list[tuple[int, dict[str, Any], int]] = []  # (row index, RowData, its bytes in the body)
-    for r, values in enumerate(_grid_rows(sheet)):
-        cells = []
-        for c, value in enumerate(values):
-            typed = cell_value(_style_and_value(sheet, c, value)[1])
+def _cell_parts(sheet: Sheet) -> tuple[list[tuple[int, list[dict[str, Any]]]], dict[int, dict[int, Any]],
+                                       dict[str, dict[str, Any]]]:
+    """The tab's cells (with the merges' top-left cells) split into values and formats, in one
+    pass: (row index, CellData with userEnteredValue only) for every row with a value; the
+    format key of every formatted cell (row -> column -> key); each key's CellFormat."""
+    column_styles = [column.style for column in sheet.columns]
+    keys: dict[int, str | None] = {}  # id(style) -> the format as JSON (None: no format)
+    formats: dict[str, dict[str, Any]] = {}
+    value_rows: list[tuple[int, list[dict[str, Any]]]] = []
+    formatted: dict[int, dict[int, Any]] = {}
+    for r, row in enumerate(_grid_rows(sheet)):
+        cells: list[dict[str, Any]] = []
+        row_keys: dict[int, Any] = {}
+        for c, value in enumerate(row):
+            if value is None:
+                cells.append({})
+                continue
+            style = None
+            if isinstance(value, Cell):
+                style, value = value.style, value.value
+            if style is None and c < len(column_styles):
+                style = column_styles[c]
+            typed = cell_value(value)
             cells.append({"userEnteredValue": typed} if typed is not None else {})
+            if style is not None:
+                key = keys.get(id(style), "")
+                if key == "":
+                    fmt = cell_format(style)
+                    key = keys[id(style)] = encode_json(fmt).decode() if fmt else None
+                    if key is not None:
+                        formats[key] = fmt
+                if key is not None:
+                    row_keys[c] = key
         while cells and not cells[-1]:
             cells.pop()
         if cells:
-            row = {"values": cells}
-            rows.append((r, row, len(encode_json(row))))
+            value_rows.append((r, cells))
+        if row_keys:
+            formatted[r] = row_keys
+    return value_rows, formatted, formats
+
+
+def _value_requests(sheet_id: int, value_rows: list[tuple[int, list[dict[str, Any]]]],
+                    limit: int) -> list[dict[str, Any]]:
+    """The tab's values as updateCells of consecutive rows, each about an eighth of `limit` bytes
+    so that they pack well into requests of `limit` bytes (a block is one row at least: a single
+    row over `limit` cannot be sent, chunked() says so)."""
 
     def update(first: int, block: list[dict[str, Any]]) -> dict[str, Any]:
         return {"updateCells": {"rows": block, "fields": "userEnteredValue",
                                 "start": {"sheetId": sheet_id, "rowIndex": first, "columnIndex": 0}}}
 
-    budget = limit - BODY_ENVELOPE - len(encode_json(update(10**8, [])))  # what the rows may take
+    budget = (limit - BODY_ENVELOPE) // 8 - len(encode_json(update(10**8, [])))  # what a block's rows may take
     requests: list[dict[str, Any]] = []
     block: list[dict[str, Any]] = []
     first = size = 0
-    for r, row, length in rows:
+    for r, cells in value_rows:
+        row = {"values": cells}
+        length = len(encode_json(row))
         gap = r - first - len(block)  # empty rows between the block and this row: "{}," each
         if block and (gap > 100 or size + 3 * gap + length + 1 > budget):
             requests.append(update(first, block))
@@ -282,26 +323,11 @@ def _value_requests(sheet: Sheet, sheet_id: int, limit: int) -> list[dict[str, A
     return requests
 
 
-def _format_requests(sheet: Sheet, sheet_id: int) -> list[dict[str, Any]]:
+def _format_requests(sheet_id: int, formatted: dict[int, dict[int, Any]],
+                     formats: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """The tab's formats as one repeatCell per rectangle of cells sharing a format."""
-    keys: dict[int, str | None] = {}  # id(style) -> the format as JSON (None: no format)
-    formats: dict[str, dict[str, Any]] = {}
-    cells: dict[int, dict[int, Any]] = {}
-    for r, values in enumerate(_grid_rows(sheet)):
-        for c, value in enumerate(values):
-            style = _style_and_value(sheet, c, value)[0]
-            if style is None:
-                continue
-            key = keys.get(id(style), "")
-            if key == "":
-                fmt = cell_format(style)
-                key = keys[id(style)] = encode_json(fmt).decode() if fmt else None
-                if key is not None:
-                    formats[key] = fmt
-            if key is not None:
-                cells.setdefault(r, {})[c] = key
     return [{"repeatCell": {"range": _grid(sheet_id, area), "cell": {"userEnteredFormat": formats[key]},
-                            "fields": "userEnteredFormat"}} for key, area in rectangles(cells)]
+                            "fields": "userEnteredFormat"}} for key, area in rectangles(formatted)]
 
 
 def _dimension_requests(sheet_id: int, dimension: str, sizes: dict[int, int]) -> list[dict[str, Any]]:
@@ -348,6 +374,49 @@ def _validation(sheet_id: int, v: Any, columns: list[str]) -> dict[str, Any]:
     if message:
         rule["inputMessage"] = message
     return {"setDataValidation": {"range": _grid(sheet_id, v.range), "rule": rule}}
+
+
+def _validation_requests(sheet_id: int, validations: list[Validation], letters: list[str]) -> list[dict[str, Any]]:
+    """setDataValidation requests, in order. Consecutive validations of one column span on
+    consecutive rows (a count sheet alternates whole and decimal quantities line by line) may
+    go as the commonest rule over the whole stretch first and the other runs after it, when
+    that makes fewer requests and that rule reads the same wherever it is applied (no cell
+    reference in it): every cell ends with the rule it would have had anyway."""
+    requests: list[dict[str, Any]] = []
+    stretch: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        rules = [json.dumps(r["setDataValidation"]["rule"], sort_keys=True) for r in stretch]
+        fixed = {rule for rule, r in zip(rules, stretch, strict=True) if _rule_is_fixed(r)}
+        common = max(fixed, key=rules.count, default=None)
+        if common is not None and 1 + sum(rule != common for rule in rules) < len(stretch):
+            first, last = stretch[0]["setDataValidation"]["range"], stretch[-1]["setDataValidation"]["range"]
+            base = stretch[rules.index(common)]["setDataValidation"]
+            requests.append({"setDataValidation": {"range": {**first, "endRowIndex": last["endRowIndex"]},
+                                                   "rule": base["rule"]}})
+            requests.extend(r for rule, r in zip(rules, stretch, strict=True) if rule != common)
+        else:
+            requests.extend(stretch)
+        stretch.clear()
+
+    for v in validations:
+        request = _validation(sheet_id, v, letters)
+        if stretch:
+            last = stretch[-1]["setDataValidation"]["range"]
+            here = request["setDataValidation"]["range"]
+            if (here["startColumnIndex"], here["endColumnIndex"]) != (last["startColumnIndex"],
+                                                                    last["endColumnIndex"]) \
+                    or here["startRowIndex"] != last["endRowIndex"]:
+                flush()
+        stretch.append(request)
+    if stretch:
+        flush()
+    return requests
+
+
+def _rule_is_fixed(request: dict[str, Any]) -> bool:
+    """A validation rule that means the same on any range: it names no cell (no custom formula)."""
+    return request["setDataValidation"]["rule"]["condition"]["type"] != "CUSTOM_FORMULA"
 
 
 def _chart(sheet_id: int, chart: Chart, sheet_ids: dict[str, int]) -> dict[str, Any]:
@@ -419,15 +488,16 @@ def content_requests(spec: WorkbookSpec, first_id: int = 0, limit: int = MAX_PAY
     ids = {sheet.name: first_id + index for index, sheet in enumerate(spec.sheets)}
     for sheet_id, sheet in enumerate(spec.sheets, start=first_id):
         letters = _letters(max([len(sheet.columns), *(len(r) for r in sheet.rows), 1]))
-        requests += _value_requests(sheet, sheet_id, limit)  # a merge's value is in its top-left cell
-        requests += _format_requests(sheet, sheet_id)
+        value_rows, formatted, formats = _cell_parts(sheet)  # a merge's value is in its top-left cell
+        requests += _value_requests(sheet_id, value_rows, limit)
+        requests += _format_requests(sheet_id, formatted, formats)
         requests += [{"mergeCells": {"range": _grid(sheet_id, area), "mergeType": "MERGE_ALL"}}
                      for area, _ in sheet.merges]
         requests += _dimension_requests(sheet_id, "COLUMNS", {
             index: int(column.width * PIXELS_PER_CHARACTER + 5) for index, column in enumerate(sheet.columns)})
         requests += _dimension_requests(sheet_id, "ROWS", {
             index: int(height * 4 / 3) for index, height in sheet.row_heights.items()})
-        requests += [_validation(sheet_id, v, letters) for v in sheet.validations]
+        requests += _validation_requests(sheet_id, sheet.validations, letters)
         for index, cf in enumerate(sheet.conditional_formats):
             fmt: dict[str, Any] = {}
             if cf.style.bg_color:
@@ -468,6 +538,7 @@ def encode_json(value: Any) -> bytes:
 
 
 BODY_ENVELOPE = len(encode_json({"requests": []}))  # a batchUpdate body around its requests
+JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 
 
 def chunked(requests: list[dict[str, Any]], limit: int = MAX_PAYLOAD,
@@ -476,24 +547,31 @@ def chunked(requests: list[dict[str, Any]], limit: int = MAX_PAYLOAD,
 
     A single request bigger than that cannot be split here: RequestTooLargeError, before
     anything is sent (`tabs`, sheetId -> title, names the tab in the message)."""
-    chunks: list[list[dict[str, Any]]] = [[]]
-    size = BODY_ENVELOPE
+    return [chunk for chunk, _ in batch_bodies(requests, limit, tabs)]
+
+
+def batch_bodies(requests: list[dict[str, Any]], limit: int = MAX_PAYLOAD,
+                 tabs: dict[int, str] | None = None) -> list[tuple[list[dict[str, Any]], bytes]]:
+    """chunked(), with each batchUpdate body as the bytes to send (every request encoded once)."""
+    chunks: list[tuple[list[dict[str, Any]], list[bytes]]] = []
+    size = limit + 1  # no chunk open yet
     for request in requests:
-        length = len(encode_json(request))
-        if BODY_ENVELOPE + length > limit:
+        encoded = encode_json(request)
+        if BODY_ENVELOPE + len(encoded) > limit:
             kind = next(iter(request), "request")
             sheet_id = _sheet_id_in(request)
             where = f" for tab {tabs[sheet_id]!r}" if tabs and sheet_id in tabs else ""
             raise RequestTooLargeError(
-                f"one {kind} request{where} would send {BODY_ENVELOPE + length:,} bytes to Google, over the "
-                f"{limit:,} bytes cyclekit puts in one request (Google refuses more than {GOOGLE_LIMIT:,}); "
+                f"one {kind} request{where} would send {BODY_ENVELOPE + len(encoded):,} bytes to Google, over "
+                f"the {limit:,} bytes cyclekit puts in one request (Google refuses more than {GOOGLE_LIMIT:,}); "
                 "nothing was sent. A single row or cell that big cannot be split: shorten it")
-        if chunks[-1] and size + 1 + length > limit:
-            chunks.append([])
-            size = BODY_ENVELOPE
-        size += length + (1 if chunks[-1] else 0)
-        chunks[-1].append(request)
-    return [c for c in chunks if c]
+        if size + 1 + len(encoded) > limit:
+            chunks.append(([], []))
+            size = BODY_ENVELOPE - 1  # the first request has no comma before it
+        chunks[-1][0].append(request)
+        chunks[-1][1].append(encoded)
+        size += 1 + len(encoded)
+    return [(chunk, b'{"requests":[' + b",".join(parts) + b"]}") for chunk, parts in chunks]
 
 
 def _sheet_id_in(value: Any) -> int | None:
@@ -529,7 +607,7 @@ class GoogleSession:
         gspread = gspread_module()
         if kwargs.get("json") is not None:
             kwargs["data"] = encode_json(kwargs.pop("json"))
-            kwargs["headers"] = {"Content-Type": "application/json; charset=utf-8", **(kwargs.get("headers") or {})}
+            kwargs["headers"] = {**JSON_HEADERS, **(kwargs.get("headers") or {})}
         waited, attempt = 0.0, 0
         while True:
             if kind == "write":
@@ -594,7 +672,7 @@ def render_gsheets(spec: WorkbookSpec, session: GoogleSession, *, folder_id: str
                                             "fields": ",".join(first)}}]
         shape += [{"addSheet": {"properties": p}} for p in properties[1:]]
         content = shape + content
-    chunks = chunked(content, tabs={p["sheetId"]: p["title"] for p in properties})
+    bodies = batch_bodies(content, tabs={p["sheetId"]: p["title"] for p in properties})
     if folder_id:
         created = session.call("write", "post", DRIVE_FILES, json={
             "name": locale["title"], "mimeType": SPREADSHEET_MIME, "parents": [folder_id]},
@@ -604,8 +682,8 @@ def render_gsheets(spec: WorkbookSpec, session: GoogleSession, *, folder_id: str
         created = session.call("write", "post", SHEETS_API, json={
             "properties": locale, "sheets": [{"properties": p} for p in properties]})
         spreadsheet_id = created["spreadsheetId"]
-    for chunk in chunks:
-        session.call("write", "post", f"{SHEETS_API}/{spreadsheet_id}:batchUpdate", json={"requests": chunk})
+    for _, body in bodies:
+        session.call("write", "post", f"{SHEETS_API}/{spreadsheet_id}:batchUpdate", data=body, headers=JSON_HEADERS)
     for email, role in share_with:
         session.call("write", "post", f"{DRIVE_FILES}/{spreadsheet_id}/permissions",
                      json={"type": "user", "role": role, "emailAddress": email},
@@ -637,12 +715,12 @@ def replace_gsheets(spec: WorkbookSpec, session: GoogleSession, spreadsheet_id: 
     requests += [{"updateSheetProperties": {"properties": {"sheetId": p["sheetId"], "title": p["title"]},
                                             "fields": "title"}} for p in properties]
     requests += content_requests(spec, first)
-    chunks = chunked(requests, tabs={p["sheetId"]: p["title"] for p in properties})
+    bodies = batch_bodies(requests, tabs={p["sheetId"]: p["title"] for p in properties})
     if backup_name:
         session.call("write", "post", f"{DRIVE_FILES}/{spreadsheet_id}/copy", json={"name": backup_name},
                      params={"supportsAllDrives": True})
-    for chunk in chunks:
-        session.call("write", "post", f"{SHEETS_API}/{spreadsheet_id}:batchUpdate", json={"requests": chunk})
+    for _, body in bodies:
+        session.call("write", "post", f"{SHEETS_API}/{spreadsheet_id}:batchUpdate", data=body, headers=JSON_HEADERS)
     return GoogleFile(spreadsheet_id, f"https://docs.google.com/spreadsheets/d/{spreadsheet_id}",
                       [s.name for s in spec.sheets], session.log.writes + session.log.reads - before)
 

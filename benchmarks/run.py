@@ -333,7 +333,10 @@ def bench_scale(scale: float, runs: int, out: Path, *, naive: bool = True, pdf_l
     need(ingested / "cycle" / "results.xlsx", "cyclekit ingest")
     if naive:
         need(root / "ingest" / "naive-0" / "variance.xlsx", "naive ingest")
-    checks["recount_sheets"] = len(list((ingested / "cycle" / "recounts").glob("*.xlsx")))
+    recounts = [r for r in json.loads((ingested / "cycle" / "manifest.json").read_text(encoding="utf-8"))["sheets"]
+                if r["kind"] == "recount"]
+    checks["recount_sheets"] = len(recounts)  # one tab each
+    checks["recount_workbooks"] = len({r["file"] for r in recounts})
 
     # approve (not timed), then finalize
     start = time.perf_counter()

@@ -17,6 +17,7 @@ import hashlib
 import json
 from dataclasses import fields
 from decimal import Decimal
+from operator import attrgetter
 from pathlib import Path
 
 from cyclekit.atomic import write_text_atomic
@@ -40,9 +41,10 @@ def save_counts(cycle_dir: Path, key: str, lines: list[CountedLine], problems: l
                 returned: set[str]) -> dict[str, str]:
     """Write counts.json; the returned record goes into the manifest's ingest entry."""
     decimal_at = [i for i, name in enumerate(_LINE_FIELDS) if name in _DECIMALS]
+    values = attrgetter(*_LINE_FIELDS)
     rows = []
     for line in lines:
-        row = [getattr(line, name) for name in _LINE_FIELDS]
+        row = list(values(line))
         for i in decimal_at:
             if row[i] is not None:
                 row[i] = str(row[i])

@@ -39,10 +39,10 @@ XLSX_FILTER = "xlsx:Calc MS Excel 2007 XML"
 BASE_TIMEOUT = 120.0
 TIMEOUT_PER_FILE = 2.0
 
-# Start-up costs about 2 s of CPU per process, a count sheet about 0.35 s: a second process pays
-# for itself from a few files on, see benchmarks/PDF.md. Each soffice.bin takes a few hundred MB,
-# hence a cap whatever the CPU count.
-MIN_FILES_PER_PROCESS = 8
+# A process costs 1.5-2 s of CPU to start, a count sheet about 0.33 s. Measured on 2 cores
+# (benchmarks/PDF.md): 4 files take as long in two processes as in one, 8 files 1.4x less time,
+# 100 files 2.2x less. Each soffice.bin takes a few hundred MB, hence a cap whatever the CPUs.
+MIN_FILES_PER_PROCESS = 4
 MAX_PROCESSES = 8
 
 # Formula/Load recalc modes: 0 = always recalculate, 1 = never, 2 = prompt.

@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import openpyxl
@@ -186,3 +187,160 @@ def running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state != "Z"
+
+
+# --- Several soffice processes at once ---------------------------------------------------------
+
+
+def pdf_page_count(pdf: Path) -> int:
+    info = subprocess.run(["pdfinfo", pdf], capture_output=True, text=True, check=True).stdout
+    return int(next(line.split()[1] for line in info.splitlines() if line.startswith("Pages:")))
+
+
+class PopenSpy:
+    """Stands in for subprocess.Popen; records each process and which ones ran when it started."""
+
+    def __init__(self, monkeypatch):
+        self.started: list[tuple[list[str], subprocess.Popen, int]] = []
+        real = subprocess.Popen
+
+        def spy(command, *args, **kwargs):
+            running_before = sum(p.poll() is None for _, p, _ in self.started)
+            process = real(command, *args, **kwargs)
+            self.started.append((list(command), process, running_before))
+            return process
+
+        monkeypatch.setattr(libreoffice.subprocess, "Popen", spy)
+
+
+def test_to_pdf_splits_the_files_between_processes_that_run_at_once(
+        soffice, tmp_path, lo_out, monkeypatch):
+    monkeypatch.setattr(libreoffice, "_cpus", lambda: 2)  # the same split on any machine
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    count = 2 * libreoffice.MIN_FILES_PER_PROCESS + 1
+    names = [f"WH-P-{n:02d}" for n in range(count)]
+    books = [write_book(tmp_path / f"{name}.xlsx", text=f"Bin {name}") for name in names]
+    spy = PopenSpy(monkeypatch)
+
+    pdfs = to_pdf(books, lo_out)
+
+    assert pdfs == [lo_out / f"{name}.pdf" for name in names]  # input order, same names
+    commands = [command for command, _, _ in spy.started]
+    assert len(commands) == 2, commands
+    assert spy.started[1][2] == 1, "the second soffice started after the first had finished"
+    profiles = [next(arg for arg in command if arg.startswith("-env:UserInstallation="))
+                for command in commands]
+    assert profiles[0] != profiles[1]
+    batches = [[arg for arg in command if arg.endswith(".xlsx")] for command in commands]
+    assert sorted(len(batch) for batch in batches) == [count // 2, count - count // 2]
+    assert sorted(sum(batches, [])) == sorted(str(book) for book in books)
+    for name, pdf in zip(names, pdfs):
+        assert pdf_page_count(pdf) > 0, pdf
+        text = subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True,
+                              check=True).stdout
+        assert f"Bin {name}" in text, (pdf, text)
+    assert sorted(lo_out.iterdir()) == sorted(pdfs), "staging folder or stray file left behind"
+    assert list((tmp_path / "tmp").iterdir()) == [], "throw-away profile left behind"
+
+
+def test_few_files_use_one_process_many_use_every_cpu_up_to_the_cap(monkeypatch):
+    monkeypatch.setattr(libreoffice, "_cpus", lambda: 4)
+    per = libreoffice.MIN_FILES_PER_PROCESS
+    assert libreoffice._process_count(1) == 1
+    assert libreoffice._process_count(2 * per - 1) == 1  # a second start-up would not pay
+    assert libreoffice._process_count(2 * per) == 2
+    assert libreoffice._process_count(100 * per) == 4
+    monkeypatch.setattr(libreoffice, "_cpus", lambda: 64)
+    assert libreoffice._process_count(100 * per) == libreoffice.MAX_PROCESSES
+
+
+def test_batches_balance_bytes_and_keep_the_input_order(tmp_path):
+    sizes = {"big": 9000, "a": 1000, "b": 1000, "c": 1000, "mid": 5000, "d": 1000, "e": 1000}
+    paths = []
+    for name, size in sizes.items():
+        (tmp_path / name).write_bytes(b"x" * size)
+        paths.append(tmp_path / name)
+
+    batches = libreoffice._split(paths, 2)
+
+    assert sorted(p.name for batch in batches for p in batch) == sorted(sizes)
+    loads = sorted(sum(sizes[p.name] for p in batch) for batch in batches)
+    assert loads == [9000, 10000], batches  # not 4+3 files in input order: 13000 against 6000
+    for batch in batches:
+        assert batch == sorted(batch, key=paths.index)
+
+
+FAKE_SOFFICE = """#!{python}
+# Writes a PDF per file into --outdir like soffice; "slow" hangs half-written, "truncated" stops
+# half-written and exits 0 as if all went well.
+import os, pathlib, sys, time
+args = sys.argv[1:]
+out = pathlib.Path(args[args.index("--outdir") + 1])
+with open(os.environ["FAKE_SOFFICE_LOG"], "a") as log:
+    log.write(f"{{os.getpid()}}\\n")
+for name in (a for a in args if a.endswith(".xlsx")):
+    target = out / (pathlib.Path(name).stem + ".pdf")
+    if "slow" in name:
+        target.write_bytes(b"%PDF-1.7 half")
+        time.sleep(60)
+    target.write_bytes(b"%PDF-1.7 half" if "truncated" in name else b"%PDF-1.7\\n%%EOF\\n")
+"""
+
+
+@pytest.fixture
+def fake_soffice(tmp_path, monkeypatch) -> Path:
+    """A stand-in soffice (FAKE_SOFFICE) on two CPUs, one process per file; returns its pid log."""
+    fake = tmp_path / "fake-soffice"
+    fake.write_text(FAKE_SOFFICE.format(python=sys.executable))
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    log = tmp_path / "fake-soffice.log"
+    monkeypatch.setenv("CYCLEKIT_SOFFICE", str(fake))
+    monkeypatch.setenv("FAKE_SOFFICE_LOG", str(log))
+    monkeypatch.setattr(libreoffice, "_cpus", lambda: 2)
+    monkeypatch.setattr(libreoffice, "MIN_FILES_PER_PROCESS", 1)
+    return log
+
+
+def test_a_failed_batch_leaves_no_half_written_pdf_and_the_other_batch_is_kept(
+        fake_soffice, tmp_path, lo_out, monkeypatch):
+    monkeypatch.setattr(libreoffice, "BASE_TIMEOUT", 3.0)
+    monkeypatch.setattr(libreoffice, "TIMEOUT_PER_FILE", 0.0)
+    # Equal sizes: the batches are [ok, truncated] and [slow, late].
+    books = [write_book(tmp_path / f"{name}.xlsx") for name in ("ok", "slow", "truncated", "late")]
+
+    with pytest.raises(ConversionError) as raised:
+        to_pdf(books, lo_out)
+
+    headline = str(raised.value).splitlines()[0]
+    assert f"did not finish converting 2 file(s) in 3 s and was stopped (first file: {books[1]})" \
+        in headline
+    assert f"did not convert 1 of 4 file(s) to pdf (exit code 0): {books[2]}" in headline
+    assert str(books[0]) not in headline
+    assert list(lo_out.iterdir()) == [lo_out / "ok.pdf"]
+    assert (lo_out / "ok.pdf").read_bytes().endswith(b"%%EOF\n")
+    assert not any(running(int(pid)) for pid in fake_soffice.read_text().split())
+
+
+def test_ctrl_c_stops_every_soffice(fake_soffice, tmp_path, lo_out, monkeypatch):
+    books = [write_book(tmp_path / f"slow{n}.xlsx") for n in (1, 2)]
+    real_wait = subprocess.Popen.wait
+
+    def interrupted_wait(self, timeout=None):
+        if timeout is None:
+            return real_wait(self)
+        for _ in range(200):  # until both fakes are up, so that there are two to stop
+            if fake_soffice.exists() and len(fake_soffice.read_text().split()) == 2:
+                break
+            time.sleep(0.05)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(subprocess.Popen, "wait", interrupted_wait)
+
+    with pytest.raises(KeyboardInterrupt):
+        to_pdf(books, lo_out)
+
+    pids = [int(pid) for pid in fake_soffice.read_text().split()]
+    assert len(pids) == 2
+    assert not any(running(pid) for pid in pids)
+    assert list(lo_out.iterdir()) == []

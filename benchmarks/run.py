@@ -494,6 +494,23 @@ def _stage_table(entry: dict) -> list[str]:
     return rows
 
 
+# issue #6: naive / cyclekit at least this much, per stage (finalize has no target)
+TARGETS = {"schedule": 3.0, "sheets": 4.0, "ingest": 15.0}
+
+
+def _target_table(entry: dict) -> list[str]:
+    rows = []
+    for stage, wanted in TARGETS.items():
+        s = entry["stages"].get(stage, {})
+        if "naive" not in s:
+            continue
+        ratio = s["naive"]["median_s"] / s["cyclekit"]["median_s"]
+        rows.append(f"| {stage} | >= {wanted:g}x | {ratio:.2f}x | {'met' if ratio >= wanted else '**not met**'} |")
+    if not rows:
+        return []
+    return ["", "| target (issue #6) | wanted | measured | |", "| --- | ---: | ---: | --- |", *rows]
+
+
 def render_report(data: dict) -> str:
     m = data["machine"]
     lines = ["# cyclekit benchmarks", "",
@@ -525,6 +542,7 @@ def render_report(data: dict) -> str:
                   + (" **changed during the run**" if e.get("cyclekit_source", {}).get("changed_during_run")
                      else "") + ".", ""]
         lines += _stage_table(e)
+        lines += _target_table(e)
         pdf = e["stages"].get("sheets_pdf")
         if pdf:
             lines += ["", f"PDF: {pdf['pdfs']} workbooks, {pdf['pages']} pages"
@@ -533,8 +551,8 @@ def render_report(data: dict) -> str:
                       + f". PDF part = `sheets --pdf` minus {pdf['baseline']} "
                       f"({pdf['baseline_median_s']:.2f} s) = {pdf['pdf_seconds']:.2f} s: "
                       f"**{pdf['pages_per_s']:.1f} pages/s** ({pdf['pages_per_s_whole_command']:.1f} pages/s "
-                      "for the whole command). LibreOffice converts the files one after the other in a "
-                      "single soffice process."]
+                      "for the whole command). LibreOffice runs one soffice process per core, the files "
+                      "split between them by size (benchmarks/PDF.md compares the routes)."]
         c = e["checks"]
         lines += ["", "Checks: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in c.items()), ""]
     growth = data.get("growth")

@@ -239,3 +239,17 @@ def test_lock_and_verify(cycle):
     result = verify_cycle(cycle_dir)
     assert result.changed == [str(adjustments)] and result.missing == [str(files[0])]
     assert cycle_status(cycle_dir, CONFIG).finalized_at
+
+
+def test_status_reads_the_saved_counts_while_the_sheets_are_unchanged(cycle, monkeypatch):
+    import cyclekit.audit
+
+    cycle_dir, _, files = cycle
+    read_again = []
+    real = cyclekit.audit.count_state
+    monkeypatch.setattr(cyclekit.audit, "count_state", lambda *a: read_again.append(1) or real(*a))
+    saved = cycle_status(cycle_dir, CONFIG)
+    assert read_again == []
+    (cycle_dir / "counts.json").unlink()
+    assert cycle_status(cycle_dir, CONFIG) == saved and read_again == [1]
+    assert (saved.sheets_returned, saved.lines_counted, saved.open) == (2, 4, 3)

@@ -62,6 +62,7 @@ TITLES = {"schedule": "schedule", "sheets": "sheets", "sheets_pdf": "sheets --pd
           "ingest": "ingest", "finalize": "finalize"}
 TIME_BIN = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 GSHEETS_FILE = BENCH / "gsheets_requests.md"
+TARGETS_FILE = BENCH / "TARGETS.md"  # the targets' status and why, written by hand after a run
 
 
 class StageFailed(RuntimeError):
@@ -558,6 +559,8 @@ def render_report(data: dict) -> str:
     growth = data.get("growth")
     if growth:
         lines += _growth_table(growth)
+    if TARGETS_FILE.exists():
+        lines += ["## Targets", "", TARGETS_FILE.read_text(encoding="utf-8").strip(), ""]
     lines += ["## Google Sheets requests", "",
               "<!-- GSHEETS-REQUESTS: placeholder for the Google Sheets request counts per stage. "
               "Write them in benchmarks/gsheets_requests.md (markdown); run.py copies that file here "

@@ -100,9 +100,6 @@ class Manifest:
     def sheets_by_id(self) -> dict[str, SheetRecord]:
         return {record.sheet_id: record for record in self.sheets}
 
-    def next_sheet_id(self, prefix: str) -> str:
-        return self.next_sheet_ids(prefix, 1)[0]
-
     def next_sheet_ids(self, prefix: str, count: int) -> list[str]:
         used = [int(s.sheet_id[1:]) for s in self.sheets if s.sheet_id.startswith(prefix)]
         first = max(used) + 1 if used else 1

@@ -203,12 +203,14 @@ def start_cycle(
             for record in manifest.sheets:
                 record.file = f"google:{made.spreadsheet_id}"
             # printing stays with xlsx and PDF: the Sheets API has no print settings
-            books = {f"print/{safe_name(s.name, set())}.xlsx": ("", [functools.partial(_same, s)])
-                     for s in sheets} if pdf else {}
-        tabs_of = {record.file: [] for record in manifest.sheets}
-        for record in manifest.sheets:
-            tabs_of[record.file].append(record.tab)
-        render_many([(functools.partial(_book, layouts, f"Count sheets {cycle_id}", ", ".join(tabs_of.get(file, []))),
+            prints = {f"print/{safe_name(s.name, set())}.xlsx": s for s in sheets} if pdf else {}
+            books = {file: ("", [functools.partial(_same, s)]) for file, s in prints.items()}
+            tabs_of = {file: [s.name] for file, s in prints.items()}
+        else:
+            tabs_of = {file: [] for file in books}
+            for record in manifest.sheets:
+                tabs_of[record.file].append(record.tab)
+        render_many([(functools.partial(_book, layouts, f"Count sheets {cycle_id}", ", ".join(tabs_of[file])),
                       work / file) for file, (_, layouts) in books.items()],
                     atomic=False, label="Writing count sheets")  # the folder is renamed whole
         digests = {file: checksum(work, file) for file in books}

@@ -28,6 +28,7 @@ from cyclekit.cycle import (
     save_manifest,
 )
 from cyclekit.errors import CycleError, InputError, Problem
+from cyclekit.parallel import map_on_cores
 from cyclekit.reconcile import CountedLine, figures
 from cyclekit.tables import file_sha256
 from cyclekit.values import QuantityError, cell_text, parse_quantity
@@ -74,18 +75,8 @@ def _parse_source(source: Any) -> tuple[str, list[FilledSheet], list[Problem]]:
 
 def _parse_sources(sources: list) -> list[tuple[str, list[FilledSheet], list[Problem]]]:
     """Files are read on every core when there are many (a thousand sheets back in one go)."""
-    import os
-
-    workers = os.cpu_count() or 1
-    files = [s for s in sources if not hasattr(s, "rows")]
-    if workers < 2 or len(files) < PARALLEL_FROM:
-        return [_parse_source(source) for source in progress.track(sources, "Reading sheets")]
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        parsed = dict(zip(files, progress.track(
-            pool.map(_parse_source, files, chunksize=max(1, len(files) // (workers * 4))),
-            "Reading sheets", total=len(files)), strict=True))
+    files = [s for s in sources if not hasattr(s, "rows")]  # open readers (Google) stay here
+    parsed = dict(zip(files, map_on_cores(_parse_source, files, "Reading sheets", PARALLEL_FROM), strict=True))
     return [parsed[s] if s in parsed else _parse_source(s) for s in sources]
 
 

@@ -6,9 +6,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from operator import itemgetter, mul
+from operator import mul
 from pathlib import Path
-from typing import Any
 
 from cyclekit.config import CANONICAL_FIELDS, REQUIRED_FIELDS, InventoryConfig
 from cyclekit.errors import InputError, Problem
@@ -79,12 +78,7 @@ class Snapshot:
     def lines_at(self, locations: set[str]) -> list[InventoryLine]:
         """The lines of some locations only, in file order."""
         wanted = [i for i, location in enumerate(self.columns["location"]) if location in locations]
-        if not wanted:
-            return []
-        picked = [itemgetter(*wanted)(self.columns[name]) for name in LINE_FIELDS]
-        if len(wanted) == 1:
-            picked = [(value,) for value in picked]
-        return list(map(InventoryLine, *picked))
+        return list(map(InventoryLine, *(_pick(self.columns[name], wanted) for name in LINE_FIELDS)))
 
     def locations(self) -> list[str]:
         return list(dict.fromkeys(self.columns["location"]))
@@ -190,16 +184,13 @@ def parse_inventory(table: Table, config: InventoryConfig) -> Snapshot:
         kept = [i for i in range(count) if i not in left_out]
         skipped.update(statuses[i] for i in left_out)
     invalid: set[int] = set()
-    if "" in raw["location"]:
-        for index, location in enumerate(raw["location"]):
-            if not location and index not in left_out:
-                problem(index, 1, "empty-location", "location", "location is empty")
-                invalid.add(index)
-    if "" in raw["part_number"]:
-        for index, part in enumerate(raw["part_number"]):
-            if not part and index not in left_out:
-                problem(index, 2, "empty-part-number", "part_number", "part number is empty")
-                invalid.add(index)
+    for order, name, kind, message in ((1, "location", "empty-location", "location is empty"),
+                                       (2, "part_number", "empty-part-number", "part number is empty")):
+        if "" in raw[name]:
+            for index, text in enumerate(raw[name]):
+                if not text and index not in left_out:
+                    problem(index, order, kind, name, message)
+                    invalid.add(index)
     quantities = _decimals(raw["quantity"], parse_quantity)
     costs = _decimals(raw["unit_cost"], _unit_cost)
     for index in kept:
@@ -228,14 +219,13 @@ def parse_inventory(table: Table, config: InventoryConfig) -> Snapshot:
 
     columns: dict[str, Sequence] = {name: raw[name] for name in LINE_FIELDS if name in raw}
     columns.update(quantity=quantities, unit_cost=costs, status=statuses, source_row=numbers)
-    if isinstance(kept, list):
-        take = itemgetter(*kept) if kept else (lambda column: ())
-        columns = {name: _as_tuple(take(column), len(kept)) for name, column in columns.items()}
+    if isinstance(kept, list):  # some statuses were left out
+        columns = {name: _pick(column, kept) for name, column in columns.items()}
     return Snapshot(table.file, table.sha256, columns, dict(skipped))
 
 
-def _as_tuple(picked: Any, size: int) -> tuple:
-    return (picked,) if size == 1 else tuple(picked)
+def _pick(column: Sequence, indices: list[int]) -> list:
+    return [column[i] for i in indices]
 
 
 def load_inventory(path: Path | str, config: InventoryConfig) -> Snapshot:

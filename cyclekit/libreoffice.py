@@ -293,6 +293,14 @@ def _kill_group(process: subprocess.Popen) -> None:
     except ProcessLookupError:
         pass
     process.wait()
+    # SIGKILL is delivered asynchronously: give soffice.bin and its helpers a moment to be gone
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.01)
 
 
 def _tail(text: str, lines: int = 5) -> str:

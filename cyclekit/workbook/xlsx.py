@@ -16,8 +16,8 @@ import xlsxwriter
 import xlsxwriter.workbook
 from xlsxwriter.worksheet import Worksheet
 
-from cyclekit import progress
 from cyclekit.atomic import atomic_path
+from cyclekit.parallel import map_on_cores
 from cyclekit.values import excel_serial
 from cyclekit.workbook.spec import Cell, Formula, Range, Sheet, Style, WorkbookSpec, col_letter
 
@@ -175,14 +175,7 @@ def _cell_xml(ref: str, xf: int, value: Any) -> str:
         space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
         return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{_xml_text(value)}</t></is></c>'
     if kind is Formula:
-        cached = _cached(value.value)
-        expr = _xml_text(value.expr[1:] if value.expr.startswith("=") else value.expr)
-        if isinstance(cached, str):
-            typed = ' t="str"' if cached else ""
-            return f'<c r="{ref}"{style}{typed}><f>{expr}</f><v>{_xml_text(cached)}</v></c>'
-        if isinstance(cached, bool):
-            return f'<c r="{ref}"{style} t="b"><f>{expr}</f><v>{int(cached)}</v></c>'
-        return f'<c r="{ref}"{style}><f>{expr}</f><v>{float(cached):.16G}</v></c>'
+        return _formula_xml(ref, style, value)
     if kind is bool:
         return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, dt.datetime):
@@ -193,19 +186,21 @@ def _cell_xml(ref: str, xf: int, value: Any) -> str:
 
 
 def _formula_xml(ref: str, style: str, formula: Formula) -> str:
-    """A formula cell with its cached value, so readers without a calc engine see the result."""
+    """A formula cell with its cached value, so readers without a calc engine see the result.
+
+    style: the cell's ' s="N"' attribute, or "".
+    """
     expr = formula.expr[1:] if formula.expr[:1] == "=" else formula.expr
     if "&" in expr or "<" in expr or ">" in expr:  # the formulas are ours: no control characters
         expr = expr.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    cached = formula.value
+    cached = _cached(formula.value)
     kind = type(cached)
-    if kind is Decimal or kind is int or kind is float:
-        return f'<c r="{ref}"{style}><f>{expr}</f><v>{float(cached):.16G}</v></c>'
     if kind is str:
-        if not cached:
-            return f'<c r="{ref}"{style}><f>{expr}</f><v></v></c>'
-        return f'<c r="{ref}"{style} t="str"><f>{expr}</f><v>{_xml_text(cached)}</v></c>'
-    return _cell_xml(ref, int(style[4:-1]) if style else 0, formula)
+        typed = ' t="str"' if cached else ""
+        return f'<c r="{ref}"{style}{typed}><f>{expr}</f><v>{_xml_text(cached)}</v></c>'
+    if kind is bool:
+        return f'<c r="{ref}"{style} t="b"><f>{expr}</f><v>{int(cached)}</v></c>'
+    return f'<c r="{ref}"{style}><f>{expr}</f><v>{float(cached):.16G}</v></c>'
 
 
 def _cached(value: Any) -> Any:
@@ -250,7 +245,7 @@ def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet) ->
     columns = sheet.columns
     refs: list[str] = []
     column_xf = [formats.get(c.style)._get_xf_index() for c in columns]
-    xf_attr: list[str] = []  # ' s="N"' per column, as refs grows
+    xf_attr = [f' s="{xf}"' if xf else "" for xf in column_xf]  # per column; "" past the last
     texts: dict[str, str] = {}  # cell text -> its escaped XML: a value on 50,000 lines is escaped once
     date_xf = formats.get(DEFAULT_DATE)._get_xf_index()
     for r in range(last_row + 1):
@@ -267,8 +262,8 @@ def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet) ->
         number = str(r + 1)
         while len(refs) < len(values):
             refs.append(col_letter(len(refs)))
-            xf_attr.append(f' s="{column_xf[len(xf_attr)]}"' if len(xf_attr) < len(column_xf)
-                           and column_xf[len(xf_attr)] else "")
+        while len(xf_attr) < len(values):
+            xf_attr.append("")
         parts = []
         for c, value in enumerate(values):
             kind = type(value)
@@ -398,8 +393,8 @@ def _add_chart(book: xlsxwriter.Workbook, ws: Any, sheet: Sheet, chart: Any) -> 
     ws.insert_chart(chart.anchor_row, chart.anchor_col, main)
 
 
-def render_many(jobs: list[tuple[WorkbookSpec | Callable[[], WorkbookSpec], Path]], workers: int | None = None,
-                atomic: bool = True, label: str = "Writing workbooks") -> list[Path]:
+def render_many(jobs: list[tuple[WorkbookSpec | Callable[[], WorkbookSpec], Path]], atomic: bool = True,
+                label: str = "Writing workbooks") -> list[Path]:
     """Render several workbooks, on every core when there are enough to be worth a process each.
 
     A job's spec may be a function that lays the workbook out: it then runs in the worker, and
@@ -408,16 +403,7 @@ def render_many(jobs: list[tuple[WorkbookSpec | Callable[[], WorkbookSpec], Path
     atomic=False writes each file in place: for files in a folder that is itself renamed into
     place when complete, where a temp file and a rename per file only cost time.
     """
-    import os
-    from concurrent.futures import ProcessPoolExecutor
-
-    workers = workers or os.cpu_count() or 1
-    if workers < 2 or len(jobs) < 8:
-        return [_render_job((spec, path, atomic)) for spec, path in progress.track(jobs, label)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        done = pool.map(_render_job, [(spec, path, atomic) for spec, path in jobs],
-                        chunksize=max(1, len(jobs) // (workers * 8)))
-        return list(progress.track(done, label, total=len(jobs)))
+    return map_on_cores(_render_job, [(spec, path, atomic) for spec, path in jobs], label)
 
 
 def render_later(jobs: list[tuple[WorkbookSpec | Callable[[], WorkbookSpec], Path]],

@@ -135,18 +135,12 @@ def _header_problems(table: Table, config: InventoryConfig) -> tuple[dict[str, i
 def _decimals(texts: Sequence[str], parse: Callable[[str], Decimal]) -> list[Decimal | str]:
     """Each text parsed once: quantities and costs repeat a lot. A str in the result is the error."""
     known: dict[str, Decimal | str] = {}
-    out: list[Decimal | str] = []
-    append = out.append
-    for text in texts:
-        value = known.get(text)
-        if value is None:
-            try:
-                value = parse(text)
-            except QuantityError as exc:
-                value = str(exc)
-            known[text] = value
-        append(value)
-    return out
+    for text in set(texts):
+        try:
+            known[text] = parse(text)
+        except QuantityError as exc:
+            known[text] = str(exc)
+    return list(map(known.__getitem__, texts))
 
 
 def _unit_cost(text: str) -> Decimal:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+import tempfile
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
@@ -25,3 +27,37 @@ def map_on_cores(function: Callable[[T], R], items: Iterable[T], label: str, ser
     with ProcessPoolExecutor(max_workers=workers) as pool:
         done = pool.map(function, items, chunksize=max(1, len(items) // (workers * 8)))
         return list(progress.track(done, label, total=len(items)))
+
+
+def in_forked_copy(produce: Callable[[], Iterable[str]]) -> Callable[[], str | None] | None:
+    """Start produce() in a copy of this process (fork), which shares all its data without
+    pickling, while this one goes on; the returned function waits and gives the text produced,
+    or None if the copy failed (the caller then does the work itself).
+
+    None instead of a function where fork is not safe to use (Windows, macOS) or on one core.
+    """
+    if not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2:
+        return None
+    fd, name = tempfile.mkstemp(prefix="cyclekit-", suffix=".part")
+    pid = os.fork()
+    if pid == 0:  # the copy: write the text, then leave without running the parent's exit code
+        code = 1
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.writelines(produce())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(fd)
+
+    def wait() -> str | None:
+        try:
+            _, status = os.waitpid(pid, 0)
+            if os.waitstatus_to_exitcode(status) != 0:
+                return None
+            with open(name, encoding="utf-8") as handle:
+                return handle.read()
+        finally:
+            os.unlink(name)
+
+    return wait

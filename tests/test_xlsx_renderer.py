@@ -1,6 +1,7 @@
 """The xlsx renderer: what goes in comes back out, through openpyxl, calamine and LibreOffice."""
 
 import datetime as dt
+import sys
 from decimal import Decimal
 
 import openpyxl
@@ -52,3 +53,53 @@ def test_libreoffice_reads_the_fast_rows(soffice, tmp_path):
     assert [sheet.cell(r, 1).value for r in range(2, len(AWKWARD) + 2)] == AWKWARD
     assert sheet.cell(len(AWKWARD) + 2, 2).value == sum(round(0.1 * n, 1) for n in range(2, len(AWKWARD) + 2))
     assert sheet.cell(len(AWKWARD) + 4, 1).value == "merged"
+
+
+def _big_sheet_spec() -> WorkbookSpec:
+    sheet = Sheet("Lines", columns=[Column("Part", 12, Style(num_format="@")), Column("Qty", 8),
+                                    Column("Check", 8)])
+    sheet.rows.append([Cell("Part", Style(bold=True)), Cell("Qty", Style(bold=True)), "Check"])
+    for n in range(2, 62):
+        # a style first met in the second half: the copy must use the workbook's index for it
+        flag = Cell("late", Style(bg_color="#FFC7CE")) if n == 55 else AWKWARD[n % len(AWKWARD)]
+        sheet.rows.append([flag, Decimal(n) / 4, Formula(f"=B{n}*2", Decimal(n) / 2)])
+    sheet.rows.append([])  # an empty row, then one more line
+    sheet.rows.append(["000812", 1, Formula("=B63*2", 2)])
+    return WorkbookSpec([sheet, Sheet("After", rows=[["a tab after the big one"]])])
+
+
+def _cells(path) -> list[tuple]:
+    """Every cell as Excel shows it: value, type and look (format indices may be numbered apart)."""
+    book = openpyxl.load_workbook(path)
+    return [(ws.title, cell.coordinate, cell.value, cell.data_type, cell.font.b, cell.fill.fgColor.rgb,
+             cell.number_format, cell.protection.locked)
+            for ws in book for row in ws.iter_rows() for cell in row]
+
+
+def test_a_big_sheet_written_on_two_cores_reads_the_same(tmp_path, monkeypatch):
+    import cyclekit.workbook.xlsx as xlsx
+
+    monkeypatch.setattr(xlsx, "SMALL_WORKBOOK_ROWS", 0)
+    monkeypatch.setattr(xlsx, "PARALLEL_ROWS", 10**9)
+    serial = _cells(render_xlsx(_big_sheet_spec(), tmp_path / "serial.xlsx"))
+    monkeypatch.setattr(xlsx, "PARALLEL_ROWS", 20)
+    forks = []
+    original = xlsx.in_forked_copy
+    monkeypatch.setattr(xlsx, "in_forked_copy", lambda produce: forks.append(original(produce)) or forks[-1])
+    split = _cells(render_xlsx(_big_sheet_spec(), tmp_path / "split.xlsx"))
+    assert len(forks) == 1 and (forks[0] is not None or not sys.platform.startswith("linux"))
+    assert split == serial
+    assert [c for c in split if c[2] == "late"][0][5] == "FFFFC7CE"
+    values = CalamineWorkbook.from_path(str(tmp_path / "split.xlsx")).get_sheet_by_name("Lines").to_python()
+    assert values[54][0] == "late" and values[-1][0] == "000812" and values[-1][2] == 2.0
+
+
+def test_a_failed_copy_leaves_the_rows_to_this_process(tmp_path, monkeypatch):
+    import cyclekit.workbook.xlsx as xlsx
+
+    monkeypatch.setattr(xlsx, "SMALL_WORKBOOK_ROWS", 0)
+    monkeypatch.setattr(xlsx, "PARALLEL_ROWS", 10**9)
+    serial = _cells(render_xlsx(_big_sheet_spec(), tmp_path / "serial.xlsx"))
+    monkeypatch.setattr(xlsx, "PARALLEL_ROWS", 20)
+    monkeypatch.setattr(xlsx, "in_forked_copy", lambda produce: lambda: None)  # the copy died
+    assert _cells(render_xlsx(_big_sheet_spec(), tmp_path / "split.xlsx")) == serial

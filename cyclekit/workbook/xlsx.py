@@ -6,7 +6,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +17,7 @@ import xlsxwriter.workbook
 from xlsxwriter.worksheet import Worksheet
 
 from cyclekit.atomic import atomic_path
-from cyclekit.parallel import map_on_cores
+from cyclekit.parallel import in_forked_copy, map_on_cores
 from cyclekit.values import excel_serial
 from cyclekit.workbook.spec import Cell, Formula, Range, Sheet, Style, WorkbookSpec, col_letter
 
@@ -126,6 +126,15 @@ class _PortableWorksheet(Worksheet):
         size = f' ht="{height}" customHeight="1"' if height else ""
         self.fh.write(f'<row r="{row + 1}"{size}>{cells}</row>')
 
+    def write_rows_xml(self, first_row: int, last_row: int, last_col: int, rows: str) -> None:
+        """Write finished <row> elements of rows first_row..last_row (made elsewhere) to the stream."""
+        if first_row > self.previous_row:
+            self._write_single_row(first_row)
+        self._check_dimensions(first_row, 0)
+        self._check_dimensions(last_row, last_col)
+        self.fh.write(rows)
+        self.previous_row = last_row  # nothing of it is pending: the rows are written whole
+
 
 class _InMemoryRowsWorksheet(_PortableWorksheet):
     """Rows streamed to a string in memory instead of a temp file: for small workbooks, where
@@ -231,35 +240,29 @@ def _with_merges(values: Any, merged: list) -> list:
     return row
 
 
-def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet) -> None:
-    ws = book.add_worksheet(sheet.name, worksheet_class=_InMemoryRowsWorksheet if book.in_memory
-                            else _PortableWorksheet)
-    for index, column in enumerate(sheet.columns):
-        ws.set_column(index, index, column.width)
-    # constant_memory mode flushes each row as the next begins: heights, cells and merges are
-    # written row by row, in order (merges must sit on one row)
-    merges: dict[int, list] = {}
-    for area, value in sheet.merges:
-        merges.setdefault(area.first_row, []).append((area, value))
-    last_row = max([len(sheet.rows) - 1, *merges, *sheet.row_heights])
-    columns = sheet.columns
-    refs: list[str] = []
-    column_xf = [formats.get(c.style)._get_xf_index() for c in columns]
-    xf_attr = [f' s="{xf}"' if xf else "" for xf in column_xf]  # per column; "" past the last
-    texts: dict[str, str] = {}  # cell text -> its escaped XML: a value on 50,000 lines is escaped once
-    date_xf = formats.get(DEFAULT_DATE)._get_xf_index()
-    for r in range(last_row + 1):
-        values = sheet.rows[r] if r < len(sheet.rows) else ()
-        if r in merges:
-            values = _with_merges(values, merges[r])
-            for area, _ in merges[r]:
-                ws.merge.append(list(_cells(area)))  # what merge_range records, minus its per-cell checks
-        if not values:
-            if r in sheet.row_heights:
-                ws.set_row(r, sheet.row_heights[r])
-            continue
-        # one string per row, straight into the sheet's stream
+class _RowCells:
+    """The cell XML of a sheet's rows, one string per row (see `write_row_xml`)."""
+
+    def __init__(self, formats: _Formats, sheet: Sheet):
+        self.formats = formats
+        self.columns = sheet.columns
+        self.refs: list[str] = []
+        self.column_xf = [formats.get(c.style)._get_xf_index() for c in sheet.columns]
+        self.xf_attr = [f' s="{xf}"' if xf else "" for xf in self.column_xf]  # per column; "" past the last
+        self.texts: dict[str, str] = {}  # cell text -> its escaped XML: a value on 50,000 lines is escaped once
+        self.date_xf = formats.get(DEFAULT_DATE)._get_xf_index()
+
+    def register_styles(self, rows: list) -> None:
+        """Give every style in these rows its format index now, before a copy of the process
+        writes them: an index given out in the copy would be unknown to the workbook."""
+        for values in rows:
+            for value in values:
+                if type(value) is Cell and value.style is not None:
+                    self.formats.get(value.style)._get_xf_index()
+
+    def __call__(self, r: int, values: Any) -> str:
         number = str(r + 1)
+        refs, xf_attr, texts = self.refs, self.xf_attr, self.texts
         while len(refs) < len(values):
             refs.append(col_letter(len(refs)))
         while len(xf_attr) < len(values):
@@ -290,14 +293,79 @@ def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet) ->
             elif value is None:
                 continue  # an empty cell stays unformatted (a Cell(None, style) is a styled blank)
             if style is None:
-                xf = column_xf[c] if c < len(column_xf) else 0
-                style = columns[c].style if c < len(columns) else None
+                xf = self.column_xf[c] if c < len(self.column_xf) else 0
+                style = self.columns[c].style if c < len(self.columns) else None
             else:
-                xf = formats.get(style)._get_xf_index()
+                xf = self.formats.get(style)._get_xf_index()
             if isinstance(value, dt.date) and not (style and style.num_format):
-                xf = date_xf  # a date with no format of its own shows as a date, as write_datetime does
+                xf = self.date_xf  # a date with no format of its own shows as a date, as write_datetime does
             parts.append(_cell_xml(refs[c] + number, xf, value))
-        ws.write_row_xml(r, "".join(parts), len(values) - 1, sheet.row_heights.get(r))
+        return "".join(parts)
+
+    def rows_xml(self, rows: list, first: int) -> Iterator[str]:
+        """<row> elements of plain rows (no height, no merge), numbered from `first`."""
+        for r, values in enumerate(rows, start=first):
+            if values:
+                yield f'<row r="{r + 1}">{self(r, values)}</row>'
+
+
+PARALLEL_ROWS = 20_000  # a sheet with more rows than this writes its second half in a copy of the process
+
+
+def _second_half_elsewhere(cells: _RowCells, sheet: Sheet, merges: dict[int, list]) -> tuple[int, Callable] | None:
+    """Start writing the rows of the sheet's second half in a forked copy of the process.
+
+    Only plain rows go there (no heights, no merged areas). Returns the first row it took and
+    a function that waits for it, or None when the sheet is small or the rows are not plain.
+    """
+    rows = sheet.rows
+    if len(rows) < PARALLEL_ROWS:
+        return None
+    split = len(rows) // 2
+    if any(r >= split for r in [*merges, *sheet.row_heights]):
+        return None
+    cells.register_styles(rows[split:])
+    wait = in_forked_copy(lambda: cells.rows_xml(rows[split:], split))
+    return None if wait is None else (split, wait)
+
+
+def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet) -> Callable[[], None] | None:
+    """Write the sheet; for a big one, returns a function that finishes it (call before closing the book)."""
+    ws = book.add_worksheet(sheet.name, worksheet_class=_InMemoryRowsWorksheet if book.in_memory
+                            else _PortableWorksheet)
+    for index, column in enumerate(sheet.columns):
+        ws.set_column(index, index, column.width)
+    # constant_memory mode flushes each row as the next begins: heights, cells and merges are
+    # written row by row, in order (merges must sit on one row)
+    merges: dict[int, list] = {}
+    for area, value in sheet.merges:
+        merges.setdefault(area.first_row, []).append((area, value))
+    last_row = max([len(sheet.rows) - 1, *merges, *sheet.row_heights])
+    cells = _RowCells(formats, sheet)
+    elsewhere = None if book.in_memory else _second_half_elsewhere(cells, sheet, merges)
+    for r in range(elsewhere[0] if elsewhere else last_row + 1):
+        values = sheet.rows[r] if r < len(sheet.rows) else ()
+        if r in merges:
+            values = _with_merges(values, merges[r])
+            for area, _ in merges[r]:
+                ws.merge.append(list(_cells(area)))  # what merge_range records, minus its per-cell checks
+        if not values:
+            if r in sheet.row_heights:
+                ws.set_row(r, sheet.row_heights[r])
+            continue
+        # one string per row, straight into the sheet's stream
+        ws.write_row_xml(r, cells(r, values), len(values) - 1, sheet.row_heights.get(r))
+    finish = None
+    if elsewhere:
+        split, wait = elsewhere
+        rest = sheet.rows[split:]
+
+        def finish() -> None:
+            xml = wait()
+            if xml is None:  # the copy failed: write the rows here (and meet its error, if any)
+                xml = "".join(cells.rows_xml(rest, split))
+            ws.write_rows_xml(split, last_row, max(map(len, rest)) - 1, xml)
+
     if sheet.freeze:
         ws.freeze_panes(*sheet.freeze)
     if sheet.autofilter:
@@ -349,6 +417,7 @@ def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet) ->
             ws.center_horizontally()
         if setup.area:
             ws.print_area(*_cells(setup.area))
+    return finish
 
 
 def _add_chart(book: xlsxwriter.Workbook, ws: Any, sheet: Sheet, chart: Any) -> None:
@@ -453,8 +522,13 @@ def render_xlsx(spec: WorkbookSpec, path: Path | str, atomic: bool = True) -> Pa
         book.set_properties({"title": spec.title, "subject": spec.subject, "author": "cyclekit"})
         book.set_calc_mode("auto")
         formats = _Formats(book)
-        for sheet in spec.sheets:
-            _render_sheet(book, formats, sheet)
+        finishes = []
+        try:
+            for sheet in spec.sheets:
+                finishes.append(_render_sheet(book, formats, sheet))
+        finally:  # big sheets' second halves, written meanwhile (waited for even after an error)
+            for finish in filter(None, finishes):
+                finish()
         for name, ref in spec.defined_names.items():
             book.define_name(name, ref)
         book.close()

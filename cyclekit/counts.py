@@ -37,9 +37,8 @@ def counts_key(source_digests: list[str], config: Config) -> str:
     return hashlib.sha256(rules + "\n".join(source_digests).encode()).hexdigest()
 
 
-def save_counts(cycle_dir: Path, key: str, lines: list[CountedLine], problems: list[Problem],
-                returned: set[str]) -> dict[str, str]:
-    """Write counts.json; the returned record goes into the manifest's ingest entry."""
+def counts_json(key: str, lines: list[CountedLine], problems: list[Problem], returned: set[str]) -> str:
+    """What counts.json holds, as text."""
     decimal_at = [i for i, name in enumerate(_LINE_FIELDS) if name in _DECIMALS]
     values = attrgetter(*_LINE_FIELDS)
     rows = []
@@ -51,8 +50,15 @@ def save_counts(cycle_dir: Path, key: str, lines: list[CountedLine], problems: l
         rows.append(row)
     data = {"key": key, "fields": _LINE_FIELDS, "returned": sorted(returned), "lines": rows,
             "problems": [{name: getattr(p, name) for name in _PROBLEM_FIELDS} for p in problems]}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def save_counts(cycle_dir: Path, key: str, lines: list[CountedLine], problems: list[Problem],
+                returned: set[str], text: str | None = None) -> dict[str, str]:
+    """Write counts.json (text: counts_json's, if made already); the returned record goes into
+    the manifest's ingest entry."""
     path = Path(cycle_dir) / COUNTS
-    write_text_atomic(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+    write_text_atomic(path, text if text is not None else counts_json(key, lines, problems, returned))
     return {"file": COUNTS, "sha256": file_sha256(path), "key": key}
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from cyclekit import progress
 from cyclekit.config import Config
-from cyclekit.counts import counts_key, save_counts
+from cyclekit.counts import counts_json, counts_key, save_counts
 from cyclekit.countsheets import Entry, FilledSheet, parse_sheet, whole_units
 from cyclekit.cycle import (
     RESULTS,
@@ -28,7 +28,7 @@ from cyclekit.cycle import (
     save_manifest,
 )
 from cyclekit.errors import CycleError, InputError, Problem
-from cyclekit.parallel import map_on_cores
+from cyclekit.parallel import in_forked_copy, map_on_cores
 from cyclekit.reconcile import CountedLine, figures
 from cyclekit.tables import file_sha256
 from cyclekit.values import QuantityError, cell_text, parse_quantity
@@ -342,6 +342,10 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
     results_path = cycle_dir / RESULTS
     documentation, resolutions = previous_documentation(cycle_dir, manifest, google)
     recounts_written = write_recount_sheets(cycle_dir, manifest, lines, config, returned)
+    sources = [{"file": source_name(p), "sha256": source_digest(p)} for p in paths]
+    key = counts_key([s["sha256"] for s in sources], config)
+    # counts.json is laid out on the other core while this one writes the results workbook
+    counts_later = in_forked_copy(lambda: [counts_json(key, lines, problems, returned)])
     try:
         spec = results_workbook(manifest, lines, totals, problems, documentation, config,
                                 today or dt.date.today(), resolutions, returned)
@@ -349,6 +353,7 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
             render_xlsx(spec, results_path)
     finally:
         recount_files = recounts_written()
+        counts_text = counts_later() if counts_later else None
     url = ""
     if results_to_google:
         if google is None:
@@ -363,8 +368,7 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
                                       "requests": made.requests}
         url = made.url
     filled = [(sheet, record) for sheet, record in accepted if _has_input(sheet)]
-    sources = [{"file": source_name(p), "sha256": source_digest(p)} for p in paths]
-    counts = save_counts(cycle_dir, counts_key([s["sha256"] for s in sources], config), lines, problems, returned)
+    counts = save_counts(cycle_dir, key, lines, problems, returned, counts_text)
     manifest.ingests.append({
         "at": dt.datetime.now().isoformat(timespec="seconds"), "files": sources,
         "lines_counted": totals.lines_counted, "problems": len(problems),

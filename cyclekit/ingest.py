@@ -62,30 +62,34 @@ def _has_input(sheet: FilledSheet) -> bool:
             or bool(sheet.confirmed_empty) or bool(sheet.counted_by))
 
 
-def _parse_source(source: Any) -> tuple[str, list[FilledSheet], list[Problem]]:
-    """Every cyclekit count sheet among the tabs of one workbook (an xlsx path or an open reader)."""
+def _parse_source(source: Any) -> tuple[str, list[FilledSheet], list[Problem], str | None]:
+    """Every cyclekit count sheet among the tabs of one workbook (an xlsx path or an open reader),
+    and the file's digest (None for a reader): the worker that reads a file hashes it too."""
     try:
         reader = source if hasattr(source, "rows") else WorkbookReader(source)
     except InputError as exc:
-        return str(source), [], exc.problems
+        return str(source), [], exc.problems, None
     path = str(reader.path)
     sheets = [sheet for tab in reader.tabs if (sheet := parse_sheet(reader.rows(tab), path, tab)) is not None]
-    return path, sheets, []
+    return path, sheets, [], None if reader is source else file_sha256(reader.path)
 
 
-def _parse_sources(sources: list) -> list[tuple[str, list[FilledSheet], list[Problem]]]:
+def _parse_sources(sources: list) -> list[tuple[str, list[FilledSheet], list[Problem], str | None]]:
     """Files are read on every core when there are many (a thousand sheets back in one go)."""
     files = [s for s in sources if not hasattr(s, "rows")]  # open readers (Google) stay here
     parsed = dict(zip(files, map_on_cores(_parse_source, files, "Reading sheets", PARALLEL_FROM), strict=True))
     return [parsed[s] if s in parsed else _parse_source(s) for s in sources]
 
 
-def read_filled_sheets(sources: list, manifest: Manifest,
-                       problems: list[Problem]) -> list[tuple[FilledSheet, SheetRecord]]:
-    """Every count and recount tab of the sources (xlsx paths or open readers), checked against the manifest."""
+def read_filled_sheets(sources: list, manifest: Manifest, problems: list[Problem],
+                       digests: dict[str, str] | None = None) -> list[tuple[FilledSheet, SheetRecord]]:
+    """Every count and recount tab of the sources (xlsx paths or open readers), checked against
+    the manifest; `digests` gets each file's sha256, by path."""
     found: dict[str, list[FilledSheet]] = {}
     records = manifest.sheets_by_id()
-    for path, sheets, read_problems in _parse_sources(sources):
+    for path, sheets, read_problems, digest in _parse_sources(sources):
+        if digests is not None and digest:
+            digests[path] = digest
         problems.extend(read_problems)
         if read_problems:
             continue
@@ -263,14 +267,16 @@ def _line_number(line_id: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
-def count_state(manifest: Manifest, frozen: FrozenInventory, paths: list, config: Config
+def count_state(manifest: Manifest, frozen: FrozenInventory, paths: list, config: Config,
+                digests: dict[str, str] | None = None
                 ) -> tuple[list[tuple[FilledSheet, SheetRecord]], list[CountedLine], list[Problem]]:
-    """What the filled sheets say, line by line, with every problem found on the way."""
+    """What the filled sheets say, line by line, with every problem found on the way
+    (`digests`: see read_filled_sheets)."""
     for path in paths:
         if isinstance(path, Path) and not path.is_file():
             raise CycleError(f"{path}: file not found")
     problems: list[Problem] = []
-    accepted = read_filled_sheets(paths, manifest, problems)
+    accepted = read_filled_sheets(paths, manifest, problems, digests)
     lines = build_lines(manifest, frozen, accepted, config, problems)
     return accepted, lines, problems
 
@@ -334,7 +340,8 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
         paths = google_sources(cycle_dir, manifest, google)
     else:
         paths = default_files(cycle_dir)
-    accepted, lines, problems = count_state(manifest, frozen, paths, config)
+    digests: dict[str, str] = {}
+    accepted, lines, problems = count_state(manifest, frozen, paths, config, digests)
     names = [r.location for r in manifest.locations]
     returned = returned_locations(accepted)
     totals = figures(lines, names, len(problems), config.count, returned)
@@ -342,7 +349,8 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
     results_path = cycle_dir / RESULTS
     documentation, resolutions = previous_documentation(cycle_dir, manifest, google)
     recounts_written = write_recount_sheets(cycle_dir, manifest, lines, config, returned)
-    sources = [{"file": source_name(p), "sha256": source_digest(p)} for p in paths]
+    sources = [{"file": name, "sha256": digests.get(name) or source_digest(p)}
+               for p in paths for name in [source_name(p)]]
     key = counts_key([s["sha256"] for s in sources], config)
     # counts.json is laid out on the other core while this one writes the results workbook
     counts_later = in_forked_copy(lambda: [counts_json(key, lines, problems, returned)])

@@ -80,7 +80,11 @@ def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
     ]
     rows = []
     count = config.count
+    tolerances: dict[str, Decimal] = {}  # by ABC class: the same for every line of a class
     for n, line in enumerate((ln for ln in lines if ln.counted), start=2):
+        allowed = tolerances.get(line.abc_class)
+        if allowed is None:
+            allowed = tolerances[line.abc_class] = tolerance(line, count)
         variance = line.variance_qty
         value = None if line.unit_cost is None else variance * line.unit_cost
         pct = "" if line.system_qty == 0 else variance / line.system_qty
@@ -93,7 +97,7 @@ def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
             line.unit_cost,  # blank for a found part with no known cost: not valued, never $0
             Formula(f'=IF(J{n}="","",H{n}*J{n})', "" if value is None else value),
             Formula(f'=IF(ROUND(ABS(H{n}),6)<=ROUND(F{n}*N{n},6),"Yes","No")', "Yes" if within else "No"),
-            line.abc_class, tolerance(line, count), line.counted_by or None, line.recounted_by or None,
+            line.abc_class, allowed, line.counted_by or None, line.recounted_by or None,
             line.first_count, line.recount_sheet or line.sheet_id, line.line_id, line.description or None,
             line.serial or None,
         ])

@@ -32,8 +32,8 @@ class Style:
         return replace(self, **changes)
 
 
-@dataclass(frozen=True)
-class Formula:
+@dataclass(slots=True, unsafe_hash=True)  # not frozen: a frozen init costs twice as much, a results
+class Formula:                             # workbook makes 200,000 of them (nothing changes one)
     expr: str  # "=A2+B2"
     value: Any = None  # what the formula evaluates to when written (str, number, date, None)
 

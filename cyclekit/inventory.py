@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import mul
@@ -162,7 +162,8 @@ def parse_inventory(table: Table, config: InventoryConfig) -> Snapshot:
         found.append((index, order, Problem(kind, table.file, message, row=numbers[index],
                                             column=config.header_for(name), value=raw[name][index])))
 
-    statuses = tuple(map(str.lower, raw["status"]))
+    lowered = {status: status.lower() for status in set(raw["status"])}  # one str per status, not per line
+    statuses = list(map(lowered.__getitem__, raw["status"]))
     present = set(statuses)
     known, skip = set(config.known_statuses), set(config.skip_statuses)
     if config.strict_statuses and present - known - {""}:
@@ -193,8 +194,14 @@ def parse_inventory(table: Table, config: InventoryConfig) -> Snapshot:
             invalid.add(index)
         if type(costs[index]) is str:
             problem(index, 4, "bad-unit-cost", "unit_cost", f"unit cost {costs[index]}")
-    keys = list(zip(raw["location"], raw["part_number"], raw["revision"], raw["lot"], raw["serial"]))
-    if len(set(keys)) < count:
+
+    def line_keys() -> Iterator[tuple[str, ...]]:
+        return zip(raw["location"], raw["part_number"], raw["revision"], raw["lot"], raw["serial"])
+
+    # distinct hashes first: a third of the memory of distinct keys; the exact check runs only
+    # when two hashes meet (a duplicate, or a collision it then tells apart)
+    if len(set(map(hash, line_keys()))) < count:
+        keys = list(line_keys())
         first_row_of: dict[tuple, int] = {}
         for index in kept:
             if index in invalid:

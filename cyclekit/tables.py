@@ -187,7 +187,7 @@ def _native_csv_chunks(path: Path, encoding: str) -> tuple[list[str], Iterator[C
         reader = arrow_csv.open_csv(
             path,
             read_options=arrow_csv.ReadOptions(column_names=names, skip_rows=1, encoding=encoding.replace("-sig", ""),
-                                               block_size=4 << 20),
+                                               block_size=1 << 20),
             parse_options=arrow_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
                                                  ignore_empty_lines=False),
             convert_options=arrow_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),

@@ -169,3 +169,16 @@ def test_quoted_descriptions_with_commas_and_quotes(tmp_path):
     snapshot = load_inventory(path, InventoryConfig())
     assert [line.description for line in snapshot.lines] == ['Hose clamp 1/2", stainless']
     assert snapshot.skipped == {"installed": 1}
+
+
+def test_lines_whose_hashes_collide_are_not_duplicates(tmp_path, monkeypatch):
+    import cyclekit.inventory as inventory
+
+    monkeypatch.setattr(inventory, "hash", lambda key: 0, raising=False)  # every key meets every other
+    path = write_csv(tmp_path / "inv.csv", INVENTORY_HEADER, inventory_rows())
+    assert len(load_inventory(path, InventoryConfig()).lines) == 8
+    rows = inventory_rows()
+    path = write_csv(tmp_path / "dup.csv", INVENTORY_HEADER, [*rows, rows[0]])
+    with pytest.raises(InputError) as caught:
+        load_inventory(path, InventoryConfig())
+    assert [(p.kind, p.row) for p in caught.value.problems] == [("duplicate-line", 12)]

@@ -7,6 +7,7 @@ the found-item rows, "confirmed empty" and the sign-off cells are editable.
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -67,6 +68,7 @@ class SheetHeader:
     zone: str
     counter: str
     count_date: str
+    first_counted_by: str = ""  # recount: who counted first (the recount needs someone else)
 
 
 def whole_units(uom: str, whole_uoms: tuple[str, ...]) -> bool:
@@ -78,13 +80,13 @@ def _columns(show_system_qty: bool, serials: bool) -> list[Column]:
     narrow = serials or show_system_qty  # make room for the extra column and stay portrait
     columns = [
         Column(LINE, 5, CENTER, "line"),
-        Column("Part Number", 15, TEXT, "part_number"),
-        Column("Revision", 8, CENTER, "revision"),
+        Column("Part Number", 15, WRAP, "part_number"),
+        Column("Revision", 8, CENTER.but(wrap=True), "revision"),
         Column("Description", 20 if narrow else 25, WRAP, "description"),
-        Column("Lot", 10 if narrow else 11, TEXT, "lot"),
+        Column("Lot", 10 if narrow else 11, WRAP, "lot"),
     ]
     if serials:  # identical rows in a cage are told apart by serial number only
-        columns.append(Column("Serial", 12, TEXT, "serial"))
+        columns.append(Column("Serial", 12, WRAP, "serial"))
     columns.append(Column("UoM", 5, CENTER, "uom"))
     if show_system_qty:
         columns.append(Column(SYSTEM_QTY, 10, BODY.but(num_format="#,##0.###"), "system_qty"))
@@ -97,10 +99,30 @@ def _escape_header(text: str) -> str:
     return text.replace("&", "&&")
 
 
+WRAPPED = ("part_number", "revision", "description", "lot", "serial")
+LINE_POINTS = 15.5  # one line of 12 pt text
+# characters of a column's width (in Excel's units: digits of 11 pt Calibri) that fit at 12 pt:
+# identifiers run to capitals and digits, descriptions to narrower lower case
+FIT = {"description": 1.0, "part_number": 0.85, "revision": 0.85, "lot": 0.85, "serial": 0.85}
+
+
+def _lines_of(text: str, width: float) -> int:
+    """Lines a wrapped cell needs: words wrap at spaces, a long identifier breaks anywhere."""
+    chars = max(int(width), 1)
+    if len(text) <= chars:
+        return 1
+    return len(textwrap.wrap(text, chars, break_on_hyphens=True)) or 1
+
+
+def _row_height(item: SheetLine, columns: list[Column]) -> float:
+    """Room for every wrapped cell of a line: a part number, lot or description is never cut off."""
+    lines = max(_lines_of(getattr(item, c.key), c.width * FIT[c.key]) for c in columns if c.key in WRAPPED)
+    return 24 if lines == 1 else round(lines * LINE_POINTS + 6, 1)
+
+
 def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_system_qty: bool,
                 found_rows: int, whole_uoms: tuple[str, ...], paper: int = 1) -> Sheet:
     columns = _columns(show_system_qty, any(item.serial for item in lines))
-    describe_width = next(c.width for c in columns if c.key == "description") * 0.9
     landscape = sum(c.width for c in columns) > 100
     width = len(columns)
     recount = header.kind == "recount"
@@ -130,9 +152,10 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
     rows.append(blank_row())
     blind = "" if show_system_qty else " The system quantity is not shown: count what you see."
     if recount:
+        first = f" ({header.first_counted_by})" if header.first_counted_by else ""
         instructions = (f"Recount: count each line below again, by a different person than the first "
-                        f"count, and write the quantity in {FLOOR_COUNT} (digits only, in the unit shown; "
-                        f"0 if there is none). The first count is not shown.")
+                        f"count{first}, and write the quantity in {FLOOR_COUNT} (digits only, in the unit "
+                        f"shown; 0 if there is none). The first count is not shown.")
     else:
         instructions = (f"Count every line on the shelf and write the quantity in {FLOOR_COUNT} in the unit "
                         f"shown (digits only, no units). Leave it blank if you could not count the line; "
@@ -152,8 +175,7 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
                   "system_qty": item.system_qty, "floor_count": Cell(None, INPUT),
                   "notes": Cell(None, INPUT_TEXT)}
         row: list[Any] = [values[c.key] for c in columns]
-        # a description that wraps needs two lines of room
-        sheet.row_heights[len(rows)] = 36 if len(item.description) > describe_width else 24
+        sheet.row_heights[len(rows)] = _row_height(item, columns)
         rows.append(row)
     if not lines:
         r = len(rows)
@@ -220,7 +242,10 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
         landscape=landscape, repeat_rows=(HEADER_ROW, HEADER_ROW),
         header=f"&L&\"Calibri,Bold\"&14{location}&C{_escape_header(header.cycle_id)} "
                f"{header.sheet_id}&R&12Page &P of &N",
-        footer=f"&L{TITLE[header.kind]} {location}&RCounted by: ________________",
+        # who counts and when on every page: the pages of a long location get separated
+        footer=f"&L{TITLE[header.kind]} {location}"
+               + "".join(f"  |  {_escape_header(part)}" for part in (header.counter, header.count_date) if part)
+               + "&RCounted by: ________________",
         gridlines=False, paper=paper, margins=(0.4, 0.4, 0.7, 0.6))
     return sheet
 

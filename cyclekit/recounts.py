@@ -45,9 +45,9 @@ def write_recount_sheets(cycle_dir: Path, manifest: Manifest, lines: list[Counte
             recount = wanted[location]
             sheet_id = next(sheet_ids)
             first_counters = sorted({ln.counted_by for ln in recount if ln.counted_by})
-            counter = f"not {', '.join(first_counters)}" if first_counters else ""
-            header = SheetHeader("recount", manifest.cycle_id, sheet_id, location, zone, counter,
-                                 manifest.count_date)
+            # counter and date left for the lead to fill in: a recount is done later, by someone else
+            header = SheetHeader("recount", manifest.cycle_id, sheet_id, location, zone, "", "",
+                                 first_counted_by=", ".join(first_counters))
             numbers = [int(line.line_id.rsplit("/", 1)[1]) for line in recount]
             sheet_lines = [SheetLine(n, ln.part_number, ln.revision, ln.description, ln.lot, ln.uom,
                                      serial=ln.serial)

@@ -77,6 +77,10 @@ def test_recount_sheet_is_blind_and_replaces_the_first_count(counted, tmp_path):
     values = [c.value for row in openpyxl.load_workbook(result.recount_files[0]).worksheets[0].iter_rows()
               for c in row if c.value is not None]
     assert "Recount sheet: WH-A-01" in values and 1234 not in values and 1200 not in values
+    # counter and date are left to fill in; the instructions name who must not recount
+    instructions = next(v for v in values if str(v).startswith("Recount: count each line"))
+    assert "by a different person than the first count (" in instructions
+    assert manifest(cycle_dir)["count_date"] not in values and not any(str(v).startswith("not ") for v in values)
 
     recount = fill_sheet(result.recount_files[0], tmp_path / "back" / "recount.xlsx", {1: 1234},
                          counted_by="Riley Chen")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -121,11 +122,14 @@ def _header_problems(table: Table, config: InventoryConfig) -> tuple[dict[str, i
         index = table.column_index(header)
         if index is not None:
             positions[name] = index
-        elif name in REQUIRED_FIELDS:
+        elif name in REQUIRED_FIELDS or header != name:
+            # an optional column the config names must be there too: without it, costs would
+            # silently be 0 or every status counted
             mapped = "" if header == name else f" (mapped to {name} in the config)"
+            required = "required column" if name in REQUIRED_FIELDS else "column"
             problems.append(Problem(
                 "missing-column", table.file,
-                f"required column {header!r}{mapped} is missing; the file has: "
+                f"{required} {header!r}{mapped} is missing; the file has: "
                 + ", ".join(repr(h) for h in table.headers),
                 row=1, column=header,
             ))
@@ -143,8 +147,16 @@ def _decimals(texts: Sequence[str], parse: Callable[[str], Decimal]) -> list[Dec
     return list(map(known.__getitem__, texts))
 
 
-def _unit_cost(text: str) -> Decimal:
-    return parse_quantity(text.lstrip("$€£")) if text else Decimal(0)
+def _unit_cost(text: str, decimal_comma: bool = False) -> Decimal:
+    return parse_quantity(text.lstrip("$€£"), decimal_comma=decimal_comma) if text else Decimal(0)
+
+
+def _numbers(texts: Sequence[str], parse: Callable[..., Decimal], table: Table) -> list[Decimal | str]:
+    """A column of numbers. Where ';' separates the columns, Excel wrote the numbers with a
+    decimal comma: if any number of the column has a comma, commas are decimal marks and dots
+    group thousands ('1.234,5'); if none has, a dot is a decimal point, as everywhere else."""
+    comma = table.decimal_comma and any("," in text for text in set(texts))
+    return _decimals(texts, functools.partial(parse, decimal_comma=True) if comma else parse)
 
 
 def parse_inventory(table: Table, config: InventoryConfig) -> Snapshot:
@@ -186,8 +198,8 @@ def parse_inventory(table: Table, config: InventoryConfig) -> Snapshot:
                 if not text and index not in left_out:
                     problem(index, order, kind, name, message)
                     invalid.add(index)
-    quantities = _decimals(raw["quantity"], parse_quantity)
-    costs = _decimals(raw["unit_cost"], _unit_cost)
+    quantities = _numbers(raw["quantity"], parse_quantity, table)
+    costs = _numbers(raw["unit_cost"], _unit_cost, table)
     for index in kept:
         if type(quantities[index]) is str:
             problem(index, 3, "bad-quantity", "quantity", f"quantity {quantities[index]}")

@@ -30,6 +30,7 @@ class Table:
     columns: list[Sequence[str]]  # one per header, each as long as row_numbers
     row_numbers: list[int]  # the row number a person sees in the file (header is row 1)
     sha256: str
+    decimal_comma: bool = False  # a CSV with ';' between columns: numbers may be written 1.234,5
 
     @property
     def rows(self) -> list[list[str]]:
@@ -81,6 +82,14 @@ def _sha256_and_encoding(path: Path) -> tuple[str, str]:
     return digest.hexdigest(), "utf-8-sig" if utf8 else "cp1252"
 
 
+def _separator(path: Path, encoding: str) -> str:
+    try:
+        with open(path, encoding=encoding, newline="") as handle:
+            return _delimiter(handle.readline())
+    except UnicodeDecodeError:
+        return ","  # the reading proper names the problem
+
+
 def _csv_rows(path: Path, encoding: str) -> Iterator[list[str]]:
     """Rows as typed, read as they are needed (read_table strips and keeps them by column)."""
     try:
@@ -129,6 +138,14 @@ def _delimiter(first_line: str) -> str:
     # the header line decides the delimiter (Excel writes ';' where ',' is the decimal mark);
     # csv.Sniffer is not used: quoted descriptions like 'Panel 19" rack, 2U' fool it
     return max(",;\t", key=first_line.count)
+
+
+def _separator(path: Path, encoding: str) -> str:
+    try:
+        with open(path, encoding=encoding, newline="") as handle:
+            return _delimiter(handle.readline())
+    except UnicodeDecodeError:
+        return ","  # the reading proper names the problem
 
 
 def _csv_rows(path: Path, encoding: str) -> Iterator[list[str]]:
@@ -245,16 +262,18 @@ def read_table(path: Path | str, sheet: str | None = None) -> Table:
     if not path.is_file():
         raise _fail(path, "file not found")
     suffix = path.suffix.lower()
+    decimal_comma = False  # a spreadsheet stores numbers as numbers
     if suffix in SPREADSHEET_SUFFIXES:
         sha256 = file_sha256(path)
         found = _row_chunks(_spreadsheet_rows(path, sheet))
     elif suffix in {".csv", ".txt", ".tsv"}:
         sha256, encoding = _sha256_and_encoding(path)
+        decimal_comma = _separator(path, encoding) == ";"
         found = None
         if path.stat().st_size >= NATIVE_CSV_FROM:
             try:
                 headers, chunks = _native_csv_chunks(path, encoding)
-                return Table(str(path), headers, *_gathered(headers, chunks), sha256)
+                return Table(str(path), headers, *_gathered(headers, chunks), sha256, decimal_comma)
             except _Irregular:
                 pass
         found = _row_chunks(_csv_rows(path, encoding))
@@ -263,4 +282,4 @@ def read_table(path: Path | str, sheet: str | None = None) -> Table:
     if found is None:
         raise _fail(path, "is empty: no header row")
     headers, chunks = found
-    return Table(str(path), headers, *_gathered(headers, chunks), sha256)
+    return Table(str(path), headers, *_gathered(headers, chunks), sha256, decimal_comma)

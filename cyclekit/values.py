@@ -14,6 +14,9 @@ from decimal import Decimal, InvalidOperation
 
 _PLAIN_NUMBER = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
 _GROUPED_NUMBER = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")
+# where a comma is the decimal mark (a CSV saved by Excel with ';' between columns): 1234,5 1.234,5
+_COMMA_PLAIN_NUMBER = re.compile(r"^(\d+(,\d*)?|,\d+)$")
+_COMMA_GROUPED_NUMBER = re.compile(r"^\d{1,3}(\.\d{3})+(,\d*)?$")
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
@@ -43,8 +46,12 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def parse_quantity(value: object, *, allow_negative: bool = False) -> Decimal:
-    """Read a quantity: 12, 12.0, '1,200', '12.5'. Refuses '12 ea', 'twelve', negatives."""
+def parse_quantity(value: object, *, allow_negative: bool = False, decimal_comma: bool = False) -> Decimal:
+    """Read a quantity: 12, 12.0, '1,200', '12.5'. Refuses '12 ea', 'twelve', negatives.
+
+    decimal_comma: text uses a comma as the decimal mark and dots between thousands
+    ('1.234,5'), as Excel writes numbers where the CSV separator is ';'.
+    """
     if isinstance(value, bool):
         raise QuantityError("is TRUE/FALSE, not a number")
     if isinstance(value, int):
@@ -65,7 +72,11 @@ def parse_quantity(value: object, *, allow_negative: bool = False) -> Decimal:
             raise QuantityError("is empty")
         negative = text.startswith("-")
         digits = text[1:].strip() if negative or text.startswith("+") else text
-        if not (_PLAIN_NUMBER.match(digits) or _GROUPED_NUMBER.match(digits)):
+        if decimal_comma:
+            if not (_COMMA_PLAIN_NUMBER.match(digits) or _COMMA_GROUPED_NUMBER.match(digits)):
+                raise QuantityError("is not a number (write digits only, e.g. 12 or 1.200 or 12,5)")
+            digits = digits.replace(".", "").replace(",", ".")
+        elif not (_PLAIN_NUMBER.match(digits) or _GROUPED_NUMBER.match(digits)):
             raise QuantityError("is not a number (write digits only, e.g. 12 or 1,200 or 12.5)")
         try:
             number = Decimal(digits.replace(",", ""))

@@ -182,3 +182,33 @@ def test_lines_whose_hashes_collide_are_not_duplicates(tmp_path, monkeypatch):
     with pytest.raises(InputError) as caught:
         load_inventory(path, InventoryConfig())
     assert [(p.kind, p.row) for p in caught.value.problems] == [("duplicate-line", 12)]
+
+
+def test_semicolon_csv_with_decimal_commas(tmp_path):
+    # Excel where the decimal mark is a comma saves CSV with ';' between columns
+    path = tmp_path / "inv.csv"
+    path.write_text("location;part_number;quantity;unit_cost\nA1;000812;1.250;1,850\nA1;P2;3;6890,00\n"
+                    "A1;P3;2,5;12\n", encoding="utf-8")
+    lines = load_inventory(path, InventoryConfig()).lines
+    assert [(ln.quantity, ln.unit_cost) for ln in lines] == [
+        (Decimal(1250), Decimal("1.85")), (Decimal(3), Decimal("6890")), (Decimal("2.5"), Decimal(12))]
+
+
+def test_semicolon_csv_with_decimal_points_stays_as_written(tmp_path):
+    path = tmp_path / "inv.csv"
+    path.write_text("location;part_number;quantity;unit_cost\nA1;P1;12.5;0.125\nA1;P2;1.500;3\n",
+                    encoding="utf-8")
+    lines = load_inventory(path, InventoryConfig()).lines
+    assert [(ln.quantity, ln.unit_cost) for ln in lines] == [
+        (Decimal("12.5"), Decimal("0.125")), (Decimal("1.5"), Decimal(3))]
+
+
+def test_a_mapped_optional_column_that_is_missing_is_an_error(make_file):
+    path = make_file(["Bin", "Item", "Qty", "Status"], [["A1", "P1", "1", "installed"]])
+    config = InventoryConfig(columns={"location": "Bin", "part_number": "Item", "quantity": "Qty",
+                                      "unit_cost": "Avg Cost", "status": "Inventory Status"})
+    with pytest.raises(InputError) as caught:
+        load_inventory(path, config)
+    assert [(p.kind, p.column) for p in caught.value.problems] == [
+        ("missing-column", "Inventory Status"), ("missing-column", "Avg Cost")]
+    assert "'Avg Cost' (mapped to unit_cost in the config) is missing" in str(caught.value.problems[1].message)

@@ -58,3 +58,15 @@ def test_dates_from_cells():
     assert parse_date(dt.datetime(2026, 3, 1, 0, 0)) == dt.date(2026, 3, 1)
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         parse_date("03/01/2026")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1,850", "1.85"), ("1.234,5", "1234.5"), ("12", "12"), (",5", "0.5"), ("1.234.567,00", "1234567")])
+def test_decimal_comma_quantities(text, expected):
+    assert parse_quantity(text, decimal_comma=True) == Decimal(expected)
+
+
+@pytest.mark.parametrize("text", ["12.5", "1,2,3", "1.23,4", "12 ea"])
+def test_decimal_comma_refuses_what_it_cannot_read(text):
+    with pytest.raises(QuantityError, match="e.g. 12 or 1.200 or 12,5"):
+        parse_quantity(text, decimal_comma=True)

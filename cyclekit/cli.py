@@ -223,10 +223,11 @@ def ingest(cycle_dir: Path, files: tuple[Path, ...], config_path: Path | None, o
            credentials: str | None, folder_id: str | None, share_with: tuple[str, ...]) -> None:
     """Read filled count sheets back and write CYCLE_DIR/results.xlsx.
 
-    Reads every sheet in CYCLE_DIR/sheets, packets and recounts, or only the FILES named
-    (sheets e-mailed back under new names are matched by the cycle and sheet id printed on
-    them). Every entry is checked; problems are listed, never guessed. Run it again after a
-    correction or a recount: what people typed in the Discrepancies tab is kept.
+    Reads every sheet in CYCLE_DIR/sheets, packets and recounts, or the FILES named (sheets
+    e-mailed back under new names are matched by the cycle and sheet id printed on them), and
+    again every file the last ingest read: a late sheet adds to the counts, a corrected one
+    replaces its earlier copy. Every entry is checked; problems are listed, never guessed. Run
+    it again after a correction or a recount: what people typed in the Discrepancies tab is kept.
 
     \b
     Example:

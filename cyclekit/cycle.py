@@ -258,3 +258,23 @@ def safe_tab(text: str, used: set[str]) -> str:
 
 def checksum(cycle_dir: Path, relative: str) -> str:
     return file_sha256(Path(cycle_dir) / relative)
+
+
+def recorded_path(cycle_dir: Path, path: Path | str) -> str:
+    """How the manifest records a file that was read: relative to the cycle folder when it is
+    inside it (the folder can be moved or shared), else absolute (wherever the command ran)."""
+    full = Path(path).resolve()
+    try:
+        return full.relative_to(Path(cycle_dir).resolve()).as_posix()
+    except ValueError:
+        return str(full)
+
+
+def source_path(cycle_dir: Path, recorded: str) -> Path:
+    """The file behind a recorded path: relative ones are in the cycle folder (cycles recorded
+    by older versions hold paths relative to where cyclekit ran: those are tried second)."""
+    path = Path(recorded)
+    if path.is_absolute():
+        return path
+    inside = Path(cycle_dir) / path
+    return inside if inside.exists() or not path.exists() else path

@@ -27,6 +27,7 @@ from cyclekit.cycle import (
     load_manifest,
     read_frozen,
     save_manifest,
+    source_path,
     verify_frozen,
 )
 from cyclekit.errors import CycleError, InputError, Problem
@@ -74,7 +75,7 @@ def _check_unchanged(cycle_dir: Path, manifest: Manifest, google: Any = None) ->
             if source.digest() != entry["sha256"]:
                 changed.append(f"{entry['file']} (count sheets in Google Sheets)")
         else:
-            source = Path(entry["file"])
+            source = source_path(cycle_dir, entry["file"])
             if not source.is_file() or file_sha256(source) != entry["sha256"]:
                 changed.append(entry["file"])
         sources.append(source)

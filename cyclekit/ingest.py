@@ -25,7 +25,9 @@ from cyclekit.cycle import (
     SheetRecord,
     load_manifest,
     read_frozen,
+    recorded_path,
     save_manifest,
+    source_path,
 )
 from cyclekit.errors import CycleError, InputError, Problem
 from cyclekit.parallel import in_forked_copy, map_on_cores
@@ -48,6 +50,37 @@ class IngestReport:
     recount_files: list[Path] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # locations with no sheet returned
     url: str = ""  # the results in Google Sheets, when written there
+
+
+def ingest_sources(cycle_dir: Path, manifest: Manifest, files: list[Path] | None, google: Any
+                   ) -> tuple[list, set[str], list[str]]:
+    """What an ingest reads: the files named now (or, with none named, the cycle's folders or its
+    Google sheets), plus every file the last ingest read: a sheet returned late adds to the
+    counts, it never replaces them. Also: the names of the files named now (their sheets win
+    over an earlier copy of the same sheet), and earlier files that are gone."""
+    if files:
+        named_paths = list(dict.fromkeys(Path(f).resolve() for f in files))  # a file named twice is one file
+        sources: list = list(named_paths)
+    elif "count_sheets" in manifest.google:
+        named_paths = []
+        sources = google_sources(cycle_dir, manifest, google)
+    else:
+        named_paths = []
+        sources = default_files(cycle_dir)
+    if files and "count_sheets" in manifest.google:
+        sources = [*google_sources(cycle_dir, manifest, google)[:1], *sources]
+    taken = {Path(s).resolve() for s in sources if not hasattr(s, "rows")}
+    gone = []
+    for entry in manifest.ingests[-1]["files"] if manifest.ingests else []:
+        if entry["file"].startswith("google:"):
+            continue  # read again above whenever the count sheets live in Google Sheets
+        path = source_path(cycle_dir, entry["file"])
+        if not path.is_file():
+            gone.append(entry["file"])
+        elif path.resolve() not in taken:
+            taken.add(path.resolve())
+            sources.append(path.resolve())
+    return sources, {str(p) for p in named_paths}, gone
 
 
 def default_files(cycle_dir: Path) -> list[Path]:
@@ -82,9 +115,11 @@ def _parse_sources(sources: list) -> list[tuple[str, list[FilledSheet], list[Pro
 
 
 def read_filled_sheets(sources: list, manifest: Manifest, problems: list[Problem],
-                       digests: dict[str, str] | None = None) -> list[tuple[FilledSheet, SheetRecord]]:
+                       digests: dict[str, str] | None = None, named: set[str] = frozenset()
+                       ) -> list[tuple[FilledSheet, SheetRecord]]:
     """Every count and recount tab of the sources (xlsx paths or open readers), checked against
-    the manifest; `digests` gets each file's sha256, by path."""
+    the manifest; `digests` gets each file's sha256, by path. A sheet in a file of `named` (given
+    just now) wins over a copy of it in another file (read before)."""
     found: dict[str, list[FilledSheet]] = {}
     records = manifest.sheets_by_id()
     for path, sheets, read_problems, digest in _parse_sources(sources):
@@ -113,9 +148,15 @@ def read_filled_sheets(sources: list, manifest: Manifest, problems: list[Problem
         if not sheets:
             problems.append(Problem("not-a-count-sheet", path,
                                     "has no cyclekit count sheet (no Cycle and Sheet in the header)"))
+    if named and not any(c.file in named for copies in found.values() for c in copies):
+        raise InputError([p for p in problems if p.file in named],
+                         summary=f"none of the files given holds a count sheet of cycle {manifest.cycle_id}; "
+                                 "nothing was changed")
     accepted = []
     for sheet_id, copies in found.items():
-        filled = [c for c in copies if _has_input(c)]
+        if named and any(c.file in named for c in copies):
+            copies = [c for c in copies if c.file in named]
+        filled = list({_what_it_says(c): c for c in copies if _has_input(c)}.values())  # copies alike are one
         if len(filled) > 1:
             names = ", ".join(f"{c.file} [{c.tab}]" for c in filled)
             problems.append(Problem("duplicate-sheet", filled[1].file, (
@@ -126,6 +167,13 @@ def read_filled_sheets(sources: list, manifest: Manifest, problems: list[Problem
         chosen = filled[0] if filled else copies[0]
         accepted.append((chosen, manifest.sheet(sheet_id)))
     return accepted
+
+
+def _what_it_says(sheet: FilledSheet) -> tuple:
+    """What was written on a sheet: two files saying the same are the same count."""
+    return (tuple((e.line_no, cell_text(e.floor_count), e.notes) for e in sheet.entries),
+            tuple((e.part_number, e.revision, e.lot, cell_text(e.floor_count), e.notes) for e in sheet.found),
+            sheet.confirmed_empty.strip().upper(), sheet.counted_by, cell_text(sheet.counted_on), sheet.checked_by)
 
 
 def _quantity(entry: Entry, sheet: FilledSheet, uom: str, whole_uoms: tuple[str, ...],
@@ -268,15 +316,15 @@ def _line_number(line_id: str) -> int:
 
 
 def count_state(manifest: Manifest, frozen: FrozenInventory, paths: list, config: Config,
-                digests: dict[str, str] | None = None
+                digests: dict[str, str] | None = None, named: set[str] = frozenset()
                 ) -> tuple[list[tuple[FilledSheet, SheetRecord]], list[CountedLine], list[Problem]]:
     """What the filled sheets say, line by line, with every problem found on the way
-    (`digests`: see read_filled_sheets)."""
+    (`digests`, `named`: see read_filled_sheets)."""
     for path in paths:
         if isinstance(path, Path) and not path.is_file():
             raise CycleError(f"{path}: file not found")
     problems: list[Problem] = []
-    accepted = read_filled_sheets(paths, manifest, problems, digests)
+    accepted = read_filled_sheets(paths, manifest, problems, digests, named)
     lines = build_lines(manifest, frozen, accepted, config, problems)
     return accepted, lines, problems
 
@@ -334,14 +382,11 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
         raise CycleError(f"cycle {manifest.cycle_id} was finalized on {manifest.finalized.get('at')}; "
                          "its counts can no longer change")
     frozen = read_frozen(cycle_dir, manifest)
-    if files:
-        paths: list = [Path(f) for f in files]
-    elif "count_sheets" in manifest.google:
-        paths = google_sources(cycle_dir, manifest, google)
-    else:
-        paths = default_files(cycle_dir)
+    paths, named, gone = ingest_sources(cycle_dir, manifest, files, google)
     digests: dict[str, str] = {}
-    accepted, lines, problems = count_state(manifest, frozen, paths, config, digests)
+    accepted, lines, problems = count_state(manifest, frozen, paths, config, digests, named)
+    problems += [Problem("source-gone", name, "was read by the last ingest but is gone; its counts are "
+                         "not in these results (put it back, or give the sheet again)") for name in gone]
     names = [r.location for r in manifest.locations]
     returned = returned_locations(accepted)
     totals = figures(lines, names, len(problems), config.count, returned)
@@ -349,8 +394,8 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
     results_path = cycle_dir / RESULTS
     documentation, resolutions = previous_documentation(cycle_dir, manifest, google)
     recounts_written = write_recount_sheets(cycle_dir, manifest, lines, config, returned)
-    sources = [{"file": name, "sha256": digests.get(name) or source_digest(p)}
-               for p in paths for name in [source_name(p)]]
+    sources = [{"file": name if name.startswith("google:") else recorded_path(cycle_dir, name),
+                "sha256": digests.get(name) or source_digest(p)} for p in paths for name in [source_name(p)]]
     key = counts_key([s["sha256"] for s in sources], config)
     # counts.json is laid out on the other core while this one writes the results workbook
     counts_later = in_forked_copy(lambda: [counts_json(key, lines, problems, returned)])

@@ -3,13 +3,15 @@
 import datetime as dt
 import json
 import os
+import shutil
+from pathlib import Path
 
 import openpyxl
 import pytest
 
 from cyclekit import api
 from cyclekit.config import Config
-from cyclekit.errors import CycleError, CyclekitError
+from cyclekit.errors import CycleError, CyclekitError, InputError
 from cyclekit.ingest import ingest_cycle
 from cyclekit.start_cycle import Selection, start_cycle
 from tests.helpers import (
@@ -236,9 +238,10 @@ def test_sheet_from_another_cycle_and_duplicates(plant, tmp_path):
     second = start(plant, tmp_path, name="two", selection=Selection(locations=("LS-1",)))
     back = tmp_path / "back"
     foreign = fill_sheet(sheet_file(second.cycle_dir, "LS-1"), back / "foreign.xlsx", {1: 25})
-    result = ingest_cycle(first.cycle_dir, Config(), [foreign])
-    assert [p.kind for p in result.problems] == ["other-cycle"]
-    assert result.figures.lines_counted == 0
+    with pytest.raises(InputError) as refused:  # nothing of this cycle: nothing changes
+        ingest_cycle(first.cycle_dir, Config(), [foreign])
+    assert [p.kind for p in refused.value.problems] == ["other-cycle"]
+    assert not (first.cycle_dir / "results.xlsx").exists()
 
     copy1 = fill_sheet(sheet_file(first.cycle_dir, "LS-1"), back / "copy1.xlsx", {1: 25})
     copy2 = fill_sheet(sheet_file(first.cycle_dir, "LS-1"), back / "copy2.xlsx", {1: 24})
@@ -292,3 +295,48 @@ def test_outputs_are_readable_by_others_as_the_umask_allows(plant, tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert mode == results.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+# ---- ingesting in several goes -----------------------------------------------------------
+
+def test_a_late_sheet_adds_to_the_counts_it_does_not_replace_them(plant, tmp_path, monkeypatch):
+    report = start(plant, tmp_path)
+    files = fill_all_right(report.cycle_dir, tmp_path / "back")
+    late = next(f for f in files if "LS-1" in f.name)
+    first = ingest_cycle(report.cycle_dir, Config(), [f for f in files if f != late])
+    assert first.missing == ["LS-1"]
+    monkeypatch.chdir(tmp_path / "back")  # from wherever the lead happens to be
+    again = ingest_cycle(report.cycle_dir, Config(), [Path(late.name)])
+    assert again.missing == [] and again.problems == []
+    assert again.figures.lines_counted == first.figures.lines_counted + 1
+    recorded = [f["file"] for f in manifest(report.cycle_dir)["ingests"][-1]["files"]]
+    assert sorted(recorded) == sorted(str(f.resolve()) for f in files)  # outside the cycle: absolute
+
+
+def test_a_corrected_sheet_given_again_replaces_its_earlier_copy(plant, tmp_path):
+    report = start(plant, tmp_path, selection=Selection(locations=("WH-A-01", "LS-1")))
+    files = fill_all_right(report.cycle_dir, tmp_path / "back", {"WH-A-01": {1: 1200}})
+    ingest_cycle(report.cycle_dir, Config(), files)
+    fixed = fill_sheet(sheet_file(report.cycle_dir, "WH-A-01"), tmp_path / "fixed" / "WH-A-01 again.xlsx",
+                       {1: 1234, 2: 10, 3: 40}, counted_by="Ana Ruiz")
+    again = ingest_cycle(report.cycle_dir, Config(), [fixed])
+    assert again.problems == [] and again.figures.discrepancies == 0
+    assert again.figures.lines_counted == 4
+
+
+def test_the_same_sheet_twice_is_one_sheet(plant, tmp_path):
+    report = start(plant, tmp_path, selection=Selection(locations=("LS-1",)))
+    [filled] = fill_all_right(report.cycle_dir, tmp_path / "back")
+    copy = tmp_path / "back" / "LS-1 (copy).xlsx"
+    shutil.copy(filled, copy)
+    result = ingest_cycle(report.cycle_dir, Config(), [filled, filled, copy])
+    assert result.problems == [] and result.figures.lines_counted == 1
+
+
+def test_a_sheet_read_before_and_gone_now_is_reported(plant, tmp_path):
+    report = start(plant, tmp_path, selection=Selection(locations=("WH-A-01", "LS-1")))
+    files = fill_all_right(report.cycle_dir, tmp_path / "back")
+    ingest_cycle(report.cycle_dir, Config(), files)
+    files[0].unlink()
+    again = ingest_cycle(report.cycle_dir, Config())
+    assert [(p.kind, p.file) for p in again.problems] == [("source-gone", str(files[0].resolve()))]

@@ -8,6 +8,7 @@ that no longer has a discrepancy moves to the Cleared tab, never silently droppe
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -43,6 +44,8 @@ STATUSES = ("Open", "Under Investigation", "Resolved")
 DOC_COLUMNS = ("Root Cause", "Resolution", "Status", "Investigated By", "Investigated On",
                "Approved By", "Approval Date", "Notes")
 LINE_ID = "Line ID"
+PAGE_WIDTH = 150  # characters of column width a landscape page holds at a legible scale
+CHART_LOCATIONS = 20  # bars in the Summary's chart: a bar per location is unreadable past that
 QTY = styles.QUANTITY
 PCT = Style(num_format="0.0%")
 
@@ -57,7 +60,11 @@ def _table_sheet(name: str, columns: list[Column], rows: list[list[Any]], *, pro
     sheet.rows = [_header(columns), *rows]
     sheet.row_heights[0] = 32
     sheet.autofilter = Range(0, 0, max(len(rows), 1), len(columns) - 1)
-    sheet.print_setup = PrintSetup(landscape=landscape, repeat_rows=(0, 0),
+    # a wide tab prints a page across per ~130 characters of columns, never shrunk below
+    # legible: the first two columns (what the row is) repeat on every page across
+    pages_across = max(1, round(sum(c.width for c in columns) / PAGE_WIDTH))
+    sheet.print_setup = PrintSetup(landscape=landscape, repeat_rows=(0, 0), fit_width=pages_across,
+                                   repeat_columns=(0, 1) if pages_across > 1 else None,
                                    header=f"&L&\"Calibri,Bold\"{name}&R&D",
                                    footer="&CPage &P of &N", gridlines=False)
     return sheet
@@ -110,6 +117,20 @@ def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
     return sheet
 
 
+def _discrepancy_height(row: list[Any], columns: list[Column]) -> float:
+    """Room for the longest wrapped text of a row (the suggested causes, a typed resolution),
+    and for two typed lines at least: text taller than its row prints over the next one."""
+    lines = 2
+    for value, column in zip(row, columns, strict=True):
+        text = value.value if isinstance(value, Cell) else value
+        if isinstance(text, str) and column.style and column.style.wrap:
+            size = column.style.font_size or 11
+            chars = max(int(column.width * 1.1 * 11 / size), 1)  # 11 pt text: about 1.1 a width unit
+            needed = len(textwrap.wrap(text, chars)) * size / 11
+            lines = max(lines, needed)
+    return round(lines * 15 + 4, 1)
+
+
 def _doc_value(doc: dict[str, Any], name: str, default: Any = None) -> Any:
     value = doc.get(name)
     return default if value is None or value == "" else value
@@ -156,12 +177,9 @@ def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[s
             Cell(notes, columns[19].style), line.line_id, line.description, line.uom, line.serial,
             line.unit_cost, line.counted_by, line.recounted_by,
         ])
-        sheet_row = len(rows)
-        heights[sheet_row] = 60  # room for the suggested causes and a typed resolution
+        heights[len(rows)] = _discrepancy_height(rows[-1], columns)
     sheet = _table_sheet(DISCREPANCIES, columns, rows, protect=True)
     sheet.row_heights.update(heights)
-    sheet.print_setup = PrintSetup(landscape=True, fit_width=2, repeat_rows=(0, 0), gridlines=False,
-                                   header=f"&L&\"Calibri,Bold\"{DISCREPANCIES}&R&D", footer="&CPage &P of &N")
     last = max(len(rows), 1)
     sheet.validations += [
         Validation(Range(1, 12, last, 12), "list", source=causes_range,
@@ -343,18 +361,27 @@ def _summary_sheet(manifest: Manifest, totals: Figures, lines: list[CountedLine]
 
     headers = ["Lines Sent", "Lines Counted", "Discrepancies", "Discrepancy Rate",
                "Net Variance Value", "Absolute Variance Value"]
-    located = [g for g in totals.by_location if g.absolute_value != 0]
+    # the chart shows the locations that matter most, under the largest variances: on screen
+    # it comes before the long tables, on paper it keeps the page one table wide
+    charted = sorted((g for g in totals.by_location if g.net_value != 0),
+                     key=lambda g: (-abs(g.net_value), g.name))[:CHART_LOCATIONS]
+    height = max(300, 26 * len(charted) + 110)
+    chart_row = len(rows) + 1
+    if charted:
+        rows.extend([] for _ in range(height // 20 + 2))  # rows of 15 pt (20 px) the chart covers
     table("By location", ["Location", *headers], group_rows(totals.by_location))
     table("By counter: their first count, before any recount", ["Counter", *headers],
           group_rows(totals.by_counter))
-    if located:
-        first, last = table("Locations with a variance (chart data)", ["Location", "Net Variance Value"],
-                            [[g.name, Cell(g.net_value, money)] for g in located])
+    if charted:
+        title = ("Net variance value by location" if len(charted) < CHART_LOCATIONS
+                 else f"Net variance value: the {CHART_LOCATIONS} locations with the largest")
+        first, last = table(f"{title} (chart data)", ["Location", "Net Variance Value"],
+                            [[g.name, Cell(g.net_value, money)] for g in charted])
         sheet.charts.append(Chart(
-            "bar", "Net variance value by location",
+            "bar", title,
             (Series("Net variance value", Range(first, 0, last, 0), Range(first, 1, last, 1), "#2E75B6"),),
-            anchor_row=3, anchor_col=9, y_format=config.count.currency_format, label_low=True,
-            width=620, height=max(300, 26 * len(located) + 110)))
+            anchor_row=chart_row, anchor_col=0, y_format=config.count.currency_format, label_low=True,
+            reverse_categories=True, width=760, height=height))
     sheet.rows = rows
     sheet.print_setup = PrintSetup(landscape=True, fit_width=1, gridlines=False,
                                    header=f"&L&\"Calibri,Bold\"Cycle {manifest.cycle_id}&R&D",

@@ -173,3 +173,42 @@ def test_variance_formulas_agree_in_libreoffice(soffice, plant, tmp_path):  # no
                 assert after[name] == before[name], (before["Line ID"], name)
     by_id = {r["Line ID"]: r for r in fresh}
     assert by_id["WH-A-02/2"]["Variance Qty"] == pytest.approx(-0.05)  # 0.7 - 0.75 with no float noise
+
+
+def _pdf_words(path):
+    """(page, word, height in points) of every word LibreOffice printed."""
+    import re
+    import subprocess
+
+    xml = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    words, page = [], 0
+    for line in xml.splitlines():
+        if "<page " in line:
+            page += 1
+        found = re.search(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', line)
+        if found:
+            words.append((page, found.group(3), float(found.group(2)) - float(found.group(1))))
+    return words
+
+
+def test_results_print_legibly_for_finance(soffice, counted, tmp_path):
+    from cyclekit.libreoffice import to_pdf
+
+    _, _, result = counted
+    [pdf] = to_pdf([result.results], tmp_path / "pdf")
+    words = _pdf_words(pdf)
+    pages: dict[int, list] = {}
+    for page, word, height in words:
+        pages.setdefault(page, []).append((word, height))
+    tabs = {page: next((w for w, _ in ws if w in ("Variance", "Discrepancies")), None)
+            for page, ws in pages.items()}
+    for page, tab in tabs.items():
+        if tab in ("Variance", "Discrepancies"):
+            texts = [w for w, _ in pages[page]]
+            # every page across shows which line a row is, and text a reader can read (>= 7 pt)
+            assert "Location" in texts and "WH-A-01" in texts, (tab, page)
+            assert min(h for w, h in pages[page] if w == "WH-A-01") >= 7, (tab, page)
+    assert {"Variance", "Discrepancies"} <= set(tabs.values())
+    assert min(h for w, h in pages[1] if w == "Locations") >= 8  # the Summary, not shrunk by its chart
+    # the suggested causes wrap inside their row: the last cause is printed whole
+    assert "Miscounted" in {w for _, w, _ in words}

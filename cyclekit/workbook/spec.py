@@ -124,6 +124,7 @@ class PrintSetup:
     fit_width: int = 1
     fit_height: int = 0  # 0: as many pages tall as needed
     repeat_rows: tuple[int, int] | None = None
+    repeat_columns: tuple[int, int] | None = None  # on every page across: what identifies a row
     header: str = ""  # &L &C &R sections, &P page, &N pages (Excel codes)
     footer: str = ""
     gridlines: bool = True

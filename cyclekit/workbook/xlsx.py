@@ -405,6 +405,8 @@ def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet) ->
         ws.fit_to_pages(setup.fit_width, setup.fit_height)
         if setup.repeat_rows:
             ws.repeat_rows(*setup.repeat_rows)
+        if setup.repeat_columns:
+            ws.repeat_columns(*setup.repeat_columns)
         if setup.header:
             ws.set_header(setup.header)
         if setup.footer:

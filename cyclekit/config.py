@@ -6,6 +6,8 @@ Unknown sections or keys are errors (a typo must not silently fall back to a def
 
 from __future__ import annotations
 
+import codecs
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
@@ -21,6 +23,23 @@ CANONICAL_FIELDS = (
 )
 REQUIRED_FIELDS = ("location", "part_number", "quantity")
 CASE_KEPT = ("count.default_targets", "count.reviewers")
+PAPER_SIZES = {1: "Letter", 9: "A4"}  # the Excel paper codes count sheets are printed on
+ABC_CLASSES = ("A", "B", "C")
+TEMPLATE_SUFFIX = ".j2"  # a default target ending so is the user's own template (as in adjustments.py)
+# The [adjustments.<target>] settings each shipped template reads (templates/adjustments/README.md).
+# Kept here rather than read from the templates so that loading the config needs no Jinja2;
+# tests/test_config.py checks it against the templates.
+TARGET_SETTINGS: dict[str, tuple[str, ...]] = {
+    "business-central": ("date_format", "document_no", "journal_batch", "journal_template",
+                         "location_code", "yes_value"),
+    "erpnext": ("company", "cost_center", "expense_account", "posting_date", "posting_time",
+                "purpose", "warehouse", "warehouse_suffix"),
+    "fishbowl": ("date_format", "location_group", "location_separator", "lot_tracking", "serial_tracking"),
+    "generic": (),
+    "netsuite": ("account", "adjustment_location", "class", "date_format", "department", "external_id",
+                 "location", "memo", "subsidiary"),
+    "odoo": ("location_prefix",),
+}
 
 
 @dataclass(frozen=True)
@@ -117,6 +136,64 @@ def _section(cls: type, name: str, data: Any, base: Any) -> Any:
     return replace(base, **changes)
 
 
+def _check_schedule(s: ScheduleConfig) -> None:
+    if s.model not in ("abc", "foreman"):
+        raise ConfigError(f'schedule.model must be "abc" or "foreman", not {s.model!r}')
+    if s.timeframe not in ("calendar", "rolling"):
+        raise ConfigError(f'schedule.timeframe must be "calendar" or "rolling", not {s.timeframe!r}')
+    if not (0 < s.a_share <= s.b_share <= 100):
+        raise ConfigError("schedule thresholds must satisfy 0 < a_share <= b_share <= 100")
+    if set(s.counts_per_year) != {"A", "B", "C"} or min(s.counts_per_year.values()) < 1:
+        raise ConfigError("schedule.counts_per_year needs A, B and C, each at least 1")
+    if s.counts_per_timeframe < 1 or s.cycles_per_count < 1:
+        raise ConfigError("schedule.counts_per_timeframe and cycles_per_count must be at least 1")
+
+
+def _check_count(c: CountConfig) -> None:
+    if c.paper not in PAPER_SIZES:
+        sizes = " or ".join(f"{code} ({name})" for code, name in PAPER_SIZES.items())
+        raise ConfigError(f"count.paper must be {sizes}, not {c.paper}")
+    # never meant negative: a negative Minor limit makes every discrepancy Major, negative found
+    # rows print none, a negative age warns on every import
+    for key in ("minor_max_qty", "minor_max_value", "found_item_rows", "max_snapshot_age_days"):
+        if getattr(c, key) < 0:
+            raise ConfigError(f"count.{key} must be 0 or more, not {getattr(c, key)}")
+    # a class left out would get 0 % (every difference recounted) instead of its default
+    tolerance = c.tolerance_percent
+    if set(tolerance) != set(ABC_CLASSES) or not all(0 <= v <= 100 for v in tolerance.values()):
+        shown = ", ".join(f"{k} = {v}" for k, v in tolerance.items())
+        raise ConfigError("count.tolerance_percent needs A, B and C, each a percentage from 0 to 100 "
+                          f"(e.g. {{ A = 0, B = 2, C = 5 }}), not {{ {shown} }}")
+    for name in c.default_targets:
+        if name not in TARGET_SETTINGS and not name.endswith(TEMPLATE_SUFFIX):
+            raise ConfigError(
+                f"count.default_targets names unknown target {name!r}; targets are "
+                f"{', '.join(TARGET_SETTINGS)}, or your own template as a path ending in {TEMPLATE_SUFFIX}")
+    for email in c.reviewers:
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+", email):
+            raise ConfigError(f"count.reviewers must be e-mail addresses (name@example.com), not {email!r}")
+
+
+def _check_adjustments(adjustments: dict[str, dict[str, Any]]) -> None:
+    """Check the settings of shipped targets; any other section belongs to the user's own template.
+
+    A user's template (finalize --template mine.csv.j2) reads [adjustments.mine], whatever that
+    holds, so a section not named after a shipped target cannot be told from a typo here.
+    """
+    for target, settings in adjustments.items():
+        known = TARGET_SETTINGS.get(target)
+        if known is None:
+            continue
+        for key, value in settings.items():
+            if key not in known:
+                reads = f"known: {', '.join(known)}" if known else f"{target} reads no settings"
+                raise ConfigError(f"unknown setting adjustments.{target}.{key} ({reads})")
+            # the templates use these as text (a date format, a prefix): a number or a true
+            # would stop finalize or write a wrong column
+            if not isinstance(value, str):
+                raise ConfigError(f"adjustments.{target}.{key} must be text, written in quotes, not {value!r}")
+
+
 def parse_config(data: dict[str, Any], source: str | None = None) -> Config:
     sections = {"inventory": InventoryConfig, "schedule": ScheduleConfig, "count": CountConfig}
     config = Config(source=source)
@@ -135,18 +212,32 @@ def parse_config(data: dict[str, Any], source: str | None = None) -> Config:
             f"[inventory.columns] maps unknown field(s) {', '.join(sorted(unknown))}; "
             f"fields are {', '.join(CANONICAL_FIELDS)}"
         )
-    s = config.schedule
-    if s.model not in ("abc", "foreman"):
-        raise ConfigError(f'schedule.model must be "abc" or "foreman", not {s.model!r}')
-    if s.timeframe not in ("calendar", "rolling"):
-        raise ConfigError(f'schedule.timeframe must be "calendar" or "rolling", not {s.timeframe!r}')
-    if not (0 < s.a_share <= s.b_share <= 100):
-        raise ConfigError("schedule thresholds must satisfy 0 < a_share <= b_share <= 100")
-    if set(s.counts_per_year) != {"A", "B", "C"} or min(s.counts_per_year.values()) < 1:
-        raise ConfigError("schedule.counts_per_year needs A, B and C, each at least 1")
-    if s.counts_per_timeframe < 1 or s.cycles_per_count < 1:
-        raise ConfigError("schedule.counts_per_timeframe and cycles_per_count must be at least 1")
+    _check_schedule(config.schedule)
+    _check_count(config.count)
+    _check_adjustments(config.adjustments)
     return config
+
+
+def _read_text(path: Path) -> str:
+    """The file's text: UTF-8, with or without the BOM Notepad writes, or UTF-16 with a BOM."""
+    raw = path.read_bytes()
+    save_again = "save the file again with the encoding UTF-8"
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Notepad's "Unicode": unambiguous
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ConfigError(f"{path}: not readable as UTF-16 or UTF-8; {save_again}") from None
+    else:
+        try:
+            text = raw.decode("utf-8-sig")  # the BOM is not part of the TOML
+        except UnicodeDecodeError as exc:  # e.g. "é" saved as Windows-1252 (Notepad's "ANSI")
+            line = raw[: exc.start].count(b"\n") + 1
+            raise ConfigError(f"{path}: line {line} is not UTF-8 text (byte 0x{raw[exc.start]:02X}); "
+                              f"{save_again}") from None
+    # UTF-16 without a BOM, or UTF-32, decodes to NUL characters, which TOML never holds
+    if "\x00" in text:
+        raise ConfigError(f"{path}: not UTF-8 text (it looks like UTF-16 or UTF-32); {save_again}")
+    return text
 
 
 def load_config(path: Path | str | None = None, search_dir: Path | str = ".") -> Config:
@@ -158,7 +249,7 @@ def load_config(path: Path | str | None = None, search_dir: Path | str = ".") ->
         path = candidate
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(_read_text(path))
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
     except tomllib.TOMLDecodeError as exc:

@@ -12,10 +12,11 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from types import TracebackType
 
 import jinja2
 
-from cyclekit.errors import CyclekitError
+from cyclekit.errors import ConfigError, CyclekitError
 from cyclekit.values import format_decimal
 
 TEMPLATE_SUFFIX = ".j2"
@@ -89,6 +90,47 @@ def shipped_targets() -> list[str]:
                   for name in _shipped().list_templates() if name.endswith(TEMPLATE_SUFFIX))
 
 
+def _failed_at(tb: TracebackType | None) -> tuple[str, int] | None:
+    """The innermost template file and line in a traceback (an included template's own, if it failed)."""
+    found = None
+    while tb is not None:
+        frame = tb.tb_frame
+        template = frame.f_globals.get("__jinja_template__")
+        if template is not None:  # compiled template code, as make_module leaves it
+            found = (template.filename, template.get_corresponding_lineno(tb.tb_lineno))
+        elif "__jinja_exception__" in frame.f_globals:  # a frame render() rewrote to point at the source
+            found = (frame.f_code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _template_error(shown: str, exc: Exception) -> ConfigError:
+    """One line for the CLI: which template file, which line, what went wrong."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        where, line, problem = exc.filename, exc.lineno, f"syntax error: {exc.message}"
+    else:
+        where, line = _failed_at(exc.__traceback__) or (shown, 0)
+        problem = f"{type(exc).__name__}: {exc}"
+    return _one_line(where or shown, line, problem)
+
+
+def _one_line(where: str, line: int, problem: str) -> ConfigError:
+    at = f", line {line}" if line else ""
+    return ConfigError(f"template {where}{at}: {' '.join(problem.split())}")
+
+
+def _compiled(env: jinja2.Environment, name: str, shown: str) -> jinja2.Template:
+    """The parsed template; one that does not parse is a ConfigError naming its file and line."""
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateSyntaxError as exc:
+        raise _template_error(shown, exc) from None
+    except UnicodeDecodeError as exc:  # e.g. saved in a Windows code page
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise _one_line(shown, line, f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); "
+                                     "save it as UTF-8") from None
+
+
 def _load(target: str | Path) -> tuple[str, jinja2.Template]:
     if isinstance(target, Path) or str(target).endswith(TEMPLATE_SUFFIX):
         path = Path(target)
@@ -97,26 +139,28 @@ def _load(target: str | Path) -> tuple[str, jinja2.Template]:
         env = _environment(jinja2.FileSystemLoader(str(path.parent)))
         name = path.name[: -len(TEMPLATE_SUFFIX)]
         name = name[: -len(".csv")] if name.endswith(".csv") else name
-        return name, env.get_template(path.name)
+        return name, _compiled(env, path.name, str(path))
     env = _shipped()
     for candidate in (f"{target}.csv.j2", f"{target}.j2"):
         try:
-            return str(target), env.get_template(candidate)
+            return str(target), _compiled(env, candidate, candidate)
         except jinja2.TemplateNotFound:
             continue
     raise CyclekitError(f"unknown target {target!r}; shipped targets: {', '.join(shipped_targets())}")
 
 
 def render_target(target: str | Path, adjustments: list[Adjustment], context: dict) -> RenderedTarget:
+    """The import file's text; a template that fails is a ConfigError (finalize renders before writing)."""
     name, template = _load(target)
+    shown = template.filename or name
     full = {"adjustments": adjustments, **context}
     full["target"] = context.get("targets", {}).get(name, {})
     try:
+        text = template.render(full)  # first: render() points a failure at the template's own line
         module = template.make_module(full)
-        text = template.render(full)
-    except jinja2.TemplateError as exc:
-        raise CyclekitError(f"template for {name} failed: {exc}") from None
+    except Exception as exc:  # a template can call anything: every failure is the template's
+        raise _template_error(shown, exc) from None
     mode = getattr(module, "mode", "difference")
     if mode not in ("absolute", "difference"):
-        raise CyclekitError(f"template for {name}: mode must be 'absolute' or 'difference', not {mode!r}")
+        raise ConfigError(f"template {shown}: mode must be 'absolute' or 'difference', not {mode!r}")
     return RenderedTarget(name, mode, getattr(module, "extension", "csv"), text)

@@ -307,6 +307,9 @@ def verify(cycle_dir: Path) -> None:
 
     Recomputes the SHA-256 of the frozen snapshot, the sheets, and (once finalized) every
     filled sheet, the results and every output. Exits 1 and names each changed or missing file.
+    Files in the cycle folder are checked there, wherever it was moved or copied; a file
+    recorded outside it is checked where it was, or listed as not checked when it cannot be
+    located (or is in Google Sheets).
 
     \b
     Example:
@@ -319,6 +322,8 @@ def verify(cycle_dir: Path) -> None:
         click.echo(f"CHANGED  {name}")
     for name in result.missing:
         click.echo(f"MISSING  {name}")
+    for name, why in result.not_checked.items():
+        click.echo(f"NOT CHECKED  {name}: {why}")
     if not result.ok:
         raise click.ClickException(f"cycle {result.cycle_id}: {len(result.changed)} file(s) changed and "
                                    f"{len(result.missing)} missing since they were recorded")

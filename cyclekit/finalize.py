@@ -26,6 +26,7 @@ from cyclekit.cycle import (
     Manifest,
     load_manifest,
     read_frozen,
+    recorded_path,
     save_manifest,
     source_path,
     verify_frozen,
@@ -232,12 +233,13 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     outputs = [final_dir / name for name in out_files]
     manifest.finalized = {
         "at": dt.datetime.now().isoformat(timespec="seconds"),
-        "inputs": {str(p): file_sha256(p) for p in [*(f for f in files if isinstance(f, Path)),
+        "inputs": {recorded_path(cycle_dir, p): file_sha256(p) for p in [*(f for f in files if isinstance(f, Path)),
                                                     cycle_dir / SNAPSHOT,
                                                     *([cycle_dir / PART_COSTS] if manifest.costs_sha256 else []),
                                                     results]},
         "google_inputs": {f.path: f.digest() for f in files if not isinstance(f, Path)},
-        "outputs": {str(p): file_sha256(p) for p in [*outputs, *([] if schedule_google else [schedule_path, backup])]},
+        "outputs": {recorded_path(cycle_dir, p): file_sha256(p)
+                    for p in [*outputs, *([] if schedule_google else [schedule_path, backup])]},
         "targets": {t.name: t.mode for t in rendered},
         "adjustments": len(adjustments),
         "discrepancy_rate": None if totals.discrepancy_rate is None else str(totals.discrepancy_rate),

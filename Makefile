@@ -25,7 +25,7 @@ CYCLE := $(OUT)/cycle-$(AS_OF)
 
 demo: install
 	@mkdir -p $(OUT)
-	rm -rf $(CYCLE)
+	rm -rf $(CYCLE) $(OUT)/schedule.xlsx  # the demo starts over: a schedule written over keeps its Last Counts
 	$(CYCLEKIT) schedule $(EXAMPLES)/inventory.csv --locations $(EXAMPLES)/locations.csv \
 		--config $(EXAMPLES)/cyclekit.toml --as-of $(AS_OF) -o $(OUT)/schedule.xlsx
 	$(CYCLEKIT) sheets $(OUT)/schedule.xlsx $(EXAMPLES)/inventory.csv --config $(EXAMPLES)/cyclekit.toml \

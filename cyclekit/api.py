@@ -9,10 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cyclekit.config import Config
+from cyclekit.errors import CyclekitError
 from cyclekit.inventory import load_inventory
 from cyclekit.locations import load_locations
-from cyclekit.schedule import build_schedule
+from cyclekit.schedule import Schedule, build_schedule
 from cyclekit.schedule_book import SourceFile, schedule_workbook
+from cyclekit.schedule_reader import read_schedule
+from cyclekit.schedule_update import CarriedOver, carry_over
 from cyclekit.tables import file_sha256
 from cyclekit.workbook.xlsx import render_xlsx
 
@@ -29,6 +32,9 @@ class ScheduleReport:
     classes: dict[str, int]
     overdue: int
     due_soon: int
+    kept_last_counts: int = 0  # from the schedule workbook that was there before
+    kept_rows: int = 0
+    kept_history: int = 0
 
 
 def write_schedule(
@@ -48,10 +54,12 @@ def write_schedule(
     snapshot = load_inventory(inventory, config.inventory)
     places = load_locations(locations) if locations else {}
     schedule = build_schedule(snapshot, places, config.schedule, as_of, by=by)
+    kept = None if google is not None else _keep_what_is_there(Path(output), schedule)
     sources = [SourceFile("Inventory", Path(snapshot.file).name, snapshot.sha256)]
     if locations:
         sources.append(SourceFile("Locations", Path(locations).name, file_sha256(Path(locations))))
-    spec = schedule_workbook(schedule, config, sources, snapshot.skipped, today)
+    spec = schedule_workbook(schedule, config, sources, snapshot.skipped, today,
+                             history=kept.history if kept else None)
     if google is not None:
         from cyclekit.workbook.gsheets import render_gsheets
 
@@ -61,10 +69,28 @@ def write_schedule(
     else:
         path = render_xlsx(spec, output)
     classes = {c: sum(1 for r in schedule.rows if r.abc_class == c) for c in "ABC"}
-    due = [(r.next_count() - today).days for r in schedule.rows if r.next_count()]
+    due = [(r.next_count() - as_of).days for r in schedule.rows if r.next_count()]
     return ScheduleReport(
         output=path, rows=len(schedule.rows), lines=len(snapshot),
         total_value=schedule.total_value, classes=classes,
         overdue=sum(1 for d in due if d < 0),
         due_soon=sum(1 for d in due if 0 <= d <= config.schedule.due_soon_days),
+        kept_last_counts=kept.last_counts if kept else 0, kept_rows=kept.rows_kept if kept else 0,
+        kept_history=len(kept.history) if kept else 0,
     )
+
+
+def _keep_what_is_there(output: Path, schedule: Schedule) -> CarriedOver | None:
+    """A schedule written over an existing one keeps what that one holds (see carry_over); a
+    file there that is not a cyclekit schedule is never overwritten."""
+    if not output.exists():
+        return None
+    try:
+        existing = read_schedule(output)
+    except CyclekitError as exc:
+        raise CyclekitError(f"{output} exists and is not a cyclekit schedule ({exc}); nothing was written: "
+                            "give another file with -o") from None
+    if existing.by != schedule.by:
+        raise CyclekitError(f"{output} is a schedule by {existing.by}, not by {schedule.by}; "
+                            "nothing was written: give another file with -o")
+    return carry_over(schedule, existing)

@@ -151,6 +151,9 @@ def schedule(inventory: Path, locations: Path | None, by: str, output: Path,
     click.echo(f"Wrote {report.output}: {report.rows} rows ({classes}), {report.lines} lines, "
                f"value {report.total_value:,.2f}; {report.overdue} overdue, "
                f"{report.due_soon} due soon.")
+    if report.kept_last_counts or report.kept_rows or report.kept_history:
+        click.echo(f"Kept from the schedule that was there: {report.kept_last_counts} later Last Count "
+                   f"date(s), {report.kept_rows} row(s) added by hand, {report.kept_history} History row(s).")
 
 
 @cli.command()

@@ -8,6 +8,7 @@ written anew, so its formulas, formats and validations are whole again.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -66,3 +67,38 @@ def updated_schedule(file: ScheduleFile, counted_on: dict[str, dt.date], history
     spec = schedule_workbook(schedule, config, _sources(file.settings), _skipped(file.settings), today,
                              history=[*history, history_row])
     return spec, moved
+
+
+@dataclass(frozen=True)
+class CarriedOver:
+    last_counts: int  # rows whose Last Count came from the existing workbook
+    rows_kept: int  # rows only the existing workbook had (added by a person)
+    history: list[HistoryRow]
+
+
+def carry_over(schedule: Schedule, file: ScheduleFile) -> CarriedOver:
+    """What the existing schedule workbook holds that a new one must keep: Last Count dates
+    (moved on by finalize, or typed), notes, added columns, added rows and the History.
+
+    The later of the two Last Count dates wins: the locations file may hold a newer one.
+    """
+    old = {entry.key: entry for entry in file.entries}
+    moved = 0
+    for row in schedule.rows:
+        entry = old.pop(row.key, None)
+        if entry is None:
+            continue
+        if entry.last_count and (row.last_count is None or entry.last_count > row.last_count):
+            row.last_count = entry.last_count
+            moved += 1
+        row.notes = row.notes or cell_text(entry.cells.get("Notes"))
+        row.extra = {name: entry.cells.get(name) for name in file.extra_columns}
+    for entry in old.values():  # a row a person added: kept, with nothing in stock
+        schedule.rows.append(ScheduleRow(
+            key=entry.key, zone=entry.zone, owner=entry.owner, owner_email=entry.owner_email,
+            abc_class=entry.abc_class, cadence_days=entry.cadence_days, last_count=entry.last_count,
+            first_due=entry.next_count if entry.last_count is None else None,
+            notes=cell_text(entry.cells.get("Notes")),
+            extra={name: entry.cells.get(name) for name in file.extra_columns}))
+    schedule.extra_columns = list(dict.fromkeys([*schedule.extra_columns, *file.extra_columns]))
+    return CarriedOver(moved, len(old), read_history(file.history, str(file.path)))

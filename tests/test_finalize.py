@@ -12,7 +12,7 @@ from cyclekit import api
 from cyclekit.adjustments import shipped_targets
 from cyclekit.audit import cycle_status, verify_cycle
 from cyclekit.config import Config, CountConfig
-from cyclekit.errors import CycleError, InputError
+from cyclekit.errors import CycleError, CyclekitError, InputError
 from cyclekit.finalize import finalize_cycle
 from cyclekit.ingest import ingest_cycle
 from cyclekit.libreoffice import recalculate
@@ -253,3 +253,36 @@ def test_status_reads_the_saved_counts_while_the_sheets_are_unchanged(cycle, mon
     (cycle_dir / "counts.json").unlink()
     assert cycle_status(cycle_dir, CONFIG) == saved and read_again == [1]
     assert (saved.sheets_returned, saved.lines_counted, saved.open) == (2, 4, 3)
+
+
+def test_a_schedule_written_over_a_finalized_one_keeps_its_counts_and_history(cycle, tmp_path):
+    cycle_dir, schedule, _ = cycle
+    approve_all(cycle_dir)
+    finalize_cycle(cycle_dir, schedule, CONFIG, targets=["generic"], today=TODAY)
+    book = openpyxl.load_workbook(schedule)
+    sheet = book["Schedule"]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(sheet.max_row + 1, header.index("Location") + 1).value = "NEW-BIN"  # a row typed by hand
+    book.save(schedule)
+    # next month: a new export, the same locations file (its last counts are older than finalize's)
+    report = api.write_schedule(tmp_path / "inventory.csv", schedule, CONFIG, locations=tmp_path / "locations.csv",
+                                as_of=dt.date(2026, 12, 20), today=dt.date(2026, 12, 20))
+    assert (report.kept_last_counts, report.kept_rows, report.kept_history) == (2, 1, 1)
+    rows = list(openpyxl.load_workbook(schedule, data_only=True)["Schedule"].iter_rows(values_only=True))
+    by = {row[header.index("Location")]: dict(zip(rows[0], row, strict=False)) for row in rows[1:] if row[0]}
+    assert by["BIN-1"]["Last Count"].date() == AS_OF and by["BIN-2"]["Last Count"].date() == AS_OF
+    assert "NEW-BIN" in by
+    history = list(openpyxl.load_workbook(schedule, data_only=True)["History"].iter_rows(values_only=True))
+    assert [row[0] for row in history[1:]] == ["CC-TEST-0001"]
+
+
+def test_a_schedule_is_never_written_over_a_file_that_is_not_one(tmp_path):
+    inventory = write_csv(tmp_path / "inventory.csv", INVENTORY_HEADER, ROWS)
+    other = tmp_path / "budget.xlsx"
+    book = openpyxl.Workbook()
+    book.active["A1"] = "Q4 budget"
+    book.save(other)
+    before = other.read_bytes()
+    with pytest.raises(CyclekitError, match="not a cyclekit schedule"):
+        api.write_schedule(inventory, other, CONFIG, as_of=AS_OF)
+    assert other.read_bytes() == before

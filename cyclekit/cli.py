@@ -266,18 +266,22 @@ def ingest(cycle_dir: Path, files: tuple[Path, ...], config_path: Path | None, o
                    "fishbowl. Default: [count] default_targets in the config, else generic.")
 @click.option("--template", "templates", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Your own Jinja2 template for an import file (repeat).")
+@click.option("--partial", is_flag=True,
+              help="Lock the cycle although some locations never returned their sheet: they are not "
+                   "adjusted and stay due.")
 @config_option
 @google_options
 @quiet_option
 @reports_errors
 def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], templates: tuple[Path, ...],
-             config_path: Path | None, output_format: str, credentials: str | None, folder_id: str | None,
-             share_with: tuple[str, ...]) -> None:
+             partial: bool, config_path: Path | None, output_format: str, credentials: str | None,
+             folder_id: str | None, share_with: tuple[str, ...]) -> None:
     """Close a cycle: check approvals, write ERP adjustment files, move the schedule on, lock.
 
     Refuses, writing nothing, while a Major discrepancy lacks Approved By or Approval
-    Date or an ingest problem has no Resolution. Lines Under Investigation do not block:
-    the physical count is the source of truth. Afterwards the cycle's counts cannot change.
+    Date, an ingest problem has no Resolution, or a location has not returned its sheet
+    (unless --partial). Lines Under Investigation do not block: the physical count is the
+    source of truth. Afterwards the cycle's counts cannot change.
 
     \b
     Example:
@@ -287,7 +291,7 @@ def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], tem
     from cyclekit.finalize import finalize_cycle
 
     report = finalize_cycle(cycle_dir, schedule_file, load_config(config_path), targets=list(targets),
-                            templates=list(templates),
+                            templates=list(templates), partial=partial,
                             google=google_target(output_format, credentials, folder_id, share_with))
     h = report.history
     rate = "n/a" if h.discrepancy_rate is None else f"{h.discrepancy_rate * 100:.1f} %"

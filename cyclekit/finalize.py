@@ -131,9 +131,20 @@ def build_adjustments(lines: list[CountedLine], docs: dict[str, dict[str, Any]],
     return result
 
 
+def _not_in_yet(manifest: Manifest, lines: list[CountedLine], returned: set[str]) -> tuple[list[str], list[str]]:
+    """Locations whose count sheet never came back, and recount sheets with no line recounted."""
+    missing = [r.location for r in manifest.locations if r.location not in returned]
+    recounted = {line.recount_sheet for line in lines if line.recount_sheet}
+    recounts = [f"{s.sheet_id} ({s.location})" for s in manifest.sheets
+                if s.kind == "recount" and s.sheet_id not in recounted]
+    return missing, recounts
+
+
 def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Config, *,
                    targets: list[str] | None = None, templates: list[Path] | None = None,
-                   today: dt.date | None = None, google: Any = None) -> FinalizeReport:
+                   today: dt.date | None = None, google: Any = None, partial: bool = False) -> FinalizeReport:
+    """partial: lock the cycle although some locations never returned their sheet (their lines
+    are not adjusted and their Last Count does not move); without it, that is refused."""
     cycle_dir, schedule_path = Path(cycle_dir), Path(schedule_path)
     today = today or dt.date.today()
     manifest = load_manifest(cycle_dir)
@@ -156,6 +167,12 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
                         "or correct the sheet and ingest again)", sheet=p.sheet, cell=p.cell, value=p.value)
                 for p in problems if problem_key(p) not in resolutions and p.line_id not in recounted]
     blocking += _approval_problems(lines, docs, config, results)
+    missing, recounts_out = _not_in_yet(manifest, lines, returned)
+    if missing and not partial:
+        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+        blocking.append(Problem("not-returned", str(cycle_dir), (
+            f"{len(missing)} location(s) have not returned their count sheet: {shown}. Ingest them first, "
+            "or finalize with --partial to lock the cycle without them (they stay due)")))
     if blocking:
         raise InputError(blocking, summary=f"cycle {manifest.cycle_id} cannot be finalized yet: "
                                            f"{len(blocking)} item(s) need attention")
@@ -169,6 +186,13 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
                                 *(templates or [])]
     rendered: list[RenderedTarget] = [render_target(t, adjustments, context) for t in chosen]
     warnings = []
+    if missing:
+        warnings.append(f"finalized without {len(missing)} location(s) that never returned their sheet "
+                        f"({', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}): not adjusted, still due")
+    if recounts_out:
+        warnings.append(f"{len(recounts_out)} recount sheet(s) came back with no line recounted, or not at all "
+                        f"({', '.join(recounts_out[:10])}{' ...' if len(recounts_out) > 10 else ''}): "
+                        "their first counts were used")
     age = (today - dt.date.fromisoformat(manifest.created[:10])).days
     if age > config.count.max_snapshot_age_days:
         for target in rendered:

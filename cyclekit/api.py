@@ -52,7 +52,7 @@ def write_schedule(
     today = today or dt.date.today()
     as_of = as_of or today
     snapshot = load_inventory(inventory, config.inventory)
-    places = load_locations(locations) if locations else {}
+    places = load_locations(locations, as_of=as_of, inventory=snapshot.locations()) if locations else {}
     schedule = build_schedule(snapshot, places, config.schedule, as_of, by=by)
     kept = None if google is not None else _keep_what_is_there(Path(output), schedule)
     sources = [SourceFile("Inventory", Path(snapshot.file).name, snapshot.sha256)]

@@ -148,12 +148,12 @@ def schedule(inventory: Path, locations: Path | None, by: str, output: Path,
     report = api.write_schedule(inventory, output, config, locations=locations, as_of=as_of, by=by,
                                 google=google)
     classes = ", ".join(f"{c} {n}" for c, n in report.classes.items())
-    click.echo(f"Wrote {report.output}: {report.rows} rows ({classes}), {report.lines} lines, "
+    click.echo(f"Wrote {report.output}: {n(report.rows, 'row')} ({classes}), {n(report.lines, 'line')}, "
                f"value {report.total_value:,.2f}; {report.overdue} overdue, "
                f"{report.due_soon} due soon.")
     if report.kept_last_counts or report.kept_rows or report.kept_history:
-        click.echo(f"Kept from the schedule that was there: {report.kept_last_counts} later Last Count "
-                   f"date(s), {report.kept_rows} row(s) added by hand, {report.kept_history} History row(s).")
+        click.echo(f"Kept from the schedule that was there: {n(report.kept_last_counts, 'later Last Count')}, "
+                   f"{n(report.kept_rows, 'row')} added by hand, {n(report.kept_history, 'History row')}.")
 
 
 @cli.command()
@@ -207,7 +207,7 @@ def sheets(schedule_file: Path, inventory: Path, cycle_dir: Path, due_within: in
         pdf=pdf, cycle_id=cycle_id, google=google_target(output_format, credentials, folder_id, share_with))
     kind = "packets" if packets else "count sheets"
     where = report.url or f"{len(report.files)} {kind} in {report.cycle_dir}"
-    click.echo(f"Cycle {report.cycle_id}: {report.locations} locations, {report.lines} lines, {where}")
+    click.echo(f"Cycle {report.cycle_id}: {n(report.locations, 'location')}, {n(report.lines, 'line')}, {where}")
     if report.pdfs:
         click.echo(f"PDFs for printing: {report.cycle_dir / 'pdf'}")
     if report.unknown_to_inventory:
@@ -244,8 +244,9 @@ def ingest(cycle_dir: Path, files: tuple[Path, ...], config_path: Path | None, o
                           results_to_google=google is not None)
     f = report.figures
     rate = "n/a" if f.discrepancy_rate is None else f"{f.discrepancy_rate * 100:.1f} %"
-    click.echo(f"Read {report.sheets_read} filled sheets: {f.lines_counted} of {f.lines_sent} lines counted, "
-               f"{f.discrepancies} discrepancies (rate {rate}), {len(report.problems)} problems.")
+    click.echo(f"Read {n(report.sheets_read, 'filled sheet')}: {f.lines_counted} of {n(f.lines_sent, 'line')} "
+               f"counted, {n(f.discrepancies, 'discrepancy', 'discrepancies')} (rate {rate}), "
+               f"{n(len(report.problems), 'problem')}.")
     if report.missing:
         click.echo(f"Not returned yet: {', '.join(report.missing)}")
     for problem in report.problems[:20]:
@@ -295,12 +296,13 @@ def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], tem
                             google=google_target(output_format, credentials, folder_id, share_with))
     h = report.history
     rate = "n/a" if h.discrepancy_rate is None else f"{h.discrepancy_rate * 100:.1f} %"
-    click.echo(f"Finalized {report.cycle_id}: {h.lines_counted} lines counted, {h.discrepancies} "
-               f"discrepancies (rate {rate}), {report.adjustments} adjustments, "
+    click.echo(f"Finalized {report.cycle_id}: {n(h.lines_counted, 'line')} counted, "
+               f"{n(h.discrepancies, 'discrepancy', 'discrepancies')} (rate {rate}), "
+               f"{n(report.adjustments, 'adjustment')}, "
                f"net {h.net_value:,.2f}, absolute {h.absolute_value:,.2f}.")
     for path in report.files:
         click.echo(f"Adjustment file: {path}")
-    click.echo(f"Schedule moved on for {len(report.locations_moved)} locations: {report.schedule} "
+    click.echo(f"Schedule moved on for {n(len(report.locations_moved), 'location')}: {report.schedule} "
                f"(previous copy: {report.schedule_backup})")
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
@@ -354,8 +356,13 @@ def status(cycle_dir: Path, config_path: Path | None) -> None:
     click.echo(f"Cycle {s.cycle_id}: " + (f"finalized {s.finalized_at}" if s.finalized_at else "open"))
     click.echo(f"  sheets   {s.sheets_returned} of {s.sheets_sent} returned"
                + (f"; missing: {', '.join(s.missing)}" if s.missing else ""))
-    click.echo(f"  lines    {s.lines_counted} of {s.lines_sent} counted; {s.problems} problems")
+    click.echo(f"  lines    {s.lines_counted} of {s.lines_sent} counted; {n(s.problems, 'problem')}")
     click.echo(f"  discrepancies  {s.open} open, {s.documented} documented, {s.approved} approved")
+
+
+def n(count: int, noun: str, plural: str | None = None) -> str:
+    """'1 line', '2 lines': counts read as sentences."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
 def main() -> None:

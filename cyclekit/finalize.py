@@ -35,7 +35,7 @@ from cyclekit.errors import CycleError, InputError, Problem
 from cyclekit.history import HistoryRow
 from cyclekit.ingest import count_state, google_sources, previous_documentation, returned_locations
 from cyclekit.reconcile import MAJOR, CountedLine, figures, judge
-from cyclekit.results import DISCREPANCIES, problem_key
+from cyclekit.results import DISCREPANCIES, STATUSES, problem_key
 from cyclekit.schedule_reader import read_schedule
 from cyclekit.schedule_update import updated_schedule
 from cyclekit.tables import file_sha256
@@ -87,24 +87,34 @@ def _check_unchanged(cycle_dir: Path, manifest: Manifest, google: Any = None) ->
 
 
 def _approval_problems(lines: list[CountedLine], docs: dict[str, dict[str, Any]], config: Config,
-                       results: Path) -> list[Problem]:
+                       results: Path, today: dt.date) -> list[Problem]:
     problems = []
+
+    def problem(kind: str, message: str, value: str) -> None:
+        problems.append(Problem(kind, str(results), message, sheet=DISCREPANCIES, value=value))
+
     for line in lines:
-        if not line.counted or line.variance_qty == 0 or judge(line, config.count).severity != MAJOR:
+        if not line.counted or line.variance_qty == 0:
             continue
         doc = docs.get(line.line_id, {})
+        status = _text(doc.get("Status"))
+        if status and status not in STATUSES:  # typed or pasted past the tab's list
+            problem("bad-status", f"Status of {line.line_id} must be {', '.join(STATUSES)}", status)
+        if judge(line, config.count).severity != MAJOR:
+            continue
         missing = [name for name in ("Approved By", "Approval Date") if not _text(doc.get(name))]
         if missing:
-            problems.append(Problem(
-                "needs-approval", str(results), f"Major discrepancy {line.line_id} ({line.part_number}, "
-                f"variance {quantity_text(line.variance_qty)}) has no {' and no '.join(missing)}",
-                sheet=DISCREPANCIES, value=line.line_id))
-        elif _text(doc.get("Approval Date")):
-            try:
-                parse_date(doc["Approval Date"])
-            except ValueError:
-                problems.append(Problem("bad-date", str(results), f"Approval Date of {line.line_id} is not a date",
-                                        sheet=DISCREPANCIES, value=_text(doc["Approval Date"])))
+            problem("needs-approval", f"Major discrepancy {line.line_id} ({line.part_number}, variance "
+                    f"{quantity_text(line.variance_qty)}) has no {' and no '.join(missing)}", line.line_id)
+            continue
+        try:
+            approved = parse_date(doc["Approval Date"])
+        except ValueError:
+            problem("bad-date", f"Approval Date of {line.line_id} is not a date", _text(doc["Approval Date"]))
+            continue
+        if approved > today:  # an approval cannot come before the day it was given
+            problem("bad-date", f"Approval Date of {line.line_id} is after today ({today.isoformat()})",
+                    approved.isoformat())
     return problems
 
 
@@ -166,7 +176,7 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     blocking = [Problem("unresolved-problem", p.file, f"{p.message} (write a Resolution in the Problems tab "
                         "or correct the sheet and ingest again)", sheet=p.sheet, cell=p.cell, value=p.value)
                 for p in problems if problem_key(p) not in resolutions and p.line_id not in recounted]
-    blocking += _approval_problems(lines, docs, config, results)
+    blocking += _approval_problems(lines, docs, config, results, today)
     missing, recounts_out = _not_in_yet(manifest, lines, returned)
     if missing and not partial:
         shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,19 @@ class LocationInfo:
     last_count: dt.date | None = None
 
 
-def load_locations(path: Path | str) -> dict[str, LocationInfo]:
+def _loose(location: str) -> str:
+    """What two spellings of one location share: locations match exactly, so a difference
+    in case or spaces alone is a typo that would split one shelf into two rows."""
+    return location.strip().casefold()
+
+
+def load_locations(path: Path | str, *, as_of: dt.date | None = None,
+                   inventory: Iterable[str] = ()) -> dict[str, LocationInfo]:
+    """The locations file by location, exactly as typed.
+
+    as_of: a last_count after it is a problem. inventory: the snapshot's locations, so a
+    location the inventory spells otherwise (only in case) is a problem, not an extra row.
+    """
     table = read_table(path)
     problems: list[Problem] = []
     index = {name: table.column_index(name) for name in (
@@ -33,6 +46,10 @@ def load_locations(path: Path | str) -> dict[str, LocationInfo]:
         raise InputError([Problem("missing-column", table.file,
                                   "required column 'location' is missing", row=1, column="location")],
                          summary=f"{table.file} cannot be used as a locations file")
+    in_inventory = set(inventory)
+    inventory_spelling = {_loose(name): name for name in in_inventory}
+    row_of: dict[str, int] = {}  # location -> the row it is first on
+    first_seen: dict[str, tuple[int, str]] = {}  # loose spelling -> (row, location as typed there)
     result: dict[str, LocationInfo] = {}
     for number, cells in zip(table.row_numbers, table.rows, strict=True):
         def get(name: str) -> str:
@@ -46,9 +63,19 @@ def load_locations(path: Path | str) -> dict[str, LocationInfo]:
         if not location:
             problem("empty-location", "location", "location is empty")
             continue
-        if location in result:
-            problem("duplicate-location", "location", "location is listed twice")
+        if location in row_of:
+            problem("duplicate-location", "location", f"location is listed twice (first on row {row_of[location]})")
             continue
+        row_of[location] = number
+        first_row, first_spelling = first_seen.setdefault(_loose(location), (number, location))
+        if first_row != number:
+            problem("location-spelling", "location",
+                    f"same location as row {first_row} ({first_spelling!r}) but for upper/lower case;"
+                    " locations are matched exactly as typed: keep one row, spelled as in the inventory")
+        elif location not in in_inventory and _loose(location) in inventory_spelling:
+            problem("location-spelling", "location",
+                    f"the inventory spells this location {inventory_spelling[_loose(location)]!r};"
+                    " locations are matched exactly as typed: write it as the inventory does")
         consumption = get("consumption").lower()
         if consumption and consumption not in CONSUMPTION_LEVELS:
             problem("bad-consumption", "consumption", "consumption must be low, medium or high")
@@ -66,6 +93,9 @@ def load_locations(path: Path | str) -> dict[str, LocationInfo]:
                 last_count = parse_date(get("last_count"))
             except ValueError as exc:
                 problem("bad-date", "last_count", f"last_count {exc}")
+        if last_count and as_of and last_count > as_of:
+            problem("future-date", "last_count",
+                    f"last_count is after the schedule's as-of date {as_of}: a count cannot be in the future")
         email = get("owner_email")
         if email and "@" not in email:
             problem("bad-email", "owner_email", "owner_email is not an e-mail address")

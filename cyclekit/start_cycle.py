@@ -88,6 +88,16 @@ def select_locations(entries: list[ScheduleEntry], selection: Selection, as_of: 
     return [e for e in entries if e.next_count is None or e.next_count <= horizon]
 
 
+def _nothing_chosen(schedule_path: Path | str, entries: list[ScheduleEntry], selection: Selection,
+                    as_of: dt.date) -> str:
+    """Why no location was chosen, in the terms of what was asked (a --location that is not in
+    the schedule was already named by select_locations)."""
+    if not entries:
+        return f"{schedule_path} has no rows: its Schedule tab lists no location to count"
+    return (f"no location is due within {selection.due_within} days of {as_of}; "
+            "use --all, --location or a larger --due-within")
+
+
 def _new_cycle_id(as_of: dt.date) -> str:
     return f"CC-{as_of:%Y%m%d}-{secrets.token_hex(2).upper()}"
 
@@ -133,8 +143,7 @@ def start_cycle(
     snapshot = load_inventory(inventory_path, config.inventory)
     chosen = select_locations(schedule.entries, selection, as_of)
     if not chosen:
-        raise CyclekitError(f"no location is due within {selection.due_within} days of {as_of}; "
-                            "use --all, --location or a larger --due-within")
+        raise CyclekitError(_nothing_chosen(schedule_path, schedule.entries, selection, as_of))
     numbered = number_lines(snapshot.lines_at({entry.key for entry in chosen}))
     by_location: dict[str, list[SnapshotLine]] = {}
     for s in numbered:

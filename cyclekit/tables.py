@@ -82,27 +82,6 @@ def _sha256_and_encoding(path: Path) -> tuple[str, str]:
     return digest.hexdigest(), "utf-8-sig" if utf8 else "cp1252"
 
 
-def _separator(path: Path, encoding: str) -> str:
-    try:
-        with open(path, encoding=encoding, newline="") as handle:
-            return _delimiter(handle.readline())
-    except UnicodeDecodeError:
-        return ","  # the reading proper names the problem
-
-
-def _csv_rows(path: Path, encoding: str) -> Iterator[list[str]]:
-    """Rows as typed, read as they are needed (read_table strips and keeps them by column)."""
-    try:
-        with open(path, encoding=encoding, newline="") as handle:
-            first = handle.readline()
-            # the header line decides the delimiter (Excel writes ';' where ',' is the decimal
-            # mark); csv.Sniffer is not used: quoted descriptions like 'Panel 19" rack, 2U' fool it
-            delimiter = max(",;\t", key=first.count)
-            yield from csv.reader(itertools.chain([first], handle), delimiter=delimiter)
-    except UnicodeDecodeError:
-        raise _fail(path, "is neither UTF-8 nor Windows-1252 text") from None
-
-
 def _spreadsheet_rows(path: Path, sheet: str | None) -> list[list[str]]:
     from python_calamine import CalamineWorkbook
 

@@ -309,3 +309,14 @@ def test_a_location_not_returned_blocks_finalize_unless_partial(tmp_path):
     report = finalize_cycle(cycle_dir, schedule, CONFIG, targets=["generic"], today=TODAY, partial=True)
     assert report.locations_moved == ["BIN-2"]
     assert any("never returned their sheet (BIN-1)" in w for w in report.warnings)
+
+
+def test_an_approval_from_the_future_or_an_unknown_status_blocks(cycle):
+    cycle_dir, schedule, _ = cycle
+    approve_all(cycle_dir)
+    document(cycle_dir / "results.xlsx", "BIN-1/1", Approval_Date=dt.datetime(2030, 1, 1))
+    document(cycle_dir / "results.xlsx", "BIN-1/2", Status="Donezo")
+    with pytest.raises(InputError) as refused:
+        finalize_cycle(cycle_dir, schedule, CONFIG, targets=["generic"], today=TODAY)
+    assert sorted((p.kind, p.value) for p in refused.value.problems) == [
+        ("bad-date", "2030-01-01"), ("bad-status", "Donezo")]

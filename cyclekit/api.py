@@ -51,6 +51,8 @@ def write_schedule(
     """Load the snapshot (and locations), apply the rules, write the schedule workbook."""
     today = today or dt.date.today()
     as_of = as_of or today
+    if google is None and Path(output).suffix.lower() != ".xlsx":
+        raise CyclekitError(f"{output}: the schedule is an Excel workbook; give a file name ending in .xlsx")
     snapshot = load_inventory(inventory, config.inventory)
     places = load_locations(locations, as_of=as_of, inventory=snapshot.locations()) if locations else {}
     schedule = build_schedule(snapshot, places, config.schedule, as_of, by=by)

@@ -14,7 +14,7 @@ import click
 
 from cyclekit import __version__, api, progress
 from cyclekit.config import load_config
-from cyclekit.errors import CyclekitError, InputError, problems_as_json
+from cyclekit.errors import CyclekitError, InputError, Problem, problems_as_json
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -84,6 +84,7 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(command)
     def wrapper(*args: Any, problems_format: str = "text", **kwargs: Any) -> Any:
+        click.get_current_context().meta["problems_format"] = problems_format  # for commands that list some
         try:
             return command(*args, **kwargs)
         except InputError as exc:
@@ -94,6 +95,10 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             click.echo(f"Error: {exc.summary}; nothing was written.", err=True)
             sys.exit(1)
         except CyclekitError as exc:
+            if problems_format == "json":  # a script reading JSON gets JSON, whatever went wrong
+                click.echo(problems_as_json([Problem("error", "", str(exc))]))
+                click.echo(f"Error: {exc}", err=True)
+                sys.exit(1)
             raise click.ClickException(str(exc)) from None
 
     return problems_option(wrapper)
@@ -242,20 +247,25 @@ def ingest(cycle_dir: Path, files: tuple[Path, ...], config_path: Path | None, o
     google = google_target(output_format, credentials, folder_id, share_with)
     report = ingest_cycle(cycle_dir, load_config(config_path), list(files) or None, google=google,
                           results_to_google=google is not None)
+    as_json = click.get_current_context().meta.get("problems_format") == "json"
+    say = functools.partial(click.echo, err=as_json)  # with --problems json, stdout holds the JSON only
     f = report.figures
     rate = "n/a" if f.discrepancy_rate is None else f"{f.discrepancy_rate * 100:.1f} %"
-    click.echo(f"Read {n(report.sheets_read, 'filled sheet')}: {f.lines_counted} of {n(f.lines_sent, 'line')} "
-               f"counted, {n(f.discrepancies, 'discrepancy', 'discrepancies')} (rate {rate}), "
-               f"{n(len(report.problems), 'problem')}.")
+    say(f"Read {n(report.sheets_read, 'filled sheet')}: {f.lines_counted} of {n(f.lines_sent, 'line')} "
+        f"counted, {n(f.discrepancies, 'discrepancy', 'discrepancies')} (rate {rate}), "
+        f"{n(len(report.problems), 'problem')}.")
     if report.missing:
-        click.echo(f"Not returned yet: {', '.join(report.missing)}")
-    for problem in report.problems[:20]:
-        click.echo(f"  problem: {problem.line()}")
-    if len(report.problems) > 20:
-        click.echo(f"  ... and {len(report.problems) - 20} more in the Problems tab")
+        say(f"Not returned yet: {', '.join(report.missing)}")
+    if as_json:
+        click.echo(problems_as_json(report.problems))
+    else:
+        for problem in report.problems[:20]:
+            say(f"  problem: {problem.line()}")
+        if len(report.problems) > 20:
+            say(f"  ... and {len(report.problems) - 20} more in the Problems tab")
     for path in report.recount_files:
-        click.echo(f"Recount sheet: {path}")
-    click.echo(f"Wrote {report.results}" + (f" and {report.url}" if report.url else ""))
+        say(f"Recount sheet: {path}")
+    say(f"Wrote {report.results}" + (f" and {report.url}" if report.url else ""))
 
 
 @cli.command()

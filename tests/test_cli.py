@@ -43,6 +43,13 @@ def test_schedule_writes_the_workbook(runner, tmp_path):
     assert f"Wrote {out}: 5 rows" in result.output
 
 
+def test_schedule_is_written_as_xlsx_only(runner, tmp_path):
+    inventory = write_csv(tmp_path / "inv.csv", INVENTORY_HEADER, inventory_rows())
+    result = runner.invoke(cli, ["schedule", str(inventory), "-o", str(tmp_path / "schedule.csv")])
+    assert result.exit_code == 1 and "give a file name ending in .xlsx" in result.output
+    assert not (tmp_path / "schedule.csv").exists()
+
+
 def test_schedule_bad_input_lists_every_problem_and_writes_nothing(runner, tmp_path):
     inventory = write_csv(tmp_path / "inv.csv", INVENTORY_HEADER, [
         ["", "P1", "", "", "ea", "", "", "available", "1", "1"],
@@ -121,6 +128,26 @@ def test_sheets_usage_errors(runner, tmp_path):
 def test_ingest_on_a_folder_that_is_not_a_cycle(runner, tmp_path):
     result = runner.invoke(cli, ["ingest", str(tmp_path)])
     assert result.exit_code == 1 and "not a cycle folder" in result.output
+    as_json = runner.invoke(cli, ["ingest", str(tmp_path), "--problems", "json"])
+    assert as_json.exit_code == 1
+    [error] = json.loads(as_json.stdout)
+    assert error["kind"] == "error" and "not a cycle folder" in error["message"]
+
+
+def test_ingest_problems_as_json(runner, tmp_path):
+    from tests.helpers import fill_sheet
+
+    inventory = write_csv(tmp_path / "inv.csv", INVENTORY_HEADER, inventory_rows())
+    schedule = tmp_path / "schedule.xlsx"
+    runner.invoke(cli, ["schedule", str(inventory), "--as-of", "2026-11-23", "-o", str(schedule)])
+    cycle = tmp_path / "cycle"
+    runner.invoke(cli, ["sheets", str(schedule), str(inventory), "--location", "WH-A-01", "--as-of", "2026-11-23",
+                        "-o", str(cycle)])
+    filled = fill_sheet(next((cycle / "sheets").glob("*.xlsx")), tmp_path / "back" / "a.xlsx", {1: "12 ea"})
+    result = runner.invoke(cli, ["ingest", str(cycle), str(filled), "--problems", "json"])
+    assert result.exit_code == 0, result.output
+    problems = json.loads(result.stdout)  # the summary lines went to stderr
+    assert [p["kind"] for p in problems] == ["bad-count"] and problems[0]["value"] == "12 ea"
 
 
 def test_finalize_verify_status_commands(runner, tmp_path):

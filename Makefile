@@ -31,7 +31,7 @@ demo: install
 	$(CYCLEKIT) sheets $(OUT)/schedule.xlsx $(EXAMPLES)/inventory.csv --config $(EXAMPLES)/cyclekit.toml \
 		--as-of $(AS_OF) --due-within 7 $(PDF) -o $(CYCLE)
 	$(BIN)/python $(EXAMPLES)/simulate_floor.py $(CYCLE)
-	$(CYCLEKIT) ingest $(CYCLE) $(CYCLE)/returned/*.xlsx --config $(EXAMPLES)/cyclekit.toml
+	$(CYCLEKIT) ingest $(CYCLE) $(CYCLE)/returned/*.xlsx --config $(EXAMPLES)/cyclekit.toml $(PDF)
 	$(BIN)/python $(EXAMPLES)/simulate_floor.py $(CYCLE) --recounts
 	$(CYCLEKIT) ingest $(CYCLE) $(CYCLE)/returned/*.xlsx --config $(EXAMPLES)/cyclekit.toml
 	$(BIN)/python $(EXAMPLES)/simulate_review.py $(CYCLE)

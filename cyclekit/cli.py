@@ -223,11 +223,12 @@ def sheets(schedule_file: Path, inventory: Path, cycle_dir: Path, due_within: in
 @cli.command()
 @click.argument("cycle_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--pdf", is_flag=True, help="Also write a PDF of every new recount workbook (needs LibreOffice).")
 @config_option
 @google_options
 @quiet_option
 @reports_errors
-def ingest(cycle_dir: Path, files: tuple[Path, ...], config_path: Path | None, output_format: str,
+def ingest(cycle_dir: Path, files: tuple[Path, ...], pdf: bool, config_path: Path | None, output_format: str,
            credentials: str | None, folder_id: str | None, share_with: tuple[str, ...]) -> None:
     """Read filled count sheets back and write CYCLE_DIR/results.xlsx.
 
@@ -246,7 +247,7 @@ def ingest(cycle_dir: Path, files: tuple[Path, ...], config_path: Path | None, o
 
     google = google_target(output_format, credentials, folder_id, share_with)
     report = ingest_cycle(cycle_dir, load_config(config_path), list(files) or None, google=google,
-                          results_to_google=google is not None)
+                          results_to_google=google is not None, pdf=pdf)
     as_json = click.get_current_context().meta.get("problems_format") == "json"
     say = functools.partial(click.echo, err=as_json)  # with --problems json, stdout holds the JSON only
     f = report.figures
@@ -265,6 +266,8 @@ def ingest(cycle_dir: Path, files: tuple[Path, ...], config_path: Path | None, o
             say(f"  ... and {len(report.problems) - 20} more in the Problems tab")
     for path in report.recount_files:
         say(f"Recount sheet: {path}")
+    for path in report.pdfs:
+        say(f"Recount sheet to print: {path}")
     say(f"Wrote {report.results}" + (f" and {report.url}" if report.url else ""))
 
 

@@ -50,6 +50,7 @@ class IngestReport:
     recount_files: list[Path] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # locations with no sheet returned
     url: str = ""  # the results in Google Sheets, when written there
+    pdfs: list[Path] = field(default_factory=list)  # the new recount workbooks, to print
 
 
 def ingest_sources(cycle_dir: Path, manifest: Manifest, files: list[Path] | None, google: Any
@@ -371,12 +372,17 @@ def previous_documentation(cycle_dir: Path, manifest: Manifest, google: Any) -> 
 
 def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None = None,
                  today: dt.date | None = None, google: Any = None,
-                 results_to_google: bool = False) -> IngestReport:
+                 results_to_google: bool = False, pdf: bool = False) -> IngestReport:
+    """pdf: also a PDF of each new recount workbook, in CYCLE_DIR/pdf (LibreOffice renders it)."""
     from cyclekit.recounts import write_recount_sheets
     from cyclekit.results import results_workbook
     from cyclekit.workbook.xlsx import render_xlsx
 
     cycle_dir = Path(cycle_dir)
+    if pdf:
+        from cyclekit.libreoffice import find_soffice
+
+        find_soffice()  # before anything is written: a missing LibreOffice stops the ingest whole
     manifest = load_manifest(cycle_dir)
     if manifest.finalized:
         raise CycleError(f"cycle {manifest.cycle_id} was finalized on {manifest.finalized.get('at')}; "
@@ -420,6 +426,11 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
                                       "tabs": made.tabs,
                                       "requests": made.requests}
         url = made.url
+    pdfs = []
+    if pdf and recount_files:
+        from cyclekit.libreoffice import to_pdf
+
+        pdfs = to_pdf(recount_files, cycle_dir / "pdf")
     filled = [(sheet, record) for sheet, record in accepted if _has_input(sheet)]
     counts = save_counts(cycle_dir, key, lines, problems, returned, counts_text)
     manifest.ingests.append({
@@ -428,4 +439,4 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
         "results_sha256": file_sha256(results_path), "counts": counts})
     save_manifest(cycle_dir, manifest)
     return IngestReport(results_path, len(filled), totals, problems, recount_files,
-                        [name for name in names if name not in returned], url)
+                        [name for name in names if name not in returned], url, pdfs)

@@ -212,3 +212,15 @@ def test_results_print_legibly_for_finance(soffice, counted, tmp_path):
     assert min(h for w, h in pages[1] if w == "Locations") >= 8  # the Summary, not shrunk by its chart
     # the suggested causes wrap inside their row: the last cause is printed whole
     assert "Miscounted" in {w for _, w, _ in words}
+
+
+def test_recount_sheets_as_pdf(soffice, plant, tmp_path):  # noqa: F811
+    import subprocess
+
+    report = start(plant, tmp_path)
+    files = fill_all_right(report.cycle_dir, tmp_path / "back", {"WH-A-01": {1: 1200}})
+    result = ingest_cycle(report.cycle_dir, Config(), files, pdf=True)
+    assert [p.name for p in result.pdfs] == [p.with_suffix(".pdf").name for p in result.recount_files]
+    text = subprocess.run(["pdftotext", str(result.pdfs[0]), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Recount sheet: WH-A-01" in text and "1,234" not in text and "1234" not in text  # blind

@@ -8,6 +8,7 @@ that never recalculate all show the same dates.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -45,12 +46,84 @@ SETTINGS_TAB = "Settings"
 AS_OF_NAME = "AsOfDate"
 DUE_SOON_NAME = "DueSoonDays"
 
+# Wrapped calendar text. Its width is estimated in digits of the body font: a column width unit
+# holds about one digit in Excel (Calibri), LibreOffice (Calibri, Carlito or DejaVu Sans in its
+# place) and Google Sheets (Arial), and each class of character is given the width of its widest
+# member in those fonts, so an estimated line is never longer than the printed one.
+LINE_POINTS = 15  # a line of 11 pt text as Excel spaces it; LibreOffice's are a little tighter
+ROW_GAP = 3  # points below a calendar week's text, so that one week never runs into the next
+FILL = 0.95  # share of a column's width text may take: cell padding and Arial's wider digits
+_NARROW = frozenset(" ,.;:'!|iljI")
+_SEMI = frozenset("-()[]{}/\\frt\"")
+_WIDE = frozenset("MWmw@%")
+CONTINUED = "    "  # starts the wrapped lines of a counter: not to be read as another counter
+
+
+def _char_width(ch: str) -> float:
+    if ch in _NARROW:
+        return 0.5
+    if ch in _SEMI:
+        return 0.7
+    if ch in _WIDE:
+        return 1.75
+    if ch.isascii():
+        return 1.3 if ch.isupper() else 1.05
+    return 2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.3
+
+
+def _text_width(text: str) -> float:
+    return sum(_char_width(ch) for ch in text)
+
+
+def _room(column_width: float) -> float:
+    """Digits of text a line of a wrapped column of this width holds, in every renderer."""
+    return FILL * column_width - 1
+
+
+def _lines_needed(text: str, room: float) -> int:
+    """Lines a renderer wraps one line of text into: at spaces, a word longer than a line anywhere."""
+    lines, used = 1, 0.0
+    for word in text.split(" "):
+        width = _text_width(word)
+        if used and used + _char_width(" ") + width <= room:
+            used += _char_width(" ") + width
+            continue
+        if used:
+            lines += 1
+        lines += max(int(-(-width // room)) - 1, 0)  # a word wider than a line takes several
+        used = width % room if width > room else width
+    return lines
+
+
+def _wrap(words: list[str], room: float, indent: str = "") -> list[str]:
+    """`words` as lines that each fit `room`, wrapped where cyclekit chooses: the renderer then
+    breaks nowhere else (LibreOffice would break "WH-B-02-01" after a hyphen) and the row's lines
+    are known. A line that continues the one above starts with `indent`."""
+    lines: list[str] = []
+    line = ""
+    for word in words:
+        if line and _text_width(f"{line} {word}") > room:
+            lines.append(line)
+            line = indent + word
+        else:
+            line = f"{line} {word}" if line else word
+    if line:
+        lines.append(line)
+    return lines
+
 
 @dataclass(frozen=True)
 class SourceFile:
     label: str
     name: str
     sha256: str
+
+
+def _page_header(title: str, as_of: dt.date, printed_note: str = "") -> str:
+    """The printed page header: what the page is and the as-of date it was computed for, on the
+    left; the day it was printed on the right (the two differ when a saved schedule prints later)."""
+    return (f'&L&"Calibri,Bold"{title}&"Calibri,Regular" as of {as_of.isoformat()}'
+            f"&RPrinted &D{printed_note}")
 
 
 def _schedule_columns(schedule: Schedule, config: Config) -> list[Column]:
@@ -129,8 +202,10 @@ def _schedule_sheet(schedule: Schedule, config: Config, today: dt.date) -> Sheet
         Range(1, last_col_index, max(last_row, 1) + 500, last_col_index), "date",
         error_message="Last Count is a date, e.g. 2026-03-31."))
     sheet.row_heights[0] = 32
+    # Days Until Due and Status count from TODAY(): the day it prints, not the as-of date
     sheet.print_setup = PrintSetup(landscape=True, repeat_rows=(0, 0),
-                                   header="&L&\"Calibri,Bold\"Cycle count schedule&R&D",
+                                   header=_page_header("Cycle count schedule", schedule.as_of,
+                                                       " (Days Until Due and Status as of that day)"),
                                    footer="&CPage &P of &N", gridlines=False)
     return sheet
 
@@ -138,25 +213,32 @@ def _schedule_sheet(schedule: Schedule, config: Config, today: dt.date) -> Sheet
 def _calendar_sheet(schedule: Schedule, config: Config) -> Sheet:
     weeks = calendar(schedule, config.schedule.calendar_weeks)
     noun = "Locations" if schedule.by == "location" else "Parts"
+    # a row reads across from its top line; counts centered, clear of the Counters text beside them
+    top = {"valign": "top"}
+    date, count = styles.DATE.but(**top), styles.WHOLE.but(align="center", **top)
     columns = [
-        Column("Week Starting", 13, styles.DATE, "start"),
-        Column("Week Ending", 13, styles.DATE, "end"),
-        Column(f"{noun} Due", 10, styles.WHOLE, "due"),
-        Column("Lines to Count", 10, styles.WHOLE, "lines"),
-        Column("Counters", 40, styles.BODY.but(wrap=True, valign="top"), "counters"),
-        Column(noun, 60, styles.TEXT.but(wrap=True, valign="top"), "keys"),
+        Column("Week Starting", 12, date, "start"),
+        Column("Week Ending", 12, date, "end"),
+        Column(f"{noun} Due", 10, count, "due"),
+        Column("Lines to Count", 10, count, "lines"),
+        Column("Counters", 40, styles.BODY.but(wrap=True, **top), "counters"),
+        Column(noun, 66, styles.TEXT.but(wrap=True, **top), "keys"),
     ]
     sheet = Sheet(CALENDAR_TAB, columns=columns, header_row=0, freeze=(1, 0))
-    sheet.rows.append([Cell(c.header, styles.HEADER) for c in columns])
+    sheet.rows.append([Cell(c.header, styles.HEADER.but(align=c.style.align)) for c in columns])
+    counters_room, keys_room = _room(columns[4].width), _room(columns[5].width)
     for week in weeks:
-        counters = [f"{owner}: {rows} {noun.lower() if rows != 1 else noun.lower()[:-1]}, {lines} lines"
-                    for owner, rows, lines in week.owners()]
-        keys = ", ".join(row.key for row in week.rows)
-        sheet.rows.append([week.start, week.end, len(week.rows), week.lines, "\n".join(counters), keys])
-        # wrapped text needs its height: a line per counter, about 60 characters a line of keys
-        text_lines = max(len(counters), -(-len(keys) // 55), 1)
-        if text_lines > 1:
-            sheet.row_heights[len(sheet.rows) - 1] = 15 * text_lines
+        counters = [line for owner, rows, lines in week.owners() for line in _wrap(
+            f"{owner}: {rows} {noun.lower() if rows != 1 else noun.lower()[:-1]}, {lines} lines".split(" "),
+            counters_room, CONTINUED)]
+        keys = [row.key for row in week.rows]
+        keys = _wrap([f"{key}," for key in keys[:-1]] + keys[-1:], keys_room)
+        sheet.rows.append([week.start, week.end, len(week.rows), week.lines, "\n".join(counters),
+                           "\n".join(keys)])
+        # the height of its lines and a gap; a line wraps again only where one word is too long
+        text_lines = max(sum(_lines_needed(line, counters_room) for line in counters),
+                         sum(_lines_needed(line, keys_room) for line in keys), 1)
+        sheet.row_heights[len(sheet.rows) - 1] = LINE_POINTS * text_lines + ROW_GAP
     count = len(weeks)
     sheet.data_bars.append(DataBar(Range(1, 3, count, 3)))
     sheet.autofilter = Range(0, 0, count, len(columns) - 1)
@@ -167,7 +249,7 @@ def _calendar_sheet(schedule: Schedule, config: Config) -> Sheet:
         x_date_format="mmm d", gap=40, width=900, height=320))
     sheet.row_heights[0] = 32
     sheet.print_setup = PrintSetup(landscape=True, repeat_rows=(0, 0),
-                                   header="&L&\"Calibri,Bold\"Cycle count calendar",
+                                   header=_page_header("Cycle count calendar", schedule.as_of),
                                    footer="&CPage &P of &N", gridlines=False,
                                    area=Range(0, 0, count, len(columns) - 1))
     return sheet
@@ -231,7 +313,7 @@ def _settings_sheet(schedule: Schedule, config: Config, sources: list[SourceFile
     sheet.rows = rows
     sheet.columns[0] = Column("Setting", 48, styles.LABEL)
     sheet.print_setup = PrintSetup(landscape=False, gridlines=False, footer="&CPage &P of &N",
-                                   header="&L&\"Calibri,Bold\"Cycle count schedule: settings")
+                                   header=_page_header("Cycle count schedule settings", schedule.as_of))
     return sheet, names
 
 

@@ -1,12 +1,15 @@
 import datetime as dt
+import re
+import subprocess
 
 import openpyxl
 import pytest
 
 from cyclekit import api
 from cyclekit.config import Config, ScheduleConfig
+from cyclekit.libreoffice import to_pdf
 from cyclekit.schedule import due_status
-from tests.helpers import INVENTORY_HEADER, inventory_rows, write_csv
+from tests.helpers import INVENTORY_HEADER, LOCATIONS_HEADER, inventory_rows, write_csv
 
 AS_OF = dt.date(2026, 11, 23)
 TODAY = dt.date.today()
@@ -102,7 +105,7 @@ def test_calendar_tab(plant, tmp_path):
     assert header[:4] == ("Week Starting", "Week Ending", "Locations Due", "Lines to Count")
     assert len(rows) == 52
     assert as_date(rows[0]["Week Starting"]) == dt.date(2026, 11, 23)
-    first_week = rows[0]["Locations"].split(", ")
+    first_week = re.split(r",\s+", rows[0]["Locations"])
     assert "WH-A-02" in first_week and "EMPTY-9" in first_week  # overdue and never counted
     assert "Bo Lind: 1 location, 0 lines" in rows[0]["Counters"]
 
@@ -140,3 +143,168 @@ def test_bad_input_writes_nothing(tmp_path):
     with pytest.raises(Exception, match="quantity is not a number"):
         api.write_schedule(inventory, tmp_path / "out.xlsx", Config(), as_of=AS_OF)
     assert list(tmp_path.iterdir()) == [inventory]
+
+
+# --- The schedule as printed: LibreOffice renders the PDF, poppler reads it back ----------------
+
+PRINT_AS_OF = dt.date(2026, 11, 23)
+PRINT_OWNERS = {"A": "Priya Natarajan", "B": "Kenji Watanabe", "C": "Maria Alvarez", "D": "Dmitri Volkov"}
+LONG_OWNER = "Dmitri Volkov-Oppenheimer and the second shift receiving team"  # too long for a line
+
+
+def _print_plant(folder):
+    """36 hyphenated bins, most never counted (all due the first week), and a few counted ones
+    that come due alone in later weeks: rows of one line and rows of many, a counter too long
+    for a line."""
+    keys = [f"WH-{aisle}-{bay:02d}-{level:02d}" for aisle in "ABCD" for bay in (1, 2, 3)
+            for level in (1, 2, 3)]
+    counted = {"WH-D-03-01": ("14", "2026-11-20"), "WH-D-03-02": ("21", "2026-11-20"),
+               "WH-D-03-03": ("35", "2026-11-16")}
+    owners = {key: LONG_OWNER if key == "WH-D-03-03" else PRINT_OWNERS[key[3]] for key in keys}
+    locations = [[key, f"Warehouse {key[3]}", owners[key], f"{owners[key].split()[0].lower()}@plant.example.com",
+                  "", *counted.get(key, ("", ""))] for key in keys]
+    inventory = [[key, f"P-{n:04d}-{line}", "", "Washer", "ea", "", "", "available", "5", "0.10"]
+                 for n, key in enumerate(keys) for line in range(1 + n % 9)]
+    write_csv(folder / "locations.csv", LOCATIONS_HEADER, locations)
+    write_csv(folder / "inventory.csv", INVENTORY_HEADER, inventory)
+    return keys
+
+
+def test_calendar_breaks_lines_between_locations(tmp_path):
+    keys = _print_plant(tmp_path)
+    path = tmp_path / "schedule.xlsx"
+    api.write_schedule(tmp_path / "inventory.csv", path, Config(), locations=tmp_path / "locations.csv",
+                       as_of=PRINT_AS_OF)
+    rows, _ = table(path, tab="Calendar")
+    first = rows[0]["Locations"].split("\n")
+    never_counted = [key for key in keys if not key.startswith("WH-D-03-")]
+    assert len(first) > 1 and sorted(re.split(r",\s+", rows[0]["Locations"])) == never_counted
+    for row in rows:
+        lines = (row["Locations"] or "").split("\n")
+        # a line break only ever follows a location's comma: no name is cut in two
+        assert all(line.endswith(",") for line in lines[:-1]), row["Locations"]
+        assert not lines[-1].endswith(","), row["Locations"]
+
+
+def _words(pdf):
+    """Per page: (word, xMin, yMin, xMax, yMax) of every printed word."""
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    pages = []
+    for line in xml.splitlines():
+        if "<page " in line:
+            pages.append([])
+        found = re.search(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+                          line)
+        if found:
+            x0, y0, x1, y1 = (float(v) for v in found.groups()[:4])
+            pages[-1].append((found.group(5), x0, y0, x1, y1))
+    return pages
+
+
+@pytest.fixture(scope="module")
+def printed(soffice, tmp_path_factory):
+    """The schedule printed as `cyclekit` prints it: (keys, workbook, words of each page, page texts)."""
+    folder = tmp_path_factory.mktemp("printed")
+    keys = _print_plant(folder)
+    config = Config(schedule=ScheduleConfig(calendar_weeks=10))
+    path = folder / "schedule.xlsx"
+    api.write_schedule(folder / "inventory.csv", path, config, locations=folder / "locations.csv",
+                       as_of=PRINT_AS_OF)
+    [pdf] = to_pdf([path], folder / "pdf")
+    words = _words(pdf)
+    texts = [subprocess.run(["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(pdf), "-"],
+                            capture_output=True, text=True, check=True).stdout
+             for n in range(1, len(words) + 1)]
+    return keys, path, words, texts
+
+
+def _calendar_pages(printed):
+    _, _, words, texts = printed
+    pages = [page for page, text in zip(words, texts) if text.lstrip().startswith("Cycle count calendar")]
+    assert pages
+    return pages
+
+
+def _column_x(page, header):
+    """Left edge of a word of the table's header row (the rightmost one when it repeats)."""
+    top = min(y0 for w, _, y0, _, _ in page if w == "Counters")
+    return max(x0 for w, x0, y0, _, _ in page if w == header and abs(y0 - top) < 12)
+
+
+def test_printed_pages_show_the_as_of_date_and_the_print_date(printed):
+    _, _, _, texts = printed
+    assert len(texts) >= 3
+    for number, text in enumerate(texts, start=1):
+        header = text.strip().splitlines()[0]
+        # the date the schedule was computed for, and apart from it the day it printed
+        assert f"as of {PRINT_AS_OF.isoformat()}" in header, (number, header)
+        assert "Printed" in header, (number, header)
+    schedule_pages = [t for t in texts if t.lstrip().startswith("Cycle count schedule as of")]
+    assert schedule_pages
+    # Days Until Due and Status stay live on TODAY(): the header says which day they count from
+    assert all("Days Until Due and Status as of that day" in t.strip().splitlines()[0]
+               for t in schedule_pages)
+
+
+def test_printed_calendar_keeps_location_names_whole(printed):
+    keys = set(printed[0])
+    seen = set()
+    for page in _calendar_pages(printed):
+        left = _column_x(page, "Locations")
+        top = min(y0 for w, _, y0, _, _ in page if w == "Counters")
+        for word, x0, y0, _, _ in page:
+            if x0 >= left - 1 and y0 > top + 12:  # the Locations column, under its header
+                name = word.rstrip(",")
+                assert name in keys, f"{word!r} is a broken location name"
+                seen.add(name)
+    assert seen == keys  # every bin is in the calendar, each printed whole
+
+
+def test_printed_calendar_counts_stand_clear_of_the_counters(printed):
+    checked = 0
+    for page in _calendar_pages(printed):
+        counters = _column_x(page, "Counters")
+        lines: dict[int, list] = {}
+        for word, x0, y0, x1, _ in page:
+            if re.fullmatch(r"[\d,]+", word) and x1 <= counters + 1:
+                lines.setdefault(round(y0), []).append((x1, x0, word))
+        for x1, x0, word in (max(found) for found in lines.values()):  # Lines to Count of a row
+            digit = (x1 - x0) / len(word)
+            # never "242Priya": at least two digits' width of white between the number and the name
+            assert counters - x1 >= 2 * digit, (word, counters - x1)
+            checked += 1
+    assert checked >= 10
+
+
+def test_printed_calendar_rows_are_as_tall_as_their_text(printed):
+    weeks, _ = table(printed[1], tab="Calendar")
+    counters = [len(w["Counters"].split("\n")) if w["Counters"] else 0 for w in weeks]
+    rows = []  # (page, lines of text, height to the next week's row)
+    text_line = float("inf")  # from one line of text to the next inside a row
+    week = 0
+    for number, page in enumerate(_calendar_pages(printed)):
+        counters_x, keys_x = _column_x(page, "Counters"), _column_x(page, "Locations")
+        below = min(y0 for w, _, y0, _, _ in page if w == "Counters") + 12  # under the header row
+        # the lines printed in the Counters column; a week's first one is the top of its row
+        starts = sorted({y0 for _, x0, y0, _, _ in page if counters_x - 1 <= x0 < keys_x - 1 and y0 > below})
+        text_line = min([text_line, *(b - a for a, b in zip(starts, starts[1:]))])
+        tops = []
+        while starts and week < len(weeks):
+            if counters[week]:
+                tops.append((week, starts[0]))
+                starts = starts[counters[week]:]
+            week += 1
+        for (this, top), (following, next_top) in zip(tops, tops[1:]):
+            if following == this + 1:
+                key_lines = {round(y0) for _, x0, y0, _, _ in page
+                             if x0 >= keys_x - 1 and top - 1 <= y0 < next_top - 1}
+                rows.append((number, max(counters[this], len(key_lines)), next_top - top))
+    one_line = min(height for _, lines, height in rows if lines == 1)
+    for page, lines, height in rows:
+        # every week is as tall as its lines of text, each taking what a one-line week takes:
+        # none clipped, none with blank lines left over from a wrong guess at the wrapping
+        assert lines * text_line - 0.5 <= height <= lines * one_line + 1, (page, lines, height, one_line)
+    assert len(rows) >= 5 and any(lines >= 5 for _, lines, _ in rows)
+    # the counter too long for a line wrapped between words, under its own name
+    assert "Volkov-Oppenheimer" in {w for page in _calendar_pages(printed) for w, *_ in page}

@@ -38,7 +38,7 @@ BODY = Style(font_size=BIG, border=True, valign="vcenter")
 TEXT = BODY.but(num_format="@")
 WRAP = TEXT.but(wrap=True)
 CENTER = TEXT.but(align="center")
-INPUT = BODY.but(bg_color="#FFF9E0", locked=False, num_format="#,##0.###")
+INPUT = BODY.but(bg_color="#FFF9E0", locked=False)  # General, as styles.QUANTITY: "12", never "12."
 INPUT_TEXT = INPUT.but(num_format="@")
 HEAD = styles.HEADER.but(font_size=BIG)
 LABEL = Style(bold=True, font_size=BIG, align="right")
@@ -89,7 +89,7 @@ def _columns(show_system_qty: bool, serials: bool) -> list[Column]:
         columns.append(Column("Serial", 12, WRAP, "serial"))
     columns.append(Column("UoM", 5, CENTER, "uom"))
     if show_system_qty:
-        columns.append(Column(SYSTEM_QTY, 10, BODY.but(num_format="#,##0.###"), "system_qty"))
+        columns.append(Column(SYSTEM_QTY, 10, BODY, "system_qty"))
     columns += [Column(FLOOR_COUNT, 12, INPUT, "floor_count"),
                 Column("Notes", 12 if narrow else 15, INPUT_TEXT, "notes")]
     return columns

@@ -13,7 +13,9 @@ LABEL = Style(bold=True)
 NOTE = Style(italic=True, font_color="#595959")
 DATE = Style(num_format=DATE_FORMAT, align="center")
 WHOLE = Style(num_format="#,##0")
-QUANTITY = Style(num_format="#,##0.###")
+# General: quantities show as typed (12, 12.5, 0.125). "#,##0.###" shows a whole number as "12."
+# in Excel and Google Sheets, and a fixed number of decimals would show 12 as "12.000"
+QUANTITY = Style()
 PERCENT = Style(num_format="0.0%")
 INPUT = Style(bg_color="#FFF2CC", locked=False, border=True)  # cells a person fills in
 CALCULATED = Style(font_color="#1F3864")

@@ -340,3 +340,19 @@ def test_a_sheet_read_before_and_gone_now_is_reported(plant, tmp_path):
     files[0].unlink()
     again = ingest_cycle(report.cycle_dir, Config())
     assert [(p.kind, p.file) for p in again.problems] == [("source-gone", str(files[0].resolve()))]
+
+
+def test_quantities_show_as_typed_in_excel(plant, tmp_path):
+    # "#,##0.###" shows 1234 as "1,234." in Excel and Google Sheets: quantities are General
+    report = start(plant, tmp_path, selection=Selection(locations=("WH-A-01",)))
+    sheet = openpyxl.load_workbook(sheet_file(report.cycle_dir, "WH-A-01")).worksheets[0]
+    header_row = next(r for r in range(1, 20) if sheet.cell(r, 1).value == "Line")
+    floor = [c.value for c in sheet[header_row]].index("Floor Count") + 1
+    assert sheet.cell(header_row + 1, floor).number_format == "General"
+    files = fill_all_right(report.cycle_dir, tmp_path / "back", {"WH-A-01": {1: 1200}})
+    result = ingest_cycle(report.cycle_dir, Config(), files)
+    variance = openpyxl.load_workbook(result.results)["Variance"]
+    header = [c.value for c in variance[1]]
+    for name in ("System Qty", "Counted Qty", "Variance Qty"):
+        cell = variance.cell(2, header.index(name) + 1)
+        assert cell.number_format == "General" and "." not in cell.number_format, name

@@ -103,3 +103,24 @@ def test_a_failed_copy_leaves_the_rows_to_this_process(tmp_path, monkeypatch):
     monkeypatch.setattr(xlsx, "PARALLEL_ROWS", 20)
     monkeypatch.setattr(xlsx, "in_forked_copy", lambda produce: lambda: None)  # the copy died
     assert _cells(render_xlsx(_big_sheet_spec(), tmp_path / "split.xlsx")) == serial
+
+
+def test_a_bar_chart_formats_its_values_and_orders_its_categories(tmp_path):
+    import re
+    import zipfile
+
+    from cyclekit.workbook.spec import Chart, Series
+
+    sheet = Sheet("Data", columns=[Column("Location", 12), Column("Value", 12)])
+    sheet.rows = [["Location", "Value"], ["WH-1", Decimal("-8.95")], ["WH-2", Decimal("-0.27")]]
+    sheet.charts.append(Chart("bar", "Net variance", (Series("Net", Range(1, 0, 2, 0), Range(1, 1, 2, 1)),),
+                              anchor_row=4, anchor_col=0, y_format="$#,##0.00", label_low=True,
+                              reverse_categories=True))
+    with zipfile.ZipFile(render_xlsx(WorkbookSpec([sheet]), tmp_path / "c.xlsx")) as book:
+        xml = book.read("xl/charts/chart1.xml").decode()
+    category_axis = re.search(r"<c:catAx>.*?</c:catAx>", xml, re.S).group(0)
+    value_axis = re.search(r"<c:valAx>.*?</c:valAx>", xml, re.S).group(0)
+    assert 'formatCode="$#,##0.00"' in value_axis and "$#,##0.00" not in category_axis
+    assert '<c:orientation val="maxMin"/>' in category_axis  # the first location at the top
+    assert '<c:orientation val="minMax"/>' in value_axis  # losses to the left of zero, as a reader expects
+    assert '<c:tickLblPos val="low"/>' in category_axis  # names clear of the bars

@@ -447,18 +447,24 @@ def _add_chart(book: xlsxwriter.Workbook, ws: Any, sheet: Sheet, chart: Any) -> 
     if extra is not None:
         main.combine(extra)
     main.set_title({"name": chart.title})
-    x_axis: dict[str, Any] = {"name": chart.x_title} if chart.x_title else {}
+    categories: dict[str, Any] = {"name": chart.x_title} if chart.x_title else {}
     if chart.x_date_format:
-        x_axis.update(date_axis=True, num_format=chart.x_date_format, num_font={"rotation": -45})
+        categories.update(date_axis=True, num_format=chart.x_date_format, num_font={"rotation": -45})
     if chart.label_low:
-        x_axis["label_position"] = "low"
+        categories["label_position"] = "low"
     if chart.reverse_categories:
-        x_axis["reverse"] = True
-    main.set_x_axis(x_axis)
-    y_axis: dict[str, Any] = {"name": chart.y_title} if chart.y_title else {}
+        categories["reverse"] = True
+    values: dict[str, Any] = {"name": chart.y_title} if chart.y_title else {}
     if chart.y_format:
-        y_axis["num_format"] = chart.y_format
-    main.set_y_axis(y_axis)
+        values["num_format"] = chart.y_format
+    # xlsxwriter's x axis is the category axis, except in a bar chart, where it is the (horizontal)
+    # value axis: the spec speaks of categories and values, whatever way the bars run
+    if chart.kind == "bar":
+        main.set_x_axis(values)
+        main.set_y_axis(categories)
+    else:
+        main.set_x_axis(categories)
+        main.set_y_axis(values)
     main.set_legend({"position": "bottom"})
     main.set_size({"width": chart.width, "height": chart.height})
     ws.insert_chart(chart.anchor_row, chart.anchor_col, main)

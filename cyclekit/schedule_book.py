@@ -8,8 +8,9 @@ that never recalculate all show the same dates.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from cyclekit import __version__, styles
@@ -46,12 +47,12 @@ SETTINGS_TAB = "Settings"
 AS_OF_NAME = "AsOfDate"
 DUE_SOON_NAME = "DueSoonDays"
 
-# Wrapped calendar text. Its width is estimated in digits of the body font: a column width unit
-# holds about one digit in Excel (Calibri), LibreOffice (Calibri, Carlito or DejaVu Sans in its
-# place) and Google Sheets (Arial), and each class of character is given the width of its widest
-# member in those fonts, so an estimated line is never longer than the printed one.
+# Wrapped text (Calendar and Schedule tabs). Its width is estimated in digits of the body font: a
+# column width unit holds about one digit in Excel (Calibri), LibreOffice (Calibri, Carlito or
+# DejaVu Sans in its place) and Google Sheets (Arial), and each class of character is given the
+# width of its widest member in those fonts, so an estimated line is never longer than the printed one.
 LINE_POINTS = 15  # a line of 11 pt text as Excel spaces it; LibreOffice's are a little tighter
-ROW_GAP = 3  # points below a calendar week's text, so that one week never runs into the next
+ROW_GAP = 3  # points below the text of a row of several lines, so that it never runs into the next
 FILL = 0.95  # share of a column's width text may take: cell padding and Arial's wider digits
 _NARROW = frozenset(" ,.;:'!|iljI")
 _SEMI = frozenset("-()[]{}/\\frt\"")
@@ -95,6 +96,38 @@ def _lines_needed(text: str, room: float) -> int:
     return lines
 
 
+def _breakable(word: str) -> list[str]:
+    """`word` in the pieces a renderer may put on different lines: Excel, LibreOffice and Google
+    Sheets break after a hyphen too, though LibreOffice not before a digit ("WH-" "B-02-" "A")."""
+    pieces, start = [], 0
+    for hyphen in re.finditer(r"(?<=[^-])-+(?=[^\d-])", word):
+        pieces.append(word[start:hyphen.end()])
+        start = hyphen.end()
+    return [*pieces, word[start:]]
+
+
+def _cell_lines(text: str, room: float) -> int:
+    """Lines a renderer wraps a cell of `text` into where it chooses to (text cyclekit cannot
+    break itself, since the cell must read back as written): at spaces and after hyphens, a
+    piece longer than a line between any two characters."""
+    lines = 0
+    for paragraph in text.split("\n"):
+        lines, used = lines + 1, 0.0
+        for word in paragraph.split(" "):
+            for n, piece in enumerate(_breakable(word)):  # "Volkov-" "Oppenheimer": no space between
+                width = _text_width(piece) + (_char_width(" ") if n == 0 and used else 0.0)
+                if used + width <= room:
+                    used += width
+                    continue
+                if used:  # on a line of its own
+                    lines, used = lines + 1, 0.0
+                for ch in piece:
+                    if used and used + _char_width(ch) > room:
+                        lines, used = lines + 1, 0.0
+                    used += _char_width(ch)
+    return lines
+
+
 def _wrap(words: list[str], room: float, indent: str = "") -> list[str]:
     """`words` as lines that each fit `room`, wrapped where cyclekit chooses: the renderer then
     breaks nowhere else (LibreOffice would break "WH-B-02-01" after a hyphen) and the row's lines
@@ -126,14 +159,22 @@ def _page_header(title: str, as_of: dt.date, printed_note: str = "") -> str:
             f"&RPrinted &D{printed_note}")
 
 
+# Schedule cells that wrap: a part lies in several locations, so its Zones, Owner and Owner Email
+# list several, and any one may be longer than its column; a row is as tall as the most lines
+WRAPPED = ("zone", "owner", "owner_email", "notes")
+
+
 def _schedule_columns(schedule: Schedule, config: Config) -> list[Column]:
     money = styles.money(config.count.currency_format)
     key_header = "Location" if schedule.by == "location" else "Part Number"
+    wrapped = styles.TEXT.but(wrap=True)
     columns = [
         Column(key_header, 16, styles.TEXT, "key"),
-        Column("Zone" if schedule.by == "location" else "Zones", 14, styles.TEXT, "zone"),
-        Column("Owner", 16, styles.TEXT, "owner"),
-        Column("Owner Email", 32, styles.TEXT, "owner_email"),
+        Column("Zone" if schedule.by == "location" else "Zones", 14, wrapped, "zone"),
+        Column("Owner", 16, wrapped, "owner"),
+        # a first.last@ e-mail address on a line of its own; Notes, which wraps, gave up the width,
+        # so the table prints as wide (fit to the page's width, its text as large) as before
+        Column("Owner Email", 36, wrapped, "owner_email"),
         Column("Lines", 7, styles.WHOLE, "lines"),
         Column("Inventory Value", 15, money, "value"),
         Column("ABC Class", 7, styles.BODY.but(align="center"), "abc"),
@@ -146,9 +187,10 @@ def _schedule_columns(schedule: Schedule, config: Config) -> list[Column]:
     ]
     if schedule.cycles:
         columns.append(Column("Cycle", 7, styles.WHOLE, "cycle"))
-    columns.append(Column("Notes", 30, styles.BODY.but(wrap=True), "notes"))
+    columns.append(Column("Notes", 26, styles.BODY.but(wrap=True), "notes"))
     columns += [Column(name, 16, styles.BODY, f"extra:{name}") for name in schedule.extra_columns]
-    return columns
+    # a row of several lines reads across from its top line, as the Calendar's weeks do
+    return [replace(c, style=c.style.but(valign="top")) for c in columns]
 
 
 def _schedule_sheet(schedule: Schedule, config: Config, today: dt.date) -> Sheet:
@@ -158,6 +200,7 @@ def _schedule_sheet(schedule: Schedule, config: Config, today: dt.date) -> Sheet
     due_soon = config.schedule.due_soon_days
     soon_label = due_status_label(due_soon)
     sheet.rows.append([Cell(c.header, styles.HEADER) for c in columns])
+    rooms = {c.key: _room(c.width) for c in columns if c.key in WRAPPED}
     for index, row in enumerate(schedule.rows):
         n = index + 2  # spreadsheet row number
         last, cadence = f"{col['last_count']}{n}", f"{col['cadence']}{n}"
@@ -183,6 +226,9 @@ def _schedule_sheet(schedule: Schedule, config: Config, today: dt.date) -> Sheet
             **{f"extra:{name}": row.extra.get(name) for name in schedule.extra_columns},
         }
         sheet.rows.append([values[c.key] for c in columns])
+        lines = max(_cell_lines(str(values[key] or ""), rooms[key]) for key in WRAPPED)
+        if lines > 1:  # a row of one line keeps the default height
+            sheet.row_heights[n - 1] = LINE_POINTS * lines + ROW_GAP
     last_row = len(schedule.rows)
     last_col = len(columns) - 1
     body = Range(1, 0, max(last_row, 1), last_col)

@@ -9,6 +9,7 @@ from cyclekit import api
 from cyclekit.config import Config, ScheduleConfig
 from cyclekit.libreoffice import to_pdf
 from cyclekit.schedule import due_status
+from cyclekit.schedule_reader import read_schedule
 from tests.helpers import INVENTORY_HEADER, LOCATIONS_HEADER, inventory_rows, write_csv
 
 AS_OF = dt.date(2026, 11, 23)
@@ -308,3 +309,128 @@ def test_printed_calendar_rows_are_as_tall_as_their_text(printed):
     assert len(rows) >= 5 and any(lines >= 5 for _, lines, _ in rows)
     # the counter too long for a line wrapped between words, under its own name
     assert "Volkov-Oppenheimer" in {w for page in _calendar_pages(printed) for w, *_ in page}
+
+
+# --- By part: a part lies in several locations, so its row lists several zones, owners, e-mails --
+
+BY_PART_PLACES = {  # aisle: zone, owner, e-mail (one too long for a line of its column)
+    "A": ("Warehouse A", "Priya Natarajan", "priya.natarajan@plant.example.com"),
+    "B": ("Warehouse B", "Kenji Watanabe", "kenji.watanabe@plant.example.com"),
+    "C": ("Lineside", "Maria Alvarez", "maria.alvarez@plant.example.com"),
+    "D": ("Receiving and Inspection", LONG_OWNER, "dmitri.volkov-oppenheimer.second-shift@plant.example.com"),
+}
+
+
+def _by_part_plant(folder):
+    """Parts in one to four aisles' bins: every mix of zones, owners and e-mails. Returns each
+    part's (Zones, Owner, Owner Email) as the Schedule lists them."""
+    locations = [[f"{aisle}-{bay:02d}", *BY_PART_PLACES[aisle], "", "", ""]
+                 for aisle in BY_PART_PLACES for bay in (1, 2)]
+    inventory, expected = [], {}
+    for n in range(1, 16):
+        part, aisles = f"P-{n:04d}", [aisle for bit, aisle in enumerate("ABCD") if n >> bit & 1]
+        inventory += [[f"{aisle}-{1 + n % 2:02d}", part, "", "Washer", "ea", "", "", "available", "5", "0.10"]
+                      for aisle in aisles]
+        expected[part] = tuple(", ".join(sorted(BY_PART_PLACES[aisle][field] for aisle in aisles))
+                               for field in range(3))
+    write_csv(folder / "locations.csv", LOCATIONS_HEADER, locations)
+    write_csv(folder / "inventory.csv", INVENTORY_HEADER, inventory)
+    return expected
+
+
+def _write_by_part(folder):
+    expected = _by_part_plant(folder)
+    path = folder / "schedule.xlsx"
+    api.write_schedule(folder / "inventory.csv", path, Config(schedule=ScheduleConfig(calendar_weeks=4)),
+                       locations=folder / "locations.csv", as_of=PRINT_AS_OF, by="part")
+    return expected, path
+
+
+def test_by_part_zones_owners_and_emails_wrap_and_read_back_as_written(tmp_path):
+    expected, path = _write_by_part(tmp_path)
+    sheet = openpyxl.load_workbook(path)["Schedule"]
+    header = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        part = row[0].value
+        cells = [row[header.index(name)] for name in ("Zones", "Owner", "Owner Email")]
+        # the cells hold the lists as they are, one ", " between two: wrapped by the renderer
+        assert tuple(c.value for c in cells) == expected[part]
+        assert all(c.alignment.wrap_text and c.alignment.vertical == "top" for c in cells)
+        height = sheet.row_dimensions[row[0].row].height
+        if part in ("P-0001", "P-0002", "P-0004"):  # in one aisle's bins: one line, default height
+            assert height is None, (part, height)
+        else:  # several lines, and room for them
+            assert height and height >= 2 * 15 + 3, (part, height)
+    # what the schedule reader takes from those cells is what was written
+    entries = {e.key: e for e in read_schedule(path).entries}
+    assert {key: (e.zone, e.owner, e.owner_email) for key, e in entries.items()} == expected
+
+
+@pytest.fixture(scope="module")
+def printed_by_part(soffice, tmp_path_factory):
+    """The by-part schedule printed: (expected cells by part, workbook, words of each Schedule page)."""
+    folder = tmp_path_factory.mktemp("printed_by_part")
+    expected, path = _write_by_part(folder)
+    [pdf] = to_pdf([path], folder / "pdf")
+    texts = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    pages = [page for page, text in zip(_words(pdf), texts)
+             if text.lstrip().startswith("Cycle count schedule as of")]
+    assert pages
+    return expected, path, pages
+
+
+def _schedule_rows(page):
+    """The printed rows of a Schedule page: {part: {column: [(word, x0, y0, x1)]}}, with the
+    page's column edges; a row runs from its part number (printed on its top line) to the next."""
+    top = min(y0 for w, _, y0, _, _ in page if w == "Zones")
+    header = sorted((x0, w) for w, x0, y0, _, _ in page if abs(y0 - top) < 1 and w in ("Zones", "Owner", "Lines"))
+    (zones, _), (owner, _), (email, _), (lines, _) = header  # Zones, Owner, Owner (Email), Lines
+    edges = {"Zones": (zones, owner), "Owner": (owner, email), "Owner Email": (email, lines)}
+    keys = sorted((y0, w) for w, x0, y0, _, _ in page if x0 < zones - 1 and y0 > top + 1)
+    bottom = max(y0 for w, _, y0, _, _ in page if w == "Page")  # the footer
+    rows = {}
+    for (y, key), (next_y, _) in zip(keys, [*keys[1:], (bottom, "")]):
+        rows[key] = {name: [(w, x0, y0, x1) for w, x0, y0, x1, _ in page
+                            if left - 1 <= x0 < right - 1 and y - 1 <= y0 < next_y - 1]
+                     for name, (left, right) in edges.items()}
+    return rows, edges
+
+
+def test_printed_by_part_schedule_shows_every_zone_owner_and_email_in_full(printed_by_part):
+    expected, _, pages = printed_by_part
+    seen = set()
+    for page in pages:
+        rows, edges = _schedule_rows(page)
+        for part, columns in rows.items():
+            for name, value in zip(("Zones", "Owner", "Owner Email"), expected[part]):
+                words = columns[name]
+                # the whole text, in order (lines break between words, or after a hyphen)...
+                assert "".join(w for w, *_ in words) == value.replace(" ", ""), (part, name, words)
+                # ...and inside its column: never run into the next ("Watanabe, Priyakenji.watanabe@")
+                assert all(x1 <= edges[name][1] + 0.5 for *_, x1 in words), (part, name, words)
+            seen.add(part)
+    assert seen == set(expected)
+
+
+def test_printed_by_part_rows_are_as_tall_as_their_text(printed_by_part):
+    expected, path, pages = printed_by_part
+    sheet = openpyxl.load_workbook(path)["Schedule"]
+    heights = {sheet.cell(r, 1).value: sheet.row_dimensions[r].height for r in range(2, sheet.max_row + 1)}
+    tall = 0
+    for page in pages:
+        rows, edges = _schedule_rows(page)
+        for part, columns in rows.items():
+            lines = len({round(y0) for words in columns.values() for _, _, y0, _ in words})
+            written = (heights[part] - 3) / 15 if heights[part] else 1  # lines the row has room for
+            # none cut off, and no blank lines from a wrong guess at the wrapping: only where a line
+            # fills its column to the last digit in LibreOffice ("Oppenheimer and" of the long owner)
+            # may cyclekit, which leaves room for wider fonts, have kept a line more
+            assert lines <= written <= lines + (LONG_OWNER in expected[part][1]), (part, lines, written)
+            tall += lines >= 4
+        # the table is no wider than before: fit to the page's width, a column width unit prints at
+        # 3.4 pt or more, so 11 pt Calibri at 7 pt or more (11 * 3.4 / 5.25, a digit of it being
+        # 5.25 pt); where LibreOffice has no Calibri or Carlito, its wider stand-in prints smaller
+        zones, owner = edges["Zones"]
+        assert (owner - zones) / (14 + 0.71) >= 3.4
+    assert tall >= 3

@@ -199,6 +199,18 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     if missing:
         warnings.append(f"finalized without {len(missing)} location(s) that never returned their sheet "
                         f"({', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}): not adjusted, still due")
+    undocumented = [line.line_id for line in lines if line.counted and line.variance_qty != 0
+                    and not _text(docs.get(line.line_id, {}).get("Root Cause"))]
+    if undocumented:
+        warnings.append(f"{len(undocumented)} discrepancy(ies) posted with no Root Cause "
+                        f"({', '.join(undocumented[:10])}{' ...' if len(undocumented) > 10 else ''}): "
+                        "the import files say 'cause not documented'")
+    unvalued = [line.line_id for line in lines if line.counted and line.variance_qty != 0
+                and line.unit_cost is None]
+    if unvalued:
+        warnings.append(f"{len(unvalued)} line(s) posted without a value: no unit cost is known for the part "
+                        f"({', '.join(unvalued[:10])}{' ...' if len(unvalued) > 10 else ''}); the net and "
+                        "absolute values leave them out")
     if recounts_out:
         warnings.append(f"{len(recounts_out)} recount sheet(s) came back with no line recounted, or not at all "
                         f"({', '.join(recounts_out[:10])}{' ...' if len(recounts_out) > 10 else ''}): "

@@ -320,3 +320,10 @@ def test_an_approval_from_the_future_or_an_unknown_status_blocks(cycle):
         finalize_cycle(cycle_dir, schedule, CONFIG, targets=["generic"], today=TODAY)
     assert sorted((p.kind, p.value) for p in refused.value.problems) == [
         ("bad-date", "2030-01-01"), ("bad-status", "Donezo")]
+
+
+def test_finalize_says_what_it_posts_undocumented(cycle):
+    cycle_dir, schedule, _ = cycle
+    approve_all(cycle_dir)  # BIN-1/3 (0.3 kg -> 0.1) is left without a Root Cause
+    report = finalize_cycle(cycle_dir, schedule, CONFIG, targets=["generic"], today=TODAY)
+    assert any(w.startswith("1 discrepancy(ies) posted with no Root Cause (BIN-1/3)") for w in report.warnings)

@@ -239,21 +239,39 @@ class CalendarWeek:
 
 
 def calendar(schedule: Schedule, weeks: int) -> list[CalendarWeek]:
-    """Week by week from the as-of week: which rows fall due. Overdue rows land in week one."""
+    """Week by week from the as-of week: which rows fall due.
+
+    Rows already overdue are a backlog to work off, not all to count on the first Monday: most
+    overdue first, each goes into the earliest week whose backlog stays within an average week's
+    lines (every row's lines once per cadence), on top of what falls due that week; a row bigger
+    than that goes to the week with the least backlog. The Schedule tab still shows them overdue.
+    """
     first_monday = schedule.as_of - dt.timedelta(days=schedule.as_of.weekday())
     horizon = first_monday + dt.timedelta(weeks=weeks)
     buckets: dict[int, list[ScheduleRow]] = defaultdict(list)
-    for row in schedule.rows:
-        due = row.next_count()
-        if due is None or not row.cadence_days or row.cadence_days < 1:
-            continue
-        due = max(due, first_monday)
+    load: dict[int, int] = defaultdict(int)
+
+    def place(row: ScheduleRow, due: dt.date) -> None:
         seen_weeks = set()
         while due < horizon:
             week = (due - first_monday).days // 7
             if week not in seen_weeks:  # a short cadence counts a row once per week at most
                 buckets[week].append(row)
+                load[week] += row.lines
                 seen_weeks.add(week)
             due += dt.timedelta(days=row.cadence_days)
+
+    planned = [row for row in schedule.rows
+               if row.next_count() is not None and row.cadence_days and row.cadence_days >= 1]
+    backlog = sorted((row for row in planned if row.next_count() < first_monday),
+                     key=lambda r: (r.next_count(), r.key))
+    average_week = sum(row.lines * 7 / row.cadence_days for row in planned)
+    for row in backlog:  # `load` holds only the backlog while it is placed
+        week = next((w for w in range(weeks) if load[w] + row.lines <= average_week),
+                    min(range(weeks), key=lambda w: load[w]) if weeks else 0)
+        place(row, first_monday + dt.timedelta(weeks=week))
+    for row in planned:
+        if row.next_count() >= first_monday:
+            place(row, row.next_count())
     return [CalendarWeek(first_monday + dt.timedelta(weeks=w), sorted(buckets[w], key=lambda r: r.key))
             for w in range(weeks)]

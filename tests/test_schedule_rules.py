@@ -121,3 +121,15 @@ def test_calendar_weeks_show_who_counts_what():
     assert [r.key for r in weeks[1].rows] == ["L1"]  # 2026-12-04
     assert [r.key for r in weeks[3].rows] == ["L1"]  # 2026-12-18
     assert weeks[1].owners() == [("Ana", 1, 2)]
+
+
+def test_an_overdue_backlog_is_spread_over_the_first_weeks_most_overdue_first():
+    # ten locations of 10 lines, each counted every 70 days: an average week is 10 lines
+    places = {f"L{n}": LocationInfo(f"L{n}", cadence_days=70, last_count=dt.date(2026, 6, 1) + dt.timedelta(days=n))
+              for n in range(10)}
+    lines = [line(f"L{n}", f"P{k}", 1, 1) for n in range(10) for k in range(10)]
+    schedule = build_schedule(lines, places, ScheduleConfig(), AS_OF)
+    assert all(row.next_count() < AS_OF for row in schedule.rows)  # every one overdue
+    weeks = calendar(schedule, 12)
+    assert [[r.key for r in w.rows] for w in weeks[:10]] == [[f"L{n}"] for n in range(10)]
+    assert [r.key for r in weeks[10].rows] == ["L0"]  # and then each again a cadence later

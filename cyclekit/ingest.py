@@ -157,7 +157,9 @@ def read_filled_sheets(sources: list, manifest: Manifest, problems: list[Problem
     for sheet_id, copies in found.items():
         if named and any(c.file in named for c in copies):
             copies = [c for c in copies if c.file in named]
-        filled = list({_what_it_says(c): c for c in copies if _has_input(c)}.values())  # copies alike are one
+        filled = [c for c in copies if _has_input(c)]
+        if len(filled) > 1:
+            filled = list({_what_it_says(c): c for c in filled}.values())  # copies alike are one
         if len(filled) > 1:
             names = ", ".join(f"{c.file} [{c.tab}]" for c in filled)
             problems.append(Problem("duplicate-sheet", filled[1].file, (

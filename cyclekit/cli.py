@@ -328,7 +328,10 @@ def verify(cycle_dir: Path) -> None:
     """Check that no file of a cycle changed since cyclekit recorded it.
 
     Recomputes the SHA-256 of the frozen snapshot, the sheets, and (once finalized) every
-    filled sheet, the results and every output. Exits 1 and names each changed or missing file.
+    filled sheet read and every adjustment file written. Exits 1 and names each changed or
+    missing record. The results workbook and the schedule live on after finalize (finance
+    closes investigations, the next cycle moves the schedule on): their changes are listed as
+    UPDATED, not failures.
     Files in the cycle folder are checked there, wherever it was moved or copied; a file
     recorded outside it is checked where it was, or listed as not checked when it cannot be
     located (or is in Google Sheets).
@@ -346,10 +349,14 @@ def verify(cycle_dir: Path) -> None:
         click.echo(f"MISSING  {name}")
     for name, why in result.not_checked.items():
         click.echo(f"NOT CHECKED  {name}: {why}")
+    for name, why in result.updated.items():
+        click.echo(f"UPDATED  {name}: {why}")
     if not result.ok:
         raise click.ClickException(f"cycle {result.cycle_id}: {len(result.changed)} file(s) changed and "
                                    f"{len(result.missing)} missing since they were recorded")
-    click.echo(f"Cycle {result.cycle_id}: all {result.checked} recorded files are unchanged.")
+    click.echo(f"Cycle {result.cycle_id}: all {result.checked} records of the cycle are unchanged"
+               + (f"; {len(result.updated)} living file(s) updated since finalize (information, not a failure)."
+                  if result.updated else "."))
 
 
 @cli.command()
@@ -370,7 +377,14 @@ def status(cycle_dir: Path, config_path: Path | None) -> None:
     click.echo(f"  sheets   {s.sheets_returned} of {s.sheets_sent} returned"
                + (f"; missing: {', '.join(s.missing)}" if s.missing else ""))
     click.echo(f"  lines    {s.lines_counted} of {s.lines_sent} counted; {n(s.problems, 'problem')}")
-    click.echo(f"  discrepancies  {s.open} open, {s.documented} documented, {s.approved} approved")
+    click.echo(f"  discrepancies  {s.open} open, {s.under_investigation} under investigation, "
+               f"{s.resolved} resolved; {s.documented} with a root cause; {s.approved} of {s.major} Major approved")
+    if s.blocking:
+        click.echo(f"  blocks finalize ({len(s.blocking)}):")
+        for item in s.blocking:
+            click.echo(f"    - {item}")
+    elif not s.finalized_at:
+        click.echo("  nothing blocks finalize")
 
 
 def n(count: int, noun: str, plural: str | None = None) -> str:

@@ -164,6 +164,7 @@ def test_finalize_verify_status_commands(runner, tmp_path):
 
     status = runner.invoke(cli, ["status", str(cycle)])
     assert status.exit_code == 0 and "1 of 1 returned" in status.output and "open" in status.output
+    assert "nothing blocks finalize" in status.output
 
     result = runner.invoke(cli, ["finalize", str(cycle), "--schedule", str(schedule), "--target", "nope"])
     assert result.exit_code == 1 and "unknown target 'nope'" in result.output
@@ -173,6 +174,9 @@ def test_finalize_verify_status_commands(runner, tmp_path):
     assert "0 adjustments" in result.output and "generic.csv" in result.output
 
     assert runner.invoke(cli, ["verify", str(cycle)]).exit_code == 0
+    runner.invoke(cli, ["schedule", str(inventory), "--as-of", "2026-12-23", "-o", str(schedule)])
+    result = runner.invoke(cli, ["verify", str(cycle)])  # the schedule moved on: information only
+    assert result.exit_code == 0 and "UPDATED" in result.output and "schedule.xlsx" in result.output
     (cycle / "results.xlsx").write_bytes(b"tampered")
     result = runner.invoke(cli, ["verify", str(cycle)])
     assert result.exit_code == 1 and "CHANGED" in result.output and "results.xlsx" in result.output

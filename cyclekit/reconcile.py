@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from cyclekit.causes import direction
@@ -108,16 +108,40 @@ def needs_recount(line: CountedLine, config: CountConfig, returned: bool = True)
 
 @dataclass
 class GroupFigures:
+    """One row of the Summary's By location or By counter table.
+
+    lines_counted counts every item counted in the group, found items included (the rate's
+    denominator, as in the headline rate); found_items says how many of them were found items,
+    so the table shows the lines sent that were counted and the found items apart."""
+
     name: str
     lines_sent: int = 0
     lines_counted: int = 0
     discrepancies: int = 0
     net_value: Decimal = Decimal(0)
     absolute_value: Decimal = Decimal(0)
+    found_items: int = 0
+
+    @property
+    def listed_counted(self) -> int:
+        """Lines sent that were counted: what the headline calls Lines counted."""
+        return self.lines_counted - self.found_items
 
     @property
     def rate(self) -> Decimal | None:
         return None if not self.lines_counted else Decimal(self.discrepancies) / self.lines_counted
+
+    @property
+    def empty(self) -> bool:
+        return not (self.lines_sent or self.lines_counted or self.found_items or self.discrepancies
+                    or self.net_value or self.absolute_value)
+
+
+# rows of the By counter table that are no counter: with them its totals are the headline figures
+NO_COUNTER = "(no counter named)"  # a returned sheet that names no counter
+NOT_RETURNED = "(sheet not returned)"
+FOUND_ROW = "Found items"  # an item found on the shelf is not a counter's miscount
+RECOUNT_ROW = "Changed by recounts"  # the final count less the first count, line by line
 
 
 @dataclass
@@ -135,7 +159,10 @@ class Figures:
     net_value: Decimal
     absolute_value: Decimal
     by_location: list[GroupFigures] = field(default_factory=list)
-    by_counter: list[GroupFigures] = field(default_factory=list)
+    by_counter: list[GroupFigures] = field(default_factory=list)  # judged on their first count
+    # the By counter table's other rows (NO_COUNTER, NOT_RETURNED, FOUND_ROW, RECOUNT_ROW), those
+    # with anything in them: by_counter and these add up to the headline figures
+    counter_others: list[GroupFigures] = field(default_factory=list)
 
     @property
     def items_counted(self) -> int:
@@ -153,14 +180,32 @@ class Figures:
         return None if not self.items_counted else Decimal(self.within_tolerance) / self.items_counted
 
 
+def _value(difference: Decimal | None, line: CountedLine) -> Decimal:
+    return Decimal(0) if not difference or line.unit_cost is None else difference * line.unit_cost
+
+
+def _add_difference(group: GroupFigures, difference: Decimal, line: CountedLine) -> None:
+    if difference:
+        group.discrepancies += 1
+        value = _value(difference, line)
+        group.net_value += value
+        group.absolute_value += abs(value)
+
+
 def figures(lines: list[CountedLine], locations: list[str], problems: int, config: CountConfig,
             returned: set[str] | None = None) -> Figures:
+    """The headline figures and the Summary's tables. A line sent is charged to its Counted By
+    (see with_sheet_counters for the lines a counter left blank or unreadable), else to the
+    NO_COUNTER or NOT_RETURNED row; found items and what recounts changed have rows of their
+    own: every table adds up to the headline figures."""
     by_location = {name: GroupFigures(name) for name in locations}
     by_counter: dict[str, GroupFigures] = {}
+    others = {name: GroupFigures(name) for name in (NO_COUNTER, NOT_RETURNED, FOUND_ROW, RECOUNT_ROW)}
     counted = [line for line in lines if line.counted]
+    came_back = returned if returned is not None else {line.location for line in counted}
     totals = Figures(
         locations_sent=len(locations),
-        locations_counted=len(returned if returned is not None else {line.location for line in counted}),
+        locations_counted=len(came_back),
         lines_sent=sum(1 for line in lines if not line.found),
         lines_counted=sum(1 for line in counted if not line.found),
         lines_not_counted=sum(1 for line in lines if not line.counted and not line.found),
@@ -168,36 +213,48 @@ def figures(lines: list[CountedLine], locations: list[str], problems: int, confi
         found_not_valued=sum(1 for line in counted if line.found and line.unit_cost is None),
         problems=problems, discrepancies=0, within_tolerance=0,
         net_value=Decimal(0), absolute_value=Decimal(0))
+    recounts = others[RECOUNT_ROW]
     for line in lines:
         group = by_location.get(line.location)
         if group is None:
             group = by_location[line.location] = GroupFigures(line.location)
         found = line.found
-        if not found:
+        variance = line.variance_qty  # None: not counted
+        if found:
+            counter = others[FOUND_ROW]
+        else:
             group.lines_sent += 1
-        if line.counted_by and not found:
             # a counter is judged on what they wrote first, whatever a recount found later
-            counter = by_counter.get(line.counted_by)
-            if counter is None:
-                counter = by_counter[line.counted_by] = GroupFigures(line.counted_by)
+            if line.counted_by:
+                counter = by_counter.get(line.counted_by)
+                if counter is None:
+                    counter = by_counter[line.counted_by] = GroupFigures(line.counted_by)
+            else:
+                counter = others[NO_COUNTER if line.location in came_back else NOT_RETURNED]
             counter.lines_sent += 1
-            first = line.first_qty
-            if first is not None and not line.problem:
+            first = line.first_qty  # None: left blank or unreadable on the first count
+            first_difference = None if first is None else first - line.system_qty
+            if first_difference is not None:
                 counter.lines_counted += 1
-                difference = first - line.system_qty
-                if difference:
-                    counter.discrepancies += 1
-                    if line.unit_cost is not None:
-                        counter.net_value += difference * line.unit_cost
-                        counter.absolute_value += abs(difference * line.unit_cost)
-        if line.counted_qty is None or line.problem:  # not counted
+                _add_difference(counter, first_difference, line)
+            # what the recount changed: the final count's figures less the first count's
+            recounts.lines_counted += (variance is not None) - (first_difference is not None)
+            recounts.discrepancies += bool(variance) - bool(first_difference)
+            before, after = _value(first_difference, line), _value(variance, line)
+            recounts.net_value += after - before
+            recounts.absolute_value += abs(after) - abs(before)
+        if variance is None:  # not counted
             continue
         group.lines_counted += 1
-        variance = line.counted_qty - line.system_qty
+        if found:
+            group.found_items += 1
+            counter.lines_counted += 1
+            counter.found_items += 1
+            _add_difference(counter, variance, line)
         if not variance:
             totals.within_tolerance += 1
             continue
-        value = Decimal(0) if line.unit_cost is None else variance * line.unit_cost
+        value = _value(variance, line)
         group.net_value += value
         group.absolute_value += abs(value)
         totals.net_value += value
@@ -208,4 +265,38 @@ def figures(lines: list[CountedLine], locations: list[str], problems: int, confi
         group.discrepancies += 1
     totals.by_location = list(by_location.values())
     totals.by_counter = sorted(by_counter.values(), key=lambda g: g.name)
+    totals.counter_others = [g for g in others.values() if not g.empty]
     return totals
+
+
+def _on_count_sheet(line: CountedLine) -> bool:
+    """Written on the location's count sheet (a found item on a recount sheet is "LOC/F1-R001")."""
+    return not line.found or "-" not in line.line_id.rsplit("/", 1)[1]
+
+
+def sheet_counters(lines: list[CountedLine], assigned: dict[str, str] | None = None) -> dict[str, str]:
+    """Who had each location's count sheet: the Counted By of what was counted on it, else
+    `assigned` (location -> the counter the sheet was made out to)."""
+    counters = {location: name for location, name in (assigned or {}).items() if name}
+    named: set[str] = set()
+    for line in lines:
+        if line.counted_by and line.location not in named and _on_count_sheet(line):
+            counters[line.location] = line.counted_by
+            named.add(line.location)
+    return counters
+
+
+def with_sheet_counters(lines: list[CountedLine], counters: dict[str, str],
+                        returned: set[str] | None = None) -> list[CountedLine]:
+    """The lines, each line sent that a counter left blank or unreadable on a returned sheet
+    charged to the counter of that sheet (copies: the lines given are not changed)."""
+    came_back = returned if returned is not None else {line.location for line in lines if line.counted}
+    return [replace(line, counted_by=counters[line.location])
+            if not line.counted_by and not line.found and line.location in came_back
+            and line.location in counters else line for line in lines]
+
+
+def fixed_by_recount(lines: list[CountedLine]) -> dict[str, str]:
+    """Line ID -> the recount sheet that counted it: a problem of such a line (an entry unreadable
+    on the first count) was fixed by the recount (finalize's rule)."""
+    return {line.line_id: line.recount_sheet for line in lines if line.counted and line.recounted_by}

@@ -2,7 +2,9 @@
 
 Finance works in the Discrepancies tab; on every re-ingest the documentation people typed
 there is read back first and carried over, matched by Line ID. Documentation of a line
-that no longer has a discrepancy moves to the Cleared tab, never silently dropped.
+that no longer has a discrepancy moves to the Cleared tab, never silently dropped. When a
+line's variance changed since it was documented (a recount), its texts are kept but its
+approval is not: Status goes back to Open and Notes say what changed, to approve again.
 """
 
 from __future__ import annotations
@@ -19,8 +21,23 @@ from cyclekit.causes import ROOT_CAUSES, suggested_causes
 from cyclekit.config import Config
 from cyclekit.cycle import Manifest
 from cyclekit.errors import Problem
-from cyclekit.reconcile import CountedLine, Figures, judge, needs_recount, tolerance
-from cyclekit.values import cell_text
+from cyclekit.reconcile import (
+    FOUND_ROW,
+    MAJOR,
+    NO_COUNTER,
+    ROUNDING,
+    CountedLine,
+    Figures,
+    GroupFigures,
+    figures,
+    fixed_by_recount,
+    judge,
+    needs_recount,
+    sheet_counters,
+    tolerance,
+    with_sheet_counters,
+)
+from cyclekit.values import QuantityError, cell_text, format_decimal, parse_date, parse_quantity
 from cyclekit.workbook.reader import WorkbookReader
 from cyclekit.workbook.spec import (
     Cell,
@@ -44,6 +61,9 @@ STATUSES = ("Open", "Under Investigation", "Resolved")
 DOC_COLUMNS = ("Root Cause", "Resolution", "Status", "Investigated By", "Investigated On",
                "Approved By", "Approval Date", "Notes")
 LINE_ID = "Line ID"
+VARIANCE_QTY = "Variance Qty"  # in documentation read back: the variance the row showed when documented
+DOCUMENTED_VARIANCE = "Documented Variance"  # the Cleared tab's column of it
+CHANGED = "VARIANCE CHANGED:"  # starts the note of a row whose variance changed since it was documented
 PAGE_WIDTH = 150  # characters of column width a landscape page holds at a legible scale
 CHART_LOCATIONS = 20  # bars in the Summary's chart: a bar per location is unreadable past that
 QTY = styles.QUANTITY
@@ -126,7 +146,7 @@ def _discrepancy_height(row: list[Any], columns: list[Column]) -> float:
         if isinstance(text, str) and column.style and column.style.wrap:
             size = column.style.font_size or 11
             chars = max(int(column.width * 1.1 * 11 / size), 1)  # 11 pt text: about 1.1 a width unit
-            needed = len(textwrap.wrap(text, chars)) * size / 11
+            needed = sum(max(len(textwrap.wrap(part, chars)), 1) for part in text.splitlines()) * size / 11
             lines = max(lines, needed)
     return round(lines * 15 + 4, 1)
 
@@ -134,6 +154,54 @@ def _discrepancy_height(row: list[Any], columns: list[Column]) -> float:
 def _doc_value(doc: dict[str, Any], name: str, default: Any = None) -> Any:
     value = doc.get(name)
     return default if value is None or value == "" else value
+
+
+def _quantity_or_none(value: Any) -> Decimal | None:
+    try:
+        return parse_quantity(value, allow_negative=True).quantize(ROUNDING)
+    except (QuantityError, ArithmeticError):
+        return None
+
+
+def _signed(quantity: Decimal) -> str:
+    return ("+" if quantity > 0 else "") + format_decimal(quantity)
+
+
+def _typed(doc: dict[str, Any], line: CountedLine) -> bool:
+    """Whether a person documented the line (a note copied from the count sheet is not that)."""
+    if cell_text(doc.get("Status")) not in ("", "Open"):
+        return True
+    if cell_text(doc.get("Notes")) not in ("", cell_text(line.notes)):
+        return True
+    return any(cell_text(doc.get(n)) for n in DOC_COLUMNS if n not in ("Status", "Notes"))
+
+
+def _recheck(doc: dict[str, Any], line: CountedLine) -> dict[str, Any]:
+    """The documentation of a line whose variance changed since it was documented (a recount
+    turned +4 into -1): every text kept, but the approval was of another amount, so it is
+    cleared, Status is Open again, and Notes start by saying so (naming what was cleared)."""
+    documented = _quantity_or_none(doc.get(VARIANCE_QTY))
+    variance = line.variance_qty
+    if documented is None or variance is None or documented == variance.quantize(ROUNDING):
+        return doc
+    if not _typed(doc, line):
+        return doc
+    cleared = []
+    approver, approved_on = cell_text(doc.get("Approved By")), doc.get("Approval Date")
+    if approver or cell_text(approved_on):
+        try:  # a date typed in Excel, a serial number read from Google Sheets, or ISO text
+            when = parse_date(approved_on).isoformat() if cell_text(approved_on) else ""
+        except ValueError:
+            when = cell_text(approved_on)
+        cleared.append("approval (" + ", ".join(filter(None, [approver, when])) + ") cleared")
+    status = cell_text(doc.get("Status"))
+    if status and status != "Open":
+        cleared.append(f"Status was {status}")
+    note = (f"{CHANGED} {_signed(documented)} when documented, {_signed(variance)} now"
+            + "".join(f"; {part}" for part in cleared) + ". Check the documentation and approve again.")
+    before = _doc_value(doc, "Notes", line.notes)
+    return {**doc, "Status": "Open", "Approved By": None, "Approval Date": None,
+            "Notes": note if not before else f"{note}\n{before}"}
 
 
 def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[str, Any]],
@@ -164,7 +232,7 @@ def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[s
         if not line.counted or line.variance_qty == 0:
             continue
         j = judge(line, config.count)
-        doc = documentation.get(line.line_id, {})
+        doc = _recheck(documentation.get(line.line_id, {}), line)
         used.add(line.line_id)
         sign = 1 if line.variance_qty > 0 else -1
         notes = _doc_value(doc, "Notes", line.notes)
@@ -193,6 +261,7 @@ def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[s
     sheet.conditional_formats += [
         ConditionalFormat(Range(1, 9, last, 9), '=$J2="Major"', styles.BAD.but(bold=True)),
         ConditionalFormat(body, '=$O2="Resolved"', styles.GOOD),
+        ConditionalFormat(body, f'=LEFT($T2,{len(CHANGED)})="{CHANGED}"', styles.WARN),
     ]
     return sheet, used
 
@@ -202,13 +271,14 @@ def _cleared_sheet(documentation: dict[str, dict[str, Any]], used: set[str]) -> 
     if not left:
         return None
     columns = [Column(LINE_ID, 16, styles.TEXT), Column("Location", 14, styles.TEXT),
-               Column("Part Number", 16, styles.TEXT), Column("Why Here", 40, Style(wrap=True))]
+               Column("Part Number", 16, styles.TEXT), Column("Why Here", 40, Style(wrap=True)),
+               Column(DOCUMENTED_VARIANCE, 11, QTY)]
     columns += [Column(name, 20, Style(wrap=True)) for name in DOC_COLUMNS]
     rows = []
     for line_id, doc in sorted(left.items()):
         reason = doc.get("Why Here") or "No discrepancy on the latest ingest; documentation kept"
         rows.append([line_id, doc.get("Location"), doc.get("Part Number"), reason,
-                     *[doc.get(name) for name in DOC_COLUMNS]])
+                     _quantity_or_none(doc.get(VARIANCE_QTY)), *[doc.get(name) for name in DOC_COLUMNS]])
     return _table_sheet(CLEARED, columns, rows)
 
 
@@ -233,7 +303,8 @@ def _not_counted_sheet(lines: list[CountedLine], returned: set[str]) -> Sheet:
     return _table_sheet(NOT_COUNTED, columns, rows)
 
 
-def _recount_sheet(manifest: Manifest, lines: list[CountedLine], config: Config) -> Sheet:
+def _recount_sheet(manifest: Manifest, lines: list[CountedLine], config: Config,
+                   problems: list[Problem]) -> Sheet:
     on_sheet = {(s.location, n): s for s in manifest.sheets if s.kind == "recount" for n in s.lines}
     columns = [
         Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
@@ -243,6 +314,7 @@ def _recount_sheet(manifest: Manifest, lines: list[CountedLine], config: Config)
         Column("Recount Sheet", 30, styles.TEXT), Column("Recount Qty", 10, QTY),
         Column("Recounted By", 16, styles.TEXT), Column(LINE_ID, 16, styles.TEXT),
     ]
+    first_problems = {p.line_id: p.message for p in problems if p.line_id}
     rows = []
     for line in lines:
         if line.found:
@@ -251,17 +323,20 @@ def _recount_sheet(manifest: Manifest, lines: list[CountedLine], config: Config)
         if record is None:
             continue
         first = line.first_count if line.recounted_by else line.counted_qty
-        reason = _recount_reason(line, config)
+        reason = _recount_reason(line, config, first_problems.get(line.line_id, ""))
         rows.append([line.location, line.part_number, line.revision, line.lot, line.system_qty,
                      first, line.counted_by, reason, f"{record.sheet_id} {record.file}",
                      line.counted_qty if line.recounted_by else None, line.recounted_by, line.line_id])
     return _table_sheet(RECOUNT, columns, rows)
 
 
-def _recount_reason(line: CountedLine, config: Config) -> str:
-    if not line.recounted_by:
-        return needs_recount(line, config.count) or "Requested"
-    first = replace(line, counted_qty=line.first_count, recounted_by="", recount_sheet="", problem="")
+def _recount_reason(line: CountedLine, config: Config, problem: str) -> str:
+    """Why the line was put on a recount sheet: what its first count said. problem: the one
+    reported for the line, which a recount that counted it cleared from the line itself."""
+    first_qty = line.first_qty
+    # a first count that was read leaves any problem to the recount sheet (its entry unreadable)
+    problem = "" if first_qty is not None else line.problem or problem
+    first = replace(line, counted_qty=first_qty, recounted_by="", recount_sheet="", problem=problem)
     return needs_recount(first, config.count) or "Requested"
 
 
@@ -270,16 +345,34 @@ def problem_key(problem: Problem) -> tuple[str, str, str, str]:
     return (problem.kind, Path(problem.file).name, problem.sheet or "", problem.cell or "")
 
 
-def _problems_sheet(problems: list[Problem], resolutions: dict[tuple, str]) -> Sheet:
+OPEN = "Open"
+
+
+def problem_status(problem: Problem, fixed: dict[str, str], resolutions: dict[tuple, str]) -> str:
+    """Open, or why not: the line was counted on a recount (finalize's rule), or a Resolution
+    was written for it. fixed: fixed_by_recount's."""
+    sheet_id = fixed.get(problem.line_id or "")
+    if sheet_id is not None:
+        return f"Fixed by recount {sheet_id}".rstrip()
+    return "Resolved" if problem_key(problem) in resolutions else OPEN
+
+
+def _problems_sheet(problems: list[Problem], resolutions: dict[tuple, str], fixed: dict[str, str]) -> Sheet:
     columns = [Column("Kind", 20, styles.TEXT), Column("File", 40, styles.TEXT),
                Column("Tab", 14, styles.TEXT), Column("Cell", 7, styles.TEXT),
                Column("Value", 16, styles.TEXT), Column("Problem", 70, Style(wrap=True)),
-               Column("Resolution", 40, styles.INPUT.but(wrap=True, border=False))]
-    rows = [[p.kind, p.file, p.sheet, p.cell, p.value, p.message,
-             Cell(resolutions.get(problem_key(p)), columns[-1].style)] for p in problems]
+               Column("Resolution", 40, styles.INPUT.but(wrap=True, border=False)),
+               Column("Status", 22, styles.TEXT)]
+    rows, still_open = [], False
+    for p in problems:
+        status = problem_status(p, fixed, resolutions)
+        still_open = still_open or status == OPEN
+        rows.append([p.kind, p.file, p.sheet, p.cell, p.value, p.message,
+                     Cell(resolutions.get(problem_key(p)), columns[6].style),
+                     Cell(status, styles.TEXT if status == OPEN else styles.GOOD.but(num_format="@"))])
     sheet = _table_sheet(PROBLEMS, columns, rows)
     sheet.freeze = (1, 0)
-    if problems:
+    if still_open:
         sheet.tab_color = "#C00000"
     return sheet
 
@@ -294,7 +387,8 @@ def _lists_sheet() -> tuple[Sheet, str]:
 
 
 def _summary_sheet(manifest: Manifest, totals: Figures, lines: list[CountedLine], config: Config,
-                   today: dt.date) -> Sheet:
+                   today: dt.date, statuses: list[str]) -> Sheet:
+    """statuses: problem_status of each problem."""
     money = styles.money(config.count.currency_format)
     columns = [Column("", 32), Column("", 16), Column("", 14), Column("", 14), Column("", 14),
                Column("", 14), Column("", 16), Column("", 16)]
@@ -318,7 +412,14 @@ def _summary_sheet(manifest: Manifest, totals: Figures, lines: list[CountedLine]
     add("Items found, not in the system", totals.found_items, note="counted; system quantity 0")
     if totals.found_not_valued:
         add("Found items not valued", totals.found_not_valued, note="no unit cost known for the part")
-    add("Problems", totals.problems, note="see the Problems tab")
+    fixed = sum(1 for status in statuses if status.startswith("Fixed by recount"))
+    resolved = sum(1 for status in statuses if status == "Resolved")
+    add("Problems open", len(statuses) - fixed - resolved,
+        note="see the Problems tab: correct the sheet and ingest again, or write a Resolution")
+    if fixed:
+        add("Problems fixed by a recount", fixed, note="the line was counted on a recount sheet")
+    if resolved:
+        add("Problems resolved", resolved, note="a Resolution is written in the Problems tab")
     add("Items with a discrepancy", totals.discrepancies)
     rate_row = len(rows)
     add("Discrepancy rate", rate if rate is not None else "", PCT.but(bold=True, align="right"),
@@ -342,25 +443,68 @@ def _summary_sheet(manifest: Manifest, totals: Figures, lines: list[CountedLine]
         rows.extend(body)
         return first, len(rows) - 1
 
-    def value_cell(value: Decimal | None) -> Cell:
-        return Cell(value if value is not None else "not valued", money)
-
-    largest = sorted((ln for ln in lines if ln.counted and ln.variance_qty != 0),
-                     key=lambda ln: (-abs(ln.variance_value or 0), ln.line_id))[:10]
-    table("Largest variances", ["Location", "Part Number", "System Qty", "Counted Qty",
-                                "Variance Qty", "Variance Value", "Severity", "Line ID"],
+    # Major lines first (they need Finance's approval), then by value: a found item with no known
+    # unit cost has no value to sort by, so it comes after the valued lines of its severity,
+    # its value left blank (never text in a currency column) and named in a note below
+    judged = [(ln, judge(ln, config.count)) for ln in lines if ln.counted and ln.variance_qty != 0]
+    largest = sorted(judged, key=lambda pair: (
+        pair[1].severity != MAJOR, pair[0].variance_value is None, -abs(pair[0].variance_value or 0),
+        -abs(pair[0].variance_qty), pair[0].line_id))[:10]
+    table("Largest variances: Major first, then by value", [
+        "Location", "Part Number", "System Qty", "Counted Qty", "Variance Qty", "Variance Value",
+        "Severity", "Line ID"],
           [[ln.location, ln.part_number, Cell(ln.system_qty, QTY), Cell(ln.counted_qty, QTY),
-            Cell(ln.variance_qty, QTY), value_cell(ln.variance_value),
-            judge(ln, config.count).severity, ln.line_id] for ln in largest] or [["No discrepancies"]])
+            Cell(ln.variance_qty, QTY), Cell(ln.variance_value, money), j.severity, ln.line_id]
+           for ln, j in largest] or [["No discrepancies"]])
+    not_valued = [ln.line_id for ln, _ in largest if ln.variance_value is None]
+    if not_valued:
+        named = ", ".join(not_valued[:3]) + (f" and {len(not_valued) - 3} more" if len(not_valued) > 3 else "")
+        rows.append([Cell(f"Variance Value blank: not valued, no unit cost is known for the part ({named})",
+                          styles.NOTE)])
 
-    def group_rows(groups: list) -> list[list[Any]]:
-        return [[g.name, Cell(g.lines_sent, styles.WHOLE), Cell(g.lines_counted, styles.WHOLE),
-                 Cell(g.discrepancies, styles.WHOLE),
-                 Cell(g.rate if g.rate is not None else "", PCT),
-                 Cell(g.net_value, money), Cell(g.absolute_value, money)] for g in groups]
-
-    headers = ["Lines Sent", "Lines Counted", "Discrepancies", "Discrepancy Rate",
+    headers = ["Lines Sent", "Lines Counted", "Found Items", "Discrepancies", "Discrepancy Rate",
                "Net Variance Value", "Absolute Variance Value"]
+    bold = styles.WHOLE.but(bold=True)
+
+    def group_table(title: str, first: str, groups: list[GroupFigures],
+                    others: list[GroupFigures] | None = None, notes: tuple[str, ...] = ()) -> None:
+        """The groups, then rows that are no group (their rate left blank), then a Total row of
+        formulas: the headline figures above, to the unit."""
+        others = others or []
+        every = [*groups, *others]
+        # a counter's row, or one that stands for counters (NO_COUNTER): the others show no rate,
+        # and no count where they have none to add
+        like_counter = [True] * len(groups) + [g.name == NO_COUNTER for g in others]
+
+        def count(value: int, shown: bool) -> Cell:
+            return Cell(value if value or shown else None, styles.WHOLE)
+
+        body = [[g.name, count(g.lines_sent, group), count(g.listed_counted, group),
+                 count(g.found_items, group), count(g.discrepancies, group),
+                 Cell(g.rate if g.rate is not None and group else "", PCT),
+                 Cell(g.net_value, money), Cell(g.absolute_value, money)]
+                for g, group in zip(every, like_counter, strict=True)]
+        top, bottom = table(title, [first, *headers], body or [["None"]])
+        if not body:
+            return
+        n = bottom + 2  # the Total row, as the spreadsheet numbers it
+
+        def total(column: str, value: Any, style: Style) -> Cell:
+            return Cell(Formula(f"=SUM({column}{top + 1}:{column}{bottom + 1})", value), style)
+
+        counted = sum(g.lines_counted for g in every)
+        discrepancies = sum(g.discrepancies for g in every)
+        rows.append([Cell("Total", styles.LABEL),
+                     total("B", sum(g.lines_sent for g in every), bold),
+                     total("C", sum(g.listed_counted for g in every), bold),
+                     total("D", sum(g.found_items for g in every), bold),
+                     total("E", discrepancies, bold),
+                     Cell(Formula(f'=IF(C{n}+D{n}=0,"",E{n}/(C{n}+D{n}))',
+                                  Decimal(discrepancies) / counted if counted else ""), PCT.but(bold=True)),
+                     total("G", sum(g.net_value for g in every), money.but(bold=True)),
+                     total("H", sum(g.absolute_value for g in every), money.but(bold=True))])
+        rows.extend([Cell(note, styles.NOTE)] for note in notes)
+
     # the chart shows the locations that matter most, under the largest variances: on screen
     # it comes before the long tables, on paper it keeps the page one table wide
     charted = sorted((g for g in totals.by_location if g.net_value != 0),
@@ -369,9 +513,13 @@ def _summary_sheet(manifest: Manifest, totals: Figures, lines: list[CountedLine]
     chart_row = len(rows) + 1
     if charted:
         rows.extend([] for _ in range(height // 20 + 2))  # rows of 15 pt (20 px) the chart covers
-    table("By location", ["Location", *headers], group_rows(totals.by_location))
-    table("By counter: their first count, before any recount", ["Counter", *headers],
-          group_rows(totals.by_counter))
+    group_table("By location", "Location", totals.by_location)
+    group_table("By counter: their first count, before any recount", "Counter", totals.by_counter,
+                totals.counter_others, notes=(
+                    "Each counter is charged every line of their sheet, counted or not, "
+                    "and judged on their first count.",
+                    f"{FOUND_ROW} (not a counter's miscount) and what recounts changed have rows of their own: "
+                    "the totals are the figures at the top."))
     if charted:
         title = ("Net variance value by location" if len(charted) < CHART_LOCATIONS
                  else f"Net variance value: the {CHART_LOCATIONS} locations with the largest")
@@ -394,12 +542,21 @@ def results_workbook(manifest: Manifest, lines: list[CountedLine], totals: Figur
                      config: Config, today: dt.date,
                      resolutions: dict[tuple, str] | None = None,
                      returned: set[str] | None = None) -> WorkbookSpec:
+    resolutions = resolutions or {}
+    # a line left blank or unreadable is charged to the counter of the sheet it was on
+    counters = sheet_counters(lines, {s.location: s.counter for s in manifest.sheets if s.kind == "count"})
+    lines = with_sheet_counters(lines, counters, returned)
+    by_counter = figures(lines, [r.location for r in manifest.locations], totals.problems, config.count,
+                         returned)
+    totals = replace(totals, by_counter=by_counter.by_counter, counter_others=by_counter.counter_others)
+    fixed = fixed_by_recount(lines)
+    statuses = [problem_status(p, fixed, resolutions) for p in problems]
     lists, causes_range = _lists_sheet()
     discrepancies, used = _discrepancy_sheet(lines, documentation, config, causes_range)
-    sheets = [_summary_sheet(manifest, totals, lines, config, today), _variance_sheet(lines, config),
-              discrepancies, _recount_sheet(manifest, lines, config),
+    sheets = [_summary_sheet(manifest, totals, lines, config, today, statuses), _variance_sheet(lines, config),
+              discrepancies, _recount_sheet(manifest, lines, config, problems),
               _not_counted_sheet(lines, returned if returned is not None else set()),
-              _problems_sheet(problems, resolutions or {})]
+              _problems_sheet(problems, resolutions, fixed)]
     cleared = _cleared_sheet(documentation, used)
     if cleared:
         sheets.append(cleared)
@@ -451,6 +608,8 @@ def read_documentation(source: Any) -> dict[str, dict[str, Any]]:
                 continue  # nothing typed yet: only the default status
             if not any(cell_text(v) for v in doc.values()):
                 continue
+            # the variance the row showed as it was documented: an approval is of that amount
+            doc[VARIANCE_QTY] = row.get(VARIANCE_QTY if tab == DISCREPANCIES else DOCUMENTED_VARIANCE)
             doc["Location"] = cell_text(row.get("Location"))
             doc["Part Number"] = cell_text(row.get("Part Number"))
             if tab == CLEARED:

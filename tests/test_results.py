@@ -224,3 +224,148 @@ def test_recount_sheets_as_pdf(soffice, plant, tmp_path):  # noqa: F811
     text = subprocess.run(["pdftotext", str(result.pdfs[0]), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "Recount sheet: WH-A-01" in text and "1,234" not in text and "1234" not in text  # blind
+
+
+# ---- finance review ----------------------------------------------------------------------
+
+def _recount(result, tmp_path, counts, name="recount.xlsx"):
+    [book] = result.recount_files
+    return fill_sheet(book, tmp_path / "back" / name, counts, counted_by="Riley Chen")
+
+
+def test_changed_variance_clears_the_approval_and_keeps_the_texts(counted, tmp_path):
+    cycle_dir, files, result = counted
+    document(result.results, "WH-A-01/1", Root_Cause="Theft or loss", Resolution="Adjusted",
+             Status="Resolved", Approved_By="Dana (Finance)", Approval_Date=dt.datetime(2026, 11, 25),
+             Notes="cage door found open")
+    document(result.results, "WH-A-01/2", Root_Cause="Miscounted during cycle count", Status="Resolved",
+             Approved_By="Lee", Approval_Date=dt.datetime(2026, 11, 25))
+    recount = _recount(result, tmp_path, {1: 1233})  # -34 becomes -1; line 2 left blank: +1 stands
+    again = ingest_cycle(cycle_dir, Config(), [*files, recount])
+    rows = {r["Line ID"]: r for r in rows_of(again.results, "Discrepancies")}
+    changed = rows["WH-A-01/1"]
+    assert changed["Variance Qty"] == -1
+    assert (changed["Root Cause"], changed["Resolution"]) == ("Theft or loss", "Adjusted")  # typed: kept
+    assert (changed["Status"], changed["Approved By"], changed["Approval Date"]) == ("Open", None, None)
+    note = changed["Notes"]
+    assert note.startswith("VARIANCE CHANGED: -34 when documented, -1 now")
+    assert "Dana (Finance), 2026-11-25" in note and "Status was Resolved" in note
+    assert note.endswith("\ncage door found open")
+    unchanged = rows["WH-A-01/2"]  # the same +1 as documented: its approval stands
+    assert (unchanged["Status"], unchanged["Approved By"]) == ("Resolved", "Lee")
+    assert not (unchanged["Notes"] or "").startswith("VARIANCE CHANGED")
+
+    # said once: the next ingest reads -1 as the documented amount, and a new approval stays
+    document(again.results, "WH-A-01/1", Status="Resolved", Approved_By="Dana (Finance)",
+             Approval_Date=dt.datetime(2026, 11, 27))
+    third = ingest_cycle(cycle_dir, Config(), [*files, recount])
+    row = next(r for r in rows_of(third.results, "Discrepancies") if r["Line ID"] == "WH-A-01/1")
+    assert (row["Status"], row["Approved By"], row["Notes"]) == ("Resolved", "Dana (Finance)", note)
+
+
+def test_cleared_documentation_keeps_its_amount_and_is_flagged_when_it_comes_back_changed(counted, tmp_path):
+    cycle_dir, files, result = counted
+    document(result.results, "WH-A-01/2", Root_Cause="Data entry error during upload", Status="Resolved",
+             Approved_By="Lee", Approval_Date=dt.datetime(2026, 11, 25))
+    others = [f for f in files if "WH-A-01" not in f.name]
+
+    def counted_as(quantity, name):
+        return fill_sheet(sheet_file(cycle_dir, "WH-A-01"), tmp_path / name / "WH-A-01 filled.xlsx",
+                          {1: 1200, 2: quantity, 3: 40}, counted_by="Ana Ruiz")
+
+    cleared = ingest_cycle(cycle_dir, Config(), [*others, counted_as(10, "zero")])
+    [row] = rows_of(cleared.results, "Cleared")
+    assert (row["Line ID"], row["Documented Variance"], row["Approved By"]) == ("WH-A-01/2", 1, "Lee")
+    back = ingest_cycle(cycle_dir, Config(), [*others, counted_as(13, "three")])
+    row = next(r for r in rows_of(back.results, "Discrepancies") if r["Line ID"] == "WH-A-01/2")
+    assert (row["Root Cause"], row["Status"], row["Approved By"]) == ("Data entry error during upload", "Open", None)
+    assert row["Notes"].startswith("VARIANCE CHANGED: +1 when documented, +3 now")
+
+
+def _summary(path):
+    return {r[0]: r[1] for r in openpyxl.load_workbook(path, data_only=True)["Summary"]
+            .iter_rows(values_only=True) if r and r[0]}
+
+
+def test_a_problem_fixed_by_a_recount_is_shown_fixed(plant, tmp_path):  # noqa: F811
+    report = start(plant, tmp_path)
+    files = fill_all_right(report.cycle_dir, tmp_path / "back", {"WH-A-01": {1: "650 ea"}})
+    result = ingest_cycle(report.cycle_dir, Config(), files)
+    [problem] = rows_of(result.results, "Problems")
+    assert (problem["Value"], problem["Status"]) == ("650 ea", "Open")
+    assert _summary(result.results)["Problems open"] == 1
+    [line] = rows_of(result.results, "Recount")
+    assert (line["Line ID"], line["Reason"], line["Counted By"]) == ("WH-A-01/1", "Entry unreadable", "Ana Ruiz")
+
+    sheet_id = manifest(report.cycle_dir)["sheets"][-1]["sheet_id"]
+    again = ingest_cycle(report.cycle_dir, Config(), [*files, _recount(result, tmp_path, {1: 1234})])
+    [problem] = rows_of(again.results, "Problems")
+    assert problem["Status"] == f"Fixed by recount {sheet_id}"
+    summary = _summary(again.results)
+    assert (summary["Problems open"], summary["Problems fixed by a recount"]) == (0, 1)
+    [line] = rows_of(again.results, "Recount")
+    assert (line["Reason"], line["First Count"], line["Recount Qty"]) == ("Entry unreadable", None, 1234)
+    variance = next(r for r in rows_of(again.results, "Variance") if r["Line ID"] == "WH-A-01/1")
+    assert (variance["Counted By"], variance["Recounted By"]) == ("Ana Ruiz", "Riley Chen")  # the sheet's counter
+
+
+def _table(path, title):
+    """A Summary table's rows by their first cell, up to and with its Total row."""
+    rows = list(openpyxl.load_workbook(path, data_only=True)["Summary"].iter_rows(values_only=True))
+    start_at = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith(title)) + 1
+    header = rows[start_at]
+    table = {}
+    for row in rows[start_at + 1:]:
+        table[row[0]] = dict(zip(header[1:], row[1:], strict=True))
+        if row[0] == "Total":
+            return table
+    raise AssertionError(f"{title}: no Total row")
+
+
+def test_summary_tables_add_up_to_the_headline_figures(plant, tmp_path):  # noqa: F811
+    report = start(plant, tmp_path)
+    files = fill_all_right(report.cycle_dir, tmp_path / "back",
+                           {"WH-A-01": {1: 1200, 3: None}, "WH-A-02": {2: "12 ea"}},
+                           **{"LS-1": {"found": [("0042-01", "02", "L9", "kg", 1.5)]}})
+    files = [f for f in files if "MRB-01" not in f.name]  # one sheet not back yet
+    result = ingest_cycle(report.cycle_dir, Config(), files)
+    again = ingest_cycle(report.cycle_dir, Config(), [*files, _recount(result, tmp_path, {1: 1234})])
+    summary = _summary(again.results)
+    headline = {"Lines Sent": summary["Lines sent"], "Lines Counted": summary["Lines counted"],
+                "Found Items": summary["Items found, not in the system"],
+                "Discrepancies": summary["Items with a discrepancy"]}
+    assert headline == {"Lines Sent": 8, "Lines Counted": 5, "Found Items": 1, "Discrepancies": 1}
+    by_location = _table(again.results, "By location")
+    by_counter = _table(again.results, "By counter")
+    for table in (by_location, by_counter):
+        total = table["Total"]
+        assert {name: total[name] for name in headline} == headline
+        assert total["Net Variance Value"] == pytest.approx(summary["Net variance value"])
+        assert total["Absolute Variance Value"] == pytest.approx(summary["Absolute variance value"])
+        assert total["Discrepancy Rate"] == pytest.approx(summary["Discrepancy rate"])
+        body = [row for name, row in table.items() if name != "Total"]
+        assert sum(row["Lines Sent"] or 0 for row in body) == total["Lines Sent"]
+    assert (by_location["LS-1"]["Lines Sent"], by_location["LS-1"]["Lines Counted"],
+            by_location["LS-1"]["Found Items"]) == (1, 1, 1)  # the found item apart: 1 counted of 1 sent
+    # Ana is charged the line she left blank and the one she wrote "12 ea" on, and judged on
+    # her first count (1200 of 1234); the recount's correction has a row of its own
+    ana = by_counter["Ana Ruiz"]
+    assert (ana["Lines Sent"], ana["Lines Counted"], ana["Discrepancies"]) == (5, 3, 1)
+    assert by_counter["(sheet not returned)"]["Lines Sent"] == 1
+    assert by_counter["Found items"]["Found Items"] == 1
+    assert by_counter["Changed by recounts"]["Discrepancies"] == -1
+    blank = next(r for r in rows_of(again.results, "Recount") if r["Line ID"] == "WH-A-01/3")
+    assert (blank["Counted By"], blank["Reason"]) == ("Ana Ruiz", "Left blank")
+
+
+def test_an_unvalued_found_item_is_listed_by_severity_with_a_blank_value(plant, tmp_path):  # noqa: F811
+    report = start(plant, tmp_path)
+    files = fill_all_right(report.cycle_dir, tmp_path / "back", {"WH-A-01": {2: 11}},
+                           **{"LS-1": {"found": [("NEW-999", "", "", "ea", 500)]}})  # no cost known
+    result = ingest_cycle(report.cycle_dir, Config(), files)
+    rows = list(openpyxl.load_workbook(result.results, data_only=True)["Summary"].iter_rows(values_only=True))
+    first = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith("Largest variances")) + 2
+    listed = [(r[7], r[5], r[6]) for r in rows[first:first + 2]]
+    assert listed == [("LS-1/F1", None, "Major"), ("WH-A-01/2", pytest.approx(0.15), "Minor")]
+    note = rows[first + 2][0]
+    assert "not valued" in note and "LS-1/F1" in note

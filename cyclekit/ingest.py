@@ -29,9 +29,9 @@ from cyclekit.cycle import (
     save_manifest,
     source_path,
 )
-from cyclekit.errors import CycleError, InputError, Problem
+from cyclekit.errors import CycleError, CyclekitError, InputError, Problem
 from cyclekit.parallel import in_forked_copy, map_on_cores
-from cyclekit.reconcile import CountedLine, figures
+from cyclekit.reconcile import CountedLine, figures, sheet_counters, with_sheet_counters
 from cyclekit.tables import file_sha256
 from cyclekit.values import QuantityError, cell_text, parse_quantity
 from cyclekit.workbook.reader import WorkbookReader
@@ -51,6 +51,7 @@ class IngestReport:
     missing: list[str] = field(default_factory=list)  # locations with no sheet returned
     url: str = ""  # the results in Google Sheets, when written there
     pdfs: list[Path] = field(default_factory=list)  # the new recount workbooks, to print
+    warnings: list[str] = field(default_factory=list)
 
 
 def ingest_sources(cycle_dir: Path, manifest: Manifest, files: list[Path] | None, google: Any
@@ -332,6 +333,12 @@ def count_state(manifest: Manifest, frozen: FrozenInventory, paths: list, config
     return accepted, lines, problems
 
 
+def charged_to_counters(lines: list[CountedLine], manifest: Manifest, returned: set[str]) -> list[CountedLine]:
+    """A line left blank or unreadable is charged to the counter of the sheet it was on."""
+    counters = sheet_counters(lines, {s.location: s.counter for s in manifest.sheets if s.kind == "count"})
+    return with_sheet_counters(lines, counters, returned)
+
+
 def returned_locations(accepted: list[tuple[FilledSheet, SheetRecord]]) -> set[str]:
     return {record.location for sheet, record in accepted if record.kind == "count" and _has_input(sheet)}
 
@@ -397,6 +404,7 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
                          "not in these results (put it back, or give the sheet again)") for name in gone]
     names = [r.location for r in manifest.locations]
     returned = returned_locations(accepted)
+    lines = charged_to_counters(lines, manifest, returned)
     totals = figures(lines, names, len(problems), config.count, returned)
 
     results_path = cycle_dir / RESULTS
@@ -428,11 +436,6 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
                                       "tabs": made.tabs,
                                       "requests": made.requests}
         url = made.url
-    pdfs = []
-    if pdf and recount_files:
-        from cyclekit.libreoffice import to_pdf
-
-        pdfs = to_pdf(recount_files, cycle_dir / "pdf")
     filled = [(sheet, record) for sheet, record in accepted if _has_input(sheet)]
     counts = save_counts(cycle_dir, key, lines, problems, returned, counts_text)
     manifest.ingests.append({
@@ -440,5 +443,13 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
         "lines_counted": totals.lines_counted, "problems": len(problems),
         "results_sha256": file_sha256(results_path), "counts": counts})
     save_manifest(cycle_dir, manifest)
-    return IngestReport(results_path, len(filled), totals, problems, recount_files,
-                        [name for name in names if name not in returned], url, pdfs)
+    report = IngestReport(results_path, len(filled), totals, problems, recount_files,
+                          [name for name in names if name not in returned], url)
+    if pdf and recount_files:  # after the manifest: the ingest stands whatever LibreOffice does
+        from cyclekit.libreoffice import to_pdf
+
+        try:
+            report.pdfs = to_pdf(recount_files, cycle_dir / "pdf")
+        except CyclekitError as exc:
+            report.warnings.append(f"the recount sheets were written but not printed to PDF: {exc}")
+    return report

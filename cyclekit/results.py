@@ -29,13 +29,10 @@ from cyclekit.reconcile import (
     CountedLine,
     Figures,
     GroupFigures,
-    figures,
     fixed_by_recount,
     judge,
     needs_recount,
-    sheet_counters,
     tolerance,
-    with_sheet_counters,
 )
 from cyclekit.values import QuantityError, cell_text, format_decimal, parse_date, parse_quantity
 from cyclekit.workbook.reader import WorkbookReader
@@ -542,13 +539,8 @@ def results_workbook(manifest: Manifest, lines: list[CountedLine], totals: Figur
                      config: Config, today: dt.date,
                      resolutions: dict[tuple, str] | None = None,
                      returned: set[str] | None = None) -> WorkbookSpec:
+    """The lines come charged to their sheet's counter (see ingest.charged_to_counters)."""
     resolutions = resolutions or {}
-    # a line left blank or unreadable is charged to the counter of the sheet it was on
-    counters = sheet_counters(lines, {s.location: s.counter for s in manifest.sheets if s.kind == "count"})
-    lines = with_sheet_counters(lines, counters, returned)
-    by_counter = figures(lines, [r.location for r in manifest.locations], totals.problems, config.count,
-                         returned)
-    totals = replace(totals, by_counter=by_counter.by_counter, counter_others=by_counter.counter_others)
     fixed = fixed_by_recount(lines)
     statuses = [problem_status(p, fixed, resolutions) for p in problems]
     lists, causes_range = _lists_sheet()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
@@ -34,12 +35,23 @@ def in_forked_copy(produce: Callable[[], Iterable[str]]) -> Callable[[], str | N
     pickling, while this one goes on; the returned function waits and gives the text produced,
     or None if the copy failed (the caller then does the work itself).
 
-    None instead of a function where fork is not safe to use (Windows, macOS) or on one core.
+    None instead of a function where fork is not safe to use (Windows, macOS), on one core, or
+    when the copy cannot be made. The copy writes to a temp file that is already unlinked: if
+    the caller never waits (an error on its side), nothing is left on disk.
     """
     if not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2:
         return None
     fd, name = tempfile.mkstemp(prefix="cyclekit-", suffix=".part")
-    pid = os.fork()
+    os.unlink(name)
+    try:
+        with warnings.catch_warnings():
+            # Python 3.12 warns of fork in a process with threads (a background render's pool):
+            # the copy only lays out text and writes its file, it takes no lock those threads hold
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+    except OSError:
+        os.close(fd)
+        return None
     if pid == 0:  # the copy: write the text, then leave without running the parent's exit code
         code = 1
         try:
@@ -48,16 +60,13 @@ def in_forked_copy(produce: Callable[[], Iterable[str]]) -> Callable[[], str | N
             code = 0
         finally:
             os._exit(code)
-    os.close(fd)
 
     def wait() -> str | None:
-        try:
+        with os.fdopen(fd, "rb") as handle:
             _, status = os.waitpid(pid, 0)
             if os.waitstatus_to_exitcode(status) != 0:
                 return None
-            with open(name, encoding="utf-8") as handle:
-                return handle.read()
-        finally:
-            os.unlink(name)
+            handle.seek(0)
+            return handle.read().decode("utf-8")
 
     return wait

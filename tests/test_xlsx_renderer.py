@@ -65,6 +65,7 @@ def _big_sheet_spec() -> WorkbookSpec:
         sheet.rows.append([flag, Decimal(n) / 4, Formula(f"=B{n}*2", Decimal(n) / 2)])
     sheet.rows.append([])  # an empty row, then one more line
     sheet.rows.append(["000812", 1, Formula("=B63*2", 2)])
+    sheet.row_heights[55] = 30  # a tall row in the half the copy writes
     return WorkbookSpec([sheet, Sheet("After", rows=[["a tab after the big one"]])])
 
 
@@ -90,6 +91,7 @@ def test_a_big_sheet_written_on_two_cores_reads_the_same(tmp_path, monkeypatch):
     assert len(forks) == 1 and (forks[0] is not None or not sys.platform.startswith("linux"))
     assert split == serial
     assert [c for c in split if c[2] == "late"][0][5] == "FFFFC7CE"
+    assert openpyxl.load_workbook(tmp_path / "split.xlsx")["Lines"].row_dimensions[56].height == 30
     values = CalamineWorkbook.from_path(str(tmp_path / "split.xlsx")).get_sheet_by_name("Lines").to_python()
     assert values[54][0] == "late" and values[-1][0] == "000812" and values[-1][2] == 2.0
 

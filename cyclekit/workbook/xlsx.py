@@ -302,11 +302,13 @@ class _RowCells:
             parts.append(_cell_xml(refs[c] + number, xf, value))
         return "".join(parts)
 
-    def rows_xml(self, rows: list, first: int) -> Iterator[str]:
-        """<row> elements of plain rows (no height, no merge), numbered from `first`."""
+    def rows_xml(self, rows: list, first: int, heights: dict[int, float]) -> Iterator[str]:
+        """<row> elements of rows without merged areas, numbered from `first`."""
         for r, values in enumerate(rows, start=first):
             if values:
-                yield f'<row r="{r + 1}">{self(r, values)}</row>'
+                height = heights.get(r)
+                size = f' ht="{height}" customHeight="1"' if height else ""
+                yield f'<row r="{r + 1}"{size}>{self(r, values)}</row>'
 
 
 PARALLEL_ROWS = 20_000  # a sheet with more rows than this writes its second half in a copy of the process
@@ -315,17 +317,19 @@ PARALLEL_ROWS = 20_000  # a sheet with more rows than this writes its second hal
 def _second_half_elsewhere(cells: _RowCells, sheet: Sheet, merges: dict[int, list]) -> tuple[int, Callable] | None:
     """Start writing the rows of the sheet's second half in a forked copy of the process.
 
-    Only plain rows go there (no heights, no merged areas). Returns the first row it took and
-    a function that waits for it, or None when the sheet is small or the rows are not plain.
+    Rows with merged areas stay here; a height of an empty row (set_row) too. Returns the first
+    row it took and a function that waits for it, or None when the sheet is small or the second
+    half has such rows.
     """
     rows = sheet.rows
     if len(rows) < PARALLEL_ROWS:
         return None
     split = len(rows) // 2
-    if any(r >= split for r in [*merges, *sheet.row_heights]):
+    if any(r >= split for r in merges) or any(r >= len(rows) or not rows[r] for r in sheet.row_heights
+                                              if r >= split):
         return None
     cells.register_styles(rows[split:])
-    wait = in_forked_copy(lambda: cells.rows_xml(rows[split:], split))
+    wait = in_forked_copy(lambda: cells.rows_xml(rows[split:], split, sheet.row_heights))
     return None if wait is None else (split, wait)
 
 
@@ -363,7 +367,7 @@ def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet) ->
         def finish() -> None:
             xml = wait()
             if xml is None:  # the copy failed: write the rows here (and meet its error, if any)
-                xml = "".join(cells.rows_xml(rest, split))
+                xml = "".join(cells.rows_xml(rest, split, sheet.row_heights))
             ws.write_rows_xml(split, last_row, max(map(len, rest)) - 1, xml)
 
     if sheet.freeze:

@@ -151,12 +151,11 @@ def _unit_cost(text: str, decimal_comma: bool = False) -> Decimal:
     return parse_quantity(text.lstrip("$€£"), decimal_comma=decimal_comma) if text else Decimal(0)
 
 
-def _numbers(texts: Sequence[str], parse: Callable[..., Decimal], table: Table) -> list[Decimal | str]:
-    """A column of numbers. Where ';' separates the columns, Excel wrote the numbers with a
-    decimal comma: if any number of the column has a comma, commas are decimal marks and dots
-    group thousands ('1.234,5'); if none has, a dot is a decimal point, as everywhere else."""
-    comma = table.decimal_comma and any("," in text for text in set(texts))
-    return _decimals(texts, functools.partial(parse, decimal_comma=True) if comma else parse)
+def _decimal_comma(table: Table, columns: list[Sequence[str]]) -> bool:
+    """Where ';' separates the columns, Excel wrote the numbers with a decimal comma: if any
+    quantity or cost has a comma, commas are decimal marks and dots group thousands ('1.234,5')
+    in every number of the file; if none has, a dot is a decimal point, as everywhere else."""
+    return table.decimal_comma and any("," in text for column in columns for text in set(column))
 
 
 def parse_inventory(table: Table, config: InventoryConfig) -> Snapshot:
@@ -198,8 +197,9 @@ def parse_inventory(table: Table, config: InventoryConfig) -> Snapshot:
                 if not text and index not in left_out:
                     problem(index, order, kind, name, message)
                     invalid.add(index)
-    quantities = _numbers(raw["quantity"], parse_quantity, table)
-    costs = _numbers(raw["unit_cost"], _unit_cost, table)
+    comma = _decimal_comma(table, [raw["quantity"], raw["unit_cost"]])
+    quantities = _decimals(raw["quantity"], functools.partial(parse_quantity, decimal_comma=comma))
+    costs = _decimals(raw["unit_cost"], functools.partial(_unit_cost, decimal_comma=comma))
     for index in kept:
         if type(quantities[index]) is str:
             problem(index, 3, "bad-quantity", "quantity", f"quantity {quantities[index]}")

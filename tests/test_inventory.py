@@ -212,3 +212,11 @@ def test_a_mapped_optional_column_that_is_missing_is_an_error(make_file):
     assert [(p.kind, p.column) for p in caught.value.problems] == [
         ("missing-column", "Inventory Status"), ("missing-column", "Avg Cost")]
     assert "'Avg Cost' (mapped to unit_cost in the config) is missing" in str(caught.value.problems[1].message)
+
+
+def test_decimal_commas_are_decided_for_the_whole_file(tmp_path):
+    # quantities grouped with dots, costs with decimal commas: both read the European way
+    path = tmp_path / "inv.csv"
+    path.write_text("location;part_number;quantity;unit_cost\nA1;P1;1.234;2,50\nA1;P2;12;3\n", encoding="utf-8")
+    lines = load_inventory(path, InventoryConfig()).lines
+    assert [(ln.quantity, ln.unit_cost) for ln in lines] == [(Decimal(1234), Decimal("2.5")), (Decimal(12), Decimal(3))]

@@ -8,6 +8,7 @@ that never recalculate all show the same dates.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -60,6 +61,7 @@ _WIDE = frozenset("MWmw@%")
 CONTINUED = "    "  # starts the wrapped lines of a counter: not to be read as another counter
 
 
+@functools.lru_cache(maxsize=4096)
 def _char_width(ch: str) -> float:
     if ch in _NARROW:
         return 0.5
@@ -72,8 +74,9 @@ def _char_width(ch: str) -> float:
     return 2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.3
 
 
+@functools.lru_cache(maxsize=65536)  # a year of Calendar weeks names the same locations again and again
 def _text_width(text: str) -> float:
-    return sum(_char_width(ch) for ch in text)
+    return sum(map(_char_width, text))
 
 
 def _room(column_width: float) -> float:
@@ -106,6 +109,7 @@ def _breakable(word: str) -> list[str]:
     return [*pieces, word[start:]]
 
 
+@functools.lru_cache(maxsize=65536)  # owners, zones and e-mails repeat on row after row
 def _cell_lines(text: str, room: float) -> int:
     """Lines a renderer wraps a cell of `text` into where it chooses to (text cyclekit cannot
     break itself, since the cell must read back as written): at spaces and after hyphens, a
@@ -133,13 +137,17 @@ def _wrap(words: list[str], room: float, indent: str = "") -> list[str]:
     breaks nowhere else (LibreOffice would break "WH-B-02-01" after a hyphen) and the row's lines
     are known. A line that continues the one above starts with `indent`."""
     lines: list[str] = []
-    line = ""
+    line, used = "", 0.0
+    space = _char_width(" ")
     for word in words:
-        if line and _text_width(f"{line} {word}") > room:
+        width = _text_width(word)
+        if line and used + space + width > room:
             lines.append(line)
-            line = indent + word
+            line, used = indent + word, _text_width(indent) + width
+        elif line:
+            line, used = f"{line} {word}", used + space + width
         else:
-            line = f"{line} {word}" if line else word
+            line, used = word, width
     if line:
         lines.append(line)
     return lines

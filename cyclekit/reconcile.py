@@ -237,12 +237,12 @@ def figures(lines: list[CountedLine], locations: list[str], problems: int, confi
             if first_difference is not None:
                 counter.lines_counted += 1
                 _add_difference(counter, first_difference, line)
-            # what the recount changed: the final count's figures less the first count's
-            recounts.lines_counted += (variance is not None) - (first_difference is not None)
-            recounts.discrepancies += bool(variance) - bool(first_difference)
-            before, after = _value(first_difference, line), _value(variance, line)
-            recounts.net_value += after - before
-            recounts.absolute_value += abs(after) - abs(before)
+            if first_difference != variance:  # what a recount changed: the final count's figures less the first's
+                recounts.lines_counted += (variance is not None) - (first_difference is not None)
+                recounts.discrepancies += bool(variance) - bool(first_difference)
+                before, after = _value(first_difference, line), _value(variance, line)
+                recounts.net_value += after - before
+                recounts.absolute_value += abs(after) - abs(before)
         if variance is None:  # not counted
             continue
         group.lines_counted += 1

@@ -30,10 +30,10 @@ from cyclekit.cycle import (
     verify_frozen,
 )
 from cyclekit.errors import CycleError, CyclekitError, Problem
-from cyclekit.finalize import ADJUSTMENTS, _approval_problems, _check_unchanged, _not_in_yet
+from cyclekit.finalize import ADJUSTMENTS, _approval_problems, _check_unchanged, finalize_blockers
 from cyclekit.ingest import count_state, default_files, previous_documentation, returned_locations
 from cyclekit.reconcile import MAJOR, CountedLine, judge
-from cyclekit.results import DISCREPANCIES, LINE_ID, STATUSES, problem_key
+from cyclekit.results import DISCREPANCIES, LINE_ID, STATUSES
 from cyclekit.tables import file_sha256
 from cyclekit.values import cell_text
 from cyclekit.workbook.reader import WorkbookReader
@@ -306,19 +306,13 @@ def _blocking(cycle_dir: Path, manifest: Manifest, config: Config, lines: list[C
         verify_frozen(cycle_dir, manifest)
     except CycleError as error:
         blocking.append(str(error))
-    recounted = {line.line_id for line in lines if line.counted and line.recounted_by}  # fixed by a recount
-    for p in problems:
-        if problem_key(p) not in resolutions and p.line_id not in recounted:
+    for p in finalize_blockers(cycle_dir, manifest, config, lines, problems, returned, docs, resolutions, today):
+        if p.kind == "unresolved-problem":  # where on the sheets it is
             where = ", ".join([Path(p.file).name, *([f"tab {p.sheet!r}"] if p.sheet else []),
                                *([f"cell {p.cell}"] if p.cell else [])])
-            blocking.append(f"{where}: {p.message} (write a Resolution in the Problems tab or correct the "
-                            "sheet and ingest again)")
-    blocking += [p.message for p in _approval_problems(lines, docs, config, Path(RESULTS), today)]
-    missing, _ = _not_in_yet(manifest, lines, returned)
-    if missing:
-        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
-        blocking.append(f"{len(missing)} location(s) have not returned their count sheet: {shown} "
-                        "(ingest them first, or finalize with --partial to lock the cycle without them)")
+            blocking.append(f"{where}: {p.message}")
+        else:
+            blocking.append(p.message)
     return blocking
 
 

@@ -71,3 +71,8 @@ class InputError(CyclekitError):
 
 def problems_as_json(problems: list[Problem]) -> str:
     return json.dumps([asdict(p) for p in problems], indent=2)
+
+
+def some_of(names: list[str], most: int = 10) -> str:
+    """'A, B, C' or, past `most`, 'A, B, ... and 12 more': lists in messages stay one line."""
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")

@@ -31,7 +31,7 @@ from cyclekit.cycle import (
     source_path,
     verify_frozen,
 )
-from cyclekit.errors import CycleError, InputError, Problem
+from cyclekit.errors import CycleError, InputError, Problem, some_of
 from cyclekit.history import HistoryRow
 from cyclekit.ingest import count_state, google_sources, previous_documentation, returned_locations
 from cyclekit.reconcile import MAJOR, CountedLine, figures, judge
@@ -150,6 +150,24 @@ def _not_in_yet(manifest: Manifest, lines: list[CountedLine], returned: set[str]
     return missing, recounts
 
 
+def finalize_blockers(cycle_dir: Path, manifest: Manifest, config: Config, lines: list[CountedLine],
+                      problems: list[Problem], returned: set[str], docs: dict[str, dict[str, Any]],
+                      resolutions: dict, today: dt.date, partial: bool = False) -> list[Problem]:
+    """What stops finalize (and what `status` lists): problems with no Resolution that no recount
+    fixed, Major lines not approved (or approved badly), locations whose sheet never came back."""
+    recounted = {line.line_id for line in lines if line.counted and line.recounted_by}  # fixed by a recount
+    blocking = [Problem("unresolved-problem", p.file, f"{p.message} (write a Resolution in the Problems tab "
+                        "or correct the sheet and ingest again)", sheet=p.sheet, cell=p.cell, value=p.value)
+                for p in problems if problem_key(p) not in resolutions and p.line_id not in recounted]
+    blocking += _approval_problems(lines, docs, config, Path(cycle_dir) / RESULTS, today)
+    missing, _ = _not_in_yet(manifest, lines, returned)
+    if missing and not partial:
+        blocking.append(Problem("not-returned", str(cycle_dir), (
+            f"{len(missing)} location(s) have not returned their count sheet: {some_of(missing)}. Ingest them "
+            "first, or finalize with --partial to lock the cycle without them (they stay due)")))
+    return blocking
+
+
 def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Config, *,
                    targets: list[str] | None = None, templates: list[Path] | None = None,
                    today: dt.date | None = None, google: Any = None, partial: bool = False) -> FinalizeReport:
@@ -172,17 +190,9 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
         accepted, lines, problems = count_state(manifest, read_frozen(cycle_dir, manifest), files, config)
         returned = returned_locations(accepted)
     docs, resolutions = previous_documentation(cycle_dir, manifest, google)
-    recounted = {line.line_id for line in lines if line.counted and line.recounted_by}  # fixed by a recount
-    blocking = [Problem("unresolved-problem", p.file, f"{p.message} (write a Resolution in the Problems tab "
-                        "or correct the sheet and ingest again)", sheet=p.sheet, cell=p.cell, value=p.value)
-                for p in problems if problem_key(p) not in resolutions and p.line_id not in recounted]
-    blocking += _approval_problems(lines, docs, config, results, today)
+    blocking = finalize_blockers(cycle_dir, manifest, config, lines, problems, returned, docs, resolutions,
+                                 today, partial)
     missing, recounts_out = _not_in_yet(manifest, lines, returned)
-    if missing and not partial:
-        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
-        blocking.append(Problem("not-returned", str(cycle_dir), (
-            f"{len(missing)} location(s) have not returned their count sheet: {shown}. Ingest them first, "
-            "or finalize with --partial to lock the cycle without them (they stay due)")))
     if blocking:
         raise InputError(blocking, summary=f"cycle {manifest.cycle_id} cannot be finalized yet: "
                                            f"{len(blocking)} item(s) need attention")
@@ -198,22 +208,22 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     warnings = []
     if missing:
         warnings.append(f"finalized without {len(missing)} location(s) that never returned their sheet "
-                        f"({', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}): not adjusted, still due")
+                        f"({some_of(missing)}): not adjusted, still due")
     undocumented = [line.line_id for line in lines if line.counted and line.variance_qty != 0
                     and not _text(docs.get(line.line_id, {}).get("Root Cause"))]
     if undocumented:
         warnings.append(f"{len(undocumented)} discrepancy(ies) posted with no Root Cause "
-                        f"({', '.join(undocumented[:10])}{' ...' if len(undocumented) > 10 else ''}): "
+                        f"({some_of(undocumented)}): "
                         "the import files say 'cause not documented'")
     unvalued = [line.line_id for line in lines if line.counted and line.variance_qty != 0
                 and line.unit_cost is None]
     if unvalued:
         warnings.append(f"{len(unvalued)} line(s) posted without a value: no unit cost is known for the part "
-                        f"({', '.join(unvalued[:10])}{' ...' if len(unvalued) > 10 else ''}); the net and "
+                        f"({some_of(unvalued)}); the net and "
                         "absolute values leave them out")
     if recounts_out:
         warnings.append(f"{len(recounts_out)} recount sheet(s) came back with no line recounted, or not at all "
-                        f"({', '.join(recounts_out[:10])}{' ...' if len(recounts_out) > 10 else ''}): "
+                        f"({some_of(recounts_out)}): "
                         "their first counts were used")
     age = (today - dt.date.fromisoformat(manifest.created[:10])).days
     if age > config.count.max_snapshot_age_days:

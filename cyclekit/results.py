@@ -20,7 +20,7 @@ from cyclekit import styles
 from cyclekit.causes import ROOT_CAUSES, suggested_causes
 from cyclekit.config import Config
 from cyclekit.cycle import Manifest
-from cyclekit.errors import Problem
+from cyclekit.errors import Problem, some_of
 from cyclekit.reconcile import (
     FOUND_ROW,
     MAJOR,
@@ -455,7 +455,7 @@ def _summary_sheet(manifest: Manifest, totals: Figures, lines: list[CountedLine]
            for ln, j in largest] or [["No discrepancies"]])
     not_valued = [ln.line_id for ln, _ in largest if ln.variance_value is None]
     if not_valued:
-        named = ", ".join(not_valued[:3]) + (f" and {len(not_valued) - 3} more" if len(not_valued) > 3 else "")
+        named = some_of(not_valued, 3)
         rows.append([Cell(f"Variance Value blank: not valued, no unit cost is known for the part ({named})",
                           styles.NOTE)])
 

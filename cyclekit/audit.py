@@ -33,7 +33,7 @@ from cyclekit.errors import CycleError, CyclekitError, Problem
 from cyclekit.finalize import ADJUSTMENTS, _approval_problems, _check_unchanged, finalize_blockers
 from cyclekit.ingest import count_state, default_files, previous_documentation, returned_locations
 from cyclekit.reconcile import MAJOR, CountedLine, judge
-from cyclekit.results import DISCREPANCIES, LINE_ID, STATUSES
+from cyclekit.results import DISCREPANCIES, LINE_ID, STATUSES, open_problems
 from cyclekit.tables import file_sha256
 from cyclekit.values import cell_text
 from cyclekit.workbook.reader import WorkbookReader
@@ -259,6 +259,7 @@ class CycleStatus:
     lines_sent: int
     lines_counted: int
     problems: int
+    problems_open: int  # not fixed by a recount nor resolved
     open: int  # discrepancies whose Status is Open (or blank, or not one of the tab's list)
     documented: int  # discrepancies with a Root Cause
     approved: int  # Major discrepancies with an approval finalize accepts
@@ -353,7 +354,8 @@ def cycle_status(cycle_dir: Path | str, config: Config, today: dt.date | None = 
         missing=[n for n in names if n not in returned],
         lines_sent=sum(1 for ln in lines if not ln.found),
         lines_counted=sum(1 for ln in lines if ln.counted and not ln.found),
-        problems=len(problems), open=len(statuses) - under_investigation - resolved, documented=documented,
+        problems=len(problems), problems_open=len(open_problems(problems, lines, resolutions)),
+        open=len(statuses) - under_investigation - resolved, documented=documented,
         approved=approved, under_investigation=under_investigation, resolved=resolved, major=len(majors),
         blocking=[] if manifest.finalized else _blocking(cycle_dir, manifest, config, lines, problems, returned,
                                                          docs, resolutions, today))

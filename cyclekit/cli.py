@@ -252,18 +252,20 @@ def ingest(cycle_dir: Path, files: tuple[Path, ...], pdf: bool, config_path: Pat
     say = functools.partial(click.echo, err=as_json)  # with --problems json, stdout holds the JSON only
     f = report.figures
     rate = "n/a" if f.discrepancy_rate is None else f"{f.discrepancy_rate * 100:.1f} %"
+    closed = len(report.problems) - len(report.open_problems)
     say(f"Read {n(report.sheets_read, 'filled sheet')}: {f.lines_counted} of {n(f.lines_sent, 'line')} "
         f"counted, {n(f.discrepancies, 'discrepancy', 'discrepancies')} (rate {rate}), "
-        f"{n(len(report.problems), 'problem')}.")
+        f"{n(len(report.open_problems), 'open problem')}"
+        + (f" ({closed} more fixed by a recount or resolved)." if closed else "."))
     if report.missing:
         say(f"Not returned yet: {', '.join(report.missing)}")
     if as_json:
         click.echo(problems_as_json(report.problems))
     else:
-        for problem in report.problems[:20]:
+        for problem in report.open_problems[:20]:
             say(f"  problem: {problem.line()}")
-        if len(report.problems) > 20:
-            say(f"  ... and {len(report.problems) - 20} more in the Problems tab")
+        if len(report.open_problems) > 20:
+            say(f"  ... and {len(report.open_problems) - 20} more in the Problems tab")
     for path in report.recount_files:
         say(f"Recount sheet: {path}")
     for path in report.pdfs:
@@ -378,7 +380,9 @@ def status(cycle_dir: Path, config_path: Path | None) -> None:
     click.echo(f"Cycle {s.cycle_id}: " + (f"finalized {s.finalized_at}" if s.finalized_at else "open"))
     click.echo(f"  sheets   {s.sheets_returned} of {s.sheets_sent} returned"
                + (f"; missing: {', '.join(s.missing)}" if s.missing else ""))
-    click.echo(f"  lines    {s.lines_counted} of {s.lines_sent} counted; {n(s.problems, 'problem')}")
+    closed = s.problems - s.problems_open
+    click.echo(f"  lines    {s.lines_counted} of {s.lines_sent} counted; {n(s.problems_open, 'open problem')}"
+               + (f" ({closed} more fixed by a recount or resolved)" if closed else ""))
     click.echo(f"  discrepancies  {s.open} open, {s.under_investigation} under investigation, "
                f"{s.resolved} resolved; {s.documented} with a root cause; {s.approved} of {s.major} Major approved")
     if s.blocking:

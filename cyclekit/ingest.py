@@ -51,6 +51,7 @@ class IngestReport:
     missing: list[str] = field(default_factory=list)  # locations with no sheet returned
     url: str = ""  # the results in Google Sheets, when written there
     pdfs: list[Path] = field(default_factory=list)  # the new recount workbooks, to print
+    open_problems: list[Problem] = field(default_factory=list)  # not fixed by a recount nor resolved
     warnings: list[str] = field(default_factory=list)
 
 
@@ -384,7 +385,7 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
                  results_to_google: bool = False, pdf: bool = False) -> IngestReport:
     """pdf: also a PDF of each new recount workbook, in CYCLE_DIR/pdf (LibreOffice renders it)."""
     from cyclekit.recounts import write_recount_sheets
-    from cyclekit.results import results_workbook
+    from cyclekit.results import open_problems, results_workbook
     from cyclekit.workbook.xlsx import render_xlsx
 
     cycle_dir = Path(cycle_dir)
@@ -444,7 +445,8 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
         "results_sha256": file_sha256(results_path), "counts": counts})
     save_manifest(cycle_dir, manifest)
     report = IngestReport(results_path, len(filled), totals, problems, recount_files,
-                          [name for name in names if name not in returned], url)
+                          [name for name in names if name not in returned], url,
+                          open_problems=open_problems(problems, lines, resolutions))
     if pdf and recount_files:  # after the manifest: the ingest stands whatever LibreOffice does
         from cyclekit.libreoffice import to_pdf
 

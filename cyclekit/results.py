@@ -345,6 +345,12 @@ def problem_key(problem: Problem) -> tuple[str, str, str, str]:
 OPEN = "Open"
 
 
+def open_problems(problems: list[Problem], lines: list[CountedLine], resolutions: dict[tuple, str]) -> list[Problem]:
+    """The problems neither a recount fixed nor a Resolution answered (what finalize waits for)."""
+    fixed = fixed_by_recount(lines)
+    return [p for p in problems if problem_status(p, fixed, resolutions) == OPEN]
+
+
 def problem_status(problem: Problem, fixed: dict[str, str], resolutions: dict[tuple, str]) -> str:
     """Open, or why not: the line was counted on a recount (finalize's rule), or a Resolution
     was written for it. fixed: fixed_by_recount's."""

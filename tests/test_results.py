@@ -303,6 +303,7 @@ def test_a_problem_fixed_by_a_recount_is_shown_fixed(plant, tmp_path):  # noqa: 
     assert problem["Status"] == f"Fixed by recount {sheet_id}"
     summary = _summary(again.results)
     assert (summary["Problems open"], summary["Problems fixed by a recount"]) == (0, 1)
+    assert len(again.problems) == 1 and again.open_problems == []  # what the command reports as open
     [line] = rows_of(again.results, "Recount")
     assert (line["Reason"], line["First Count"], line["Recount Qty"]) == ("Entry unreadable", None, 1234)
     variance = next(r for r in rows_of(again.results, "Variance") if r["Line ID"] == "WH-A-01/1")

@@ -16,10 +16,9 @@ from types import TracebackType
 
 import jinja2
 
+from cyclekit.config import TEMPLATE_SUFFIX
 from cyclekit.errors import ConfigError, CyclekitError
 from cyclekit.values import format_decimal
-
-TEMPLATE_SUFFIX = ".j2"
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from cyclekit.config import Config
 from cyclekit.errors import CyclekitError
 from cyclekit.inventory import load_inventory
 from cyclekit.locations import load_locations
-from cyclekit.schedule import Schedule, build_schedule
+from cyclekit.schedule import build_schedule
 from cyclekit.schedule_book import SourceFile, schedule_workbook
-from cyclekit.schedule_reader import read_schedule
-from cyclekit.schedule_update import CarriedOver, carry_over
+from cyclekit.schedule_reader import ScheduleFile, read_schedule
+from cyclekit.schedule_update import carry_over
 from cyclekit.tables import file_sha256
 from cyclekit.workbook.xlsx import render_xlsx
 
@@ -53,10 +53,11 @@ def write_schedule(
     as_of = as_of or today
     if google is None and Path(output).suffix.lower() != ".xlsx":
         raise CyclekitError(f"{output}: the schedule is an Excel workbook; give a file name ending in .xlsx")
+    existing = None if google is not None else _existing_schedule(Path(output), by)  # before the long work
     snapshot = load_inventory(inventory, config.inventory)
     places = load_locations(locations, as_of=as_of, inventory=snapshot.locations()) if locations else {}
     schedule = build_schedule(snapshot, places, config.schedule, as_of, by=by)
-    kept = None if google is not None else _keep_what_is_there(Path(output), schedule)
+    kept = carry_over(schedule, existing) if existing is not None else None
     sources = [SourceFile("Inventory", Path(snapshot.file).name, snapshot.sha256)]
     if locations:
         sources.append(SourceFile("Locations", Path(locations).name, file_sha256(Path(locations))))
@@ -82,9 +83,9 @@ def write_schedule(
     )
 
 
-def _keep_what_is_there(output: Path, schedule: Schedule) -> CarriedOver | None:
-    """A schedule written over an existing one keeps what that one holds (see carry_over); a
-    file there that is not a cyclekit schedule is never overwritten."""
+def _existing_schedule(output: Path, by: str) -> ScheduleFile | None:
+    """The schedule already at `output`, whose contents a new one keeps (see carry_over); a file
+    there that is not a cyclekit schedule (by the same rows) is never overwritten."""
     if not output.exists():
         return None
     try:
@@ -92,7 +93,7 @@ def _keep_what_is_there(output: Path, schedule: Schedule) -> CarriedOver | None:
     except CyclekitError as exc:
         raise CyclekitError(f"{output} exists and is not a cyclekit schedule ({exc}); nothing was written: "
                             "give another file with -o") from None
-    if existing.by != schedule.by:
-        raise CyclekitError(f"{output} is a schedule by {existing.by}, not by {schedule.by}; "
+    if existing.by != by:
+        raise CyclekitError(f"{output} is a schedule by {existing.by}, not by {by}; "
                             "nothing was written: give another file with -o")
-    return carry_over(schedule, existing)
+    return existing

@@ -25,7 +25,7 @@ REQUIRED_FIELDS = ("location", "part_number", "quantity")
 CASE_KEPT = ("count.default_targets", "count.reviewers")
 PAPER_SIZES = {1: "Letter", 9: "A4"}  # the Excel paper codes count sheets are printed on
 ABC_CLASSES = ("A", "B", "C")
-TEMPLATE_SUFFIX = ".j2"  # a default target ending so is the user's own template (as in adjustments.py)
+TEMPLATE_SUFFIX = ".j2"  # a target ending so is the user's own template
 # The [adjustments.<target>] settings each shipped template reads (templates/adjustments/README.md).
 # Kept here rather than read from the templates so that loading the config needs no Jinja2;
 # tests/test_config.py checks it against the templates.
@@ -143,7 +143,7 @@ def _check_schedule(s: ScheduleConfig) -> None:
         raise ConfigError(f'schedule.timeframe must be "calendar" or "rolling", not {s.timeframe!r}')
     if not (0 < s.a_share <= s.b_share <= 100):
         raise ConfigError("schedule thresholds must satisfy 0 < a_share <= b_share <= 100")
-    if set(s.counts_per_year) != {"A", "B", "C"} or min(s.counts_per_year.values()) < 1:
+    if set(s.counts_per_year) != set(ABC_CLASSES) or min(s.counts_per_year.values()) < 1:
         raise ConfigError("schedule.counts_per_year needs A, B and C, each at least 1")
     if s.counts_per_timeframe < 1 or s.cycles_per_count < 1:
         raise ConfigError("schedule.counts_per_timeframe and cycles_per_count must be at least 1")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import jinja2
 
@@ -163,3 +164,38 @@ def render_target(target: str | Path, adjustments: list[Adjustment], context: di
     if mode not in ("absolute", "difference"):
         raise ConfigError(f"template {shown}: mode must be 'absolute' or 'difference', not {mode!r}")
     return RenderedTarget(name, mode, getattr(module, "extension", "csv"), text)
+
+
+REVIEW = "review.xlsx"  # beside the import files: the same lines, for a person to read in Excel
+_REVIEW_COLUMNS = (  # (header, width, Adjustment field, a number?)
+    ("Line ID", 16, "line_id", False), ("Location", 14, "location", False),
+    ("Part Number", 16, "part_number", False), ("Revision", 8, "revision", False), ("Lot", 12, "lot", False),
+    ("Serial", 12, "serial", False), ("UoM", 6, "uom", False), ("System Qty", 10, "system_qty", True),
+    ("Counted Qty", 10, "counted_qty", True), ("Adjustment Qty", 11, "adjust_qty", True),
+    ("Unit Cost", 10, "unit_cost", True), ("Adjustment Value", 12, "adjust_value", True),
+    ("Severity", 8, "severity", False), ("Root Cause", 28, "root_cause", False),
+    ("Status", 14, "status", False), ("Approved By", 16, "approved_by", False),
+    ("Approval Date", 12, "approval_date", False), ("Description", 30, "description", False),
+)
+
+
+def review_workbook(adjustments: list[Adjustment], cycle_id: str, currency_format: str) -> Any:
+    """The adjustment lines as a workbook a person reads: a CSV opened in Excel turns part number
+    000812 into 812 and revision 01 into 1; here identifiers stay text and quantities numbers."""
+    from cyclekit import styles
+    from cyclekit.workbook.spec import Cell, Column, PrintSetup, Range, Sheet, WorkbookSpec
+
+    money = styles.money(currency_format)
+    columns = [Column(header, width, (money if field.endswith(("cost", "value")) else styles.QUANTITY)
+                      if number else styles.TEXT) for header, width, field, number in _REVIEW_COLUMNS]
+    sheet = Sheet("Adjustments", columns=columns, header_row=0, freeze=(1, 3))
+    sheet.rows = [[Cell(header, styles.HEADER) for header, *_ in _REVIEW_COLUMNS]]
+    sheet.row_heights[0] = 32  # two lines of header
+    for line in adjustments:
+        sheet.rows.append([(Decimal(getattr(line, field)) if getattr(line, field) else None) if number
+                           else getattr(line, field) or None for _, _, field, number in _REVIEW_COLUMNS])
+    sheet.autofilter = Range(0, 0, max(len(adjustments), 1), len(columns) - 1)
+    sheet.print_setup = PrintSetup(landscape=True, fit_width=2, repeat_rows=(0, 0), repeat_columns=(0, 2),
+                                   header=f'&L&"Calibri,Bold"Adjustments {cycle_id}&R&D',
+                                   footer="&CPage &P of &N", gridlines=False)
+    return WorkbookSpec([sheet], title=f"Adjustments {cycle_id}", subject="Cycle count adjustments")

@@ -319,6 +319,8 @@ def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], tem
                f"net {h.net_value:,.2f}, absolute {h.absolute_value:,.2f}.")
     for path in report.files:
         click.echo(f"Adjustment file: {path}")
+    if report.review:
+        click.echo(f"The same adjustments to review in Excel: {report.review}")
     click.echo(f"Schedule moved on for {n(len(report.locations_moved), 'location')}: {report.schedule} "
                f"(previous copy: {report.schedule_backup})")
     for warning in report.warnings:

@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cyclekit.adjustments import Adjustment, RenderedTarget, money_text, quantity_text, render_target
+from cyclekit.adjustments import (
+    REVIEW,
+    Adjustment,
+    RenderedTarget,
+    money_text,
+    quantity_text,
+    render_target,
+    review_workbook,
+)
 from cyclekit.atomic import atomic_path
 from cyclekit.config import Config
 from cyclekit.counts import counts_key, load_counts
@@ -55,6 +63,7 @@ class FinalizeReport:
     locations_moved: list[str]
     history: HistoryRow
     warnings: list[str] = field(default_factory=list)
+    review: Path | None = None  # the adjustments as a workbook to read in Excel
 
 
 def _text(value: Any) -> str:
@@ -263,6 +272,9 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
             path = work / f"{target.name}.{target.extension}"
             path.write_text(target.text, encoding="utf-8", newline="")
             out_files.append(path.name)
+        render_xlsx(review_workbook(adjustments, manifest.cycle_id, config.count.currency_format),
+                    work / REVIEW, atomic=False)
+        out_files.append(REVIEW)
         backup = cycle_dir / f"schedule-before-{manifest.cycle_id}.xlsx"
         new_schedule = work / "schedule.xlsx"
         if not schedule_google:
@@ -302,7 +314,7 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
         "warnings": warnings,
     }
     save_manifest(cycle_dir, manifest)
-    return FinalizeReport(manifest.cycle_id, len(adjustments), outputs, schedule_path, backup, moved,
-                          history, warnings)
+    return FinalizeReport(manifest.cycle_id, len(adjustments), [p for p in outputs if p.name != REVIEW],
+                          schedule_path, backup, moved, history, warnings, review=final_dir / REVIEW)
 
 

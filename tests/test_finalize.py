@@ -327,3 +327,18 @@ def test_finalize_says_what_it_posts_undocumented(cycle):
     approve_all(cycle_dir)  # BIN-1/3 (0.3 kg -> 0.1) is left without a Root Cause
     report = finalize_cycle(cycle_dir, schedule, CONFIG, targets=["generic"], today=TODAY)
     assert any(w.startswith("1 discrepancy(ies) posted with no Root Cause (BIN-1/3)") for w in report.warnings)
+
+
+def test_the_adjustments_come_as_a_workbook_to_review_too(cycle):
+    cycle_dir, schedule, _ = cycle
+    approve_all(cycle_dir)
+    report = finalize_cycle(cycle_dir, schedule, CONFIG, targets=["generic"], today=TODAY)
+    assert report.review == cycle_dir / "adjustments" / "review.xlsx"
+    assert [p.name for p in report.files] == ["generic.csv"]
+    sheet = openpyxl.load_workbook(report.review)["Adjustments"]
+    header = [c.value for c in sheet[1]]
+    rows = {r[0]: dict(zip(header, r)) for r in sheet.iter_rows(min_row=2, values_only=True)}
+    bolt = rows["BIN-1/2"]
+    assert (bolt["Part Number"], bolt["Revision"], bolt["Adjustment Qty"]) == ("000812", "1", 1)  # text stays text
+    assert rows["BIN-1/1"]["Part Number"] == "=SUM(A1)" and rows["BIN-1/1"]["Adjustment Qty"] == -6
+    assert sheet.cell(2, header.index("Part Number") + 1).data_type == "s"

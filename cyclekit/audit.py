@@ -26,6 +26,7 @@ from cyclekit.cycle import (
     Manifest,
     load_manifest,
     read_frozen,
+    schedule_backup_name,
     source_path,
     verify_frozen,
 )
@@ -83,11 +84,6 @@ GONE = {
     SCHEDULE_BACKUP: ("the copy of the schedule as it was before this cycle's finalize is gone; it is "
                       "kept to restore the schedule, not one of the cycle's records"),
 }
-
-
-def schedule_backup_name(cycle_id: str) -> str:
-    """The copy of the schedule finalize keeps in the cycle folder (named as finalize names it)."""
-    return f"schedule-before-{cycle_id}.xlsx"
 
 
 def _normal(name: str | Path) -> Path:

@@ -278,3 +278,8 @@ def source_path(cycle_dir: Path, recorded: str) -> Path:
         return path
     inside = Path(cycle_dir) / path
     return inside if inside.exists() or not path.exists() else path
+
+
+def schedule_backup_name(cycle_id: str) -> str:
+    """The copy of the schedule finalize keeps in the cycle folder, as it was before the cycle."""
+    return f"schedule-before-{cycle_id}.xlsx"

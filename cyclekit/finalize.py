@@ -36,6 +36,7 @@ from cyclekit.cycle import (
     read_frozen,
     recorded_path,
     save_manifest,
+    schedule_backup_name,
     source_path,
     verify_frozen,
 )
@@ -275,7 +276,7 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
         render_xlsx(review_workbook(adjustments, manifest.cycle_id, config.count.currency_format),
                     work / REVIEW, atomic=False)
         out_files.append(REVIEW)
-        backup = cycle_dir / f"schedule-before-{manifest.cycle_id}.xlsx"
+        backup = cycle_dir / schedule_backup_name(manifest.cycle_id)
         new_schedule = work / "schedule.xlsx"
         if not schedule_google:
             shutil.copy2(schedule_path, backup)
@@ -301,10 +302,11 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     outputs = [final_dir / name for name in out_files]
     manifest.finalized = {
         "at": dt.datetime.now().isoformat(timespec="seconds"),
-        "inputs": {recorded_path(cycle_dir, p): file_sha256(p) for p in [*(f for f in files if isinstance(f, Path)),
-                                                    cycle_dir / SNAPSHOT,
-                                                    *([cycle_dir / PART_COSTS] if manifest.costs_sha256 else []),
-                                                    results]},
+        # the filled sheets were just proven to have the digests the last ingest recorded
+        "inputs": {**{recorded_path(cycle_dir, p): entry["sha256"] for p, entry in zip(files, last["files"])
+                      if isinstance(p, Path)},
+                   **{recorded_path(cycle_dir, p): file_sha256(p) for p in [
+                       cycle_dir / SNAPSHOT, *([cycle_dir / PART_COSTS] if manifest.costs_sha256 else []), results]}},
         "google_inputs": {f.path: f.digest() for f in files if not isinstance(f, Path)},
         "outputs": {recorded_path(cycle_dir, p): file_sha256(p)
                     for p in [*outputs, *([] if schedule_google else [schedule_path, backup])]},

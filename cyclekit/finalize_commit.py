@@ -22,6 +22,7 @@ undoes (or, if the manifest was already committed, only cleans up) before it sta
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -56,17 +57,23 @@ def _beside(schedule: Path, cycle_id: str, kind: str) -> Path:
     return schedule.with_name(f".{schedule.name}.finalize-{cycle_id}.{kind}")
 
 
+_NO_LINKS = {errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS}
+_CANNOT_SYNC = {errno.EINVAL, errno.EBADF, errno.ENOTSUP, errno.EOPNOTSUPP}
+
+
 def _sync(path: Path) -> None:
-    """On disk, not only in the page cache: a power cut after the commit keeps the files."""
+    """On disk, not only in the page cache: a power cut after the commit keeps the files. A disk
+    that fills up only now (delayed allocation) says so here."""
     flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) if path.is_dir() else os.O_RDONLY
     try:
         fd = os.open(path, flags)
-    except OSError:
+    except OSError:  # a folder cannot be opened on some systems
         return
     try:
         os.fsync(fd)
-    except OSError:  # a file system that cannot (some network shares)
-        pass
+    except OSError as exc:
+        if exc.errno not in _CANNOT_SYNC:  # a file system that cannot sync (some network shares)
+            raise
     finally:
         os.close(fd)
 
@@ -165,7 +172,9 @@ def _stage(cycle_dir: Path, outputs: Outputs, intent: dict[str, Any]) -> dict[st
         old.unlink(missing_ok=True)
         try:
             os.link(schedule, old)  # the schedule as it is, to put back if the commit is undone
-        except OSError:  # a file system without hard links
+        except OSError as exc:
+            if exc.errno not in _NO_LINKS:
+                raise
             shutil.copy2(schedule, old)
         _sync(old)
         _sync(schedule.parent)
@@ -189,8 +198,8 @@ def commit_finalize(cycle_dir: Path, manifest: Manifest, outputs: Outputs,
     if schedule is not None:
         intent["schedule_new"] = str(_beside(schedule.resolve(), manifest.cycle_id, "new"))
         intent["schedule_old"] = str(_beside(schedule.resolve(), manifest.cycle_id, "old"))
-    _write_intent(cycle_dir, intent)
     try:
+        _write_intent(cycle_dir, intent)
         staged = _stage(cycle_dir, outputs, intent)
         adjustments = cycle_dir / ADJUSTMENTS
         digests = {recorded_path(cycle_dir, adjustments / name): file_sha256(path)
@@ -212,11 +221,12 @@ def commit_finalize(cycle_dir: Path, manifest: Manifest, outputs: Outputs,
         if remote is not None:
             remote()
         os.replace(staged_manifest, cycle_dir / MANIFEST)  # the commit
-        _sync(cycle_dir)
     except BaseException:
         manifest.finalized = None
         with contextlib.suppress(Exception):  # what cannot be undone now, the next finalize undoes
             _undo(cycle_dir, intent)
         raise
-    with contextlib.suppress(OSError):  # committed: what is left is cleaned by the next finalize
+    with contextlib.suppress(OSError):  # committed: a manifest not yet on disk is for the system to finish
+        _sync(cycle_dir)
+    with contextlib.suppress(OSError):  # what cannot be removed now, the next finalize removes
         _clean(cycle_dir, intent)

@@ -2,7 +2,9 @@
 
 Shipped templates live in templates/adjustments/ and load from the installed package
 (PackageLoader); a user's own template is given by path. Each template declares whether
-it sets an absolute quantity or adjusts by a difference (`mode`) and its file `extension`.
+it sets an absolute quantity or adjusts by a difference (`mode`), its file `extension`, the
+settings its import needs (`required`) and whether its file carries a cost (`needs_cost`).
+Every template runs in Jinja2's sandbox: a template may come by e-mail.
 """
 
 from __future__ import annotations

@@ -263,3 +263,18 @@ def test_no_file_is_written_outside_adjustments(cycle):
         "cycle/adjustments", "cycle/adjustments/generic.csv", "cycle/adjustments/review.xlsx",
         "cycle/schedule-before-CC-TRUST-1.xlsx"}
     assert not any(name.startswith((".finalize", "finalize-intent")) for name in os.listdir(cycle_dir))
+
+
+def test_two_outputs_with_one_file_name_are_refused(cycle, tmp_path):
+    cycle_dir, schedule = cycle
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "mine.csv.j2").write_text(f"{folder}\n")
+    (tmp_path / "review.j2").write_text('{%- set extension = "xlsx" -%}\nnot a workbook\n')
+    before = schedule.read_bytes()
+    with pytest.raises(ConfigError, match=r"two outputs would be written as mine.csv in adjustments/"):
+        finalize_cycle(cycle_dir, schedule, FULL, templates=[tmp_path / "a" / "mine.csv.j2",
+                                                             tmp_path / "b" / "mine.csv.j2"], today=TODAY)
+    with pytest.raises(ConfigError, match=r"two outputs would be written as review.xlsx"):
+        finalize_cycle(cycle_dir, schedule, FULL, templates=[tmp_path / "review.j2"], today=TODAY)
+    assert_nothing_written(cycle_dir, schedule, before)

@@ -41,8 +41,9 @@ TARGET_SETTINGS: dict[str, tuple[str, ...]] = {
     "odoo": ("location_prefix",),
 }
 # Settings of every target, the user's own templates too: finalize reads them, not the template.
-# escape_formulas: a text starting like a formula (=, +, -, @) gets a leading ' in that target's file
-COMMON_TARGET_SETTINGS = ("escape_formulas",)
+# escape_formulas: a text starting like a formula (=, +, -, @) gets a leading ' in that target's file;
+# post_without_cost: a line with no known cost goes, with a blank cost, into a file that carries costs
+COMMON_TARGET_SETTINGS = ("escape_formulas", "post_without_cost")
 
 
 @dataclass(frozen=True)

@@ -87,13 +87,15 @@ def _check_targets(loaded: list[LoadedTarget], adjustments: list[Adjustment], co
             f"target {name} needs {', '.join(keys)} in [adjustments.{name}] of cyclekit.toml"
             for name, keys in missing) + " (see templates/adjustments/README.md)")
     unvalued = [a.line_id for a in adjustments if not a.unit_cost]
-    costed = [t.name for t in loaded if t.needs_cost]
+    costed = [t.name for t in loaded if t.needs_cost
+              and config.adjustments.get(t.name, {}).get("post_without_cost") is not True]
     if unvalued and costed:
         raise ConfigError(
             f"cycle {cycle_id} not finalized, nothing was written: {', '.join(costed)} need a unit cost on "
             f"every line and {len(unvalued)} line(s) have none (no cost for the part anywhere in the "
-            f"export): {some_of(unvalued)}. Give the part a cost in the ERP export and start the cycle "
-            "again, or finalize with targets that carry no cost")
+            f"export): {some_of(unvalued)}. Finalize with targets that carry no cost, or, if the ERP knows "
+            f"these parts' cost, set post_without_cost = true in [adjustments.{costed[0]}] to post them with "
+            "a blank cost")
 
 
 def _check_names(rendered: list[RenderedTarget]) -> None:
@@ -303,8 +305,8 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     unvalued = [a.line_id for a in adjustments if not a.unit_cost]
     if unvalued:
         warnings.append(f"{len(unvalued)} line(s) posted without a value: no unit cost is known for the part "
-                        f"({some_of(unvalued)}); the net and absolute values leave them out, and "
-                        f"{', '.join(t.name for t in loaded)} carry no cost for them")
+                        f"({some_of(unvalued)}); the net and absolute values leave them out, and the import files "
+                        "leave their cost blank")
     warnings += _formula_warnings(adjustments, [t.name for t in loaded], config)
     if recounts_out:
         warnings.append(f"{len(recounts_out)} recount sheet(s) came back with no line recounted, or not at all "

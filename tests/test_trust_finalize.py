@@ -197,7 +197,7 @@ def test_a_line_with_no_cost_refuses_targets_that_need_one_and_is_listed_for_the
         assert_nothing_written(cycle_dir, schedule, before)
     report = finalize_cycle(cycle_dir, schedule, FULL, targets=["generic", "odoo"], today=TODAY)
     [warning] = [w for w in report.warnings if "posted without a value" in w]
-    assert warning.startswith("1 line(s) posted without a value") and "generic, odoo carry no cost" in warning
+    assert warning.startswith("1 line(s) posted without a value") and "leave their cost blank" in warning
     assert "NEW-9,WH/Stock/BIN-1,,2" in report.files[1].read_text()
 
 
@@ -278,3 +278,18 @@ def test_two_outputs_with_one_file_name_are_refused(cycle, tmp_path):
     with pytest.raises(ConfigError, match=r"two outputs would be written as review.xlsx"):
         finalize_cycle(cycle_dir, schedule, FULL, templates=[tmp_path / "review.j2"], today=TODAY)
     assert_nothing_written(cycle_dir, schedule, before)
+
+
+def test_post_without_cost_is_the_users_explicit_choice_per_target(found_unvalued, tmp_path):
+    built_dir, built_schedule = found_unvalued
+    cycle_dir, schedule = tmp_path / "cycle", tmp_path / "schedule.xlsx"
+    shutil.copytree(built_dir, cycle_dir)
+    shutil.copy2(built_schedule, schedule)
+    config = Config(adjustments={**FULL.adjustments, "netsuite": {**FULL.adjustments["netsuite"],
+                                                                  "post_without_cost": True}})
+    with pytest.raises(ConfigError, match=r"erpnext need a unit cost .* set post_without_cost = true in "
+                                          r"\[adjustments.erpnext\]"):
+        finalize_cycle(cycle_dir, schedule, config, targets=["netsuite", "erpnext"], today=TODAY)
+    report = finalize_cycle(cycle_dir, schedule, config, targets=["netsuite"], today=TODAY)
+    assert ",NEW-9,BIN-1,,,2,," in report.files[0].read_text()  # Est. Unit Cost left blank
+    assert any(w.startswith("1 line(s) posted without a value") for w in report.warnings)

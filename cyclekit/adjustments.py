@@ -246,7 +246,8 @@ def formula_like(text: str) -> bool:
 
 def formula_like_texts(adjustments: list[Adjustment]) -> list[str]:
     """Each identifier or text of the lines that a spreadsheet would run (quantities never count)."""
-    found = (getattr(line, name) for line in adjustments for name in _TEXT_FIELDS)
+    found = (getattr(line, name) for line in adjustments for name in _TEXT_FIELDS
+             if name != "line_id")  # made of the location, listed already
     return list(dict.fromkeys(text for text in found if formula_like(text)))
 
 

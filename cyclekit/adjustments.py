@@ -9,9 +9,12 @@ Every template runs in Jinja2's sandbox: a template may come by e-mail.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
+import signal
+import threading
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
@@ -260,6 +263,47 @@ def escaped(adjustments: list[Adjustment]) -> list[Adjustment]:
     return [replace(line, **{name: escape(getattr(line, name)) for name in _TEXT_FIELDS}) for line in adjustments]
 
 
+MAX_RENDER_SECONDS = 300  # a template that loops without end stops here
+MAX_OUTPUT_BASE, MAX_OUTPUT_PER_LINE = 10_000_000, 10_000  # characters an import file may hold
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _TooLong(Exception):
+    pass
+
+
+def _bounded_text(chunks: Any, most: int) -> str:
+    parts, size = [], 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > most:
+            raise _TooLarge
+        parts.append(chunk)
+    return "".join(parts)
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Any:
+    """Raise _TooLong in the code that runs past `seconds` (a timer signal: Unix, main thread only)."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise _TooLong
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def render_target(target: str | Path | LoadedTarget, adjustments: list[Adjustment],
                   context: dict) -> RenderedTarget:
     """The import file's text; a template that fails is a ConfigError (finalize renders before writing)."""
@@ -267,9 +311,18 @@ def render_target(target: str | Path | LoadedTarget, adjustments: list[Adjustmen
     name, template, shown = loaded.name, loaded.template, loaded.shown
     full = {"adjustments": adjustments, **context}
     full["target"] = context.get("targets", {}).get(name, {})
+    most = MAX_OUTPUT_BASE + MAX_OUTPUT_PER_LINE * len(adjustments)
     try:
-        text = template.render(full)  # first: render() points a failure at the template's own line
-        module = template.make_module(full)
+        with _time_limit(MAX_RENDER_SECONDS):
+            # first: generate() points a failure at the template's own line; its size is bounded
+            text = _bounded_text(template.generate(full), most)
+            module = template.make_module(full)
+    except _TooLarge:
+        raise _one_line(shown, 0, f"writes more than {most:,} characters for {len(adjustments)} line(s); "
+                                  "nothing was written") from None
+    except _TooLong:
+        raise _one_line(shown, 0, f"still running after {MAX_RENDER_SECONDS} s (a loop without end?); "
+                                  "nothing was written") from None
     except Exception as exc:  # whatever a template does wrong is the template's fault, in one line
         raise _template_error(shown, exc) from None
     mode = getattr(module, "mode", "difference")

@@ -293,3 +293,20 @@ def test_post_without_cost_is_the_users_explicit_choice_per_target(found_unvalue
     report = finalize_cycle(cycle_dir, schedule, config, targets=["netsuite"], today=TODAY)
     assert ",NEW-9,BIN-1,,,2,," in report.files[0].read_text()  # Est. Unit Cost left blank
     assert any(w.startswith("1 line(s) posted without a value") for w in report.warnings)
+
+
+@pytest.mark.parametrize("body, says", [
+    ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", "still running after 1 s"),
+    ("{% for i in range(100000) %}{{ 'x' * 9000000 }}{% endfor %}", "writes more than"),
+])
+def test_a_template_that_runs_without_end_or_writes_without_end_is_stopped(cycle, tmp_path, monkeypatch, body, says):
+    import cyclekit.adjustments
+
+    monkeypatch.setattr(cyclekit.adjustments, "MAX_RENDER_SECONDS", 1)
+    cycle_dir, schedule = cycle
+    template = tmp_path / "loop.csv.j2"
+    template.write_text(body + "\n")
+    before = schedule.read_bytes()
+    with pytest.raises(ConfigError, match=f"template {template}: {says}"):
+        finalize_cycle(cycle_dir, schedule, FULL, templates=[template], today=TODAY)
+    assert_nothing_written(cycle_dir, schedule, before)

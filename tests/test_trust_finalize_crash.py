@@ -113,8 +113,8 @@ def leftovers(case: Path) -> list[str]:
     """Anything a finalize leaves besides its outputs: staging, intent, temporary files."""
     expected = {"cycle", "schedule.xlsx", "cyclekit.toml"}
     found = [p.name for p in case.iterdir() if p.name not in expected]
-    found += [p.name for p in (case / "cycle").iterdir()
-              if p.name.startswith((".", "finalize-intent")) or p.name.endswith(".tmp")]
+    found += [p.name for p in (case / "cycle").iterdir() if not p.name.endswith(".lock")  # the cycle lock
+              and (p.name.startswith((".", "finalize-intent")) or p.name.endswith(".tmp"))]
     return found
 
 

@@ -258,7 +258,8 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     cycle_dir, schedule_path = Path(cycle_dir), Path(schedule_path)
     today = today or dt.date.today()
     manifest = load_manifest(cycle_dir)
-    recover(cycle_dir, manifest)  # an interrupted finalize: cleaned up if it committed, else undone
+    # an interrupted finalize: cleaned up if it committed, else undone
+    interrupted = recover(cycle_dir, manifest)
     if manifest.finalized:
         raise CycleError(f"cycle {manifest.cycle_id} was already finalized on {manifest.finalized['at']}; "
                          "nothing was changed")
@@ -293,6 +294,9 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
         for t in loaded]
     _check_names(rendered)
     warnings = []
+    if interrupted:
+        warnings.append("an earlier finalize of this cycle was interrupted: what it had written was undone "
+                        "before this one")
     if missing:
         warnings.append(f"finalized without {len(missing)} location(s) that never returned their sheet "
                         f"({some_of(missing)}): not adjusted, still due")

@@ -93,25 +93,24 @@ def _read_intent(cycle_dir: Path) -> dict[str, Any] | None:
         return {}
 
 
-def _same(a: Path, b: Path) -> bool:
-    return a.is_file() and b.is_file() and file_sha256(a) == file_sha256(b)
-
-
 def _undo(cycle_dir: Path, intent: dict[str, Any]) -> None:
     """Back to the state before the finalize that wrote `intent`: the schedule as it was, no
     adjustments/, no staging; a backup this finalize made goes too when it holds nothing else."""
     schedule = Path(intent["schedule"]) if intent.get("schedule") else None
     if schedule is not None:
         new, old = Path(intent["schedule_new"]), Path(intent["schedule_old"])
+        replaced = schedule.is_file() and file_sha256(schedule) == intent.get("new_sha256")
         if old.exists():
-            if schedule.is_file() and file_sha256(schedule) == intent.get("new_sha256"):
+            if replaced:
                 os.replace(old, schedule)
-            else:  # the schedule was never replaced
+                replaced = False
+            else:
                 old.unlink()
         new.unlink(missing_ok=True)
-        backup = cycle_dir / intent["backup"]
-        if intent.get("backup_planned") and _same(backup, schedule):
-            backup.unlink()
+        # a backup this finalize began (whole or cut short) goes, unless it is the only copy left of
+        # the schedule as it was (the schedule moved on and could not be put back)
+        if intent.get("backup_planned") and not replaced:
+            (cycle_dir / intent["backup"]).unlink(missing_ok=True)
     # the cycle is open: an adjustments/ folder can only be what an unfinished finalize left
     shutil.rmtree(cycle_dir / ADJUSTMENTS, ignore_errors=True)
     _clean(cycle_dir, intent)
@@ -164,7 +163,13 @@ def _stage(cycle_dir: Path, outputs: Outputs, intent: dict[str, Any]) -> dict[st
             copy = staging / "schedule-before.xlsx"
             shutil.copyfile(schedule, copy)
             _sync(copy)
-            os.link(copy, outputs.backup)  # fails rather than write over a backup
+            try:
+                os.link(copy, outputs.backup)  # fails rather than write over a backup
+            except OSError as exc:
+                if exc.errno not in _NO_LINKS:
+                    raise
+                with open(copy, "rb") as source, open(outputs.backup, "xb") as target:  # "x": never over one
+                    shutil.copyfileobj(source, target)
             _sync(cycle_dir)
         new, old = Path(intent["schedule_new"]), Path(intent["schedule_old"])
         render_xlsx(outputs.schedule_spec, new, atomic=False)

@@ -301,3 +301,32 @@ def test_finalize_in_a_read_only_cycle_folder(built, small_disk):
     assert_open_and_unchanged(case, pre_cycle)
     finalize_cycle(case / "cycle", case / "schedule.xlsx", config, targets=TARGETS, today=TODAY)
     assert_finalized_whole(case, pre_cycle)
+
+
+def no_links(*args, **kwargs):
+    raise OSError(errno.EPERM, "Operation not permitted")  # FAT, exFAT, some network shares
+
+
+def test_without_hard_links_a_backup_cut_short_by_a_crash_is_made_again(built, tmp_path, monkeypatch):
+    import cyclekit.finalize_commit
+
+    case = copy_case(built, tmp_path / "case")
+    pre_cycle = (case / "schedule.xlsx").read_bytes()
+    config = load_config(case / "cyclekit.toml")
+
+    def cut_short(source, target, *args):
+        target.write(source.read(100))
+        raise SystemExit("killed")  # the process dies here: nothing is undone
+
+    with monkeypatch.context() as crashing:
+        crashing.setattr(os, "link", no_links)
+        crashing.setattr(shutil, "copyfileobj", cut_short)
+        crashing.setattr(cyclekit.finalize_commit, "_undo", lambda *args: None)
+        with pytest.raises(SystemExit):
+            finalize_cycle(case / "cycle", case / "schedule.xlsx", config, targets=TARGETS, today=TODAY)
+    backup = case / "cycle" / f"schedule-before-{CYCLE_ID}.xlsx"
+    assert backup.stat().st_size == 100  # a backup cut short
+    monkeypatch.setattr(os, "link", no_links)
+    report = finalize_cycle(case / "cycle", case / "schedule.xlsx", config, targets=TARGETS, today=TODAY)
+    assert report.warnings[0].startswith("an earlier finalize of this cycle was interrupted")
+    assert_finalized_whole(case, pre_cycle)

@@ -259,7 +259,12 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     today = today or dt.date.today()
     manifest = load_manifest(cycle_dir)
     # an interrupted finalize: cleaned up if it committed, else undone
-    interrupted = recover(cycle_dir, manifest)
+    try:
+        interrupted = recover(cycle_dir, manifest)
+    except OSError as exc:
+        raise CycleError(f"an interrupted finalize of cycle {manifest.cycle_id} left files that cannot be put "
+                         f"back now ({exc.filename or cycle_dir}: {exc.strerror or exc}); nothing was changed, "
+                         "allow writing there and run finalize again") from None
     if manifest.finalized:
         raise CycleError(f"cycle {manifest.cycle_id} was already finalized on {manifest.finalized['at']}; "
                          "nothing was changed")

@@ -330,3 +330,34 @@ def test_without_hard_links_a_backup_cut_short_by_a_crash_is_made_again(built, t
     report = finalize_cycle(case / "cycle", case / "schedule.xlsx", config, targets=TARGETS, today=TODAY)
     assert report.warnings[0].startswith("an earlier finalize of this cycle was interrupted")
     assert_finalized_whole(case, pre_cycle)
+
+
+def test_what_a_crash_left_on_a_disk_now_read_only_is_a_one_line_error(built, small_disk, monkeypatch):
+    import cyclekit.finalize_commit
+
+    case = copy_case(built, small_disk / "case")
+    pre_cycle = (case / "schedule.xlsx").read_bytes()
+    config = load_config(case / "cyclekit.toml")
+    real_replace = os.replace
+
+    def killed_at_the_manifest(source, target):
+        if Path(target).name == "manifest.json":
+            raise SystemExit("killed")
+        return real_replace(source, target)
+
+    with monkeypatch.context() as crashing:  # killed just before the commit: nothing undone
+        crashing.setattr(os, "replace", killed_at_the_manifest)
+        crashing.setattr(cyclekit.finalize_commit, "_undo", lambda *args: None)
+        with pytest.raises(SystemExit):
+            finalize_cycle(case / "cycle", case / "schedule.xlsx", config, targets=TARGETS, today=TODAY)
+    assert (case / "cycle" / "adjustments").is_dir() and (case / "schedule.xlsx").read_bytes() != pre_cycle
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    try:
+        with pytest.raises(CycleError, match="an interrupted finalize of cycle CC-TRUST-1 left files that cannot "
+                                             "be put back now") as refused:
+            finalize_cycle(case / "cycle", case / "schedule.xlsx", config, targets=TARGETS, today=TODAY)
+        assert "\n" not in str(refused.value)
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
+    finalize_cycle(case / "cycle", case / "schedule.xlsx", config, targets=TARGETS, today=TODAY)
+    assert_finalized_whole(case, pre_cycle)

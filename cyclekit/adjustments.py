@@ -215,6 +215,9 @@ def load_target(target: str | Path) -> LoadedTarget:
         path = Path(target)
         if not path.is_file():
             raise CyclekitError(f"{path}: template not found")
+        if not path.name.endswith(TEMPLATE_SUFFIX):  # the loader reads .j2 files only
+            raise CyclekitError(f"{path}: a template's file name ends in {TEMPLATE_SUFFIX} "
+                                f"(e.g. {path.stem}.csv{TEMPLATE_SUFFIX}): rename it")
         if path.stat().st_size > MAX_TEMPLATE_BYTES:
             raise _one_line(str(path), 0, f"larger than {MAX_TEMPLATE_BYTES:,} bytes")
         env = _environment(_OneFolderLoader(str(path.parent)))

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from cyclekit import api
 from cyclekit.cli import cli
 from cyclekit.config import Config, load_config
-from cyclekit.errors import ConfigError
+from cyclekit.errors import ConfigError, CyclekitError
 from cyclekit.finalize import finalize_cycle
 from cyclekit.ingest import ingest_cycle
 from cyclekit.start_cycle import Selection, start_cycle
@@ -311,3 +311,11 @@ def test_a_template_that_runs_without_end_or_writes_without_end_is_stopped(cycle
     with pytest.raises(ConfigError, match=f"template {template}: {says}"):
         finalize_cycle(cycle_dir, schedule, FULL, templates=[template], today=TODAY)
     assert_nothing_written(cycle_dir, schedule, before)
+
+
+def test_a_template_not_named_j2_is_a_one_line_error(cycle, tmp_path):
+    cycle_dir, schedule = cycle
+    template = tmp_path / "mine.txt"
+    template.write_text("x\n")
+    with pytest.raises(CyclekitError, match=r"mine.txt: a template's file name ends in .j2 \(e.g. mine.csv.j2\)"):
+        finalize_cycle(cycle_dir, schedule, FULL, templates=[template], today=TODAY)

@@ -35,18 +35,18 @@ ROWS = [["BIN-1", part, "", "Part", "ea", "", "", "available", "10", "1.00"] for
 COUNTS = {1: 9, 2: 11, 3: 12, 4: 8, 5: 11, 6: 7}
 
 
-def build_cycle(base: Path, rows=ROWS, counts=COUNTS, found=()) -> tuple[Path, Path]:
+def build_cycle(base: Path, rows=ROWS, counts=COUNTS, found=(), location="BIN-1") -> tuple[Path, Path]:
     base.mkdir(parents=True, exist_ok=True)
     inventory = write_csv(base / "inventory.csv", INVENTORY_HEADER, rows)
     locations = write_csv(base / "locations.csv", LOCATIONS_HEADER,
-                          [["BIN-1", "Cage", "Ana Ruiz", "ana@plant.example.com", "", "", "2026-01-10"]])
+                          [[location, "Cage", "Ana Ruiz", "ana@plant.example.com", "", "", "2026-01-10"]])
     schedule = base / "schedule.xlsx"
     api.write_schedule(inventory, schedule, FULL, locations=locations, as_of=AS_OF, today=AS_OF)
     cycle_dir = base / "cycle"
     start_cycle(schedule, inventory, cycle_dir, FULL, selection=Selection(all=True), as_of=AS_OF,
                 cycle_id="CC-TRUST-1")
-    filled = fill_sheet(cycle_dir / "sheets" / "BIN-1.xlsx", base / "back" / "one.xlsx", counts, found=found,
-                        counted_by="Ana Ruiz")
+    [sheet] = (cycle_dir / "sheets").iterdir()
+    filled = fill_sheet(sheet, base / "back" / "one.xlsx", counts, found=found, counted_by="Ana Ruiz")
     ingest_cycle(cycle_dir, FULL, [filled], today=AS_OF)
     return cycle_dir, schedule
 
@@ -319,3 +319,22 @@ def test_a_template_not_named_j2_is_a_one_line_error(cycle, tmp_path):
     template.write_text("x\n")
     with pytest.raises(CyclekitError, match=r"mine.txt: a template's file name ends in .j2 \(e.g. mine.csv.j2\)"):
         finalize_cycle(cycle_dir, schedule, FULL, templates=[template], today=TODAY)
+
+
+def test_a_formula_like_location_stays_text_in_every_workbook_finalize_writes(tmp_path, soffice):
+    location = '=HYPERLINK("http://x","y")'
+    rows = [[location, "PLAIN-1", "", "Part", "ea", "", "", "available", "10", "1.00"]]
+    cycle_dir, schedule = build_cycle(tmp_path / "built", rows, {1: 9}, location=location)
+    report = finalize_cycle(cycle_dir, schedule, FULL, targets=["generic"], today=TODAY)
+    assert any(repr(location) in w for w in report.warnings)
+    from cyclekit.libreoffice import convert
+
+    for book, tab in ((report.review, "Adjustments"), (schedule, None)):
+        sheet = openpyxl.load_workbook(book)[tab] if tab else openpyxl.load_workbook(book).worksheets[0]
+        cells = [c for row in sheet.iter_rows() for c in row if c.value == location]
+        assert cells and {c.data_type for c in cells} == {"s"}, book
+        out = tmp_path / f"lo-{book.stem}"
+        out.mkdir()
+        [text] = convert([book], out, "csv")  # the first tab, as LibreOffice reads and shows it
+        cells = {cell for row in csv.reader(io.StringIO(text.read_text(encoding="utf-8"))) for cell in row}
+        assert location in cells and "y" not in cells, book  # the text itself, not the link it would make

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from cyclekit.causes import direction
 from cyclekit.config import CountConfig
+from cyclekit.money import cents
 
 ROUNDING = Decimal("0.000001")  # the formulas round to 6 places too, so both sides agree
 MINOR, MAJOR = "Minor", "Major"
@@ -47,7 +48,7 @@ class CountedLine:
     @property
     def variance_value(self) -> Decimal | None:
         v = self.variance_qty
-        return None if v is None or self.unit_cost is None else v * self.unit_cost
+        return None if v is None or self.unit_cost is None else cents(v * self.unit_cost)
 
     @property
     def first_qty(self) -> Decimal | None:
@@ -181,7 +182,7 @@ class Figures:
 
 
 def _value(difference: Decimal | None, line: CountedLine) -> Decimal:
-    return Decimal(0) if not difference or line.unit_cost is None else difference * line.unit_cost
+    return Decimal(0) if not difference or line.unit_cost is None else cents(difference * line.unit_cost)
 
 
 def _add_difference(group: GroupFigures, difference: Decimal, line: CountedLine) -> None:

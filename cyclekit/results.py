@@ -21,6 +21,7 @@ from cyclekit.causes import ROOT_CAUSES, suggested_causes
 from cyclekit.config import Config
 from cyclekit.cycle import Manifest
 from cyclekit.errors import Problem, some_of
+from cyclekit.money import round_formula
 from cyclekit.reconcile import (
     FOUND_ROW,
     MAJOR,
@@ -110,7 +111,7 @@ def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
         if allowed is None:
             allowed = tolerances[line.abc_class] = tolerance(line, count)
         variance = line.variance_qty
-        value = None if line.unit_cost is None else variance * line.unit_cost
+        value = line.variance_value  # in cents, half-up: what ROUND(...,2) shows (cyclekit.money)
         pct = "" if line.system_qty == 0 else variance / line.system_qty
         within = variance == 0 or judge(line, count).within_tolerance
         rows.append([  # None, not "", where a read-only cell is empty: nothing to write at all
@@ -119,7 +120,7 @@ def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
             Formula(f"=ROUND(G{n}-F{n},6)", variance),
             Formula(f'=IF(F{n}=0,"",H{n}/F{n})', pct),
             line.unit_cost,  # blank for a found part with no known cost: not valued, never $0
-            Formula(f'=IF(J{n}="","",H{n}*J{n})', "" if value is None else value),
+            Formula(f'=IF(J{n}="","",{round_formula(f"H{n}*J{n}")})', "" if value is None else value),
             Formula(f'=IF(ROUND(ABS(H{n}),6)<=ROUND(F{n}*N{n},6),"Yes","No")', "Yes" if within else "No"),
             line.abc_class, allowed, line.counted_by or None, line.recounted_by or None,
             line.first_count, line.recount_sheet or line.sheet_id, line.line_id, line.description or None,

@@ -31,7 +31,7 @@ from cyclekit.cycle import (
 )
 from cyclekit.errors import CycleError, CyclekitError, InputError, Problem
 from cyclekit.parallel import in_forked_copy, map_on_cores
-from cyclekit.reconcile import CountedLine, figures, sheet_counters, with_sheet_counters
+from cyclekit.reconcile import NOT_SIGNED, CountedLine, figures, sheet_counters, with_sheet_counters
 from cyclekit.tables import file_sha256
 from cyclekit.values import QuantityError, cell_text, parse_quantity
 from cyclekit.workbook.reader import WorkbookReader
@@ -270,11 +270,11 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
             if recount:
                 line.first_count = line.counted_qty
                 line.counted_qty = quantity
-                line.recounted_by = sheet.counted_by or "(not signed)"
+                line.recounted_by = sheet.counted_by or NOT_SIGNED
                 line.recount_sheet = record.sheet_id
             else:
                 line.counted_qty = quantity
-                line.counted_by = sheet.counted_by or record.counter
+                line.counted_by = sheet.counted_by or NOT_SIGNED  # never the sheet's printed owner
                 line.sheet_id = record.sheet_id
             if entry.notes:
                 line.notes = "; ".join(filter(None, [line.notes, entry.notes]))
@@ -309,10 +309,34 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                 entry.lot, "", entry.uom, classes.get(record.location, "C"), Decimal(0),
                 frozen_inventory.cost_of(entry.part_number, entry.revision),
                 counted_qty=quantity,
-                counted_by=sheet.counted_by or record.counter, sheet_id=record.sheet_id, found=True,
+                counted_by=sheet.counted_by or NOT_SIGNED, sheet_id=record.sheet_id, found=True,
                 notes=entry.notes)
-    return sorted(lines.values(), key=lambda ln: sort_keys.get(ln.line_id) or (
+    ordered = sorted(lines.values(), key=lambda ln: sort_keys.get(ln.line_id) or (
         order.get(ln.location, len(order)), ln.found, _line_number(ln.line_id)))
+    problems += unsigned_major_problems(ordered, accepted, config)
+    return ordered
+
+
+def unsigned_major_problems(lines: list[CountedLine], accepted: list[tuple[FilledSheet, SheetRecord]],
+                            config: Config) -> list[Problem]:
+    """A sheet nobody signed that holds a Major discrepancy: who counted it must be known."""
+    from dataclasses import replace
+
+    from cyclekit.reconcile import MAJOR, judge
+
+    majors: dict[str, list[str]] = {}  # sheet id -> Major lines counted on it unsigned
+    for line in lines:
+        if line.counted_by == NOT_SIGNED and line.first_qty is not None:
+            first = replace(line, counted_qty=line.first_qty, recounted_by="", recount_sheet="", problem="")
+            if judge(first, config.count).severity == MAJOR:
+                majors.setdefault(line.sheet_id, []).append(line.line_id)
+        if line.recounted_by == NOT_SIGNED and judge(line, config.count).severity == MAJOR:
+            majors.setdefault(line.recount_sheet, []).append(line.line_id)
+    sheets = {record.sheet_id: sheet for sheet, record in accepted}
+    return [Problem("not-signed", sheets[sheet_id].file, (
+        f"sheet {sheet_id} is not signed (Counted by is blank) and holds a Major discrepancy "
+        f"({', '.join(ids)}): write who counted it and ingest again"), sheet=sheets[sheet_id].tab,
+        value=", ".join(ids)) for sheet_id, ids in majors.items() if sheet_id in sheets]
 
 
 def _line_number(line_id: str) -> int:

@@ -139,7 +139,7 @@ class GroupFigures:
 
 
 # rows of the By counter table that are no counter: with them its totals are the headline figures
-NO_COUNTER = "(no counter named)"  # a returned sheet that names no counter
+NO_COUNTER = NOT_SIGNED = "(not signed)"  # a returned sheet nobody signed: never its printed owner
 NOT_RETURNED = "(sheet not returned)"
 FOUND_ROW = "Found items"  # an item found on the shelf is not a counter's miscount
 RECOUNT_ROW = "Changed by recounts"  # the final count less the first count, line by line
@@ -226,12 +226,12 @@ def figures(lines: list[CountedLine], locations: list[str], problems: int, confi
         else:
             group.lines_sent += 1
             # a counter is judged on what they wrote first, whatever a recount found later
-            if line.counted_by:
+            if line.counted_by and line.counted_by != NOT_SIGNED:
                 counter = by_counter.get(line.counted_by)
                 if counter is None:
                     counter = by_counter[line.counted_by] = GroupFigures(line.counted_by)
             else:
-                counter = others[NO_COUNTER if line.location in came_back else NOT_RETURNED]
+                counter = others[NO_COUNTER if line.counted_by or line.location in came_back else NOT_RETURNED]
             counter.lines_sent += 1
             first = line.first_qty  # None: left blank or unreadable on the first count
             first_difference = None if first is None else first - line.system_qty

@@ -77,3 +77,40 @@ def test_variance_values_agree_with_libreoffice_at_half_a_cent(soffice, plant, t
     assert cached["WH-A-02/2"]["Variance Value"] == fresh["WH-A-02/2"]["Variance Value"] == -4.41
     discrepancies = {r["Line ID"]: r for r in rows_of(result.results, "Discrepancies")}
     assert discrepancies["WH-A-02/2"]["Variance Value"] == -4.41
+
+
+# ---- unsigned sheets ---------------------------------------------------------------------
+
+
+def test_an_unsigned_first_count_is_not_credited_to_the_printed_owner(plant, tmp_path):  # noqa: F811
+    from tests.helpers import fill_sheet
+    from tests.test_cycle_flow import sheet_file
+
+    report = start(plant, tmp_path, selection=Selection(locations=("WH-A-01", "WH-A-02")))
+    unsigned = fill_sheet(sheet_file(report.cycle_dir, "WH-A-01"), tmp_path / "back" / "a01.xlsx",
+                          {1: 1200, 2: 10, 3: 40}, counted_by="")  # line 1: -34, Major
+    signed = fill_sheet(sheet_file(report.cycle_dir, "WH-A-02"), tmp_path / "back" / "a02.xlsx",
+                        {1: 12.5, 2: 0.75}, counted_by="Ana Ruiz")
+    result = ingest_cycle(report.cycle_dir, Config(), [unsigned, signed])
+    variance = {r["Line ID"]: r for r in rows_of(result.results, "Variance")}
+    assert variance["WH-A-01/1"]["Counted By"] == "(not signed)"
+    assert variance["WH-A-02/1"]["Counted By"] == "Ana Ruiz"
+    counters = {g.name: g for g in result.figures.by_counter}
+    others = {g.name: g for g in result.figures.counter_others}
+    assert counters["Ana Ruiz"].lines_sent == 2  # WH-A-02 only: WH-A-01 was printed for her, not signed
+    assert others["(not signed)"].lines_sent == 3 and others["(not signed)"].discrepancies == 1
+    [problem] = [p for p in result.problems if p.kind == "not-signed"]
+    assert "WH-A-01/1" in problem.message and problem.file.endswith("a01.xlsx")
+    assert problem in result.open_problems
+
+
+def test_an_unsigned_sheet_without_a_major_line_is_no_problem(plant, tmp_path):  # noqa: F811
+    from tests.helpers import fill_sheet
+    from tests.test_cycle_flow import sheet_file
+
+    report = start(plant, tmp_path, selection=Selection(locations=("WH-A-01",)))
+    unsigned = fill_sheet(sheet_file(report.cycle_dir, "WH-A-01"), tmp_path / "back" / "a01.xlsx",
+                          {1: 1234, 2: 11, 3: 40}, counted_by="")
+    result = ingest_cycle(report.cycle_dir, Config(), [unsigned])
+    assert not [p for p in result.problems if p.kind == "not-signed"]
+    assert {r["Counted By"] for r in rows_of(result.results, "Variance")} == {"(not signed)"}

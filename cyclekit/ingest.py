@@ -278,12 +278,10 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                 line.sheet_id = record.sheet_id
             if entry.notes:
                 line.notes = "; ".join(filter(None, [line.notes, entry.notes]))
-        for missing in sorted(set(record.lines) - seen):
-            problems.append(Problem("altered-sheet", sheet.file,
-                                    f"line {missing} was removed from the sheet; it was not counted",
-                                    sheet=sheet.tab))
         for entry in sheet.found:
             cell = a1(entry.row, 1)
+            if recount and _recounted_found_item(entry, sheet, record, lines, whole, problems, seen):
+                continue
             if not entry.part_number:
                 problems.append(Problem("found-without-part", sheet.file,
                                         "a found item has a quantity but no part number; not counted",
@@ -311,6 +309,11 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                 counted_qty=quantity,
                 counted_by=sheet.counted_by or NOT_SIGNED, sheet_id=record.sheet_id, found=True,
                 notes=entry.notes)
+        for missing in sorted(set(record.lines) - seen):
+            label = missing if missing > 0 else f"F{-missing}"
+            problems.append(Problem("altered-sheet", sheet.file,
+                                    f"line {label} was removed from the sheet; it was not counted",
+                                    sheet=sheet.tab))
     ordered = sorted(lines.values(), key=lambda ln: sort_keys.get(ln.line_id) or (
         order.get(ln.location, len(order)), ln.found, _line_number(ln.line_id)))
     problems += unsigned_major_problems(ordered, accepted, config)
@@ -337,6 +340,36 @@ def unsigned_major_problems(lines: list[CountedLine], accepted: list[tuple[Fille
         f"sheet {sheet_id} is not signed (Counted by is blank) and holds a Major discrepancy "
         f"({', '.join(ids)}): write who counted it and ingest again"), sheet=sheets[sheet_id].tab,
         value=", ".join(ids)) for sheet_id, ids in majors.items() if sheet_id in sheets]
+
+
+def _recounted_found_item(entry: Entry, sheet: FilledSheet, record: SheetRecord, lines: dict[str, CountedLine],
+                          whole: tuple[str, ...], problems: list[Problem], seen: set[int]) -> bool:
+    """A found item printed on a recount sheet (as "F1", its label on the count sheet): the recount
+    replaces its first count. False when the row is no such item (a found item of the recount)."""
+    number = int(entry.label[1:]) if entry.label[1:].isdigit() else 0
+    if -number not in record.lines:
+        return False
+    seen.add(-number)
+    line = lines.get(f"{record.location}/{entry.label}")
+    if line is None or not line.found:
+        return False  # no longer found on the count sheet: an item the recount found
+    if entry.floor_count is None:
+        return True  # not recounted: the first count stands
+    if (entry.part_number, entry.revision, entry.lot) != (line.part_number, line.revision, line.lot):
+        problems.append(Problem("altered-line", sheet.file, (
+            f"found item {entry.label} was sent as {line.part_number} but reads {entry.part_number}; "
+            "it was not recounted"), sheet=sheet.tab, cell=a1(entry.row, 1), value=entry.part_number,
+            line_id=line.line_id))
+        return True
+    quantity = _quantity(entry, sheet, line.uom, whole, problems, line.line_id)
+    if quantity is None:
+        return True
+    line.first_count, line.counted_qty = line.counted_qty, quantity
+    line.recounted_by = sheet.counted_by or NOT_SIGNED
+    line.recount_sheet = record.sheet_id
+    if entry.notes:
+        line.notes = "; ".join(filter(None, [line.notes, entry.notes]))
+    return True
 
 
 def _line_number(line_id: str) -> int:

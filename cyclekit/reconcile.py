@@ -51,6 +51,12 @@ class CountedLine:
         return None if v is None or self.unit_cost is None else cents(v * self.unit_cost)
 
     @property
+    def unvalued(self) -> bool:
+        """No unit cost is known for the part (a found item whose part has no cost anywhere in the
+        snapshot): its value is unknown, never $0; finalize refuses it for imports needing a cost."""
+        return self.unit_cost is None
+
+    @property
     def first_qty(self) -> Decimal | None:
         """What the first counter wrote (before any recount)."""
         return self.first_count if self.recounted_by else self.counted_qty
@@ -93,8 +99,8 @@ def judge(line: CountedLine, config: CountConfig) -> Judgement:
 
 def needs_recount(line: CountedLine, config: CountConfig, returned: bool = True) -> str:
     """Why a second person should count the line again ('' when no recount is needed)."""
-    if line.recounted_by or line.recount_sheet or line.found:
-        return ""
+    if line.recounted_by or line.recount_sheet or sheet_line_number(line) is None:
+        return ""  # recounted already, or found by the recount itself
     if not line.counted:
         if not returned:
             return ""  # the sheet itself is still out on the floor
@@ -268,6 +274,17 @@ def figures(lines: list[CountedLine], locations: list[str], problems: int, confi
     totals.by_counter = sorted(by_counter.values(), key=lambda g: g.name)
     totals.counter_others = [g for g in others.values() if not g.empty]
     return totals
+
+
+def sheet_line_number(line: CountedLine) -> int | None:
+    """A line's number on its count sheet, as recount sheets record it: the line number, or -k for
+    the found item Fk; None for an item found on a recount sheet (it has no first count)."""
+    tail = line.line_id.rsplit("/", 1)[1]
+    if not line.found:
+        return int(tail)
+    if "-" in tail or not tail[1:].isdigit():
+        return None
+    return -int(tail[1:])
 
 
 def _on_count_sheet(line: CountedLine) -> bool:

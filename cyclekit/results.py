@@ -33,6 +33,7 @@ from cyclekit.reconcile import (
     fixed_by_recount,
     judge,
     needs_recount,
+    sheet_line_number,
     tolerance,
 )
 from cyclekit.values import QuantityError, cell_text, format_decimal, parse_date, parse_quantity
@@ -55,6 +56,7 @@ from cyclekit.workbook.spec import (
 SUMMARY, VARIANCE, DISCREPANCIES = "Summary", "Variance", "Discrepancies"
 RECOUNT, PROBLEMS, CLEARED, LISTS = "Recount", "Problems", "Cleared", "Lists"
 NOT_COUNTED = "Not Counted"
+UNVALUED = "unvalued"  # the Variance Value of a line whose part has no known unit cost
 STATUSES = ("Open", "Under Investigation", "Resolved")
 DOC_COLUMNS = ("Root Cause", "Resolution", "Status", "Investigated By", "Investigated On",
                "Approved By", "Approval Date", "Notes")
@@ -119,8 +121,9 @@ def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
             line.system_qty, line.counted_qty,
             Formula(f"=ROUND(G{n}-F{n},6)", variance),
             Formula(f'=IF(F{n}=0,"",H{n}/F{n})', pct),
-            line.unit_cost,  # blank for a found part with no known cost: not valued, never $0
-            Formula(f'=IF(J{n}="","",{round_formula(f"H{n}*J{n}")})', "" if value is None else value),
+            line.unit_cost,  # blank for a found part with no known cost: unvalued, never $0
+            Formula(f'=IF(J{n}="","{UNVALUED}",{round_formula(f"H{n}*J{n}")})',
+                    UNVALUED if value is None else value),
             Formula(f'=IF(ROUND(ABS(H{n}),6)<=ROUND(F{n}*N{n},6),"Yes","No")', "Yes" if within else "No"),
             line.abc_class, allowed, line.counted_by or None, line.recounted_by or None,
             line.first_count, line.recount_sheet or line.sheet_id, line.line_id, line.description or None,
@@ -236,7 +239,8 @@ def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[s
         notes = _doc_value(doc, "Notes", line.notes)
         rows.append([
             line.location, line.part_number, line.revision, line.lot, line.system_qty,
-            line.counted_qty, line.variance_qty, line.variance_value, j.direction, j.severity,
+            line.counted_qty, line.variance_qty, Cell(UNVALUED, styles.WARN) if line.unvalued else line.variance_value,
+            j.direction, j.severity,
             j.approver_role, "; ".join(suggested_causes(sign)),
             *[Cell(_doc_value(doc, name, "Open" if name == "Status" else None), columns[12 + k].style)
               for k, name in enumerate(DOC_COLUMNS[:-1])],
@@ -315,9 +319,7 @@ def _recount_sheet(manifest: Manifest, lines: list[CountedLine], config: Config,
     first_problems = {p.line_id: p.message for p in problems if p.line_id}
     rows = []
     for line in lines:
-        if line.found:
-            continue
-        record = on_sheet.get((line.location, int(line.line_id.rsplit("/", 1)[1])))
+        record = on_sheet.get((line.location, sheet_line_number(line)))
         if record is None:
             continue
         first = line.first_count if line.recounted_by else line.counted_qty

@@ -114,3 +114,45 @@ def test_an_unsigned_sheet_without_a_major_line_is_no_problem(plant, tmp_path): 
     result = ingest_cycle(report.cycle_dir, Config(), [unsigned])
     assert not [p for p in result.problems if p.kind == "not-signed"]
     assert {r["Counted By"] for r in rows_of(result.results, "Variance")} == {"(not signed)"}
+
+
+# ---- found items -------------------------------------------------------------------------
+
+
+def test_a_major_found_item_is_recounted_and_flagged_unvalued(plant, tmp_path):  # noqa: F811
+    from cyclekit.cycle import load_manifest, read_frozen
+    from cyclekit.ingest import count_state
+    from tests.helpers import fill_sheet
+
+    report = start(plant, tmp_path, selection=Selection(locations=("LS-1", "WH-A-02")))
+    files = fill_all_right(report.cycle_dir, tmp_path / "back", **{
+        "LS-1": {"found": [("NEW-999", "", "", "ea", 7)]},  # +7 ea, no cost anywhere: Major, unvalued
+        "WH-A-02": {"found": [("PCB-0007", "B", "", "ea", 1)]}})  # costed at LS-1 (125.50)
+    result = ingest_cycle(report.cycle_dir, Config(), files)
+    variance = {r["Line ID"]: r for r in rows_of(result.results, "Variance")}
+    assert variance["LS-1/F1"]["Variance Value"] == "unvalued"
+    assert variance["WH-A-02/F1"]["Variance Value"] == pytest.approx(125.50)
+    discrepancies = {r["Line ID"]: r for r in rows_of(result.results, "Discrepancies")}
+    assert discrepancies["LS-1/F1"]["Variance Value"] == "unvalued"
+    manifest = load_manifest(report.cycle_dir)
+    _, lines, _ = count_state(manifest, read_frozen(report.cycle_dir, manifest), files, Config())
+    by_id = {ln.line_id: ln for ln in lines}
+    assert by_id["LS-1/F1"].unvalued and by_id["LS-1/F1"].unit_cost is None
+    assert not by_id["WH-A-02/F1"].unvalued
+
+    # found items follow the recount rule: both are outside tolerance (system 0)
+    recount_tabs = {r["Line ID"]: r for r in rows_of(result.results, "Recount")}
+    assert set(recount_tabs) >= {"LS-1/F1", "WH-A-02/F1"}
+    [recount_file] = [f for f in result.recount_files if "LS-1" in f.name]
+    sheet = openpyxl.load_workbook(recount_file).worksheets[0]
+    printed = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert any(row[0] == "F1" and "NEW-999" in row for row in printed)
+
+    recounted = fill_sheet(recount_file, tmp_path / "back" / "recount LS-1.xlsx",
+                           found=[("NEW-999", "", "", "ea", 6)], counted_by="Cy Park")
+    again = ingest_cycle(report.cycle_dir, Config(), [*files, recounted])
+    variance = {r["Line ID"]: r for r in rows_of(again.results, "Variance")}
+    row = variance["LS-1/F1"]
+    assert (row["Counted Qty"], row["First Count"], row["Recounted By"]) == (6, 7, "Cy Park")
+    assert "LS-1/F1-" + row["Sheet"] not in variance  # the recount's row is this item, not a new find
+    assert not [p for p in again.problems if p.kind in ("altered-sheet", "found-without-quantity")]

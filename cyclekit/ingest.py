@@ -421,26 +421,38 @@ def google_sources(cycle_dir: Path, manifest: Manifest, google: Any) -> list:
             *sorted((cycle_dir / "recounts").glob("*.xlsx"))]
 
 
-def previous_documentation(cycle_dir: Path, manifest: Manifest, google: Any) -> tuple[dict, dict]:
-    """What people typed last time: in the Google results if finance works there, else results.xlsx."""
-    from cyclekit.results import read_documentation, read_resolutions
+def previous_results(cycle_dir: Path, manifest: Manifest, google: Any, config: Config | None = None,
+                     strict: bool = False) -> Any:
+    """What people typed last time (carry.PreviousResults): in the Google results if finance works
+    there (every tab, those a person added too), else results.xlsx. strict: refuse when the
+    documentation cannot be found (see carry.read_previous)."""
+    from cyclekit.carry import PreviousResults, read_previous
 
+    layout = manifest.ingests[-1].get("summary_layout") if manifest.ingests else None
+    order = config.count.date_order if config is not None else ""
     record = manifest.google.get("results")
     if record and google is not None:
-        from cyclekit.workbook.gsheets import GoogleReader
+        from cyclekit.workbook.gsheets import GoogleReader, metadata_tabs
 
-        reader = GoogleReader(google.session, record["id"], record["tabs"])
-        return read_documentation(reader), read_resolutions(reader)
+        reader = GoogleReader(google.session, record["id"], metadata_tabs(google.session, record["id"]))
+        return read_previous(reader, layout=layout, date_order=order, strict=strict)
     results_path = cycle_dir / RESULTS
     if results_path.exists():
-        return read_documentation(results_path), read_resolutions(results_path)
-    return {}, {}
+        return read_previous(WorkbookReader(results_path), layout=layout, date_order=order, strict=strict)
+    return PreviousResults()
+
+
+def previous_documentation(cycle_dir: Path, manifest: Manifest, google: Any) -> tuple[dict, dict]:
+    """What people typed last time in Discrepancies (and Cleared), and in Problems' Resolutions."""
+    previous = previous_results(cycle_dir, manifest, google)
+    return previous.documentation, previous.resolutions
 
 
 def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None = None,
                  today: dt.date | None = None, google: Any = None,
                  results_to_google: bool = False, pdf: bool = False) -> IngestReport:
     """pdf: also a PDF of each new recount workbook, in CYCLE_DIR/pdf (LibreOffice renders it)."""
+    from cyclekit.carry import keep_backup, layout_of
     from cyclekit.recounts import write_recount_sheets
     from cyclekit.results import open_problems, results_workbook
     from cyclekit.workbook.xlsx import render_xlsx
@@ -466,7 +478,10 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
     totals = figures(lines, names, len(problems), config.count, returned)
 
     results_path = cycle_dir / RESULTS
-    documentation, resolutions = previous_documentation(cycle_dir, manifest, google)
+    # what finance typed and added, read before anything is written: what cannot be carried stops here
+    previous = previous_results(cycle_dir, manifest, google, config, strict=True)
+    documentation, resolutions = previous.documentation, previous.resolutions
+    shown = problems + previous.problems  # and dates typed in the results that cannot be read
     recounts_written = write_recount_sheets(cycle_dir, manifest, lines, config, returned)
     sources = [{"file": name if name.startswith("google:") else recorded_path(cycle_dir, name),
                 "sha256": digests.get(name) or source_digest(p)} for p in paths for name in [source_name(p)]]
@@ -474,8 +489,9 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
     # counts.json is laid out on the other core while this one writes the results workbook
     counts_later = in_forked_copy(lambda: [counts_json(key, lines, problems, returned)])
     try:
-        spec = results_workbook(manifest, lines, totals, problems, documentation, config,
-                                today or dt.date.today(), resolutions, returned)
+        spec = results_workbook(manifest, lines, totals, shown, documentation, config,
+                                today or dt.date.today(), resolutions, returned, previous)
+        backup = keep_backup(results_path)  # the workbook replaced, as finance left it
         with progress.task("Writing the results workbook"):
             render_xlsx(spec, results_path)
     finally:
@@ -499,11 +515,16 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
     manifest.ingests.append({
         "at": dt.datetime.now().isoformat(timespec="seconds"), "files": sources,
         "lines_counted": totals.lines_counted, "problems": len(problems),
-        "results_sha256": file_sha256(results_path), "counts": counts})
+        "results_sha256": file_sha256(results_path), "counts": counts,
+        "summary_layout": layout_of(spec.sheets[0].rows),
+        **({"results_backup": backup.name} if backup else {})})
     save_manifest(cycle_dir, manifest)
-    report = IngestReport(results_path, len(filled), totals, problems, recount_files,
+    report = IngestReport(results_path, len(filled), totals, shown, recount_files,
                           [name for name in names if name not in returned], url,
-                          open_problems=open_problems(problems, lines, resolutions))
+                          open_problems=open_problems(shown, lines, resolutions),
+                          warnings=previous.notices())
+    if backup:
+        report.warnings.append(f"the previous results were kept as {backup.name}")
     if pdf and recount_files:  # after the manifest: the ingest stands whatever LibreOffice does
         from cyclekit.libreoffice import to_pdf
 

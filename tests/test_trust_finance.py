@@ -3,6 +3,7 @@ sheets, dates as typed, found items valued or flagged."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import openpyxl
@@ -156,3 +157,198 @@ def test_a_major_found_item_is_recounted_and_flagged_unvalued(plant, tmp_path): 
     assert (row["Counted Qty"], row["First Count"], row["Recounted By"]) == (6, 7, "Cy Park")
     assert "LS-1/F1-" + row["Sheet"] not in variance  # the recount's row is this item, not a new find
     assert not [p for p in again.problems if p.kind in ("altered-sheet", "found-without-quantity")]
+
+
+# ---- what finance typed in the results ---------------------------------------------------
+
+
+@pytest.fixture
+def counted(plant, tmp_path):  # noqa: F811
+    """A cycle counted once: WH-A-01 line 1 short by 34 (Major), line 2 one over (Minor)."""
+    report = start(plant, tmp_path)
+    files = fill_all_right(report.cycle_dir, tmp_path / "back",
+                           {"WH-A-01": {1: 1200, 2: 11}, "CAGE-01": {1: 1}})
+    result = ingest_cycle(report.cycle_dir, Config(), files)
+    return report.cycle_dir, files, result
+
+
+def _header_column(sheet, name):
+    return next(c for c in range(1, sheet.max_column + 1) if sheet.cell(1, c).value == name)
+
+
+def _row_of(sheet, line_id):
+    column = _header_column(sheet, "Line ID")
+    return next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, column).value == line_id)
+
+
+def _finance_edits(results):
+    """Finance in Excel (openpyxl stands in): a GL Account column, a tab of notes, a note beside
+    the Summary, a Root Cause."""
+    book = openpyxl.load_workbook(results)
+    sheet = book["Discrepancies"]
+    gl = sheet.max_column + 1
+    sheet.cell(1, gl).value = "GL Account"
+    sheet.cell(_row_of(sheet, "WH-A-01/1"), gl).value = "5100-INV"
+    sheet.cell(_row_of(sheet, "WH-A-01/2"), gl).value = "000812"  # an identifier: stays text
+    sheet.cell(_row_of(sheet, "WH-A-01/1"), _header_column(sheet, "Root Cause")).value = "Theft or loss"
+    notes = book.create_sheet("Finance notes")
+    notes["A1"], notes["B1"], notes["C1"] = "Account", "Amount", "Checked"
+    notes["A2"], notes["B2"], notes["C2"] = "000812", 12.5, dt.datetime(2026, 11, 26)
+    notes["A3"] = "=SUM(A1)"
+    notes["A3"].data_type = "s"  # text that looks like a formula, as typed after an apostrophe
+    notes["B3"] = 1234567.891
+    book["Summary"]["E5"] = "Checked by the CFO, see notes"
+    book.save(results)
+
+
+def test_added_columns_tabs_and_notes_are_carried_and_the_old_results_kept(counted):
+    cycle_dir, files, result = counted
+    _finance_edits(result.results)
+    before = result.results.read_bytes()
+    again = ingest_cycle(cycle_dir, Config(), files)
+
+    book = openpyxl.load_workbook(again.results)
+    sheet = book["Discrepancies"]
+    gl = _header_column(sheet, "GL Account")
+    assert sheet.cell(_row_of(sheet, "WH-A-01/1"), gl).value == "5100-INV"
+    assert sheet.cell(_row_of(sheet, "WH-A-01/2"), gl).value == "000812"
+    assert sheet.cell(_row_of(sheet, "WH-A-01/1"), _header_column(sheet, "Root Cause")).value == "Theft or loss"
+    notes = book["Finance notes"]
+    assert [c.value for c in notes[1]] == ["Account", "Amount", "Checked"]
+    assert [c.value for c in notes[2]] == ["000812", 12.5, dt.datetime(2026, 11, 26)]
+    assert notes["A3"].value == "=SUM(A1)" and notes["A3"].data_type == "s"
+    assert notes["B3"].value == 1234567.891
+    kept = rows_of(again.results, "Kept from previous results")
+    assert [(r["Tab"], r["Cell"], r["Value"]) for r in kept] == [("Summary", "E5", "Checked by the CFO, see notes")]
+    assert any("GL Account" in w for w in again.warnings) and any("Finance notes" in w for w in again.warnings)
+
+    [backup] = cycle_dir.glob("results-*.xlsx")
+    assert backup.read_bytes() == before  # the workbook as finance left it
+
+    # and again: nothing doubles, nothing is lost, no backup is overwritten
+    third = ingest_cycle(cycle_dir, Config(), files)
+    assert [(r["Tab"], r["Cell"]) for r in rows_of(third.results, "Kept from previous results")] == [("Summary", "E5")]
+    assert rows_of(third.results, "Finance notes")[0]["Account"] == "000812"
+    rows = {r["Line ID"]: r for r in rows_of(third.results, "Discrepancies")}
+    assert rows["WH-A-01/1"]["GL Account"] == "5100-INV"
+    assert len(list(cycle_dir.glob("results-*.xlsx"))) == 2
+    assert backup.read_bytes() == before
+
+
+def test_a_backup_is_never_overwritten(tmp_path):
+    from cyclekit.carry import keep_backup
+
+    results = tmp_path / "results.xlsx"
+    results.write_bytes(b"first")
+    moment = dt.datetime(2026, 11, 25, 10, 0, 0)
+    first = keep_backup(results, moment)
+    results.write_bytes(b"second")
+    second = keep_backup(results, moment)  # the same second
+    assert first != second and first.read_bytes() == b"first" and second.read_bytes() == b"second"
+    assert keep_backup(tmp_path / "none.xlsx") is None
+
+
+def test_headers_match_whatever_their_case_and_a_renamed_tab_is_found(counted):
+    cycle_dir, files, result = counted
+    book = openpyxl.load_workbook(result.results)
+    sheet = book["Discrepancies"]
+    cause = _header_column(sheet, "Root Cause")
+    sheet.cell(1, cause).value = "Root cause"
+    sheet.cell(1, _header_column(sheet, "Approved By")).value = "  approved  BY "
+    sheet.cell(_row_of(sheet, "WH-A-01/1"), cause).value = "Theft or loss"
+    sheet.cell(_row_of(sheet, "WH-A-01/1"), _header_column(sheet, "  approved  BY ")).value = "Dana"
+    sheet.title = "Finance review"
+    book.save(result.results)
+    again = ingest_cycle(cycle_dir, Config(), files)
+    rows = {r["Line ID"]: r for r in rows_of(again.results, "Discrepancies")}
+    assert (rows["WH-A-01/1"]["Root Cause"], rows["WH-A-01/1"]["Approved By"]) == ("Theft or loss", "Dana")
+    assert "Finance review" not in openpyxl.load_workbook(again.results).sheetnames  # it was Discrepancies
+    assert any("'Finance review' was read as Discrepancies" in w for w in again.warnings)
+
+
+@pytest.mark.parametrize("damage", ["no Line ID column", "no Discrepancies tab"])
+def test_documentation_that_cannot_be_found_stops_the_ingest_writing_nothing(counted, damage):
+    from cyclekit.errors import InputError
+
+    cycle_dir, files, result = counted
+    book = openpyxl.load_workbook(result.results)
+    sheet = book["Discrepancies"]
+    sheet.cell(_row_of(sheet, "WH-A-01/1"), _header_column(sheet, "Root Cause")).value = "Theft or loss"
+    if damage == "no Line ID column":
+        sheet.delete_cols(_header_column(sheet, "Line ID"))
+    else:
+        del book["Discrepancies"]
+    book.save(result.results)
+    before = {p: p.read_bytes() for p in cycle_dir.rglob("*") if p.is_file()}
+    with pytest.raises(InputError, match="nothing was written") as caught:
+        ingest_cycle(cycle_dir, Config(), [*files])
+    assert ("Line ID" if damage == "no Line ID column" else "no Discrepancies tab") in str(caught.value.problems[0])
+    assert {p: p.read_bytes() for p in cycle_dir.rglob("*") if p.is_file()} == before
+
+
+def test_a_line_id_column_missing_without_documentation_is_no_reason_to_stop(counted):
+    cycle_dir, files, result = counted
+    book = openpyxl.load_workbook(result.results)
+    book["Discrepancies"].delete_cols(_header_column(book["Discrepancies"], "Line ID"))
+    book.save(result.results)
+    assert ingest_cycle(cycle_dir, Config(), files).results.exists()
+
+
+# ---- dates as typed ----------------------------------------------------------------------
+
+
+def _type_dates(results, **dates):
+    book = openpyxl.load_workbook(results)
+    sheet = book["Discrepancies"]
+    for line_id, (column, value) in dates.items():
+        sheet.cell(_row_of(sheet, line_id.replace("_", "/")), _header_column(sheet, column)).value = value
+    book.save(results)
+
+
+def test_dates_typed_as_text_are_read_or_listed_at_ingest(counted):
+    from cyclekit.cycle import load_manifest
+    from cyclekit.ingest import previous_documentation
+
+    cycle_dir, files, result = counted
+    _type_dates(result.results, **{"WH-A-01_1": ("Approval Date", "11/25/2026"),
+                                   "WH-A-01_2": ("Investigated On", "03/04/2026")})
+    docs, _ = previous_documentation(cycle_dir, load_manifest(cycle_dir), None)  # as finalize reads them
+    assert docs["WH-A-01/1"]["Approval Date"] == dt.date(2026, 11, 25)
+    again = ingest_cycle(cycle_dir, Config(), files)
+    rows = {r["Line ID"]: r for r in rows_of(again.results, "Discrepancies")}
+    assert rows["WH-A-01/1"]["Approval Date"] == dt.datetime(2026, 11, 25)  # a real date now
+    assert rows["WH-A-01/2"]["Investigated On"] == "03/04/2026"  # kept as typed, and listed:
+    [problem] = [p for p in again.problems if p.kind == "bad-date"]
+    assert (problem.sheet, problem.cell, problem.value) == ("Discrepancies", "Q3", "03/04/2026")
+    assert "March 4 or 3 April" in problem.message and problem in again.open_problems
+    assert "bad-date" in {r["Kind"] for r in rows_of(again.results, "Problems")}
+
+
+def test_the_date_order_setting_reads_an_ambiguous_date(counted):
+    from dataclasses import replace
+
+    cycle_dir, files, result = counted
+    _type_dates(result.results, **{"WH-A-01_2": ("Investigated On", "03/04/2026")})
+    config = Config(count=replace(Config().count, date_order="DMY"))
+    again = ingest_cycle(cycle_dir, config, files)
+    rows = {r["Line ID"]: r for r in rows_of(again.results, "Discrepancies")}
+    assert rows["WH-A-01/2"]["Investigated On"] == dt.datetime(2026, 4, 3)
+    assert not [p for p in again.problems if p.kind == "bad-date"]
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("2026-11-25", dt.date(2026, 11, 25)), ("11/25/2026", dt.date(2026, 11, 25)),
+    ("25.11.2026", dt.date(2026, 11, 25)), ("25 Nov 2026", dt.date(2026, 11, 25)),
+    ("Nov 25, 2026", dt.date(2026, 11, 25)), (46351, dt.date(2026, 11, 25)), ("4/4/2026", dt.date(2026, 4, 4))])
+def test_dates_as_people_type_them(typed, expected):
+    from cyclekit.typed_dates import read_typed_date
+
+    assert read_typed_date(typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["03/04/2026", "11/25/26", "31/02/2026", "next week"])
+def test_dates_never_guessed(typed):
+    from cyclekit.typed_dates import read_typed_date
+
+    with pytest.raises(ValueError):
+        read_typed_date(typed)

@@ -352,3 +352,14 @@ def test_dates_never_guessed(typed):
 
     with pytest.raises(ValueError):
         read_typed_date(typed)
+
+
+def test_history_headers_are_read_whatever_their_case():
+    from cyclekit.history import read_history
+
+    rows = [["Cycle", "count date", "Finalized On", "Locations", "Lines Counted", "Discrepancies",
+             "Discrepancy Rate", "Target Rate", "Net variance value", "ABSOLUTE VARIANCE VALUE", "Accuracy"],
+            ["CC-1", dt.datetime(2026, 11, 23), dt.datetime(2026, 11, 25), 3, 10, 2, 0.2, 0.05, -4.41, 12.5, 0.9]]
+    [row] = read_history(rows, "schedule.xlsx")
+    assert (row.count_date, row.net_value, row.absolute_value) == (dt.date(2026, 11, 23), Decimal("-4.41"),
+                                                                   Decimal("12.5"))

@@ -363,3 +363,28 @@ def test_history_headers_are_read_whatever_their_case():
     [row] = read_history(rows, "schedule.xlsx")
     assert (row.count_date, row.net_value, row.absolute_value) == (dt.date(2026, 11, 23), Decimal("-4.41"),
                                                                    Decimal("12.5"))
+
+
+def test_text_below_a_table_and_a_column_of_a_cleared_line_are_kept(counted, tmp_path):
+    from tests.helpers import fill_sheet
+    from tests.test_cycle_flow import sheet_file
+
+    cycle_dir, files, result = counted
+    book = openpyxl.load_workbook(result.results)
+    sheet = book["Discrepancies"]
+    gl = sheet.max_column + 1
+    sheet.cell(1, gl).value = "GL Account"
+    sheet.cell(_row_of(sheet, "WH-A-01/2"), gl).value = "5100-INV"
+    sheet.cell(_row_of(sheet, "WH-A-01/2"), _header_column(sheet, "Root Cause")).value = "Miscounted"
+    variance = book["Variance"]
+    variance.cell(variance.max_row + 3, 1).value = "Totals agreed with the GL on 11/26"
+    book.save(result.results)
+    # WH-A-01 line 2 corrected: its discrepancy is gone, its documentation moves to Cleared
+    corrected = fill_sheet(sheet_file(cycle_dir, "WH-A-01"), tmp_path / "back" / "WH-A-01 filled.xlsx",
+                           {1: 1200, 2: 10, 3: 40}, counted_by="Ana Ruiz")
+    again = ingest_cycle(cycle_dir, Config(), [f for f in files if f != corrected] + [corrected])
+    cleared = {r["Line ID"]: r for r in rows_of(again.results, "Cleared")}
+    assert cleared["WH-A-01/2"]["GL Account"] == "5100-INV"
+    assert "GL Account" in rows_of(again.results, "Discrepancies")[0]  # its own tab keeps the column
+    kept = rows_of(again.results, "Kept from previous results")
+    assert [(r["Tab"], r["Value"]) for r in kept] == [("Variance", "Totals agreed with the GL on 11/26")]

@@ -71,6 +71,7 @@ class PreviousResults:
     kept: list[KeptCell] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # documentation that cannot be read (dates)
     renamed: dict[str, str] = field(default_factory=dict)  # cyclekit's tab name -> the name found
+    unplaced: list[KeptCell] = field(default_factory=list)  # Summary text, kept unless written again
 
     def notices(self) -> list[str]:
         """What an ingest tells the user it carried (nothing silent)."""
@@ -123,16 +124,17 @@ def match_tabs(reader: Any) -> tuple[dict[str, str], list[str]]:
             matched[name] = tab
         else:
             others.append(tab)
-    from cyclekit.results import LINE_ID
+    from cyclekit.results import LINE_ID, PROBLEMS
 
     for name, headers in _tables().items():
         if name in matched:
             continue
         wanted = {header_key(h) for h in headers}
+        key = header_key("Kind" if name == PROBLEMS else LINE_ID)  # what ties its rows to the counts
         candidates = []
         for tab in others:
             keys = set(_headers(reader.rows(tab)[:1]))
-            if header_key(LINE_ID) in keys and len(wanted & keys) >= 0.75 * len(wanted):
+            if key in keys and len(wanted & keys) >= 0.75 * len(wanted):
                 candidates.append(tab)
         if len(candidates) == 1:
             matched[name] = candidates[0]
@@ -293,14 +295,19 @@ def _read_resolutions(previous: PreviousResults, rows: list[list[Any]], columns:
 
 def _read_outside(previous: PreviousResults, tab: str, rows: list[list[Any]], layout: list[int] | None) -> None:
     """Cells of a generated tab that cyclekit did not write (layout: a bitmask of written columns
-    per row; without it, the columns right of the tab's own)."""
+    per row). Without a layout (results written before cyclekit recorded it), text right of the
+    tab's own columns is kept, and text within them is kept unless the new Summary writes it too
+    (unplaced, settled by results.py)."""
     for r, row in enumerate(rows):
         written = layout[r] if layout is not None and r < len(layout) else 0
         for c, value in enumerate(row):
             if value == "" or value is None:
                 continue
+            kept = KeptCell(tab, a1(r, c), value, f"typed on the {tab} tab")
             if layout is not None and not (written >> c) & 1 or layout is None and c >= SUMMARY_WIDTH:
-                previous.kept.append(KeptCell(tab, a1(r, c), value, f"typed on the {tab} tab"))
+                previous.kept.append(kept)
+            elif layout is None and isinstance(value, str):
+                previous.unplaced.append(kept)
 
 
 def _read_kept(previous: PreviousResults, rows: list[list[Any]]) -> None:

@@ -621,6 +621,9 @@ def _carried(previous: PreviousResults, sheets: list[Sheet], problem_keys: list[
     to add: the tabs a person added, and what was typed outside the tables (KEPT)."""
     by_name = {sheet.name: sheet for sheet in sheets}
     kept = list(previous.kept)
+    if previous.unplaced:  # no record of the last Summary's layout: its texts written again are ours
+        ours = {cell_text(v.value if isinstance(v, Cell) else v) for row in by_name[SUMMARY].rows for v in row}
+        kept += [cell for cell in previous.unplaced if cell_text(cell.value) not in ours]
     for column in previous.added_columns:
         left = dict(column.values)
         homes = [by_name.get(column.tab)]

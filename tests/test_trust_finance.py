@@ -388,3 +388,35 @@ def test_text_below_a_table_and_a_column_of_a_cleared_line_are_kept(counted, tmp
     assert "GL Account" in rows_of(again.results, "Discrepancies")[0]  # its own tab keeps the column
     kept = rows_of(again.results, "Kept from previous results")
     assert [(r["Tab"], r["Value"]) for r in kept] == [("Variance", "Totals agreed with the GL on 11/26")]
+
+
+def test_a_note_beside_a_summary_written_before_layouts_were_recorded_is_kept(counted):
+    import json
+
+    cycle_dir, files, result = counted
+    manifest_path = cycle_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["ingests"][-1]["summary_layout"]  # as an earlier cyclekit left it
+    manifest_path.write_text(json.dumps(manifest))
+    book = openpyxl.load_workbook(result.results)
+    book["Summary"]["E5"] = "Checked by the CFO"
+    book["Summary"]["K2"] = "Q4 close"
+    book.save(result.results)
+    again = ingest_cycle(cycle_dir, Config(), files)
+    kept = rows_of(again.results, "Kept from previous results")
+    assert sorted((r["Cell"], r["Value"]) for r in kept) == [("E5", "Checked by the CFO"), ("K2", "Q4 close")]
+
+
+def test_a_renamed_problems_tab_keeps_its_resolutions(plant, tmp_path):  # noqa: F811
+    report = start(plant, tmp_path, selection=Selection(locations=("WH-A-02",)))
+    files = fill_all_right(report.cycle_dir, tmp_path / "back", {"WH-A-02": {1: "12 m"}})
+    result = ingest_cycle(report.cycle_dir, Config(), files)
+    assert len(result.open_problems) == 1
+    book = openpyxl.load_workbook(result.results)
+    sheet = book["Problems"]
+    sheet.cell(2, _header_column(sheet, "Resolution")).value = "Counted again by hand: 12.5"
+    sheet.title = "Issues"
+    book.save(result.results)
+    again = ingest_cycle(report.cycle_dir, Config(), files)
+    assert again.open_problems == []
+    assert rows_of(again.results, "Problems")[0]["Resolution"] == "Counted again by hand: 12.5"

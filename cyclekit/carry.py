@@ -217,6 +217,7 @@ def _read_table(previous: PreviousResults, name: str, tab: str, rows: list[list[
         _read_documentation(previous, name, tab, rows, columns, date_order)
     if name == PROBLEMS:
         _read_resolutions(previous, rows, columns)
+    keyed = key_column is not None or name == PROBLEMS  # else its own cells cannot be told from typed ones
     for r, row in enumerate(rows[1:], start=1):
         key = _row_key(name, row, columns, key_column)
         for index, value in enumerate(row):
@@ -226,7 +227,8 @@ def _read_table(previous: PreviousResults, name: str, tab: str, rows: list[list[
                 column = added_columns[sorted(added_at).index(index)]
                 column.values[key] = value
                 column.cells[key] = a1(r, index)
-            elif index in added_at or not key or index >= len(rows[0]) or not header_key(rows[0][index]):
+            elif (index in added_at or not key and keyed or index >= len(rows[0])
+                  or not header_key(rows[0][index])):
                 why = ("typed in a row with no Line ID" if not key else "typed in a column with no header")
                 previous.kept.append(KeptCell(tab, a1(r, index), value, why))
     previous.added_columns += [c for c in added_columns if c.values]

@@ -291,7 +291,8 @@ def test_a_line_id_column_missing_without_documentation_is_no_reason_to_stop(cou
     book = openpyxl.load_workbook(result.results)
     book["Discrepancies"].delete_cols(_header_column(book["Discrepancies"], "Line ID"))
     book.save(result.results)
-    assert ingest_cycle(cycle_dir, Config(), files).results.exists()
+    again = ingest_cycle(cycle_dir, Config(), files)
+    assert "Kept from previous results" not in openpyxl.load_workbook(again.results).sheetnames  # nothing typed
 
 
 # ---- dates as typed ----------------------------------------------------------------------

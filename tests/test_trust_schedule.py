@@ -17,7 +17,11 @@ from cyclekit.history import HistoryRow
 from cyclekit.schedule_reader import read_schedule
 from cyclekit.schedule_update import updated_schedule
 from cyclekit.workbook.xlsx import render_xlsx
+from tests import sheets_fake as fake_module
 from tests.helpers import INVENTORY_HEADER, LOCATIONS_HEADER, inventory_rows, write_csv
+
+sheets_fake = fake_module.sheets_fake
+gspread_client = fake_module.gspread_client
 
 AS_OF = "2026-11-23"
 
@@ -243,3 +247,38 @@ def test_api_refuses_too_with_a_one_line_error(big_schedule, tmp_path):
     with pytest.raises(CyclekitError) as caught:
         api.write_schedule(partial, big_schedule, Config(), as_of=dt.date(2026, 11, 23))
     assert "\n" not in str(caught.value)
+
+
+# ---- the same in Google Sheets ----------------------------------------------------------------
+
+def test_a_google_schedule_rerun_keeps_what_was_typed_in_place(plant, gspread_client, sheets_fake, tmp_path):
+    from cyclekit.workbook.gsheets import GoogleSession, GoogleTarget
+
+    client, fake = gspread_client, sheets_fake
+    google = GoogleTarget(GoogleSession(client, sleep=lambda s: None, progress=lambda t: None))
+    inventory, locations, _ = plant
+    as_of = dt.date(2026, 11, 23)
+    url = api.write_schedule(inventory, None, Config(), locations=locations, as_of=as_of, google=google).output
+    schedule_id = url.rsplit("/", 1)[1]
+    sheet = client.open_by_key(schedule_id).worksheet("Schedule")
+    where = {name: n for n, name in enumerate(sheet.col_values(1), start=1)}
+    sheet.update([["45"]], f"I{where['WH-A-02']}", value_input_option="USER_ENTERED")
+    sheet.update([["Dee Marsh"]], f"C{where['CAGE-01']}", value_input_option="USER_ENTERED")
+    report = api.write_schedule(new_export(tmp_path), f"google:{schedule_id}", Config(), locations=locations,
+                                as_of=as_of, google=google)
+    assert report.output == url  # the same spreadsheet, updated in place
+    assert report.kept == {"Owner": ["CAGE-01"], "Cadence (days)": ["WH-A-02"]}
+    book = fake.spreadsheets[schedule_id]
+    assert [s.title for s in book.sheets] == ["Schedule", "Calendar", "Settings", "Last Run"]
+    assert book.sheet("Last Run").hidden
+    schedule = book.sheet("Schedule")
+    rows = {schedule.cell(f"A{r}").get("userEnteredValue", {}).get("stringValue"): r for r in range(2, 7)}
+    assert schedule.cell(f"I{rows['WH-A-02']}")["userEnteredValue"]["numberValue"] == 45
+    assert schedule.cell(f"C{rows['CAGE-01']}")["userEnteredValue"]["stringValue"] == "Dee Marsh"
+    assert fake.count("drive.files.copy") == 1  # the schedule as it was, kept in Drive
+    # an export that lost the plant is refused there too, before anything is sent
+    fake.reset_counts()
+    with pytest.raises(CyclekitError, match="nothing was written"):
+        api.write_schedule(write_csv(tmp_path / "part.csv", INVENTORY_HEADER, inventory_rows()[:1]),
+                           url, Config(), locations=locations, as_of=as_of, google=google)
+    assert fake.count("spreadsheets.batchUpdate") == 0 and fake.count("drive.files.copy") == 0

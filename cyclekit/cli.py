@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import functools
 import gc
 import sys
@@ -95,10 +96,22 @@ def _json_problems(problems: list[Problem]) -> None:
         click.echo(problems_as_json(problems))
 
 
+OS_ERRORS = {  # what a user can do about the commonest ones
+    errno.EEXIST: "a file is where a folder is needed",
+    errno.ENOTDIR: "a file is where a folder is needed",
+    errno.EISDIR: "a folder is where a file is needed",
+    errno.EACCES: "permission denied: check that you may read and write there",
+    errno.EPERM: "permission denied: check that you may read and write there",
+    errno.ENOSPC: "the disk is full: free some space and run the command again",
+    errno.EROFS: "the disk is read-only",
+    errno.ENAMETOOLONG: "the name is too long for the file system",
+}
+
+
 def _one_line(exc: OSError) -> str:
     """An operating-system error in words, naming the file: never a traceback."""
     where = exc.filename if exc.filename is not None else ""
-    why = exc.strerror or exc.__class__.__name__
+    why = OS_ERRORS.get(exc.errno or 0) or exc.strerror or exc.__class__.__name__
     return f"{where}: {why}; nothing was written" if where else f"{why}; nothing was written"
 
 

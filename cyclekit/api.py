@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -40,6 +41,7 @@ class ScheduleReport:
     kept: dict[str, list[str]] = field(default_factory=dict)  # column -> rows whose typed value stayed
     changed: dict[str, list[str]] = field(default_factory=dict)  # column -> rows the locations file changed
     replaced: dict[str, list[str]] = field(default_factory=dict)  # ...over a value typed in the workbook
+    backup: Path | None = None  # the schedule as it was, when this one replaced it
 
 
 def write_schedule(
@@ -82,6 +84,7 @@ def write_schedule(
     spec = schedule_workbook(schedule, config, sources, snapshot.skipped, today,
                              history=kept.history if kept else None,
                              last_run=kept.last_run if kept else first_records(schedule, bool(locations)))
+    backup = None
     if google is not None:
         from cyclekit.workbook.gsheets import render_gsheets, replace_gsheets
 
@@ -93,6 +96,7 @@ def write_schedule(
             path = render_gsheets(spec, google.session, folder_id=google.folder_id,
                                   share_with=[(email, "writer") for email in owners]).url
     else:
+        backup = _keep_a_copy(Path(output)) if existing is not None else None
         path = render_xlsx(spec, output)
     classes = {c: sum(1 for r in schedule.rows if r.abc_class == c) for c in "ABC"}
     due = [(r.next_count() - as_of).days for r in schedule.rows if r.next_count()]
@@ -105,7 +109,28 @@ def write_schedule(
         kept_history=len(kept.history) if kept else 0,
         kept=kept.kept if kept else {}, changed=kept.changed if kept else {},
         replaced=kept.replaced if kept else {},
+        backup=backup,
     )
+
+
+def _keep_a_copy(schedule: Path) -> Path:
+    """The schedule about to be replaced, copied beside it as <name>-<date>-<time>.xlsx (never over
+    an earlier copy): what people typed is never lost, even to a mistaken run."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    for n in range(1, 1000):
+        backup = schedule.with_name(f"{schedule.stem}-{stamp}{'' if n == 1 else f'-{n}'}{schedule.suffix}")
+        try:
+            with open(schedule, "rb") as source, open(backup, "xb") as copy:
+                try:
+                    shutil.copyfileobj(source, copy)
+                except BaseException:
+                    backup.unlink()  # no half copy left behind (a full disk)
+                    raise
+            shutil.copystat(schedule, backup)
+            return backup
+        except FileExistsError:
+            continue
+    raise CyclekitError(f"{schedule}: too many copies made this second; nothing was written")
 
 
 def _nothing_to_count(snapshot: Snapshot) -> str:

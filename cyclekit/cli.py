@@ -228,6 +228,8 @@ def schedule(inventory: Path, locations: Path | None, by: str, output: Path, for
         over = report.replaced.get(column, [])
         _say(f"Changed by the locations file since the last run: {column} at {n(len(keys), noun)} "
              f"({some_of(keys, 5)})" + (f", over what was typed at {some_of(over, 5)}" if over else ""))
+    if report.backup:
+        _say(f"The schedule as it was: {report.backup}")
     if report.kept_rows or report.kept_history:
         _say(f"Kept from the schedule that was there: {n(report.kept_rows, 'row')} added by hand, "
              f"{n(report.kept_history, 'History row')}.")

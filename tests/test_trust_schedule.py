@@ -282,3 +282,16 @@ def test_a_google_schedule_rerun_keeps_what_was_typed_in_place(plant, gspread_cl
         api.write_schedule(write_csv(tmp_path / "part.csv", INVENTORY_HEADER, inventory_rows()[:1]),
                            url, Config(), locations=locations, as_of=as_of, google=google)
     assert fake.count("spreadsheets.batchUpdate") == 0 and fake.count("drive.files.copy") == 0
+
+
+def test_the_schedule_replaced_is_kept_beside_it(plant, tmp_path):
+    inventory, locations, schedule = plant
+    edit(schedule, {("MRB-01", "Notes"): "typed before the re-run"})
+    before = schedule.read_bytes()
+    result = run("schedule", inventory, "--locations", locations, "--as-of", AS_OF, "-o", schedule)
+    assert result.exit_code == 0, result.output
+    copies = sorted(tmp_path.glob("schedule-*.xlsx"))
+    assert len(copies) == 1 and copies[0].read_bytes() == before
+    assert f"The schedule as it was: {copies[0]}" in result.output
+    run("schedule", inventory, "--locations", locations, "--as-of", AS_OF, "-o", schedule)
+    assert len(list(tmp_path.glob("schedule-*.xlsx"))) == 2  # a copy never written over

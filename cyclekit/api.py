@@ -65,6 +65,8 @@ def write_schedule(
     today = today or dt.date.today()
     as_of = as_of or today
     spreadsheet = _google_schedule(output, google)
+    if google is None and ("docs.google.com/" in str(output) or str(output).startswith("google:")):
+        raise CyclekitError(f"{output} is a Google spreadsheet: add --format gsheets (and credentials) to write it")
     if google is None and Path(output).suffix.lower() != ".xlsx":
         raise CyclekitError(f"{output}: the schedule is an Excel workbook; give a file name ending in .xlsx")
     # read before the long work

@@ -295,3 +295,9 @@ def test_the_schedule_replaced_is_kept_beside_it(plant, tmp_path):
     assert f"The schedule as it was: {copies[0]}" in result.output
     run("schedule", inventory, "--locations", locations, "--as-of", AS_OF, "-o", schedule)
     assert len(list(tmp_path.glob("schedule-*.xlsx"))) == 2  # a copy never written over
+
+
+def test_a_google_schedule_named_without_format_gsheets_says_what_to_add(tmp_path):
+    inventory = write_csv(tmp_path / "inventory.csv", INVENTORY_HEADER, inventory_rows())
+    result = run("schedule", inventory, "-o", "google:1AbCdEf")
+    assert result.exit_code == 1 and "add --format gsheets" in result.output

@@ -223,7 +223,8 @@ def schedule(inventory: Path, locations: Path | None, by: str, output: Path, for
          f"value {report.total_value:,.2f}; {report.overdue} overdue, {report.due_soon} due soon.")
     noun = "location" if by == "location" else "part number"
     for column, keys in report.kept.items():
-        _say(f"Kept as typed in the schedule: {column} at {n(len(keys), noun)} ({some_of(keys, 5)})")
+        kind = "moved on by finalize or typed" if column == "Last Count" else "typed"
+        _say(f"Kept as {kind} in the schedule: {column} at {n(len(keys), noun)} ({some_of(keys, 5)})")
     for column, keys in report.changed.items():
         over = report.replaced.get(column, [])
         _say(f"Changed by the locations file since the last run: {column} at {n(len(keys), noun)} "

@@ -14,6 +14,7 @@ from cyclekit.config import Config
 from cyclekit.errors import CyclekitError, InputError, some_of
 from cyclekit.inventory import Snapshot, load_inventory
 from cyclekit.locations import load_locations
+from cyclekit.money import amount_display
 from cyclekit.schedule import Schedule, build_schedule
 from cyclekit.schedule_book import SourceFile, schedule_workbook
 from cyclekit.schedule_reader import ScheduleFile, read_schedule
@@ -161,7 +162,8 @@ def _refuse_a_shrunken_export(existing: ScheduleFile, schedule: Schedule, invent
     raise CyclekitError(
         f"{inventory} would take {len(gone)} of the {len(before)} {noun} with stock out of {output}"
         + (f" ({some_of(gone, 5)})" if gone else "")
-        + f" and its inventory value from {old_value:,.2f} to {new_value:,.2f}{share}; nothing was written. "
+        + f" and its inventory value from {amount_display(old_value)} to {amount_display(new_value)}{share}; "
+        "nothing was written. "
         "Check that the export is whole and of this plant, or give --force to write it anyway")
 
 

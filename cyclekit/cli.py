@@ -16,6 +16,7 @@ import click
 from cyclekit import __version__, api, progress
 from cyclekit.config import load_config
 from cyclekit.errors import CyclekitError, InputError, Problem, problems_as_json, some_of
+from cyclekit.money import amount_display
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -220,7 +221,7 @@ def schedule(inventory: Path, locations: Path | None, by: str, output: Path, for
                                 google=google, force=force)
     classes = ", ".join(f"{c} {n}" for c, n in report.classes.items())
     _say(f"Wrote {report.output}: {n(report.rows, 'row')} ({classes}), {n(report.lines, 'line')}, "
-         f"value {report.total_value:,.2f}; {report.overdue} overdue, {report.due_soon} due soon.")
+         f"value {amount_display(report.total_value)}; {report.overdue} overdue, {report.due_soon} due soon.")
     noun = "location" if by == "location" else "part number"
     for column, keys in report.kept.items():
         kind = "moved on by finalize or typed" if column == "Last Count" else "typed"
@@ -395,7 +396,7 @@ def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], tem
     _say(f"Finalized {report.cycle_id}: {n(h.lines_counted, 'line')} counted, "
          f"{n(h.discrepancies, 'discrepancy', 'discrepancies')} (rate {rate}), "
          f"{n(report.adjustments, 'adjustment')}, "
-         f"net {h.net_value:,.2f}, absolute {h.absolute_value:,.2f}.")
+         f"net {amount_display(h.net_value)}, absolute {amount_display(h.absolute_value)}.")
     for path in report.files:
         _say(f"Adjustment file: {path}")
     if report.review:

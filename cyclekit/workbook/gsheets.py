@@ -591,7 +591,13 @@ def _sheet_id_in(value: Any) -> int | None:
 # ---- talking to Google ----------------------------------------------------------------------
 
 class GoogleSession:
-    """A gspread client with retries (429 and 5xx), one-line errors, and a request count."""
+    """A gspread client with retries (429 and 5xx), one-line errors, and a request count.
+
+    gspread's own retry (`gspread.http_client.BackOffHTTPClient`, 6.x) is not used: gspread
+    marks it "not production ready", it sleeps with time.sleep (no progress line, nothing to
+    bound a whole command's wait: up to 2 + 4 + ... + 128 s per request), keeps its backoff
+    count on the client after a failure, and retries a 403 only for domain usageLimits.
+    """
 
     def __init__(self, client: Any, *, max_wait: float = 120.0, progress: Callable[[str], None] | None = None,
                  sleep: Callable[[float], None] = time.sleep):

@@ -17,6 +17,7 @@ from cyclekit.schedule_book import SourceFile, schedule_workbook
 from cyclekit.schedule_reader import ScheduleFile, read_schedule
 from cyclekit.schedule_update import carry_over
 from cyclekit.tables import file_sha256
+from cyclekit.workbook.reader import use_limits
 from cyclekit.workbook.xlsx import render_xlsx
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ def write_schedule(
 ) -> ScheduleReport:
     """Load the snapshot (and locations), apply the rules, write the schedule workbook."""
     today = today or dt.date.today()
+    use_limits(config.limits)  # every workbook this command opens
     as_of = as_of or today
     if google is None and Path(output).suffix.lower() != ".xlsx":
         raise CyclekitError(f"{output}: the schedule is an Excel workbook; give a file name ending in .xlsx")

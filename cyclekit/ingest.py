@@ -9,7 +9,7 @@ Problems tab says why.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from cyclekit.parallel import in_forked_copy, map_on_cores
 from cyclekit.reconcile import CountedLine, figures, sheet_counters, with_sheet_counters
 from cyclekit.tables import file_sha256
 from cyclekit.values import QuantityError, cell_text, parse_quantity
-from cyclekit.workbook.reader import WorkbookReader
+from cyclekit.workbook.reader import WorkbookReader, use_limits
 from cyclekit.workbook.spec import a1
 
 DEFAULT_FOLDERS = ("sheets", "packets", "recounts")
@@ -100,14 +100,26 @@ def _has_input(sheet: FilledSheet) -> bool:
 
 def _parse_source(source: Any) -> tuple[str, list[FilledSheet], list[Problem], str | None]:
     """Every cyclekit count sheet among the tabs of one workbook (an xlsx path or an open reader),
-    and the file's digest (None for a reader): the worker that reads a file hashes it too."""
+    the problems met reading it (a file beyond the limits or damaged: a tab that cannot be read
+    is a problem, the other tabs are still read), and the file's digest (None for a reader): the
+    worker that reads a file hashes it too."""
     try:
         reader = source if hasattr(source, "rows") else WorkbookReader(source)
     except InputError as exc:
         return str(source), [], exc.problems, None
     path = str(reader.path)
-    sheets = [sheet for tab in reader.tabs if (sheet := parse_sheet(reader.rows(tab), path, tab)) is not None]
-    return path, sheets, [], None if reader is source else file_sha256(reader.path)
+    sheets, problems = [], []
+    for tab in reader.tabs:
+        try:
+            rows = reader.rows(tab)
+        except InputError as exc:
+            problems += exc.problems
+            continue
+        blank_formulas = reader.blank_formulas(tab) if hasattr(reader, "blank_formulas") else ()
+        sheet = parse_sheet(rows, path, tab, blank_formulas)
+        if sheet is not None:
+            sheets.append(sheet)
+    return path, sheets, problems, None if reader is source else file_sha256(reader.path)
 
 
 def _parse_sources(sources: list) -> list[tuple[str, list[FilledSheet], list[Problem], str | None]]:
@@ -129,7 +141,7 @@ def read_filled_sheets(sources: list, manifest: Manifest, problems: list[Problem
         if digests is not None and digest:
             digests[path] = digest
         problems.extend(read_problems)
-        if read_problems:
+        if read_problems and not sheets:
             continue
         for sheet in sheets:
             tab = sheet.tab
@@ -183,6 +195,10 @@ def _what_it_says(sheet: FilledSheet) -> tuple:
 
 def _quantity(entry: Entry, sheet: FilledSheet, uom: str, whole_uoms: tuple[str, ...],
               problems: list[Problem], line_id: str | None = None) -> Decimal | None:
+    if entry.unreadable:
+        problems.append(Problem("bad-count", sheet.file, f"Floor Count {entry.unreadable}; the line was not "
+                                "counted", sheet=sheet.tab, cell=a1(entry.row, entry.floor_col), line_id=line_id))
+        return None
     if entry.floor_count is None:
         return None
     try:
@@ -231,6 +247,7 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                                     sheet=sheet.tab, cell=a1(r, c), value=sheet.confirmed_empty))
             empty = ""
         confirmed_empty = bool(empty)
+        problems.extend(p for p in sheet.problems if p not in sheet.held_lines.values())
         seen: set[int] = set()
         for entry in sheet.entries:
             s = frozen.get((record.location, entry.line_no))
@@ -250,8 +267,19 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                     cell=a1(entry.row, 1), value="/".join(listed), line_id=s.line_id))
                 line.problem = "listed line altered on the sheet"
                 continue
+            if entry.uom and entry.uom != s.item.uom.strip():
+                problems.append(Problem("altered-line", sheet.file, (
+                    f"line {entry.line_no} was sent in {s.item.uom!r} but the unit reads {entry.uom!r}; "
+                    "the line was not counted"), sheet=sheet.tab, cell=a1(entry.row, 0),
+                    value=entry.uom, line_id=s.line_id))
+                line.problem = "unit altered on the sheet"
+                continue
+            if entry.line_no in sheet.held_lines:
+                problems.append(replace(sheet.held_lines[entry.line_no], line_id=s.line_id))
+                line.problem = "a row was inserted next to it"
+                continue
             quantity = _quantity(entry, sheet, s.item.uom, whole, problems, s.line_id)
-            if entry.floor_count is not None and quantity is None:
+            if (entry.floor_count is not None or entry.unreadable) and quantity is None:
                 line.problem = "floor count unreadable"
                 continue
             if confirmed_empty:
@@ -289,7 +317,7 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                                         "a found item has a quantity but no part number; not counted",
                                         sheet=sheet.tab, cell=cell))
                 continue
-            if entry.floor_count is None:
+            if entry.floor_count is None and not entry.unreadable:
                 problems.append(Problem("found-without-quantity", sheet.file,
                                         "a found item has no quantity; not counted", sheet=sheet.tab,
                                         cell=a1(entry.row, entry.floor_col), value=entry.part_number))
@@ -328,6 +356,7 @@ def count_state(manifest: Manifest, frozen: FrozenInventory, paths: list, config
     for path in paths:
         if isinstance(path, Path) and not path.is_file():
             raise CycleError(f"{path}: file not found")
+    use_limits(config.limits)  # the workers reading the sheets are forked from here: they keep it
     problems: list[Problem] = []
     accepted = read_filled_sheets(paths, manifest, problems, digests, named)
     lines = build_lines(manifest, frozen, accepted, config, problems)

@@ -271,7 +271,7 @@ def _quantity_validations(sheet: Sheet, rows: list[tuple[int, bool]], col: int) 
 
 # ---- reading a filled sheet back --------------------------------------------------------
 
-_FOUND = re.compile(rf"^{FOUND_PREFIX}(\d+)$")
+_FOUND = re.compile(rf"^{FOUND_PREFIX}(\d+)$", re.ASCII)
 BLANK_FORMULA = "is a formula without a value: type the number (the program that saved the file stored none)"
 NO_STOCK = "No stock in the system"  # the row that stands in for lines on a sheet with none
 FOUND_SECTION = "Found on the shelf"
@@ -383,7 +383,7 @@ def parse_sheet(rows: list[list[Any]], file: str, tab: str,
             row = [*row, *([None] * (width - len(row)))]
         label = _text(row[0])
         first = _text(row[1])
-        if label.isdigit() and not after_lines:
+        if label.isascii() and label.isdigit() and not after_lines:  # "²" is a digit to Python, not to int()
             line = entry(row, r, int(label), label)
             sheet.entries.append(line)
             if last_line is None:  # rows inserted above the first line: that line is their neighbour

@@ -203,10 +203,11 @@ def _quantity(entry: Entry, sheet: FilledSheet, uom: str, whole_uoms: tuple[str,
         return None
     try:
         quantity = parse_quantity(entry.floor_count)
-    except QuantityError as exc:
-        problems.append(Problem("bad-count", sheet.file, f"Floor Count {exc}; the line was not counted",
+    except (QuantityError, ValueError, ArithmeticError) as exc:  # 5,000 digits: int() and Decimal refuse
+        why = exc if isinstance(exc, QuantityError) else "is not a number that can be read"
+        problems.append(Problem("bad-count", sheet.file, f"Floor Count {why}; the line was not counted",
                                 sheet=sheet.tab, cell=a1(entry.row, entry.floor_col),
-                                value=cell_text(entry.floor_count), line_id=line_id))
+                                value=cell_text(entry.floor_count)[:100], line_id=line_id))
         return None
     if quantity != quantity.to_integral_value() and whole_units(uom, whole_uoms):
         problems.append(Problem("fraction-of-whole-unit", sheet.file,

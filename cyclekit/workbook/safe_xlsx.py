@@ -13,7 +13,6 @@ the cells themselves are scanned.
 
 from __future__ import annotations
 
-import copy
 import html
 import posixpath
 import re
@@ -22,6 +21,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import BinaryIO
 
 from cyclekit.config import LimitsConfig
 
@@ -59,14 +59,13 @@ def column_number(letters: str | bytes) -> int:
 # ---- the archive ---------------------------------------------------------------------------
 
 
-def _parts_declared(path: str) -> int | None:
+def _parts_declared(handle: BinaryIO) -> int | None:
     """The number of parts the archive's end record declares (None when it has none: not a zip,
     or cut short), read before zipfile builds an object for each one."""
-    with open(path, "rb") as handle:
-        handle.seek(0, 2)
-        size = handle.tell()
-        handle.seek(max(0, size - (65536 + 22)))
-        tail = handle.read()
+    handle.seek(0, 2)
+    size = handle.tell()
+    handle.seek(max(0, size - (65536 + 22)))
+    tail = handle.read()
     at = tail.rfind(END_OF_ARCHIVE)
     if at < 0 or len(tail) - at < 22:
         return None
@@ -106,22 +105,54 @@ def _mb(size: int) -> str:
     return f"{size / MB:,.1f}"
 
 
-def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int):
-    """The part's bytes, a block at a time, stopping past `budget` or past what the archive says
-    the part holds (a lying header): zipfile then stops at the size it was told, so it is told
-    the budget instead and the real size is counted here."""
-    probe = copy.copy(info)
-    probe.file_size = budget + 1
-    produced = 0
-    with archive.open(probe) as stream:
-        while block := stream.read(BLOCK):
-            produced += len(block)
-            if produced > info.file_size:
-                raise Refused(f"part {info.filename!r} holds more than the archive says "
-                              f"({info.file_size:,} bytes): the file is damaged or was made to mislead")
-            if produced > budget:
-                raise Refused("inflates to more than the limit set by limits.workbook_mb")
+LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature ... name length, extra length
+
+
+def _damaged(info: zipfile.ZipInfo, why: str) -> Refused:
+    return Refused(f"is damaged (part {info.filename!r}: {why}): open it in Excel and save it again")
+
+
+def _inflate(handle: BinaryIO, info: zipfile.ZipInfo, budget: int):
+    """The part's bytes, a block at a time, inflated here from the raw archive (what a reader
+    that trusts the headers would inflate): stopping past `budget`, or past the size the archive
+    says the part has (a lying header), and checking the part's CRC."""
+    handle.seek(info.header_offset)
+    header = handle.read(LOCAL_HEADER.size)
+    if len(header) < LOCAL_HEADER.size:
+        raise _damaged(info, "cut short")
+    signature, name_length, extra_length = LOCAL_HEADER.unpack(header)
+    if signature != b"PK\x03\x04":
+        raise _damaged(info, "not where the archive says")
+    handle.seek(info.header_offset + LOCAL_HEADER.size + name_length + extra_length)
+    left = info.compress_size
+    inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    produced = crc = 0
+    while True:
+        if inflater is not None and inflater.unconsumed_tail:
+            block = inflater.decompress(inflater.unconsumed_tail, BLOCK)
+        else:
+            raw = handle.read(min(BLOCK, left))
+            left -= len(raw)
+            if not raw and (inflater is None or not inflater.eof):
+                if left > 0 or (inflater is not None and not inflater.eof):
+                    raise _damaged(info, "cut short")
+                break
+            block = raw if inflater is None else inflater.decompress(raw, BLOCK)
+        produced += len(block)
+        if produced > info.file_size:
+            raise Refused(f"part {info.filename!r} holds more than the archive says "
+                          f"({info.file_size:,} bytes): the file is damaged or was made to mislead")
+        if produced > budget:
+            raise Refused("inflates to more than the limit set by limits.workbook_mb")
+        crc = zlib.crc32(block, crc)
+        if block:
             yield block
+        if inflater is not None and inflater.eof and not inflater.unconsumed_tail:
+            break
+        if inflater is None and left <= 0:
+            break
+    if produced != info.file_size or crc != info.CRC:
+        raise _damaged(info, "its contents do not match the archive's record of them")
 
 
 # ---- which tab is which part ---------------------------------------------------------------
@@ -164,6 +195,8 @@ def _tab_parts(parts: dict[str, bytes]) -> dict[str, str]:
 
 # what Excel, LibreOffice, openpyxl and xlsxwriter write: the reference first, no prefix
 _CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_FORMULA = re.compile(rb"<(?:[\w.-]+:)?f[\s/>]")
+_ODD_CELL = re.compile(rb"<c[>/\t\r\n]")
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
 _TAG = re.compile(rb"""<(/?)(?:[\w.-]+:)?(row|c|f|v|is)(\s(?:[^>"']|"[^"]*"|'[^']*')*|/)?>""")
 _REFERENCE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
@@ -190,7 +223,7 @@ class _SheetScanner:
         if not self.started and (b"<!DOCTYPE" in text or b"<!ENTITY" in text):  # only before the root
             raise Refused(f"{self.where} declares XML entities, which no spreadsheet writes")
         self.started = True
-        if b"<f" in text or self.in_cell is not None or not self._quick(text):
+        if self.in_cell is not None or _FORMULA.search(text) or not self._quick(text):
             self._walk(text)
         self._check()
 
@@ -198,8 +231,9 @@ class _SheetScanner:
         """Every cell written `<c r="B12"`, the way Excel, LibreOffice, openpyxl and xlsxwriter
         write them: the last row and column from the references alone (an empty cell counts)."""
         references = _CELL.findall(text)
-        if text.count(b"<c") != len(references) or _PREFIXED_CELL.search(text):
-            return False  # other tags starting <c (<cols>), cells without a reference: walk it
+        if (text.count(b"<c ") != len(references) or _ODD_CELL.search(text)
+                or _PREFIXED_CELL.search(text)):
+            return False  # cells without a reference, or written otherwise: walk it
         if references:
             rows = max(map(int, set(map(itemgetter(1), references))))
             columns = max(map(column_number, set(map(itemgetter(0), references))))
@@ -281,10 +315,22 @@ def check_reach(rows: int, columns: int, limits: LimitsConfig, where: str) -> No
 
 
 def _scan_sheet(blocks, limits: LimitsConfig, where: str) -> SheetScan:
+    """Cells count from <sheetData> on (a part without one, styles or a drawing, holds no values
+    a reader gives); from there the XML is fed in pieces cut after a closing tag."""
     scanner = _SheetScanner(limits, where)
     pending = b""
+    data_from = -1
     for block in blocks:
-        pending += block
+        if data_from < 0:
+            if not scanner.started:
+                scanner.feed(block[:4096])  # the prolog: no DOCTYPE, no entities
+            probe = pending + block
+            data_from = probe.find(b"sheetData")
+            pending = probe[data_from:] if data_from >= 0 else probe[-16:]
+            if data_from < 0:
+                continue
+        else:
+            pending += block
         cut = max(pending.rfind(b"</row>"), pending.rfind(b"</c>"))
         if cut < 0:
             if len(pending) > 16 * MB:  # no row ends in 16 MB: no spreadsheet writes that
@@ -293,14 +339,15 @@ def _scan_sheet(blocks, limits: LimitsConfig, where: str) -> SheetScan:
         cut = pending.index(b">", cut) + 1
         scanner.feed(pending[:cut])
         pending = pending[cut:]
-    if pending:
+    if pending and data_from >= 0:
         scanner.feed(pending)
     return scanner.scan
 
 
 # ---- the whole check -------------------------------------------------------------------------
 
-SMALL_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+SMALL_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")  # read whole, to name the tabs
+SMALL_PART_LIMIT = 16 * MB
 
 
 @dataclass
@@ -323,7 +370,12 @@ def scan_workbook(path: str, limits: LimitsConfig) -> WorkbookScan:
     """Every part of an xlsx checked against the limits, every tab's reach measured.
 
     Raises `Refused` (beyond a limit, damaged, or not a zip archive at all)."""
-    declared = _parts_declared(path)
+    with open(path, "rb") as handle:
+        return _scan_archive(handle, limits)
+
+
+def _scan_archive(handle: BinaryIO, limits: LimitsConfig) -> WorkbookScan:
+    declared = _parts_declared(handle)
     if declared is None:
         raise Refused("is not a complete workbook (the archive's end is missing: cut short while "
                       "copying or downloading?)")
@@ -331,14 +383,19 @@ def scan_workbook(path: str, limits: LimitsConfig) -> WorkbookScan:
         raise Refused(f"holds {declared:,} parts, more than any workbook ({MAX_PARTS:,}): "
                       "not a workbook Excel wrote")
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(handle) as archive:
             infos = archive.infolist()
             if len(infos) > MAX_PARTS:
                 raise Refused(f"holds {len(infos):,} parts, more than any workbook ({MAX_PARTS:,})")
             _check_declared(infos, limits)
             budget = limits.workbook_mb * MB
-            small = {info.filename: b"".join(_inflate(archive, info, budget)) for info in infos
-                     if info.filename in SMALL_PARTS}
+            small = {}
+            for info in infos:
+                if info.filename in SMALL_PARTS:
+                    if info.file_size > SMALL_PART_LIMIT:
+                        raise Refused(f"part {info.filename!r} is {_mb(info.file_size)} MB, more than any "
+                                      "workbook's list of tabs: not a workbook Excel wrote")
+                    small[info.filename] = b"".join(_inflate(handle, info, SMALL_PART_LIMIT))
             tab_of = {part: tab for tab, part in _tab_parts(small).items()}
             sheets: dict[str, SheetScan] = {}
             for info in infos:
@@ -346,12 +403,13 @@ def scan_workbook(path: str, limits: LimitsConfig) -> WorkbookScan:
                 if info.is_dir() or name in SMALL_PARTS:
                     budget -= info.file_size
                     continue
-                blocks = _inflate(archive, info, budget)
-                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                blocks = _inflate(handle, info, budget)
+                lower = name.lower()
+                if lower.endswith("sharedstrings.xml"):
+                    _check_strings(blocks, limits, name)
+                elif lower.endswith(".xml"):  # any XML part may be read as a tab (names are not trusted)
                     where = f"tab {tab_of[name]!r}" if name in tab_of else f"part {name!r}"
                     sheets[name] = _scan_sheet(blocks, limits, where)
-                elif name == "xl/sharedStrings.xml":
-                    _check_strings(blocks, limits, name)
                 else:
                     for _ in blocks:
                         pass

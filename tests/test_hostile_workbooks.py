@@ -22,6 +22,7 @@ from cyclekit.start_cycle import Selection
 from cyclekit.workbook.reader import WorkbookReader
 from tests.helpers import INVENTORY_HEADER, fill_sheet, inventory_rows
 from tests.test_cycle_flow import plant, sheet_file, start  # noqa: F401  (plant is a fixture)
+from tests.test_hostile_properties import in_bounded_child, sheet_workbook
 
 # ruff: noqa: F811  (the plant fixture, imported above, is an argument of the tests below)
 
@@ -418,3 +419,71 @@ def test_a_clean_sheet_has_no_unexpected_cells(plant, tmp_path):
                         found=[("PN-9", "", "", "ea", 2)] if name == "LS-1" else ()) for name in locations]
     result = ingest_cycle(report.cycle_dir, Config(), files)
     assert [p for p in result.problems if p.kind in ("unexpected-cell", "inserted-row")] == []
+
+
+# ---- a file made to mislead the check: two references in a cell, OpenDocument repeats ---------
+
+
+def expect_refused(path: Path, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        reader = WorkbookReader(path)
+        for tab in reader.tabs:
+            reader.rows(tab)
+
+
+@pytest.mark.parametrize("second", [' r="XFD1048576"', 'r="XFD1048576"', '\tr="XFD1048576"',
+                                    " r='XFD1048576'"])
+def test_a_cell_with_two_references_is_refused(tmp_path, second):
+    """calamine places a cell by its last r=, a quick look by its first: both must agree or the
+    file is refused (a value at A2 "and" XFD1048576 aborted the whole process)."""
+    xml = '<row r="1"><c r="A1"><v>0</v></c></row><row r="2"><c r="A2"' + second + "><v>1</v></c></row>"
+    path = write_workbook(tmp_path / "two.xlsx", xml)
+    in_bounded_child(expect_refused, path, "two references")
+
+
+def opendocument(path: Path, table_xml: str) -> Path:
+    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body>'
+               '<office:spreadsheet><table:table table:name="Counts">' + table_xml +
+               "</table:table></office:spreadsheet></office:body></office:document-content>")
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+    return path
+
+
+VALUE = '<table:table-cell office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell>'
+
+
+@pytest.mark.parametrize(("table_xml", "message"), [
+    ('<table:table-row table:number-rows-repeated="1048575"><table:table-cell/></table:table-row>'
+     '<table:table-row><table:table-cell table:number-columns-repeated="16383"/>' + VALUE + "</table:table-row>",
+     "out to column 16,384"),
+    ('<table:table-row table:number-rows-repeated="100000"><table:table-cell '
+     'table:number-columns-repeated="1000" office:value-type="float" office:value="1"/></table:table-row>',
+     "past limits.cells"),
+])
+def test_an_opendocument_bomb_is_refused(tmp_path, table_xml, message):
+    """Under 1 KB, repeated rows and cells: calamine asked for 4 GB and 549 GB."""
+    path = opendocument(tmp_path / "inventory.ods", table_xml)
+    assert path.stat().st_size < 1500
+    in_bounded_child(expect_refused, path, message)
+
+
+def test_an_opendocument_saved_by_libreoffice_is_read(soffice, tmp_path):
+    """LibreOffice ends every table with a million empty rows, repeated: they hold nothing."""
+    source = tmp_path / "sheet.xlsx"
+    source.write_bytes(sheet_workbook())  # a count sheet as cyclekit writes it, with its styles
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to",
+                    "ods", "--outdir", str(tmp_path / "ods"), str(source)], check=True, capture_output=True,
+                   timeout=180)
+    path = tmp_path / "ods" / "sheet.ods"
+    assert b'number-rows-repeated="1048' in zipfile.ZipFile(path).read("content.xml")
+    assert len(WorkbookReader(path).rows("WH-A-01")) == 22
+
+
+def test_a_binary_workbook_is_refused(tmp_path):
+    path = write_workbook(tmp_path / "inventory.xlsx", "", extra={"xl/worksheets/sheet2.bin": b"\x00" * 10})
+    expect_refused(path, r"binary workbook \(.xlsb\)")

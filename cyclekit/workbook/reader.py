@@ -109,9 +109,17 @@ def _reraise_interrupts(exc: BaseException) -> None:
         raise exc
 
 
-def sheet_values(book: Any, path: Path, tab: str) -> list[list[Any]]:
+def sheet_values(book: Any, path: Path, tab: str, limits: LimitsConfig) -> list[list[Any]]:
+    """The tab's values from A1; its reach checked again as calamine read it (an .xls, which is
+    not scanned, is held to the limits here, before the rectangle from A1 is filled out)."""
     try:
-        return book.get_sheet_by_name(tab).to_python(skip_empty_area=False)
+        sheet = book.get_sheet_by_name(tab)
+        end = sheet.end
+        if end is not None:
+            check_reach(end[0] + 1, end[1] + 1, limits, f"tab {tab!r}")
+        return sheet.to_python(skip_empty_area=False)
+    except Refused as exc:
+        raise _refused(path, str(exc)) from None
     except BaseException as exc:
         _reraise_interrupts(exc)
         raise _refused(path, f"tab {tab!r} is damaged and cannot be read ({_short(exc)}): "
@@ -143,7 +151,7 @@ class WorkbookReader:
                 check_reach(reach.rows, reach.columns, self.limits, f"tab {tab!r}")
             except Refused as exc:
                 raise _refused(self.path, str(exc)) from None
-        return sheet_values(self._book, self.path, tab)
+        return sheet_values(self._book, self.path, tab, self.limits)
 
     def blank_formulas(self, tab: str) -> set[tuple[int, int]]:
         """Zero-based (row, column) of the tab's formulas saved without a value."""

@@ -196,6 +196,7 @@ def _tab_parts(parts: dict[str, bytes]) -> dict[str, str]:
 # what Excel, LibreOffice, openpyxl and xlsxwriter write: the reference first, no prefix
 _CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
 _FORMULA = re.compile(rb"<(?:[\w.-]+:)?f[\s/>]")
+_SPACED_EQUALS = re.compile(rb"r +=")
 _ODD_CELL = re.compile(rb"<c[>/\t\r\n]")
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
 _TAG = re.compile(rb"""<(/?)(?:[\w.-]+:)?(row|c|f|v|is)(\s(?:[^>"']|"[^"]*"|'[^']*')*|/)?>""")
@@ -219,10 +220,12 @@ class _SheetScanner:
         self.value_from = -1
         self.started = False
 
-    def feed(self, text: bytes) -> None:
-        if not self.started and (b"<!DOCTYPE" in text or b"<!ENTITY" in text):  # only before the root
+    def check_prolog(self, text: bytes) -> None:
+        if b"<!DOCTYPE" in text or b"<!ENTITY" in text:  # only before the root element
             raise Refused(f"{self.where} declares XML entities, which no spreadsheet writes")
         self.started = True
+
+    def feed(self, text: bytes) -> None:
         if self.in_cell is not None or _FORMULA.search(text) or not self._quick(text):
             self._walk(text)
         self._check()
@@ -232,7 +235,11 @@ class _SheetScanner:
         write them: the last row and column from the references alone (an empty cell counts)."""
         references = _CELL.findall(text)
         if (text.count(b"<c ") != len(references) or _ODD_CELL.search(text)
-                or _PREFIXED_CELL.search(text)):
+                or _PREFIXED_CELL.search(text)
+                # one r= per cell and per row, none spaced out: a second r= in a tag goes unseen here
+                or text.count(b" r=") != len(references) + text.count(b'<row r="')
+                or _SPACED_EQUALS.search(text) or b"\n" in text or b"\t" in text or b"\r" in text
+                or b'"r=' in text or b"'r=" in text or b":r=" in text):
             return False  # cells without a reference, or written otherwise: walk it
         if references:
             rows = max(map(int, set(map(itemgetter(1), references))))
@@ -257,11 +264,11 @@ class _SheetScanner:
             closing, name, rest = match.group(1), match.group(2), match.group(3) or b""
             empty = rest.rstrip().endswith(b"/")
             if name == b"row" and not closing:
-                reference = _attributes(rest).get("r")
+                reference = self._reference(rest)
                 self.row = self._number(reference) - 1 if reference is not None else self.row + 1
                 self.column = -1
             elif name == b"c" and not closing:
-                reference = _attributes(rest).get("r")
+                reference = self._reference(rest)
                 if reference is None:
                     self.column += 1
                 else:
@@ -284,6 +291,15 @@ class _SheetScanner:
                     self.value_from = match.end()
                 elif closing and text[self.value_from:match.start()].strip():
                     self.cell_value = True
+
+    def _reference(self, tag: bytes) -> str | None:
+        """The tag's r attribute; two of them (a reader takes the last, another the first) is a
+        file made to mislead."""
+        names = [name.rsplit(b":", 1)[-1] for name, _, _ in _ATTRIBUTE.findall(tag)]
+        if names.count(b"r") > 1:
+            raise Refused(f"{self.where} has a cell or row with two references: the file is damaged or "
+                          "was made to mislead")
+        return _attributes(tag).get("r")
 
     def _end_cell(self) -> None:
         if self.in_cell is not None and self.cell_formula and not self.cell_value:
@@ -322,9 +338,8 @@ def _scan_sheet(blocks, limits: LimitsConfig, where: str) -> SheetScan:
     data_from = -1
     for block in blocks:
         if data_from < 0:
-            if not scanner.started:
-                scanner.feed(block[:4096])  # the prolog: no DOCTYPE, no entities
             probe = pending + block
+            scanner.check_prolog(probe)  # a DTD comes before any element: before <sheetData>
             data_from = probe.find(b"sheetData")
             pending = probe[data_from:] if data_from >= 0 else probe[-16:]
             if data_from < 0:
@@ -342,6 +357,65 @@ def _scan_sheet(blocks, limits: LimitsConfig, where: str) -> SheetScan:
     if pending and data_from >= 0:
         scanner.feed(pending)
     return scanner.scan
+
+
+# ---- OpenDocument (.ods): rows and cells repeated by a number ---------------------------
+
+_ODS_TAG = re.compile(rb"""<(/?)(?:[\w.-]+:)?(table-row|table-cell|covered-table-cell|table)"""
+                      rb"""(\s(?:[^>"']|"[^"]*"|'[^']*')*|/)?>""")
+
+
+def _repeat(attributes: dict[str, str], name: str) -> int:
+    text = attributes.get(name, "1")
+    if not text.isascii() or not text.isdigit() or len(text) > 9:
+        raise Refused(f"has a repeat count {text[:20]!r} that is not a number: the file is damaged")
+    return max(int(text), 1)
+
+
+def _scan_ods(blocks, limits: LimitsConfig) -> dict[str, SheetScan]:
+    """How far each table's values reach, rows and cells repeated as a reader repeats them (a
+    row repeated a million times is a million rows; an empty one is none)."""
+    scans: dict[str, SheetScan] = {}
+    scan = SheetScan()
+    tab = where = ""
+    row = rows_repeat = 0
+    column = row_reach = 0
+    pending = b""
+    for block in blocks:
+        pending += block
+        cut = pending.rfind(b">") + 1
+        text, pending = pending[:cut], pending[cut:]
+        if len(pending) > 16 * MB:
+            raise Refused("content.xml has a tag longer than 16 MB: the file is damaged")
+        if b"<!DOCTYPE" in text or b"<!ENTITY" in text:
+            raise Refused("content.xml declares XML entities, which no spreadsheet writes")
+        for match in _ODS_TAG.finditer(text):
+            closing, name, rest = match.group(1), match.group(2), match.group(3) or b""
+            empty = rest.rstrip().endswith(b"/")
+            if name == b"table" and not closing:
+                tab = _attributes(rest).get("name", f"table {len(scans) + 1}")
+                where = f"tab {tab!r}"
+                scan = scans.setdefault(tab, SheetScan())
+                row = 0
+            elif name == b"table-row" and not closing:
+                rows_repeat = _repeat(_attributes(rest), "number-rows-repeated")
+                column = row_reach = 0
+                if empty:
+                    row += rows_repeat
+            elif name == b"table-row":  # the row's end: its values reach row_reach columns
+                if row_reach:
+                    scan.rows = max(scan.rows, row + rows_repeat)
+                    scan.columns = max(scan.columns, row_reach)
+                    check_reach(scan.rows, scan.columns, limits, where)
+                row += rows_repeat
+            elif not closing:  # a cell
+                attributes = _attributes(rest)
+                repeat = _repeat(attributes, "number-columns-repeated")
+                if not empty or "value-type" in attributes:
+                    row_reach = column + repeat
+                    check_reach(row + 1, row_reach, limits, where)
+                column += repeat
+    return scans
 
 
 # ---- the whole check -------------------------------------------------------------------------
@@ -407,12 +481,15 @@ def _scan_archive(handle: BinaryIO, limits: LimitsConfig) -> WorkbookScan:
                 lower = name.lower()
                 if lower.endswith("sharedstrings.xml"):
                     _check_strings(blocks, limits, name)
-                elif lower.endswith(".xml"):  # any XML part may be read as a tab (names are not trusted)
+                elif lower == "content.xml":  # an OpenDocument spreadsheet (.ods): every table in it
+                    for tab, scan in _scan_ods(blocks, limits).items():
+                        tab_of[f"{name}#{tab}"] = tab
+                        sheets[f"{name}#{tab}"] = scan
+                elif lower.endswith(".bin") and lower.startswith("xl/worksheets/"):
+                    raise Refused("is an Excel binary workbook (.xlsb): open it in Excel and save it as .xlsx")
+                else:  # any part may be read as a tab (names are not trusted): cells count from <sheetData>
                     where = f"tab {tab_of[name]!r}" if name in tab_of else f"part {name!r}"
                     sheets[name] = _scan_sheet(blocks, limits, where)
-                else:
-                    for _ in blocks:
-                        pass
                 budget -= info.file_size
     except Refused:
         raise

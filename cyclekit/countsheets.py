@@ -435,7 +435,7 @@ def parse_sheet(rows: list[list[Any]], file: str, tab: str,
                 sheet.problems.append(Problem(
                     "unexpected-cell", file, "something is written where the sheet has no place for it; "
                     "it was not read (write counts in Floor Count, anything else in Notes)",
-                    sheet=tab, cell=a1(r, c), value=_text(value)))
+                    sheet=tab, cell=a1(r, c), value=_text(value)[:200]))
     for r, c in sorted(blank):
         if c != floor or not any(e.row == r for e in [*sheet.entries, *sheet.found]):
             sheet.problems.append(Problem("formula-without-value", file, BLANK_FORMULA, sheet=tab,

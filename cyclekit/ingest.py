@@ -94,8 +94,9 @@ def default_files(cycle_dir: Path) -> list[Path]:
 
 
 def _has_input(sheet: FilledSheet) -> bool:
-    return (any(e.floor_count is not None for e in sheet.entries) or bool(sheet.found)
-            or bool(sheet.confirmed_empty) or bool(sheet.counted_by))
+    return (any(e.floor_count is not None or e.unreadable for e in sheet.entries) or bool(sheet.found)
+            or bool(sheet.confirmed_empty) or bool(sheet.counted_by)
+            or bool(sheet.problems))  # written outside the layout: still written
 
 
 def _parse_source(source: Any) -> tuple[str, list[FilledSheet], list[Problem], str | None]:
@@ -190,7 +191,8 @@ def _what_it_says(sheet: FilledSheet) -> tuple:
     """What was written on a sheet: two files saying the same are the same count."""
     return (tuple((e.line_no, cell_text(e.floor_count), e.notes) for e in sheet.entries),
             tuple((e.part_number, e.revision, e.lot, cell_text(e.floor_count), e.notes) for e in sheet.found),
-            sheet.confirmed_empty.strip().upper(), sheet.counted_by, cell_text(sheet.counted_on), sheet.checked_by)
+            sheet.confirmed_empty.strip().upper(), sheet.counted_by, cell_text(sheet.counted_on), sheet.checked_by,
+            tuple((p.cell, p.value) for p in sheet.problems))  # what was written outside the layout too
 
 
 def _quantity(entry: Entry, sheet: FilledSheet, uom: str, whole_uoms: tuple[str, ...],

@@ -487,3 +487,20 @@ def test_an_opendocument_saved_by_libreoffice_is_read(soffice, tmp_path):
 def test_a_binary_workbook_is_refused(tmp_path):
     path = write_workbook(tmp_path / "inventory.xlsx", "", extra={"xl/worksheets/sheet2.bin": b"\x00" * 10})
     expect_refused(path, r"binary workbook \(.xlsb\)")
+
+
+def test_a_sheet_with_only_a_row_typed_below_the_found_rows_came_back(plant, tmp_path):
+    """Nothing in the printed places, one item typed below the Found rows: the sheet was returned
+    with something written on it, and that item is a problem, not a sheet 'not returned yet'."""
+    report = start(plant, tmp_path, selection=Selection(locations=("LS-1",)))
+
+    def below(sheet):
+        last_found = max(r for r in range(1, sheet.max_row + 1) if str(sheet.cell(r, 1).value or "") == "F5")
+        sheet.cell(last_found + 1, 2).value = "PN-BELOW"
+        sheet.cell(last_found + 1, 7).value = 4
+
+    filled = fill_sheet(sheet_file(report.cycle_dir, "LS-1"), tmp_path / "a.xlsx", edit=unprotect_and(below))
+    result = ingest_cycle(report.cycle_dir, Config(), [filled])
+    assert [p.kind for p in result.problems] == ["inserted-row"]
+    assert "part PN-BELOW with count 4" in result.problems[0].message
+    assert result.missing == [] and result.sheets_read == 1

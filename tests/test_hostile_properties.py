@@ -12,12 +12,16 @@ import traceback
 import zipfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cyclekit.config import Config
 from cyclekit.countsheets import Entry, FilledSheet, SheetHeader, SheetLine, count_sheet, parse_sheet
+from cyclekit.cycle import load_manifest, read_frozen
 from cyclekit.errors import CyclekitError
-from cyclekit.ingest import _quantity
+from cyclekit.ingest import _quantity, build_lines
+from cyclekit.start_cycle import Selection
 from cyclekit.values import cell_text
 from cyclekit.workbook.reader import WorkbookReader
 from cyclekit.workbook.spec import WorkbookSpec
@@ -214,3 +218,45 @@ def test_any_floor_count_is_a_number_or_a_problem(value, uom):
     quantity = _quantity(entry, sheet, uom, ("ea",), problems, "WH-A-01/1")
     assert (quantity is None) == bool(problems) or value is None or cell_text(value) == ""
     assert all(p.cell == "G8" for p in problems)
+
+
+@pytest.fixture(scope="module")
+def a_cycle(tmp_path_factory):
+    """A real cycle of the test plant, and the rows of one of its count sheets as sent."""
+    from tests.test_cycle_flow import plant as plant_fixture
+    from tests.test_cycle_flow import sheet_file, start
+
+    folder = tmp_path_factory.mktemp("cycle")
+    report = start(plant_fixture.__wrapped__(folder), folder, selection=Selection(all=True))
+    manifest = load_manifest(report.cycle_dir)
+    record = next(s for s in manifest.sheets if s.location == "WH-A-01" and s.kind == "count")
+    rows = WorkbookReader(sheet_file(report.cycle_dir, "WH-A-01")).rows(record.tab)
+    assert [e.line_no for e in parse_sheet(rows, "x.xlsx", record.tab).entries] == [1, 2, 3]
+    return manifest, read_frozen(report.cycle_dir, manifest), record, rows
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edits, row_changes)
+def test_a_sheet_edited_anyhow_gives_lines_and_problems_never_an_error(a_cycle, edits, changes):
+    """From the filled sheet to the counted lines: whatever was typed or moved, lines and
+    problems come out (each problem names the file and tab)."""
+    manifest, frozen, record, sent = a_cycle
+    rows = [list(row) for row in sent]
+    for r, c, value in edits:
+        if r < len(rows):
+            rows[r].extend([None] * (c + 1 - len(rows[r])))
+            rows[r][c] = value
+    for change, r, cells in changes:
+        if change == "insert":
+            rows.insert(min(r, len(rows)), cells)
+        elif change == "delete" and r < len(rows):
+            del rows[r]
+        elif r < len(rows):
+            rows[r] = rows[r][: len(cells)]
+    sheet = parse_sheet(rows, "x.xlsx", record.tab)
+    if sheet is None:
+        return
+    problems: list = []
+    lines = build_lines(manifest, frozen, [(sheet, record)], Config(), problems)
+    assert all(p.file == "x.xlsx" for p in problems)
+    assert {line.location for line in lines} >= {"WH-A-01"}

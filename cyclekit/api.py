@@ -35,6 +35,7 @@ class ScheduleReport:
     kept_last_counts: int = 0  # from the schedule workbook that was there before
     kept_rows: int = 0
     kept_history: int = 0
+    warnings: tuple[str, ...] = ()  # what the user should know, though nothing stopped
 
 
 def write_schedule(
@@ -80,6 +81,7 @@ def write_schedule(
         due_soon=sum(1 for d in due if 0 <= d <= config.schedule.due_soon_days),
         kept_last_counts=kept.last_counts if kept else 0, kept_rows=kept.rows_kept if kept else 0,
         kept_history=len(kept.history) if kept else 0,
+        warnings=tuple(snapshot.warnings()),
     )
 
 

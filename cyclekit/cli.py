@@ -159,6 +159,8 @@ def schedule(inventory: Path, locations: Path | None, by: str, output: Path,
     if report.kept_last_counts or report.kept_rows or report.kept_history:
         click.echo(f"Kept from the schedule that was there: {n(report.kept_last_counts, 'later Last Count')}, "
                    f"{n(report.kept_rows, 'row')} added by hand, {n(report.kept_history, 'History row')}.")
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
 
 
 @cli.command()
@@ -218,6 +220,8 @@ def sheets(schedule_file: Path, inventory: Path, cycle_dir: Path, due_within: in
     if report.unknown_to_inventory:
         click.echo("No stock in the export (sheet asks to confirm empty): "
                    + ", ".join(report.unknown_to_inventory))
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
 
 
 @cli.command()

@@ -50,6 +50,9 @@ class InventoryConfig:
     strict_statuses: bool = False
     whole_number_uoms: tuple[str, ...] = ("ea", "each", "pc", "pcs")
     sheet: str | None = None  # tab to read in an XLSX export (first tab when not set)
+    # the decimal mark of numbers written as text: "." or ","; "" decides it from the file, and a
+    # file whose numbers all read both ways ('1.800') is a problem that asks for this setting
+    decimal_separator: str = ""
 
     def header_for(self, canonical: str) -> str:
         return self.columns.get(canonical, canonical)
@@ -149,6 +152,12 @@ def _check_schedule(s: ScheduleConfig) -> None:
         raise ConfigError("schedule.counts_per_timeframe and cycles_per_count must be at least 1")
 
 
+def _check_inventory(i: InventoryConfig) -> None:
+    if i.decimal_separator not in ("", ".", ","):
+        raise ConfigError('inventory.decimal_separator must be "." or "," (or left out to decide it from '
+                          f"the file), not {i.decimal_separator!r}")
+
+
 def _check_count(c: CountConfig) -> None:
     if c.paper not in PAPER_SIZES:
         sizes = " or ".join(f"{code} ({name})" for code, name in PAPER_SIZES.items())
@@ -212,6 +221,7 @@ def parse_config(data: dict[str, Any], source: str | None = None) -> Config:
             f"[inventory.columns] maps unknown field(s) {', '.join(sorted(unknown))}; "
             f"fields are {', '.join(CANONICAL_FIELDS)}"
         )
+    _check_inventory(config.inventory)
     _check_schedule(config.schedule)
     _check_count(config.count)
     _check_adjustments(config.adjustments)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cyclekit.errors import InputError, Problem
 from cyclekit.tables import read_table
-from cyclekit.values import parse_date
+from cyclekit.values import XML_ILLEGAL, parse_date, readable
 
 CONSUMPTION_LEVELS = ("low", "medium", "high")
 
@@ -38,7 +38,7 @@ def load_locations(path: Path | str, *, as_of: dt.date | None = None,
     as_of: a last_count after it is a problem. inventory: the snapshot's locations, so a
     location the inventory spells otherwise (only in case) is a problem, not an extra row.
     """
-    table = read_table(path)
+    table = read_table(path, exact=("location",))  # matched to the inventory's locations exactly
     problems: list[Problem] = []
     index = {name: table.column_index(name) for name in (
         "location", "zone", "owner", "owner_email", "consumption", "cadence_days", "last_count")}
@@ -60,8 +60,16 @@ def load_locations(path: Path | str, *, as_of: dt.date | None = None,
             problems.append(Problem(kind, table.file, message, row=number, column=name, value=get(name)))
 
         location = get("location")
-        if not location:
+        if not location.strip():
             problem("empty-location", "location", "location is empty")
+            continue
+        unwritable = [name for name in ("location", "zone", "owner", "owner_email")
+                      if XML_ILLEGAL.search(get(name))]
+        for name in unwritable:
+            character = readable(XML_ILLEGAL.search(get(name)).group())
+            problem("control-character", name, f"{name} holds a control character ({character}) that a "
+                    "workbook cannot hold; remove it")
+        if unwritable:
             continue
         if location in row_of:
             problem("duplicate-location", "location", f"location is listed twice (first on row {row_of[location]})")
@@ -70,8 +78,8 @@ def load_locations(path: Path | str, *, as_of: dt.date | None = None,
         first_row, first_spelling = first_seen.setdefault(_loose(location), (number, location))
         if first_row != number:
             problem("location-spelling", "location",
-                    f"same location as row {first_row} ({first_spelling!r}) but for upper/lower case;"
-                    " locations are matched exactly as typed: keep one row, spelled as in the inventory")
+                    f"same location as row {first_row} ({first_spelling!r}) but for upper/lower case or "
+                    "spaces; locations are matched exactly as typed: keep one row, spelled as in the inventory")
         elif location not in in_inventory and _loose(location) in inventory_spelling:
             problem("location-spelling", "location",
                     f"the inventory spells this location {inventory_spelling[_loose(location)]!r};"

@@ -34,7 +34,7 @@ from cyclekit.reconcile import (
     needs_recount,
     tolerance,
 )
-from cyclekit.values import QuantityError, cell_text, format_decimal, parse_date, parse_quantity
+from cyclekit.values import QuantityError, cell_text, exact_text, format_decimal, parse_date, parse_quantity
 from cyclekit.workbook.reader import WorkbookReader
 from cyclekit.workbook.spec import (
     Cell,
@@ -597,8 +597,8 @@ def read_documentation(source: Any) -> dict[str, dict[str, Any]]:
         if tab not in reader.tabs:
             continue
         for row in _rows_as_dicts(reader, tab):
-            line_id = cell_text(row.get(LINE_ID))
-            if not line_id:
+            line_id = exact_text(row.get(LINE_ID))  # a location's end spaces are part of its Line ID
+            if not line_id.strip():
                 continue
             doc = {name: row.get(name) for name in DOC_COLUMNS}
             if tab == DISCREPANCIES and cell_text(doc.get("Status")) == "Open" and not any(

@@ -7,6 +7,7 @@ Unknown sections or keys are errors (a typo must not silently fall back to a def
 from __future__ import annotations
 
 import codecs
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -102,7 +103,8 @@ def _convert(name: str, value: Any, default: Any) -> Any:
             raise ConfigError(f"{name} must be true or false, not {value!r}")
         return value
     if isinstance(default, Decimal):
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        # TOML has nan and inf: neither is a threshold (a NaN cannot even be compared)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise ConfigError(f"{name} must be a number, not {value!r}")
         return Decimal(str(value))
     if isinstance(default, int):

@@ -1,6 +1,7 @@
 """Numbers and identifiers: never a guessed number, never a changed identifier (issues 11 and 12)."""
 
 import csv
+import datetime as dt
 from decimal import Decimal
 
 import openpyxl
@@ -11,12 +12,14 @@ from cyclekit import api, tables, values  # as modules: each test fails alone on
 from cyclekit.cli import cli
 from cyclekit.config import Config, InventoryConfig, parse_config
 from cyclekit.errors import ConfigError, InputError
+from cyclekit.finalize import finalize_cycle
 from cyclekit.ingest import ingest_cycle
 from cyclekit.inventory import load_inventory
 from cyclekit.locations import load_locations
 from cyclekit.start_cycle import Selection, start_cycle
 from tests.helpers import INVENTORY_HEADER, LOCATIONS_HEADER, fill_sheet, inventory_rows, write_csv
 from tests.test_cycle_flow import AS_OF, plant, rows_of, sheet_file, start  # noqa: F401 - plant is a fixture
+from tests.test_results import document
 
 
 def problems_of(path, config=None):
@@ -152,6 +155,11 @@ def test_identifiers_with_spaces_stay_exact_from_export_to_results(tmp_path):
     variance = rows_of(result.results, "Variance")
     assert [(r["Line ID"], r["Location"], r["Part Number"], r["Counted Qty"]) for r in variance] == [
         (" WH-SP/1", " WH-SP", " PN-SPACE ", 5)]
+    document(result.results, " WH-SP/1", Root_Cause="Miscounted during cycle count", Status="Resolved",
+             Approved_By="Dana Whitfield", Approval_Date=dt.datetime(2026, 11, 24))
+    done = finalize_cycle(cycle.cycle_dir, schedule, Config(), targets=["generic"], today=dt.date(2026, 11, 24))
+    posted = list(csv.reader(done.files[0].open(encoding="utf-8")))
+    assert posted[1][:4] == [" WH-SP", " PN-SPACE ", "A ", " L1"]
 
 
 def test_schedule_and_sheets_print_the_warning(tmp_path):
@@ -307,3 +315,14 @@ def test_tables_keep_only_the_identifier_columns_exact(tmp_path):
     table = tables.read_table(path, exact=("Location",))
     assert table.columns == [[" A "], ["B"]]
 
+
+
+# ---- 9. found by the property-based tests (tests/test_trust_numbers_properties.py) -----------------
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_a_config_threshold_that_is_not_a_number_is_a_config_error(value):
+    # TOML has nan and inf; a NaN threshold stopped the config loader with decimal.InvalidOperation
+    with pytest.raises(ConfigError, match="must be a number"):
+        parse_config({"schedule": {"a_share": value}})
+    with pytest.raises(ConfigError, match="must be a number"):
+        parse_config({"count": {"tolerance_percent": {"A": value, "B": 2, "C": 5}}})

@@ -189,15 +189,19 @@ def _header_problems(table: Table, config: InventoryConfig) -> tuple[dict[str, i
     return positions, problems
 
 
-def _decimals(texts: Sequence[str], parse: Callable[[str], Decimal]) -> list[Decimal | QuantityError]:
-    """Each text parsed once: quantities and costs repeat a lot. An error in the result says why."""
+def _decimals(texts: Sequence[str], parse: Callable[[str], Decimal]
+              ) -> tuple[list[Decimal | QuantityError], set[str]]:
+    """Each text parsed once: quantities and costs repeat a lot. An error in the result says
+    why; the texts that gave one come second (most files have none: no loop over the lines)."""
     known: dict[str, Decimal | QuantityError] = {}
+    failed: set[str] = set()
     for text in set(texts):
         try:
             known[text] = parse(text)
         except QuantityError as exc:
             known[text] = exc
-    return list(map(known.__getitem__, texts))
+            failed.add(text)
+    return list(map(known.__getitem__, texts)), failed
 
 
 def _cost_text(text: str) -> str:
@@ -281,12 +285,16 @@ def parse_inventory(table: Table, config: InventoryConfig) -> Snapshot:
             problems.append(Problem("mixed-decimal-separators", table.file, (
                 f"numbers are written with a decimal point (e.g. {shown['.']!r}) and with a decimal comma "
                 f"(e.g. {shown[',']!r}); correct the export, or {SETTING}"), column=config.header_for("quantity")))
-    quantities = _decimals(raw["quantity"], functools.partial(parse_quantity, allow_negative=True,
-                                                              separator=separator))
-    costs = _decimals(costs_text, functools.partial(_unit_cost, separator=separator))
+    quantities, bad_quantities = _decimals(raw["quantity"], functools.partial(
+        parse_quantity, allow_negative=True, separator=separator))
+    costs, bad_costs = _decimals(costs_text, functools.partial(_unit_cost, separator=separator))
     whole = {uom: uom.strip().lower() in config.whole_number_uoms for uom in set(raw["uom"])}
     ambiguous: list[tuple[int, str]] = []  # (index, field): read two ways, and the file does not tell
-    for index in kept:
+    unread = [i for i, (q, c) in enumerate(zip(raw["quantity"], costs_text))
+              if q in bad_quantities or c in bad_costs] if bad_quantities or bad_costs else []
+    for index in unread:
+        if index in left_out:
+            continue
         quantity = quantities[index]
         if isinstance(quantity, AmbiguousNumber) and whole[raw["uom"][index]]:
             try:  # '1,200' ea: 1.2 of a whole unit cannot be meant

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 _PLAIN_NUMBER = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
 # a thousands group never follows a leading 0: '0,125' is not 125
@@ -104,13 +104,29 @@ def readable(text: str) -> str:
                              else f"\\u{ord(m.group()):04x}", text) + "'"
 
 
+def _reads_with_point(text: str) -> bool:
+    return bool(_PLAIN_NUMBER.match(text) or _GROUPED_NUMBER.match(text))
+
+
+def _reads_with_comma(text: str) -> bool:
+    return bool(_COMMA_PLAIN_NUMBER.match(text) or _COMMA_GROUPED_NUMBER.match(text))
+
+
+def _with_point(text: str) -> Decimal:
+    return Decimal(text.replace(",", ""))
+
+
+def _with_comma(text: str) -> Decimal:
+    return Decimal(text.replace(".", "").replace(",", "."))
+
+
 def number_readings(text: str) -> dict[str, Decimal]:
     """What unsigned digits read as with each decimal separator ('.' or ','), where they can."""
     readings: dict[str, Decimal] = {}
-    if _PLAIN_NUMBER.match(text) or _GROUPED_NUMBER.match(text):
-        readings["."] = Decimal(text.replace(",", ""))
-    if _COMMA_PLAIN_NUMBER.match(text) or _COMMA_GROUPED_NUMBER.match(text):
-        readings[","] = Decimal(text.replace(".", "").replace(",", "."))
+    if _reads_with_point(text):
+        readings["."] = _with_point(text)
+    if _reads_with_comma(text):
+        readings[","] = _with_comma(text)
     return readings
 
 
@@ -118,9 +134,11 @@ def separator_told(text: str) -> str | None:
     """The decimal separator a number's text shows by itself ('12.5' '.', '12,5' ','), or None:
     '1,200' and '1.800' read both ways, '12' either way."""
     digits = text.strip().lstrip("+-").lstrip("$€£").strip()
-    readings = number_readings(digits)
-    if len(readings) == 1:
-        return next(iter(readings))
+    if "." not in digits and "," not in digits:
+        return None
+    point, comma = _reads_with_point(digits), _reads_with_comma(digits)
+    if point != comma:  # with a separator in it, text that reads both ways reads two numbers
+        return "." if point else ","
     return None
 
 
@@ -165,15 +183,15 @@ def parse_quantity(value: object, *, allow_negative: bool = False, decimal_comma
 
 
 def _read_digits(text: str, digits: str, separator: str | None, whole: bool) -> Decimal:
-    try:
-        readings = number_readings(digits)
-    except InvalidOperation:  # pragma: no cover - the patterns rule it out
-        raise QuantityError("is not a number") from None
-    if separator is not None:
-        if separator not in readings:
-            example = "12 or 1.200 or 12,5" if separator == "," else "12 or 1,200 or 12.5"
-            raise QuantityError(f"is not a number (write digits only, e.g. {example})")
-        return readings[separator]
+    if separator == ".":
+        if not _reads_with_point(digits):
+            raise QuantityError("is not a number (write digits only, e.g. 12 or 1,200 or 12.5)")
+        return _with_point(digits)
+    if separator == ",":
+        if not _reads_with_comma(digits):
+            raise QuantityError("is not a number (write digits only, e.g. 12 or 1.200 or 12,5)")
+        return _with_comma(digits)
+    readings = number_readings(digits)
     if not readings:
         raise QuantityError("is not a number (write digits only, e.g. 12 or 12.5)")
     values = set(readings.values())

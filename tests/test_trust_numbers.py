@@ -326,3 +326,11 @@ def test_a_config_threshold_that_is_not_a_number_is_a_config_error(value):
         parse_config({"schedule": {"a_share": value}})
     with pytest.raises(ConfigError, match="must be a number"):
         parse_config({"count": {"tolerance_percent": {"A": value, "B": 2, "C": 5}}})
+
+
+def test_identifiers_keep_their_spaces_when_pyarrow_reads_a_big_export(tmp_path):
+    rows = [inventory_line("A1", f"P{n}") for n in range(6000)] + [inventory_line(" A2 ", " PN-SPACE ")]
+    path = write_csv(tmp_path / "inv.csv", INVENTORY_HEADER, rows)
+    assert path.stat().st_size > 256 * 1024  # read by pyarrow (tables.NATIVE_CSV_FROM)
+    last = load_inventory(path, InventoryConfig()).lines[-1]
+    assert (last.location, last.part_number) == (" A2 ", " PN-SPACE ")

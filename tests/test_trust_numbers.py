@@ -241,11 +241,12 @@ def test_one_part_in_two_units_is_two_lines_through_a_cycle(tmp_path):
 # ---- 6. a field longer than a cell holds -------------------------------------------------------
 
 @pytest.mark.parametrize("length", [32_767 + 1, 200_000])
-@pytest.mark.parametrize("padding_rows", [0, 6000])  # 6000 rows: past NATIVE_CSV_FROM, read by pyarrow
+@pytest.mark.parametrize("padding_rows", [0, 10_000])  # 10,000 rows: past NATIVE_CSV_FROM, read by pyarrow
 def test_a_field_longer_than_a_cell_is_a_problem_naming_row_and_column(tmp_path, length, padding_rows):
     rows = [inventory_line("A1", f"P{n}") for n in range(padding_rows)]
     rows.append(inventory_line("A1", "LONG", description="x" * length))
     path = write_csv(tmp_path / "inv.csv", INVENTORY_HEADER, rows)
+    assert (path.stat().st_size > 256 * 1024) == bool(padding_rows)  # tables.NATIVE_CSV_FROM
     problems = problems_of(path)
     assert [(p.kind, p.row, p.column) for p in problems] == [("field-too-long", padding_rows + 2, "description")]
     assert "32,767 characters" in problems[0].message
@@ -329,7 +330,7 @@ def test_a_config_threshold_that_is_not_a_number_is_a_config_error(value):
 
 
 def test_identifiers_keep_their_spaces_when_pyarrow_reads_a_big_export(tmp_path):
-    rows = [inventory_line("A1", f"P{n}") for n in range(6000)] + [inventory_line(" A2 ", " PN-SPACE ")]
+    rows = [inventory_line("A1", f"P{n}") for n in range(10_000)] + [inventory_line(" A2 ", " PN-SPACE ")]
     path = write_csv(tmp_path / "inv.csv", INVENTORY_HEADER, rows)
     assert path.stat().st_size > 256 * 1024  # read by pyarrow (tables.NATIVE_CSV_FROM)
     last = load_inventory(path, InventoryConfig()).lines[-1]

@@ -335,3 +335,17 @@ def test_identifiers_keep_their_spaces_when_pyarrow_reads_a_big_export(tmp_path)
     assert path.stat().st_size > 256 * 1024  # read by pyarrow (tables.NATIVE_CSV_FROM)
     last = load_inventory(path, InventoryConfig()).lines[-1]
     assert (last.location, last.part_number) == (" A2 ", " PN-SPACE ")
+
+
+def test_a_printed_count_sheet_shows_the_spaces_of_an_identifier(soffice, tmp_path):
+    from tests.test_print import pdf_pages
+
+    rows = [["WH-SP", " PN-SPACE ", "01", "Washer", "ea", "", "", "available", "4", "0.05"],
+            ["WH-SP", "PN-SPACE", "01", "Washer", "ea", "", "", "available", "5", "0.05"]]
+    inventory = write_csv(tmp_path / "inv.csv", INVENTORY_HEADER, rows)
+    schedule = tmp_path / "schedule.xlsx"
+    api.write_schedule(inventory, schedule, Config(), as_of=AS_OF)
+    report = start_cycle(schedule, inventory, tmp_path / "cycle", Config(), selection=Selection(all=True),
+                         as_of=AS_OF, pdf=True)
+    _, pages = pdf_pages(report.pdfs[0])
+    assert "\u2423PN-SPACE\u2423" in pages[0]  # the two lines do not look alike on paper

@@ -44,7 +44,8 @@ def load_locations(path: Path | str, *, as_of: dt.date | None = None,
         "location", "zone", "owner", "owner_email", "consumption", "cadence_days", "last_count")}
     if index["location"] is None:
         raise InputError([Problem("missing-column", table.file,
-                                  "required column 'location' is missing", row=1, column="location")],
+                                  "required column 'location' is missing; the file has: "
+                                  + ", ".join(readable(h) for h in table.headers), row=1, column="location")],
                          summary=f"{table.file} cannot be used as a locations file")
     in_inventory = set(inventory)
     inventory_spelling = {_loose(name): name for name in in_inventory}

@@ -349,3 +349,13 @@ def test_a_printed_count_sheet_shows_the_spaces_of_an_identifier(soffice, tmp_pa
                          as_of=AS_OF, pdf=True)
     _, pages = pdf_pages(report.pdfs[0])
     assert "\u2423PN-SPACE\u2423" in pages[0]  # the two lines do not look alike on paper
+
+
+def test_a_locations_file_without_its_location_column_shows_its_headers_readably(tmp_path):
+    path = tmp_path / "locations.csv"
+    path.write_bytes("\ufefflocation\tzone\nA\tB\n".encode("utf-16-le"))  # Excel's "Unicode Text"
+    assert load_locations(path)["A"].zone == "B"
+    path.write_text("Loc\x07ation,zone\nA,B\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_locations(path)
+    assert "the file has: 'Loc\\x07ation', 'zone'" in caught.value.problems[0].message

@@ -12,9 +12,10 @@ import csv
 import hashlib
 import io
 import itertools
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cyclekit.errors import InputError, Problem
 from cyclekit.values import exact_text
@@ -23,6 +24,7 @@ SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 # the longest text a spreadsheet cell holds: a longer field could never be shown on a sheet,
 # and bounding it keeps one hostile line from filling memory
 MAX_FIELD_CHARS = 32_767
+MAX_ROW_CHARS = 1_048_576  # characters in one row of a CSV: thirty full cells, far past any export
 
 
 @dataclass(frozen=True)
@@ -136,26 +138,42 @@ def _delimiter(first_line: str) -> str:
 def _separator(path: Path, encoding: str) -> str:
     try:
         with open(path, encoding=encoding, newline="") as handle:
-            return _delimiter(handle.readline())
+            return _delimiter(handle.readline(MAX_ROW_CHARS))
     except UnicodeDecodeError:
         return ","  # the reading proper names the problem
 
 
 class _Lines:
-    """The file's lines, keeping those of the record being read: a field over the csv module's
-    limit is then found again to name its column."""
+    """The file's lines, each read with a bound, keeping those of the record being read: a field
+    over the csv module's limit is then found again to name its column. A record longer than
+    MAX_ROW_CHARS is a problem before it is read whole (a file with no line break is one line)."""
 
-    def __init__(self, lines: Iterable[str]):
-        self.lines = iter(lines)
+    def __init__(self, handle: Any, path: Path, row: Callable[[], int]):
+        self.handle = handle
+        self.path = path
+        self.row = row  # the row number of the record being read
         self.record: list[str] = []
+        self.size = 0
 
     def __iter__(self) -> Iterator[str]:
         return self
 
     def __next__(self) -> str:
-        line = next(self.lines)
+        line = self.handle.readline(MAX_ROW_CHARS + 1)
+        if not line:
+            raise StopIteration
+        self.size += len(line)
+        if self.size > MAX_ROW_CHARS:
+            raise InputError([Problem("row-too-long", str(self.path),
+                                      f"the row holds more than {MAX_ROW_CHARS:,} characters; an inventory "
+                                      "row is far shorter: check that this is the export", row=self.row())],
+                             summary=f"cannot read {self.path}")
         self.record.append(line)
         return line
+
+    def next_record(self) -> None:
+        self.record.clear()
+        self.size = 0
 
 
 def _too_long(path: Path, row: int, column: int, headers: list[str]) -> InputError:
@@ -184,10 +202,10 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[list[str]]:
     row = 0
     try:
         with open(path, encoding=encoding, newline="") as handle:
-            first = handle.readline()
+            lines = _Lines(handle, path, lambda: row + 1)
+            first = next(lines, "")
             delimiter = _delimiter(first)
-            lines = _Lines(itertools.chain([first], handle))
-            reader = csv.reader(lines, delimiter=delimiter)
+            reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
             while True:
                 try:
                     cells = next(reader)
@@ -199,7 +217,7 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[list[str]]:
                     raise _too_long(path, row + 1, _long_field_column("".join(lines.record), delimiter),
                                     headers) from None
                 row += 1
-                lines.record.clear()
+                lines.next_record()
                 if not headers and any(map(str.strip, cells)):
                     headers = [cell.strip() for cell in cells]
                 if cells and max(map(len, cells)) > MAX_FIELD_CHARS:
@@ -247,7 +265,9 @@ def _native_csv_chunks(path: Path, encoding: str) -> tuple[list[str], Iterator[C
     import pyarrow.csv as arrow_csv
 
     with open(path, encoding=encoding, newline="") as handle:
-        first = handle.readline()
+        first = handle.readline(MAX_ROW_CHARS + 1)
+    if len(first) > MAX_ROW_CHARS:
+        raise _Irregular  # the csv module names the problem
     delimiter = _delimiter(first)
     header_cells = next(csv.reader([first], delimiter=delimiter), [])
     if not any(map(str.strip, header_cells)) or first.count('"') % 2:

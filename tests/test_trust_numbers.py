@@ -359,3 +359,35 @@ def test_a_locations_file_without_its_location_column_shows_its_headers_readably
     with pytest.raises(InputError) as caught:
         load_locations(path)
     assert "the file has: 'Loc\\x07ation', 'zone'" in caught.value.problems[0].message
+
+
+def test_a_row_longer_than_any_export_row_is_a_problem_before_it_is_read_whole(tmp_path):
+    wide = ",".join(["y" * 30_000] * 40)  # every cell fits, the row does not
+    path = tmp_path / "inv.csv"
+    path.write_text("location,part_number,quantity\nA,P,1\n" + wide + "\n", encoding="utf-8")
+    assert [(p.kind, p.row) for p in problems_of(path)] == [("row-too-long", 3)]
+
+
+def test_a_file_without_line_breaks_is_refused_in_bounded_memory(tmp_path):
+    """60 MB on one line: read whole (and split into 30 million cells) it took over 500 MB."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "oneline.csv"
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("location,part_number,quantity\n")
+        for _ in range(60):
+            handle.write("A," * 500_000)
+    script = ("import resource, sys\n"
+              "from cyclekit.config import InventoryConfig\n"
+              "from cyclekit.errors import InputError\n"
+              "from cyclekit.inventory import load_inventory\n"
+              "try:\n"
+              "    load_inventory(sys.argv[1], InventoryConfig())\n"
+              "except InputError as exc:\n"
+              "    print(exc.problems[0].kind)\n"
+              "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n")
+    out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True)
+    kind, peak_mb = out.stdout.split()
+    assert kind == "row-too-long"
+    assert int(peak_mb) < 200, f"peak {peak_mb} MB"

@@ -391,3 +391,17 @@ def test_a_file_without_line_breaks_is_refused_in_bounded_memory(tmp_path):
     kind, peak_mb = out.stdout.split()
     assert kind == "row-too-long"
     assert int(peak_mb) < 200, f"peak {peak_mb} MB"
+
+
+def test_identifiers_keep_their_spaces_in_an_xlsx_export(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "inv.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("Export")
+    for r, row in enumerate([INVENTORY_HEADER, inventory_line(" A1", " PN-SPACE ", quantity="2", lot="L1 ")]):
+        for c, value in enumerate(row):
+            sheet.write_string(r, c, f" {value} " if INVENTORY_HEADER[c] == "status" else value)
+    book.close()
+    [line] = load_inventory(path, InventoryConfig()).lines
+    assert (line.location, line.part_number, line.lot, line.status) == (" A1", " PN-SPACE ", "L1 ", "available")

@@ -12,6 +12,7 @@ from cyclekit.tables import read_table
 from cyclekit.values import XML_ILLEGAL, parse_date, readable
 
 CONSUMPTION_LEVELS = ("low", "medium", "high")
+MAX_CADENCE_DAYS = 3660  # ten years: a longer one is a typo, and past the calendar's last date it stopped `schedule`
 
 
 @dataclass(frozen=True)
@@ -92,10 +93,12 @@ def load_locations(path: Path | str, *, as_of: dt.date | None = None,
         if get("cadence_days"):
             try:
                 cadence = int(get("cadence_days"))
-                if cadence < 1:
+                if not 1 <= cadence <= MAX_CADENCE_DAYS:
                     raise ValueError
             except ValueError:
-                problem("bad-cadence", "cadence_days", "cadence_days must be a whole number of days >= 1")
+                cadence = None
+                problem("bad-cadence", "cadence_days",
+                        f"cadence_days must be a whole number of days from 1 to {MAX_CADENCE_DAYS}")
         last_count = None
         if get("last_count"):
             try:

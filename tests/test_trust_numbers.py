@@ -405,3 +405,14 @@ def test_identifiers_keep_their_spaces_in_an_xlsx_export(tmp_path):
     book.close()
     [line] = load_inventory(path, InventoryConfig()).lines
     assert (line.location, line.part_number, line.lot, line.status) == (" A1", " PN-SPACE ", "L1 ", "available")
+
+
+@pytest.mark.parametrize("cadence", ["9999999999", "3000000", "3661"])
+def test_a_cadence_past_ten_years_is_a_problem_not_a_traceback(tmp_path, cadence):
+    inventory = write_csv(tmp_path / "inv.csv", INVENTORY_HEADER, [inventory_line("A1", "P1")])
+    locations = write_csv(tmp_path / "locations.csv", LOCATIONS_HEADER,
+                          [["A1", "Zone", "Ana", "", "", cadence, "2026-01-01"]])
+    with pytest.raises(InputError) as caught:
+        api.write_schedule(inventory, tmp_path / "s.xlsx", Config(), locations=locations, as_of=AS_OF)
+    assert [(p.kind, p.row, p.column) for p in caught.value.problems] == [("bad-cadence", 2, "cadence_days")]
+    assert "from 1 to 3660" in caught.value.problems[0].message

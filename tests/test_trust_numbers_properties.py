@@ -213,3 +213,32 @@ def test_a_field_of_any_length_is_read_or_refused_with_a_cyclekit_error(length, 
     cells = [f'"{row[name]}"' if quoted else row[name] for name in header]
     text = "\n".join([",".join(header), *rows, ",".join(cells)])
     only_cyclekit_errors(lambda p: load_inventory(p, InventoryConfig()), text.encode(), ".csv")
+
+
+@settings(SETTINGS, max_examples=60)
+@given(st.data())
+def test_a_schedule_from_any_locations_file_is_written_or_refused_with_a_cyclekit_error(data):
+    """What the locations loader lets through must not stop the schedule (a cadence of
+    3,000,000 days passed the loader and overflowed the calendar)."""
+    import datetime as dt
+
+    from cyclekit import api
+    from cyclekit.config import Config
+
+    rows = data.draw(st.lists(st.fixed_dictionaries({
+        "location": st.sampled_from(["A1", "A2", "B1"]),
+        "cadence_days": st.one_of(st.integers(-5, 10**12).map(str), st.sampled_from(["", "30", "3660", "3661"])),
+        "last_count": st.one_of(st.dates().map(str), st.just("")),
+        "consumption": st.sampled_from(["", "high", "low"])}), min_size=1, max_size=3))
+    with tempfile.TemporaryDirectory() as folder:
+        inventory = Path(folder) / "inv.csv"
+        inventory.write_text("location,part_number,quantity,unit_cost\nA1,P1,1,1\nA2,P2,2,2\n", encoding="utf-8")
+        locations = Path(folder) / "locations.csv"
+        locations.write_text("location,cadence_days,last_count,consumption\n" + "".join(
+            f"{r['location']},{r['cadence_days']},{r['last_count']},{r['consumption']}\n" for r in rows),
+            encoding="utf-8")
+        try:
+            api.write_schedule(inventory, Path(folder) / "s.xlsx", Config(), locations=locations,
+                               as_of=dt.date(2026, 11, 23))
+        except CyclekitError:
+            pass

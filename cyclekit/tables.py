@@ -204,6 +204,11 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[list[str]]:
         with open(path, encoding=encoding, newline="") as handle:
             lines = _Lines(handle, path, lambda: row + 1)
             first = next(lines, "")
+            while first and not first.strip():  # blank lines above the header: it decides the delimiter
+                row += 1
+                lines.next_record()
+                yield []
+                first = next(lines, "")
             delimiter = _delimiter(first)
             reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
             while True:

@@ -418,3 +418,10 @@ def test_a_cadence_past_ten_years_is_a_problem_not_a_traceback(tmp_path, cadence
         api.write_schedule(inventory, tmp_path / "s.xlsx", Config(), locations=locations, as_of=AS_OF)
     assert [(p.kind, p.row, p.column) for p in caught.value.problems] == [("bad-cadence", 2, "cadence_days")]
     assert "from 1 to 3660" in caught.value.problems[0].message
+
+
+def test_blank_lines_above_the_header_do_not_decide_the_delimiter(tmp_path):
+    path = tmp_path / "inv.csv"
+    path.write_text("\n \nlocation;part_number;uom;quantity\nA1;P1;m;1,5\n", encoding="utf-8")
+    [line] = load_inventory(path, InventoryConfig()).lines
+    assert (line.part_number, line.quantity, line.source_row) == ("P1", Decimal("1.5"), 4)

@@ -260,11 +260,11 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                 continue
             seen.add(entry.line_no)
             line = lines[s.line_id]
-            listed = (entry.part_number, entry.revision, entry.lot)
-            sent = (s.item.part_number, s.item.revision, s.item.lot)
+            listed = (entry.part_number, entry.revision, entry.lot, entry.uom.strip())
+            sent = (s.item.part_number, s.item.revision, s.item.lot, s.item.uom.strip())
             if listed != sent:  # the sheet shows spaces at either end as ␣: ' PN ' reads back '␣PN␣'
-                listed = tuple(map(unshow_spaces, listed))
-            if listed != sent:
+                listed = (*map(unshow_spaces, listed[:3]), listed[3])
+            if listed[:3] != sent[:3] or unit_key(listed[3]) != unit_key(sent[3]):  # the unit is identity too
                 problems.append(Problem("altered-line", sheet.file, (
                     f"line {entry.line_no} was sent as {'/'.join(sent)} but reads "
                     f"{'/'.join(listed)}; the line was not counted"), sheet=sheet.tab,

@@ -425,3 +425,20 @@ def test_blank_lines_above_the_header_do_not_decide_the_delimiter(tmp_path):
     path.write_text("\n \nlocation;part_number;uom;quantity\nA1;P1;m;1,5\n", encoding="utf-8")
     [line] = load_inventory(path, InventoryConfig()).lines
     assert (line.part_number, line.quantity, line.source_row) == ("P1", Decimal("1.5"), 4)
+
+
+def test_a_listed_lines_unit_changed_on_the_sheet_is_an_altered_line(tmp_path):
+    inventory = write_csv(tmp_path / "inventory.csv", INVENTORY_HEADER, [
+        inventory_line("A1", "P1", uom="ea", quantity="12"), inventory_line("A1", "P1", uom="box", quantity="2")])
+    schedule = tmp_path / "schedule.xlsx"
+    api.write_schedule(inventory, schedule, Config(), as_of=AS_OF)
+    cycle = start_cycle(schedule, inventory, tmp_path / "cycle", Config(), as_of=AS_OF, selection=Selection(all=True))
+
+    def unit_to_box(sheet):  # the protection removed, line 1's unit overwritten
+        row = next(r for r in range(1, 30) if sheet.cell(r, 1).value == "1")
+        sheet.cell(row, 6).value = "box"
+
+    filled = fill_sheet(sheet_file(cycle.cycle_dir, "A1"), tmp_path / "back" / "a.xlsx", {1: 24, 2: 2},
+                        counted_by="Ana", edit=unit_to_box)
+    result = ingest_cycle(cycle.cycle_dir, Config(), [filled])
+    assert [(p.kind, p.line_id) for p in result.problems] == [("altered-line", "A1/1")]

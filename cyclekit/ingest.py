@@ -333,7 +333,7 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
             lines[line_id] = CountedLine(
                 line_id, record.location, entry.part_number, entry.revision, entry.description,
                 entry.lot, "", entry.uom, classes.get(record.location, "C"), Decimal(0),
-                frozen_inventory.cost_of(entry.part_number, entry.revision),
+                frozen_inventory.cost_of(entry.part_number, entry.revision, entry.uom),
                 counted_qty=quantity,
                 counted_by=sheet.counted_by or record.counter, sheet_id=record.sheet_id, found=True,
                 notes=entry.notes)

@@ -115,11 +115,14 @@ class Snapshot:
     def locations(self) -> list[str]:
         return list(dict.fromkeys(self.columns["location"]))
 
-    def part_costs(self) -> dict[tuple[str, str], Decimal]:
-        """The first unit cost of each part number and revision, in file order."""
-        costs: dict[tuple[str, str], Decimal] = {}
+    def part_costs(self) -> dict[tuple[str, str, str], Decimal]:
+        """The first unit cost of each part number, revision and unit, in file order (a box of a
+        part costs more than one of it)."""
+        costs: dict[tuple[str, str, str], Decimal] = {}
         columns = self.columns
-        for key, cost in zip(zip(columns["part_number"], columns["revision"]), columns["unit_cost"]):
+        units = {uom: unit_key(uom) for uom in set(columns["uom"])}
+        keys = zip(columns["part_number"], columns["revision"], map(units.__getitem__, columns["uom"]))
+        for key, cost in zip(keys, columns["unit_cost"]):
             if key not in costs:
                 costs[key] = cost
         return costs

@@ -442,3 +442,22 @@ def test_a_listed_lines_unit_changed_on_the_sheet_is_an_altered_line(tmp_path):
                         counted_by="Ana", edit=unit_to_box)
     result = ingest_cycle(cycle.cycle_dir, Config(), [filled])
     assert [(p.kind, p.line_id) for p in result.problems] == [("altered-line", "A1/1")]
+
+
+def test_a_found_item_is_valued_at_its_parts_cost_in_its_own_unit(tmp_path):
+    inventory = write_csv(tmp_path / "inventory.csv", INVENTORY_HEADER, [
+        inventory_line("A1", "P1", uom="ea", quantity="12", cost="1"),
+        inventory_line("A1", "P1", uom="box", quantity="2", cost="12"),
+        inventory_line("B1", "P9", uom="ea", quantity="1", cost="5")])
+    schedule = tmp_path / "schedule.xlsx"
+    api.write_schedule(inventory, schedule, Config(), as_of=AS_OF)
+    cycle = start_cycle(schedule, inventory, tmp_path / "cycle", Config(), as_of=AS_OF,
+                        selection=Selection(locations=("B1",)))
+    assert "P1,,12,box" in (cycle.cycle_dir / "part_costs.csv").read_text().splitlines()
+    filled = fill_sheet(sheet_file(cycle.cycle_dir, "B1"), tmp_path / "back" / "b.xlsx", {1: 1},
+                        found=[("P1", "", "", "box", 3), ("P1", "", "", "EA", 4), ("P1", "", "", "kg", 5),
+                               ("P1", "", "", "", 6)], counted_by="Ana")
+    result = ingest_cycle(cycle.cycle_dir, Config(), [filled])
+    variance = rows_of(result.results, "Variance")
+    costs = {r["Line ID"]: (r["UoM"], r["Unit Cost"]) for r in variance if "/F" in r["Line ID"]}
+    assert costs == {"B1/F1": ("box", 12), "B1/F2": ("EA", 1), "B1/F3": ("kg", None), "B1/F4": (None, 1)}

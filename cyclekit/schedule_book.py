@@ -12,11 +12,11 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from decimal import Decimal
 
 from cyclekit import __version__, styles
 from cyclekit.config import Config
 from cyclekit.history import HistoryRow, history_sheet
+from cyclekit.money import cents
 from cyclekit.schedule import (
     Schedule,
     calendar,
@@ -45,6 +45,8 @@ SCHEDULE_TAB = "Schedule"
 CALENDAR_TAB = "Calendar"
 CYCLES_TAB = "Cycles"
 SETTINGS_TAB = "Settings"
+LAST_RUN_TAB = "Last Run"  # hidden: what the locations file and the rules gave each row at the last run
+LAST_RUN_HEADERS = ("Zone", "Owner", "Owner Email", "Last Count", "Cadence (locations file)", "Cadence (rules)")
 AS_OF_NAME = "AsOfDate"
 DUE_SOON_NAME = "DueSoonDays"
 
@@ -220,7 +222,7 @@ def _schedule_sheet(schedule: Schedule, config: Config, today: dt.date) -> Sheet
         days_left = days_until_due(next_date, today)
         values: dict[str, object] = {
             "key": row.key, "zone": row.zone, "owner": row.owner, "owner_email": row.owner_email,
-            "lines": row.lines, "value": row.value.quantize(Decimal("0.01")),
+            "lines": row.lines, "value": cents(row.value),
             "abc": row.abc_class, "counts": row.counts_per_year, "cadence": row.cadence_days,
             "last_count": row.last_count or Cell(None, styles.DATE),
             "next_count": Formula(f'=IF({last}="",{never},IF({cadence}="","",{last}+{cadence}))',
@@ -355,7 +357,7 @@ def _settings_sheet(schedule: Schedule, config: Config, sources: list[SourceFile
     add("Lines counted (statuses on the shelf)", Cell(sum(r.lines for r in schedule.rows), whole))
     for status, count in sorted(skipped.items()):
         add(f"Lines left out: status {status}", Cell(count, whole))
-    add("Total inventory value", Cell(schedule.total_value.quantize(Decimal("0.01")),
+    add("Total inventory value", Cell(cents(schedule.total_value),
                                       styles.money(config.count.currency_format).but(align="left")))
     for source in sources:
         add(f"{source.label} file", source.name)
@@ -371,9 +373,22 @@ def _settings_sheet(schedule: Schedule, config: Config, sources: list[SourceFile
     return sheet, names
 
 
+def _last_run_sheet(schedule: Schedule, last_run: dict[str, dict[str, str]]) -> Sheet:
+    """Hidden: per row, what the locations file and the rules gave at this run, so that the next
+    run can tell a value a person typed from one the locations file changed since (all text)."""
+    key_header = "Location" if schedule.by == "location" else "Part Number"
+    columns = [Column(key_header, 16, styles.TEXT), *(Column(h, 16, styles.TEXT) for h in LAST_RUN_HEADERS)]
+    sheet = Sheet(LAST_RUN_TAB, columns=columns, header_row=0, hidden=True)
+    sheet.rows.append([Cell(c.header, styles.HEADER) for c in columns])
+    for key, record in last_run.items():
+        sheet.rows.append([key, *(record.get(h, "") or None for h in LAST_RUN_HEADERS)])
+    return sheet
+
+
 def schedule_workbook(
     schedule: Schedule, config: Config, sources: list[SourceFile],
     skipped: dict[str, int], today: dt.date, history: list[HistoryRow] | None = None,
+    last_run: dict[str, dict[str, str]] | None = None,
 ) -> WorkbookSpec:
     settings, names = _settings_sheet(schedule, config, sources, skipped, today)
     sheets = [_schedule_sheet(schedule, config, today), _calendar_sheet(schedule, config)]
@@ -382,5 +397,7 @@ def schedule_workbook(
     if history:
         sheets.append(history_sheet(history, config))
     sheets.append(settings)
+    if last_run is not None:
+        sheets.append(_last_run_sheet(schedule, last_run))
     return WorkbookSpec(sheets, defined_names=names, title="Cycle count schedule",
                         subject=f"as of {schedule.as_of.isoformat()}")

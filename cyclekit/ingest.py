@@ -291,13 +291,6 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                     cell=a1(entry.row, 1), value="/".join(listed), line_id=s.line_id))
                 line.problem = "listed line altered on the sheet"
                 continue
-            if entry.uom and entry.uom != s.item.uom.strip():
-                problems.append(Problem("altered-line", sheet.file, (
-                    f"line {entry.line_no} was sent in {s.item.uom!r} but the unit reads {entry.uom!r}; "
-                    "the line was not counted"), sheet=sheet.tab, cell=a1(entry.row, 0),
-                    value=entry.uom, line_id=s.line_id))
-                line.problem = "unit altered on the sheet"
-                continue
             if entry.line_no in sheet.held_lines:
                 problems.append(replace(sheet.held_lines[entry.line_no], line_id=s.line_id))
                 line.problem = "a row was inserted next to it"

@@ -7,6 +7,7 @@ Unknown sections or keys are errors (a typo must not silently fall back to a def
 from __future__ import annotations
 
 import codecs
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -54,6 +55,9 @@ class InventoryConfig:
     strict_statuses: bool = False
     whole_number_uoms: tuple[str, ...] = ("ea", "each", "pc", "pcs")
     sheet: str | None = None  # tab to read in an XLSX export (first tab when not set)
+    # the decimal mark of numbers written as text: "." or ","; "" decides it from the file, and a
+    # file whose numbers all read both ways ('1.800') is a problem that asks for this setting
+    decimal_separator: str = ""
 
     def header_for(self, canonical: str) -> str:
         return self.columns.get(canonical, canonical)
@@ -89,10 +93,24 @@ class CountConfig:
 
 
 @dataclass(frozen=True)
+class LimitsConfig:
+    """How big a workbook cyclekit opens may be: checked before it is parsed (zip bombs, a value
+    at XFD1048576). Rows and cells: ten times the benchmark's plant (200,000 inventory lines of
+    10 columns); a tab's values are held as the rectangle from A1 to its last value."""
+
+    workbook_mb: int = 200  # everything in the workbook, inflated
+    compression_ratio: int = 100  # a part of 1 MB or more that inflates more times than this
+    rows: int = 2_000_000  # more than Excel's 1,048,576: any tab Excel saves, by its rows
+    columns: int = 1_000
+    cells: int = 20_000_000  # rows x columns of a tab, from A1 to its last value
+
+
+@dataclass(frozen=True)
 class Config:
     inventory: InventoryConfig = field(default_factory=InventoryConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     count: CountConfig = field(default_factory=CountConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
     adjustments: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-target template settings
     source: str | None = None
 
@@ -104,7 +122,8 @@ def _convert(name: str, value: Any, default: Any) -> Any:
             raise ConfigError(f"{name} must be true or false, not {value!r}")
         return value
     if isinstance(default, Decimal):
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        # TOML has nan and inf: neither is a threshold (a NaN cannot even be compared)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise ConfigError(f"{name} must be a number, not {value!r}")
         return Decimal(str(value))
     if isinstance(default, int):
@@ -152,6 +171,12 @@ def _check_schedule(s: ScheduleConfig) -> None:
         raise ConfigError("schedule.counts_per_year needs A, B and C, each at least 1")
     if s.counts_per_timeframe < 1 or s.cycles_per_count < 1:
         raise ConfigError("schedule.counts_per_timeframe and cycles_per_count must be at least 1")
+
+
+def _check_inventory(i: InventoryConfig) -> None:
+    if i.decimal_separator not in ("", ".", ","):
+        raise ConfigError('inventory.decimal_separator must be "." or "," (or left out to decide it from '
+                          f"the file), not {i.decimal_separator!r}")
 
 
 def _check_count(c: CountConfig) -> None:
@@ -204,8 +229,15 @@ def _check_adjustments(adjustments: dict[str, dict[str, Any]]) -> None:
                 raise ConfigError(f"adjustments.{target}.{key} must be text, written in quotes, not {value!r}")
 
 
+def _check_limits(limits: LimitsConfig) -> None:
+    for item in fields(limits):
+        if getattr(limits, item.name) < 1:
+            raise ConfigError(f"limits.{item.name} must be 1 or more, not {getattr(limits, item.name)}")
+
+
 def parse_config(data: dict[str, Any], source: str | None = None) -> Config:
-    sections = {"inventory": InventoryConfig, "schedule": ScheduleConfig, "count": CountConfig}
+    sections = {"inventory": InventoryConfig, "schedule": ScheduleConfig, "count": CountConfig,
+                "limits": LimitsConfig}
     config = Config(source=source)
     for name, value in data.items():
         if name == "adjustments":
@@ -222,9 +254,11 @@ def parse_config(data: dict[str, Any], source: str | None = None) -> Config:
             f"[inventory.columns] maps unknown field(s) {', '.join(sorted(unknown))}; "
             f"fields are {', '.join(CANONICAL_FIELDS)}"
         )
+    _check_inventory(config.inventory)
     _check_schedule(config.schedule)
     _check_count(config.count)
     _check_adjustments(config.adjustments)
+    _check_limits(config.limits)
     return config
 
 

@@ -9,7 +9,7 @@ Problems tab says why.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,11 +30,20 @@ from cyclekit.cycle import (
     source_path,
 )
 from cyclekit.errors import CycleError, CyclekitError, InputError, Problem
+from cyclekit.inventory import unit_key
 from cyclekit.parallel import in_forked_copy, map_on_cores
 from cyclekit.reconcile import NOT_SIGNED, CountedLine, figures, sheet_counters, with_sheet_counters
 from cyclekit.tables import file_sha256
-from cyclekit.values import QuantityError, cell_text, parse_quantity
-from cyclekit.workbook.reader import WorkbookReader
+from cyclekit.values import (
+    AmbiguousNumber,
+    QuantityError,
+    cell_text,
+    format_decimal,
+    parse_quantity,
+    show_spaces,
+    unshow_spaces,
+)
+from cyclekit.workbook.reader import WorkbookReader, use_limits
 from cyclekit.workbook.spec import a1
 
 DEFAULT_FOLDERS = ("sheets", "packets", "recounts")
@@ -94,20 +103,33 @@ def default_files(cycle_dir: Path) -> list[Path]:
 
 
 def _has_input(sheet: FilledSheet) -> bool:
-    return (any(e.floor_count is not None for e in sheet.entries) or bool(sheet.found)
-            or bool(sheet.confirmed_empty) or bool(sheet.counted_by))
+    return (any(e.floor_count is not None or e.unreadable for e in sheet.entries) or bool(sheet.found)
+            or bool(sheet.confirmed_empty) or bool(sheet.counted_by)
+            or bool(sheet.problems))  # written outside the layout: still written
 
 
 def _parse_source(source: Any) -> tuple[str, list[FilledSheet], list[Problem], str | None]:
     """Every cyclekit count sheet among the tabs of one workbook (an xlsx path or an open reader),
-    and the file's digest (None for a reader): the worker that reads a file hashes it too."""
+    the problems met reading it (a file beyond the limits or damaged: a tab that cannot be read
+    is a problem, the other tabs are still read), and the file's digest (None for a reader): the
+    worker that reads a file hashes it too."""
     try:
         reader = source if hasattr(source, "rows") else WorkbookReader(source)
     except InputError as exc:
         return str(source), [], exc.problems, None
     path = str(reader.path)
-    sheets = [sheet for tab in reader.tabs if (sheet := parse_sheet(reader.rows(tab), path, tab)) is not None]
-    return path, sheets, [], None if reader is source else file_sha256(reader.path)
+    sheets, problems = [], []
+    for tab in reader.tabs:
+        try:
+            rows = reader.rows(tab)
+        except InputError as exc:
+            problems += exc.problems
+            continue
+        blank_formulas = reader.blank_formulas(tab) if hasattr(reader, "blank_formulas") else ()
+        sheet = parse_sheet(rows, path, tab, blank_formulas)
+        if sheet is not None:
+            sheets.append(sheet)
+    return path, sheets, problems, None if reader is source else file_sha256(reader.path)
 
 
 def _parse_sources(sources: list) -> list[tuple[str, list[FilledSheet], list[Problem], str | None]]:
@@ -129,7 +151,7 @@ def read_filled_sheets(sources: list, manifest: Manifest, problems: list[Problem
         if digests is not None and digest:
             digests[path] = digest
         problems.extend(read_problems)
-        if read_problems:
+        if read_problems and not sheets:
             continue
         for sheet in sheets:
             tab = sheet.tab
@@ -142,7 +164,7 @@ def read_filled_sheets(sources: list, manifest: Manifest, problems: list[Problem
                 problems.append(Problem("unknown-sheet", path,
                                         f"sheet id {sheet.sheet_id!r} is not in this cycle; it was not used",
                                         sheet=tab, value=sheet.sheet_id))
-            elif sheet.labels.get("Location", record.location) != record.location:
+            elif sheet.labels.get("Location", show_spaces(record.location)) != show_spaces(record.location):
                 problems.append(Problem("altered-sheet", path, (
                     f"sheet {record.sheet_id} is for location {record.location}, but it says "
                     f"{sheet.labels.get('Location')!r}; it was not used"), sheet=tab))
@@ -178,21 +200,35 @@ def _what_it_says(sheet: FilledSheet) -> tuple:
     """What was written on a sheet: two files saying the same are the same count."""
     return (tuple((e.line_no, cell_text(e.floor_count), e.notes) for e in sheet.entries),
             tuple((e.part_number, e.revision, e.lot, cell_text(e.floor_count), e.notes) for e in sheet.found),
-            sheet.confirmed_empty.strip().upper(), sheet.counted_by, cell_text(sheet.counted_on), sheet.checked_by)
+            sheet.confirmed_empty.strip().upper(), sheet.counted_by, cell_text(sheet.counted_on), sheet.checked_by,
+            tuple((p.cell, p.value) for p in sheet.problems))  # what was written outside the layout too
 
 
 def _quantity(entry: Entry, sheet: FilledSheet, uom: str, whole_uoms: tuple[str, ...],
               problems: list[Problem], line_id: str | None = None) -> Decimal | None:
+    if entry.unreadable:
+        problems.append(Problem("bad-count", sheet.file, f"Floor Count {entry.unreadable}; the line was not "
+                                "counted", sheet=sheet.tab, cell=a1(entry.row, entry.floor_col), line_id=line_id))
+        return None
     if entry.floor_count is None:
         return None
-    try:
-        quantity = parse_quantity(entry.floor_count)
-    except QuantityError as exc:
-        problems.append(Problem("bad-count", sheet.file, f"Floor Count {exc}; the line was not counted",
-                                sheet=sheet.tab, cell=a1(entry.row, entry.floor_col),
-                                value=cell_text(entry.floor_count), line_id=line_id))
+    whole = whole_units(uom, whole_uoms)
+    try:  # a sheet says nothing of its decimal mark: '228,461' m reads two ways and is asked about
+        quantity = parse_quantity(entry.floor_count, separator=None, whole=whole)
+    except AmbiguousNumber as exc:
+        problems.append(Problem("ambiguous-count", sheet.file, (
+            f"Floor Count {exc}; write it without a thousands separator (e.g. "
+            f"{format_decimal(exc.readings['.'])} or {format_decimal(exc.readings[','])}); the line was not counted"),
+            sheet=sheet.tab, cell=a1(entry.row, entry.floor_col), value=cell_text(entry.floor_count),
+            line_id=line_id))
         return None
-    if quantity != quantity.to_integral_value() and whole_units(uom, whole_uoms):
+    except (QuantityError, ValueError, ArithmeticError) as exc:  # 5,000 digits: int() and Decimal refuse
+        why = exc if isinstance(exc, QuantityError) else "is not a number that can be read"
+        problems.append(Problem("bad-count", sheet.file, f"Floor Count {why}; the line was not counted",
+                                sheet=sheet.tab, cell=a1(entry.row, entry.floor_col),
+                                value=cell_text(entry.floor_count)[:100], line_id=line_id))
+        return None
+    if quantity != quantity.to_integral_value() and whole:
         problems.append(Problem("fraction-of-whole-unit", sheet.file,
                                 f"Floor Count is a fraction but the unit is {uom!r}, counted whole; "
                                 "the line was not counted", sheet=sheet.tab, cell=a1(entry.row, entry.floor_col),
@@ -218,8 +254,10 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
         lines[line_id] = CountedLine(line_id, i.location, i.part_number, i.revision, i.description, i.lot,
                                      i.serial, i.uom, classes[i.location], i.quantity, i.unit_cost)
         sort_keys[line_id] = (order[i.location], False, s.line_no)
-    listed_at: dict[tuple[str, str, str, str], str] = {
-        (ln.location, ln.part_number, ln.revision, ln.lot): ln.line_id for ln in lines.values()}
+    listed_at: dict[tuple[str, str, str, str], list[tuple[str, str]]] = {}  # -> (unit, line ID) of each
+    for ln in lines.values():
+        listed_at.setdefault((ln.location, ln.part_number, ln.revision, ln.lot), []).append(
+            (unit_key(ln.uom), ln.line_id))
     whole = config.inventory.whole_number_uoms
     # first counts before recounts, whatever order the files came in
     for sheet, record in sorted(accepted, key=lambda pair: pair[1].kind != "count"):
@@ -231,6 +269,7 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                                     sheet=sheet.tab, cell=a1(r, c), value=sheet.confirmed_empty))
             empty = ""
         confirmed_empty = bool(empty)
+        problems.extend(p for p in sheet.problems if p not in sheet.held_lines.values())
         seen: set[int] = set()
         for entry in sheet.entries:
             s = frozen.get((record.location, entry.line_no))
@@ -241,17 +280,23 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                 continue
             seen.add(entry.line_no)
             line = lines[s.line_id]
-            listed = (entry.part_number, entry.revision, entry.lot)
-            sent = (s.item.part_number, s.item.revision, s.item.lot)
-            if listed != sent:
+            listed = (entry.part_number, entry.revision, entry.lot, entry.uom.strip())
+            sent = (s.item.part_number, s.item.revision, s.item.lot, s.item.uom.strip())
+            if listed != sent:  # the sheet shows spaces at either end as ␣: ' PN ' reads back '␣PN␣'
+                listed = (*map(unshow_spaces, listed[:3]), listed[3])
+            if listed[:3] != sent[:3] or unit_key(listed[3]) != unit_key(sent[3]):  # the unit is identity too
                 problems.append(Problem("altered-line", sheet.file, (
                     f"line {entry.line_no} was sent as {'/'.join(sent)} but reads "
                     f"{'/'.join(listed)}; the line was not counted"), sheet=sheet.tab,
                     cell=a1(entry.row, 1), value="/".join(listed), line_id=s.line_id))
                 line.problem = "listed line altered on the sheet"
                 continue
+            if entry.line_no in sheet.held_lines:
+                problems.append(replace(sheet.held_lines[entry.line_no], line_id=s.line_id))
+                line.problem = "a row was inserted next to it"
+                continue
             quantity = _quantity(entry, sheet, s.item.uom, whole, problems, s.line_id)
-            if entry.floor_count is not None and quantity is None:
+            if (entry.floor_count is not None or entry.unreadable) and quantity is None:
                 line.problem = "floor count unreadable"
                 continue
             if confirmed_empty:
@@ -280,6 +325,9 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                 line.notes = "; ".join(filter(None, [line.notes, entry.notes]))
         for entry in sheet.found:
             cell = a1(entry.row, 1)
+            # copied from a listed line, an identifier's end spaces read '␣'
+            entry.part_number, entry.revision, entry.lot = map(unshow_spaces, (
+                entry.part_number, entry.revision, entry.lot))
             if recount and _recounted_found_item(entry, sheet, record, lines, whole, problems, seen):
                 continue
             if not entry.part_number:
@@ -287,7 +335,7 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                                         "a found item has a quantity but no part number; not counted",
                                         sheet=sheet.tab, cell=cell))
                 continue
-            if entry.floor_count is None:
+            if entry.floor_count is None and not entry.unreadable:
                 problems.append(Problem("found-without-quantity", sheet.file,
                                         "a found item has no quantity; not counted", sheet=sheet.tab,
                                         cell=a1(entry.row, entry.floor_col), value=entry.part_number))
@@ -295,7 +343,9 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
             quantity = _quantity(entry, sheet, entry.uom, whole, problems)
             if quantity is None:
                 continue
-            listed = listed_at.get((record.location, entry.part_number, entry.revision, entry.lot))
+            listed = next((line_id for unit, line_id in listed_at.get(
+                (record.location, entry.part_number, entry.revision, entry.lot), [])
+                if not entry.uom.strip() or unit == unit_key(entry.uom)), None)  # one part in two units is two lines
             if listed is not None:
                 problems.append(Problem("found-is-listed", sheet.file, (
                     f"found item {entry.part_number} is listed as line {listed}; write its "
@@ -305,7 +355,7 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
             lines[line_id] = CountedLine(
                 line_id, record.location, entry.part_number, entry.revision, entry.description,
                 entry.lot, "", entry.uom, classes.get(record.location, "C"), Decimal(0),
-                frozen_inventory.cost_of(entry.part_number, entry.revision),
+                frozen_inventory.cost_of(entry.part_number, entry.revision, entry.uom),
                 counted_qty=quantity,
                 counted_by=sheet.counted_by or NOT_SIGNED, sheet_id=record.sheet_id, found=True,
                 notes=entry.notes)
@@ -385,6 +435,7 @@ def count_state(manifest: Manifest, frozen: FrozenInventory, paths: list, config
     for path in paths:
         if isinstance(path, Path) and not path.is_file():
             raise CycleError(f"{path}: file not found")
+    use_limits(config.limits)  # the workers reading the sheets are forked from here: they keep it
     problems: list[Problem] = []
     accepted = read_filled_sheets(paths, manifest, problems, digests, named)
     lines = build_lines(manifest, frozen, accepted, config, problems)

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from cyclekit import __version__, api, progress
+from cyclekit.atomic import os_error
 from cyclekit.config import load_config
 from cyclekit.errors import CyclekitError, InputError, Problem, problems_as_json
 
@@ -86,7 +87,10 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, problems_format: str = "text", **kwargs: Any) -> Any:
         click.get_current_context().meta["problems_format"] = problems_format  # for commands that list some
         try:
-            return command(*args, **kwargs)
+            try:
+                return command(*args, **kwargs)
+            except OSError as exc:  # a disk full, a folder without permission: one line, never a traceback
+                raise os_error(exc) from None
         except InputError as exc:
             if problems_format == "json":
                 click.echo(problems_as_json(exc.problems))

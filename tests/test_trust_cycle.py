@@ -1,0 +1,373 @@
+"""The cycle folder under faults: two commands at once, killed commands, umask, files from elsewhere,
+long and odd location names, a full disk (issues 11 and 12)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from cyclekit import api
+from cyclekit.cli import cli
+from cyclekit.config import Config
+from cyclekit.countsheets import SheetHeader, SheetLine, count_sheet
+from cyclekit.cycle import safe_name, safe_tab
+from cyclekit.finalize import finalize_cycle
+from cyclekit.ingest import ingest_cycle
+from cyclekit.start_cycle import Selection, start_cycle
+from cyclekit.workbook.spec import PrintSetup, Range, Sheet, Validation, WorkbookSpec
+from cyclekit.workbook.xlsx import render_xlsx
+from tests.helpers import INVENTORY_HEADER, LOCATIONS_HEADER, fill_sheet, inventory_rows, write_csv
+
+AS_OF = dt.date(2026, 11, 23)
+ROOT = Path(__file__).resolve().parent.parent
+CYCLEKIT = [sys.executable, "-c", "from cyclekit.cli import main; main()"]
+
+
+def _plant(folder: Path, rows: list[list[object]] | None = None) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = rows or inventory_rows()
+    inventory = write_csv(folder / "inventory.csv", INVENTORY_HEADER, rows)
+    locations = write_csv(folder / "locations.csv", LOCATIONS_HEADER, [
+        [loc, "Zone " + loc[:2], "Ana Ruiz", "", "", "", ""] for loc in dict.fromkeys(r[0] for r in rows)])
+    schedule = folder / "schedule.xlsx"
+    api.write_schedule(inventory, schedule, Config(), locations=locations, as_of=AS_OF)
+    return schedule, inventory
+
+
+@pytest.fixture
+def plant(tmp_path):
+    return _plant(tmp_path)
+
+
+def _start(plant, folder: Path, **kwargs):
+    schedule, inventory = plant
+    return start_cycle(schedule, inventory, folder, Config(), selection=Selection(all=True), as_of=AS_OF, **kwargs)
+
+
+def _manifest(cycle_dir: Path) -> dict:
+    return json.loads((cycle_dir / "manifest.json").read_text())
+
+
+def _fill_all(cycle_dir: Path, out_dir: Path, off: int = 0) -> list[Path]:
+    """Every count sheet filled; `off` added to every count (a variance on each line: recounts)."""
+    import csv
+
+    with open(cycle_dir / "snapshot.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    written = []
+    for record in _manifest(cycle_dir)["sheets"]:
+        if record["kind"] != "count":
+            continue
+        counts = {int(r["line"]): float(r["quantity"].replace(",", "")) + off
+                  for r in rows if r["location"] == record["location"]}
+        counts = {n: int(q) if q.is_integer() else q for n, q in counts.items()}
+        written.append(fill_sheet(cycle_dir / record["file"], out_dir / f"{safe_name(record['location'])} done.xlsx",
+                                  counts, counted_by="Ana Ruiz",
+                                  confirmed_empty=None if counts else "YES"))
+    return written
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _until(condition, seconds: float = 30.0) -> bool:
+    """Poll `condition` (a generous bound, not a timing assertion)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# ---- one command writes a cycle at a time -------------------------------------------------------
+
+RACER = textwrap.dedent("""
+    import os, sys, time
+    from cyclekit.cli import main
+    go = sys.argv[1]
+    while not os.path.exists(go):  # every racer loaded and waiting: they start together
+        time.sleep(0.005)
+    sys.argv = ["cyclekit", *sys.argv[2:]]
+    main()
+""")
+
+
+def test_two_ingests_at_once_lose_no_count_and_share_no_sheet_id(plant, tmp_path):
+    cycle_dir = _start(plant, tmp_path / "cycle").cycle_dir
+    files = _fill_all(cycle_dir, tmp_path / "back", off=1)  # every line off by one: recounts in both runs
+    halves = [files[::2], files[1::2]]
+    go = tmp_path / "go"
+    racers = [subprocess.Popen([sys.executable, "-c", RACER, str(go), "ingest", "-q", str(cycle_dir),
+                                *map(str, half)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True) for half in halves]
+    time.sleep(1.5)  # both have imported cyclekit
+    go.touch()
+    outcomes = [(p.wait(120), p.stdout.read(), p.stderr.read()) for p in racers]
+    for code, _out, err in outcomes:
+        assert "Traceback" not in err
+        assert code == 0 or "another cyclekit command is writing" in err, err
+    manifest = _manifest(cycle_dir)
+    read = {f["file"] for f in manifest["ingests"][-1]["files"]}
+    for (code, _, _), half in zip(outcomes, halves):
+        if code == 0:  # what a run counted is in the cycle's last ingest
+            assert {f"returned/{f.name}" for f in half} <= read
+    ids = [s["sheet_id"] for s in manifest["sheets"]]
+    assert len(ids) == len(set(ids)), ids
+    recount_files = {s["file"] for s in manifest["sheets"] if s["kind"] == "recount"}
+    assert recount_files == {str(p.relative_to(cycle_dir)) for p in (cycle_dir / "recounts").glob("*.xlsx")}
+
+
+HOLDER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from cyclekit.cycle_lock import cycle_lock
+    with cycle_lock(sys.argv[1]):
+        Path(sys.argv[2]).touch()
+        time.sleep(120)
+""")
+
+
+def test_a_second_command_waits_then_refuses_and_readers_go_on(plant, tmp_path):
+    cycle_dir = _start(plant, tmp_path / "cycle").cycle_dir
+    files = _fill_all(cycle_dir, tmp_path / "back")
+    ingest_cycle(cycle_dir, Config(), files[:2])
+    held = tmp_path / "held"
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(cycle_dir), str(held)], cwd=ROOT)
+    try:
+        assert _until(held.exists)
+        before = _files(cycle_dir)
+        run = subprocess.run([*CYCLEKIT, "ingest", str(cycle_dir), *map(str, files[2:])], cwd=ROOT,
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 1
+        assert run.stderr.strip().count("\n") == 0 and "another cyclekit command is writing" in run.stderr
+        assert _files(cycle_dir) == before  # nothing changed
+        for command in (["verify", str(cycle_dir)], ["status", str(cycle_dir)]):  # readers need no lock
+            read = subprocess.run([*CYCLEKIT, *command], cwd=ROOT, capture_output=True, text=True, timeout=120)
+            assert read.returncode == 0 and "Traceback" not in read.stderr, read.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    again = subprocess.run([*CYCLEKIT, "ingest", str(cycle_dir), *map(str, files[2:])], cwd=ROOT,
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr  # a killed holder left no lock behind
+
+
+def test_finalize_and_ingest_never_both_write(plant, tmp_path):
+    """An ingest that runs after finalize sees it finalized; it never saves the manifest back open."""
+    cycle_dir = _start(plant, tmp_path / "cycle").cycle_dir
+    files = _fill_all(cycle_dir, tmp_path / "back")
+    ingest_cycle(cycle_dir, Config(), files)
+    go = tmp_path / "go"
+    schedule = plant[0]
+    commands = [["finalize", "-q", str(cycle_dir), "--schedule", str(schedule)],
+                ["ingest", "-q", str(cycle_dir), *map(str, files)]]
+    racers = [subprocess.Popen([sys.executable, "-c", RACER, str(go), *command], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for command in commands]
+    time.sleep(1.5)
+    go.touch()
+    outcomes = [(p.wait(120), p.stderr.read()) for p in racers]
+    assert outcomes[0][0] == 0, outcomes[0][1]
+    assert all("Traceback" not in err for _, err in outcomes)
+    assert _manifest(cycle_dir)["finalized"], "the finalize stands"
+    if outcomes[1][0] == 0:  # the ingest ran first: finalize read what it wrote
+        assert _manifest(cycle_dir)["finalized"]["inputs"]
+
+
+# ---- killed commands: workers die, the next command clears what was left --------------------------
+
+KILLED = textwrap.dedent("""
+    import os, sys, time
+    from pathlib import Path
+    os.cpu_count = lambda: 2  # workers even on one core
+    from cyclekit import parallel
+    from cyclekit.atomic import atomic_path
+    from cyclekit.cycle_lock import cycle_lock
+    from cyclekit.workbook.xlsx import render_later
+
+    cycle, pids = Path(sys.argv[1]), Path(sys.argv[2])
+
+    def work(n):
+        with atomic_path(cycle / "recounts" / f"R{n}.xlsx") as tmp:  # a file half-written when killed
+            (pids / f"pool-{os.getpid()}").touch()
+            time.sleep(120)
+        return n
+
+    def layout():
+        (pids / f"later-{os.getpid()}").touch()
+        time.sleep(120)
+
+    def produce():
+        (pids / f"fork-{os.getpid()}").touch()
+        time.sleep(120)
+        yield ""
+
+    with cycle_lock(cycle):
+        wait = parallel.in_forked_copy(produce)
+        later = render_later([(layout, cycle / "recounts" / "later.xlsx")])
+        parallel.map_on_cores(work, range(2), "work", serial_below=1)
+""")
+
+
+def test_workers_die_with_a_killed_command_and_the_next_command_clears_its_leftovers(plant, tmp_path):
+    cycle_dir = _start(plant, tmp_path / "cycle").cycle_dir
+    files = _fill_all(cycle_dir, tmp_path / "back")
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    parent = subprocess.Popen([sys.executable, "-c", KILLED, str(cycle_dir), str(pids)], cwd=ROOT)
+    try:
+        assert _until(lambda: len(list(pids.iterdir())) >= 4), list(pids.iterdir())
+        workers = [int(p.name.split("-")[1]) for p in pids.iterdir()]
+        assert list((cycle_dir / "recounts").glob(".R*.tmp"))
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+    try:
+        assert _until(lambda: not any(_alive(pid) for pid in workers)), [p for p in workers if _alive(p)]
+    finally:
+        for pid in workers:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+    # the leftovers of earlier kills: a finalize work folder, an atomic write's temp, sheets' copy
+    (cycle_dir / ".finalize.abcd1234").mkdir()
+    (cycle_dir / ".finalize.abcd1234" / "generic.csv").write_text("x")
+    (cycle_dir / ".manifest.json.k3j4h5g6.tmp").write_text("{")
+    (tmp_path / ".cycle.q1w2e3r4").mkdir()
+    (cycle_dir / "notes.tmp").write_text("a person's file")  # not cyclekit's: kept
+    result = CliRunner().invoke(cli, ["ingest", str(cycle_dir), *map(str, files)])
+    assert result.exit_code == 0, result.output
+    assert not list((cycle_dir / "recounts").glob(".*.tmp"))
+    assert not (cycle_dir / ".finalize.abcd1234").exists() and not (tmp_path / ".cycle.q1w2e3r4").exists()
+    assert not (cycle_dir / ".manifest.json.k3j4h5g6.tmp").exists()
+    assert (cycle_dir / "notes.tmp").read_text() == "a person's file"
+
+
+# ---- umask ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("umask", [0o022, 0o002])
+def test_cycle_folders_honour_the_umask(plant, tmp_path, umask):
+    schedule, inventory = plant
+    cycle_dir = tmp_path / "cycle"
+    run = subprocess.run([*CYCLEKIT, "sheets", str(schedule), str(inventory), "--all", "--as-of", "2026-11-23",
+                          "-o", str(cycle_dir)], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                         preexec_fn=lambda: os.umask(umask))
+    assert run.returncode == 0, run.stderr
+    files = _fill_all(cycle_dir, tmp_path / "back")
+    run = subprocess.run([*CYCLEKIT, "ingest", str(cycle_dir), *map(str, files)], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300, preexec_fn=lambda: os.umask(umask))
+    assert run.returncode == 0, run.stderr
+    for folder in (cycle_dir, cycle_dir / "sheets", cycle_dir / "returned"):
+        assert folder.stat().st_mode & 0o777 == 0o777 & ~umask, folder
+    for path in (cycle_dir / "manifest.json", cycle_dir / "snapshot.csv", cycle_dir / "results.xlsx",
+                 next((cycle_dir / "sheets").iterdir()), next((cycle_dir / "returned").iterdir())):
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask, path
+
+
+# ---- filled sheets from elsewhere are kept with the cycle -----------------------------------------
+
+def test_sheets_given_from_elsewhere_are_kept_in_the_cycle(plant, tmp_path):
+    cycle_dir = _start(plant, tmp_path / "cycle").cycle_dir
+    downloads = tmp_path / "Downloads"
+    files = _fill_all(cycle_dir, downloads)
+    ingest_cycle(cycle_dir, Config(), files)
+    recorded = [f["file"] for f in _manifest(cycle_dir)["ingests"][-1]["files"]]
+    assert sorted(recorded) == sorted(f"returned/{f.name}" for f in files)
+    finalize_cycle(cycle_dir, plant[0], Config())
+    for path in files:
+        path.unlink()
+    downloads.rmdir()  # Downloads cleaned
+    result = CliRunner().invoke(cli, ["verify", str(cycle_dir)])
+    assert result.exit_code == 0, result.output
+    assert all(name.startswith("returned/") for name in _manifest(cycle_dir)["finalized"]["inputs"]
+               if name.endswith("done.xlsx"))
+
+
+def test_two_sheets_of_one_name_are_both_kept_and_a_copy_is_never_overwritten(plant, tmp_path):
+    cycle_dir = _start(plant, tmp_path / "cycle").cycle_dir
+    sheet = cycle_dir / _manifest(cycle_dir)["sheets"][0]["file"]
+    first = fill_sheet(sheet, tmp_path / "mail-1" / "count.xlsx", {1: 1234, 2: 10, 3: 40}, counted_by="Ana")
+    ingest_cycle(cycle_dir, Config(), [first])
+    kept = (cycle_dir / "returned" / "count.xlsx").read_bytes()
+    assert kept == first.read_bytes()
+    again = fill_sheet(sheet, tmp_path / "mail-2" / "count.xlsx", {1: 1200, 2: 10, 3: 40}, counted_by="Ana")
+    report = ingest_cycle(cycle_dir, Config(), [again])
+    assert (cycle_dir / "returned" / "count.xlsx").read_bytes() == kept
+    [other] = [p for p in (cycle_dir / "returned").iterdir() if p.name != "count.xlsx"]
+    assert other.name.startswith("count-") and other.read_bytes() == again.read_bytes()
+    assert report.figures.discrepancies == 1  # the sheet given now wins over the earlier copy
+    ingest_cycle(cycle_dir, Config(), [again])  # the same file again: the same copy
+    assert len(list((cycle_dir / "returned").iterdir())) == 2
+
+
+def test_a_failed_ingest_takes_back_the_copies_it_made(plant, tmp_path):
+    cycle_dir = _start(plant, tmp_path / "cycle").cycle_dir
+    stranger = tmp_path / "mail" / "x.xlsx"  # no count sheet in it
+    stranger.parent.mkdir()
+    stranger.write_bytes(b"not a workbook")
+    result = CliRunner().invoke(cli, ["ingest", str(cycle_dir), str(stranger)])
+    assert result.exit_code == 1
+    assert not (cycle_dir / "returned").exists() or not list((cycle_dir / "returned").iterdir())
+
+
+# ---- long and odd location names ------------------------------------------------------------------
+
+def test_a_300_character_location_gets_a_short_file_name(tmp_path):
+    long_a, long_b = "A" * 299 + "1", "A" * 299 + "2"
+    rows = [[long_a, "P-1", "", "Part", "ea", "", "", "", "3", "1.00"],
+            [long_b, "P-2", "", "Part", "ea", "", "", "", "4", "1.00"]]
+    report = _start(_plant(tmp_path / "plant", rows), tmp_path / "cycle")
+    manifest = _manifest(report.cycle_dir)
+    assert sorted(r["location"] for r in manifest["locations"]) == [long_a, long_b]
+    names = [Path(s["file"]).name for s in manifest["sheets"]]
+    assert len(set(names)) == 2 and all(len(name) <= 90 for name in names)
+    book = openpyxl.load_workbook(report.cycle_dir / manifest["sheets"][0]["file"])
+    assert any(cell.value in (long_a, long_b) for row in book.worksheets[0].iter_rows() for cell in row)
+    files = _fill_all(report.cycle_dir, tmp_path / "back")
+    assert ingest_cycle(report.cycle_dir, Config(), files).figures.lines_counted == 2
+
+
+def test_safe_names_hold_no_character_xml_cannot():
+    assert safe_tab("WH\x07A-01", set()) == "WHA-01"
+    assert safe_tab("\x01\x1f\ufffe", set()) == "Sheet"
+    assert safe_name("WH\x07A-01") == "WH_A-01"
+    long = safe_name("x" * 300)
+    assert len(long) <= 80 and long != safe_name("x" * 299 + "y")
+
+
+def test_a_sheet_for_a_location_with_a_control_character_opens_everywhere(tmp_path, soffice):
+    from cyclekit.libreoffice import convert
+
+    location = "WH\x07A-01"
+    header = SheetHeader("count", "CC-1", "S001", location, "Zone\x07", "Ana", "2026-11-23")
+    sheet = count_sheet(header, [SheetLine(1, "P-1", "", "Part\x07", "", "ea", 3)], safe_tab(location, set()),
+                        show_system_qty=False, found_rows=2, whole_uoms=("ea",), paper=9)
+    other = Sheet("Notes\x07\x1b", rows=[["note \x07 here", "\ufffe"]],
+                  validations=[Validation(Range(0, 0, 0, 0), kind="list", choices=("a\x07", "b"),
+                                          input_title="t\x07", input_message="m\x07", error_message="e\x0b")],
+                  print_setup=PrintSetup(header="&L\x07head", footer="foot\x07"))
+    path = render_xlsx(WorkbookSpec([sheet, other], title=f"Count sheets {location}", subject=location),
+                       tmp_path / "count.xlsx")
+    book = openpyxl.load_workbook(path)  # Excel's readers
+    assert book.sheetnames == ["WHA-01", "Notes"]
+    [csv] = convert([path], tmp_path / "lo", "csv")
+    assert csv.is_file()

@@ -20,6 +20,7 @@ import inspect
 import json
 import os
 import re
+import secrets
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -61,10 +62,12 @@ def lock_path(cycle_dir: Path, creating: bool = False) -> Path:
 
 
 @contextlib.contextmanager
-def cycle_lock(cycle_dir: Path | str, creating: bool = False, wait: float | None = None) -> Iterator[None]:
+def cycle_lock(cycle_dir: Path | str, creating: bool = False, wait: float | None = None,
+               all_or_nothing: bool = False) -> Iterator[None]:
     """Hold the cycle's lock (waiting up to `wait`, default WAIT_SECONDS), clear what a killed
     command left, and release it at the end, whatever happens. creating: the cycle folder is
-    being made (`sheets`); else a folder that is no cycle is not locked (the command refuses it)."""
+    being made (`sheets`); else a folder that is no cycle is not locked (the command refuses it).
+    all_or_nothing: a command that fails leaves the cycle as it found it (see `_Undo`)."""
     cycle_dir = Path(cycle_dir)
     if creating:
         try:
@@ -94,55 +97,94 @@ def cycle_lock(cycle_dir: Path | str, creating: bool = False, wait: float | None
     _held[path] = 1
     try:
         clear_leftovers(cycle_dir)
-        before = _added_files(cycle_dir)
+        undo = _Undo(cycle_dir) if all_or_nothing and not creating else None
         try:
             yield
         except BaseException:
-            _take_back(cycle_dir, before)
+            if undo:
+                undo.take_back()
             raise
+        finally:
+            if undo:
+                undo.forget()
     finally:
         del _held[path]
+        if creating:  # the cycle is made (or not): its own lock is in it from now on
+            with contextlib.suppress(OSError):
+                path.unlink()
         lock.release()
 
 
-def holds_cycle_lock(function: F | None = None, *, creating: bool = False) -> Any:
+def holds_cycle_lock(function: F | None = None, *, creating: bool = False, all_or_nothing: bool = False) -> Any:
     """Run `function` holding the lock of the cycle named by its `cycle_dir` argument
-    (`@holds_cycle_lock`, or `@holds_cycle_lock(creating=True)` for the command that makes it)."""
+    (`@holds_cycle_lock`, `@holds_cycle_lock(creating=True)` for the command that makes it,
+    `@holds_cycle_lock(all_or_nothing=True)`: see cycle_lock)."""
     if function is None:
-        return functools.partial(holds_cycle_lock, creating=creating)
+        return functools.partial(holds_cycle_lock, creating=creating, all_or_nothing=all_or_nothing)
     signature = inspect.signature(function)
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         cycle_dir = signature.bind(*args, **kwargs).arguments["cycle_dir"]
-        with cycle_lock(cycle_dir, creating=creating):
+        with cycle_lock(cycle_dir, creating=creating, all_or_nothing=all_or_nothing):
             return function(*args, **kwargs)
 
     return wrapper
 
 
-# folders where a command adds files that only the manifest, saved last, makes part of the cycle
-ADDED_IN = ("recounts", "returned")
+class _Undo:
+    """What a command that fails must take back to leave the cycle as it found it: the files it
+    added and did not record (recount sheets nobody was told of, copies of sheets), and the
+    manifest, results and counts it replaced (kept as hard links: no disk space needed, so a
+    full disk cannot stop the undo)."""
 
+    ADDED_IN = ("recounts", "returned")  # folders where a command adds files the manifest, saved last, records
+    REPLACED = (MANIFEST, "results.xlsx", "counts.json")
 
-def _added_files(cycle_dir: Path) -> set[Path]:
-    return {p for folder in ADDED_IN if (cycle_dir / folder).is_dir() for p in (cycle_dir / folder).iterdir()}
+    def __init__(self, cycle_dir: Path):
+        self.cycle_dir = cycle_dir
+        self.before = self._added_files()
+        self.kept: dict[Path, Path | None] = {}
+        for name in self.REPLACED:
+            path = cycle_dir / name
+            if not path.is_file():
+                self.kept[path] = None  # there was none: one made by the failed command goes
+                continue
+            keep = cycle_dir / f".{name}.{secrets.token_hex(4)}.tmp"  # a leftover if killed: cleared
+            try:
+                os.link(path, keep)
+                self.kept[path] = keep
+            except OSError:
+                pass  # a drive without hard links: that file is not restored
 
+    def _added_files(self) -> set[Path]:
+        return {p for folder in self.ADDED_IN if (self.cycle_dir / folder).is_dir()
+                for p in (self.cycle_dir / folder).iterdir()}
 
-def _take_back(cycle_dir: Path, before: set[Path]) -> None:
-    """A command that failed takes back the files it added and did not record (recount sheets
-    nobody was told of, copies of sheets it did not read through): a re-run starts clean."""
-    try:
-        manifest = json.loads((cycle_dir / MANIFEST).read_text(encoding="utf-8"))
-        recorded = {os.path.normpath(s["file"]) for s in manifest.get("sheets", [])}
-        recorded |= {os.path.normpath(f["file"]) for i in manifest.get("ingests", []) for f in i["files"]}
-    except (OSError, ValueError, KeyError, TypeError):
-        return  # no manifest to compare with: nothing is taken back
-    for path in _added_files(cycle_dir) - before:
-        relative = os.path.normpath(path.relative_to(cycle_dir))
-        if relative not in recorded and str(path.resolve()) not in recorded and path.is_file():
+    def take_back(self) -> None:
+        for path, keep in self.kept.items():
             with contextlib.suppress(OSError):
-                path.unlink()
+                if keep is not None:
+                    os.replace(keep, path)
+                elif path.exists():
+                    path.unlink()
+        try:
+            manifest = json.loads((self.cycle_dir / MANIFEST).read_text(encoding="utf-8"))
+            recorded = {os.path.normpath(s["file"]) for s in manifest.get("sheets", [])}
+            recorded |= {os.path.normpath(f["file"]) for i in manifest.get("ingests", []) for f in i["files"]}
+        except (OSError, ValueError, KeyError, TypeError):
+            return  # no manifest to compare with: nothing more is taken back
+        for path in self._added_files() - self.before:
+            relative = os.path.normpath(path.relative_to(self.cycle_dir))
+            if relative not in recorded and str(path.resolve()) not in recorded and path.is_file():
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
+    def forget(self) -> None:
+        for keep in self.kept.values():
+            if keep is not None:
+                with contextlib.suppress(OSError):
+                    keep.unlink()
 
 
 def clear_leftovers(cycle_dir: Path) -> list[Path]:

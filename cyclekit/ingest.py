@@ -383,7 +383,7 @@ def previous_documentation(cycle_dir: Path, manifest: Manifest, google: Any) -> 
     return {}, {}
 
 
-@holds_cycle_lock
+@holds_cycle_lock(all_or_nothing=True)
 def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None = None,
                  today: dt.date | None = None, google: Any = None,
                  results_to_google: bool = False, pdf: bool = False) -> IngestReport:

@@ -4,6 +4,7 @@ long and odd location names, a full disk (issues 11 and 12)."""
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import signal
@@ -104,10 +105,18 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 RACER = textwrap.dedent("""
     import os, sys, time
+    import cyclekit.ingest
     from cyclekit.cli import main
+    if os.environ.get("SLOW_SAVE"):  # a slow disk: the manifest is saved seconds after it was read
+        save = cyclekit.ingest.save_manifest
+        def slow_save(*args):
+            time.sleep(float(os.environ["SLOW_SAVE"]))
+            save(*args)
+        cyclekit.ingest.save_manifest = slow_save
     go = sys.argv[1]
     while not os.path.exists(go):  # every racer loaded and waiting: they start together
         time.sleep(0.005)
+    time.sleep(float(os.environ.get("DELAY", "0")))
     sys.argv = ["cyclekit", *sys.argv[2:]]
     main()
 """)
@@ -180,18 +189,19 @@ def test_finalize_and_ingest_never_both_write(plant, tmp_path):
     ingest_cycle(cycle_dir, Config(), files)
     go = tmp_path / "go"
     schedule = plant[0]
-    commands = [["finalize", "-q", str(cycle_dir), "--schedule", str(schedule)],
-                ["ingest", "-q", str(cycle_dir), *map(str, files)]]
-    racers = [subprocess.Popen([sys.executable, "-c", RACER, str(go), *command], cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for command in commands]
+    # the ingest reads the manifest first and saves it seconds later; finalize runs meanwhile
+    commands = [(["finalize", "-q", str(cycle_dir), "--schedule", str(schedule)], {"DELAY": "0.5"}),
+                (["ingest", "-q", str(cycle_dir), *map(str, files)], {"SLOW_SAVE": "2.5"})]
+    racers = [subprocess.Popen([sys.executable, "-c", RACER, str(go), *command], cwd=ROOT, env={**os.environ, **env},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for command, env in commands]
     time.sleep(1.5)
     go.touch()
     outcomes = [(p.wait(120), p.stderr.read()) for p in racers]
-    assert outcomes[0][0] == 0, outcomes[0][1]
     assert all("Traceback" not in err for _, err in outcomes)
-    assert _manifest(cycle_dir)["finalized"], "the finalize stands"
-    if outcomes[1][0] == 0:  # the ingest ran first: finalize read what it wrote
-        assert _manifest(cycle_dir)["finalized"]["inputs"]
+    for code, err in outcomes:
+        assert code == 0 or "another cyclekit command is writing" in err or "was finalized" in err, err
+    if outcomes[0][0] == 0:
+        assert _manifest(cycle_dir)["finalized"], "the finalize stands: no ingest saved the cycle back open"
 
 
 # ---- killed commands: workers die, the next command clears what was left --------------------------
@@ -321,12 +331,14 @@ def test_two_sheets_of_one_name_are_both_kept_and_a_copy_is_never_overwritten(pl
 
 def test_a_failed_ingest_takes_back_the_copies_it_made(plant, tmp_path):
     cycle_dir = _start(plant, tmp_path / "cycle").cycle_dir
+    [good, *_] = _fill_all(cycle_dir, tmp_path / "mail")
+    ingest_cycle(cycle_dir, Config(), [good])
+    assert [p.name for p in (cycle_dir / "returned").iterdir()] == [good.name]
     stranger = tmp_path / "mail" / "x.xlsx"  # no count sheet in it
-    stranger.parent.mkdir()
     stranger.write_bytes(b"not a workbook")
     result = CliRunner().invoke(cli, ["ingest", str(cycle_dir), str(stranger)])
-    assert result.exit_code == 1
-    assert not (cycle_dir / "returned").exists() or not list((cycle_dir / "returned").iterdir())
+    assert result.exit_code == 1 and "nothing was changed" in result.output
+    assert [p.name for p in (cycle_dir / "returned").iterdir()] == [good.name]
 
 
 # ---- long and odd location names ------------------------------------------------------------------
@@ -371,3 +383,166 @@ def test_a_sheet_for_a_location_with_a_control_character_opens_everywhere(tmp_pa
     assert book.sheetnames == ["WHA-01", "Notes"]
     [csv] = convert([path], tmp_path / "lo", "csv")
     assert csv.is_file()
+
+
+# ---- a full disk, a folder without permission ---------------------------------------------------
+
+class _DiskFull:
+    """OSError(ENOSPC) from the `fail_at`-th file opened for writing under `root` on (the cycle's
+    lock file aside: a lock is no data), in this process and in the workers it forks."""
+
+    def __init__(self, monkeypatch, root: Path, fail_at: int, error: int = errno.ENOSPC):
+        import builtins
+        import io
+
+        self.root, self.fail_at, self.error, self.opened, self.hit = str(root), fail_at, error, 0, False
+        real_open, real_os_open = io.open, os.open
+
+        def fault(file) -> None:
+            name = os.fsdecode(file) if isinstance(file, str | bytes | os.PathLike) else ""
+            if not os.path.abspath(name).startswith(self.root) or name.endswith(".lock"):
+                return
+            self.opened += 1
+            if self.opened >= self.fail_at:  # full from then on
+                self.hit = True
+                raise OSError(self.error, os.strerror(self.error), name)
+
+        def faulty_open(file, mode="r", *args, **kwargs):
+            if any(flag in mode for flag in "wax+"):
+                fault(file)
+            return real_open(file, mode, *args, **kwargs)
+
+        def faulty_os_open(path, flags, *args, **kwargs):
+            if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+                fault(path)
+            return real_os_open(path, flags, *args, **kwargs)
+
+        monkeypatch.setattr(io, "open", faulty_open)
+        monkeypatch.setattr(builtins, "open", faulty_open)
+        monkeypatch.setattr(os, "open", faulty_os_open)
+
+
+def _state(folder: Path) -> dict[str, bytes]:
+    return {name: data for name, data in _files(folder).items() if not name.endswith(".cyclekit.lock")}
+
+
+def _fails_in_one_line(result) -> None:
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and result.output.strip().count("\n") == 0, result.output
+    assert result.output.startswith("Error: could not write"), result.output
+    assert "free some space" in result.output, result.output
+
+
+def _each_write_fails_then_succeeds(monkeypatch, tmp_path, args: list[str], root: Path) -> int:
+    """Run `args` failing at the 1st, 2nd... write until one run meets no fault; every failed run
+    says so in one line and leaves `root` as it was. Returns how many writes were failed."""
+    before = _state(root)
+    n = 0
+    while True:
+        n += 1
+        with monkeypatch.context() as patch:
+            disk = _DiskFull(patch, root, n)
+            result = CliRunner().invoke(cli, args, catch_exceptions=False)
+        if not disk.hit and result.exit_code == 0:
+            return n - 1
+        _fails_in_one_line(result)
+        assert _state(root) == before, f"write {n} failed and left the folder changed"
+        assert n < 200
+
+
+def test_a_full_disk_at_each_write_of_schedule_sheets_and_ingest(plant, tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)  # every write in this process, where it is counted
+    schedule, inventory = plant
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "schedule.xlsx").write_bytes(schedule.read_bytes())
+    faults = _each_write_fails_then_succeeds(
+        monkeypatch, tmp_path, ["schedule", str(inventory), "--as-of", "2026-11-23", "-o",
+                                str(work / "schedule.xlsx")], work)
+    assert faults >= 1
+    faults = _each_write_fails_then_succeeds(
+        monkeypatch, tmp_path, ["sheets", str(schedule), str(inventory), "--all", "--as-of", "2026-11-23",
+                                "-o", str(work / "cycle")], work)
+    assert faults >= 4 and (work / "cycle" / "manifest.json").is_file()
+    files = _fill_all(work / "cycle", tmp_path / "back", off=1)  # variances: recount sheets are written too
+    faults = _each_write_fails_then_succeeds(
+        monkeypatch, tmp_path, ["ingest", str(work / "cycle"), *map(str, files)], work)
+    assert faults >= 4 and (work / "cycle" / "results.xlsx").is_file()
+    assert list((work / "cycle" / "recounts").glob("*.xlsx"))
+
+
+def test_a_cycle_folder_without_write_permission_is_one_line(plant, tmp_path, monkeypatch):
+    cycle_dir = _start(plant, tmp_path / "cycle").cycle_dir
+    files = _fill_all(cycle_dir, tmp_path / "back")
+    before = _state(cycle_dir)
+    with monkeypatch.context() as patch:
+        _DiskFull(patch, cycle_dir, 1, errno.EACCES)
+        result = CliRunner().invoke(cli, ["ingest", str(cycle_dir), *map(str, files)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "no permission to write there" in result.output and result.output.strip().count("\n") == 0
+    assert _state(cycle_dir) == before
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 4 MB filesystem of its own (tmpfs), where the test may mount one (root on Linux)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if not sys.platform.startswith("linux") or os.geteuid() != 0:
+        pytest.skip("mounting a small filesystem needs root on Linux")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"this machine does not let the test mount a filesystem: {mounted.stderr.decode().strip()}")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def _fill_disk(disk: Path, leave: int) -> Path:
+    filler = disk / "filler"
+    filler.unlink(missing_ok=True)
+    free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+    with open(filler, "wb") as handle:
+        handle.write(b"\0" * max(0, free - leave))
+    return filler
+
+
+def test_a_really_full_disk_for_each_command(small_disk, tmp_path):
+    schedule, inventory = _plant(tmp_path / "plant")
+    cycle_dir = small_disk / "cycle"
+    commands = {
+        "schedule": ["schedule", str(inventory), "--as-of", "2026-11-23", "-o", str(small_disk / "schedule.xlsx")],
+        "sheets": ["sheets", str(schedule), str(inventory), "--all", "--as-of", "2026-11-23", "-o", str(cycle_dir)],
+    }
+    for name, command in commands.items():
+        for leave in (0, 8_000, 40_000):
+            filler = _fill_disk(small_disk, leave)
+            before = _state(small_disk)
+            run = subprocess.run([*CYCLEKIT, *command], cwd=ROOT, capture_output=True, text=True, timeout=300)
+            if run.returncode == 0:
+                continue  # it fitted
+            assert "Traceback" not in run.stderr and run.stderr.strip().count("\n") == 0, (name, leave, run.stderr)
+            assert "free some space" in run.stderr, run.stderr
+            assert _state(small_disk) == before, (name, leave)
+            filler.unlink()
+            run = subprocess.run([*CYCLEKIT, *command], cwd=ROOT, capture_output=True, text=True, timeout=300)
+            assert run.returncode == 0, run.stderr  # space is back: the command runs
+            break
+        else:
+            pytest.fail(f"{name} never met the full disk")
+    files = _fill_all(cycle_dir, tmp_path / "back", off=1)
+    failed = []
+    for leave in (0, 20_000, 60_000):
+        filler = _fill_disk(small_disk, leave)
+        before = _state(small_disk)
+        run = subprocess.run([*CYCLEKIT, "ingest", str(cycle_dir), *map(str, files)], cwd=ROOT,
+                             capture_output=True, text=True, timeout=300)
+        if run.returncode != 0:
+            failed.append(leave)
+            assert "Traceback" not in run.stderr and run.stderr.strip().count("\n") == 0, run.stderr
+            assert "free some space" in run.stderr, run.stderr
+            assert _state(small_disk) == before, leave
+    assert failed, "ingest never met the full disk"
+    filler.unlink()
+    run = subprocess.run([*CYCLEKIT, "ingest", str(cycle_dir), *map(str, files)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+import xlsxwriter.exceptions
 import xlsxwriter.workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -545,6 +546,21 @@ def _render_job(job: tuple[WorkbookSpec, Path, bool]) -> Path:
     return render_xlsx(spec() if callable(spec) else spec, path, atomic=atomic)
 
 
+def _drop_zip(error: OSError) -> None:
+    """Close the zip a failed write left open, quietly: left to the garbage collector, it would
+    try to write again and print a traceback (the disk is still full) after the one-line error."""
+    tb = error.__traceback__
+    while tb is not None:
+        for value in list(tb.tb_frame.f_locals.values()):
+            if isinstance(value, zipfile.ZipFile) and value.fp is not None:
+                fp, value.fp = value.fp, None
+                try:
+                    fp.close()
+                except OSError:
+                    pass
+        tb = tb.tb_next
+
+
 def render_xlsx(spec: WorkbookSpec, path: Path | str, atomic: bool = True) -> Path:
     path = Path(path)
     if not atomic:
@@ -569,5 +585,12 @@ def render_xlsx(spec: WorkbookSpec, path: Path | str, atomic: bool = True) -> Pa
                 finish()
         for name, ref in spec.defined_names.items():
             book.define_name(_xml_safe(name), _xml_safe(ref))
-        book.close()
+        try:
+            book.close()
+        except xlsxwriter.exceptions.FileCreateError as exc:  # the OSError in it (disk full...) is the news
+            cause = exc.args[0] if exc.args else None
+            if isinstance(cause, OSError):
+                _drop_zip(cause)
+                raise cause from None
+            raise
     return path

@@ -35,8 +35,7 @@ def write_error(exc: OSError, path: Path | str | None = None) -> WriteError:
     where = path or exc.filename or "a file"
     what = _WHAT_TO_DO.get(exc.errno or 0, "check the drive and the folder's permissions")
     reason = exc.strerror or str(exc)
-    return WriteError(f"could not write {where} ({reason}): {what}, then run the command again; "
-                      "what it had written so far was taken back")
+    return WriteError(f"could not write {where} ({reason}): {what}, then run the command again")
 
 
 def os_error(exc: OSError) -> CyclekitError:

@@ -26,6 +26,7 @@ from cyclekit.cycle import safe_name, safe_tab
 from cyclekit.finalize import finalize_cycle
 from cyclekit.ingest import ingest_cycle
 from cyclekit.start_cycle import Selection, start_cycle
+from cyclekit.tables import file_sha256
 from cyclekit.workbook.spec import PrintSetup, Range, Sheet, Validation, WorkbookSpec
 from cyclekit.workbook.xlsx import render_xlsx
 from tests.helpers import INVENTORY_HEADER, LOCATIONS_HEADER, fill_sheet, inventory_rows, write_csv
@@ -137,10 +138,10 @@ def test_two_ingests_at_once_lose_no_count_and_share_no_sheet_id(plant, tmp_path
         assert "Traceback" not in err
         assert code == 0 or "another cyclekit command is writing" in err, err
     manifest = _manifest(cycle_dir)
-    read = {f["file"] for f in manifest["ingests"][-1]["files"]}
+    read = {f["sha256"] for f in manifest["ingests"][-1]["files"]}
     for (code, _, _), half in zip(outcomes, halves):
         if code == 0:  # what a run counted is in the cycle's last ingest
-            assert {f"returned/{f.name}" for f in half} <= read
+            assert {file_sha256(f) for f in half} <= read
     ids = [s["sheet_id"] for s in manifest["sheets"]]
     assert len(ids) == len(set(ids)), ids
     recount_files = {s["file"] for s in manifest["sheets"] if s["kind"] == "recount"}
@@ -207,13 +208,16 @@ def test_finalize_and_ingest_never_both_write(plant, tmp_path):
 # ---- killed commands: workers die, the next command clears what was left --------------------------
 
 KILLED = textwrap.dedent("""
-    import os, sys, time
+    import contextlib, os, sys, time
     from pathlib import Path
     os.cpu_count = lambda: 2  # workers even on one core
     from cyclekit import parallel
     from cyclekit.atomic import atomic_path
-    from cyclekit.cycle_lock import cycle_lock
     from cyclekit.workbook.xlsx import render_later
+    try:
+        from cyclekit.cycle_lock import cycle_lock
+    except ImportError:  # a version without the lock: the workers are what is tested
+        cycle_lock = lambda cycle: contextlib.nullcontext()
 
     cycle, pids = Path(sys.argv[1]), Path(sys.argv[2])
 
@@ -270,6 +274,54 @@ def test_workers_die_with_a_killed_command_and_the_next_command_clears_its_lefto
     assert not (cycle_dir / ".finalize.abcd1234").exists() and not (tmp_path / ".cycle.q1w2e3r4").exists()
     assert not (cycle_dir / ".manifest.json.k3j4h5g6.tmp").exists()
     assert (cycle_dir / "notes.tmp").read_text() == "a person's file"
+
+
+PRINTING = textwrap.dedent("""
+    import os, sys
+    from pathlib import Path
+    os.cpu_count = lambda: 1  # one soffice for all the files
+    from cyclekit.libreoffice import to_pdf
+    files = sorted(Path(sys.argv[1]).glob("*.xlsx"))
+    Path(sys.argv[3]).touch()
+    to_pdf(files, Path(sys.argv[2]))
+""")
+
+
+def test_libreoffice_ends_with_a_killed_command(tmp_path, soffice):
+    books = tmp_path / "books"
+    sheet = count_sheet(SheetHeader("count", "CC-1", "S001", "WH-A-01", "A", "Ana", "2026-11-23"),
+                        [SheetLine(n, f"P-{n}", "", "Part", "", "ea") for n in range(1, 30)], "WH-A-01",
+                        show_system_qty=False, found_rows=3, whole_uoms=("ea",), paper=9)
+    for n in range(24):
+        render_xlsx(WorkbookSpec([sheet], title="t"), books / f"sheet-{n:02}.xlsx")
+    temp, pdf, started = tmp_path / "temp", tmp_path / "pdf", tmp_path / "started"
+    temp.mkdir()
+    parent = subprocess.Popen([sys.executable, "-c", PRINTING, str(books), str(pdf), str(started)], cwd=ROOT,
+                              env={**os.environ, "TMPDIR": str(temp)})
+
+    def ours() -> list[int]:  # soffice processes of this test: their profile is in its temp folder
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and str(temp) in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+        return [pid for pid in found if _alive(pid)]
+
+    try:
+        assert _until(lambda: any("soffice.bin" in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")
+                                  for p in ours()), 120)
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+    try:
+        assert _until(lambda: not ours(), 120)
+    finally:
+        for pid in ours():
+            os.kill(pid, signal.SIGKILL)
+    # stopped at once, not left to print every sheet for a command that is no more
+    assert len(list(pdf.rglob("*.pdf"))) < 24
 
 
 # ---- umask ----------------------------------------------------------------------------------------

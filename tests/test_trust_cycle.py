@@ -205,6 +205,25 @@ def test_finalize_and_ingest_never_both_write(plant, tmp_path):
         assert _manifest(cycle_dir)["finalized"], "the finalize stands: no ingest saved the cycle back open"
 
 
+def test_verify_and_status_read_while_an_ingest_writes(plant, tmp_path):
+    from cyclekit.audit import cycle_status, verify_cycle
+
+    cycle_dir = _start(plant, tmp_path / "cycle").cycle_dir
+    files = _fill_all(cycle_dir, tmp_path / "back", off=1)
+    ingest_cycle(cycle_dir, Config(), files[:3])
+    go = tmp_path / "go"
+    go.touch()
+    writer = subprocess.Popen([sys.executable, "-c", RACER, str(go), "ingest", "-q", str(cycle_dir),
+                               *map(str, files)], cwd=ROOT, env={**os.environ, "SLOW_SAVE": "1"},
+                              stderr=subprocess.PIPE, text=True)
+    reads = 0
+    while writer.poll() is None or reads < 3:
+        assert verify_cycle(cycle_dir).ok
+        assert cycle_status(cycle_dir, Config()).sheets_sent == len(files)
+        reads += 1
+    assert writer.wait() == 0, writer.stderr.read()
+
+
 # ---- killed commands: workers die, the next command clears what was left --------------------------
 
 KILLED = textwrap.dedent("""

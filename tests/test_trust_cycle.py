@@ -554,6 +554,40 @@ def test_a_cycle_folder_without_write_permission_is_one_line(plant, tmp_path, mo
     assert _state(cycle_dir) == before
 
 
+NO_OVERRIDE = ["setpriv", "--bounding-set=-dac_override,-dac_read_search",
+               "--inh-caps=-dac_override,-dac_read_search"]  # root, held to the folders' permissions
+
+
+def test_read_only_folders_for_each_command_really(plant, tmp_path):
+    """The same, for real: the commands run without the power to override permissions (root's
+    CAP_DAC_OVERRIDE dropped with setpriv; skipped where that is not possible)."""
+    import shutil
+
+    if shutil.which("setpriv") is None or subprocess.run([*NO_OVERRIDE, "true"]).returncode != 0:
+        pytest.skip("setpriv cannot drop the permission override here")
+    schedule, inventory = plant
+    cycle_dir = _start(plant, tmp_path / "cycle").cycle_dir
+    files = _fill_all(cycle_dir, tmp_path / "back")
+    shut = tmp_path / "shut"
+    shut.mkdir()
+    commands = [["schedule", str(inventory), "--as-of", "2026-11-23", "-o", str(shut / "schedule.xlsx")],
+                ["sheets", str(schedule), str(inventory), "--all", "--as-of", "2026-11-23", "-o", str(shut / "c")],
+                ["ingest", str(cycle_dir), *map(str, files)]]
+    for folder in (shut, cycle_dir):
+        folder.chmod(0o555)
+    try:
+        before = _files(tmp_path / "cycle")
+        for command in commands:
+            run = subprocess.run([*NO_OVERRIDE, *CYCLEKIT, *command], cwd=ROOT, capture_output=True, text=True,
+                                 timeout=300)
+            assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+            assert run.stderr.strip().count("\n") == 0 and "no permission to write there" in run.stderr, run.stderr
+        assert _files(tmp_path / "cycle") == before and not list(shut.iterdir())
+    finally:
+        for folder in (shut, cycle_dir):
+            folder.chmod(0o755)
+
+
 @pytest.fixture
 def small_disk(tmp_path):
     """A 4 MB filesystem of its own (tmpfs), where the test may mount one (root on Linux)."""

@@ -90,8 +90,8 @@ def cycle_lock(cycle_dir: Path | str, creating: bool = False, wait: float | None
         lock.acquire()
     except filelock.Timeout:
         raise CycleBusyError(
-            f"another cyclekit command is writing {cycle_dir} (an ingest, sheets or finalize, here or on "
-            f"another computer); nothing was changed: run this one again when that one has finished") from None
+            f"another cyclekit command (sheets, ingest or finalize) is writing {cycle_dir}; nothing was "
+            "changed: run this one again when that one has finished") from None
     except OSError as exc:
         raise write_error(exc, path) from None
     _held[path] = 1

@@ -136,7 +136,7 @@ def test_two_ingests_at_once_lose_no_count_and_share_no_sheet_id(plant, tmp_path
     outcomes = [(p.wait(120), p.stdout.read(), p.stderr.read()) for p in racers]
     for code, _out, err in outcomes:
         assert "Traceback" not in err
-        assert code == 0 or "another cyclekit command is writing" in err, err
+        assert code == 0 or "another cyclekit command" in err, err
     manifest = _manifest(cycle_dir)
     read = {f["sha256"] for f in manifest["ingests"][-1]["files"]}
     for (code, _, _), half in zip(outcomes, halves):
@@ -170,7 +170,7 @@ def test_a_second_command_waits_then_refuses_and_readers_go_on(plant, tmp_path):
         run = subprocess.run([*CYCLEKIT, "ingest", str(cycle_dir), *map(str, files[2:])], cwd=ROOT,
                              capture_output=True, text=True, timeout=120)
         assert run.returncode == 1
-        assert run.stderr.strip().count("\n") == 0 and "another cyclekit command is writing" in run.stderr
+        assert run.stderr.strip().count("\n") == 0 and "another cyclekit command" in run.stderr
         assert _files(cycle_dir) == before  # nothing changed
         for command in (["verify", str(cycle_dir)], ["status", str(cycle_dir)]):  # readers need no lock
             read = subprocess.run([*CYCLEKIT, *command], cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -200,7 +200,7 @@ def test_finalize_and_ingest_never_both_write(plant, tmp_path):
     outcomes = [(p.wait(120), p.stderr.read()) for p in racers]
     assert all("Traceback" not in err for _, err in outcomes)
     for code, err in outcomes:
-        assert code == 0 or "another cyclekit command is writing" in err or "was finalized" in err, err
+        assert code == 0 or "another cyclekit command" in err or "was finalized" in err, err
     if outcomes[0][0] == 0:
         assert _manifest(cycle_dir)["finalized"], "the finalize stands: no ingest saved the cycle back open"
 

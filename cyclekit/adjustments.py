@@ -19,6 +19,7 @@ import jinja2
 
 from cyclekit.config import TEMPLATE_SUFFIX
 from cyclekit.errors import ConfigError, CyclekitError
+from cyclekit.money import price_text
 from cyclekit.values import format_decimal
 
 
@@ -63,7 +64,7 @@ def quantity_text(value: Decimal | None) -> str:
 def money_text(value: Decimal | None) -> str:
     if value is None:
         return ""
-    return format_decimal(value) if value.as_tuple().exponent < -2 else format(value.quantize(Decimal("0.01")), "f")
+    return price_text(value)  # one money rule (cyclekit.money): amounts come here already in cents
 
 
 def csv_row(values: list[object]) -> str:

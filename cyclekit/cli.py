@@ -16,6 +16,7 @@ from cyclekit import __version__, api, progress
 from cyclekit.atomic import os_error
 from cyclekit.config import load_config
 from cyclekit.errors import CyclekitError, InputError, Problem, problems_as_json
+from cyclekit.money import amount_display
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -158,7 +159,7 @@ def schedule(inventory: Path, locations: Path | None, by: str, output: Path,
                                 google=google)
     classes = ", ".join(f"{c} {n}" for c, n in report.classes.items())
     click.echo(f"Wrote {report.output}: {n(report.rows, 'row')} ({classes}), {n(report.lines, 'line')}, "
-               f"value {report.total_value:,.2f}; {report.overdue} overdue, "
+               f"value {amount_display(report.total_value)}; {report.overdue} overdue, "
                f"{report.due_soon} due soon.")
     if report.kept_last_counts or report.kept_rows or report.kept_history:
         click.echo(f"Kept from the schedule that was there: {n(report.kept_last_counts, 'later Last Count')}, "
@@ -320,7 +321,7 @@ def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], tem
     click.echo(f"Finalized {report.cycle_id}: {n(h.lines_counted, 'line')} counted, "
                f"{n(h.discrepancies, 'discrepancy', 'discrepancies')} (rate {rate}), "
                f"{n(report.adjustments, 'adjustment')}, "
-               f"net {h.net_value:,.2f}, absolute {h.absolute_value:,.2f}.")
+               f"net {amount_display(h.net_value)}, absolute {amount_display(h.absolute_value)}.")
     for path in report.files:
         click.echo(f"Adjustment file: {path}")
     if report.review:

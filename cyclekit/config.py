@@ -81,6 +81,7 @@ class CountConfig:
     default_targets: tuple[str, ...] = ("generic",)
     reviewers: tuple[str, ...] = ()  # e-mails the results are shared with in Google Sheets
     currency_format: str = '"$"#,##0.00'
+    date_order: str = ""  # dates typed as 03/04/2026 in the results: "MDY" or "DMY"; "" asks (a problem)
 
 
 @dataclass(frozen=True)

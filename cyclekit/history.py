@@ -76,12 +76,15 @@ def read_history(rows: list[list[Any]], file: str) -> list[HistoryRow]:
     """History rows as earlier finalizes left them; a row that cannot be read stops the update."""
     if not rows:
         return []
-    headers = [cell_text(h) for h in rows[0]]
-    col = {h: i for i, h in enumerate(headers)}
+    from cyclekit.carry import header_key
+
+    col: dict[str, int] = {}
+    for i, h in enumerate(rows[0]):  # "Net variance value" is Net Variance Value: case and spacing aside
+        col.setdefault(header_key(h), i)
     result = []
     for number, row in enumerate(rows[1:], start=2):
         def get(name: str) -> Any:
-            i = col.get(name)
+            i = col.get(header_key(name))
             return row[i] if i is not None and i < len(row) else None
         if not cell_text(get("Cycle")):
             continue

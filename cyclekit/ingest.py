@@ -33,7 +33,7 @@ from cyclekit.cycle import (
 from cyclekit.cycle_lock import holds_cycle_lock
 from cyclekit.errors import CycleError, CyclekitError, InputError, Problem
 from cyclekit.parallel import in_forked_copy, map_on_cores
-from cyclekit.reconcile import CountedLine, figures, sheet_counters, with_sheet_counters
+from cyclekit.reconcile import NOT_SIGNED, CountedLine, figures, sheet_counters, with_sheet_counters
 from cyclekit.tables import file_sha256
 from cyclekit.values import QuantityError, cell_text, parse_quantity
 from cyclekit.workbook.reader import WorkbookReader
@@ -273,20 +273,18 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
             if recount:
                 line.first_count = line.counted_qty
                 line.counted_qty = quantity
-                line.recounted_by = sheet.counted_by or "(not signed)"
+                line.recounted_by = sheet.counted_by or NOT_SIGNED
                 line.recount_sheet = record.sheet_id
             else:
                 line.counted_qty = quantity
-                line.counted_by = sheet.counted_by or record.counter
+                line.counted_by = sheet.counted_by or NOT_SIGNED  # never the sheet's printed owner
                 line.sheet_id = record.sheet_id
             if entry.notes:
                 line.notes = "; ".join(filter(None, [line.notes, entry.notes]))
-        for missing in sorted(set(record.lines) - seen):
-            problems.append(Problem("altered-sheet", sheet.file,
-                                    f"line {missing} was removed from the sheet; it was not counted",
-                                    sheet=sheet.tab))
         for entry in sheet.found:
             cell = a1(entry.row, 1)
+            if recount and _recounted_found_item(entry, sheet, record, lines, whole, problems, seen):
+                continue
             if not entry.part_number:
                 problems.append(Problem("found-without-part", sheet.file,
                                         "a found item has a quantity but no part number; not counted",
@@ -312,10 +310,69 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                 entry.lot, "", entry.uom, classes.get(record.location, "C"), Decimal(0),
                 frozen_inventory.cost_of(entry.part_number, entry.revision),
                 counted_qty=quantity,
-                counted_by=sheet.counted_by or record.counter, sheet_id=record.sheet_id, found=True,
+                counted_by=sheet.counted_by or NOT_SIGNED, sheet_id=record.sheet_id, found=True,
                 notes=entry.notes)
-    return sorted(lines.values(), key=lambda ln: sort_keys.get(ln.line_id) or (
+        for missing in sorted(set(record.lines) - seen):
+            label = missing if missing > 0 else f"F{-missing}"
+            problems.append(Problem("altered-sheet", sheet.file,
+                                    f"line {label} was removed from the sheet; it was not counted",
+                                    sheet=sheet.tab))
+    ordered = sorted(lines.values(), key=lambda ln: sort_keys.get(ln.line_id) or (
         order.get(ln.location, len(order)), ln.found, _line_number(ln.line_id)))
+    problems += unsigned_major_problems(ordered, accepted, config)
+    return ordered
+
+
+def unsigned_major_problems(lines: list[CountedLine], accepted: list[tuple[FilledSheet, SheetRecord]],
+                            config: Config) -> list[Problem]:
+    """A sheet nobody signed that holds a Major discrepancy: who counted it must be known."""
+    from dataclasses import replace
+
+    from cyclekit.reconcile import MAJOR, judge
+
+    majors: dict[str, list[str]] = {}  # sheet id -> Major lines counted on it unsigned
+    for line in lines:
+        if line.counted_by == NOT_SIGNED and line.first_qty is not None:
+            first = replace(line, counted_qty=line.first_qty, recounted_by="", recount_sheet="", problem="")
+            if judge(first, config.count).severity == MAJOR:
+                majors.setdefault(line.sheet_id, []).append(line.line_id)
+        if line.recounted_by == NOT_SIGNED and judge(line, config.count).severity == MAJOR:
+            majors.setdefault(line.recount_sheet, []).append(line.line_id)
+    sheets = {record.sheet_id: sheet for sheet, record in accepted}
+    return [Problem("not-signed", sheets[sheet_id].file, (
+        f"sheet {sheet_id} is not signed (Counted by is blank) and holds a Major discrepancy "
+        f"({', '.join(ids)}): write who counted it and ingest again"), sheet=sheets[sheet_id].tab,
+        value=", ".join(ids)) for sheet_id, ids in majors.items() if sheet_id in sheets]
+
+
+def _recounted_found_item(entry: Entry, sheet: FilledSheet, record: SheetRecord, lines: dict[str, CountedLine],
+                          whole: tuple[str, ...], problems: list[Problem], seen: set[int]) -> bool:
+    """A found item printed on a recount sheet (as "F1", its label on the count sheet): the recount
+    replaces its first count. False when the row is no such item (a found item of the recount)."""
+    number = int(entry.label[1:]) if entry.label[1:].isdigit() else 0
+    if -number not in record.lines:
+        return False
+    seen.add(-number)
+    line = lines.get(f"{record.location}/{entry.label}")
+    if line is None or not line.found:
+        return False  # no longer found on the count sheet: an item the recount found
+    if entry.floor_count is None:
+        return True  # not recounted: the first count stands
+    if (entry.part_number, entry.revision, entry.lot) != (line.part_number, line.revision, line.lot):
+        problems.append(Problem("altered-line", sheet.file, (
+            f"found item {entry.label} was sent as {line.part_number} but reads {entry.part_number}; "
+            "it was not recounted"), sheet=sheet.tab, cell=a1(entry.row, 1), value=entry.part_number,
+            line_id=line.line_id))
+        return True
+    quantity = _quantity(entry, sheet, line.uom, whole, problems, line.line_id)
+    if quantity is None:
+        return True
+    line.first_count, line.counted_qty = line.counted_qty, quantity
+    line.recounted_by = sheet.counted_by or NOT_SIGNED
+    line.recount_sheet = record.sheet_id
+    if entry.notes:
+        line.notes = "; ".join(filter(None, [line.notes, entry.notes]))
+    return True
 
 
 def _line_number(line_id: str) -> int:
@@ -367,20 +424,31 @@ def google_sources(cycle_dir: Path, manifest: Manifest, google: Any) -> list:
             *sorted((cycle_dir / "recounts").glob("*.xlsx"))]
 
 
-def previous_documentation(cycle_dir: Path, manifest: Manifest, google: Any) -> tuple[dict, dict]:
-    """What people typed last time: in the Google results if finance works there, else results.xlsx."""
-    from cyclekit.results import read_documentation, read_resolutions
+def previous_results(cycle_dir: Path, manifest: Manifest, google: Any, config: Config | None = None,
+                     strict: bool = False) -> Any:
+    """What people typed last time (carry.PreviousResults): in the Google results if finance works
+    there (every tab, those a person added too), else results.xlsx. strict: refuse when the
+    documentation cannot be found (see carry.read_previous)."""
+    from cyclekit.carry import PreviousResults, read_previous
 
+    layout = manifest.ingests[-1].get("summary_layout") if manifest.ingests else None
+    order = config.count.date_order if config is not None else ""
     record = manifest.google.get("results")
     if record and google is not None:
-        from cyclekit.workbook.gsheets import GoogleReader
+        from cyclekit.workbook.gsheets import GoogleReader, metadata_tabs
 
-        reader = GoogleReader(google.session, record["id"], record["tabs"])
-        return read_documentation(reader), read_resolutions(reader)
+        reader = GoogleReader(google.session, record["id"], metadata_tabs(google.session, record["id"]))
+        return read_previous(reader, layout=layout, date_order=order, strict=strict)
     results_path = cycle_dir / RESULTS
     if results_path.exists():
-        return read_documentation(results_path), read_resolutions(results_path)
-    return {}, {}
+        return read_previous(WorkbookReader(results_path), layout=layout, date_order=order, strict=strict)
+    return PreviousResults()
+
+
+def previous_documentation(cycle_dir: Path, manifest: Manifest, google: Any) -> tuple[dict, dict]:
+    """What people typed last time in Discrepancies (and Cleared), and in Problems' Resolutions."""
+    previous = previous_results(cycle_dir, manifest, google)
+    return previous.documentation, previous.resolutions
 
 
 @holds_cycle_lock(all_or_nothing=True)
@@ -388,6 +456,7 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
                  today: dt.date | None = None, google: Any = None,
                  results_to_google: bool = False, pdf: bool = False) -> IngestReport:
     """pdf: also a PDF of each new recount workbook, in CYCLE_DIR/pdf (LibreOffice renders it)."""
+    from cyclekit.carry import keep_backup, layout_of
     from cyclekit.recounts import write_recount_sheets
     from cyclekit.results import open_problems, results_workbook
     from cyclekit.workbook.xlsx import render_xlsx
@@ -413,7 +482,10 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
     totals = figures(lines, names, len(problems), config.count, returned)
 
     results_path = cycle_dir / RESULTS
-    documentation, resolutions = previous_documentation(cycle_dir, manifest, google)
+    # what finance typed and added, read before anything is written: what cannot be carried stops here
+    previous = previous_results(cycle_dir, manifest, google, config, strict=True)
+    documentation, resolutions = previous.documentation, previous.resolutions
+    shown = problems + previous.problems  # and dates typed in the results that cannot be read
     recounts_written = write_recount_sheets(cycle_dir, manifest, lines, config, returned)
     sources = [{"file": name if name.startswith("google:") else recorded_path(cycle_dir, name),
                 "sha256": digests.get(name) or source_digest(p)} for p in paths for name in [source_name(p)]]
@@ -421,8 +493,9 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
     # counts.json is laid out on the other core while this one writes the results workbook
     counts_later = in_forked_copy(lambda: [counts_json(key, lines, problems, returned)])
     try:
-        spec = results_workbook(manifest, lines, totals, problems, documentation, config,
-                                today or dt.date.today(), resolutions, returned)
+        spec = results_workbook(manifest, lines, totals, shown, documentation, config,
+                                today or dt.date.today(), resolutions, returned, previous)
+        backup = keep_backup(results_path)  # the workbook replaced, as finance left it
         with progress.task("Writing the results workbook"):
             render_xlsx(spec, results_path)
     finally:
@@ -446,11 +519,16 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
     manifest.ingests.append({
         "at": dt.datetime.now().isoformat(timespec="seconds"), "files": sources,
         "lines_counted": totals.lines_counted, "problems": len(problems),
-        "results_sha256": file_sha256(results_path), "counts": counts})
+        "results_sha256": file_sha256(results_path), "counts": counts,
+        "summary_layout": layout_of(spec.sheets[0].rows),
+        **({"results_backup": backup.name} if backup else {})})
     save_manifest(cycle_dir, manifest)
-    report = IngestReport(results_path, len(filled), totals, problems, recount_files,
+    report = IngestReport(results_path, len(filled), totals, shown, recount_files,
                           [name for name in names if name not in returned], url,
-                          open_problems=open_problems(problems, lines, resolutions))
+                          open_problems=open_problems(shown, lines, resolutions),
+                          warnings=previous.notices())
+    if backup:
+        report.warnings.append(f"the previous results were kept as {backup.name}")
     if pdf and recount_files:  # after the manifest: the ingest stands whatever LibreOffice does
         from cyclekit.libreoffice import to_pdf
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from cyclekit.causes import direction
 from cyclekit.config import CountConfig
+from cyclekit.money import cents
 
 ROUNDING = Decimal("0.000001")  # the formulas round to 6 places too, so both sides agree
 MINOR, MAJOR = "Minor", "Major"
@@ -47,7 +48,13 @@ class CountedLine:
     @property
     def variance_value(self) -> Decimal | None:
         v = self.variance_qty
-        return None if v is None or self.unit_cost is None else v * self.unit_cost
+        return None if v is None or self.unit_cost is None else cents(v * self.unit_cost)
+
+    @property
+    def unvalued(self) -> bool:
+        """No unit cost is known for the part (a found item whose part has no cost anywhere in the
+        snapshot): its value is unknown, never $0; finalize refuses it for imports needing a cost."""
+        return self.unit_cost is None
 
     @property
     def first_qty(self) -> Decimal | None:
@@ -92,8 +99,8 @@ def judge(line: CountedLine, config: CountConfig) -> Judgement:
 
 def needs_recount(line: CountedLine, config: CountConfig, returned: bool = True) -> str:
     """Why a second person should count the line again ('' when no recount is needed)."""
-    if line.recounted_by or line.recount_sheet or line.found:
-        return ""
+    if line.recounted_by or line.recount_sheet or sheet_line_number(line) is None:
+        return ""  # recounted already, or found by the recount itself
     if not line.counted:
         if not returned:
             return ""  # the sheet itself is still out on the floor
@@ -138,7 +145,7 @@ class GroupFigures:
 
 
 # rows of the By counter table that are no counter: with them its totals are the headline figures
-NO_COUNTER = "(no counter named)"  # a returned sheet that names no counter
+NO_COUNTER = NOT_SIGNED = "(not signed)"  # a returned sheet nobody signed: never its printed owner
 NOT_RETURNED = "(sheet not returned)"
 FOUND_ROW = "Found items"  # an item found on the shelf is not a counter's miscount
 RECOUNT_ROW = "Changed by recounts"  # the final count less the first count, line by line
@@ -181,7 +188,7 @@ class Figures:
 
 
 def _value(difference: Decimal | None, line: CountedLine) -> Decimal:
-    return Decimal(0) if not difference or line.unit_cost is None else difference * line.unit_cost
+    return Decimal(0) if not difference or line.unit_cost is None else cents(difference * line.unit_cost)
 
 
 def _add_difference(group: GroupFigures, difference: Decimal, line: CountedLine) -> None:
@@ -225,12 +232,12 @@ def figures(lines: list[CountedLine], locations: list[str], problems: int, confi
         else:
             group.lines_sent += 1
             # a counter is judged on what they wrote first, whatever a recount found later
-            if line.counted_by:
+            if line.counted_by and line.counted_by != NOT_SIGNED:
                 counter = by_counter.get(line.counted_by)
                 if counter is None:
                     counter = by_counter[line.counted_by] = GroupFigures(line.counted_by)
             else:
-                counter = others[NO_COUNTER if line.location in came_back else NOT_RETURNED]
+                counter = others[NO_COUNTER if line.counted_by or line.location in came_back else NOT_RETURNED]
             counter.lines_sent += 1
             first = line.first_qty  # None: left blank or unreadable on the first count
             first_difference = None if first is None else first - line.system_qty
@@ -267,6 +274,17 @@ def figures(lines: list[CountedLine], locations: list[str], problems: int, confi
     totals.by_counter = sorted(by_counter.values(), key=lambda g: g.name)
     totals.counter_others = [g for g in others.values() if not g.empty]
     return totals
+
+
+def sheet_line_number(line: CountedLine) -> int | None:
+    """A line's number on its count sheet, as recount sheets record it: the line number, or -k for
+    the found item Fk; None for an item found on a recount sheet (it has no first count)."""
+    tail = line.line_id.rsplit("/", 1)[1]
+    if not line.found:
+        return int(tail)
+    if "-" in tail or not tail[1:].isdigit():
+        return None
+    return -int(tail[1:])
 
 
 def _on_count_sheet(line: CountedLine) -> bool:

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cyclekit.config import Config
-from cyclekit.countsheets import SheetHeader, SheetLine, count_sheet
+from cyclekit.countsheets import FOUND_PREFIX, SheetHeader, SheetLine, count_sheet
 from cyclekit.cycle import Manifest, SheetRecord, checksum, safe_name, safe_tab
-from cyclekit.reconcile import CountedLine, needs_recount
+from cyclekit.reconcile import CountedLine, needs_recount, sheet_line_number
 from cyclekit.workbook.spec import WorkbookSpec
 from cyclekit.workbook.xlsx import render_later
 
@@ -25,9 +25,9 @@ def write_recount_sheets(cycle_dir: Path, manifest: Manifest, lines: list[Counte
     already = {(s.location, n) for s in manifest.sheets if s.kind == "recount" for n in s.lines}
     wanted: dict[str, list[CountedLine]] = {}
     for line in lines:
-        if line.found:
-            continue  # a found item has no line on the sheet to recount
-        number = int(line.line_id.rsplit("/", 1)[1])
+        number = sheet_line_number(line)  # a found item Fk is recounted as -k, printed "Fk"
+        if number is None:
+            continue  # found by a recount: counted by the second person already
         if (line.location, number) not in already and needs_recount(line, config.count,
                                                                      line.location in returned):
             wanted.setdefault(line.location, []).append(line)
@@ -48,8 +48,9 @@ def write_recount_sheets(cycle_dir: Path, manifest: Manifest, lines: list[Counte
             # counter and date left for the lead to fill in: a recount is done later, by someone else
             header = SheetHeader("recount", manifest.cycle_id, sheet_id, location, zone, "", "",
                                  first_counted_by=", ".join(first_counters))
-            numbers = [int(line.line_id.rsplit("/", 1)[1]) for line in recount]
-            sheet_lines = [SheetLine(n, ln.part_number, ln.revision, ln.description, ln.lot, ln.uom,
+            numbers = [sheet_line_number(line) for line in recount]
+            sheet_lines = [SheetLine(n if n > 0 else f"{FOUND_PREFIX}{-n}", ln.part_number, ln.revision,
+                                     ln.description, ln.lot, ln.uom,
                                      serial=ln.serial)
                            for n, ln in zip(numbers, recount, strict=True)]
             tab = safe_tab(location, tabs)

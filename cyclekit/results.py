@@ -14,13 +14,16 @@ import textwrap
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from cyclekit import styles
+from cyclekit.carry import KEPT, KeptCell, PreviousResults, read_previous
 from cyclekit.causes import ROOT_CAUSES, suggested_causes
 from cyclekit.config import Config
 from cyclekit.cycle import Manifest
 from cyclekit.errors import Problem, some_of
+from cyclekit.money import round_formula
 from cyclekit.reconcile import (
     FOUND_ROW,
     MAJOR,
@@ -32,6 +35,7 @@ from cyclekit.reconcile import (
     fixed_by_recount,
     judge,
     needs_recount,
+    sheet_line_number,
     tolerance,
 )
 from cyclekit.values import QuantityError, cell_text, format_decimal, parse_date, parse_quantity
@@ -54,6 +58,7 @@ from cyclekit.workbook.spec import (
 SUMMARY, VARIANCE, DISCREPANCIES = "Summary", "Variance", "Discrepancies"
 RECOUNT, PROBLEMS, CLEARED, LISTS = "Recount", "Problems", "Cleared", "Lists"
 NOT_COUNTED = "Not Counted"
+UNVALUED = "unvalued"  # the Variance Value of a line whose part has no known unit cost
 STATUSES = ("Open", "Under Investigation", "Resolved")
 DOC_COLUMNS = ("Root Cause", "Resolution", "Status", "Investigated By", "Investigated On",
                "Approved By", "Approval Date", "Notes")
@@ -110,7 +115,7 @@ def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
         if allowed is None:
             allowed = tolerances[line.abc_class] = tolerance(line, count)
         variance = line.variance_qty
-        value = None if line.unit_cost is None else variance * line.unit_cost
+        value = line.variance_value  # in cents, half-up: what ROUND(...,2) shows (cyclekit.money)
         pct = "" if line.system_qty == 0 else variance / line.system_qty
         within = variance == 0 or judge(line, count).within_tolerance
         rows.append([  # None, not "", where a read-only cell is empty: nothing to write at all
@@ -118,8 +123,9 @@ def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
             line.system_qty, line.counted_qty,
             Formula(f"=ROUND(G{n}-F{n},6)", variance),
             Formula(f'=IF(F{n}=0,"",H{n}/F{n})', pct),
-            line.unit_cost,  # blank for a found part with no known cost: not valued, never $0
-            Formula(f'=IF(J{n}="","",H{n}*J{n})', "" if value is None else value),
+            line.unit_cost,  # blank for a found part with no known cost: unvalued, never $0
+            Formula(f'=IF(J{n}="","{UNVALUED}",{round_formula(f"H{n}*J{n}")})',
+                    UNVALUED if value is None else value),
             Formula(f'=IF(ROUND(ABS(H{n}),6)<=ROUND(F{n}*N{n},6),"Yes","No")', "Yes" if within else "No"),
             line.abc_class, allowed, line.counted_by or None, line.recounted_by or None,
             line.first_count, line.recount_sheet or line.sheet_id, line.line_id, line.description or None,
@@ -235,7 +241,8 @@ def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[s
         notes = _doc_value(doc, "Notes", line.notes)
         rows.append([
             line.location, line.part_number, line.revision, line.lot, line.system_qty,
-            line.counted_qty, line.variance_qty, line.variance_value, j.direction, j.severity,
+            line.counted_qty, line.variance_qty, Cell(UNVALUED, styles.WARN) if line.unvalued else line.variance_value,
+            j.direction, j.severity,
             j.approver_role, "; ".join(suggested_causes(sign)),
             *[Cell(_doc_value(doc, name, "Open" if name == "Status" else None), columns[12 + k].style)
               for k, name in enumerate(DOC_COLUMNS[:-1])],
@@ -263,14 +270,17 @@ def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[s
     return sheet, used
 
 
+def _cleared_columns() -> list[Column]:
+    return [Column(LINE_ID, 16, styles.TEXT), Column("Location", 14, styles.TEXT),
+            Column("Part Number", 16, styles.TEXT), Column("Why Here", 40, Style(wrap=True)),
+            Column(DOCUMENTED_VARIANCE, 11, QTY), *[Column(name, 20, Style(wrap=True)) for name in DOC_COLUMNS]]
+
+
 def _cleared_sheet(documentation: dict[str, dict[str, Any]], used: set[str]) -> Sheet | None:
     left = {k: v for k, v in documentation.items() if k not in used}
     if not left:
         return None
-    columns = [Column(LINE_ID, 16, styles.TEXT), Column("Location", 14, styles.TEXT),
-               Column("Part Number", 16, styles.TEXT), Column("Why Here", 40, Style(wrap=True)),
-               Column(DOCUMENTED_VARIANCE, 11, QTY)]
-    columns += [Column(name, 20, Style(wrap=True)) for name in DOC_COLUMNS]
+    columns = _cleared_columns()
     rows = []
     for line_id, doc in sorted(left.items()):
         reason = doc.get("Why Here") or "No discrepancy on the latest ingest; documentation kept"
@@ -314,9 +324,7 @@ def _recount_sheet(manifest: Manifest, lines: list[CountedLine], config: Config,
     first_problems = {p.line_id: p.message for p in problems if p.line_id}
     rows = []
     for line in lines:
-        if line.found:
-            continue
-        record = on_sheet.get((line.location, int(line.line_id.rsplit("/", 1)[1])))
+        record = on_sheet.get((line.location, sheet_line_number(line)))
         if record is None:
             continue
         first = line.first_count if line.recounted_by else line.counted_qty
@@ -339,7 +347,11 @@ def _recount_reason(line: CountedLine, config: Config, problem: str) -> str:
 
 def problem_key(problem: Problem) -> tuple[str, str, str, str]:
     """Stable across re-ingests: the same problem in the same cell of the same file name."""
-    return (problem.kind, Path(problem.file).name, problem.sheet or "", problem.cell or "")
+    return problem_key_of(problem.kind, problem.file, problem.sheet or "", problem.cell or "")
+
+
+def problem_key_of(kind: str, file: str, tab: str, cell: str) -> tuple[str, str, str, str]:
+    return (kind, Path(file).name, tab, cell)
 
 
 OPEN = "Open"
@@ -544,8 +556,10 @@ def results_workbook(manifest: Manifest, lines: list[CountedLine], totals: Figur
                      problems: list[Problem], documentation: dict[str, dict[str, Any]],
                      config: Config, today: dt.date,
                      resolutions: dict[tuple, str] | None = None,
-                     returned: set[str] | None = None) -> WorkbookSpec:
-    """The lines come charged to their sheet's counter (see ingest.charged_to_counters)."""
+                     returned: set[str] | None = None,
+                     previous: PreviousResults | None = None) -> WorkbookSpec:
+    """The lines come charged to their sheet's counter (see ingest.charged_to_counters).
+    previous: what a person added to the last results (carry.read_previous), carried over."""
     resolutions = resolutions or {}
     fixed = fixed_by_recount(lines)
     statuses = [problem_status(p, fixed, resolutions) for p in problems]
@@ -558,16 +572,99 @@ def results_workbook(manifest: Manifest, lines: list[CountedLine], totals: Figur
     cleared = _cleared_sheet(documentation, used)
     if cleared:
         sheets.append(cleared)
+    if previous is not None:
+        sheets += _carried(previous, sheets, [problem_key(p) for p in problems])
     sheets.append(lists)
     return WorkbookSpec(sheets, title=f"Cycle count results {manifest.cycle_id}")
 
 
-def _rows_as_dicts(reader: WorkbookReader, tab: str) -> list[dict[str, Any]]:
-    rows = reader.rows(tab)
-    if not rows:
-        return []
-    headers = [cell_text(h) for h in rows[0]]
-    return [dict(zip(headers, row, strict=False)) for row in rows[1:]]
+def _carried_style(value: Any) -> Style:
+    """A carried cell keeps its kind: text stays text (never read as a number or a formula)."""
+    if isinstance(value, dt.datetime) and value.time() != dt.time(0, 0):
+        return Style(num_format="yyyy-mm-dd hh:mm", locked=False)
+    if isinstance(value, dt.date):
+        return Style(num_format=styles.DATE_FORMAT, locked=False)
+    if isinstance(value, str):
+        return Style(num_format="@", locked=False)
+    return Style(locked=False)
+
+
+def _carried_cell(value: Any) -> Cell | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.timedelta):  # a duration read back from a time cell
+        value = str(value)
+    return Cell(value, _carried_style(value))
+
+
+def _row_keys(sheet: Sheet, problem_keys: list[tuple]) -> list[Any]:
+    """The key of each data row of a table tab: its Line ID (Problems: the problem's key)."""
+    if sheet.name == PROBLEMS:
+        return problem_keys
+    index = next(i for i, c in enumerate(sheet.columns) if c.header == LINE_ID)
+    return [row[index] if index < len(row) else None for row in sheet.rows[1:]]
+
+
+def _add_column(sheet: Sheet, header: str, values: list[Any]) -> None:
+    sheet.columns.append(Column(header, 18, Style(locked=False)))
+    sheet.rows[0].append(Cell(header, styles.HEADER))
+    width = len(sheet.columns)
+    for row, value in zip(sheet.rows[1:], values, strict=True):
+        row.extend([None] * (width - 1 - len(row)))
+        row.append(_carried_cell(value))
+    if sheet.autofilter is not None:
+        sheet.autofilter = replace(sheet.autofilter, last_col=width - 1)
+
+
+def _carried(previous: PreviousResults, sheets: list[Sheet], problem_keys: list[tuple]) -> list[Sheet]:
+    """The columns a person added to the tables (each row's value by its Line ID), and the tabs
+    to add: the tabs a person added, and what was typed outside the tables (KEPT)."""
+    by_name = {sheet.name: sheet for sheet in sheets}
+    kept = list(previous.kept)
+    if previous.unplaced:  # no record of the last Summary's layout: its texts written again are ours
+        ours = {cell_text(v.value if isinstance(v, Cell) else v) for row in by_name[SUMMARY].rows for v in row}
+        kept += [cell for cell in previous.unplaced if cell_text(cell.value) not in ours]
+    for column in previous.added_columns:
+        left = dict(column.values)
+        homes = [by_name.get(column.tab)]
+        if column.tab == DISCREPANCIES:
+            homes.append(by_name.get(CLEARED))  # a line documented, then cleared, keeps its column
+        for n, home in enumerate(homes):
+            if home is None:
+                continue
+            keys = _row_keys(home, problem_keys)
+            if n and not any(key in left for key in keys):
+                continue  # its own tab always gets the column back, to fill in for new rows
+            _add_column(home, column.header, [left.pop(key, None) for key in keys])
+        kept += [KeptCell(column.tab, column.cells[key], value,
+                          f"{column.header} of {key if not isinstance(key, tuple) else ' '.join(key)}: "
+                          f"no longer in the {column.tab} tab")
+                 for key, value in left.items()]
+    added = [_added_tab(name, rows) for name, rows in previous.added_tabs]
+    return added + ([_kept_sheet(kept)] if kept else [])
+
+
+def _kept_sheet(kept: list[KeptCell]) -> Sheet:
+    columns = [Column("Tab", 16, styles.TEXT), Column("Cell", 8, styles.TEXT),
+               Column("Value", 40, Style(wrap=True, locked=False)), Column("Why", 50, Style(wrap=True))]
+    seen, rows = set(), []
+    for cell in kept:
+        key = (cell.tab, cell.cell, cell_text(cell.value), cell.why)
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append([cell.tab, cell.cell, _carried_cell(cell.value), cell.why])
+    sheet = _table_sheet(KEPT, columns, rows)
+    sheet.freeze = (1, 0)
+    return sheet
+
+
+def _added_tab(name: str, rows: list[list[Any]]) -> Sheet:
+    """A tab a person added, carried with its values as they were read (formulas as their values)."""
+    width = max((len(row) for row in rows), default=0)
+    sheet = Sheet(name, columns=[Column("", 14) for _ in range(max(width, 1))])
+    sheet.rows = [[_carried_cell(value) for value in row] for row in rows]
+    return sheet
 
 
 def _reader(source: Any) -> Any:
@@ -576,41 +673,21 @@ def _reader(source: Any) -> Any:
 
 def read_resolutions(source: Any) -> dict[tuple[str, str, str, str], str]:
     """What people wrote in the Problems tab's Resolution column (a problem accepted as is)."""
-    reader = _reader(source)
-    if PROBLEMS not in reader.tabs:
-        return {}
-    resolutions = {}
-    for row in _rows_as_dicts(reader, PROBLEMS):
-        text = cell_text(row.get("Resolution"))
-        if text:
-            key = (cell_text(row.get("Kind")), Path(cell_text(row.get("File"))).name,
-                   cell_text(row.get("Tab")), cell_text(row.get("Cell")))
-            resolutions[key] = text
-    return resolutions
+    return read_previous(_reader(source)).resolutions
 
 
 def read_documentation(source: Any) -> dict[str, dict[str, Any]]:
-    """What people typed in Discrepancies (and kept in Cleared), by Line ID (xlsx path or reader)."""
-    reader = _reader(source)
-    documentation: dict[str, dict[str, Any]] = {}
-    for tab in (CLEARED, DISCREPANCIES):
-        if tab not in reader.tabs:
-            continue
-        for row in _rows_as_dicts(reader, tab):
-            line_id = cell_text(row.get(LINE_ID))
-            if not line_id:
-                continue
-            doc = {name: row.get(name) for name in DOC_COLUMNS}
-            if tab == DISCREPANCIES and cell_text(doc.get("Status")) == "Open" and not any(
-                    cell_text(doc.get(n)) for n in DOC_COLUMNS if n != "Status"):
-                continue  # nothing typed yet: only the default status
-            if not any(cell_text(v) for v in doc.values()):
-                continue
-            # the variance the row showed as it was documented: an approval is of that amount
-            doc[VARIANCE_QTY] = row.get(VARIANCE_QTY if tab == DISCREPANCIES else DOCUMENTED_VARIANCE)
-            doc["Location"] = cell_text(row.get("Location"))
-            doc["Part Number"] = cell_text(row.get("Part Number"))
-            if tab == CLEARED:
-                doc["Why Here"] = cell_text(row.get("Why Here"))
-            documentation[line_id] = doc
-    return documentation
+    """What people typed in Discrepancies (and kept in Cleared), by Line ID (xlsx path or reader);
+    headers and tab names matched without regard to case and spacing, dates read as typed."""
+    return read_previous(_reader(source)).documentation
+
+
+def table_headers() -> dict[str, tuple[str, ...]]:
+    """The headers of each table tab, as written (carry.py tells added columns from them)."""
+    config = Config()
+    sheets = [_variance_sheet([], config), _discrepancy_sheet([], {}, config, "")[0],
+              _recount_sheet(SimpleNamespace(sheets=[]), [], config, []), _not_counted_sheet([], set()),
+              _problems_sheet([], {}, {})]
+    headers = {sheet.name: tuple(c.header for c in sheet.columns) for sheet in sheets}
+    headers[CLEARED] = tuple(c.header for c in _cleared_columns())
+    return headers

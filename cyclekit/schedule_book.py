@@ -12,11 +12,11 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from decimal import Decimal
 
 from cyclekit import __version__, styles
 from cyclekit.config import Config
 from cyclekit.history import HistoryRow, history_sheet
+from cyclekit.money import cents
 from cyclekit.schedule import (
     Schedule,
     calendar,
@@ -220,7 +220,7 @@ def _schedule_sheet(schedule: Schedule, config: Config, today: dt.date) -> Sheet
         days_left = days_until_due(next_date, today)
         values: dict[str, object] = {
             "key": row.key, "zone": row.zone, "owner": row.owner, "owner_email": row.owner_email,
-            "lines": row.lines, "value": row.value.quantize(Decimal("0.01")),
+            "lines": row.lines, "value": cents(row.value),
             "abc": row.abc_class, "counts": row.counts_per_year, "cadence": row.cadence_days,
             "last_count": row.last_count or Cell(None, styles.DATE),
             "next_count": Formula(f'=IF({last}="",{never},IF({cadence}="","",{last}+{cadence}))',
@@ -355,7 +355,7 @@ def _settings_sheet(schedule: Schedule, config: Config, sources: list[SourceFile
     add("Lines counted (statuses on the shelf)", Cell(sum(r.lines for r in schedule.rows), whole))
     for status, count in sorted(skipped.items()):
         add(f"Lines left out: status {status}", Cell(count, whole))
-    add("Total inventory value", Cell(schedule.total_value.quantize(Decimal("0.01")),
+    add("Total inventory value", Cell(cents(schedule.total_value),
                                       styles.money(config.count.currency_format).but(align="left")))
     for source in sources:
         add(f"{source.label} file", source.name)

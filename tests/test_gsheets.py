@@ -113,7 +113,11 @@ def test_count_sheets_and_ingest_match_the_xlsx_path(plant, google, sheets_fake,
     assert sheets_fake.count("values.batchGetByDataFilter") == 1 and sheets_fake.count("read") == 1
     from_xlsx = ingest_cycle(tmp_path / "x", Config(), files)
     assert _variance(from_google.results) == _variance(from_xlsx.results)
-    assert [(p.kind, p.cell, p.value) for p in from_google.problems] == [("bad-count", "G9", "12 ea")]
+    # nobody signed these sheets: their Major lines are problems on both paths alike
+    unsigned = [(p.kind, p.value) for p in from_google.problems if p.kind == "not-signed"]
+    assert unsigned == [(p.kind, p.value) for p in from_xlsx.problems if p.kind == "not-signed"]
+    assert [(p.kind, p.cell, p.value) for p in from_google.problems if p.kind != "not-signed"] == [
+        ("bad-count", "G9", "12 ea")]
     assert from_google.figures.lines_counted == from_xlsx.figures.lines_counted == 5
 
 
@@ -133,8 +137,10 @@ def test_results_in_google_and_finalize_reads_the_documentation_there(plant, goo
     report = start_cycle(schedule, inventory, tmp_path / "c", Config(), selection=Selection(locations=("CAGE-01",)),
                          as_of=AS_OF, google=google)
     spreadsheet_id = json.loads((report.cycle_dir / "manifest.json").read_text())["google"]["count_sheets"]["id"]
-    google.session.client.open_by_key(spreadsheet_id).worksheet("CAGE-01").update(
-        [["0"]], "H8", value_input_option="USER_ENTERED")  # Floor Count: after the Serial column
+    ws = google.session.client.open_by_key(spreadsheet_id).worksheet("CAGE-01")
+    ws.update([["0"]], "H8", value_input_option="USER_ENTERED")  # Floor Count: after the Serial column
+    signed_at = next(n for n, row in enumerate(ws.get_all_values(), start=1) if row[1:2] == ["Counted by"])
+    ws.update([["Bo Lind"]], f"C{signed_at}", value_input_option="USER_ENTERED")
     result = ingest_cycle(report.cycle_dir, Config(), google=google, results_to_google=True)
     assert result.url
     with pytest.raises(CyclekitError, match="no Approved By"):
@@ -493,3 +499,35 @@ def test_google_count_sheets_still_print(soffice, plant, google, tmp_path):
                          selection=Selection(locations=("WH-A-01", "LS-1")))
     assert sorted(p.name for p in report.pdfs) == ["LS-1.pdf", "WH-A-01.pdf"]
     assert all(p.stat().st_size > 1000 for p in report.pdfs)
+
+
+def test_what_finance_added_in_google_is_carried_into_the_next_results(plant, google, sheets_fake, tmp_path):
+    inventory, _, schedule = plant
+    report = start_cycle(schedule, inventory, tmp_path / "c", Config(), selection=Selection(locations=("CAGE-01",)),
+                         as_of=AS_OF, google=google)
+    spreadsheet_id = json.loads((report.cycle_dir / "manifest.json").read_text())["google"]["count_sheets"]["id"]
+    google.session.client.open_by_key(spreadsheet_id).worksheet("CAGE-01").update(
+        [["0"]], "H8", value_input_option="USER_ENTERED")
+    ingest_cycle(report.cycle_dir, Config(), google=google, results_to_google=True)
+    first_id = json.loads((report.cycle_dir / "manifest.json").read_text())["google"]["results"]["id"]
+    book = google.session.client.open_by_key(first_id)
+    ws = book.worksheet("Discrepancies")
+    gl = len(ws.row_values(1)) + 1
+    ws.add_cols(1)
+    from gspread.utils import rowcol_to_a1
+
+    ws.update([["GL Account"], ["000812"]], f"{rowcol_to_a1(1, gl)}:{rowcol_to_a1(2, gl)}", value_input_option="RAW")
+    cause = ws.row_values(1).index("Root Cause") + 1
+    ws.update([["Theft or loss"]], rowcol_to_a1(2, cause), value_input_option="USER_ENTERED")
+    notes = book.add_worksheet("Finance notes", rows=5, cols=3)
+    notes.update([["Account", "Amount"], ["000812", 12.5]], "A1:B2", value_input_option="RAW")
+
+    again = ingest_cycle(report.cycle_dir, Config(), google=google, results_to_google=True)
+    second_id = json.loads((report.cycle_dir / "manifest.json").read_text())["google"]["results"]["id"]
+    assert second_id != first_id  # a new spreadsheet: the one finance worked in stays as it was
+    new = google.session.client.open_by_key(second_id)
+    header = new.worksheet("Discrepancies").row_values(1)
+    row = new.worksheet("Discrepancies").row_values(2)
+    assert row[header.index("GL Account")] == "000812" and row[header.index("Root Cause")] == "Theft or loss"
+    assert new.worksheet("Finance notes").get_all_values()[:2] == [["Account", "Amount"], ["000812", "12.5"]]
+    assert any("Finance notes" in w for w in again.warnings)

@@ -229,7 +229,8 @@ def test_recount_sheets_as_pdf(soffice, plant, tmp_path):  # noqa: F811
 # ---- finance review ----------------------------------------------------------------------
 
 def _recount(result, tmp_path, counts, name="recount.xlsx"):
-    [book] = result.recount_files
+    # the listed lines' recount (a found item elsewhere gets a recount of its own)
+    [book] = [f for f in result.recount_files if "LS-1" not in f.name]
     return fill_sheet(book, tmp_path / "back" / name, counts, counted_by="Riley Chen")
 
 

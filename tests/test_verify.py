@@ -64,8 +64,10 @@ def _counted(root: Path, monkeypatch, two_counts: dict | None = None) -> None:
     api.write_schedule(inventory, Path("schedule.xlsx"), CONFIG, as_of=AS_OF, today=AS_OF)
     start_cycle(Path("schedule.xlsx"), inventory, Path("cycle"), CONFIG, selection=Selection(all=True),
                 as_of=AS_OF, cycle_id="CC-TEST-0001")
-    one = fill_sheet(Path("cycle/sheets/BIN-1.xlsx"), Path("cycle/sheets/BIN-1.xlsx"), {1: 4, 2: 1235, 3: "0.1"})
-    two = [fill_sheet(Path("cycle/sheets/BIN-2.xlsx"), Path("back/two.xlsx"), two_counts)] if two_counts else []
+    one = fill_sheet(Path("cycle/sheets/BIN-1.xlsx"), Path("cycle/sheets/BIN-1.xlsx"), {1: 4, 2: 1235, 3: "0.1"},
+                     counted_by="Sam Lee")
+    two = [fill_sheet(Path("cycle/sheets/BIN-2.xlsx"), Path("back/two.xlsx"), two_counts,
+                      counted_by="Sam Lee")] if two_counts else []
     ingest_cycle(Path("cycle"), CONFIG, [one, *two], today=AS_OF)
 
 
@@ -225,7 +227,7 @@ def test_status_finds_the_sheets_in_the_cycle_folder_from_any_folder(tmp_path, m
     api.write_schedule(inventory, Path("schedule.xlsx"), CONFIG, as_of=AS_OF, today=AS_OF)
     start_cycle(Path("schedule.xlsx"), inventory, Path("cycle"), CONFIG, selection=Selection(all=True),
                 as_of=AS_OF, cycle_id="CC-TEST-0001")
-    fill_sheet(Path("cycle/sheets/BIN-1.xlsx"), Path("cycle/sheets/BIN-1.xlsx"), {1: 4})
+    fill_sheet(Path("cycle/sheets/BIN-1.xlsx"), Path("cycle/sheets/BIN-1.xlsx"), {1: 4}, counted_by="Sam Lee")
     ingest_cycle(Path("cycle"), CONFIG, today=AS_OF)  # reads the sheets in the cycle folder
     seen = [cycle_status("cycle", CONFIG)]
     monkeypatch.chdir(tmp_path / "cycle")
@@ -381,7 +383,7 @@ def test_status_names_a_location_not_returned_and_a_sheet_changed_since_ingest(t
     assert s.missing == ["BIN-2"] and len(s.blocking) == 1
     assert "1 location(s) have not returned their count sheet: BIN-2" in s.blocking[0]
     assert "--partial" in s.blocking[0]
-    fill_sheet(Path("cycle/sheets/BIN-1.xlsx"), Path("cycle/sheets/BIN-1.xlsx"), {1: 5})
+    fill_sheet(Path("cycle/sheets/BIN-1.xlsx"), Path("cycle/sheets/BIN-1.xlsx"), {1: 5}, counted_by="Sam Lee")
     s = cycle_status("cycle", CONFIG, today=TODAY)
     assert any("changed after the last ingest" in item and "sheets/BIN-1.xlsx" in item for item in s.blocking)
 

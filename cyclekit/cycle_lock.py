@@ -41,7 +41,7 @@ _held: dict[Path, int] = {}  # lock files this process holds -> depth (a command
 
 # what a killed command leaves: an atomic write's temp file, finalize's work folder, a
 # LibreOffice output folder (names as tempfile makes them: a prefix and 8 random characters)
-_LEFTOVER_FILE = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")
+_LEFTOVER_FILE = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$|^\.[^/]+-backup\.tmp$")  # and ingest's backup copy
 _LEFTOVER_DIR = re.compile(r"^\.(finalize\.|cyclekit-lo-)[A-Za-z0-9_]{8}$")
 
 
@@ -140,10 +140,12 @@ class _Undo:
 
     ADDED_IN = ("recounts", "returned")  # folders where a command adds files the manifest, saved last, records
     REPLACED = (MANIFEST, "results.xlsx", "counts.json")
+    BACKUPS = "results-*.xlsx"  # the copy of results.xlsx an ingest keeps: the same as the one put back
 
     def __init__(self, cycle_dir: Path):
         self.cycle_dir = cycle_dir
         self.before = self._added_files()
+        self.backups = set(cycle_dir.glob(self.BACKUPS))
         self.kept: dict[Path, Path | None] = {}
         for name in self.REPLACED:
             path = cycle_dir / name
@@ -168,6 +170,10 @@ class _Undo:
                     os.replace(keep, path)
                 elif path.exists():
                     path.unlink()
+        if self.kept.get(self.cycle_dir / "results.xlsx") is not None:  # put back: its new copy is not needed
+            for backup in set(self.cycle_dir.glob(self.BACKUPS)) - self.backups:
+                with contextlib.suppress(OSError):
+                    backup.unlink()
         try:
             manifest = json.loads((self.cycle_dir / MANIFEST).read_text(encoding="utf-8"))
             recorded = {os.path.normpath(s["file"]) for s in manifest.get("sheets", [])}

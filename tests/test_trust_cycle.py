@@ -540,6 +540,10 @@ def test_a_full_disk_at_each_write_of_schedule_sheets_and_ingest(plant, tmp_path
         monkeypatch, tmp_path, ["ingest", str(work / "cycle"), *map(str, files)], work)
     assert faults >= 4 and (work / "cycle" / "results.xlsx").is_file()
     assert list((work / "cycle" / "recounts").glob("*.xlsx"))
+    again = _fill_all(work / "cycle", tmp_path / "again", off=2)  # corrected sheets: results.xlsx is replaced
+    faults = _each_write_fails_then_succeeds(
+        monkeypatch, tmp_path, ["ingest", str(work / "cycle"), *map(str, again)], work)
+    assert faults >= 4
 
 
 def test_a_cycle_folder_without_write_permission_is_one_line(plant, tmp_path, monkeypatch):

@@ -38,14 +38,6 @@ def write_error(exc: OSError, path: Path | str | None = None) -> WriteError:
     return WriteError(f"could not write {where} ({reason}): {what}, then run the command again")
 
 
-def os_error(exc: OSError) -> CyclekitError:
-    """Any OSError that reached a command, as one line: a write fault says what to do."""
-    if exc.errno in _WHAT_TO_DO:
-        return write_error(exc)
-    where = f"{exc.filename}: " if exc.filename else ""
-    return CyclekitError(f"{where}{exc.strerror or exc}")
-
-
 def current_umask() -> int:
     """The process's umask now (read, not changed, where Linux shows it: threads may be writing)."""
     with contextlib.suppress(OSError, ValueError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import functools
 import gc
 import sys
@@ -13,9 +14,8 @@ from typing import Any
 import click
 
 from cyclekit import __version__, api, progress
-from cyclekit.atomic import os_error
 from cyclekit.config import load_config
-from cyclekit.errors import CyclekitError, InputError, Problem, problems_as_json
+from cyclekit.errors import CyclekitError, InputError, Problem, problems_as_json, some_of
 from cyclekit.money import amount_display
 
 
@@ -78,20 +78,53 @@ def quiet_option(command: Callable[..., Any]) -> Callable[..., Any]:
 
 problems_option = click.option(
     "--problems", "problems_format", type=click.Choice(["text", "json"]), default="text",
-    show_default=True, help="How to print input problems.")
+    show_default=True, help="How to print input problems: with json, stdout holds only a JSON list of "
+                            "problems (errors included), the summary goes to stderr.")
+
+
+def _as_json() -> bool:
+    return click.get_current_context().meta.get("problems_format") == "json"
+
+
+def _say(text: str) -> None:
+    """A line of the summary: stdout, or stderr when stdout holds the JSON of --problems json."""
+    click.echo(text, err=_as_json())
+
+
+def _json_problems(problems: list[Problem]) -> None:
+    """With --problems json, the command's problems (none when it went well) as stdout's only text."""
+    if _as_json():
+        click.echo(problems_as_json(problems))
+
+
+OS_ERRORS = {  # what a user can do about the commonest ones
+    errno.EEXIST: "a file is where a folder is needed",
+    errno.ENOTDIR: "a file is where a folder is needed",
+    errno.EISDIR: "a folder is where a file is needed",
+    errno.EACCES: "permission denied: check that you may read and write there",
+    errno.EPERM: "permission denied: check that you may read and write there",
+    errno.ENOSPC: "the disk is full: free some space and run the command again",
+    errno.EROFS: "the disk is read-only",
+    errno.ENAMETOOLONG: "the name is too long for the file system",
+}
+
+
+def _one_line(exc: OSError) -> str:
+    """An operating-system error in words, naming the file: never a traceback."""
+    where = exc.filename if exc.filename is not None else ""
+    why = OS_ERRORS.get(exc.errno or 0) or exc.strerror or exc.__class__.__name__
+    return f"{where}: {why}; nothing was written" if where else f"{why}; nothing was written"
 
 
 def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn every CyclekitError into a clear message and exit code 1, never a traceback."""
+    """Turn every CyclekitError (and a file the system cannot read or write) into a clear message and
+    exit code 1, never a traceback."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, problems_format: str = "text", **kwargs: Any) -> Any:
         click.get_current_context().meta["problems_format"] = problems_format  # for commands that list some
         try:
-            try:
-                return command(*args, **kwargs)
-            except OSError as exc:  # a disk full, a folder without permission: one line, never a traceback
-                raise os_error(exc) from None
+            return command(*args, **kwargs)
         except InputError as exc:
             if problems_format == "json":
                 click.echo(problems_as_json(exc.problems))
@@ -99,17 +132,39 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
                 click.echo(str(exc), err=True)
             click.echo(f"Error: {exc.summary}; nothing was written.", err=True)
             sys.exit(1)
-        except CyclekitError as exc:
+        except (CyclekitError, OSError) as exc:
+            message = _one_line(exc) if isinstance(exc, OSError) else str(exc)
             if problems_format == "json":  # a script reading JSON gets JSON, whatever went wrong
-                click.echo(problems_as_json([Problem("error", "", str(exc))]))
-                click.echo(f"Error: {exc}", err=True)
+                click.echo(problems_as_json([Problem("error", getattr(exc, "filename", None) or "", message)]))
+                click.echo(f"Error: {message}", err=True)
                 sys.exit(1)
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(message) from None
 
     return problems_option(wrapper)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _asks_for_json(args: list[str]) -> bool:
+    return any(a == "--problems=json" or (a == "--problems" and b == "json") for a, b in zip(args, [*args[1:], ""]))
+
+
+class Commands(click.Group):
+    """With --problems json, a usage error (a missing argument, a bad option) is JSON on stdout too."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["asks_for_json"] = _asks_for_json(list(args))
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            if ctx.meta.get("asks_for_json"):
+                click.echo(problems_as_json([Problem("usage" if isinstance(exc, click.UsageError) else "error",
+                                                     "", exc.format_message())]))
+            raise
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cyclekit")
 def cli() -> None:
     """Run inventory cycle counts from spreadsheets.
@@ -133,20 +188,27 @@ def cli() -> None:
 @click.option("--by", type=click.Choice(["location", "part"]), default="location", show_default=True,
               help="One row per location, or per part number (part-based counting).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("workbooks/schedule.xlsx"), show_default=True, help="Workbook to write.")
+              default=Path("workbooks/schedule.xlsx"), show_default=True,
+              help="Workbook to write (with --format gsheets: google:ID or the URL of a schedule to update "
+                   "in place; else a new spreadsheet).")
+@click.option("--force", is_flag=True,
+              help="Write over the schedule although the export takes out more than half of its rows with "
+                   "stock or of its value.")
 @config_option
 @as_of_option
 @google_options
 @quiet_option
 @reports_errors
-def schedule(inventory: Path, locations: Path | None, by: str, output: Path,
+def schedule(inventory: Path, locations: Path | None, by: str, output: Path, force: bool,
              config_path: Path | None, as_of: dt.date | None, output_format: str, credentials: str | None,
              folder_id: str | None, share_with: tuple[str, ...]) -> None:
     """Write the master cycle-count schedule workbook from an inventory export.
 
     Each row gets its inventory value, ABC class, cadence and live formulas for
     Next Count, Days Until Due and Status; a Calendar tab shows who counts what
-    each week for the next year.
+    each week for the next year. Written over a schedule, it keeps what people typed in
+    it (Zone, Owner, Owner Email, Cadence, Last Count, Notes, added columns and rows) unless
+    the locations file changed that field since the last run, and says which.
 
     \b
     Example:
@@ -156,14 +218,24 @@ def schedule(inventory: Path, locations: Path | None, by: str, output: Path,
     config = load_config(config_path)
     google = google_target(output_format, credentials, folder_id, share_with)
     report = api.write_schedule(inventory, output, config, locations=locations, as_of=as_of, by=by,
-                                google=google)
+                                google=google, force=force)
     classes = ", ".join(f"{c} {n}" for c, n in report.classes.items())
-    click.echo(f"Wrote {report.output}: {n(report.rows, 'row')} ({classes}), {n(report.lines, 'line')}, "
-               f"value {amount_display(report.total_value)}; {report.overdue} overdue, "
-               f"{report.due_soon} due soon.")
-    if report.kept_last_counts or report.kept_rows or report.kept_history:
-        click.echo(f"Kept from the schedule that was there: {n(report.kept_last_counts, 'later Last Count')}, "
-                   f"{n(report.kept_rows, 'row')} added by hand, {n(report.kept_history, 'History row')}.")
+    _say(f"Wrote {report.output}: {n(report.rows, 'row')} ({classes}), {n(report.lines, 'line')}, "
+         f"value {amount_display(report.total_value)}; {report.overdue} overdue, {report.due_soon} due soon.")
+    noun = "location" if by == "location" else "part number"
+    for column, keys in report.kept.items():
+        kind = "moved on by finalize or typed" if column == "Last Count" else "typed"
+        _say(f"Kept as {kind} in the schedule: {column} at {n(len(keys), noun)} ({some_of(keys, 5)})")
+    for column, keys in report.changed.items():
+        over = report.replaced.get(column, [])
+        _say(f"Changed by the locations file since the last run: {column} at {n(len(keys), noun)} "
+             f"({some_of(keys, 5)})" + (f", over what was typed at {some_of(over, 5)}" if over else ""))
+    if report.backup:
+        _say(f"The schedule as it was: {report.backup}")
+    if report.kept_rows or report.kept_history:
+        _say(f"Kept from the schedule that was there: {n(report.kept_rows, 'row')} added by hand, "
+             f"{n(report.kept_history, 'History row')}.")
+    _json_problems([])
 
 
 @cli.command()
@@ -184,6 +256,8 @@ def schedule(inventory: Path, locations: Path | None, by: str, output: Path,
               help="One workbook per owner, a tab per location, in CYCLE_DIR/packets/.")
 @click.option("--pdf", is_flag=True, help="Also write a PDF of every workbook (needs LibreOffice).")
 @click.option("--cycle-id", help="Name the cycle yourself (default: CC-<as-of>-<random>).")
+@click.option("--force", is_flag=True,
+              help="Make the sheets although the export has no line at any of the chosen locations.")
 @config_option
 @as_of_option
 @google_options
@@ -191,7 +265,7 @@ def schedule(inventory: Path, locations: Path | None, by: str, output: Path,
 @reports_errors
 def sheets(schedule_file: Path, inventory: Path, cycle_dir: Path, due_within: int,
            all_locations: bool, locations: tuple[str, ...], count_date: dt.date | None,
-           show_system_qty: bool, packets: bool, pdf: bool, cycle_id: str | None,
+           show_system_qty: bool, packets: bool, pdf: bool, cycle_id: str | None, force: bool,
            config_path: Path | None, as_of: dt.date | None, output_format: str, credentials: str | None,
            folder_id: str | None, share_with: tuple[str, ...]) -> None:
     """Start a cycle: blind count sheets for the locations that are due.
@@ -214,15 +288,16 @@ def sheets(schedule_file: Path, inventory: Path, cycle_dir: Path, due_within: in
         schedule_file, inventory, cycle_dir, config,
         selection=Selection(due_within=due_within, all=all_locations, locations=locations),
         as_of=as_of, count_date=count_date, show_system_qty=show_system_qty, packets=packets,
-        pdf=pdf, cycle_id=cycle_id, google=google_target(output_format, credentials, folder_id, share_with))
+        pdf=pdf, cycle_id=cycle_id, google=google_target(output_format, credentials, folder_id, share_with),
+        force=force)
     kind = "packets" if packets else "count sheets"
     where = report.url or f"{len(report.files)} {kind} in {report.cycle_dir}"
-    click.echo(f"Cycle {report.cycle_id}: {n(report.locations, 'location')}, {n(report.lines, 'line')}, {where}")
+    _say(f"Cycle {report.cycle_id}: {n(report.locations, 'location')}, {n(report.lines, 'line')}, {where}")
     if report.pdfs:
-        click.echo(f"PDFs for printing: {report.cycle_dir / 'pdf'}")
+        _say(f"PDFs for printing: {report.cycle_dir / 'pdf'}")
     if report.unknown_to_inventory:
-        click.echo("No stock in the export (sheet asks to confirm empty): "
-                   + ", ".join(report.unknown_to_inventory))
+        _say("No stock in the export (sheet asks to confirm empty): " + ", ".join(report.unknown_to_inventory))
+    _json_problems([])
 
 
 @cli.command()
@@ -318,18 +393,19 @@ def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], tem
                             google=google_target(output_format, credentials, folder_id, share_with))
     h = report.history
     rate = "n/a" if h.discrepancy_rate is None else f"{h.discrepancy_rate * 100:.1f} %"
-    click.echo(f"Finalized {report.cycle_id}: {n(h.lines_counted, 'line')} counted, "
-               f"{n(h.discrepancies, 'discrepancy', 'discrepancies')} (rate {rate}), "
-               f"{n(report.adjustments, 'adjustment')}, "
-               f"net {amount_display(h.net_value)}, absolute {amount_display(h.absolute_value)}.")
+    _say(f"Finalized {report.cycle_id}: {n(h.lines_counted, 'line')} counted, "
+         f"{n(h.discrepancies, 'discrepancy', 'discrepancies')} (rate {rate}), "
+         f"{n(report.adjustments, 'adjustment')}, "
+         f"net {amount_display(h.net_value)}, absolute {amount_display(h.absolute_value)}.")
     for path in report.files:
-        click.echo(f"Adjustment file: {path}")
+        _say(f"Adjustment file: {path}")
     if report.review:
-        click.echo(f"The same adjustments to review in Excel: {report.review}")
-    click.echo(f"Schedule moved on for {n(len(report.locations_moved), 'location')}: {report.schedule} "
-               f"(previous copy: {report.schedule_backup})")
+        _say(f"The same adjustments to review in Excel: {report.review}")
+    _say(f"Schedule moved on for {n(len(report.locations_moved), 'location')}: {report.schedule} "
+         f"(previous copy: {report.schedule_backup})")
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
+    _json_problems([])
 
 
 @cli.command()
@@ -355,19 +431,28 @@ def verify(cycle_dir: Path) -> None:
 
     result = verify_cycle(cycle_dir)
     for name in result.changed:
-        click.echo(f"CHANGED  {name}")
+        _say(f"CHANGED  {name}")
     for name in result.missing:
-        click.echo(f"MISSING  {name}")
+        _say(f"MISSING  {name}")
     for name, why in result.not_checked.items():
-        click.echo(f"NOT CHECKED  {name}: {why}")
+        _say(f"NOT CHECKED  {name}: {why}")
     for name, why in result.updated.items():
-        click.echo(f"UPDATED  {name}: {why}")
+        _say(f"UPDATED  {name}: {why}")
+    _json_problems(
+        [Problem("changed", name, "changed since cyclekit recorded it") for name in result.changed]
+        + [Problem("missing", name, "missing: recorded, and not found") for name in result.missing]
+        + [Problem("not-checked", name, why) for name, why in result.not_checked.items()]
+        + [Problem("updated", name, why) for name, why in result.updated.items()])
     if not result.ok:
-        raise click.ClickException(f"cycle {result.cycle_id}: {len(result.changed)} file(s) changed and "
-                                   f"{len(result.missing)} missing since they were recorded")
-    click.echo(f"Cycle {result.cycle_id}: all {result.checked} records of the cycle are unchanged"
-               + (f"; {len(result.updated)} living file(s) updated since finalize (information, not a failure)."
-                  if result.updated else "."))
+        message = (f"cycle {result.cycle_id}: {len(result.changed)} file(s) changed and "
+                   f"{len(result.missing)} missing since they were recorded")
+        if _as_json():  # the JSON above lists them
+            click.echo(f"Error: {message}", err=True)
+            sys.exit(1)
+        raise click.ClickException(message)
+    _say(f"Cycle {result.cycle_id}: all {result.checked} records of the cycle are unchanged"
+         + (f"; {len(result.updated)} living file(s) updated since finalize (information, not a failure)."
+            if result.updated else "."))
 
 
 @cli.command()
@@ -384,20 +469,21 @@ def status(cycle_dir: Path, config_path: Path | None) -> None:
     from cyclekit.audit import cycle_status
 
     s = cycle_status(cycle_dir, load_config(config_path))
-    click.echo(f"Cycle {s.cycle_id}: " + (f"finalized {s.finalized_at}" if s.finalized_at else "open"))
-    click.echo(f"  sheets   {s.sheets_returned} of {s.sheets_sent} returned"
-               + (f"; missing: {', '.join(s.missing)}" if s.missing else ""))
+    _say(f"Cycle {s.cycle_id}: " + (f"finalized {s.finalized_at}" if s.finalized_at else "open"))
+    _say(f"  sheets   {s.sheets_returned} of {s.sheets_sent} returned"
+         + (f"; missing: {', '.join(s.missing)}" if s.missing else ""))
     closed = s.problems - s.problems_open
-    click.echo(f"  lines    {s.lines_counted} of {s.lines_sent} counted; {n(s.problems_open, 'open problem')}"
-               + (f" ({closed} more fixed by a recount or resolved)" if closed else ""))
-    click.echo(f"  discrepancies  {s.open} open, {s.under_investigation} under investigation, "
-               f"{s.resolved} resolved; {s.documented} with a root cause; {s.approved} of {s.major} Major approved")
+    _say(f"  lines    {s.lines_counted} of {s.lines_sent} counted; {n(s.problems_open, 'open problem')}"
+         + (f" ({closed} more fixed by a recount or resolved)" if closed else ""))
+    _say(f"  discrepancies  {s.open} open, {s.under_investigation} under investigation, "
+         f"{s.resolved} resolved; {s.documented} with a root cause; {s.approved} of {s.major} Major approved")
     if s.blocking:
-        click.echo(f"  blocks finalize ({len(s.blocking)}):")
+        _say(f"  blocks finalize ({len(s.blocking)}):")
         for item in s.blocking:
-            click.echo(f"    - {item}")
+            _say(f"    - {item}")
     elif not s.finalized_at:
-        click.echo("  nothing blocks finalize")
+        _say("  nothing blocks finalize")
+    _json_problems([Problem("blocks-finalize", str(cycle_dir), item) for item in s.blocking])
 
 
 def n(count: int, noun: str, plural: str | None = None) -> str:

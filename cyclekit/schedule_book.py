@@ -45,6 +45,8 @@ SCHEDULE_TAB = "Schedule"
 CALENDAR_TAB = "Calendar"
 CYCLES_TAB = "Cycles"
 SETTINGS_TAB = "Settings"
+LAST_RUN_TAB = "Last Run"  # hidden: what the locations file and the rules gave each row at the last run
+LAST_RUN_HEADERS = ("Zone", "Owner", "Owner Email", "Last Count", "Cadence (locations file)", "Cadence (rules)")
 AS_OF_NAME = "AsOfDate"
 DUE_SOON_NAME = "DueSoonDays"
 
@@ -371,9 +373,22 @@ def _settings_sheet(schedule: Schedule, config: Config, sources: list[SourceFile
     return sheet, names
 
 
+def _last_run_sheet(schedule: Schedule, last_run: dict[str, dict[str, str]]) -> Sheet:
+    """Hidden: per row, what the locations file and the rules gave at this run, so that the next
+    run can tell a value a person typed from one the locations file changed since (all text)."""
+    key_header = "Location" if schedule.by == "location" else "Part Number"
+    columns = [Column(key_header, 16, styles.TEXT), *(Column(h, 16, styles.TEXT) for h in LAST_RUN_HEADERS)]
+    sheet = Sheet(LAST_RUN_TAB, columns=columns, header_row=0, hidden=True)
+    sheet.rows.append([Cell(c.header, styles.HEADER) for c in columns])
+    for key, record in last_run.items():
+        sheet.rows.append([key, *(record.get(h, "") or None for h in LAST_RUN_HEADERS)])
+    return sheet
+
+
 def schedule_workbook(
     schedule: Schedule, config: Config, sources: list[SourceFile],
     skipped: dict[str, int], today: dt.date, history: list[HistoryRow] | None = None,
+    last_run: dict[str, dict[str, str]] | None = None,
 ) -> WorkbookSpec:
     settings, names = _settings_sheet(schedule, config, sources, skipped, today)
     sheets = [_schedule_sheet(schedule, config, today), _calendar_sheet(schedule, config)]
@@ -382,5 +397,7 @@ def schedule_workbook(
     if history:
         sheets.append(history_sheet(history, config))
     sheets.append(settings)
+    if last_run is not None:
+        sheets.append(_last_run_sheet(schedule, last_run))
     return WorkbookSpec(sheets, defined_names=names, title="Cycle count schedule",
                         subject=f"as of {schedule.as_of.isoformat()}")

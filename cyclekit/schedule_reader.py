@@ -10,7 +10,7 @@ from typing import Any
 from cyclekit.errors import InputError, Problem
 from cyclekit.history import HISTORY_TAB
 from cyclekit.schedule import next_count
-from cyclekit.schedule_book import SCHEDULE_TAB, SETTINGS_TAB
+from cyclekit.schedule_book import LAST_RUN_TAB, SCHEDULE_TAB, SETTINGS_TAB
 from cyclekit.values import cell_text, parse_date
 from cyclekit.workbook.reader import WorkbookReader
 from cyclekit.workbook.spec import a1
@@ -43,6 +43,7 @@ class ScheduleFile:
     entries: list[ScheduleEntry]
     settings: list[tuple[str, Any]] = field(default_factory=list)  # Settings tab, label and value
     history: list[list[Any]] = field(default_factory=list)  # History tab rows as read
+    last_run: list[list[Any]] | None = None  # the hidden Last Run tab's rows, None without one
 
     @property
     def extra_columns(self) -> list[str]:
@@ -129,5 +130,6 @@ def read_schedule(path: Path | str | Any) -> ScheduleFile:
         raise InputError(problems, summary=f"{len(problems)} problem(s) in {file}")
     history = reader.rows(HISTORY_TAB) if HISTORY_TAB in reader.tabs else []
     by = "location" if key_header == "Location" else "part"
+    last_run = reader.rows(LAST_RUN_TAB) if LAST_RUN_TAB in reader.tabs else None
     return ScheduleFile(path if isinstance(path, Path) else Path(str(path)), by,
-                        as_of, headers, entries, settings, history)
+                        as_of, headers, entries, settings, history, last_run)

@@ -8,15 +8,15 @@ written anew, so its formulas, formats and validations are whole again.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from cyclekit.config import Config
 from cyclekit.history import HistoryRow, read_history
-from cyclekit.schedule import Schedule, ScheduleRow
+from cyclekit.schedule import YEAR_DAYS, Schedule, ScheduleRow, cadence_for
 from cyclekit.schedule_book import SourceFile, schedule_workbook
-from cyclekit.schedule_reader import ScheduleFile
+from cyclekit.schedule_reader import ScheduleEntry, ScheduleFile
 from cyclekit.values import cell_text
 from cyclekit.workbook.spec import WorkbookSpec
 
@@ -65,32 +65,98 @@ def updated_schedule(file: ScheduleFile, counted_on: dict[str, dt.date], history
     history = [h for h in read_history(file.history, str(file.path)) if h.cycle_id != history_row.cycle_id]
     schedule = Schedule(by=file.by, as_of=as_of, rows=rows, extra_columns=file.extra_columns)
     spec = schedule_workbook(schedule, config, _sources(file.settings), _skipped(file.settings), today,
-                             history=[*history, history_row])
+                             history=[*history, history_row], last_run=last_run_records(file))
     return spec, moved
 
 
-@dataclass(frozen=True)
+# The columns a person may edit that the locations file or the rules also fill (Notes and added
+# columns have no other source: the workbook's are always kept).
+FIELDS = {"zone": "Zone", "owner": "Owner", "owner_email": "Owner Email", "cadence": "Cadence (days)",
+          "last_count": "Last Count"}
+
+
+@dataclass
 class CarriedOver:
     last_counts: int  # rows whose Last Count came from the existing workbook
     rows_kept: int  # rows only the existing workbook had (added by a person)
     history: list[HistoryRow]
+    last_run: dict[str, dict[str, str]]  # for the hidden Last Run tab of the new workbook
+    kept: dict[str, list[str]] = field(default_factory=dict)  # column -> rows whose typed value stayed
+    changed: dict[str, list[str]] = field(default_factory=dict)  # column -> rows the locations file changed
+    replaced: dict[str, list[str]] = field(default_factory=dict)  # ...of which a typed value was replaced
 
 
-def carry_over(schedule: Schedule, file: ScheduleFile) -> CarriedOver:
-    """What the existing schedule workbook holds that a new one must keep: Last Count dates
-    (moved on by finalize, or typed), notes, added columns, added rows and the History.
+def last_run_records(file: ScheduleFile) -> dict[str, dict[str, str]] | None:
+    """The hidden Last Run tab by row key (None when the workbook has none: an older schedule)."""
+    if file.last_run is None:
+        return None
+    rows = file.last_run
+    headers = [cell_text(h) for h in rows[0]] if rows else []
+    records = {}
+    for row in rows[1:]:
+        cells = [cell_text(v) for v in row]
+        if cells and cells[0]:
+            records[cells[0]] = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers) if i}
+    return records
 
-    The later of the two Last Count dates wins: the locations file may hold a newer one.
+
+def _date_text(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _cadence_text(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def new_record(row: ScheduleRow, previous: dict[str, str] | None, locations_given: bool) -> dict[str, str] | None:
+    """What the locations file and the rules gave `row` at this run. Without a locations file
+    the previous record's locations values stand (the file did not change by being left out)."""
+    rules = _cadence_text(row.cadence_days)
+    if not locations_given:
+        if previous is None:
+            return None  # nothing known: the next run keeps what is typed
+        return {**previous, "Cadence (rules)": rules}
+    return {"Zone": row.zone, "Owner": row.owner, "Owner Email": row.owner_email,
+            "Last Count": _date_text(row.last_count),
+            "Cadence (locations file)": _cadence_text(row.cadence_days) if row.cadence_override else "",
+            "Cadence (rules)": rules}
+
+
+def first_records(schedule: Schedule, locations_given: bool) -> dict[str, dict[str, str]]:
+    """The Last Run tab of a schedule written where there was none."""
+    records = {row.key: new_record(row, None, locations_given) for row in schedule.rows}
+    return {key: record for key, record in records.items() if record is not None}
+
+
+def carry_over(schedule: Schedule, file: ScheduleFile, *, locations_given: bool = True) -> CarriedOver:
+    """What the existing schedule workbook holds that a new one must keep: every value a person
+    typed in a column they may edit (Zone, Owner, Owner Email, Cadence, Last Count), unless the
+    locations file changed that field since the last run; notes, added columns, added rows and
+    the History.
+
+    "Typed" and "changed since the last run" are told apart by the hidden Last Run tab. An
+    older workbook without it keeps what differs from the new values (nothing typed is lost),
+    except Last Count, where the later of the two dates wins as before.
     """
     old = {entry.key: entry for entry in file.entries}
-    moved = 0
+    records = last_run_records(file)
+    out = CarriedOver(0, 0, read_history(file.history, str(file.path)), {})
+
+    def note(kind: dict[str, list[str]], name: str, key: str) -> None:
+        kind.setdefault(FIELDS[name], []).append(key)
+
     for row in schedule.rows:
         entry = old.pop(row.key, None)
+        record = records.get(row.key) if records is not None else None
+        new = new_record(row, record, locations_given)
+        if new is not None:
+            out.last_run[row.key] = new
         if entry is None:
             continue
-        if entry.last_count and (row.last_count is None or entry.last_count > row.last_count):
-            row.last_count = entry.last_count
-            moved += 1
+        for name in ("zone", "owner", "owner_email"):
+            _merge_text(row, entry, name, record, locations_given, out, note)
+        _merge_cadence(row, entry, record, locations_given, out, note)
+        _merge_last_count(row, entry, record, locations_given, out, note)
         row.notes = row.notes or cell_text(entry.cells.get("Notes"))
         row.extra = {name: entry.cells.get(name) for name in file.extra_columns}
     for entry in old.values():  # a row a person added: kept, with nothing in stock
@@ -100,5 +166,74 @@ def carry_over(schedule: Schedule, file: ScheduleFile) -> CarriedOver:
             first_due=entry.next_count if entry.last_count is None else None,
             notes=cell_text(entry.cells.get("Notes")),
             extra={name: entry.cells.get(name) for name in file.extra_columns}))
+        if records is not None and entry.key in records:
+            out.last_run[entry.key] = records[entry.key]
     schedule.extra_columns = list(dict.fromkeys([*schedule.extra_columns, *file.extra_columns]))
-    return CarriedOver(moved, len(old), read_history(file.history, str(file.path)))
+    out.rows_kept = len(old)
+    return out
+
+
+Note = Any  # note(kind, field name, row key)
+
+
+def _merge_text(row: ScheduleRow, entry: ScheduleEntry, name: str, record: dict[str, str] | None,
+                locations_given: bool, out: CarriedOver, note: Note) -> None:
+    new, typed = getattr(row, name), getattr(entry, name)
+    header = FIELDS[name]
+    if locations_given and record is not None and new != record.get(header, ""):
+        note(out.changed, name, row.key)  # the locations file changed it since the last run
+        if typed not in (new, record.get(header, "")):
+            note(out.replaced, name, row.key)
+        return
+    if record is None and not typed:
+        return  # nothing typed, nothing known: the new value
+    if typed != new:
+        setattr(row, name, typed)
+        note(out.kept, name, row.key)
+
+
+def _written_by_rules(entry: ScheduleEntry) -> bool:
+    """In a workbook without a Last Run tab: the Cadence is the one the rules wrote for its Counts /
+    Year (a typed cadence rarely is: 45 days against 4 counts a year, 91)."""
+    per_year = _number(entry.cells.get("Counts / Year"), Decimal(0))
+    return entry.cadence_days is not None and per_year >= 1 and entry.cadence_days == cadence_for(int(per_year))
+
+
+def _merge_cadence(row: ScheduleRow, entry: ScheduleEntry, record: dict[str, str] | None,
+                   locations_given: bool, out: CarriedOver, note: Note) -> None:
+    typed = entry.cadence_days
+    from_file = _cadence_text(row.cadence_days) if row.cadence_override else ""
+    if locations_given and record is not None and from_file != record.get("Cadence (locations file)", ""):
+        note(out.changed, "cadence", row.key)
+        if _cadence_text(typed) not in (_cadence_text(row.cadence_days), record.get("Cadence (rules)", "")):
+            note(out.replaced, "cadence", row.key)
+        return
+    if record is not None:
+        edited = _cadence_text(typed) != record.get("Cadence (rules)", "")
+    else:
+        edited = not _written_by_rules(entry)
+    if not edited or typed == row.cadence_days:
+        return
+    # a typed cadence stands: Counts / Year follows it, as for a cadence from the locations file
+    row.cadence_days, row.cadence_override = typed, True
+    if typed and row.cycle is None:  # the ABC model (Foreman's counts a year are the plan's)
+        row.counts_per_year = max(1, round(YEAR_DAYS / typed))
+    note(out.kept, "cadence", row.key)
+
+
+def _merge_last_count(row: ScheduleRow, entry: ScheduleEntry, record: dict[str, str] | None,
+                      locations_given: bool, out: CarriedOver, note: Note) -> None:
+    new, typed = row.last_count, entry.last_count
+    later = new is not None and (typed is None or new > typed)
+    if locations_given and record is not None and _date_text(new) != record.get("Last Count", ""):
+        if later:  # the locations file has a later date (finalize may have moved it on since: the later wins)
+            note(out.changed, "last_count", row.key)
+            if _date_text(typed) != record.get("Last Count", ""):
+                note(out.replaced, "last_count", row.key)
+            return
+    elif record is None and later:
+        return  # no record of the last run: the later date wins, as it always did
+    if typed != new:
+        row.last_count = typed
+        out.last_counts += 1
+        note(out.kept, "last_count", row.key)

@@ -32,8 +32,8 @@ from cyclekit.cycle import (
     snapshot_csv,
 )
 from cyclekit.cycle_lock import holds_cycle_lock
-from cyclekit.errors import CycleError, CyclekitError
-from cyclekit.inventory import load_inventory
+from cyclekit.errors import CycleError, CyclekitError, some_of
+from cyclekit.inventory import Snapshot, load_inventory
 from cyclekit.schedule_reader import ScheduleEntry, read_schedule
 from cyclekit.tables import file_sha256
 from cyclekit.workbook.spec import Sheet, WorkbookSpec
@@ -116,6 +116,15 @@ def _same(sheet: Sheet) -> Sheet:
     return sheet
 
 
+def _no_line_at(inventory_path: Path | str, snapshot: Snapshot, chosen: list[ScheduleEntry]) -> str:
+    """An export without a line at any chosen location (a header only, another site's, a filtered
+    report) would send every counter a sheet that asks to confirm an empty shelf."""
+    names = [entry.key for entry in chosen]
+    what = "no line to count" if not len(snapshot) else "no line at any of the chosen locations"
+    return (f"{inventory_path} has {what} ({len(names)} chosen: {some_of(names, 5)}); nothing was written. "
+            "Check that the export is whole and of this plant, or give --force if these locations are empty")
+
+
 @holds_cycle_lock(creating=True)
 def start_cycle(
     schedule_path: Path | str,
@@ -131,6 +140,7 @@ def start_cycle(
     pdf: bool = False,
     cycle_id: str | None = None,
     google: GoogleTarget | None = None,
+    force: bool = False,
 ) -> CycleReport:
     cycle_dir = Path(cycle_dir)
     if cycle_dir.exists() and any(cycle_dir.iterdir()):
@@ -147,6 +157,8 @@ def start_cycle(
     if not chosen:
         raise CyclekitError(_nothing_chosen(schedule_path, schedule.entries, selection, as_of))
     numbered = number_lines(snapshot.lines_at({entry.key for entry in chosen}))
+    if not numbered and not force:
+        raise CyclekitError(_no_line_at(inventory_path, snapshot, chosen))
     by_location: dict[str, list[SnapshotLine]] = {}
     for s in numbered:
         by_location.setdefault(s.item.location, []).append(s)

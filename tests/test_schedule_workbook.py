@@ -131,7 +131,7 @@ def test_foreman_model_adds_cycles(plant, tmp_path):
     config = Config(schedule=ScheduleConfig(model="foreman", cycles_per_count=4))
     path = write(plant, tmp_path, config=config)
     book = openpyxl.load_workbook(path, data_only=True)
-    assert book.sheetnames == ["Schedule", "Calendar", "Cycles", "Settings"]
+    assert book.sheetnames == ["Schedule", "Calendar", "Cycles", "Settings", "Last Run"]
     cycles = list(book["Cycles"].iter_rows(min_row=2, values_only=True))
     assert [c[0] for c in cycles] == [1, 2, 3, 4]
     assert sum(c[4] for c in cycles) == 8

@@ -591,7 +591,13 @@ def _sheet_id_in(value: Any) -> int | None:
 # ---- talking to Google ----------------------------------------------------------------------
 
 class GoogleSession:
-    """A gspread client with retries (429 and 5xx), one-line errors, and a request count."""
+    """A gspread client with retries (429 and 5xx), one-line errors, and a request count.
+
+    gspread's own retry (`gspread.http_client.BackOffHTTPClient`, 6.x) is not used: gspread
+    marks it "not production ready", it sleeps with time.sleep (no progress line, nothing to
+    bound a whole command's wait: up to 2 + 4 + ... + 128 s per request), keeps its backoff
+    count on the client after a failure, and retries a 403 only for domain usageLimits.
+    """
 
     def __init__(self, client: Any, *, max_wait: float = 120.0, progress: Callable[[str], None] | None = None,
                  sleep: Callable[[float], None] = time.sleep):
@@ -623,11 +629,16 @@ class GoogleSession:
                     raise GoogleError(
                         "Google Drive refused to create the file: the service account has no Drive storage "
                         "of its own. Give a folder id shared with it (or a shared drive) with --folder") from None
-                if status in (401, 403):
-                    raise GoogleError(f"Google refused access ({status}): {_message(exc)}. Check that the "
-                                      "credentials are right and the file or folder is shared with them") from None
+                if status == 401:
+                    raise GoogleError(f"Google refused the credentials (401): {_message(exc)}. Check that the "
+                                      "key is still valid (not revoked or expired)") from None
+                if status == 403:
+                    raise GoogleError(f"Google refused access (403): {_message(exc)}. Check that the "
+                                      f"spreadsheet or folder is shared with {self.account()} as an editor, "
+                                      "and that the Sheets and Drive APIs are enabled for its project") from None
                 if status == 404:
-                    raise GoogleError(f"Google could not find it (404): {_message(exc)}") from None
+                    raise GoogleError(f"Google could not find it (404): {_message(exc)}. Check the id or URL, "
+                                      f"and that it is shared with {self.account()}") from None
                 if status != 429 and status < 500:
                     raise GoogleError(f"Google rejected the request ({status}): {_message(exc)}") from None
                 delay = min(2 ** attempt, 32) * (0.5 + random.random() / 2)
@@ -639,6 +650,49 @@ class GoogleSession:
                 self.sleep(delay)
                 waited += delay
                 attempt += 1
+            except Exception as exc:  # the credentials or the network failed before Google answered
+                failure = _failure_in_words(exc)
+                if failure is None:
+                    raise
+                raise GoogleError(failure) from None
+
+    def account(self) -> str:
+        """The account the credentials act as (a service account's e-mail), to name in messages."""
+        email = getattr(getattr(self.http, "auth", None), "service_account_email", None)
+        return email if isinstance(email, str) and "@" in email else "the account of the credentials"
+
+
+def _failure_in_words(exc: BaseException) -> str | None:
+    """A credentials or network failure as one line naming what to check; None for anything else.
+
+    Nothing of the exception's own text is shown but the OAuth error code: it may quote the
+    token request, and no part of a key is ever printed."""
+    import requests
+    from google.auth import exceptions as auth
+
+    if isinstance(exc, auth.RefreshError):
+        code = _oauth_code(exc)
+        return ("Google refused the credentials" + (f" ({code})" if code else "") + ": the service-account "
+                "key may have been revoked or deleted, or have expired, or the account disabled. Check the "
+                "key in the Google Cloud console (IAM, Service accounts, Keys) and give a valid one with "
+                "--credentials")
+    if isinstance(exc, auth.TransportError | requests.ConnectionError | requests.Timeout):
+        return ("could not reach Google (no answer from the network): check the network connection, "
+                "and the proxy settings (HTTPS_PROXY) if this computer goes through one; nothing was written")
+    if isinstance(exc, auth.GoogleAuthError):
+        return ("the Google credentials cannot be used (" + type(exc).__name__ + "): check the "
+                "service-account JSON given with --credentials or GOOGLE_APPLICATION_CREDENTIALS")
+    return None
+
+
+def _oauth_code(exc: BaseException) -> str:
+    """'invalid_grant' from a RefreshError: the code only, never the rest of the answer."""
+    details = exc.args[1] if len(exc.args) > 1 else None
+    code = details.get("error") if isinstance(details, dict) else None
+    if not isinstance(code, str):
+        match = re.match(r"([a-z_]{3,40})\b", str(exc.args[0]) if exc.args else "")
+        code = match.group(1) if match else ""
+    return code if re.fullmatch(r"[a-z_]{3,40}", code or "") else ""
 
 
 def _reason(exc: Any) -> str:
@@ -796,6 +850,15 @@ def google_client(credentials: str | None = None) -> Any:
         raise GoogleError(f"credentials file not found: {exc.filename}. Give a service-account JSON with "
                           "--credentials or GOOGLE_APPLICATION_CREDENTIALS, or set up gspread's OAuth "
                           "(~/.config/gspread/credentials.json)") from None
-    except (ValueError, KeyError) as exc:
-        raise GoogleError(f"the credentials file is not a Google service-account or OAuth client JSON ({exc})"
+    except OSError as exc:
+        raise GoogleError(f"cannot read the credentials file {exc.filename or path}: {exc.strerror}") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        # the key's own text is never shown: only which kind of fault it was
+        raise GoogleError(f"the credentials file {path or ''} is not a Google service-account or OAuth client "
+                          f"JSON ({type(exc).__name__}): download the key again from the Google Cloud console"
                           ) from None
+    except Exception as exc:
+        failure = _failure_in_words(exc)
+        if failure is None:
+            raise
+        raise GoogleError(failure) from None

@@ -174,11 +174,11 @@ class _Undo:
             for backup in set(self.cycle_dir.glob(self.BACKUPS)) - self.backups:
                 with contextlib.suppress(OSError):
                     backup.unlink()
-        try:
+        try:  # a damaged manifest is what the command refused: it must not hide that message
             manifest = json.loads((self.cycle_dir / MANIFEST).read_text(encoding="utf-8"))
             recorded = {os.path.normpath(s["file"]) for s in manifest.get("sheets", [])}
             recorded |= {os.path.normpath(f["file"]) for i in manifest.get("ingests", []) for f in i["files"]}
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return  # no manifest to compare with: nothing more is taken back
         for path in self._added_files() - self.before:
             relative = os.path.normpath(path.relative_to(self.cycle_dir))

@@ -39,6 +39,7 @@ class ScheduleReport:
     kept_last_counts: int = 0  # from the schedule workbook that was there before
     kept_rows: int = 0
     kept_history: int = 0
+    warnings: tuple[str, ...] = ()  # what the user should know, though nothing stopped
     kept: dict[str, list[str]] = field(default_factory=dict)  # column -> rows whose typed value stayed
     changed: dict[str, list[str]] = field(default_factory=dict)  # column -> rows the locations file changed
     replaced: dict[str, list[str]] = field(default_factory=dict)  # ...over a value typed in the workbook
@@ -113,6 +114,7 @@ def write_schedule(
         kept=kept.kept if kept else {}, changed=kept.changed if kept else {},
         replaced=kept.replaced if kept else {},
         backup=backup,
+        warnings=tuple(snapshot.warnings()),
     )
 
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from cyclekit.errors import ConfigError, InputError, Problem
 from cyclekit.typed_dates import DATE_ORDERS, read_typed_date
-from cyclekit.values import cell_text
+from cyclekit.values import cell_text, exact_text
 from cyclekit.workbook.spec import a1
 
 KEPT = "Kept from previous results"
@@ -242,7 +242,8 @@ def _row_key(name: str, row: list[Any], columns: dict[str, int], key_column: int
         return problem_key_of(kind, cell_text(_value(row, columns.get("file"))),
                               cell_text(_value(row, columns.get("tab"))),
                               cell_text(_value(row, columns.get("cell")))) if kind else None
-    return cell_text(_value(row, key_column)) or None
+    key = _value(row, key_column)
+    return exact_text(key) if cell_text(key) else None  # a location's end spaces are part of a Line ID
 
 
 def _read_documentation(previous: PreviousResults, name: str, tab: str, rows: list[list[Any]],
@@ -260,8 +261,8 @@ def _read_documentation(previous: PreviousResults, name: str, tab: str, rows: li
         return _value(row, columns.get(header_key(header)))
 
     for r, row in enumerate(rows[1:], start=1):
-        line_id = cell_text(get(row, LINE_ID))
-        if not line_id or not _documented(row, columns):
+        line_id = exact_text(get(row, LINE_ID))  # a location's end spaces are part of its Line ID
+        if not line_id.strip() or not _documented(row, columns):
             continue
         doc: dict[str, Any] = {header: get(row, header) for header in DOC_COLUMNS}
         for header in DATE_COLUMNS:

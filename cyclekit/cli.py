@@ -235,6 +235,8 @@ def schedule(inventory: Path, locations: Path | None, by: str, output: Path, for
     if report.kept_rows or report.kept_history:
         _say(f"Kept from the schedule that was there: {n(report.kept_rows, 'row')} added by hand, "
              f"{n(report.kept_history, 'History row')}.")
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     _json_problems([])
 
 
@@ -297,6 +299,8 @@ def sheets(schedule_file: Path, inventory: Path, cycle_dir: Path, due_within: in
         _say(f"PDFs for printing: {report.cycle_dir / 'pdf'}")
     if report.unknown_to_inventory:
         _say("No stock in the export (sheet asks to confirm empty): " + ", ".join(report.unknown_to_inventory))
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     _json_problems([])
 
 

@@ -7,6 +7,7 @@ Unknown sections or keys are errors (a typo must not silently fall back to a def
 from __future__ import annotations
 
 import codecs
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -50,6 +51,9 @@ class InventoryConfig:
     strict_statuses: bool = False
     whole_number_uoms: tuple[str, ...] = ("ea", "each", "pc", "pcs")
     sheet: str | None = None  # tab to read in an XLSX export (first tab when not set)
+    # the decimal mark of numbers written as text: "." or ","; "" decides it from the file, and a
+    # file whose numbers all read both ways ('1.800') is a problem that asks for this setting
+    decimal_separator: str = ""
 
     def header_for(self, canonical: str) -> str:
         return self.columns.get(canonical, canonical)
@@ -100,7 +104,8 @@ def _convert(name: str, value: Any, default: Any) -> Any:
             raise ConfigError(f"{name} must be true or false, not {value!r}")
         return value
     if isinstance(default, Decimal):
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        # TOML has nan and inf: neither is a threshold (a NaN cannot even be compared)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise ConfigError(f"{name} must be a number, not {value!r}")
         return Decimal(str(value))
     if isinstance(default, int):
@@ -148,6 +153,12 @@ def _check_schedule(s: ScheduleConfig) -> None:
         raise ConfigError("schedule.counts_per_year needs A, B and C, each at least 1")
     if s.counts_per_timeframe < 1 or s.cycles_per_count < 1:
         raise ConfigError("schedule.counts_per_timeframe and cycles_per_count must be at least 1")
+
+
+def _check_inventory(i: InventoryConfig) -> None:
+    if i.decimal_separator not in ("", ".", ","):
+        raise ConfigError('inventory.decimal_separator must be "." or "," (or left out to decide it from '
+                          f"the file), not {i.decimal_separator!r}")
 
 
 def _check_count(c: CountConfig) -> None:
@@ -213,6 +224,7 @@ def parse_config(data: dict[str, Any], source: str | None = None) -> Config:
             f"[inventory.columns] maps unknown field(s) {', '.join(sorted(unknown))}; "
             f"fields are {', '.join(CANONICAL_FIELDS)}"
         )
+    _check_inventory(config.inventory)
     _check_schedule(config.schedule)
     _check_count(config.count)
     _check_adjustments(config.adjustments)

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from cyclekit import styles
-from cyclekit.values import cell_text
+from cyclekit.values import cell_text, show_spaces
 from cyclekit.workbook.spec import (
     Cell,
     Column,
@@ -136,10 +136,11 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
         return [None] * width
 
     # header block: rows 0-5
-    title = f"{TITLE[header.kind]}: {header.location}"
+    shown_location = show_spaces(header.location)  # ' X ' and 'X' are two locations: the spaces show
+    title = f"{TITLE[header.kind]}: {shown_location}"
     rows.append(blank_row())
     merges.append((Range(0, 0, 0, last), Cell(title, Style(bold=True, font_size=18))))
-    pairs = [((LOCATION, header.location), (CYCLE, header.cycle_id)),
+    pairs = [((LOCATION, shown_location), (CYCLE, header.cycle_id)),
              ((ZONE, header.zone), (SHEET, header.sheet_id)),
              ((COUNTER, header.counter), (COUNT_DATE, header.count_date))]
     for r, ((left_label, left_value), (right_label, right_value)) in enumerate(pairs, start=1):
@@ -170,8 +171,9 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
     rows.append([Cell(c.header, HEAD) for c in columns])
     sheet.row_heights[HEADER_ROW] = 20
     for item in lines:
-        values = {"line": str(item.line_no), "part_number": item.part_number, "revision": item.revision,
-                  "description": item.description, "lot": item.lot, "serial": item.serial, "uom": item.uom,
+        values = {"line": str(item.line_no), "part_number": show_spaces(item.part_number),
+                  "revision": show_spaces(item.revision), "description": item.description,
+                  "lot": show_spaces(item.lot), "serial": show_spaces(item.serial), "uom": item.uom,
                   "system_qty": item.system_qty, "floor_count": Cell(None, INPUT),
                   "notes": Cell(None, INPUT_TEXT)}
         row: list[Any] = [values[c.key] for c in columns]
@@ -237,7 +239,7 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
 
     sheet.rows = rows
     sheet.freeze = (HEADER_ROW + 1, 0)
-    location = _escape_header(header.location)
+    location = _escape_header(shown_location)
     sheet.print_setup = PrintSetup(
         landscape=landscape, repeat_rows=(HEADER_ROW, HEADER_ROW),
         header=f"&L&\"Calibri,Bold\"&14{location}&C{_escape_header(header.cycle_id)} "

@@ -6,7 +6,7 @@ quantities cannot shift under the counters' feet while a count is running.
     CYCLE_DIR/
       manifest.json     cycle id, dates, locations, every sheet with its checksum
       snapshot.csv      the lines of the cycle's locations as they were when the sheets were made
-      part_costs.csv    unit cost per part and revision in the whole export (values found items)
+      part_costs.csv    unit cost per part, revision and unit in the whole export (values found items)
       sheets/ or packets/, pdf/, recounts/, results.xlsx
 """
 
@@ -166,11 +166,12 @@ def snapshot_csv(lines: list[SnapshotLine]) -> str:
     return buffer.getvalue()
 
 
-def part_costs_csv(costs: dict[tuple[str, str], Decimal]) -> str:
+def part_costs_csv(costs: dict[tuple[str, str, str], Decimal]) -> str:
+    """Unit cost by part, revision and unit (the unit last: files written before it had none)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(("part_number", "revision", "unit_cost"))
-    writer.writerows((part, revision, format(cost, "f")) for (part, revision), cost in costs.items())
+    writer.writerow(("part_number", "revision", "unit_cost", "uom"))
+    writer.writerows((part, revision, format(cost, "f"), unit) for (part, revision, unit), cost in costs.items())
     return buffer.getvalue()
 
 
@@ -180,8 +181,17 @@ class FrozenInventory:
 
     lines: list[SnapshotLine]
     costs: dict[tuple[str, str], Decimal]  # (part, revision) and (part, "") -> first cost in the export
+    # (part, revision, unit) and (part, "", unit) -> first cost in that unit (cycles made before
+    # the unit was recorded have none)
+    unit_costs: dict[tuple[str, str, str], Decimal] = field(default_factory=dict)
 
-    def cost_of(self, part_number: str, revision: str) -> Decimal | None:
+    def cost_of(self, part_number: str, revision: str, uom: str = "") -> Decimal | None:
+        """A part's cost, in the unit given when there is one: a part known in other units only
+        has no cost in this one (None: unvalued), never the cost of a box for a piece."""
+        unit = uom.strip().casefold()
+        if unit and self.unit_costs:
+            return self.unit_costs.get((part_number, revision, unit),
+                                       self.unit_costs.get((part_number, "", unit)))
         return self.costs.get((part_number, revision), self.costs.get((part_number, "")))
 
 
@@ -221,14 +231,19 @@ def read_frozen(cycle_dir: Path, manifest: Manifest) -> FrozenInventory:
              for location, line, part, revision, description, uom, lot, serial, status, quantity, cost
              in _rows(path) if location in in_cycle]  # older cycles froze the whole export
     costs: dict[tuple[str, str], Decimal] = {}
-    if manifest.costs_sha256:
-        priced = ((part, revision, decimal(cost)) for part, revision, cost in _rows(cycle_dir / PART_COSTS))
+    unit_costs: dict[tuple[str, str, str], Decimal] = {}
+    if manifest.costs_sha256:  # the unit is a fourth column since it is part of a line's identity
+        priced = ((part, revision, decimal(cost), unit[0] if unit else None)
+                  for part, revision, cost, *unit in _rows(cycle_dir / PART_COSTS))
     else:  # such a cycle froze the whole export: its lines are the price list
-        priced = ((part, revision, decimal(cost)) for _, _, part, revision, *_, cost in _rows(path))
-    for part, revision, cost in priced:
+        priced = ((part, revision, decimal(cost), None) for _, _, part, revision, *_, cost in _rows(path))
+    for part, revision, cost, unit in priced:
         costs.setdefault((part, revision), cost)
         costs.setdefault((part, ""), cost)
-    return FrozenInventory(lines, costs)
+        if unit is not None:
+            unit_costs.setdefault((part, revision, unit), cost)
+            unit_costs.setdefault((part, "", unit), cost)
+    return FrozenInventory(lines, costs, unit_costs)
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

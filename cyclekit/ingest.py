@@ -32,10 +32,19 @@ from cyclekit.cycle import (
 )
 from cyclekit.cycle_lock import holds_cycle_lock
 from cyclekit.errors import CycleError, CyclekitError, InputError, Problem
+from cyclekit.inventory import unit_key
 from cyclekit.parallel import in_forked_copy, map_on_cores
 from cyclekit.reconcile import NOT_SIGNED, CountedLine, figures, sheet_counters, with_sheet_counters
 from cyclekit.tables import file_sha256
-from cyclekit.values import QuantityError, cell_text, parse_quantity
+from cyclekit.values import (
+    AmbiguousNumber,
+    QuantityError,
+    cell_text,
+    format_decimal,
+    parse_quantity,
+    show_spaces,
+    unshow_spaces,
+)
 from cyclekit.workbook.reader import WorkbookReader
 from cyclekit.workbook.spec import a1
 
@@ -145,7 +154,7 @@ def read_filled_sheets(sources: list, manifest: Manifest, problems: list[Problem
                 problems.append(Problem("unknown-sheet", path,
                                         f"sheet id {sheet.sheet_id!r} is not in this cycle; it was not used",
                                         sheet=tab, value=sheet.sheet_id))
-            elif sheet.labels.get("Location", record.location) != record.location:
+            elif sheet.labels.get("Location", show_spaces(record.location)) != show_spaces(record.location):
                 problems.append(Problem("altered-sheet", path, (
                     f"sheet {record.sheet_id} is for location {record.location}, but it says "
                     f"{sheet.labels.get('Location')!r}; it was not used"), sheet=tab))
@@ -188,14 +197,22 @@ def _quantity(entry: Entry, sheet: FilledSheet, uom: str, whole_uoms: tuple[str,
               problems: list[Problem], line_id: str | None = None) -> Decimal | None:
     if entry.floor_count is None:
         return None
-    try:
-        quantity = parse_quantity(entry.floor_count)
+    whole = whole_units(uom, whole_uoms)
+    try:  # a sheet says nothing of its decimal mark: '228,461' m reads two ways and is asked about
+        quantity = parse_quantity(entry.floor_count, separator=None, whole=whole)
+    except AmbiguousNumber as exc:
+        problems.append(Problem("ambiguous-count", sheet.file, (
+            f"Floor Count {exc}; write it without a thousands separator (e.g. "
+            f"{format_decimal(exc.readings['.'])} or {format_decimal(exc.readings[','])}); the line was not counted"),
+            sheet=sheet.tab, cell=a1(entry.row, entry.floor_col), value=cell_text(entry.floor_count),
+            line_id=line_id))
+        return None
     except QuantityError as exc:
         problems.append(Problem("bad-count", sheet.file, f"Floor Count {exc}; the line was not counted",
                                 sheet=sheet.tab, cell=a1(entry.row, entry.floor_col),
                                 value=cell_text(entry.floor_count), line_id=line_id))
         return None
-    if quantity != quantity.to_integral_value() and whole_units(uom, whole_uoms):
+    if quantity != quantity.to_integral_value() and whole:
         problems.append(Problem("fraction-of-whole-unit", sheet.file,
                                 f"Floor Count is a fraction but the unit is {uom!r}, counted whole; "
                                 "the line was not counted", sheet=sheet.tab, cell=a1(entry.row, entry.floor_col),
@@ -221,8 +238,10 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
         lines[line_id] = CountedLine(line_id, i.location, i.part_number, i.revision, i.description, i.lot,
                                      i.serial, i.uom, classes[i.location], i.quantity, i.unit_cost)
         sort_keys[line_id] = (order[i.location], False, s.line_no)
-    listed_at: dict[tuple[str, str, str, str], str] = {
-        (ln.location, ln.part_number, ln.revision, ln.lot): ln.line_id for ln in lines.values()}
+    listed_at: dict[tuple[str, str, str, str], list[tuple[str, str]]] = {}  # -> (unit, line ID) of each
+    for ln in lines.values():
+        listed_at.setdefault((ln.location, ln.part_number, ln.revision, ln.lot), []).append(
+            (unit_key(ln.uom), ln.line_id))
     whole = config.inventory.whole_number_uoms
     # first counts before recounts, whatever order the files came in
     for sheet, record in sorted(accepted, key=lambda pair: pair[1].kind != "count"):
@@ -244,9 +263,11 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                 continue
             seen.add(entry.line_no)
             line = lines[s.line_id]
-            listed = (entry.part_number, entry.revision, entry.lot)
-            sent = (s.item.part_number, s.item.revision, s.item.lot)
-            if listed != sent:
+            listed = (entry.part_number, entry.revision, entry.lot, entry.uom.strip())
+            sent = (s.item.part_number, s.item.revision, s.item.lot, s.item.uom.strip())
+            if listed != sent:  # the sheet shows spaces at either end as ␣: ' PN ' reads back '␣PN␣'
+                listed = (*map(unshow_spaces, listed[:3]), listed[3])
+            if listed[:3] != sent[:3] or unit_key(listed[3]) != unit_key(sent[3]):  # the unit is identity too
                 problems.append(Problem("altered-line", sheet.file, (
                     f"line {entry.line_no} was sent as {'/'.join(sent)} but reads "
                     f"{'/'.join(listed)}; the line was not counted"), sheet=sheet.tab,
@@ -283,6 +304,9 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                 line.notes = "; ".join(filter(None, [line.notes, entry.notes]))
         for entry in sheet.found:
             cell = a1(entry.row, 1)
+            # copied from a listed line, an identifier's end spaces read '␣'
+            entry.part_number, entry.revision, entry.lot = map(unshow_spaces, (
+                entry.part_number, entry.revision, entry.lot))
             if recount and _recounted_found_item(entry, sheet, record, lines, whole, problems, seen):
                 continue
             if not entry.part_number:
@@ -298,7 +322,9 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
             quantity = _quantity(entry, sheet, entry.uom, whole, problems)
             if quantity is None:
                 continue
-            listed = listed_at.get((record.location, entry.part_number, entry.revision, entry.lot))
+            listed = next((line_id for unit, line_id in listed_at.get(
+                (record.location, entry.part_number, entry.revision, entry.lot), [])
+                if not entry.uom.strip() or unit == unit_key(entry.uom)), None)  # one part in two units is two lines
             if listed is not None:
                 problems.append(Problem("found-is-listed", sheet.file, (
                     f"found item {entry.part_number} is listed as line {listed}; write its "
@@ -308,7 +334,7 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
             lines[line_id] = CountedLine(
                 line_id, record.location, entry.part_number, entry.revision, entry.description,
                 entry.lot, "", entry.uom, classes.get(record.location, "C"), Decimal(0),
-                frozen_inventory.cost_of(entry.part_number, entry.revision),
+                frozen_inventory.cost_of(entry.part_number, entry.revision, entry.uom),
                 counted_qty=quantity,
                 counted_by=sheet.counted_by or NOT_SIGNED, sheet_id=record.sheet_id, found=True,
                 notes=entry.notes)

@@ -7,13 +7,29 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from operator import mul
 from pathlib import Path
 
 from cyclekit.config import CANONICAL_FIELDS, REQUIRED_FIELDS, InventoryConfig
-from cyclekit.errors import InputError, Problem
+from cyclekit.errors import InputError, Problem, some_of
 from cyclekit.tables import Table, read_table
-from cyclekit.values import QuantityError, parse_quantity
+from cyclekit.values import (
+    XML_ILLEGAL,
+    AmbiguousNumber,
+    QuantityError,
+    format_decimal,
+    has_outer_spaces,
+    parse_quantity,
+    readable,
+    separator_told,
+    show_spaces,
+)
+
+# what tells lines apart and is printed, matched and posted exactly as the export writes it
+IDENTIFIER_FIELDS = ("location", "part_number", "revision", "lot", "serial")
+# text written into count sheets and results: a character XML cannot hold would break the workbook
+WRITTEN_FIELDS = (*IDENTIFIER_FIELDS, "description", "uom")
+FIELD_NAMES = {"location": "location", "part_number": "part number", "revision": "revision", "lot": "lot",
+               "serial": "serial", "description": "description", "uom": "unit"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +48,23 @@ class InventoryLine:
 
     @property
     def value(self) -> Decimal:
-        return self.quantity * self.unit_cost
+        """The stock value the line holds: a negative system quantity holds none (0), so it
+        cannot lower its location's value or class; the line is still counted."""
+        return held_value(self.quantity, self.unit_cost)
 
     @property
-    def key(self) -> tuple[str, str, str, str, str]:
-        """What tells two lines of one location apart on the shelf."""
-        return (self.location, self.part_number, self.revision, self.lot, self.serial)
+    def key(self) -> tuple[str, ...]:
+        """What tells two lines of one location apart on the shelf (a part kept in one bin by
+        the box and by the piece is two lines)."""
+        return (self.location, self.part_number, self.revision, unit_key(self.uom), self.lot, self.serial)
+
+
+def held_value(quantity: Decimal, unit_cost: Decimal) -> Decimal:
+    return quantity * unit_cost if quantity > 0 else Decimal(0)
+
+
+def unit_key(uom: str) -> str:
+    return uom.strip().casefold()  # 'EA' and 'ea' are one unit
 
 
 LINE_FIELDS = ("location", "part_number", "quantity", "revision", "description", "uom", "lot",
@@ -66,6 +93,10 @@ class Snapshot:
         self.skipped = skipped or {}  # status -> lines left out
         self._lines: list[InventoryLine] | None = None
 
+    def warnings(self) -> list[str]:
+        """What a user should know of the export, though nothing stops: see line_warnings."""
+        return _warnings(self.columns)
+
     def __len__(self) -> int:
         return len(self.columns["location"])
 
@@ -84,11 +115,14 @@ class Snapshot:
     def locations(self) -> list[str]:
         return list(dict.fromkeys(self.columns["location"]))
 
-    def part_costs(self) -> dict[tuple[str, str], Decimal]:
-        """The first unit cost of each part number and revision, in file order."""
-        costs: dict[tuple[str, str], Decimal] = {}
+    def part_costs(self) -> dict[tuple[str, str, str], Decimal]:
+        """The first unit cost of each part number, revision and unit, in file order (a box of a
+        part costs more than one of it)."""
+        costs: dict[tuple[str, str, str], Decimal] = {}
         columns = self.columns
-        for key, cost in zip(zip(columns["part_number"], columns["revision"]), columns["unit_cost"]):
+        units = {uom: unit_key(uom) for uom in set(columns["uom"])}
+        keys = zip(columns["part_number"], columns["revision"], map(units.__getitem__, columns["uom"]))
+        for key, cost in zip(keys, columns["unit_cost"]):
             if key not in costs:
                 costs[key] = cost
         return costs
@@ -97,7 +131,7 @@ class Snapshot:
         """Lines, value and locations per location (or per part number)."""
         keys = self.columns["location" if by == "location" else "part_number"]
         values: dict[str, Decimal] = {}
-        for key, value in zip(keys, map(mul, self.columns["quantity"], self.columns["unit_cost"])):
+        for key, value in zip(keys, map(held_value, self.columns["quantity"], self.columns["unit_cost"])):
             values[key] = values[key] + value if key in values else value
         counts = Counter(keys)
         places: dict[str, set[str]] = {}
@@ -107,6 +141,28 @@ class Snapshot:
         return {key: GroupTotal(counts[key], values[key],
                                 frozenset(places[key]) if by != "location" else frozenset((key,)))
                 for key in values}
+
+
+def line_warnings(lines: Sequence[InventoryLine]) -> list[str]:
+    """Identifiers with spaces at either end (kept exactly, shown with ␣ on sheets) and lines with
+    a negative system quantity (kept, counted, valued 0 in the schedule): one warning each."""
+    return _warnings({name: [getattr(line, name) for line in lines] for name in LINE_FIELDS})
+
+
+def _warnings(columns: dict[str, Sequence]) -> list[str]:
+    warnings = []
+    spaced = [f"{FIELD_NAMES[name]} {show_spaces(text)}" for name in IDENTIFIER_FIELDS
+              for text in dict.fromkeys(columns[name]) if has_outer_spaces(text)]
+    if spaced:
+        warnings.append(f"{len(spaced)} identifier(s) begin or end with a space; they are kept exactly as "
+                        f"written (the count sheets show each such space as \u2423): {some_of(spaced)}")
+    negative = [i for i, quantity in enumerate(columns["quantity"]) if quantity < 0]
+    if negative:
+        shown = [f"{columns['location'][i]} {columns['part_number'][i]} ({format_decimal(columns['quantity'][i])}, "
+                 f"row {columns['source_row'][i]})" for i in negative]
+        warnings.append(f"{len(negative)} line(s) have a negative system quantity; they are kept and counted, "
+                        f"and add 0 to the schedule's value: {some_of(shown)}")
+    return warnings
 
 
 def _header_problems(table: Table, config: InventoryConfig) -> tuple[dict[str, int], list[Problem]]:
@@ -129,33 +185,49 @@ def _header_problems(table: Table, config: InventoryConfig) -> tuple[dict[str, i
             required = "required column" if name in REQUIRED_FIELDS else "column"
             problems.append(Problem(
                 "missing-column", table.file,
-                f"{required} {header!r}{mapped} is missing; the file has: "
-                + ", ".join(repr(h) for h in table.headers),
+                f"{required} {readable(header)}{mapped} is missing; the file has: "
+                + ", ".join(readable(h) for h in table.headers),
                 row=1, column=header,
             ))
     return positions, problems
 
 
-def _decimals(texts: Sequence[str], parse: Callable[[str], Decimal]) -> list[Decimal | str]:
-    """Each text parsed once: quantities and costs repeat a lot. A str in the result is the error."""
-    known: dict[str, Decimal | str] = {}
+def _decimals(texts: Sequence[str], parse: Callable[[str], Decimal]
+              ) -> tuple[list[Decimal | QuantityError], set[str]]:
+    """Each text parsed once: quantities and costs repeat a lot. An error in the result says
+    why; the texts that gave one come second (most files have none: no loop over the lines)."""
+    known: dict[str, Decimal | QuantityError] = {}
+    failed: set[str] = set()
     for text in set(texts):
         try:
             known[text] = parse(text)
         except QuantityError as exc:
-            known[text] = str(exc)
-    return list(map(known.__getitem__, texts))
+            known[text] = exc
+            failed.add(text)
+    return list(map(known.__getitem__, texts)), failed
 
 
-def _unit_cost(text: str, decimal_comma: bool = False) -> Decimal:
-    return parse_quantity(text.lstrip("$€£"), decimal_comma=decimal_comma) if text else Decimal(0)
+def _cost_text(text: str) -> str:
+    return text.lstrip("$€£").strip()
 
 
-def _decimal_comma(table: Table, columns: list[Sequence[str]]) -> bool:
-    """Where ';' separates the columns, Excel wrote the numbers with a decimal comma: if any
-    quantity or cost has a comma, commas are decimal marks and dots group thousands ('1.234,5')
-    in every number of the file; if none has, a dot is a decimal point, as everywhere else."""
-    return table.decimal_comma and any("," in text for column in columns for text in set(column))
+def _unit_cost(text: str, separator: str | None = ".") -> Decimal:
+    return parse_quantity(_cost_text(text), separator=separator) if text else Decimal(0)
+
+
+SEPARATOR_NAMES = {".": "a decimal point", ",": "a decimal comma"}
+SETTING = 'set decimal_separator = "." or "," under [inventory] in cyclekit.toml'
+
+
+def _file_separator(columns: list[Sequence[str]]) -> tuple[str | None, dict[str, str]]:
+    """The decimal separator the file's numbers show ('12.5': '.', '12,5' or '1.234,5': ','), and
+    a number showing each; None when no number tells ('1.800' reads both ways, '12' either way)."""
+    shown: dict[str, str] = {}
+    for column in columns:
+        for text in set(column):
+            if ("." in text or "," in text) and (told := separator_told(text)) and told not in shown:
+                shown[told] = text
+    return (next(iter(shown)) if len(shown) == 1 else None), shown
 
 
 def parse_inventory(table: Table, config: InventoryConfig) -> Snapshot:
@@ -192,23 +264,69 @@ def parse_inventory(table: Table, config: InventoryConfig) -> Snapshot:
     invalid: set[int] = set()
     for order, name, kind, message in ((1, "location", "empty-location", "location is empty"),
                                        (2, "part_number", "empty-part-number", "part number is empty")):
-        if "" in raw[name]:
+        blanks = {text for text in set(raw[name]) if not text.strip()}  # spaces alone are no identifier
+        if blanks:
             for index, text in enumerate(raw[name]):
-                if not text and index not in left_out:
+                if text in blanks and index not in left_out:
                     problem(index, order, kind, name, message)
                     invalid.add(index)
-    comma = _decimal_comma(table, [raw["quantity"], raw["unit_cost"]])
-    quantities = _decimals(raw["quantity"], functools.partial(parse_quantity, decimal_comma=comma))
-    costs = _decimals(raw["unit_cost"], functools.partial(_unit_cost, decimal_comma=comma))
-    for index in kept:
-        if type(quantities[index]) is str:
-            problem(index, 3, "bad-quantity", "quantity", f"quantity {quantities[index]}")
+    for name in WRITTEN_FIELDS:
+        unwritable = {text for text in set(raw[name]) if XML_ILLEGAL.search(text)}
+        if unwritable:
+            for index, text in enumerate(raw[name]):
+                if text in unwritable and index not in left_out:
+                    character = readable(XML_ILLEGAL.search(text).group())
+                    problem(index, 3, "control-character", name,
+                            f"{FIELD_NAMES[name]} holds a control character ({character}) that a workbook cannot "
+                            "hold; remove it in the export")
+                    invalid.add(index)
+    costs_text = raw["unit_cost"]
+    separator = config.decimal_separator or None
+    if separator is None:
+        separator, shown = _file_separator([raw["quantity"], list(map(_cost_text, set(costs_text)))])
+        if len(shown) > 1:
+            problems.append(Problem("mixed-decimal-separators", table.file, (
+                f"numbers are written with a decimal point (e.g. {shown['.']!r}) and with a decimal comma "
+                f"(e.g. {shown[',']!r}); correct the export, or {SETTING}"), column=config.header_for("quantity")))
+    quantities, bad_quantities = _decimals(raw["quantity"], functools.partial(
+        parse_quantity, allow_negative=True, separator=separator))
+    costs, bad_costs = _decimals(costs_text, functools.partial(_unit_cost, separator=separator))
+    whole = {uom: uom.strip().lower() in config.whole_number_uoms for uom in set(raw["uom"])}
+    ambiguous: list[tuple[int, str]] = []  # (index, field): read two ways, and the file does not tell
+    unread = [i for i, (q, c) in enumerate(zip(raw["quantity"], costs_text))
+              if q in bad_quantities or c in bad_costs] if bad_quantities or bad_costs else []
+    for index in unread:
+        if index in left_out:
+            continue
+        quantity = quantities[index]
+        if isinstance(quantity, AmbiguousNumber) and whole[raw["uom"][index]]:
+            try:  # '1,200' ea: 1.2 of a whole unit cannot be meant
+                quantities[index] = quantity = parse_quantity(raw["quantity"][index], allow_negative=True,
+                                                              separator=None, whole=True)
+            except AmbiguousNumber:
+                pass
+        if isinstance(quantity, AmbiguousNumber):
+            ambiguous.append((index, "quantity"))
             invalid.add(index)
-        if type(costs[index]) is str:
-            problem(index, 4, "bad-unit-cost", "unit_cost", f"unit cost {costs[index]}")
+        elif isinstance(quantity, QuantityError):
+            problem(index, 4, "bad-quantity", "quantity", f"quantity {quantity}")
+            invalid.add(index)
+        if isinstance(costs[index], AmbiguousNumber):
+            ambiguous.append((index, "unit_cost"))
+        elif isinstance(costs[index], QuantityError):
+            problem(index, 5, "bad-unit-cost", "unit_cost", f"unit cost {costs[index]}")
+    if ambiguous:
+        index, name = ambiguous[0]
+        example = quantities[index] if name == "quantity" else costs[index]
+        point, comma = (format_decimal(example.readings[s]) for s in SEPARATOR_NAMES)
+        problem(index, 4, "decimal-separator-unknown", name, (
+            f"{len(ambiguous)} number(s) read two ways: {example.text!r} is {point} with a decimal point or "
+            f"{comma} with a decimal comma, and no number in the file shows which the export uses; {SETTING}"))
 
     def line_keys() -> Iterator[tuple[str, ...]]:
-        return zip(raw["location"], raw["part_number"], raw["revision"], raw["lot"], raw["serial"])
+        units = {uom: unit_key(uom) for uom in set(raw["uom"])}
+        return zip(raw["location"], raw["part_number"], raw["revision"], map(units.__getitem__, raw["uom"]),
+                   raw["lot"], raw["serial"])
 
     # distinct hashes first: a third of the memory of distinct keys; the exact check runs only
     # when two hashes meet (a duplicate, or a collision it then tells apart)
@@ -220,14 +338,14 @@ def parse_inventory(table: Table, config: InventoryConfig) -> Snapshot:
                 continue
             first = first_row_of.setdefault(keys[index], numbers[index])
             if first != numbers[index]:
-                found.append((index, 5, Problem(
+                found.append((index, 6, Problem(
                     "duplicate-line", table.file,
-                    f"same location, part number, revision, lot and serial as row {first};"
+                    f"same location, part number, revision, unit, lot and serial as row {first};"
                     " merge them in the export so each shelf line is counted once",
                     row=numbers[index], column=config.header_for("part_number"),
                     value=raw["part_number"][index])))
-    if found:
-        problems = [p for _, _, p in sorted(found, key=lambda item: item[:2])]
+    if found or problems:
+        problems += [p for _, _, p in sorted(found, key=lambda item: item[:2])]
         raise InputError(problems, summary=f"{len(problems)} problem(s) in {table.file}")
 
     columns: dict[str, Sequence] = {name: raw[name] for name in LINE_FIELDS if name in raw}
@@ -242,4 +360,5 @@ def _pick(column: Sequence, indices: list[int]) -> list:
 
 
 def load_inventory(path: Path | str, config: InventoryConfig) -> Snapshot:
-    return parse_inventory(read_table(path, sheet=config.sheet), config)
+    exact = [config.header_for(name) for name in IDENTIFIER_FIELDS]  # ' PN ' stays ' PN '
+    return parse_inventory(read_table(path, sheet=config.sheet, exact=exact), config)

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from cyclekit.errors import InputError, Problem
 from cyclekit.tables import read_table
-from cyclekit.values import parse_date
+from cyclekit.values import XML_ILLEGAL, parse_date, readable
 
 CONSUMPTION_LEVELS = ("low", "medium", "high")
+MAX_CADENCE_DAYS = 3660  # ten years: a longer one is a typo, and past the calendar's last date it stopped `schedule`
 
 
 @dataclass(frozen=True)
@@ -38,13 +39,14 @@ def load_locations(path: Path | str, *, as_of: dt.date | None = None,
     as_of: a last_count after it is a problem. inventory: the snapshot's locations, so a
     location the inventory spells otherwise (only in case) is a problem, not an extra row.
     """
-    table = read_table(path)
+    table = read_table(path, exact=("location",))  # matched to the inventory's locations exactly
     problems: list[Problem] = []
     index = {name: table.column_index(name) for name in (
         "location", "zone", "owner", "owner_email", "consumption", "cadence_days", "last_count")}
     if index["location"] is None:
         raise InputError([Problem("missing-column", table.file,
-                                  "required column 'location' is missing", row=1, column="location")],
+                                  "required column 'location' is missing; the file has: "
+                                  + ", ".join(readable(h) for h in table.headers), row=1, column="location")],
                          summary=f"{table.file} cannot be used as a locations file")
     in_inventory = set(inventory)
     inventory_spelling = {_loose(name): name for name in in_inventory}
@@ -60,8 +62,16 @@ def load_locations(path: Path | str, *, as_of: dt.date | None = None,
             problems.append(Problem(kind, table.file, message, row=number, column=name, value=get(name)))
 
         location = get("location")
-        if not location:
+        if not location.strip():
             problem("empty-location", "location", "location is empty")
+            continue
+        unwritable = [name for name in ("location", "zone", "owner", "owner_email")
+                      if XML_ILLEGAL.search(get(name))]
+        for name in unwritable:
+            character = readable(XML_ILLEGAL.search(get(name)).group())
+            problem("control-character", name, f"{name} holds a control character ({character}) that a "
+                    "workbook cannot hold; remove it")
+        if unwritable:
             continue
         if location in row_of:
             problem("duplicate-location", "location", f"location is listed twice (first on row {row_of[location]})")
@@ -70,8 +80,8 @@ def load_locations(path: Path | str, *, as_of: dt.date | None = None,
         first_row, first_spelling = first_seen.setdefault(_loose(location), (number, location))
         if first_row != number:
             problem("location-spelling", "location",
-                    f"same location as row {first_row} ({first_spelling!r}) but for upper/lower case;"
-                    " locations are matched exactly as typed: keep one row, spelled as in the inventory")
+                    f"same location as row {first_row} ({first_spelling!r}) but for upper/lower case or "
+                    "spaces; locations are matched exactly as typed: keep one row, spelled as in the inventory")
         elif location not in in_inventory and _loose(location) in inventory_spelling:
             problem("location-spelling", "location",
                     f"the inventory spells this location {inventory_spelling[_loose(location)]!r};"
@@ -83,10 +93,12 @@ def load_locations(path: Path | str, *, as_of: dt.date | None = None,
         if get("cadence_days"):
             try:
                 cadence = int(get("cadence_days"))
-                if cadence < 1:
+                if not 1 <= cadence <= MAX_CADENCE_DAYS:
                     raise ValueError
             except ValueError:
-                problem("bad-cadence", "cadence_days", "cadence_days must be a whole number of days >= 1")
+                cadence = None
+                problem("bad-cadence", "cadence_days",
+                        f"cadence_days must be a whole number of days from 1 to {MAX_CADENCE_DAYS}")
         last_count = None
         if get("last_count"):
             try:

@@ -64,7 +64,8 @@ class CountedLine:
     @property
     def variance_pct(self) -> Decimal | None:
         v = self.variance_qty
-        return None if v is None or self.system_qty == 0 else v / self.system_qty
+        # over the size of the system quantity: a negative one keeps the variance's sign
+        return None if v is None or self.system_qty == 0 else v / abs(self.system_qty)
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def judge(line: CountedLine, config: CountConfig) -> Judgement:
         return NOT_COUNTED
     if variance == 0:
         return NO_DISCREPANCY  # the shelf agrees: within any tolerance, nothing to approve
-    allowed = (line.system_qty * tolerance(line, config)).quantize(ROUNDING)
+    allowed = (abs(line.system_qty) * tolerance(line, config)).quantize(ROUNDING)
     within = abs(variance).quantize(ROUNDING) <= allowed
     value = line.variance_value
     minor = abs(variance) <= config.minor_max_qty and (value is None or abs(value) <= config.minor_max_value)

@@ -11,7 +11,7 @@ from cyclekit.errors import InputError, Problem
 from cyclekit.history import HISTORY_TAB
 from cyclekit.schedule import next_count
 from cyclekit.schedule_book import LAST_RUN_TAB, SCHEDULE_TAB, SETTINGS_TAB
-from cyclekit.values import cell_text, parse_date
+from cyclekit.values import cell_text, exact_text, parse_date
 from cyclekit.workbook.reader import WorkbookReader
 from cyclekit.workbook.spec import a1
 
@@ -89,8 +89,8 @@ def read_schedule(path: Path | str | Any) -> ScheduleFile:
     entries = []
     for r, row in enumerate(rows[1:], start=1):
         cells = {name: (row[i] if i < len(row) else None) for name, i in col.items()}
-        key = cell_text(cells[key_header])
-        if not key:
+        key = exact_text(cells[key_header])  # a location or part is matched exactly: ' X ' is not 'X'
+        if not key.strip():
             continue
 
         def problem(name: str, message: str) -> None:

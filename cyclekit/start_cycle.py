@@ -33,7 +33,7 @@ from cyclekit.cycle import (
 )
 from cyclekit.cycle_lock import holds_cycle_lock
 from cyclekit.errors import CycleError, CyclekitError, some_of
-from cyclekit.inventory import Snapshot, load_inventory
+from cyclekit.inventory import Snapshot, line_warnings, load_inventory
 from cyclekit.schedule_reader import ScheduleEntry, read_schedule
 from cyclekit.tables import file_sha256
 from cyclekit.workbook.spec import Sheet, WorkbookSpec
@@ -74,6 +74,7 @@ class CycleReport:
     pdfs: list[Path] = field(default_factory=list)
     unknown_to_inventory: list[str] = field(default_factory=list)
     url: str = ""  # the Google spreadsheet, when the sheets are in Google Sheets
+    warnings: list[str] = field(default_factory=list)  # of the cycle's lines: see inventory.line_warnings
 
 
 def select_locations(entries: list[ScheduleEntry], selection: Selection, as_of: dt.date) -> list[ScheduleEntry]:
@@ -259,4 +260,5 @@ def start_cycle(
         lines=sum(r.lines for r in manifest.locations),
         files=[cycle_dir / f for f in books] if google is None else [],
         pdfs=[cycle_dir / p for p in pdfs], url=manifest.google.get("count_sheets", {}).get("url", ""),
-        unknown_to_inventory=[e.key for e in chosen if e.key not in inventory_locations])
+        unknown_to_inventory=[e.key for e in chosen if e.key not in inventory_locations],
+        warnings=line_warnings([s.item for s in numbered]))

@@ -10,15 +10,21 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import io
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cyclekit.errors import InputError, Problem
-from cyclekit.values import cell_text
+from cyclekit.values import exact_text
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
+# the longest text a spreadsheet cell holds: a longer field could never be shown on a sheet,
+# and bounding it keeps one hostile line from filling memory
+MAX_FIELD_CHARS = 32_767
+MAX_ROW_CHARS = 1_048_576  # characters in one row of a CSV: thirty full cells, far past any export
 
 
 @dataclass(frozen=True)
@@ -60,26 +66,36 @@ def _fail(path: Path, message: str) -> InputError:
 
 
 def _sha256_and_encoding(path: Path) -> tuple[str, str]:
-    """One pass over the bytes: the file's digest, and whether it is UTF-8 text."""
+    """One pass over the bytes: the file's digest, and its encoding: UTF-16 when it starts with
+    that byte-order mark (Excel's "Unicode Text"), else UTF-8 if it is valid UTF-8, else cp1252."""
     digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    utf8 = True
     with open(path, "rb") as handle:
+        start = handle.read(4)
+        utf16 = start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        decoder = codecs.getincrementaldecoder("utf-16" if utf16 else "utf-8-sig")()
+        valid = True
+        handle.seek(0)
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-            if utf8:
+            if valid:
                 try:
                     decoder.decode(block)
                 except UnicodeDecodeError:
-                    utf8 = False
-    if utf8:
+                    valid = False
+    if valid:
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            utf8 = False
+            valid = False
+    if utf16:
+        if not valid:
+            raise _fail(path, "starts as UTF-16 text but is not readable as UTF-16; save it again as CSV UTF-8")
+        return digest.hexdigest(), "utf-16"
+    if b"\x00" in start:  # UTF-16 without its byte-order mark, or UTF-32: read as is, every other character is NUL
+        raise _fail(path, "looks like UTF-16 text without a byte-order mark; save it again as CSV UTF-8")
     # Excel on Windows still saves "CSV" in the ANSI code page: what is not UTF-8 (with or
     # without BOM) is read as cp1252, so a degree sign or a micro sign survives
-    return digest.hexdigest(), "utf-8-sig" if utf8 else "cp1252"
+    return digest.hexdigest(), "utf-8-sig" if valid else "cp1252"
 
 
 def _spreadsheet_rows(path: Path, sheet: str | None) -> list[list[str]]:
@@ -99,7 +115,7 @@ def _spreadsheet_rows(path: Path, sheet: str | None) -> list[list[str]]:
             summary=f"cannot read {path}",
         )
     values = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    return [[cell_text(value) for value in row] for row in values]
+    return [[exact_text(value) for value in row] for row in values]  # read_table strips what is not exact
 
 
 CHUNK_ROWS = 50_000  # rows turned into columns at a time: the raw rows of a chunk are then freed
@@ -122,17 +138,97 @@ def _delimiter(first_line: str) -> str:
 def _separator(path: Path, encoding: str) -> str:
     try:
         with open(path, encoding=encoding, newline="") as handle:
-            return _delimiter(handle.readline())
+            return _delimiter(handle.readline(MAX_ROW_CHARS))
     except UnicodeDecodeError:
         return ","  # the reading proper names the problem
 
 
+class _Lines:
+    """The file's lines, each read with a bound, keeping those of the record being read: a field
+    over the csv module's limit is then found again to name its column. A record longer than
+    MAX_ROW_CHARS is a problem before it is read whole (a file with no line break is one line)."""
+
+    def __init__(self, handle: Any, path: Path, row: Callable[[], int]):
+        self.handle = handle
+        self.path = path
+        self.row = row  # the row number of the record being read
+        self.record: list[str] = []
+        self.size = 0
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = self.handle.readline(MAX_ROW_CHARS + 1)
+        if not line:
+            raise StopIteration
+        self.size += len(line)
+        if self.size > MAX_ROW_CHARS:
+            raise InputError([Problem("row-too-long", str(self.path),
+                                      f"the row holds more than {MAX_ROW_CHARS:,} characters; an inventory "
+                                      "row is far shorter: check that this is the export", row=self.row())],
+                             summary=f"cannot read {self.path}")
+        self.record.append(line)
+        return line
+
+    def next_record(self) -> None:
+        self.record.clear()
+        self.size = 0
+
+
+def _too_long(path: Path, row: int, column: int, headers: list[str]) -> InputError:
+    name = headers[column] if column < len(headers) and headers[column] else f"column {column + 1}"
+    return InputError([Problem("field-too-long", str(path),
+                               f"a cell holds more than {MAX_FIELD_CHARS:,} characters, the most a spreadsheet "
+                               "cell holds; shorten it in the export", row=row, column=name)],
+                      summary=f"cannot read {path}")
+
+
+def _long_field_column(text: str, delimiter: str) -> int:
+    """Which field of a record's text is over the limit (the record is read again without it)."""
+    limit = csv.field_size_limit()
+    try:
+        csv.field_size_limit(max(limit, len(text) + 1))
+        fields = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    finally:
+        csv.field_size_limit(limit)
+    return next((i for i, cell in enumerate(fields) if len(cell) > MAX_FIELD_CHARS), max(len(fields) - 1, 0))
+
+
 def _csv_rows(path: Path, encoding: str) -> Iterator[list[str]]:
-    """Rows as typed, read as they are needed (read_table strips and keeps them by column)."""
+    """Rows as typed, read as they are needed (read_table strips and keeps them by column).
+    A cell over MAX_FIELD_CHARS is a problem naming its row and column."""
+    headers: list[str] = []
+    row = 0
     try:
         with open(path, encoding=encoding, newline="") as handle:
-            first = handle.readline()
-            yield from csv.reader(itertools.chain([first], handle), delimiter=_delimiter(first))
+            lines = _Lines(handle, path, lambda: row + 1)
+            first = next(lines, "")
+            while first and not first.strip():  # blank lines above the header: it decides the delimiter
+                row += 1
+                lines.next_record()
+                yield []
+                first = next(lines, "")
+            delimiter = _delimiter(first)
+            reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
+            while True:
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:  # past the csv module's own field limit
+                    if "field larger than field limit" not in str(exc):
+                        raise _fail(path, f"is not readable as CSV at row {row + 1} ({exc})") from None
+                    raise _too_long(path, row + 1, _long_field_column("".join(lines.record), delimiter),
+                                    headers) from None
+                row += 1
+                lines.next_record()
+                if not headers and any(map(str.strip, cells)):
+                    headers = [cell.strip() for cell in cells]
+                if cells and max(map(len, cells)) > MAX_FIELD_CHARS:
+                    raise _too_long(path, row, next(i for i, c in enumerate(cells) if len(c) > MAX_FIELD_CHARS),
+                                    headers)
+                yield cells
     except UnicodeDecodeError:
         raise _fail(path, "is neither UTF-8 nor Windows-1252 text") from None
 
@@ -170,10 +266,13 @@ def _native_csv_chunks(path: Path, encoding: str) -> tuple[list[str], Iterator[C
     raises _Irregular and the csv module reads the file, with its padding and messages.
     """
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as arrow_csv
 
     with open(path, encoding=encoding, newline="") as handle:
-        first = handle.readline()
+        first = handle.readline(MAX_ROW_CHARS + 1)
+    if len(first) > MAX_ROW_CHARS:
+        raise _Irregular  # the csv module names the problem
     delimiter = _delimiter(first)
     header_cells = next(csv.reader([first], delimiter=delimiter), [])
     if not any(map(str.strip, header_cells)) or first.count('"') % 2:
@@ -199,6 +298,9 @@ def _native_csv_chunks(path: Path, encoding: str) -> tuple[list[str], Iterator[C
         next_number = 2  # the header is row 1
         try:
             for batch in reader:
+                if any((pc.max(pc.utf8_length(column)).as_py() or 0) > MAX_FIELD_CHARS
+                       for column in batch.columns):
+                    raise _Irregular  # the csv module names the row and column
                 columns = [column.to_pylist() for column in batch.columns[:width]]
                 yield list(range(next_number, next_number + batch.num_rows)), columns
                 next_number += batch.num_rows
@@ -208,9 +310,13 @@ def _native_csv_chunks(path: Path, encoding: str) -> tuple[list[str], Iterator[C
     return headers, chunks()
 
 
-def _gathered(headers: list[str], chunks: Iterator[Chunk]) -> tuple[list[list[str]], list[int]]:
-    """Cells stripped, rows with no cell left out, repeated texts kept once; by column."""
+def _gathered(headers: list[str], chunks: Iterator[Chunk], exact: Collection[str] = ()
+              ) -> tuple[list[list[str]], list[int]]:
+    """Cells stripped (but those of the `exact` headers), rows with no cell left out, repeated
+    texts kept once; by column."""
     width = len(headers)
+    kept_exact = {name.casefold() for name in exact}
+    exact_at = [header.casefold() in kept_exact for header in headers]
     columns: list[list[str]] = [[] for _ in headers]
     shared: list[dict[str, str] | None] = [None] * width
     numbers: list[int] = []
@@ -221,8 +327,10 @@ def _gathered(headers: list[str], chunks: Iterator[Chunk]) -> tuple[list[list[st
             if len(kept) < len(chunk_numbers):
                 chunk_numbers = [chunk_numbers[i] for i in kept]
                 stripped = [tuple(column[i] for i in kept) for column in stripped]
+                raw_columns = [tuple(column[i] for i in kept) for column in raw_columns]
         numbers += chunk_numbers
-        for index, column in enumerate(stripped):
+        cells = [raw_columns[i] if exact_at[i] else column for i, column in enumerate(stripped)]
+        for index, column in enumerate(cells):
             if shared[index] is None and len(set(column)) < len(column) // 2:
                 shared[index] = {}
             known = shared[index]
@@ -230,8 +338,9 @@ def _gathered(headers: list[str], chunks: Iterator[Chunk]) -> tuple[list[list[st
     return columns, numbers
 
 
-def read_table(path: Path | str, sheet: str | None = None) -> Table:
-    """Header row first; empty rows dropped; short rows padded with ''; cells stripped.
+def read_table(path: Path | str, sheet: str | None = None, exact: Collection[str] = ()) -> Table:
+    """Header row first; empty rows dropped; short rows padded with ''; cells stripped, but
+    those under the `exact` headers (identifiers: ' PN ' stays ' PN ').
 
     Rows are taken a chunk at a time and kept by column, in C loops (map, zip): a row at a
     time in Python costs seconds at plant scale. Repeated texts (locations, units, statuses,
@@ -249,10 +358,10 @@ def read_table(path: Path | str, sheet: str | None = None) -> Table:
         sha256, encoding = _sha256_and_encoding(path)
         decimal_comma = _separator(path, encoding) == ";"
         found = None
-        if path.stat().st_size >= NATIVE_CSV_FROM:
+        if path.stat().st_size >= NATIVE_CSV_FROM and encoding != "utf-16":
             try:
                 headers, chunks = _native_csv_chunks(path, encoding)
-                return Table(str(path), headers, *_gathered(headers, chunks), sha256, decimal_comma)
+                return Table(str(path), headers, *_gathered(headers, chunks, exact), sha256, decimal_comma)
             except _Irregular:
                 pass
         found = _row_chunks(_csv_rows(path, encoding))
@@ -261,4 +370,4 @@ def read_table(path: Path | str, sheet: str | None = None) -> Table:
     if found is None:
         raise _fail(path, "is empty: no header row")
     headers, chunks = found
-    return Table(str(path), headers, *_gathered(headers, chunks), sha256, decimal_comma)
+    return Table(str(path), headers, *_gathered(headers, chunks, exact), sha256, decimal_comma)

@@ -10,19 +10,36 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 _PLAIN_NUMBER = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
-_GROUPED_NUMBER = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")
+# a thousands group never follows a leading 0: '0,125' is not 125
+_GROUPED_NUMBER = re.compile(r"^[1-9]\d{0,2}(,\d{3})+(\.\d*)?$")
 # where a comma is the decimal mark (a CSV saved by Excel with ';' between columns): 1234,5 1.234,5
 _COMMA_PLAIN_NUMBER = re.compile(r"^(\d+(,\d*)?|,\d+)$")
-_COMMA_GROUPED_NUMBER = re.compile(r"^\d{1,3}(\.\d{3})+(,\d*)?$")
+_COMMA_GROUPED_NUMBER = re.compile(r"^[1-9]\d{0,2}(\.\d{3})+(,\d*)?$")
+DECIMAL_SEPARATORS = (".", ",")
+# characters an XLSX file (XML 1.0) cannot hold: a sheet holding one cannot be opened
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_UNSEEN = re.compile("[\x00-\x1f\x7f-\x9f\ufeff\ufffe\uffff\ud800-\udfff]")
+SHOWN_SPACE = "\u2423"  # ␣: a space at either end of an identifier, as printed on a count sheet
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
 class QuantityError(ValueError):
     """A quantity that cannot be read; the message says why, in a user's words."""
+
+
+class AmbiguousNumber(QuantityError):
+    """Text that reads as two numbers: '1,200' is 1200 with a decimal point, 1.2 with a decimal comma."""
+
+    def __init__(self, text: str, readings: dict[str, Decimal]):
+        self.text = text
+        self.readings = readings
+        point, comma = (format_decimal(readings[s]) for s in DECIMAL_SEPARATORS)
+        super().__init__(f"is ambiguous: {text!r} is {point} with a decimal point but {comma} "
+                         "with a decimal comma")
 
 
 def cell_text(value: object) -> str:
@@ -46,12 +63,97 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def parse_quantity(value: object, *, allow_negative: bool = False, decimal_comma: bool = False) -> Decimal:
+def exact_text(value: object) -> str:
+    """An identifier's text exactly as typed: like cell_text, but spaces at the ends are kept."""
+    if isinstance(value, str):
+        return value
+    return cell_text(value)
+
+
+def has_outer_spaces(text: str) -> bool:
+    return text != text.strip()
+
+
+def show_spaces(text: str) -> str:
+    """An identifier as printed for a person: spaces at either end shown as ␣, so that
+    ' PN ' and 'PN' do not look alike on a sheet."""
+    if not has_outer_spaces(text):
+        return text
+    core = text.strip()
+    if not core:
+        return SHOWN_SPACE * len(text)
+    start = text.index(core[0])
+    end = len(text) - len(text.rstrip())
+    return SHOWN_SPACE * start + core + SHOWN_SPACE * end
+
+
+def unshow_spaces(text: str) -> str:
+    """The inverse of show_spaces for text read back from a sheet."""
+    core = text.strip(SHOWN_SPACE)
+    if core == text:
+        return text
+    start = len(text) - len(text.lstrip(SHOWN_SPACE))
+    end = len(text) - len(text.rstrip(SHOWN_SPACE))
+    return " " * start + core + " " * end
+
+
+def readable(text: str) -> str:
+    """Text for a message, quoted, with characters a person cannot see shown as escapes
+    (a byte-order mark, a NUL, a BEL): what a header or value really holds."""
+    return "'" + _UNSEEN.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
+                             else f"\\u{ord(m.group()):04x}", text) + "'"
+
+
+def _reads_with_point(text: str) -> bool:
+    return bool(_PLAIN_NUMBER.match(text) or _GROUPED_NUMBER.match(text))
+
+
+def _reads_with_comma(text: str) -> bool:
+    return bool(_COMMA_PLAIN_NUMBER.match(text) or _COMMA_GROUPED_NUMBER.match(text))
+
+
+def _with_point(text: str) -> Decimal:
+    return Decimal(text.replace(",", ""))
+
+
+def _with_comma(text: str) -> Decimal:
+    return Decimal(text.replace(".", "").replace(",", "."))
+
+
+def number_readings(text: str) -> dict[str, Decimal]:
+    """What unsigned digits read as with each decimal separator ('.' or ','), where they can."""
+    readings: dict[str, Decimal] = {}
+    if _reads_with_point(text):
+        readings["."] = _with_point(text)
+    if _reads_with_comma(text):
+        readings[","] = _with_comma(text)
+    return readings
+
+
+def separator_told(text: str) -> str | None:
+    """The decimal separator a number's text shows by itself ('12.5' '.', '12,5' ','), or None:
+    '1,200' and '1.800' read both ways, '12' either way."""
+    digits = text.strip().lstrip("+-").lstrip("$€£").strip()
+    if "." not in digits and "," not in digits:
+        return None
+    point, comma = _reads_with_point(digits), _reads_with_comma(digits)
+    if point != comma:  # with a separator in it, text that reads both ways reads two numbers
+        return "." if point else ","
+    return None
+
+
+def parse_quantity(value: object, *, allow_negative: bool = False, decimal_comma: bool = False,
+                   separator: str | None = ".", whole: bool = False) -> Decimal:
     """Read a quantity: 12, 12.0, '1,200', '12.5'. Refuses '12 ea', 'twelve', negatives.
 
-    decimal_comma: text uses a comma as the decimal mark and dots between thousands
-    ('1.234,5'), as Excel writes numbers where the CSV separator is ';'.
+    separator: the decimal mark of text ('.', or ',' with dots between thousands: '1.234,5',
+    as Excel writes numbers where the CSV separator is ';'); decimal_comma=True is ','.
+    None: not known, so text that reads two ways ('1,200': 1200 or 1.2) is an AmbiguousNumber,
+    unless `whole` (the unit is counted whole) and only one reading is a whole number.
     """
+    if decimal_comma:
+        separator = ","
+
     if isinstance(value, bool):
         raise QuantityError("is TRUE/FALSE, not a number")
     if isinstance(value, int):
@@ -72,21 +174,34 @@ def parse_quantity(value: object, *, allow_negative: bool = False, decimal_comma
             raise QuantityError("is empty")
         negative = text.startswith("-")
         digits = text[1:].strip() if negative or text.startswith("+") else text
-        if decimal_comma:
-            if not (_COMMA_PLAIN_NUMBER.match(digits) or _COMMA_GROUPED_NUMBER.match(digits)):
-                raise QuantityError("is not a number (write digits only, e.g. 12 or 1.200 or 12,5)")
-            digits = digits.replace(".", "").replace(",", ".")
-        elif not (_PLAIN_NUMBER.match(digits) or _GROUPED_NUMBER.match(digits)):
-            raise QuantityError("is not a number (write digits only, e.g. 12 or 1,200 or 12.5)")
-        try:
-            number = Decimal(digits.replace(",", ""))
-        except InvalidOperation:  # pragma: no cover - the patterns above rule it out
-            raise QuantityError("is not a number") from None
+        number = _read_digits(text, digits, separator, whole)
         if negative:
             number = -number
     if number < 0 and not allow_negative:
         raise QuantityError("is negative")
     return normalize(number)
+
+
+def _read_digits(text: str, digits: str, separator: str | None, whole: bool) -> Decimal:
+    if separator == ".":
+        if not _reads_with_point(digits):
+            raise QuantityError("is not a number (write digits only, e.g. 12 or 1,200 or 12.5)")
+        return _with_point(digits)
+    if separator == ",":
+        if not _reads_with_comma(digits):
+            raise QuantityError("is not a number (write digits only, e.g. 12 or 1.200 or 12,5)")
+        return _with_comma(digits)
+    readings = number_readings(digits)
+    if not readings:
+        raise QuantityError("is not a number (write digits only, e.g. 12 or 12.5)")
+    values = set(readings.values())
+    if len(values) == 1:
+        return values.pop()
+    if whole:
+        whole_readings = [v for v in values if is_whole(v)]
+        if len(whole_readings) == 1:  # '1,200 ea': 1.2 of a whole unit cannot be meant
+            return whole_readings[0]
+    raise AmbiguousNumber(text, readings)
 
 
 def normalize(number: Decimal) -> Decimal:

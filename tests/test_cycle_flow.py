@@ -227,8 +227,8 @@ def test_found_item_has_system_zero(plant, tmp_path):
     frozen = (report.cycle_dir / "snapshot.csv").read_text().splitlines()[1:]
     assert frozen and all(line.startswith("LS-1,") for line in frozen)
     costs = report.cycle_dir / "part_costs.csv"
-    assert "0042-01,02,88.1" in costs.read_text().splitlines()
-    costs.write_text(costs.read_text().replace("0042-01,02,88.1", "0042-01,02,1"))
+    assert "0042-01,02,88.1,kg" in costs.read_text().splitlines()
+    costs.write_text(costs.read_text().replace("0042-01,02,88.1,kg", "0042-01,02,1,kg"))
     with pytest.raises(CycleError, match="part_costs.csv is missing or changed"):
         ingest_cycle(report.cycle_dir, Config(), files)
 

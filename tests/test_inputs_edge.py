@@ -60,12 +60,12 @@ def test_locations_stay_exactly_as_typed(tmp_path):
 
 
 def test_location_listed_twice_names_the_first_row(tmp_path):
-    # surrounding spaces are dropped when the file is read: ' X ' and 'X' are one location
+    # locations are exact: ' X ' is another spelling of 'X' (a problem), 'X' twice is listed twice
     path = write_csv(tmp_path / "locations.csv", LOCATIONS_HEADER,
-                     [location_row("wh-a-01-01"), location_row(" WH-A-01-01 "), location_row("WH-A-01-01")])
+                     [location_row("wh-a-01-01"), location_row(" WH-A-01-01 "), location_row("wh-a-01-01")])
     error = problems_of(path)
     assert [(p.kind, p.row) for p in error.problems] == [("location-spelling", 3), ("duplicate-location", 4)]
-    assert "row 4, column 'location': location is listed twice (first on row 3)" in str(error)
+    assert "row 4, column 'location': location is listed twice (first on row 2)" in str(error)
 
 
 def test_schedule_command_reports_a_location_spelled_otherwise(runner, tmp_path):

@@ -57,7 +57,7 @@ def test_every_problem_in_the_file_is_reported_at_once(tmp_path):
     path = write_csv(tmp_path / "inv.csv", INVENTORY_HEADER, [
         ["", "P1", "", "", "ea", "", "", "available", "3", "1"],
         ["A1", "P2", "", "", "ea", "", "", "available", "twelve", "1"],
-        ["A1", "P3", "", "", "ea", "", "", "available", "-4", "1"],
+        ["A1", "P3", "", "", "ea", "", "", "available", "4 ea", "1"],
         ["A1", "", "", "", "ea", "", "", "available", "4", "1"],
         ["A1", "P5", "", "", "ea", "", "", "available", "4", "$1.x"],
         ["A1", "P6", "", "", "ea", "", "", "available", "4", "1"],

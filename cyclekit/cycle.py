@@ -28,6 +28,7 @@ from cyclekit.atomic import atomic_path, write_text_atomic
 from cyclekit.errors import CycleError
 from cyclekit.inventory import InventoryLine
 from cyclekit.tables import file_sha256
+from cyclekit.values import XML_ILLEGAL  # characters an xlsx (XML) cannot hold
 
 MANIFEST = "manifest.json"
 SNAPSHOT = "snapshot.csv"
@@ -248,9 +249,6 @@ def read_frozen(cycle_dir: Path, manifest: Manifest) -> FrozenInventory:
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 NAME_LENGTH = 80  # characters of a location kept in a file name; longer ones end in a short hash
-# characters an XML document cannot hold (an xlsx is XML): C0 controls but tab, newline and
-# carriage return, lone surrogates, U+FFFE and U+FFFF
-XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _short_hash(text: str) -> str:

@@ -21,6 +21,7 @@ from cyclekit.schedule_reader import ScheduleFile, read_schedule
 from cyclekit.schedule_update import carry_over, first_records
 from cyclekit.tables import file_sha256
 from cyclekit.values import cell_text
+from cyclekit.workbook.reader import use_limits
 from cyclekit.workbook.xlsx import render_xlsx
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ def write_schedule(
     export that would take more than half of its rows with stock or of its value out, unless
     `force`."""
     today = today or dt.date.today()
+    use_limits(config.limits)  # every workbook this command opens
     as_of = as_of or today
     spreadsheet = _google_schedule(output, google)
     if google is None and ("docs.google.com/" in str(output) or str(output).startswith("google:")):

@@ -89,10 +89,24 @@ class CountConfig:
 
 
 @dataclass(frozen=True)
+class LimitsConfig:
+    """How big a workbook cyclekit opens may be: checked before it is parsed (zip bombs, a value
+    at XFD1048576). Rows and cells: ten times the benchmark's plant (200,000 inventory lines of
+    10 columns); a tab's values are held as the rectangle from A1 to its last value."""
+
+    workbook_mb: int = 200  # everything in the workbook, inflated
+    compression_ratio: int = 100  # a part of 1 MB or more that inflates more times than this
+    rows: int = 2_000_000  # more than Excel's 1,048,576: any tab Excel saves, by its rows
+    columns: int = 1_000
+    cells: int = 20_000_000  # rows x columns of a tab, from A1 to its last value
+
+
+@dataclass(frozen=True)
 class Config:
     inventory: InventoryConfig = field(default_factory=InventoryConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     count: CountConfig = field(default_factory=CountConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
     adjustments: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-target template settings
     source: str | None = None
 
@@ -206,8 +220,15 @@ def _check_adjustments(adjustments: dict[str, dict[str, Any]]) -> None:
                 raise ConfigError(f"adjustments.{target}.{key} must be text, written in quotes, not {value!r}")
 
 
+def _check_limits(limits: LimitsConfig) -> None:
+    for item in fields(limits):
+        if getattr(limits, item.name) < 1:
+            raise ConfigError(f"limits.{item.name} must be 1 or more, not {getattr(limits, item.name)}")
+
+
 def parse_config(data: dict[str, Any], source: str | None = None) -> Config:
-    sections = {"inventory": InventoryConfig, "schedule": ScheduleConfig, "count": CountConfig}
+    sections = {"inventory": InventoryConfig, "schedule": ScheduleConfig, "count": CountConfig,
+                "limits": LimitsConfig}
     config = Config(source=source)
     for name, value in data.items():
         if name == "adjustments":
@@ -228,6 +249,7 @@ def parse_config(data: dict[str, Any], source: str | None = None) -> Config:
     _check_schedule(config.schedule)
     _check_count(config.count)
     _check_adjustments(config.adjustments)
+    _check_limits(config.limits)
     return config
 
 

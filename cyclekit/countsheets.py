@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from cyclekit import styles
+from cyclekit.errors import Problem
 from cyclekit.values import cell_text, show_spaces
 from cyclekit.workbook.spec import (
     Cell,
@@ -22,6 +24,7 @@ from cyclekit.workbook.spec import (
     Sheet,
     Style,
     Validation,
+    a1,
 )
 
 TITLE = {"count": "Cycle count sheet", "recount": "Recount sheet"}
@@ -270,7 +273,10 @@ def _quantity_validations(sheet: Sheet, rows: list[tuple[int, bool]], col: int) 
 
 # ---- reading a filled sheet back --------------------------------------------------------
 
-_FOUND = re.compile(rf"^{FOUND_PREFIX}(\d+)$")
+_FOUND = re.compile(rf"^{FOUND_PREFIX}(\d+)$", re.ASCII)
+BLANK_FORMULA = "is a formula without a value: type the number (the program that saved the file stored none)"
+NO_STOCK = "No stock in the system"  # the row that stands in for lines on a sheet with none
+FOUND_SECTION = "Found on the shelf"
 
 
 @dataclass
@@ -288,6 +294,7 @@ class Entry:
     notes: str
     row: int  # zero-based row in the tab
     floor_col: int
+    unreadable: str = ""  # why Floor Count cannot be read although something is in it
 
 
 @dataclass
@@ -302,6 +309,10 @@ class FilledSheet:
     counted_by: str = ""
     counted_on: Any = None
     checked_by: str = ""
+    # something typed where the sheet has no place for it (a cell outside the layout, a row
+    # inserted): a problem each; a listed line next to an inserted row is recounted (line -> why)
+    problems: list[Problem] = field(default_factory=list)
+    held_lines: dict[int, Problem] = field(default_factory=dict)
 
     @property
     def cycle_id(self) -> str:
@@ -320,8 +331,12 @@ def _at(rows: list[list[Any]], r: int, c: int) -> Any:
     return rows[r][c] if r < len(rows) and c < len(rows[r]) else None
 
 
-def parse_sheet(rows: list[list[Any]], file: str, tab: str) -> FilledSheet | None:
-    """The inverse of `count_sheet`; None when the tab is not a cyclekit count sheet."""
+def parse_sheet(rows: list[list[Any]], file: str, tab: str,
+                blank_formulas: Collection[tuple[int, int]] = ()) -> FilledSheet | None:
+    """The inverse of `count_sheet`; None when the tab is not a cyclekit count sheet.
+
+    blank_formulas: zero-based (row, column) of formulas saved without a value, which read as
+    blank: each one is a problem, never a line left blank."""
     labels: dict[str, str] = {}
     header_row = None
     for r in range(min(len(rows), 12)):
@@ -340,38 +355,116 @@ def parse_sheet(rows: list[list[Any]], file: str, tab: str) -> FilledSheet | Non
         return None
     sheet = FilledSheet(file, tab, labels)
     floor = col[FLOOR_COUNT]
+    layout_width = max(c for c, name in enumerate(headers) if name) + 1
     width = max(len(headers), floor + 1, 6)
     # a column the sheet lacks reads from one past the row's end, which is always blank
     picks = [col.get(name, width) for name in ("Part Number", "Revision", "Description", "Lot", "UoM",
                                                 "Notes")]
     width += 1
     part_at, revision_at, description_at, lot_at, uom_at, notes_at = picks
+    system_at = col.get(SYSTEM_QTY)
+    blank = set(blank_formulas)
 
     def entry(row: list[Any], r: int, line_no: int | None, label: str) -> Entry:
         raw = row[floor]
+        unreadable = BLANK_FORMULA if (r, floor) in blank else ""
         return Entry(line_no, label, _text(row[part_at]), _text(row[revision_at]), _text(row[description_at]),
                      _text(row[lot_at]), _text(row[uom_at]), None if _text(raw) == "" else raw,
-                     _text(row[notes_at]), r, floor)
+                     _text(row[notes_at]), r, floor, unreadable)
 
+    expected: dict[int, set[int] | range] = {}  # row -> the columns where something may be written
+    for r in range(header_row):
+        expected[r] = {0, 1, 2, 4, 5}  # title, instructions, the labels and their values
+    expected[header_row] = range(layout_width)
+    last_line: int | None = None
+    after_lines = False  # past the listed lines: found rows, the confirmation, the sign-off
+    inserted: list[tuple[int, list[Any]]] = []
     for r in range(header_row + 1, len(rows)):
         row = rows[r]
         if len(row) < width:
             row = [*row, *([None] * (width - len(row)))]
         label = _text(row[0])
-        if label.isdigit():
-            sheet.entries.append(entry(row, r, int(label), label))
-            continue
         first = _text(row[1])
+        if label.isascii() and label.isdigit() and not after_lines:  # "²" is a digit to Python, not to int()
+            line = entry(row, r, int(label), label)
+            sheet.entries.append(line)
+            if last_line is None:  # rows inserted above the first line: that line is their neighbour
+                for r_inserted, cells in inserted:
+                    _inserted_row(sheet, r_inserted, cells, part_at, floor, None, line.line_no, after_lines)
+                inserted = []
+            last_line = line.line_no
+            expected[r] = range(layout_width)
+            continue
         if _FOUND.match(label):
+            after_lines = True
             found = entry(row, r, None, label)
-            if found.part_number or found.floor_count is not None:
+            if found.part_number or found.floor_count is not None or found.unreadable:
                 sheet.found.append(found)
+            expected[r] = set(range(layout_width)) - {system_at}
         elif label.startswith(CONFIRMED_EMPTY):
+            after_lines = True
             sheet.confirmed_empty = _text(row[floor])
             sheet.confirmed_empty_cell = (r, floor)
-        elif first == COUNTED_BY:
-            sheet.counted_by = _text(row[2])
-            sheet.counted_on = row[5]
-        elif first == CHECKED_BY:
-            sheet.checked_by = _text(row[2])
+            expected[r] = {0, floor}
+        elif first in (COUNTED_BY, CHECKED_BY) and label == "":
+            after_lines = True
+            if first == COUNTED_BY:
+                sheet.counted_by = _text(row[2])
+                sheet.counted_on = row[5]
+            else:
+                sheet.checked_by = _text(row[2])
+            expected[r] = {1, 2, 4, 5}
+        elif label.startswith(FOUND_SECTION):
+            after_lines = True
+            expected[r] = {0}
+        elif label == "#" and after_lines:  # the found rows' header
+            expected[r] = range(layout_width)
+        elif label.startswith(NO_STOCK) and not sheet.entries:
+            expected[r] = {0}
+        elif any(_text(value) for value in row):
+            if last_line is None and not after_lines:
+                inserted.append((r, row))  # said once the line below it is known
+            else:
+                _inserted_row(sheet, r, row, part_at, floor, last_line, None, after_lines)
+    for r_inserted, cells in inserted:  # a sheet without lines
+        _inserted_row(sheet, r_inserted, cells, part_at, floor, None, None, after_lines)
+    for r in range(len(rows)):
+        allowed = expected.get(r)
+        if allowed is None:
+            continue  # an inserted row: said above, as a whole
+        for c, value in enumerate(rows[r]):
+            if c not in allowed and _text(value):
+                sheet.problems.append(Problem(
+                    "unexpected-cell", file, "something is written where the sheet has no place for it; "
+                    "it was not read (write counts in Floor Count, anything else in Notes)",
+                    sheet=tab, cell=a1(r, c), value=_text(value)[:200]))
+    for r, c in sorted(blank):
+        if c != floor or not any(e.row == r for e in [*sheet.entries, *sheet.found]):
+            sheet.problems.append(Problem("formula-without-value", file, BLANK_FORMULA, sheet=tab,
+                                          cell=a1(r, c)))
     return sheet
+
+
+def _inserted_row(sheet: FilledSheet, r: int, row: list[Any], part_at: int, floor: int,
+                  above: int | None, below: int | None, after_lines: bool) -> None:
+    """A row someone inserted or typed outside the layout: a problem naming it; inserted among the
+    listed lines, the line next to it is recounted (the shelf may hold the two together)."""
+    part, count = _text(row[part_at]), _text(row[floor])
+    shown = " | ".join(text for value in row if (text := _text(value)))
+    if part and count:
+        what = f"holds part {part} with count {count}"
+    else:
+        what = "has something written in it"
+    neighbour = above if above is not None else below
+    if not after_lines and neighbour is not None:
+        where = f"a row inserted {'below' if above is not None else 'above'} line {neighbour}"
+        then = (f"; line {neighbour} goes on a recount. If the item is on the shelf, write it in a "
+                "Found row and ingest the sheet again")
+    else:
+        where = "a row written outside the sheet's rows"
+        then = "; if the item is on the shelf, write it in a Found row and ingest the sheet again"
+    problem = Problem("inserted-row", sheet.file, f"{where} {what}: it is not a line of this sheet and was "
+                      f"not counted{then}", sheet=sheet.tab, cell=a1(r, 0), row=r + 1, value=shown[:200])
+    sheet.problems.append(problem)
+    if not after_lines and neighbour is not None:
+        sheet.held_lines.setdefault(neighbour, problem)

@@ -50,6 +50,7 @@ from cyclekit.schedule_reader import read_schedule
 from cyclekit.schedule_update import updated_schedule
 from cyclekit.tables import file_sha256
 from cyclekit.values import cell_text, parse_date
+from cyclekit.workbook.reader import use_limits
 from cyclekit.workbook.xlsx import render_xlsx
 
 ADJUSTMENTS = "adjustments"
@@ -186,6 +187,7 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     """partial: lock the cycle although some locations never returned their sheet (their lines
     are not adjusted and their Last Count does not move); without it, that is refused."""
     cycle_dir, schedule_path = Path(cycle_dir), Path(schedule_path)
+    use_limits(config.limits)  # every workbook this command opens
     today = today or dt.date.today()
     manifest = load_manifest(cycle_dir)
     if manifest.finalized:

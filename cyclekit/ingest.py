@@ -9,7 +9,7 @@ Problems tab says why.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ from cyclekit.values import (
     show_spaces,
     unshow_spaces,
 )
-from cyclekit.workbook.reader import WorkbookReader
+from cyclekit.workbook.reader import WorkbookReader, use_limits
 from cyclekit.workbook.spec import a1
 
 DEFAULT_FOLDERS = ("sheets", "packets", "recounts")
@@ -106,20 +106,33 @@ def default_files(cycle_dir: Path) -> list[Path]:
 
 
 def _has_input(sheet: FilledSheet) -> bool:
-    return (any(e.floor_count is not None for e in sheet.entries) or bool(sheet.found)
-            or bool(sheet.confirmed_empty) or bool(sheet.counted_by))
+    return (any(e.floor_count is not None or e.unreadable for e in sheet.entries) or bool(sheet.found)
+            or bool(sheet.confirmed_empty) or bool(sheet.counted_by)
+            or bool(sheet.problems))  # written outside the layout: still written
 
 
 def _parse_source(source: Any) -> tuple[str, list[FilledSheet], list[Problem], str | None]:
     """Every cyclekit count sheet among the tabs of one workbook (an xlsx path or an open reader),
-    and the file's digest (None for a reader): the worker that reads a file hashes it too."""
+    the problems met reading it (a file beyond the limits or damaged: a tab that cannot be read
+    is a problem, the other tabs are still read), and the file's digest (None for a reader): the
+    worker that reads a file hashes it too."""
     try:
         reader = source if hasattr(source, "rows") else WorkbookReader(source)
     except InputError as exc:
         return str(source), [], exc.problems, None
     path = str(reader.path)
-    sheets = [sheet for tab in reader.tabs if (sheet := parse_sheet(reader.rows(tab), path, tab)) is not None]
-    return path, sheets, [], None if reader is source else file_sha256(reader.path)
+    sheets, problems = [], []
+    for tab in reader.tabs:
+        try:
+            rows = reader.rows(tab)
+        except InputError as exc:
+            problems += exc.problems
+            continue
+        blank_formulas = reader.blank_formulas(tab) if hasattr(reader, "blank_formulas") else ()
+        sheet = parse_sheet(rows, path, tab, blank_formulas)
+        if sheet is not None:
+            sheets.append(sheet)
+    return path, sheets, problems, None if reader is source else file_sha256(reader.path)
 
 
 def _parse_sources(sources: list) -> list[tuple[str, list[FilledSheet], list[Problem], str | None]]:
@@ -141,7 +154,7 @@ def read_filled_sheets(sources: list, manifest: Manifest, problems: list[Problem
         if digests is not None and digest:
             digests[path] = digest
         problems.extend(read_problems)
-        if read_problems:
+        if read_problems and not sheets:
             continue
         for sheet in sheets:
             tab = sheet.tab
@@ -190,11 +203,16 @@ def _what_it_says(sheet: FilledSheet) -> tuple:
     """What was written on a sheet: two files saying the same are the same count."""
     return (tuple((e.line_no, cell_text(e.floor_count), e.notes) for e in sheet.entries),
             tuple((e.part_number, e.revision, e.lot, cell_text(e.floor_count), e.notes) for e in sheet.found),
-            sheet.confirmed_empty.strip().upper(), sheet.counted_by, cell_text(sheet.counted_on), sheet.checked_by)
+            sheet.confirmed_empty.strip().upper(), sheet.counted_by, cell_text(sheet.counted_on), sheet.checked_by,
+            tuple((p.cell, p.value) for p in sheet.problems))  # what was written outside the layout too
 
 
 def _quantity(entry: Entry, sheet: FilledSheet, uom: str, whole_uoms: tuple[str, ...],
               problems: list[Problem], line_id: str | None = None) -> Decimal | None:
+    if entry.unreadable:
+        problems.append(Problem("bad-count", sheet.file, f"Floor Count {entry.unreadable}; the line was not "
+                                "counted", sheet=sheet.tab, cell=a1(entry.row, entry.floor_col), line_id=line_id))
+        return None
     if entry.floor_count is None:
         return None
     whole = whole_units(uom, whole_uoms)
@@ -207,10 +225,11 @@ def _quantity(entry: Entry, sheet: FilledSheet, uom: str, whole_uoms: tuple[str,
             sheet=sheet.tab, cell=a1(entry.row, entry.floor_col), value=cell_text(entry.floor_count),
             line_id=line_id))
         return None
-    except QuantityError as exc:
-        problems.append(Problem("bad-count", sheet.file, f"Floor Count {exc}; the line was not counted",
+    except (QuantityError, ValueError, ArithmeticError) as exc:  # 5,000 digits: int() and Decimal refuse
+        why = exc if isinstance(exc, QuantityError) else "is not a number that can be read"
+        problems.append(Problem("bad-count", sheet.file, f"Floor Count {why}; the line was not counted",
                                 sheet=sheet.tab, cell=a1(entry.row, entry.floor_col),
-                                value=cell_text(entry.floor_count), line_id=line_id))
+                                value=cell_text(entry.floor_count)[:100], line_id=line_id))
         return None
     if quantity != quantity.to_integral_value() and whole:
         problems.append(Problem("fraction-of-whole-unit", sheet.file,
@@ -253,6 +272,7 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                                     sheet=sheet.tab, cell=a1(r, c), value=sheet.confirmed_empty))
             empty = ""
         confirmed_empty = bool(empty)
+        problems.extend(p for p in sheet.problems if p not in sheet.held_lines.values())
         seen: set[int] = set()
         for entry in sheet.entries:
             s = frozen.get((record.location, entry.line_no))
@@ -274,8 +294,12 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                     cell=a1(entry.row, 1), value="/".join(listed), line_id=s.line_id))
                 line.problem = "listed line altered on the sheet"
                 continue
+            if entry.line_no in sheet.held_lines:
+                problems.append(replace(sheet.held_lines[entry.line_no], line_id=s.line_id))
+                line.problem = "a row was inserted next to it"
+                continue
             quantity = _quantity(entry, sheet, s.item.uom, whole, problems, s.line_id)
-            if entry.floor_count is not None and quantity is None:
+            if (entry.floor_count is not None or entry.unreadable) and quantity is None:
                 line.problem = "floor count unreadable"
                 continue
             if confirmed_empty:
@@ -314,7 +338,7 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                                         "a found item has a quantity but no part number; not counted",
                                         sheet=sheet.tab, cell=cell))
                 continue
-            if entry.floor_count is None:
+            if entry.floor_count is None and not entry.unreadable:
                 problems.append(Problem("found-without-quantity", sheet.file,
                                         "a found item has no quantity; not counted", sheet=sheet.tab,
                                         cell=a1(entry.row, entry.floor_col), value=entry.part_number))
@@ -414,6 +438,7 @@ def count_state(manifest: Manifest, frozen: FrozenInventory, paths: list, config
     for path in paths:
         if isinstance(path, Path) and not path.is_file():
             raise CycleError(f"{path}: file not found")
+    use_limits(config.limits)  # the workers reading the sheets are forked from here: they keep it
     problems: list[Problem] = []
     accepted = read_filled_sheets(paths, manifest, problems, digests, named)
     lines = build_lines(manifest, frozen, accepted, config, problems)

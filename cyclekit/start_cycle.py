@@ -36,6 +36,7 @@ from cyclekit.errors import CycleError, CyclekitError, some_of
 from cyclekit.inventory import Snapshot, line_warnings, load_inventory
 from cyclekit.schedule_reader import ScheduleEntry, read_schedule
 from cyclekit.tables import file_sha256
+from cyclekit.workbook.reader import use_limits
 from cyclekit.workbook.spec import Sheet, WorkbookSpec
 from cyclekit.workbook.xlsx import render_many
 
@@ -144,6 +145,7 @@ def start_cycle(
     force: bool = False,
 ) -> CycleReport:
     cycle_dir = Path(cycle_dir)
+    use_limits(config.limits)  # every workbook this command opens
     if cycle_dir.exists() and any(cycle_dir.iterdir()):
         raise CycleError(f"{cycle_dir} already exists and is not empty; "
                          "a new cycle needs a new folder (nothing was changed)")

@@ -99,23 +99,16 @@ def _sha256_and_encoding(path: Path) -> tuple[str, str]:
 
 
 def _spreadsheet_rows(path: Path, sheet: str | None) -> list[list[str]]:
-    from python_calamine import CalamineWorkbook
+    """Through the workbook reader: the file is checked against the limits before it is parsed."""
+    from cyclekit.workbook.reader import WorkbookReader
 
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own types for damaged files
-        raise _fail(path, f"is not a readable spreadsheet ({exc})") from None
+    workbook = WorkbookReader(path)
     if sheet is None:
-        if not workbook.sheet_names:
+        if not workbook.tabs:
             raise _fail(path, "has no tabs")
-        sheet = workbook.sheet_names[0]
-    elif sheet not in workbook.sheet_names:
-        raise InputError(
-            [Problem("file", str(path), f"has no tab {sheet!r} (tabs: {', '.join(workbook.sheet_names)})")],
-            summary=f"cannot read {path}",
-        )
-    values = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    return [[exact_text(value) for value in row] for row in values]  # read_table strips what is not exact
+        sheet = workbook.tabs[0]
+    # read_table strips what is not exact
+    return [[exact_text(value) for value in row] for row in workbook.rows(sheet)]
 
 
 CHUNK_ROWS = 50_000  # rows turned into columns at a time: the raw rows of a chunk are then freed

@@ -144,7 +144,7 @@ def test_missing_and_unsupported_files(tmp_path):
     with pytest.raises(InputError, match="unsupported file type .pdf"):
         load_inventory(tmp_path / "inv.pdf", InventoryConfig())
     (tmp_path / "bad.xlsx").write_bytes(b"not a zip")
-    with pytest.raises(InputError, match="not a readable spreadsheet"):
+    with pytest.raises(InputError, match="is not an Excel workbook"):
         load_inventory(tmp_path / "bad.xlsx", InventoryConfig())
 
 

@@ -40,6 +40,7 @@ from cyclekit.cycle import (
     source_path,
     verify_frozen,
 )
+from cyclekit.cycle_lock import holds_cycle_lock
 from cyclekit.errors import CycleError, InputError, Problem, some_of
 from cyclekit.history import HistoryRow
 from cyclekit.ingest import count_state, google_sources, previous_documentation, returned_locations
@@ -179,6 +180,7 @@ def finalize_blockers(cycle_dir: Path, manifest: Manifest, config: Config, lines
     return blocking
 
 
+@holds_cycle_lock
 def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Config, *,
                    targets: list[str] | None = None, templates: list[Path] | None = None,
                    today: dt.date | None = None, google: Any = None, partial: bool = False) -> FinalizeReport:

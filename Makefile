@@ -22,18 +22,20 @@ dev: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 
 CYCLE := $(OUT)/cycle-$(AS_OF)
+# the floor's filled sheets arrive outside the cycle folder, as from e-mail; ingest keeps copies in it
+INBOX := $(OUT)/inbox-$(AS_OF)
 
 demo: install
 	@mkdir -p $(OUT)
-	rm -rf $(CYCLE) $(OUT)/schedule.xlsx  # the demo starts over: a schedule written over keeps its Last Counts
+	rm -rf $(CYCLE) $(INBOX) $(OUT)/schedule.xlsx  # the demo starts over: a schedule written over keeps its Last Counts
 	$(CYCLEKIT) schedule $(EXAMPLES)/inventory.csv --locations $(EXAMPLES)/locations.csv \
 		--config $(EXAMPLES)/cyclekit.toml --as-of $(AS_OF) -o $(OUT)/schedule.xlsx
 	$(CYCLEKIT) sheets $(OUT)/schedule.xlsx $(EXAMPLES)/inventory.csv --config $(EXAMPLES)/cyclekit.toml \
 		--as-of $(AS_OF) --due-within 7 $(PDF) -o $(CYCLE)
-	$(BIN)/python $(EXAMPLES)/simulate_floor.py $(CYCLE)
-	$(CYCLEKIT) ingest $(CYCLE) $(CYCLE)/returned/*.xlsx --config $(EXAMPLES)/cyclekit.toml $(PDF)
-	$(BIN)/python $(EXAMPLES)/simulate_floor.py $(CYCLE) --recounts
-	$(CYCLEKIT) ingest $(CYCLE) $(CYCLE)/returned/*.xlsx --config $(EXAMPLES)/cyclekit.toml
+	$(BIN)/python $(EXAMPLES)/simulate_floor.py $(CYCLE) --to $(INBOX)
+	$(CYCLEKIT) ingest $(CYCLE) $(INBOX)/*.xlsx --config $(EXAMPLES)/cyclekit.toml $(PDF)
+	$(BIN)/python $(EXAMPLES)/simulate_floor.py $(CYCLE) --recounts --to $(INBOX)
+	$(CYCLEKIT) ingest $(CYCLE) $(INBOX)/*.xlsx --config $(EXAMPLES)/cyclekit.toml
 	$(BIN)/python $(EXAMPLES)/simulate_review.py $(CYCLE)
 	$(CYCLEKIT) finalize $(CYCLE) --schedule $(OUT)/schedule.xlsx --config $(EXAMPLES)/cyclekit.toml
 	$(CYCLEKIT) status $(CYCLE) --config $(EXAMPLES)/cyclekit.toml
@@ -65,4 +67,4 @@ lint: dev
 	$(BIN)/ruff check cyclekit tests examples
 
 clean:
-	rm -rf $(OUT)/*.xlsx $(OUT)/cycle-* .pytest_cache
+	rm -rf $(OUT)/*.xlsx $(OUT)/cycle-* $(OUT)/inbox-* .pytest_cache

@@ -1,32 +1,87 @@
-"""Atomic file writes: a reader never sees a half-written output."""
+"""Atomic file writes: a reader never sees a half-written output.
+
+A write that fails (disk full, no permission) leaves nothing behind and becomes a `WriteError`:
+one line naming the file and what to do, never a traceback.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-# mkstemp makes files only their owner may read; an output gets the usual mode (umask applies)
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
+from cyclekit.errors import CyclekitError
+
+
+class WriteError(CyclekitError):
+    """A file could not be written (disk full, no permission, read-only drive...)."""
+
+
+_WHAT_TO_DO = {
+    errno.ENOSPC: "the disk is full: free some space",
+    errno.EDQUOT: "your disk quota is used up: free some space",
+    errno.EACCES: "no permission to write there: ask for write access or choose another folder",
+    errno.EPERM: "no permission to write there: ask for write access or choose another folder",
+    errno.EROFS: "the drive is read-only: copy the folder to a drive you can write to",
+    errno.ENAMETOOLONG: "the name is too long for this drive: choose a shorter folder name",
+}
+
+
+def write_error(exc: OSError, path: Path | str | None = None) -> WriteError:
+    """An OSError met while writing, as one line: which file, what happened, what to do."""
+    where = path or exc.filename or "a file"
+    what = _WHAT_TO_DO.get(exc.errno or 0, "check the drive and the folder's permissions")
+    reason = exc.strerror or str(exc)
+    return WriteError(f"could not write {where} ({reason}): {what}, then run the command again")
+
+
+def current_umask() -> int:
+    """The process's umask now (read, not changed, where Linux shows it: threads may be writing)."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def usual_mode(directory: bool = False) -> int:
+    """The mode a file or folder made by open() or mkdir() gets: what the user's umask allows
+    (tempfile makes them readable by their owner only, which hides them from colleagues)."""
+    return (0o777 if directory else 0o666) & ~current_umask()
+
+
+def make_work_dir(prefix: str, parent: Path) -> Path:
+    """A new folder to build an output in, with the mode mkdir would give it."""
+    work = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    os.chmod(work, usual_mode(directory=True))
+    return work
 
 
 @contextlib.contextmanager
 def atomic_path(target: Path | str) -> Iterator[Path]:
     """Yield a temporary path beside `target`; rename it over `target` only on success."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp: Path | None = None
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
         yield tmp
-        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.chmod(tmp, usual_mode())
         os.replace(tmp, target)
+    except OSError as exc:
+        if exc.errno not in _WHAT_TO_DO:
+            raise
+        raise write_error(exc, target) from exc
     finally:
-        if tmp.exists():
+        if tmp is not None and tmp.exists():
             tmp.unlink()
 
 

@@ -14,23 +14,27 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import io
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from cyclekit.atomic import write_text_atomic
+from cyclekit.atomic import atomic_path, write_text_atomic
 from cyclekit.errors import CycleError
 from cyclekit.inventory import InventoryLine
 from cyclekit.tables import file_sha256
+from cyclekit.values import XML_ILLEGAL  # characters an xlsx (XML) cannot hold
 
 MANIFEST = "manifest.json"
 SNAPSHOT = "snapshot.csv"
 PART_COSTS = "part_costs.csv"
 RESULTS = "results.xlsx"
+RETURNED = "returned"  # filled sheets given from elsewhere (e-mail, Downloads), kept with the cycle
 SNAPSHOT_FIELDS = ("location", "line", "part_number", "revision", "description", "uom", "lot",
                    "serial", "status", "quantity", "unit_cost")
 
@@ -244,11 +248,20 @@ def read_frozen(cycle_dir: Path, manifest: Manifest) -> FrozenInventory:
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+NAME_LENGTH = 80  # characters of a location kept in a file name; longer ones end in a short hash
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
 
 def safe_name(text: str, used: set[str] | None = None) -> str:
-    """A file name from a location: 'WH/A 01' -> 'WH_A_01', unique within `used`."""
+    """A file name from a location: 'WH/A 01' -> 'WH_A_01', unique within `used`. A name
+    longer than NAME_LENGTH is cut and ends in a hash of the whole text (two long locations
+    alike at the start still get two files); the full location stays in the sheet and manifest."""
     base = _UNSAFE.sub("_", text).strip("._") or "location"
+    if len(base) > NAME_LENGTH:
+        base = base[: NAME_LENGTH - 9].rstrip("._") + "-" + _short_hash(text)
     name, n = base, 2
     while used is not None and name.lower() in used:
         name, n = f"{base}_{n}", n + 1
@@ -261,8 +274,9 @@ _TAB_UNSAFE = re.compile(r"[\[\]:*?/\\]")
 
 
 def safe_tab(text: str, used: set[str]) -> str:
-    """An Excel tab name: at most 31 characters, none of []:*?/\\, unique ignoring case."""
-    base = _TAB_UNSAFE.sub("_", text).strip("'")[:31] or "Sheet"
+    """An Excel tab name: at most 31 characters, none of []:*?/\\ nor any XML cannot hold,
+    unique ignoring case."""
+    base = _TAB_UNSAFE.sub("_", XML_ILLEGAL.sub("", text)).strip("'")[:31] or "Sheet"
     name, n = base, 2
     while name.lower() in used:
         suffix = f"~{n}"
@@ -298,3 +312,27 @@ def source_path(cycle_dir: Path, recorded: str) -> Path:
 def schedule_backup_name(cycle_id: str) -> str:
     """The copy of the schedule finalize keeps in the cycle folder, as it was before the cycle."""
     return f"schedule-before-{cycle_id}.xlsx"
+
+
+def keep_returned(cycle_dir: Path, path: Path | str) -> Path:
+    """A filled sheet given from outside the cycle folder, copied into CYCLE_DIR/returned/ (a
+    file in the folder already is used where it is): the count evidence stays with the cycle
+    when Downloads is cleaned. A copy keeps the file's name; another file of that name with
+    other content gets the name with a short hash of its content, never written over."""
+    cycle_dir, path = Path(cycle_dir), Path(path).resolve()
+    if not path.is_file() or not Path(recorded_path(cycle_dir, path)).is_absolute():
+        return path  # not there (the ingest says so), or in the cycle folder already
+    digest = file_sha256(path)
+    folder = cycle_dir / RETURNED
+    stem, suffix = path.stem, path.suffix
+    if len(path.name.encode()) > 150:  # room for the hash and atomic_path's temp name
+        stem = stem.encode()[:120].decode(errors="ignore")
+    for name in (f"{stem}{suffix}", f"{stem}-{digest[:8]}{suffix}", f"{stem}-{digest}{suffix}"):
+        copy = folder / name
+        if not copy.exists():
+            with atomic_path(copy) as tmp:
+                shutil.copyfile(path, tmp)
+            return copy.resolve()
+        if copy.is_file() and file_sha256(copy) == digest:
+            return copy.resolve()  # given before: the same file
+    raise CycleError(f"{path} cannot be kept in {folder}: files of its name with other content are there")

@@ -29,6 +29,7 @@ from cyclekit.adjustments import (
     render_target,
     review_workbook,
 )
+from cyclekit.atomic import WriteError
 from cyclekit.config import Config
 from cyclekit.counts import counts_key, load_counts
 from cyclekit.cycle import (
@@ -43,6 +44,7 @@ from cyclekit.cycle import (
     source_path,
     verify_frozen,
 )
+from cyclekit.cycle_lock import holds_cycle_lock
 from cyclekit.errors import ConfigError, CycleError, InputError, Problem, some_of
 from cyclekit.finalize_commit import ADJUSTMENTS, Outputs, commit_finalize, recover
 from cyclekit.history import HistoryRow
@@ -251,6 +253,7 @@ def finalize_blockers(cycle_dir: Path, manifest: Manifest, config: Config, lines
     return blocking
 
 
+@holds_cycle_lock
 def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Config, *,
                    targets: list[str] | None = None, templates: list[Path] | None = None,
                    today: dt.date | None = None, google: Any = None, partial: bool = False) -> FinalizeReport:
@@ -386,6 +389,10 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
         commit_finalize(cycle_dir, manifest, outputs, record, remote)
     except OSError as exc:  # a full disk, a folder without write permission: nothing was changed
         raise _write_error(exc, manifest.cycle_id) from None
+    except WriteError as exc:  # the same, met by an atomic write
+        if not isinstance(exc.__cause__, OSError):
+            raise
+        raise _write_error(exc.__cause__, manifest.cycle_id) from None
     except XlsxFileError as exc:
         raise _write_error(exc.args[0] if exc.args and isinstance(exc.args[0], OSError)
                            else OSError(str(exc)), manifest.cycle_id) from None

@@ -23,12 +23,14 @@ from cyclekit.cycle import (
     FrozenInventory,
     Manifest,
     SheetRecord,
+    keep_returned,
     load_manifest,
     read_frozen,
     recorded_path,
     save_manifest,
     source_path,
 )
+from cyclekit.cycle_lock import holds_cycle_lock
 from cyclekit.errors import CycleError, CyclekitError, InputError, Problem
 from cyclekit.inventory import unit_key
 from cyclekit.parallel import in_forked_copy, map_on_cores
@@ -71,7 +73,8 @@ def ingest_sources(cycle_dir: Path, manifest: Manifest, files: list[Path] | None
     counts, it never replaces them. Also: the names of the files named now (their sheets win
     over an earlier copy of the same sheet), and earlier files that are gone."""
     if files:
-        named_paths = list(dict.fromkeys(Path(f).resolve() for f in files))  # a file named twice is one file
+        # a file named twice is one file; one from outside the cycle folder is read from its copy in it
+        named_paths = list(dict.fromkeys(keep_returned(cycle_dir, f) for f in files))
         sources: list = list(named_paths)
     elif "count_sheets" in manifest.google:
         named_paths = []
@@ -499,6 +502,7 @@ def previous_documentation(cycle_dir: Path, manifest: Manifest, google: Any) -> 
     return previous.documentation, previous.resolutions
 
 
+@holds_cycle_lock(all_or_nothing=True)
 def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None = None,
                  today: dt.date | None = None, google: Any = None,
                  results_to_google: bool = False, pdf: bool = False) -> IngestReport:

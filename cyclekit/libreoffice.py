@@ -15,6 +15,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import zipfile
@@ -241,9 +242,48 @@ class _Job:
     converted: set[Path] = field(default_factory=set)
 
 
+# A watchdog beside each soffice group: soffice.bin is a grandchild in a session of its own, so
+# nothing reaches it when cyclekit is killed (kill -9); the watchdog sees its parent gone and ends
+# the group, which would otherwise go on writing into the cycle folder for a command that is no more.
+_WATCHDOG = """
+import os, signal, sys, time
+parent, group = int(sys.argv[1]), int(sys.argv[2])
+while True:
+    time.sleep(0.2)
+    try:
+        os.killpg(group, 0)
+    except (ProcessLookupError, PermissionError):
+        break
+    if os.getppid() != parent:
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        break
+"""
+
+
+def _watch(process: subprocess.Popen) -> int | None:
+    """Start the watchdog of the group `process` leads; its process id, or None where it cannot be."""
+    if not hasattr(os, "posix_spawn"):
+        return None
+    try:
+        return os.posix_spawn(sys.executable, [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(process.pid)],
+                              os.environ)
+    except OSError:
+        return None  # no watchdog: the conversion still runs
+
+
+def _end_watch(watchdog: int) -> None:
+    with contextlib.suppress(ProcessLookupError, ChildProcessError):
+        os.kill(watchdog, signal.SIGKILL)
+        os.waitpid(watchdog, 0)
+
+
 def _run_all(jobs: list[_Job]) -> None:
     """Run every job's soffice at once; wait for all, stopping any that exceeds its time."""
     processes: list[subprocess.Popen] = []
+    watchdogs: list[int] = []
     try:
         for job in jobs:
             job.timeout = BASE_TIMEOUT + TIMEOUT_PER_FILE * len(job.paths)
@@ -254,6 +294,7 @@ def _run_all(jobs: list[_Job]) -> None:
                     job.command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                     start_new_session=True,
                 ))
+            watchdogs += [pid for pid in [_watch(processes[-1])] if pid is not None]
         started = time.monotonic()
         for job, process in zip(jobs, processes):
             try:
@@ -267,6 +308,9 @@ def _run_all(jobs: list[_Job]) -> None:
             if process.poll() is None:
                 _kill_group(process)
         raise
+    finally:
+        for watchdog in watchdogs:
+            _end_watch(watchdog)
 
 
 def _failure_message(jobs: list[_Job], failed: list[Path], total: int, extension: str) -> str:

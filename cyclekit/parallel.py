@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import sys
 import tempfile
+import threading
+import time
 import warnings
 from collections.abc import Callable, Iterable
 from typing import TypeVar
@@ -15,6 +19,38 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h): a signal this process gets when its parent dies
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """In a worker process: end when the process that started it ends, even killed with -9 (a
+    worker left running would finish a file for a command that no longer exists, and keep the
+    cycle's lock). Linux delivers SIGKILL at the parent's death; elsewhere a thread watches."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent_pid:  # the parent died before the line above
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def worker_pool(max_workers: int):  # -> ProcessPoolExecutor
+    """Worker processes that end with this one."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=max_workers, initializer=die_with_parent, initargs=(os.getpid(),))
+
+
 def map_on_cores(function: Callable[[T], R], items: Iterable[T], label: str, serial_below: int = 8) -> list[R]:
     """function(item) for every item, in order: in worker processes when there are at least
     `serial_below` items and more than one core (below that, starting the workers costs more
@@ -23,9 +59,7 @@ def map_on_cores(function: Callable[[T], R], items: Iterable[T], label: str, ser
     workers = os.cpu_count() or 1
     if workers < 2 or len(items) < serial_below:
         return [function(item) for item in progress.track(items, label)]
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with worker_pool(workers) as pool:
         done = pool.map(function, items, chunksize=max(1, len(items) // (workers * 8)))
         return list(progress.track(done, label, total=len(items)))
 
@@ -43,6 +77,7 @@ def in_forked_copy(produce: Callable[[], Iterable[str]]) -> Callable[[], str | N
         return None
     fd, name = tempfile.mkstemp(prefix="cyclekit-", suffix=".part")
     os.unlink(name)
+    parent = os.getpid()
     try:
         with warnings.catch_warnings():
             # Python 3.12 warns of fork in a process with threads (a background render's pool):
@@ -55,6 +90,7 @@ def in_forked_copy(produce: Callable[[], Iterable[str]]) -> Callable[[], str | N
     if pid == 0:  # the copy: write the text, then leave without running the parent's exit code
         code = 1
         try:
+            die_with_parent(parent)
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 out.writelines(produce())
             code = 0

@@ -7,13 +7,13 @@ import functools
 import os
 import secrets
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cyclekit import progress
+from cyclekit.atomic import make_work_dir
 from cyclekit.config import Config
 from cyclekit.countsheets import SheetHeader, SheetLine, count_sheet
 from cyclekit.cycle import (
@@ -31,6 +31,7 @@ from cyclekit.cycle import (
     save_manifest,
     snapshot_csv,
 )
+from cyclekit.cycle_lock import holds_cycle_lock
 from cyclekit.errors import CycleError, CyclekitError, some_of
 from cyclekit.inventory import Snapshot, line_warnings, load_inventory
 from cyclekit.schedule_reader import ScheduleEntry, read_schedule
@@ -126,6 +127,7 @@ def _no_line_at(inventory_path: Path | str, snapshot: Snapshot, chosen: list[Sch
             "Check that the export is whole and of this plant, or give --force if these locations are empty")
 
 
+@holds_cycle_lock(creating=True)
 def start_cycle(
     schedule_path: Path | str,
     inventory_path: Path | str,
@@ -175,7 +177,7 @@ def start_cycle(
 
     # build everything in a folder beside the target, then rename: no half-made cycle
     cycle_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{cycle_dir.name}.", dir=cycle_dir.parent))
+    work = make_work_dir(f".{cycle_dir.name}.", cycle_dir.parent)  # the mode mkdir gives (umask)
     try:
         (work / SNAPSHOT).write_text(snapshot_csv(numbered), encoding="utf-8", newline="")
         manifest.snapshot_sha256 = file_sha256(work / SNAPSHOT)

@@ -3,19 +3,21 @@
 Most lines are counted right; a handful are off (a short pick, an over-receipt, a lot
 mix-up), one item is found on a shelf where the system has none, one line is left blank,
 one count has a typo, and empty locations are confirmed empty. Filled sheets are saved
-under new names in CYCLE_DIR/returned/, as if e-mailed back.
+under new names outside the cycle folder, in an inbox folder (default: inbox-<as-of> beside the
+cycle folder), as if e-mailed back: `ingest` keeps its own copies in CYCLE_DIR/returned/.
 
 A test stand-in for Excel: it edits the cells with openpyxl and saves a copy. cyclekit
 itself never re-saves a workbook a person filled.
 
-    python examples/simulate_floor.py CYCLE_DIR [--recounts]
+    python examples/simulate_floor.py CYCLE_DIR [--recounts] [--to INBOX]
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
+import json
 import random
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -87,7 +89,13 @@ def _fill(sheet, frozen, rng: random.Random, plan: dict, recount: bool) -> None:
             sheet.cell(r, 6).value = "2026-11-23"
 
 
-def simulate(cycle_dir: Path, recounts: bool = False) -> list[Path]:
+def default_inbox(cycle_dir: Path) -> Path:
+    """Where the filled sheets arrive, as from e-mail: beside the cycle folder, never in it."""
+    as_of = json.loads((cycle_dir / "manifest.json").read_text(encoding="utf-8"))["as_of"]
+    return cycle_dir.parent / f"inbox-{as_of}"
+
+
+def simulate(cycle_dir: Path, recounts: bool = False, inbox: Path | None = None) -> list[Path]:
     rng = random.Random(SEED + (1 if recounts else 0))
     frozen = _snapshot(cycle_dir)
     folders = ["recounts"] if recounts else ["sheets", "packets"]
@@ -96,8 +104,8 @@ def simulate(cycle_dir: Path, recounts: bool = False) -> list[Path]:
     picks = rng.sample(range(max(total, 12)), 12)
     plan = {"next": 0, "short": set(picks[:5]), "over": set(picks[5:8]), "blank": picks[8],
             "typo": picks[9], "found_at": None}
-    out_dir = cycle_dir / "returned"
-    out_dir.mkdir(exist_ok=True)
+    out_dir = inbox or default_inbox(cycle_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for index, source in enumerate(sources):
         book = openpyxl.load_workbook(source)
@@ -112,8 +120,10 @@ def simulate(cycle_dir: Path, recounts: bool = False) -> list[Path]:
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    if len(args) != 1:
-        sys.exit(__doc__)
-    for path in simulate(Path(args[0]), recounts="--recounts" in sys.argv):
+    parser = argparse.ArgumentParser(usage=__doc__)
+    parser.add_argument("cycle_dir", type=Path)
+    parser.add_argument("--recounts", action="store_true", help="fill the recount sheets")
+    parser.add_argument("--to", dest="inbox", type=Path, help="folder the filled sheets arrive in")
+    options = parser.parse_args()
+    for path in simulate(options.cycle_dir, recounts=options.recounts, inbox=options.inbox):
         print(f"filled {path}")

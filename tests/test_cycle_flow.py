@@ -310,7 +310,8 @@ def test_a_late_sheet_adds_to_the_counts_it_does_not_replace_them(plant, tmp_pat
     assert again.missing == [] and again.problems == []
     assert again.figures.lines_counted == first.figures.lines_counted + 1
     recorded = [f["file"] for f in manifest(report.cycle_dir)["ingests"][-1]["files"]]
-    assert sorted(recorded) == sorted(str(f.resolve()) for f in files)  # outside the cycle: absolute
+    # from outside the cycle: read from its copy in it, recorded relative to the folder
+    assert sorted(recorded) == sorted(f"returned/{f.name}" for f in files)
 
 
 def test_a_corrected_sheet_given_again_replaces_its_earlier_copy(plant, tmp_path):
@@ -337,9 +338,9 @@ def test_a_sheet_read_before_and_gone_now_is_reported(plant, tmp_path):
     report = start(plant, tmp_path, selection=Selection(locations=("WH-A-01", "LS-1")))
     files = fill_all_right(report.cycle_dir, tmp_path / "back")
     ingest_cycle(report.cycle_dir, Config(), files)
-    files[0].unlink()
+    (report.cycle_dir / "returned" / files[0].name).unlink()
     again = ingest_cycle(report.cycle_dir, Config())
-    assert [(p.kind, p.file) for p in again.problems] == [("source-gone", str(files[0].resolve()))]
+    assert [(p.kind, p.file) for p in again.problems] == [("source-gone", f"returned/{files[0].name}")]
 
 
 def test_quantities_show_as_typed_in_excel(plant, tmp_path):

@@ -96,7 +96,7 @@ def test_unresolved_problem_blocks_until_resolved(cycle, tmp_path):
 def test_changed_sheet_after_ingest_needs_a_new_ingest(cycle):
     cycle_dir, schedule, files = cycle
     approve_all(cycle_dir)
-    fill_sheet(files[1], files[1], {1: 12})
+    fill_sheet(files[1], cycle_dir / "returned" / files[1].name, {1: 12})  # the copy the cycle keeps
     with pytest.raises(CycleError, match="changed after the last ingest"):
         finalize_cycle(cycle_dir, schedule, CONFIG, targets=["generic"], today=TODAY)
 
@@ -238,9 +238,10 @@ def test_lock_and_verify(cycle):
         finalize_cycle(cycle_dir, schedule, CONFIG, targets=["generic"], today=TODAY)
     adjustments = cycle_dir / "adjustments" / "generic.csv"
     adjustments.write_text(adjustments.read_text().replace("-6", "-5"))
-    files[0].unlink()
+    kept = cycle_dir / "returned" / files[0].name  # the copy of the filled sheet the cycle keeps
+    kept.unlink()
     result = verify_cycle(cycle_dir)
-    assert result.changed == [str(adjustments)] and result.missing == [str(files[0])]
+    assert result.changed == [str(adjustments)] and result.missing == [str(kept)]
     assert cycle_status(cycle_dir, CONFIG).finalized_at
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+import xlsxwriter.exceptions
 import xlsxwriter.workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -161,12 +162,37 @@ class _InMemoryRowsWorksheet(_PortableWorksheet):
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
+# what XML cannot hold even escaped: removed from cell text (C0 controls are escaped as Excel does)
+_UNESCAPABLE = re.compile("[\ud800-\udfff\ufffe\uffff]")
+# what XML cannot hold at all, removed from every other text (tab names, properties, headers,
+# validation messages, chart titles): a tab name with BEL in it made a file no reader could open
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _header_footer(text: str) -> str:
+    """A page header or footer as Excel holds it: at most 255 characters (xlsxwriter drops a longer
+    one whole), cut before a control code it would split."""
+    text = _xml_safe(text)
+    return text if len(text) <= 255 else text[:255].rstrip("&")
+
+
+def _xml_safe(value: Any) -> Any:
+    """Text for xlsxwriter, with the characters XML cannot hold removed (anything else as is)."""
+    if isinstance(value, str):
+        return _XML_ILLEGAL.sub("", value)
+    if isinstance(value, dict):
+        return {key: _xml_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_xml_safe(item) for item in value)
+    return value
 _ESCAPE_LOOKALIKE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _XML_SPECIAL = re.compile("[&<>]")
 
 
 def _xml_text(text: str) -> str:
     """Escaped as Excel and xlsxwriter escape cell text (control characters as _xHHHH_)."""
+    if _UNESCAPABLE.search(text):
+        text = _UNESCAPABLE.sub("", text)
     if _CONTROL.search(text) or "_x" in text:
         text = _ESCAPE_LOOKALIKE.sub(r"_x005F\1", text)
         text = _CONTROL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
@@ -335,7 +361,7 @@ def _second_half_elsewhere(cells: _RowCells, sheet: Sheet, merges: dict[int, lis
 
 def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet) -> Callable[[], None] | None:
     """Write the sheet; for a big one, returns a function that finishes it (call before closing the book)."""
-    ws = book.add_worksheet(sheet.name, worksheet_class=_InMemoryRowsWorksheet if book.in_memory
+    ws = book.add_worksheet(_xml_safe(sheet.name), worksheet_class=_InMemoryRowsWorksheet if book.in_memory
                             else _PortableWorksheet)
     for index, column in enumerate(sheet.columns):
         ws.set_column(index, index, column.width)
@@ -387,7 +413,7 @@ def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet) ->
         if v.error_message:
             options.update(error_title=(v.error_title or "Not allowed")[:32],
                            error_message=v.error_message[:255])
-        ws.data_validation(*_cells(v.range), options)
+        ws.data_validation(*_cells(v.range), _xml_safe(options))
     for cf in sheet.conditional_formats:
         ws.conditional_format(*_cells(cf.range), {
             "type": "formula", "criteria": cf.formula, "format": formats.conditional(cf.style)})
@@ -412,9 +438,9 @@ def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet) ->
         if setup.repeat_columns:
             ws.repeat_columns(*setup.repeat_columns)
         if setup.header:
-            ws.set_header(setup.header)
+            ws.set_header(_header_footer(setup.header))
         if setup.footer:
-            ws.set_footer(setup.footer)
+            ws.set_footer(_header_footer(setup.footer))
         if setup.gridlines:
             ws.hide_gridlines(0)
         left, right, top, bottom = setup.margins
@@ -430,9 +456,9 @@ def _add_chart(book: xlsxwriter.Workbook, ws: Any, sheet: Sheet, chart: Any) -> 
     main = book.add_chart({"type": chart.kind})
     extra = None
     for series in chart.series:
-        source = series.sheet or sheet.name
+        source = _xml_safe(series.sheet or sheet.name)
         options: dict[str, Any] = {
-            "name": series.name,
+            "name": _xml_safe(series.name),
             "categories": [source, *_cells(series.categories)],
             "values": [source, *_cells(series.values)],
         }
@@ -450,15 +476,15 @@ def _add_chart(book: xlsxwriter.Workbook, ws: Any, sheet: Sheet, chart: Any) -> 
             main.add_series(options)
     if extra is not None:
         main.combine(extra)
-    main.set_title({"name": chart.title})
-    categories: dict[str, Any] = {"name": chart.x_title} if chart.x_title else {}
+    main.set_title({"name": _xml_safe(chart.title)})
+    categories: dict[str, Any] = {"name": _xml_safe(chart.x_title)} if chart.x_title else {}
     if chart.x_date_format:
         categories.update(date_axis=True, num_format=chart.x_date_format, num_font={"rotation": -45})
     if chart.label_low:
         categories["label_position"] = "low"
     if chart.reverse_categories:
         categories["reverse"] = True
-    values: dict[str, Any] = {"name": chart.y_title} if chart.y_title else {}
+    values: dict[str, Any] = {"name": _xml_safe(chart.y_title)} if chart.y_title else {}
     if chart.y_format:
         values["num_format"] = chart.y_format
     # xlsxwriter's x axis is the category axis, except in a bar chart, where it is the (horizontal)
@@ -494,11 +520,12 @@ def render_later(jobs: list[tuple[WorkbookSpec | Callable[[], WorkbookSpec], Pat
     On a single core the rendering happens when the function is called.
     """
     import os
-    from concurrent.futures import ProcessPoolExecutor
+
+    from cyclekit.parallel import worker_pool
 
     if not jobs or (os.cpu_count() or 1) < 2:
         return lambda: [_render_job((spec, path, atomic)) for spec, path in jobs]
-    pool = ProcessPoolExecutor(max_workers=1)
+    pool = worker_pool(1)  # ends with this process
     future = pool.submit(_render_all, [(spec, path, atomic) for spec, path in jobs])
 
     def wait() -> list[Path]:
@@ -519,6 +546,21 @@ def _render_job(job: tuple[WorkbookSpec, Path, bool]) -> Path:
     return render_xlsx(spec() if callable(spec) else spec, path, atomic=atomic)
 
 
+def _drop_zip(error: OSError) -> None:
+    """Close the zip a failed write left open, quietly: left to the garbage collector, it would
+    try to write again and print a traceback (the disk is still full) after the one-line error."""
+    tb = error.__traceback__
+    while tb is not None:
+        for value in list(tb.tb_frame.f_locals.values()):
+            if isinstance(value, zipfile.ZipFile) and value.fp is not None:
+                fp, value.fp = value.fp, None
+                try:
+                    fp.close()
+                except OSError:
+                    pass
+        tb = tb.tb_next
+
+
 def render_xlsx(spec: WorkbookSpec, path: Path | str, atomic: bool = True) -> Path:
     path = Path(path)
     if not atomic:
@@ -531,7 +573,7 @@ def render_xlsx(spec: WorkbookSpec, path: Path | str, atomic: bool = True) -> Pa
             # assemble the XML parts in memory: on disk each part is a temp file made, written,
             # zipped and removed, which is most of the time a small count sheet takes
             book.in_memory = True
-        book.set_properties({"title": spec.title, "subject": spec.subject, "author": "cyclekit"})
+        book.set_properties(_xml_safe({"title": spec.title, "subject": spec.subject, "author": "cyclekit"}))
         book.set_calc_mode("auto")
         formats = _Formats(book)
         finishes = []
@@ -542,6 +584,13 @@ def render_xlsx(spec: WorkbookSpec, path: Path | str, atomic: bool = True) -> Pa
             for finish in filter(None, finishes):
                 finish()
         for name, ref in spec.defined_names.items():
-            book.define_name(name, ref)
-        book.close()
+            book.define_name(_xml_safe(name), _xml_safe(ref))
+        try:
+            book.close()
+        except xlsxwriter.exceptions.FileCreateError as exc:  # the OSError in it (disk full...) is the news
+            cause = exc.args[0] if exc.args else None
+            if isinstance(cause, OSError):
+                _drop_zip(cause)
+                raise cause from None
+            raise
     return path

@@ -21,7 +21,7 @@ import openpyxl
 import pytest
 
 from cyclekit.config import load_config
-from cyclekit.errors import CycleError
+from cyclekit.errors import CycleError, CyclekitError
 from cyclekit.finalize import finalize_cycle
 from tests.test_trust_finalize import TODAY, build_cycle
 
@@ -295,8 +295,10 @@ def test_finalize_in_a_read_only_cycle_folder(built, small_disk):
     config = load_config(case / "cyclekit.toml")
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     try:
-        with pytest.raises(CycleError, match="Read-only file system. Nothing was changed"):
+        # refused in one line, by the cycle lock or by finalize's first write
+        with pytest.raises(CyclekitError, match="Read-only file system") as refused:
             finalize_cycle(case / "cycle", case / "schedule.xlsx", config, targets=TARGETS, today=TODAY)
+        assert "\n" not in str(refused.value)
     finally:
         subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
     assert_open_and_unchanged(case, pre_cycle)
@@ -354,8 +356,7 @@ def test_what_a_crash_left_on_a_disk_now_read_only_is_a_one_line_error(built, sm
     assert (case / "cycle" / "adjustments").is_dir() and (case / "schedule.xlsx").read_bytes() != pre_cycle
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     try:
-        with pytest.raises(CycleError, match="an interrupted finalize of cycle CC-TRUST-1 left files that cannot "
-                                             "be put back now") as refused:
+        with pytest.raises(CyclekitError, match="Read-only file system") as refused:  # by the lock or by finalize
             finalize_cycle(case / "cycle", case / "schedule.xlsx", config, targets=TARGETS, today=TODAY)
         assert "\n" not in str(refused.value)
     finally:

@@ -2,20 +2,28 @@
 
 Shipped templates live in templates/adjustments/ and load from the installed package
 (PackageLoader); a user's own template is given by path. Each template declares whether
-it sets an absolute quantity or adjusts by a difference (`mode`) and its file `extension`.
+it sets an absolute quantity or adjusts by a difference (`mode`), its file `extension`, the
+settings its import needs (`required`) and whether its file carries a cost (`needs_cost`).
+Every template runs in Jinja2's sandbox: a template may come by e-mail.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
-from dataclasses import dataclass
+import re
+import signal
+import threading
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import jinja2
+from jinja2 import nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from cyclekit.config import TEMPLATE_SUFFIX
 from cyclekit.errors import ConfigError, CyclekitError
@@ -75,10 +83,45 @@ def csv_row(values: list[object]) -> str:
     return buffer.getvalue()
 
 
+# A template may come by e-mail: it runs in Jinja2's sandbox, sees plain data and these helpers only,
+# and cannot build a value past this size (a string or list repeated, a huge power)
+_VETTED_GLOBALS = ("range", "dict", "namespace", "cycler", "joiner")
+MAX_TEMPLATE_BYTES = 1_000_000
+_MAX_BUILT = 10_000_000
+_EXTENSION = re.compile(r"[A-Za-z0-9]{1,10}(\.[A-Za-z0-9]{1,10}){0,2}")
+_DECLARED = ("required", "needs_cost")  # read from the template's text, never by running it
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > 1000:
+            raise SecurityError("a power this large is not allowed in a template")
+        if operator == "*" and isinstance(left, int) and isinstance(right, str | list | tuple):
+            left, right = right, left
+        if operator == "*" and isinstance(left, str | list | tuple) and isinstance(right, int) \
+                and len(left) * right > _MAX_BUILT:
+            raise SecurityError("a value this large is not allowed in a template")
+        return super().call_binop(context, operator, left, right)
+
+
+class _OneFolderLoader(jinja2.FileSystemLoader):
+    """A user's template and the .j2 files beside it (an include or import): never another file."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        if not template.endswith(TEMPLATE_SUFFIX):
+            raise jinja2.TemplateNotFound(template)
+        source, filename, uptodate = super().get_source(environment, template)
+        if len(source) > MAX_TEMPLATE_BYTES:
+            raise _one_line(filename, 0, f"larger than {MAX_TEMPLATE_BYTES:,} characters")
+        return source, filename, uptodate
+
+
 def _environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
-    env = jinja2.Environment(loader=loader, autoescape=False, keep_trailing_newline=True,
-                             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
-    env.globals["csv_row"] = csv_row
+    env = _Sandbox(loader=loader, autoescape=False, keep_trailing_newline=True,
+                   trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    env.globals = {name: env.globals[name] for name in _VETTED_GLOBALS} | {"csv_row": csv_row}
     return env
 
 
@@ -109,6 +152,9 @@ def _template_error(shown: str, exc: Exception) -> ConfigError:
     """One line for the CLI: which template file, which line, what went wrong."""
     if isinstance(exc, jinja2.TemplateSyntaxError):
         where, line, problem = exc.filename, exc.lineno, f"syntax error: {exc.message}"
+    elif isinstance(exc, SecurityError):
+        where, line = _failed_at(exc.__traceback__) or (shown, 0)
+        problem = f"refused, templates may only format the data they are given ({exc})"
     else:
         where, line = _failed_at(exc.__traceback__) or (shown, 0)
         problem = f"{type(exc).__name__}: {exc}"
@@ -120,10 +166,31 @@ def _one_line(where: str, line: int, problem: str) -> ConfigError:
     return ConfigError(f"template {where}{at}: {' '.join(problem.split())}")
 
 
-def _compiled(env: jinja2.Environment, name: str, shown: str) -> jinja2.Template:
-    """The parsed template; one that does not parse is a ConfigError naming its file and line."""
+def _declarations(env: jinja2.Environment, name: str, shown: str) -> dict[str, Any]:
+    """`{% set required = [...] %}` and `{% set needs_cost = true %}` at the template's top level,
+    read as constants from its parsed text: known before the template runs."""
+    source = env.loader.get_source(env, name)[0] if env.loader else ""
+    found: dict[str, Any] = {}
+    for node in env.parse(source).body:
+        if isinstance(node, nodes.Assign) and isinstance(node.target, nodes.Name) \
+                and node.target.name in _DECLARED:
+            try:
+                found[node.target.name] = node.node.as_const()
+            except nodes.Impossible:
+                raise _one_line(shown, node.lineno, f"{node.target.name} must be written as a constant") from None
+    required = found.get("required", [])
+    if not isinstance(required, list | tuple) or not all(isinstance(key, str) for key in required):
+        raise _one_line(shown, 0, "required must be a list of setting names, e.g. [\"account\"]")
+    if not isinstance(found.get("needs_cost", False), bool):
+        raise _one_line(shown, 0, "needs_cost must be true or false")
+    return {"required": tuple(required), "needs_cost": found.get("needs_cost", False)}
+
+
+def _compiled(env: jinja2.Environment, name: str, shown: str) -> tuple[jinja2.Template, dict[str, Any]]:
+    """The parsed template and its declarations; one that does not parse is a ConfigError naming
+    its file and line."""
     try:
-        return env.get_template(name)
+        return env.get_template(name), _declarations(env, name, shown)
     except jinja2.TemplateSyntaxError as exc:
         raise _template_error(shown, exc) from None
     except UnicodeDecodeError as exc:  # e.g. saved in a Windows code page
@@ -132,39 +199,145 @@ def _compiled(env: jinja2.Environment, name: str, shown: str) -> jinja2.Template
                                      "save it as UTF-8") from None
 
 
-def _load(target: str | Path) -> tuple[str, jinja2.Template]:
+@dataclass(frozen=True)
+class LoadedTarget:
+    """A template ready to render, with what it declares it needs."""
+
+    name: str
+    shown: str  # the template's file, for messages
+    template: jinja2.Template
+    required: tuple[str, ...]  # [adjustments.<name>] settings the import cannot do without
+    needs_cost: bool  # the file carries a unit cost: a line with no cost cannot be imported
+
+
+def load_target(target: str | Path) -> LoadedTarget:
+    """A shipped target by name, or a user's template by path (ending in .j2)."""
     if isinstance(target, Path) or str(target).endswith(TEMPLATE_SUFFIX):
         path = Path(target)
         if not path.is_file():
             raise CyclekitError(f"{path}: template not found")
-        env = _environment(jinja2.FileSystemLoader(str(path.parent)))
+        if not path.name.endswith(TEMPLATE_SUFFIX):  # the loader reads .j2 files only
+            raise CyclekitError(f"{path}: a template's file name ends in {TEMPLATE_SUFFIX} "
+                                f"(e.g. {path.stem}.csv{TEMPLATE_SUFFIX}): rename it")
+        if path.stat().st_size > MAX_TEMPLATE_BYTES:
+            raise _one_line(str(path), 0, f"larger than {MAX_TEMPLATE_BYTES:,} bytes")
+        env = _environment(_OneFolderLoader(str(path.parent)))
         name = path.name[: -len(TEMPLATE_SUFFIX)]
         name = name[: -len(".csv")] if name.endswith(".csv") else name
-        return name, _compiled(env, path.name, str(path))
+        template, declared = _compiled(env, path.name, str(path))
+        return LoadedTarget(name, str(path), template, **declared)
     env = _shipped()
     for candidate in (f"{target}.csv.j2", f"{target}.j2"):
         try:
-            return str(target), _compiled(env, candidate, candidate)
+            template, declared = _compiled(env, candidate, candidate)
         except jinja2.TemplateNotFound:
             continue
+        return LoadedTarget(str(target), template.filename or candidate, template, **declared)
     raise CyclekitError(f"unknown target {target!r}; shipped targets: {', '.join(shipped_targets())}")
 
 
-def render_target(target: str | Path, adjustments: list[Adjustment], context: dict) -> RenderedTarget:
+def missing_settings(target: LoadedTarget, settings: dict[str, Any]) -> list[str]:
+    """The settings a target declares required that [adjustments.<target>] leaves out or blank."""
+    return [key for key in target.required if not str(settings.get(key, "")).strip()]
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP's list for CSV injection
+_TEXT_FIELDS = ("location", "part_number", "revision", "description", "lot", "serial", "uom", "reason",
+                "root_cause", "resolution", "status", "approved_by", "approval_date", "line_id")
+
+
+def formula_like(text: str) -> bool:
+    """Text a spreadsheet program would take for a formula when it opens a CSV."""
+    return text.startswith(FORMULA_STARTS)
+
+
+def formula_like_texts(adjustments: list[Adjustment]) -> list[str]:
+    """Each identifier or text of the lines that a spreadsheet would run (quantities never count)."""
+    found = (getattr(line, name) for line in adjustments for name in _TEXT_FIELDS
+             if name != "line_id")  # made of the location, listed already
+    return list(dict.fromkeys(text for text in found if formula_like(text)))
+
+
+def escaped(adjustments: list[Adjustment]) -> list[Adjustment]:
+    """The lines with formula-like texts prefixed by a single quote (OWASP): a spreadsheet shows
+    them as text, but the ERP receives the quote too."""
+    def escape(text: str) -> str:
+        return "'" + text if formula_like(text) else text
+
+    return [replace(line, **{name: escape(getattr(line, name)) for name in _TEXT_FIELDS}) for line in adjustments]
+
+
+MAX_RENDER_SECONDS = 300  # a template that loops without end stops here
+MAX_OUTPUT_BASE, MAX_OUTPUT_PER_LINE = 10_000_000, 10_000  # characters an import file may hold
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _TooLong(Exception):
+    pass
+
+
+def _bounded_text(chunks: Any, most: int) -> str:
+    parts, size = [], 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > most:
+            raise _TooLarge
+        parts.append(chunk)
+    return "".join(parts)
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Any:
+    """Raise _TooLong in the code that runs past `seconds` (a timer signal: Unix, main thread only)."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise _TooLong
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def render_target(target: str | Path | LoadedTarget, adjustments: list[Adjustment],
+                  context: dict) -> RenderedTarget:
     """The import file's text; a template that fails is a ConfigError (finalize renders before writing)."""
-    name, template = _load(target)
-    shown = template.filename or name
+    loaded = target if isinstance(target, LoadedTarget) else load_target(target)
+    name, template, shown = loaded.name, loaded.template, loaded.shown
     full = {"adjustments": adjustments, **context}
     full["target"] = context.get("targets", {}).get(name, {})
+    most = MAX_OUTPUT_BASE + MAX_OUTPUT_PER_LINE * len(adjustments)
     try:
-        text = template.render(full)  # first: render() points a failure at the template's own line
-        module = template.make_module(full)
-    except Exception as exc:  # a template can call anything: every failure is the template's
+        with _time_limit(MAX_RENDER_SECONDS):
+            # first: generate() points a failure at the template's own line; its size is bounded
+            text = _bounded_text(template.generate(full), most)
+            module = template.make_module(full)
+    except _TooLarge:
+        raise _one_line(shown, 0, f"writes more than {most:,} characters for {len(adjustments)} line(s); "
+                                  "nothing was written") from None
+    except _TooLong:
+        raise _one_line(shown, 0, f"still running after {MAX_RENDER_SECONDS} s (a loop without end?); "
+                                  "nothing was written") from None
+    except Exception as exc:  # whatever a template does wrong is the template's fault, in one line
         raise _template_error(shown, exc) from None
     mode = getattr(module, "mode", "difference")
     if mode not in ("absolute", "difference"):
         raise ConfigError(f"template {shown}: mode must be 'absolute' or 'difference', not {mode!r}")
-    return RenderedTarget(name, mode, getattr(module, "extension", "csv"), text)
+    extension = getattr(module, "extension", "csv")
+    # the file is written as <name>.<extension> in adjustments/: a path would leave that folder
+    if not isinstance(extension, str) or not _EXTENSION.fullmatch(extension):
+        raise ConfigError(f"template {shown}: extension must be a plain file ending such as csv or txt, "
+                          f"not {str(extension)[:60]!r}; nothing was written")
+    return RenderedTarget(name, mode, extension, text)
 
 
 REVIEW = "review.xlsx"  # beside the import files: the same lines, for a person to read in Excel

@@ -41,6 +41,10 @@ TARGET_SETTINGS: dict[str, tuple[str, ...]] = {
                  "location", "memo", "subsidiary"),
     "odoo": ("location_prefix",),
 }
+# Settings of every target, the user's own templates too: finalize reads them, not the template.
+# escape_formulas: a text starting like a formula (=, +, -, @) gets a leading ' in that target's file;
+# post_without_cost: a line with no known cost goes, with a blank cost, into a file that carries costs
+COMMON_TARGET_SETTINGS = ("escape_formulas", "post_without_cost")
 
 
 @dataclass(frozen=True)
@@ -207,12 +211,17 @@ def _check_adjustments(adjustments: dict[str, dict[str, Any]]) -> None:
     holds, so a section not named after a shipped target cannot be told from a typo here.
     """
     for target, settings in adjustments.items():
+        for key in COMMON_TARGET_SETTINGS:
+            if key in settings and not isinstance(settings[key], bool):
+                raise ConfigError(f"adjustments.{target}.{key} must be true or false, not {settings[key]!r}")
         known = TARGET_SETTINGS.get(target)
         if known is None:
             continue
         for key, value in settings.items():
+            if key in COMMON_TARGET_SETTINGS:
+                continue
             if key not in known:
-                reads = f"known: {', '.join(known)}" if known else f"{target} reads no settings"
+                reads = f"known: {', '.join((*known, *COMMON_TARGET_SETTINGS))}"
                 raise ConfigError(f"unknown setting adjustments.{target}.{key} ({reads})")
             # the templates use these as text (a date format, a prefix): a number or a true
             # would stop finalize or write a wrong column

@@ -8,23 +8,28 @@ Nothing is written unless every check passes.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import tempfile
+import errno
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xlsxwriter.exceptions import FileCreateError as XlsxFileError
+
 from cyclekit.adjustments import (
     REVIEW,
     Adjustment,
+    LoadedTarget,
     RenderedTarget,
+    escaped,
+    formula_like_texts,
+    load_target,
+    missing_settings,
     money_text,
     quantity_text,
     render_target,
     review_workbook,
 )
-from cyclekit.atomic import atomic_path
+from cyclekit.atomic import WriteError
 from cyclekit.config import Config
 from cyclekit.counts import counts_key, load_counts
 from cyclekit.cycle import (
@@ -35,13 +40,13 @@ from cyclekit.cycle import (
     load_manifest,
     read_frozen,
     recorded_path,
-    save_manifest,
     schedule_backup_name,
     source_path,
     verify_frozen,
 )
 from cyclekit.cycle_lock import holds_cycle_lock
-from cyclekit.errors import CycleError, InputError, Problem, some_of
+from cyclekit.errors import ConfigError, CycleError, InputError, Problem, some_of
+from cyclekit.finalize_commit import ADJUSTMENTS, Outputs, commit_finalize, recover
 from cyclekit.history import HistoryRow
 from cyclekit.ingest import count_state, google_sources, previous_documentation, returned_locations
 from cyclekit.reconcile import MAJOR, CountedLine, figures, judge
@@ -51,9 +56,6 @@ from cyclekit.schedule_update import updated_schedule
 from cyclekit.tables import file_sha256
 from cyclekit.values import cell_text, parse_date
 from cyclekit.workbook.reader import use_limits
-from cyclekit.workbook.xlsx import render_xlsx
-
-ADJUSTMENTS = "adjustments"
 
 
 @dataclass
@@ -67,6 +69,77 @@ class FinalizeReport:
     history: HistoryRow
     warnings: list[str] = field(default_factory=list)
     review: Path | None = None  # the adjustments as a workbook to read in Excel
+
+
+@dataclass(frozen=True)
+class CycleInfo:
+    """What a template knows of the cycle: plain values."""
+
+    cycle_id: str
+    count_date: dt.date
+    as_of: dt.date
+
+
+def _check_targets(loaded: list[LoadedTarget], adjustments: list[Adjustment], config: Config,
+                   cycle_id: str) -> None:
+    """Before anything is written: every setting each target's import needs is given, and no
+    line without a cost goes to a file that needs one."""
+    missing = [(t.name, keys) for t in loaded if (keys := missing_settings(t, config.adjustments.get(t.name, {})))]
+    if missing:
+        raise ConfigError(f"cycle {cycle_id} not finalized, nothing was written: " + "; ".join(
+            f"target {name} needs {', '.join(keys)} in [adjustments.{name}] of cyclekit.toml"
+            for name, keys in missing) + " (see templates/adjustments/README.md)")
+    unvalued = [a.line_id for a in adjustments if not a.unit_cost]
+    costed = [t.name for t in loaded if t.needs_cost
+              and config.adjustments.get(t.name, {}).get("post_without_cost") is not True]
+    if unvalued and costed:
+        raise ConfigError(
+            f"cycle {cycle_id} not finalized, nothing was written: {', '.join(costed)} need a unit cost on "
+            f"every line and {len(unvalued)} line(s) have none (no cost for the part anywhere in the "
+            f"export): {some_of(unvalued)}. Finalize with targets that carry no cost, or, if the ERP knows "
+            f"these parts' cost, set post_without_cost = true in [adjustments.{costed[0]}] to post them with "
+            "a blank cost")
+
+
+def _check_names(rendered: list[RenderedTarget]) -> None:
+    """Two targets writing one file name (or the review workbook's) would lose one of them."""
+    names = [f"{t.name}.{t.extension}" for t in rendered]
+    clashes = sorted({n for n in names if names.count(n) > 1 or n == REVIEW})
+    if clashes:
+        raise ConfigError(f"two outputs would be written as {', '.join(clashes)} in {ADJUSTMENTS}/: "
+                          "rename one template; nothing was written")
+
+
+def _escapes(config: Config, target: str) -> bool:
+    return config.adjustments.get(target, {}).get("escape_formulas") is True
+
+
+def _formula_warnings(adjustments: list[Adjustment], targets: list[str], config: Config) -> list[str]:
+    """Identifiers a spreadsheet program would run if someone opened the import files in it."""
+    texts = formula_like_texts(adjustments)
+    if not texts:
+        return []
+    shown = some_of([repr(t) for t in texts])
+    raw = [t for t in targets if not _escapes(config, t)]
+    kept = [t for t in targets if _escapes(config, t)]
+    warnings = []
+    if raw:
+        warnings.append(
+            f"{len(texts)} identifier(s) or text(s) start like a spreadsheet formula ({shown}): written exactly "
+            f"in {', '.join(raw)} for the ERP's importer; opened in Excel or LibreOffice they would run. Import "
+            "the files without opening them, or set escape_formulas = true in [adjustments.<target>] if the "
+            "ERP accepts a leading '")
+    if kept:
+        warnings.append(f"{len(texts)} identifier(s) or text(s) that start like a formula ({shown}) are written "
+                        f"with a leading ' in {', '.join(kept)} (escape_formulas): the ERP receives the ' too")
+    return warnings
+
+
+def _write_error(exc: OSError, cycle_id: str) -> CycleError:
+    reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+    where = f" writing {exc.filename}" if exc.filename else ""
+    return CycleError(f"finalize stopped{where}: {reason}. Nothing was changed and cycle {cycle_id} stays "
+                      "open; free some space (or allow writing there) and run finalize again")
 
 
 def _text(value: Any) -> str:
@@ -190,6 +263,13 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     use_limits(config.limits)  # every workbook this command opens
     today = today or dt.date.today()
     manifest = load_manifest(cycle_dir)
+    # an interrupted finalize: cleaned up if it committed, else undone
+    try:
+        interrupted = recover(cycle_dir, manifest)
+    except OSError as exc:
+        raise CycleError(f"an interrupted finalize of cycle {manifest.cycle_id} left files that cannot be put "
+                         f"back now ({exc.filename or cycle_dir}: {exc.strerror or exc}); nothing was changed, "
+                         "allow writing there and run finalize again") from None
     if manifest.finalized:
         raise CycleError(f"cycle {manifest.cycle_id} was already finalized on {manifest.finalized['at']}; "
                          "nothing was changed")
@@ -212,14 +292,21 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
                                            f"{len(blocking)} item(s) need attention")
 
     adjustments = build_adjustments(lines, docs, manifest, config)
-    cycle = type("Cycle", (), {"cycle_id": manifest.cycle_id,
-                               "count_date": dt.date.fromisoformat(manifest.count_date),
-                               "as_of": dt.date.fromisoformat(manifest.as_of)})()
-    context = {"cycle": cycle, "targets": config.adjustments}
     chosen: list[str | Path] = [*(targets or ([] if templates else list(config.count.default_targets))),
                                 *(templates or [])]
-    rendered: list[RenderedTarget] = [render_target(t, adjustments, context) for t in chosen]
+    loaded = [load_target(t) for t in chosen]
+    _check_targets(loaded, adjustments, config, manifest.cycle_id)
+    cycle = CycleInfo(manifest.cycle_id, dt.date.fromisoformat(manifest.count_date),
+                      dt.date.fromisoformat(manifest.as_of))
+    context = {"cycle": cycle, "targets": config.adjustments}
+    rendered: list[RenderedTarget] = [
+        render_target(t, escaped(adjustments) if _escapes(config, t.name) else adjustments, context)
+        for t in loaded]
+    _check_names(rendered)
     warnings = []
+    if interrupted:
+        warnings.append("an earlier finalize of this cycle was interrupted: what it had written was undone "
+                        "before this one")
     if missing:
         warnings.append(f"finalized without {len(missing)} location(s) that never returned their sheet "
                         f"({some_of(missing)}): not adjusted, still due")
@@ -229,12 +316,12 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
         warnings.append(f"{len(undocumented)} discrepancy(ies) posted with no Root Cause "
                         f"({some_of(undocumented)}): "
                         "the import files say 'cause not documented'")
-    unvalued = [line.line_id for line in lines if line.counted and line.variance_qty != 0
-                and line.unit_cost is None]
+    unvalued = [a.line_id for a in adjustments if not a.unit_cost]
     if unvalued:
         warnings.append(f"{len(unvalued)} line(s) posted without a value: no unit cost is known for the part "
-                        f"({some_of(unvalued)}); the net and "
-                        "absolute values leave them out")
+                        f"({some_of(unvalued)}); the net and absolute values leave them out, and the import files "
+                        "leave their cost blank")
+    warnings += _formula_warnings(adjustments, [t.name for t in loaded], config)
     if recounts_out:
         warnings.append(f"{len(recounts_out)} recount sheet(s) came back with no line recounted, or not at all "
                         f"({some_of(recounts_out)}): "
@@ -269,58 +356,51 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     counted_on = {name: count_date for name in counted_places}
     spec, moved = updated_schedule(schedule_file, counted_on, history, config, today)
 
-    # every output is made first; only then do they replace anything
-    work = Path(tempfile.mkdtemp(prefix=".finalize.", dir=cycle_dir))
-    try:
-        out_files = []
-        for target in rendered:
-            path = work / f"{target.name}.{target.extension}"
-            path.write_text(target.text, encoding="utf-8", newline="")
-            out_files.append(path.name)
-        render_xlsx(review_workbook(adjustments, manifest.cycle_id, config.count.currency_format),
-                    work / REVIEW, atomic=False)
-        out_files.append(REVIEW)
-        backup = cycle_dir / schedule_backup_name(manifest.cycle_id)
-        new_schedule = work / "schedule.xlsx"
-        if not schedule_google:
-            shutil.copy2(schedule_path, backup)
-            render_xlsx(spec, new_schedule)
-        final_dir = cycle_dir / ADJUSTMENTS
-        if final_dir.exists():
-            shutil.rmtree(final_dir)  # never finalized (checked above): leftovers of a failed attempt
-        final_dir.mkdir()
-        for name in out_files:
-            os.replace(work / name, final_dir / name)
-        if schedule_google:
+    backup = cycle_dir / schedule_backup_name(manifest.cycle_id)
+    remote = None
+    if schedule_google:
+        def remote() -> None:
             from cyclekit.workbook.gsheets import replace_gsheets
 
             replace_gsheets(spec, google.session, schedule_google,
                             backup_name=f"Schedule before {manifest.cycle_id}")
-            backup = Path(f"Google Drive copy 'Schedule before {manifest.cycle_id}'")
-        else:
-            with atomic_path(schedule_path) as tmp:
-                shutil.copyfile(new_schedule, tmp)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
-    outputs = [final_dir / name for name in out_files]
-    manifest.finalized = {
-        "at": dt.datetime.now().isoformat(timespec="seconds"),
-        # the filled sheets were just proven to have the digests the last ingest recorded
-        "inputs": {**{recorded_path(cycle_dir, p): entry["sha256"] for p, entry in zip(files, last["files"])
-                      if isinstance(p, Path)},
-                   **{recorded_path(cycle_dir, p): file_sha256(p) for p in [
-                       cycle_dir / SNAPSHOT, *([cycle_dir / PART_COSTS] if manifest.costs_sha256 else []), results]}},
-        "google_inputs": {f.path: f.digest() for f in files if not isinstance(f, Path)},
-        "outputs": {recorded_path(cycle_dir, p): file_sha256(p)
-                    for p in [*outputs, *([] if schedule_google else [schedule_path, backup])]},
-        "targets": {t.name: t.mode for t in rendered},
-        "adjustments": len(adjustments),
-        "discrepancy_rate": None if totals.discrepancy_rate is None else str(totals.discrepancy_rate),
-        "warnings": warnings,
-    }
-    save_manifest(cycle_dir, manifest)
-    return FinalizeReport(manifest.cycle_id, len(adjustments), [p for p in outputs if p.name != REVIEW],
+    def record(outputs: dict[str, str]) -> dict[str, Any]:
+        return {
+            "at": dt.datetime.now().isoformat(timespec="seconds"),
+            # the filled sheets were just proven to have the digests the last ingest recorded
+            "inputs": {**{recorded_path(cycle_dir, p): entry["sha256"] for p, entry in zip(files, last["files"])
+                          if isinstance(p, Path)},
+                       **{recorded_path(cycle_dir, p): file_sha256(p) for p in [
+                           cycle_dir / SNAPSHOT, *([cycle_dir / PART_COSTS] if manifest.costs_sha256 else []),
+                           results]}},
+            "google_inputs": {f.path: f.digest() for f in files if not isinstance(f, Path)},
+            "outputs": outputs,
+            "targets": {t.name: t.mode for t in rendered},
+            "adjustments": len(adjustments),
+            "discrepancy_rate": None if totals.discrepancy_rate is None else str(totals.discrepancy_rate),
+            "warnings": warnings,
+        }
+
+    outputs = Outputs({f"{t.name}.{t.extension}": t.text for t in rendered},
+                      (REVIEW, review_workbook(adjustments, manifest.cycle_id, config.count.currency_format)),
+                      None if schedule_google else schedule_path, None if schedule_google else spec, backup)
+    try:
+        commit_finalize(cycle_dir, manifest, outputs, record, remote)
+    except OSError as exc:  # a full disk, a folder without write permission: nothing was changed
+        raise _write_error(exc, manifest.cycle_id) from None
+    except WriteError as exc:  # the same, met by an atomic write
+        if not isinstance(exc.__cause__, OSError):
+            raise
+        raise _write_error(exc.__cause__, manifest.cycle_id) from None
+    except XlsxFileError as exc:
+        raise _write_error(exc.args[0] if exc.args and isinstance(exc.args[0], OSError)
+                           else OSError(str(exc)), manifest.cycle_id) from None
+    if schedule_google:
+        backup = Path(f"Google Drive copy 'Schedule before {manifest.cycle_id}'")
+    final_dir = cycle_dir / ADJUSTMENTS
+    outputs_paths = [final_dir / name for name in outputs.files]
+    return FinalizeReport(manifest.cycle_id, len(adjustments), outputs_paths,
                           schedule_path, backup, moved, history, warnings, review=final_dir / REVIEW)
 
 

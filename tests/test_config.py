@@ -118,7 +118,8 @@ def test_count_mistakes_are_named(tmp_path, text, message):
 @pytest.mark.parametrize("text, message", [
     ('[adjustments.netsuite]\nacount = "5100"\n',
      r"unknown setting adjustments.netsuite.acount \(known: account, adjustment_location, class"),
-    ('[adjustments.generic]\naccount = "5100"\n', r"adjustments.generic.account \(generic reads no settings\)"),
+    ('[adjustments.generic]\naccount = "5100"\n',
+     r"adjustments.generic.account \(known: escape_formulas, post_without_cost\)"),
     ("[adjustments.fishbowl]\nlot_tracking = true\n", "adjustments.fishbowl.lot_tracking must be text"),
     ("[adjustments.netsuite]\naccount = 5100\n", "adjustments.netsuite.account must be text, written in quotes"),
 ])

@@ -25,7 +25,7 @@ AS_OF = dt.date(2026, 11, 23)
 TODAY = dt.date(2026, 11, 24)
 CONFIG = Config(adjustments={"netsuite": {"account": "5100 Shrinkage, inventory", "subsidiary": "Plant 1"},
                              "odoo": {"location_prefix": "WH/Stock/"},
-                             "erpnext": {"company": "Example Plant Ltd"},
+                             "erpnext": {"company": "Example Plant Ltd", "expense_account": "Stock Adjustment - EP"},
                              "business-central": {"location_code": "MAIN"},
                              "fishbowl": {"location_group": "Main"}})
 ROWS = [

@@ -1,0 +1,93 @@
+"""Review of hostile templates and files: what the first round left open."""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+
+import pytest
+
+from cyclekit.errors import ConfigError
+from cyclekit.finalize import finalize_cycle
+from tests.test_trust_finalize import FULL, TODAY, assert_nothing_written, build_cycle, built, cycle  # noqa: F401  # noqa: F401  (fixtures)
+
+# Each builds a value of a gigabyte or more from a few characters; the sandbox bounds only `*` and `**`
+MEMORY_ATTACKS = {
+    "center at compile time": "{{ 'a'|center(1500000000) }}",
+    "format width": "{{ '%1500000000s'|format('a') }}",
+    "percent width": "{{ '%1500000000s' % 'a' }}",
+    "indent": "{{ 'a\\nb'|indent(1500000000) }}",
+    "ljust at run time": "{{ adjustments[0].location.ljust(1500000000) }}",
+    "doubling by ~": "{% set ns = namespace(s='a') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}"
+                     "{% endfor %}{{ ns.s|length }}",
+    "doubling by +": "{% set ns = namespace(s=['a']) %}{% for i in range(40) %}{% set ns.s = ns.s + ns.s %}"
+                     "{% endfor %}{{ ns.s|length }}",
+}
+
+_RENDER = """
+import json, resource, sys
+from pathlib import Path
+from cyclekit.adjustments import Adjustment, render_target
+from cyclekit.errors import CyclekitError
+try:
+    render_target(Path(sys.argv[1]), [Adjustment(*(["x"] * 20))], {"targets": {}})
+    said = "rendered"
+except CyclekitError as exc:
+    said = str(exc)
+print(json.dumps({"said": said, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+"""
+
+
+def _at_most_3_gb() -> None:  # the machine's safety net if the bound were gone: never reached when it holds
+    resource.setrlimit(resource.RLIMIT_AS, (3 * 1024 ** 3, resource.getrlimit(resource.RLIMIT_AS)[1]))
+
+
+@pytest.mark.parametrize("attack", list(MEMORY_ATTACKS))
+def test_a_template_that_builds_a_huge_value_is_refused_with_memory_bounded(tmp_path, attack):
+    template = tmp_path / "big.csv.j2"
+    template.write_text(MEMORY_ATTACKS[attack] + "\n")
+    run = subprocess.run([sys.executable, "-c", _RENDER, str(template)], capture_output=True, text=True,
+                         preexec_fn=_at_most_3_gb, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = json.loads(run.stdout)
+    assert result["said"] == (f"template {template}: needs more than 512 MB of memory (a text or list built "
+                              "without end?); nothing was written")
+    assert result["peak_mb"] < 700
+
+
+@pytest.mark.parametrize("body", [
+    "{{ ((10 ** 1000) ** 1000) > 0 }}",
+    "{% set ns = namespace(n=10 ** 1000) %}{% for i in range(30) %}{% set ns.n = ns.n * ns.n %}{% endfor %}"
+    "{{ ns.n > 0 }}",
+])
+def test_a_template_computing_a_huge_number_is_refused(cycle, body):  # noqa: F811
+    cycle_dir, schedule = cycle
+    template = cycle_dir.parent / "number.csv.j2"
+    template.write_text(body + "\n")
+    before = schedule.read_bytes()
+    with pytest.raises(ConfigError, match="a number this large is not allowed in a template") as refused:
+        finalize_cycle(cycle_dir, schedule, FULL, templates=[template], today=TODAY)
+    assert "\n" not in str(refused.value)
+    assert_nothing_written(cycle_dir, schedule, before)
+
+
+def test_a_huge_value_in_a_template_writes_nothing_at_finalize(cycle):  # noqa: F811
+    cycle_dir, schedule = cycle
+    template = cycle_dir.parent / "big.csv.j2"
+    template.write_text(MEMORY_ATTACKS["ljust at run time"] + "\n")
+    before = schedule.read_bytes()
+    with pytest.raises(ConfigError, match="needs more than 512 MB of memory"):
+        finalize_cycle(cycle_dir, schedule, FULL, templates=[template], today=TODAY)
+    assert_nothing_written(cycle_dir, schedule, before)
+
+
+def test_the_memory_bound_is_lifted_after_a_template_ran():
+    from cyclekit.adjustments import _memory_limit
+
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    with pytest.raises(MemoryError), _memory_limit(64):
+        bytearray(256 * 1024 * 1024)
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
+    bytearray(256 * 1024 * 1024)  # allowed again

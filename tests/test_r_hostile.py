@@ -91,3 +91,35 @@ def test_the_memory_bound_is_lifted_after_a_template_ran():
         bytearray(256 * 1024 * 1024)
     assert resource.getrlimit(resource.RLIMIT_AS) == before
     bytearray(256 * 1024 * 1024)  # allowed again
+
+
+# --- a cycle id names files and goes into the import files ---------------------------------------
+
+@pytest.mark.parametrize("cycle_id", ["=1+1", "@SUM(1)", "-2+3", "a/b", "../../escaped", "x" * 300, "bell\x07",
+                                      "new\nline", " CC-1", ".hidden"])
+def test_a_cycle_id_that_is_a_path_a_formula_or_too_long_is_refused_at_sheets(tmp_path, cycle_id):
+    import datetime as dt
+
+    from click.testing import CliRunner
+
+    from cyclekit import api
+    from cyclekit.cli import cli
+    from cyclekit.config import Config
+    from tests.helpers import INVENTORY_HEADER, LOCATIONS_HEADER, write_csv
+
+    inventory = write_csv(tmp_path / "inventory.csv", INVENTORY_HEADER,
+                          [["BIN-1", "P1", "", "Part", "ea", "", "", "available", "10", "1.00"]])
+    locations = write_csv(tmp_path / "locations.csv", LOCATIONS_HEADER,
+                          [["BIN-1", "Cage", "Ana Ruiz", "ana@plant.example.com", "", "", "2026-01-10"]])
+    schedule = tmp_path / "schedule.xlsx"
+    api.write_schedule(inventory, schedule, Config(), locations=locations, as_of=dt.date(2026, 11, 23),
+                       today=dt.date(2026, 11, 23))
+    cycle_dir = tmp_path / "cycle"
+    args = ["sheets", str(schedule), str(inventory), "-o", str(cycle_dir), "--all", "-q"]
+    refused = CliRunner().invoke(cli, [*args, "--cycle-id", cycle_id])
+    assert refused.exit_code == 1
+    assert refused.output.startswith("Error: cycle id ") and len(refused.output.splitlines()) == 1
+    assert not cycle_dir.exists() or not any(cycle_dir.iterdir())
+    assert not (tmp_path.parent / "escaped").exists()
+    made = CliRunner().invoke(cli, [*args, "--cycle-id", "CC-2026.11_A"])
+    assert made.exit_code == 0, made.output

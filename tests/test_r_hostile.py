@@ -123,3 +123,61 @@ def test_a_cycle_id_that_is_a_path_a_formula_or_too_long_is_refused_at_sheets(tm
     assert not (tmp_path.parent / "escaped").exists()
     made = CliRunner().invoke(cli, [*args, "--cycle-id", "CC-2026.11_A"])
     assert made.exit_code == 0, made.output
+
+
+# --- workbooks: every part the readers parse, and paths that are not files ----------------------
+
+LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+          b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>')
+XXE = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+
+
+@pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/_rels/workbook.xml.rels"])
+@pytest.mark.parametrize("prolog", [LAUGHS, XXE], ids=["billion-laughs", "external-entity"])
+def test_entities_in_the_list_of_tabs_are_refused_like_in_every_other_part(tmp_path, part, prolog):
+    import zipfile
+
+    import openpyxl
+
+    from cyclekit.errors import InputError
+    from cyclekit.workbook.reader import WorkbookReader
+
+    book = openpyxl.Workbook()
+    book.active["A1"] = "hello"
+    plain = tmp_path / "plain.xlsx"
+    book.save(plain)
+    hostile = tmp_path / "hostile.xlsx"
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == part:
+                data = prolog + (data.split(b"?>", 1)[1] if data.startswith(b"<?xml") else data)
+            target.writestr(name, data)
+    with pytest.raises(InputError) as refused:
+        WorkbookReader(hostile)
+    [problem] = refused.value.problems
+    assert problem.file == str(hostile)
+    assert problem.message == f"part {part!r} declares XML entities, which no spreadsheet writes"
+
+
+def test_a_pipe_or_a_folder_given_as_a_file_is_named_for_what_it_is(tmp_path):
+    import os
+
+    from click.testing import CliRunner
+
+    from cyclekit.cli import cli
+
+    pipe = tmp_path / "export.csv"
+    os.mkfifo(pipe)  # reading it would wait for ever for a writer
+    (tmp_path / "sheet.xlsx").mkdir()
+    said = CliRunner().invoke(cli, ["schedule", str(pipe), "-o", str(tmp_path / "schedule.xlsx"), "-q"])
+    assert said.exit_code == 1 and "is not a regular file (a pipe or a device)" in said.output
+    assert "Traceback" not in said.output
+    from cyclekit.errors import InputError
+    from cyclekit.workbook.reader import WorkbookReader
+
+    for path, says in ((pipe, "is not a regular file"), (tmp_path / "sheet.xlsx", "is a folder, not a file")):
+        with pytest.raises(InputError) as refused:
+            WorkbookReader(path)
+        assert refused.value.problems[0].message.startswith(says)
+    assert not (tmp_path / "schedule.xlsx").exists()

@@ -181,3 +181,57 @@ def test_a_pipe_or_a_folder_given_as_a_file_is_named_for_what_it_is(tmp_path):
             WorkbookReader(path)
         assert refused.value.problems[0].message.startswith(says)
     assert not (tmp_path / "schedule.xlsx").exists()
+
+
+# --- Google: answers that are not Google's -------------------------------------------------------
+
+class _Answer:
+    def __init__(self, body: bytes):
+        self.body = body
+
+    def json(self):
+        import json as json_module
+
+        import requests
+
+        try:
+            return json_module.loads(self.body)
+        except ValueError as exc:
+            raise requests.exceptions.JSONDecodeError(str(exc), self.body.decode("latin-1"), 0) from None
+
+
+class _Http:
+    def __init__(self, outcome):
+        self.outcome = outcome
+
+    def request(self, method, url, **kwargs):
+        if isinstance(self.outcome, BaseException):
+            raise self.outcome
+        return self.outcome
+
+
+def _failures():
+    import requests
+
+    return {
+        "a proxy's login page with 200": _Answer(b"<html><body>Sign in to the guest network</body></html>"),
+        "an answer cut short": requests.exceptions.ChunkedEncodingError("Connection broken: IncompleteRead"),
+        "a garbled compressed answer": requests.exceptions.ContentDecodingError("Received response with content-"
+                                                                                 "encoding: gzip, but failed"),
+        "redirected without end": requests.exceptions.TooManyRedirects("Exceeded 30 redirects."),
+    }
+
+
+@pytest.mark.parametrize("failure", list(_failures()))
+def test_an_answer_that_is_not_googles_is_one_line(failure):
+    from types import SimpleNamespace
+
+    from cyclekit.errors import CyclekitError
+    from cyclekit.workbook.gsheets import GoogleSession
+
+    client = SimpleNamespace(http_client=_Http(_failures()[failure]))
+    session = GoogleSession(client, sleep=lambda seconds: None, progress=lambda text: None)
+    with pytest.raises(CyclekitError) as refused:
+        session.call("read", "get", "https://sheets.googleapis.com/v4/spreadsheets/X")
+    message = str(refused.value)
+    assert "\n" not in message and "proxy" in message and "Sign in" not in message

@@ -128,6 +128,9 @@ class _OneFolderLoader(jinja2.FileSystemLoader):
         if not template.endswith(TEMPLATE_SUFFIX):
             raise jinja2.TemplateNotFound(template)
         source, filename, uptodate = super().get_source(environment, template)
+        folders = {Path(folder).resolve() for folder in self.searchpath}
+        if Path(filename).resolve().parent not in folders:  # a link to a file elsewhere
+            raise jinja2.TemplateNotFound(template)
         if len(source) > MAX_TEMPLATE_BYTES:
             raise _one_line(filename, 0, f"larger than {MAX_TEMPLATE_BYTES:,} characters")
         return source, filename, uptodate

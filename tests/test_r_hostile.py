@@ -235,3 +235,24 @@ def test_an_answer_that_is_not_googles_is_one_line(failure):
         session.call("read", "get", "https://sheets.googleapis.com/v4/spreadsheets/X")
     message = str(refused.value)
     assert "\n" not in message and "proxy" in message and "Sign in" not in message
+
+
+def test_an_include_through_a_link_to_a_file_elsewhere_reads_nothing(tmp_path):
+    from pathlib import Path
+
+    from cyclekit.adjustments import Adjustment, render_target
+
+    secret = tmp_path / "elsewhere" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("the secret")
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "leak.j2").symlink_to(secret)
+    (folder / "beside.j2").write_text("beside\n")
+    template = folder / "mine.csv.j2"
+    template.write_text("{% include 'beside.j2' %}{% include 'leak.j2' %}\n")
+    with pytest.raises(ConfigError) as refused:
+        render_target(Path(template), [Adjustment(*(["x"] * 20))], {"targets": {}})
+    assert "TemplateNotFound: leak.j2" in str(refused.value) and "the secret" not in str(refused.value)
+    template.write_text("{% include 'beside.j2' %}\n")
+    assert render_target(Path(template), [], {"targets": {}}).text == "beside\n"

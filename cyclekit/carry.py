@@ -75,14 +75,14 @@ class PreviousResults:
 
     def notices(self) -> list[str]:
         """What an ingest tells the user it carried (nothing silent)."""
-        said = [f"the previous results' tab {found!r} was read as {name}" for name, found in self.renamed.items()]
+        said = [f"Read the previous results' tab {found!r} as {name}" for name, found in self.renamed.items()]
         if self.added_columns:
             names = ", ".join(f"{c.tab}: {c.header!r}" for c in self.added_columns)
-            said.append(f"kept the column(s) added to the results ({names})")
+            said.append(f"Kept the column(s) added to the results ({names})")
         if self.added_tabs:
-            said.append("kept the tab(s) added to the results: " + ", ".join(repr(n) for n, _ in self.added_tabs))
+            said.append("Kept the tab(s) added to the results: " + ", ".join(repr(n) for n, _ in self.added_tabs))
         if self.kept:
-            said.append(f"kept {len(self.kept)} cell(s) typed outside the tables in the tab {KEPT!r}")
+            said.append(f"Kept {len(self.kept)} cell(s) typed outside the tables in the tab {KEPT!r}")
         return said
 
 

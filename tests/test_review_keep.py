@@ -176,3 +176,19 @@ def test_a_schedule_half_moved_on_by_a_killed_finalize_is_neither_read_nor_writt
                              "--config", str(case / "cyclekit.toml"), "--target", "generic"])
     assert json.loads((case / "cycle" / "manifest.json").read_text())["finalized"]
     assert (case / "cycle" / "schedule-before-CC-TRUST-1.xlsx").read_bytes() == pre_cycle
+
+
+# --- what finance typed in the hidden Lists tab ------------------------------------------------------
+
+def test_a_cause_added_to_the_hidden_lists_tab_is_kept(cycle):
+    cycle_dir, _ = cycle
+    book = openpyxl.load_workbook(cycle_dir / "results.xlsx")
+    lists = book["Lists"]
+    lists.cell(lists.max_row + 1, 1).value = "Supplier short-shipped"
+    lists["E2"] = "ask Ana before using Other"
+    book.save(cycle_dir / "results.xlsx")
+    report = ingest_cycle(cycle_dir, FULL, today=TODAY)
+    kept = openpyxl.load_workbook(report.results)["Kept from previous results"]
+    values = {row[2] for row in kept.iter_rows(min_row=2, values_only=True)}
+    assert {"Supplier short-shipped", "ask Ana before using Other"} <= values
+    assert any("Kept 2 cell(s)" in note for note in report.notes)

@@ -354,6 +354,8 @@ def ingest(cycle_dir: Path, files: tuple[Path, ...], pdf: bool, config_path: Pat
         say(f"Recount sheet: {path}")
     for path in report.pdfs:
         say(f"Recount sheet to print: {path}")
+    for note in report.notes:
+        say(note)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     say(f"Wrote {report.results}" + (f" and {report.url}" if report.url else ""))

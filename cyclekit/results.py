@@ -392,6 +392,14 @@ def _problems_sheet(problems: list[Problem], resolutions: dict[tuple, str], fixe
     return sheet
 
 
+def lists_rows() -> list[list[Any]]:
+    """What the hidden Lists tab holds: the dropdowns' choices under their headers."""
+    rows: list[list[Any]] = [["Root Causes", "Statuses"]]
+    for k in range(max(len(ROOT_CAUSES), len(STATUSES))):
+        rows.append([ROOT_CAUSES[k] if k < len(ROOT_CAUSES) else None, STATUSES[k] if k < len(STATUSES) else None])
+    return rows
+
+
 def _lists_sheet() -> tuple[Sheet, str]:
     sheet = Sheet(LISTS, columns=[Column("Root Causes", 50), Column("Statuses", 22)], hidden=True)
     sheet.rows = [[Cell("Root Causes", styles.HEADER), Cell("Statuses", styles.HEADER)]]

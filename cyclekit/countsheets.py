@@ -48,6 +48,10 @@ LABEL = Style(bold=True, font_size=BIG, align="right")
 VALUE = Style(font_size=BIG, num_format="@", border=True)
 SECTION = Style(bold=True, font_size=BIG, bg_color="#D9E1F2", border=True)
 NOTE = Style(font_size=10, wrap=True, valign="top")
+TITLE_STYLE = Style(bold=True, font_size=18, wrap=True, valign="top")
+TITLE_FIT = 0.5  # characters of 18 pt bold per unit of column width
+TITLE_LINE_POINTS = 23
+PAGE_HEADER_CHARS = 26  # a longer location is shortened in page headers and footers (14 pt bold)
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,14 @@ def _columns(show_system_qty: bool, serials: bool) -> list[Column]:
     return columns
 
 
+def _shortened(text: str) -> str:
+    """A long location for page headers and footers: its start and its end, which tell bins apart
+    (a header longer than the page is wrapped over the sheet's first rows)."""
+    if len(text) <= PAGE_HEADER_CHARS:
+        return text
+    return f"{text[:PAGE_HEADER_CHARS - 13]}…{text[-12:]}"
+
+
 def _escape_header(text: str) -> str:
     return text.replace("&", "&&")
 
@@ -142,7 +154,8 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
     shown_location = show_spaces(header.location)  # ' X ' and 'X' are two locations: the spaces show
     title = f"{TITLE[header.kind]}: {shown_location}"
     rows.append(blank_row())
-    merges.append((Range(0, 0, 0, last), Cell(title, Style(bold=True, font_size=18))))
+    # wrapped, never overflowing: LibreOffice shrinks the whole page to fit a title that runs past it
+    merges.append((Range(0, 0, 0, last), Cell(title, TITLE_STYLE)))
     pairs = [((LOCATION, shown_location), (CYCLE, header.cycle_id)),
              ((ZONE, header.zone), (SHEET, header.sheet_id)),
              ((COUNTER, header.counter), (COUNT_DATE, header.count_date))]
@@ -168,7 +181,8 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
     merges.append((Range(4, 0, 4, last), Cell(instructions, NOTE)))
     sheet.row_heights[4] = 44  # three lines of instructions
     rows.append(blank_row())
-    sheet.row_heights[0] = 28
+    title_lines = _lines_of(title, sum(c.width for c in columns) * TITLE_FIT)
+    sheet.row_heights[0] = 28 if title_lines == 1 else round(title_lines * TITLE_LINE_POINTS + 6, 1)
 
     # the lines
     rows.append([Cell(c.header, HEAD) for c in columns])
@@ -242,7 +256,7 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
 
     sheet.rows = rows
     sheet.freeze = (HEADER_ROW + 1, 0)
-    location = _escape_header(shown_location)
+    location = _escape_header(_shortened(shown_location))
     sheet.print_setup = PrintSetup(
         landscape=landscape, repeat_rows=(HEADER_ROW, HEADER_ROW),
         header=f"&L&\"Calibri,Bold\"&14{location}&C{_escape_header(header.cycle_id)} "

@@ -321,6 +321,7 @@ class FilledSheet:
     confirmed_empty: str = ""
     confirmed_empty_cell: tuple[int, int] | None = None
     counted_by: str = ""
+    counted_by_cell: str = ""  # where the counter signs, for a problem asking for it
     counted_on: Any = None
     checked_by: str = ""
     # something typed where the sheet has no place for it (a cell outside the layout, a row
@@ -424,6 +425,7 @@ def parse_sheet(rows: list[list[Any]], file: str, tab: str,
             after_lines = True
             if first == COUNTED_BY:
                 sheet.counted_by = _text(row[2])
+                sheet.counted_by_cell = a1(r, 2)
                 sheet.counted_on = row[5]
             else:
                 sheet.checked_by = _text(row[2])

@@ -81,6 +81,11 @@ def _table_sheet(name: str, columns: list[Column], rows: list[list[Any]], *, pro
     sheet = Sheet(name, columns=columns, header_row=0, freeze=(1, 2), protect=protect)
     sheet.rows = [_header(columns), *rows]
     sheet.row_heights[0] = 32
+    # a row's height is not fitted to wrapped text when the file is opened: a long problem or
+    # reason would print over the rows below it
+    for r, row in enumerate(rows, start=1):
+        if (lines := _wrapped_lines(row, columns)) > 1:
+            sheet.row_heights[r] = round(lines * 15 + 4, 1)
     sheet.autofilter = Range(0, 0, max(len(rows), 1), len(columns) - 1)
     # a wide tab prints a page across per ~130 characters of columns, never shrunk below
     # legible: the first two columns (what the row is) repeat on every page across
@@ -140,18 +145,24 @@ def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
     return sheet
 
 
-def _discrepancy_height(row: list[Any], columns: list[Column]) -> float:
-    """Room for the longest wrapped text of a row (the suggested causes, a typed resolution),
-    and for two typed lines at least: text taller than its row prints over the next one."""
-    lines = 2
-    for value, column in zip(row, columns, strict=True):
+def _wrapped_lines(row: list[Any], columns: list[Column]) -> float:
+    """Lines (of 11 pt) the longest wrapped text of a row needs."""
+    lines = 1.0
+    for value, column in zip(row, columns):
         text = value.value if isinstance(value, Cell) else value
-        if isinstance(text, str) and column.style and column.style.wrap:
-            size = column.style.font_size or 11
+        style = value.style if isinstance(value, Cell) and value.style else column.style
+        if isinstance(text, str) and style and style.wrap:
+            size = style.font_size or 11
             chars = max(int(column.width * 1.1 * 11 / size), 1)  # 11 pt text: about 1.1 a width unit
             needed = sum(max(len(textwrap.wrap(part, chars)), 1) for part in text.splitlines()) * size / 11
             lines = max(lines, needed)
-    return round(lines * 15 + 4, 1)
+    return lines
+
+
+def _discrepancy_height(row: list[Any], columns: list[Column]) -> float:
+    """Room for the longest wrapped text of a row (the suggested causes, a typed resolution),
+    and for two typed lines at least: text taller than its row prints over the next one."""
+    return round(max(2, _wrapped_lines(row, columns)) * 15 + 4, 1)
 
 
 def _doc_value(doc: dict[str, Any], name: str, default: Any = None) -> Any:

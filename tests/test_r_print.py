@@ -4,10 +4,18 @@ import datetime as dt
 import re
 import subprocess
 
-from cyclekit import api
+import openpyxl
+
+from cyclekit import api, results
 from cyclekit.config import Config
+from cyclekit.errors import Problem
+from cyclekit.ingest import ingest_cycle
+from cyclekit.libreoffice import to_pdf
 from cyclekit.start_cycle import Selection, start_cycle
-from tests.helpers import INVENTORY_HEADER, write_csv
+from cyclekit.workbook.spec import WorkbookSpec
+from cyclekit.workbook.xlsx import render_xlsx
+from tests.helpers import INVENTORY_HEADER, fill_sheet, write_csv
+from tests.test_cycle_flow import plant, sheet_file, start  # noqa: F401
 from tests.test_print import pdf_pages
 
 
@@ -42,3 +50,33 @@ def test_a_300_character_location_prints_at_full_size_and_whole(soffice, tmp_pat
     # page header and footer: the location's start and end, not 300 characters wrapped over the page
     assert "RACK-XXXXXXXX…XXXXXXXX-END" in text
     assert "Page 1 of 1" in text
+
+
+def test_an_unsigned_sheet_problem_names_the_counted_by_cell(plant, tmp_path):  # noqa: F811
+    report = start(plant, tmp_path, selection=Selection(locations=("WH-A-01",)))
+    unsigned = fill_sheet(sheet_file(report.cycle_dir, "WH-A-01"), tmp_path / "back" / "a01.xlsx",
+                          {1: 1200, 2: 10, 3: 40}, counted_by="")  # line 1: -34, Major
+    result = ingest_cycle(report.cycle_dir, Config(), [unsigned])
+    [problem] = [p for p in result.problems if p.kind == "not-signed"]
+    cell = openpyxl.load_workbook(unsigned).active[problem.cell]
+    left = cell.offset(column=-1).value
+    assert left == "Counted by", problem  # the cell where the counter signs
+    assert "write who counted it in Counted by" in problem.message
+
+
+def test_long_problems_get_rows_tall_enough_to_print_apart(soffice, tmp_path):
+    long = ("a row inserted below line 1 holds part INSERTED-P with count 4: it is not a line of this "
+            "sheet and was not counted; line 1 goes on a recount. If the item is on the shelf, write it "
+            "in a Found row and ingest the sheet again")
+    problems = [Problem("inserted-row", "a.xlsx", long, sheet="A", cell="A9", value="INSERTED-P | 4"),
+                Problem("ambiguous-count", "a.xlsx", "Floor Count is ambiguous: '228,461' is 228461 with a "
+                        "decimal point but 228.461 with a decimal comma; write it without a thousands "
+                        "separator (e.g. 228461 or 228.461); the line was not counted", sheet="A", cell="G12")]
+    sheet = results._problems_sheet(problems, {}, {})
+    render_xlsx(WorkbookSpec([sheet]), tmp_path / "problems.xlsx")
+    [pdf] = to_pdf([tmp_path / "problems.xlsx"], tmp_path / "pdf")
+    _, pages = pdf_pages(pdf)
+    words = " ".join(pages[0].split())
+    # rows of the default height printed these messages over each other, word by word
+    assert "write it in a Found row and ingest the sheet again" in words
+    assert "decimal comma; write it without a thousands separator" in words

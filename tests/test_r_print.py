@@ -80,3 +80,16 @@ def test_long_problems_get_rows_tall_enough_to_print_apart(soffice, tmp_path):
     # rows of the default height printed these messages over each other, word by word
     assert "write it in a Found row and ingest the sheet again" in words
     assert "decimal comma; write it without a thousands separator" in words
+
+
+def test_a_recount_of_an_unsigned_sheet_names_no_first_counter(plant, tmp_path):  # noqa: F811
+    report = start(plant, tmp_path, selection=Selection(locations=("WH-A-01",)))
+    unsigned = fill_sheet(sheet_file(report.cycle_dir, "WH-A-01"), tmp_path / "back" / "a01.xlsx",
+                          {1: 1200, 2: 10, 3: 40}, counted_by="")  # line 1: -34, Major
+    ingest_cycle(report.cycle_dir, Config(), [unsigned])
+    [recount] = (report.cycle_dir / "recounts").glob("*.xlsx")
+    instructions = openpyxl.load_workbook(recount).active["A5"].value
+    assert instructions.startswith("Recount: count each line below again")
+    # it read "by a different person than the first count ((not signed))"
+    assert "not signed" not in instructions and "((" not in instructions
+    assert "by a different person than the first count, and write" in instructions

@@ -102,14 +102,6 @@ def _columns(show_system_qty: bool, serials: bool) -> list[Column]:
     return columns
 
 
-def _shortened(text: str) -> str:
-    """A long location for page headers and footers: its start and its end, which tell bins apart
-    (a header longer than the page is wrapped over the sheet's first rows)."""
-    if len(text) <= PAGE_HEADER_CHARS:
-        return text
-    return f"{text[:PAGE_HEADER_CHARS - 13]}…{text[-12:]}"
-
-
 def _escape_header(text: str) -> str:
     return text.replace("&", "&&")
 
@@ -256,7 +248,7 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
 
     sheet.rows = rows
     sheet.freeze = (HEADER_ROW + 1, 0)
-    location = _escape_header(_shortened(shown_location))
+    location = _escape_header(styles.shortened(shown_location, PAGE_HEADER_CHARS))
     sheet.print_setup = PrintSetup(
         landscape=landscape, repeat_rows=(HEADER_ROW, HEADER_ROW),
         header=f"&L&\"Calibri,Bold\"&14{location}&C{_escape_header(header.cycle_id)} "

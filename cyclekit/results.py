@@ -412,6 +412,9 @@ def _lists_sheet() -> tuple[Sheet, str]:
     return sheet, f"={LISTS}!$A$2:$A${len(ROOT_CAUSES) + 1}"
 
 
+CHART_LABEL_CHARS = 30  # a longer location is shortened on the chart: its label took the whole chart
+
+
 def _summary_sheet(manifest: Manifest, totals: Figures, lines: list[CountedLine], config: Config,
                    today: dt.date, statuses: list[str]) -> Sheet:
     """statuses: problem_status of each problem."""
@@ -550,16 +553,19 @@ def _summary_sheet(manifest: Manifest, totals: Figures, lines: list[CountedLine]
         title = ("Net variance value by location" if len(charted) < CHART_LOCATIONS
                  else f"Net variance value: the {CHART_LOCATIONS} locations with the largest")
         first, last = table(f"{title} (chart data)", ["Location", "Net Variance Value"],
-                            [[g.name, Cell(g.net_value, money)] for g in charted])
+                            [[styles.shortened(g.name, CHART_LABEL_CHARS), Cell(g.net_value, money)]
+                             for g in charted])
         sheet.charts.append(Chart(
             "bar", title,
             (Series("Net variance value", Range(first, 0, last, 0), Range(first, 1, last, 1), "#2E75B6"),),
             anchor_row=chart_row, anchor_col=0, y_format=config.count.currency_format, label_low=True,
             reverse_categories=True, width=760, height=height))
     sheet.rows = rows
+    # the print area holds the Summary's columns: LibreOffice shrinks the page to fit a long Line ID
+    # or location running past them
     sheet.print_setup = PrintSetup(landscape=True, fit_width=1, gridlines=False,
                                    header=f"&L&\"Calibri,Bold\"Cycle {manifest.cycle_id}&R&D",
-                                   footer="&CPage &P of &N")
+                                   footer="&CPage &P of &N", area=Range(0, 0, len(rows) - 1, len(columns) - 1))
     return sheet
 
 

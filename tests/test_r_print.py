@@ -93,3 +93,22 @@ def test_a_recount_of_an_unsigned_sheet_names_no_first_counter(plant, tmp_path):
     # it read "by a different person than the first count ((not signed))"
     assert "not signed" not in instructions and "((" not in instructions
     assert "by a different person than the first count, and write" in instructions
+
+
+def test_the_results_summary_prints_at_full_size_beside_a_300_character_location(soffice, tmp_path):
+    location = "RACK-" + "X" * 290 + "-END"
+    rows = [[location, "LONG-1", "", "Bracket", "ea", "", "", "available", "7", "10.00"],
+            ["B-02", "P-B", "", "Nut", "ea", "", "", "available", "3", "1.00"]]
+    inventory = write_csv(tmp_path / "inv.csv", INVENTORY_HEADER, rows)
+    schedule = tmp_path / "schedule.xlsx"
+    api.write_schedule(inventory, schedule, Config(), as_of=dt.date(2026, 11, 23))
+    report = start_cycle(schedule, inventory, tmp_path / "cycle", Config(), selection=Selection(all=True),
+                         as_of=dt.date(2026, 11, 23))
+    filled = [fill_sheet(sheet_file(report.cycle_dir, loc), tmp_path / "back" / f"{n}.xlsx", {1: 5},
+                         counted_by="Ann") for n, loc in enumerate((location, "B-02"))]
+    result = ingest_cycle(report.cycle_dir, Config(), filled)
+    [pdf] = to_pdf([result.results], tmp_path / "pdf")
+    # the Line ID and the chart's label ran past the Summary: LibreOffice printed it at a fifth
+    assert min(word_heights(pdf, "Largest")) > 8
+    _, pages = pdf_pages(pdf)
+    assert "RACK-" + "X" * 10 + "…" + "X" * 10 + "-END" in "\n".join(pages)  # the chart's data, shortened

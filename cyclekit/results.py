@@ -670,10 +670,15 @@ def _kept_sheet(kept: list[KeptCell]) -> Sheet:
         if key in seen:
             continue
         seen.add(key)
-        rows.append([cell.tab, cell.cell, _carried_cell(cell.value), cell.why])
+        rows.append([cell.tab, cell.cell, _wrapped(_carried_cell(cell.value)), cell.why])
     sheet = _table_sheet(KEPT, columns, rows)
     sheet.freeze = (1, 0)
     return sheet
+
+
+def _wrapped(cell: Cell | None) -> Cell | None:
+    """A kept text wraps in its column (the carried style alone cut a long note at the column's edge)."""
+    return Cell(cell.value, (cell.style or Style()).but(wrap=True)) if cell is not None else None
 
 
 def _added_tab(name: str, rows: list[list[Any]]) -> Sheet:

@@ -7,6 +7,7 @@ import subprocess
 import openpyxl
 
 from cyclekit import api, results
+from cyclekit.carry import KeptCell
 from cyclekit.config import Config
 from cyclekit.errors import Problem
 from cyclekit.ingest import ingest_cycle
@@ -112,3 +113,16 @@ def test_the_results_summary_prints_at_full_size_beside_a_300_character_location
     assert min(word_heights(pdf, "Largest")) > 8
     _, pages = pdf_pages(pdf)
     assert "RACK-" + "X" * 10 + "…" + "X" * 10 + "-END" in "\n".join(pages)  # the chart's data, shortened
+
+
+def test_a_long_note_kept_from_the_previous_results_prints_whole(soffice, tmp_path):
+    note = "Finance: check the rack location with the lead before approving anything here, it looks wrong"
+    sheet = results._kept_sheet([KeptCell("Summary", "K3", note, "typed on the Summary tab"),
+                                 KeptCell("Problems", "B30", "below the table", "typed below the table")])
+    render_xlsx(WorkbookSpec([sheet]), tmp_path / "kept.xlsx")
+    [pdf] = to_pdf([tmp_path / "kept.xlsx"], tmp_path / "pdf")
+    _, pages = pdf_pages(pdf)
+    words = " ".join(pages[0].split())
+    # the carried text's own style did not wrap: the note was cut at the column's edge
+    assert "before approving anything here, it looks wrong" in words
+    assert "below the table" in words

@@ -29,7 +29,10 @@ def money(currency_format: str) -> Style:
     return Style(num_format=currency_format)
 
 
-def shortened(text: str, chars: int) -> str:
+NAME_CHARS = 40  # a location named in a one-line message: its start and end past this
+
+
+def shortened(text: str, chars: int = NAME_CHARS) -> str:
     """A long name where room is short (page headers, chart labels): its start and its end, which
     tell bins and locations apart."""
     if len(text) <= chars:

@@ -5,9 +5,11 @@ import re
 import subprocess
 
 import openpyxl
+from click.testing import CliRunner
 
 from cyclekit import api, results
 from cyclekit.carry import KeptCell
+from cyclekit.cli import cli
 from cyclekit.config import Config
 from cyclekit.errors import Problem
 from cyclekit.ingest import ingest_cycle
@@ -126,3 +128,25 @@ def test_a_long_note_kept_from_the_previous_results_prints_whole(soffice, tmp_pa
     # the carried text's own style did not wrap: the note was cut at the column's edge
     assert "before approving anything here, it looks wrong" in words
     assert "below the table" in words
+
+
+def test_what_schedule_kept_names_locations_readably_on_one_line(tmp_path):
+    location = "RACK-" + "X" * 290 + "-END"
+    rows = [[" A-01 ", "P1", "", "Bolt", "ea", "", "", "available", "5", "2.00"],
+            [location, "LONG-1", "", "Bracket", "ea", "", "", "available", "7", "10.00"]]
+    inventory = write_csv(tmp_path / "inv.csv", INVENTORY_HEADER, rows)
+    schedule = tmp_path / "schedule.xlsx"
+    args = ["schedule", str(inventory), "--as-of", "2026-11-23", "-o", str(schedule)]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    book = openpyxl.load_workbook(schedule)
+    sheet = book["Schedule"]
+    cadence = [c.column for c in sheet[1] if c.value == "Cadence (days)"][0]
+    for row in (2, 3):
+        sheet.cell(row, cadence).value = 45
+    book.save(schedule)
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    [kept] = [line for line in result.output.splitlines() if line.startswith("Kept as typed")]
+    # the location's spaces were invisible, and the 300 characters made the line wrap over the screen
+    assert "␣A-01␣" in kept and "RACK-XXXXXXXXXXXXXXX…XXXXXXXXXXXXXXX-END" in kept
+    assert len(kept) < 140

@@ -8,6 +8,7 @@ import openpyxl
 from click.testing import CliRunner
 
 from cyclekit import api, results
+from cyclekit.adjustments import Adjustment, review_workbook
 from cyclekit.carry import KeptCell
 from cyclekit.cli import cli
 from cyclekit.config import Config
@@ -150,3 +151,25 @@ def test_what_schedule_kept_names_locations_readably_on_one_line(tmp_path):
     # the location's spaces were invisible, and the 300 characters made the line wrap over the screen
     assert "␣A-01␣" in kept and "RACK-XXXXXXXXXXXXXXX…XXXXXXXXXXXXXXX-END" in kept
     assert len(kept) < 140
+
+
+def test_the_review_workbook_shows_whole_root_causes_and_says_unvalued(soffice, tmp_path):
+    def adjustment(line_id, cost, value, cause):
+        return Adjustment(location="LS-1", part_number="000777", revision="", description="Spacer", lot="",
+                          serial="", uom="ea", system_qty="0", counted_qty="24", adjust_qty="24",
+                          unit_cost=cost, adjust_value=value, reason="", root_cause=cause, resolution="",
+                          status="Resolved", severity="Major", approved_by="Dana Whitfield (Finance Manager)",
+                          approval_date="2026-11-25", line_id=line_id)
+
+    lines = [adjustment("LS-1/F1", "", "", "Part status incorrect (installed, on_order, unavailable)"),
+             adjustment("LS-1/2", "0.50", "12.00", "Parts moved physically but not digitally")]
+    render_xlsx(review_workbook(lines, "CC-1", "$#,##0.00"), tmp_path / "review.xlsx")
+    [pdf] = to_pdf([tmp_path / "review.xlsx"], tmp_path / "pdf")
+    _, pages = pdf_pages(pdf)
+    words = " ".join(" ".join(pages).split())
+    # cut at the column's edge: "Parts moved physically but not digit", "Dana Whitfield (Finar"
+    assert "Parts moved physically but not digitally" in words
+    assert "Manager)" in words  # wrapped onto a second line, not cut
+    assert "unavailable)" in words
+    # a found item with no cost: its value was blank, as if there were nothing to post
+    assert words.count("unvalued") == 1

@@ -156,8 +156,8 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
         row[1] = Cell(left_label, LABEL)
         row[4] = Cell(right_label, LABEL)
         rows.append(row)
-        merges.append((Range(r, 2, r, 3), Cell(left_value, VALUE)))
-        merges.append((Range(r, 5, r, last), Cell(right_value, VALUE)))
+        merges.append((Range(r, 2, r, 3), Cell(left_value, _header_style(left_label, left_value))))
+        merges.append((Range(r, 5, r, last), Cell(right_value, _header_style(right_label, right_value))))
     rows.append(blank_row())
     blind = "" if show_system_qty else " The system quantity is not shown: count what you see."
     if recount:
@@ -259,6 +259,12 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
                + "&RCounted by: ________________",
         gridlines=False, paper=paper, margins=(0.4, 0.4, 0.7, 0.6))
     return sheet
+
+
+def _header_style(label: str, value: str) -> Style:
+    """A recount's counter and date are left for the lead to write in: open to typing (the sheet is
+    protected, and a locked blank cell could not be filled)."""
+    return INPUT_TEXT if label in (COUNTER, COUNT_DATE) and not value else VALUE
 
 
 def _quantity_validations(sheet: Sheet, rows: list[tuple[int, bool]], col: int) -> None:

@@ -173,3 +173,17 @@ def test_the_review_workbook_shows_whole_root_causes_and_says_unvalued(soffice, 
     assert "unavailable)" in words
     # a found item with no cost: its value was blank, as if there were nothing to post
     assert words.count("unvalued") == 1
+
+
+def test_the_lead_can_write_the_recount_counter_and_date(plant, tmp_path):  # noqa: F811
+    report = start(plant, tmp_path, selection=Selection(locations=("WH-A-01",)))
+    filled = fill_sheet(sheet_file(report.cycle_dir, "WH-A-01"), tmp_path / "back" / "a01.xlsx",
+                        {1: 1200, 2: 10, 3: 40}, counted_by="Ann")  # line 1: -34, Major
+    ingest_cycle(report.cycle_dir, Config(), [filled])
+    [recount] = (report.cycle_dir / "recounts").glob("*.xlsx")
+    sheet = openpyxl.load_workbook(recount).active
+    assert sheet.protection.sheet
+    for label in ("Counter", "Count date"):
+        [value] = [c.offset(column=1) for row in sheet.iter_rows(max_row=5) for c in row if c.value == label]
+        # left blank "for the lead to fill in", but locked on a protected sheet
+        assert value.value is None and value.protection.locked is False, label

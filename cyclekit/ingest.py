@@ -392,7 +392,8 @@ def unsigned_major_problems(lines: list[CountedLine], accepted: list[tuple[Fille
     sheets = {record.sheet_id: sheet for sheet, record in accepted}
     return [Problem("not-signed", sheets[sheet_id].file, (
         f"sheet {sheet_id} is not signed (Counted by is blank) and holds a Major discrepancy "
-        f"({', '.join(ids)}): write who counted it and ingest again"), sheet=sheets[sheet_id].tab,
+        f"({', '.join(show_spaces(i) for i in ids)}): write who counted it in Counted by and ingest again"),
+        sheet=sheets[sheet_id].tab, cell=sheets[sheet_id].counted_by_cell,
         value=", ".join(ids)) for sheet_id, ids in majors.items() if sheet_id in sheets]
 
 

@@ -15,6 +15,7 @@ import io
 import os
 import re
 import signal
+import textwrap
 import threading
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -414,10 +415,13 @@ _REVIEW_COLUMNS = (  # (header, width, Adjustment field, a number?)
     ("Serial", 12, "serial", False), ("UoM", 6, "uom", False), ("System Qty", 10, "system_qty", True),
     ("Counted Qty", 10, "counted_qty", True), ("Adjustment Qty", 11, "adjust_qty", True),
     ("Unit Cost", 10, "unit_cost", True), ("Adjustment Value", 12, "adjust_value", True),
-    ("Severity", 8, "severity", False), ("Root Cause", 28, "root_cause", False),
-    ("Status", 14, "status", False), ("Approved By", 16, "approved_by", False),
+    ("Severity", 8, "severity", False), ("Root Cause", 32, "root_cause", False),
+    ("Status", 14, "status", False), ("Approved By", 22, "approved_by", False),
     ("Approval Date", 12, "approval_date", False), ("Description", 30, "description", False),
 )
+
+
+_REVIEW_FIELDS = [field for _, _, field, _ in _REVIEW_COLUMNS]
 
 
 def review_workbook(adjustments: list[Adjustment], cycle_id: str, currency_format: str) -> Any:
@@ -428,13 +432,20 @@ def review_workbook(adjustments: list[Adjustment], cycle_id: str, currency_forma
 
     money = styles.money(currency_format)
     columns = [Column(header, width, (money if field.endswith(("cost", "value")) else styles.QUANTITY)
-                      if number else styles.TEXT) for header, width, field, number in _REVIEW_COLUMNS]
+                      if number else styles.TEXT.but(wrap=True)) for header, width, field, number in _REVIEW_COLUMNS]
     sheet = Sheet("Adjustments", columns=columns, header_row=0, freeze=(1, 3))
     sheet.rows = [[Cell(header, styles.HEADER) for header, *_ in _REVIEW_COLUMNS]]
     sheet.row_heights[0] = 32  # two lines of header
     for line in adjustments:
         sheet.rows.append([(Decimal(getattr(line, field)) if getattr(line, field) else None) if number
                            else getattr(line, field) or None for _, _, field, number in _REVIEW_COLUMNS])
+        if not line.unit_cost:  # a blank value would read as nothing to post; it is a value unknown
+            sheet.rows[-1][_REVIEW_FIELDS.index("adjust_value")] = Cell("unvalued", styles.WARN)
+        # long texts wrap in their cells (they were cut at the column's edge), on rows tall enough
+        lines = max(len(textwrap.wrap(str(value), int(width * 1.1))) if isinstance(value, str) else 1
+                    for value, (_, width, *_) in zip(sheet.rows[-1], _REVIEW_COLUMNS, strict=True))
+        if lines > 1:
+            sheet.row_heights[len(sheet.rows) - 1] = lines * 15 + 4
     sheet.autofilter = Range(0, 0, max(len(adjustments), 1), len(columns) - 1)
     sheet.print_setup = PrintSetup(landscape=True, fit_width=2, repeat_rows=(0, 0), repeat_columns=(0, 2),
                                    header=f'&L&"Calibri,Bold"Adjustments {cycle_id}&R&D',

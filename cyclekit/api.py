@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cyclekit.config import Config
-from cyclekit.errors import CyclekitError, InputError, some_of
+from cyclekit.errors import CycleError, CyclekitError, InputError, some_of
 from cyclekit.inventory import Snapshot, load_inventory
 from cyclekit.locations import load_locations
 from cyclekit.money import amount_display
@@ -172,10 +172,13 @@ def _refuse_a_shrunken_export(existing: ScheduleFile, schedule: Schedule, invent
 
 
 def _amount(value: object) -> Decimal:
+    """A value cyclekit wrote in the schedule; a text or a number no plant holds (`n/a`, `1e300`,
+    `inf`) typed over it counts for nothing here (the new schedule writes the export's value)."""
     try:
-        return Decimal(cell_text(value).replace(",", "") or 0)
+        amount = Decimal(cell_text(value).replace(",", "") or 0)
     except InvalidOperation:
         return Decimal(0)
+    return amount if amount.is_finite() and abs(amount) < 10**15 else Decimal(0)
 
 
 def _google_schedule(output: Path | str | None, google: GoogleTarget | None) -> str | None:
@@ -207,7 +210,12 @@ def _existing_schedule(output: Path, by: str) -> ScheduleFile | None:
 def _checked(read: Callable[[], ScheduleFile], name: str, by: str) -> ScheduleFile:
     try:
         existing = read()
+    except CycleError:
+        raise  # a finalize moving it on: said as it is
     except InputError as exc:
+        if all(p.kind == "bad-value" for p in exc.problems):  # a schedule, with cells to correct
+            raise InputError(exc.problems, summary=f"{exc.summary} (correct them, then run schedule "
+                                                   "again)") from None
         raise CyclekitError(f"{name} exists and is not a cyclekit schedule ({exc.summary}: "
                             f"{'; '.join(p.message for p in exc.problems[:3])}); nothing was written: "
                             "give another file with -o") from None

@@ -75,14 +75,14 @@ class PreviousResults:
 
     def notices(self) -> list[str]:
         """What an ingest tells the user it carried (nothing silent)."""
-        said = [f"the previous results' tab {found!r} was read as {name}" for name, found in self.renamed.items()]
+        said = [f"Read the previous results' tab {found!r} as {name}" for name, found in self.renamed.items()]
         if self.added_columns:
             names = ", ".join(f"{c.tab}: {c.header!r}" for c in self.added_columns)
-            said.append(f"kept the column(s) added to the results ({names})")
+            said.append(f"Kept the column(s) added to the results ({names})")
         if self.added_tabs:
-            said.append("kept the tab(s) added to the results: " + ", ".join(repr(n) for n, _ in self.added_tabs))
+            said.append("Kept the tab(s) added to the results: " + ", ".join(repr(n) for n, _ in self.added_tabs))
         if self.kept:
-            said.append(f"kept {len(self.kept)} cell(s) typed outside the tables in the tab {KEPT!r}")
+            said.append(f"Kept {len(self.kept)} cell(s) typed outside the tables in the tab {KEPT!r}")
         return said
 
 
@@ -166,7 +166,7 @@ def read_previous(reader: Any, *, layout: list[int] | None = None, date_order: s
 
     layout: the cells the last ingest wrote on the Summary (summary_layout), so that text typed
     there is told apart; strict: refuse (InputError) when documentation cannot be found."""
-    from cyclekit.results import DISCREPANCIES, LISTS, SUMMARY
+    from cyclekit.results import DISCREPANCIES, LISTS, SUMMARY, lists_rows
 
     if date_order not in DATE_ORDERS:
         raise ConfigError(f"count.date_order must be MDY, DMY or empty, not {date_order!r}")
@@ -187,8 +187,8 @@ def read_previous(reader: Any, *, layout: list[int] | None = None, date_order: s
             _read_outside(previous, tab, rows, layout)
         elif name == KEPT:
             _read_kept(previous, rows)
-        elif name != LISTS:  # pragma: no cover - every generated name is handled above
-            pass
+        elif name == LISTS:
+            _read_changed(previous, tab, rows, lists_rows())
     previous.added_tabs = [(tab, reader.rows(tab)) for tab in others]
     return previous
 
@@ -311,6 +311,18 @@ def _read_outside(previous: PreviousResults, tab: str, rows: list[list[Any]], la
                 previous.kept.append(kept)
             elif layout is None and isinstance(value, str):
                 previous.unplaced.append(kept)
+
+
+def _read_changed(previous: PreviousResults, tab: str, rows: list[list[Any]], written: list[list[Any]]) -> None:
+    """Cells of a tab cyclekit fills whole (the hidden Lists) that hold anything but what it wrote
+    there: a cause added to the list, a note; kept, since the new tab is written afresh."""
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value == "" or value is None:
+                continue
+            ours = written[r][c] if r < len(written) and c < len(written[r]) else None
+            if cell_text(value) != cell_text(ours):
+                previous.kept.append(KeptCell(tab, a1(r, c), value, f"typed on the {tab} tab"))
 
 
 def _read_kept(previous: PreviousResults, rows: list[list[Any]]) -> None:

@@ -17,6 +17,8 @@ from cyclekit import __version__, api, progress
 from cyclekit.config import load_config
 from cyclekit.errors import CyclekitError, InputError, Problem, problems_as_json, some_of
 from cyclekit.money import amount_display
+from cyclekit.styles import shortened
+from cyclekit.values import show_spaces
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -223,13 +225,17 @@ def schedule(inventory: Path, locations: Path | None, by: str, output: Path, for
     _say(f"Wrote {report.output}: {n(report.rows, 'row')} ({classes}), {n(report.lines, 'line')}, "
          f"value {amount_display(report.total_value)}; {report.overdue} overdue, {report.due_soon} due soon.")
     noun = "location" if by == "location" else "part number"
+
+    def named(keys: list[str]) -> str:  # end spaces seen, a 300-character location kept to one line
+        return some_of([shortened(show_spaces(key)) for key in keys], 5)
+
     for column, keys in report.kept.items():
         kind = "moved on by finalize or typed" if column == "Last Count" else "typed"
-        _say(f"Kept as {kind} in the schedule: {column} at {n(len(keys), noun)} ({some_of(keys, 5)})")
+        _say(f"Kept as {kind} in the schedule: {column} at {n(len(keys), noun)} ({named(keys)})")
     for column, keys in report.changed.items():
         over = report.replaced.get(column, [])
         _say(f"Changed by the locations file since the last run: {column} at {n(len(keys), noun)} "
-             f"({some_of(keys, 5)})" + (f", over what was typed at {some_of(over, 5)}" if over else ""))
+             f"({named(keys)})" + (f", over what was typed at {named(over)}" if over else ""))
     if report.backup:
         _say(f"The schedule as it was: {report.backup}")
     if report.kept_rows or report.kept_history:
@@ -354,6 +360,8 @@ def ingest(cycle_dir: Path, files: tuple[Path, ...], pdf: bool, config_path: Pat
         say(f"Recount sheet: {path}")
     for path in report.pdfs:
         say(f"Recount sheet to print: {path}")
+    for note in report.notes:
+        say(note)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     say(f"Wrote {report.results}" + (f" and {report.url}" if report.url else ""))

@@ -48,6 +48,10 @@ LABEL = Style(bold=True, font_size=BIG, align="right")
 VALUE = Style(font_size=BIG, num_format="@", border=True)
 SECTION = Style(bold=True, font_size=BIG, bg_color="#D9E1F2", border=True)
 NOTE = Style(font_size=10, wrap=True, valign="top")
+TITLE_STYLE = Style(bold=True, font_size=18, wrap=True, valign="top")
+TITLE_FIT = 0.5  # characters of 18 pt bold per unit of column width
+TITLE_LINE_POINTS = 23
+PAGE_HEADER_CHARS = 26  # a longer location is shortened in page headers and footers (14 pt bold)
 
 
 @dataclass(frozen=True)
@@ -142,7 +146,8 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
     shown_location = show_spaces(header.location)  # ' X ' and 'X' are two locations: the spaces show
     title = f"{TITLE[header.kind]}: {shown_location}"
     rows.append(blank_row())
-    merges.append((Range(0, 0, 0, last), Cell(title, Style(bold=True, font_size=18))))
+    # wrapped, never overflowing: LibreOffice shrinks the whole page to fit a title that runs past it
+    merges.append((Range(0, 0, 0, last), Cell(title, TITLE_STYLE)))
     pairs = [((LOCATION, shown_location), (CYCLE, header.cycle_id)),
              ((ZONE, header.zone), (SHEET, header.sheet_id)),
              ((COUNTER, header.counter), (COUNT_DATE, header.count_date))]
@@ -151,8 +156,8 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
         row[1] = Cell(left_label, LABEL)
         row[4] = Cell(right_label, LABEL)
         rows.append(row)
-        merges.append((Range(r, 2, r, 3), Cell(left_value, VALUE)))
-        merges.append((Range(r, 5, r, last), Cell(right_value, VALUE)))
+        merges.append((Range(r, 2, r, 3), Cell(left_value, _header_style(left_label, left_value))))
+        merges.append((Range(r, 5, r, last), Cell(right_value, _header_style(right_label, right_value))))
     rows.append(blank_row())
     blind = "" if show_system_qty else " The system quantity is not shown: count what you see."
     if recount:
@@ -168,7 +173,8 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
     merges.append((Range(4, 0, 4, last), Cell(instructions, NOTE)))
     sheet.row_heights[4] = 44  # three lines of instructions
     rows.append(blank_row())
-    sheet.row_heights[0] = 28
+    title_lines = _lines_of(title, sum(c.width for c in columns) * TITLE_FIT)
+    sheet.row_heights[0] = 28 if title_lines == 1 else round(title_lines * TITLE_LINE_POINTS + 6, 1)
 
     # the lines
     rows.append([Cell(c.header, HEAD) for c in columns])
@@ -242,7 +248,7 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
 
     sheet.rows = rows
     sheet.freeze = (HEADER_ROW + 1, 0)
-    location = _escape_header(shown_location)
+    location = _escape_header(styles.shortened(shown_location, PAGE_HEADER_CHARS))
     sheet.print_setup = PrintSetup(
         landscape=landscape, repeat_rows=(HEADER_ROW, HEADER_ROW),
         header=f"&L&\"Calibri,Bold\"&14{location}&C{_escape_header(header.cycle_id)} "
@@ -253,6 +259,12 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
                + "&RCounted by: ________________",
         gridlines=False, paper=paper, margins=(0.4, 0.4, 0.7, 0.6))
     return sheet
+
+
+def _header_style(label: str, value: str) -> Style:
+    """A recount's counter and date are left for the lead to write in: open to typing (the sheet is
+    protected, and a locked blank cell could not be filled)."""
+    return INPUT_TEXT if label in (COUNTER, COUNT_DATE) and not value else VALUE
 
 
 def _quantity_validations(sheet: Sheet, rows: list[tuple[int, bool]], col: int) -> None:
@@ -307,6 +319,7 @@ class FilledSheet:
     confirmed_empty: str = ""
     confirmed_empty_cell: tuple[int, int] | None = None
     counted_by: str = ""
+    counted_by_cell: str = ""  # where the counter signs, for a problem asking for it
     counted_on: Any = None
     checked_by: str = ""
     # something typed where the sheet has no place for it (a cell outside the layout, a row
@@ -410,6 +423,7 @@ def parse_sheet(rows: list[list[Any]], file: str, tab: str,
             after_lines = True
             if first == COUNTED_BY:
                 sheet.counted_by = _text(row[2])
+                sheet.counted_by_cell = a1(r, 2)
                 sheet.counted_on = row[5]
             else:
                 sheet.checked_by = _text(row[2])

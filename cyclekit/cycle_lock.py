@@ -29,7 +29,9 @@ from typing import Any, TypeVar
 import filelock
 
 from cyclekit.atomic import WriteError, write_error
+from cyclekit.cycle import Manifest
 from cyclekit.errors import CycleError
+from cyclekit.finalize_commit import recover
 
 WAIT_SECONDS = 5.0  # how long a second command on a cycle waits for the first to finish
 LOCK_FILE = ".cyclekit.lock"  # in the cycle folder
@@ -63,10 +65,11 @@ def lock_path(cycle_dir: Path, creating: bool = False) -> Path:
 
 @contextlib.contextmanager
 def cycle_lock(cycle_dir: Path | str, creating: bool = False, wait: float | None = None,
-               all_or_nothing: bool = False) -> Iterator[None]:
+               all_or_nothing: bool = False, recovers_finalize: bool = False) -> Iterator[None]:
     """Hold the cycle's lock (waiting up to `wait`, default WAIT_SECONDS), clear what a killed
-    command left, and release it at the end, whatever happens. creating: the cycle folder is
-    being made (`sheets`); else a folder that is no cycle is not locked (the command refuses it).
+    command left, undo a finalize that was interrupted (unless the command does it itself:
+    `recovers_finalize`), and release it at the end, whatever happens. creating: the cycle folder
+    is being made (`sheets`); else a folder that is no cycle is not locked (the command refuses it).
     all_or_nothing: a command that fails leaves the cycle as it found it (see `_Undo`)."""
     cycle_dir = Path(cycle_dir)
     if creating:
@@ -97,6 +100,8 @@ def cycle_lock(cycle_dir: Path | str, creating: bool = False, wait: float | None
     _held[path] = 1
     try:
         clear_leftovers(cycle_dir)
+        if not creating and not recovers_finalize:
+            undo_interrupted_finalize(cycle_dir)
         undo = _Undo(cycle_dir) if all_or_nothing and not creating else None
         try:
             yield
@@ -115,18 +120,21 @@ def cycle_lock(cycle_dir: Path | str, creating: bool = False, wait: float | None
         lock.release()
 
 
-def holds_cycle_lock(function: F | None = None, *, creating: bool = False, all_or_nothing: bool = False) -> Any:
+def holds_cycle_lock(function: F | None = None, *, creating: bool = False, all_or_nothing: bool = False,
+                     recovers_finalize: bool = False) -> Any:
     """Run `function` holding the lock of the cycle named by its `cycle_dir` argument
     (`@holds_cycle_lock`, `@holds_cycle_lock(creating=True)` for the command that makes it,
-    `@holds_cycle_lock(all_or_nothing=True)`: see cycle_lock)."""
+    `@holds_cycle_lock(all_or_nothing=True)`, `recovers_finalize=True`: see cycle_lock)."""
     if function is None:
-        return functools.partial(holds_cycle_lock, creating=creating, all_or_nothing=all_or_nothing)
+        return functools.partial(holds_cycle_lock, creating=creating, all_or_nothing=all_or_nothing,
+                                 recovers_finalize=recovers_finalize)
     signature = inspect.signature(function)
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         cycle_dir = signature.bind(*args, **kwargs).arguments["cycle_dir"]
-        with cycle_lock(cycle_dir, creating=creating, all_or_nothing=all_or_nothing):
+        with cycle_lock(cycle_dir, creating=creating, all_or_nothing=all_or_nothing,
+                        recovers_finalize=recovers_finalize):
             return function(*args, **kwargs)
 
     return wrapper
@@ -191,6 +199,23 @@ class _Undo:
             if keep is not None:
                 with contextlib.suppress(OSError):
                     keep.unlink()
+
+
+def undo_interrupted_finalize(cycle_dir: Path) -> bool:
+    """A finalize killed midway may have moved the schedule on without locking the cycle: every
+    command that writes the cycle first puts that back (finalize_commit.recover), so none of them
+    works on a half-finalized cycle. A manifest that cannot be read is left to the command to
+    refuse. Call only under the cycle's lock. True when something was undone or cleaned."""
+    try:
+        manifest = Manifest.from_json((cycle_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+    try:
+        return recover(cycle_dir, manifest)
+    except OSError as exc:
+        raise CycleError(f"an interrupted finalize of cycle {manifest.cycle_id} left files that cannot be put "
+                         f"back now ({exc.filename or cycle_dir}: {exc.strerror or exc}); nothing was changed, "
+                         "allow writing there and run the command again") from None
 
 
 def clear_leftovers(cycle_dir: Path) -> list[Path]:

@@ -253,7 +253,7 @@ def finalize_blockers(cycle_dir: Path, manifest: Manifest, config: Config, lines
     return blocking
 
 
-@holds_cycle_lock
+@holds_cycle_lock(recovers_finalize=True)  # its own recovery, which says so in a warning
 def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Config, *,
                    targets: list[str] | None = None, templates: list[Path] | None = None,
                    today: dt.date | None = None, google: Any = None, partial: bool = False) -> FinalizeReport:

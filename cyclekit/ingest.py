@@ -64,6 +64,7 @@ class IngestReport:
     pdfs: list[Path] = field(default_factory=list)  # the new recount workbooks, to print
     open_problems: list[Problem] = field(default_factory=list)  # not fixed by a recount nor resolved
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was carried and kept: information, not warnings
 
 
 def ingest_sources(cycle_dir: Path, manifest: Manifest, files: list[Path] | None, google: Any
@@ -391,7 +392,8 @@ def unsigned_major_problems(lines: list[CountedLine], accepted: list[tuple[Fille
     sheets = {record.sheet_id: sheet for sheet, record in accepted}
     return [Problem("not-signed", sheets[sheet_id].file, (
         f"sheet {sheet_id} is not signed (Counted by is blank) and holds a Major discrepancy "
-        f"({', '.join(ids)}): write who counted it and ingest again"), sheet=sheets[sheet_id].tab,
+        f"({', '.join(show_spaces(i) for i in ids)}): write who counted it in Counted by and ingest again"),
+        sheet=sheets[sheet_id].tab, cell=sheets[sheet_id].counted_by_cell,
         value=", ".join(ids)) for sheet_id, ids in majors.items() if sheet_id in sheets]
 
 
@@ -577,9 +579,9 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
     report = IngestReport(results_path, len(filled), totals, shown, recount_files,
                           [name for name in names if name not in returned], url,
                           open_problems=open_problems(shown, lines, resolutions),
-                          warnings=previous.notices())
+                          notes=previous.notices())
     if backup:
-        report.warnings.append(f"the previous results were kept as {backup.name}")
+        report.notes.append(f"The previous results as they were: {backup}")
     if pdf and recount_files:  # after the manifest: the ingest stands whatever LibreOffice does
         from cyclekit.libreoffice import to_pdf
 

@@ -158,7 +158,8 @@ def _warnings(columns: dict[str, Sequence]) -> list[str]:
                         f"written (the count sheets show each such space as \u2423): {some_of(spaced)}")
     negative = [i for i, quantity in enumerate(columns["quantity"]) if quantity < 0]
     if negative:
-        shown = [f"{columns['location'][i]} {columns['part_number'][i]} ({format_decimal(columns['quantity'][i])}, "
+        shown = [f"{show_spaces(columns['location'][i])} {show_spaces(columns['part_number'][i])} "
+                 f"({format_decimal(columns['quantity'][i])}, "
                  f"row {columns['source_row'][i]})" for i in negative]
         warnings.append(f"{len(negative)} line(s) have a negative system quantity; they are kept and counted, "
                         f"and add 0 to the schedule's value: {some_of(shown)}")

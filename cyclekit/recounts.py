@@ -8,7 +8,7 @@ from pathlib import Path
 from cyclekit.config import Config
 from cyclekit.countsheets import FOUND_PREFIX, SheetHeader, SheetLine, count_sheet
 from cyclekit.cycle import Manifest, SheetRecord, checksum, safe_name, safe_tab
-from cyclekit.reconcile import CountedLine, needs_recount, sheet_line_number
+from cyclekit.reconcile import NOT_SIGNED, CountedLine, needs_recount, sheet_line_number
 from cyclekit.workbook.spec import WorkbookSpec
 from cyclekit.workbook.xlsx import render_later
 
@@ -44,7 +44,8 @@ def write_recount_sheets(cycle_dir: Path, manifest: Manifest, lines: list[Counte
         for location in locations:
             recount = wanted[location]
             sheet_id = next(sheet_ids)
-            first_counters = sorted({ln.counted_by for ln in recount if ln.counted_by})
+            # an unsigned first count names nobody: "(not signed)" is no person to avoid
+            first_counters = sorted({ln.counted_by for ln in recount if ln.counted_by not in ("", NOT_SIGNED)})
             # counter and date left for the lead to fill in: a recount is done later, by someone else
             header = SheetHeader("recount", manifest.cycle_id, sheet_id, location, zone, "", "",
                                  first_counted_by=", ".join(first_counters))

@@ -81,6 +81,11 @@ def _table_sheet(name: str, columns: list[Column], rows: list[list[Any]], *, pro
     sheet = Sheet(name, columns=columns, header_row=0, freeze=(1, 2), protect=protect)
     sheet.rows = [_header(columns), *rows]
     sheet.row_heights[0] = 32
+    # a row's height is not fitted to wrapped text when the file is opened: a long problem or
+    # reason would print over the rows below it
+    for r, row in enumerate(rows, start=1):
+        if (lines := _wrapped_lines(row, columns)) > 1:
+            sheet.row_heights[r] = round(lines * 15 + 4, 1)
     sheet.autofilter = Range(0, 0, max(len(rows), 1), len(columns) - 1)
     # a wide tab prints a page across per ~130 characters of columns, never shrunk below
     # legible: the first two columns (what the row is) repeat on every page across
@@ -140,18 +145,24 @@ def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
     return sheet
 
 
-def _discrepancy_height(row: list[Any], columns: list[Column]) -> float:
-    """Room for the longest wrapped text of a row (the suggested causes, a typed resolution),
-    and for two typed lines at least: text taller than its row prints over the next one."""
-    lines = 2
-    for value, column in zip(row, columns, strict=True):
+def _wrapped_lines(row: list[Any], columns: list[Column]) -> float:
+    """Lines (of 11 pt) the longest wrapped text of a row needs."""
+    lines = 1.0
+    for value, column in zip(row, columns):
         text = value.value if isinstance(value, Cell) else value
-        if isinstance(text, str) and column.style and column.style.wrap:
-            size = column.style.font_size or 11
+        style = value.style if isinstance(value, Cell) and value.style else column.style
+        if isinstance(text, str) and style and style.wrap:
+            size = style.font_size or 11
             chars = max(int(column.width * 1.1 * 11 / size), 1)  # 11 pt text: about 1.1 a width unit
             needed = sum(max(len(textwrap.wrap(part, chars)), 1) for part in text.splitlines()) * size / 11
             lines = max(lines, needed)
-    return round(lines * 15 + 4, 1)
+    return lines
+
+
+def _discrepancy_height(row: list[Any], columns: list[Column]) -> float:
+    """Room for the longest wrapped text of a row (the suggested causes, a typed resolution),
+    and for two typed lines at least: text taller than its row prints over the next one."""
+    return round(max(2, _wrapped_lines(row, columns)) * 15 + 4, 1)
 
 
 def _doc_value(doc: dict[str, Any], name: str, default: Any = None) -> Any:
@@ -392,6 +403,14 @@ def _problems_sheet(problems: list[Problem], resolutions: dict[tuple, str], fixe
     return sheet
 
 
+def lists_rows() -> list[list[Any]]:
+    """What the hidden Lists tab holds: the dropdowns' choices under their headers."""
+    rows: list[list[Any]] = [["Root Causes", "Statuses"]]
+    for k in range(max(len(ROOT_CAUSES), len(STATUSES))):
+        rows.append([ROOT_CAUSES[k] if k < len(ROOT_CAUSES) else None, STATUSES[k] if k < len(STATUSES) else None])
+    return rows
+
+
 def _lists_sheet() -> tuple[Sheet, str]:
     sheet = Sheet(LISTS, columns=[Column("Root Causes", 50), Column("Statuses", 22)], hidden=True)
     sheet.rows = [[Cell("Root Causes", styles.HEADER), Cell("Statuses", styles.HEADER)]]
@@ -399,6 +418,9 @@ def _lists_sheet() -> tuple[Sheet, str]:
         sheet.rows.append([ROOT_CAUSES[k] if k < len(ROOT_CAUSES) else None,
                            STATUSES[k] if k < len(STATUSES) else None])
     return sheet, f"={LISTS}!$A$2:$A${len(ROOT_CAUSES) + 1}"
+
+
+CHART_LABEL_CHARS = 30  # a longer location is shortened on the chart: its label took the whole chart
 
 
 def _summary_sheet(manifest: Manifest, totals: Figures, lines: list[CountedLine], config: Config,
@@ -539,16 +561,19 @@ def _summary_sheet(manifest: Manifest, totals: Figures, lines: list[CountedLine]
         title = ("Net variance value by location" if len(charted) < CHART_LOCATIONS
                  else f"Net variance value: the {CHART_LOCATIONS} locations with the largest")
         first, last = table(f"{title} (chart data)", ["Location", "Net Variance Value"],
-                            [[g.name, Cell(g.net_value, money)] for g in charted])
+                            [[styles.shortened(g.name, CHART_LABEL_CHARS), Cell(g.net_value, money)]
+                             for g in charted])
         sheet.charts.append(Chart(
             "bar", title,
             (Series("Net variance value", Range(first, 0, last, 0), Range(first, 1, last, 1), "#2E75B6"),),
             anchor_row=chart_row, anchor_col=0, y_format=config.count.currency_format, label_low=True,
             reverse_categories=True, width=760, height=height))
     sheet.rows = rows
+    # the print area holds the Summary's columns: LibreOffice shrinks the page to fit a long Line ID
+    # or location running past them
     sheet.print_setup = PrintSetup(landscape=True, fit_width=1, gridlines=False,
                                    header=f"&L&\"Calibri,Bold\"Cycle {manifest.cycle_id}&R&D",
-                                   footer="&CPage &P of &N")
+                                   footer="&CPage &P of &N", area=Range(0, 0, len(rows) - 1, len(columns) - 1))
     return sheet
 
 
@@ -653,10 +678,15 @@ def _kept_sheet(kept: list[KeptCell]) -> Sheet:
         if key in seen:
             continue
         seen.add(key)
-        rows.append([cell.tab, cell.cell, _carried_cell(cell.value), cell.why])
+        rows.append([cell.tab, cell.cell, _wrapped(_carried_cell(cell.value)), cell.why])
     sheet = _table_sheet(KEPT, columns, rows)
     sheet.freeze = (1, 0)
     return sheet
+
+
+def _wrapped(cell: Cell | None) -> Cell | None:
+    """A kept text wraps in its column (the carried style alone cut a long note at the column's edge)."""
+    return Cell(cell.value, (cell.style or Style()).but(wrap=True)) if cell is not None else None
 
 
 def _added_tab(name: str, rows: list[list[Any]]) -> Sheet:

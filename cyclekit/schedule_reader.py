@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from cyclekit.errors import InputError, Problem
+from cyclekit.errors import CycleError, InputError, Problem
 from cyclekit.history import HISTORY_TAB
+from cyclekit.locations import MAX_CADENCE_DAYS
 from cyclekit.schedule import next_count
 from cyclekit.schedule_book import LAST_RUN_TAB, SCHEDULE_TAB, SETTINGS_TAB
 from cyclekit.values import cell_text, exact_text, parse_date
@@ -32,6 +35,7 @@ class ScheduleEntry:
     last_count: dt.date | None
     next_count: dt.date | None
     cells: dict[str, Any] = field(default_factory=dict)  # every column as read, extras included
+    row: int = 0  # its row in the Schedule tab (1: the header)
 
 
 @dataclass
@@ -68,8 +72,48 @@ def _settings_as_of(settings: list[tuple[str, Any]]) -> dt.date | None:
     return None
 
 
+def _cadence(raw: Any) -> int | None | str:
+    """A typed cadence: a whole number of days in range, None when blank, "bad" otherwise
+    (`45 days`, `1e300`, `1E3` typed as text, `0`, `-7`, `45.5`: reading them would be a guess)."""
+    text = cell_text(raw).strip()
+    if not text:
+        return None
+    if isinstance(raw, str):
+        if not text.isascii() or not text.isdigit():
+            return "bad"
+        number = Decimal(text)
+    else:
+        try:
+            number = Decimal(str(raw))
+        except InvalidOperation:
+            return "bad"
+    if not number.is_finite() or number != number.to_integral_value() or not 1 <= number <= MAX_CADENCE_DAYS:
+        return "bad"
+    return int(number)
+
+
+def finalize_underway(path: Path) -> str | None:
+    """The cycle id of a finalize that is moving this schedule on, or was killed doing it (its
+    staged copies lie beside the schedule, see finalize_commit): reading the schedule now would
+    read it half moved on."""
+    prefix = f".{path.name}.finalize-"
+    with contextlib.suppress(OSError):
+        for beside in path.parent.iterdir():
+            name = beside.name
+            if name.startswith(prefix) and name.endswith((".new", ".old")):
+                return name[len(prefix):-len(".new")]
+    return None
+
+
 def read_schedule(path: Path | str | Any) -> ScheduleFile:
     """From an xlsx path, or from an open reader (a Google spreadsheet)."""
+    if not hasattr(path, "rows"):
+        cycle_id = finalize_underway(Path(path))
+        if cycle_id is not None:
+            raise CycleError(
+                f"a finalize of cycle {cycle_id} is moving {path} on, or was stopped doing it; nothing was "
+                f"changed: run `cyclekit finalize` (or `cyclekit ingest`) on that cycle first, which finishes "
+                "or undoes it, then this command again")
     reader = path if hasattr(path, "rows") else WorkbookReader(path)
     path = reader.path
     rows = reader.rows(SCHEDULE_TAB)
@@ -98,15 +142,10 @@ def read_schedule(path: Path | str | Any) -> ScheduleFile:
                                     cell=a1(r, col[name]), row=r + 1, column=name,
                                     value=cell_text(cells[name])))
 
-        cadence = None
-        raw = cells["Cadence (days)"]
-        if cell_text(raw):
-            try:
-                cadence = int(float(cell_text(raw)))
-                if cadence < 1:
-                    raise ValueError
-            except ValueError:
-                problem("Cadence (days)", "cadence must be a whole number of days, at least 1")
+        cadence = _cadence(cells["Cadence (days)"])
+        if cadence == "bad":
+            cadence = None
+            problem("Cadence (days)", f"cadence must be a whole number of days from 1 to {MAX_CADENCE_DAYS}")
         last = None
         if cell_text(cells["Last Count"]):
             try:
@@ -120,12 +159,16 @@ def read_schedule(path: Path | str | Any) -> ScheduleFile:
             except ValueError:
                 cached_next = None
         # recompute from the inputs a person edits; the cached value only for never-counted rows
-        due = next_count(last, cadence, cached_next or as_of)
+        try:
+            due = next_count(last, cadence, cached_next or as_of)
+        except OverflowError:  # a Last Count near the calendar's end (9999-12-31)
+            problem("Last Count", "Last Count plus the cadence is past the last date a calendar holds")
+            continue
         entries.append(ScheduleEntry(
             key=key, zone=cell_text(cells.get("Zone", cells.get("Zones"))),
             owner=cell_text(cells.get("Owner")), owner_email=cell_text(cells.get("Owner Email")),
             abc_class=cell_text(cells.get("ABC Class")).upper() or "C",
-            cadence_days=cadence, last_count=last, next_count=due, cells=cells))
+            cadence_days=cadence, last_count=last, next_count=due, cells=cells, row=r + 1))
     if problems:
         raise InputError(problems, summary=f"{len(problems)} problem(s) in {file}")
     history = reader.rows(HISTORY_TAB) if HISTORY_TAB in reader.tabs else []

@@ -13,19 +13,53 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from cyclekit.config import Config
+from cyclekit.errors import InputError, Problem
 from cyclekit.history import HistoryRow, read_history
 from cyclekit.schedule import YEAR_DAYS, Schedule, ScheduleRow, cadence_for
-from cyclekit.schedule_book import SourceFile, schedule_workbook
+from cyclekit.schedule_book import SCHEDULE_TAB, SourceFile, schedule_workbook
 from cyclekit.schedule_reader import ScheduleEntry, ScheduleFile
 from cyclekit.values import cell_text
-from cyclekit.workbook.spec import WorkbookSpec
+from cyclekit.workbook.spec import WorkbookSpec, a1
 
 
 def _number(value: Any, default: Decimal = Decimal(0)) -> Decimal:
+    """A number cyclekit wrote (a count in the Settings tab, a Counts / Year); anything else: `default`."""
     try:
-        return Decimal(cell_text(value).replace(",", "")) if cell_text(value) else default
+        number = Decimal(cell_text(value).replace(",", "")) if cell_text(value) else default
     except InvalidOperation:
         return default
+    return number if number.is_finite() and abs(number) < 10**15 else default
+
+
+class _Numbers:
+    """The numbers of the Schedule tab's rows that finalize writes again (Lines, Inventory Value,
+    Counts / Year, Cycle): a text typed there (`n/a`, `45 days`) or a number no row can hold is a
+    problem naming the cell; written as 0 it would drop what the person typed."""
+
+    LIMITS = {"Lines": 10**12, "Inventory Value": Decimal(10) ** 15, "Counts / Year": 366, "Cycle": 10**6}
+
+    def __init__(self, file: ScheduleFile):
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def get(self, entry: ScheduleEntry, name: str, default: Decimal, whole: bool = True) -> Decimal:
+        value = entry.cells.get(name)
+        text = cell_text(value).strip()
+        if not text:
+            return default
+        try:
+            number = Decimal(text.replace(",", "")) if isinstance(value, str) else Decimal(str(value))
+        except InvalidOperation:
+            number = Decimal("NaN")
+        if (not number.is_finite() or abs(number) > self.LIMITS[name]
+                or (whole and number != number.to_integral_value()) or number < 0):
+            kind = "a whole number" if whole else "a number"
+            self.problems.append(Problem(
+                "bad-value", str(self.file.path), f"{name} must be {kind} from 0 to {self.LIMITS[name]:,}: "
+                "correct it or clear the cell (cyclekit fills it again)", sheet=SCHEDULE_TAB,
+                cell=a1(entry.row - 1, self.file.headers.index(name)), row=entry.row, column=name, value=text))
+            return default
+        return number
 
 
 def _sources(settings: list[tuple[str, Any]]) -> list[SourceFile]:
@@ -48,19 +82,23 @@ def updated_schedule(file: ScheduleFile, counted_on: dict[str, dt.date], history
     """The schedule with Last Count moved on for `counted_on` locations and History extended."""
     as_of = file.as_of or today
     rows = []
+    numbers = _Numbers(file)
     for entry in file.entries:
         cells = entry.cells
         last = counted_on.get(entry.key, entry.last_count)
-        cycle = cells.get("Cycle")
+        cycle = numbers.get(entry, "Cycle", Decimal(-1))
         rows.append(ScheduleRow(
             key=entry.key, zone=entry.zone, owner=entry.owner, owner_email=entry.owner_email,
-            lines=int(_number(cells.get("Lines"))), value=_number(cells.get("Inventory Value")),
-            abc_class=entry.abc_class, counts_per_year=int(_number(cells.get("Counts / Year"), Decimal(1))),
+            lines=int(numbers.get(entry, "Lines", Decimal(0))),
+            value=numbers.get(entry, "Inventory Value", Decimal(0), whole=False),
+            abc_class=entry.abc_class, counts_per_year=int(numbers.get(entry, "Counts / Year", Decimal(1))),
             cadence_days=entry.cadence_days, last_count=last,
             first_due=entry.next_count if entry.last_count is None and entry.next_count else as_of,
-            cycle=int(_number(cycle)) if cell_text(cycle) else None,
+            cycle=int(cycle) if cycle >= 0 else None,
             notes=cell_text(cells.get("Notes")),
             extra={name: cells.get(name) for name in file.extra_columns}))
+    if numbers.problems:
+        raise InputError(numbers.problems, summary=f"{len(numbers.problems)} problem(s) in {file.path}")
     moved = [e.key for e in file.entries if e.key in counted_on]
     history = [h for h in read_history(file.history, str(file.path)) if h.cycle_id != history_row.cycle_id]
     schedule = Schedule(by=file.by, as_of=as_of, rows=rows, extra_columns=file.extra_columns)

@@ -27,3 +27,15 @@ GOOD = Style(bg_color="#C6EFCE", font_color="#006100")
 
 def money(currency_format: str) -> Style:
     return Style(num_format=currency_format)
+
+
+NAME_CHARS = 40  # a location named in a one-line message: its start and end past this
+
+
+def shortened(text: str, chars: int = NAME_CHARS) -> str:
+    """A long name where room is short (page headers, chart labels): its start and its end, which
+    tell bins and locations apart."""
+    if len(text) <= chars:
+        return text
+    tail = (chars - 1) // 2
+    return f"{text[:chars - 1 - tail]}\u2026{text[-tail:]}"

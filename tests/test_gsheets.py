@@ -530,4 +530,4 @@ def test_what_finance_added_in_google_is_carried_into_the_next_results(plant, go
     row = new.worksheet("Discrepancies").row_values(2)
     assert row[header.index("GL Account")] == "000812" and row[header.index("Root Cause")] == "Theft or loss"
     assert new.worksheet("Finance notes").get_all_values()[:2] == [["Account", "Amount"], ["000812", "12.5"]]
-    assert any("Finance notes" in w for w in again.warnings)
+    assert any("Finance notes" in w for w in again.notes)

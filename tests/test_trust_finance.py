@@ -220,7 +220,7 @@ def test_added_columns_tabs_and_notes_are_carried_and_the_old_results_kept(count
     assert notes["B3"].value == 1234567.891
     kept = rows_of(again.results, "Kept from previous results")
     assert [(r["Tab"], r["Cell"], r["Value"]) for r in kept] == [("Summary", "E5", "Checked by the CFO, see notes")]
-    assert any("GL Account" in w for w in again.warnings) and any("Finance notes" in w for w in again.warnings)
+    assert any("GL Account" in w for w in again.notes) and any("Finance notes" in w for w in again.notes)
 
     [backup] = cycle_dir.glob("results-*.xlsx")
     assert backup.read_bytes() == before  # the workbook as finance left it
@@ -263,7 +263,7 @@ def test_headers_match_whatever_their_case_and_a_renamed_tab_is_found(counted):
     rows = {r["Line ID"]: r for r in rows_of(again.results, "Discrepancies")}
     assert (rows["WH-A-01/1"]["Root Cause"], rows["WH-A-01/1"]["Approved By"]) == ("Theft or loss", "Dana")
     assert "Finance review" not in openpyxl.load_workbook(again.results).sheetnames  # it was Discrepancies
-    assert any("'Finance review' was read as Discrepancies" in w for w in again.warnings)
+    assert any("'Finance review' as Discrepancies" in w for w in again.notes)
 
 
 @pytest.mark.parametrize("damage", ["no Line ID column", "no Discrepancies tab"])

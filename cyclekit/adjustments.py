@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import os
 import re
 import signal
 import textwrap
@@ -89,6 +90,7 @@ def csv_row(values: list[object]) -> str:
 _VETTED_GLOBALS = ("range", "dict", "namespace", "cycler", "joiner")
 MAX_TEMPLATE_BYTES = 1_000_000
 _MAX_BUILT = 10_000_000
+_MAX_INT_BITS = 100_000  # about 30,000 digits: a product or power past this would compute for hours
 _EXTENSION = re.compile(r"[A-Za-z0-9]{1,10}(\.[A-Za-z0-9]{1,10}){0,2}")
 _DECLARED = ("required", "needs_cost")  # read from the template's text, never by running it
 
@@ -99,12 +101,25 @@ class _Sandbox(ImmutableSandboxedEnvironment):
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**" and isinstance(right, int) and abs(right) > 1000:
             raise SecurityError("a power this large is not allowed in a template")
+        if operator in ("*", "**") and _int(left) and _int(right) and _int_bits(operator, left, right) > _MAX_INT_BITS:
+            raise SecurityError("a number this large is not allowed in a template")
         if operator == "*" and isinstance(left, int) and isinstance(right, str | list | tuple):
             left, right = right, left
         if operator == "*" and isinstance(left, str | list | tuple) and isinstance(right, int) \
                 and len(left) * right > _MAX_BUILT:
             raise SecurityError("a value this large is not allowed in a template")
         return super().call_binop(context, operator, left, right)
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _int_bits(operator: str, left: int, right: int) -> int:
+    """About how many bits the product or power of two whole numbers takes, before computing it."""
+    if operator == "*":
+        return left.bit_length() + right.bit_length()
+    return left.bit_length() * abs(right) if right > 0 else 0
 
 
 class _OneFolderLoader(jinja2.FileSystemLoader):
@@ -114,6 +129,9 @@ class _OneFolderLoader(jinja2.FileSystemLoader):
         if not template.endswith(TEMPLATE_SUFFIX):
             raise jinja2.TemplateNotFound(template)
         source, filename, uptodate = super().get_source(environment, template)
+        folders = {Path(folder).resolve() for folder in self.searchpath}
+        if Path(filename).resolve().parent not in folders:  # a link to a file elsewhere
+            raise jinja2.TemplateNotFound(template)
         if len(source) > MAX_TEMPLATE_BYTES:
             raise _one_line(filename, 0, f"larger than {MAX_TEMPLATE_BYTES:,} characters")
         return source, filename, uptodate
@@ -190,8 +208,13 @@ def _declarations(env: jinja2.Environment, name: str, shown: str) -> dict[str, A
 def _compiled(env: jinja2.Environment, name: str, shown: str) -> tuple[jinja2.Template, dict[str, Any]]:
     """The parsed template and its declarations; one that does not parse is a ConfigError naming
     its file and line."""
-    try:
-        return env.get_template(name), _declarations(env, name, shown)
+    try:  # compiling computes constant expressions ('a'|center(10**9)): bounded as rendering is
+        with _time_limit(MAX_RENDER_SECONDS), _memory_limit(MAX_RENDER_MB):
+            return env.get_template(name), _declarations(env, name, shown)
+    except MemoryError:
+        raise _too_much_memory(shown) from None
+    except _TooLong:
+        raise _too_long(shown) from None
     except jinja2.TemplateSyntaxError as exc:
         raise _template_error(shown, exc) from None
     except UnicodeDecodeError as exc:  # e.g. saved in a Windows code page
@@ -269,6 +292,7 @@ def escaped(adjustments: list[Adjustment]) -> list[Adjustment]:
 
 
 MAX_RENDER_SECONDS = 300  # a template that loops without end stops here
+MAX_RENDER_MB = 512  # memory a template may take while it renders ('a'|center(10**9), a string doubled)
 MAX_OUTPUT_BASE, MAX_OUTPUT_PER_LINE = 10_000_000, 10_000  # characters an import file may hold
 
 
@@ -309,6 +333,48 @@ def _time_limit(seconds: float) -> Any:
         signal.signal(signal.SIGALRM, previous)
 
 
+def _address_space() -> int | None:
+    """The bytes of address space this process maps now (Linux), else None."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[0])
+        return pages * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@contextlib.contextmanager
+def _memory_limit(extra_mb: int) -> Any:
+    """Let the code inside map at most `extra_mb` more: past it Python raises MemoryError instead
+    of the machine running out (RLIMIT_AS, lifted after; where it cannot be set, no limit)."""
+    try:
+        import resource
+    except ImportError:  # not Unix
+        yield
+        return
+    used = _address_space()
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = None if used is None else used + extra_mb * 1024 * 1024
+    if limit is None or (hard != resource.RLIM_INFINITY and limit > hard) \
+            or (soft != resource.RLIM_INFINITY and limit >= soft):
+        yield  # already limited at least as tightly, or unknown here
+        return
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _too_much_memory(shown: str) -> ConfigError:
+    return _one_line(shown, 0, f"needs more than {MAX_RENDER_MB} MB of memory (a text or list built "
+                               "without end?); nothing was written")
+
+
+def _too_long(shown: str) -> ConfigError:
+    return _one_line(shown, 0, f"still running after {MAX_RENDER_SECONDS} s (a loop without end?); "
+                               "nothing was written")
+
+
 def render_target(target: str | Path | LoadedTarget, adjustments: list[Adjustment],
                   context: dict) -> RenderedTarget:
     """The import file's text; a template that fails is a ConfigError (finalize renders before writing)."""
@@ -318,16 +384,17 @@ def render_target(target: str | Path | LoadedTarget, adjustments: list[Adjustmen
     full["target"] = context.get("targets", {}).get(name, {})
     most = MAX_OUTPUT_BASE + MAX_OUTPUT_PER_LINE * len(adjustments)
     try:
-        with _time_limit(MAX_RENDER_SECONDS):
+        with _time_limit(MAX_RENDER_SECONDS), _memory_limit(MAX_RENDER_MB):
             # first: generate() points a failure at the template's own line; its size is bounded
             text = _bounded_text(template.generate(full), most)
             module = template.make_module(full)
     except _TooLarge:
         raise _one_line(shown, 0, f"writes more than {most:,} characters for {len(adjustments)} line(s); "
                                   "nothing was written") from None
+    except MemoryError:
+        raise _too_much_memory(shown) from None
     except _TooLong:
-        raise _one_line(shown, 0, f"still running after {MAX_RENDER_SECONDS} s (a loop without end?); "
-                                  "nothing was written") from None
+        raise _too_long(shown) from None
     except Exception as exc:  # whatever a template does wrong is the template's fault, in one line
         raise _template_error(shown, exc) from None
     mode = getattr(module, "mode", "difference")

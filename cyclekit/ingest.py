@@ -45,7 +45,7 @@ from cyclekit.values import (
     show_spaces,
     unshow_spaces,
 )
-from cyclekit.workbook.reader import WorkbookReader, use_limits
+from cyclekit.workbook.reader import WorkbookReader, not_a_file, use_limits
 from cyclekit.workbook.spec import a1
 
 DEFAULT_FOLDERS = ("sheets", "packets", "recounts")
@@ -439,7 +439,7 @@ def count_state(manifest: Manifest, frozen: FrozenInventory, paths: list, config
     (`digests`, `named`: see read_filled_sheets)."""
     for path in paths:
         if isinstance(path, Path) and not path.is_file():
-            raise CycleError(f"{path}: file not found")
+            raise CycleError(f"{path}: {not_a_file(path)}")
     use_limits(config.limits)  # the workers reading the sheets are forked from here: they keep it
     problems: list[Problem] = []
     accepted = read_filled_sheets(paths, manifest, problems, digests, named)

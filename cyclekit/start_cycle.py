@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Callable
@@ -105,6 +106,18 @@ def _new_cycle_id(as_of: dt.date) -> str:
     return f"CC-{as_of:%Y%m%d}-{secrets.token_hex(2).upper()}"
 
 
+_CYCLE_ID = re.compile(r"[^\W_][\w.-]{0,63}")
+
+
+def _check_cycle_id(cycle_id: str) -> None:
+    """A cycle id names files (schedule-before-<id>.xlsx) and goes into the ERP files as it is:
+    a path, a formula or a control character there would fail at finalize or run in a spreadsheet."""
+    if not _CYCLE_ID.fullmatch(cycle_id):
+        raise CyclekitError(f"cycle id {cycle_id[:80]!r}: use 1 to 64 letters, digits, '-', '_' or '.', "
+                            "starting with a letter or digit (it names files and goes into the import files); "
+                            "nothing was written")
+
+
 def _sheet_lines(lines: list[SnapshotLine]) -> list[SheetLine]:
     return [SheetLine(s.line_no, s.item.part_number, s.item.revision, s.item.description,
                       s.item.lot, s.item.uom, s.item.quantity, s.item.serial) for s in lines]
@@ -145,6 +158,8 @@ def start_cycle(
     force: bool = False,
 ) -> CycleReport:
     cycle_dir = Path(cycle_dir)
+    if cycle_id is not None:
+        _check_cycle_id(cycle_id)
     use_limits(config.limits)  # every workbook this command opens
     if cycle_dir.exists() and any(cycle_dir.iterdir()):
         raise CycleError(f"{cycle_dir} already exists and is not empty; "

@@ -341,7 +341,9 @@ def read_table(path: Path | str, sheet: str | None = None, exact: Collection[str
     """
     path = Path(path)
     if not path.is_file():
-        raise _fail(path, "file not found")
+        from cyclekit.workbook.reader import not_a_file
+
+        raise _fail(path, not_a_file(path))
     suffix = path.suffix.lower()
     decimal_comma = False  # a spreadsheet stores numbers as numbers
     if suffix in SPREADSHEET_SUFFIXES:

@@ -679,6 +679,9 @@ def _failure_in_words(exc: BaseException) -> str | None:
     if isinstance(exc, auth.TransportError | requests.ConnectionError | requests.Timeout):
         return ("could not reach Google (no answer from the network): check the network connection, "
                 "and the proxy settings (HTTPS_PROXY) if this computer goes through one; nothing was written")
+    if isinstance(exc, ValueError | requests.RequestException):  # a cut answer, or a page that is not Google's
+        return ("Google's answer did not arrive whole or was not Google's (a proxy's or a login page?): "
+                "check the network connection and the proxy settings (HTTPS_PROXY), then try again")
     if isinstance(exc, auth.GoogleAuthError):
         return ("the Google credentials cannot be used (" + type(exc).__name__ + "): check the "
                 "service-account JSON given with --credentials or GOOGLE_APPLICATION_CREDENTIALS")

@@ -34,6 +34,15 @@ def current_limits() -> LimitsConfig:
     return _limits
 
 
+def not_a_file(path: Path) -> str:
+    """Why a path given as a file cannot be read as one (a pipe would block a read for ever)."""
+    if path.is_dir():
+        return "is a folder, not a file: give the file itself"
+    if path.exists():
+        return "is not a regular file (a pipe or a device): save the file itself and give its path"
+    return "file not found"
+
+
 def _why_unreadable(path: Path, exc: BaseException) -> str:
     """What is wrong with a file calamine refused, from its first bytes: calamine's own message
     ("invalid Zip archive", "Invalid OLE") means nothing to an inventory lead."""
@@ -130,7 +139,7 @@ class WorkbookReader:
     def __init__(self, path: Path | str, limits: LimitsConfig | None = None):
         self.path = Path(path)
         if not self.path.is_file():
-            raise InputError([Problem("file", str(self.path), "file not found")],
+            raise InputError([Problem("file", str(self.path), not_a_file(self.path))],
                              summary=f"cannot read {self.path}")
         self.limits = limits or _limits
         self._scan = checked_scan(self.path, self.limits)

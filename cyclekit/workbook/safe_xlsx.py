@@ -470,6 +470,8 @@ def _scan_archive(handle: BinaryIO, limits: LimitsConfig) -> WorkbookScan:
                         raise Refused(f"part {info.filename!r} is {_mb(info.file_size)} MB, more than any "
                                       "workbook's list of tabs: not a workbook Excel wrote")
                     small[info.filename] = b"".join(_inflate(handle, info, SMALL_PART_LIMIT))
+                    if b"<!DOCTYPE" in small[info.filename] or b"<!ENTITY" in small[info.filename]:
+                        raise Refused(f"part {info.filename!r} declares XML entities, which no spreadsheet writes")
             tab_of = {part: tab for tab, part in _tab_parts(small).items()}
             sheets: dict[str, SheetScan] = {}
             for info in infos:

@@ -25,6 +25,10 @@ _UNSEEN = re.compile("[\x00-\x1f\x7f-\x9f\ufeff\ufffe\uffff\ud800-\udfff]")
 SHOWN_SPACE = "\u2423"  # ␣: a space at either end of an identifier, as printed on a count sheet
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+# a quantity or a cost has at most this many digits: a spreadsheet keeps 15 significant digits,
+# Decimal's arithmetic 28; a longer text is a mistake (or hostile), never a number to round
+MAX_NUMBER_DIGITS = 20
+MAX_NUMBER_CHARS = 40  # the text of such a number, with its separators and sign
 
 
 class QuantityError(ValueError):
@@ -53,7 +57,9 @@ def cell_text(value: object) -> str:
     if isinstance(value, float):
         if value.is_integer():
             return str(int(value))
-        return repr(value)
+        if not math.isfinite(value):
+            return repr(value)
+        return format_decimal(Decimal(repr(value)))  # 1e-05 is 0.00001: never an exponent
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0, 0):
             return value.date().isoformat()
@@ -161,14 +167,14 @@ def parse_quantity(value: object, *, allow_negative: bool = False, decimal_comma
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise QuantityError("is not a number")
-        if value.is_integer() and value >= 0:
-            return Decimal(int(value))  # a whole count, as spreadsheets store most of them
         number = Decimal(repr(value))
     elif isinstance(value, Decimal):
         number = value
     else:
         text = cell_text(value)
-        if text.isascii() and text.isdigit():  # the common case, a plain whole number: no regex
+        if len(text) > MAX_NUMBER_CHARS:  # before int() and Decimal, which refuse thousands of digits
+            raise QuantityError(f"is not a number that can be read ({len(text):,} characters)")
+        if text.isascii() and text.isdigit() and len(text) <= MAX_NUMBER_DIGITS:  # the common case: no regex
             return Decimal(int(text))
         if not text:
             raise QuantityError("is empty")
@@ -177,9 +183,19 @@ def parse_quantity(value: object, *, allow_negative: bool = False, decimal_comma
         number = _read_digits(text, digits, separator, whole)
         if negative:
             number = -number
+    if not number.is_finite():
+        raise QuantityError("is not a number")
     if number < 0 and not allow_negative:
         raise QuantityError("is negative")
-    return normalize(number)
+    return normalize(_bounded(number))
+
+
+def _bounded(number: Decimal) -> Decimal:
+    """A number no count or cost can exceed, kept exactly: more digits would be rounded unseen."""
+    digits = len(number.as_tuple().digits)
+    if digits > MAX_NUMBER_DIGITS or (number and number.adjusted() >= MAX_NUMBER_DIGITS):
+        raise QuantityError(f"has more than {MAX_NUMBER_DIGITS} digits, more than any count or cost")
+    return number
 
 
 def _read_digits(text: str, digits: str, separator: str | None, whole: bool) -> Decimal:

@@ -1,0 +1,88 @@
+"""Review of numbers and identifiers on unseen data: numbers too long to read, workbook exports
+mixing numbers stored as numbers with numbers typed as text, tiny costs stored as numbers."""
+
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from cyclekit import values
+from cyclekit.config import InventoryConfig
+from cyclekit.errors import InputError
+from cyclekit.inventory import load_inventory
+from tests.helpers import INVENTORY_HEADER, write_csv
+
+LONG = "5" * 5000  # past Python's 4,300-digit int() limit
+
+
+def line(part="P1", uom="ea", quantity="1", cost="1", location="A1"):
+    return [location, part, "", "", uom, "", "", "available", quantity, cost]
+
+
+def problems_of(path, config=None):
+    with pytest.raises(InputError) as caught:
+        load_inventory(path, config or InventoryConfig())
+    return caught.value.problems
+
+
+def export_xlsx(path, rows):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(INVENTORY_HEADER)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("text", [LONG, "-" + LONG, "1" + "0" * 5000 + ".5", "1" * 25, "0." + "1" * 30])
+def test_a_number_too_long_to_read_is_a_quantity_error_in_every_reading(text):
+    # it raised ValueError (int() past 4,300 digits) or decimal.InvalidOperation, or rounded unseen
+    for separator in (".", ",", None):
+        with pytest.raises(values.QuantityError):
+            values.parse_quantity(text, allow_negative=True, separator=separator)
+
+
+@pytest.mark.parametrize("number", [1e30, 1e300, -1e25])
+def test_a_number_a_workbook_stores_far_past_any_count_is_a_quantity_error(number):
+    with pytest.raises(values.QuantityError):
+        values.parse_quantity(number, allow_negative=True)
+
+
+def test_an_export_holding_a_number_thousands_of_digits_long_lists_it_as_a_problem(tmp_path):
+    # the export's quantity and cost readers let the ValueError out: a traceback
+    path = write_csv(tmp_path / "inventory.csv", INVENTORY_HEADER, [
+        line("P1", quantity=LONG), line("P2", cost=LONG), line("P3", quantity="-" + LONG), line("P4")])
+    problems = problems_of(path)
+    assert [(p.kind, p.row) for p in problems] == [("bad-quantity", 2), ("bad-unit-cost", 3), ("bad-quantity", 4)]
+    assert all(len(p.line()) < 400 for p in problems)  # the value is quoted shortened: one readable line
+
+
+def test_numbers_stored_as_numbers_are_exact_beside_numbers_typed_with_a_decimal_comma(tmp_path):
+    # a workbook number 1.125 was read as the text '1.125', and with the text cells' decimal comma
+    # ('2,5') it became 1125
+    path = export_xlsx(tmp_path / "export.xlsx", [line("P1", "m", 1.125, 2.5), line("P2", "m", "2,5", "3,25")])
+    snapshot = load_inventory(path, InventoryConfig())
+    assert [(ln.quantity, ln.unit_cost) for ln in snapshot.lines] == [
+        (Decimal("1.125"), Decimal("2.5")), (Decimal("2.5"), Decimal("3.25"))]
+
+
+def test_an_export_of_numbers_stored_as_numbers_needs_no_decimal_separator(tmp_path):
+    # 1.125 stored as a number was asked about ("reads two ways"), 2.5 made a text '1.800' mixed
+    path = export_xlsx(tmp_path / "export.xlsx", [line("P1", "m", 1.125, 12.345), line("P2", "m", 228.461, 1)])
+    snapshot = load_inventory(path, InventoryConfig())
+    assert [ln.quantity for ln in snapshot.lines] == [Decimal("1.125"), Decimal("228.461")]
+    assert snapshot.lines[0].unit_cost == Decimal("12.345")
+
+
+def test_text_beside_numbers_stored_as_numbers_still_asks_for_the_separator(tmp_path):
+    # the numbers a workbook stored tell nothing of how the text cells were typed
+    path = export_xlsx(tmp_path / "export.xlsx", [line("P1", "m", 2.5, 1), line("P2", "m", "1.800", 1)])
+    assert [p.kind for p in problems_of(path)] == ["decimal-separator-unknown"]
+
+
+def test_a_tiny_cost_stored_as_a_number_is_read_exactly(tmp_path):
+    # 0.00001 came out as '1e-05': "unit cost is not a number"
+    path = export_xlsx(tmp_path / "export.xlsx", [line("P1", "g", 3, 0.00001)])
+    assert load_inventory(path, InventoryConfig()).lines[0].unit_cost == Decimal("0.00001")
+    assert values.cell_text(0.00001) == "0.00001"

@@ -86,3 +86,27 @@ def test_a_tiny_cost_stored_as_a_number_is_read_exactly(tmp_path):
     path = export_xlsx(tmp_path / "export.xlsx", [line("P1", "g", 3, 0.00001)])
     assert load_inventory(path, InventoryConfig()).lines[0].unit_cost == Decimal("0.00001")
     assert values.cell_text(0.00001) == "0.00001"
+
+
+def test_a_found_item_with_no_unit_is_unvalued_when_its_part_is_held_in_several_units(tmp_path):
+    # with no unit written it was valued at the part's first cost in the export: a box's (12) for
+    # what may be pieces; a part held in one unit only is still valued at that unit's cost
+    from cyclekit import api
+    from cyclekit.config import Config
+    from cyclekit.ingest import ingest_cycle
+    from cyclekit.start_cycle import Selection, start_cycle
+    from tests.helpers import fill_sheet
+    from tests.test_cycle_flow import AS_OF, rows_of, sheet_file
+
+    inventory = write_csv(tmp_path / "inventory.csv", INVENTORY_HEADER, [
+        line("P1", "box", "2", "12", location="A1"), line("P1", "ea", "12", "1", location="A1"),
+        line("P2", "ea", "3", "7", location="A1"), line("P9", "ea", "1", "5", location="B1")])
+    schedule = tmp_path / "schedule.xlsx"
+    api.write_schedule(inventory, schedule, Config(), as_of=AS_OF)
+    cycle = start_cycle(schedule, inventory, tmp_path / "cycle", Config(), as_of=AS_OF,
+                        selection=Selection(locations=("B1",)))
+    filled = fill_sheet(sheet_file(cycle.cycle_dir, "B1"), tmp_path / "back" / "b.xlsx", {1: 1},
+                        found=[("P1", "", "", "", 6), ("P2", "", "", "", 2)], counted_by="Ana")
+    variance = rows_of(ingest_cycle(cycle.cycle_dir, Config(), [filled]).results, "Variance")
+    found = {r["Line ID"]: (r["Unit Cost"], r["Variance Value"]) for r in variance if "/F" in r["Line ID"]}
+    assert found == {"B1/F1": (None, "unvalued"), "B1/F2": (7, 14)}

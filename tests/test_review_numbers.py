@@ -11,6 +11,8 @@ from cyclekit.config import InventoryConfig
 from cyclekit.errors import InputError
 from cyclekit.inventory import load_inventory
 from tests.helpers import INVENTORY_HEADER, write_csv
+from tests.test_cycle_flow import plant  # noqa: F401 - a fixture
+from tests.test_results import counted  # noqa: F401 - a fixture
 
 LONG = "5" * 5000  # past Python's 4,300-digit int() limit
 
@@ -110,3 +112,36 @@ def test_a_found_item_with_no_unit_is_unvalued_when_its_part_is_held_in_several_
     variance = rows_of(ingest_cycle(cycle.cycle_dir, Config(), [filled]).results, "Variance")
     found = {r["Line ID"]: (r["Unit Cost"], r["Variance Value"]) for r in variance if "/F" in r["Line ID"]}
     assert found == {"B1/F1": (None, "unvalued"), "B1/F2": (7, 14)}
+
+
+@pytest.mark.parametrize("typed", [5, 1.0, 2958465, float("nan"), "0001-01-01", "9999-12-31"])
+def test_a_number_or_a_far_year_typed_as_a_date_is_never_read_as_a_date(typed):
+    # 5 typed in Approval Date was read as 1900-01-04, 1.0 as 1899-12-31, 0001-01-01 as is
+    from cyclekit.typed_dates import read_typed_date
+
+    with pytest.raises(ValueError, match="not a date"):
+        read_typed_date(typed)
+
+
+@pytest.mark.parametrize("typed", ["2026-11-25 10:30", "2026-11-25T00:00:00"])
+def test_a_date_typed_with_a_time_of_day_is_read(typed):
+    import datetime as dt
+
+    from cyclekit.typed_dates import read_typed_date
+
+    assert read_typed_date(typed) == dt.date(2026, 11, 25)
+
+
+def test_an_approval_date_typed_as_a_number_is_a_problem_at_ingest(counted):  # noqa: F811
+    from cyclekit.config import Config
+    from cyclekit.ingest import ingest_cycle
+    from tests.test_cycle_flow import rows_of
+    from tests.test_results import document
+
+    cycle_dir, files, result = counted
+    document(result.results, "WH-A-01/1", Approved_By="Dana", Approval_Date=5)
+    again = ingest_cycle(cycle_dir, Config(), files)
+    [problem] = [p for p in again.problems if p.kind == "bad-date"]
+    # the column is formatted as dates: Excel shows 5 as 1900-01-05, which no approval is
+    assert problem.sheet == "Discrepancies" and "not a date" in problem.message
+    assert problem in again.open_problems and "bad-date" in {r["Kind"] for r in rows_of(again.results, "Problems")}

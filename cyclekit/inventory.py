@@ -235,8 +235,14 @@ def _shown(text: str) -> str:
     return text if len(text) <= MAX_SHOWN_VALUE else text[:MAX_SHOWN_VALUE] + "\u2026"
 
 
+CURRENCY_SIGNS = "$€£¥₹"
+
+
 def _cost_text(text: str) -> str:
-    return text.lstrip("$€£").strip()
+    """A cost without its currency sign, before or after it: '€16,50', '16,50 €', '-$5' -> '-5'."""
+    text = text.strip()
+    sign = text[0] if text[:1] in ("+", "-") else ""
+    return sign + text[len(sign):].strip().strip(CURRENCY_SIGNS).strip()
 
 
 def _unit_cost(text: str, separator: str | None = ".") -> Decimal:

@@ -19,6 +19,10 @@ _GROUPED_NUMBER = re.compile(r"^[1-9]\d{0,2}(,\d{3})+(\.\d*)?$")
 _COMMA_PLAIN_NUMBER = re.compile(r"^(\d+(,\d*)?|,\d+)$")
 _COMMA_GROUPED_NUMBER = re.compile(r"^[1-9]\d{0,2}(\.\d{3})+(,\d*)?$")
 DECIMAL_SEPARATORS = (".", ",")
+# thousands grouped by a space (a no-break one, as French and Nordic Excel write), or an
+# apostrophe (Swiss): never a decimal mark, so '1 234,5' and "1'234.5" read one way only
+_SPACE_GROUPED_NUMBER = re.compile("^[1-9][0-9]{0,2}([ \u00a0\u202f'\u2019][0-9]{3})+([.,][0-9]+)?$")
+_GROUP_MARKS = re.compile("[ \u00a0\u202f'\u2019]")
 # characters an XLSX file (XML 1.0) cannot hold: a sheet holding one cannot be opened
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _UNSEEN = re.compile("[\x00-\x1f\x7f-\x9f\ufeff\ufffe\uffff\ud800-\udfff]")
@@ -136,10 +140,16 @@ def number_readings(text: str) -> dict[str, Decimal]:
     return readings
 
 
+def ungrouped(digits: str) -> str:
+    """'1 234,5' -> '1234,5', "1'234.5" -> '1234.5': thousands grouped by spaces or apostrophes
+    taken out (what is left reads as a number without its groups); other text as it is."""
+    return _GROUP_MARKS.sub("", digits) if _SPACE_GROUPED_NUMBER.match(digits) else digits
+
+
 def separator_told(text: str) -> str | None:
     """The decimal separator a number's text shows by itself ('12.5' '.', '12,5' ','), or None:
     '1,200' and '1.800' read both ways, '12' either way."""
-    digits = text.strip().lstrip("+-").lstrip("$€£").strip()
+    digits = ungrouped(text.strip().lstrip("+-").lstrip("$€£").strip())
     if "." not in digits and "," not in digits:
         return None
     point, comma = _reads_with_point(digits), _reads_with_comma(digits)
@@ -179,7 +189,7 @@ def parse_quantity(value: object, *, allow_negative: bool = False, decimal_comma
         if not text:
             raise QuantityError("is empty")
         negative = text.startswith("-")
-        digits = text[1:].strip() if negative or text.startswith("+") else text
+        digits = ungrouped(text[1:].strip() if negative or text.startswith("+") else text)
         number = _read_digits(text, digits, separator, whole)
         if negative:
             number = -number

@@ -145,3 +145,34 @@ def test_an_approval_date_typed_as_a_number_is_a_problem_at_ingest(counted):  # 
     # the column is formatted as dates: Excel shows 5 as 1900-01-05, which no approval is
     assert problem.sheet == "Discrepancies" and "not a date" in problem.message
     assert problem in again.open_problems and "bad-date" in {r["Kind"] for r in rows_of(again.results, "Problems")}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1 234,5", Decimal("1234.5")), ("1\u00a0234,5", Decimal("1234.5")), ("1\u202f234\u202f567", Decimal(1234567)),
+    ("1'234.5", Decimal("1234.5")), ("1 234.5", Decimal("1234.5")), ("-1 234,567", Decimal("-1234.567")),
+    ("228 461", Decimal(228461))])
+def test_thousands_grouped_by_spaces_or_apostrophes_read_one_way(text, expected):
+    # they were "not a number": a space or an apostrophe is never a decimal mark
+    assert values.parse_quantity(text, allow_negative=True, separator=None) == expected
+
+
+@pytest.mark.parametrize("text", ["1 5", "12 ea", "1 2345", "01 234", "1  234", "1 234 5"])
+def test_spaces_that_are_no_thousands_groups_are_still_a_problem(text):
+    with pytest.raises(values.QuantityError):
+        values.parse_quantity(text, separator=None)
+
+
+def test_an_export_with_grouped_thousands_and_costs_signed_after_the_amount_is_read(tmp_path):
+    # French Excel writes '1 234,5' (no-break space) and '16,50 €'; these were problems
+    path = write_csv(tmp_path / "inventory.csv", INVENTORY_HEADER, [
+        line("P1", "m", "1\u00a0234,5", "16,50 €"),
+        line("P2", "ea", "2", "1\u00a0234,50 €"), line("P3", "ea", "1", "€ 3")])
+    snapshot = load_inventory(path, InventoryConfig())
+    assert [(ln.quantity, ln.unit_cost) for ln in snapshot.lines] == [
+        (Decimal("1234.5"), Decimal("16.5")), (Decimal(2), Decimal("1234.5")), (Decimal(1), Decimal(3))]
+
+
+def test_grouped_thousands_with_both_decimal_marks_in_one_export_are_a_problem(tmp_path):
+    path = write_csv(tmp_path / "inventory.csv", INVENTORY_HEADER, [
+        line("P1", "m", "1 234,5"), line("P2", "m", "1 234.5")])
+    assert [p.kind for p in problems_of(path)] == ["mixed-decimal-separators"]

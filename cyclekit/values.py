@@ -63,7 +63,7 @@ def cell_text(value: object) -> str:
             return str(int(value))
         if not math.isfinite(value):
             return repr(value)
-        return format_decimal(Decimal(repr(value)))  # 1e-05 is 0.00001: never an exponent
+        return format_decimal(spreadsheet_decimal(value))  # 1e-05 is 0.00001: never an exponent
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0, 0):
             return value.date().isoformat()
@@ -71,6 +71,12 @@ def cell_text(value: object) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value).strip()
+
+
+def spreadsheet_decimal(value: float) -> Decimal:
+    """A number a spreadsheet stored, as the spreadsheet shows it: to 15 significant digits, all
+    that Excel keeps of what is typed; =0.1+0.2 is 0.3, not 0.30000000000000004."""
+    return Decimal(format(value, ".15g"))
 
 
 def exact_text(value: object) -> str:
@@ -177,7 +183,7 @@ def parse_quantity(value: object, *, allow_negative: bool = False, decimal_comma
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise QuantityError("is not a number")
-        number = Decimal(repr(value))
+        number = spreadsheet_decimal(value)
     elif isinstance(value, Decimal):
         number = value
     else:

@@ -176,3 +176,13 @@ def test_grouped_thousands_with_both_decimal_marks_in_one_export_are_a_problem(t
     path = write_csv(tmp_path / "inventory.csv", INVENTORY_HEADER, [
         line("P1", "m", "1 234,5"), line("P2", "m", "1 234.5")])
     assert [p.kind for p in problems_of(path)] == ["mixed-decimal-separators"]
+
+
+def test_a_number_a_spreadsheet_computed_reads_as_the_spreadsheet_shows_it(tmp_path):
+    # =0.1+0.2 is stored 0.30000000000000004: read so, a line of 0.3 m had a variance of 4E-17
+    assert values.parse_quantity(0.1 + 0.2) == Decimal("0.3")
+    assert values.parse_quantity(12 * 0.1) == Decimal("1.2")
+    assert values.cell_text(0.1 + 0.2) == "0.3"
+    path = export_xlsx(tmp_path / "export.xlsx", [line("P1", "m", 0.1 + 0.2, 1.1 * 3)])
+    assert [(ln.quantity, ln.unit_cost) for ln in load_inventory(path, InventoryConfig()).lines] == [
+        (Decimal("0.3"), Decimal("3.3"))]

@@ -186,3 +186,15 @@ def test_a_number_a_spreadsheet_computed_reads_as_the_spreadsheet_shows_it(tmp_p
     path = export_xlsx(tmp_path / "export.xlsx", [line("P1", "m", 0.1 + 0.2, 1.1 * 3)])
     assert [(ln.quantity, ln.unit_cost) for ln in load_inventory(path, InventoryConfig()).lines] == [
         (Decimal("0.3"), Decimal("3.3"))]
+
+
+@pytest.mark.parametrize("typed", ["1_000", "9_1", "+91", "9" * 5000])
+def test_a_cadence_python_would_read_but_a_person_would_not_write_is_a_problem(tmp_path, typed):
+    # int() read '1_000' as 1000 and '9_1' as 91
+    from cyclekit.locations import load_locations
+    from tests.helpers import LOCATIONS_HEADER
+
+    path = write_csv(tmp_path / "locations.csv", LOCATIONS_HEADER, [["A1", "", "", "", "", typed, ""]])
+    with pytest.raises(InputError) as caught:
+        load_locations(path)
+    assert [p.kind for p in caught.value.problems] == ["bad-cadence"]

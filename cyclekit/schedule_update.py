@@ -23,9 +23,10 @@ from cyclekit.workbook.spec import WorkbookSpec
 
 def _number(value: Any, default: Decimal = Decimal(0)) -> Decimal:
     try:
-        return Decimal(cell_text(value).replace(",", "")) if cell_text(value) else default
+        number = Decimal(cell_text(value).replace(",", "")) if cell_text(value) else default
     except InvalidOperation:
         return default
+    return number if number.is_finite() and abs(number) < 10**9 else default  # 'Infinity' stopped int()
 
 
 def _sources(settings: list[tuple[str, Any]]) -> list[SourceFile]:

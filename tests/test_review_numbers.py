@@ -198,3 +198,21 @@ def test_a_cadence_python_would_read_but_a_person_would_not_write_is_a_problem(t
     with pytest.raises(InputError) as caught:
         load_locations(path)
     assert [p.kind for p in caught.value.problems] == ["bad-cadence"]
+
+
+@pytest.mark.parametrize("typed", ["Infinity", "NaN", "1E+999999"])
+def test_a_schedule_holding_infinity_in_counts_per_year_is_written_over_without_a_traceback(plant, typed):  # noqa: F811
+    # int(Decimal('Infinity')) stopped `schedule` with OverflowError
+    from cyclekit import api
+    from cyclekit.config import Config
+    from tests.test_cycle_flow import AS_OF
+
+    schedule, inventory = plant
+    book = openpyxl.load_workbook(schedule)
+    sheet = book.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(2, header.index("Counts / Year") + 1).value = typed
+    del book["Last Run"]  # as a schedule written before that tab was: the rules' cadence is looked for
+    book.save(schedule)
+    api.write_schedule(inventory, schedule, Config(), as_of=AS_OF)
+    assert openpyxl.load_workbook(schedule).worksheets[0].max_row > 1

@@ -33,6 +33,8 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 # Decimal's arithmetic 28; a longer text is a mistake (or hostile), never a number to round
 MAX_NUMBER_DIGITS = 20
 MAX_NUMBER_CHARS = 40  # the text of such a number, with its separators and sign
+# below a trillion: a quantity times a cost, and their sum over a plant, keep their cents
+MAX_WHOLE_DIGITS = 12
 
 
 class QuantityError(ValueError):
@@ -190,7 +192,7 @@ def parse_quantity(value: object, *, allow_negative: bool = False, decimal_comma
         text = cell_text(value)
         if len(text) > MAX_NUMBER_CHARS:  # before int() and Decimal, which refuse thousands of digits
             raise QuantityError(f"is not a number that can be read ({len(text):,} characters)")
-        if text.isascii() and text.isdigit() and len(text) <= MAX_NUMBER_DIGITS:  # the common case: no regex
+        if text.isascii() and text.isdigit() and len(text) <= MAX_WHOLE_DIGITS:  # the common case: no regex
             return Decimal(int(text))
         if not text:
             raise QuantityError("is empty")
@@ -208,9 +210,11 @@ def parse_quantity(value: object, *, allow_negative: bool = False, decimal_comma
 
 def _bounded(number: Decimal) -> Decimal:
     """A number no count or cost can exceed, kept exactly: more digits would be rounded unseen."""
-    digits = len(number.as_tuple().digits)
-    if digits > MAX_NUMBER_DIGITS or (number and number.adjusted() >= MAX_NUMBER_DIGITS):
+    if len(number.as_tuple().digits) > MAX_NUMBER_DIGITS:
         raise QuantityError(f"has more than {MAX_NUMBER_DIGITS} digits, more than any count or cost")
+    if number and number.adjusted() >= MAX_WHOLE_DIGITS:
+        raise QuantityError(f"is a trillion or more, larger than any count or cost (at most {MAX_WHOLE_DIGITS} "
+                            "digits before the decimal mark)")
     return number
 
 

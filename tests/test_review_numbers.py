@@ -216,3 +216,20 @@ def test_a_schedule_holding_infinity_in_counts_per_year_is_written_over_without_
     book.save(schedule)
     api.write_schedule(inventory, schedule, Config(), as_of=AS_OF)
     assert openpyxl.load_workbook(schedule).worksheets[0].max_row > 1
+
+
+@pytest.mark.parametrize("text", ["99999999999999999999", "1000000000000", "-1000000000000.5"])
+def test_a_quantity_or_cost_of_a_trillion_or_more_is_a_problem(text):
+    # 20 nines for a quantity and a cost passed, and `schedule` stopped in money.cents with
+    # decimal.InvalidOperation (their product has 40 digits, Decimal keeps 28)
+    with pytest.raises(values.QuantityError, match="trillion"):
+        values.parse_quantity(text, allow_negative=True)
+    assert values.parse_quantity("999999999999.999") == Decimal("999999999999.999")
+
+
+def test_money_rounds_any_amount_a_plant_can_sum_to_cents():
+    from cyclekit.money import cents
+
+    # a trillion less one, times as much, over two million lines: 31 digits; Decimal's context keeps 28
+    assert cents(Decimal("1999999999996000000000002000000.005")) == Decimal("1999999999996000000000002000000.01")
+    assert cents(Decimal("-1E+27")) == Decimal("-1E+27")

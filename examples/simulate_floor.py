@@ -23,6 +23,7 @@ from pathlib import Path
 import openpyxl
 
 SEED = 20261123
+FOUND_QTY = 24  # the unlabelled spacers found on a lineside shelf
 
 
 def _snapshot(cycle_dir: Path) -> dict[tuple[str, int], dict[str, str]]:
@@ -38,6 +39,12 @@ def _label_value(sheet, label: str) -> str:
     return ""
 
 
+def _is_line(label, recount: bool) -> bool:
+    """A listed line's row (its number), or on a recount sheet also a found item's (F1, F2...)."""
+    text = str(label or "")
+    return text.isdigit() or (recount and text[:1] == "F" and text[1:].isdigit())
+
+
 def _fill(sheet, frozen, rng: random.Random, plan: dict, recount: bool) -> None:
     location = _label_value(sheet, "Location")
     counter = _label_value(sheet, "Counter") or "Sam Okafor"
@@ -46,8 +53,14 @@ def _fill(sheet, frozen, rng: random.Random, plan: dict, recount: bool) -> None:
     floor = cols["Floor Count"]
     lines = 0
     row = header + 1
-    while str(sheet.cell(row, 1).value or "").isdigit():
-        number = int(sheet.cell(row, 1).value)
+    while _is_line(sheet.cell(row, 1).value, recount):
+        label = str(sheet.cell(row, 1).value)
+        if label.startswith("F"):  # a found item sent to a recount: the second counter finds it too
+            sheet.cell(row, floor).value = FOUND_QTY
+            lines += 1
+            row += 1
+            continue
+        number = int(label)
         system = float(frozen[(location, number)]["quantity"])
         uom = frozen[(location, number)]["uom"]
         count = system
@@ -81,7 +94,7 @@ def _fill(sheet, frozen, rng: random.Random, plan: dict, recount: bool) -> None:
                 sheet.cell(r, 3).value = "01"
                 sheet.cell(r, 4).value = "Spacer, nylon (found in bin, no label)"
                 sheet.cell(r, 6).value = "ea"
-                sheet.cell(r, floor).value = 24
+                sheet.cell(r, floor).value = FOUND_QTY
                 break
     for r in range(row, sheet.max_row + 1):
         if sheet.cell(r, 2).value == "Counted by":

@@ -181,7 +181,8 @@ class FrozenInventory:
     """What `sheets` froze: the cycle's lines, and unit costs to value found items with."""
 
     lines: list[SnapshotLine]
-    costs: dict[tuple[str, str], Decimal]  # (part, revision) and (part, "") -> first cost in the export
+    # (part, revision) and (part, "") -> first cost in the export; None: held in several units
+    costs: dict[tuple[str, str], Decimal | None]
     # (part, revision, unit) and (part, "", unit) -> first cost in that unit (cycles made before
     # the unit was recorded have none)
     unit_costs: dict[tuple[str, str, str], Decimal] = field(default_factory=dict)
@@ -238,12 +239,17 @@ def read_frozen(cycle_dir: Path, manifest: Manifest) -> FrozenInventory:
                   for part, revision, cost, *unit in _rows(cycle_dir / PART_COSTS))
     else:  # such a cycle froze the whole export: its lines are the price list
         priced = ((part, revision, decimal(cost), None) for _, _, part, revision, *_, cost in _rows(path))
+    units: dict[tuple[str, str], set[str]] = {}
     for part, revision, cost, unit in priced:
         costs.setdefault((part, revision), cost)
         costs.setdefault((part, ""), cost)
         if unit is not None:
             unit_costs.setdefault((part, revision, unit), cost)
             unit_costs.setdefault((part, "", unit), cost)
+            for key in ((part, revision), (part, "")):
+                units.setdefault(key, set()).add(unit)
+    # with no unit written, a part held in several units has no one cost (a box's or a piece's?)
+    costs.update({key: None for key, held in units.items() if len(held) > 1})
     return FrozenInventory(lines, costs, unit_costs)
 
 

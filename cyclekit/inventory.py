@@ -208,8 +208,42 @@ def _decimals(texts: Sequence[str], parse: Callable[[str], Decimal]
     return list(map(known.__getitem__, texts)), failed
 
 
+def _stored_fractions(table: Table, column: int | None) -> list[int]:
+    """The indices of a column's cells that a workbook stored as numbers with a fraction."""
+    rows = table.stored_fractions.get(column) if column is not None else None
+    return [i for i, number in enumerate(table.row_numbers) if number in rows] if rows else []
+
+
+def _typed_texts(texts: Sequence[str], stored: list[int]) -> Sequence[str]:
+    """The texts of a column that were typed as text (what can tell the file's separator)."""
+    if not stored:
+        return texts
+    skip = set(stored)
+    return [text for i, text in enumerate(texts) if i not in skip]
+
+
+def _or_error(parse: Callable[[str], Decimal], text: str) -> Decimal | QuantityError:
+    try:
+        return parse(text)
+    except QuantityError as exc:
+        return exc
+
+
+MAX_SHOWN_VALUE = 100  # characters of a value quoted in a problem: a message stays one line
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= MAX_SHOWN_VALUE else text[:MAX_SHOWN_VALUE] + "\u2026"
+
+
+CURRENCY_SIGNS = "$€£¥₹"
+
+
 def _cost_text(text: str) -> str:
-    return text.lstrip("$€£").strip()
+    """A cost without its currency sign, before or after it: '€16,50', '16,50 €', '-$5' -> '-5'."""
+    text = text.strip()
+    sign = text[0] if text[:1] in ("+", "-") else ""
+    return sign + text[len(sign):].strip().strip(CURRENCY_SIGNS).strip()
 
 
 def _unit_cost(text: str, separator: str | None = ".") -> Decimal:
@@ -244,7 +278,7 @@ def parse_inventory(table: Table, config: InventoryConfig) -> Snapshot:
 
     def problem(index: int, order: int, kind: str, name: str, message: str) -> None:
         found.append((index, order, Problem(kind, table.file, message, row=numbers[index],
-                                            column=config.header_for(name), value=raw[name][index])))
+                                            column=config.header_for(name), value=_shown(raw[name][index]))))
 
     lowered = {status: status.lower() for status in set(raw["status"])}  # one str per status, not per line
     statuses = list(map(lowered.__getitem__, raw["status"]))
@@ -282,20 +316,28 @@ def parse_inventory(table: Table, config: InventoryConfig) -> Snapshot:
                             "hold; remove it in the export")
                     invalid.add(index)
     costs_text = raw["unit_cost"]
+    # numbers a workbook stored as numbers are exact: they neither tell nor take the file's separator
+    stored = {name: _stored_fractions(table, positions.get(name)) for name in ("quantity", "unit_cost")}
     separator = config.decimal_separator or None
     if separator is None:
-        separator, shown = _file_separator([raw["quantity"], list(map(_cost_text, set(costs_text)))])
+        separator, shown = _file_separator([_typed_texts(raw["quantity"], stored["quantity"]),
+                                            list(map(_cost_text, set(_typed_texts(costs_text, stored["unit_cost"]))))])
         if len(shown) > 1:
             problems.append(Problem("mixed-decimal-separators", table.file, (
                 f"numbers are written with a decimal point (e.g. {shown['.']!r}) and with a decimal comma "
                 f"(e.g. {shown[',']!r}); correct the export, or {SETTING}"), column=config.header_for("quantity")))
-    quantities, bad_quantities = _decimals(raw["quantity"], functools.partial(
-        parse_quantity, allow_negative=True, separator=separator))
+    read_quantity = functools.partial(parse_quantity, allow_negative=True, separator=separator)
+    quantities, bad_quantities = _decimals(raw["quantity"], read_quantity)
     costs, bad_costs = _decimals(costs_text, functools.partial(_unit_cost, separator=separator))
+    for index in stored["quantity"]:
+        quantities[index] = _or_error(functools.partial(parse_quantity, allow_negative=True, separator="."),
+                                      raw["quantity"][index])
+    for index in stored["unit_cost"]:
+        costs[index] = _or_error(functools.partial(_unit_cost, separator="."), costs_text[index])
     whole = {uom: uom.strip().lower() in config.whole_number_uoms for uom in set(raw["uom"])}
     ambiguous: list[tuple[int, str]] = []  # (index, field): read two ways, and the file does not tell
-    unread = [i for i, (q, c) in enumerate(zip(raw["quantity"], costs_text))
-              if q in bad_quantities or c in bad_costs] if bad_quantities or bad_costs else []
+    unread = [i for i, (q, c) in enumerate(zip(quantities, costs))
+              if isinstance(q, QuantityError) or isinstance(c, QuantityError)] if bad_quantities or bad_costs else []
     for index in unread:
         if index in left_out:
             continue

@@ -92,7 +92,10 @@ def load_locations(path: Path | str, *, as_of: dt.date | None = None,
         cadence = None
         if get("cadence_days"):
             try:
-                cadence = int(get("cadence_days"))
+                typed = get("cadence_days")
+                if not (typed.isascii() and typed.isdigit() and len(typed) <= 9):  # int() takes '1_000'
+                    raise ValueError
+                cadence = int(typed)
                 if not 1 <= cadence <= MAX_CADENCE_DAYS:
                     raise ValueError
             except ValueError:

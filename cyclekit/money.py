@@ -8,19 +8,21 @@ rounded (an ERP multiplies it again), only shown with at least two decimals.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from cyclekit.values import format_decimal
 
 CENT = Decimal("0.01")
 DECIMALS = 2  # the ROUND(...,2) of the formulas that compute amounts
+_WIDE = Context(prec=60)
 
 
 def cents(amount: Decimal | None) -> Decimal | None:
     """An amount rounded half-up to cents (None stays None: not valued)."""
     if amount is None:
         return None
-    rounded = Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+    # a context wide enough for any sum of a plant's amounts: the default's 28 digits refuse 1E+27
+    rounded = Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP, context=_WIDE)
     return rounded if rounded else abs(rounded)  # -0.004 is 0.00, never "-0.00"
 
 

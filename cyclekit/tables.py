@@ -13,7 +13,7 @@ import hashlib
 import io
 import itertools
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,9 @@ class Table:
     row_numbers: list[int]  # the row number a person sees in the file (header is row 1)
     sha256: str
     decimal_comma: bool = False  # a CSV with ';' between columns: numbers may be written 1.234,5
+    # column -> rows (as in row_numbers) whose cell a workbook stored as a number with a fraction:
+    # its text ('1.125') is exact, written with a point whatever the text cells around it use
+    stored_fractions: dict[int, frozenset[int]] = field(default_factory=dict)
 
     @property
     def rows(self) -> list[list[str]]:
@@ -98,8 +101,9 @@ def _sha256_and_encoding(path: Path) -> tuple[str, str]:
     return digest.hexdigest(), "utf-8-sig" if valid else "cp1252"
 
 
-def _spreadsheet_rows(path: Path, sheet: str | None) -> list[list[str]]:
-    """Through the workbook reader: the file is checked against the limits before it is parsed."""
+def _spreadsheet_rows(path: Path, sheet: str | None) -> tuple[list[list[str]], dict[int, frozenset[int]]]:
+    """Through the workbook reader: the file is checked against the limits before it is parsed.
+    Second: by column, the rows (counted from 1) whose cell is a number with a fraction."""
     from cyclekit.workbook.reader import WorkbookReader
 
     workbook = WorkbookReader(path)
@@ -107,8 +111,15 @@ def _spreadsheet_rows(path: Path, sheet: str | None) -> list[list[str]]:
         if not workbook.tabs:
             raise _fail(path, "has no tabs")
         sheet = workbook.tabs[0]
+    rows = workbook.rows(sheet)
+    fractions: dict[int, set[int]] = {}
+    for number, row in enumerate(rows, start=1):
+        for column, value in enumerate(row):
+            if type(value) is float and not value.is_integer():
+                fractions.setdefault(column, set()).add(number)
     # read_table strips what is not exact
-    return [[exact_text(value) for value in row] for row in workbook.rows(sheet)]
+    return ([[exact_text(value) for value in row] for row in rows],
+            {column: frozenset(numbers) for column, numbers in fractions.items()})
 
 
 CHUNK_ROWS = 50_000  # rows turned into columns at a time: the raw rows of a chunk are then freed
@@ -346,9 +357,11 @@ def read_table(path: Path | str, sheet: str | None = None, exact: Collection[str
         raise _fail(path, not_a_file(path))
     suffix = path.suffix.lower()
     decimal_comma = False  # a spreadsheet stores numbers as numbers
+    fractions: dict[int, frozenset[int]] = {}
     if suffix in SPREADSHEET_SUFFIXES:
         sha256 = file_sha256(path)
-        found = _row_chunks(_spreadsheet_rows(path, sheet))
+        rows, fractions = _spreadsheet_rows(path, sheet)
+        found = _row_chunks(rows)
     elif suffix in {".csv", ".txt", ".tsv"}:
         sha256, encoding = _sha256_and_encoding(path)
         decimal_comma = _separator(path, encoding) == ";"
@@ -365,4 +378,4 @@ def read_table(path: Path | str, sheet: str | None = None, exact: Collection[str
     if found is None:
         raise _fail(path, "is empty: no header row")
     headers, chunks = found
-    return Table(str(path), headers, *_gathered(headers, chunks, exact), sha256, decimal_comma)
+    return Table(str(path), headers, *_gathered(headers, chunks, exact), sha256, decimal_comma, fractions)

@@ -19,12 +19,22 @@ _GROUPED_NUMBER = re.compile(r"^[1-9]\d{0,2}(,\d{3})+(\.\d*)?$")
 _COMMA_PLAIN_NUMBER = re.compile(r"^(\d+(,\d*)?|,\d+)$")
 _COMMA_GROUPED_NUMBER = re.compile(r"^[1-9]\d{0,2}(\.\d{3})+(,\d*)?$")
 DECIMAL_SEPARATORS = (".", ",")
+# thousands grouped by a space (a no-break one, as French and Nordic Excel write), or an
+# apostrophe (Swiss): never a decimal mark, so '1 234,5' and "1'234.5" read one way only
+_SPACE_GROUPED_NUMBER = re.compile("^[1-9][0-9]{0,2}([ \u00a0\u202f'\u2019][0-9]{3})+([.,][0-9]+)?$")
+_GROUP_MARKS = re.compile("[ \u00a0\u202f'\u2019]")
 # characters an XLSX file (XML 1.0) cannot hold: a sheet holding one cannot be opened
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _UNSEEN = re.compile("[\x00-\x1f\x7f-\x9f\ufeff\ufffe\uffff\ud800-\udfff]")
 SHOWN_SPACE = "\u2423"  # ␣: a space at either end of an identifier, as printed on a count sheet
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+# a quantity or a cost has at most this many digits: a spreadsheet keeps 15 significant digits,
+# Decimal's arithmetic 28; a longer text is a mistake (or hostile), never a number to round
+MAX_NUMBER_DIGITS = 20
+MAX_NUMBER_CHARS = 40  # the text of such a number, with its separators and sign
+# below a trillion: a quantity times a cost, and their sum over a plant, keep their cents
+MAX_WHOLE_DIGITS = 12
 
 
 class QuantityError(ValueError):
@@ -53,7 +63,9 @@ def cell_text(value: object) -> str:
     if isinstance(value, float):
         if value.is_integer():
             return str(int(value))
-        return repr(value)
+        if not math.isfinite(value):
+            return repr(value)
+        return format_decimal(spreadsheet_decimal(value))  # 1e-05 is 0.00001: never an exponent
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0, 0):
             return value.date().isoformat()
@@ -61,6 +73,12 @@ def cell_text(value: object) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value).strip()
+
+
+def spreadsheet_decimal(value: float) -> Decimal:
+    """A number a spreadsheet stored, as the spreadsheet shows it: to 15 significant digits, all
+    that Excel keeps of what is typed; =0.1+0.2 is 0.3, not 0.30000000000000004."""
+    return Decimal(format(value, ".15g"))
 
 
 def exact_text(value: object) -> str:
@@ -130,10 +148,16 @@ def number_readings(text: str) -> dict[str, Decimal]:
     return readings
 
 
+def ungrouped(digits: str) -> str:
+    """'1 234,5' -> '1234,5', "1'234.5" -> '1234.5': thousands grouped by spaces or apostrophes
+    taken out (what is left reads as a number without its groups); other text as it is."""
+    return _GROUP_MARKS.sub("", digits) if _SPACE_GROUPED_NUMBER.match(digits) else digits
+
+
 def separator_told(text: str) -> str | None:
     """The decimal separator a number's text shows by itself ('12.5' '.', '12,5' ','), or None:
     '1,200' and '1.800' read both ways, '12' either way."""
-    digits = text.strip().lstrip("+-").lstrip("$€£").strip()
+    digits = ungrouped(text.strip().lstrip("+-").lstrip("$€£").strip())
     if "." not in digits and "," not in digits:
         return None
     point, comma = _reads_with_point(digits), _reads_with_comma(digits)
@@ -161,25 +185,37 @@ def parse_quantity(value: object, *, allow_negative: bool = False, decimal_comma
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise QuantityError("is not a number")
-        if value.is_integer() and value >= 0:
-            return Decimal(int(value))  # a whole count, as spreadsheets store most of them
-        number = Decimal(repr(value))
+        number = spreadsheet_decimal(value)
     elif isinstance(value, Decimal):
         number = value
     else:
         text = cell_text(value)
-        if text.isascii() and text.isdigit():  # the common case, a plain whole number: no regex
+        if len(text) > MAX_NUMBER_CHARS:  # before int() and Decimal, which refuse thousands of digits
+            raise QuantityError(f"is not a number that can be read ({len(text):,} characters)")
+        if text.isascii() and text.isdigit() and len(text) <= MAX_WHOLE_DIGITS:  # the common case: no regex
             return Decimal(int(text))
         if not text:
             raise QuantityError("is empty")
         negative = text.startswith("-")
-        digits = text[1:].strip() if negative or text.startswith("+") else text
+        digits = ungrouped(text[1:].strip() if negative or text.startswith("+") else text)
         number = _read_digits(text, digits, separator, whole)
         if negative:
             number = -number
+    if not number.is_finite():
+        raise QuantityError("is not a number")
     if number < 0 and not allow_negative:
         raise QuantityError("is negative")
-    return normalize(number)
+    return normalize(_bounded(number))
+
+
+def _bounded(number: Decimal) -> Decimal:
+    """A number no count or cost can exceed, kept exactly: more digits would be rounded unseen."""
+    if len(number.as_tuple().digits) > MAX_NUMBER_DIGITS:
+        raise QuantityError(f"has more than {MAX_NUMBER_DIGITS} digits, more than any count or cost")
+    if number and number.adjusted() >= MAX_WHOLE_DIGITS:
+        raise QuantityError(f"is a trillion or more, larger than any count or cost (at most {MAX_WHOLE_DIGITS} "
+                            "digits before the decimal mark)")
+    return number
 
 
 def _read_digits(text: str, digits: str, separator: str | None, whole: bool) -> Decimal:

@@ -460,4 +460,4 @@ def test_a_found_item_is_valued_at_its_parts_cost_in_its_own_unit(tmp_path):
     result = ingest_cycle(cycle.cycle_dir, Config(), [filled])
     variance = rows_of(result.results, "Variance")
     costs = {r["Line ID"]: (r["UoM"], r["Unit Cost"]) for r in variance if "/F" in r["Line ID"]}
-    assert costs == {"B1/F1": ("box", 12), "B1/F2": ("EA", 1), "B1/F3": ("kg", None), "B1/F4": (None, 1)}
+    assert costs == {"B1/F1": ("box", 12), "B1/F2": ("EA", 1), "B1/F3": ("kg", None), "B1/F4": (None, None)}

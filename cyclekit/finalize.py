@@ -54,6 +54,7 @@ from cyclekit.results import DISCREPANCIES, STATUSES, problem_key
 from cyclekit.schedule_reader import read_schedule
 from cyclekit.schedule_update import updated_schedule
 from cyclekit.tables import file_sha256
+from cyclekit.typed_dates import read_typed_date
 from cyclekit.values import cell_text, parse_date
 from cyclekit.workbook.reader import use_limits
 
@@ -192,10 +193,10 @@ def _approval_problems(lines: list[CountedLine], docs: dict[str, dict[str, Any]]
             problem("needs-approval", f"Major discrepancy {line.line_id} ({line.part_number}, variance "
                     f"{quantity_text(line.variance_qty)}) has no {' and no '.join(missing)}", line.line_id)
             continue
-        try:
-            approved = parse_date(doc["Approval Date"])
-        except ValueError:
-            problem("bad-date", f"Approval Date of {line.line_id} is not a date", _text(doc["Approval Date"]))
+        try:  # read as ingest reads it: a date typed after the last ingest is not refused for its form
+            approved = read_typed_date(doc["Approval Date"], config.count.date_order)
+        except ValueError as why:
+            problem("bad-date", f"Approval Date of {line.line_id} {why}", _text(doc["Approval Date"]))
             continue
         if approved > today:  # an approval cannot come before the day it was given
             problem("bad-date", f"Approval Date of {line.line_id} is after today ({today.isoformat()})",

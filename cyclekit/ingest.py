@@ -20,6 +20,7 @@ from cyclekit.counts import counts_json, counts_key, save_counts
 from cyclekit.countsheets import Entry, FilledSheet, parse_sheet, whole_units
 from cyclekit.cycle import (
     RESULTS,
+    RETURNED,
     FrozenInventory,
     Manifest,
     SheetRecord,
@@ -68,14 +69,20 @@ class IngestReport:
 
 
 def ingest_sources(cycle_dir: Path, manifest: Manifest, files: list[Path] | None, google: Any
-                   ) -> tuple[list, set[str], list[str]]:
+                   ) -> tuple[list, set[str], list[str], dict[Path, Path]]:
     """What an ingest reads: the files named now (or, with none named, the cycle's folders or its
     Google sheets), plus every file the last ingest read: a sheet returned late adds to the
     counts, it never replaces them. Also: the names of the files named now (their sheets win
-    over an earlier copy of the same sheet), and earlier files that are gone."""
+    over an earlier copy of the same sheet), earlier files that are gone, and the copies made
+    now of files from outside the cycle folder (copy -> the file as given)."""
+    made: dict[Path, Path] = {}
     if files:
         # a file named twice is one file; one from outside the cycle folder is read from its copy in it
-        named_paths = list(dict.fromkeys(keep_returned(cycle_dir, f) for f in files))
+        before = set((cycle_dir / RETURNED).iterdir()) if (cycle_dir / RETURNED).is_dir() else set()
+        kept = {Path(f): keep_returned(cycle_dir, f) for f in files}
+        made = {copy: given for given, copy in kept.items() if copy.parent == (cycle_dir / RETURNED).resolve()
+                and copy not in {p.resolve() for p in before}}
+        named_paths = list(dict.fromkeys(kept.values()))
         sources: list = list(named_paths)
     elif "count_sheets" in manifest.google:
         named_paths = []
@@ -96,7 +103,21 @@ def ingest_sources(cycle_dir: Path, manifest: Manifest, files: list[Path] | None
         elif path.resolve() not in taken:
             taken.add(path.resolve())
             sources.append(path.resolve())
-    return sources, {str(p) for p in named_paths}, gone
+    return sources, {str(p) for p in named_paths}, gone, made
+
+
+def _keep_only_accepted(made: dict[Path, Path], accepted: list, paths: list, problems: list[Problem]
+                        ) -> tuple[list, list[Problem]]:
+    """A file given from elsewhere stays with the cycle only if it holds a sheet of the cycle: any
+    other (another cycle's sheet, a document, a link to a system file) is not copied in, and its
+    problems name it where it was given."""
+    holding = {Path(sheet.file).resolve() for sheet, _ in accepted}
+    dropped = {copy: given for copy, given in made.items() if copy not in holding}
+    for copy in dropped:
+        copy.unlink(missing_ok=True)
+    paths = [p for p in paths if not (isinstance(p, Path) and p.resolve() in dropped)]
+    given = {str(copy): str(original) for copy, original in dropped.items()}
+    return paths, [replace(p, file=given.get(p.file, p.file)) for p in problems]
 
 
 def default_files(cycle_dir: Path) -> list[Path]:
@@ -524,9 +545,10 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
         raise CycleError(f"cycle {manifest.cycle_id} was finalized on {manifest.finalized.get('at')}; "
                          "its counts can no longer change")
     frozen = read_frozen(cycle_dir, manifest)
-    paths, named, gone = ingest_sources(cycle_dir, manifest, files, google)
+    paths, named, gone, made = ingest_sources(cycle_dir, manifest, files, google)
     digests: dict[str, str] = {}
     accepted, lines, problems = count_state(manifest, frozen, paths, config, digests, named)
+    paths, problems = _keep_only_accepted(made, accepted, paths, problems)
     problems += [Problem("source-gone", name, "was read by the last ingest but is gone; its counts are "
                          "not in these results (put it back, or give the sheet again)") for name in gone]
     names = [r.location for r in manifest.locations]

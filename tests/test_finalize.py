@@ -343,3 +343,16 @@ def test_the_adjustments_come_as_a_workbook_to_review_too(cycle):
     assert (bolt["Part Number"], bolt["Revision"], bolt["Adjustment Qty"]) == ("000812", "1", 1)  # text stays text
     assert rows["BIN-1/1"]["Part Number"] == "=SUM(A1)" and rows["BIN-1/1"]["Adjustment Qty"] == -6
     assert sheet.cell(2, header.index("Part Number") + 1).data_type == "s"
+
+
+def test_an_approval_date_typed_after_the_last_ingest_is_read_as_ingest_reads_it(cycle):
+    cycle_dir, schedule, _ = cycle
+    approve_all(cycle_dir)
+    document(cycle_dir / "results.xlsx", "BIN-1/1", Approval_Date="03/04/2026")  # March 4 or April 3?
+    with pytest.raises(InputError) as refused:
+        finalize_cycle(cycle_dir, schedule, CONFIG, targets=["generic"], today=TODAY)
+    [problem] = refused.value.problems
+    assert problem.kind == "bad-date" and "date_order" in problem.message and problem.value == "03/04/2026"
+    document(cycle_dir / "results.xlsx", "BIN-1/1", Approval_Date="11/24/2026")  # one reading only
+    report = finalize_cycle(cycle_dir, schedule, CONFIG, targets=["generic"], today=TODAY)
+    assert report.adjustments

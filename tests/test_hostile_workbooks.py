@@ -230,6 +230,7 @@ def test_the_limits_come_from_the_config_file(tmp_path):
     (lambda p: p.write_bytes(inventory_workbook(p).read_bytes()[:700]), "is not a complete workbook"),
     (lambda p: write_workbook(p, "", extra={"../../evil.txt": b"x"}), "points outside the workbook"),
     (lambda p: write_workbook(p, "", extra={"/etc/evil": b"x"}), "points outside the workbook"),
+    (lambda p: write_workbook(p, "", extra={"": b"x"}), "holds a part with no name"),
     (lambda p: write_workbook(p, "<row r='1'><c r='A1'><v>1</v></c></row>",
                               extra={"xl/sharedStrings.xml": b'<!DOCTYPE x [<!ENTITY a "aaaa">]><sst/>'}),
      "declares XML entities"),

@@ -661,3 +661,21 @@ def test_a_really_full_disk_for_each_command(small_disk, tmp_path):
     run = subprocess.run([*CYCLEKIT, "ingest", str(cycle_dir), *map(str, files)], cwd=ROOT,
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
+
+
+def test_only_files_holding_a_sheet_of_the_cycle_are_kept_with_it(plant, tmp_path):
+    cycle_dir = _start(plant, tmp_path / "cycle").cycle_dir
+    mail = tmp_path / "mail"
+    [good, *_] = _fill_all(cycle_dir, mail)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0\n")
+    link = mail / "link.xlsx"
+    link.symlink_to(secret)  # a link to a file that is not a count sheet
+    stranger = mail / "notes.xlsx"
+    stranger.write_bytes(b"not a workbook")
+    report = ingest_cycle(cycle_dir, Config(), [good, link, stranger])
+    assert sorted(p.name for p in (cycle_dir / "returned").iterdir()) == [good.name]
+    named = {p.file for p in report.problems}
+    assert named == {str(link), str(stranger)}  # named as they were given
+    recorded = [f["file"] for f in _manifest(cycle_dir)["ingests"][-1]["files"]]
+    assert recorded == [f"returned/{good.name}"]

@@ -75,6 +75,8 @@ def _parts_declared(handle: BinaryIO) -> int | None:
 
 def _check_name(name: str) -> None:
     parts = name.replace("\\", "/").split("/")
+    if not name:  # zipfile itself fails on a part with no name
+        raise Refused("holds a part with no name: not a workbook Excel wrote")
     if name.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", name):
         raise Refused(f"holds a part named {name!r}, which points outside the workbook: "
                       "not a workbook Excel wrote")

@@ -40,6 +40,7 @@ class ScheduleReport:
     kept_last_counts: int = 0  # from the schedule workbook that was there before
     kept_rows: int = 0
     kept_history: int = 0
+    kept_tabs: tuple[str, ...] = ()  # tabs a person added, carried into the new schedule
     warnings: tuple[str, ...] = ()  # what the user should know, though nothing stopped
     kept: dict[str, list[str]] = field(default_factory=dict)  # column -> rows whose typed value stayed
     changed: dict[str, list[str]] = field(default_factory=dict)  # column -> rows the locations file changed
@@ -89,7 +90,8 @@ def write_schedule(
         sources.append(SourceFile("Locations", Path(locations).name, file_sha256(Path(locations))))
     spec = schedule_workbook(schedule, config, sources, snapshot.skipped, today,
                              history=kept.history if kept else None,
-                             last_run=kept.last_run if kept else first_records(schedule, bool(locations)))
+                             last_run=kept.last_run if kept else first_records(schedule, bool(locations)),
+                             added_tabs=existing.added_tabs if existing is not None else ())
     backup = None
     if google is not None:
         from cyclekit.workbook.gsheets import render_gsheets, replace_gsheets
@@ -113,6 +115,7 @@ def write_schedule(
         due_soon=sum(1 for d in due if 0 <= d <= config.schedule.due_soon_days),
         kept_last_counts=kept.last_counts if kept else 0, kept_rows=kept.rows_kept if kept else 0,
         kept_history=len(kept.history) if kept else 0,
+        kept_tabs=tuple(name for name, _ in existing.added_tabs) if existing is not None else (),
         kept=kept.kept if kept else {}, changed=kept.changed if kept else {},
         replaced=kept.replaced if kept else {},
         backup=backup,

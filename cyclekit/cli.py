@@ -241,6 +241,8 @@ def schedule(inventory: Path, locations: Path | None, by: str, output: Path, for
     if report.kept_rows or report.kept_history:
         _say(f"Kept from the schedule that was there: {n(report.kept_rows, 'row')} added by hand, "
              f"{n(report.kept_history, 'History row')}.")
+    if report.kept_tabs:
+        _say("Kept the tab(s) added to the schedule: " + ", ".join(repr(name) for name in report.kept_tabs))
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     _json_problems([])

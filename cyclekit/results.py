@@ -18,6 +18,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from cyclekit import styles
+from cyclekit.added_tabs import added_tab_sheet, carried_cell
 from cyclekit.carry import KEPT, KeptCell, PreviousResults, read_previous
 from cyclekit.causes import ROOT_CAUSES, suggested_causes
 from cyclekit.config import Config
@@ -603,25 +604,6 @@ def results_workbook(manifest: Manifest, lines: list[CountedLine], totals: Figur
     return WorkbookSpec(sheets, title=f"Cycle count results {manifest.cycle_id}")
 
 
-def _carried_style(value: Any) -> Style:
-    """A carried cell keeps its kind: text stays text (never read as a number or a formula)."""
-    if isinstance(value, dt.datetime) and value.time() != dt.time(0, 0):
-        return Style(num_format="yyyy-mm-dd hh:mm", locked=False)
-    if isinstance(value, dt.date):
-        return Style(num_format=styles.DATE_FORMAT, locked=False)
-    if isinstance(value, str):
-        return Style(num_format="@", locked=False)
-    return Style(locked=False)
-
-
-def _carried_cell(value: Any) -> Cell | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.timedelta):  # a duration read back from a time cell
-        value = str(value)
-    return Cell(value, _carried_style(value))
-
-
 def _row_keys(sheet: Sheet, problem_keys: list[tuple]) -> list[Any]:
     """The key of each data row of a table tab: its Line ID (Problems: the problem's key)."""
     if sheet.name == PROBLEMS:
@@ -636,7 +618,7 @@ def _add_column(sheet: Sheet, header: str, values: list[Any]) -> None:
     width = len(sheet.columns)
     for row, value in zip(sheet.rows[1:], values, strict=True):
         row.extend([None] * (width - 1 - len(row)))
-        row.append(_carried_cell(value))
+        row.append(carried_cell(value))
     if sheet.autofilter is not None:
         sheet.autofilter = replace(sheet.autofilter, last_col=width - 1)
 
@@ -665,7 +647,7 @@ def _carried(previous: PreviousResults, sheets: list[Sheet], problem_keys: list[
                           f"{column.header} of {key if not isinstance(key, tuple) else ' '.join(key)}: "
                           f"no longer in the {column.tab} tab")
                  for key, value in left.items()]
-    added = [_added_tab(name, rows) for name, rows in previous.added_tabs]
+    added = [added_tab_sheet(name, rows) for name, rows in previous.added_tabs]
     return added + ([_kept_sheet(kept)] if kept else [])
 
 
@@ -678,7 +660,7 @@ def _kept_sheet(kept: list[KeptCell]) -> Sheet:
         if key in seen:
             continue
         seen.add(key)
-        rows.append([cell.tab, cell.cell, _wrapped(_carried_cell(cell.value)), cell.why])
+        rows.append([cell.tab, cell.cell, _wrapped(carried_cell(cell.value)), cell.why])
     sheet = _table_sheet(KEPT, columns, rows)
     sheet.freeze = (1, 0)
     return sheet
@@ -687,14 +669,6 @@ def _kept_sheet(kept: list[KeptCell]) -> Sheet:
 def _wrapped(cell: Cell | None) -> Cell | None:
     """A kept text wraps in its column (the carried style alone cut a long note at the column's edge)."""
     return Cell(cell.value, (cell.style or Style()).but(wrap=True)) if cell is not None else None
-
-
-def _added_tab(name: str, rows: list[list[Any]]) -> Sheet:
-    """A tab a person added, carried with its values as they were read (formulas as their values)."""
-    width = max((len(row) for row in rows), default=0)
-    sheet = Sheet(name, columns=[Column("", 14) for _ in range(max(width, 1))])
-    sheet.rows = [[_carried_cell(value) for value in row] for row in rows]
-    return sheet
 
 
 def _reader(source: Any) -> Any:

@@ -12,10 +12,12 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass, replace
+from typing import Any
 
 from cyclekit import __version__, styles
+from cyclekit.added_tabs import added_tab_sheet
 from cyclekit.config import Config
-from cyclekit.history import HistoryRow, history_sheet
+from cyclekit.history import HISTORY_TAB, HistoryRow, history_sheet
 from cyclekit.money import cents
 from cyclekit.schedule import (
     Schedule,
@@ -46,6 +48,8 @@ CALENDAR_TAB = "Calendar"
 CYCLES_TAB = "Cycles"
 SETTINGS_TAB = "Settings"
 LAST_RUN_TAB = "Last Run"  # hidden: what the locations file and the rules gave each row at the last run
+# the tabs cyclekit writes; any other tab in a schedule is a person's, carried as it was
+WRITTEN_TABS = (SCHEDULE_TAB, CALENDAR_TAB, CYCLES_TAB, HISTORY_TAB, SETTINGS_TAB, LAST_RUN_TAB)
 LAST_RUN_HEADERS = ("Zone", "Owner", "Owner Email", "Last Count", "Cadence (locations file)", "Cadence (rules)")
 AS_OF_NAME = "AsOfDate"
 DUE_SOON_NAME = "DueSoonDays"
@@ -389,6 +393,7 @@ def schedule_workbook(
     schedule: Schedule, config: Config, sources: list[SourceFile],
     skipped: dict[str, int], today: dt.date, history: list[HistoryRow] | None = None,
     last_run: dict[str, dict[str, str]] | None = None,
+    added_tabs: list[tuple[str, list[list[Any]]]] = (),  # tabs a person added: carried as they were
 ) -> WorkbookSpec:
     settings, names = _settings_sheet(schedule, config, sources, skipped, today)
     sheets = [_schedule_sheet(schedule, config, today), _calendar_sheet(schedule, config)]
@@ -397,6 +402,7 @@ def schedule_workbook(
     if history:
         sheets.append(history_sheet(history, config))
     sheets.append(settings)
+    sheets += [added_tab_sheet(name, rows) for name, rows in added_tabs]
     if last_run is not None:
         sheets.append(_last_run_sheet(schedule, last_run))
     return WorkbookSpec(sheets, defined_names=names, title="Cycle count schedule",

@@ -9,11 +9,12 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from cyclekit.carry import header_key
 from cyclekit.errors import CycleError, InputError, Problem
 from cyclekit.history import HISTORY_TAB
 from cyclekit.locations import MAX_CADENCE_DAYS
 from cyclekit.schedule import next_count
-from cyclekit.schedule_book import LAST_RUN_TAB, SCHEDULE_TAB, SETTINGS_TAB
+from cyclekit.schedule_book import LAST_RUN_TAB, SCHEDULE_TAB, SETTINGS_TAB, WRITTEN_TABS
 from cyclekit.values import cell_text, exact_text, parse_date
 from cyclekit.workbook.reader import WorkbookReader
 from cyclekit.workbook.spec import a1
@@ -48,6 +49,7 @@ class ScheduleFile:
     settings: list[tuple[str, Any]] = field(default_factory=list)  # Settings tab, label and value
     history: list[list[Any]] = field(default_factory=list)  # History tab rows as read
     last_run: list[list[Any]] | None = None  # the hidden Last Run tab's rows, None without one
+    added_tabs: list[tuple[str, list[list[Any]]]] = field(default_factory=list)  # tabs a person added
 
     @property
     def extra_columns(self) -> list[str]:
@@ -174,5 +176,7 @@ def read_schedule(path: Path | str | Any) -> ScheduleFile:
     history = reader.rows(HISTORY_TAB) if HISTORY_TAB in reader.tabs else []
     by = "location" if key_header == "Location" else "part"
     last_run = reader.rows(LAST_RUN_TAB) if LAST_RUN_TAB in reader.tabs else None
+    written = {header_key(tab) for tab in WRITTEN_TABS}
+    added = [(tab, reader.rows(tab)) for tab in reader.tabs if header_key(tab) not in written]
     return ScheduleFile(path if isinstance(path, Path) else Path(str(path)), by,
-                        as_of, headers, entries, settings, history, last_run)
+                        as_of, headers, entries, settings, history, last_run, added)

@@ -103,7 +103,8 @@ def updated_schedule(file: ScheduleFile, counted_on: dict[str, dt.date], history
     history = [h for h in read_history(file.history, str(file.path)) if h.cycle_id != history_row.cycle_id]
     schedule = Schedule(by=file.by, as_of=as_of, rows=rows, extra_columns=file.extra_columns)
     spec = schedule_workbook(schedule, config, _sources(file.settings), _skipped(file.settings), today,
-                             history=[*history, history_row], last_run=last_run_records(file))
+                             history=[*history, history_row], last_run=last_run_records(file),
+                             added_tabs=file.added_tabs)
     return spec, moved
 
 

@@ -301,3 +301,34 @@ def test_a_google_schedule_named_without_format_gsheets_says_what_to_add(tmp_pat
     inventory = write_csv(tmp_path / "inventory.csv", INVENTORY_HEADER, inventory_rows())
     result = run("schedule", inventory, "-o", "google:1AbCdEf")
     assert result.exit_code == 1 and "add --format gsheets" in result.output
+
+
+def _add_a_tab(schedule):
+    book = openpyxl.load_workbook(schedule)  # openpyxl stands in for a person in Excel
+    sheet = book.create_sheet("Audit notes")
+    sheet["A1"], sheet["B1"], sheet["A2"], sheet["B2"] = "Part", "Note", "000812", "=SUM(A1) is a part"
+    sheet["B2"].data_type = "s"  # typed as text (a leading ' in Excel), not a formula
+    sheet["C2"] = 12.5
+    book.save(schedule)
+
+
+def _added_tab(schedule):
+    book = openpyxl.load_workbook(schedule)
+    assert "Audit notes" in book.sheetnames, book.sheetnames
+    sheet = book["Audit notes"]
+    return [[c.value for c in row] for row in sheet.iter_rows(min_row=1, max_row=2, max_col=3)]
+
+
+def test_a_tab_a_person_added_to_the_schedule_survives_a_rerun_and_finalize(plant, tmp_path):
+    inventory, locations, schedule = plant
+    _add_a_tab(schedule)
+    result = run("schedule", new_export(tmp_path), "--locations", locations, "--as-of", AS_OF, "-o", schedule)
+    assert result.exit_code == 0, result.output
+    assert "Kept the tab(s) added to the schedule: 'Audit notes'" in result.output
+    expected = [["Part", "Note", None], ["000812", "=SUM(A1) is a part", 12.5]]
+    assert _added_tab(schedule) == expected  # text stays text, never a number or a formula
+    history = HistoryRow("CC-1", dt.date(2026, 11, 23), dt.date(2026, 11, 24), 1, 3, 0, 0.0, 0, 0, 1.0)
+    spec, _ = updated_schedule(read_schedule(schedule), {"WH-A-01": dt.date(2026, 11, 23)}, history,
+                               Config(), dt.date(2026, 11, 24))
+    render_xlsx(spec, schedule)  # finalize moving the schedule on
+    assert _added_tab(schedule) == expected

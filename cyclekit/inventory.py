@@ -143,6 +143,9 @@ class Snapshot:
                 for key in values}
 
 
+NO_COST = "no_cost"  # a column beside LINE_FIELDS: the export left the line's unit cost blank
+
+
 def line_warnings(lines: Sequence[InventoryLine]) -> list[str]:
     """Identifiers with spaces at either end (kept exactly, shown with ␣ on sheets) and lines with
     a negative system quantity (kept, counted, valued 0 in the schedule): one warning each."""
@@ -163,6 +166,13 @@ def _warnings(columns: dict[str, Sequence]) -> list[str]:
                  f"row {columns['source_row'][i]})" for i in negative]
         warnings.append(f"{len(negative)} line(s) have a negative system quantity; they are kept and counted, "
                         f"and add 0 to the schedule's value: {some_of(shown)}")
+    no_cost = [i for i, blank in enumerate(columns.get(NO_COST, ())) if blank]
+    if no_cost:
+        shown = [f"{show_spaces(columns['location'][i])} {show_spaces(columns['part_number'][i])} "
+                 f"(row {columns['source_row'][i]})" for i in no_cost]
+        warnings.append(f"{len(no_cost)} line(s) have no unit cost in the export; they add 0 to the schedule's "
+                        f"value and their variances are valued at 0 (give the cost in the export to value "
+                        f"them): {some_of(shown)}")
     return warnings
 
 
@@ -393,6 +403,7 @@ def parse_inventory(table: Table, config: InventoryConfig) -> Snapshot:
 
     columns: dict[str, Sequence] = {name: raw[name] for name in LINE_FIELDS if name in raw}
     columns.update(quantity=quantities, unit_cost=costs, status=statuses, source_row=numbers)
+    columns[NO_COST] = [not text.strip() for text in costs_text]  # valued at 0: said, never silent
     if isinstance(kept, list):  # some statuses were left out
         columns = {name: _pick(column, kept) for name, column in columns.items()}
     return Snapshot(table.file, table.sha256, columns, dict(skipped))

@@ -461,3 +461,18 @@ def test_a_found_item_is_valued_at_its_parts_cost_in_its_own_unit(tmp_path):
     variance = rows_of(result.results, "Variance")
     costs = {r["Line ID"]: (r["UoM"], r["Unit Cost"]) for r in variance if "/F" in r["Line ID"]}
     assert costs == {"B1/F1": ("box", 12), "B1/F2": ("EA", 1), "B1/F3": ("kg", None), "B1/F4": (None, None)}
+
+
+def test_a_line_with_no_unit_cost_is_said_to_be_valued_at_zero(tmp_path):
+    rows = inventory_rows()
+    rows[0][9] = ""  # the export left the cost blank: 0 is a choice the user must hear of
+    export = write_csv(tmp_path / "inventory.csv", INVENTORY_HEADER, rows)
+    [warning] = [w for w in load_inventory(export, InventoryConfig()).warnings() if "no unit cost" in w]
+    assert warning.startswith("1 line(s) have no unit cost") and "WH-A-01 000812 (row 2)" in warning
+    result = CliRunner().invoke(cli, ["schedule", str(export), "--as-of", "2026-11-23",
+                                      "-o", str(tmp_path / "schedule.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert "no unit cost in the export" in result.output
+    rows[0][9] = "0.15"
+    again = write_csv(tmp_path / "costed.csv", INVENTORY_HEADER, rows)
+    assert not [w for w in load_inventory(again, InventoryConfig()).warnings() if "no unit cost" in w]

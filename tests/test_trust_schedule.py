@@ -19,6 +19,7 @@ from cyclekit.schedule_update import updated_schedule
 from cyclekit.workbook.xlsx import render_xlsx
 from tests import sheets_fake as fake_module
 from tests.helpers import INVENTORY_HEADER, LOCATIONS_HEADER, inventory_rows, write_csv
+from tests.test_gsheets import LOCATIONS
 
 sheets_fake = fake_module.sheets_fake
 gspread_client = fake_module.gspread_client
@@ -111,11 +112,6 @@ def test_sheets_refuses_an_export_with_no_line_at_the_chosen_locations(big_sched
 
 # ---- what a person typed ---------------------------------------------------------------------
 
-LOCATIONS = [["WH-A-01", "Warehouse A", "Ana Ruiz", "ana@plant.example.com", "", "", "2026-11-01"],
-             ["WH-A-02", "Warehouse A", "Ana Ruiz", "ana@plant.example.com", "", "", "2025-01-05"],
-             ["CAGE-01", "Cage", "Bo Lind", "bo@plant.example.com", "", "", ""],
-             ["LS-1", "Lineside", "Bo Lind", "bo@plant.example.com", "high", "", "2026-11-20"],
-             ["MRB-01", "MRB", "Cy Park", "cy@plant.example.com", "", "", "2026-09-01"]]
 
 
 @pytest.fixture

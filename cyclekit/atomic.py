@@ -20,20 +20,26 @@ class WriteError(CyclekitError):
     """A file could not be written (disk full, no permission, read-only drive...)."""
 
 
-_WHAT_TO_DO = {
+# what a user can do about the commonest operating-system errors (here and in the CLI's one line)
+OS_ADVICE = {
     errno.ENOSPC: "the disk is full: free some space",
     errno.EDQUOT: "your disk quota is used up: free some space",
     errno.EACCES: "no permission to write there: ask for write access or choose another folder",
     errno.EPERM: "no permission to write there: ask for write access or choose another folder",
     errno.EROFS: "the drive is read-only: copy the folder to a drive you can write to",
     errno.ENAMETOOLONG: "the name is too long for this drive: choose a shorter folder name",
+    errno.EEXIST: "a file is where a folder is needed",
+    errno.ENOTDIR: "a file is where a folder is needed",
+    errno.EISDIR: "a folder is where a file is needed",
 }
+# the faults of a drive that an atomic write reports as a WriteError (the rest go up as they are)
+_WRITE_FAULTS = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.ENAMETOOLONG}
 
 
 def write_error(exc: OSError, path: Path | str | None = None) -> WriteError:
     """An OSError met while writing, as one line: which file, what happened, what to do."""
     where = path or exc.filename or "a file"
-    what = _WHAT_TO_DO.get(exc.errno or 0, "check the drive and the folder's permissions")
+    what = OS_ADVICE.get(exc.errno or 0, "check the drive and the folder's permissions")
     reason = exc.strerror or str(exc)
     return WriteError(f"could not write {where} ({reason}): {what}, then run the command again")
 
@@ -77,7 +83,7 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
         os.chmod(tmp, usual_mode())
         os.replace(tmp, target)
     except OSError as exc:
-        if exc.errno not in _WHAT_TO_DO:
+        if exc.errno not in _WRITE_FAULTS:
             raise
         raise write_error(exc, target) from exc
     finally:

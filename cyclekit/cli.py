@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import functools
 import gc
 import sys
@@ -14,6 +13,7 @@ from typing import Any
 import click
 
 from cyclekit import __version__, api, progress
+from cyclekit.atomic import OS_ADVICE
 from cyclekit.config import load_config
 from cyclekit.errors import CyclekitError, InputError, Problem, problems_as_json, some_of
 from cyclekit.money import amount_display
@@ -99,22 +99,10 @@ def _json_problems(problems: list[Problem]) -> None:
         click.echo(problems_as_json(problems))
 
 
-OS_ERRORS = {  # what a user can do about the commonest ones
-    errno.EEXIST: "a file is where a folder is needed",
-    errno.ENOTDIR: "a file is where a folder is needed",
-    errno.EISDIR: "a folder is where a file is needed",
-    errno.EACCES: "permission denied: check that you may read and write there",
-    errno.EPERM: "permission denied: check that you may read and write there",
-    errno.ENOSPC: "the disk is full: free some space and run the command again",
-    errno.EROFS: "the disk is read-only",
-    errno.ENAMETOOLONG: "the name is too long for the file system",
-}
-
-
 def _one_line(exc: OSError) -> str:
     """An operating-system error in words, naming the file: never a traceback."""
     where = exc.filename if exc.filename is not None else ""
-    why = OS_ERRORS.get(exc.errno or 0) or exc.strerror or exc.__class__.__name__
+    why = OS_ADVICE.get(exc.errno or 0) or exc.strerror or exc.__class__.__name__
     return f"{where}: {why}; nothing was written" if where else f"{why}; nothing was written"
 
 

@@ -19,7 +19,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from cyclekit.atomic import atomic_path
 from cyclekit.parallel import in_forked_copy, map_on_cores
-from cyclekit.values import excel_serial
+from cyclekit.values import XML_ILLEGAL, excel_serial
 from cyclekit.workbook.spec import Cell, Formula, Range, Sheet, Style, WorkbookSpec, col_letter
 
 
@@ -164,9 +164,6 @@ class _InMemoryRowsWorksheet(_PortableWorksheet):
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 # what XML cannot hold even escaped: removed from cell text (C0 controls are escaped as Excel does)
 _UNESCAPABLE = re.compile("[\ud800-\udfff\ufffe\uffff]")
-# what XML cannot hold at all, removed from every other text (tab names, properties, headers,
-# validation messages, chart titles): a tab name with BEL in it made a file no reader could open
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _header_footer(text: str) -> str:
@@ -179,7 +176,7 @@ def _header_footer(text: str) -> str:
 def _xml_safe(value: Any) -> Any:
     """Text for xlsxwriter, with the characters XML cannot hold removed (anything else as is)."""
     if isinstance(value, str):
-        return _XML_ILLEGAL.sub("", value)
+        return XML_ILLEGAL.sub("", value)  # from tab names, properties, headers, messages, titles
     if isinstance(value, dict):
         return {key: _xml_safe(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cyclekit.atomic import keep_a_copy
 from cyclekit.config import Config
 from cyclekit.errors import CycleError, CyclekitError, InputError, some_of
 from cyclekit.inventory import Snapshot, load_inventory
@@ -123,24 +123,10 @@ def write_schedule(
     )
 
 
-def _keep_a_copy(schedule: Path) -> Path:
+def _keep_a_copy(schedule: Path) -> Path | None:
     """The schedule about to be replaced, copied beside it as <name>-<date>-<time>.xlsx (never over
     an earlier copy): what people typed is never lost, even to a mistaken run."""
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    for n in range(1, 1000):
-        backup = schedule.with_name(f"{schedule.stem}-{stamp}{'' if n == 1 else f'-{n}'}{schedule.suffix}")
-        try:
-            with open(schedule, "rb") as source, open(backup, "xb") as copy:
-                try:
-                    shutil.copyfileobj(source, copy)
-                except BaseException:
-                    backup.unlink()  # no half copy left behind (a full disk)
-                    raise
-            shutil.copystat(schedule, backup)
-            return backup
-        except FileExistsError:
-            continue
-    raise CyclekitError(f"{schedule}: too many copies made this second; nothing was written")
+    return keep_a_copy(schedule, "%Y%m%d-%H%M%S")
 
 
 def _nothing_to_count(snapshot: Snapshot) -> str:

@@ -7,8 +7,10 @@ one line naming the file and what to do, never a traceback.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import errno
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -99,3 +101,35 @@ def write_text_atomic(target: Path | str, text: str, encoding: str = "utf-8") ->
 def write_bytes_atomic(target: Path | str, data: bytes) -> None:
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
+
+
+def keep_a_copy(path: Path, stamp_format: str, now: dt.datetime | None = None) -> Path | None:
+    """A copy of a workbook about to be replaced, beside it as <name>-<stamp><suffix> (None when
+    there is none); a copy already there is never written over (a second one the same second
+    gets -2, -3...), and the copy is whole before it gets its name: a crash or a full disk
+    leaves no half copy."""
+    if not path.exists():
+        return None
+    stamp = (now or dt.datetime.now()).strftime(stamp_format)
+    whole = path.with_name(f".{path.stem}-backup.tmp")  # cleared by the next command if left by a kill
+    try:
+        shutil.copy2(path, whole)
+        for n in range(1, 1000):
+            backup = path.with_name(f"{path.stem}-{stamp}{'' if n == 1 else f'-{n}'}{path.suffix}")
+            try:
+                os.link(whole, backup)  # fails where a copy of that name exists: never written over
+            except FileExistsError:
+                continue
+            except OSError:  # no hard links on this drive: an exclusive create instead
+                try:
+                    with open(whole, "rb") as source, open(backup, "xb") as target:
+                        shutil.copyfileobj(source, target)
+                except FileExistsError:
+                    continue
+                except BaseException:
+                    backup.unlink(missing_ok=True)
+                    raise
+            return backup
+    finally:
+        whole.unlink(missing_ok=True)
+    raise CyclekitError(f"{path}: too many copies made this second; nothing was written")

@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cyclekit.atomic import keep_a_copy
 from cyclekit.errors import ConfigError, InputError, Problem
 from cyclekit.typed_dates import DATE_ORDERS, read_typed_date
 from cyclekit.values import cell_text, exact_text
@@ -350,27 +349,6 @@ def layout_of(rows: list[list[Any]]) -> list[int]:
 
 
 def keep_backup(path: Path, now: dt.datetime | None = None) -> Path | None:
-    """A copy of a results workbook about to be replaced, as results-<timestamp>.xlsx beside it;
-    an existing backup is never overwritten (a second one the same second gets -2, -3...)."""
-    if not path.exists():
-        return None
-    stamp = (now or dt.datetime.now()).strftime("%Y%m%dT%H%M%S")
-    copy = path.with_name(f".{path.stem}-backup.tmp")
-    shutil.copy2(path, copy)  # whole before it gets its name: a crash leaves no half backup
-    try:
-        for n in range(1, 1000):
-            backup = path.with_name(f"{path.stem}-{stamp}{'' if n == 1 else f'-{n}'}{path.suffix}")
-            try:
-                os.link(copy, backup)  # fails where a backup of that name exists: never overwritten
-            except FileExistsError:
-                continue
-            except OSError:  # no hard links on this drive: an exclusive create instead
-                try:
-                    with open(copy, "rb") as source, open(backup, "xb") as target:
-                        shutil.copyfileobj(source, target)
-                except FileExistsError:
-                    continue
-            return backup
-    finally:
-        copy.unlink(missing_ok=True)
-    raise FileExistsError(f"too many backups of {path.name} this second")  # pragma: no cover
+    """A copy of a results workbook about to be replaced, as results-<timestamp>.xlsx beside it,
+    never over an earlier one."""
+    return keep_a_copy(path, "%Y%m%dT%H%M%S", now)

@@ -64,7 +64,8 @@ test: dev
 	$(BIN)/python -m pytest -q
 
 lint: dev
-	$(BIN)/ruff check cyclekit tests examples
+	$(BIN)/ruff check cyclekit tests examples benchmarks
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(OUT)/*.xlsx $(OUT)/cycle-* $(OUT)/inbox-* .pytest_cache

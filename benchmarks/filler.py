@@ -34,7 +34,7 @@ from decimal import Decimal
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from cyclekit.workbook.spec import col_letter
+from cyclekit.backends.spec import col_letter
 
 SEED = 20261124
 COUNTER = "Bench Counter"

@@ -50,8 +50,8 @@ import demo_gsheets  # noqa: E402  (puts the repository root on sys.path: cyclek
 import plant  # noqa: E402
 import run as bench_run  # noqa: E402
 
+from cyclekit.backends.gsheets import MAX_PAYLOAD  # noqa: E402
 from cyclekit.config import load_config  # noqa: E402
-from cyclekit.workbook.gsheets import MAX_PAYLOAD  # noqa: E402
 from tests.sheets_fake import FakeSheets  # noqa: E402
 
 REPORT_NAME = "gsheets_requests"

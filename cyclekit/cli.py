@@ -12,13 +12,14 @@ from typing import Any
 
 import click
 
-from cyclekit import __version__, api, progress
-from cyclekit.atomic import OS_ADVICE
+from cyclekit import __version__, progress
 from cyclekit.config import load_config
+from cyclekit.domain.money import amount_display
 from cyclekit.errors import CyclekitError, InputError, Problem, problems_as_json, some_of
-from cyclekit.money import amount_display
-from cyclekit.styles import shortened
-from cyclekit.values import show_spaces
+from cyclekit.folder.atomic import OS_ADVICE
+from cyclekit.inputs.values import show_spaces
+from cyclekit.layouts.styles import shortened
+from cyclekit.stages import schedule as api
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -59,7 +60,7 @@ def google_target(output_format: str, credentials: str | None, folder_id: str | 
                   share_with: tuple[str, ...]) -> Any:
     if output_format != "gsheets":
         return None
-    from cyclekit.workbook.gsheets import GoogleSession, GoogleTarget, google_client
+    from cyclekit.backends.gsheets import GoogleSession, GoogleTarget, google_client
 
     return GoogleTarget(GoogleSession(google_client(credentials)), folder_id, tuple(share_with))
 
@@ -277,7 +278,7 @@ def sheets(schedule_file: Path, inventory: Path, cycle_dir: Path, due_within: in
       cyclekit sheets workbooks/schedule.xlsx examples/inventory.csv \\
           --config examples/cyclekit.toml --as-of 2026-11-23 --pdf -o workbooks/cycle-2026-11-23
     """
-    from cyclekit.start_cycle import Selection, start_cycle
+    from cyclekit.stages.sheets import Selection, start_cycle
 
     if all_locations and locations:
         raise click.UsageError("use --all or --location, not both")
@@ -323,7 +324,7 @@ def ingest(cycle_dir: Path, files: tuple[Path, ...], pdf: bool, config_path: Pat
       cyclekit ingest workbooks/cycle-2026-11-23
       cyclekit ingest workbooks/cycle-2026-11-23 ~/Downloads/WH-A-01-done.xlsx
     """
-    from cyclekit.ingest import ingest_cycle
+    from cyclekit.stages.ingest import ingest_cycle
 
     google = google_target(output_format, credentials, folder_id, share_with)
     report = ingest_cycle(cycle_dir, load_config(config_path), list(files) or None, google=google,
@@ -388,7 +389,7 @@ def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], tem
       cyclekit finalize workbooks/cycle-2026-11-23 --schedule workbooks/schedule.xlsx \\
           --target netsuite --target generic
     """
-    from cyclekit.finalize import finalize_cycle
+    from cyclekit.stages.finalize import finalize_cycle
 
     report = finalize_cycle(cycle_dir, schedule_file, load_config(config_path), targets=list(targets),
                             templates=list(templates), partial=partial,
@@ -429,7 +430,7 @@ def verify(cycle_dir: Path) -> None:
     Example:
       cyclekit verify workbooks/cycle-2026-11-23
     """
-    from cyclekit.audit import verify_cycle
+    from cyclekit.stages.audit import verify_cycle
 
     result = verify_cycle(cycle_dir)
     for name in result.changed:
@@ -468,7 +469,7 @@ def status(cycle_dir: Path, config_path: Path | None) -> None:
     Example:
       cyclekit status workbooks/cycle-2026-11-23
     """
-    from cyclekit.audit import cycle_status
+    from cyclekit.stages.audit import cycle_status
 
     s = cycle_status(cycle_dir, load_config(config_path))
     _say(f"Cycle {s.cycle_id}: " + (f"finalized {s.finalized_at}" if s.finalized_at else "open"))

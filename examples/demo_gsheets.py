@@ -29,12 +29,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cyclekit import api  # noqa: E402
+from cyclekit.backends.gsheets import GoogleSession, GoogleTarget  # noqa: E402
 from cyclekit.config import Config, load_config  # noqa: E402
-from cyclekit.finalize import finalize_cycle  # noqa: E402
-from cyclekit.ingest import ingest_cycle  # noqa: E402
-from cyclekit.start_cycle import Selection, start_cycle  # noqa: E402
-from cyclekit.workbook.gsheets import GoogleSession, GoogleTarget  # noqa: E402
+from cyclekit.stages import schedule as api  # noqa: E402
+from cyclekit.stages.finalize import finalize_cycle  # noqa: E402
+from cyclekit.stages.ingest import ingest_cycle  # noqa: E402
+from cyclekit.stages.sheets import Selection, start_cycle  # noqa: E402
 from tests.sheets_fake import FakeSheets  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 23)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from cyclekit.backends.libreoffice import find_soffice
 from cyclekit.errors import MissingToolError
-from cyclekit.libreoffice import find_soffice
 
 # --- External tools ---------------------------------------------------------------------------
 

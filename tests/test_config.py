@@ -6,9 +6,9 @@ import jinja2
 import pytest
 from jinja2 import nodes
 
-from cyclekit import adjustments
 from cyclekit.config import TARGET_SETTINGS, TEMPLATE_SUFFIX, load_config
 from cyclekit.errors import ConfigError
+from cyclekit.layouts import adjustments
 
 ROOT = Path(__file__).resolve().parents[1]
 

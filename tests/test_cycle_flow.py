@@ -9,11 +9,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from cyclekit import api
 from cyclekit.config import Config
 from cyclekit.errors import CycleError, CyclekitError, InputError
-from cyclekit.ingest import ingest_cycle
-from cyclekit.start_cycle import Selection, start_cycle
+from cyclekit.stages import schedule as api
+from cyclekit.stages.ingest import ingest_cycle
+from cyclekit.stages.sheets import Selection, start_cycle
 from tests.helpers import (
     INVENTORY_HEADER,
     LOCATIONS_HEADER,

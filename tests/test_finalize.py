@@ -8,15 +8,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from cyclekit import api
-from cyclekit.adjustments import shipped_targets
-from cyclekit.audit import cycle_status, verify_cycle
+from cyclekit.backends.libreoffice import recalculate
 from cyclekit.config import Config, CountConfig
 from cyclekit.errors import CycleError, CyclekitError, InputError
-from cyclekit.finalize import finalize_cycle
-from cyclekit.ingest import ingest_cycle
-from cyclekit.libreoffice import recalculate
-from cyclekit.start_cycle import Selection, start_cycle
+from cyclekit.layouts.adjustments import shipped_targets
+from cyclekit.stages import schedule as api
+from cyclekit.stages.audit import cycle_status, verify_cycle
+from cyclekit.stages.finalize import finalize_cycle
+from cyclekit.stages.ingest import ingest_cycle
+from cyclekit.stages.sheets import Selection, start_cycle
 from tests.helpers import INVENTORY_HEADER, LOCATIONS_HEADER, fill_sheet, write_csv
 from tests.test_results import document
 
@@ -130,13 +130,13 @@ def test_exact_values_in_generic_file(cycle):
 
 
 def test_finalize_reuses_the_counts_of_the_last_ingest_only_while_they_hold(cycle, monkeypatch, tmp_path):
-    import cyclekit.finalize
+    import cyclekit.stages.finalize
 
     cycle_dir, schedule, _ = cycle
     approve_all(cycle_dir)
     read_again = []
-    real = cyclekit.finalize.count_state
-    monkeypatch.setattr(cyclekit.finalize, "count_state", lambda *a: read_again.append(1) or real(*a))
+    real = cyclekit.stages.finalize.count_state
+    monkeypatch.setattr(cyclekit.stages.finalize, "count_state", lambda *a: read_again.append(1) or real(*a))
 
     def finalize_copy(name, config=CONFIG, edit=None):
         copy = tmp_path / name
@@ -246,12 +246,12 @@ def test_lock_and_verify(cycle):
 
 
 def test_status_reads_the_saved_counts_while_the_sheets_are_unchanged(cycle, monkeypatch):
-    import cyclekit.audit
+    import cyclekit.stages.audit
 
     cycle_dir, _, files = cycle
     read_again = []
-    real = cyclekit.audit.count_state
-    monkeypatch.setattr(cyclekit.audit, "count_state", lambda *a: read_again.append(1) or real(*a))
+    real = cyclekit.stages.audit.count_state
+    monkeypatch.setattr(cyclekit.stages.audit, "count_state", lambda *a: read_again.append(1) or real(*a))
     saved = cycle_status(cycle_dir, CONFIG)
     assert read_again == []
     (cycle_dir / "counts.json").unlink()

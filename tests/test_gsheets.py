@@ -7,15 +7,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from cyclekit import api
-from cyclekit.cli import cli
-from cyclekit.config import Config
-from cyclekit.errors import CyclekitError
-from cyclekit.finalize import finalize_cycle
-from cyclekit.ingest import ingest_cycle
-from cyclekit.start_cycle import Selection, start_cycle
-from cyclekit.workbook import gsheets
-from cyclekit.workbook.gsheets import (
+from cyclekit.backends import gsheets
+from cyclekit.backends.gsheets import (
     MAX_PAYLOAD,
     GoogleError,
     GoogleSession,
@@ -24,7 +17,14 @@ from cyclekit.workbook.gsheets import (
     chunked,
     encode_json,
 )
-from cyclekit.workbook.spec import Cell, Column, Range, Sheet, Style, Validation, WorkbookSpec
+from cyclekit.backends.spec import Cell, Column, Range, Sheet, Style, Validation, WorkbookSpec
+from cyclekit.cli import cli
+from cyclekit.config import Config
+from cyclekit.errors import CyclekitError
+from cyclekit.stages import schedule as api
+from cyclekit.stages.finalize import finalize_cycle
+from cyclekit.stages.ingest import ingest_cycle
+from cyclekit.stages.sheets import Selection, start_cycle
 from tests import sheets_fake as fake_module
 from tests.helpers import INVENTORY_HEADER, LOCATIONS_HEADER, fill_sheet, inventory_rows, write_csv
 from tests.test_cycle_flow import rows_of
@@ -455,7 +455,7 @@ def test_cli_format_gsheets_and_bad_credentials(plant, gspread_client, sheets_fa
 
 
 def _tiny_spec(two_tabs=False):
-    from cyclekit.workbook.spec import Column, Sheet, WorkbookSpec
+    from cyclekit.backends.spec import Column, Sheet, WorkbookSpec
 
     sheets = [Sheet("One", columns=[Column("A", 10)], rows=[["000812", 1.5]])]
     if two_tabs:

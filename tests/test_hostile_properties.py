@@ -16,16 +16,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cyclekit.backends.reader import WorkbookReader
+from cyclekit.backends.spec import WorkbookSpec
+from cyclekit.backends.xlsx import render_xlsx
 from cyclekit.config import Config
-from cyclekit.countsheets import Entry, FilledSheet, SheetHeader, SheetLine, count_sheet, parse_sheet
-from cyclekit.cycle import load_manifest, read_frozen
 from cyclekit.errors import CyclekitError
-from cyclekit.ingest import _quantity, build_lines
-from cyclekit.start_cycle import Selection
-from cyclekit.values import cell_text
-from cyclekit.workbook.reader import WorkbookReader
-from cyclekit.workbook.spec import WorkbookSpec
-from cyclekit.workbook.xlsx import render_xlsx
+from cyclekit.folder.cycle import load_manifest, read_frozen
+from cyclekit.inputs.values import cell_text
+from cyclekit.layouts.count_sheet import Entry, FilledSheet, SheetHeader, SheetLine, count_sheet, parse_sheet
+from cyclekit.stages.ingest import _quantity, build_lines
+from cyclekit.stages.sheets import Selection
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

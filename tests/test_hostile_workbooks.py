@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from cyclekit.backends.reader import WorkbookReader
 from cyclekit.config import Config, parse_config
 from cyclekit.errors import ConfigError, InputError
-from cyclekit.ingest import ingest_cycle
-from cyclekit.start_cycle import Selection
-from cyclekit.workbook.reader import WorkbookReader
+from cyclekit.stages.ingest import ingest_cycle
+from cyclekit.stages.sheets import Selection
 from tests.helpers import INVENTORY_HEADER, fill_sheet, inventory_rows
 from tests.test_cycle_flow import plant, sheet_file, start  # noqa: F401  (plant is a fixture)
 from tests.test_hostile_properties import in_bounded_child, sheet_workbook

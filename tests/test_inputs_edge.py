@@ -7,12 +7,12 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from cyclekit import api
+from cyclekit.backends.reader import WorkbookReader
 from cyclekit.cli import cli
 from cyclekit.config import Config
 from cyclekit.errors import InputError
-from cyclekit.locations import load_locations
-from cyclekit.workbook.reader import WorkbookReader
+from cyclekit.inputs.locations import load_locations
+from cyclekit.stages import schedule as api
 from tests.helpers import INVENTORY_HEADER, LOCATIONS_HEADER, inventory_rows, write_csv
 
 AS_OF = dt.date(2026, 11, 23)
@@ -166,7 +166,7 @@ def test_an_old_xls_under_its_own_name_is_still_read(tmp_path, soffice, lo_out):
     """The first bytes only explain a refusal: a real .xls named .xls reads as before."""
     import xlsxwriter
 
-    from cyclekit.libreoffice import convert
+    from cyclekit.backends.libreoffice import convert
 
     book = xlsxwriter.Workbook(tmp_path / "book.xlsx")
     book.add_worksheet("Counts").write(0, 0, "Line")

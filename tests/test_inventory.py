@@ -5,7 +5,7 @@ import xlsxwriter
 
 from cyclekit.config import InventoryConfig
 from cyclekit.errors import InputError
-from cyclekit.inventory import load_inventory
+from cyclekit.inputs.inventory import load_inventory
 from tests.helpers import INVENTORY_HEADER, ODD_PART_NUMBERS, inventory_rows, write_csv
 
 
@@ -172,7 +172,7 @@ def test_quoted_descriptions_with_commas_and_quotes(tmp_path):
 
 
 def test_lines_whose_hashes_collide_are_not_duplicates(tmp_path, monkeypatch):
-    import cyclekit.inventory as inventory
+    import cyclekit.inputs.inventory as inventory
 
     monkeypatch.setattr(inventory, "hash", lambda key: 0, raising=False)  # every key meets every other
     path = write_csv(tmp_path / "inv.csv", INVENTORY_HEADER, inventory_rows())

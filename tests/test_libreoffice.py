@@ -1,4 +1,4 @@
-"""cyclekit.libreoffice against the real LibreOffice (the `soffice` fixture skips or fails)."""
+"""cyclekit.backends.libreoffice against the real LibreOffice (the `soffice` fixture skips or fails)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from cyclekit import libreoffice
+from cyclekit.backends import libreoffice
+from cyclekit.backends.libreoffice import ConversionError, convert, find_soffice, recalculate, to_pdf
 from cyclekit.errors import CyclekitError, MissingToolError
-from cyclekit.libreoffice import ConversionError, convert, find_soffice, recalculate, to_pdf
 
 
 def write_book(path: Path, a1: object = 41, text: str = "Bin WH-A-01") -> Path:

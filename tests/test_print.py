@@ -3,9 +3,9 @@
 import datetime as dt
 import subprocess
 
-from cyclekit import api
 from cyclekit.config import Config
-from cyclekit.start_cycle import Selection, start_cycle
+from cyclekit.stages import schedule as api
+from cyclekit.stages.sheets import Selection, start_cycle
 from tests.helpers import INVENTORY_HEADER, write_csv
 
 

@@ -9,8 +9,9 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from cyclekit import api, progress
+from cyclekit import progress
 from cyclekit.cli import cli
+from cyclekit.stages import schedule as api
 from tests.helpers import INVENTORY_HEADER, inventory_rows, write_csv
 
 STAGE_COMMANDS = ["schedule", "sheets", "ingest", "finalize"]

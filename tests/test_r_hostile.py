@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from cyclekit.errors import ConfigError
-from cyclekit.finalize import finalize_cycle
+from cyclekit.stages.finalize import finalize_cycle
 from tests.test_trust_finalize import FULL, TODAY, assert_nothing_written, build_cycle, built, cycle  # noqa: F401  # noqa: F401  (fixtures)
 
 # Each builds a value of a gigabyte or more from a few characters; the sandbox bounds only `*` and `**`
@@ -29,7 +29,7 @@ MEMORY_ATTACKS = {
 _RENDER = """
 import json, resource, sys
 from pathlib import Path
-from cyclekit.adjustments import Adjustment, render_target
+from cyclekit.layouts.adjustments import Adjustment, render_target
 from cyclekit.errors import CyclekitError
 try:
     render_target(Path(sys.argv[1]), [Adjustment(*(["x"] * 20))], {"targets": {}})
@@ -84,7 +84,7 @@ def test_a_huge_value_in_a_template_writes_nothing_at_finalize(cycle):  # noqa: 
 
 
 def test_the_memory_bound_is_lifted_after_a_template_ran():
-    from cyclekit.adjustments import _memory_limit
+    from cyclekit.layouts.adjustments import _memory_limit
 
     before = resource.getrlimit(resource.RLIMIT_AS)
     with pytest.raises(MemoryError), _memory_limit(64):
@@ -102,9 +102,9 @@ def test_a_cycle_id_that_is_a_path_a_formula_or_too_long_is_refused_at_sheets(tm
 
     from click.testing import CliRunner
 
-    from cyclekit import api
     from cyclekit.cli import cli
     from cyclekit.config import Config
+    from cyclekit.stages import schedule as api
     from tests.helpers import INVENTORY_HEADER, LOCATIONS_HEADER, write_csv
 
     inventory = write_csv(tmp_path / "inventory.csv", INVENTORY_HEADER,
@@ -139,8 +139,8 @@ def test_entities_in_the_list_of_tabs_are_refused_like_in_every_other_part(tmp_p
 
     import openpyxl
 
+    from cyclekit.backends.reader import WorkbookReader
     from cyclekit.errors import InputError
-    from cyclekit.workbook.reader import WorkbookReader
 
     book = openpyxl.Workbook()
     book.active["A1"] = "hello"
@@ -173,8 +173,8 @@ def test_a_pipe_or_a_folder_given_as_a_file_is_named_for_what_it_is(tmp_path):
     said = CliRunner().invoke(cli, ["schedule", str(pipe), "-o", str(tmp_path / "schedule.xlsx"), "-q"])
     assert said.exit_code == 1 and "is not a regular file (a pipe or a device)" in said.output
     assert "Traceback" not in said.output
+    from cyclekit.backends.reader import WorkbookReader
     from cyclekit.errors import InputError
-    from cyclekit.workbook.reader import WorkbookReader
 
     for path, says in ((pipe, "is not a regular file"), (tmp_path / "sheet.xlsx", "is a folder, not a file")):
         with pytest.raises(InputError) as refused:
@@ -226,8 +226,8 @@ def _failures():
 def test_an_answer_that_is_not_googles_is_one_line(failure):
     from types import SimpleNamespace
 
+    from cyclekit.backends.gsheets import GoogleSession
     from cyclekit.errors import CyclekitError
-    from cyclekit.workbook.gsheets import GoogleSession
 
     client = SimpleNamespace(http_client=_Http(_failures()[failure]))
     session = GoogleSession(client, sleep=lambda seconds: None, progress=lambda text: None)
@@ -240,7 +240,7 @@ def test_an_answer_that_is_not_googles_is_one_line(failure):
 def test_an_include_through_a_link_to_a_file_elsewhere_reads_nothing(tmp_path):
     from pathlib import Path
 
-    from cyclekit.adjustments import Adjustment, render_target
+    from cyclekit.layouts.adjustments import Adjustment, render_target
 
     secret = tmp_path / "elsewhere" / "secret.txt"
     secret.parent.mkdir()

@@ -7,17 +7,18 @@ import subprocess
 import openpyxl
 from click.testing import CliRunner
 
-from cyclekit import api, results
-from cyclekit.adjustments import Adjustment, review_workbook
-from cyclekit.carry import KeptCell
+from cyclekit.backends.libreoffice import to_pdf
+from cyclekit.backends.spec import WorkbookSpec
+from cyclekit.backends.xlsx import render_xlsx
 from cyclekit.cli import cli
 from cyclekit.config import Config
 from cyclekit.errors import Problem
-from cyclekit.ingest import ingest_cycle
-from cyclekit.libreoffice import to_pdf
-from cyclekit.start_cycle import Selection, start_cycle
-from cyclekit.workbook.spec import WorkbookSpec
-from cyclekit.workbook.xlsx import render_xlsx
+from cyclekit.layouts import results
+from cyclekit.layouts.adjustments import Adjustment, review_workbook
+from cyclekit.layouts.results_carry import KeptCell
+from cyclekit.stages import schedule as api
+from cyclekit.stages.ingest import ingest_cycle
+from cyclekit.stages.sheets import Selection, start_cycle
 from tests.helpers import INVENTORY_HEADER, fill_sheet, write_csv
 from tests.test_cycle_flow import plant, sheet_file, start  # noqa: F401
 from tests.test_print import pdf_pages

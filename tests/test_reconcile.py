@@ -2,9 +2,9 @@ from decimal import Decimal
 
 import pytest
 
-from cyclekit.causes import SYSTEM_HIGHER, SYSTEM_LOWER
 from cyclekit.config import CountConfig
-from cyclekit.reconcile import CountedLine, figures, judge, needs_recount
+from cyclekit.domain.causes import SYSTEM_HIGHER, SYSTEM_LOWER
+from cyclekit.domain.variance import CountedLine, figures, judge, needs_recount
 
 CONFIG = CountConfig()
 

@@ -6,10 +6,10 @@ import shutil
 import openpyxl
 import pytest
 
+from cyclekit.backends.libreoffice import recalculate
 from cyclekit.config import Config
-from cyclekit.ingest import ingest_cycle
-from cyclekit.libreoffice import recalculate
-from cyclekit.start_cycle import Selection
+from cyclekit.stages.ingest import ingest_cycle
+from cyclekit.stages.sheets import Selection
 from tests.helpers import fill_sheet
 from tests.test_cycle_flow import fill_all_right, manifest, plant, rows_of, sheet_file, start  # noqa: F401
 
@@ -192,7 +192,7 @@ def _pdf_words(path):
 
 
 def test_results_print_legibly_for_finance(soffice, counted, tmp_path):
-    from cyclekit.libreoffice import to_pdf
+    from cyclekit.backends.libreoffice import to_pdf
 
     _, _, result = counted
     [pdf] = to_pdf([result.results], tmp_path / "pdf")

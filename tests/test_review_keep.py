@@ -15,9 +15,9 @@ from click.testing import CliRunner
 
 from cyclekit.cli import cli
 from cyclekit.errors import CycleError, InputError
-from cyclekit.finalize import finalize_cycle
-from cyclekit.ingest import ingest_cycle
-from cyclekit.schedule_reader import read_schedule
+from cyclekit.layouts.schedule_reader import read_schedule
+from cyclekit.stages.finalize import finalize_cycle
+from cyclekit.stages.ingest import ingest_cycle
 from tests.test_trust_finalize import FULL, TODAY, build_cycle
 
 

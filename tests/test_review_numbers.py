@@ -6,10 +6,10 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from cyclekit import values
 from cyclekit.config import InventoryConfig
 from cyclekit.errors import InputError
-from cyclekit.inventory import load_inventory
+from cyclekit.inputs import values
+from cyclekit.inputs.inventory import load_inventory
 from tests.helpers import INVENTORY_HEADER, write_csv
 from tests.test_cycle_flow import plant  # noqa: F401 - a fixture
 from tests.test_results import counted  # noqa: F401 - a fixture
@@ -93,10 +93,10 @@ def test_a_tiny_cost_stored_as_a_number_is_read_exactly(tmp_path):
 def test_a_found_item_with_no_unit_is_unvalued_when_its_part_is_held_in_several_units(tmp_path):
     # with no unit written it was valued at the part's first cost in the export: a box's (12) for
     # what may be pieces; a part held in one unit only is still valued at that unit's cost
-    from cyclekit import api
     from cyclekit.config import Config
-    from cyclekit.ingest import ingest_cycle
-    from cyclekit.start_cycle import Selection, start_cycle
+    from cyclekit.stages import schedule as api
+    from cyclekit.stages.ingest import ingest_cycle
+    from cyclekit.stages.sheets import Selection, start_cycle
     from tests.helpers import fill_sheet
     from tests.test_cycle_flow import AS_OF, rows_of, sheet_file
 
@@ -117,7 +117,7 @@ def test_a_found_item_with_no_unit_is_unvalued_when_its_part_is_held_in_several_
 @pytest.mark.parametrize("typed", [5, 1.0, 2958465, float("nan"), "0001-01-01", "9999-12-31"])
 def test_a_number_or_a_far_year_typed_as_a_date_is_never_read_as_a_date(typed):
     # 5 typed in Approval Date was read as 1900-01-04, 1.0 as 1899-12-31, 0001-01-01 as is
-    from cyclekit.typed_dates import read_typed_date
+    from cyclekit.inputs.typed_dates import read_typed_date
 
     with pytest.raises(ValueError, match="not a date"):
         read_typed_date(typed)
@@ -127,14 +127,14 @@ def test_a_number_or_a_far_year_typed_as_a_date_is_never_read_as_a_date(typed):
 def test_a_date_typed_with_a_time_of_day_is_read(typed):
     import datetime as dt
 
-    from cyclekit.typed_dates import read_typed_date
+    from cyclekit.inputs.typed_dates import read_typed_date
 
     assert read_typed_date(typed) == dt.date(2026, 11, 25)
 
 
 def test_an_approval_date_typed_as_a_number_is_a_problem_at_ingest(counted):  # noqa: F811
     from cyclekit.config import Config
-    from cyclekit.ingest import ingest_cycle
+    from cyclekit.stages.ingest import ingest_cycle
     from tests.test_cycle_flow import rows_of
     from tests.test_results import document
 
@@ -191,7 +191,7 @@ def test_a_number_a_spreadsheet_computed_reads_as_the_spreadsheet_shows_it(tmp_p
 @pytest.mark.parametrize("typed", ["1_000", "9_1", "+91", "9" * 5000])
 def test_a_cadence_python_would_read_but_a_person_would_not_write_is_a_problem(tmp_path, typed):
     # int() read '1_000' as 1000 and '9_1' as 91
-    from cyclekit.locations import load_locations
+    from cyclekit.inputs.locations import load_locations
     from tests.helpers import LOCATIONS_HEADER
 
     path = write_csv(tmp_path / "locations.csv", LOCATIONS_HEADER, [["A1", "", "", "", "", typed, ""]])
@@ -203,8 +203,8 @@ def test_a_cadence_python_would_read_but_a_person_would_not_write_is_a_problem(t
 @pytest.mark.parametrize("typed", ["Infinity", "NaN", "1E+999999"])
 def test_a_schedule_holding_infinity_in_counts_per_year_is_written_over_without_a_traceback(plant, typed):  # noqa: F811
     # int(Decimal('Infinity')) stopped `schedule` with OverflowError
-    from cyclekit import api
     from cyclekit.config import Config
+    from cyclekit.stages import schedule as api
     from tests.test_cycle_flow import AS_OF
 
     schedule, inventory = plant
@@ -228,7 +228,7 @@ def test_a_quantity_or_cost_of_a_trillion_or_more_is_a_problem(text):
 
 
 def test_money_rounds_any_amount_a_plant_can_sum_to_cents():
-    from cyclekit.money import cents
+    from cyclekit.domain.money import cents
 
     # a trillion less one, times as much, over two million lines: 31 digits; Decimal's context keeps 28
     assert cents(Decimal("1999999999996000000000002000000.005")) == Decimal("1999999999996000000000002000000.01")

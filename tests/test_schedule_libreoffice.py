@@ -5,10 +5,10 @@ import shutil
 
 import openpyxl
 
-from cyclekit import api
+from cyclekit.backends.libreoffice import recalculate
 from cyclekit.config import Config
-from cyclekit.libreoffice import recalculate
-from cyclekit.schedule import due_status
+from cyclekit.domain.scheduling import due_status
+from cyclekit.stages import schedule as api
 from tests.helpers import INVENTORY_HEADER, inventory_rows, write_csv
 from tests.test_schedule_workbook import AS_OF, as_date
 

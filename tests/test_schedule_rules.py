@@ -2,9 +2,9 @@ import datetime as dt
 from decimal import Decimal
 
 from cyclekit.config import ScheduleConfig
-from cyclekit.inventory import InventoryLine
-from cyclekit.locations import LocationInfo
-from cyclekit.schedule import build_schedule, calendar, days_until_due, due_status, next_count
+from cyclekit.domain.scheduling import build_schedule, calendar, days_until_due, due_status, next_count
+from cyclekit.inputs.inventory import InventoryLine
+from cyclekit.inputs.locations import LocationInfo
 
 AS_OF = dt.date(2026, 11, 23)
 

@@ -5,11 +5,11 @@ import subprocess
 import openpyxl
 import pytest
 
-from cyclekit import api
+from cyclekit.backends.libreoffice import to_pdf
 from cyclekit.config import Config, ScheduleConfig
-from cyclekit.libreoffice import to_pdf
-from cyclekit.schedule import due_status
-from cyclekit.schedule_reader import read_schedule
+from cyclekit.domain.scheduling import due_status
+from cyclekit.layouts.schedule_reader import read_schedule
+from cyclekit.stages import schedule as api
 from tests.helpers import INVENTORY_HEADER, LOCATIONS_HEADER, inventory_rows, write_csv
 
 AS_OF = dt.date(2026, 11, 23)

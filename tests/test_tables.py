@@ -2,7 +2,7 @@
 
 import pytest
 
-from cyclekit import tables
+from cyclekit.inputs import tables
 from tests.helpers import ODD_PART_NUMBERS
 
 # name -> (file text, whether the native reader takes it or hands it to the csv module)

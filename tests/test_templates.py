@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from cyclekit.cli import cli
 from cyclekit.config import Config, CountConfig
 from cyclekit.errors import ConfigError
-from cyclekit.finalize import finalize_cycle
+from cyclekit.stages.finalize import finalize_cycle
 from tests.test_finalize import CONFIG, TODAY, approve_all, cycle  # noqa: F401
 
 LOOP = '{{ csv_row(["Item", "Qty"]) }}\n{% for a in adjustments %}\n'

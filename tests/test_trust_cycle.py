@@ -18,17 +18,17 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from cyclekit import api
+from cyclekit.backends.spec import PrintSetup, Range, Sheet, Validation, WorkbookSpec
+from cyclekit.backends.xlsx import render_xlsx
 from cyclekit.cli import cli
 from cyclekit.config import Config
-from cyclekit.countsheets import SheetHeader, SheetLine, count_sheet
-from cyclekit.cycle import safe_name, safe_tab
-from cyclekit.finalize import finalize_cycle
-from cyclekit.ingest import ingest_cycle
-from cyclekit.start_cycle import Selection, start_cycle
-from cyclekit.tables import file_sha256
-from cyclekit.workbook.spec import PrintSetup, Range, Sheet, Validation, WorkbookSpec
-from cyclekit.workbook.xlsx import render_xlsx
+from cyclekit.folder.cycle import safe_name, safe_tab
+from cyclekit.inputs.tables import file_sha256
+from cyclekit.layouts.count_sheet import SheetHeader, SheetLine, count_sheet
+from cyclekit.stages import schedule as api
+from cyclekit.stages.finalize import finalize_cycle
+from cyclekit.stages.ingest import ingest_cycle
+from cyclekit.stages.sheets import Selection, start_cycle
 from tests.helpers import INVENTORY_HEADER, LOCATIONS_HEADER, fill_sheet, inventory_rows, write_csv
 
 AS_OF = dt.date(2026, 11, 23)
@@ -106,14 +106,14 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 RACER = textwrap.dedent("""
     import os, sys, time
-    import cyclekit.ingest
+    import cyclekit.stages.ingest
     from cyclekit.cli import main
     if os.environ.get("SLOW_SAVE"):  # a slow disk: the manifest is saved seconds after it was read
-        save = cyclekit.ingest.save_manifest
+        save = cyclekit.stages.ingest.save_manifest
         def slow_save(*args):
             time.sleep(float(os.environ["SLOW_SAVE"]))
             save(*args)
-        cyclekit.ingest.save_manifest = slow_save
+        cyclekit.stages.ingest.save_manifest = slow_save
     go = sys.argv[1]
     while not os.path.exists(go):  # every racer loaded and waiting: they start together
         time.sleep(0.005)
@@ -151,7 +151,7 @@ def test_two_ingests_at_once_lose_no_count_and_share_no_sheet_id(plant, tmp_path
 HOLDER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from cyclekit.cycle_lock import cycle_lock
+    from cyclekit.folder.lock import cycle_lock
     with cycle_lock(sys.argv[1]):
         Path(sys.argv[2]).touch()
         time.sleep(120)
@@ -206,7 +206,7 @@ def test_finalize_and_ingest_never_both_write(plant, tmp_path):
 
 
 def test_verify_and_status_read_while_an_ingest_writes(plant, tmp_path):
-    from cyclekit.audit import cycle_status, verify_cycle
+    from cyclekit.stages.audit import cycle_status, verify_cycle
 
     cycle_dir = _start(plant, tmp_path / "cycle").cycle_dir
     files = _fill_all(cycle_dir, tmp_path / "back", off=1)
@@ -231,10 +231,10 @@ KILLED = textwrap.dedent("""
     from pathlib import Path
     os.cpu_count = lambda: 2  # workers even on one core
     from cyclekit import parallel
-    from cyclekit.atomic import atomic_path
-    from cyclekit.workbook.xlsx import render_later
+    from cyclekit.folder.atomic import atomic_path
+    from cyclekit.backends.xlsx import render_later
     try:
-        from cyclekit.cycle_lock import cycle_lock
+        from cyclekit.folder.lock import cycle_lock
     except ImportError:  # a version without the lock: the workers are what is tested
         cycle_lock = lambda cycle: contextlib.nullcontext()
 
@@ -299,7 +299,7 @@ PRINTING = textwrap.dedent("""
     import os, sys
     from pathlib import Path
     os.cpu_count = lambda: 1  # one soffice for all the files
-    from cyclekit.libreoffice import to_pdf
+    from cyclekit.backends.libreoffice import to_pdf
     files = sorted(Path(sys.argv[1]).glob("*.xlsx"))
     Path(sys.argv[3]).touch()
     to_pdf(files, Path(sys.argv[2]))
@@ -438,7 +438,7 @@ def test_safe_names_hold_no_character_xml_cannot():
 
 
 def test_a_sheet_for_a_location_with_a_control_character_opens_everywhere(tmp_path, soffice):
-    from cyclekit.libreoffice import convert
+    from cyclekit.backends.libreoffice import convert
 
     location = "WH\x07A-01"
     header = SheetHeader("count", "CC-1", "S001", location, "Zone\x07", "Ana", "2026-11-23")

@@ -13,13 +13,13 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from cyclekit import api
 from cyclekit.cli import cli
 from cyclekit.config import Config, load_config
 from cyclekit.errors import ConfigError, CyclekitError
-from cyclekit.finalize import finalize_cycle
-from cyclekit.ingest import ingest_cycle
-from cyclekit.start_cycle import Selection, start_cycle
+from cyclekit.stages import schedule as api
+from cyclekit.stages.finalize import finalize_cycle
+from cyclekit.stages.ingest import ingest_cycle
+from cyclekit.stages.sheets import Selection, start_cycle
 from tests.helpers import INVENTORY_HEADER, LOCATIONS_HEADER, fill_sheet, write_csv
 
 AS_OF = dt.date(2026, 11, 23)
@@ -246,7 +246,7 @@ def test_formula_like_identifiers_are_text_in_the_review_workbook(cycle, soffice
     cells = [sheet.cell(r, column) for r in range(2, sheet.max_row + 1)]
     assert [c.value for c in cells] == [*FORMULAS, "PLAIN-1"] and {c.data_type for c in cells} == {"s"}
     # and a real spreadsheet program opens them as the same text, runs nothing
-    from cyclekit.libreoffice import convert
+    from cyclekit.backends.libreoffice import convert
 
     (tmp_path / "lo").mkdir()
     [out] = convert([report.review], tmp_path / "lo", "csv")
@@ -301,9 +301,9 @@ def test_post_without_cost_is_the_users_explicit_choice_per_target(found_unvalue
     ("{% for i in range(100000) %}{{ 'x' * 9000000 }}{% endfor %}", "writes more than"),
 ])
 def test_a_template_that_runs_without_end_or_writes_without_end_is_stopped(cycle, tmp_path, monkeypatch, body, says):
-    import cyclekit.adjustments
+    import cyclekit.layouts.adjustments
 
-    monkeypatch.setattr(cyclekit.adjustments, "MAX_RENDER_SECONDS", 1)
+    monkeypatch.setattr(cyclekit.layouts.adjustments, "MAX_RENDER_SECONDS", 1)
     cycle_dir, schedule = cycle
     template = tmp_path / "loop.csv.j2"
     template.write_text(body + "\n")
@@ -327,7 +327,7 @@ def test_a_formula_like_location_stays_text_in_every_workbook_finalize_writes(tm
     cycle_dir, schedule = build_cycle(tmp_path / "built", rows, {1: 9}, location=location)
     report = finalize_cycle(cycle_dir, schedule, FULL, targets=["generic"], today=TODAY)
     assert any(repr(location) in w for w in report.warnings)
-    from cyclekit.libreoffice import convert
+    from cyclekit.backends.libreoffice import convert
 
     for book, tab in ((report.review, "Adjustments"), (schedule, None)):
         sheet = openpyxl.load_workbook(book)[tab] if tab else openpyxl.load_workbook(book).worksheets[0]

@@ -22,7 +22,7 @@ import pytest
 
 from cyclekit.config import load_config
 from cyclekit.errors import CycleError, CyclekitError
-from cyclekit.finalize import finalize_cycle
+from cyclekit.stages.finalize import finalize_cycle
 from tests.test_trust_finalize import TODAY, build_cycle
 
 CYCLE_ID = "CC-TRUST-1"
@@ -43,7 +43,7 @@ import datetime as dt, os, signal, sys, time
 from pathlib import Path
 from cyclekit.config import load_config
 from cyclekit.errors import CyclekitError
-from cyclekit.finalize import finalize_cycle
+from cyclekit.stages.finalize import finalize_cycle
 
 kill_at = int(os.environ.get("KILL_AT", "0"))
 calls = [0]
@@ -311,7 +311,7 @@ def no_links(*args, **kwargs):
 
 
 def test_without_hard_links_a_backup_cut_short_by_a_crash_is_made_again(built, tmp_path, monkeypatch):
-    import cyclekit.finalize_commit
+    import cyclekit.folder.finalize_commit
 
     case = copy_case(built, tmp_path / "case")
     pre_cycle = (case / "schedule.xlsx").read_bytes()
@@ -324,7 +324,7 @@ def test_without_hard_links_a_backup_cut_short_by_a_crash_is_made_again(built, t
     with monkeypatch.context() as crashing:
         crashing.setattr(os, "link", no_links)
         crashing.setattr(shutil, "copyfileobj", cut_short)
-        crashing.setattr(cyclekit.finalize_commit, "_undo", lambda *args: None)
+        crashing.setattr(cyclekit.folder.finalize_commit, "_undo", lambda *args: None)
         with pytest.raises(SystemExit):
             finalize_cycle(case / "cycle", case / "schedule.xlsx", config, targets=TARGETS, today=TODAY)
     backup = case / "cycle" / f"schedule-before-{CYCLE_ID}.xlsx"
@@ -336,7 +336,7 @@ def test_without_hard_links_a_backup_cut_short_by_a_crash_is_made_again(built, t
 
 
 def test_what_a_crash_left_on_a_disk_now_read_only_is_a_one_line_error(built, small_disk, monkeypatch):
-    import cyclekit.finalize_commit
+    import cyclekit.folder.finalize_commit
 
     case = copy_case(built, small_disk / "case")
     pre_cycle = (case / "schedule.xlsx").read_bytes()
@@ -350,7 +350,7 @@ def test_what_a_crash_left_on_a_disk_now_read_only_is_a_one_line_error(built, sm
 
     with monkeypatch.context() as crashing:  # killed just before the commit: nothing undone
         crashing.setattr(os, "replace", killed_at_the_manifest)
-        crashing.setattr(cyclekit.finalize_commit, "_undo", lambda *args: None)
+        crashing.setattr(cyclekit.folder.finalize_commit, "_undo", lambda *args: None)
         with pytest.raises(SystemExit):
             finalize_cycle(case / "cycle", case / "schedule.xlsx", config, targets=TARGETS, today=TODAY)
     assert (case / "cycle" / "adjustments").is_dir() and (case / "schedule.xlsx").read_bytes() != pre_cycle

@@ -10,13 +10,13 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from cyclekit import api
+from cyclekit.backends.libreoffice import recalculate
 from cyclekit.config import Config
-from cyclekit.ingest import ingest_cycle
-from cyclekit.libreoffice import recalculate
-from cyclekit.money import amount_display, amount_text, cents, price_text
-from cyclekit.reconcile import CountedLine
-from cyclekit.start_cycle import Selection
+from cyclekit.domain.money import amount_display, amount_text, cents, price_text
+from cyclekit.domain.variance import CountedLine
+from cyclekit.stages import schedule as api
+from cyclekit.stages.ingest import ingest_cycle
+from cyclekit.stages.sheets import Selection
 from tests.helpers import INVENTORY_HEADER, write_csv
 from tests.test_cycle_flow import AS_OF, fill_all_right, plant, rows_of, start  # noqa: F401
 
@@ -121,8 +121,8 @@ def test_an_unsigned_sheet_without_a_major_line_is_no_problem(plant, tmp_path): 
 
 
 def test_a_major_found_item_is_recounted_and_flagged_unvalued(plant, tmp_path):  # noqa: F811
-    from cyclekit.cycle import load_manifest, read_frozen
-    from cyclekit.ingest import count_state
+    from cyclekit.folder.cycle import load_manifest, read_frozen
+    from cyclekit.stages.ingest import count_state
     from tests.helpers import fill_sheet
 
     report = start(plant, tmp_path, selection=Selection(locations=("LS-1", "WH-A-02")))
@@ -236,7 +236,7 @@ def test_added_columns_tabs_and_notes_are_carried_and_the_old_results_kept(count
 
 
 def test_a_backup_is_never_overwritten(tmp_path):
-    from cyclekit.carry import keep_backup
+    from cyclekit.layouts.results_carry import keep_backup
 
     results = tmp_path / "results.xlsx"
     results.write_bytes(b"first")
@@ -307,8 +307,8 @@ def _type_dates(results, **dates):
 
 
 def test_dates_typed_as_text_are_read_or_listed_at_ingest(counted):
-    from cyclekit.cycle import load_manifest
-    from cyclekit.ingest import previous_documentation
+    from cyclekit.folder.cycle import load_manifest
+    from cyclekit.stages.ingest import previous_documentation
 
     cycle_dir, files, result = counted
     _type_dates(result.results, **{"WH-A-01_1": ("Approval Date", "11/25/2026"),
@@ -342,21 +342,21 @@ def test_the_date_order_setting_reads_an_ambiguous_date(counted):
     ("25.11.2026", dt.date(2026, 11, 25)), ("25 Nov 2026", dt.date(2026, 11, 25)),
     ("Nov 25, 2026", dt.date(2026, 11, 25)), (46351, dt.date(2026, 11, 25)), ("4/4/2026", dt.date(2026, 4, 4))])
 def test_dates_as_people_type_them(typed, expected):
-    from cyclekit.typed_dates import read_typed_date
+    from cyclekit.inputs.typed_dates import read_typed_date
 
     assert read_typed_date(typed) == expected
 
 
 @pytest.mark.parametrize("typed", ["03/04/2026", "11/25/26", "31/02/2026", "next week"])
 def test_dates_never_guessed(typed):
-    from cyclekit.typed_dates import read_typed_date
+    from cyclekit.inputs.typed_dates import read_typed_date
 
     with pytest.raises(ValueError):
         read_typed_date(typed)
 
 
 def test_history_headers_are_read_whatever_their_case():
-    from cyclekit.history import read_history
+    from cyclekit.layouts.history import read_history
 
     rows = [["Cycle", "count date", "Finalized On", "Locations", "Lines Counted", "Discrepancies",
              "Discrepancy Rate", "Target Rate", "Net variance value", "ABSOLUTE VARIANCE VALUE", "Accuracy"],

@@ -8,15 +8,16 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from cyclekit import api, tables, values  # as modules: each test fails alone on code without the fix
 from cyclekit.cli import cli
 from cyclekit.config import Config, InventoryConfig, parse_config
 from cyclekit.errors import ConfigError, InputError
-from cyclekit.finalize import finalize_cycle
-from cyclekit.ingest import ingest_cycle
-from cyclekit.inventory import load_inventory
-from cyclekit.locations import load_locations
-from cyclekit.start_cycle import Selection, start_cycle
+from cyclekit.inputs import tables, values
+from cyclekit.inputs.inventory import load_inventory
+from cyclekit.inputs.locations import load_locations
+from cyclekit.stages import schedule as api  # as modules: each test fails alone on code without the fix
+from cyclekit.stages.finalize import finalize_cycle
+from cyclekit.stages.ingest import ingest_cycle
+from cyclekit.stages.sheets import Selection, start_cycle
 from tests.helpers import INVENTORY_HEADER, LOCATIONS_HEADER, fill_sheet, inventory_rows, write_csv
 from tests.test_cycle_flow import AS_OF, plant, rows_of, sheet_file, start  # noqa: F401 - plant is a fixture
 from tests.test_results import document
@@ -203,7 +204,7 @@ def test_a_negative_on_hand_line_is_kept_counted_and_worth_nothing_in_the_schedu
 
 def test_the_variance_percent_of_a_negative_line_has_the_sign_of_the_variance():
     from cyclekit.config import CountConfig
-    from cyclekit.reconcile import CountedLine, judge
+    from cyclekit.domain.variance import CountedLine, judge
 
     line = CountedLine("A1/2", "A1", "P2", "", "", "", "", "ea", "A", Decimal(-5), Decimal(3), counted_qty=Decimal(0))
     assert line.variance_pct == 1
@@ -382,7 +383,7 @@ def test_a_file_without_line_breaks_is_refused_in_bounded_memory(tmp_path):
     script = ("import sys\n"
               "from cyclekit.config import InventoryConfig\n"
               "from cyclekit.errors import InputError\n"
-              "from cyclekit.inventory import load_inventory\n"
+              "from cyclekit.inputs.inventory import load_inventory\n"
               "try:\n"
               "    load_inventory(sys.argv[1], InventoryConfig())\n"
               "except InputError as exc:\n"

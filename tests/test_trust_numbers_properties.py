@@ -18,8 +18,8 @@ from cyclekit.config import (
     parse_config,
 )
 from cyclekit.errors import CyclekitError
-from cyclekit.inventory import load_inventory
-from cyclekit.locations import load_locations
+from cyclekit.inputs.inventory import load_inventory
+from cyclekit.inputs.locations import load_locations
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 LOCATION_FIELDS = ["location", "zone", "owner", "owner_email", "consumption", "cadence_days", "last_count"]
@@ -222,8 +222,8 @@ def test_a_schedule_from_any_locations_file_is_written_or_refused_with_a_cycleki
     3,000,000 days passed the loader and overflowed the calendar)."""
     import datetime as dt
 
-    from cyclekit import api
     from cyclekit.config import Config
+    from cyclekit.stages import schedule as api
 
     rows = data.draw(st.lists(st.fixed_dictionaries({
         "location": st.sampled_from(["A1", "A2", "B1"]),

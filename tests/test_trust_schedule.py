@@ -9,14 +9,14 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from cyclekit import api
+from cyclekit.backends.xlsx import render_xlsx
 from cyclekit.cli import cli
 from cyclekit.config import Config
 from cyclekit.errors import CyclekitError
-from cyclekit.history import HistoryRow
-from cyclekit.schedule_reader import read_schedule
-from cyclekit.schedule_update import updated_schedule
-from cyclekit.workbook.xlsx import render_xlsx
+from cyclekit.layouts.history import HistoryRow
+from cyclekit.layouts.schedule_reader import read_schedule
+from cyclekit.layouts.schedule_update import updated_schedule
+from cyclekit.stages import schedule as api
 from tests import sheets_fake as fake_module
 from tests.helpers import INVENTORY_HEADER, LOCATIONS_HEADER, inventory_rows, write_csv
 from tests.test_gsheets import LOCATIONS
@@ -248,7 +248,7 @@ def test_api_refuses_too_with_a_one_line_error(big_schedule, tmp_path):
 # ---- the same in Google Sheets ----------------------------------------------------------------
 
 def test_a_google_schedule_rerun_keeps_what_was_typed_in_place(plant, gspread_client, sheets_fake, tmp_path):
-    from cyclekit.workbook.gsheets import GoogleSession, GoogleTarget
+    from cyclekit.backends.gsheets import GoogleSession, GoogleTarget
 
     client, fake = gspread_client, sheets_fake
     google = GoogleTarget(GoogleSession(client, sleep=lambda s: None, progress=lambda t: None))

@@ -15,10 +15,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth import exceptions as auth_exceptions
 from google.auth.credentials import Credentials
 
+from cyclekit.backends import gsheets
+from cyclekit.backends.gsheets import GoogleError, GoogleSession
+from cyclekit.backends.spec import Column, Sheet, WorkbookSpec
 from cyclekit.cli import cli
-from cyclekit.workbook import gsheets
-from cyclekit.workbook.gsheets import GoogleError, GoogleSession
-from cyclekit.workbook.spec import Column, Sheet, WorkbookSpec
 from tests import sheets_fake as fake_module
 from tests.helpers import INVENTORY_HEADER, inventory_rows, write_csv
 

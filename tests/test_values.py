@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cyclekit.values import (
+from cyclekit.inputs.values import (
     QuantityError,
     cell_text,
     format_decimal,

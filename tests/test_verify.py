@@ -11,15 +11,15 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from cyclekit import api
-from cyclekit.audit import cycle_status, verify_cycle
 from cyclekit.cli import cli
-from cyclekit.cycle import load_manifest, save_manifest
 from cyclekit.errors import InputError
-from cyclekit.finalize import finalize_cycle
-from cyclekit.ingest import ingest_cycle
-from cyclekit.start_cycle import Selection, start_cycle
-from cyclekit.tables import file_sha256
+from cyclekit.folder.cycle import load_manifest, save_manifest
+from cyclekit.inputs.tables import file_sha256
+from cyclekit.stages import schedule as api
+from cyclekit.stages.audit import cycle_status, verify_cycle
+from cyclekit.stages.finalize import finalize_cycle
+from cyclekit.stages.ingest import ingest_cycle
+from cyclekit.stages.sheets import Selection, start_cycle
 from tests.helpers import INVENTORY_HEADER, fill_sheet, write_csv
 from tests.test_finalize import AS_OF, CONFIG, ROWS, TODAY, approve_all
 from tests.test_results import document

@@ -7,9 +7,9 @@ from decimal import Decimal
 import openpyxl
 from python_calamine import CalamineWorkbook
 
-from cyclekit.libreoffice import recalculate
-from cyclekit.workbook.spec import Cell, Column, Formula, Range, Sheet, Style, WorkbookSpec
-from cyclekit.workbook.xlsx import render_xlsx
+from cyclekit.backends.libreoffice import recalculate
+from cyclekit.backends.spec import Cell, Column, Formula, Range, Sheet, Style, WorkbookSpec
+from cyclekit.backends.xlsx import render_xlsx
 
 AWKWARD = ["=SUM(A1)", "000812", "1E5", "1.50", " padded ", "a & b < c > d", 'say "hi"', "tab\there",
            "_x0041_ literal", "emoji \u2705", "line\nbreak", "TRUE", "2026-01-05"]
@@ -78,7 +78,7 @@ def _cells(path) -> list[tuple]:
 
 
 def test_a_big_sheet_written_on_two_cores_reads_the_same(tmp_path, monkeypatch):
-    import cyclekit.workbook.xlsx as xlsx
+    import cyclekit.backends.xlsx as xlsx
 
     monkeypatch.setattr(xlsx, "SMALL_WORKBOOK_ROWS", 0)
     monkeypatch.setattr(xlsx, "PARALLEL_ROWS", 10**9)
@@ -97,7 +97,7 @@ def test_a_big_sheet_written_on_two_cores_reads_the_same(tmp_path, monkeypatch):
 
 
 def test_a_failed_copy_leaves_the_rows_to_this_process(tmp_path, monkeypatch):
-    import cyclekit.workbook.xlsx as xlsx
+    import cyclekit.backends.xlsx as xlsx
 
     monkeypatch.setattr(xlsx, "SMALL_WORKBOOK_ROWS", 0)
     monkeypatch.setattr(xlsx, "PARALLEL_ROWS", 10**9)
@@ -111,7 +111,7 @@ def test_a_bar_chart_formats_its_values_and_orders_its_categories(tmp_path):
     import re
     import zipfile
 
-    from cyclekit.workbook.spec import Chart, Series
+    from cyclekit.backends.spec import Chart, Series
 
     sheet = Sheet("Data", columns=[Column("Location", 12), Column("Value", 12)])
     sheet.rows = [["Location", "Value"], ["WH-1", Decimal("-8.95")], ["WH-2", Decimal("-0.27")]]

@@ -1,0 +1,1 @@
+"""Plain records and rules, no I/O: scheduling, variance, causes, money."""

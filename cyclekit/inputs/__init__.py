@@ -1,0 +1,1 @@
+"""What comes in from other systems: exports, the locations file, values as people type them."""

@@ -1,0 +1,418 @@
+"""Load an inventory snapshot (an ERP/MES export) into validated InventoryLine records."""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from cyclekit.config import CANONICAL_FIELDS, REQUIRED_FIELDS, InventoryConfig
+from cyclekit.errors import InputError, Problem, some_of
+from cyclekit.inputs.tables import Table, read_table
+from cyclekit.inputs.values import (
+    XML_ILLEGAL,
+    AmbiguousNumber,
+    QuantityError,
+    format_decimal,
+    has_outer_spaces,
+    parse_quantity,
+    readable,
+    separator_told,
+    show_spaces,
+)
+
+# what tells lines apart and is printed, matched and posted exactly as the export writes it
+IDENTIFIER_FIELDS = ("location", "part_number", "revision", "lot", "serial")
+# text written into count sheets and results: a character XML cannot hold would break the workbook
+WRITTEN_FIELDS = (*IDENTIFIER_FIELDS, "description", "uom")
+FIELD_NAMES = {"location": "location", "part_number": "part number", "revision": "revision", "lot": "lot",
+               "serial": "serial", "description": "description", "uom": "unit"}
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryLine:
+    location: str
+    part_number: str
+    quantity: Decimal
+    revision: str = ""
+    description: str = ""
+    uom: str = ""
+    lot: str = ""
+    serial: str = ""
+    status: str = ""
+    unit_cost: Decimal = Decimal(0)
+    source_row: int = 0
+
+    @property
+    def value(self) -> Decimal:
+        """The stock value the line holds: a negative system quantity holds none (0), so it
+        cannot lower its location's value or class; the line is still counted."""
+        return held_value(self.quantity, self.unit_cost)
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        """What tells two lines of one location apart on the shelf (a part kept in one bin by
+        the box and by the piece is two lines)."""
+        return (self.location, self.part_number, self.revision, unit_key(self.uom), self.lot, self.serial)
+
+
+def held_value(quantity: Decimal, unit_cost: Decimal) -> Decimal:
+    return quantity * unit_cost if quantity > 0 else Decimal(0)
+
+
+def unit_key(uom: str) -> str:
+    return uom.strip().casefold()  # 'EA' and 'ea' are one unit
+
+
+LINE_FIELDS = ("location", "part_number", "quantity", "revision", "description", "uom", "lot",
+               "serial", "status", "unit_cost", "source_row")  # InventoryLine's order
+
+
+@dataclass(frozen=True)
+class GroupTotal:
+    lines: int
+    value: Decimal
+    locations: frozenset[str]
+
+
+class Snapshot:
+    """The validated lines of an export, held as columns.
+
+    Most stages need totals or the lines of a few locations: building 200,000 line objects
+    would cost more than reading the file, so lines are built only when asked for.
+    """
+
+    def __init__(self, file: str, sha256: str, columns: dict[str, Sequence],
+                 skipped: dict[str, int] | None = None):
+        self.file = file
+        self.sha256 = sha256
+        self.columns = columns  # LINE_FIELDS -> one value per counted line, in file order
+        self.skipped = skipped or {}  # status -> lines left out
+        self._lines: list[InventoryLine] | None = None
+
+    def warnings(self) -> list[str]:
+        """What a user should know of the export, though nothing stops: see line_warnings."""
+        return _warnings(self.columns)
+
+    def __len__(self) -> int:
+        return len(self.columns["location"])
+
+    @property
+    def lines(self) -> list[InventoryLine]:
+        """Every counted line, in file order."""
+        if self._lines is None:
+            self._lines = list(map(InventoryLine, *(self.columns[name] for name in LINE_FIELDS)))
+        return self._lines
+
+    def lines_at(self, locations: set[str]) -> list[InventoryLine]:
+        """The lines of some locations only, in file order."""
+        wanted = [i for i, location in enumerate(self.columns["location"]) if location in locations]
+        return list(map(InventoryLine, *(_pick(self.columns[name], wanted) for name in LINE_FIELDS)))
+
+    def locations(self) -> list[str]:
+        return list(dict.fromkeys(self.columns["location"]))
+
+    def part_costs(self) -> dict[tuple[str, str, str], Decimal]:
+        """The first unit cost of each part number, revision and unit, in file order (a box of a
+        part costs more than one of it)."""
+        costs: dict[tuple[str, str, str], Decimal] = {}
+        columns = self.columns
+        units = {uom: unit_key(uom) for uom in set(columns["uom"])}
+        keys = zip(columns["part_number"], columns["revision"], map(units.__getitem__, columns["uom"]))
+        for key, cost in zip(keys, columns["unit_cost"]):
+            if key not in costs:
+                costs[key] = cost
+        return costs
+
+    def totals(self, by: str = "location") -> dict[str, GroupTotal]:
+        """Lines, value and locations per location (or per part number)."""
+        keys = self.columns["location" if by == "location" else "part_number"]
+        values: dict[str, Decimal] = {}
+        for key, value in zip(keys, map(held_value, self.columns["quantity"], self.columns["unit_cost"])):
+            values[key] = values[key] + value if key in values else value
+        counts = Counter(keys)
+        places: dict[str, set[str]] = {}
+        if by != "location":
+            for key, location in zip(keys, self.columns["location"]):
+                places.setdefault(key, set()).add(location)
+        return {key: GroupTotal(counts[key], values[key],
+                                frozenset(places[key]) if by != "location" else frozenset((key,)))
+                for key in values}
+
+
+NO_COST = "no_cost"  # a column beside LINE_FIELDS: the export left the line's unit cost blank
+
+
+def line_warnings(lines: Sequence[InventoryLine]) -> list[str]:
+    """Identifiers with spaces at either end (kept exactly, shown with ␣ on sheets) and lines with
+    a negative system quantity (kept, counted, valued 0 in the schedule): one warning each."""
+    return _warnings({name: [getattr(line, name) for line in lines] for name in LINE_FIELDS})
+
+
+def _warnings(columns: dict[str, Sequence]) -> list[str]:
+    warnings = []
+    spaced = [f"{FIELD_NAMES[name]} {show_spaces(text)}" for name in IDENTIFIER_FIELDS
+              for text in dict.fromkeys(columns[name]) if has_outer_spaces(text)]
+    if spaced:
+        warnings.append(f"{len(spaced)} identifier(s) begin or end with a space; they are kept exactly as "
+                        f"written (the count sheets show each such space as \u2423): {some_of(spaced)}")
+    negative = [i for i, quantity in enumerate(columns["quantity"]) if quantity < 0]
+    if negative:
+        shown = [f"{show_spaces(columns['location'][i])} {show_spaces(columns['part_number'][i])} "
+                 f"({format_decimal(columns['quantity'][i])}, "
+                 f"row {columns['source_row'][i]})" for i in negative]
+        warnings.append(f"{len(negative)} line(s) have a negative system quantity; they are kept and counted, "
+                        f"and add 0 to the schedule's value: {some_of(shown)}")
+    no_cost = [i for i, blank in enumerate(columns.get(NO_COST, ())) if blank]
+    if no_cost:
+        shown = [f"{show_spaces(columns['location'][i])} {show_spaces(columns['part_number'][i])} "
+                 f"(row {columns['source_row'][i]})" for i in no_cost]
+        warnings.append(f"{len(no_cost)} line(s) have no unit cost in the export; they add 0 to the schedule's "
+                        f"value and their variances are valued at 0 (give the cost in the export to value "
+                        f"them): {some_of(shown)}")
+    return warnings
+
+
+def _header_problems(table: Table, config: InventoryConfig) -> tuple[dict[str, int], list[Problem]]:
+    problems: list[Problem] = []
+    seen = Counter(h.casefold() for h in table.headers if h)
+    for header, count in seen.items():
+        if count > 1:
+            problems.append(Problem("duplicate-column", table.file, "column appears more than once",
+                                    row=1, column=header))
+    positions: dict[str, int] = {}
+    for name in CANONICAL_FIELDS:
+        header = config.header_for(name)
+        index = table.column_index(header)
+        if index is not None:
+            positions[name] = index
+        elif name in REQUIRED_FIELDS or header != name:
+            # an optional column the config names must be there too: without it, costs would
+            # silently be 0 or every status counted
+            mapped = "" if header == name else f" (mapped to {name} in the config)"
+            required = "required column" if name in REQUIRED_FIELDS else "column"
+            problems.append(Problem(
+                "missing-column", table.file,
+                f"{required} {readable(header)}{mapped} is missing; the file has: "
+                + ", ".join(readable(h) for h in table.headers),
+                row=1, column=header,
+            ))
+    return positions, problems
+
+
+def _decimals(texts: Sequence[str], parse: Callable[[str], Decimal]
+              ) -> tuple[list[Decimal | QuantityError], set[str]]:
+    """Each text parsed once: quantities and costs repeat a lot. An error in the result says
+    why; the texts that gave one come second (most files have none: no loop over the lines)."""
+    known: dict[str, Decimal | QuantityError] = {}
+    failed: set[str] = set()
+    for text in set(texts):
+        try:
+            known[text] = parse(text)
+        except QuantityError as exc:
+            known[text] = exc
+            failed.add(text)
+    return list(map(known.__getitem__, texts)), failed
+
+
+def _stored_fractions(table: Table, column: int | None) -> list[int]:
+    """The indices of a column's cells that a workbook stored as numbers with a fraction."""
+    rows = table.stored_fractions.get(column) if column is not None else None
+    return [i for i, number in enumerate(table.row_numbers) if number in rows] if rows else []
+
+
+def _typed_texts(texts: Sequence[str], stored: list[int]) -> Sequence[str]:
+    """The texts of a column that were typed as text (what can tell the file's separator)."""
+    if not stored:
+        return texts
+    skip = set(stored)
+    return [text for i, text in enumerate(texts) if i not in skip]
+
+
+def _or_error(parse: Callable[[str], Decimal], text: str) -> Decimal | QuantityError:
+    try:
+        return parse(text)
+    except QuantityError as exc:
+        return exc
+
+
+MAX_SHOWN_VALUE = 100  # characters of a value quoted in a problem: a message stays one line
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= MAX_SHOWN_VALUE else text[:MAX_SHOWN_VALUE] + "\u2026"
+
+
+CURRENCY_SIGNS = "$€£¥₹"
+
+
+def _cost_text(text: str) -> str:
+    """A cost without its currency sign, before or after it: '€16,50', '16,50 €', '-$5' -> '-5'."""
+    text = text.strip()
+    sign = text[0] if text[:1] in ("+", "-") else ""
+    return sign + text[len(sign):].strip().strip(CURRENCY_SIGNS).strip()
+
+
+def _unit_cost(text: str, separator: str | None = ".") -> Decimal:
+    return parse_quantity(_cost_text(text), separator=separator) if text else Decimal(0)
+
+
+SEPARATOR_NAMES = {".": "a decimal point", ",": "a decimal comma"}
+SETTING = 'set decimal_separator = "." or "," under [inventory] in cyclekit.toml'
+
+
+def _file_separator(columns: list[Sequence[str]]) -> tuple[str | None, dict[str, str]]:
+    """The decimal separator the file's numbers show ('12.5': '.', '12,5' or '1.234,5': ','), and
+    a number showing each; None when no number tells ('1.800' reads both ways, '12' either way)."""
+    shown: dict[str, str] = {}
+    for column in columns:
+        for text in set(column):
+            if ("." in text or "," in text) and (told := separator_told(text)) and told not in shown:
+                shown[told] = text
+    return (next(iter(shown)) if len(shown) == 1 else None), shown
+
+
+def parse_inventory(table: Table, config: InventoryConfig) -> Snapshot:
+    """Validate every line (column by column), report all problems at once, keep the rest."""
+    positions, problems = _header_problems(table, config)
+    if problems:
+        raise InputError(problems, summary=f"{table.file} cannot be used as an inventory snapshot")
+    count = len(table.row_numbers)
+    blank = ("",) * count
+    raw = {name: table.columns[positions[name]] if name in positions else blank for name in CANONICAL_FIELDS}
+    numbers = table.row_numbers
+    found: list[tuple[int, int, Problem]] = []  # (index, check order, problem): reported in row order
+
+    def problem(index: int, order: int, kind: str, name: str, message: str) -> None:
+        found.append((index, order, Problem(kind, table.file, message, row=numbers[index],
+                                            column=config.header_for(name), value=_shown(raw[name][index]))))
+
+    lowered = {status: status.lower() for status in set(raw["status"])}  # one str per status, not per line
+    statuses = list(map(lowered.__getitem__, raw["status"]))
+    present = set(statuses)
+    known, skip = set(config.known_statuses), set(config.skip_statuses)
+    if config.strict_statuses and present - known - {""}:
+        message = f"unknown status; known statuses are {', '.join(config.known_statuses)}"
+        for index, status in enumerate(statuses):
+            if status and status not in known:
+                problem(index, 0, "unknown-status", "status", message)
+    skipped: Counter[str] = Counter()
+    left_out: set[int] = set()
+    kept: Sequence[int] = range(count)
+    if present & skip:
+        left_out = {i for i, status in enumerate(statuses) if status in skip}
+        kept = [i for i in range(count) if i not in left_out]
+        skipped.update(statuses[i] for i in left_out)
+    invalid: set[int] = set()
+    for order, name, kind, message in ((1, "location", "empty-location", "location is empty"),
+                                       (2, "part_number", "empty-part-number", "part number is empty")):
+        blanks = {text for text in set(raw[name]) if not text.strip()}  # spaces alone are no identifier
+        if blanks:
+            for index, text in enumerate(raw[name]):
+                if text in blanks and index not in left_out:
+                    problem(index, order, kind, name, message)
+                    invalid.add(index)
+    for name in WRITTEN_FIELDS:
+        unwritable = {text for text in set(raw[name]) if XML_ILLEGAL.search(text)}
+        if unwritable:
+            for index, text in enumerate(raw[name]):
+                if text in unwritable and index not in left_out:
+                    character = readable(XML_ILLEGAL.search(text).group())
+                    problem(index, 3, "control-character", name,
+                            f"{FIELD_NAMES[name]} holds a control character ({character}) that a workbook cannot "
+                            "hold; remove it in the export")
+                    invalid.add(index)
+    costs_text = raw["unit_cost"]
+    # numbers a workbook stored as numbers are exact: they neither tell nor take the file's separator
+    stored = {name: _stored_fractions(table, positions.get(name)) for name in ("quantity", "unit_cost")}
+    separator = config.decimal_separator or None
+    if separator is None:
+        separator, shown = _file_separator([_typed_texts(raw["quantity"], stored["quantity"]),
+                                            list(map(_cost_text, set(_typed_texts(costs_text, stored["unit_cost"]))))])
+        if len(shown) > 1:
+            problems.append(Problem("mixed-decimal-separators", table.file, (
+                f"numbers are written with a decimal point (e.g. {shown['.']!r}) and with a decimal comma "
+                f"(e.g. {shown[',']!r}); correct the export, or {SETTING}"), column=config.header_for("quantity")))
+    read_quantity = functools.partial(parse_quantity, allow_negative=True, separator=separator)
+    quantities, bad_quantities = _decimals(raw["quantity"], read_quantity)
+    costs, bad_costs = _decimals(costs_text, functools.partial(_unit_cost, separator=separator))
+    for index in stored["quantity"]:
+        quantities[index] = _or_error(functools.partial(parse_quantity, allow_negative=True, separator="."),
+                                      raw["quantity"][index])
+    for index in stored["unit_cost"]:
+        costs[index] = _or_error(functools.partial(_unit_cost, separator="."), costs_text[index])
+    whole = {uom: uom.strip().lower() in config.whole_number_uoms for uom in set(raw["uom"])}
+    ambiguous: list[tuple[int, str]] = []  # (index, field): read two ways, and the file does not tell
+    unread = [i for i, (q, c) in enumerate(zip(quantities, costs))
+              if isinstance(q, QuantityError) or isinstance(c, QuantityError)] if bad_quantities or bad_costs else []
+    for index in unread:
+        if index in left_out:
+            continue
+        quantity = quantities[index]
+        if isinstance(quantity, AmbiguousNumber) and whole[raw["uom"][index]]:
+            try:  # '1,200' ea: 1.2 of a whole unit cannot be meant
+                quantities[index] = quantity = parse_quantity(raw["quantity"][index], allow_negative=True,
+                                                              separator=None, whole=True)
+            except AmbiguousNumber:
+                pass
+        if isinstance(quantity, AmbiguousNumber):
+            ambiguous.append((index, "quantity"))
+            invalid.add(index)
+        elif isinstance(quantity, QuantityError):
+            problem(index, 4, "bad-quantity", "quantity", f"quantity {quantity}")
+            invalid.add(index)
+        if isinstance(costs[index], AmbiguousNumber):
+            ambiguous.append((index, "unit_cost"))
+        elif isinstance(costs[index], QuantityError):
+            problem(index, 5, "bad-unit-cost", "unit_cost", f"unit cost {costs[index]}")
+    if ambiguous:
+        index, name = ambiguous[0]
+        example = quantities[index] if name == "quantity" else costs[index]
+        point, comma = (format_decimal(example.readings[s]) for s in SEPARATOR_NAMES)
+        problem(index, 4, "decimal-separator-unknown", name, (
+            f"{len(ambiguous)} number(s) read two ways: {example.text!r} is {point} with a decimal point or "
+            f"{comma} with a decimal comma, and no number in the file shows which the export uses; {SETTING}"))
+
+    def line_keys() -> Iterator[tuple[str, ...]]:
+        units = {uom: unit_key(uom) for uom in set(raw["uom"])}
+        return zip(raw["location"], raw["part_number"], raw["revision"], map(units.__getitem__, raw["uom"]),
+                   raw["lot"], raw["serial"])
+
+    # distinct hashes first: a third of the memory of distinct keys; the exact check runs only
+    # when two hashes meet (a duplicate, or a collision it then tells apart)
+    if len(set(map(hash, line_keys()))) < count:
+        keys = list(line_keys())
+        first_row_of: dict[tuple, int] = {}
+        for index in kept:
+            if index in invalid:
+                continue
+            first = first_row_of.setdefault(keys[index], numbers[index])
+            if first != numbers[index]:
+                found.append((index, 6, Problem(
+                    "duplicate-line", table.file,
+                    f"same location, part number, revision, unit, lot and serial as row {first};"
+                    " merge them in the export so each shelf line is counted once",
+                    row=numbers[index], column=config.header_for("part_number"),
+                    value=raw["part_number"][index])))
+    if found or problems:
+        problems += [p for _, _, p in sorted(found, key=lambda item: item[:2])]
+        raise InputError(problems, summary=f"{len(problems)} problem(s) in {table.file}")
+
+    columns: dict[str, Sequence] = {name: raw[name] for name in LINE_FIELDS if name in raw}
+    columns.update(quantity=quantities, unit_cost=costs, status=statuses, source_row=numbers)
+    columns[NO_COST] = [not text.strip() for text in costs_text]  # valued at 0: said, never silent
+    if isinstance(kept, list):  # some statuses were left out
+        columns = {name: _pick(column, kept) for name, column in columns.items()}
+    return Snapshot(table.file, table.sha256, columns, dict(skipped))
+
+
+def _pick(column: Sequence, indices: list[int]) -> list:
+    return [column[i] for i in indices]
+
+
+def load_inventory(path: Path | str, config: InventoryConfig) -> Snapshot:
+    exact = [config.header_for(name) for name in IDENTIFIER_FIELDS]  # ' PN ' stays ' PN '
+    return parse_inventory(read_table(path, sheet=config.sheet, exact=exact), config)

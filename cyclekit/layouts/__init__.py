@@ -1,0 +1,1 @@
+"""Workbook and file descriptions (schedule, count sheet, results, import files) and their readers."""

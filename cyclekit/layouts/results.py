@@ -1,0 +1,697 @@
+"""The results workbook: Summary, Variance, Discrepancies, Recount, Problems (+ Cleared, Lists).
+
+Finance works in the Discrepancies tab; on every re-ingest the documentation people typed
+there is read back first and carried over, matched by Line ID. Documentation of a line
+that no longer has a discrepancy moves to the Cleared tab, never silently dropped. When a
+line's variance changed since it was documented (a recount), its texts are kept but its
+approval is not: Status goes back to Open and Notes say what changed, to approve again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from cyclekit.backends.reader import WorkbookReader
+from cyclekit.backends.spec import (
+    Cell,
+    Chart,
+    Column,
+    ConditionalFormat,
+    Formula,
+    PrintSetup,
+    Range,
+    Series,
+    Sheet,
+    Style,
+    Validation,
+    WorkbookSpec,
+)
+from cyclekit.config import Config
+from cyclekit.domain.causes import ROOT_CAUSES, suggested_causes
+from cyclekit.domain.money import round_formula
+from cyclekit.domain.variance import (
+    FOUND_ROW,
+    MAJOR,
+    NO_COUNTER,
+    ROUNDING,
+    CountedLine,
+    Figures,
+    GroupFigures,
+    fixed_by_recount,
+    judge,
+    needs_recount,
+    sheet_line_number,
+    tolerance,
+)
+from cyclekit.errors import Problem, some_of
+from cyclekit.folder.cycle import Manifest
+from cyclekit.inputs.values import QuantityError, cell_text, format_decimal, parse_date, parse_quantity
+from cyclekit.layouts import styles
+from cyclekit.layouts.added_tabs import added_tab_sheet, carried_cell
+from cyclekit.layouts.results_carry import KEPT, KeptCell, PreviousResults, read_previous
+
+SUMMARY, VARIANCE, DISCREPANCIES = "Summary", "Variance", "Discrepancies"
+RECOUNT, PROBLEMS, CLEARED, LISTS = "Recount", "Problems", "Cleared", "Lists"
+NOT_COUNTED = "Not Counted"
+UNVALUED = "unvalued"  # the Variance Value of a line whose part has no known unit cost
+STATUSES = ("Open", "Under Investigation", "Resolved")
+DOC_COLUMNS = ("Root Cause", "Resolution", "Status", "Investigated By", "Investigated On",
+               "Approved By", "Approval Date", "Notes")
+LINE_ID = "Line ID"
+VARIANCE_QTY = "Variance Qty"  # in documentation read back: the variance the row showed when documented
+DOCUMENTED_VARIANCE = "Documented Variance"  # the Cleared tab's column of it
+CHANGED = "VARIANCE CHANGED:"  # starts the note of a row whose variance changed since it was documented
+PAGE_WIDTH = 150  # characters of column width a landscape page holds at a legible scale
+CHART_LOCATIONS = 20  # bars in the Summary's chart: a bar per location is unreadable past that
+QTY = styles.QUANTITY
+PCT = Style(num_format="0.0%")
+
+
+def _header(columns: list[Column]) -> list[Cell]:
+    return [Cell(c.header, styles.HEADER) for c in columns]
+
+
+def _table_sheet(name: str, columns: list[Column], rows: list[list[Any]], *, protect: bool = False,
+                 landscape: bool = True) -> Sheet:
+    sheet = Sheet(name, columns=columns, header_row=0, freeze=(1, 2), protect=protect)
+    sheet.rows = [_header(columns), *rows]
+    sheet.row_heights[0] = 32
+    # a row's height is not fitted to wrapped text when the file is opened: a long problem or
+    # reason would print over the rows below it
+    for r, row in enumerate(rows, start=1):
+        if (lines := _wrapped_lines(row, columns)) > 1:
+            sheet.row_heights[r] = round(lines * 15 + 4, 1)
+    sheet.autofilter = Range(0, 0, max(len(rows), 1), len(columns) - 1)
+    # a wide tab prints a page across per ~130 characters of columns, never shrunk below
+    # legible: the first two columns (what the row is) repeat on every page across
+    pages_across = max(1, round(sum(c.width for c in columns) / PAGE_WIDTH))
+    sheet.print_setup = PrintSetup(landscape=landscape, repeat_rows=(0, 0), fit_width=pages_across,
+                                   repeat_columns=(0, 1) if pages_across > 1 else None,
+                                   header=f"&L&\"Calibri,Bold\"{name}&R&D",
+                                   footer="&CPage &P of &N", gridlines=False)
+    return sheet
+
+
+def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
+    money = styles.money(config.count.currency_format)
+    columns = [
+        Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
+        Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT),
+        Column("UoM", 6, styles.TEXT), Column("System Qty", 11, QTY),
+        Column("Counted Qty", 11, QTY), Column("Variance Qty", 11, QTY),
+        Column("Variance %", 10, PCT), Column("Unit Cost", 11, money),
+        Column("Variance Value", 13, money), Column("Within Tolerance", 10, Style(align="center")),
+        Column("ABC Class", 7, Style(align="center")), Column("Tolerance", 9, PCT),
+        Column("Counted By", 16, styles.TEXT), Column("Recounted By", 16, styles.TEXT),
+        Column("First Count", 10, QTY), Column("Sheet", 8, styles.TEXT),
+        Column(LINE_ID, 16, styles.TEXT), Column("Description", 30, styles.TEXT),
+        Column("Serial", 14, styles.TEXT),
+    ]
+    rows = []
+    count = config.count
+    tolerances: dict[str, Decimal] = {}  # by ABC class: the same for every line of a class
+    for n, line in enumerate((ln for ln in lines if ln.counted), start=2):
+        allowed = tolerances.get(line.abc_class)
+        if allowed is None:
+            allowed = tolerances[line.abc_class] = tolerance(line, count)
+        variance = line.variance_qty
+        value = line.variance_value  # in cents, half-up: what ROUND(...,2) shows (cyclekit.domain.money)
+        pct = "" if line.system_qty == 0 else variance / line.system_qty
+        within = variance == 0 or judge(line, count).within_tolerance
+        rows.append([  # None, not "", where a read-only cell is empty: nothing to write at all
+            line.location, line.part_number, line.revision or None, line.lot or None, line.uom or None,
+            line.system_qty, line.counted_qty,
+            Formula(f"=ROUND(G{n}-F{n},6)", variance),
+            Formula(f'=IF(F{n}=0,"",H{n}/F{n})', pct),
+            line.unit_cost,  # blank for a found part with no known cost: unvalued, never $0
+            Formula(f'=IF(J{n}="","{UNVALUED}",{round_formula(f"H{n}*J{n}")})',
+                    UNVALUED if value is None else value),
+            Formula(f'=IF(ROUND(ABS(H{n}),6)<=ROUND(F{n}*N{n},6),"Yes","No")', "Yes" if within else "No"),
+            line.abc_class, allowed, line.counted_by or None, line.recounted_by or None,
+            line.first_count, line.recount_sheet or line.sheet_id, line.line_id, line.description or None,
+            line.serial or None,
+        ])
+    sheet = _table_sheet(VARIANCE, columns, rows)
+    body = Range(1, 0, max(len(rows), 1), len(columns) - 1)
+    sheet.conditional_formats += [
+        ConditionalFormat(body, '=$L2="No"', styles.BAD),
+        ConditionalFormat(body, "=AND($H2<>0,$L2=\"Yes\")", styles.WARN),
+    ]
+    return sheet
+
+
+def _wrapped_lines(row: list[Any], columns: list[Column]) -> float:
+    """Lines (of 11 pt) the longest wrapped text of a row needs."""
+    lines = 1.0
+    for value, column in zip(row, columns):
+        text = value.value if isinstance(value, Cell) else value
+        style = value.style if isinstance(value, Cell) and value.style else column.style
+        if isinstance(text, str) and style and style.wrap:
+            size = style.font_size or 11
+            chars = max(int(column.width * 1.1 * 11 / size), 1)  # 11 pt text: about 1.1 a width unit
+            needed = sum(max(len(textwrap.wrap(part, chars)), 1) for part in text.splitlines()) * size / 11
+            lines = max(lines, needed)
+    return lines
+
+
+def _discrepancy_height(row: list[Any], columns: list[Column]) -> float:
+    """Room for the longest wrapped text of a row (the suggested causes, a typed resolution),
+    and for two typed lines at least: text taller than its row prints over the next one."""
+    return round(max(2, _wrapped_lines(row, columns)) * 15 + 4, 1)
+
+
+def _doc_value(doc: dict[str, Any], name: str, default: Any = None) -> Any:
+    value = doc.get(name)
+    return default if value is None or value == "" else value
+
+
+def _quantity_or_none(value: Any) -> Decimal | None:
+    try:
+        return parse_quantity(value, allow_negative=True).quantize(ROUNDING)
+    except (QuantityError, ArithmeticError):
+        return None
+
+
+def _signed(quantity: Decimal) -> str:
+    return ("+" if quantity > 0 else "") + format_decimal(quantity)
+
+
+def _typed(doc: dict[str, Any], line: CountedLine) -> bool:
+    """Whether a person documented the line (a note copied from the count sheet is not that)."""
+    if cell_text(doc.get("Status")) not in ("", "Open"):
+        return True
+    if cell_text(doc.get("Notes")) not in ("", cell_text(line.notes)):
+        return True
+    return any(cell_text(doc.get(n)) for n in DOC_COLUMNS if n not in ("Status", "Notes"))
+
+
+def _recheck(doc: dict[str, Any], line: CountedLine) -> dict[str, Any]:
+    """The documentation of a line whose variance changed since it was documented (a recount
+    turned +4 into -1): every text kept, but the approval was of another amount, so it is
+    cleared, Status is Open again, and Notes start by saying so (naming what was cleared)."""
+    documented = _quantity_or_none(doc.get(VARIANCE_QTY))
+    variance = line.variance_qty
+    if documented is None or variance is None or documented == variance.quantize(ROUNDING):
+        return doc
+    if not _typed(doc, line):
+        return doc
+    cleared = []
+    approver, approved_on = cell_text(doc.get("Approved By")), doc.get("Approval Date")
+    if approver or cell_text(approved_on):
+        try:  # a date typed in Excel, a serial number read from Google Sheets, or ISO text
+            when = parse_date(approved_on).isoformat() if cell_text(approved_on) else ""
+        except ValueError:
+            when = cell_text(approved_on)
+        cleared.append("approval (" + ", ".join(filter(None, [approver, when])) + ") cleared")
+    status = cell_text(doc.get("Status"))
+    if status and status != "Open":
+        cleared.append(f"Status was {status}")
+    note = (f"{CHANGED} {_signed(documented)} when documented, {_signed(variance)} now"
+            + "".join(f"; {part}" for part in cleared) + ". Check the documentation and approve again.")
+    before = _doc_value(doc, "Notes", line.notes)
+    return {**doc, "Status": "Open", "Approved By": None, "Approval Date": None,
+            "Notes": note if not before else f"{note}\n{before}"}
+
+
+def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[str, Any]],
+                       config: Config, causes_range: str) -> tuple[Sheet, set[str]]:
+    money = styles.money(config.count.currency_format)
+    edit = styles.INPUT.but(border=False)
+    edit_date = edit.but(num_format=styles.DATE_FORMAT)
+    columns = [
+        Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
+        Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT),
+        Column("System Qty", 10, QTY), Column("Counted Qty", 10, QTY),
+        Column("Variance Qty", 10, QTY), Column("Variance Value", 13, money),
+        Column("Direction", 17, styles.TEXT), Column("Severity", 8, Style(align="center")),
+        Column("Approver Role", 18, Style(wrap=True)),
+        Column("Suggested Causes", 40, Style(wrap=True, font_size=9, valign="top")),
+        Column("Root Cause", 28, edit.but(wrap=True)), Column("Resolution", 32, edit.but(wrap=True)),
+        Column("Status", 16, edit), Column("Investigated By", 16, edit),
+        Column("Investigated On", 13, edit_date), Column("Approved By", 16, edit),
+        Column("Approval Date", 13, edit_date), Column("Notes", 30, edit.but(wrap=True)),
+        Column(LINE_ID, 16, styles.TEXT), Column("Description", 30, Style(wrap=True)),
+        Column("UoM", 6, styles.TEXT), Column("Serial", 14, styles.TEXT),
+        Column("Unit Cost", 11, money), Column("Counted By", 16, styles.TEXT),
+        Column("Recounted By", 16, styles.TEXT),
+    ]
+    rows, used = [], set()
+    heights: dict[int, float] = {}
+    for line in lines:
+        if not line.counted or line.variance_qty == 0:
+            continue
+        j = judge(line, config.count)
+        doc = _recheck(documentation.get(line.line_id, {}), line)
+        used.add(line.line_id)
+        sign = 1 if line.variance_qty > 0 else -1
+        notes = _doc_value(doc, "Notes", line.notes)
+        rows.append([
+            line.location, line.part_number, line.revision, line.lot, line.system_qty,
+            line.counted_qty, line.variance_qty, Cell(UNVALUED, styles.WARN) if line.unvalued else line.variance_value,
+            j.direction, j.severity,
+            j.approver_role, "; ".join(suggested_causes(sign)),
+            *[Cell(_doc_value(doc, name, "Open" if name == "Status" else None), columns[12 + k].style)
+              for k, name in enumerate(DOC_COLUMNS[:-1])],
+            Cell(notes, columns[19].style), line.line_id, line.description, line.uom, line.serial,
+            line.unit_cost, line.counted_by, line.recounted_by,
+        ])
+        heights[len(rows)] = _discrepancy_height(rows[-1], columns)
+    sheet = _table_sheet(DISCREPANCIES, columns, rows, protect=True)
+    sheet.row_heights.update(heights)
+    last = max(len(rows), 1)
+    sheet.validations += [
+        Validation(Range(1, 12, last, 12), "list", source=causes_range,
+                   error_message="Pick a root cause from the list (Other if none fits)."),
+        Validation(Range(1, 14, last, 14), "list", choices=STATUSES,
+                   error_message="Open, Under Investigation or Resolved."),
+        Validation(Range(1, 16, last, 16), "date", error_message="A date, e.g. 2026-11-30."),
+        Validation(Range(1, 18, last, 18), "date", error_message="A date, e.g. 2026-11-30."),
+    ]
+    body = Range(1, 0, last, len(columns) - 1)
+    sheet.conditional_formats += [
+        ConditionalFormat(Range(1, 9, last, 9), '=$J2="Major"', styles.BAD.but(bold=True)),
+        ConditionalFormat(body, '=$O2="Resolved"', styles.GOOD),
+        ConditionalFormat(body, f'=LEFT($T2,{len(CHANGED)})="{CHANGED}"', styles.WARN),
+    ]
+    return sheet, used
+
+
+def _cleared_columns() -> list[Column]:
+    return [Column(LINE_ID, 16, styles.TEXT), Column("Location", 14, styles.TEXT),
+            Column("Part Number", 16, styles.TEXT), Column("Why Here", 40, Style(wrap=True)),
+            Column(DOCUMENTED_VARIANCE, 11, QTY), *[Column(name, 20, Style(wrap=True)) for name in DOC_COLUMNS]]
+
+
+def _cleared_sheet(documentation: dict[str, dict[str, Any]], used: set[str]) -> Sheet | None:
+    left = {k: v for k, v in documentation.items() if k not in used}
+    if not left:
+        return None
+    columns = _cleared_columns()
+    rows = []
+    for line_id, doc in sorted(left.items()):
+        reason = doc.get("Why Here") or "No discrepancy on the latest ingest; documentation kept"
+        rows.append([line_id, doc.get("Location"), doc.get("Part Number"), reason,
+                     _quantity_or_none(doc.get(VARIANCE_QTY)), *[doc.get(name) for name in DOC_COLUMNS]])
+    return _table_sheet(CLEARED, columns, rows)
+
+
+def _not_counted_sheet(lines: list[CountedLine], returned: set[str]) -> Sheet:
+    columns = [Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
+               Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT),
+               Column("Serial", 14, styles.TEXT), Column("UoM", 6, styles.TEXT),
+               Column("Why", 40, Style(wrap=True)), Column(LINE_ID, 16, styles.TEXT),
+               Column("Description", 30, styles.TEXT)]
+    rows = []
+    for line in lines:
+        if line.counted or line.found:
+            continue
+        if line.problem:
+            why = f"Problem: {line.problem} (see Problems)"
+        elif line.location in returned:
+            why = "Left blank on the returned sheet"
+        else:
+            why = "Sheet not returned yet"
+        rows.append([line.location, line.part_number, line.revision, line.lot, line.serial, line.uom, why,
+                     line.line_id, line.description])
+    return _table_sheet(NOT_COUNTED, columns, rows)
+
+
+def _recount_sheet(manifest: Manifest, lines: list[CountedLine], config: Config,
+                   problems: list[Problem]) -> Sheet:
+    on_sheet = {(s.location, n): s for s in manifest.sheets if s.kind == "recount" for n in s.lines}
+    columns = [
+        Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
+        Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT),
+        Column("System Qty", 10, QTY), Column("First Count", 10, QTY),
+        Column("Counted By", 16, styles.TEXT), Column("Reason", 18, styles.TEXT),
+        Column("Recount Sheet", 30, styles.TEXT), Column("Recount Qty", 10, QTY),
+        Column("Recounted By", 16, styles.TEXT), Column(LINE_ID, 16, styles.TEXT),
+    ]
+    first_problems = {p.line_id: p.message for p in problems if p.line_id}
+    rows = []
+    for line in lines:
+        record = on_sheet.get((line.location, sheet_line_number(line)))
+        if record is None:
+            continue
+        first = line.first_count if line.recounted_by else line.counted_qty
+        reason = _recount_reason(line, config, first_problems.get(line.line_id, ""))
+        rows.append([line.location, line.part_number, line.revision, line.lot, line.system_qty,
+                     first, line.counted_by, reason, f"{record.sheet_id} {record.file}",
+                     line.counted_qty if line.recounted_by else None, line.recounted_by, line.line_id])
+    return _table_sheet(RECOUNT, columns, rows)
+
+
+def _recount_reason(line: CountedLine, config: Config, problem: str) -> str:
+    """Why the line was put on a recount sheet: what its first count said. problem: the one
+    reported for the line, which a recount that counted it cleared from the line itself."""
+    first_qty = line.first_qty
+    # a first count that was read leaves any problem to the recount sheet (its entry unreadable)
+    problem = "" if first_qty is not None else line.problem or problem
+    first = replace(line, counted_qty=first_qty, recounted_by="", recount_sheet="", problem=problem)
+    return needs_recount(first, config.count) or "Requested"
+
+
+def problem_key(problem: Problem) -> tuple[str, str, str, str]:
+    """Stable across re-ingests: the same problem in the same cell of the same file name."""
+    return problem_key_of(problem.kind, problem.file, problem.sheet or "", problem.cell or "")
+
+
+def problem_key_of(kind: str, file: str, tab: str, cell: str) -> tuple[str, str, str, str]:
+    return (kind, Path(file).name, tab, cell)
+
+
+OPEN = "Open"
+
+
+def open_problems(problems: list[Problem], lines: list[CountedLine], resolutions: dict[tuple, str]) -> list[Problem]:
+    """The problems neither a recount fixed nor a Resolution answered (what finalize waits for)."""
+    fixed = fixed_by_recount(lines)
+    return [p for p in problems if problem_status(p, fixed, resolutions) == OPEN]
+
+
+def problem_status(problem: Problem, fixed: dict[str, str], resolutions: dict[tuple, str]) -> str:
+    """Open, or why not: the line was counted on a recount (finalize's rule), or a Resolution
+    was written for it. fixed: fixed_by_recount's."""
+    sheet_id = fixed.get(problem.line_id or "")
+    if sheet_id is not None:
+        return f"Fixed by recount {sheet_id}".rstrip()
+    return "Resolved" if problem_key(problem) in resolutions else OPEN
+
+
+def _problems_sheet(problems: list[Problem], resolutions: dict[tuple, str], fixed: dict[str, str]) -> Sheet:
+    columns = [Column("Kind", 20, styles.TEXT), Column("File", 40, styles.TEXT),
+               Column("Tab", 14, styles.TEXT), Column("Cell", 7, styles.TEXT),
+               Column("Value", 16, styles.TEXT), Column("Problem", 70, Style(wrap=True)),
+               Column("Resolution", 40, styles.INPUT.but(wrap=True, border=False)),
+               Column("Status", 22, styles.TEXT)]
+    rows, still_open = [], False
+    for p in problems:
+        status = problem_status(p, fixed, resolutions)
+        still_open = still_open or status == OPEN
+        rows.append([p.kind, p.file, p.sheet, p.cell, p.value, p.message,
+                     Cell(resolutions.get(problem_key(p)), columns[6].style),
+                     Cell(status, styles.TEXT if status == OPEN else styles.GOOD.but(num_format="@"))])
+    sheet = _table_sheet(PROBLEMS, columns, rows)
+    sheet.freeze = (1, 0)
+    if still_open:
+        sheet.tab_color = "#C00000"
+    return sheet
+
+
+def lists_rows() -> list[list[Any]]:
+    """What the hidden Lists tab holds: the dropdowns' choices under their headers."""
+    rows: list[list[Any]] = [["Root Causes", "Statuses"]]
+    for k in range(max(len(ROOT_CAUSES), len(STATUSES))):
+        rows.append([ROOT_CAUSES[k] if k < len(ROOT_CAUSES) else None, STATUSES[k] if k < len(STATUSES) else None])
+    return rows
+
+
+def _lists_sheet() -> tuple[Sheet, str]:
+    sheet = Sheet(LISTS, columns=[Column("Root Causes", 50), Column("Statuses", 22)], hidden=True)
+    sheet.rows = [[Cell("Root Causes", styles.HEADER), Cell("Statuses", styles.HEADER)]]
+    for k in range(max(len(ROOT_CAUSES), len(STATUSES))):
+        sheet.rows.append([ROOT_CAUSES[k] if k < len(ROOT_CAUSES) else None,
+                           STATUSES[k] if k < len(STATUSES) else None])
+    return sheet, f"={LISTS}!$A$2:$A${len(ROOT_CAUSES) + 1}"
+
+
+CHART_LABEL_CHARS = 30  # a longer location is shortened on the chart: its label took the whole chart
+
+
+def _summary_sheet(manifest: Manifest, totals: Figures, lines: list[CountedLine], config: Config,
+                   today: dt.date, statuses: list[str]) -> Sheet:
+    """statuses: problem_status of each problem."""
+    money = styles.money(config.count.currency_format)
+    columns = [Column("", 32), Column("", 16), Column("", 14), Column("", 14), Column("", 14),
+               Column("", 14), Column("", 16), Column("", 16)]
+    sheet = Sheet(SUMMARY, columns=columns)
+    rows: list[list[Any]] = []
+    whole = styles.WHOLE.but(align="right")
+
+    def add(name: str, value: Any, style: Style = whole, note: str = "") -> None:
+        rows.append([Cell(name, styles.LABEL), Cell(value, style), Cell(note or None, styles.NOTE)])
+
+    rows.append([Cell(f"Cycle {manifest.cycle_id}: results", styles.TITLE)])
+    rows.append([Cell(f"Count date {manifest.count_date}, snapshot as of {manifest.as_of}, "
+                      f"ingested {today.isoformat()}", styles.NOTE)])
+    rows.append([])
+    rate = totals.discrepancy_rate
+    add("Locations sent", totals.locations_sent)
+    add("Locations returned", totals.locations_counted, note="counted, or confirmed empty")
+    add("Lines sent", totals.lines_sent)
+    add("Lines counted", totals.lines_counted)
+    add("Lines not counted", totals.lines_not_counted, note="see the Not Counted tab")
+    add("Items found, not in the system", totals.found_items, note="counted; system quantity 0")
+    if totals.found_not_valued:
+        add("Found items not valued", totals.found_not_valued, note="no unit cost known for the part")
+    fixed = sum(1 for status in statuses if status.startswith("Fixed by recount"))
+    resolved = sum(1 for status in statuses if status == "Resolved")
+    add("Problems open", len(statuses) - fixed - resolved,
+        note="see the Problems tab: correct the sheet and ingest again, or write a Resolution")
+    if fixed:
+        add("Problems fixed by a recount", fixed, note="the line was counted on a recount sheet")
+    if resolved:
+        add("Problems resolved", resolved, note="a Resolution is written in the Problems tab")
+    add("Items with a discrepancy", totals.discrepancies)
+    rate_row = len(rows)
+    add("Discrepancy rate", rate if rate is not None else "", PCT.but(bold=True, align="right"),
+        note="items with a discrepancy / items counted (lines counted + found); target under 5 %")
+    add("Record accuracy", totals.accuracy if totals.accuracy is not None else "", PCT.but(align="right"),
+        note="items within tolerance (A 0 %, B 2 %, C 5 % by default) / items counted")
+    add("Net variance value", totals.net_value, money)
+    add("Absolute variance value", totals.absolute_value, money)
+    ref = f"$B${rate_row + 1}"
+    sheet.conditional_formats += [
+        ConditionalFormat(Range(rate_row, 1, rate_row, 1), f"=AND(ISNUMBER({ref}),{ref}>=0.05)", styles.BAD),
+        ConditionalFormat(Range(rate_row, 1, rate_row, 1), f"=AND(ISNUMBER({ref}),{ref}<0.05)", styles.GOOD),
+    ]
+
+    def table(title: str, headers: list[str], body: list[list[Any]]) -> tuple[int, int]:
+        rows.append([])
+        rows.append([Cell(title, styles.TITLE.but(font_size=12))])
+        sheet.row_heights[len(rows)] = 32
+        rows.append([Cell(h, styles.HEADER) for h in headers])
+        first = len(rows)
+        rows.extend(body)
+        return first, len(rows) - 1
+
+    # Major lines first (they need Finance's approval), then by value: a found item with no known
+    # unit cost has no value to sort by, so it comes after the valued lines of its severity,
+    # its value left blank (never text in a currency column) and named in a note below
+    judged = [(ln, judge(ln, config.count)) for ln in lines if ln.counted and ln.variance_qty != 0]
+    largest = sorted(judged, key=lambda pair: (
+        pair[1].severity != MAJOR, pair[0].variance_value is None, -abs(pair[0].variance_value or 0),
+        -abs(pair[0].variance_qty), pair[0].line_id))[:10]
+    table("Largest variances: Major first, then by value", [
+        "Location", "Part Number", "System Qty", "Counted Qty", "Variance Qty", "Variance Value",
+        "Severity", "Line ID"],
+          [[ln.location, ln.part_number, Cell(ln.system_qty, QTY), Cell(ln.counted_qty, QTY),
+            Cell(ln.variance_qty, QTY), Cell(ln.variance_value, money), j.severity, ln.line_id]
+           for ln, j in largest] or [["No discrepancies"]])
+    not_valued = [ln.line_id for ln, _ in largest if ln.variance_value is None]
+    if not_valued:
+        named = some_of(not_valued, 3)
+        rows.append([Cell(f"Variance Value blank: not valued, no unit cost is known for the part ({named})",
+                          styles.NOTE)])
+
+    headers = ["Lines Sent", "Lines Counted", "Found Items", "Discrepancies", "Discrepancy Rate",
+               "Net Variance Value", "Absolute Variance Value"]
+    bold = styles.WHOLE.but(bold=True)
+
+    def group_table(title: str, first: str, groups: list[GroupFigures],
+                    others: list[GroupFigures] | None = None, notes: tuple[str, ...] = ()) -> None:
+        """The groups, then rows that are no group (their rate left blank), then a Total row of
+        formulas: the headline figures above, to the unit."""
+        others = others or []
+        every = [*groups, *others]
+        # a counter's row, or one that stands for counters (NO_COUNTER): the others show no rate,
+        # and no count where they have none to add
+        like_counter = [True] * len(groups) + [g.name == NO_COUNTER for g in others]
+
+        def count(value: int, shown: bool) -> Cell:
+            return Cell(value if value or shown else None, styles.WHOLE)
+
+        body = [[g.name, count(g.lines_sent, group), count(g.listed_counted, group),
+                 count(g.found_items, group), count(g.discrepancies, group),
+                 Cell(g.rate if g.rate is not None and group else "", PCT),
+                 Cell(g.net_value, money), Cell(g.absolute_value, money)]
+                for g, group in zip(every, like_counter, strict=True)]
+        top, bottom = table(title, [first, *headers], body or [["None"]])
+        if not body:
+            return
+        n = bottom + 2  # the Total row, as the spreadsheet numbers it
+
+        def total(column: str, value: Any, style: Style) -> Cell:
+            return Cell(Formula(f"=SUM({column}{top + 1}:{column}{bottom + 1})", value), style)
+
+        counted = sum(g.lines_counted for g in every)
+        discrepancies = sum(g.discrepancies for g in every)
+        rows.append([Cell("Total", styles.LABEL),
+                     total("B", sum(g.lines_sent for g in every), bold),
+                     total("C", sum(g.listed_counted for g in every), bold),
+                     total("D", sum(g.found_items for g in every), bold),
+                     total("E", discrepancies, bold),
+                     Cell(Formula(f'=IF(C{n}+D{n}=0,"",E{n}/(C{n}+D{n}))',
+                                  Decimal(discrepancies) / counted if counted else ""), PCT.but(bold=True)),
+                     total("G", sum(g.net_value for g in every), money.but(bold=True)),
+                     total("H", sum(g.absolute_value for g in every), money.but(bold=True))])
+        rows.extend([Cell(note, styles.NOTE)] for note in notes)
+
+    # the chart shows the locations that matter most, under the largest variances: on screen
+    # it comes before the long tables, on paper it keeps the page one table wide
+    charted = sorted((g for g in totals.by_location if g.net_value != 0),
+                     key=lambda g: (-abs(g.net_value), g.name))[:CHART_LOCATIONS]
+    height = max(300, 26 * len(charted) + 110)
+    chart_row = len(rows) + 1
+    if charted:
+        rows.extend([] for _ in range(height // 20 + 2))  # rows of 15 pt (20 px) the chart covers
+    group_table("By location", "Location", totals.by_location)
+    group_table("By counter: their first count, before any recount", "Counter", totals.by_counter,
+                totals.counter_others, notes=(
+                    "Each counter is charged every line of their sheet, counted or not, "
+                    "and judged on their first count.",
+                    f"{FOUND_ROW} (not a counter's miscount) and what recounts changed have rows of their own: "
+                    "the totals are the figures at the top."))
+    if charted:
+        title = ("Net variance value by location" if len(charted) < CHART_LOCATIONS
+                 else f"Net variance value: the {CHART_LOCATIONS} locations with the largest")
+        first, last = table(f"{title} (chart data)", ["Location", "Net Variance Value"],
+                            [[styles.shortened(g.name, CHART_LABEL_CHARS), Cell(g.net_value, money)]
+                             for g in charted])
+        sheet.charts.append(Chart(
+            "bar", title,
+            (Series("Net variance value", Range(first, 0, last, 0), Range(first, 1, last, 1), "#2E75B6"),),
+            anchor_row=chart_row, anchor_col=0, y_format=config.count.currency_format, label_low=True,
+            reverse_categories=True, width=760, height=height))
+    sheet.rows = rows
+    # the print area holds the Summary's columns: LibreOffice shrinks the page to fit a long Line ID
+    # or location running past them
+    sheet.print_setup = PrintSetup(landscape=True, fit_width=1, gridlines=False,
+                                   header=f"&L&\"Calibri,Bold\"Cycle {manifest.cycle_id}&R&D",
+                                   footer="&CPage &P of &N", area=Range(0, 0, len(rows) - 1, len(columns) - 1))
+    return sheet
+
+
+def results_workbook(manifest: Manifest, lines: list[CountedLine], totals: Figures,
+                     problems: list[Problem], documentation: dict[str, dict[str, Any]],
+                     config: Config, today: dt.date,
+                     resolutions: dict[tuple, str] | None = None,
+                     returned: set[str] | None = None,
+                     previous: PreviousResults | None = None) -> WorkbookSpec:
+    """The lines come charged to their sheet's counter (see ingest.charged_to_counters).
+    previous: what a person added to the last results (carry.read_previous), carried over."""
+    resolutions = resolutions or {}
+    fixed = fixed_by_recount(lines)
+    statuses = [problem_status(p, fixed, resolutions) for p in problems]
+    lists, causes_range = _lists_sheet()
+    discrepancies, used = _discrepancy_sheet(lines, documentation, config, causes_range)
+    sheets = [_summary_sheet(manifest, totals, lines, config, today, statuses), _variance_sheet(lines, config),
+              discrepancies, _recount_sheet(manifest, lines, config, problems),
+              _not_counted_sheet(lines, returned if returned is not None else set()),
+              _problems_sheet(problems, resolutions, fixed)]
+    cleared = _cleared_sheet(documentation, used)
+    if cleared:
+        sheets.append(cleared)
+    if previous is not None:
+        sheets += _carried(previous, sheets, [problem_key(p) for p in problems])
+    sheets.append(lists)
+    return WorkbookSpec(sheets, title=f"Cycle count results {manifest.cycle_id}")
+
+
+def _row_keys(sheet: Sheet, problem_keys: list[tuple]) -> list[Any]:
+    """The key of each data row of a table tab: its Line ID (Problems: the problem's key)."""
+    if sheet.name == PROBLEMS:
+        return problem_keys
+    index = next(i for i, c in enumerate(sheet.columns) if c.header == LINE_ID)
+    return [row[index] if index < len(row) else None for row in sheet.rows[1:]]
+
+
+def _add_column(sheet: Sheet, header: str, values: list[Any]) -> None:
+    sheet.columns.append(Column(header, 18, Style(locked=False)))
+    sheet.rows[0].append(Cell(header, styles.HEADER))
+    width = len(sheet.columns)
+    for row, value in zip(sheet.rows[1:], values, strict=True):
+        row.extend([None] * (width - 1 - len(row)))
+        row.append(carried_cell(value))
+    if sheet.autofilter is not None:
+        sheet.autofilter = replace(sheet.autofilter, last_col=width - 1)
+
+
+def _carried(previous: PreviousResults, sheets: list[Sheet], problem_keys: list[tuple]) -> list[Sheet]:
+    """The columns a person added to the tables (each row's value by its Line ID), and the tabs
+    to add: the tabs a person added, and what was typed outside the tables (KEPT)."""
+    by_name = {sheet.name: sheet for sheet in sheets}
+    kept = list(previous.kept)
+    if previous.unplaced:  # no record of the last Summary's layout: its texts written again are ours
+        ours = {cell_text(v.value if isinstance(v, Cell) else v) for row in by_name[SUMMARY].rows for v in row}
+        kept += [cell for cell in previous.unplaced if cell_text(cell.value) not in ours]
+    for column in previous.added_columns:
+        left = dict(column.values)
+        homes = [by_name.get(column.tab)]
+        if column.tab == DISCREPANCIES:
+            homes.append(by_name.get(CLEARED))  # a line documented, then cleared, keeps its column
+        for n, home in enumerate(homes):
+            if home is None:
+                continue
+            keys = _row_keys(home, problem_keys)
+            if n and not any(key in left for key in keys):
+                continue  # its own tab always gets the column back, to fill in for new rows
+            _add_column(home, column.header, [left.pop(key, None) for key in keys])
+        kept += [KeptCell(column.tab, column.cells[key], value,
+                          f"{column.header} of {key if not isinstance(key, tuple) else ' '.join(key)}: "
+                          f"no longer in the {column.tab} tab")
+                 for key, value in left.items()]
+    added = [added_tab_sheet(name, rows) for name, rows in previous.added_tabs]
+    return added + ([_kept_sheet(kept)] if kept else [])
+
+
+def _kept_sheet(kept: list[KeptCell]) -> Sheet:
+    columns = [Column("Tab", 16, styles.TEXT), Column("Cell", 8, styles.TEXT),
+               Column("Value", 40, Style(wrap=True, locked=False)), Column("Why", 50, Style(wrap=True))]
+    seen, rows = set(), []
+    for cell in kept:
+        key = (cell.tab, cell.cell, cell_text(cell.value), cell.why)
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append([cell.tab, cell.cell, _wrapped(carried_cell(cell.value)), cell.why])
+    sheet = _table_sheet(KEPT, columns, rows)
+    sheet.freeze = (1, 0)
+    return sheet
+
+
+def _wrapped(cell: Cell | None) -> Cell | None:
+    """A kept text wraps in its column (the carried style alone cut a long note at the column's edge)."""
+    return Cell(cell.value, (cell.style or Style()).but(wrap=True)) if cell is not None else None
+
+
+def _reader(source: Any) -> Any:
+    return source if hasattr(source, "rows") else WorkbookReader(source)
+
+
+def read_resolutions(source: Any) -> dict[tuple[str, str, str, str], str]:
+    """What people wrote in the Problems tab's Resolution column (a problem accepted as is)."""
+    return read_previous(_reader(source)).resolutions
+
+
+def read_documentation(source: Any) -> dict[str, dict[str, Any]]:
+    """What people typed in Discrepancies (and kept in Cleared), by Line ID (xlsx path or reader);
+    headers and tab names matched without regard to case and spacing, dates read as typed."""
+    return read_previous(_reader(source)).documentation
+
+
+def table_headers() -> dict[str, tuple[str, ...]]:
+    """The headers of each table tab, as written (carry.py tells added columns from them)."""
+    config = Config()
+    sheets = [_variance_sheet([], config), _discrepancy_sheet([], {}, config, "")[0],
+              _recount_sheet(SimpleNamespace(sheets=[]), [], config, []), _not_counted_sheet([], set()),
+              _problems_sheet([], {}, {})]
+    headers = {sheet.name: tuple(c.header for c in sheet.columns) for sheet in sheets}
+    headers[CLEARED] = tuple(c.header for c in _cleared_columns())
+    return headers

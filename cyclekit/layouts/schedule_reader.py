@@ -1,0 +1,182 @@
+"""Read the schedule workbook as the user left it: edited cadences, owners, dates, extra columns."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from cyclekit.backends.reader import WorkbookReader
+from cyclekit.backends.spec import a1
+from cyclekit.domain.scheduling import next_count
+from cyclekit.errors import CycleError, InputError, Problem
+from cyclekit.inputs.locations import MAX_CADENCE_DAYS
+from cyclekit.inputs.values import cell_text, exact_text, parse_date
+from cyclekit.layouts.history import HISTORY_TAB
+from cyclekit.layouts.results_carry import header_key
+from cyclekit.layouts.schedule import LAST_RUN_TAB, SCHEDULE_TAB, SETTINGS_TAB, WRITTEN_TABS
+
+REQUIRED = ("Cadence (days)", "Last Count")
+STANDARD = {"Location", "Part Number", "Zone", "Zones", "Owner", "Owner Email", "Lines", "Inventory Value",
+            "ABC Class", "Counts / Year", "Cadence (days)", "Last Count", "Next Count", "Days Until Due",
+            "Status", "Cycle", "Notes"}
+
+
+@dataclass
+class ScheduleEntry:
+    key: str
+    zone: str
+    owner: str
+    owner_email: str
+    abc_class: str
+    cadence_days: int | None
+    last_count: dt.date | None
+    next_count: dt.date | None
+    cells: dict[str, Any] = field(default_factory=dict)  # every column as read, extras included
+    row: int = 0  # its row in the Schedule tab (1: the header)
+
+
+@dataclass
+class ScheduleFile:
+    path: Path
+    by: str  # "location" or "part"
+    as_of: dt.date | None
+    headers: list[str]
+    entries: list[ScheduleEntry]
+    settings: list[tuple[str, Any]] = field(default_factory=list)  # Settings tab, label and value
+    history: list[list[Any]] = field(default_factory=list)  # History tab rows as read
+    last_run: list[list[Any]] | None = None  # the hidden Last Run tab's rows, None without one
+    added_tabs: list[tuple[str, list[list[Any]]]] = field(default_factory=list)  # tabs a person added
+
+    @property
+    def extra_columns(self) -> list[str]:
+        """Columns a person added to the Schedule tab: kept through every regeneration."""
+        return [h for h in self.headers if h and h not in STANDARD]
+
+
+def _settings(reader: WorkbookReader) -> list[tuple[str, Any]]:
+    if SETTINGS_TAB not in reader.tabs:
+        return []
+    return [(cell_text(row[0]), row[1] if len(row) > 1 else None)
+            for row in reader.rows(SETTINGS_TAB)[1:] if row and cell_text(row[0])]
+
+
+def _settings_as_of(settings: list[tuple[str, Any]]) -> dt.date | None:
+    for label, value in settings:
+        if label.startswith("As-of date"):
+            try:
+                return parse_date(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _cadence(raw: Any) -> int | None | str:
+    """A typed cadence: a whole number of days in range, None when blank, "bad" otherwise
+    (`45 days`, `1e300`, `1E3` typed as text, `0`, `-7`, `45.5`: reading them would be a guess)."""
+    text = cell_text(raw).strip()
+    if not text:
+        return None
+    if isinstance(raw, str):
+        if not text.isascii() or not text.isdigit():
+            return "bad"
+        number = Decimal(text)
+    else:
+        try:
+            number = Decimal(str(raw))
+        except InvalidOperation:
+            return "bad"
+    if not number.is_finite() or number != number.to_integral_value() or not 1 <= number <= MAX_CADENCE_DAYS:
+        return "bad"
+    return int(number)
+
+
+def finalize_underway(path: Path) -> str | None:
+    """The cycle id of a finalize that is moving this schedule on, or was killed doing it (its
+    staged copies lie beside the schedule, see finalize_commit): reading the schedule now would
+    read it half moved on."""
+    prefix = f".{path.name}.finalize-"
+    with contextlib.suppress(OSError):
+        for beside in path.parent.iterdir():
+            name = beside.name
+            if name.startswith(prefix) and name.endswith((".new", ".old")):
+                return name[len(prefix):-len(".new")]
+    return None
+
+
+def read_schedule(path: Path | str | Any) -> ScheduleFile:
+    """From an xlsx path, or from an open reader (a Google spreadsheet)."""
+    if not hasattr(path, "rows"):
+        cycle_id = finalize_underway(Path(path))
+        if cycle_id is not None:
+            raise CycleError(
+                f"a finalize of cycle {cycle_id} is moving {path} on, or was stopped doing it; nothing was "
+                f"changed: run `cyclekit finalize` (or `cyclekit ingest`) on that cycle first, which finishes "
+                "or undoes it, then this command again")
+    reader = path if hasattr(path, "rows") else WorkbookReader(path)
+    path = reader.path
+    rows = reader.rows(SCHEDULE_TAB)
+    file = str(path)
+    if not rows:
+        raise InputError([Problem("empty", file, "the Schedule tab is empty", sheet=SCHEDULE_TAB)])
+    headers = [cell_text(h) for h in rows[0]]
+    key_header = "Location" if "Location" in headers else "Part Number" if "Part Number" in headers else None
+    problems = [Problem("missing-column", file, f"column {name!r} is missing", sheet=SCHEDULE_TAB,
+                        row=1, column=name)
+                for name in ((key_header or "Location"), *REQUIRED) if name not in headers]
+    if problems:
+        raise InputError(problems, summary=f"{file} is not a cyclekit schedule")
+    settings = _settings(reader)
+    as_of = _settings_as_of(settings)
+    col = {name: headers.index(name) for name in headers if name}
+    entries = []
+    for r, row in enumerate(rows[1:], start=1):
+        cells = {name: (row[i] if i < len(row) else None) for name, i in col.items()}
+        key = exact_text(cells[key_header])  # a location or part is matched exactly: ' X ' is not 'X'
+        if not key.strip():
+            continue
+
+        def problem(name: str, message: str) -> None:
+            problems.append(Problem("bad-value", file, message, sheet=SCHEDULE_TAB,
+                                    cell=a1(r, col[name]), row=r + 1, column=name,
+                                    value=cell_text(cells[name])))
+
+        cadence = _cadence(cells["Cadence (days)"])
+        if cadence == "bad":
+            cadence = None
+            problem("Cadence (days)", f"cadence must be a whole number of days from 1 to {MAX_CADENCE_DAYS}")
+        last = None
+        if cell_text(cells["Last Count"]):
+            try:
+                last = parse_date(cells["Last Count"])
+            except ValueError as exc:
+                problem("Last Count", f"Last Count {exc}")
+        cached_next = None
+        if cell_text(cells.get("Next Count")):
+            try:
+                cached_next = parse_date(cells["Next Count"])
+            except ValueError:
+                cached_next = None
+        # recompute from the inputs a person edits; the cached value only for never-counted rows
+        try:
+            due = next_count(last, cadence, cached_next or as_of)
+        except OverflowError:  # a Last Count near the calendar's end (9999-12-31)
+            problem("Last Count", "Last Count plus the cadence is past the last date a calendar holds")
+            continue
+        entries.append(ScheduleEntry(
+            key=key, zone=cell_text(cells.get("Zone", cells.get("Zones"))),
+            owner=cell_text(cells.get("Owner")), owner_email=cell_text(cells.get("Owner Email")),
+            abc_class=cell_text(cells.get("ABC Class")).upper() or "C",
+            cadence_days=cadence, last_count=last, next_count=due, cells=cells, row=r + 1))
+    if problems:
+        raise InputError(problems, summary=f"{len(problems)} problem(s) in {file}")
+    history = reader.rows(HISTORY_TAB) if HISTORY_TAB in reader.tabs else []
+    by = "location" if key_header == "Location" else "part"
+    last_run = reader.rows(LAST_RUN_TAB) if LAST_RUN_TAB in reader.tabs else None
+    written = {header_key(tab) for tab in WRITTEN_TABS}
+    added = [(tab, reader.rows(tab)) for tab in reader.tabs if header_key(tab) not in written]
+    return ScheduleFile(path if isinstance(path, Path) else Path(str(path)), by,
+                        as_of, headers, entries, settings, history, last_run, added)

@@ -1,0 +1,407 @@
+"""`cyclekit finalize`: approvals, ERP adjustment files, schedule moved on, cycle locked.
+
+The counts come from the same filled sheets the last ingest read (their checksums must
+not have changed), the documentation from the Discrepancies tab as people left it.
+Nothing is written unless every check passes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xlsxwriter.exceptions import FileCreateError as XlsxFileError
+
+from cyclekit.backends.reader import use_limits
+from cyclekit.config import Config
+from cyclekit.domain.variance import MAJOR, CountedLine, figures, judge
+from cyclekit.errors import ConfigError, CycleError, InputError, Problem, some_of
+from cyclekit.folder.atomic import WriteError
+from cyclekit.folder.counts import counts_key, load_counts
+from cyclekit.folder.cycle import (
+    PART_COSTS,
+    RESULTS,
+    SNAPSHOT,
+    Manifest,
+    load_manifest,
+    read_frozen,
+    recorded_path,
+    schedule_backup_name,
+    source_path,
+    verify_frozen,
+)
+from cyclekit.folder.finalize_commit import ADJUSTMENTS, Outputs, commit_finalize, recover
+from cyclekit.folder.lock import holds_cycle_lock
+from cyclekit.inputs.tables import file_sha256
+from cyclekit.inputs.typed_dates import read_typed_date
+from cyclekit.inputs.values import cell_text, parse_date
+from cyclekit.layouts.adjustments import (
+    REVIEW,
+    Adjustment,
+    LoadedTarget,
+    RenderedTarget,
+    escaped,
+    formula_like_texts,
+    load_target,
+    missing_settings,
+    money_text,
+    quantity_text,
+    render_target,
+    review_workbook,
+)
+from cyclekit.layouts.history import HistoryRow
+from cyclekit.layouts.results import DISCREPANCIES, STATUSES, problem_key
+from cyclekit.layouts.schedule_reader import read_schedule
+from cyclekit.layouts.schedule_update import updated_schedule
+from cyclekit.stages.ingest import count_state, google_sources, previous_documentation, returned_locations
+
+
+@dataclass
+class FinalizeReport:
+    cycle_id: str
+    adjustments: int
+    files: list[Path]
+    schedule: Path
+    schedule_backup: Path
+    locations_moved: list[str]
+    history: HistoryRow
+    warnings: list[str] = field(default_factory=list)
+    review: Path | None = None  # the adjustments as a workbook to read in Excel
+
+
+@dataclass(frozen=True)
+class CycleInfo:
+    """What a template knows of the cycle: plain values."""
+
+    cycle_id: str
+    count_date: dt.date
+    as_of: dt.date
+
+
+def _check_targets(loaded: list[LoadedTarget], adjustments: list[Adjustment], config: Config,
+                   cycle_id: str) -> None:
+    """Before anything is written: every setting each target's import needs is given, and no
+    line without a cost goes to a file that needs one."""
+    missing = [(t.name, keys) for t in loaded if (keys := missing_settings(t, config.adjustments.get(t.name, {})))]
+    if missing:
+        raise ConfigError(f"cycle {cycle_id} not finalized, nothing was written: " + "; ".join(
+            f"target {name} needs {', '.join(keys)} in [adjustments.{name}] of cyclekit.toml"
+            for name, keys in missing) + " (see templates/adjustments/README.md)")
+    unvalued = [a.line_id for a in adjustments if not a.unit_cost]
+    costed = [t.name for t in loaded if t.needs_cost
+              and config.adjustments.get(t.name, {}).get("post_without_cost") is not True]
+    if unvalued and costed:
+        raise ConfigError(
+            f"cycle {cycle_id} not finalized, nothing was written: {', '.join(costed)} need a unit cost on "
+            f"every line and {len(unvalued)} line(s) have none (no cost for the part anywhere in the "
+            f"export): {some_of(unvalued)}. Finalize with targets that carry no cost, or, if the ERP knows "
+            f"these parts' cost, set post_without_cost = true in [adjustments.{costed[0]}] to post them with "
+            "a blank cost")
+
+
+def _check_names(rendered: list[RenderedTarget]) -> None:
+    """Two targets writing one file name (or the review workbook's) would lose one of them."""
+    names = [f"{t.name}.{t.extension}" for t in rendered]
+    clashes = sorted({n for n in names if names.count(n) > 1 or n == REVIEW})
+    if clashes:
+        raise ConfigError(f"two outputs would be written as {', '.join(clashes)} in {ADJUSTMENTS}/: "
+                          "rename one template; nothing was written")
+
+
+def _escapes(config: Config, target: str) -> bool:
+    return config.adjustments.get(target, {}).get("escape_formulas") is True
+
+
+def _formula_warnings(adjustments: list[Adjustment], targets: list[str], config: Config) -> list[str]:
+    """Identifiers a spreadsheet program would run if someone opened the import files in it."""
+    texts = formula_like_texts(adjustments)
+    if not texts:
+        return []
+    shown = some_of([repr(t) for t in texts])
+    raw = [t for t in targets if not _escapes(config, t)]
+    kept = [t for t in targets if _escapes(config, t)]
+    warnings = []
+    if raw:
+        warnings.append(
+            f"{len(texts)} identifier(s) or text(s) start like a spreadsheet formula ({shown}): written exactly "
+            f"in {', '.join(raw)} for the ERP's importer; opened in Excel or LibreOffice they would run. Import "
+            "the files without opening them, or set escape_formulas = true in [adjustments.<target>] if the "
+            "ERP accepts a leading '")
+    if kept:
+        warnings.append(f"{len(texts)} identifier(s) or text(s) that start like a formula ({shown}) are written "
+                        f"with a leading ' in {', '.join(kept)} (escape_formulas): the ERP receives the ' too")
+    return warnings
+
+
+def _write_error(exc: OSError, cycle_id: str) -> CycleError:
+    reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+    where = f" writing {exc.filename}" if exc.filename else ""
+    return CycleError(f"finalize stopped{where}: {reason}. Nothing was changed and cycle {cycle_id} stays "
+                      "open; free some space (or allow writing there) and run finalize again")
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, dt.datetime | dt.date):
+        return parse_date(value).isoformat()
+    return cell_text(value)
+
+
+def _check_unchanged(cycle_dir: Path, manifest: Manifest, google: Any = None) -> list:
+    """The sources the last ingest read, each proven unchanged since (a Google tab by its values)."""
+    if not manifest.ingests:
+        raise CycleError(f"cycle {manifest.cycle_id} has not been ingested; run `cyclekit ingest` first")
+    last = manifest.ingests[-1]
+    sources: list = []
+    changed = []
+    for entry in last["files"]:
+        if entry["file"].startswith("google:"):
+            source = google_sources(cycle_dir, manifest, google)[0]
+            if source.digest() != entry["sha256"]:
+                changed.append(f"{entry['file']} (count sheets in Google Sheets)")
+        else:
+            source = source_path(cycle_dir, entry["file"])
+            if not source.is_file() or file_sha256(source) != entry["sha256"]:
+                changed.append(entry["file"])
+        sources.append(source)
+    if changed:
+        raise CycleError("these sheets changed after the last ingest; run `cyclekit ingest` again first: "
+                         + ", ".join(changed))
+    return sources
+
+
+def _approval_problems(lines: list[CountedLine], docs: dict[str, dict[str, Any]], config: Config,
+                       results: Path, today: dt.date) -> list[Problem]:
+    problems = []
+
+    def problem(kind: str, message: str, value: str) -> None:
+        problems.append(Problem(kind, str(results), message, sheet=DISCREPANCIES, value=value))
+
+    for line in lines:
+        if not line.counted or line.variance_qty == 0:
+            continue
+        doc = docs.get(line.line_id, {})
+        status = _text(doc.get("Status"))
+        if status and status not in STATUSES:  # typed or pasted past the tab's list
+            problem("bad-status", f"Status of {line.line_id} must be {', '.join(STATUSES)}", status)
+        if judge(line, config.count).severity != MAJOR:
+            continue
+        missing = [name for name in ("Approved By", "Approval Date") if not _text(doc.get(name))]
+        if missing:
+            problem("needs-approval", f"Major discrepancy {line.line_id} ({line.part_number}, variance "
+                    f"{quantity_text(line.variance_qty)}) has no {' and no '.join(missing)}", line.line_id)
+            continue
+        try:  # read as ingest reads it: a date typed after the last ingest is not refused for its form
+            approved = read_typed_date(doc["Approval Date"], config.count.date_order)
+        except ValueError as why:
+            problem("bad-date", f"Approval Date of {line.line_id} {why}", _text(doc["Approval Date"]))
+            continue
+        if approved > today:  # an approval cannot come before the day it was given
+            problem("bad-date", f"Approval Date of {line.line_id} is after today ({today.isoformat()})",
+                    approved.isoformat())
+    return problems
+
+
+def build_adjustments(lines: list[CountedLine], docs: dict[str, dict[str, Any]], manifest: Manifest,
+                      config: Config) -> list[Adjustment]:
+    """One adjustment per counted line with a variance; lines not counted or with problems never."""
+    result = []
+    for line in lines:
+        if not line.counted or line.variance_qty == 0:
+            continue
+        doc = docs.get(line.line_id, {})
+        cause = _text(doc.get("Root Cause"))
+        result.append(Adjustment(
+            location=line.location, part_number=line.part_number, revision=line.revision,
+            description=line.description, lot=line.lot, serial=line.serial, uom=line.uom,
+            system_qty=quantity_text(line.system_qty), counted_qty=quantity_text(line.counted_qty),
+            adjust_qty=quantity_text(line.variance_qty), unit_cost=money_text(line.unit_cost),
+            adjust_value=money_text(line.variance_value),
+            reason=f"Cycle count {manifest.cycle_id}: {cause or 'cause not documented'}",
+            root_cause=cause, resolution=_text(doc.get("Resolution")),
+            status=_text(doc.get("Status")) or "Open", severity=judge(line, config.count).severity or "",
+            approved_by=_text(doc.get("Approved By")), approval_date=_text(doc.get("Approval Date")),
+            line_id=line.line_id))
+    return result
+
+
+def _not_in_yet(manifest: Manifest, lines: list[CountedLine], returned: set[str]) -> tuple[list[str], list[str]]:
+    """Locations whose count sheet never came back, and recount sheets with no line recounted."""
+    missing = [r.location for r in manifest.locations if r.location not in returned]
+    recounted = {line.recount_sheet for line in lines if line.recount_sheet}
+    recounts = [f"{s.sheet_id} ({s.location})" for s in manifest.sheets
+                if s.kind == "recount" and s.sheet_id not in recounted]
+    return missing, recounts
+
+
+def finalize_blockers(cycle_dir: Path, manifest: Manifest, config: Config, lines: list[CountedLine],
+                      problems: list[Problem], returned: set[str], docs: dict[str, dict[str, Any]],
+                      resolutions: dict, today: dt.date, partial: bool = False) -> list[Problem]:
+    """What stops finalize (and what `status` lists): problems with no Resolution that no recount
+    fixed, Major lines not approved (or approved badly), locations whose sheet never came back."""
+    recounted = {line.line_id for line in lines if line.counted and line.recounted_by}  # fixed by a recount
+    blocking = [Problem("unresolved-problem", p.file, f"{p.message} (write a Resolution in the Problems tab "
+                        "or correct the sheet and ingest again)", sheet=p.sheet, cell=p.cell, value=p.value)
+                for p in problems if problem_key(p) not in resolutions and p.line_id not in recounted]
+    blocking += _approval_problems(lines, docs, config, Path(cycle_dir) / RESULTS, today)
+    missing, _ = _not_in_yet(manifest, lines, returned)
+    if missing and not partial:
+        blocking.append(Problem("not-returned", str(cycle_dir), (
+            f"{len(missing)} location(s) have not returned their count sheet: {some_of(missing)}. Ingest them "
+            "first, or finalize with --partial to lock the cycle without them (they stay due)")))
+    return blocking
+
+
+@holds_cycle_lock(recovers_finalize=True)  # its own recovery, which says so in a warning
+def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Config, *,
+                   targets: list[str] | None = None, templates: list[Path] | None = None,
+                   today: dt.date | None = None, google: Any = None, partial: bool = False) -> FinalizeReport:
+    """partial: lock the cycle although some locations never returned their sheet (their lines
+    are not adjusted and their Last Count does not move); without it, that is refused."""
+    cycle_dir, schedule_path = Path(cycle_dir), Path(schedule_path)
+    use_limits(config.limits)  # every workbook this command opens
+    today = today or dt.date.today()
+    manifest = load_manifest(cycle_dir)
+    # an interrupted finalize: cleaned up if it committed, else undone
+    try:
+        interrupted = recover(cycle_dir, manifest)
+    except OSError as exc:
+        raise CycleError(f"an interrupted finalize of cycle {manifest.cycle_id} left files that cannot be put "
+                         f"back now ({exc.filename or cycle_dir}: {exc.strerror or exc}); nothing was changed, "
+                         "allow writing there and run finalize again") from None
+    if manifest.finalized:
+        raise CycleError(f"cycle {manifest.cycle_id} was already finalized on {manifest.finalized['at']}; "
+                         "nothing was changed")
+    results = cycle_dir / RESULTS
+    files = _check_unchanged(cycle_dir, manifest, google)
+    last = manifest.ingests[-1]
+    verify_frozen(cycle_dir, manifest)
+    saved = load_counts(cycle_dir, last.get("counts"), counts_key([f["sha256"] for f in last["files"]], config))
+    if saved is not None:  # the sheets and the rules are as the last ingest read them
+        lines, problems, returned = saved
+    else:
+        accepted, lines, problems = count_state(manifest, read_frozen(cycle_dir, manifest), files, config)
+        returned = returned_locations(accepted)
+    docs, resolutions = previous_documentation(cycle_dir, manifest, google)
+    blocking = finalize_blockers(cycle_dir, manifest, config, lines, problems, returned, docs, resolutions,
+                                 today, partial)
+    missing, recounts_out = _not_in_yet(manifest, lines, returned)
+    if blocking:
+        raise InputError(blocking, summary=f"cycle {manifest.cycle_id} cannot be finalized yet: "
+                                           f"{len(blocking)} item(s) need attention")
+
+    adjustments = build_adjustments(lines, docs, manifest, config)
+    chosen: list[str | Path] = [*(targets or ([] if templates else list(config.count.default_targets))),
+                                *(templates or [])]
+    loaded = [load_target(t) for t in chosen]
+    _check_targets(loaded, adjustments, config, manifest.cycle_id)
+    cycle = CycleInfo(manifest.cycle_id, dt.date.fromisoformat(manifest.count_date),
+                      dt.date.fromisoformat(manifest.as_of))
+    context = {"cycle": cycle, "targets": config.adjustments}
+    rendered: list[RenderedTarget] = [
+        render_target(t, escaped(adjustments) if _escapes(config, t.name) else adjustments, context)
+        for t in loaded]
+    _check_names(rendered)
+    warnings = []
+    if interrupted:
+        warnings.append("an earlier finalize of this cycle was interrupted: what it had written was undone "
+                        "before this one")
+    if missing:
+        warnings.append(f"finalized without {len(missing)} location(s) that never returned their sheet "
+                        f"({some_of(missing)}): not adjusted, still due")
+    undocumented = [line.line_id for line in lines if line.counted and line.variance_qty != 0
+                    and not _text(docs.get(line.line_id, {}).get("Root Cause"))]
+    if undocumented:
+        warnings.append(f"{len(undocumented)} discrepancy(ies) posted with no Root Cause "
+                        f"({some_of(undocumented)}): "
+                        "the import files say 'cause not documented'")
+    unvalued = [a.line_id for a in adjustments if not a.unit_cost]
+    if unvalued:
+        warnings.append(f"{len(unvalued)} line(s) posted without a value: no unit cost is known for the part "
+                        f"({some_of(unvalued)}); the net and absolute values leave them out, and the import files "
+                        "leave their cost blank")
+    warnings += _formula_warnings(adjustments, [t.name for t in loaded], config)
+    if recounts_out:
+        warnings.append(f"{len(recounts_out)} recount sheet(s) came back with no line recounted, or not at all "
+                        f"({some_of(recounts_out)}): "
+                        "their first counts were used")
+    age = (today - dt.date.fromisoformat(manifest.created[:10])).days
+    if age > config.count.max_snapshot_age_days:
+        for target in rendered:
+            if target.mode == "absolute":
+                warnings.append(
+                    f"{target.name} sets absolute quantities from a snapshot taken {age} days ago: stock that "
+                    "moved in or out of these locations since then will be overwritten on import")
+
+    totals = figures(lines, [r.location for r in manifest.locations], len(problems), config.count, returned)
+    history = HistoryRow(manifest.cycle_id, dt.date.fromisoformat(manifest.count_date), today,
+                         len(returned), totals.lines_counted, totals.discrepancies,
+                         totals.discrepancy_rate, totals.net_value, totals.absolute_value, totals.accuracy)
+    from cyclekit.backends.gsheets import GoogleReader, google_id, metadata_tabs
+
+    schedule_google = google_id(str(schedule_path))
+    if schedule_google:
+        if google is None:
+            raise CycleError(f"{schedule_path} is a Google spreadsheet: give --format gsheets and credentials")
+        schedule_file = read_schedule(GoogleReader(google.session, schedule_google,
+                                                   metadata_tabs(google.session, schedule_google)))
+    else:
+        schedule_file = read_schedule(schedule_path)
+    count_date = dt.date.fromisoformat(manifest.count_date)
+    # a location moves on when something on it was counted, or it was confirmed empty
+    with_lines = {ln.location for ln in lines if not ln.found}
+    counted_places = {ln.location for ln in lines if ln.counted} | {
+        name for name in returned if name not in with_lines}
+    counted_on = {name: count_date for name in counted_places}
+    spec, moved = updated_schedule(schedule_file, counted_on, history, config, today)
+
+    backup = cycle_dir / schedule_backup_name(manifest.cycle_id)
+    remote = None
+    if schedule_google:
+        def remote() -> None:
+            from cyclekit.backends.gsheets import replace_gsheets
+
+            replace_gsheets(spec, google.session, schedule_google,
+                            backup_name=f"Schedule before {manifest.cycle_id}")
+
+    def record(outputs: dict[str, str]) -> dict[str, Any]:
+        return {
+            "at": dt.datetime.now().isoformat(timespec="seconds"),
+            # the filled sheets were just proven to have the digests the last ingest recorded
+            "inputs": {**{recorded_path(cycle_dir, p): entry["sha256"] for p, entry in zip(files, last["files"])
+                          if isinstance(p, Path)},
+                       **{recorded_path(cycle_dir, p): file_sha256(p) for p in [
+                           cycle_dir / SNAPSHOT, *([cycle_dir / PART_COSTS] if manifest.costs_sha256 else []),
+                           results]}},
+            "google_inputs": {f.path: f.digest() for f in files if not isinstance(f, Path)},
+            "outputs": outputs,
+            "targets": {t.name: t.mode for t in rendered},
+            "adjustments": len(adjustments),
+            "discrepancy_rate": None if totals.discrepancy_rate is None else str(totals.discrepancy_rate),
+            "warnings": warnings,
+        }
+
+    outputs = Outputs({f"{t.name}.{t.extension}": t.text for t in rendered},
+                      (REVIEW, review_workbook(adjustments, manifest.cycle_id, config.count.currency_format)),
+                      None if schedule_google else schedule_path, None if schedule_google else spec, backup)
+    try:
+        commit_finalize(cycle_dir, manifest, outputs, record, remote)
+    except OSError as exc:  # a full disk, a folder without write permission: nothing was changed
+        raise _write_error(exc, manifest.cycle_id) from None
+    except WriteError as exc:  # the same, met by an atomic write
+        if not isinstance(exc.__cause__, OSError):
+            raise
+        raise _write_error(exc.__cause__, manifest.cycle_id) from None
+    except XlsxFileError as exc:
+        raise _write_error(exc.args[0] if exc.args and isinstance(exc.args[0], OSError)
+                           else OSError(str(exc)), manifest.cycle_id) from None
+    if schedule_google:
+        backup = Path(f"Google Drive copy 'Schedule before {manifest.cycle_id}'")
+    final_dir = cycle_dir / ADJUSTMENTS
+    outputs_paths = [final_dir / name for name in outputs.files]
+    return FinalizeReport(manifest.cycle_id, len(adjustments), outputs_paths,
+                          schedule_path, backup, moved, history, warnings, review=final_dir / REVIEW)
+
+

@@ -1,0 +1,614 @@
+"""`cyclekit ingest`: read filled sheets back, validate every entry, write the results.
+
+Sheets are matched to locations through the manifest (cycle id and sheet id printed on
+each sheet), never through file names: people e-mail sheets back under new names.
+Problems are collected, not raised: a line with a problem is not counted, and the
+Problems tab says why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from cyclekit import progress
+from cyclekit.backends.reader import WorkbookReader, not_a_file, use_limits
+from cyclekit.backends.spec import a1
+from cyclekit.config import Config
+from cyclekit.domain.variance import NOT_SIGNED, CountedLine, figures, sheet_counters, with_sheet_counters
+from cyclekit.errors import CycleError, CyclekitError, InputError, Problem
+from cyclekit.folder.counts import counts_json, counts_key, save_counts
+from cyclekit.folder.cycle import (
+    RESULTS,
+    RETURNED,
+    FrozenInventory,
+    Manifest,
+    SheetRecord,
+    keep_returned,
+    load_manifest,
+    read_frozen,
+    recorded_path,
+    save_manifest,
+    source_path,
+)
+from cyclekit.folder.lock import holds_cycle_lock
+from cyclekit.inputs.inventory import unit_key
+from cyclekit.inputs.tables import file_sha256
+from cyclekit.inputs.values import (
+    AmbiguousNumber,
+    QuantityError,
+    cell_text,
+    format_decimal,
+    parse_quantity,
+    show_spaces,
+    unshow_spaces,
+)
+from cyclekit.layouts.count_sheet import Entry, FilledSheet, parse_sheet, whole_units
+from cyclekit.parallel import in_forked_copy, map_on_cores
+
+DEFAULT_FOLDERS = ("sheets", "packets", "recounts")
+PARALLEL_FROM = 50  # files: below this, starting worker processes costs more than it saves
+
+
+@dataclass
+class IngestReport:
+    results: Path
+    sheets_read: int  # sheets with anything filled in
+    figures: object
+    problems: list[Problem]
+    recount_files: list[Path] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # locations with no sheet returned
+    url: str = ""  # the results in Google Sheets, when written there
+    pdfs: list[Path] = field(default_factory=list)  # the new recount workbooks, to print
+    open_problems: list[Problem] = field(default_factory=list)  # not fixed by a recount nor resolved
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was carried and kept: information, not warnings
+
+
+def ingest_sources(cycle_dir: Path, manifest: Manifest, files: list[Path] | None, google: Any
+                   ) -> tuple[list, set[str], list[str], dict[Path, Path]]:
+    """What an ingest reads: the files named now (or, with none named, the cycle's folders or its
+    Google sheets), plus every file the last ingest read: a sheet returned late adds to the
+    counts, it never replaces them. Also: the names of the files named now (their sheets win
+    over an earlier copy of the same sheet), earlier files that are gone, and the copies made
+    now of files from outside the cycle folder (copy -> the file as given)."""
+    made: dict[Path, Path] = {}
+    if files:
+        # a file named twice is one file; one from outside the cycle folder is read from its copy in it
+        before = set((cycle_dir / RETURNED).iterdir()) if (cycle_dir / RETURNED).is_dir() else set()
+        kept = {Path(f): keep_returned(cycle_dir, f) for f in files}
+        made = {copy: given for given, copy in kept.items() if copy.parent == (cycle_dir / RETURNED).resolve()
+                and copy not in {p.resolve() for p in before}}
+        named_paths = list(dict.fromkeys(kept.values()))
+        sources: list = list(named_paths)
+    elif "count_sheets" in manifest.google:
+        named_paths = []
+        sources = google_sources(cycle_dir, manifest, google)
+    else:
+        named_paths = []
+        sources = default_files(cycle_dir)
+    if files and "count_sheets" in manifest.google:
+        sources = [*google_sources(cycle_dir, manifest, google)[:1], *sources]
+    taken = {Path(s).resolve() for s in sources if not hasattr(s, "rows")}
+    gone = []
+    for entry in manifest.ingests[-1]["files"] if manifest.ingests else []:
+        if entry["file"].startswith("google:"):
+            continue  # read again above whenever the count sheets live in Google Sheets
+        path = source_path(cycle_dir, entry["file"])
+        if not path.is_file():
+            gone.append(entry["file"])
+        elif path.resolve() not in taken:
+            taken.add(path.resolve())
+            sources.append(path.resolve())
+    return sources, {str(p) for p in named_paths}, gone, made
+
+
+def _keep_only_accepted(made: dict[Path, Path], accepted: list, paths: list, problems: list[Problem]
+                        ) -> tuple[list, list[Problem]]:
+    """A file given from elsewhere stays with the cycle only if it holds a sheet of the cycle: any
+    other (another cycle's sheet, a document, a link to a system file) is not copied in, and its
+    problems name it where it was given."""
+    holding = {Path(sheet.file).resolve() for sheet, _ in accepted}
+    dropped = {copy: given for copy, given in made.items() if copy not in holding}
+    for copy in dropped:
+        copy.unlink(missing_ok=True)
+    paths = [p for p in paths if not (isinstance(p, Path) and p.resolve() in dropped)]
+    given = {str(copy): str(original) for copy, original in dropped.items()}
+    return paths, [replace(p, file=given.get(p.file, p.file)) for p in problems]
+
+
+def default_files(cycle_dir: Path) -> list[Path]:
+    files: list[Path] = []
+    for folder in DEFAULT_FOLDERS:
+        files += sorted(p for p in (cycle_dir / folder).glob("*.xlsx") if not p.name.startswith((".", "~$")))
+    return files
+
+
+def _has_input(sheet: FilledSheet) -> bool:
+    return (any(e.floor_count is not None or e.unreadable for e in sheet.entries) or bool(sheet.found)
+            or bool(sheet.confirmed_empty) or bool(sheet.counted_by)
+            or bool(sheet.problems))  # written outside the layout: still written
+
+
+def _parse_source(source: Any) -> tuple[str, list[FilledSheet], list[Problem], str | None]:
+    """Every cyclekit count sheet among the tabs of one workbook (an xlsx path or an open reader),
+    the problems met reading it (a file beyond the limits or damaged: a tab that cannot be read
+    is a problem, the other tabs are still read), and the file's digest (None for a reader): the
+    worker that reads a file hashes it too."""
+    try:
+        reader = source if hasattr(source, "rows") else WorkbookReader(source)
+    except InputError as exc:
+        return str(source), [], exc.problems, None
+    path = str(reader.path)
+    sheets, problems = [], []
+    for tab in reader.tabs:
+        try:
+            rows = reader.rows(tab)
+        except InputError as exc:
+            problems += exc.problems
+            continue
+        blank_formulas = reader.blank_formulas(tab) if hasattr(reader, "blank_formulas") else ()
+        sheet = parse_sheet(rows, path, tab, blank_formulas)
+        if sheet is not None:
+            sheets.append(sheet)
+    return path, sheets, problems, None if reader is source else file_sha256(reader.path)
+
+
+def _parse_sources(sources: list) -> list[tuple[str, list[FilledSheet], list[Problem], str | None]]:
+    """Files are read on every core when there are many (a thousand sheets back in one go)."""
+    files = [s for s in sources if not hasattr(s, "rows")]  # open readers (Google) stay here
+    parsed = dict(zip(files, map_on_cores(_parse_source, files, "Reading sheets", PARALLEL_FROM), strict=True))
+    return [parsed[s] if s in parsed else _parse_source(s) for s in sources]
+
+
+def read_filled_sheets(sources: list, manifest: Manifest, problems: list[Problem],
+                       digests: dict[str, str] | None = None, named: set[str] = frozenset()
+                       ) -> list[tuple[FilledSheet, SheetRecord]]:
+    """Every count and recount tab of the sources (xlsx paths or open readers), checked against
+    the manifest; `digests` gets each file's sha256, by path. A sheet in a file of `named` (given
+    just now) wins over a copy of it in another file (read before)."""
+    found: dict[str, list[FilledSheet]] = {}
+    records = manifest.sheets_by_id()
+    for path, sheets, read_problems, digest in _parse_sources(sources):
+        if digests is not None and digest:
+            digests[path] = digest
+        problems.extend(read_problems)
+        if read_problems and not sheets:
+            continue
+        for sheet in sheets:
+            tab = sheet.tab
+            record = records.get(sheet.sheet_id)
+            if sheet.cycle_id != manifest.cycle_id:
+                problems.append(Problem("other-cycle", path, (
+                    f"sheet belongs to cycle {sheet.cycle_id or '(none)'}, not to this cycle "
+                    f"{manifest.cycle_id}; it was not used"), sheet=tab, value=sheet.cycle_id))
+            elif record is None:
+                problems.append(Problem("unknown-sheet", path,
+                                        f"sheet id {sheet.sheet_id!r} is not in this cycle; it was not used",
+                                        sheet=tab, value=sheet.sheet_id))
+            elif sheet.labels.get("Location", show_spaces(record.location)) != show_spaces(record.location):
+                problems.append(Problem("altered-sheet", path, (
+                    f"sheet {record.sheet_id} is for location {record.location}, but it says "
+                    f"{sheet.labels.get('Location')!r}; it was not used"), sheet=tab))
+            else:
+                found.setdefault(record.sheet_id, []).append(sheet)
+        if not sheets:
+            problems.append(Problem("not-a-count-sheet", path,
+                                    "has no cyclekit count sheet (no Cycle and Sheet in the header)"))
+    if named and not any(c.file in named for copies in found.values() for c in copies):
+        raise InputError([p for p in problems if p.file in named],
+                         summary=f"none of the files given holds a count sheet of cycle {manifest.cycle_id}; "
+                                 "nothing was changed")
+    accepted = []
+    for sheet_id, copies in found.items():
+        if named and any(c.file in named for c in copies):
+            copies = [c for c in copies if c.file in named]
+        filled = [c for c in copies if _has_input(c)]
+        if len(filled) > 1:
+            filled = list({_what_it_says(c): c for c in filled}.values())  # copies alike are one
+        if len(filled) > 1:
+            names = ", ".join(f"{c.file} [{c.tab}]" for c in filled)
+            problems.append(Problem("duplicate-sheet", filled[1].file, (
+                f"location {manifest.sheet(sheet_id).location} (sheet {sheet_id}) was returned "
+                f"twice, filled in both: {names}; neither was used. Keep one copy and ingest again"),
+                sheet=filled[1].tab))
+            continue
+        chosen = filled[0] if filled else copies[0]
+        accepted.append((chosen, manifest.sheet(sheet_id)))
+    return accepted
+
+
+def _what_it_says(sheet: FilledSheet) -> tuple:
+    """What was written on a sheet: two files saying the same are the same count."""
+    return (tuple((e.line_no, cell_text(e.floor_count), e.notes) for e in sheet.entries),
+            tuple((e.part_number, e.revision, e.lot, cell_text(e.floor_count), e.notes) for e in sheet.found),
+            sheet.confirmed_empty.strip().upper(), sheet.counted_by, cell_text(sheet.counted_on), sheet.checked_by,
+            tuple((p.cell, p.value) for p in sheet.problems))  # what was written outside the layout too
+
+
+def _quantity(entry: Entry, sheet: FilledSheet, uom: str, whole_uoms: tuple[str, ...],
+              problems: list[Problem], line_id: str | None = None) -> Decimal | None:
+    if entry.unreadable:
+        problems.append(Problem("bad-count", sheet.file, f"Floor Count {entry.unreadable}; the line was not "
+                                "counted", sheet=sheet.tab, cell=a1(entry.row, entry.floor_col), line_id=line_id))
+        return None
+    if entry.floor_count is None:
+        return None
+    whole = whole_units(uom, whole_uoms)
+    try:  # a sheet says nothing of its decimal mark: '228,461' m reads two ways and is asked about
+        quantity = parse_quantity(entry.floor_count, separator=None, whole=whole)
+    except AmbiguousNumber as exc:
+        problems.append(Problem("ambiguous-count", sheet.file, (
+            f"Floor Count {exc}; write it without a thousands separator (e.g. "
+            f"{format_decimal(exc.readings['.'])} or {format_decimal(exc.readings[','])}); the line was not counted"),
+            sheet=sheet.tab, cell=a1(entry.row, entry.floor_col), value=cell_text(entry.floor_count),
+            line_id=line_id))
+        return None
+    except (QuantityError, ValueError, ArithmeticError) as exc:  # 5,000 digits: int() and Decimal refuse
+        why = exc if isinstance(exc, QuantityError) else "is not a number that can be read"
+        problems.append(Problem("bad-count", sheet.file, f"Floor Count {why}; the line was not counted",
+                                sheet=sheet.tab, cell=a1(entry.row, entry.floor_col),
+                                value=cell_text(entry.floor_count)[:100], line_id=line_id))
+        return None
+    if quantity != quantity.to_integral_value() and whole:
+        problems.append(Problem("fraction-of-whole-unit", sheet.file,
+                                f"Floor Count is a fraction but the unit is {uom!r}, counted whole; "
+                                "the line was not counted", sheet=sheet.tab, cell=a1(entry.row, entry.floor_col),
+                                value=cell_text(entry.floor_count), line_id=line_id))
+        return None
+    return quantity
+
+
+def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
+                accepted: list[tuple[FilledSheet, SheetRecord]], config: Config,
+                problems: list[Problem]) -> list[CountedLine]:
+    """One CountedLine per line sent, plus found items; recounts replace first counts."""
+    classes = {r.location: r.abc_class for r in manifest.locations}
+    snapshot = frozen_inventory.lines
+    frozen = {(s.item.location, s.line_no): s for s in snapshot}
+    lines: dict[str, CountedLine] = {}
+    order = {r.location: n for n, r in enumerate(manifest.locations)}
+    # the order of the cycle's locations, then the walk order; found items after the listed lines
+    sort_keys: dict[str, tuple[int, bool, int]] = {}
+    for s in snapshot:
+        i = s.item
+        line_id = s.line_id
+        lines[line_id] = CountedLine(line_id, i.location, i.part_number, i.revision, i.description, i.lot,
+                                     i.serial, i.uom, classes[i.location], i.quantity, i.unit_cost)
+        sort_keys[line_id] = (order[i.location], False, s.line_no)
+    listed_at: dict[tuple[str, str, str, str], list[tuple[str, str]]] = {}  # -> (unit, line ID) of each
+    for ln in lines.values():
+        listed_at.setdefault((ln.location, ln.part_number, ln.revision, ln.lot), []).append(
+            (unit_key(ln.uom), ln.line_id))
+    whole = config.inventory.whole_number_uoms
+    # first counts before recounts, whatever order the files came in
+    for sheet, record in sorted(accepted, key=lambda pair: pair[1].kind != "count"):
+        recount = record.kind == "recount"
+        empty = sheet.confirmed_empty.strip().upper()
+        if empty and empty not in ("YES", "Y", "X"):
+            r, c = sheet.confirmed_empty_cell
+            problems.append(Problem("bad-confirmation", sheet.file, "write YES or leave blank",
+                                    sheet=sheet.tab, cell=a1(r, c), value=sheet.confirmed_empty))
+            empty = ""
+        confirmed_empty = bool(empty)
+        problems.extend(p for p in sheet.problems if p not in sheet.held_lines.values())
+        seen: set[int] = set()
+        for entry in sheet.entries:
+            s = frozen.get((record.location, entry.line_no))
+            if entry.line_no not in record.lines or s is None:
+                problems.append(Problem("altered-sheet", sheet.file,
+                                        f"line {entry.line_no} is not on this sheet as it was sent; ignored",
+                                        sheet=sheet.tab, cell=a1(entry.row, 0)))
+                continue
+            seen.add(entry.line_no)
+            line = lines[s.line_id]
+            listed = (entry.part_number, entry.revision, entry.lot, entry.uom.strip())
+            sent = (s.item.part_number, s.item.revision, s.item.lot, s.item.uom.strip())
+            if listed != sent:  # the sheet shows spaces at either end as ␣: ' PN ' reads back '␣PN␣'
+                listed = (*map(unshow_spaces, listed[:3]), listed[3])
+            if listed[:3] != sent[:3] or unit_key(listed[3]) != unit_key(sent[3]):  # the unit is identity too
+                problems.append(Problem("altered-line", sheet.file, (
+                    f"line {entry.line_no} was sent as {'/'.join(sent)} but reads "
+                    f"{'/'.join(listed)}; the line was not counted"), sheet=sheet.tab,
+                    cell=a1(entry.row, 1), value="/".join(listed), line_id=s.line_id))
+                line.problem = "listed line altered on the sheet"
+                continue
+            if entry.line_no in sheet.held_lines:
+                problems.append(replace(sheet.held_lines[entry.line_no], line_id=s.line_id))
+                line.problem = "a row was inserted next to it"
+                continue
+            quantity = _quantity(entry, sheet, s.item.uom, whole, problems, s.line_id)
+            if (entry.floor_count is not None or entry.unreadable) and quantity is None:
+                line.problem = "floor count unreadable"
+                continue
+            if confirmed_empty:
+                if quantity not in (None, Decimal(0)):
+                    problems.append(Problem("conflict", sheet.file, (
+                        "the location is confirmed empty but this line has a count; "
+                        "the line was not counted"), sheet=sheet.tab,
+                        cell=a1(entry.row, entry.floor_col), value=cell_text(entry.floor_count),
+                        line_id=s.line_id))
+                    line.problem = "confirmed empty and counted"
+                    continue
+                quantity = Decimal(0)
+            if quantity is None:
+                continue
+            line.problem = ""
+            if recount:
+                line.first_count = line.counted_qty
+                line.counted_qty = quantity
+                line.recounted_by = sheet.counted_by or NOT_SIGNED
+                line.recount_sheet = record.sheet_id
+            else:
+                line.counted_qty = quantity
+                line.counted_by = sheet.counted_by or NOT_SIGNED  # never the sheet's printed owner
+                line.sheet_id = record.sheet_id
+            if entry.notes:
+                line.notes = "; ".join(filter(None, [line.notes, entry.notes]))
+        for entry in sheet.found:
+            cell = a1(entry.row, 1)
+            # copied from a listed line, an identifier's end spaces read '␣'
+            entry.part_number, entry.revision, entry.lot = map(unshow_spaces, (
+                entry.part_number, entry.revision, entry.lot))
+            if recount and _recounted_found_item(entry, sheet, record, lines, whole, problems, seen):
+                continue
+            if not entry.part_number:
+                problems.append(Problem("found-without-part", sheet.file,
+                                        "a found item has a quantity but no part number; not counted",
+                                        sheet=sheet.tab, cell=cell))
+                continue
+            if entry.floor_count is None and not entry.unreadable:
+                problems.append(Problem("found-without-quantity", sheet.file,
+                                        "a found item has no quantity; not counted", sheet=sheet.tab,
+                                        cell=a1(entry.row, entry.floor_col), value=entry.part_number))
+                continue
+            quantity = _quantity(entry, sheet, entry.uom, whole, problems)
+            if quantity is None:
+                continue
+            listed = next((line_id for unit, line_id in listed_at.get(
+                (record.location, entry.part_number, entry.revision, entry.lot), [])
+                if not entry.uom.strip() or unit == unit_key(entry.uom)), None)  # one part in two units is two lines
+            if listed is not None:
+                problems.append(Problem("found-is-listed", sheet.file, (
+                    f"found item {entry.part_number} is listed as line {listed}; write its "
+                    "count on that line"), sheet=sheet.tab, cell=cell, value=entry.part_number))
+                continue
+            line_id = f"{record.location}/{entry.label}" + ("" if not recount else f"-{record.sheet_id}")
+            lines[line_id] = CountedLine(
+                line_id, record.location, entry.part_number, entry.revision, entry.description,
+                entry.lot, "", entry.uom, classes.get(record.location, "C"), Decimal(0),
+                frozen_inventory.cost_of(entry.part_number, entry.revision, entry.uom),
+                counted_qty=quantity,
+                counted_by=sheet.counted_by or NOT_SIGNED, sheet_id=record.sheet_id, found=True,
+                notes=entry.notes)
+        for missing in sorted(set(record.lines) - seen):
+            label = missing if missing > 0 else f"F{-missing}"
+            problems.append(Problem("altered-sheet", sheet.file,
+                                    f"line {label} was removed from the sheet; it was not counted",
+                                    sheet=sheet.tab))
+    ordered = sorted(lines.values(), key=lambda ln: sort_keys.get(ln.line_id) or (
+        order.get(ln.location, len(order)), ln.found, _line_number(ln.line_id)))
+    problems += unsigned_major_problems(ordered, accepted, config)
+    return ordered
+
+
+def unsigned_major_problems(lines: list[CountedLine], accepted: list[tuple[FilledSheet, SheetRecord]],
+                            config: Config) -> list[Problem]:
+    """A sheet nobody signed that holds a Major discrepancy: who counted it must be known."""
+    from dataclasses import replace
+
+    from cyclekit.domain.variance import MAJOR, judge
+
+    majors: dict[str, list[str]] = {}  # sheet id -> Major lines counted on it unsigned
+    for line in lines:
+        if line.counted_by == NOT_SIGNED and line.first_qty is not None:
+            first = replace(line, counted_qty=line.first_qty, recounted_by="", recount_sheet="", problem="")
+            if judge(first, config.count).severity == MAJOR:
+                majors.setdefault(line.sheet_id, []).append(line.line_id)
+        if line.recounted_by == NOT_SIGNED and judge(line, config.count).severity == MAJOR:
+            majors.setdefault(line.recount_sheet, []).append(line.line_id)
+    sheets = {record.sheet_id: sheet for sheet, record in accepted}
+    return [Problem("not-signed", sheets[sheet_id].file, (
+        f"sheet {sheet_id} is not signed (Counted by is blank) and holds a Major discrepancy "
+        f"({', '.join(show_spaces(i) for i in ids)}): write who counted it in Counted by and ingest again"),
+        sheet=sheets[sheet_id].tab, cell=sheets[sheet_id].counted_by_cell,
+        value=", ".join(ids)) for sheet_id, ids in majors.items() if sheet_id in sheets]
+
+
+def _recounted_found_item(entry: Entry, sheet: FilledSheet, record: SheetRecord, lines: dict[str, CountedLine],
+                          whole: tuple[str, ...], problems: list[Problem], seen: set[int]) -> bool:
+    """A found item printed on a recount sheet (as "F1", its label on the count sheet): the recount
+    replaces its first count. False when the row is no such item (a found item of the recount)."""
+    number = int(entry.label[1:]) if entry.label[1:].isdigit() else 0
+    if -number not in record.lines:
+        return False
+    seen.add(-number)
+    line = lines.get(f"{record.location}/{entry.label}")
+    if line is None or not line.found:
+        return False  # no longer found on the count sheet: an item the recount found
+    if entry.floor_count is None:
+        return True  # not recounted: the first count stands
+    if (entry.part_number, entry.revision, entry.lot) != (line.part_number, line.revision, line.lot):
+        problems.append(Problem("altered-line", sheet.file, (
+            f"found item {entry.label} was sent as {line.part_number} but reads {entry.part_number}; "
+            "it was not recounted"), sheet=sheet.tab, cell=a1(entry.row, 1), value=entry.part_number,
+            line_id=line.line_id))
+        return True
+    quantity = _quantity(entry, sheet, line.uom, whole, problems, line.line_id)
+    if quantity is None:
+        return True
+    line.first_count, line.counted_qty = line.counted_qty, quantity
+    line.recounted_by = sheet.counted_by or NOT_SIGNED
+    line.recount_sheet = record.sheet_id
+    if entry.notes:
+        line.notes = "; ".join(filter(None, [line.notes, entry.notes]))
+    return True
+
+
+def _line_number(line_id: str) -> int:
+    tail = line_id.rsplit("/", 1)[1].lstrip("F").split("-")[0]
+    return int(tail) if tail.isdigit() else 0
+
+
+def count_state(manifest: Manifest, frozen: FrozenInventory, paths: list, config: Config,
+                digests: dict[str, str] | None = None, named: set[str] = frozenset()
+                ) -> tuple[list[tuple[FilledSheet, SheetRecord]], list[CountedLine], list[Problem]]:
+    """What the filled sheets say, line by line, with every problem found on the way
+    (`digests`, `named`: see read_filled_sheets)."""
+    for path in paths:
+        if isinstance(path, Path) and not path.is_file():
+            raise CycleError(f"{path}: {not_a_file(path)}")
+    use_limits(config.limits)  # the workers reading the sheets are forked from here: they keep it
+    problems: list[Problem] = []
+    accepted = read_filled_sheets(paths, manifest, problems, digests, named)
+    lines = build_lines(manifest, frozen, accepted, config, problems)
+    return accepted, lines, problems
+
+
+def charged_to_counters(lines: list[CountedLine], manifest: Manifest, returned: set[str]) -> list[CountedLine]:
+    """A line left blank or unreadable is charged to the counter of the sheet it was on."""
+    counters = sheet_counters(lines, {s.location: s.counter for s in manifest.sheets if s.kind == "count"})
+    return with_sheet_counters(lines, counters, returned)
+
+
+def returned_locations(accepted: list[tuple[FilledSheet, SheetRecord]]) -> set[str]:
+    return {record.location for sheet, record in accepted if record.kind == "count" and _has_input(sheet)}
+
+
+def source_digest(source: Any) -> str:
+    return source.digest() if hasattr(source, "digest") else file_sha256(Path(source))
+
+
+def source_name(source: Any) -> str:
+    return source.path if hasattr(source, "digest") else str(source)
+
+
+def google_sources(cycle_dir: Path, manifest: Manifest, google: Any) -> list:
+    """The cycle's Google count sheets (one values:batchGet) and any local recount sheets."""
+    from cyclekit.backends.gsheets import GoogleReader
+
+    record = manifest.google["count_sheets"]
+    if google is None:
+        raise CycleError(f"cycle {manifest.cycle_id}'s count sheets are in Google Sheets ({record['url']}); "
+                         "give --format gsheets with credentials to read them")
+    return [GoogleReader(google.session, record["id"], record["tabs"]),
+            *sorted((cycle_dir / "recounts").glob("*.xlsx"))]
+
+
+def previous_results(cycle_dir: Path, manifest: Manifest, google: Any, config: Config | None = None,
+                     strict: bool = False) -> Any:
+    """What people typed last time (carry.PreviousResults): in the Google results if finance works
+    there (every tab, those a person added too), else results.xlsx. strict: refuse when the
+    documentation cannot be found (see carry.read_previous)."""
+    from cyclekit.layouts.results_carry import PreviousResults, read_previous
+
+    layout = manifest.ingests[-1].get("summary_layout") if manifest.ingests else None
+    order = config.count.date_order if config is not None else ""
+    record = manifest.google.get("results")
+    if record and google is not None:
+        from cyclekit.backends.gsheets import GoogleReader, metadata_tabs
+
+        reader = GoogleReader(google.session, record["id"], metadata_tabs(google.session, record["id"]))
+        return read_previous(reader, layout=layout, date_order=order, strict=strict)
+    results_path = cycle_dir / RESULTS
+    if results_path.exists():
+        return read_previous(WorkbookReader(results_path), layout=layout, date_order=order, strict=strict)
+    return PreviousResults()
+
+
+def previous_documentation(cycle_dir: Path, manifest: Manifest, google: Any) -> tuple[dict, dict]:
+    """What people typed last time in Discrepancies (and Cleared), and in Problems' Resolutions."""
+    previous = previous_results(cycle_dir, manifest, google)
+    return previous.documentation, previous.resolutions
+
+
+@holds_cycle_lock(all_or_nothing=True)
+def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None = None,
+                 today: dt.date | None = None, google: Any = None,
+                 results_to_google: bool = False, pdf: bool = False) -> IngestReport:
+    """pdf: also a PDF of each new recount workbook, in CYCLE_DIR/pdf (LibreOffice renders it)."""
+    from cyclekit.backends.xlsx import render_xlsx
+    from cyclekit.layouts.recount_sheet import write_recount_sheets
+    from cyclekit.layouts.results import open_problems, results_workbook
+    from cyclekit.layouts.results_carry import keep_backup, layout_of
+
+    cycle_dir = Path(cycle_dir)
+    if pdf:
+        from cyclekit.backends.libreoffice import find_soffice
+
+        find_soffice()  # before anything is written: a missing LibreOffice stops the ingest whole
+    manifest = load_manifest(cycle_dir)
+    if manifest.finalized:
+        raise CycleError(f"cycle {manifest.cycle_id} was finalized on {manifest.finalized.get('at')}; "
+                         "its counts can no longer change")
+    frozen = read_frozen(cycle_dir, manifest)
+    paths, named, gone, made = ingest_sources(cycle_dir, manifest, files, google)
+    digests: dict[str, str] = {}
+    accepted, lines, problems = count_state(manifest, frozen, paths, config, digests, named)
+    paths, problems = _keep_only_accepted(made, accepted, paths, problems)
+    problems += [Problem("source-gone", name, "was read by the last ingest but is gone; its counts are "
+                         "not in these results (put it back, or give the sheet again)") for name in gone]
+    names = [r.location for r in manifest.locations]
+    returned = returned_locations(accepted)
+    lines = charged_to_counters(lines, manifest, returned)
+    totals = figures(lines, names, len(problems), config.count, returned)
+
+    results_path = cycle_dir / RESULTS
+    # what finance typed and added, read before anything is written: what cannot be carried stops here
+    previous = previous_results(cycle_dir, manifest, google, config, strict=True)
+    documentation, resolutions = previous.documentation, previous.resolutions
+    shown = problems + previous.problems  # and dates typed in the results that cannot be read
+    recounts_written = write_recount_sheets(cycle_dir, manifest, lines, config, returned)
+    sources = [{"file": name if name.startswith("google:") else recorded_path(cycle_dir, name),
+                "sha256": digests.get(name) or source_digest(p)} for p in paths for name in [source_name(p)]]
+    key = counts_key([s["sha256"] for s in sources], config)
+    # counts.json is laid out on the other core while this one writes the results workbook
+    counts_later = in_forked_copy(lambda: [counts_json(key, lines, problems, returned)])
+    try:
+        spec = results_workbook(manifest, lines, totals, shown, documentation, config,
+                                today or dt.date.today(), resolutions, returned, previous)
+        backup = keep_backup(results_path)  # the workbook replaced, as finance left it
+        with progress.task("Writing the results workbook"):
+            render_xlsx(spec, results_path)
+    finally:
+        recount_files = recounts_written()
+        counts_text = counts_later() if counts_later else None
+    url = ""
+    if results_to_google:
+        if google is None:
+            raise CycleError("results in Google Sheets need credentials (--format gsheets)")
+        from cyclekit.backends.gsheets import render_gsheets
+
+        reviewers = sorted(set(config.count.reviewers) | set(google.share_with))
+        made = render_gsheets(spec, google.session, folder_id=google.folder_id,
+                              share_with=[(email, "writer") for email in reviewers])
+        manifest.google["results"] = {"id": made.spreadsheet_id, "url": made.url,
+                                      "tabs": made.tabs,
+                                      "requests": made.requests}
+        url = made.url
+    filled = [(sheet, record) for sheet, record in accepted if _has_input(sheet)]
+    counts = save_counts(cycle_dir, key, lines, problems, returned, counts_text)
+    manifest.ingests.append({
+        "at": dt.datetime.now().isoformat(timespec="seconds"), "files": sources,
+        "lines_counted": totals.lines_counted, "problems": len(problems),
+        "results_sha256": file_sha256(results_path), "counts": counts,
+        "summary_layout": layout_of(spec.sheets[0].rows),
+        **({"results_backup": backup.name} if backup else {})})
+    save_manifest(cycle_dir, manifest)
+    report = IngestReport(results_path, len(filled), totals, shown, recount_files,
+                          [name for name in names if name not in returned], url,
+                          open_problems=open_problems(shown, lines, resolutions),
+                          notes=previous.notices())
+    if backup:
+        report.notes.append(f"The previous results as they were: {backup}")
+    if pdf and recount_files:  # after the manifest: the ingest stands whatever LibreOffice does
+        from cyclekit.backends.libreoffice import to_pdf
+
+        try:
+            report.pdfs = to_pdf(recount_files, cycle_dir / "pdf")
+        except CyclekitError as exc:
+            report.warnings.append(f"the recount sheets were written but not printed to PDF: {exc}")
+    return report

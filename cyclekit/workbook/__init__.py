@@ -1,1 +1,0 @@
-"""The workbook model (spec) and its backends: xlsx renderer and readers."""

@@ -489,6 +489,59 @@ def status(cycle_dir: Path, config_path: Path | None) -> None:
     _json_problems([Problem("blocks-finalize", str(cycle_dir), item) for item in s.blocking])
 
 
+template_option = click.option(
+    "--template", type=click.Path(dir_okay=False, path_type=Path),
+    help="Your own Jinja2 template for the message (first line 'Subject: ...'; see templates/email/).")
+
+
+@cli.command()
+@click.argument("cycle_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--dry-run", "dry_run", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Write each message as a .eml file in DIR (open it in your mail client) instead of sending.")
+@click.option("--resend", is_flag=True, help="Send every counter all their sheets again, sent before or not.")
+@template_option
+@config_option
+@reports_errors
+def send(cycle_dir: Path, dry_run: Path | None, resend: bool, template: Path | None,
+         config_path: Path | None) -> None:
+    """E-mail each counter their count sheets: PDF to print, xlsx to fill.
+
+    One message per owner e-mail of the cycle's locations, through the mail server in the
+    [email] settings of cyclekit.toml (the password in the environment variable named by
+    password_env). Each message sent is recorded in the manifest; a re-run sends only what
+    was not sent yet (recount sheets made since, a message that failed), unless --resend.
+
+    \b
+    Example:
+      export CYCLEKIT_SMTP_PASSWORD=...   # the variable named by [email] password_env
+      cyclekit send workbooks/cycle-2026-11-23 --config examples/cyclekit.toml
+      cyclekit send workbooks/cycle-2026-11-23 --dry-run workbooks/outbox
+    """
+    from cyclekit.stages.send import send_cycle
+
+    report = send_cycle(cycle_dir, load_config(config_path), dry_run=dry_run, resend=resend, template=template)
+    for to, files in report.sent:
+        _say(f"Sent to {to}: {', '.join(Path(f).name for f in files)}")
+    for path in report.drafts:
+        _say(f"Wrote {path}")
+    for who, why in report.refused_copies:
+        click.echo(f"Warning: copy to {who} refused: {why}", err=True)
+    if report.already_sent:
+        _say(f"Sent before, nothing new: {some_of(report.already_sent, 5)} (--resend sends again)")
+    if report.no_address:
+        click.echo(f"Warning: no owner e-mail in the schedule, not sent: {some_of(report.no_address, 10)}", err=True)
+    for file in report.changed:
+        click.echo(f"Warning: {file} changed since the sheets were made; not sent", err=True)
+    for to, why in report.failed:
+        click.echo(f"Not sent to {to}: {why}", err=True)
+    _json_problems([Problem("not-sent", to, why) for to, why in report.failed])
+    if report.failed:
+        raise click.ClickException(f"{n(len(report.failed), 'message')} not sent; run send again to retry "
+                                   "(what was sent is recorded and not sent twice)")
+    if not (report.sent or report.drafts):
+        _say(f"Cycle {report.cycle_id}: nothing to send.")
+
+
 def n(count: int, noun: str, plural: str | None = None) -> str:
     """'1 line', '2 lines': counts read as sentences."""
     return f"{count} {noun if count == 1 else plural or noun + 's'}"

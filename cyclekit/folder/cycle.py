@@ -88,6 +88,8 @@ class Manifest:
     finalized: dict | None = None
     google: dict[str, dict] = field(default_factory=dict)  # spreadsheets in Google: id, url, tabs
     costs_sha256: str = ""  # of part_costs.csv (cycles made before it existed have none)
+    sent: list[dict] = field(default_factory=list)  # messages `send` sent: to, attachments with sha256, time
+    received: dict[str, dict] = field(default_factory=dict)  # sheet taken from an e-mail -> the message
 
     def location(self, name: str) -> LocationRecord:
         for record in self.locations:

@@ -303,7 +303,7 @@ def sheets(schedule_file: Path, inventory: Path, cycle_dir: Path, due_within: in
 
 @cli.command()
 @click.argument("cycle_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--pdf", is_flag=True, help="Also write a PDF of every new recount workbook (needs LibreOffice).")
 @config_option
 @google_options
@@ -318,11 +318,14 @@ def ingest(cycle_dir: Path, files: tuple[Path, ...], pdf: bool, config_path: Pat
     again every file the last ingest read: a late sheet adds to the counts, a corrected one
     replaces its earlier copy. Every entry is checked; problems are listed, never guessed. Run
     it again after a correction or a recount: what people typed in the Discrepancies tab is kept.
+    Replies saved from your mail client (.eml files, or a folder of them) stand for their Excel
+    attachments; the manifest records which message each sheet came from.
 
     \b
     Example:
       cyclekit ingest workbooks/cycle-2026-11-23
       cyclekit ingest workbooks/cycle-2026-11-23 ~/Downloads/WH-A-01-done.xlsx
+      cyclekit ingest workbooks/cycle-2026-11-23 replies/
     """
     from cyclekit.stages.ingest import ingest_cycle
 

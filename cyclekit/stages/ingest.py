@@ -35,6 +35,7 @@ from cyclekit.folder.cycle import (
     source_path,
 )
 from cyclekit.folder.lock import holds_cycle_lock
+from cyclekit.folder.mail_replies import take_mailed_sheets
 from cyclekit.inputs.inventory import unit_key
 from cyclekit.inputs.tables import file_sha256
 from cyclekit.inputs.values import (
@@ -68,20 +69,25 @@ class IngestReport:
     notes: list[str] = field(default_factory=list)  # what was carried and kept: information, not warnings
 
 
-def ingest_sources(cycle_dir: Path, manifest: Manifest, files: list[Path] | None, google: Any
-                   ) -> tuple[list, set[str], list[str], dict[Path, Path]]:
+def ingest_sources(cycle_dir: Path, manifest: Manifest, files: list[Path] | None, google: Any,
+                   problems: list[Problem] | None = None) -> tuple[list, set[str], list[str], dict[Path, Path]]:
     """What an ingest reads: the files named now (or, with none named, the cycle's folders or its
     Google sheets), plus every file the last ingest read: a sheet returned late adds to the
     counts, it never replaces them. Also: the names of the files named now (their sheets win
     over an earlier copy of the same sheet), earlier files that are gone, and the copies made
-    now of files from outside the cycle folder (copy -> the file as given)."""
+    now of files from outside the cycle folder (copy -> the file as given). A message (.eml) or a
+    folder of them stands for its xlsx attachments; what is wrong with one goes to `problems`."""
     made: dict[Path, Path] = {}
     if files:
         # a file named twice is one file; one from outside the cycle folder is read from its copy in it
         before = set((cycle_dir / RETURNED).iterdir()) if (cycle_dir / RETURNED).is_dir() else set()
+        mailed = take_mailed_sheets(cycle_dir, files, manifest)
+        files = mailed.files
+        (problems if problems is not None else []).extend(mailed.problems)
         kept = {Path(f): keep_returned(cycle_dir, f) for f in files}
         made = {copy: given for given, copy in kept.items() if copy.parent == (cycle_dir / RETURNED).resolve()
                 and copy not in {p.resolve() for p in before}}
+        made.update({copy: Path(shown) for copy, shown in mailed.shown.items() if copy in made})
         named_paths = list(dict.fromkeys(kept.values()))
         sources: list = list(named_paths)
     elif "count_sheets" in manifest.google:
@@ -545,9 +551,11 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
         raise CycleError(f"cycle {manifest.cycle_id} was finalized on {manifest.finalized.get('at')}; "
                          "its counts can no longer change")
     frozen = read_frozen(cycle_dir, manifest)
-    paths, named, gone, made = ingest_sources(cycle_dir, manifest, files, google)
+    mail_problems: list[Problem] = []
+    paths, named, gone, made = ingest_sources(cycle_dir, manifest, files, google, mail_problems)
     digests: dict[str, str] = {}
     accepted, lines, problems = count_state(manifest, frozen, paths, config, digests, named)
+    problems += mail_problems
     paths, problems = _keep_only_accepted(made, accepted, paths, problems)
     problems += [Problem("source-gone", name, "was read by the last ingest but is gone; its counts are "
                          "not in these results (put it back, or give the sheet again)") for name in gone]

@@ -1,0 +1,146 @@
+"""Replies by e-mail among ingest's files: the Excel workbooks attached to .eml messages.
+
+A message saved from a mail client (.eml), or a folder of them, stands for its xlsx attachments:
+each is kept in CYCLE_DIR/returned/ under a safe name, and the manifest records which message it
+came from (file, sender, date, subject, Message-ID). Messages are hostile input: their size and
+their number of parts are bounded before parsing, attachment names are never used as paths.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+from pathlib import Path
+
+from cyclekit.errors import Problem
+from cyclekit.folder.cycle import Manifest, keep_returned, recorded_path, safe_name
+from cyclekit.inputs.tables import file_sha256
+
+MAIL_SUFFIX = ".eml"
+MAX_MESSAGE_MB = 100  # a message, attachments and all: past this it is not parsed
+MAX_PARTS = 500  # MIME parts walked in one message
+MAX_MESSAGES = 10_000  # .eml files taken from one folder
+MAX_HEADER_CHARS = 300
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass
+class MailedSheets:
+    """The files to read in place of the messages given, and what was wrong with messages."""
+
+    files: list[Path] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    shown: dict[Path, str] = field(default_factory=dict)  # kept attachment -> "message: attachment"
+
+
+def is_mail(path: Path) -> bool:
+    return path.suffix.lower() == MAIL_SUFFIX
+
+
+def _expand(given: list[Path], problems: list[Problem]) -> list[Path]:
+    """Folders stand for the .eml files in them (not below them); other paths stay as given."""
+    files: list[Path] = []
+    for path in given:
+        if not path.is_dir():
+            files.append(path)
+            continue
+        messages = sorted(p for p in path.iterdir() if is_mail(p) and p.is_file() and not p.name.startswith("."))
+        if not messages:
+            problems.append(Problem("no-mail", str(path), message="a folder given holds no .eml message"))
+        if len(messages) > MAX_MESSAGES:
+            problems.append(Problem("too-many", str(path), message=f"holds more than {MAX_MESSAGES:,} messages; "
+                                    f"only the first {MAX_MESSAGES:,} were read: give the rest separately"))
+        files += messages[:MAX_MESSAGES]
+    return files
+
+
+def _header(message: Message, name: str) -> str:
+    try:
+        value = str(message.get(name, "") or "")
+    except Exception:  # a header the email package cannot decode: not worth stopping for
+        return ""
+    return _CONTROL.sub(" ", value)[:MAX_HEADER_CHARS]
+
+
+def _parse(path: Path) -> EmailMessage | str:
+    """The message, or why it is not read."""
+    size = path.stat().st_size
+    if size > MAX_MESSAGE_MB * 1024 * 1024:
+        return f"a message of {size / 1024 / 1024:.0f} MB, more than the {MAX_MESSAGE_MB} MB read; not read"
+    with open(path, "rb") as handle:
+        parsed = BytesParser(policy=policy.default).parse(handle)
+    return parsed if isinstance(parsed, EmailMessage) else "not a mail message"
+
+
+def attachment_name(raw: str | None, number: int) -> str:
+    """A safe file name for an attachment's name: its last part only, no control characters, no
+    path (../../x, C:\\x), of bounded length, ending in .xlsx."""
+    text = _CONTROL.sub("", raw or "")
+    last = re.split(r"[\\/]", text)[-1]
+    stem = last[: -len(".xlsx")] if last.lower().endswith(".xlsx") else last
+    return f"{safe_name(stem) if stem.strip('._ ') else f'attachment-{number}'}.xlsx"
+
+
+def _is_workbook(part: Message) -> bool:
+    name = part.get_filename() or ""
+    return part.get_content_type() == XLSX_TYPE or name.lower().endswith(".xlsx")
+
+
+def workbooks_in(message: EmailMessage) -> list[tuple[str, str, bytes]]:
+    """(original name shown, safe name, bytes) of each xlsx attachment, a forwarded message's too."""
+    found: list[tuple[str, str, bytes]] = []
+    for number, part in enumerate(message.walk(), start=1):
+        if number > MAX_PARTS:
+            break
+        if part.is_multipart() or not _is_workbook(part):
+            continue
+        data = part.get_payload(decode=True)
+        if isinstance(data, bytes) and data:
+            original = _CONTROL.sub(" ", part.get_filename() or "")[:MAX_HEADER_CHARS]
+            found.append((original, attachment_name(part.get_filename(), len(found) + 1), data))
+    return found
+
+
+def _origin(cycle_dir: Path, kept_message: Path, message: EmailMessage, original: str) -> dict[str, str]:
+    return {"message": recorded_path(cycle_dir, kept_message), "message_sha256": file_sha256(kept_message),
+            "message_id": _header(message, "Message-ID"), "from": _header(message, "From"),
+            "date": _header(message, "Date"), "subject": _header(message, "Subject"), "attachment": original}
+
+
+def _take_message(cycle_dir: Path, path: Path, manifest: Manifest, work: Path, taken: MailedSheets) -> None:
+    parsed = _parse(path)
+    if isinstance(parsed, str):
+        taken.problems.append(Problem("mail", str(path), message=parsed))
+        return
+    workbooks = workbooks_in(parsed)
+    if not workbooks:
+        taken.problems.append(Problem("mail", str(path), message="the message has no Excel (.xlsx) attachment: "
+                                      "ask for the filled sheet, or type the counts into it"))
+        return
+    kept_message = keep_returned(cycle_dir, path)  # the message stays with the cycle as evidence
+    for original, name, data in workbooks:
+        folder = work / str(len(taken.files))
+        folder.mkdir()
+        (folder / name).write_bytes(data)
+        copy = keep_returned(cycle_dir, folder / name)
+        manifest.received[recorded_path(cycle_dir, copy)] = _origin(cycle_dir, kept_message, parsed, original)
+        taken.files.append(copy)
+        taken.shown[copy] = f"{path}: {original or name}"
+
+
+def take_mailed_sheets(cycle_dir: Path, given: list[Path], manifest: Manifest) -> MailedSheets:
+    """The files to read for those given: each .eml (or folder of them) replaced by its workbooks,
+    kept in CYCLE_DIR/returned/ and recorded in manifest.received; other files as they were."""
+    taken = MailedSheets()
+    with tempfile.TemporaryDirectory(prefix="cyclekit-mail-") as work:
+        for path in _expand([Path(p) for p in given], taken.problems):
+            if is_mail(path) and path.is_file():
+                _take_message(Path(cycle_dir), path, manifest, Path(work), taken)
+            else:
+                taken.files.append(path)
+    return taken

@@ -545,6 +545,38 @@ def send(cycle_dir: Path, dry_run: Path | None, resend: bool, template: Path | N
         _say(f"Cycle {report.cycle_id}: nothing to send.")
 
 
+@cli.command()
+@click.argument("schedule_file", metavar="SCHEDULE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("counts.ics"),
+              show_default=True, help="iCalendar file to write.")
+@click.option("--owner", metavar="EMAIL", help="Only the counts of this owner e-mail.")
+@config_option
+@as_of_option
+@reports_errors
+def calendar(schedule_file: Path, output: Path, owner: str | None, config_path: Path | None,
+             as_of: dt.date | None) -> None:
+    """Write the planned counts of the next 12 months as an iCalendar (.ics) file.
+
+    One all-day event per location, repeating every cadence, with its owner as attendee.
+    Each location keeps the same UID: import the file again after the schedule moved on and
+    the calendar updates the counts instead of doubling them. Overdue counts start on the
+    as-of date.
+
+    \b
+    Example:
+      cyclekit calendar workbooks/schedule.xlsx -o counts.ics
+      cyclekit calendar workbooks/schedule.xlsx -o ana.ics --owner ana@plant.example.com
+    """
+    from cyclekit.stages.calendar_export import write_calendar
+
+    report = write_calendar(schedule_file, output, load_config(config_path), owner=owner, as_of=as_of)
+    _say(f"Wrote {report.output}: {n(report.counts, 'planned count')} at {n(report.series, 'location')} "
+         "in the next 12 months.")
+    if report.unplanned:
+        _say(f"Not planned (no Next Count in the schedule): {some_of(report.unplanned, 10)}")
+    _json_problems([])
+
+
 def n(count: int, noun: str, plural: str | None = None) -> str:
     """'1 line', '2 lines': counts read as sentences."""
     return f"{count} {noun if count == 1 else plural or noun + 's'}"

@@ -117,7 +117,7 @@ def _chosen(entries: list[ScheduleEntry], owner: str | None) -> list[ScheduleEnt
 def counts_calendar(entries: list[ScheduleEntry], by: str, as_of: dt.date, organizer: str = "",
                     stamp: dt.datetime | None = None) -> tuple[Calendar, CalendarReport]:
     horizon = as_of + dt.timedelta(days=HORIZON_DAYS)
-    stamp = stamp or dt.datetime.now(dt.timezone.utc)
+    stamp = stamp or dt.datetime.now(dt.UTC)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

@@ -167,6 +167,9 @@ def cli() -> None:
     finalize  approvals, ERP adjustment files, schedule update, lock
     status    where a cycle stands
     verify    check that no file of a cycle changed since it was recorded
+    send      e-mail each counter their count sheets
+    calendar  the planned counts as an iCalendar file
+    remind    who has counts overdue or due soon (a table, or e-mails)
 
     Every workbook can be written to Google Sheets with --format gsheets.
     """
@@ -575,6 +578,66 @@ def calendar(schedule_file: Path, output: Path, owner: str | None, config_path: 
     if report.unplanned:
         _say(f"Not planned (no Next Count in the schedule): {some_of(report.unplanned, 10)}")
     _json_problems([])
+
+
+def _reminder_table(reminders: list[Any]) -> list[str]:
+    """Overdue first: one line per location, columns padded to their longest value (capped)."""
+    rows = [("Status", "Next Count", "Location", "Owner", "Owner Email")]
+    for r in reminders:
+        when = (f"overdue {n(r.days_late, 'day')}" if r.overdue
+                else "due today" if r.days_late == 0 else f"due in {n(-r.days_late, 'day')}")
+        rows.append((when, r.next_count.isoformat(), shortened(show_spaces(r.location)), shortened(r.owner or "-"),
+                     shortened(r.owner_email or "-")))
+    widths = [min(40, max(len(row[i]) for row in rows)) for i in range(5)]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+
+
+@cli.command()
+@click.argument("schedule_file", metavar="SCHEDULE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--days", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Counts due within this many days of the as-of date (overdue ones always).")
+@click.option("--send", "send_mail", is_flag=True,
+              help="E-mail each owner their list, through the [email] server of cyclekit.toml.")
+@click.option("--dry-run", "dry_run", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Write each owner's reminder as a .eml file in DIR instead of sending it.")
+@template_option
+@config_option
+@as_of_option
+@reports_errors
+def remind(schedule_file: Path, days: int, send_mail: bool, dry_run: Path | None, template: Path | None,
+           config_path: Path | None, as_of: dt.date | None) -> None:
+    """Who has counts overdue or due in the next days: a table, or one e-mail per owner.
+
+    Overdue counts come first, the longest overdue at the top. Nothing is recorded: run it
+    every morning from cron and each owner hears of what is due that day.
+
+    \b
+    Example:
+      cyclekit remind workbooks/schedule.xlsx --days 3
+      # cron, weekdays at 7:00 (crontab -e):
+      0 7 * * 1-5  cd /srv/counts && CYCLEKIT_SMTP_PASSWORD=... .venv/bin/cyclekit remind schedule.xlsx --send -q
+    """
+    from cyclekit.stages.remind import remind as remind_owners
+
+    report = remind_owners(schedule_file, load_config(config_path), days=days, as_of=as_of, send=send_mail,
+                           dry_run=dry_run, template=template)
+    overdue = sum(r.overdue for r in report.reminders)
+    _say(f"{n(overdue, 'count')} overdue, {len(report.reminders) - overdue} due within {n(days, 'day')}.")
+    if report.reminders and not (send_mail or dry_run):
+        for line in _reminder_table(report.reminders):
+            _say(line)
+    for to in report.sent:
+        _say(f"Reminded {to}")
+    for path in report.drafts:
+        _say(f"Wrote {path}")
+    if report.no_address:
+        click.echo(f"Warning: no owner e-mail in the schedule, not reminded: {some_of(report.no_address, 10)}",
+                   err=True)
+    for to, why in report.failed:
+        click.echo(f"Not sent to {to}: {why}", err=True)
+    _json_problems([Problem("not-sent", to, why) for to, why in report.failed])
+    if report.failed:
+        raise click.ClickException(f"{n(len(report.failed), 'reminder')} not sent")
 
 
 def n(count: int, noun: str, plural: str | None = None) -> str:

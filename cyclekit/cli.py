@@ -614,8 +614,8 @@ def remind(schedule_file: Path, days: int, send_mail: bool, dry_run: Path | None
     \b
     Example:
       cyclekit remind workbooks/schedule.xlsx --days 3
-      # cron, weekdays at 7:00 (crontab -e):
-      0 7 * * 1-5  cd /srv/counts && CYCLEKIT_SMTP_PASSWORD=... .venv/bin/cyclekit remind schedule.xlsx --send -q
+      # cron, weekdays at 7:00 (crontab -e); smtp.env exports CYCLEKIT_SMTP_PASSWORD:
+      0 7 * * 1-5  cd /srv/counts && . ./smtp.env && .venv/bin/cyclekit remind schedule.xlsx --send
     """
     from cyclekit.stages.remind import remind as remind_owners
 

@@ -273,14 +273,17 @@ def _email_section(data: Any, base: EmailConfig) -> EmailConfig:
     if "password" in data:
         raise ConfigError("email.password: a password is never kept in the config file; put it in an "
                           "environment variable and name that variable in email.password_env")
-    if "sender" in data:
-        raise ConfigError("unknown setting email.sender (write the sender as email.from)")
+    known = sorted("from" if f.name == "sender" else f.name for f in fields(EmailConfig))
+    for key in data:
+        if key not in known:
+            hint = " (write the sender as email.from)" if key == "sender" else ""
+            raise ConfigError(f"unknown setting email.{key}{hint} (known: {', '.join(known)})")
     renamed = {("sender" if key == "from" else key): value for key, value in data.items()}
     try:
         section: EmailConfig = _section(EmailConfig, "email", renamed, base)
         return section
     except ConfigError as exc:
-        raise ConfigError(str(exc).replace("email.sender", "email.from").replace(" sender,", " from,")) from None
+        raise ConfigError(str(exc).replace("email.sender", "email.from")) from None
 
 
 def _check_limits(limits: LimitsConfig) -> None:

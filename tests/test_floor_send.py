@@ -178,7 +178,7 @@ def test_dry_run_writes_standard_eml_files_and_records_nothing_sent(plant, tmp_p
         message = message_from_bytes(path.read_bytes(), policy=policy.default)
         address = str(message["To"]).rpartition("<")[2].rstrip(">")
         assert attachments(message) == files_of(cycle_dir, address)
-        assert message["From"] == "lead@plant.example.com"
+        assert message["From"] == "lead@plant.example.com" and message["X-Unsent"] == "1"  # Outlook: a draft
     assert manifest(cycle_dir)["sent"] == [] and not server.inbox.messages
 
 
@@ -233,3 +233,26 @@ def test_a_server_that_cannot_be_reached_is_one_line(plant, tmp_path, server):
     with pytest.raises(CyclekitError, match="cannot reach the mail server 127.0.0.1"):
         send_cycle(cycle_dir, config_for(server, port=free_port()))  # nothing listens there
     assert manifest(cycle_dir)["sent"] == []
+
+
+@pytest.mark.parametrize(("email", "says"), [
+    ({"security": "tls"}, 'email.security must be "starttls", "ssl" or "none"'),
+    ({"port": 70000}, "email.port must be a port number"),
+    ({"cc": ["not an address"]}, "email.cc must be an e-mail address"),
+    ({"from": "lead@plant.example.com\nBcc: x@y.z"}, "email.from must be an e-mail address"),
+    ({"password_env": "hunter2!"}, "never the password itself"),
+    ({"sender": "a@b.c"}, r"email.sender \(write the sender as email.from\)"),
+    ({"hots": "x"}, r"unknown setting email.hots \(known: cc, from, host"),
+])
+def test_email_settings_are_checked(email, says):
+    with pytest.raises(ConfigError, match=says):
+        parse_config({"email": email})
+
+
+def test_email_settings_read_from_the_file(tmp_path):
+    from cyclekit.config import load_config
+
+    config = load_config(Path(__file__).parent.parent / "examples" / "cyclekit.toml")
+    assert config.email.sender == "cycle.counts@plant.example.com" and config.email.security == "starttls"
+    assert config.email.password_env == "CYCLEKIT_SMTP_PASSWORD" and config.email.port == 587
+    assert parse_config({"email": {"cc": ["Lead@Plant.example.com"]}}).email.cc == ("Lead@Plant.example.com",)

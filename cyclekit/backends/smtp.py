@@ -73,7 +73,10 @@ def build_message(outgoing: Outgoing, settings: EmailConfig, when: dt.datetime) 
 
 
 def write_eml(message: EmailMessage, path: Path) -> None:
-    """A standard .eml file: a mail client opens it as a message to send (or a draft)."""
+    """A standard .eml file, marked unsent: Outlook opens it as a message ready to send, other
+    clients as a message to forward or "edit as new"."""
+    if "X-Unsent" not in message:
+        message["X-Unsent"] = "1"
     write_bytes_atomic(path, message.as_bytes(policy=SMTP_POLICY))
 
 

@@ -83,6 +83,16 @@ def test_a_message_past_the_size_bound_is_not_parsed(plant, tmp_path, monkeypatc
     assert taken.files == [] and "not read" in taken.problems[0].message
 
 
+def test_the_parts_of_a_message_are_bounded(plant, tmp_path, monkeypatch):  # noqa: F811
+    cycle_dir = start(plant, tmp_path).cycle_dir
+    [first, *_] = fill_all_right(cycle_dir, tmp_path / "back")
+    message = reply(tmp_path / "many.eml", "x@example.com", {f"{n}.xlsx": first.read_bytes() for n in range(5)})
+    monkeypatch.setattr(mail_replies, "MAX_PARTS", 4)  # the message, its text and two attachments
+    taken = mail_replies.take_mailed_sheets(cycle_dir, [message], _Manifest())
+    assert [p.name for p in taken.files] == ["0.xlsx", "1.xlsx"]
+    assert "more than 4 parts" in taken.problems[0].message
+
+
 def test_a_forwarded_reply_and_a_sheet_of_another_cycle(plant, tmp_path):  # noqa: F811
     cycle_dir = start(plant, tmp_path).cycle_dir
     other = start(plant, tmp_path, name="other").cycle_dir
@@ -103,6 +113,9 @@ def test_a_forwarded_reply_and_a_sheet_of_another_cycle(plant, tmp_path):  # noq
     assert any("fwd.eml: theirs.xlsx" in p.file for p in result.problems)  # named by the message it came in
     returned = sorted(p.name for p in (cycle_dir / "returned").iterdir())
     assert returned == ["fwd.eml", "mine.xlsx"]  # the other cycle's sheet is not kept
+    received = json.loads((cycle_dir / "manifest.json").read_text())["received"]
+    assert list(received) == ["returned/mine.xlsx"]
+    assert received["returned/mine.xlsx"]["from"] == "ana@plant.example.com"  # the message forwarded
 
 
 def test_the_command_takes_a_folder(plant, tmp_path):  # noqa: F811

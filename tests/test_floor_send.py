@@ -188,10 +188,17 @@ def test_an_owner_address_that_is_not_one_is_not_written_into_a_header(plant, tm
     for record in data["locations"]:
         if record["location"] == "MRB-01":
             record["owner_email"] = "cy@plant.example.com\nBcc: all@plant.example.com"
+        if record["location"] == "WH-A-02":
+            record["owner_email"] = "ana@plant..example.com"
+        if record["location"] == "CAGE-01":
+            record["owner"] = "Bo Lind\r\nBcc: all@plant.example.com"
     (cycle_dir / "manifest.json").write_text(json.dumps(data))
     report = send_cycle(cycle_dir, config_for(server))
-    assert sorted(report.no_address) == ["EMPTY-9", "MRB-01"]
+    assert sorted(report.no_address) == ["EMPTY-9", "MRB-01", "WH-A-02"]
     assert all("all@plant.example.com" not in rcpt for _, rcpt, _ in server.inbox.messages)
+    [bo] = server.inbox.to("bo@plant.example.com")
+    assert bo["To"].addresses[0].display_name == "Bo Lind Bcc: all@plant.example.com"  # one line, no header
+    assert bo["Bcc"] is None
 
 
 def test_a_sheet_changed_since_it_was_made_is_not_sent(plant, tmp_path, server):

@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import mimetypes
 import os
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
+from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -25,7 +27,26 @@ from cyclekit.errors import ConfigError, CyclekitError
 from cyclekit.folder.atomic import write_bytes_atomic
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+_ADDRESS = re.compile(r"[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+\.[^@\s<>,;:\"()\[\]\\.]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def usable_address(text: str) -> bool:
+    """An address a message can go to: name@domain.tld, nothing that could add a header or a
+    second recipient (a line break, a comma), and one the email package takes."""
+    if not _ADDRESS.fullmatch(text) or ".." in text:
+        return False
+    try:
+        Address(addr_spec=text)
+    except (ValueError, IndexError, HeaderParseError):
+        return False
+    return True
+
+
+def display_name(text: str) -> str:
+    """A person's name as it can stand before their address: one line, of bounded length."""
+    return " ".join(_CONTROL.sub(" ", text).split())[:100]
 
 
 @dataclass(frozen=True)
@@ -56,8 +77,8 @@ def build_message(outgoing: Outgoing, settings: EmailConfig, when: dt.datetime) 
     message["Subject"] = outgoing.subject
     if settings.sender:
         message["From"] = settings.sender
-    message["To"] = Address(display_name=outgoing.to_name, addr_spec=outgoing.to) if outgoing.to_name \
-        else outgoing.to
+    name = display_name(outgoing.to_name)
+    message["To"] = Address(display_name=name, addr_spec=outgoing.to) if name else outgoing.to
     if settings.cc:
         message["Cc"] = ", ".join(settings.cc)
     if settings.reply_to:

@@ -91,22 +91,43 @@ def _is_workbook(part: Message) -> bool:
     return part.get_content_type() == XLSX_TYPE or name.lower().endswith(".xlsx")
 
 
-def workbooks_in(message: EmailMessage) -> list[tuple[str, str, bytes]]:
-    """(original name shown, safe name, bytes) of each xlsx attachment, a forwarded message's too."""
-    found: list[tuple[str, str, bytes]] = []
-    for number, part in enumerate(message.walk(), start=1):
-        if number > MAX_PARTS:
-            break
-        if part.is_multipart() or not _is_workbook(part):
+def _parts(message: Message) -> tuple[list[tuple[Message, Message]], bool]:
+    """(part, the message it is in) of every leaf part, forwarded messages opened, at most MAX_PARTS
+    walked; and whether parts were left unread past that bound."""
+    found: list[tuple[Message, Message]] = []
+    stack: list[tuple[Message, Message]] = [(message, message)]
+    walked = 0
+    while stack and walked < MAX_PARTS:
+        part, within = stack.pop()
+        walked += 1
+        payload = part.get_payload()
+        inner = list(payload) if isinstance(payload, list) else [payload]
+        if part.get_content_type() == "message/rfc822":
+            stack += [(m, m) for m in reversed(inner) if isinstance(m, Message)]
+        elif part.is_multipart():
+            stack += [(p, within) for p in reversed(inner) if isinstance(p, Message)]
+        else:
+            found.append((part, within))
+    return found, bool(stack)
+
+
+def workbooks_in(message: EmailMessage) -> tuple[list[tuple[str, str, bytes, Message]], bool]:
+    """(original name shown, safe name, bytes, the message it came in) of each xlsx attachment,
+    a forwarded message's too (then the message is the one forwarded); and whether parts were
+    left unread (past MAX_PARTS)."""
+    found: list[tuple[str, str, bytes, Message]] = []
+    parts, cut = _parts(message)
+    for part, within in parts:
+        if not _is_workbook(part):
             continue
         data = part.get_payload(decode=True)
         if isinstance(data, bytes) and data:
             original = _CONTROL.sub(" ", part.get_filename() or "")[:MAX_HEADER_CHARS]
-            found.append((original, attachment_name(part.get_filename(), len(found) + 1), data))
-    return found
+            found.append((original, attachment_name(part.get_filename(), len(found) + 1), data, within))
+    return found, cut
 
 
-def _origin(cycle_dir: Path, kept_message: Path, message: EmailMessage, original: str) -> dict[str, str]:
+def _origin(cycle_dir: Path, kept_message: Path, message: Message, original: str) -> dict[str, str]:
     return {"message": recorded_path(cycle_dir, kept_message), "message_sha256": file_sha256(kept_message),
             "message_id": _header(message, "Message-ID"), "from": _header(message, "From"),
             "date": _header(message, "Date"), "subject": _header(message, "Subject"), "attachment": original}
@@ -117,18 +138,21 @@ def _take_message(cycle_dir: Path, path: Path, manifest: Manifest, work: Path, t
     if isinstance(parsed, str):
         taken.problems.append(Problem("mail", str(path), message=parsed))
         return
-    workbooks = workbooks_in(parsed)
+    workbooks, cut = workbooks_in(parsed)
+    if cut:
+        taken.problems.append(Problem("mail", str(path), message=f"has more than {MAX_PARTS} parts; the "
+                                      "attachments past them were not read: save them and give them as files"))
     if not workbooks:
         taken.problems.append(Problem("mail", str(path), message="the message has no Excel (.xlsx) attachment: "
                                       "ask for the filled sheet, or type the counts into it"))
         return
     kept_message = keep_returned(cycle_dir, path)  # the message stays with the cycle as evidence
-    for original, name, data in workbooks:
+    for original, name, data, within in workbooks:
         folder = work / str(len(taken.files))
         folder.mkdir()
         (folder / name).write_bytes(data)
         copy = keep_returned(cycle_dir, folder / name)
-        manifest.received[recorded_path(cycle_dir, copy)] = _origin(cycle_dir, kept_message, parsed, original)
+        manifest.received[recorded_path(cycle_dir, copy)] = _origin(cycle_dir, kept_message, within, original)
         taken.files.append(copy)
         taken.shown[copy] = f"{path}: {original or name}"
 
@@ -144,3 +168,10 @@ def take_mailed_sheets(cycle_dir: Path, given: list[Path], manifest: Manifest) -
             else:
                 taken.files.append(path)
     return taken
+
+
+def forget_dropped(cycle_dir: Path, manifest: Manifest) -> None:
+    """Forget where a sheet came from once it is gone: ingest keeps a file given only when it holds
+    a sheet of the cycle."""
+    manifest.received = {file: origin for file, origin in manifest.received.items()
+                         if (Path(cycle_dir) / file).is_file()}

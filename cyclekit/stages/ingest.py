@@ -35,7 +35,7 @@ from cyclekit.folder.cycle import (
     source_path,
 )
 from cyclekit.folder.lock import holds_cycle_lock
-from cyclekit.folder.mail_replies import take_mailed_sheets
+from cyclekit.folder.mail_replies import forget_dropped, take_mailed_sheets
 from cyclekit.inputs.inventory import unit_key
 from cyclekit.inputs.tables import file_sha256
 from cyclekit.inputs.values import (
@@ -557,6 +557,7 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
     accepted, lines, problems = count_state(manifest, frozen, paths, config, digests, named)
     problems += mail_problems
     paths, problems = _keep_only_accepted(made, accepted, paths, problems)
+    forget_dropped(cycle_dir, manifest)
     problems += [Problem("source-gone", name, "was read by the last ingest but is gone; its counts are "
                          "not in these results (put it back, or give the sheet again)") for name in gone]
     names = [r.location for r in manifest.locations]

@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cyclekit.backends.smtp import MailServer, Outgoing, SendFailed, build_message, write_eml
+from cyclekit.backends.smtp import MailServer, Outgoing, SendFailed, build_message, usable_address, write_eml
 from cyclekit.config import Config
 from cyclekit.folder.cycle import safe_name
 from cyclekit.layouts.email_body import render_message
 from cyclekit.layouts.schedule_reader import ScheduleEntry, read_schedule
-from cyclekit.stages.send import ADDRESS
 
 TEMPLATE = "reminder.txt.j2"
 
@@ -60,7 +59,7 @@ def due_reminders(entries: list[ScheduleEntry], as_of: dt.date, days: int) -> li
 def by_address(reminders: list[Reminder], report: RemindReport) -> dict[str, list[Reminder]]:
     grouped: dict[str, list[Reminder]] = {}
     for reminder in reminders:
-        if not ADDRESS.fullmatch(reminder.owner_email):
+        if not usable_address(reminder.owner_email):
             report.no_address.append(reminder.location)
             continue
         grouped.setdefault(reminder.owner_email.lower(), []).append(reminder)

@@ -9,13 +9,20 @@ recount sheets were made, sends only what that person has not had yet, unless `r
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from cyclekit.backends.smtp import Attachment, MailServer, Outgoing, SendFailed, build_message, write_eml
+from cyclekit.backends.smtp import (
+    Attachment,
+    MailServer,
+    Outgoing,
+    SendFailed,
+    build_message,
+    usable_address,
+    write_eml,
+)
 from cyclekit.config import Config
 from cyclekit.errors import CycleError
 from cyclekit.folder.cycle import LocationRecord, Manifest, SheetRecord, load_manifest, safe_name, save_manifest
@@ -24,7 +31,6 @@ from cyclekit.inputs.tables import file_sha256
 from cyclekit.layouts.email_body import render_message
 
 TEMPLATE = "count_sheets.txt.j2"
-ADDRESS = re.compile(r"[^@\s<>,;\"()\[\]]+@[^@\s<>,;\"()\[\]]+\.[^@\s<>,;\"()\[\]]+")
 MAX_ATTACHMENTS_MB = 25  # what most mail servers take in one message
 
 
@@ -50,10 +56,6 @@ class SendReport:
     changed: list[str] = field(default_factory=list)  # sheets changed since they were made: not sent
 
 
-def _valid_address(text: str) -> bool:
-    return bool(ADDRESS.fullmatch(text.strip()))
-
-
 def _sent_before(manifest: Manifest, to: str) -> set[tuple[str, str]]:
     return {(a["file"], a["sha256"]) for record in manifest.sent if record["to"].lower() == to.lower()
             for a in record["attachments"]}
@@ -73,7 +75,7 @@ def _group(manifest: Manifest, cycle_dir: Path, report: SendReport) -> dict[str,
             continue
         location = by_location.get(sheet.location, LocationRecord(sheet.location))
         to = location.owner_email.strip()
-        if not _valid_address(to):
+        if not usable_address(to):
             report.no_address.append(sheet.location)
             continue
         if not _unchanged(cycle_dir, sheet):
@@ -151,7 +153,11 @@ def _draft(packets: list[Packet], manifest: Manifest, cycle_dir: Path, config: C
            folder: Path, report: SendReport) -> None:
     used: set[str] = set()
     for number, packet in enumerate(packets, start=1):
-        message = _message(packet, manifest, cycle_dir, config, template, dt.datetime.now().astimezone())
+        try:
+            message = _message(packet, manifest, cycle_dir, config, template, dt.datetime.now().astimezone())
+        except SendFailed as exc:
+            report.failed.append((packet.to, str(exc)))
+            continue
         path = folder / f"{number:03d}-{safe_name(packet.to, used)}.eml"
         write_eml(message, path)
         report.drafts.append(path)

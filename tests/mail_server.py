@@ -66,6 +66,9 @@ class MailServer:
 
     def settings(self, **extra: Any) -> dict[str, Any]:
         """The [email] table of a cyclekit.toml for this server."""
+        if self.security == "none":
+            return {"host": "127.0.0.1", "port": self.port, "security": "none", "from": "lead@plant.example.com",
+                    **extra}
         return {"host": "127.0.0.1", "port": self.port, "security": self.security, "user": USER,
                 "password_env": "CYCLEKIT_TEST_SMTP_PASSWORD", "from": "lead@plant.example.com", **extra}
 
@@ -81,6 +84,10 @@ def start_server(tmp_path: Path, monkeypatch: Any, security: str = "starttls") -
     monkeypatch.setenv("CYCLEKIT_TEST_SMTP_PASSWORD", PASSWORD)
     inbox = Inbox()
     port = free_port()
+    if security == "none":  # a relay inside the plant: no TLS, no login
+        controller = Controller(inbox, hostname="127.0.0.1", port=port, server_hostname="localhost")
+        controller.start()
+        return MailServer(inbox, port, security, controller)
     # aiosmtpd offers AUTH on a TLS connection only after STARTTLS: from the start, it is TLS already
     tls = ({"ssl_context": server_context, "auth_require_tls": False} if security == "ssl"
            else {"tls_context": server_context, "require_starttls": True})

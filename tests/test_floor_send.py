@@ -263,3 +263,30 @@ def test_email_settings_read_from_the_file(tmp_path):
     assert config.email.sender == "cycle.counts@plant.example.com" and config.email.security == "starttls"
     assert config.email.password_env == "CYCLEKIT_SMTP_PASSWORD" and config.email.port == 587
     assert parse_config({"email": {"cc": ["Lead@Plant.example.com"]}}).email.cc == ("Lead@Plant.example.com",)
+
+
+def test_a_relay_without_tls_or_login(plant, tmp_path, monkeypatch):
+    relay = start_server(tmp_path, monkeypatch, security="none")
+    try:
+        report = send_cycle(make_cycle(plant, tmp_path), config_for(relay))
+        assert len(report.sent) == 3 and len(relay.inbox.messages) == 3
+    finally:
+        relay.controller.stop()
+
+
+def test_starttls_is_never_dropped_silently(plant, tmp_path, monkeypatch):
+    relay = start_server(tmp_path, monkeypatch, security="none")  # offers no STARTTLS
+    try:
+        with pytest.raises(CyclekitError, match="does not offer STARTTLS"):
+            send_cycle(make_cycle(plant, tmp_path), config_for(relay, security="starttls"))
+        assert not relay.inbox.messages
+    finally:
+        relay.controller.stop()
+
+
+def test_a_certificate_not_trusted_is_refused(plant, tmp_path, server, monkeypatch):
+    cycle_dir = make_cycle(plant, tmp_path)
+    monkeypatch.delenv("SSL_CERT_FILE")  # the test CA is no longer trusted
+    with pytest.raises(CyclekitError, match="secure connection failed .*CERTIFICATE_VERIFY_FAILED"):
+        send_cycle(cycle_dir, config_for(server))
+    assert not server.inbox.messages and manifest(cycle_dir)["sent"] == []

@@ -125,3 +125,10 @@ def test_the_command_takes_a_folder(plant, tmp_path):  # noqa: F811
     said = CliRunner().invoke(cli, ["ingest", str(cycle_dir), str(tmp_path / "replies"), "-q"])
     assert said.exit_code == 0, said.output
     assert "8 of 8 lines counted" in said.output
+
+
+def test_a_folder_without_messages_is_refused_as_before(plant, tmp_path):  # noqa: F811
+    cycle_dir = start(plant, tmp_path).cycle_dir
+    (tmp_path / "empty").mkdir()
+    said = CliRunner().invoke(cli, ["ingest", str(cycle_dir), str(tmp_path / "empty"), "-q"])
+    assert said.exit_code == 1 and "is a folder, not a file" in said.output

@@ -43,15 +43,16 @@ def is_mail(path: Path) -> bool:
 
 
 def _expand(given: list[Path], problems: list[Problem]) -> list[Path]:
-    """Folders stand for the .eml files in them (not below them); other paths stay as given."""
+    """Folders stand for the .eml files in them (not below them); other paths, and a folder with no
+    message, stay as given."""
     files: list[Path] = []
     for path in given:
         if not path.is_dir():
             files.append(path)
             continue
         messages = sorted(p for p in path.iterdir() if is_mail(p) and p.is_file() and not p.name.startswith("."))
-        if not messages:
-            problems.append(Problem("no-mail", str(path), message="a folder given holds no .eml message"))
+        if not messages:  # not a folder of replies: refused as a folder, as any other would be
+            files.append(path)
         if len(messages) > MAX_MESSAGES:
             problems.append(Problem("too-many", str(path), message=f"holds more than {MAX_MESSAGES:,} messages; "
                                     f"only the first {MAX_MESSAGES:,} were read: give the rest separately"))

@@ -290,3 +290,19 @@ def test_a_certificate_not_trusted_is_refused(plant, tmp_path, server, monkeypat
     with pytest.raises(CyclekitError, match="secure connection failed .*CERTIFICATE_VERIFY_FAILED"):
         send_cycle(cycle_dir, config_for(server))
     assert not server.inbox.messages and manifest(cycle_dir)["sent"] == []
+
+
+def test_packets_go_whole_to_their_owner_and_failures_are_one_line_each(plant, tmp_path, server):
+    cycle_dir = make_cycle(plant, tmp_path, packets=True)
+    (tmp_path / "cyclekit.toml").write_text(
+        "[email]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in server.settings().items()))
+    server.inbox.refuse.add("bo@plant.example.com")
+    result = CliRunner().invoke(cli, ["send", str(cycle_dir), "--config", str(tmp_path / "cyclekit.toml")])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert [line for line in lines if line.startswith("Not sent to")] == [
+        "Not sent to bo@plant.example.com: refused: bo@plant.example.com (5.1.1 mailbox unavailable)"]
+    assert lines[-1].startswith("Error: 1 message not sent")
+    [ana] = server.inbox.to("ana@plant.example.com")
+    assert list(attachments(ana)) == ["Ana_Ruiz.xlsx"]  # the packet: a tab per location
+    assert attachments(ana) == files_of(cycle_dir, "ana@plant.example.com")

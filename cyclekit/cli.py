@@ -537,7 +537,7 @@ def send(cycle_dir: Path, dry_run: Path | None, resend: bool, template: Path | N
     if report.no_address:
         click.echo(f"Warning: no owner e-mail in the schedule, not sent: {some_of(report.no_address, 10)}", err=True)
     for file in report.changed:
-        click.echo(f"Warning: {file} changed since the sheets were made; not sent", err=True)
+        click.echo(f"Warning: {file} is missing or changed since the sheets were made; not sent", err=True)
     for to, why in report.failed:
         click.echo(f"Not sent to {to}: {why}", err=True)
     _json_problems([Problem("not-sent", to, why) for to, why in report.failed])

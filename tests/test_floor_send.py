@@ -306,3 +306,13 @@ def test_packets_go_whole_to_their_owner_and_failures_are_one_line_each(plant, t
     [ana] = server.inbox.to("ana@plant.example.com")
     assert list(attachments(ana)) == ["Ana_Ruiz.xlsx"]  # the packet: a tab per location
     assert attachments(ana) == files_of(cycle_dir, "ana@plant.example.com")
+
+
+def test_a_finalized_cycle_is_not_sent(plant, tmp_path, server):
+    cycle_dir = make_cycle(plant, tmp_path)
+    data = manifest(cycle_dir)
+    data["finalized"] = {"at": "2026-11-30T10:00:00"}
+    (cycle_dir / "manifest.json").write_text(json.dumps(data))
+    with pytest.raises(CyclekitError, match="was finalized on 2026-11-30"):
+        send_cycle(cycle_dir, config_for(server))
+    assert not server.inbox.messages

@@ -505,10 +505,12 @@ template_option = click.option(
 @click.option("--dry-run", "dry_run", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Write each message as a .eml file in DIR (open it in your mail client) instead of sending.")
 @click.option("--resend", is_flag=True, help="Send every counter all their sheets again, sent before or not.")
+@click.option("--to", "only", multiple=True, metavar="EMAIL",
+              help="Only to this counter (repeat): e.g. with --resend, for one who lost the message.")
 @template_option
 @config_option
 @reports_errors
-def send(cycle_dir: Path, dry_run: Path | None, resend: bool, template: Path | None,
+def send(cycle_dir: Path, dry_run: Path | None, resend: bool, only: tuple[str, ...], template: Path | None,
          config_path: Path | None) -> None:
     """E-mail each counter their count sheets: PDF to print, xlsx to fill.
 
@@ -522,10 +524,12 @@ def send(cycle_dir: Path, dry_run: Path | None, resend: bool, template: Path | N
       export CYCLEKIT_SMTP_PASSWORD=...   # the variable named by [email] password_env
       cyclekit send workbooks/cycle-2026-11-23 --config examples/cyclekit.toml
       cyclekit send workbooks/cycle-2026-11-23 --dry-run workbooks/outbox
+      cyclekit send workbooks/cycle-2026-11-23 --resend --to maria.alvarez@plant.example.com
     """
     from cyclekit.stages.send import send_cycle
 
-    report = send_cycle(cycle_dir, load_config(config_path), dry_run=dry_run, resend=resend, template=template)
+    report = send_cycle(cycle_dir, load_config(config_path), dry_run=dry_run, resend=resend, template=template,
+                        only=only)
     for to, files in report.sent:
         _say(f"Sent to {to}: {', '.join(Path(f).name for f in files)}")
     for path in report.drafts:

@@ -111,6 +111,10 @@ def test_a_rerun_sends_only_what_was_not_sent_and_resend_sends_again(plant, tmp_
     send_cycle(cycle_dir, config, resend=True)
     assert len(server.inbox.messages) == 6
     assert len(manifest(cycle_dir)["sent"]) == 6
+    one = send_cycle(cycle_dir, config, resend=True, only=("CY@plant.example.com",))
+    assert [to for to, _ in one.sent] == ["cy@plant.example.com"] and len(server.inbox.messages) == 7
+    with pytest.raises(CyclekitError, match="no sheet of this cycle goes to dee@plant.example.com"):
+        send_cycle(cycle_dir, config, only=("dee@plant.example.com",))
 
 
 def test_a_refused_recipient_and_a_dropped_connection_are_reported_per_message(plant, tmp_path, server):

@@ -132,7 +132,18 @@ def _record(manifest: Manifest, packet: Packet, message: EmailMessage, cycle_dir
         **({"refused": refused} if refused else {})})
 
 
-def plan_packets(cycle_dir: Path, manifest: Manifest, resend: bool, report: SendReport) -> list[Packet]:
+def _only(packets: dict[str, Packet], only: tuple[str, ...]) -> dict[str, Packet]:
+    if not only:
+        return packets
+    unknown = [address for address in only if address.strip().lower() not in packets]
+    if unknown:
+        raise CycleError(f"no sheet of this cycle goes to {', '.join(unknown)} (the owner e-mails of its "
+                         f"locations: {', '.join(p.to for p in packets.values()) or 'none'})")
+    return {key: packet for key, packet in packets.items() if key in {a.strip().lower() for a in only}}
+
+
+def plan_packets(cycle_dir: Path, manifest: Manifest, resend: bool, report: SendReport,
+                 only: tuple[str, ...] = ()) -> list[Packet]:
     if manifest.finalized:
         raise CycleError(f"cycle {manifest.cycle_id} was finalized on {manifest.finalized.get('at')}; "
                          "its sheets are no longer to count")
@@ -140,7 +151,7 @@ def plan_packets(cycle_dir: Path, manifest: Manifest, resend: bool, report: Send
         raise CycleError(f"the count sheets of cycle {manifest.cycle_id} are in Google Sheets, shared with "
                          "their owners already: there are no files to send")
     packets = []
-    for packet in _group(manifest, cycle_dir, report).values():
+    for packet in _only(_group(manifest, cycle_dir, report), only).values():
         new = _not_sent_yet(packet, manifest, cycle_dir, resend)
         if new.files:
             packets.append(new)
@@ -185,12 +196,13 @@ def _send_all(packets: list[Packet], manifest: Manifest, cycle_dir: Path, config
 
 @holds_cycle_lock
 def send_cycle(cycle_dir: Path | str, config: Config, *, dry_run: Path | None = None, resend: bool = False,
-               template: Path | None = None) -> SendReport:
-    """Send (or with dry_run, write as .eml files in that folder) each counter's sheets not sent yet."""
+               template: Path | None = None, only: tuple[str, ...] = ()) -> SendReport:
+    """Send (or with dry_run, write as .eml files in that folder) each counter's sheets not sent yet;
+    `only`: to these addresses alone."""
     cycle_dir = Path(cycle_dir)
     manifest = load_manifest(cycle_dir)
     report = SendReport(manifest.cycle_id)
-    packets = plan_packets(cycle_dir, manifest, resend, report)
+    packets = plan_packets(cycle_dir, manifest, resend, report, only)
     if packets:
         render_message(TEMPLATE, template, _context(packets[0], manifest, config))  # a bad template: nothing sent
     if dry_run is not None:

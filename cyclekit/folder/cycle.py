@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from cyclekit.errors import CycleError
 from cyclekit.folder.atomic import atomic_path, write_text_atomic
@@ -88,8 +89,8 @@ class Manifest:
     finalized: dict | None = None
     google: dict[str, dict] = field(default_factory=dict)  # spreadsheets in Google: id, url, tabs
     costs_sha256: str = ""  # of part_costs.csv (cycles made before it existed have none)
-    sent: list[dict] = field(default_factory=list)  # messages `send` sent: to, attachments with sha256, time
-    received: dict[str, dict] = field(default_factory=dict)  # sheet taken from an e-mail -> the message
+    sent: list[dict[str, Any]] = field(default_factory=list)  # messages `send` sent: to, attachments, time
+    received: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet taken from an e-mail -> message
 
     def location(self, name: str) -> LocationRecord:
         for record in self.locations:

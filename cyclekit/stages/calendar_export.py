@@ -130,7 +130,7 @@ def counts_calendar(entries: list[ScheduleEntry], by: str, as_of: dt.date, organ
             continue
         calendar.add_component(count_event(entry, dates, as_of, by, stamp, organizer))
         report.series += 1
-        report.counts += len(dates)
+        report.counts += sum(day < horizon for day in dates)  # a next count past the year is not one of its counts
     return calendar, report
 
 

@@ -7,10 +7,12 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from cyclekit.cli import cli
 from cyclekit.config import Config
+from cyclekit.errors import InputError
 from cyclekit.folder import mail_replies
 from cyclekit.stages.ingest import ingest_cycle
 from tests.test_cycle_flow import fill_all_right, plant, start  # noqa: F401 (plant: a fixture)
@@ -79,8 +81,9 @@ def test_a_message_past_the_size_bound_is_not_parsed(plant, tmp_path, monkeypatc
     [first, *_] = fill_all_right(cycle_dir, tmp_path / "back")
     message = reply(tmp_path / "big.eml", "x@example.com", {"a.xlsx": first.read_bytes()})
     monkeypatch.setattr(mail_replies, "MAX_MESSAGE_MB", 0)
-    taken = mail_replies.take_mailed_sheets(cycle_dir, [message], _Manifest())
-    assert taken.files == [] and "not read" in taken.problems[0].message
+    with pytest.raises(InputError) as refused:
+        mail_replies.take_mailed_sheets(cycle_dir, [message], _Manifest())
+    assert "more than the 0 MB read; not read" in refused.value.problems[0].message
 
 
 def test_the_parts_of_a_message_are_bounded(plant, tmp_path, monkeypatch):  # noqa: F811
@@ -132,3 +135,21 @@ def test_a_folder_without_messages_is_refused_as_before(plant, tmp_path):  # noq
     (tmp_path / "empty").mkdir()
     said = CliRunner().invoke(cli, ["ingest", str(cycle_dir), str(tmp_path / "empty"), "-q"])
     assert said.exit_code == 1 and "is a folder, not a file" in said.output
+
+
+def test_a_binary_file_named_eml_and_broken_base64_are_problems_not_tracebacks(plant, tmp_path):  # noqa: F811
+    cycle_dir = start(plant, tmp_path).cycle_dir
+    (tmp_path / "noise.eml").write_bytes(bytes(range(256)) * 64)
+    (tmp_path / "broken.eml").write_bytes(
+        b"From: a@b.example\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+        b"--B\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n"
+        b"Content-Disposition: attachment; filename=\"s.xlsx\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        b"%%%not base64 at all%%%\r\n--B--\r\n")
+    said = CliRunner().invoke(cli, ["ingest", str(cycle_dir), str(tmp_path / "noise.eml"),
+                                    str(tmp_path / "broken.eml"), "-q"])
+    assert said.exit_code == 1 and "Traceback" not in said.output
+    assert said.output.splitlines()[-1] == ("Error: none of the messages given has an Excel workbook attached; "
+                                            "nothing was changed; nothing was written.")
+    assert "noise.eml: the message has no Excel (.xlsx) attachment" in said.output
+    assert "broken.eml: the attachment 's.xlsx' is not an Excel workbook" in said.output
+    assert not (cycle_dir / "returned").exists() and manifest(cycle_dir)["ingests"] == []

@@ -16,7 +16,7 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from pathlib import Path
 
-from cyclekit.errors import Problem
+from cyclekit.errors import InputError, Problem
 from cyclekit.folder.cycle import Manifest, keep_returned, recorded_path, safe_name
 from cyclekit.inputs.tables import file_sha256
 
@@ -27,6 +27,7 @@ MAX_MESSAGES = 10_000  # .eml files taken from one folder
 MAX_HEADER_CHARS = 300
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+ZIP_START = b"PK\x03\x04"  # an xlsx is a zip archive
 
 
 @dataclass
@@ -147,6 +148,13 @@ def _take_message(cycle_dir: Path, path: Path, manifest: Manifest, work: Path, t
         taken.problems.append(Problem("mail", str(path), message="the message has no Excel (.xlsx) attachment: "
                                       "ask for the filled sheet, or type the counts into it"))
         return
+    for original, name, data, _ in workbooks:
+        if not data.startswith(ZIP_START):  # damaged in the mail (broken base64) or not a workbook
+            taken.problems.append(Problem("mail", str(path), message=f"the attachment {original or name!r} is not "
+                                          "an Excel workbook (.xlsx): ask for the file again"))
+    workbooks = [w for w in workbooks if w[2].startswith(ZIP_START)]
+    if not workbooks:
+        return
     kept_message = keep_returned(cycle_dir, path)  # the message stays with the cycle as evidence
     for original, name, data, within in workbooks:
         folder = work / str(len(taken.files))
@@ -168,6 +176,9 @@ def take_mailed_sheets(cycle_dir: Path, given: list[Path], manifest: Manifest) -
                 _take_message(Path(cycle_dir), path, manifest, Path(work), taken)
             else:
                 taken.files.append(path)
+    if given and not taken.files:  # as for files given that hold no sheet: refused, nothing changed
+        raise InputError(taken.problems, summary="none of the messages given has an Excel workbook attached; "
+                                                 "nothing was changed")
     return taken
 
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from cyclekit.config import ScheduleConfig
+from cyclekit.domain.review import ABC_CLASSES
 from cyclekit.inputs.inventory import GroupTotal, InventoryLine, Snapshot
 from cyclekit.inputs.locations import LocationInfo
 
-CLASSES = ("A", "B", "C")
+CLASSES = ABC_CLASSES
 YEAR_DAYS = 365
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from cyclekit.config import CountConfig
 from cyclekit.domain.causes import direction
 from cyclekit.domain.money import cents
+
+if TYPE_CHECKING:  # config reads the ABC classes from the domain: imported for types only
+    from cyclekit.config import CountConfig
 
 ROUNDING = Decimal("0.000001")  # the formulas round to 6 places too, so both sides agree
 MINOR, MAJOR = "Minor", "Major"

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from cyclekit.backends.reader import WorkbookReader
 from cyclekit.config import Config
+from cyclekit.domain.problems import ProblemKind
+from cyclekit.domain.review import STATUSES, approved, finalize_blockers, open_problems
 from cyclekit.domain.variance import MAJOR, CountedLine, judge
 from cyclekit.errors import CycleError, CyclekitError, Problem
 from cyclekit.folder.counts import counts_key, load_counts
@@ -33,10 +35,11 @@ from cyclekit.folder.cycle import (
     source_path,
     verify_frozen,
 )
+from cyclekit.folder.finalize_commit import ADJUSTMENTS
 from cyclekit.inputs.tables import file_sha256
 from cyclekit.inputs.values import cell_text
-from cyclekit.layouts.results import DISCREPANCIES, LINE_ID, STATUSES, open_problems
-from cyclekit.stages.finalize import ADJUSTMENTS, _approval_problems, _check_unchanged, finalize_blockers
+from cyclekit.layouts.results import DISCREPANCIES, LINE_ID
+from cyclekit.stages.finalize import _check_unchanged
 from cyclekit.stages.ingest import count_state, default_files, previous_documentation, returned_locations
 
 
@@ -303,8 +306,9 @@ def _blocking(cycle_dir: Path, manifest: Manifest, config: Config, lines: list[C
         verify_frozen(cycle_dir, manifest)
     except CycleError as error:
         blocking.append(str(error))
-    for p in finalize_blockers(cycle_dir, manifest, config, lines, problems, returned, docs, resolutions, today):
-        if p.kind == "unresolved-problem":  # where on the sheets it is
+    for p in finalize_blockers(cycle_dir, manifest, config, lines, problems, returned, docs, resolutions, today,
+                               results=cycle_dir / RESULTS, tab=DISCREPANCIES):
+        if p.kind == ProblemKind.UNRESOLVED_PROBLEM:  # where on the sheets it is
             where = ", ".join([Path(p.file).name, *([f"tab {p.sheet!r}"] if p.sheet else []),
                                *([f"cell {p.cell}"] if p.cell else [])])
             blocking.append(f"{where}: {p.message}")
@@ -338,8 +342,7 @@ def cycle_status(cycle_dir: Path | str, config: Config, today: dt.date | None = 
     discrepancies: list[CountedLine] = [ln for ln in lines if ln.counted and ln.variance_qty != 0]
     statuses = [cell_text(docs.get(ln.line_id, {}).get("Status")) or STATUSES[0] for ln in discrepancies]
     majors = [ln for ln in discrepancies if judge(ln, config.count).severity == MAJOR]
-    approved = sum(1 for ln in majors if not any(
-        p.kind in ("needs-approval", "bad-date") for p in _approval_problems([ln], docs, config, Path(RESULTS), today)))
+    approvals = sum(1 for ln in majors if approved(ln, docs, config, today))
     documented = sum(1 for ln in discrepancies if cell_text(docs.get(ln.line_id, {}).get("Root Cause")))
     under_investigation, resolved = statuses.count(STATUSES[1]), statuses.count(STATUSES[2])
     names = [r.location for r in manifest.locations]
@@ -352,6 +355,6 @@ def cycle_status(cycle_dir: Path | str, config: Config, today: dt.date | None = 
         lines_counted=sum(1 for ln in lines if ln.counted and not ln.found),
         problems=len(problems), problems_open=len(open_problems(problems, lines, resolutions)),
         open=len(statuses) - under_investigation - resolved, documented=documented,
-        approved=approved, under_investigation=under_investigation, resolved=resolved, major=len(majors),
+        approved=approvals, under_investigation=under_investigation, resolved=resolved, major=len(majors),
         blocking=[] if manifest.finalized else _blocking(cycle_dir, manifest, config, lines, problems, returned,
                                                          docs, resolutions, today))

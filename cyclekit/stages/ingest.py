@@ -531,8 +531,9 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
                  results_to_google: bool = False, pdf: bool = False) -> IngestReport:
     """pdf: also a PDF of each new recount workbook, in CYCLE_DIR/pdf (LibreOffice renders it)."""
     from cyclekit.backends.xlsx import render_xlsx
+    from cyclekit.domain.review import open_problems
     from cyclekit.layouts.recount_sheet import write_recount_sheets
-    from cyclekit.layouts.results import open_problems, results_workbook
+    from cyclekit.layouts.results import results_workbook
     from cyclekit.layouts.results_carry import keep_backup, layout_of
 
     cycle_dir = Path(cycle_dir)

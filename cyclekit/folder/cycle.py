@@ -20,9 +20,10 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from cyclekit.errors import CycleError
 from cyclekit.folder.atomic import atomic_path, write_text_atomic
@@ -73,6 +74,73 @@ class LocationRecord:
     lines: int = 0
 
 
+MANIFEST_FORMAT = 2  # manifest.json's format_version; a manifest without one is version 1
+
+
+@dataclass
+class SourceFile:
+    """A file a command read, as recorded: its path (or google:<id>) and SHA-256 then."""
+
+    file: str
+    sha256: str
+
+
+@dataclass
+class CountsRecord:
+    """counts.json as an ingest saved it (see cyclekit.folder.counts)."""
+
+    file: str
+    sha256: str
+    key: str  # digest of the sources' digests and the counting rules
+
+
+@dataclass
+class IngestRecord:
+    """One ingest: what it read and what it wrote."""
+
+    at: str
+    files: list[SourceFile]
+    lines_counted: int = 0
+    problems: int = 0
+    results_sha256: str = ""
+    counts: CountsRecord | None = None  # cycles ingested before counts.json existed have none
+    summary_layout: list[int] | None = None  # the Summary tab's row kinds, to read it back
+    results_backup: str | None = None  # the results workbook it replaced, kept under this name
+
+    def digests(self) -> list[str]:
+        return [f.sha256 for f in self.files]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if self.results_backup is None:
+            del data["results_backup"]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IngestRecord:
+        counts = data.get("counts")
+        return cls(**{**data, "files": [SourceFile(**f) for f in data["files"]],
+                      "counts": CountsRecord(**counts) if counts else None})
+
+
+@dataclass
+class FinalizeRecord:
+    """The finalize that locked the cycle: the checksums of what it read and wrote."""
+
+    at: str
+    inputs: dict[str, str] = field(default_factory=dict)  # recorded path -> SHA-256
+    google_inputs: dict[str, str] = field(default_factory=dict)  # a Google source -> digest of its values
+    outputs: dict[str, str] = field(default_factory=dict)  # recorded path -> SHA-256
+    targets: dict[str, str] = field(default_factory=dict)  # ERP target -> "difference" or "absolute"
+    adjustments: int = 0
+    discrepancy_rate: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def recorded(self) -> dict[str, str]:
+        """Every file finalize held to a checksum, read or written."""
+        return {**self.inputs, **self.outputs}
+
+
 @dataclass
 class Manifest:
     cycle_id: str
@@ -84,9 +152,9 @@ class Manifest:
     snapshot_sha256: str
     locations: list[LocationRecord]
     sheets: list[SheetRecord] = field(default_factory=list)
-    ingests: list[dict] = field(default_factory=list)
-    finalized: dict | None = None
-    google: dict[str, dict] = field(default_factory=dict)  # spreadsheets in Google: id, url, tabs
+    ingests: list[IngestRecord] = field(default_factory=list)
+    finalized: FinalizeRecord | None = None
+    google: dict[str, dict[str, Any]] = field(default_factory=dict)  # spreadsheets in Google: id, url, tabs
     costs_sha256: str = ""  # of part_costs.csv (cycles made before it existed have none)
 
     def location(self, name: str) -> LocationRecord:
@@ -109,11 +177,17 @@ class Manifest:
         first = max(used) + 1 if used else 1
         return [f"{prefix}{number:03d}" for number in range(first, first + count)]
 
+    @property
+    def last_ingest(self) -> IngestRecord | None:
+        return self.ingests[-1] if self.ingests else None
+
     def to_json(self) -> str:
         """One key per line, one location or sheet per line: readable in a diff, and written by
         json's C encoder (an indented dump of a thousand-sheet cycle takes seconds)."""
-        data = {**vars(self), "locations": [vars(r) for r in self.locations],
-                "sheets": [vars(s) for s in self.sheets]}
+        data = {"format_version": MANIFEST_FORMAT, **vars(self),
+                "locations": [vars(r) for r in self.locations], "sheets": [vars(s) for s in self.sheets],
+                "ingests": [i.to_dict() for i in self.ingests],
+                "finalized": None if self.finalized is None else asdict(self.finalized)}
         out = []
         for key, value in data.items():
             if isinstance(value, list) and value:
@@ -125,9 +199,18 @@ class Manifest:
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
+        """A manifest of this format or an older one (version 1: no format_version, the same
+        records as plain objects); a newer one is refused rather than read half-understood."""
         data = json.loads(text)
+        version = data.pop("format_version", 1)
+        if type(version) is not int or not 1 <= version <= MANIFEST_FORMAT:
+            raise ValueError(f"format_version {version!r} is not one this cyclekit reads (up to "
+                             f"{MANIFEST_FORMAT}): it was written by a newer cyclekit, upgrade to open it")
         data["locations"] = [LocationRecord(**r) for r in data["locations"]]
         data["sheets"] = [SheetRecord(**s) for s in data["sheets"]]
+        data["ingests"] = [IngestRecord.from_dict(i) for i in data.get("ingests", [])]
+        finalized = data.get("finalized")
+        data["finalized"] = FinalizeRecord(**finalized) if finalized else None
         return cls(**data)
 
 
@@ -303,6 +386,24 @@ def recorded_path(cycle_dir: Path, path: Path | str) -> str:
         return full.relative_to(Path(cycle_dir).resolve()).as_posix()
     except ValueError:
         return str(full)
+
+
+def changed_since_ingest(cycle_dir: Path, ingest: IngestRecord) -> list[str]:
+    """The files an ingest read that are gone or changed since, as it recorded them (a source in
+    Google Sheets is left to the caller: comparing it takes a request)."""
+    changed = []
+    for entry in ingest.files:
+        if entry.file.startswith("google:"):
+            continue
+        path = source_path(cycle_dir, entry.file)
+        if not path.is_file() or file_sha256(path) != entry.sha256:
+            changed.append(entry.file)
+    return changed
+
+
+def changed_sheets_error(changed: list[str]) -> CycleError:
+    return CycleError("these sheets changed after the last ingest; run `cyclekit ingest` again first: "
+                      + ", ".join(changed))
 
 
 def source_path(cycle_dir: Path, recorded: str) -> Path:

@@ -34,7 +34,7 @@ from typing import Any
 from cyclekit.backends.spec import WorkbookSpec
 from cyclekit.backends.xlsx import render_xlsx
 from cyclekit.folder.atomic import write_text_atomic
-from cyclekit.folder.cycle import MANIFEST, Manifest, recorded_path
+from cyclekit.folder.cycle import MANIFEST, FinalizeRecord, Manifest, recorded_path
 from cyclekit.inputs.tables import file_sha256
 
 INTENT = "finalize-intent.json"
@@ -187,7 +187,7 @@ def _stage(cycle_dir: Path, outputs: Outputs, intent: dict[str, Any]) -> dict[st
 
 
 def commit_finalize(cycle_dir: Path, manifest: Manifest, outputs: Outputs,
-                    record: Callable[[dict[str, str]], dict[str, Any]],
+                    record: Callable[[dict[str, str]], FinalizeRecord],
                     remote: Callable[[], None] | None = None) -> None:
     """Write the outputs and lock the cycle, all or nothing (see the module's docstring).
 

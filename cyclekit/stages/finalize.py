@@ -28,7 +28,9 @@ from cyclekit.folder.cycle import (
     PART_COSTS,
     RESULTS,
     SNAPSHOT,
+    FinalizeRecord,
     Manifest,
+    changed_sheets_error,
     load_manifest,
     read_frozen,
     recorded_path,
@@ -151,19 +153,18 @@ def _check_unchanged(cycle_dir: Path, manifest: Manifest, google: Any = None) ->
     last = manifest.ingests[-1]
     sources: list = []
     changed = []
-    for entry in last["files"]:
-        if entry["file"].startswith("google:"):
+    for entry in last.files:
+        if entry.file.startswith("google:"):
             source = google_sources(cycle_dir, manifest, google)[0]
-            if source.digest() != entry["sha256"]:
-                changed.append(f"{entry['file']} (count sheets in Google Sheets)")
+            if source.digest() != entry.sha256:
+                changed.append(f"{entry.file} (count sheets in Google Sheets)")
         else:
-            source = source_path(cycle_dir, entry["file"])
-            if not source.is_file() or file_sha256(source) != entry["sha256"]:
-                changed.append(entry["file"])
+            source = source_path(cycle_dir, entry.file)
+            if not source.is_file() or file_sha256(source) != entry.sha256:
+                changed.append(entry.file)
         sources.append(source)
     if changed:
-        raise CycleError("these sheets changed after the last ingest; run `cyclekit ingest` again first: "
-                         + ", ".join(changed))
+        raise changed_sheets_error(changed)
     return sources
 
 
@@ -208,13 +209,13 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
                          f"back now ({exc.filename or cycle_dir}: {exc.strerror or exc}); nothing was changed, "
                          "allow writing there and run finalize again") from None
     if manifest.finalized:
-        raise CycleError(f"cycle {manifest.cycle_id} was already finalized on {manifest.finalized['at']}; "
+        raise CycleError(f"cycle {manifest.cycle_id} was already finalized on {manifest.finalized.at}; "
                          "nothing was changed")
     results = cycle_dir / RESULTS
     files = _check_unchanged(cycle_dir, manifest, google)
     last = manifest.ingests[-1]
     verify_frozen(cycle_dir, manifest)
-    saved = load_counts(cycle_dir, last.get("counts"), counts_key([f["sha256"] for f in last["files"]], config))
+    saved = load_counts(cycle_dir, last.counts, counts_key(last.digests(), config))
     if saved is not None:  # the sheets and the rules are as the last ingest read them
         lines, problems, returned = saved
     else:
@@ -302,22 +303,22 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
             replace_gsheets(spec, google.session, schedule_google,
                             backup_name=f"Schedule before {manifest.cycle_id}")
 
-    def record(outputs: dict[str, str]) -> dict[str, Any]:
-        return {
-            "at": dt.datetime.now().isoformat(timespec="seconds"),
+    def record(outputs: dict[str, str]) -> FinalizeRecord:
+        return FinalizeRecord(
+            at=dt.datetime.now().isoformat(timespec="seconds"),
             # the filled sheets were just proven to have the digests the last ingest recorded
-            "inputs": {**{recorded_path(cycle_dir, p): entry["sha256"] for p, entry in zip(files, last["files"])
-                          if isinstance(p, Path)},
-                       **{recorded_path(cycle_dir, p): file_sha256(p) for p in [
-                           cycle_dir / SNAPSHOT, *([cycle_dir / PART_COSTS] if manifest.costs_sha256 else []),
-                           results]}},
-            "google_inputs": {f.path: f.digest() for f in files if not isinstance(f, Path)},
-            "outputs": outputs,
-            "targets": {t.name: t.mode for t in rendered},
-            "adjustments": len(adjustments),
-            "discrepancy_rate": None if totals.discrepancy_rate is None else str(totals.discrepancy_rate),
-            "warnings": warnings,
-        }
+            inputs={**{recorded_path(cycle_dir, p): entry.sha256 for p, entry in zip(files, last.files)
+                       if isinstance(p, Path)},
+                    **{recorded_path(cycle_dir, p): file_sha256(p) for p in [
+                        cycle_dir / SNAPSHOT, *([cycle_dir / PART_COSTS] if manifest.costs_sha256 else []),
+                        results]}},
+            google_inputs={f.path: f.digest() for f in files if not isinstance(f, Path)},
+            outputs=outputs,
+            targets={t.name: t.mode for t in rendered},
+            adjustments=len(adjustments),
+            discrepancy_rate=None if totals.discrepancy_rate is None else str(totals.discrepancy_rate),
+            warnings=warnings,
+        )
 
     outputs = Outputs({f"{t.name}.{t.extension}": t.text for t in rendered},
                       (REVIEW, review_workbook(adjustments, manifest.cycle_id, config.count.currency_format)),

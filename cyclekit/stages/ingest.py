@@ -25,8 +25,10 @@ from cyclekit.folder.cycle import (
     RESULTS,
     RETURNED,
     FrozenInventory,
+    IngestRecord,
     Manifest,
     SheetRecord,
+    SourceFile,
     keep_returned,
     load_manifest,
     read_frozen,
@@ -94,12 +96,12 @@ def ingest_sources(cycle_dir: Path, manifest: Manifest, files: list[Path] | None
         sources = [*google_sources(cycle_dir, manifest, google)[:1], *sources]
     taken = {Path(s).resolve() for s in sources if not hasattr(s, "rows")}
     gone = []
-    for entry in manifest.ingests[-1]["files"] if manifest.ingests else []:
-        if entry["file"].startswith("google:"):
+    for entry in manifest.ingests[-1].files if manifest.ingests else []:
+        if entry.file.startswith("google:"):
             continue  # read again above whenever the count sheets live in Google Sheets
-        path = source_path(cycle_dir, entry["file"])
+        path = source_path(cycle_dir, entry.file)
         if not path.is_file():
-            gone.append(entry["file"])
+            gone.append(entry.file)
         elif path.resolve() not in taken:
             taken.add(path.resolve())
             sources.append(path.resolve())
@@ -505,7 +507,7 @@ def previous_results(cycle_dir: Path, manifest: Manifest, google: Any, config: C
     documentation cannot be found (see carry.read_previous)."""
     from cyclekit.layouts.results_carry import PreviousResults, read_previous
 
-    layout = manifest.ingests[-1].get("summary_layout") if manifest.ingests else None
+    layout = manifest.ingests[-1].summary_layout if manifest.ingests else None
     order = config.count.date_order if config is not None else ""
     record = manifest.google.get("results")
     if record and google is not None:
@@ -543,7 +545,7 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
         find_soffice()  # before anything is written: a missing LibreOffice stops the ingest whole
     manifest = load_manifest(cycle_dir)
     if manifest.finalized:
-        raise CycleError(f"cycle {manifest.cycle_id} was finalized on {manifest.finalized.get('at')}; "
+        raise CycleError(f"cycle {manifest.cycle_id} was finalized on {manifest.finalized.at}; "
                          "its counts can no longer change")
     frozen = read_frozen(cycle_dir, manifest)
     paths, named, gone, made = ingest_sources(cycle_dir, manifest, files, google)
@@ -563,9 +565,9 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
     documentation, resolutions = previous.documentation, previous.resolutions
     shown = problems + previous.problems  # and dates typed in the results that cannot be read
     recounts_written = write_recount_sheets(cycle_dir, manifest, lines, config, returned)
-    sources = [{"file": name if name.startswith("google:") else recorded_path(cycle_dir, name),
-                "sha256": digests.get(name) or source_digest(p)} for p in paths for name in [source_name(p)]]
-    key = counts_key([s["sha256"] for s in sources], config)
+    sources = [SourceFile(name if name.startswith("google:") else recorded_path(cycle_dir, name),
+                          digests.get(name) or source_digest(p)) for p in paths for name in [source_name(p)]]
+    key = counts_key([s.sha256 for s in sources], config)
     # counts.json is laid out on the other core while this one writes the results workbook
     counts_later = in_forked_copy(lambda: [counts_json(key, lines, problems, returned)])
     try:
@@ -592,12 +594,11 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
         url = made.url
     filled = [(sheet, record) for sheet, record in accepted if _has_input(sheet)]
     counts = save_counts(cycle_dir, key, lines, problems, returned, counts_text)
-    manifest.ingests.append({
-        "at": dt.datetime.now().isoformat(timespec="seconds"), "files": sources,
-        "lines_counted": totals.lines_counted, "problems": len(problems),
-        "results_sha256": file_sha256(results_path), "counts": counts,
-        "summary_layout": layout_of(spec.sheets[0].rows),
-        **({"results_backup": backup.name} if backup else {})})
+    manifest.ingests.append(IngestRecord(
+        at=dt.datetime.now().isoformat(timespec="seconds"), files=sources,
+        lines_counted=totals.lines_counted, problems=len(problems),
+        results_sha256=file_sha256(results_path), counts=counts,
+        summary_layout=layout_of(spec.sheets[0].rows), results_backup=backup.name if backup else None))
     save_manifest(cycle_dir, manifest)
     report = IngestReport(results_path, len(filled), totals, shown, recount_files,
                           [name for name in names if name not in returned], url,

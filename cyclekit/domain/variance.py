@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from cyclekit.domain.causes import direction
+from cyclekit.domain.lines import LineId, LineKey
 from cyclekit.domain.money import cents
 
 if TYPE_CHECKING:  # config reads the ABC classes from the domain: imported for types only
@@ -39,6 +40,10 @@ class CountedLine:
     recount_sheet: str = ""
     problem: str = ""  # why the line is not counted, when a problem stopped it
     notes: str = ""
+
+    @property
+    def key(self) -> LineKey:
+        return LineKey.of(self.location, self.part_number, self.revision, self.lot, self.serial, self.uom)
 
     @property
     def counted(self) -> bool:
@@ -283,17 +288,15 @@ def figures(lines: list[CountedLine], locations: list[str], problems: int, confi
 def sheet_line_number(line: CountedLine) -> int | None:
     """A line's number on its count sheet, as recount sheets record it: the line number, or -k for
     the found item Fk; None for an item found on a recount sheet (it has no first count)."""
-    tail = line.line_id.rsplit("/", 1)[1]
+    line_id = LineId.parse(line.line_id)
     if not line.found:
-        return int(tail)
-    if "-" in tail or not tail[1:].isdigit():
-        return None
-    return -int(tail[1:])
+        return line_id.number
+    return line_id.sheet_line_number if line_id.found else None  # found, yet not labelled as found: no row
 
 
 def _on_count_sheet(line: CountedLine) -> bool:
     """Written on the location's count sheet (a found item on a recount sheet is "LOC/F1-R001")."""
-    return not line.found or "-" not in line.line_id.rsplit("/", 1)[1]
+    return not line.found or LineId.parse(line.line_id).on_count_sheet
 
 
 def sheet_counters(lines: list[CountedLine], assigned: dict[str, str] | None = None) -> dict[str, str]:

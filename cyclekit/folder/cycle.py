@@ -25,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from cyclekit.domain.lines import LineId
 from cyclekit.errors import CycleError
 from cyclekit.folder.atomic import atomic_path, write_text_atomic
 from cyclekit.inputs.inventory import InventoryLine
@@ -49,7 +50,7 @@ class SnapshotLine:
 
     @property
     def line_id(self) -> str:
-        return f"{self.item.location}/{self.line_no}"
+        return str(LineId.listed(self.item.location, self.line_no))
 
 
 @dataclass

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from cyclekit.config import CANONICAL_FIELDS, REQUIRED_FIELDS, InventoryConfig
+from cyclekit.domain.lines import LineKey, unit_key
 from cyclekit.errors import InputError, Problem, some_of
 from cyclekit.inputs.tables import Table, read_table
 from cyclekit.inputs.values import (
@@ -53,18 +54,14 @@ class InventoryLine:
         return held_value(self.quantity, self.unit_cost)
 
     @property
-    def key(self) -> tuple[str, ...]:
+    def key(self) -> LineKey:
         """What tells two lines of one location apart on the shelf (a part kept in one bin by
         the box and by the piece is two lines)."""
-        return (self.location, self.part_number, self.revision, unit_key(self.uom), self.lot, self.serial)
+        return LineKey.of(self.location, self.part_number, self.revision, self.lot, self.serial, self.uom)
 
 
 def held_value(quantity: Decimal, unit_cost: Decimal) -> Decimal:
     return quantity * unit_cost if quantity > 0 else Decimal(0)
-
-
-def unit_key(uom: str) -> str:
-    return uom.strip().casefold()  # 'EA' and 'ea' are one unit
 
 
 LINE_FIELDS = ("location", "part_number", "quantity", "revision", "description", "uom", "lot",
@@ -378,8 +375,9 @@ def parse_inventory(table: Table, config: InventoryConfig) -> Snapshot:
 
     def line_keys() -> Iterator[tuple[str, ...]]:
         units = {uom: unit_key(uom) for uom in set(raw["uom"])}
-        return zip(raw["location"], raw["part_number"], raw["revision"], map(units.__getitem__, raw["uom"]),
-                   raw["lot"], raw["serial"])
+        # LineKey's fields, in its order, as plain tuples (equal to LineKeys), built column by column
+        return zip(raw["location"], raw["part_number"], raw["revision"], raw["lot"], raw["serial"],
+                   map(units.__getitem__, raw["uom"]))
 
     # distinct hashes first: a third of the memory of distinct keys; the exact check runs only
     # when two hashes meet (a duplicate, or a collision it then tells apart)

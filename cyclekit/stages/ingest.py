@@ -18,6 +18,7 @@ from cyclekit import progress
 from cyclekit.backends.reader import WorkbookReader, not_a_file, use_limits
 from cyclekit.backends.spec import a1
 from cyclekit.config import Config
+from cyclekit.domain.lines import LineId, sheet_label, unit_key
 from cyclekit.domain.variance import NOT_SIGNED, CountedLine, figures, sheet_counters, with_sheet_counters
 from cyclekit.errors import CycleError, CyclekitError, InputError, Problem
 from cyclekit.folder.counts import counts_json, counts_key, save_counts
@@ -37,7 +38,6 @@ from cyclekit.folder.cycle import (
     source_path,
 )
 from cyclekit.folder.lock import holds_cycle_lock
-from cyclekit.inputs.inventory import unit_key
 from cyclekit.inputs.tables import file_sha256
 from cyclekit.inputs.values import (
     AmbiguousNumber,
@@ -378,7 +378,7 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                     f"found item {entry.part_number} is listed as line {listed}; write its "
                     "count on that line"), sheet=sheet.tab, cell=cell, value=entry.part_number))
                 continue
-            line_id = f"{record.location}/{entry.label}" + ("" if not recount else f"-{record.sheet_id}")
+            line_id = str(LineId.of(record.location, entry.label, record.sheet_id if recount else ""))
             lines[line_id] = CountedLine(
                 line_id, record.location, entry.part_number, entry.revision, entry.description,
                 entry.lot, "", entry.uom, classes.get(record.location, "C"), Decimal(0),
@@ -387,7 +387,7 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                 counted_by=sheet.counted_by or NOT_SIGNED, sheet_id=record.sheet_id, found=True,
                 notes=entry.notes)
         for missing in sorted(set(record.lines) - seen):
-            label = missing if missing > 0 else f"F{-missing}"
+            label = sheet_label(missing)
             problems.append(Problem("altered-sheet", sheet.file,
                                     f"line {label} was removed from the sheet; it was not counted",
                                     sheet=sheet.tab))
@@ -424,11 +424,11 @@ def _recounted_found_item(entry: Entry, sheet: FilledSheet, record: SheetRecord,
                           whole: tuple[str, ...], problems: list[Problem], seen: set[int]) -> bool:
     """A found item printed on a recount sheet (as "F1", its label on the count sheet): the recount
     replaces its first count. False when the row is no such item (a found item of the recount)."""
-    number = int(entry.label[1:]) if entry.label[1:].isdigit() else 0
+    number = LineId.of(record.location, entry.label).number
     if -number not in record.lines:
         return False
     seen.add(-number)
-    line = lines.get(f"{record.location}/{entry.label}")
+    line = lines.get(str(LineId.of(record.location, entry.label)))
     if line is None or not line.found:
         return False  # no longer found on the count sheet: an item the recount found
     if entry.floor_count is None:
@@ -451,8 +451,7 @@ def _recounted_found_item(entry: Entry, sheet: FilledSheet, record: SheetRecord,
 
 
 def _line_number(line_id: str) -> int:
-    tail = line_id.rsplit("/", 1)[1].lstrip("F").split("-")[0]
-    return int(tail) if tail.isdigit() else 0
+    return LineId.parse(line_id).number
 
 
 def count_state(manifest: Manifest, frozen: FrozenInventory, paths: list, config: Config,

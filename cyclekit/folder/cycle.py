@@ -316,7 +316,7 @@ def read_frozen(cycle_dir: Path, manifest: Manifest) -> FrozenInventory:
                                                     uom, lot, serial, status, decimal(cost)))
              for location, line, part, revision, description, uom, lot, serial, status, quantity, cost
              in _rows(path) if location in in_cycle]  # older cycles froze the whole export
-    costs: dict[tuple[str, str], Decimal] = {}
+    costs: dict[tuple[str, str], Decimal | None] = {}
     unit_costs: dict[tuple[str, str, str], Decimal] = {}
     if manifest.costs_sha256:  # the unit is a fourth column since it is part of a line's identity
         priced = ((part, revision, decimal(cost), unit[0] if unit else None)

@@ -86,7 +86,8 @@ def _write_intent(cycle_dir: Path, intent: dict[str, Any]) -> None:
 def _read_intent(cycle_dir: Path) -> dict[str, Any] | None:
     path = cycle_dir / INTENT
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        intent: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return intent
     except FileNotFoundError:
         return None
     except ValueError:  # cut short by a crash: it was being written, so nothing was committed yet

@@ -163,7 +163,7 @@ class _Lines:
         return self
 
     def __next__(self) -> str:
-        line = self.handle.readline(MAX_ROW_CHARS + 1)
+        line: str = self.handle.readline(MAX_ROW_CHARS + 1)
         if not line:
             raise StopIteration
         self.size += len(line)
@@ -315,7 +315,7 @@ def _native_csv_chunks(path: Path, encoding: str) -> tuple[list[str], Iterator[C
 
 
 def _gathered(headers: list[str], chunks: Iterator[Chunk], exact: Collection[str] = ()
-              ) -> tuple[list[list[str]], list[int]]:
+              ) -> tuple[list[Sequence[str]], list[int]]:
     """Cells stripped (but those of the `exact` headers), rows with no cell left out, repeated
     texts kept once; by column."""
     width = len(headers)
@@ -339,7 +339,7 @@ def _gathered(headers: list[str], chunks: Iterator[Chunk], exact: Collection[str
                 shared[index] = {}
             known = shared[index]
             columns[index] += column if known is None else map(known.setdefault, column, column)
-    return columns, numbers
+    return list(columns), numbers
 
 
 def read_table(path: Path | str, sheet: str | None = None, exact: Collection[str] = ()) -> Table:

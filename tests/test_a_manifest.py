@@ -22,6 +22,7 @@ from cyclekit.folder.cycle import (
 )
 from cyclekit.stages.audit import cycle_status, verify_cycle
 from cyclekit.stages.finalize import finalize_cycle
+from cyclekit.stages.ingest import ingest_cycle
 from tests.test_finalize import CONFIG, TODAY, approve_all, cycle  # noqa: F401 (cycle is a fixture)
 
 # written by `make demo` before the manifest had a format_version: ingests and finalized as plain objects
@@ -66,12 +67,30 @@ def test_ingest_records_of_early_versions_lack_later_fields(tmp_path):
     assert load_counts(tmp_path, manifest.ingests[-1].counts, "any") is None  # the sheets are read again
 
 
-@pytest.mark.parametrize("version", [3, 99, "2", None])
-def test_manifest_of_an_unknown_format_is_refused(tmp_path, version):
+@pytest.mark.parametrize("version, says", [(3, "written by a newer cyclekit .*upgrade cyclekit"),
+                                           (99, "format_version 99; this one reads up to 2"),
+                                           ("2", "is damaged .*format_version '2' is no version"),
+                                           (0, "is damaged"), (None, "is damaged")])
+def test_manifest_of_an_unknown_format_is_refused_in_one_line(tmp_path, version, says):
     data = json.loads(OLD.read_text(encoding="utf-8"))
     data["format_version"] = version
-    with pytest.raises(CycleError, match="format_version"):
+    with pytest.raises(CycleError, match=says) as caught:
         load_manifest(_folder_with(tmp_path, json.dumps(data)))
+    assert "\n" not in str(caught.value) and str(tmp_path / MANIFEST) in str(caught.value)
+
+
+def test_a_cycle_of_a_newer_format_is_refused_by_every_command_and_left_as_it_is(cycle):  # noqa: F811
+    cycle_dir, schedule, _ = cycle
+    data = json.loads((cycle_dir / MANIFEST).read_text(encoding="utf-8"))
+    data["format_version"] = MANIFEST_FORMAT + 1
+    (cycle_dir / MANIFEST).write_text(json.dumps(data), encoding="utf-8")
+    before = (cycle_dir / MANIFEST).read_bytes()
+    for command in (lambda: ingest_cycle(cycle_dir, CONFIG, today=TODAY), lambda: cycle_status(cycle_dir, CONFIG),
+                    lambda: verify_cycle(cycle_dir),
+                    lambda: finalize_cycle(cycle_dir, schedule, CONFIG, targets=["generic"], today=TODAY)):
+        with pytest.raises(CycleError, match="newer cyclekit"):
+            command()
+    assert (cycle_dir / MANIFEST).read_bytes() == before and not (cycle_dir / "adjustments").exists()
 
 
 def test_changed_since_ingest_names_changed_and_gone_files(tmp_path):

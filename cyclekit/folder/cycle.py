@@ -78,6 +78,10 @@ class LocationRecord:
 MANIFEST_FORMAT = 2  # manifest.json's format_version; a manifest without one is version 1
 
 
+class NewerManifest(ValueError):
+    """manifest.json of a format this cyclekit does not know: read half, it could be saved back broken."""
+
+
 @dataclass
 class SourceFile:
     """A file a command read, as recorded: its path (or google:<id>) and SHA-256 then."""
@@ -204,9 +208,11 @@ class Manifest:
         records as plain objects); a newer one is refused rather than read half-understood."""
         data = json.loads(text)
         version = data.pop("format_version", 1)
-        if type(version) is not int or not 1 <= version <= MANIFEST_FORMAT:
-            raise ValueError(f"format_version {version!r} is not one this cyclekit reads (up to "
-                             f"{MANIFEST_FORMAT}): it was written by a newer cyclekit, upgrade to open it")
+        if type(version) is not int or version < 1:
+            raise ValueError(f"format_version {version!r} is no version")
+        if version > MANIFEST_FORMAT:
+            raise NewerManifest(f"written by a newer cyclekit (manifest format_version {version}; this one reads "
+                                f"up to {MANIFEST_FORMAT}): upgrade cyclekit to work on this cycle")
         data["locations"] = [LocationRecord(**r) for r in data["locations"]]
         data["sheets"] = [SheetRecord(**s) for s in data["sheets"]]
         data["ingests"] = [IngestRecord.from_dict(i) for i in data.get("ingests", [])]
@@ -222,6 +228,8 @@ def load_manifest(cycle_dir: Path) -> Manifest:
                          "start a cycle with `cyclekit sheets`")
     try:
         return Manifest.from_json(path.read_text(encoding="utf-8"))
+    except NewerManifest as exc:
+        raise CycleError(f"{path} was {exc}") from None
     except (ValueError, TypeError, KeyError) as exc:
         raise CycleError(f"{path} is damaged ({exc}); restore it from a backup") from None
 

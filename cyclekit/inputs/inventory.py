@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from cyclekit.config import CANONICAL_FIELDS, REQUIRED_FIELDS, InventoryConfig
 from cyclekit.domain.lines import LineKey, unit_key
+from cyclekit.domain.problems import ProblemKind
 from cyclekit.errors import InputError, Problem, some_of
 from cyclekit.inputs.tables import Table, read_table
 from cyclekit.inputs.values import (
@@ -182,7 +183,7 @@ def _header_problems(table: Table, config: InventoryConfig) -> tuple[dict[str, i
     seen = Counter(h.casefold() for h in table.headers if h)
     for header, count in seen.items():
         if count > 1:
-            problems.append(Problem("duplicate-column", table.file, "column appears more than once",
+            problems.append(Problem(ProblemKind.DUPLICATE_COLUMN, table.file, "column appears more than once",
                                     row=1, column=header))
     positions: dict[str, int] = {}
     for name in CANONICAL_FIELDS:
@@ -196,7 +197,7 @@ def _header_problems(table: Table, config: InventoryConfig) -> tuple[dict[str, i
             mapped = "" if header == name else f" (mapped to {name} in the config)"
             required = "required column" if name in REQUIRED_FIELDS else "column"
             problems.append(Problem(
-                "missing-column", table.file,
+                ProblemKind.MISSING_COLUMN, table.file,
                 f"{required} {readable(header)}{mapped} is missing; the file has: "
                 + ", ".join(readable(h) for h in table.headers),
                 row=1, column=header,
@@ -288,7 +289,7 @@ class _Check:
     found: list[tuple[int, int, Problem]] = field(default_factory=list)  # (index, rule order, problem)
     invalid: set[int] = field(default_factory=set)
 
-    def problem(self, index: int, order: int, kind: str, name: str, message: str) -> None:
+    def problem(self, index: int, order: int, kind: ProblemKind, name: str, message: str) -> None:
         self.found.append((index, order, Problem(kind, self.table.file, message, row=self.table.row_numbers[index],
                                                  column=self.config.header_for(name),
                                                  value=_shown(self.raw[name][index]))))
@@ -306,7 +307,7 @@ def _statuses(check: _Check) -> tuple[list[str], Sequence[int], Counter[str]]:
         message = f"unknown status; known statuses are {', '.join(config.known_statuses)}"
         for index, status in enumerate(statuses):
             if status and status not in known:
-                check.problem(index, 0, "unknown-status", "status", message)
+                check.problem(index, 0, ProblemKind.UNKNOWN_STATUS, "status", message)
     skipped: Counter[str] = Counter()
     kept: Sequence[int] = range(len(statuses))
     if present & skip:
@@ -318,8 +319,8 @@ def _statuses(check: _Check) -> tuple[list[str], Sequence[int], Counter[str]]:
 
 def _unusable_texts(check: _Check) -> None:
     """Identifiers that are blank, and texts a workbook cannot hold."""
-    for order, name, kind, message in ((1, "location", "empty-location", "location is empty"),
-                                       (2, "part_number", "empty-part-number", "part number is empty")):
+    for order, name, kind, message in ((1, "location", ProblemKind.EMPTY_LOCATION, "location is empty"),
+                                       (2, "part_number", ProblemKind.EMPTY_PART_NUMBER, "part number is empty")):
         blanks = {text for text in set(check.raw[name]) if not text.strip()}  # spaces alone are no identifier
         if blanks:
             for index, text in enumerate(check.raw[name]):
@@ -331,7 +332,7 @@ def _unusable_texts(check: _Check) -> None:
         if unwritable:
             for index, text in enumerate(check.raw[name]):
                 if text in unwritable and index not in check.left_out:
-                    check.problem(index, 3, "control-character", name,
+                    check.problem(index, 3, ProblemKind.CONTROL_CHARACTER, name,
                                   f"{FIELD_NAMES[name]} holds a control character ({illegal_character(text)}) "
                                   "that a workbook cannot hold; remove it in the export")
                     check.invalid.add(index)
@@ -352,7 +353,7 @@ def _read_numbers(check: _Check, positions: dict[str, int], problems: list[Probl
                                             list(map(_cost_text, set(_typed_texts(raw["unit_cost"],
                                                                                   stored["unit_cost"]))))])
         if len(shown) > 1:
-            problems.append(Problem("mixed-decimal-separators", table.file, (
+            problems.append(Problem(ProblemKind.MIXED_DECIMAL_SEPARATORS, table.file, (
                 f"numbers are written with a decimal point (e.g. {shown['.']!r}) and with a decimal comma "
                 f"(e.g. {shown[',']!r}); correct the export, or {SETTING}"), column=config.header_for("quantity")))
     read_quantity = functools.partial(parse_quantity, allow_negative=True, separator=separator)
@@ -384,16 +385,16 @@ def _number_problems(check: _Check, quantities: Numbers, costs: Numbers) -> None
             ambiguous.append((index, "quantity", quantity))
             check.invalid.add(index)
         elif isinstance(quantity, QuantityError):
-            check.problem(index, 4, "bad-quantity", "quantity", f"quantity {quantity}")
+            check.problem(index, 4, ProblemKind.BAD_QUANTITY, "quantity", f"quantity {quantity}")
             check.invalid.add(index)
         if isinstance(cost, AmbiguousNumber):
             ambiguous.append((index, "unit_cost", cost))
         elif isinstance(cost, QuantityError):
-            check.problem(index, 5, "bad-unit-cost", "unit_cost", f"unit cost {cost}")
+            check.problem(index, 5, ProblemKind.BAD_UNIT_COST, "unit_cost", f"unit cost {cost}")
     if ambiguous:
         index, name, example = ambiguous[0]
         point, comma = (format_decimal(example.readings[s]) for s in SEPARATOR_NAMES)
-        check.problem(index, 4, "decimal-separator-unknown", name, (
+        check.problem(index, 4, ProblemKind.DECIMAL_SEPARATOR_UNKNOWN, name, (
             f"{len(ambiguous)} number(s) read two ways: {example.text!r} is {point} with a decimal point or "
             f"{comma} with a decimal comma, and no number in the file shows which the export uses; {SETTING}"))
 
@@ -421,7 +422,7 @@ def _duplicates(check: _Check, kept: Sequence[int]) -> None:
         first = first_row_of.setdefault(keys[index], numbers[index])
         if first != numbers[index]:
             check.found.append((index, 6, Problem(
-                "duplicate-line", check.table.file,
+                ProblemKind.DUPLICATE_LINE, check.table.file,
                 f"same location, part number, revision, unit, lot and serial as row {first};"
                 " merge them in the export so each shelf line is counted once",
                 row=numbers[index], column=check.config.header_for("part_number"),

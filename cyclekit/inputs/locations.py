@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cyclekit.domain.problems import ProblemKind
 from cyclekit.errors import InputError, Problem
 from cyclekit.inputs.tables import read_table
 from cyclekit.inputs.values import XML_ILLEGAL, illegal_character, parse_date, readable
@@ -46,7 +47,7 @@ class _Row:
         position = self.index[name]
         return self.cells[position] if position is not None else ""
 
-    def problem(self, kind: str, name: str, message: str) -> None:
+    def problem(self, kind: ProblemKind, name: str, message: str) -> None:
         self.problems.append(Problem(kind, self.file, message, row=self.number, column=name, value=self.get(name)))
 
 
@@ -62,17 +63,17 @@ class _Spellings:
     def check(self, row: _Row, location: str) -> bool:
         """False for a location listed twice (the row is not used); a spelling problem else."""
         if location in self.row_of:
-            row.problem("duplicate-location", "location",
+            row.problem(ProblemKind.DUPLICATE_LOCATION, "location",
                         f"location is listed twice (first on row {self.row_of[location]})")
             return False
         self.row_of[location] = row.number
         first_row, first_spelling = self.first_seen.setdefault(_loose(location), (row.number, location))
         if first_row != row.number:
-            row.problem("location-spelling", "location",
+            row.problem(ProblemKind.LOCATION_SPELLING, "location",
                         f"same location as row {first_row} ({first_spelling!r}) but for upper/lower case or "
                         "spaces; locations are matched exactly as typed: keep one row, spelled as in the inventory")
         elif location not in self.inventory and _loose(location) in self.inventory_spelling:
-            row.problem("location-spelling", "location",
+            row.problem(ProblemKind.LOCATION_SPELLING, "location",
                         f"the inventory spells this location {self.inventory_spelling[_loose(location)]!r};"
                         " locations are matched exactly as typed: write it as the inventory does")
         return True
@@ -85,7 +86,7 @@ def _cadence(row: _Row) -> int | None:
     # int() takes '1_000' and '٣': only plain digits, and not so many that a typo runs for ages
     if typed.isascii() and typed.isdigit() and len(typed) <= 9 and 1 <= int(typed) <= MAX_CADENCE_DAYS:
         return int(typed)
-    row.problem("bad-cadence", "cadence_days", f"cadence_days must be a whole number of days from 1 to "
+    row.problem(ProblemKind.BAD_CADENCE, "cadence_days", f"cadence_days must be a whole number of days from 1 to "
                 f"{MAX_CADENCE_DAYS}")
     return None
 
@@ -96,9 +97,9 @@ def _last_count(row: _Row, as_of: dt.date | None) -> dt.date | None:
         try:
             last_count = parse_date(row.get("last_count"))
         except ValueError as exc:
-            row.problem("bad-date", "last_count", f"last_count {exc}")
+            row.problem(ProblemKind.BAD_DATE, "last_count", f"last_count {exc}")
     if last_count and as_of and last_count > as_of:
-        row.problem("future-date", "last_count",
+        row.problem(ProblemKind.FUTURE_DATE, "last_count",
                     f"last_count is after the schedule's as-of date {as_of}: a count cannot be in the future")
     return last_count
 
@@ -107,22 +108,22 @@ def _location(row: _Row, spellings: _Spellings, as_of: dt.date | None) -> Locati
     """The row's location, or None when it cannot be one (its problems are in row.problems)."""
     location = row.get("location")
     if not location.strip():
-        row.problem("empty-location", "location", "location is empty")
+        row.problem(ProblemKind.EMPTY_LOCATION, "location", "location is empty")
         return None
     unwritable = [name for name in ("location", "zone", "owner", "owner_email") if XML_ILLEGAL.search(row.get(name))]
     for name in unwritable:
-        row.problem("control-character", name, f"{name} holds a control character "
+        row.problem(ProblemKind.CONTROL_CHARACTER, name, f"{name} holds a control character "
                     f"({illegal_character(row.get(name))}) that a workbook cannot hold; remove it")
     if unwritable or not spellings.check(row, location):
         return None
     consumption = row.get("consumption").lower()
     if consumption and consumption not in CONSUMPTION_LEVELS:
-        row.problem("bad-consumption", "consumption", "consumption must be low, medium or high")
+        row.problem(ProblemKind.BAD_CONSUMPTION, "consumption", "consumption must be low, medium or high")
     cadence = _cadence(row)
     last_count = _last_count(row, as_of)
     email = row.get("owner_email")
     if email and "@" not in email:
-        row.problem("bad-email", "owner_email", "owner_email is not an e-mail address")
+        row.problem(ProblemKind.BAD_EMAIL, "owner_email", "owner_email is not an e-mail address")
     return LocationInfo(location, row.get("zone"), row.get("owner"), email, consumption, cadence, last_count)
 
 
@@ -138,7 +139,7 @@ def load_locations(path: Path | str, *, as_of: dt.date | None = None,
     index = {name: table.column_index(name) for name in (
         "location", "zone", "owner", "owner_email", "consumption", "cadence_days", "last_count")}
     if index["location"] is None:
-        raise InputError([Problem("missing-column", table.file,
+        raise InputError([Problem(ProblemKind.MISSING_COLUMN, table.file,
                                   "required column 'location' is missing; the file has: "
                                   + ", ".join(readable(h) for h in table.headers), row=1, column="location")],
                          summary=f"{table.file} cannot be used as a locations file")

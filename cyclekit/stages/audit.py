@@ -292,7 +292,7 @@ def _saved_counts(cycle_dir: Path, manifest: Manifest, config: Config
 def _blocking(cycle_dir: Path, manifest: Manifest, config: Config, lines: list[CountedLine],
               problems: list[Problem], returned: set[str], docs: dict, resolutions: dict,
               today: dt.date) -> list[str]:
-    """What finalize would refuse today, by finalize's own rules (cyclekit.stages.finalize)."""
+    """What finalize would refuse today, by finalize's own rules (cyclekit.domain.review)."""
     blocking = []
     if not manifest.ingests:
         blocking.append(f"cycle {manifest.cycle_id} has not been ingested; run `cyclekit ingest` first")

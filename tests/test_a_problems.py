@@ -13,9 +13,6 @@ from cyclekit.errors import Problem, problems_as_json
 
 PACKAGE = Path(cyclekit.__file__).parent
 KEBAB = re.compile(r"^[a-z]+(-[a-z]+)+$")
-# kebab-case texts in the package that are no problem kind
-NOT_KINDS = {"business-central", "cyclekit-progress", "mm-dd", "yyyy-mm-dd", "number-columns-repeated",
-             "number-rows-repeated", "table-row", "value-type"}
 KINDS = {kind.value for kind in ProblemKind}
 
 
@@ -27,19 +24,31 @@ def _texts(node: ast.AST) -> list[str]:
     return [c.value for c in ast.walk(node) if isinstance(c, ast.Constant) and isinstance(c.value, str)]
 
 
+def _callee(node: ast.Call) -> str:
+    return ast.unparse(node.func).split(".")[-1]
+
+
 def test_every_kind_the_package_reports_is_in_the_catalogue():
+    """The kind of each Problem(...) made, and each kind-like text handed to a helper that makes
+    one (problem(...), check.problem(...)), is in the catalogue (or is a member of it)."""
     written: dict[str, str] = {}
     for path, tree in _sources():
         if path.name == "problems.py":
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] == "Problem":
+            if not isinstance(node, ast.Call) or not _callee(node).lower().endswith("problem"):
+                continue
+            where = f"{path.relative_to(PACKAGE)}:{node.lineno}"
+            if _callee(node) == "Problem":
                 kind = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "kind"), None)
                 for text in _texts(kind) if kind is not None else []:
-                    written[text] = f"{path.relative_to(PACKAGE)}:{node.lineno}"
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and KEBAB.match(node.value):
-                if node.value not in NOT_KINDS:  # a kind handed to a helper that makes the Problem
-                    written.setdefault(node.value, f"{path.relative_to(PACKAGE)}:{node.lineno}")
+                    written[text] = where
+                if isinstance(kind, ast.Attribute) and ast.unparse(kind.value).endswith("ProblemKind"):
+                    written[ProblemKind[kind.attr].value] = where
+            for argument in node.args:  # a helper's kind, wherever it takes it
+                for text in _texts(argument):
+                    if KEBAB.match(text):
+                        written.setdefault(text, where)
     missing = {text: where for text, where in written.items() if text not in KINDS}
     assert missing == {}
     assert len(written) > 20  # the scan sees the package's kinds

@@ -4,7 +4,9 @@ Everything after `sheets` reads the folder, never a fresh ERP export, so system
 quantities cannot shift under the counters' feet while a count is running.
 
     CYCLE_DIR/
-      manifest.json     cycle id, dates, locations, every sheet with its checksum
+      manifest.json     cycle id, dates, locations, every sheet with its checksum, each ingest
+                        (IngestRecord) and the finalize (FinalizeRecord); format_version 2 (a
+                        manifest without one is version 1, the same records as plain objects)
       snapshot.csv      the lines of the cycle's locations as they were when the sheets were made
       part_costs.csv    unit cost per part, revision and unit in the whole export (values found items)
       sheets/ or packets/, pdf/, recounts/, results.xlsx

@@ -1,0 +1,29 @@
+"""Work that never ends, for the tests of killed commands: module-level functions, so that the
+worker processes (started by forkserver or spawn, not fork) can be given them pickled."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from cyclekit.folder.atomic import atomic_path
+
+
+def work(cycle: Path, pids: Path, n: int) -> int:
+    with atomic_path(cycle / "recounts" / f"R{n}.xlsx"):  # a file half-written when killed
+        (pids / f"pool-{os.getpid()}").touch()
+        time.sleep(120)
+    return n
+
+
+def layout(pids: Path) -> None:
+    (pids / f"later-{os.getpid()}").touch()
+    time.sleep(120)
+
+
+def produce(pids: Path) -> Iterator[str]:
+    (pids / f"fork-{os.getpid()}").touch()
+    time.sleep(120)
+    yield ""

@@ -14,8 +14,11 @@ import xlsxwriter.utility as utility
 from cyclekit import progress
 from cyclekit.backends import spec
 from cyclekit.backends.gsheets import quote_tab
+from tests import sheets_fake as fake_module
 
 ROOT = Path(__file__).resolve().parents[1]
+sheets_fake = fake_module.sheets_fake  # the Sheets API fake, as a fixture
+gspread_client = fake_module.gspread_client
 
 
 # ---- A1 references: xlsxwriter.utility, not a copy ------------------------------------------
@@ -108,3 +111,39 @@ def test_a_stage_without_a_total_shows_its_count_once_advanced():
     out = "".join(tty.text)
     assert "Reading sheets: 00:00" in out and "3 sheet" in out
     assert out.split("\r")[-2].strip() == ""
+
+
+# ---- Google: gspread's retry client, paced by the session -------------------------------------
+
+def test_the_session_retries_through_gspreads_backoff_client(gspread_client):
+    from gspread.http_client import BackOffHTTPClient
+
+    from cyclekit.backends.gsheets import GoogleSession
+
+    session = GoogleSession(gspread_client, sleep=lambda s: None, progress=lambda t: None)
+    assert isinstance(session.http, BackOffHTTPClient)
+    assert session.http.session is gspread_client.http_client.session  # same connection and credentials
+
+
+@pytest.mark.parametrize("fault", ["userRateLimitExceeded", "rateLimitExceeded"])
+def test_a_drive_rate_limit_403_is_waited_out_not_called_a_refusal(gspread_client, sheets_fake, fault):
+    from cyclekit.backends import gsheets
+    from cyclekit.backends.spec import Sheet, WorkbookSpec
+
+    waits, lines = [], []
+    session = gsheets.GoogleSession(gspread_client, sleep=waits.append, progress=lines.append)
+    sheets_fake.inject_fault(fault, times=2)
+    made = gsheets.render_gsheets(WorkbookSpec([Sheet("One", rows=[["000812"]])], title="t"), session)
+    assert made.spreadsheet_id and len(waits) == 2 and "403" in lines[0]
+    assert session.log.writes == 4  # two refused attempts and two that went through, all counted
+
+
+def test_a_wait_is_bounded_per_request_not_per_session(gspread_client, sheets_fake):
+    from cyclekit.backends import gsheets
+    from cyclekit.backends.spec import Sheet, WorkbookSpec
+
+    session = gsheets.GoogleSession(gspread_client, sleep=lambda s: None, progress=lambda t: None, max_wait=3)
+    spec = WorkbookSpec([Sheet("One", rows=[["a"]])], title="t")
+    for _ in range(3):  # each request may wait up to max_wait again
+        sheets_fake.inject_fault(503, times=2)
+        assert gsheets.render_gsheets(spec, session).spreadsheet_id

@@ -27,3 +27,24 @@ def produce(pids: Path) -> Iterator[str]:
     (pids / f"fork-{os.getpid()}").touch()
     time.sleep(120)
     yield ""
+
+
+MARK = "as imported"  # a test sets it in its own process: a worker started afresh sees it as imported
+
+
+def mark(_: object) -> str:
+    return MARK
+
+
+def lines(count: int) -> Iterator[str]:
+    return (f"<row r='{n}'/>" for n in range(count))
+
+
+def fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def threads_seen(_: object) -> int:
+    from cyclekit.parallel import threads_running
+
+    return threads_running()

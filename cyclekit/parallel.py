@@ -157,13 +157,16 @@ def in_forked_copy(produce: Callable[[], Iterable[str]]) -> Callable[[], str | N
     The other process is a copy of this one (fork: it shares all its data, nothing is pickled)
     when this process runs a single thread; else, if `produce` pickles (a module-level function,
     or a functools.partial of one), a fresh worker given it pickled. None, instead of a function,
-    where neither can be (Windows, macOS: no fork), on one core, or when no process can be made.
+    where neither can be (Windows, macOS: no fork), on one core, in a worker process with a thread
+    running, or when no process can be made.
     """
     if not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2:
         return None
     with progress.no_threads():  # the bars' tickers stop while the copy is made
         if threads_running() == 1:
             return _forked(produce)
+    if multiprocessing.parent_process() is not None:
+        return None  # a worker itself (its watch on its starter is a thread): it starts no worker of its own
     try:
         pickled = pickle.dumps(produce)
     except (pickle.PicklingError, AttributeError, TypeError):

@@ -48,3 +48,14 @@ def threads_seen(_: object) -> int:
     from cyclekit.parallel import threads_running
 
     return threads_running()
+
+
+def copy_in_a_worker(_: object) -> str:
+    """in_forked_copy called inside a worker (a fork server's, with its watch thread): done there."""
+    import functools
+
+    from cyclekit.parallel import in_forked_copy, threads_running
+
+    wait = in_forked_copy(functools.partial(lines, 2))
+    text = wait() if wait is not None else "".join(lines(2))
+    return f"{threads_running()}:{text}"

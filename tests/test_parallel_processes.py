@@ -107,3 +107,30 @@ def test_a_command_with_library_threads_writes_everything_without_a_fork_warning
     assert done.returncode == 0, done.stderr
     assert "multi-threaded" not in done.stderr and "threads" in done.stdout
     assert len(list(tmp_path.glob("*.xlsx"))) == 10
+
+
+@linux_only
+def test_a_big_sheet_laid_out_by_a_fresh_worker_reads_as_the_serial_one(tmp_path, monkeypatch, two_cores,
+                                                                         a_thread_running):
+    """With a thread running, the second half of a big sheet goes to a worker given the rows and the
+    style numbers pickled (a style first met in that half included): every cell reads the same."""
+    import cyclekit.backends.xlsx as xlsx
+    from tests.test_xlsx_renderer import _big_sheet_spec, _cells
+
+    monkeypatch.setattr(xlsx, "SMALL_WORKBOOK_ROWS", 0)
+    monkeypatch.setattr(xlsx, "PARALLEL_ROWS", 10**9)
+    serial = xlsx.render_xlsx(_big_sheet_spec(), tmp_path / "serial.xlsx")
+    monkeypatch.setattr(xlsx, "PARALLEL_ROWS", 20)
+    monkeypatch.setattr(parallel.os, "fork", lambda: pytest.fail("forked while a thread runs"))
+    waits = []
+    original = xlsx.in_forked_copy
+    monkeypatch.setattr(xlsx, "in_forked_copy", lambda produce: waits.append(original(produce)) or waits[-1])
+    split = xlsx.render_xlsx(_big_sheet_spec(), tmp_path / "split.xlsx")
+    assert len(waits) == 1 and waits[0] is not None
+    assert _cells(split) == _cells(serial)
+    assert [c for c in _cells(split) if c[2] == "late"][0][5] == "FFFFC7CE"  # the style met in the second half
+
+
+def test_a_worker_asked_for_a_copy_of_itself_does_the_work_itself_or_forks_single_threaded(two_cores):
+    seen = parallel.map_on_cores(parallel_victims.copy_in_a_worker, range(8), "copies")
+    assert all(text.endswith(":<row r='0'/><row r='1'/>") for text in seen)

@@ -831,8 +831,8 @@ def main(argv: list[str] | None = None) -> int:
             pass
     data.setdefault("entries", {}).update(entries)
     data["machine"] = machine()
-    if len(growth) > len(entries):
-        data["growth"] = growth
+    if len(growth) > len(entries):  # the growth of the cases not run now stays
+        data["growth"] = [g for g in data.get("growth", []) if g.get("shape", "standard") not in cases] + growth
     if args.note:
         data["note"] = args.note
     if args.baseline:

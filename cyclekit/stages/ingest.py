@@ -82,8 +82,9 @@ def ingest_sources(cycle_dir: Path, manifest: Manifest, files: list[Path] | None
         # a file named twice is one file; one from outside the cycle folder is read from its copy in it
         before = set((cycle_dir / RETURNED).iterdir()) if (cycle_dir / RETURNED).is_dir() else set()
         kept = {Path(f): keep_returned(cycle_dir, f) for f in files}
-        made = {copy: given for given, copy in kept.items() if copy.parent == (cycle_dir / RETURNED).resolve()
-                and copy not in {p.resolve() for p in before}}
+        # resolved once, not once per file given (a thousand files made a million resolves)
+        returned_dir, there_before = (cycle_dir / RETURNED).resolve(), {p.resolve() for p in before}
+        made = {copy: given for given, copy in kept.items() if copy.parent == returned_dir and copy not in there_before}
         named_paths = list(dict.fromkeys(kept.values()))
         sources: list = list(named_paths)
     elif "count_sheets" in manifest.google:

@@ -46,7 +46,7 @@ def test_a_folder_of_replies_is_read_and_each_sheet_names_its_message(plant, tmp
     reply(replies / "thanks.eml", "ana@plant.example.com", {}, subject="Re: will do tomorrow")
     result = ingest_cycle(cycle_dir, Config(), [replies])
     assert (result.figures.lines_counted, result.missing) == (8, [])
-    assert [(p.kind, Path(p.file).name) for p in result.problems] == [("mail", "thanks.eml")]
+    assert [(p.kind, Path(p.file).name) for p in result.problems] == [("mail-reply", "thanks.eml")]
     received = manifest(cycle_dir)["received"]
     assert len(received) == len(filled)
     for file, origin in received.items():

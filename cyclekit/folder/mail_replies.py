@@ -16,6 +16,7 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from pathlib import Path
 
+from cyclekit.domain.problems import ProblemKind
 from cyclekit.errors import InputError, Problem
 from cyclekit.folder.cycle import Manifest, keep_returned, recorded_path, safe_name
 from cyclekit.inputs.tables import file_sha256
@@ -55,8 +56,8 @@ def _expand(given: list[Path], problems: list[Problem]) -> list[Path]:
         if not messages:  # not a folder of replies: refused as a folder, as any other would be
             files.append(path)
         if len(messages) > MAX_MESSAGES:
-            problems.append(Problem("too-many", str(path), message=f"holds more than {MAX_MESSAGES:,} messages; "
-                                    f"only the first {MAX_MESSAGES:,} were read: give the rest separately"))
+            problems.append(_problem(path, f"holds more than {MAX_MESSAGES:,} messages; only the first "
+                                           f"{MAX_MESSAGES:,} were read: give the rest separately"))
         files += messages[:MAX_MESSAGES]
     return files
 
@@ -135,23 +136,27 @@ def _origin(cycle_dir: Path, kept_message: Path, message: Message, original: str
             "date": _header(message, "Date"), "subject": _header(message, "Subject"), "attachment": original}
 
 
+def _problem(message: Path, text: str) -> Problem:
+    return Problem(ProblemKind.MAIL_REPLY, str(message), message=text)
+
+
 def _take_message(cycle_dir: Path, path: Path, manifest: Manifest, work: Path, taken: MailedSheets) -> None:
     parsed = _parse(path)
     if isinstance(parsed, str):
-        taken.problems.append(Problem("mail", str(path), message=parsed))
+        taken.problems.append(_problem(path, parsed))
         return
     workbooks, cut = workbooks_in(parsed)
     if cut:
-        taken.problems.append(Problem("mail", str(path), message=f"has more than {MAX_PARTS} parts; the "
-                                      "attachments past them were not read: save them and give them as files"))
+        taken.problems.append(_problem(path, f"has more than {MAX_PARTS} parts; the attachments past them were "
+                                             "not read: save them and give them as files"))
     if not workbooks:
-        taken.problems.append(Problem("mail", str(path), message="the message has no Excel (.xlsx) attachment: "
-                                      "ask for the filled sheet, or type the counts into it"))
+        taken.problems.append(_problem(path, "the message has no Excel (.xlsx) attachment: ask for the filled "
+                                             "sheet, or type the counts into it"))
         return
     for original, name, data, _ in workbooks:
         if not data.startswith(ZIP_START):  # damaged in the mail (broken base64) or not a workbook
-            taken.problems.append(Problem("mail", str(path), message=f"the attachment {original or name!r} is not "
-                                          "an Excel workbook (.xlsx): ask for the file again"))
+            taken.problems.append(_problem(path, f"the attachment {original or name!r} is not an Excel workbook "
+                                                 "(.xlsx): ask for the file again"))
     workbooks = [w for w in workbooks if w[2].startswith(ZIP_START)]
     if not workbooks:
         return

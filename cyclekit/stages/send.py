@@ -145,7 +145,7 @@ def _only(packets: dict[str, Packet], only: tuple[str, ...]) -> dict[str, Packet
 def plan_packets(cycle_dir: Path, manifest: Manifest, resend: bool, report: SendReport,
                  only: tuple[str, ...] = ()) -> list[Packet]:
     if manifest.finalized:
-        raise CycleError(f"cycle {manifest.cycle_id} was finalized on {manifest.finalized.get('at')}; "
+        raise CycleError(f"cycle {manifest.cycle_id} was finalized on {manifest.finalized.at}; "
                          "its sheets are no longer to count")
     if manifest.google.get("count_sheets") and not any(not s.file.startswith("google:") for s in manifest.sheets):
         raise CycleError(f"the count sheets of cycle {manifest.cycle_id} are in Google Sheets, shared with "

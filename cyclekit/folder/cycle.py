@@ -197,6 +197,9 @@ class Manifest:
                 "locations": [vars(r) for r in self.locations], "sheets": [vars(s) for s in self.sheets],
                 "ingests": [i.to_dict() for i in self.ingests],
                 "finalized": None if self.finalized is None else asdict(self.finalized)}
+        for key in ("sent", "received"):  # mail records only once there are some: older manifests stay as they were
+            if not data[key]:
+                del data[key]
         out = []
         for key, value in data.items():
             if isinstance(value, list) and value:

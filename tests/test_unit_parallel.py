@@ -41,6 +41,11 @@ def test_many_items_go_to_worker_processes_and_come_back_in_order(two_cores):
     assert os.getpid() not in {pid for _, pid in results}  # done in other processes
 
 
+def test_as_many_items_as_the_threshold_go_to_workers(two_cores):
+    results = parallel.map_on_cores(square_with_pid, range(8), "Squaring", serial_below=8)
+    assert [value for value, _ in results] == [n * n for n in range(8)] and os.getpid() not in {p for _, p in results}
+
+
 def test_a_few_items_are_done_here_where_starting_workers_would_cost_more(two_cores):
     results = parallel.map_on_cores(square_with_pid, range(7), "Squaring", serial_below=8)
     assert results == [(n * n, os.getpid()) for n in range(7)]

@@ -9,7 +9,7 @@ AS_OF ?= 2026-11-23
 # count sheets as PDF too when LibreOffice is installed
 PDF := $(shell command -v soffice >/dev/null 2>&1 && echo --pdf)
 
-.PHONY: demo demo-gsheets test install install-examples install-bench dev lint clean bench bench-smoke bench-gsheets
+.PHONY: demo demo-gsheets test install dev lint clean bench bench-smoke bench-gsheets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,13 +18,17 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 
-# the demo's floor and reviewer edit workbooks with openpyxl, as a person in Excel would (not a cyclekit dependency)
+# the demo's floor and reviewer edit workbooks with openpyxl, as a person in Excel would: an extra, not
+# a dependency of cyclekit; the benchmark's naive baseline is written with pandas
+.PHONY: install-examples install-bench
 install-examples: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[examples]'
 
-# the naive baseline is written with pandas
 install-bench: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
+
+demo: install-examples
+bench bench-smoke: install-bench
 
 dev: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -33,7 +37,7 @@ CYCLE := $(OUT)/cycle-$(AS_OF)
 # the floor's filled sheets arrive outside the cycle folder, as from e-mail; ingest keeps copies in it
 INBOX := $(OUT)/inbox-$(AS_OF)
 
-demo: install-examples
+demo: install
 	@mkdir -p $(OUT)
 	rm -rf $(CYCLE) $(INBOX) $(OUT)/schedule.xlsx  # the demo starts over: a schedule written over keeps its Last Counts
 	$(CYCLEKIT) schedule $(EXAMPLES)/inventory.csv --locations $(EXAMPLES)/locations.csv \
@@ -58,10 +62,10 @@ demo: install-examples
 demo-gsheets: dev
 	$(BIN)/python $(EXAMPLES)/demo_gsheets.py $(OUT)/cycle-gsheets-demo
 
-bench: install-bench
+bench: install
 	$(BIN)/python benchmarks/run.py --scale 1 --runs 3 --growth 0.1,0.25,0.5
 
-bench-smoke: install-bench
+bench-smoke: install
 	$(BIN)/python benchmarks/run.py --quick
 
 # Google Sheets requests per stage of a 1,000-location cycle, against the offline fake (needs dev: gspread)

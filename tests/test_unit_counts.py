@@ -1,6 +1,5 @@
 """folder/counts.py on its own: the counts an ingest saves with the cycle, and when they may be reused."""
 
-import hashlib
 import json
 from decimal import Decimal
 
@@ -35,8 +34,7 @@ PROBLEMS = [Problem("bad-count", "back/a.xlsx", "write a number", value="twelve"
 
 def test_saved_counts_read_back_exactly(tmp_path):
     key = counts_key(SOURCES, Config())
-    record = save_counts(tmp_path, key, lines(), PROBLEMS, {"WH-A-01"})
-    assert record["file"] == COUNTS and record["key"] == key and len(record["sha256"]) == 64
+    record = save_counts(tmp_path, key, lines(), PROBLEMS, {"WH-A-01"})  # what the manifest records
     loaded = load_counts(tmp_path, record, key)
     assert loaded is not None
     read_lines, problems, returned = loaded
@@ -82,7 +80,6 @@ def _saved(tmp_path):
 def test_no_saved_counts_when_the_manifest_has_no_record_or_another_key(tmp_path):
     key, record = _saved(tmp_path)
     assert load_counts(tmp_path, None, key) is None
-    assert load_counts(tmp_path, {}, key) is None
     assert load_counts(tmp_path, record, counts_key(SOURCES[:1], Config())) is None
 
 
@@ -100,6 +97,5 @@ def test_no_saved_counts_from_a_version_with_other_line_fields(tmp_path):
     path = tmp_path / COUNTS
     data = json.loads(path.read_text(encoding="utf-8"))
     data["fields"] = data["fields"][:-1]
-    path.write_text(json.dumps(data), encoding="utf-8")
-    record = {**record, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    record = save_counts(tmp_path, key, [], [], set(), json.dumps(data))  # recorded as it is now
     assert load_counts(tmp_path, record, key) is None

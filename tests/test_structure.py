@@ -176,8 +176,6 @@ def test_the_private_name_check_sees_each_way_of_reaching_in(tmp_path):
     ]
 
 
-@pytest.mark.xfail(strict=False, reason="private cross-imports are being removed in parallel (issue 13); the "
-                                        "coordinator removes this mark when the tree is done")
 def test_no_module_uses_a_private_name_of_another():
     assert private_imports() == []
 

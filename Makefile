@@ -18,6 +18,18 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 
+# the demo's floor and reviewer edit workbooks with openpyxl, as a person in Excel would: an extra, not
+# a dependency of cyclekit; the benchmark's naive baseline is written with pandas
+.PHONY: install-examples install-bench
+install-examples: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[examples]'
+
+install-bench: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+
+demo: install-examples
+bench bench-smoke: install-bench
+
 dev: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 

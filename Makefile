@@ -9,7 +9,7 @@ AS_OF ?= 2026-11-23
 # count sheets as PDF too when LibreOffice is installed
 PDF := $(shell command -v soffice >/dev/null 2>&1 && echo --pdf)
 
-.PHONY: demo demo-gsheets test install dev lint clean bench bench-smoke bench-gsheets
+.PHONY: demo demo-gsheets test install dev lint clean bench bench-smoke bench-gsheets golden
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ bench-gsheets: dev
 
 test: dev
 	$(BIN)/python -m pytest -q
+
+# rewrite the golden workbooks (tests/golden/workbooks/) after a layout change; review the diff
+golden: dev
+	$(BIN)/python -m pytest -q tests/test_golden_workbooks.py --update-golden
 
 lint: dev
 	$(BIN)/ruff check cyclekit tests examples benchmarks

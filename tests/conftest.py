@@ -41,3 +41,11 @@ def lo_out(tmp_path: Path) -> Path:
     out = tmp_path / "lo"
     out.mkdir()
     return out
+
+
+# --- Golden files -----------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/golden/workbooks/ from the workbooks generated now (review the diff)")

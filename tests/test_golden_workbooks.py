@@ -40,6 +40,7 @@ LOCATIONS = [
     ["LS-1", "Lineside", "Bo Lind-Oppenheimer-Volkov, night shift", "bo@plant.example.com", "high", "",
      "2026-11-20"],
     ["MRB-01", "MRB", "Cy Park", "cy@plant.example.com", "", "", "2025-09-01"],
+    ["EMPTY-9", "Warehouse B", "Cy Park", "cy@plant.example.com", "", "", ""],
 ]
 # what the floor wrote: WH-A-01 line 1 short (Major), line 3 over, a found item; LS-1 unreadable
 COUNTS = {"WH-A-01": ({1: 1200, 2: 40, 3: 13}, [("PCB-0007", "B", "", "ea", 2)]),
@@ -62,9 +63,12 @@ def _cycle(folder: Path) -> dict[str, Path]:
         files.append(fill_sheet(source, folder / "back" / source.name, counts, found=found,
                                 counted_by="Dee Counter"))
     result = ingest_cycle(report.cycle_dir, Config(), files, today=INGESTED)
-    wh = next(s for name, s in by_location.items() if name.startswith("WH-A-01"))
-    return {"folder": folder, "schedule": schedule, "count_sheet": wh, "recount_sheet": result.recount_files[0],
-            "results": result.results}
+    def sheet(location: str) -> Path:
+        return next(s for name, s in by_location.items() if name.startswith(location))
+
+    return {"folder": folder, "schedule": schedule, "count_sheet": sheet("WH-A-01"),
+            "count_sheet_serials": sheet("CAGE-01"), "count_sheet_empty": sheet("EMPTY-9"),
+            "recount_sheet": result.recount_files[0], "results": result.results}
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +80,10 @@ def _parts(workbooks: dict[str, Path], name: str) -> dict[str, str]:
     return workbook_parts(workbooks[name], workbooks["folder"])
 
 
-@pytest.mark.parametrize("name", ["schedule", "count_sheet", "recount_sheet", "results"])
+WORKBOOKS = ["schedule", "count_sheet", "count_sheet_serials", "count_sheet_empty", "recount_sheet", "results"]
+
+
+@pytest.mark.parametrize("name", WORKBOOKS)
 def test_workbook_matches_its_golden_parts(workbooks: dict[str, Path], name: str,
                                            request: pytest.FixtureRequest) -> None:
     got = _parts(workbooks, name)
@@ -92,7 +99,7 @@ def test_workbook_matches_its_golden_parts(workbooks: dict[str, Path], name: str
 def test_two_runs_give_the_same_parts(workbooks: dict[str, Path], tmp_path: Path) -> None:
     """The stripping takes out everything that changes from run to run, and nothing else varies."""
     again = _cycle(tmp_path)
-    for name in ("schedule", "count_sheet", "recount_sheet", "results"):
+    for name in WORKBOOKS:
         assert not differing_parts(_parts(again, name), _parts(workbooks, name)), name
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from xlsxwriter.utility import xl_rowcol_to_cell
+
 from cyclekit.backends.spec import (
     Cell,
     Column,
@@ -20,7 +22,6 @@ from cyclekit.backends.spec import (
     Sheet,
     Style,
     Validation,
-    a1,
 )
 from cyclekit.errors import Problem
 from cyclekit.inputs.values import cell_text, show_spaces
@@ -374,119 +375,146 @@ def _at(rows: list[list[Any]], r: int, c: int) -> Any:
     return rows[r][c] if r < len(rows) and c < len(rows[r]) else None
 
 
+def _labels_and_header(rows: list[list[Any]]) -> tuple[dict[str, str], int | None]:
+    """The header block's values by label, and the row of the table's header (None: no table)."""
+    labels: dict[str, str] = {}
+    for r in range(min(len(rows), 12)):
+        for c, value in enumerate(rows[r]):
+            text = cell_text(value)
+            if text in (LOCATION, ZONE, COUNTER, CYCLE, SHEET, COUNT_DATE) and c in VALUE_OF:
+                labels.setdefault(text, cell_text(_at(rows, r, VALUE_OF[c])))
+        if cell_text(_at(rows, r, TITLE_COLUMN)) == LINE:
+            return labels, r
+    return labels, None
+
+
+class _Reading:
+    """A filled sheet read row by row: where its columns are, what each row may hold, the rows
+    someone inserted."""
+
+    def __init__(self, sheet: FilledSheet, headers: list[str], header_row: int,
+                 blank: set[tuple[int, int]]):
+        col = {name: i for i, name in enumerate(headers) if name}
+        self.sheet, self.blank = sheet, blank
+        self.floor = col[FLOOR_COUNT]
+        self.layout_width = max(c for c, name in enumerate(headers) if name) + 1
+        width = max(len(headers), self.floor + 1, RIGHT_VALUE + 1)
+        # a column the sheet lacks reads from one past the row's end, which is always blank
+        self.at = {key: col.get(HEADERS[key], width)
+                   for key in ("part_number", "revision", "description", "lot", "uom", "notes")}
+        self.width = width + 1
+        self.system_at = col.get(SYSTEM_QTY)
+        self.expected: dict[int, Collection[int]] = {}  # row -> the columns where something may be written
+        for r in range(header_row):
+            self.expected[r] = HEADER_BLOCK_COLUMNS  # title, instructions, the labels and their values
+        self.expected[header_row] = range(self.layout_width)
+        self.last_line: int | None = None
+        self.after_lines = False  # past the listed lines: found rows, the confirmation, the sign-off
+        self.inserted: list[tuple[int, list[Any]]] = []
+
+    def entry(self, row: list[Any], r: int, line_no: int | None, label: str) -> Entry:
+        raw, at = row[self.floor], self.at
+        unreadable = BLANK_FORMULA if (r, self.floor) in self.blank else ""
+        return Entry(line_no, label, _text(row[at["part_number"]]), _text(row[at["revision"]]),
+                     _text(row[at["description"]]), _text(row[at["lot"]]), _text(row[at["uom"]]),
+                     None if _text(raw) == "" else raw, _text(row[at["notes"]]), r, self.floor, unreadable)
+
+    def read(self, r: int, row: list[Any]) -> None:
+        """One row below the table's header: a line, a found item, the confirmation, a signature, or
+        something the layout has no place for."""
+        if len(row) < self.width:
+            row = [*row, *([None] * (self.width - len(row)))]
+        label = _text(row[TITLE_COLUMN])
+        if label.isascii() and label.isdigit() and not self.after_lines:  # "²" is a digit to Python, not to int()
+            self._line(r, row, label)
+        elif _FOUND.match(label):
+            self.after_lines = True
+            found = self.entry(row, r, None, label)
+            if found.part_number or found.floor_count is not None or found.unreadable:
+                self.sheet.found.append(found)
+            self.expected[r] = set(range(self.layout_width)) - {self.system_at}
+        elif label.startswith(CONFIRMED_EMPTY):
+            self.after_lines = True
+            self.sheet.confirmed_empty = _text(row[self.floor])
+            self.sheet.confirmed_empty_cell = (r, self.floor)
+            self.expected[r] = {TITLE_COLUMN, self.floor}
+        elif _text(row[LEFT_LABEL]) in (COUNTED_BY, CHECKED_BY) and label == "":
+            self._signature(r, row)
+        elif label.startswith(FOUND_SECTION):
+            self.after_lines = True
+            self.expected[r] = {TITLE_COLUMN}
+        elif label == "#" and self.after_lines:  # the found rows' header
+            self.expected[r] = range(self.layout_width)
+        elif label.startswith(NO_STOCK) and not self.sheet.entries:
+            self.expected[r] = {TITLE_COLUMN}
+        elif any(_text(value) for value in row):
+            if self.last_line is None and not self.after_lines:
+                self.inserted.append((r, row))  # said once the line below it is known
+            else:
+                self._inserted(r, row, self.last_line, None)
+
+    def _line(self, r: int, row: list[Any], label: str) -> None:
+        line = self.entry(row, r, int(label), label)
+        self.sheet.entries.append(line)
+        if self.last_line is None:  # rows inserted above the first line: that line is their neighbour
+            for r_inserted, cells in self.inserted:
+                self._inserted(r_inserted, cells, None, line.line_no)
+            self.inserted = []
+        self.last_line = line.line_no
+        self.expected[r] = range(self.layout_width)
+
+    def _signature(self, r: int, row: list[Any]) -> None:
+        self.after_lines = True
+        if _text(row[LEFT_LABEL]) == COUNTED_BY:
+            self.sheet.counted_by = _text(row[LEFT_VALUE])
+            self.sheet.counted_by_cell = xl_rowcol_to_cell(r, LEFT_VALUE)
+            self.sheet.counted_on = row[RIGHT_VALUE]
+        else:
+            self.sheet.checked_by = _text(row[LEFT_VALUE])
+        self.expected[r] = SIGN_OFF_COLUMNS
+
+    def _inserted(self, r: int, row: list[Any], above: int | None, below: int | None) -> None:
+        _inserted_row(self.sheet, r, row, self.at["part_number"], self.floor, above, below, self.after_lines)
+
+    def finish(self, rows: list[list[Any]]) -> None:
+        """What is left to say once every row is read: rows inserted on a sheet without lines,
+        cells written outside the layout, formulas saved without a value."""
+        for r_inserted, cells in self.inserted:  # a sheet without lines
+            self._inserted(r_inserted, cells, None, None)
+        sheet = self.sheet
+        for r in range(len(rows)):
+            allowed = self.expected.get(r)
+            if allowed is None:
+                continue  # an inserted row: said above, as a whole
+            for c, value in enumerate(rows[r]):
+                if c not in allowed and _text(value):
+                    sheet.problems.append(Problem(
+                        "unexpected-cell", sheet.file, "something is written where the sheet has no place for "
+                        "it; it was not read (write counts in Floor Count, anything else in Notes)",
+                        sheet=sheet.tab, cell=xl_rowcol_to_cell(r, c), value=_text(value)[:200]))
+        for r, c in sorted(self.blank):
+            if c != self.floor or not any(e.row == r for e in [*sheet.entries, *sheet.found]):
+                sheet.problems.append(Problem("formula-without-value", sheet.file, BLANK_FORMULA,
+                                              sheet=sheet.tab, cell=xl_rowcol_to_cell(r, c)))
+
+
 def parse_sheet(rows: list[list[Any]], file: str, tab: str,
                 blank_formulas: Collection[tuple[int, int]] = ()) -> FilledSheet | None:
     """The inverse of `count_sheet`; None when the tab is not a cyclekit count sheet.
 
     blank_formulas: zero-based (row, column) of formulas saved without a value, which read as
     blank: each one is a problem, never a line left blank."""
-    labels: dict[str, str] = {}
-    header_row = None
-    for r in range(min(len(rows), 12)):
-        for c, value in enumerate(rows[r]):
-            text = cell_text(value)
-            if text in (LOCATION, ZONE, COUNTER, CYCLE, SHEET, COUNT_DATE) and c in (1, 4):
-                labels.setdefault(text, cell_text(_at(rows, r, c + 1)))
-        if cell_text(_at(rows, r, 0)) == LINE:
-            header_row = r
-            break
+    labels, header_row = _labels_and_header(rows)
     if header_row is None or CYCLE not in labels or SHEET not in labels:
         return None
     headers = [cell_text(v) for v in rows[header_row]]
-    col = {name: i for i, name in enumerate(headers) if name}
-    if FLOOR_COUNT not in col:
+    if FLOOR_COUNT not in headers:
         return None
-    sheet = FilledSheet(file, tab, labels)
-    floor = col[FLOOR_COUNT]
-    layout_width = max(c for c, name in enumerate(headers) if name) + 1
-    width = max(len(headers), floor + 1, 6)
-    # a column the sheet lacks reads from one past the row's end, which is always blank
-    picks = [col.get(name, width) for name in ("Part Number", "Revision", "Description", "Lot", "UoM",
-                                                "Notes")]
-    width += 1
-    part_at, revision_at, description_at, lot_at, uom_at, notes_at = picks
-    system_at = col.get(SYSTEM_QTY)
-    blank = set(blank_formulas)
-
-    def entry(row: list[Any], r: int, line_no: int | None, label: str) -> Entry:
-        raw = row[floor]
-        unreadable = BLANK_FORMULA if (r, floor) in blank else ""
-        return Entry(line_no, label, _text(row[part_at]), _text(row[revision_at]), _text(row[description_at]),
-                     _text(row[lot_at]), _text(row[uom_at]), None if _text(raw) == "" else raw,
-                     _text(row[notes_at]), r, floor, unreadable)
-
-    expected: dict[int, set[int] | range] = {}  # row -> the columns where something may be written
-    for r in range(header_row):
-        expected[r] = {0, 1, 2, 4, 5}  # title, instructions, the labels and their values
-    expected[header_row] = range(layout_width)
-    last_line: int | None = None
-    after_lines = False  # past the listed lines: found rows, the confirmation, the sign-off
-    inserted: list[tuple[int, list[Any]]] = []
+    reading = _Reading(FilledSheet(file, tab, labels), headers, header_row, set(blank_formulas))
     for r in range(header_row + 1, len(rows)):
-        row = rows[r]
-        if len(row) < width:
-            row = [*row, *([None] * (width - len(row)))]
-        label = _text(row[0])
-        first = _text(row[1])
-        if label.isascii() and label.isdigit() and not after_lines:  # "²" is a digit to Python, not to int()
-            line = entry(row, r, int(label), label)
-            sheet.entries.append(line)
-            if last_line is None:  # rows inserted above the first line: that line is their neighbour
-                for r_inserted, cells in inserted:
-                    _inserted_row(sheet, r_inserted, cells, part_at, floor, None, line.line_no, after_lines)
-                inserted = []
-            last_line = line.line_no
-            expected[r] = range(layout_width)
-            continue
-        if _FOUND.match(label):
-            after_lines = True
-            found = entry(row, r, None, label)
-            if found.part_number or found.floor_count is not None or found.unreadable:
-                sheet.found.append(found)
-            expected[r] = set(range(layout_width)) - {system_at}
-        elif label.startswith(CONFIRMED_EMPTY):
-            after_lines = True
-            sheet.confirmed_empty = _text(row[floor])
-            sheet.confirmed_empty_cell = (r, floor)
-            expected[r] = {0, floor}
-        elif first in (COUNTED_BY, CHECKED_BY) and label == "":
-            after_lines = True
-            if first == COUNTED_BY:
-                sheet.counted_by = _text(row[2])
-                sheet.counted_by_cell = a1(r, 2)
-                sheet.counted_on = row[5]
-            else:
-                sheet.checked_by = _text(row[2])
-            expected[r] = {1, 2, 4, 5}
-        elif label.startswith(FOUND_SECTION):
-            after_lines = True
-            expected[r] = {0}
-        elif label == "#" and after_lines:  # the found rows' header
-            expected[r] = range(layout_width)
-        elif label.startswith(NO_STOCK) and not sheet.entries:
-            expected[r] = {0}
-        elif any(_text(value) for value in row):
-            if last_line is None and not after_lines:
-                inserted.append((r, row))  # said once the line below it is known
-            else:
-                _inserted_row(sheet, r, row, part_at, floor, last_line, None, after_lines)
-    for r_inserted, cells in inserted:  # a sheet without lines
-        _inserted_row(sheet, r_inserted, cells, part_at, floor, None, None, after_lines)
-    for r in range(len(rows)):
-        allowed = expected.get(r)
-        if allowed is None:
-            continue  # an inserted row: said above, as a whole
-        for c, value in enumerate(rows[r]):
-            if c not in allowed and _text(value):
-                sheet.problems.append(Problem(
-                    "unexpected-cell", file, "something is written where the sheet has no place for it; "
-                    "it was not read (write counts in Floor Count, anything else in Notes)",
-                    sheet=tab, cell=a1(r, c), value=_text(value)[:200]))
-    for r, c in sorted(blank):
-        if c != floor or not any(e.row == r for e in [*sheet.entries, *sheet.found]):
-            sheet.problems.append(Problem("formula-without-value", file, BLANK_FORMULA, sheet=tab,
-                                          cell=a1(r, c)))
-    return sheet
+        reading.read(r, rows[r])
+    reading.finish(rows)
+    return reading.sheet
 
 
 def _inserted_row(sheet: FilledSheet, r: int, row: list[Any], part_at: int, floor: int,
@@ -508,7 +536,8 @@ def _inserted_row(sheet: FilledSheet, r: int, row: list[Any], part_at: int, floo
         where = "a row written outside the sheet's rows"
         then = "; if the item is on the shelf, write it in a Found row and ingest the sheet again"
     problem = Problem("inserted-row", sheet.file, f"{where} {what}: it is not a line of this sheet and was "
-                      f"not counted{then}", sheet=sheet.tab, cell=a1(r, 0), row=r + 1, value=shown[:200])
+                      f"not counted{then}", sheet=sheet.tab, cell=xl_rowcol_to_cell(r, TITLE_COLUMN), row=r + 1,
+                      value=shown[:200])
     sheet.problems.append(problem)
     if not after_lines and neighbour is not None:
         sheet.held_lines.setdefault(neighbour, problem)

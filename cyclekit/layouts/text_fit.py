@@ -52,7 +52,7 @@ def row_height(lines: float, line_points: float, gap: float, single: float | Non
     """Points for `lines` of text (`at_least` of them) and a gap; `single`: the height of a row of one line."""
     if single is not None and lines <= 1:
         return single
-    return round(max(lines, at_least) * line_points + gap, 1)
+    return round(max(at_least, lines) * line_points + gap, 1)
 
 
 # ---- Measure.RENDERED ---------------------------------------------------------------------------

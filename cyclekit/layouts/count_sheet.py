@@ -57,7 +57,7 @@ PAGE_HEADER_CHARS = 26  # a longer location is shortened in page headers and foo
 
 @dataclass(frozen=True)
 class SheetLine:
-    line_no: int
+    line_no: int | str  # "F1": a found item, on a recount sheet
     part_number: str
     revision: str
     description: str

@@ -13,14 +13,14 @@ import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from cyclekit.backends.reader import WorkbookReader
 from cyclekit.backends.spec import (
     Cell,
+    CellValue,
     Chart,
     Column,
     ConditionalFormat,
@@ -44,6 +44,7 @@ from cyclekit.domain.variance import (
     CountedLine,
     Figures,
     GroupFigures,
+    Judgement,
     fixed_by_recount,
     judge,
     needs_recount,
@@ -51,11 +52,11 @@ from cyclekit.domain.variance import (
     tolerance,
 )
 from cyclekit.errors import Problem, some_of
-from cyclekit.folder.cycle import Manifest
+from cyclekit.folder.cycle import Manifest, SheetRecord
 from cyclekit.inputs.values import QuantityError, cell_text, format_decimal, parse_date, parse_quantity
 from cyclekit.layouts import styles
 from cyclekit.layouts.added_tabs import added_tab_sheet, carried_cell
-from cyclekit.layouts.results_carry import KEPT, KeptCell, PreviousResults, read_previous
+from cyclekit.layouts.results_carry import KEPT, KeptCell, PreviousResults, ProblemKey, read_previous
 from cyclekit.layouts.text_fit import lines_of, row_height
 
 SUMMARY, VARIANCE, DISCREPANCIES = "Summary", "Variance", "Discrepancies"
@@ -76,7 +77,7 @@ PCT = Style(num_format="0.0%")
 LINE_POINTS = 15  # a line of 11 pt text
 
 
-def _header(columns: list[Column]) -> list[Cell]:
+def _header(columns: list[Column]) -> list[CellValue]:
     return [Cell(c.header, styles.HEADER) for c in columns]
 
 
@@ -142,7 +143,7 @@ def _variance_rows(lines: list[CountedLine], config: Config, letter: dict[str, s
         allowed = tolerances.get(line.abc_class)
         if allowed is None:
             allowed = tolerances[line.abc_class] = tolerance(line, count)
-        variance = line.variance_qty
+        variance = _variance(line)
         value = line.variance_value  # in cents, half-up: what ROUND(...,2) shows (cyclekit.domain.money)
         pct = "" if line.system_qty == 0 else variance / line.system_qty
         within = variance == 0 or judge(line, count).within_tolerance
@@ -161,6 +162,11 @@ def _variance_rows(lines: list[CountedLine], config: Config, letter: dict[str, s
             line.serial or None,
         ])
     return rows
+
+
+def _variance(line: CountedLine) -> Decimal:
+    """The variance of a counted line (only a line not counted has none)."""
+    return cast(Decimal, line.variance_qty)
 
 
 def _wrapped_lines(row: list[Any], columns: list[Column]) -> float:
@@ -262,7 +268,7 @@ def _discrepancy_row(line: CountedLine, doc: dict[str, Any], config: Config, col
     """A line with a variance, with the documentation typed for it (its typed columns editable)."""
     j = judge(line, config.count)
     style = {c.header: c.style for c in columns}
-    sign = 1 if line.variance_qty > 0 else -1
+    sign = 1 if _variance(line) > 0 else -1
     return [
         line.location, line.part_number, line.revision, line.lot, line.system_qty,
         line.counted_qty, line.variance_qty, Cell(UNVALUED, styles.WARN) if line.unvalued else line.variance_value,
@@ -355,9 +361,10 @@ def _not_counted_sheet(lines: list[CountedLine], returned: set[str]) -> Sheet:
     return _table_sheet(NOT_COUNTED, columns, rows)
 
 
-def _recount_sheet(manifest: Manifest, lines: list[CountedLine], config: Config,
+def _recount_sheet(records: list[SheetRecord], lines: list[CountedLine], config: Config,
                    problems: list[Problem]) -> Sheet:
-    on_sheet = {(s.location, n): s for s in manifest.sheets if s.kind == "recount" for n in s.lines}
+    on_sheet: dict[tuple[str, int | None], SheetRecord] = {
+        (s.location, n): s for s in records if s.kind == "recount" for n in s.lines}
     columns = [
         Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
         Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT),
@@ -402,13 +409,14 @@ def problem_key_of(kind: str, file: str, tab: str, cell: str) -> tuple[str, str,
 OPEN = "Open"
 
 
-def open_problems(problems: list[Problem], lines: list[CountedLine], resolutions: dict[tuple, str]) -> list[Problem]:
+def open_problems(problems: list[Problem], lines: list[CountedLine],
+                  resolutions: dict[ProblemKey, str]) -> list[Problem]:
     """The problems neither a recount fixed nor a Resolution answered (what finalize waits for)."""
     fixed = fixed_by_recount(lines)
     return [p for p in problems if problem_status(p, fixed, resolutions) == OPEN]
 
 
-def problem_status(problem: Problem, fixed: dict[str, str], resolutions: dict[tuple, str]) -> str:
+def problem_status(problem: Problem, fixed: dict[str, str], resolutions: dict[ProblemKey, str]) -> str:
     """Open, or why not: the line was counted on a recount (finalize's rule), or a Resolution
     was written for it. fixed: fixed_by_recount's."""
     sheet_id = fixed.get(problem.line_id or "")
@@ -417,7 +425,7 @@ def problem_status(problem: Problem, fixed: dict[str, str], resolutions: dict[tu
     return "Resolved" if problem_key(problem) in resolutions else OPEN
 
 
-def _problems_sheet(problems: list[Problem], resolutions: dict[tuple, str], fixed: dict[str, str]) -> Sheet:
+def _problems_sheet(problems: list[Problem], resolutions: dict[ProblemKey, str], fixed: dict[str, str]) -> Sheet:
     columns = [Column("Kind", 20, styles.TEXT), Column("File", 40, styles.TEXT),
                Column("Tab", 14, styles.TEXT), Column("Cell", 7, styles.TEXT),
                Column("Value", 16, styles.TEXT), Column("Problem", 70, Style(wrap=True)),
@@ -460,6 +468,13 @@ CHART_LABEL_CHARS = 30  # a longer location is shortened on the chart: its label
 WHOLE_RIGHT = styles.WHOLE.but(align="right")
 GROUP_HEADERS = ("Lines Sent", "Lines Counted", "Found Items", "Discrepancies", "Discrepancy Rate",
                  "Net Variance Value", "Absolute Variance Value")
+
+
+def _largest_first(pair: tuple[CountedLine, Judgement]) -> tuple[bool, bool, Decimal, Decimal, str]:
+    """Major lines first, then valued before not valued, then by value, then by quantity."""
+    line, judged = pair
+    return (judged.severity != MAJOR, line.variance_value is None, -abs(line.variance_value or Decimal(0)),
+            -abs(_variance(line)), line.line_id)
 
 
 class _Summary:
@@ -537,9 +552,7 @@ class _Summary:
         unit cost has no value to sort by, so it comes after the valued lines of its severity, its
         value left blank (never text in a currency column) and named in a note below."""
         judged = [(ln, judge(ln, self.config.count)) for ln in lines if ln.counted and ln.variance_qty != 0]
-        largest = sorted(judged, key=lambda pair: (
-            pair[1].severity != MAJOR, pair[0].variance_value is None, -abs(pair[0].variance_value or 0),
-            -abs(pair[0].variance_qty), pair[0].line_id))[:10]
+        largest = sorted(judged, key=_largest_first)[:10]
         money = self.money
         self.table("Largest variances: Major first, then by value", [
             "Location", "Part Number", "System Qty", "Counted Qty", "Variance Qty", "Variance Value",
@@ -652,7 +665,7 @@ def _summary_sheet(manifest: Manifest, totals: Figures, lines: list[CountedLine]
 def results_workbook(manifest: Manifest, lines: list[CountedLine], totals: Figures,
                      problems: list[Problem], documentation: dict[str, dict[str, Any]],
                      config: Config, today: dt.date,
-                     resolutions: dict[tuple, str] | None = None,
+                     resolutions: dict[ProblemKey, str] | None = None,
                      returned: set[str] | None = None,
                      previous: PreviousResults | None = None) -> WorkbookSpec:
     """The lines come charged to their sheet's counter (see ingest.charged_to_counters).
@@ -663,7 +676,7 @@ def results_workbook(manifest: Manifest, lines: list[CountedLine], totals: Figur
     lists, causes_range = _lists_sheet()
     discrepancies, used = _discrepancy_sheet(lines, documentation, config, causes_range)
     sheets = [_summary_sheet(manifest, totals, lines, config, today, statuses), _variance_sheet(lines, config),
-              discrepancies, _recount_sheet(manifest, lines, config, problems),
+              discrepancies, _recount_sheet(manifest.sheets, lines, config, problems),
               _not_counted_sheet(lines, returned if returned is not None else set()),
               _problems_sheet(problems, resolutions, fixed)]
     cleared = _cleared_sheet(documentation, used)
@@ -675,7 +688,7 @@ def results_workbook(manifest: Manifest, lines: list[CountedLine], totals: Figur
     return WorkbookSpec(sheets, title=f"Cycle count results {manifest.cycle_id}")
 
 
-def _row_keys(sheet: Sheet, problem_keys: list[tuple]) -> list[Any]:
+def _row_keys(sheet: Sheet, problem_keys: list[ProblemKey]) -> list[Any]:
     """The key of each data row of a table tab: its Line ID (Problems: the problem's key)."""
     if sheet.name == PROBLEMS:
         return problem_keys
@@ -694,7 +707,7 @@ def _add_column(sheet: Sheet, header: str, values: list[Any]) -> None:
         sheet.autofilter = replace(sheet.autofilter, last_col=width - 1)
 
 
-def _carried(previous: PreviousResults, sheets: list[Sheet], problem_keys: list[tuple]) -> list[Sheet]:
+def _carried(previous: PreviousResults, sheets: list[Sheet], problem_keys: list[ProblemKey]) -> list[Sheet]:
     """The columns a person added to the tables (each row's value by its Line ID), and the tabs
     to add: the tabs a person added, and what was typed outside the tables (KEPT)."""
     by_name = {sheet.name: sheet for sheet in sheets}
@@ -746,7 +759,7 @@ def _reader(source: Any) -> Any:
     return source if hasattr(source, "rows") else WorkbookReader(source)
 
 
-def read_resolutions(source: Any) -> dict[tuple[str, str, str, str], str]:
+def read_resolutions(source: Any) -> dict[ProblemKey, str]:
     """What people wrote in the Problems tab's Resolution column (a problem accepted as is)."""
     return read_previous(_reader(source)).resolutions
 
@@ -761,7 +774,7 @@ def table_headers() -> dict[str, tuple[str, ...]]:
     """The headers of each table tab, as written (carry.py tells added columns from them)."""
     config = Config()
     sheets = [_variance_sheet([], config), _discrepancy_sheet([], {}, config, "")[0],
-              _recount_sheet(SimpleNamespace(sheets=[]), [], config, []), _not_counted_sheet([], set()),
+              _recount_sheet([], [], config, []), _not_counted_sheet([], set()),
               _problems_sheet([], {}, {})]
     headers = {sheet.name: tuple(c.header for c in sheet.columns) for sheet in sheets}
     headers[CLEARED] = tuple(c.header for c in _cleared_columns())

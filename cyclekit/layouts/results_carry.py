@@ -58,13 +58,17 @@ class KeptCell:
     why: str
 
 
+# a problem as the Problems tab keys it: kind, file name, tab, cell (results.problem_key)
+ProblemKey = tuple[str, str, str, str]
+
+
 @dataclass
 class PreviousResults:
     """What the previous results workbook holds that a person typed."""
 
     file: str = ""
     documentation: dict[str, dict[str, Any]] = field(default_factory=dict)
-    resolutions: dict[tuple, str] = field(default_factory=dict)
+    resolutions: dict[ProblemKey, str] = field(default_factory=dict)
     added_columns: list[AddedColumn] = field(default_factory=list)
     added_tabs: list[tuple[str, list[list[Any]]]] = field(default_factory=list)
     kept: list[KeptCell] = field(default_factory=list)

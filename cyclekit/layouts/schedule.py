@@ -8,6 +8,7 @@ that never recalculate all show the same dates.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -16,6 +17,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from cyclekit import __version__
 from cyclekit.backends.spec import (
     Cell,
+    CellValue,
     Chart,
     Column,
     ConditionalFormat,
@@ -132,7 +134,7 @@ def _schedule_sheet(schedule: Schedule, config: Config, today: dt.date) -> Sheet
 
 
 def _schedule_values(schedule: Schedule, row: ScheduleRow, config: Config, today: dt.date,
-                     cell: dict[str, str]) -> dict[str, object]:
+                     cell: dict[str, str]) -> dict[str, Any]:
     """A row's values by column key; cell: each column's cell in this row (A1), for the formulas."""
     due_soon = config.schedule.due_soon_days
     last, cadence, nxt, days = cell["last_count"], cell["cadence"], cell["next_count"], cell["days"]
@@ -181,13 +183,13 @@ def _calendar_sheet(schedule: Schedule, config: Config) -> Sheet:
     weeks = calendar(schedule, config.schedule.calendar_weeks)
     noun = "Locations" if schedule.by == "location" else "Parts"
     # a row reads across from its top line; counts centered, clear of the Counters text beside them
-    top = {"valign": "top"}
-    date, count = styles.DATE.but(**top), styles.WHOLE.but(align="center", **top)
+    top: dict[str, Any] = {"valign": "top"}
+    date, count_style = styles.DATE.but(**top), styles.WHOLE.but(align="center", **top)
     columns = [
         Column("Week Starting", 12, date, "start"),
         Column("Week Ending", 12, date, "end"),
-        Column(f"{noun} Due", 10, count, "due"),
-        Column("Lines to Count", 10, count, "lines"),
+        Column(f"{noun} Due", 10, count_style, "due"),
+        Column("Lines to Count", 10, count_style, "lines"),
         Column("Counters", 40, styles.BODY.but(wrap=True, **top), "counters"),
         Column(noun, 66, styles.TEXT.but(wrap=True, **top), "keys"),
     ]
@@ -244,10 +246,10 @@ def _settings_sheet(schedule: Schedule, config: Config, sources: list[SourceFile
     s = config.schedule
     columns = [Column("Setting", 34, styles.LABEL), Column("Value", 70, styles.TEXT)]
     sheet = Sheet(SETTINGS_TAB, columns=columns, header_row=0)
-    rows: list[list[object]] = [[Cell("Setting", styles.HEADER), Cell("Value", styles.HEADER)]]
+    rows: list[list[CellValue]] = [[Cell("Setting", styles.HEADER), Cell("Value", styles.HEADER)]]
     names: dict[str, str] = {}
 
-    def add(label: str, value: object, name: str | None = None) -> None:
+    def add(label: str, value: CellValue, name: str | None = None) -> None:
         if name:
             names[name] = f"={SETTINGS_TAB}!{xl_rowcol_to_cell(len(rows), 1, row_abs=True, col_abs=True)}"
         rows.append([label, value])
@@ -300,7 +302,7 @@ def schedule_workbook(
     schedule: Schedule, config: Config, sources: list[SourceFile],
     skipped: dict[str, int], today: dt.date, history: list[HistoryRow] | None = None,
     last_run: dict[str, dict[str, str]] | None = None,
-    added_tabs: list[tuple[str, list[list[Any]]]] = (),  # tabs a person added: carried as they were
+    added_tabs: Sequence[tuple[str, list[list[Any]]]] = (),  # tabs a person added: carried as they were
 ) -> WorkbookSpec:
     settings, names = _settings_sheet(schedule, config, sources, skipped, today)
     sheets = [_schedule_sheet(schedule, config, today), _calendar_sheet(schedule, config)]

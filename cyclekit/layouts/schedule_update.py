@@ -36,7 +36,8 @@ class _Numbers:
     Counts / Year, Cycle): a text typed there (`n/a`, `45 days`) or a number no row can hold is a
     problem naming the cell; written as 0 it would drop what the person typed."""
 
-    LIMITS = {"Lines": 10**12, "Inventory Value": Decimal(10) ** 15, "Counts / Year": 366, "Cycle": 10**6}
+    LIMITS: dict[str, int | Decimal] = {"Lines": 10**12, "Inventory Value": Decimal(10) ** 15, "Counts / Year": 366,
+              "Cycle": 10**6}
 
     def __init__(self, file: ScheduleFile):
         self.file = file

@@ -12,7 +12,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from cyclekit.backends.spec import Cell, Formula, Sheet
 from cyclekit.config import Config
-from cyclekit.domain.scheduling import Schedule, ScheduleRow
+from cyclekit.domain.scheduling import CycleWindow, Schedule, ScheduleRow
 from cyclekit.layouts import text_fit
 from cyclekit.layouts.history import HISTORY_TAB, TARGET_RATE, HistoryRow, history_sheet, read_history
 from cyclekit.layouts.schedule import AS_OF_NAME, DUE_SOON_NAME, SourceFile, schedule_workbook
@@ -124,3 +124,22 @@ def test_lines_of_is_memoised() -> None:
     for _ in range(100):
         lines_of("the same suggested causes; again and again", 20)
     assert lines_of.cache_info().hits == 99
+
+
+def test_cycles_tab_shares_of_lines() -> None:
+    plan = schedule()
+    plan.cycles = [CycleWindow(1, AS_OF, dt.date(2026, 12, 6), 1, 3), CycleWindow(2, dt.date(2026, 12, 7),
+                                                                                  dt.date(2026, 12, 20), 1, 1)]
+    plan.rows[0].cycle, plan.rows[1].cycle = 1, 2
+    sheet = tab("Cycles", plan)
+    assert [row[5] for row in sheet.rows[1:]] == [Formula("=E2/SUM($E$2:$E$3)", 0.75),
+                                                 Formula("=E3/SUM($E$2:$E$3)", 0.25)]
+    assert sheet.data_bars[0].range.first_col == 4
+
+
+def test_lists_feed_the_root_cause_dropdown() -> None:
+    from cyclekit.domain.causes import ROOT_CAUSES
+    from cyclekit.layouts.results import _lists_sheet
+
+    lists, source = _lists_sheet()
+    assert source == f"=Lists!$A$2:$A${len(ROOT_CAUSES) + 1}" and lists.hidden

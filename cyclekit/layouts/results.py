@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name, xl_range_abs, xl_rowcol_to_cell
 
 from cyclekit.backends.reader import WorkbookReader
 from cyclekit.backends.spec import (
@@ -459,7 +459,7 @@ def _lists_sheet() -> tuple[Sheet, str]:
     for k in range(max(len(ROOT_CAUSES), len(STATUSES))):
         sheet.rows.append([ROOT_CAUSES[k] if k < len(ROOT_CAUSES) else None,
                            STATUSES[k] if k < len(STATUSES) else None])
-    return sheet, f"={LISTS}!$A$2:$A${len(ROOT_CAUSES) + 1}"
+    return sheet, f"={LISTS}!{xl_range_abs(1, 0, len(ROOT_CAUSES), 0)}"
 
 
 CHART_LABEL_CHARS = 30  # a longer location is shortened on the chart: its label took the whole chart

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name, xl_range_abs, xl_rowcol_to_cell
 
 from cyclekit import __version__
 from cyclekit.backends.spec import (
@@ -233,11 +233,13 @@ def _cycles_sheet(schedule: Schedule) -> Sheet:
     sheet = Sheet(CYCLES_TAB, columns=columns, header_row=0, freeze=(1, 0))
     sheet.rows.append([Cell(c.header, styles.HEADER) for c in columns])
     total = sum(c.lines for c in schedule.cycles) or 1
+    lines_col = sheet.column_index("Lines to Count")
+    lines = xl_col_to_name(lines_col)
+    every = xl_range_abs(1, lines_col, len(schedule.cycles), lines_col)
     for n, cycle in enumerate(schedule.cycles, start=2):
         sheet.rows.append([cycle.number, cycle.start, cycle.end, cycle.rows, cycle.lines,
-                           Formula(f"=E{n}/SUM($E$2:$E${len(schedule.cycles) + 1})",
-                                   cycle.lines / total)])
-    sheet.data_bars.append(DataBar(Range(1, 4, len(schedule.cycles), 4)))
+                           Formula(f"={lines}{n}/SUM({every})", cycle.lines / total)])
+    sheet.data_bars.append(DataBar(Range(1, lines_col, len(schedule.cycles), lines_col)))
     return sheet
 
 

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from cyclekit.backends.spec import WorkbookSpec, a1
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from cyclekit.backends.spec import WorkbookSpec
 from cyclekit.config import Config
 from cyclekit.domain.scheduling import YEAR_DAYS, Schedule, ScheduleRow, cadence_for
 from cyclekit.errors import InputError, Problem
@@ -58,7 +60,8 @@ class _Numbers:
             self.problems.append(Problem(
                 "bad-value", str(self.file.path), f"{name} must be {kind} from 0 to {self.LIMITS[name]:,}: "
                 "correct it or clear the cell (cyclekit fills it again)", sheet=SCHEDULE_TAB,
-                cell=a1(entry.row - 1, self.file.headers.index(name)), row=entry.row, column=name, value=text))
+                cell=xl_rowcol_to_cell(entry.row - 1, self.file.headers.index(name)), row=entry.row, column=name,
+                value=text))
             return default
         return number
 

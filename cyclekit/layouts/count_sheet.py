@@ -122,14 +122,10 @@ LINE_POINTS = 15.5  # one line of 12 pt text
 FIT = {"description": 1.0, "part_number": 0.85, "revision": 0.85, "lot": 0.85, "serial": 0.85}
 
 
-def _lines_of(text: str, width: float) -> int:
-    """Lines a wrapped cell needs: words wrap at spaces, a long identifier breaks anywhere."""
-    return lines_of(text, width, paragraphs=False)
-
-
 def _row_height(item: SheetLine, columns: list[Column]) -> float:
     """Room for every wrapped cell of a line: a part number, lot or description is never cut off."""
-    lines = max(_lines_of(getattr(item, c.key), c.width * FIT[c.key]) for c in columns if c.key in WRAPPED)
+    lines = max(lines_of(getattr(item, c.key), c.width * FIT[c.key], paragraphs=False)
+                for c in columns if c.key in WRAPPED)
     return row_height(lines, LINE_POINTS, 6, single=24)
 
 
@@ -196,7 +192,7 @@ def _header_block(layout: _Layout, header: SheetHeader, shown_location: str, sho
     """Rows 0-5: the title, who counts what and when, the instructions."""
     title = f"{TITLE[header.kind]}: {shown_location}"
     # wrapped, never overflowing: LibreOffice shrinks the whole page to fit a title that runs past it
-    title_lines = _lines_of(title, sum(c.width for c in layout.columns) * TITLE_FIT)
+    title_lines = lines_of(title, sum(c.width for c in layout.columns) * TITLE_FIT, paragraphs=False)
     layout.merge(layout.add(height=row_height(title_lines, TITLE_LINE_POINTS, 6, single=28)), TITLE_COLUMN,
                  layout.last, Cell(title, TITLE_STYLE))
     pairs = [((LOCATION, shown_location), (CYCLE, header.cycle_id)),

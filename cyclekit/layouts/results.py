@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, cast
 
 from xlsxwriter.utility import xl_col_to_name, xl_range_abs, xl_rowcol_to_cell
@@ -36,6 +35,15 @@ from cyclekit.backends.spec import (
 from cyclekit.config import Config
 from cyclekit.domain.causes import ROOT_CAUSES, suggested_causes
 from cyclekit.domain.money import round_formula
+from cyclekit.domain.review import (
+    DISCREPANCY_RATE_TARGET,
+    OPEN,
+    RATE_TARGET_TEXT,
+    STATUSES,
+    ProblemKey,
+    problem_key,
+    problem_status,
+)
 from cyclekit.domain.variance import (
     FOUND_ROW,
     MAJOR,
@@ -56,14 +64,13 @@ from cyclekit.folder.cycle import Manifest, SheetRecord
 from cyclekit.inputs.values import QuantityError, cell_text, format_decimal, parse_date, parse_quantity
 from cyclekit.layouts import styles
 from cyclekit.layouts.added_tabs import added_tab_sheet, carried_cell
-from cyclekit.layouts.results_carry import KEPT, KeptCell, PreviousResults, ProblemKey, read_previous
+from cyclekit.layouts.results_carry import KEPT, KeptCell, PreviousResults, read_previous
 from cyclekit.layouts.text_fit import lines_of, row_height
 
 SUMMARY, VARIANCE, DISCREPANCIES = "Summary", "Variance", "Discrepancies"
 RECOUNT, PROBLEMS, CLEARED, LISTS = "Recount", "Problems", "Cleared", "Lists"
 NOT_COUNTED = "Not Counted"
 UNVALUED = "unvalued"  # the Variance Value of a line whose part has no known unit cost
-STATUSES = ("Open", "Under Investigation", "Resolved")
 DOC_COLUMNS = ("Root Cause", "Resolution", "Status", "Investigated By", "Investigated On",
                "Approved By", "Approval Date", "Notes")
 LINE_ID = "Line ID"
@@ -397,34 +404,6 @@ def _recount_reason(line: CountedLine, config: Config, problem: str) -> str:
     return needs_recount(first, config.count) or "Requested"
 
 
-def problem_key(problem: Problem) -> tuple[str, str, str, str]:
-    """Stable across re-ingests: the same problem in the same cell of the same file name."""
-    return problem_key_of(problem.kind, problem.file, problem.sheet or "", problem.cell or "")
-
-
-def problem_key_of(kind: str, file: str, tab: str, cell: str) -> tuple[str, str, str, str]:
-    return (kind, Path(file).name, tab, cell)
-
-
-OPEN = "Open"
-
-
-def open_problems(problems: list[Problem], lines: list[CountedLine],
-                  resolutions: dict[ProblemKey, str]) -> list[Problem]:
-    """The problems neither a recount fixed nor a Resolution answered (what finalize waits for)."""
-    fixed = fixed_by_recount(lines)
-    return [p for p in problems if problem_status(p, fixed, resolutions) == OPEN]
-
-
-def problem_status(problem: Problem, fixed: dict[str, str], resolutions: dict[ProblemKey, str]) -> str:
-    """Open, or why not: the line was counted on a recount (finalize's rule), or a Resolution
-    was written for it. fixed: fixed_by_recount's."""
-    sheet_id = fixed.get(problem.line_id or "")
-    if sheet_id is not None:
-        return f"Fixed by recount {sheet_id}".rstrip()
-    return "Resolved" if problem_key(problem) in resolutions else OPEN
-
-
 def _problems_sheet(problems: list[Problem], resolutions: dict[ProblemKey, str], fixed: dict[str, str]) -> Sheet:
     columns = [Column("Kind", 20, styles.TEXT), Column("File", 40, styles.TEXT),
                Column("Tab", 14, styles.TEXT), Column("Cell", 7, styles.TEXT),
@@ -537,14 +516,15 @@ class _Summary:
         rate = totals.discrepancy_rate
         rate_row = len(self.rows)
         self.add("Discrepancy rate", rate if rate is not None else "", PCT.but(bold=True, align="right"),
-                 note="items with a discrepancy / items counted (lines counted + found); target under 5 %")
+                 note="items with a discrepancy / items counted (lines counted + found); "
+                      f"target under {RATE_TARGET_TEXT}")
         self.add("Record accuracy", totals.accuracy if totals.accuracy is not None else "", PCT.but(align="right"),
                  note="items within tolerance (A 0 %, B 2 %, C 5 % by default) / items counted")
         ref = xl_rowcol_to_cell(rate_row, 1, row_abs=True, col_abs=True)
         cell = Range(rate_row, 1, rate_row, 1)
         self.sheet.conditional_formats += [
-            ConditionalFormat(cell, f"=AND(ISNUMBER({ref}),{ref}>=0.05)", styles.BAD),
-            ConditionalFormat(cell, f"=AND(ISNUMBER({ref}),{ref}<0.05)", styles.GOOD),
+            ConditionalFormat(cell, f"=AND(ISNUMBER({ref}),{ref}>={DISCREPANCY_RATE_TARGET})", styles.BAD),
+            ConditionalFormat(cell, f"=AND(ISNUMBER({ref}),{ref}<{DISCREPANCY_RATE_TARGET})", styles.GOOD),
         ]
 
     def largest(self, lines: list[CountedLine]) -> None:

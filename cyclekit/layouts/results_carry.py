@@ -28,6 +28,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from cyclekit.domain.review import ProblemKey, problem_key_of
 from cyclekit.errors import ConfigError, InputError, Problem
 from cyclekit.folder.atomic import keep_a_copy
 from cyclekit.inputs.typed_dates import DATE_ORDERS, read_typed_date
@@ -57,10 +58,6 @@ class KeptCell:
     cell: str
     value: Any
     why: str
-
-
-# a problem as the Problems tab keys it: kind, file name, tab, cell (results.problem_key)
-ProblemKey = tuple[str, str, str, str]
 
 
 @dataclass
@@ -239,7 +236,7 @@ def _read_table(previous: PreviousResults, name: str, tab: str, rows: list[list[
 
 
 def _row_key(name: str, row: list[Any], columns: dict[str, int], key_column: int | None) -> Any:
-    from cyclekit.layouts.results import PROBLEMS, problem_key_of
+    from cyclekit.layouts.results import PROBLEMS
 
     if name == PROBLEMS:
         kind = cell_text(_value(row, columns.get("kind")))
@@ -291,8 +288,6 @@ def _read_documentation(previous: PreviousResults, name: str, tab: str, rows: li
 
 
 def _read_resolutions(previous: PreviousResults, rows: list[list[Any]], columns: dict[str, int]) -> None:
-    from cyclekit.layouts.results import problem_key_of
-
     for row in rows[1:]:
         text = cell_text(_value(row, columns.get("resolution")))
         if text:

@@ -9,7 +9,7 @@ AS_OF ?= 2026-11-23
 # count sheets as PDF too when LibreOffice is installed
 PDF := $(shell command -v soffice >/dev/null 2>&1 && echo --pdf)
 
-.PHONY: demo demo-gsheets test test-313 install dev lint clean bench bench-smoke bench-gsheets
+.PHONY: demo demo-gsheets test test-313 install dev lint clean bench bench-smoke bench-gsheets golden
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -95,6 +95,10 @@ test-313: $(VENV313)/bin/python
 	@test -n "$(PYTHON313)" || { echo "no Python 3.13 found (set PYTHON313)"; exit 1; }
 	$(VENV313)/bin/python -m pip install --quiet -e '.[dev]'
 	$(VENV313)/bin/python -m pytest -q -p no:cacheprovider
+
+# rewrite the golden workbooks (tests/golden/workbooks/) after a layout change; review the diff
+golden: dev
+	$(BIN)/python -m pytest -q tests/test_golden_workbooks.py --update-golden
 
 lint: dev
 	$(BIN)/ruff check cyclekit tests examples benchmarks

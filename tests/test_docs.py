@@ -1,5 +1,5 @@
-"""The documentation runs: every Python block of docs/python-api.md, in order, and the README's
-walk-through of the commands, line by line, through the CLI. A renamed option, method or report
+"""The documentation runs: every Python block of docs/python-api.md and of the README, in order,
+and the README's walk-through of the commands, line by line, through the CLI. A renamed option, method or report
 field fails here before a reader finds it."""
 
 from __future__ import annotations
@@ -71,6 +71,16 @@ def test_every_python_block_of_the_python_api_page_runs(plant_folder: Path) -> N
     cycle = namespace["cycle"]
     assert isinstance(cycle, cyclekit.Cycle) and cycle.finalized and cycle.verify().ok
     assert (plant_folder / "workbooks" / "python-api" / "cycle" / "adjustments" / "netsuite.csv").is_file()
+
+
+def test_the_readme_python_example_runs(plant_folder: Path) -> None:
+    blocks = code_blocks(README.read_text(encoding="utf-8"), "python")
+    assert blocks
+    namespace: dict[str, object] = {"__name__": "readme"}
+    for number, block in enumerate(blocks, 1):
+        exec(compile(block, f"{README.name}, Python block {number}", "exec"), namespace)
+    cycle = namespace["cycle"]
+    assert isinstance(cycle, cyclekit.Cycle) and cycle.locations and cycle.sheet_files
 
 
 def test_the_python_api_page_names_every_method_and_export() -> None:

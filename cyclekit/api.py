@@ -42,6 +42,7 @@ ConfigLike: TypeAlias = "Config | Path | str | None"
 there is one, else the defaults (as the `cyclekit` command does without --config)."""
 
 PathLike: TypeAlias = "Path | str"
+BY = ("location", "part")  # what a schedule has a row per
 
 
 def as_config(config: ConfigLike) -> Config:
@@ -103,6 +104,8 @@ class Schedule:
         than half of its rows with stock or of its value (`cyclekit schedule`)."""
         from cyclekit.stages.schedule import write_schedule
 
+        if by not in BY:  # anything else would be read as one of them: a guess
+            raise CyclekitError(f"a schedule is by {' or by '.join(BY)}, not by {by!r}; nothing was written")
         return write_schedule(inventory, self.path, self.config, locations=locations, as_of=as_of, by=by,
                               today=today, google=_google(google), force=force)
 
@@ -151,7 +154,9 @@ class Cycle:
 
         chosen = tuple(locations)
         if all_locations and chosen:
-            raise CyclekitError("choose all locations or name some, not both")
+            raise CyclekitError("choose all locations or name some, not both; nothing was written")
+        if due_within is not None and due_within < 0:
+            raise CyclekitError(f"due_within is a number of days from 0, not {due_within}; nothing was written")
         if config is None and isinstance(schedule, Schedule):
             config = schedule.config
         cycle = cls(folder, config=config)

@@ -38,12 +38,14 @@ def section(text: str, title: str) -> str:
 
 def cyclekit_commands(text: str) -> list[list[str]]:
     """The `cyclekit ...` lines of the shell blocks, continuation lines joined, comments dropped."""
+    return [words for block in code_blocks(text, "sh") for words in cyclekit_lines(block)]
+
+
+def cyclekit_lines(text: str) -> list[list[str]]:
     commands = []
-    for block in code_blocks(text, "sh"):
-        for line in block.replace("\\\n", " ").splitlines():
-            words = shlex.split(line, comments=True)
-            if words[:1] == ["cyclekit"]:
-                commands.append(words[1:])
+    for line in text.replace("\\\n", " ").splitlines():
+        if line.strip().startswith("cyclekit "):
+            commands.append(shlex.split(line, comments=True)[1:])
     return commands
 
 
@@ -99,6 +101,21 @@ def test_the_readme_walk_through_lists_every_command() -> None:
     walk = cyclekit_commands(section(README.read_text(encoding="utf-8"), "A walk through"))
     assert [c[0] for c in walk] == ["schedule", "sheets", "ingest", "ingest", "ingest", "finalize", "status",
                                     "verify"]
+
+
+def test_every_command_line_of_the_readme_and_of_the_help_parses(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lines that cannot run here (Google Sheets) and the help's examples: every option they
+    give exists and takes the value given."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "workbooks" / "cycle-2026-11-23").mkdir(parents=True)  # the cycle folder they name
+    readme = cyclekit_commands(README.read_text(encoding="utf-8"))
+    helps = [words for command in cli.commands.values() for words in cyclekit_lines(command.help or "")]
+    assert len(helps) >= len(cli.commands) and any("gsheets" in words for words in readme)
+    for words in readme + helps:
+        command = cli.commands[words[0]]
+        with command.make_context(words[0], _expand(words[1:])) as context:
+            assert context.params, words
 
 
 def _expand(words: list[str]) -> list[str]:

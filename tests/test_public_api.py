@@ -110,7 +110,12 @@ def test_the_library_refuses_with_cyclekit_errors(tmp_path: Path, plant: tuple[P
     with pytest.raises(cyclekit.CyclekitError, match="not both"):
         cyclekit.Cycle.start(tmp_path / "c", schedule=tmp_path / "s.xlsx", inventory=inventory,
                              all_locations=True, locations=["LS-1"])
+    with pytest.raises(cyclekit.CyclekitError, match="from 0"):  # the command's --due-within is checked too
+        cyclekit.Cycle.start(tmp_path / "c", schedule=tmp_path / "s.xlsx", inventory=inventory, due_within=-1)
     assert not (tmp_path / "c").exists()
+    with pytest.raises(cyclekit.CyclekitError, match="not by 'bin'"):  # never read as by part
+        cyclekit.Schedule(tmp_path / "s.xlsx").write(inventory, by="bin")
+    assert not (tmp_path / "s.xlsx").exists()
     with pytest.raises(cyclekit.ConfigError, match="not found"):
         cyclekit.Schedule(tmp_path / "s.xlsx", config=tmp_path / "missing.toml").write(inventory)
     export = write_csv(tmp_path / "bad.csv", ["location", "part_number", "quantity"], [["WH-1", "000812", "twelve"]])

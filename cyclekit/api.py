@@ -93,9 +93,6 @@ class Schedule:
     def __repr__(self) -> str:
         return f"Schedule({str(self.path)!r})"
 
-    def __fspath__(self) -> str:
-        return str(self.path)
-
     def write(self, inventory: PathLike, *, locations: PathLike | None = None, as_of: dt.date | None = None,
               by: str = "location", force: bool = False, google: GoogleLike = None,
               today: dt.date | None = None) -> ScheduleReport:
@@ -137,9 +134,6 @@ class Cycle:
         """Loaded when a method first needs it (verify needs none)."""
         self._config = as_config(self._config)
         return self._config
-
-    def __fspath__(self) -> str:
-        return str(self.folder)
 
     @classmethod
     def start(cls, folder: PathLike, *, schedule: Schedule | PathLike, inventory: PathLike,

@@ -19,7 +19,7 @@ method first needs them, so `import cyclekit` stays quick.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
@@ -71,6 +71,16 @@ class GoogleSheets:
 
 
 GoogleLike: TypeAlias = "GoogleSheets | GoogleTarget | None"
+
+
+def _names(values: Iterable[str] | str) -> list[str]:
+    """A name given alone is a list of one, never a list of its characters."""
+    return [values] if isinstance(values, str) else list(values)
+
+
+def _paths(values: Iterable[PathLike] | PathLike) -> list[Path]:
+    """A path given alone is a list of one, never a list of its characters."""
+    return [Path(values)] if isinstance(values, str | Path) else [Path(value) for value in values]
 
 
 def _google(google: GoogleLike) -> GoogleTarget | None:
@@ -138,7 +148,7 @@ class Cycle:
     @classmethod
     def start(cls, folder: PathLike, *, schedule: Schedule | PathLike, inventory: PathLike,
               config: ConfigLike = None, due_within: int | None = 7, all_locations: bool = False,
-              locations: Iterable[str] = (), as_of: dt.date | None = None, count_date: dt.date | None = None,
+              locations: Iterable[str] | str = (), as_of: dt.date | None = None, count_date: dt.date | None = None,
               show_system_qty: bool = False, packets: bool = False, pdf: bool = False,
               cycle_id: str | None = None, force: bool = False, google: GoogleLike = None) -> Cycle:
         """Start a cycle in a new folder: the locations due (or `all_locations`, or the `locations`
@@ -146,7 +156,7 @@ class Cycle:
         a Schedule's own is used. What was written is in the returned cycle's `started` report."""
         from cyclekit.stages.sheets import Selection, start_cycle
 
-        chosen = tuple(locations)
+        chosen = tuple(_names(locations))
         if all_locations and chosen:
             raise CyclekitError("choose all locations or name some, not both; nothing was written")
         if due_within is not None and due_within < 0:
@@ -162,28 +172,28 @@ class Cycle:
             cycle_id=cycle_id, google=_google(google), force=force)
         return cycle
 
-    def ingest(self, files: Iterable[PathLike] = (), *, pdf: bool = False, google: GoogleLike = None,
+    def ingest(self, files: Iterable[PathLike] | PathLike = (), *, pdf: bool = False, google: GoogleLike = None,
                today: dt.date | None = None) -> IngestReport:
         """Read the filled sheets (the cycle's own folders, or the `files` given, e.g. from e-mail)
         and write results.xlsx; with `google`, the results go to Google Sheets (`cyclekit ingest`)."""
         from cyclekit.stages.ingest import ingest_cycle
 
         config, target = self.config, _google(google)
-        given = [Path(f) for f in files]
+        given = _paths(files)
         report: IngestReport = ingest_cycle(self.folder, config, given or None, today=today, google=target,
                                             results_to_google=target is not None, pdf=pdf)
         return report
 
-    def finalize(self, schedule: Schedule | PathLike, *, targets: Sequence[str] = (),
-                 templates: Sequence[PathLike] = (), partial: bool = False, google: GoogleLike = None,
+    def finalize(self, schedule: Schedule | PathLike, *, targets: Iterable[str] | str = (),
+                 templates: Iterable[PathLike] | PathLike = (), partial: bool = False, google: GoogleLike = None,
                  today: dt.date | None = None) -> FinalizeReport:
         """Check approvals, write the ERP import files, move the schedule on and lock the cycle
         (`cyclekit finalize`). No targets: [count] default_targets of the config, else generic."""
         from cyclekit.stages.finalize import finalize_cycle
 
         path = schedule.path if isinstance(schedule, Schedule) else schedule
-        report: FinalizeReport = finalize_cycle(self.folder, path, self.config, targets=list(targets),
-                                                templates=[Path(t) for t in templates], partial=partial,
+        report: FinalizeReport = finalize_cycle(self.folder, path, self.config, targets=_names(targets),
+                                                templates=_paths(templates), partial=partial,
                                                 today=today, google=_google(google))
         return report
 

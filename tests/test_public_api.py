@@ -82,7 +82,7 @@ def test_a_whole_cycle_through_the_public_api(tmp_path: Path, plant: tuple[Path,
 
     review(cycle.folder)
     assert cycle.status().blocking == []
-    closed = cycle.finalize(schedule, targets=["generic"])
+    closed = cycle.finalize(schedule, targets="generic")  # one target given alone
     assert isinstance(closed, cyclekit.FinalizeReport) and isinstance(closed.history, cyclekit.HistoryRow)
     assert closed.adjustments == 1 and [p.name for p in closed.files] == ["generic.csv"]
     assert cycle.finalized and set(closed.locations_moved) == set(cycle.locations)
@@ -103,6 +103,18 @@ def test_a_cycle_folder_opened_again_reads_its_manifest(tmp_path: Path, plant: t
     again = cyclekit.Cycle(tmp_path / "cycle")
     assert again.started is None and again.id == "CC-API-1" and again.locations == started.locations
     assert sorted(again.locations) == ["CAGE-01", "LS-1"]
+
+
+def test_one_location_or_file_given_alone_is_one(tmp_path: Path, plant: tuple[Path, Path]) -> None:
+    """Never a list of its characters ('L', 'S', '-', '1')."""
+    inventory, locations = plant
+    schedule = cyclekit.Schedule(tmp_path / "schedule.xlsx", config=cyclekit.Config())
+    schedule.write(inventory, locations=locations, as_of=AS_OF)
+    cycle = cyclekit.Cycle.start(tmp_path / "cycle", schedule=schedule, inventory=inventory, as_of=AS_OF,
+                                 locations="LS-1")
+    assert cycle.locations == ["LS-1"]
+    filled = count_the_floor(cycle, tmp_path / "inbox")
+    assert len(filled) == 1 and cycle.ingest(str(filled[0])).sheets_read == 1
 
 
 def test_the_library_refuses_with_cyclekit_errors(tmp_path: Path, plant: tuple[Path, Path]) -> None:

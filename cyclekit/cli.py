@@ -46,6 +46,8 @@ config_option = click.option(
     help="Config file (default: cyclekit.toml in the current folder, if there is one).")
 as_of_option = click.option(
     "--as-of", callback=_date, metavar="YYYY-MM-DD", help="Date to plan from (default: today).")
+
+
 def google_options(command: Command) -> Command:
     """--format, --credentials, --folder, --share: defined once for every command that writes; the
     command receives them as one `google` argument (a GoogleSheets, or None for xlsx files)."""

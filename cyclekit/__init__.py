@@ -21,6 +21,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 if TYPE_CHECKING:
     from cyclekit.api import Cycle, GoogleSheets, Schedule
+    from cyclekit.domain.problems import ProblemKind
     from cyclekit.domain.variance import Figures
     from cyclekit.layouts.history import HistoryRow
     from cyclekit.layouts.schedule_reader import ScheduleEntry, ScheduleFile
@@ -36,6 +37,7 @@ _LAZY = {
     "GoogleSheets": "cyclekit.api",
     "Schedule": "cyclekit.api",
     "Figures": "cyclekit.domain.variance",
+    "ProblemKind": "cyclekit.domain.problems",
     "HistoryRow": "cyclekit.layouts.history",
     "ScheduleEntry": "cyclekit.layouts.schedule_reader",
     "ScheduleFile": "cyclekit.layouts.schedule_reader",
@@ -74,6 +76,7 @@ __all__ = [
     "InputError",
     "MissingToolError",
     "Problem",
+    "ProblemKind",
 ]
 
 

@@ -92,7 +92,7 @@ def test_the_python_api_page_names_every_method_and_export() -> None:
             if not name.startswith("_"):
                 assert f".{name}" in page, f"{cls.__name__}.{name} is not in {PYTHON_API.name}"
     for name in ("CyclekitError", "ConfigError", "CycleError", "InputError", "MissingToolError", "Problem",
-                 "load_config", "Config", "GoogleSheets"):
+                 "ProblemKind", "load_config", "Config", "GoogleSheets"):
         assert name in page, f"cyclekit.{name} is not in {PYTHON_API.name}"
 
 

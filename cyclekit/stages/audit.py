@@ -19,6 +19,8 @@ from pathlib import Path
 
 from cyclekit.backends.reader import WorkbookReader
 from cyclekit.config import Config
+from cyclekit.domain.problems import ProblemKind
+from cyclekit.domain.review import STATUSES, approved, finalize_blockers, open_problems
 from cyclekit.domain.variance import MAJOR, CountedLine, judge
 from cyclekit.errors import CycleError, CyclekitError, Problem
 from cyclekit.folder.counts import counts_key, load_counts
@@ -27,16 +29,18 @@ from cyclekit.folder.cycle import (
     RESULTS,
     SNAPSHOT,
     Manifest,
+    changed_sheets_error,
+    changed_since_ingest,
     load_manifest,
     read_frozen,
     schedule_backup_name,
     source_path,
     verify_frozen,
 )
+from cyclekit.folder.finalize_commit import ADJUSTMENTS
 from cyclekit.inputs.tables import file_sha256
 from cyclekit.inputs.values import cell_text
-from cyclekit.layouts.results import DISCREPANCIES, LINE_ID, STATUSES, open_problems
-from cyclekit.stages.finalize import ADJUSTMENTS, _approval_problems, _check_unchanged, finalize_blockers
+from cyclekit.layouts.results import DISCREPANCIES, LINE_ID
 from cyclekit.stages.ingest import count_state, default_files, previous_documentation, returned_locations
 
 
@@ -147,7 +151,7 @@ def _read_by_ingest(manifest: Manifest, fallback: list[Path], absolute: list[Pat
     """The places in the cycle folder that an ingest read: its sheets filled where they were sent."""
     places = set()
     for ingest in manifest.ingests:
-        names = [f["file"] for f in ingest["files"]]
+        names = [f.file for f in ingest.files]
         folders = _ingest_folders(manifest, names) or fallback
         for name in names:
             for folder in absolute if Path(name).is_absolute() else folders:
@@ -169,15 +173,15 @@ def _recorded(cycle_dir: Path, manifest: Manifest) -> _Recorded:
             if sheet.sha256:
                 found.add(Path(sheet.file), sheet.sha256)
         return found
-    recorded = {**manifest.finalized["inputs"], **manifest.finalized["outputs"]}
-    ingested = [f["file"] for f in manifest.ingests[-1]["files"]] if manifest.ingests else []
+    recorded = manifest.finalized.recorded()
+    ingested = [f.file for f in manifest.ingests[-1].files] if manifest.ingests else []
     at_finalize = [f for name in recorded if (f := _folder_of(name, Path(SNAPSHOT))) is not None]
     # ingest read none of the cycle's own sheets: its names can only be read as finalize's were typed
     at_ingest = _ingest_folders(manifest, ingested) or at_finalize
     # an absolute spelling holds from anywhere; a relative one only for paths typed in the same folder
     absolute = [_normal(cycle_dir.absolute()), cycle_dir.resolve(),
                 *(f for f in at_finalize + at_ingest if f.is_absolute())]
-    outputs = manifest.finalized["outputs"]
+    outputs = manifest.finalized.outputs
     for name, digest in recorded.items():
         typed_absolute = Path(name).is_absolute()
         folders = absolute if typed_absolute else at_ingest if name in ingested else at_finalize
@@ -197,7 +201,7 @@ def _recorded(cycle_dir: Path, manifest: Manifest) -> _Recorded:
     for sheet in manifest.sheets:
         if sheet.sha256 and not sheet.file.startswith("google:") and _normal(sheet.file) not in filled:
             found.add(_normal(sheet.file), sheet.sha256)
-    found.not_checked.update({name: IN_GOOGLE for name in manifest.finalized.get("google_inputs", {})})
+    found.not_checked.update({name: IN_GOOGLE for name in manifest.finalized.google_inputs})
     return found
 
 
@@ -280,31 +284,29 @@ def _saved_counts(cycle_dir: Path, manifest: Manifest, config: Config
     except CycleError:
         return None
     last = manifest.ingests[-1]
-    for entry in last["files"]:
-        path = source_path(cycle_dir, entry["file"])
-        if not path.is_file() or file_sha256(path) != entry["sha256"]:
-            return None  # also a Google source: its digest needs a request, so the sheets are read
-    return load_counts(cycle_dir, last.get("counts"), counts_key([f["sha256"] for f in last["files"]], config))
+    if any(f.file.startswith("google:") for f in last.files) or changed_since_ingest(cycle_dir, last):
+        return None  # a Google source's digest needs a request: the sheets are read
+    return load_counts(cycle_dir, last.counts, counts_key(last.digests(), config))
 
 
 def _blocking(cycle_dir: Path, manifest: Manifest, config: Config, lines: list[CountedLine],
               problems: list[Problem], returned: set[str], docs: dict, resolutions: dict,
               today: dt.date) -> list[str]:
-    """What finalize would refuse today, by finalize's own rules (cyclekit.stages.finalize)."""
+    """What finalize would refuse today, by finalize's own rules (cyclekit.domain.review)."""
     blocking = []
     if not manifest.ingests:
         blocking.append(f"cycle {manifest.cycle_id} has not been ingested; run `cyclekit ingest` first")
-    elif not any(f["file"].startswith("google:") for f in manifest.ingests[-1]["files"]):
-        try:  # a Google tab can be compared only with a request: finalize does that
-            _check_unchanged(cycle_dir, manifest)
-        except CycleError as error:
-            blocking.append(str(error))
+    elif not any(f.file.startswith("google:") for f in manifest.ingests[-1].files):
+        # a Google tab can be compared only with a request: finalize does that
+        if changed := changed_since_ingest(cycle_dir, manifest.ingests[-1]):
+            blocking.append(str(changed_sheets_error(changed)))
     try:
         verify_frozen(cycle_dir, manifest)
     except CycleError as error:
         blocking.append(str(error))
-    for p in finalize_blockers(cycle_dir, manifest, config, lines, problems, returned, docs, resolutions, today):
-        if p.kind == "unresolved-problem":  # where on the sheets it is
+    for p in finalize_blockers(cycle_dir, manifest, config, lines, problems, returned, docs, resolutions, today,
+                               results=cycle_dir / RESULTS, tab=DISCREPANCIES):
+        if p.kind == ProblemKind.UNRESOLVED_PROBLEM:  # where on the sheets it is
             where = ", ".join([Path(p.file).name, *([f"tab {p.sheet!r}"] if p.sheet else []),
                                *([f"cell {p.cell}"] if p.cell else [])])
             blocking.append(f"{where}: {p.message}")
@@ -320,7 +322,7 @@ def cycle_status(cycle_dir: Path | str, config: Config, today: dt.date | None = 
     manifest = load_manifest(cycle_dir)
     if manifest.ingests:
         # where ingest and finalize look for them: in the cycle folder, whatever folder status runs in
-        recorded = [source_path(cycle_dir, f["file"]) for f in manifest.ingests[-1]["files"]]
+        recorded = [source_path(cycle_dir, f.file) for f in manifest.ingests[-1].files]
         files = [path for path in recorded if path.is_file()]
     else:
         files = default_files(cycle_dir)
@@ -338,20 +340,19 @@ def cycle_status(cycle_dir: Path | str, config: Config, today: dt.date | None = 
     discrepancies: list[CountedLine] = [ln for ln in lines if ln.counted and ln.variance_qty != 0]
     statuses = [cell_text(docs.get(ln.line_id, {}).get("Status")) or STATUSES[0] for ln in discrepancies]
     majors = [ln for ln in discrepancies if judge(ln, config.count).severity == MAJOR]
-    approved = sum(1 for ln in majors if not any(
-        p.kind in ("needs-approval", "bad-date") for p in _approval_problems([ln], docs, config, Path(RESULTS), today)))
+    approvals = sum(1 for ln in majors if approved(ln, docs, config, today))
     documented = sum(1 for ln in discrepancies if cell_text(docs.get(ln.line_id, {}).get("Root Cause")))
     under_investigation, resolved = statuses.count(STATUSES[1]), statuses.count(STATUSES[2])
     names = [r.location for r in manifest.locations]
     return CycleStatus(
         cycle_id=manifest.cycle_id,
-        finalized_at=manifest.finalized["at"] if manifest.finalized else None,
+        finalized_at=manifest.finalized.at if manifest.finalized else None,
         sheets_sent=len(names), sheets_returned=len(returned),
         missing=[n for n in names if n not in returned],
         lines_sent=sum(1 for ln in lines if not ln.found),
         lines_counted=sum(1 for ln in lines if ln.counted and not ln.found),
         problems=len(problems), problems_open=len(open_problems(problems, lines, resolutions)),
         open=len(statuses) - under_investigation - resolved, documented=documented,
-        approved=approved, under_investigation=under_investigation, resolved=resolved, major=len(majors),
+        approved=approvals, under_investigation=under_investigation, resolved=resolved, major=len(majors),
         blocking=[] if manifest.finalized else _blocking(cycle_dir, manifest, config, lines, problems, returned,
                                                          docs, resolutions, today))

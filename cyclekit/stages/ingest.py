@@ -18,6 +18,7 @@ from cyclekit import progress
 from cyclekit.backends.reader import WorkbookReader, not_a_file, use_limits
 from cyclekit.backends.spec import a1
 from cyclekit.config import Config
+from cyclekit.domain.lines import LineId, sheet_label, unit_key
 from cyclekit.domain.variance import NOT_SIGNED, CountedLine, Figures, figures, sheet_counters, with_sheet_counters
 from cyclekit.errors import CycleError, CyclekitError, InputError, Problem
 from cyclekit.folder.counts import counts_json, counts_key, save_counts
@@ -25,8 +26,10 @@ from cyclekit.folder.cycle import (
     RESULTS,
     RETURNED,
     FrozenInventory,
+    IngestRecord,
     Manifest,
     SheetRecord,
+    SourceFile,
     keep_returned,
     load_manifest,
     read_frozen,
@@ -35,7 +38,6 @@ from cyclekit.folder.cycle import (
     source_path,
 )
 from cyclekit.folder.lock import holds_cycle_lock
-from cyclekit.inputs.inventory import unit_key
 from cyclekit.inputs.tables import file_sha256
 from cyclekit.inputs.values import (
     AmbiguousNumber,
@@ -80,8 +82,9 @@ def ingest_sources(cycle_dir: Path, manifest: Manifest, files: list[Path] | None
         # a file named twice is one file; one from outside the cycle folder is read from its copy in it
         before = set((cycle_dir / RETURNED).iterdir()) if (cycle_dir / RETURNED).is_dir() else set()
         kept = {Path(f): keep_returned(cycle_dir, f) for f in files}
-        made = {copy: given for given, copy in kept.items() if copy.parent == (cycle_dir / RETURNED).resolve()
-                and copy not in {p.resolve() for p in before}}
+        # resolved once, not once per file given (a thousand files made a million resolves)
+        returned_dir, there_before = (cycle_dir / RETURNED).resolve(), {p.resolve() for p in before}
+        made = {copy: given for given, copy in kept.items() if copy.parent == returned_dir and copy not in there_before}
         named_paths = list(dict.fromkeys(kept.values()))
         sources: list = list(named_paths)
     elif "count_sheets" in manifest.google:
@@ -94,12 +97,12 @@ def ingest_sources(cycle_dir: Path, manifest: Manifest, files: list[Path] | None
         sources = [*google_sources(cycle_dir, manifest, google)[:1], *sources]
     taken = {Path(s).resolve() for s in sources if not hasattr(s, "rows")}
     gone = []
-    for entry in manifest.ingests[-1]["files"] if manifest.ingests else []:
-        if entry["file"].startswith("google:"):
+    for entry in manifest.ingests[-1].files if manifest.ingests else []:
+        if entry.file.startswith("google:"):
             continue  # read again above whenever the count sheets live in Google Sheets
-        path = source_path(cycle_dir, entry["file"])
+        path = source_path(cycle_dir, entry.file)
         if not path.is_file():
-            gone.append(entry["file"])
+            gone.append(entry.file)
         elif path.resolve() not in taken:
             taken.add(path.resolve())
             sources.append(path.resolve())
@@ -376,7 +379,7 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                     f"found item {entry.part_number} is listed as line {listed}; write its "
                     "count on that line"), sheet=sheet.tab, cell=cell, value=entry.part_number))
                 continue
-            line_id = f"{record.location}/{entry.label}" + ("" if not recount else f"-{record.sheet_id}")
+            line_id = str(LineId.of(record.location, entry.label, record.sheet_id if recount else ""))
             lines[line_id] = CountedLine(
                 line_id, record.location, entry.part_number, entry.revision, entry.description,
                 entry.lot, "", entry.uom, classes.get(record.location, "C"), Decimal(0),
@@ -385,7 +388,7 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                 counted_by=sheet.counted_by or NOT_SIGNED, sheet_id=record.sheet_id, found=True,
                 notes=entry.notes)
         for missing in sorted(set(record.lines) - seen):
-            label = missing if missing > 0 else f"F{-missing}"
+            label = sheet_label(missing)
             problems.append(Problem("altered-sheet", sheet.file,
                                     f"line {label} was removed from the sheet; it was not counted",
                                     sheet=sheet.tab))
@@ -422,11 +425,11 @@ def _recounted_found_item(entry: Entry, sheet: FilledSheet, record: SheetRecord,
                           whole: tuple[str, ...], problems: list[Problem], seen: set[int]) -> bool:
     """A found item printed on a recount sheet (as "F1", its label on the count sheet): the recount
     replaces its first count. False when the row is no such item (a found item of the recount)."""
-    number = int(entry.label[1:]) if entry.label[1:].isdigit() else 0
+    number = LineId.of(record.location, entry.label).number
     if -number not in record.lines:
         return False
     seen.add(-number)
-    line = lines.get(f"{record.location}/{entry.label}")
+    line = lines.get(str(LineId.of(record.location, entry.label)))
     if line is None or not line.found:
         return False  # no longer found on the count sheet: an item the recount found
     if entry.floor_count is None:
@@ -449,8 +452,7 @@ def _recounted_found_item(entry: Entry, sheet: FilledSheet, record: SheetRecord,
 
 
 def _line_number(line_id: str) -> int:
-    tail = line_id.rsplit("/", 1)[1].lstrip("F").split("-")[0]
-    return int(tail) if tail.isdigit() else 0
+    return LineId.parse(line_id).number
 
 
 def count_state(manifest: Manifest, frozen: FrozenInventory, paths: list, config: Config,
@@ -505,7 +507,7 @@ def previous_results(cycle_dir: Path, manifest: Manifest, google: Any, config: C
     documentation cannot be found (see carry.read_previous)."""
     from cyclekit.layouts.results_carry import PreviousResults, read_previous
 
-    layout = manifest.ingests[-1].get("summary_layout") if manifest.ingests else None
+    layout = manifest.ingests[-1].summary_layout if manifest.ingests else None
     order = config.count.date_order if config is not None else ""
     record = manifest.google.get("results")
     if record and google is not None:
@@ -531,8 +533,9 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
                  results_to_google: bool = False, pdf: bool = False) -> IngestReport:
     """pdf: also a PDF of each new recount workbook, in CYCLE_DIR/pdf (LibreOffice renders it)."""
     from cyclekit.backends.xlsx import render_xlsx
+    from cyclekit.domain.review import open_problems
     from cyclekit.layouts.recount_sheet import write_recount_sheets
-    from cyclekit.layouts.results import open_problems, results_workbook
+    from cyclekit.layouts.results import results_workbook
     from cyclekit.layouts.results_carry import keep_backup, layout_of
 
     cycle_dir = Path(cycle_dir)
@@ -542,7 +545,7 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
         find_soffice()  # before anything is written: a missing LibreOffice stops the ingest whole
     manifest = load_manifest(cycle_dir)
     if manifest.finalized:
-        raise CycleError(f"cycle {manifest.cycle_id} was finalized on {manifest.finalized.get('at')}; "
+        raise CycleError(f"cycle {manifest.cycle_id} was finalized on {manifest.finalized.at}; "
                          "its counts can no longer change")
     frozen = read_frozen(cycle_dir, manifest)
     paths, named, gone, made = ingest_sources(cycle_dir, manifest, files, google)
@@ -562,9 +565,9 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
     documentation, resolutions = previous.documentation, previous.resolutions
     shown = problems + previous.problems  # and dates typed in the results that cannot be read
     recounts_written = write_recount_sheets(cycle_dir, manifest, lines, config, returned)
-    sources = [{"file": name if name.startswith("google:") else recorded_path(cycle_dir, name),
-                "sha256": digests.get(name) or source_digest(p)} for p in paths for name in [source_name(p)]]
-    key = counts_key([s["sha256"] for s in sources], config)
+    sources = [SourceFile(name if name.startswith("google:") else recorded_path(cycle_dir, name),
+                          digests.get(name) or source_digest(p)) for p in paths for name in [source_name(p)]]
+    key = counts_key([s.sha256 for s in sources], config)
     # counts.json is laid out on the other core while this one writes the results workbook
     counts_later = in_forked_copy(lambda: [counts_json(key, lines, problems, returned)])
     try:
@@ -591,12 +594,11 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
         url = made.url
     filled = [(sheet, record) for sheet, record in accepted if _has_input(sheet)]
     counts = save_counts(cycle_dir, key, lines, problems, returned, counts_text)
-    manifest.ingests.append({
-        "at": dt.datetime.now().isoformat(timespec="seconds"), "files": sources,
-        "lines_counted": totals.lines_counted, "problems": len(problems),
-        "results_sha256": file_sha256(results_path), "counts": counts,
-        "summary_layout": layout_of(spec.sheets[0].rows),
-        **({"results_backup": backup.name} if backup else {})})
+    manifest.ingests.append(IngestRecord(
+        at=dt.datetime.now().isoformat(timespec="seconds"), files=sources,
+        lines_counted=totals.lines_counted, problems=len(problems),
+        results_sha256=file_sha256(results_path), counts=counts,
+        summary_layout=layout_of(spec.sheets[0].rows), results_backup=backup.name if backup else None))
     save_manifest(cycle_dir, manifest)
     report = IngestReport(results_path, len(filled), totals, shown, recount_files,
                           [name for name in names if name not in returned], url,

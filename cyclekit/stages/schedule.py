@@ -13,6 +13,8 @@ from cyclekit.backends.reader import use_limits
 from cyclekit.backends.xlsx import render_xlsx
 from cyclekit.config import Config
 from cyclekit.domain.money import amount_display
+from cyclekit.domain.problems import ProblemKind
+from cyclekit.domain.review import ABC_CLASSES
 from cyclekit.domain.scheduling import Schedule, build_schedule
 from cyclekit.errors import CycleError, CyclekitError, InputError, some_of
 from cyclekit.folder.atomic import keep_a_copy
@@ -106,7 +108,7 @@ def write_schedule(
     else:
         backup = _keep_a_copy(Path(output)) if existing is not None else None
         path = render_xlsx(spec, output)
-    classes = {c: sum(1 for r in schedule.rows if r.abc_class == c) for c in "ABC"}
+    classes = {c: sum(1 for r in schedule.rows if r.abc_class == c) for c in ABC_CLASSES}
     due = [(r.next_count() - as_of).days for r in schedule.rows if r.next_count()]
     return ScheduleReport(
         output=path, rows=len(schedule.rows), lines=len(snapshot),
@@ -202,7 +204,7 @@ def _checked(read: Callable[[], ScheduleFile], name: str, by: str) -> ScheduleFi
     except CycleError:
         raise  # a finalize moving it on: said as it is
     except InputError as exc:
-        if all(p.kind == "bad-value" for p in exc.problems):  # a schedule, with cells to correct
+        if all(p.kind == ProblemKind.BAD_VALUE for p in exc.problems):  # a schedule, with cells to correct
             raise InputError(exc.problems, summary=f"{exc.summary} (correct them, then run schedule "
                                                    "again)") from None
         raise CyclekitError(f"{name} exists and is not a cyclekit schedule ({exc.summary}: "

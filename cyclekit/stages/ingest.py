@@ -19,7 +19,7 @@ from cyclekit.backends.reader import WorkbookReader, not_a_file, use_limits
 from cyclekit.backends.spec import a1
 from cyclekit.config import Config
 from cyclekit.domain.lines import LineId, sheet_label, unit_key
-from cyclekit.domain.variance import NOT_SIGNED, CountedLine, figures, sheet_counters, with_sheet_counters
+from cyclekit.domain.variance import NOT_SIGNED, CountedLine, Figures, figures, sheet_counters, with_sheet_counters
 from cyclekit.errors import CycleError, CyclekitError, InputError, Problem
 from cyclekit.folder.counts import counts_json, counts_key, save_counts
 from cyclekit.folder.cycle import (
@@ -59,7 +59,7 @@ PARALLEL_FROM = 50  # files: below this, starting worker processes costs more th
 class IngestReport:
     results: Path
     sheets_read: int  # sheets with anything filled in
-    figures: object
+    figures: Figures
     problems: list[Problem]
     recount_files: list[Path] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # locations with no sheet returned

@@ -430,7 +430,7 @@ def verify(cycle_dir: Path) -> None:
     Example:
       cyclekit verify workbooks/cycle-2026-11-23
     """
-    from cyclekit.stages.audit import verify_cycle
+    from cyclekit.stages.verify import verify_cycle
 
     result = verify_cycle(cycle_dir)
     for name in result.changed:
@@ -469,7 +469,7 @@ def status(cycle_dir: Path, config_path: Path | None) -> None:
     Example:
       cyclekit status workbooks/cycle-2026-11-23
     """
-    from cyclekit.stages.audit import cycle_status
+    from cyclekit.stages.status import cycle_status
 
     s = cycle_status(cycle_dir, load_config(config_path))
     _say(f"Cycle {s.cycle_id}: " + (f"finalized {s.finalized_at}" if s.finalized_at else "open"))

@@ -10,7 +10,7 @@ import pytest
 
 from cyclekit.backends.gsheets import GoogleSession, GoogleTarget
 from cyclekit.backends.spec import Sheet, WorkbookSpec
-from cyclekit.backends.targets import GoogleSpreadsheet, XlsxFile, new_spreadsheet, workbook_at
+from cyclekit.backends.targets import GoogleSpreadsheet, XlsxFile, new_spreadsheet, workbook_at, workbook_to_write
 from cyclekit.errors import CyclekitError
 from tests import sheets_fake as fake_module
 
@@ -64,6 +64,13 @@ def test_stages_reach_google_only_through_the_target_interface(path):
     text = path.read_text(encoding="utf-8")
     for name in ("GoogleReader(", "metadata_tabs(", "render_gsheets(", "replace_gsheets("):
         assert name not in text, f"{path.name} calls {name}..."
+
+
+def test_a_schedule_is_resolved_and_read_in_one_place():
+    """'google:<id>', a URL or a file: resolved by the target module, read by one stage function."""
+    resolved = [p.name for p in STAGES if "google_id(" in p.read_text(encoding="utf-8")]
+    read = [p.name for p in STAGES if "read_schedule(" in p.read_text(encoding="utf-8")]
+    assert resolved == [] and read == ["schedule.py"]
 
 
 def test_sources_unchanged_since_ingest_are_checked_in_one_place():
@@ -129,15 +136,14 @@ def test_a_spreadsheet_not_yet_made_cannot_be_read(google):
         GoogleSpreadsheet(google).read()
 
 
-def test_the_schedule_target_refuses_what_it_cannot_write(tmp_path, google):
-    from cyclekit.stages.schedule import schedule_target
-
+def test_a_workbook_to_write_is_a_spreadsheet_with_credentials_else_an_xlsx_file(tmp_path, google):
     with pytest.raises(CyclekitError, match="add --format gsheets"):
-        schedule_target("google:abc123", None)
-    with pytest.raises(CyclekitError, match="ending in .xlsx"):
-        schedule_target(tmp_path / "schedule.csv", None)
-    assert schedule_target(tmp_path / "schedule.xlsx", google).exists() is False  # a new spreadsheet
-    assert schedule_target("google:abc123", google).name == "google:abc123"
+        workbook_to_write("https://docs.google.com/spreadsheets/d/abc123", None, "the schedule")
+    with pytest.raises(CyclekitError, match="the schedule is an Excel workbook; give a file name ending in .xlsx"):
+        workbook_to_write(tmp_path / "schedule.csv", None, "the schedule")
+    assert workbook_to_write(tmp_path / "schedule.xlsx", None, "the schedule").file == tmp_path / "schedule.xlsx"
+    assert workbook_to_write(tmp_path / "schedule.xlsx", google, "the schedule").exists() is False  # a new one
+    assert workbook_to_write("google:abc123", google, "the schedule").name == "google:abc123"
 
 
 # ---- small functions --------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 The stages ask a `WorkbookTarget` to read, keep a copy of and write a workbook, and never ask
 which kind it is: `workbook_at` resolves a name as a user gives it (a path, 'google:<id>' or a
-spreadsheet URL) to one. The Google kind wraps backends.gsheets, imported only when used (the
-gsheets extra is optional).
+spreadsheet URL) to one. The Google kind wraps backends.gsheets (whose gspread, an optional
+extra, is needed only once a request is made).
 """
 
 from __future__ import annotations
@@ -11,17 +11,26 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
+from cyclekit.backends.gsheets import (
+    GOOGLE_PREFIX,
+    GoogleFile,
+    GoogleReader,
+    GoogleTarget,
+    google_id,
+    metadata_tabs,
+    render_gsheets,
+    replace_gsheets,
+)
 from cyclekit.backends.reader import WorkbookReader
 from cyclekit.backends.spec import WorkbookSpec
+from cyclekit.backends.xlsx import render_xlsx
 from cyclekit.errors import CyclekitError
 from cyclekit.folder.atomic import keep_a_copy
 
-if TYPE_CHECKING:
-    from cyclekit.backends.gsheets import GoogleFile, GoogleTarget
-
-GOOGLE_PREFIX = "google:"
+__all__ = ["GOOGLE_PREFIX", "GoogleSpreadsheet", "TabReader", "WorkbookTarget", "Written", "XlsxFile",
+           "new_spreadsheet", "workbook_at", "workbook_to_write"]
 SCHEDULE_STAMP = "%Y%m%d-%H%M%S"  # a schedule's copy: <name>-<date>-<time>.xlsx
 
 
@@ -112,8 +121,6 @@ class XlsxFile:
         return self.copy(self.path)
 
     def write(self, spec: WorkbookSpec, *, share_with: Iterable[str] = ()) -> Written:
-        from cyclekit.backends.xlsx import render_xlsx
-
         return Written(render_xlsx(spec, self.path))
 
 
@@ -126,7 +133,7 @@ class GoogleSpreadsheet:
     google: GoogleTarget
     spreadsheet_id: str | None = None
     known_tabs: list[str] | None = None  # the tabs to read, when known: saves a metadata request
-    _backup_name: str | None = None
+    _backup_name: str | None = field(default=None, init=False, repr=False)  # see keep_backup
 
     @property
     def name(self) -> str:
@@ -140,8 +147,6 @@ class GoogleSpreadsheet:
         return self.spreadsheet_id is not None
 
     def read(self) -> TabReader:
-        from cyclekit.backends.gsheets import GoogleReader, metadata_tabs
-
         if self.spreadsheet_id is None:
             raise CyclekitError("a spreadsheet not yet created cannot be read")
         tabs = self.known_tabs if self.known_tabs is not None else metadata_tabs(
@@ -153,8 +158,6 @@ class GoogleSpreadsheet:
         return None
 
     def write(self, spec: WorkbookSpec, *, share_with: Iterable[str] = ()) -> Written:
-        from cyclekit.backends.gsheets import render_gsheets, replace_gsheets
-
         made: GoogleFile
         if self.spreadsheet_id:
             made = replace_gsheets(spec, self.google.session, self.spreadsheet_id, backup_name=self._backup_name)
@@ -164,13 +167,6 @@ class GoogleSpreadsheet:
                                   share_with=[(email, "writer") for email in emails])
             self.spreadsheet_id = made.spreadsheet_id
         return Written(made.url, made.spreadsheet_id, tuple(made.tabs), made.requests)
-
-
-def google_id(name: str) -> str | None:
-    """'google:<id>' or a spreadsheet URL names a Google spreadsheet; anything else is a file."""
-    from cyclekit.backends.gsheets import google_id as spreadsheet_id
-
-    return spreadsheet_id(name)
 
 
 def workbook_at(name: Path | str, google: GoogleTarget | None,
@@ -183,6 +179,19 @@ def workbook_at(name: Path | str, google: GoogleTarget | None,
     if google is None:
         raise CyclekitError(f"{name} is a Google spreadsheet: {needs_google}")
     return GoogleSpreadsheet(google, spreadsheet)
+
+
+def workbook_to_write(name: Path | str, google: GoogleTarget | None, what: str) -> WorkbookTarget:
+    """Where a command writes `what`: with `google`, over the spreadsheet `name` names ('google:<id>'
+    or its URL), else to a new one; without, to an .xlsx file (a spreadsheet's name is refused: it
+    needs credentials)."""
+    if google is not None:
+        return GoogleSpreadsheet(google, google_id(str(name)))
+    if "docs.google.com/" in str(name) or str(name).startswith(GOOGLE_PREFIX):
+        raise CyclekitError(f"{name} is a Google spreadsheet: add --format gsheets (and credentials) to write it")
+    if Path(name).suffix.lower() != ".xlsx":
+        raise CyclekitError(f"{name}: {what} is an Excel workbook; give a file name ending in .xlsx")
+    return XlsxFile(Path(name))
 
 
 def new_spreadsheet(google: GoogleTarget | None) -> WorkbookTarget | None:

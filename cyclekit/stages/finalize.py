@@ -56,7 +56,6 @@ from cyclekit.layouts.adjustments import (
 )
 from cyclekit.layouts.history import HistoryRow
 from cyclekit.layouts.results import DISCREPANCIES, STATUSES, problem_key
-from cyclekit.layouts.schedule_reader import read_schedule
 from cyclekit.layouts.schedule_update import updated_schedule
 from cyclekit.stages.ingest import (
     Source,
@@ -66,6 +65,7 @@ from cyclekit.stages.ingest import (
     source_digest,
     unchanged_since_ingest,
 )
+from cyclekit.stages.schedule import read_schedule_at
 
 if TYPE_CHECKING:
     from cyclekit.backends.gsheets import GoogleTarget
@@ -395,7 +395,7 @@ def _moved_on(schedule: WorkbookTarget, manifest: Manifest, counts: _Counts, his
               config: Config, today: dt.date) -> tuple[WorkbookSpec, list[str]]:
     """The schedule with the cycle's locations moved on, and their names. A location moves on when
     something on it was counted, or it was confirmed empty."""
-    schedule_file = read_schedule(schedule.file or schedule.read())
+    schedule_file = read_schedule_at(schedule)
     count_date = dt.date.fromisoformat(manifest.count_date)
     with_lines = {ln.location for ln in counts.lines if not ln.found}
     counted_places = {ln.location for ln in counts.lines if ln.counted} | {

@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING, Any
 from cyclekit import progress
 from cyclekit.backends.reader import WorkbookReader, not_a_file, use_limits
 from cyclekit.backends.spec import WorkbookSpec, a1
-from cyclekit.backends.targets import GoogleSpreadsheet, TabReader, WorkbookTarget, XlsxFile, new_spreadsheet
+from cyclekit.backends.targets import (
+    GOOGLE_PREFIX,
+    GoogleSpreadsheet,
+    TabReader,
+    WorkbookTarget,
+    XlsxFile,
+    new_spreadsheet,
+)
 from cyclekit.config import Config
 from cyclekit.domain.variance import (
     NOT_SIGNED,
@@ -112,7 +119,7 @@ def ingest_sources(cycle_dir: Path, manifest: Manifest, files: list[Path] | None
     taken = {Path(s).resolve() for s in sources if not hasattr(s, "rows")}
     gone = []
     for entry in manifest.ingests[-1]["files"] if manifest.ingests else []:
-        if entry["file"].startswith("google:"):
+        if entry["file"].startswith(GOOGLE_PREFIX):
             continue  # read again above whenever the count sheets live in Google Sheets
         path = source_path(cycle_dir, entry["file"])
         if not path.is_file():
@@ -597,7 +604,7 @@ def last_ingest_sources(cycle_dir: Path, manifest: Manifest, google: GoogleTarge
     changed = []
     for entry in manifest.ingests[-1]["files"]:
         source: Source
-        if entry["file"].startswith("google:"):
+        if entry["file"].startswith(GOOGLE_PREFIX):
             if local_only:
                 changed.append(entry["file"])
                 continue
@@ -698,7 +705,7 @@ def _count(cycle_dir: Path, manifest: Manifest, config: Config, files: list[Path
     returned = returned_locations(accepted)
     lines = charged_to_counters(lines, manifest, returned)
     totals = figures(lines, [r.location for r in manifest.locations], len(problems), config.count, returned)
-    sources = [{"file": name if name.startswith("google:") else recorded_path(cycle_dir, name),
+    sources = [{"file": name if name.startswith(GOOGLE_PREFIX) else recorded_path(cycle_dir, name),
                 "sha256": digests.get(name) or source_digest(p)} for p in paths for name in [source_name(p)]]
     return _Counted(accepted, lines, problems, returned, totals, sources)
 
@@ -721,7 +728,7 @@ def _write_results(cycle_dir: Path, manifest: Manifest, counted: _Counted, shown
     try:
         spec = results_workbook(manifest, lines, counted.totals, shown, previous.documentation, config,
                                 today, previous.resolutions, returned, previous)
-        backup = results.keep_backup("")  # the workbook replaced, as finance left it
+        backup = results.keep_backup("Results before this ingest")  # the workbook replaced, as finance left it
         with progress.task("Writing the results workbook"):
             results.write(spec)
     finally:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cyclekit.backends.reader import use_limits
-from cyclekit.backends.targets import GoogleSpreadsheet, WorkbookTarget, XlsxFile, google_id
+from cyclekit.backends.targets import WorkbookTarget, workbook_to_write
 from cyclekit.config import Config
 from cyclekit.domain.money import amount_display
 from cyclekit.domain.scheduling import Schedule, build_schedule
@@ -69,7 +69,7 @@ def write_schedule(
     today = today or dt.date.today()
     use_limits(config.limits)  # every workbook this command opens
     as_of = as_of or today
-    target = schedule_target(output, google)
+    target = workbook_to_write(output, google, "the schedule")
     existing = _existing_schedule(target, by)  # read before the long work
     snapshot = load_inventory(inventory, config.inventory)
     if not len(snapshot):
@@ -86,18 +86,6 @@ def write_schedule(
     backup = target.keep_backup(f"Schedule before {today.isoformat()}") if existing is not None else None
     written = target.write(spec, share_with={r.owner_email for r in schedule.rows if r.owner_email})
     return _report(written.address, schedule, snapshot, existing, kept, backup, as_of, config)
-
-
-def schedule_target(output: Path | str, google: GoogleTarget | None) -> WorkbookTarget:
-    """Where the schedule goes: with `google`, the spreadsheet `-o google:<id>` (or its URL) names, to
-    write over in place, else a new one; without, an .xlsx file."""
-    if google is not None:
-        return GoogleSpreadsheet(google, google_id(str(output)))
-    if "docs.google.com/" in str(output) or str(output).startswith("google:"):
-        raise CyclekitError(f"{output} is a Google spreadsheet: add --format gsheets (and credentials) to write it")
-    if Path(output).suffix.lower() != ".xlsx":
-        raise CyclekitError(f"{output}: the schedule is an Excel workbook; give a file name ending in .xlsx")
-    return XlsxFile(Path(output))
 
 
 def _sources(snapshot: Snapshot, locations: Path | str | None) -> list[SourceFile]:
@@ -173,7 +161,13 @@ def _existing_schedule(target: WorkbookTarget, by: str) -> ScheduleFile | None:
     workbook there that is not a cyclekit schedule (by the same rows) is never overwritten."""
     if not target.exists():
         return None
-    return _checked(lambda: read_schedule(target.file or target.read()), target.name, by)
+    return _checked(lambda: read_schedule_at(target), target.name, by)
+
+
+def read_schedule_at(target: WorkbookTarget) -> ScheduleFile:
+    """The schedule a target holds: a file read as a file (so a finalize moving it on is said), a
+    spreadsheet through its tabs."""
+    return read_schedule(target.file or target.read())
 
 
 def _checked(read: Callable[[], ScheduleFile], name: str, by: str) -> ScheduleFile:

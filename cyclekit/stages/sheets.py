@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from cyclekit import progress
 from cyclekit.backends.reader import use_limits
 from cyclekit.backends.spec import Sheet, WorkbookSpec
-from cyclekit.backends.targets import TabReader, WorkbookTarget, new_spreadsheet, workbook_at
+from cyclekit.backends.targets import WorkbookTarget, new_spreadsheet, workbook_at
 from cyclekit.backends.xlsx import render_many
 from cyclekit.config import Config
 from cyclekit.errors import CycleError, CyclekitError, some_of
@@ -40,18 +40,13 @@ from cyclekit.folder.lock import holds_cycle_lock
 from cyclekit.inputs.inventory import Snapshot, line_warnings, load_inventory
 from cyclekit.inputs.tables import file_sha256
 from cyclekit.layouts.count_sheet import SheetHeader, SheetLine, count_sheet
-from cyclekit.layouts.schedule_reader import ScheduleEntry, read_schedule
+from cyclekit.layouts.schedule_reader import ScheduleEntry
+from cyclekit.stages.schedule import read_schedule_at
 
 if TYPE_CHECKING:
     from cyclekit.backends.gsheets import GoogleTarget
 
 GOOGLE_FILE = "google"
-
-
-def _schedule_source(schedule_path: Path | str, google: GoogleTarget | None) -> Path | TabReader:
-    """An xlsx path as is; 'google:<id>' or a spreadsheet URL read through Google."""
-    target = workbook_at(schedule_path, google)
-    return target.file or target.read()
 
 
 @dataclass(frozen=True)
@@ -172,7 +167,7 @@ def start_cycle(
     _check_new_cycle(cycle_dir, cycle_id, config)
     as_of = as_of or dt.date.today()
     making = _Making(config, count_date or as_of, show_system_qty, packets, pdf, new_spreadsheet(google))
-    schedule = read_schedule(_schedule_source(schedule_path, google))
+    schedule = read_schedule_at(workbook_at(schedule_path, google))
     if schedule.by != "location":
         raise CyclekitError(f"{schedule_path} has one row per part; count sheets are made per "
                             "location: make the schedule with --by location")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cyclekit.backends.targets import GOOGLE_PREFIX
 from cyclekit.config import Config
 from cyclekit.domain.variance import MAJOR, CountedLine, judge
 from cyclekit.errors import CycleError, Problem
@@ -74,7 +75,7 @@ def _blocking(cycle_dir: Path, manifest: Manifest, config: Config, lines: list[C
     blocking = []
     if not manifest.ingests:
         blocking.append(f"cycle {manifest.cycle_id} has not been ingested; run `cyclekit ingest` first")
-    elif not any(f["file"].startswith("google:") for f in manifest.ingests[-1]["files"]):
+    elif not any(f["file"].startswith(GOOGLE_PREFIX) for f in manifest.ingests[-1]["files"]):
         try:  # a Google tab can be compared only with a request: finalize does that
             unchanged_since_ingest(cycle_dir, manifest)
         except CycleError as error:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cyclekit.backends.reader import WorkbookReader
+from cyclekit.backends.targets import GOOGLE_PREFIX
 from cyclekit.errors import CyclekitError
 from cyclekit.folder.cycle import (
     PART_COSTS,
@@ -104,7 +105,7 @@ def _inside(name: str, folder: Path) -> Path | None:
 def _ingest_folders(manifest: Manifest, names: list[str]) -> list[Path]:
     """The cycle folder as `ingest` was given it (or "." where it recorded paths relative to the
     folder): found in the names of the cycle's own sheets it read."""
-    known = {Path(s.file).parts for s in manifest.sheets if not s.file.startswith("google:")}
+    known = {Path(s.file).parts for s in manifest.sheets if not s.file.startswith(GOOGLE_PREFIX)}
     lengths = {len(parts) for parts in known}
     folders = set()
     for name in names:
@@ -187,7 +188,7 @@ def _recorded(cycle_dir: Path, manifest: Manifest) -> _Recorded:
     # the sheets as sent, but for those filled where they were sent: the filled sheet read is the record
     filled = _read_by_ingest(manifest, at_finalize, absolute)
     for sheet in manifest.sheets:
-        if sheet.sha256 and not sheet.file.startswith("google:") and _normal(sheet.file) not in filled:
+        if sheet.sha256 and not sheet.file.startswith(GOOGLE_PREFIX) and _normal(sheet.file) not in filled:
             found.add(_normal(sheet.file), sheet.sha256)
     found.not_checked.update({name: IN_GOOGLE for name in manifest.finalized.get("google_inputs", {})})
     return found

@@ -155,3 +155,16 @@ def test_no_stage_function_is_over_60_lines():
             if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef) and f.end_lineno - f.lineno + 1 > 60]
     assert long == []
 
+
+
+def test_stages_and_targets_are_clean_under_mypy_strict():
+    """Only these modules' own errors count here: the modules they import have their owners' checks."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("mypy")
+    checked = ["cyclekit/stages", "cyclekit/backends/targets.py"]
+    run = subprocess.run([sys.executable, "-m", "mypy", "--strict", *checked], capture_output=True, text=True,
+                         cwd=PACKAGE.parent, timeout=600)
+    own = [line for line in run.stdout.splitlines() if line.startswith(tuple(checked))]
+    assert own == []

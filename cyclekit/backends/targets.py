@@ -2,8 +2,9 @@
 
 The stages ask a `WorkbookTarget` to read, keep a copy of and write a workbook, and never ask
 which kind it is: `workbook_at` resolves a name as a user gives it (a path, 'google:<id>' or a
-spreadsheet URL) to one. The Google kind wraps backends.gsheets (whose gspread, an optional
-extra, is needed only once a request is made).
+spreadsheet URL) to one. The Google kind wraps backends.gsheets, called through the module (so
+a test can stand in for one of its functions); gspread, an optional extra, is needed only once a
+request is made.
 """
 
 from __future__ import annotations
@@ -13,16 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from cyclekit.backends.gsheets import (
-    GOOGLE_PREFIX,
-    GoogleFile,
-    GoogleReader,
-    GoogleTarget,
-    google_id,
-    metadata_tabs,
-    render_gsheets,
-    replace_gsheets,
-)
+from cyclekit.backends import gsheets
+from cyclekit.backends.gsheets import GOOGLE_PREFIX, GoogleFile, GoogleTarget, google_id
 from cyclekit.backends.reader import WorkbookReader
 from cyclekit.backends.spec import WorkbookSpec
 from cyclekit.backends.xlsx import render_xlsx
@@ -149,9 +142,9 @@ class GoogleSpreadsheet:
     def read(self) -> TabReader:
         if self.spreadsheet_id is None:
             raise CyclekitError("a spreadsheet not yet created cannot be read")
-        tabs = self.known_tabs if self.known_tabs is not None else metadata_tabs(
+        tabs = self.known_tabs if self.known_tabs is not None else gsheets.metadata_tabs(
             self.google.session, self.spreadsheet_id)
-        return GoogleReader(self.google.session, self.spreadsheet_id, tabs)
+        return gsheets.GoogleReader(self.google.session, self.spreadsheet_id, tabs)
 
     def keep_backup(self, label: str) -> Path | None:
         self._backup_name = label
@@ -160,10 +153,11 @@ class GoogleSpreadsheet:
     def write(self, spec: WorkbookSpec, *, share_with: Iterable[str] = ()) -> Written:
         made: GoogleFile
         if self.spreadsheet_id:
-            made = replace_gsheets(spec, self.google.session, self.spreadsheet_id, backup_name=self._backup_name)
+            made = gsheets.replace_gsheets(spec, self.google.session, self.spreadsheet_id,
+                                           backup_name=self._backup_name)
         else:
             emails = sorted(set(share_with) | set(self.google.share_with))
-            made = render_gsheets(spec, self.google.session, folder_id=self.google.folder_id,
+            made = gsheets.render_gsheets(spec, self.google.session, folder_id=self.google.folder_id,
                                   share_with=[(email, "writer") for email in emails])
             self.spreadsheet_id = made.spreadsheet_id
         return Written(made.url, made.spreadsheet_id, tuple(made.tabs), made.requests)

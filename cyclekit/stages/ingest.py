@@ -226,6 +226,13 @@ def read_filled_sheets(sources: Sequence[Source], manifest: Manifest, problems: 
         raise InputError([p for p in problems if p.file in named],
                          summary=f"none of the files given holds a count sheet of cycle {manifest.cycle_id}; "
                                  "nothing was changed")
+    return _one_copy_each(found, manifest.sheets_by_id(), named, problems)
+
+
+def _one_copy_each(found: dict[str, list[FilledSheet]], records: dict[str, SheetRecord], named: AbstractSet[str],
+                   problems: list[Problem]) -> list[tuple[FilledSheet, SheetRecord]]:
+    """The copy of each sheet to use: the one given now, the one filled in (copies saying the same
+    are one); two filled differently are a problem, and neither is used."""
     accepted = []
     for sheet_id, copies in found.items():
         if named and any(c.file in named for c in copies):

@@ -9,7 +9,7 @@ AS_OF ?= 2026-11-23
 # count sheets as PDF too when LibreOffice is installed
 PDF := $(shell command -v soffice >/dev/null 2>&1 && echo --pdf)
 
-.PHONY: demo demo-gsheets test install dev lint clean bench bench-smoke bench-gsheets
+.PHONY: demo demo-gsheets test test-313 install dev lint clean bench bench-smoke bench-gsheets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,8 +60,29 @@ bench-smoke: install
 bench-gsheets: dev
 	$(BIN)/python benchmarks/gsheets_requests.py --scale 1
 
+# The suite runs on the default Python and on Python 3.13 too when the machine has it (the oldest
+# and the newest supported: 3.13 warns of a fork while threads run, and the suite makes that an error).
+# PYTHON313 is python3.13 on PATH, else pyenv's; `make test PYTHON313=` runs the default Python only.
+ifeq ($(origin PYTHON313), undefined)
+PYTHON313 := $(shell for p in python3.13 $$(pyenv root 2>/dev/null)/versions/3.13*/bin/python3.13; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
+endif
+VENV313 := .venv313
+
 test: dev
 	$(BIN)/python -m pytest -q
+	@if [ -z "$(PYTHON313)" ]; then echo "No Python 3.13 here: the tests ran on $$($(BIN)/python -V) only"; \
+	elif [ "$$($(BIN)/python -c 'import sys; print(sys.version_info[:2])')" = "(3, 13)" ]; then :; \
+	else $(MAKE) --no-print-directory test-313; fi
+
+$(VENV313)/bin/python:
+	"$(PYTHON313)" -m venv $(VENV313)
+	$(VENV313)/bin/python -m pip install --quiet --upgrade pip
+
+test-313: $(VENV313)/bin/python
+	@test -n "$(PYTHON313)" || { echo "no Python 3.13 found (set PYTHON313)"; exit 1; }
+	$(VENV313)/bin/python -m pip install --quiet -e '.[dev]'
+	$(VENV313)/bin/python -m pytest -q -p no:cacheprovider
 
 lint: dev
 	$(BIN)/ruff check cyclekit tests examples benchmarks

@@ -14,7 +14,9 @@ e-mailed back; the cycle's own sheets are left alone.
 
 ``review`` documents every discrepancy in results.xlsx (root cause, resolution, Resolved,
 investigator, and an approval on every line, Major or not) and writes a resolution for every
-problem, so ``cyclekit finalize`` accepts the cycle. It uses openpyxl, as
+problem, so ``cyclekit finalize`` accepts the cycle. It edits the worksheet XML, as the filling
+does (openpyxl took minutes for 24,000 discrepancies and dropped the formulas' cached values, which
+Excel keeps); a workbook that does not look as cyclekit writes it is reviewed with openpyxl, as
 examples/simulate_review.py does.
 
     python benchmarks/filler.py CYCLE_DIR [--rate 0.03] [--seed N]
@@ -171,7 +173,110 @@ def fill_cycle(cycle_dir: Path | str, rate: float = 0.03, seed: int = SEED) -> d
     return totals
 
 
+_ROW_XML = re.compile(r'(<row r="(\d+)"[^>]*>)(.*?)(</row>)', re.S)
+_CELL_XML = re.compile(r'<c r="([A-Z]+)\d+"((?: [A-Za-z:]+="[^"]*")*)\s*(?:/>|>(.*?)</c>)', re.S)
+_TEXT_XML = re.compile(r"<t[^>]*>(.*?)</t>|<v>(.*?)</v>", re.S)
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def _approval(short: bool) -> dict[str, object]:
+    return {"Root Cause": "Miscounted during cycle count" if short else "Parts moved physically but not digitally",
+            "Resolution": "Adjusted to the physical count", "Status": "Resolved",
+            "Investigated By": "Bench Reviewer", "Investigated On": dt.date(2026, 11, 24),
+            "Approved By": "Bench Approver (Finance)", "Approval Date": dt.date(2026, 11, 25)}
+
+
+def _cells_of(row_xml: str) -> dict[str, tuple[str, str]]:
+    """column letters -> (attributes, value text) of a row's cells."""
+    found = {}
+    for match in _CELL_XML.finditer(row_xml):
+        inner = _TEXT_XML.search(match.group(3) or "")
+        found[match.group(1)] = (match.group(2), (inner.group(1) or inner.group(2) or "") if inner else "")
+    return found
+
+
+def _new_cell(ref: str, attributes: str, value: object) -> str:
+    style = re.search(r' s="\d+"', attributes)
+    style_attr = style.group(0) if style else ""
+    if isinstance(value, dt.date):
+        return f'<c r="{ref}"{style_attr}><v>{(value - EXCEL_EPOCH).days}</v></c>'
+    return f'<c r="{ref}"{style_attr} t="inlineStr"><is><t>{escape(str(value))}</t></is></c>'
+
+
+def _review_sheet_xml(xml: str, key: str, values_for) -> tuple[str, int] | None:
+    """Fill the named columns of every row whose `key` column holds text; None when a cell is missing."""
+    rows = list(_ROW_XML.finditer(xml))
+    if not rows or rows[0].group(2) != "1":
+        return None
+    header = {text: col for col, (_, text) in _cells_of(rows[0].group(3)).items()}
+    parts, last, done = [], 0, 0
+    for row in rows[1:]:
+        cells = _cells_of(row.group(3))
+        if not cells.get(header.get(key, "?"), ("", ""))[1]:
+            continue
+        wanted = {header[name]: value for name, value in values_for(cells, header).items()}
+        if any(col not in cells for col in wanted):
+            return None
+        number = row.group(2)
+        body = _CELL_XML.sub(lambda m: _new_cell(m.group(1) + number, m.group(2), wanted[m.group(1)])
+                             if m.group(1) in wanted else m.group(0), row.group(3))
+        parts += [xml[last:row.start()], row.group(1), body, row.group(4)]
+        last, done = row.end(), done + 1
+    return "".join(parts) + xml[last:], done
+
+
+def _sheet_parts(book: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its worksheet part."""
+    rels: dict[str, str] = {}
+    for ident, target in re.findall(r'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"',
+                                    book.read("xl/_rels/workbook.xml.rels").decode()):
+        rels[ident] = target.lstrip("/").removeprefix("xl/")
+    sheets = re.findall(r'<sheet [^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"', book.read("xl/workbook.xml").decode())
+    return {name: "xl/" + rels[ident] for name, ident in sheets}
+
+
+def review_xml(cycle_dir: Path | str) -> dict | None:
+    """review() by editing the worksheet XML of results.xlsx (seconds, not minutes, for 24,000
+    discrepancies); None when the workbook does not look as cyclekit writes it."""
+    path = Path(cycle_dir) / "results.xlsx"
+    with zipfile.ZipFile(path) as book:
+        parts = _sheet_parts(book)
+        if "Discrepancies" not in parts:
+            return None
+        edited: dict[str, str] = {}
+        approved = _review_sheet_xml(
+            book.read(parts["Discrepancies"]).decode("utf-8"), "Line ID",
+            lambda cells, header: _approval(float(cells.get(header["Variance Qty"], ("", "0"))[1] or 0) < 0))
+        if approved is None:
+            return None
+        edited[parts["Discrepancies"]], documented = approved
+        resolved = 0
+        if "Problems" in parts:
+            done = _review_sheet_xml(book.read(parts["Problems"]).decode("utf-8"), "Kind",
+                                     lambda cells, header: {"Resolution": "Accepted for the benchmark"})
+            if done is None:
+                return None
+            edited[parts["Problems"]], resolved = done
+        infos = [(info, edited[info.filename].encode("utf-8") if info.filename in edited else book.read(info))
+                 for info in book.infolist()]
+    tmp = path.with_suffix(".review.tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in infos:
+            out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    tmp.replace(path)
+    return {"documented": documented, "problems_resolved": resolved}
+
+
 def review(cycle_dir: Path | str) -> dict:
+    """Document and approve every discrepancy, resolve every problem (in place): in the XML, or
+    with openpyxl where the workbook does not look as expected."""
+    done = review_xml(cycle_dir)
+    if done is not None:
+        return done
+    return review_openpyxl(cycle_dir)
+
+
+def review_openpyxl(cycle_dir: Path | str) -> dict:
     """Document and approve every discrepancy, resolve every problem (openpyxl, in place)."""
     import warnings
 

@@ -83,13 +83,19 @@ LAST = ["Alvarez", "Okafor", "Chen", "Whitfield", "Sato", "Khan", "Novak", "Iyer
         "Haddad", "Li", "Rossi", "Petrov", "Moore", "Silva", "Nowak", "Dubois", "Kim", "Reyes"]
 
 
-def sizes(scale: float) -> tuple[int, int, int]:
+# the plant shapes: (locations at full scale, lines per location). "worst" is issue 17's
+# every-line-off cycle: 600 due locations x 40 lines = 24,000 counted lines at full scale.
+SHAPES = {"standard": (FULL_LOCATIONS, LINES_PER_LOCATION), "worst": (2_400, 40)}
+
+
+def sizes(scale: float, shape: str = "standard") -> tuple[int, int, int]:
     """Locations, lines and locations due at this scale."""
     if scale <= 0:
         raise ValueError("scale must be positive")
-    locations = max(DUE_EVERY, round(FULL_LOCATIONS * scale))
+    full_locations, per_location = SHAPES[shape]
+    locations = max(DUE_EVERY, round(full_locations * scale))
     due = len(range(0, locations, DUE_EVERY))
-    return locations, locations * LINES_PER_LOCATION, due
+    return locations, locations * per_location, due
 
 
 def location_name(index: int) -> str:
@@ -144,9 +150,11 @@ def _quantity(rng: random.Random, item: dict) -> str:
     return f"{rng.lognormvariate(2.5, 1.2):.{rng.choice([1, 2, 3])}f}"
 
 
-def generate(out: Path, scale: float = 1.0, as_of: dt.date = DEFAULT_AS_OF, seed: int = SEED) -> dict:
+def generate(out: Path, scale: float = 1.0, as_of: dt.date = DEFAULT_AS_OF, seed: int = SEED,
+             shape: str = "standard") -> dict:
     out.mkdir(parents=True, exist_ok=True)
-    n_locations, n_lines, n_due = sizes(scale)
+    n_locations, n_lines, n_due = sizes(scale, shape)
+    per_location = SHAPES[shape][1]
     rng = random.Random(seed)
     catalog = _catalog(rng)
     owners = [f"{rng.choice(FIRST)} {rng.choice(LAST)}" for _ in range(40)]
@@ -159,7 +167,7 @@ def generate(out: Path, scale: float = 1.0, as_of: dt.date = DEFAULT_AS_OF, seed
         serial_no = 2_400_000
         for index in range(n_locations):
             name = location_name(index)
-            for pick in rng.sample(range(CATALOG_SIZE), LINES_PER_LOCATION):
+            for pick in rng.sample(range(CATALOG_SIZE), per_location):
                 item = catalog[pick]
                 lot = serial = ""
                 if item["lots"]:
@@ -192,8 +200,8 @@ def generate(out: Path, scale: float = 1.0, as_of: dt.date = DEFAULT_AS_OF, seed
     (out / "cyclekit.toml").write_text(CONFIG_TOML, encoding="utf-8")
     info = {
         "scale": scale, "seed": seed, "as_of": as_of.isoformat(), "due_within": 7,
-        "locations": n_locations, "lines": lines_written, "lines_per_location": LINES_PER_LOCATION,
-        "locations_due": n_due, "lines_due": n_due * LINES_PER_LOCATION,
+        "shape": shape, "locations": n_locations, "lines": lines_written, "lines_per_location": per_location,
+        "locations_due": n_due, "lines_due": n_due * per_location,
         "cadence_days": CADENCE_DAYS, "catalog_parts": CATALOG_SIZE,
     }
     assert lines_written == n_lines and len(due_locations) == n_due
@@ -208,9 +216,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=None, help="output folder (default benchmarks/out/plant-SCALE)")
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=DEFAULT_AS_OF)
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="standard",
+                        help="standard: 50 lines a location; worst: 2,400 locations x 40 lines at full scale")
     args = parser.parse_args(argv)
     out = args.out or Path(__file__).resolve().parent / "out" / f"plant-{args.scale:g}"
-    info = generate(out, args.scale, args.as_of, args.seed)
+    info = generate(out, args.scale, args.as_of, args.seed, args.shape)
     print(f"wrote {out}: {info['lines']:,} lines in {info['locations']:,} locations; "
           f"{info['locations_due']:,} due ({info['lines_due']:,} lines) as of {info['as_of']}")
 

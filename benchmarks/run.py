@@ -57,9 +57,18 @@ import filler  # noqa: E402
 import plant  # noqa: E402
 
 CYCLE_ID = "CC-BENCH"
-STAGES = ("schedule", "sheets", "sheets_pdf", "ingest", "finalize")
 TITLES = {"schedule": "schedule", "sheets": "sheets", "sheets_pdf": "sheets --pdf",
           "ingest": "ingest", "finalize": "finalize"}
+# the cases: a plant shape (plant.SHAPES) and the share of lines counted off, one ingest and
+# finalize per rate. standard: the realistic cycle (~3 % off); worst: issue 17's every line off
+# (600 locations x 40 lines at full scale) and 30 % off, on the same plant and count sheets.
+CASES = {"standard": (0.03,), "worst": (1.0, 0.3)}
+
+
+def title(name: str) -> str:
+    """ingest@0.3 -> 'ingest (30 % off)'."""
+    stage, _, rate = name.partition("@")
+    return TITLES[stage] + (f" ({float(rate) * 100:g} % off)" if rate else "")
 TIME_BIN = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 GSHEETS_FILE = BENCH / "gsheets_requests.md"
 TARGETS_FILE = BENCH / "TARGETS.md"  # the targets' status and why, written by hand after a run
@@ -169,22 +178,24 @@ def need(path: Path, what: str) -> None:
 
 def bench_scale(scale: float, runs: int, out: Path, *, naive: bool = True, pdf_locations: int = 0,
                 pdf_runs: int = 0, quiet: bool = False, cyclekit: tuple[list[str], dict | None] | None = None,
-                source: Path | None = None) -> dict:
-    """One scale, every stage; cyclekit = (command prefix, env) to run, default the `cyclekit` script."""
+                source: Path | None = None, shape: str = "standard", floors: tuple[str, ...] = ("raw",)) -> dict:
+    """One scale of one case, every stage; cyclekit = (command prefix, env) to run, default the `cyclekit` script."""
     py = sys.executable
     ck_prefix, ck_env = cyclekit or ([_tool("cyclekit")], None)
     source = source or BENCH.parent / "cyclekit"
     naive_py = str(BENCH / "naive.py")
-    root = fresh(out / f"scale-{scale:g}")
+    floor_py = str(BENCH / "floor.py")
+    rates = CASES[shape]
+    root = fresh(out / (f"scale-{scale:g}" + ("" if shape == "standard" else f"-{shape}")))
     logs = root / "logs"
-    info = plant.generate(root / "plant", scale)
+    info = plant.generate(root / "plant", scale, shape=shape)
     as_of, due_within = info["as_of"], str(info["due_within"])
     stages: dict[str, dict] = {}
     checks: dict[str, object] = {}
 
     def say(text: str) -> None:
         if not quiet:
-            print(f"[scale {scale:g}] {text}", flush=True)
+            print(f"[scale {scale:g} {shape}] {text}", flush=True)
 
     say(f"{info['lines']:,} lines, {info['locations']:,} locations, {info['locations_due']:,} due "
         f"({info['lines_due']:,} lines); {runs} run(s) per stage")
@@ -203,12 +214,33 @@ def bench_scale(scale: float, runs: int, out: Path, *, naive: bool = True, pdf_l
         if source_digest(source)["sha256"] != before:
             stages[name]["source_changed"] = True
             say(f"WARNING: cyclekit's source changed during the {name} stage")
-        text = f"{TITLES[name]:>12}: cyclekit {stages[name]['cyclekit']['median_s']:.2f} s"
+        text = f"{title(name):>12}: cyclekit {stages[name]['cyclekit']['median_s']:.2f} s"
         if nv_runs:
             stages[name]["naive"] = summary(nv_runs)
             stages[name]["ratio"] = round(stages[name]["naive"]["median_s"] / stages[name]["cyclekit"]["median_s"], 2)
             text += f", naive {stages[name]['naive']['median_s']:.2f} s (x{stages[name]['ratio']})"
         say(text)
+
+    def floor(name: str, outputs: list[Path], inputs: list[str], cwd: Path) -> None:
+        """The stage's floor (floor.py): the same reading, the same number of cells written, nothing else."""
+        if not floors:
+            return
+        shape_file = root / f"{name.replace('@', '-')}-shape.json"
+        subprocess.run([py, floor_py, "shape", str(shape_file), *map(str, outputs)], check=True)
+        kind = name.partition("@")[0]
+        for writer in floors:
+            got = []
+            for i in range(runs):
+                target = fresh(root / "floor" / f"{name}-{writer}-{i}")
+                got.append(measure([py, floor_py, kind, str(shape_file), str(target), *inputs, "--writer", writer],
+                                   cwd, logs / name / f"floor-{writer}-{i}.log"))
+            stages[name][f"floor_{writer}"] = summary(got)
+        cells = json.loads(shape_file.read_text(encoding="utf-8"))["cells"]
+        stages[name]["cells_written"] = cells
+        best = min(stages[name][f"floor_{w}"]["median_s"] for w in floors)
+        stages[name]["x_floor"] = round(stages[name]["cyclekit"]["median_s"] / best, 2)
+        said = ", ".join(f"{stages[name][f'floor_{w}']['median_s']:.2f} s {w}" for w in floors)
+        say(f"{'floor':>12}: {said} ({cells:,} cells); cyclekit = x{stages[name]['x_floor']} its floor")
 
     plant_dir = root / "plant"
     inputs = ["inventory.csv", "locations.csv", "cyclekit.toml"]
@@ -253,6 +285,8 @@ def bench_scale(scale: float, runs: int, out: Path, *, naive: bool = True, pdf_l
 
     stage("sheets", ck_sheets, nv_sheets)
     base = root / "sheets" / "ck-0"
+    floor("sheets", sorted((base / "cycle" / "sheets").glob("*.xlsx")),
+          [str(base / "schedule.xlsx"), str(plant_dir / "inventory.csv")], root)
     manifest = json.loads((base / "cycle" / "manifest.json").read_text(encoding="utf-8"))
     sent = len(list((base / "cycle" / "sheets").glob("*.xlsx")))
     checks["sheets_locations"] = len(manifest["locations"])
@@ -306,68 +340,87 @@ def bench_scale(scale: float, runs: int, out: Path, *, naive: bool = True, pdf_l
             f"({'subset' if subset else 'all due'}), {pages} pages, PDF part {pdf_seconds:.2f} s = "
             f"{pages / pdf_seconds:.1f} pages/s")
 
-    # fill the canonical cycle's sheets (not timed)
+    for rate in rates:
+        ingest_and_finalize(rate, base, root, stage, floor, checks, say, naive=naive, ck_prefix=ck_prefix,
+                            as_of=as_of)
+    return {"scale": scale, "shape": shape, "rates": list(rates), "plant": info, "runs": runs, "stages": stages,
+            "checks": checks,
+            "work_dir": str(root)}
+
+
+def ingest_and_finalize(rate: float, sheets_base: Path, root: Path, stage, floor, checks: dict, say, *, naive: bool,
+                        ck_prefix: list[str], as_of: str) -> None:
+    """Fill the cycle's sheets with this share of lines off, then time ingest and finalize."""
+    py, naive_py = sys.executable, str(BENCH / "naive.py")
+    tag = f"@{rate:g}"
+    base = root / f"filled{tag}"
+    if base.exists():
+        shutil.rmtree(base)
+    shutil.copytree(sheets_base, base)
     start = time.perf_counter()
-    filled = filler.fill_cycle(base / "cycle")
-    checks["filled_sheets"], checks["filled_lines"] = filled["sheets"], filled["lines"]
-    checks["discrepancies_entered"] = filled["discrepancies"]
-    checks["filler_openpyxl_fallbacks"] = filled["openpyxl_fallbacks"]
+    filled = filler.fill_cycle(base / "cycle", rate)
+    checks[f"filled_sheets{tag}"], checks[f"filled_lines{tag}"] = filled["sheets"], filled["lines"]
+    checks[f"discrepancies_entered{tag}"] = filled["discrepancies"]
+    checks[f"filler_openpyxl_fallbacks{tag}"] = filled["openpyxl_fallbacks"]
     say(f"filled {filled['sheets']} sheets, {filled['lines']:,} lines, {filled['discrepancies']} off "
-        f"in {time.perf_counter() - start:.1f} s (not timed)")
+        f"({rate:.0%}) in {time.perf_counter() - start:.1f} s (not timed)")
     returned = sorted(f"cycle/returned/{Path(f).name}" for f in filled["files"])
 
-    # ingest
     def ck_ingest(i: int):
-        cwd = root / "ingest" / f"ck-{i}"
+        cwd = root / f"ingest{tag}" / f"ck-{i}"
         if cwd.exists():
             shutil.rmtree(cwd)
         shutil.copytree(base, cwd)
         return [*ck_prefix, "ingest", "cycle", *returned, "--config", "cyclekit.toml"], cwd
 
     def nv_ingest(i: int):
-        cwd = fresh(root / "ingest" / f"naive-{i}")
+        cwd = fresh(root / f"ingest{tag}" / f"naive-{i}")
         return [py, naive_py, "ingest", str(base / "cycle" / "snapshot.csv"),
                 *[str(base / f) for f in returned], "-o", "variance.xlsx"], cwd
 
-    stage("ingest", ck_ingest, nv_ingest)
-    ingested = root / "ingest" / "ck-0"
+    stage(f"ingest{tag}", ck_ingest, nv_ingest)
+    ingested = root / f"ingest{tag}" / "ck-0"
     need(ingested / "cycle" / "results.xlsx", "cyclekit ingest")
     if naive:
-        need(root / "ingest" / "naive-0" / "variance.xlsx", "naive ingest")
+        need(root / f"ingest{tag}" / "naive-0" / "variance.xlsx", "naive ingest")
     recounts = [r for r in json.loads((ingested / "cycle" / "manifest.json").read_text(encoding="utf-8"))["sheets"]
                 if r["kind"] == "recount"]
-    checks["recount_sheets"] = len(recounts)  # one tab each
-    checks["recount_workbooks"] = len({r["file"] for r in recounts})
+    checks[f"recount_sheets{tag}"] = len(recounts)  # one tab each
+    recount_files = sorted({r["file"] for r in recounts})
+    checks[f"recount_workbooks{tag}"] = len(recount_files)
+    floor(f"ingest{tag}", [ingested / "cycle" / "results.xlsx", *(ingested / "cycle" / f for f in recount_files)],
+          [str(base / "cycle" / "snapshot.csv"), *[str(base / f) for f in returned]], root)
 
     # approve (not timed), then finalize
     start = time.perf_counter()
     reviewed = filler.review(ingested / "cycle")
-    checks["documented"] = reviewed["documented"]
+    checks[f"documented{tag}"] = reviewed["documented"]
     say(f"approved {reviewed['documented']} discrepancies in {time.perf_counter() - start:.1f} s (not timed)")
 
     def ck_finalize(i: int):
-        cwd = root / "finalize" / f"ck-{i}"
+        cwd = root / f"finalize{tag}" / f"ck-{i}"
         if cwd.exists():
             shutil.rmtree(cwd)
         shutil.copytree(ingested, cwd)
         return [*ck_prefix, "finalize", "cycle", "--schedule", "schedule.xlsx", "--config", "cyclekit.toml"], cwd
 
     def nv_finalize(i: int):
-        cwd = fresh(root / "finalize" / f"naive-{i}")
+        cwd = fresh(root / f"finalize{tag}" / f"naive-{i}")
         return [py, naive_py, "finalize", str(ingested / "cycle" / "results.xlsx"), "--cycle-id", CYCLE_ID,
                 "--count-date", as_of, "-o", "adjustments.csv"], cwd
 
-    stage("finalize", ck_finalize, nv_finalize)
-    adjustments = root / "finalize" / "ck-0" / "cycle" / "adjustments" / "generic.csv"
+    stage(f"finalize{tag}", ck_finalize, nv_finalize)
+    adjustments = root / f"finalize{tag}" / "ck-0" / "cycle" / "adjustments" / "generic.csv"
     need(adjustments, "cyclekit finalize")
-    checks["adjustments"] = _rows(adjustments)
+    checks[f"adjustments{tag}"] = _rows(adjustments)
     if naive:
-        naive_adjustments = root / "finalize" / "naive-0" / "adjustments.csv"
+        naive_adjustments = root / f"finalize{tag}" / "naive-0" / "adjustments.csv"
         need(naive_adjustments, "naive finalize")
-        checks["naive_adjustments"] = _rows(naive_adjustments)
-        checks["adjustments_agree"] = _same_adjustments(adjustments, naive_adjustments)
-    return {"scale": scale, "plant": info, "runs": runs, "stages": stages, "checks": checks,
-            "work_dir": str(root)}
+        checks[f"naive_adjustments{tag}"] = _rows(naive_adjustments)
+        checks[f"adjustments_agree{tag}"] = agree = _same_adjustments(adjustments, naive_adjustments)
+        if not agree:
+            raise StageFailed(f"cyclekit's and the naive adjustments differ at {rate:.0%} off: "
+                              f"{adjustments} vs {naive_adjustments}")
 
 
 def pdf_pages(path: Path) -> int:
@@ -467,49 +520,56 @@ def _fmt_s(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}"
 
 
+def _floor_cells(st: dict) -> tuple[str, str]:
+    if "x_floor" not in st:
+        return "", ""
+    return (" / ".join(f"{st[f'floor_{w}']['median_s']:.2f}" if f"floor_{w}" in st else "-"
+                       for w in ("raw", "xlsxwriter")), f"{st['x_floor']:.2f}")
+
+
 def _stage_table(entry: dict) -> list[str]:
     s = entry["stages"]
-    rows = ["| stage | cyclekit median (s) | naive median (s) | naive / cyclekit | cyclekit peak RSS (MB) "
-            "| naive peak RSS (MB) | cyclekit min-max (s) |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    total_ck = total_nv = 0.0
-    for name in STAGES:
-        if name not in s:
-            continue
-        st = s[name]
+    rows = ["| stage | cyclekit median (s) | naive median (s) | naive / cyclekit | floor raw / xlsxwriter (s) "
+            "| cyclekit / floor | cyclekit peak RSS (MB) | naive peak RSS (MB) | cyclekit min-max (s) |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, st in s.items():
         ck, nv = st["cyclekit"], st.get("naive")
-        title = TITLES[name]
+        name_shown = title(name)
         if name == "sheets_pdf":
-            title += f" ({st['locations']} loc{', subset' if st['subset'] else ''})"
-        else:
-            total_ck += ck["median_s"]
-            total_nv += nv["median_s"] if nv else 0
+            name_shown += f" ({st['locations']} loc{', subset' if st['subset'] else ''})"
+        floor_s, x_floor = _floor_cells(st)
         nv_rss = f"{nv['peak_rss_mb']:.0f}" if nv else "n/a"
-        rows.append(f"| {title} | {_fmt_s(ck['median_s'])} | {_fmt_s(nv['median_s']) if nv else 'n/a'} | "
-                    f"{st['ratio'] if nv else 'n/a'} | {ck['peak_rss_mb']:.0f} | "
-                    f"{nv_rss} | "
-                    f"{ck['min_s']:.2f}-{ck['max_s']:.2f} |")
-    if all(n in s and "naive" in s[n] for n in ("schedule", "sheets", "ingest", "finalize")):
-        rows.append(f"| **whole cycle** (schedule+sheets+ingest+finalize) | **{total_ck:.2f}** | **{total_nv:.2f}** | "
-                    f"**{total_nv / total_ck:.2f}** | | | |")
+        rows.append(f"| {name_shown} | {_fmt_s(ck['median_s'])} | {_fmt_s(nv['median_s']) if nv else 'n/a'} | "
+                    f"{st['ratio'] if nv else 'n/a'} | {floor_s} | {x_floor} | {ck['peak_rss_mb']:.0f} | "
+                    f"{nv_rss} | {ck['min_s']:.2f}-{ck['max_s']:.2f} |")
     return rows
 
 
-# issue #6: naive / cyclekit at least this much, per stage (finalize has no target)
-TARGETS = {"schedule": 3.0, "sheets": 4.0, "ingest": 15.0}
+# issue 17: naive / cyclekit at least this much, per (plant shape, stage); finalize has no target
+TARGETS = {("standard", "schedule"): 2.0, ("standard", "sheets"): 6.0, ("worst", "sheets"): 6.0,
+           ("standard", "ingest@0.03"): 12.0, ("worst", "ingest@1"): 8.0}
+FLOOR_GOAL = 2.0  # cyclekit within 2x of its floor
+RSS_GROWTH_GOAL = 3.0  # ingest peak RSS from 1/10 to full scale
 
 
 def _target_table(entry: dict) -> list[str]:
     rows = []
-    for stage, wanted in TARGETS.items():
-        s = entry["stages"].get(stage, {})
-        if "naive" not in s:
-            continue
-        ratio = s["naive"]["median_s"] / s["cyclekit"]["median_s"]
-        rows.append(f"| {stage} | >= {wanted:g}x | {ratio:.2f}x | {'met' if ratio >= wanted else '**not met**'} |")
+    for name, st in entry["stages"].items():
+        wanted = TARGETS.get((entry.get("shape", "standard"), name))
+        if wanted and "naive" in st:
+            ratio = st["naive"]["median_s"] / st["cyclekit"]["median_s"]
+            rows.append(f"| {title(name)} vs naive | >= {wanted:g}x | {ratio:.2f}x | "
+                        f"{'met' if ratio >= wanted else '**not met**'} |")
+        if "x_floor" in st:
+            rows.append(f"| {title(name)} vs its floor | <= {FLOOR_GOAL:g}x | {st['x_floor']:.2f}x | "
+                        f"{'met' if st['x_floor'] <= FLOOR_GOAL else '**not met**'} |")
     if not rows:
         return []
-    return ["", "| target (issue #6) | wanted | measured | |", "| --- | ---: | ---: | --- |", *rows]
+    return ["", "| target (issue 17) | wanted | measured | |", "| --- | ---: | ---: | --- |", *rows]
+
+
+def _entry_key(scale: float, shape: str) -> str:
+    return f"{scale:g}" + ("" if shape == "standard" else f" {shape}")
 
 
 def render_report(data: dict) -> str:
@@ -528,11 +588,17 @@ def render_report(data: dict) -> str:
              "- Libraries: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
              f"- Peak RSS from: {m['rss_source']}",
              f"- Date: {m['date']}", ""]
-    for key in sorted(data["entries"], key=float, reverse=True):
+    if data.get("note"):
+        lines += [f"**Note:** {data['note']}", ""]
+    for key in sorted(data["entries"], key=lambda k: (-data["entries"][k]["scale"],
+                                                     list(CASES).index(data["entries"][k].get("shape", "standard")))):
         e = data["entries"][key]
         p = e["plant"]
-        lines += [f"## Scale {e['scale']:g}: {p['lines']:,} inventory lines, {p['locations']:,} locations, "
-                  f"{p['locations_due']:,} counted ({p['lines_due']:,} lines)", "",
+        case = e.get("shape", "standard")
+        rates = ", ".join(f"{r:.0%}" for r in e.get("rates", [0.03]))
+        lines += [f"## Scale {e['scale']:g}, {case} plant: {p['lines']:,} inventory lines, {p['locations']:,} "
+                  f"locations, {p['locations_due']:,} counted ({p['lines_due']:,} lines), {rates} of the lines "
+                  "counted off", "",
                   f"{e['runs']} run(s) per stage, interleaved cyclekit / naive; measured {e['date']} "
                   f"(`{e['command']}`, {e.get('elapsed_s', 0):.0f} s in all); cyclekit source digest "
                   f"{e.get('cyclekit_source', {}).get('sha256', '?')} (newest file "
@@ -559,6 +625,7 @@ def render_report(data: dict) -> str:
     growth = data.get("growth")
     if growth:
         lines += _growth_table(growth)
+    lines += _baseline_table(data)
     if TARGETS_FILE.exists():
         lines += ["## Targets", "", TARGETS_FILE.read_text(encoding="utf-8").strip(), ""]
     lines += ["## Google Sheets requests", "",
@@ -583,41 +650,95 @@ def render_report(data: dict) -> str:
 
 
 def _growth_table(growth: list[dict]) -> list[str]:
-    names = ["schedule", "sheets", "ingest", "finalize"]
+    """Rows: case, stage, implementation; columns: the scales."""
+    scales = sorted({g["scale"] for g in growth})
     lines = ["## Growth with scale (one run per smaller scale; the main scale's medians)", "",
-             "| scale | inventory lines | counted lines | "
-             + " | ".join(f"{n} cyclekit s (RSS MB)" for n in names) + " | "
-             + " | ".join(f"{n} naive s (RSS MB)" for n in names) + " |",
-             "| ---: | ---: | ---: | " + " | ".join("---:" for _ in names * 2) + " |"]
-    for e in sorted(growth, key=lambda g: g["scale"]):
-        cells = []
-        for impl in ("cyclekit", "naive"):
-            for n in names:
-                st = e["stages"].get(n, {}).get(impl)
-                cells.append(f"{st['median_s']:.2f} ({st['peak_rss_mb']:.0f})" if st else "n/a")
-        lines.append(f"| {e['scale']:g} | {e['plant']['lines']:,} | {e['plant']['lines_due']:,} | "
-                     + " | ".join(cells) + " |")
-    small, big = min(growth, key=lambda g: g["scale"]), max(growth, key=lambda g: g["scale"])
-    if big["scale"] > small["scale"]:
-        factor = big["scale"] / small["scale"]
-        parts = []
-        for impl in ("cyclekit", "naive"):
-            for n in names:
+             "Seconds (peak RSS MB) of each stage at each scale; counted lines per case in the header.", "",
+             "| case | stage | " + " | ".join(f"scale {s:g}" for s in scales) + " | time x | RSS x |",
+             "| --- | --- | " + " | ".join("---:" for _ in scales) + " | ---: | ---: |"]
+    notes = []
+    for shape in CASES:
+        mine = {g["scale"]: g for g in growth if g.get("shape", "standard") == shape}
+        if len(mine) < 2:
+            continue
+        small, big = mine[min(mine)], mine[max(mine)]
+        names = list(big["stages"])
+        lines.append(f"| **{shape}** | counted lines | "
+                     + " | ".join(f"{mine[s]['plant']['lines_due']:,}" if s in mine else "" for s in scales)
+                     + " | | |")
+        for n in names:
+            for impl in ("cyclekit", "naive"):
+                cells = []
+                for s in scales:
+                    st = mine.get(s, {}).get("stages", {}).get(n, {}).get(impl) if s in mine else None
+                    cells.append(f"{st['median_s']:.2f} ({st['peak_rss_mb']:.0f})" if st else "")
                 a, b = small["stages"].get(n, {}).get(impl), big["stages"].get(n, {}).get(impl)
-                if a and b:
-                    parts.append(f"{impl} {n} time x{b['median_s'] / a['median_s']:.1f}, "
-                                 f"RSS x{b['peak_rss_mb'] / a['peak_rss_mb']:.1f}")
-        lines += ["", f"From scale {small['scale']:g} to {big['scale']:g} (x{factor:g} the data): "
-                  + "; ".join(parts) + ". Linear time would be "
-                  f"x{factor:g} (less where start-up dominates); flat memory x1.", ""]
-    return lines
+                if not (a and b):
+                    continue
+                rss_x = b["peak_rss_mb"] / a["peak_rss_mb"]
+                lines.append(f"| {shape} | {title(n)} {impl} | " + " | ".join(cells)
+                             + f" | {b['median_s'] / a['median_s']:.1f} | {rss_x:.1f} |")
+                if impl == "cyclekit" and n.startswith("ingest"):
+                    verdict = "met" if rss_x <= RSS_GROWTH_GOAL else "**not met**"
+                    notes.append(f"- {shape}, {title(n)}: peak RSS x{rss_x:.1f} from scale {small['scale']:g} "
+                                 f"to {big['scale']:g} ({a['peak_rss_mb']:.0f} -> {b['peak_rss_mb']:.0f} MB); "
+                                 f"target <= x{RSS_GROWTH_GOAL:g}: {verdict}")
+    if notes:
+        lines += ["", "Memory target (issue 17: ingest peak RSS grows at most x3 from 1/10 to full scale):", "",
+                  *notes]
+    return lines + [""]
 
 
 def _growth_entry(e: dict) -> dict:
-    return {"scale": e["scale"], "plant": e["plant"],
+    return {"scale": e["scale"], "shape": e.get("shape", "standard"), "plant": e["plant"],
             "stages": {n: {impl: {"median_s": st[impl]["median_s"], "peak_rss_mb": st[impl]["peak_rss_mb"]}
                            for impl in ("cyclekit", "naive") if impl in st}
                        for n, st in e["stages"].items() if n != "sheets_pdf"}}
+
+
+def _load_baseline(path: Path, label: str) -> dict:
+    found = json.loads(path.read_text(encoding="utf-8"))
+    return {"label": label, "file": str(path), "entries": found["entries"], "machine": found.get("machine")}
+
+
+def _cpu(summary_: dict) -> float:
+    """Median CPU seconds (user + system, the command's processes) of the runs."""
+    return statistics.median(r["user_s"] + r["sys_s"] for r in summary_["runs"])
+
+
+def _baseline_table(data: dict) -> list[str]:
+    """Each stage of each case against the same stage of the baseline run: slower or not.
+
+    Wall times of two runs on a shared machine are only comparable under the same load, so the
+    table also gives CPU seconds and each run's own ratio to naive (measured side by side); a stage
+    is flagged when its CPU time grew by more than 10 %."""
+    base = data.get("baseline")
+    if not base:
+        return []
+    lines = [f"## Before and after: against {base['label']}", "",
+             f"The same benchmark ({base['file']}) run on {base['label']}, on the same machine. Wall "
+             "seconds (medians) depend on the load of the moment; CPU seconds (user + system, all the "
+             "command's processes) and the ratio to naive (side by side) much less. A stage is flagged "
+             "when its CPU time grew by more than 10 %.", "",
+             "| case | stage | wall before / now (s) | CPU before / now (s) | CPU now / before "
+             "| naive / cyclekit before / now | RSS before / now (MB) | |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for key, e in data["entries"].items():
+        old = base["entries"].get(key)
+        if not old:
+            continue
+        for name, st in e["stages"].items():
+            before = old["stages"].get(name)
+            if not before:
+                continue
+            b, n = before["cyclekit"], st["cyclekit"]
+            cpu_b, cpu_n = _cpu(b), _cpu(n)
+            ratios = f"{before.get('ratio', 'n/a')} / {st.get('ratio', 'n/a')}"
+            lines.append(f"| {key} | {title(name)} | {b['median_s']:.2f} / {n['median_s']:.2f} | "
+                         f"{cpu_b:.1f} / {cpu_n:.1f} | {cpu_n / cpu_b:.2f} | {ratios} | "
+                         f"{b['peak_rss_mb']:.0f} / {n['peak_rss_mb']:.0f} | "
+                         f"{'**slower**' if cpu_n / cpu_b > 1.1 else 'not slower'} |")
+    return lines + [""]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -645,6 +766,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", type=Path, default=None,
                         help="measure the cyclekit copy in this folder (e.g. OUT/frozen-src of an earlier "
                              "--freeze-source run), so that several runs measure the same code")
+    parser.add_argument("--cases", default=",".join(CASES),
+                        help="plant shapes to run (default standard,worst): standard = the realistic cycle, "
+                             "3 %% off; worst = 600 locations x 40 lines, every line off and 30 %% off")
+    parser.add_argument("--no-floor", action="store_true", help="skip the floor scripts (floor.py)")
+    parser.add_argument("--floor-writers", default="raw",
+                        help="floor.py writers to time, comma-separated: raw (default), xlsxwriter (slow: "
+                             "xlsxwriter's public API costs more than cyclekit's own row writer)")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="a results.json of an earlier run (e.g. of older code) to compare with, stage by stage")
+    parser.add_argument("--baseline-label", default="baseline", help="what the --baseline run measured")
+    parser.add_argument("--note", default=None, help="a sentence for the report (e.g. the machine's load)")
     args = parser.parse_args(argv)
     if args.quick:
         args.scale, args.runs = 0.01, 1
@@ -652,6 +784,10 @@ def main(argv: list[str] | None = None) -> int:
     report = (args.report or (out if args.quick else BENCH)).resolve()
     if args.render_only:
         data = json.loads((report / "results.json").read_text(encoding="utf-8"))
+        if args.baseline:
+            data["baseline"] = _load_baseline(args.baseline, args.baseline_label)
+        if args.note:
+            data["note"] = args.note
         data["gsheets_requests"] = GSHEETS_FILE.read_text(encoding="utf-8") if GSHEETS_FILE.exists() else None
         (report / "results.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         (report / "RESULTS.md").write_text(render_report(data) + "\n", encoding="utf-8")
@@ -668,24 +804,35 @@ def main(argv: list[str] | None = None) -> int:
         cyclekit = freeze_source(out, args.source)
         source = (args.source.resolve() if args.source else out / "frozen-src") / "cyclekit"
     source_before = source_digest(source)
+    cases = [c.strip() for c in args.cases.split(",") if c.strip()]
+    floors = () if args.no_floor else tuple(w.strip() for w in args.floor_writers.split(",") if w.strip())
+    if unknown := set(cases) - set(CASES):
+        raise SystemExit(f"--cases: unknown {sorted(unknown)}; known: {', '.join(CASES)}")
+    entries: dict[str, dict] = {}
+    growth: list[dict] = []
     try:
-        entry = bench_scale(args.scale, args.runs, out, naive=not args.no_naive, pdf_locations=pdf_locations,
-                            pdf_runs=args.pdf_runs if args.pdf_runs is not None else args.runs,
-                            cyclekit=cyclekit, source=source)
-        growth = [_growth_entry(entry)]
-        for scale in [float(s) for s in (args.growth or "").split(",") if s.strip()]:
-            if scale != args.scale:
-                growth.append(_growth_entry(bench_scale(scale, 1, out, naive=not args.no_naive,
-                                                        cyclekit=cyclekit, source=source)))
+        for case in cases:
+            entry = bench_scale(args.scale, args.runs, out, naive=not args.no_naive,
+                                pdf_locations=pdf_locations if case == "standard" else 0,
+                                pdf_runs=args.pdf_runs if args.pdf_runs is not None else args.runs,
+                                cyclekit=cyclekit, source=source, shape=case, floors=floors)
+            entries[_entry_key(args.scale, case)] = entry
+            growth.append(_growth_entry(entry))
+            for scale in [float(s) for s in (args.growth or "").split(",") if s.strip()]:
+                if scale != args.scale:
+                    growth.append(_growth_entry(bench_scale(scale, 1, out, naive=not args.no_naive, cyclekit=cyclekit,
+                                                            source=source, shape=case, floors=())))
     except StageFailed as exc:
         print(f"FAILED: {exc}", file=sys.stderr)
         return 1
-    entry["date"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-    entry["command"] = "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv)
-    entry["elapsed_s"] = round(time.perf_counter() - started, 1)
-    entry["cyclekit_source"] = dict(source_before, frozen_copy=bool(args.freeze_source or args.source))
+    for entry in entries.values():
+        entry["date"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        entry["command"] = "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv)
+        entry["elapsed_s"] = round(time.perf_counter() - started, 1)
+        entry["cyclekit_source"] = dict(source_before, frozen_copy=bool(args.freeze_source or args.source))
     if source_digest(source)["sha256"] != source_before["sha256"]:
-        entry["cyclekit_source"]["changed_during_run"] = True
+        for entry in entries.values():
+            entry["cyclekit_source"]["changed_during_run"] = True
         print("WARNING: cyclekit's source changed during the run; runs may mix versions", file=sys.stderr)
 
     report.mkdir(parents=True, exist_ok=True)
@@ -696,17 +843,21 @@ def main(argv: list[str] | None = None) -> int:
             data = json.loads(json_path.read_text(encoding="utf-8"))
         except ValueError:
             pass
-    data.setdefault("entries", {})[f"{args.scale:g}"] = entry
+    data.setdefault("entries", {}).update(entries)
     data["machine"] = machine()
-    if len(growth) > 1:
-        data["growth"] = growth
+    if len(growth) > len(entries):  # the growth of the cases not run now stays
+        data["growth"] = [g for g in data.get("growth", []) if g.get("shape", "standard") not in cases] + growth
+    if args.note:
+        data["note"] = args.note
+    if args.baseline:
+        data["baseline"] = _load_baseline(args.baseline, args.baseline_label)
     data["gsheets_requests"] = GSHEETS_FILE.read_text(encoding="utf-8") if GSHEETS_FILE.exists() else None
     json_path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     (report / "RESULTS.md").write_text(render_report(data) + "\n", encoding="utf-8")
-    print(f"done in {entry['elapsed_s']:.0f} s: {report / 'RESULTS.md'}, {json_path}", flush=True)
+    print(f"done in {time.perf_counter() - started:.0f} s: {report / 'RESULTS.md'}, {json_path}", flush=True)
     if args.quick:
-        ran = [n for n in STAGES if n in entry["stages"]]
-        print(f"smoke OK: {', '.join(TITLES[n] for n in ran)} ran and wrote their outputs")
+        ran = [f"{title(n)} [{e['shape']}]" for e in entries.values() for n in e["stages"]]
+        print(f"smoke OK: {', '.join(ran)} ran and wrote their outputs; the adjustments agree with the naive ones")
     return 0
 
 

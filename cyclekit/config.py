@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from cyclekit.domain.review import ABC_CLASSES
 from cyclekit.errors import ConfigError
 
 CONFIG_NAME = "cyclekit.toml"
@@ -25,7 +26,6 @@ CANONICAL_FIELDS = (
 REQUIRED_FIELDS = ("location", "part_number", "quantity")
 CASE_KEPT = ("count.default_targets", "count.reviewers")
 PAPER_SIZES = {1: "Letter", 9: "A4"}  # the Excel paper codes count sheets are printed on
-ABC_CLASSES = ("A", "B", "C")
 TEMPLATE_SUFFIX = ".j2"  # a target ending so is the user's own template
 # The [adjustments.<target>] settings each shipped template reads (templates/adjustments/README.md).
 # Kept here rather than read from the templates so that loading the config needs no Jinja2;

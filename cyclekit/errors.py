@@ -10,6 +10,10 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
+from cyclekit.domain.problems import ProblemKind, problem_kind
+
+_KINDS = frozenset(kind.value for kind in ProblemKind)
+
 
 class CyclekitError(Exception):
     """Base of every error cyclekit reports to a user (the CLI prints it in one line)."""
@@ -29,6 +33,8 @@ class CycleError(CyclekitError):
 
 @dataclass(frozen=True)
 class Problem:
+    # one of the catalogue's (cyclekit.domain.problems.ProblemKind), member or text; kept as
+    # plain text, so every writer (workbooks, JSON) sees the str it always saw
     kind: str
     file: str
     message: str
@@ -38,6 +44,10 @@ class Problem:
     sheet: str | None = None
     cell: str | None = None
     line_id: str | None = None  # the count line the problem stopped, when there is one
+
+    def __post_init__(self) -> None:
+        if type(self.kind) is not str or self.kind not in _KINDS:
+            object.__setattr__(self, "kind", problem_kind(self.kind).value)
 
     def where(self) -> str:
         parts = [self.file]

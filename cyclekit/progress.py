@@ -20,10 +20,10 @@ command's result lines on stdout are never mixed with it).
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
@@ -124,20 +124,86 @@ def _isatty(stream: Any) -> bool:
 
 
 class _TqdmBar:
-    __slots__ = ("_bar", "_counting")
+    """A tqdm bar advanced from the stage's thread and kept fresh by a ticker thread (one lock for both)."""
 
-    def __init__(self, bar: Any) -> None:
+    __slots__ = ("_bar", "_lock", "_counted", "_unit", "_total_known")
+
+    def __init__(self, bar: Any, unit: str, total_known: bool) -> None:
         self._bar = bar
-        self._counting = bar.total is not None
+        self._lock = threading.Lock()
+        self._counted = 0
+        self._unit = unit
+        self._total_known = total_known
 
     def advance(self, n: int = 1) -> None:
-        if not self._counting:  # a stage without a total shows its count once it has one
-            self._counting = True
-            self._bar.bar_format = None
-        self._bar.update(n)
+        with self._lock:
+            self._counted += n
+            if not self._total_known:  # a stage without a total shows its count once it has one
+                self._bar.set_postfix_str(f"{self._counted} {self._unit}", refresh=False)
+            self._bar.update(n)
+
+    def keep_fresh(self) -> None:
+        """Draw the bar if it is due (past the delay, not drawn for a while), even with nothing advanced."""
+        with self._lock:
+            self._bar.update(0)  # tqdm's own rule of when to draw; the rate counts the time without progress
 
 
-_ELAPSED_ONLY = "{desc}: {elapsed}"
+_ELAPSED_ONLY = "{desc}: {elapsed}{postfix}"
+
+
+class _Ticker:
+    """A thread that keeps a bar fresh every `tick` seconds; stopped while a copy of the process is
+    made (see `no_threads`), then started again."""
+
+    def __init__(self, bar: _TqdmBar, tick: float) -> None:
+        self.bar = bar
+        self.tick = tick
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="cyclekit-progress", daemon=True)
+        self._thread.start()
+        _TICKERS.add(self)
+
+    def stop(self) -> None:
+        _TICKERS.discard(self)
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.tick):
+            self.bar.keep_fresh()
+
+
+_TICKERS: set[_Ticker] = set()
+
+
+@contextmanager
+def no_threads() -> Iterator[None]:
+    """Inside the block, no thread of this module runs (for a fork of the process, which is only
+    safe with one thread); the bars' tickers start again after it. Call from the main thread."""
+    paused = list(_TICKERS)
+    for ticker in paused:
+        ticker.stop()
+    try:
+        yield
+    finally:
+        for ticker in paused:
+            ticker.start()
+
+
+@functools.cache
+def _tqdm_class() -> Any:
+    from tqdm import tqdm
+
+    class _Bar(tqdm):  # type: ignore[type-arg]
+        monitor_interval = 0  # tqdm's monitor thread is not needed: the ticker draws
+
+    return _Bar
 
 
 class TerminalReporter:
@@ -159,30 +225,14 @@ class TerminalReporter:
         if not _isatty(stream):
             yield _NULL_BAR
             return
-        from tqdm import tqdm
-
-        bar = tqdm(total=total, desc=description, unit=unit, file=stream, delay=self.delay, leave=False,
-                   dynamic_ncols=True, disable=False, bar_format=None if total is not None else _ELAPSED_ONLY)
-        stop = threading.Event()
-        ticker = threading.Thread(target=self._keep_fresh, args=(bar, stop), name="cyclekit-progress",
-                                  daemon=True)
+        bar = _tqdm_class()(total=total, desc=description, unit=unit, file=stream, delay=self.delay, leave=False,
+                            dynamic_ncols=True, disable=False, miniters=0,  # drawn by time alone
+                            bar_format=None if total is not None else _ELAPSED_ONLY)
+        shown = _TqdmBar(bar, unit, total is not None)
+        ticker = _Ticker(shown, self.tick)
         ticker.start()
         try:
-            yield _TqdmBar(bar)
+            yield shown
         finally:
-            stop.set()
-            ticker.join()
+            ticker.stop()
             bar.close()
-
-    def _keep_fresh(self, bar: Any, stop: threading.Event) -> None:
-        """Show and refresh a bar that is not advanced for a while (a single long call)."""
-        # tqdm draws on update() only; draw a bar it has not drawn for a tick (or ever, once delayed)
-        if stop.wait(max(0.0, bar.start_t + self.delay + self.tick - time.time())):
-            return
-        while True:
-            if time.time() - bar.last_print_t >= self.tick:
-                bar.refresh()
-                # as update() would: so the rate stays right, and close() knows there is a bar to clear
-                bar.last_print_n, bar.last_print_t = bar.n, time.time()
-            if stop.wait(self.tick):
-                return

@@ -41,3 +41,27 @@ def lo_out(tmp_path: Path) -> Path:
     out = tmp_path / "lo"
     out.mkdir()
     return out
+
+
+# --- No fork while threads run ----------------------------------------------------------------
+# Python 3.12+ warns when a process with threads forks ("may lead to deadlocks in the child"). A
+# filter cannot make it an error (Python drops a warning raised from inside fork), so every such
+# warning is recorded, listed at the end, and fails the run.
+
+FORK_WITH_THREADS = "is multi-threaded, use of fork()"
+_forks_with_threads: list[str] = []
+
+
+def pytest_warning_recorded(warning_message, when, nodeid, location):  # noqa: ANN001 (pytest's hook)
+    if FORK_WITH_THREADS in str(warning_message.message):
+        _forks_with_threads.append(f"{nodeid or when}: {warning_message.message}")
+
+
+def pytest_terminal_summary(terminalreporter):  # noqa: ANN001
+    for line in dict.fromkeys(_forks_with_threads):
+        terminalreporter.write_line(f"FORK WHILE THREADS RUN: {line}", red=True)
+
+
+def pytest_sessionfinish(session, exitstatus):  # noqa: ANN001
+    if _forks_with_threads and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

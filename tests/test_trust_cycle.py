@@ -228,12 +228,12 @@ def test_verify_and_status_read_while_an_ingest_writes(plant, tmp_path):
 # ---- killed commands: workers die, the next command clears what was left --------------------------
 
 KILLED = textwrap.dedent("""
-    import contextlib, os, sys, time
+    import contextlib, functools, os, sys
     from pathlib import Path
     os.cpu_count = lambda: 2  # workers even on one core
     from cyclekit import parallel
-    from cyclekit.folder.atomic import atomic_path
     from cyclekit.backends.xlsx import render_later
+    from tests.parallel_victims import layout, produce, work  # importable: workers are given them pickled
     try:
         from cyclekit.folder.lock import cycle_lock
     except ImportError:  # a version without the lock: the workers are what is tested
@@ -241,25 +241,10 @@ KILLED = textwrap.dedent("""
 
     cycle, pids = Path(sys.argv[1]), Path(sys.argv[2])
 
-    def work(n):
-        with atomic_path(cycle / "recounts" / f"R{n}.xlsx") as tmp:  # a file half-written when killed
-            (pids / f"pool-{os.getpid()}").touch()
-            time.sleep(120)
-        return n
-
-    def layout():
-        (pids / f"later-{os.getpid()}").touch()
-        time.sleep(120)
-
-    def produce():
-        (pids / f"fork-{os.getpid()}").touch()
-        time.sleep(120)
-        yield ""
-
     with cycle_lock(cycle):
-        wait = parallel.in_forked_copy(produce)
-        later = render_later([(layout, cycle / "recounts" / "later.xlsx")])
-        parallel.map_on_cores(work, range(2), "work", serial_below=1)
+        wait = parallel.in_forked_copy(functools.partial(produce, pids))
+        later = render_later([(functools.partial(layout, pids), cycle / "recounts" / "later.xlsx")])
+        parallel.map_on_cores(functools.partial(work, cycle, pids), range(2), "work", serial_below=1)
 """)
 
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from cyclekit.cli import cli
 from cyclekit.errors import InputError
-from cyclekit.folder.cycle import load_manifest, save_manifest
+from cyclekit.folder.cycle import SourceFile, load_manifest, save_manifest
 from cyclekit.inputs.tables import file_sha256
 from cyclekit.stages import schedule as api
 from cyclekit.stages.finalize import finalize_cycle
@@ -90,10 +90,10 @@ def _recorded_as_typed(root: Path, ingest: tuple, finalize: tuple) -> None:
 
     manifest = load_manifest(root / "cycle")
     read = entries(ingest_in, files)
-    manifest.ingests[-1]["files"] = [{"file": name, "sha256": digest} for name, digest in read.items()]
+    manifest.ingests[-1].files = [SourceFile(name, digest) for name, digest in read.items()]
     in_cycle = [f"{cycle_dir}/{name}" for name in ("snapshot.csv", "part_costs.csv", "results.xlsx")]
-    manifest.finalized["inputs"] = {**read, **entries(finalize_in, in_cycle)}
-    manifest.finalized["outputs"] = entries(finalize_in, [f"{cycle_dir}/adjustments/generic.csv",
+    manifest.finalized.inputs = {**read, **entries(finalize_in, in_cycle)}
+    manifest.finalized.outputs = entries(finalize_in, [f"{cycle_dir}/adjustments/generic.csv",
                                                           f"{cycle_dir}/adjustments/review.xlsx", schedule,
                                                           f"{cycle_dir}/{BACKUP}"])
     save_manifest(root / "cycle", manifest)

@@ -11,6 +11,7 @@ has no print settings and no data bars: printing stays with the xlsx and PDF pat
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import random
 import re
@@ -416,7 +417,7 @@ def _validation_requests(sheet_id: int, validations: list[Validation], letters: 
 
 def _rule_is_fixed(request: dict[str, Any]) -> bool:
     """A validation rule that means the same on any range: it names no cell (no custom formula)."""
-    return request["setDataValidation"]["rule"]["condition"]["type"] != "CUSTOM_FORMULA"
+    return bool(request["setDataValidation"]["rule"]["condition"]["type"] != "CUSTOM_FORMULA")
 
 
 def _chart(sheet_id: int, chart: Chart, sheet_ids: dict[str, int]) -> dict[str, Any]:
@@ -577,8 +578,9 @@ def batch_bodies(requests: list[dict[str, Any]], limit: int = MAX_PAYLOAD,
 def _sheet_id_in(value: Any) -> int | None:
     """The first sheetId inside a request, if any."""
     if isinstance(value, dict):
-        if isinstance(value.get("sheetId"), int):
-            return value["sheetId"]
+        sheet_id = value.get("sheetId")
+        if isinstance(sheet_id, int):
+            return sheet_id
         value = list(value.values())
     if isinstance(value, list):
         for item in value:
@@ -590,71 +592,128 @@ def _sheet_id_in(value: Any) -> int | None:
 
 # ---- talking to Google ----------------------------------------------------------------------
 
-class GoogleSession:
-    """A gspread client with retries (429 and 5xx), one-line errors, and a request count.
+@functools.cache
+def _paced_client_class() -> type[Any]:
+    """gspread's BackOffHTTPClient, paced by the session that owns it (see GoogleSession)."""
+    from gspread.exceptions import APIError
+    from gspread.http_client import BackOffHTTPClient, HTTPClient
 
-    gspread's own retry (`gspread.http_client.BackOffHTTPClient`, 6.x) is not used: gspread
-    marks it "not production ready", it sleeps with time.sleep (no progress line, nothing to
-    bound a whole command's wait: up to 2 + 4 + ... + 128 s per request), keeps its backoff
-    count on the client after a failure, and retries a 403 only for domain usageLimits.
+    class EveryAttempt(HTTPClient):
+        """Below BackOffHTTPClient's retry loop: every attempt, first or retried, passes here."""
+
+        before_attempt: Callable[[int | None], None] = staticmethod(lambda failed_status: None)
+        failed_status: int | None = None
+
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            failed, self.failed_status = self.failed_status, None
+            self.before_attempt(failed)  # may wait, or give up
+            try:
+                return super().request(*args, **kwargs)
+            except APIError as exc:
+                self.failed_status = exc.code
+                raise
+
+    class PacedBackOffClient(BackOffHTTPClient, EveryAttempt):
+        """gspread decides what is retried (429, 408, 5xx, a Drive rate-limit 403) and asks again;
+        the session decides how long to wait first, says so, and gives up past its bound."""
+
+        _MAX_BACKOFF = 0  # gspread then sleeps 0 s between attempts: before_attempt does the waiting
+
+    return PacedBackOffClient
+
+
+class GoogleSession:
+    """A gspread client with retries (gspread's BackOffHTTPClient), one-line errors, and a request count.
+
+    gspread's retry client decides which answers are worth asking again and asks again; this
+    session paces it: waits with jitter (1, 2, 4 ... 32 s, halved at random), says so on a
+    progress line, bounds the whole wait of one request by `max_wait` (gspread alone waits up to
+    2 + 4 + ... + 128 s, silently), and counts every attempt against the quota.
     """
 
     def __init__(self, client: Any, *, max_wait: float = 120.0, progress: Callable[[str], None] | None = None,
                  sleep: Callable[[float], None] = time.sleep):
         self.client = client
-        self.http = client.http_client
+        self.http = self._paced(client.http_client)
         self.log = RequestLog()
         self.max_wait = max_wait
         self.progress = progress or (lambda text: print(text, file=sys.stderr))
         self.sleep = sleep
+        self._kind = "read"
+        self._waited, self._attempt = 0.0, 0
+
+    def _paced(self, http: Any) -> Any:
+        """gspread's retry client over the same session and credentials (a client of another kind,
+        such as a test's stand-in, is used as it is)."""
+        from gspread.http_client import HTTPClient
+
+        if not isinstance(http, HTTPClient):
+            return http
+        paced = _paced_client_class()(None, session=http.session)
+        paced.auth = getattr(http, "auth", None)
+        paced.timeout = http.timeout
+        paced.before_attempt = self._before_attempt
+        return paced
+
+    def _before_attempt(self, failed_status: int | None) -> None:
+        """Count the attempt; after a failed one, wait (or give up past max_wait) first."""
+        if failed_status is not None:
+            delay = min(2 ** self._attempt, 32) * (0.5 + random.random() / 2)
+            if self._waited + delay > self.max_wait:
+                raise GoogleError(f"Google kept answering {failed_status} for {self._waited:.0f} s; "
+                                  "try again in a few minutes")
+            self.progress(f"Google answered {failed_status}; waiting {delay:.1f} s before trying again...")
+            self.log.waits.append(delay)
+            self.sleep(delay)
+            self._waited += delay
+            self._attempt += 1
+        if self._kind == "write":
+            self.log.writes += 1
+        else:
+            self.log.reads += 1
 
     def call(self, kind: str, method: str, url: str, **kwargs: Any) -> Any:
         """One API request; `json=` bodies are sent as compact JSON (encode_json, what chunked() measures)."""
-        gspread = gspread_module()
         if kwargs.get("json") is not None:
             kwargs["data"] = encode_json(kwargs.pop("json"))
             kwargs["headers"] = {**JSON_HEADERS, **(kwargs.get("headers") or {})}
-        waited, attempt = 0.0, 0
-        while True:
-            if kind == "write":
-                self.log.writes += 1
-            else:
-                self.log.reads += 1
-            try:
-                return self.http.request(method, url, **kwargs).json()
-            except gspread.exceptions.APIError as exc:
-                status = exc.response.status_code
-                reason = _reason(exc)
-                if status == 403 and reason == "storageQuotaExceeded":
-                    raise GoogleError(
-                        "Google Drive refused to create the file: the service account has no Drive storage "
-                        "of its own. Give a folder id shared with it (or a shared drive) with --folder") from None
-                if status == 401:
-                    raise GoogleError(f"Google refused the credentials (401): {_message(exc)}. Check that the "
-                                      "key is still valid (not revoked or expired)") from None
-                if status == 403:
-                    raise GoogleError(f"Google refused access (403): {_message(exc)}. Check that the "
-                                      f"spreadsheet or folder is shared with {self.account()} as an editor, "
-                                      "and that the Sheets and Drive APIs are enabled for its project") from None
-                if status == 404:
-                    raise GoogleError(f"Google could not find it (404): {_message(exc)}. Check the id or URL, "
-                                      f"and that it is shared with {self.account()}") from None
-                if status != 429 and status < 500:
-                    raise GoogleError(f"Google rejected the request ({status}): {_message(exc)}") from None
-                delay = min(2 ** attempt, 32) * (0.5 + random.random() / 2)
-                if waited + delay > self.max_wait:
-                    raise GoogleError(f"Google kept answering {status} for {waited:.0f} s; "
-                                      "try again in a few minutes") from None
-                self.progress(f"Google answered {status}; waiting {delay:.1f} s before trying again...")
-                self.log.waits.append(delay)
-                self.sleep(delay)
-                waited += delay
-                attempt += 1
-            except Exception as exc:  # the credentials or the network failed before Google answered
-                failure = _failure_in_words(exc)
-                if failure is None:
-                    raise
-                raise GoogleError(failure) from None
+        self._kind, self._waited, self._attempt = kind, 0.0, 0
+        if hasattr(self.http, "failed_status"):
+            self.http.failed_status = None
+        try:
+            if not hasattr(self.http, "failed_status"):
+                self._before_attempt(None)  # a stand-in client: one attempt, counted here
+            return self.http.request(method, url, **kwargs).json()
+        except GoogleError:
+            raise
+        except Exception as exc:
+            raise self._in_words(exc) from None
+
+    def _in_words(self, exc: Exception) -> Exception:
+        """The one-line GoogleError for a refusal or a failure (the exception itself if neither)."""
+        gspread = gspread_module()
+        if isinstance(exc, gspread.exceptions.APIError):
+            return self._refusal(exc)
+        failure = _failure_in_words(exc)  # the credentials or the network failed before Google answered
+        return exc if failure is None else GoogleError(failure)
+
+    def _refusal(self, exc: Any) -> GoogleError:
+        status = exc.response.status_code
+        if status == 403 and _reason(exc) == "storageQuotaExceeded":
+            return GoogleError(
+                "Google Drive refused to create the file: the service account has no Drive storage "
+                "of its own. Give a folder id shared with it (or a shared drive) with --folder")
+        if status == 401:
+            return GoogleError(f"Google refused the credentials (401): {_message(exc)}. Check that the "
+                               "key is still valid (not revoked or expired)")
+        if status == 403:
+            return GoogleError(f"Google refused access (403): {_message(exc)}. Check that the "
+                               f"spreadsheet or folder is shared with {self.account()} as an editor, "
+                               "and that the Sheets and Drive APIs are enabled for its project")
+        if status == 404:
+            return GoogleError(f"Google could not find it (404): {_message(exc)}. Check the id or URL, "
+                               f"and that it is shared with {self.account()}")
+        return GoogleError(f"Google rejected the request ({status}): {_message(exc)}")
 
     def account(self) -> str:
         """The account the credentials act as (a service account's e-mail), to name in messages."""
@@ -700,14 +759,14 @@ def _oauth_code(exc: BaseException) -> str:
 
 def _reason(exc: Any) -> str:
     try:
-        return exc.response.json()["error"]["errors"][0]["reason"]
+        return str(exc.response.json()["error"]["errors"][0]["reason"])
     except (ValueError, KeyError, IndexError, TypeError):
         return ""
 
 
 def _message(exc: Any) -> str:
     try:
-        return exc.response.json()["error"]["message"]
+        return str(exc.response.json()["error"]["message"])
     except (ValueError, KeyError, TypeError):
         return str(exc)
 

@@ -263,7 +263,7 @@ while True:
 """
 
 
-def _watch(process: subprocess.Popen) -> int | None:
+def _watch(process: subprocess.Popen[bytes]) -> int | None:
     """Start the watchdog of the group `process` leads; its process id, or None where it cannot be."""
     if not hasattr(os, "posix_spawn"):
         return None
@@ -282,7 +282,7 @@ def _end_watch(watchdog: int) -> None:
 
 def _run_all(jobs: list[_Job]) -> None:
     """Run every job's soffice at once; wait for all, stopping any that exceeds its time."""
-    processes: list[subprocess.Popen] = []
+    processes: list[subprocess.Popen[bytes]] = []
     watchdogs: list[int] = []
     try:
         for job in jobs:
@@ -323,7 +323,7 @@ def _failure_message(jobs: list[_Job], failed: list[Path], total: int, extension
     lost = {src for job in timed_out for src in job.paths}
     others = [src for src in failed if src not in lost]
     if others:
-        codes = sorted({job.returncode for job in jobs
+        codes = sorted({job.returncode for job in jobs if job.returncode is not None
                         if not job.timed_out and any(src in others for src in job.paths)})
         parts.append(f"LibreOffice did not convert {len(others)} of {total} file(s) to {extension} "
                      f"(exit code {', '.join(map(str, codes))}): {', '.join(map(str, others))}")
@@ -331,7 +331,7 @@ def _failure_message(jobs: list[_Job], failed: list[Path], total: int, extension
     return "; ".join(parts) + tails
 
 
-def _kill_group(process: subprocess.Popen) -> None:
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:

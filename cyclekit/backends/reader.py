@@ -126,7 +126,8 @@ def sheet_values(book: Any, path: Path, tab: str, limits: LimitsConfig) -> list[
         end = sheet.end
         if end is not None:
             check_reach(end[0] + 1, end[1] + 1, limits, f"tab {tab!r}")
-        return sheet.to_python(skip_empty_area=False)
+        rows: list[list[Any]] = sheet.to_python(skip_empty_area=False)
+        return rows
     except Refused as exc:
         raise _refused(path, str(exc)) from None
     except BaseException as exc:

@@ -19,6 +19,7 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import BinaryIO
@@ -70,7 +71,7 @@ def _parts_declared(handle: BinaryIO) -> int | None:
     if at < 0 or len(tail) - at < 22:
         return None
     (entries,) = struct.unpack("<H", tail[at + 10:at + 12])
-    return entries  # 0xFFFF for a zip64 archive: more than any workbook needs, refused below
+    return int(entries)  # 0xFFFF for a zip64 archive: more than any workbook needs, refused below
 
 
 def _check_name(name: str) -> None:
@@ -114,7 +115,7 @@ def _damaged(info: zipfile.ZipInfo, why: str) -> Refused:
     return Refused(f"is damaged (part {info.filename!r}: {why}): open it in Excel and save it again")
 
 
-def _inflate(handle: BinaryIO, info: zipfile.ZipInfo, budget: int):
+def _inflate(handle: BinaryIO, info: zipfile.ZipInfo, budget: int) -> Iterator[bytes]:
     """The part's bytes, a block at a time, inflated here from the raw archive (what a reader
     that trusts the headers would inflate): stopping past `budget`, or past the size the archive
     says the part has (a lying header), and checking the part's CRC."""
@@ -165,7 +166,7 @@ _RELATION_TAG = re.compile(rb"<(?:[\w.-]+:)?Relationship\s((?:[^>\"']|\"[^\"]*\"
 
 
 def _attributes(text: bytes) -> dict[str, str]:
-    found = {}
+    found: dict[str, str] = {}
     for name, double, single in _ATTRIBUTE.findall(text):
         key = name.decode("utf-8", "replace").rsplit(":", 1)[-1]
         found.setdefault(key, html.unescape((double or single).decode("utf-8", "replace")))
@@ -332,7 +333,7 @@ def check_reach(rows: int, columns: int, limits: LimitsConfig, where: str) -> No
                       f"past limits.cells ({limits.cells:,})")
 
 
-def _scan_sheet(blocks, limits: LimitsConfig, where: str) -> SheetScan:
+def _scan_sheet(blocks: Iterable[bytes], limits: LimitsConfig, where: str) -> SheetScan:
     """Cells count from <sheetData> on (a part without one, styles or a drawing, holds no values
     a reader gives); from there the XML is fed in pieces cut after a closing tag."""
     scanner = _SheetScanner(limits, where)
@@ -374,7 +375,7 @@ def _repeat(attributes: dict[str, str], name: str) -> int:
     return max(int(text), 1)
 
 
-def _scan_ods(blocks, limits: LimitsConfig) -> dict[str, SheetScan]:
+def _scan_ods(blocks: Iterable[bytes], limits: LimitsConfig) -> dict[str, SheetScan]:
     """How far each table's values reach, rows and cells repeated as a reader repeats them (a
     row repeated a million times is a million rows; an empty one is none)."""
     scans: dict[str, SheetScan] = {}
@@ -504,7 +505,7 @@ def _scan_archive(handle: BinaryIO, limits: LimitsConfig) -> WorkbookScan:
     return WorkbookScan(tabs, sheets)
 
 
-def _check_strings(blocks, limits: LimitsConfig, name: str) -> None:
+def _check_strings(blocks: Iterable[bytes], limits: LimitsConfig, name: str) -> None:
     """Each shared string is an object in memory: no more of them than cells may hold."""
     count = 0
     tail = b""

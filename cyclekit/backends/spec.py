@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_cell
+
 
 @dataclass(frozen=True)
 class Style:
@@ -176,26 +178,14 @@ class WorkbookSpec:
 
 def col_letter(index: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+    return str(xl_col_to_name(index))
 
 
 def col_index(letters: str) -> int:
-    """A -> 0, Z -> 25, AA -> 26: the inverse of col_letter."""
-    index = 0
-    for ch in letters:
-        index = index * 26 + ord(ch) - 64
-    return index - 1
+    """A -> 0, Z -> 25, AA -> 26: the inverse of col_letter (XFD, Excel's last column, at most)."""
+    return int(xl_cell_to_rowcol(f"{letters}1")[1])
 
 
 def a1(row: int, col: int, absolute: bool = False) -> str:
-    mark = "$" if absolute else ""
-    return f"{mark}{col_letter(col)}{mark}{row + 1}"
-
-
-def quote_sheet(name: str) -> str:
-    return "'" + name.replace("'", "''") + "'"
+    """The A1 reference of a zero-based cell: a1(0, 0) -> A1, with absolute=True $A$1."""
+    return str(xl_rowcol_to_cell(row, col, row_abs=absolute, col_abs=absolute))

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
+import functools
 import re
-import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from decimal import Decimal
 from pathlib import Path
@@ -14,25 +13,28 @@ from typing import Any
 
 import xlsxwriter
 import xlsxwriter.exceptions
-import xlsxwriter.workbook
-from xlsxwriter.worksheet import Worksheet
 
-from cyclekit.backends.spec import Cell, Formula, Range, Sheet, Style, WorkbookSpec, col_letter
+from cyclekit.backends.spec import (
+    Cell,
+    CellValue,
+    Formula,
+    PrintSetup,
+    Range,
+    Sheet,
+    Style,
+    Validation,
+    WorkbookSpec,
+    col_letter,
+)
+from cyclekit.backends.xlsxwriter_internals import (
+    FastZipWorkbook,
+    InMemoryRowsWorksheet,
+    StreamedRowsWorksheet,
+    xf_index,
+)
 from cyclekit.folder.atomic import atomic_path
 from cyclekit.inputs.values import XML_ILLEGAL, excel_serial
-from cyclekit.parallel import in_forked_copy, map_on_cores
-
-
-class _FastZipFile(zipfile.ZipFile):
-    """xlsxwriter zips at zlib's default level 6; level 1 zips a 50,000-line workbook about
-    three times faster, for a file about a quarter bigger (xlsx parts are very repetitive)."""
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        kwargs.setdefault("compresslevel", 1)
-        super().__init__(*args, **kwargs)
-
-
-xlsxwriter.workbook.ZipFile = _FastZipFile  # the name xlsxwriter's _store_workbook opens its zip with
+from cyclekit.parallel import in_background, in_forked_copy, map_on_cores
 
 DEFAULT_FONT = {"font_name": "Calibri", "font_size": 11}
 DEFAULT_DATE = Style(num_format="yyyy-mm-dd")
@@ -95,70 +97,6 @@ class _Formats:
         if style.bold:
             props["bold"] = True
         return self.book.add_format(props)
-
-
-# functions a formula may use: all in Excel 2007, LibreOffice and Google Sheets alike
-PORTABLE_FUNCTIONS = frozenset({"IF", "AND", "OR", "NOT", "ROUND", "ABS", "TODAY", "DATE", "ISNUMBER",
-                                "SUM", "INT", "N", "LEFT", "EDATE", "WORKDAY"})
-
-
-class _PortableWorksheet(Worksheet):
-    """A worksheet for formulas that use only PORTABLE_FUNCTIONS.
-
-    xlsxwriter runs some 30 regular expressions over every formula to prefix newer Excel
-    functions with _xlfn.; none of ours needs that, and on a 200,000-line Variance tab it
-    was most of the time spent writing.
-    """
-
-    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
-        return formula[1:] if formula.startswith("=") else formula
-
-    def write_row_xml(self, row: int, cells: str, last_col: int, height: float | None = None) -> None:
-        """Write one finished <row> of cell XML (see `_cell_xml`) straight to the sheet's stream.
-
-        Per-cell calls into xlsxwriter cost about 25 microseconds each, most of a big tab's
-        time; a row built as one string costs a few. Works in constant_memory mode only: the
-        pending row is flushed first, and the dimensions are kept as xlsxwriter keeps them.
-        """
-        if row > self.previous_row:
-            self._write_single_row(row)
-        self._check_dimensions(row, 0)
-        self._check_dimensions(row, last_col)
-        size = f' ht="{height}" customHeight="1"' if height else ""
-        self.fh.write(f'<row r="{row + 1}"{size}>{cells}</row>')
-
-    def write_rows_xml(self, first_row: int, last_row: int, last_col: int, rows: str) -> None:
-        """Write finished <row> elements of rows first_row..last_row (made elsewhere) to the stream."""
-        if first_row > self.previous_row:
-            self._write_single_row(first_row)
-        self._check_dimensions(first_row, 0)
-        self._check_dimensions(last_row, last_col)
-        self.fh.write(rows)
-        self.previous_row = last_row  # nothing of it is pending: the rows are written whole
-
-
-class _InMemoryRowsWorksheet(_PortableWorksheet):
-    """Rows streamed to a string in memory instead of a temp file: for small workbooks, where
-    making, reopening and deleting a temp file per sheet costs more than writing the rows."""
-
-    def _initialize(self, init_data: dict) -> None:
-        super()._initialize({**init_data, "constant_memory": False})  # no temp file made
-        self.constant_memory = True
-        self.row_data_fh = self.fh = io.StringIO()
-
-    def _opt_close(self) -> None:
-        pass  # nothing to close: the rows stay in memory until the sheet is assembled
-
-    def _opt_reopen(self) -> None:
-        self.fh = self.row_data_fh
-
-    def _write_optimized_sheet_data(self) -> None:
-        if self.dim_rowmin is None:
-            self._xml_empty_tag("sheetData")
-        else:
-            self._xml_start_tag("sheetData")
-            self.fh.write(self.row_data_fh.getvalue())
-            self._xml_end_tag("sheetData")
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
@@ -249,9 +187,9 @@ def _cells(r: Range) -> tuple[int, int, int, int]:
     return r.first_row, r.first_col, r.last_row, r.last_col
 
 
-def _with_merges(values: Any, merged: list) -> list:
+def _with_merges(values: Sequence[CellValue], merged: list[tuple[Range, CellValue]]) -> list[CellValue]:
     """The row with each merged area filled in: its value top left, styled blanks after it."""
-    row = list(values)
+    row: list[CellValue] = list(values)
     for area, value in merged:
         style = value.style if isinstance(value, Cell) else None
         raw = value.value if isinstance(value, Cell) else value
@@ -264,26 +202,40 @@ def _with_merges(values: Any, merged: list) -> list:
 
 
 class _RowCells:
-    """The cell XML of a sheet's rows, one string per row (see `write_row_xml`)."""
+    """The cell XML of a sheet's rows, one string per row (see `write_row_xml`).
+
+    Pickles without the workbook: a worker given it knows the style numbers of the styles
+    registered (`register_styles`) before it was pickled."""
 
     def __init__(self, formats: _Formats, sheet: Sheet):
-        self.formats = formats
+        self.formats: _Formats | None = formats
+        self.registered: dict[Style, int] = {}  # filled when pickled, for a worker without the workbook
         self.columns = sheet.columns
         self.refs: list[str] = []
-        self.column_xf = [formats.get(c.style)._get_xf_index() for c in sheet.columns]
+        self.column_xf = [xf_index(formats.get(c.style)) for c in sheet.columns]
         self.xf_attr = [f' s="{xf}"' if xf else "" for xf in self.column_xf]  # per column; "" past the last
         self.texts: dict[str, str] = {}  # cell text -> its escaped XML: a value on 50,000 lines is escaped once
-        self.date_xf = formats.get(DEFAULT_DATE)._get_xf_index()
+        self.date_xf = xf_index(formats.get(DEFAULT_DATE))
 
-    def register_styles(self, rows: list) -> None:
-        """Give every style in these rows its format index now, before a copy of the process
-        writes them: an index given out in the copy would be unknown to the workbook."""
+    def register_styles(self, rows: list[list[CellValue]]) -> None:
+        """Give every style in these rows its format index now, before another process writes
+        them: an index given out there would be unknown to the workbook."""
         for values in rows:
             for value in values:
                 if type(value) is Cell and value.style is not None:
-                    self.formats.get(value.style)._get_xf_index()
+                    self._xf(value.style)
 
-    def __call__(self, r: int, values: Any) -> str:
+    def __getstate__(self) -> dict[str, Any]:
+        assert self.formats is not None
+        registered = {style: xf_index(fmt) for style, fmt in self.formats.cache.items()}
+        return {**self.__dict__, "formats": None, "registered": registered, "texts": {}}
+
+    def _xf(self, style: Style) -> int:
+        if self.formats is None:
+            return self.registered[style]
+        return xf_index(self.formats.get(style))
+
+    def __call__(self, r: int, values: Sequence[Any]) -> str:  # Any: dispatched on type() for speed
         number = str(r + 1)
         refs, xf_attr, texts = self.refs, self.xf_attr, self.texts
         while len(refs) < len(values):
@@ -310,22 +262,25 @@ class _RowCells:
             if kind is Formula:
                 parts.append(_formula_xml(f"{refs[c]}{number}", xf_attr[c], value))
                 continue
-            style = None
-            if kind is Cell:
-                style, value = value.style, value.value
-            elif value is None:
-                continue  # an empty cell stays unformatted (a Cell(None, style) is a styled blank)
-            if style is None:
-                xf = self.column_xf[c] if c < len(self.column_xf) else 0
-                style = self.columns[c].style if c < len(self.columns) else None
-            else:
-                xf = self.formats.get(style)._get_xf_index()
-            if isinstance(value, dt.date) and not (style and style.num_format):
-                xf = self.date_xf  # a date with no format of its own shows as a date, as write_datetime does
-            parts.append(_cell_xml(refs[c] + number, xf, value))
+            if value is not None:  # an empty cell stays unformatted (a Cell(None, style) is a styled blank)
+                parts.append(self._styled_cell(c, refs[c] + number, value))
         return "".join(parts)
 
-    def rows_xml(self, rows: list, first: int, heights: dict[int, float]) -> Iterator[str]:
+    def _styled_cell(self, c: int, ref: str, value: CellValue) -> str:
+        """A Cell, a date or a bool, with its own style or its column's."""
+        style = None
+        if type(value) is Cell:
+            style, value = value.style, value.value
+        if style is None:
+            xf = self.column_xf[c] if c < len(self.column_xf) else 0
+            style = self.columns[c].style if c < len(self.columns) else None
+        else:
+            xf = self._xf(style)
+        if isinstance(value, dt.date) and not (style and style.num_format):
+            xf = self.date_xf  # a date with no format of its own shows as a date, as write_datetime does
+        return _cell_xml(ref, xf, value)
+
+    def rows_xml(self, rows: list[list[CellValue]], first: int, heights: dict[int, float]) -> Iterator[str]:
         """<row> elements of rows without merged areas, numbered from `first`."""
         for r, values in enumerate(rows, start=first):
             if values:
@@ -337,8 +292,10 @@ class _RowCells:
 PARALLEL_ROWS = 20_000  # a sheet with more rows than this writes its second half in a copy of the process
 
 
-def _second_half_elsewhere(cells: _RowCells, sheet: Sheet, merges: dict[int, list]) -> tuple[int, Callable] | None:
-    """Start writing the rows of the sheet's second half in a forked copy of the process.
+def _second_half_elsewhere(cells: _RowCells, sheet: Sheet, merges: dict[int, list[tuple[Range, CellValue]]]
+                           ) -> tuple[int, Callable[[], str | None]] | None:
+    """Start laying out the rows of the sheet's second half in another process (a copy of this one
+    when it can be made safely, else a worker given the rows pickled: see in_forked_copy).
 
     Rows with merged areas stay here; a height of an empty row (set_row) too. Returns the first
     row it took and a function that waits for it, or None when the sheet is small or the second
@@ -352,70 +309,23 @@ def _second_half_elsewhere(cells: _RowCells, sheet: Sheet, merges: dict[int, lis
                                               if r >= split):
         return None
     cells.register_styles(rows[split:])
-    wait = in_forked_copy(lambda: cells.rows_xml(rows[split:], split, sheet.row_heights))
+    wait = in_forked_copy(functools.partial(cells.rows_xml, rows[split:], split, sheet.row_heights))
     return None if wait is None else (split, wait)
 
 
-def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet) -> Callable[[], None] | None:
+def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet,
+                  in_memory: bool) -> Callable[[], None] | None:
     """Write the sheet; for a big one, returns a function that finishes it (call before closing the book)."""
-    ws = book.add_worksheet(_xml_safe(sheet.name), worksheet_class=_InMemoryRowsWorksheet if book.in_memory
-                            else _PortableWorksheet)
+    ws = book.add_worksheet(_xml_safe(sheet.name),
+                            worksheet_class=InMemoryRowsWorksheet if in_memory else StreamedRowsWorksheet)
     for index, column in enumerate(sheet.columns):
         ws.set_column(index, index, column.width)
-    # constant_memory mode flushes each row as the next begins: heights, cells and merges are
-    # written row by row, in order (merges must sit on one row)
-    merges: dict[int, list] = {}
-    for area, value in sheet.merges:
-        merges.setdefault(area.first_row, []).append((area, value))
-    last_row = max([len(sheet.rows) - 1, *merges, *sheet.row_heights])
-    cells = _RowCells(formats, sheet)
-    elsewhere = None if book.in_memory else _second_half_elsewhere(cells, sheet, merges)
-    for r in range(elsewhere[0] if elsewhere else last_row + 1):
-        values = sheet.rows[r] if r < len(sheet.rows) else ()
-        if r in merges:
-            values = _with_merges(values, merges[r])
-            for area, _ in merges[r]:
-                ws.merge.append(list(_cells(area)))  # what merge_range records, minus its per-cell checks
-        if not values:
-            if r in sheet.row_heights:
-                ws.set_row(r, sheet.row_heights[r])
-            continue
-        # one string per row, straight into the sheet's stream
-        ws.write_row_xml(r, cells(r, values), len(values) - 1, sheet.row_heights.get(r))
-    finish = None
-    if elsewhere:
-        split, wait = elsewhere
-        rest = sheet.rows[split:]
-
-        def finish() -> None:
-            xml = wait()
-            if xml is None:  # the copy failed: write the rows here (and meet its error, if any)
-                xml = "".join(cells.rows_xml(rest, split, sheet.row_heights))
-            ws.write_rows_xml(split, last_row, max(map(len, rest)) - 1, xml)
-
+    finish = _write_rows(ws, formats, sheet, in_memory)
     if sheet.freeze:
         ws.freeze_panes(*sheet.freeze)
     if sheet.autofilter:
         ws.autofilter(*_cells(sheet.autofilter))
-    for v in sheet.validations:
-        options: dict[str, Any] = {"ignore_blank": v.ignore_blank}
-        if v.kind == "list":
-            options.update(validate="list", source=v.source or list(v.choices))
-        elif v.kind in ("decimal", "whole"):
-            options.update(validate=v.kind, criteria=">=", value=v.minimum or 0)
-        elif v.kind == "date":
-            options.update(validate="date", criteria=">=", value=dt.date(1900, 1, 1))
-        if v.input_title or v.input_message:
-            options.update(input_title=v.input_title[:32], input_message=v.input_message[:255])
-        if v.error_message:
-            options.update(error_title=(v.error_title or "Not allowed")[:32],
-                           error_message=v.error_message[:255])
-        ws.data_validation(*_cells(v.range), _xml_safe(options))
-    for cf in sheet.conditional_formats:
-        ws.conditional_format(*_cells(cf.range), {
-            "type": "formula", "criteria": cf.formula, "format": formats.conditional(cf.style)})
-    for bar in sheet.data_bars:
-        ws.conditional_format(*_cells(bar.range), {"type": "data_bar", "bar_color": bar.color})
+    _add_rules(ws, formats, sheet)
     for chart in sheet.charts:
         _add_chart(book, ws, sheet, chart)
     if sheet.protect:
@@ -425,28 +335,98 @@ def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet) ->
         ws.hide()
     if sheet.tab_color:
         ws.set_tab_color(sheet.tab_color)
-    setup = sheet.print_setup
-    if setup:
-        ws.set_landscape() if setup.landscape else ws.set_portrait()
-        ws.set_paper(setup.paper)
-        ws.fit_to_pages(setup.fit_width, setup.fit_height)
-        if setup.repeat_rows:
-            ws.repeat_rows(*setup.repeat_rows)
-        if setup.repeat_columns:
-            ws.repeat_columns(*setup.repeat_columns)
-        if setup.header:
-            ws.set_header(_header_footer(setup.header))
-        if setup.footer:
-            ws.set_footer(_header_footer(setup.footer))
-        if setup.gridlines:
-            ws.hide_gridlines(0)
-        left, right, top, bottom = setup.margins
-        ws.set_margins(left=left, right=right, top=top, bottom=bottom)
-        if setup.center_horizontally:
-            ws.center_horizontally()
-        if setup.area:
-            ws.print_area(*_cells(setup.area))
+    if sheet.print_setup:
+        _set_up_printing(ws, sheet.print_setup)
     return finish
+
+
+def _write_rows(ws: StreamedRowsWorksheet, formats: _Formats, sheet: Sheet,
+                in_memory: bool) -> Callable[[], None] | None:
+    """The sheet's rows, in order; for a big sheet the second half is laid out meanwhile in a copy
+    of the process, and the function returned writes it (None when all is written)."""
+    # constant_memory mode flushes each row as the next begins: heights, cells and merges are
+    # written row by row, in order (merges must sit on one row)
+    merges: dict[int, list[tuple[Range, CellValue]]] = {}
+    for area, value in sheet.merges:
+        merges.setdefault(area.first_row, []).append((area, value))
+    last_row = max([len(sheet.rows) - 1, *merges, *sheet.row_heights])
+    cells = _RowCells(formats, sheet)
+    elsewhere = None if in_memory else _second_half_elsewhere(cells, sheet, merges)
+    for r in range(elsewhere[0] if elsewhere else last_row + 1):
+        values: Sequence[CellValue] = sheet.rows[r] if r < len(sheet.rows) else ()
+        if r in merges:
+            values = _with_merges(values, merges[r])
+            for area, _ in merges[r]:
+                ws.add_merge(*_cells(area))
+        if not values:
+            if r in sheet.row_heights:
+                ws.set_row(r, sheet.row_heights[r])
+            continue
+        # one string per row, straight into the sheet's stream
+        ws.write_row_xml(r, cells(r, values), len(values) - 1, sheet.row_heights.get(r))
+    if not elsewhere:
+        return None
+    split, wait = elsewhere
+    rest = sheet.rows[split:]
+
+    def finish() -> None:
+        xml = wait()
+        if xml is None:  # the copy failed: write the rows here (and meet its error, if any)
+            xml = "".join(cells.rows_xml(rest, split, sheet.row_heights))
+        ws.write_rows_xml(split, last_row, max(map(len, rest)) - 1, xml)
+
+    return finish
+
+
+def _add_rules(ws: StreamedRowsWorksheet, formats: _Formats, sheet: Sheet) -> None:
+    """Data validations, conditional formats and data bars."""
+    for v in sheet.validations:
+        ws.data_validation(*_cells(v.range), _xml_safe(_validation_options(v)))
+    for cf in sheet.conditional_formats:
+        ws.conditional_format(*_cells(cf.range), {
+            "type": "formula", "criteria": cf.formula, "format": formats.conditional(cf.style)})
+    for bar in sheet.data_bars:
+        ws.conditional_format(*_cells(bar.range), {"type": "data_bar", "bar_color": bar.color})
+
+
+def _validation_options(v: Validation) -> dict[str, Any]:
+    options: dict[str, Any] = {"ignore_blank": v.ignore_blank}
+    if v.kind == "list":
+        options.update(validate="list", source=v.source or list(v.choices))
+    elif v.kind in ("decimal", "whole"):
+        options.update(validate=v.kind, criteria=">=", value=v.minimum or 0)
+    elif v.kind == "date":
+        options.update(validate="date", criteria=">=", value=dt.date(1900, 1, 1))
+    if v.input_title or v.input_message:
+        options.update(input_title=v.input_title[:32], input_message=v.input_message[:255])
+    if v.error_message:
+        options.update(error_title=(v.error_title or "Not allowed")[:32], error_message=v.error_message[:255])
+    return options
+
+
+def _set_up_printing(ws: StreamedRowsWorksheet, setup: PrintSetup) -> None:
+    if setup.landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.set_paper(setup.paper)
+    ws.fit_to_pages(setup.fit_width, setup.fit_height)
+    if setup.repeat_rows:
+        ws.repeat_rows(*setup.repeat_rows)
+    if setup.repeat_columns:
+        ws.repeat_columns(*setup.repeat_columns)
+    if setup.header:
+        ws.set_header(_header_footer(setup.header))
+    if setup.footer:
+        ws.set_footer(_header_footer(setup.footer))
+    if setup.gridlines:
+        ws.hide_gridlines(0)
+    left, right, top, bottom = setup.margins
+    ws.set_margins(left=left, right=right, top=top, bottom=bottom)
+    if setup.center_horizontally:
+        ws.center_horizontally()
+    if setup.area:
+        ws.print_area(*_cells(setup.area))
 
 
 def _add_chart(book: xlsxwriter.Workbook, ws: Any, sheet: Sheet, chart: Any) -> None:
@@ -514,80 +494,54 @@ def render_later(jobs: list[tuple[WorkbookSpec | Callable[[], WorkbookSpec], Pat
                  atomic: bool = True) -> Callable[[], list[Path]]:
     """Start rendering in another process; the returned function waits and gives the paths.
 
-    On a single core the rendering happens when the function is called.
+    On a single core the rendering happens when the function is called. The jobs must pickle.
     """
-    import os
-
-    from cyclekit.parallel import worker_pool
-
-    if not jobs or (os.cpu_count() or 1) < 2:
-        return lambda: [_render_job((spec, path, atomic)) for spec, path in jobs]
-    pool = worker_pool(1)  # ends with this process
-    future = pool.submit(_render_all, [(spec, path, atomic) for spec, path in jobs])
-
-    def wait() -> list[Path]:
-        try:
-            return future.result()
-        finally:
-            pool.shutdown()
-
-    return wait
+    if not jobs:
+        return lambda: []
+    return in_background(_render_all, [(spec, path, atomic) for spec, path in jobs])
 
 
 def _render_all(jobs: list[tuple[WorkbookSpec | Callable[[], WorkbookSpec], Path, bool]]) -> list[Path]:
     return [_render_job(job) for job in jobs]
 
 
-def _render_job(job: tuple[WorkbookSpec, Path, bool]) -> Path:
+def _render_job(job: tuple[WorkbookSpec | Callable[[], WorkbookSpec], Path, bool]) -> Path:
     spec, path, atomic = job
     return render_xlsx(spec() if callable(spec) else spec, path, atomic=atomic)
-
-
-def _drop_zip(error: OSError) -> None:
-    """Close the zip a failed write left open, quietly: left to the garbage collector, it would
-    try to write again and print a traceback (the disk is still full) after the one-line error."""
-    tb = error.__traceback__
-    while tb is not None:
-        for value in list(tb.tb_frame.f_locals.values()):
-            if isinstance(value, zipfile.ZipFile) and value.fp is not None:
-                fp, value.fp = value.fp, None
-                try:
-                    fp.close()
-                except OSError:
-                    pass
-        tb = tb.tb_next
 
 
 def render_xlsx(spec: WorkbookSpec, path: Path | str, atomic: bool = True) -> Path:
     path = Path(path)
     if not atomic:
         path.parent.mkdir(parents=True, exist_ok=True)
-    with (atomic_path(path) if atomic else nullcontext(path)) as tmp:
-        book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_numbers": False,
-                                              "strings_to_formulas": False,
-                                              "strings_to_urls": False})
-        if sum(len(sheet.rows) for sheet in spec.sheets) <= SMALL_WORKBOOK_ROWS:
-            # assemble the XML parts in memory: on disk each part is a temp file made, written,
-            # zipped and removed, which is most of the time a small count sheet takes
-            book.in_memory = True
+    # a small workbook's XML parts are assembled in memory: on disk each part is a temp file made,
+    # written, zipped and removed, which is most of the time a small count sheet takes
+    in_memory = sum(len(sheet.rows) for sheet in spec.sheets) <= SMALL_WORKBOOK_ROWS
+    with atomic_path(path) if atomic else nullcontext(path) as tmp:
+        book = FastZipWorkbook(str(tmp), {"constant_memory": True, "in_memory": in_memory,
+                                          "strings_to_numbers": False, "strings_to_formulas": False,
+                                          "strings_to_urls": False})
         book.set_properties(_xml_safe({"title": spec.title, "subject": spec.subject, "author": "cyclekit"}))
         book.set_calc_mode("auto")
         formats = _Formats(book)
         finishes = []
         try:
             for sheet in spec.sheets:
-                finishes.append(_render_sheet(book, formats, sheet))
+                finishes.append(_render_sheet(book, formats, sheet, in_memory))
         finally:  # big sheets' second halves, written meanwhile (waited for even after an error)
             for finish in filter(None, finishes):
                 finish()
         for name, ref in spec.defined_names.items():
             book.define_name(_xml_safe(name), _xml_safe(ref))
-        try:
-            book.close()
-        except xlsxwriter.exceptions.FileCreateError as exc:  # the OSError in it (disk full...) is the news
-            cause = exc.args[0] if exc.args else None
-            if isinstance(cause, OSError):
-                _drop_zip(cause)
-                raise cause from None
-            raise
+        _close(book)
     return path
+
+
+def _close(book: xlsxwriter.Workbook) -> None:
+    try:
+        book.close()
+    except xlsxwriter.exceptions.FileCreateError as exc:  # the OSError in it (disk full...) is the news
+        cause = exc.args[0] if exc.args else None
+        if isinstance(cause, OSError):
+            raise cause from None
+        raise

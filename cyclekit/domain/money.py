@@ -9,12 +9,21 @@ rounded (an ERP multiplies it again), only shown with at least two decimals.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Context, Decimal
+from typing import overload
 
 from cyclekit.inputs.values import format_decimal
 
 CENT = Decimal("0.01")
 DECIMALS = 2  # the ROUND(...,2) of the formulas that compute amounts
 _WIDE = Context(prec=60)
+
+
+@overload
+def cents(amount: Decimal) -> Decimal: ...
+
+
+@overload
+def cents(amount: Decimal | None) -> Decimal | None: ...
 
 
 def cents(amount: Decimal | None) -> Decimal | None:
@@ -36,7 +45,8 @@ def price_text(price: Decimal | None) -> str:
     """A unit cost as plain text: exact (never rounded), at least two decimals: '0.15', '0.0125'."""
     if price is None:
         return ""
-    if price.as_tuple().exponent < -DECIMALS:
+    exponent = price.as_tuple().exponent  # a letter only for NaN and infinity, which are no price
+    if isinstance(exponent, int) and exponent < -DECIMALS:
         return format_decimal(price)
     return format(price.quantize(CENT), "f")  # only pads: 1.5 -> 1.50
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from cyclekit.config import ScheduleConfig
+from cyclekit.domain.review import ABC_CLASSES
 from cyclekit.inputs.inventory import GroupTotal, InventoryLine, Snapshot
 from cyclekit.inputs.locations import LocationInfo
 
-CLASSES = ("A", "B", "C")
+CLASSES = ABC_CLASSES
 YEAR_DAYS = 365
 
 
@@ -200,14 +201,14 @@ def build_schedule(
             row.counts_per_year = counts
             if not row.cadence_override:
                 row.cadence_days = cadence_for(counts)
-            row.first_due = max(windows[row.cycle - 1][0], as_of)
+            row.first_due = max(windows[(row.cycle or 1) - 1][0], as_of)  # balance_cycles gave each one
         for number, (start, end) in enumerate(windows, start=1):
             members = [r for r in rows if r.cycle == number]
             cycles.append(CycleWindow(number, start, end, len(members), load[number - 1]))
     else:
         for row in rows:
             row.counts_per_year = config.counts_per_year[row.abc_class]
-            if row.cadence_override:  # the counts a year follow the cadence the plant chose
+            if row.cadence_override and row.cadence_days:  # the counts a year follow the cadence the plant chose
                 row.counts_per_year = max(1, round(YEAR_DAYS / row.cadence_days))
             else:
                 row.cadence_days = cadence_for(row.counts_per_year)
@@ -251,7 +252,7 @@ def calendar(schedule: Schedule, weeks: int) -> list[CalendarWeek]:
     buckets: dict[int, list[ScheduleRow]] = defaultdict(list)
     load: dict[int, int] = defaultdict(int)
 
-    def place(row: ScheduleRow, due: dt.date) -> None:
+    def place(row: ScheduleRow, due: dt.date, cadence: int) -> None:
         seen_weeks = set()
         while due < horizon:
             week = (due - first_monday).days // 7
@@ -259,19 +260,18 @@ def calendar(schedule: Schedule, weeks: int) -> list[CalendarWeek]:
                 buckets[week].append(row)
                 load[week] += row.lines
                 seen_weeks.add(week)
-            due += dt.timedelta(days=row.cadence_days)
+            due += dt.timedelta(days=cadence)
 
-    planned = [row for row in schedule.rows
-               if row.next_count() is not None and row.cadence_days and row.cadence_days >= 1]
-    backlog = sorted((row for row in planned if row.next_count() < first_monday),
-                     key=lambda r: (r.next_count(), r.key))
-    average_week = sum(row.lines * 7 / row.cadence_days for row in planned)
-    for row in backlog:  # `load` holds only the backlog while it is placed
+    planned = [(row, due, cadence) for row in schedule.rows
+               if (due := row.next_count()) is not None and (cadence := row.cadence_days) and cadence >= 1]
+    backlog = sorted((item for item in planned if item[1] < first_monday), key=lambda item: (item[1], item[0].key))
+    average_week = sum(row.lines * 7 / cadence for row, _, cadence in planned)
+    for row, _, cadence in backlog:  # `load` holds only the backlog while it is placed
         week = next((w for w in range(weeks) if load[w] + row.lines <= average_week),
                     min(range(weeks), key=lambda w: load[w]) if weeks else 0)
-        place(row, first_monday + dt.timedelta(weeks=week))
-    for row in planned:
-        if row.next_count() >= first_monday:
-            place(row, row.next_count())
+        place(row, first_monday + dt.timedelta(weeks=week), cadence)
+    for row, due, cadence in planned:
+        if due >= first_monday:
+            place(row, due, cadence)
     return [CalendarWeek(first_monday + dt.timedelta(weeks=w), sorted(buckets[w], key=lambda r: r.key))
             for w in range(weeks)]

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from cyclekit.config import CountConfig
 from cyclekit.domain.causes import direction
+from cyclekit.domain.lines import LineId, LineKey
 from cyclekit.domain.money import cents
+
+if TYPE_CHECKING:  # config reads the ABC classes from the domain: imported for types only
+    from cyclekit.config import CountConfig
 
 ROUNDING = Decimal("0.000001")  # the formulas round to 6 places too, so both sides agree
 MINOR, MAJOR = "Minor", "Major"
@@ -38,12 +42,16 @@ class CountedLine:
     notes: str = ""
 
     @property
+    def key(self) -> LineKey:
+        return LineKey.of(self.location, self.part_number, self.revision, self.lot, self.serial, self.uom)
+
+    @property
     def counted(self) -> bool:
         return self.counted_qty is not None and not self.problem
 
     @property
     def variance_qty(self) -> Decimal | None:
-        return None if not self.counted else self.counted_qty - self.system_qty
+        return None if self.counted_qty is None or self.problem else self.counted_qty - self.system_qty
 
     @property
     def variance_value(self) -> Decimal | None:
@@ -200,18 +208,68 @@ def _add_difference(group: GroupFigures, difference: Decimal, line: CountedLine)
         group.absolute_value += abs(value)
 
 
-def figures(lines: list[CountedLine], locations: list[str], problems: int, config: CountConfig,
-            returned: set[str] | None = None) -> Figures:
-    """The headline figures and the Summary's tables. A line sent is charged to its Counted By
-    (see with_sheet_counters for the lines a counter left blank or unreadable), else to the
-    NO_COUNTER or NOT_RETURNED row; found items and what recounts changed have rows of their
-    own: every table adds up to the headline figures."""
-    by_location = {name: GroupFigures(name) for name in locations}
-    by_counter: dict[str, GroupFigures] = {}
-    others = {name: GroupFigures(name) for name in (NO_COUNTER, NOT_RETURNED, FOUND_ROW, RECOUNT_ROW)}
+def _counter_of(line: CountedLine, by_counter: dict[str, GroupFigures], others: dict[str, GroupFigures],
+                came_back: set[str]) -> GroupFigures:
+    """The By counter row a line is charged to: who counted it first, else a row of its own."""
+    if line.found:
+        return others[FOUND_ROW]
+    if line.counted_by and line.counted_by != NOT_SIGNED:
+        counter = by_counter.get(line.counted_by)
+        if counter is None:
+            counter = by_counter[line.counted_by] = GroupFigures(line.counted_by)
+        return counter
+    return others[NO_COUNTER if line.counted_by or line.location in came_back else NOT_RETURNED]
+
+
+def _add_first_count(line: CountedLine, group: GroupFigures, counter: GroupFigures, recounts: GroupFigures) -> None:
+    """A line sent: its counter judged on what they wrote first, whatever a recount found later,
+    and what a recount changed (the final count's figures less the first's) on a row of its own."""
+    group.lines_sent += 1
+    counter.lines_sent += 1
+    first = line.first_qty  # None: left blank or unreadable on the first count
+    first_difference = None if first is None else first - line.system_qty
+    if first_difference is not None:
+        counter.lines_counted += 1
+        _add_difference(counter, first_difference, line)
+    variance = line.variance_qty  # None: not counted
+    if first_difference != variance:
+        recounts.lines_counted += (variance is not None) - (first_difference is not None)
+        recounts.discrepancies += bool(variance) - bool(first_difference)
+        before, after = _value(first_difference, line), _value(variance, line)
+        recounts.net_value += after - before
+        recounts.absolute_value += abs(after) - abs(before)
+
+
+def _add_final_count(line: CountedLine, group: GroupFigures, counter: GroupFigures, totals: Figures,
+                     config: CountConfig) -> None:
+    """A line counted, in its location's row and the headline figures (a found item in its counter's too)."""
+    variance = line.variance_qty
+    if variance is None:  # not counted
+        return
+    group.lines_counted += 1
+    if line.found:
+        group.found_items += 1
+        counter.lines_counted += 1
+        counter.found_items += 1
+        _add_difference(counter, variance, line)
+    if not variance:
+        totals.within_tolerance += 1
+        return
+    value = _value(variance, line)
+    group.net_value += value
+    group.absolute_value += abs(value)
+    totals.net_value += value
+    totals.absolute_value += abs(value)
+    if judge(line, config).within_tolerance:
+        totals.within_tolerance += 1
+    totals.discrepancies += 1
+    group.discrepancies += 1
+
+
+def _headline(lines: list[CountedLine], locations: list[str], came_back: set[str], problems: int) -> Figures:
+    """The counts of the headline; values, discrepancies and tolerance are added line by line."""
     counted = [line for line in lines if line.counted]
-    came_back = returned if returned is not None else {line.location for line in counted}
-    totals = Figures(
+    return Figures(
         locations_sent=len(locations),
         locations_counted=len(came_back),
         lines_sent=sum(1 for line in lines if not line.found),
@@ -221,56 +279,27 @@ def figures(lines: list[CountedLine], locations: list[str], problems: int, confi
         found_not_valued=sum(1 for line in counted if line.found and line.unit_cost is None),
         problems=problems, discrepancies=0, within_tolerance=0,
         net_value=Decimal(0), absolute_value=Decimal(0))
-    recounts = others[RECOUNT_ROW]
+
+
+def figures(lines: list[CountedLine], locations: list[str], problems: int, config: CountConfig,
+            returned: set[str] | None = None) -> Figures:
+    """The headline figures and the Summary's tables. A line sent is charged to its Counted By
+    (see with_sheet_counters for the lines a counter left blank or unreadable), else to the
+    NO_COUNTER or NOT_RETURNED row; found items and what recounts changed have rows of their
+    own: every table adds up to the headline figures."""
+    by_location = {name: GroupFigures(name) for name in locations}
+    by_counter: dict[str, GroupFigures] = {}
+    others = {name: GroupFigures(name) for name in (NO_COUNTER, NOT_RETURNED, FOUND_ROW, RECOUNT_ROW)}
+    came_back = returned if returned is not None else {line.location for line in lines if line.counted}
+    totals = _headline(lines, locations, came_back, problems)
     for line in lines:
         group = by_location.get(line.location)
         if group is None:
             group = by_location[line.location] = GroupFigures(line.location)
-        found = line.found
-        variance = line.variance_qty  # None: not counted
-        if found:
-            counter = others[FOUND_ROW]
-        else:
-            group.lines_sent += 1
-            # a counter is judged on what they wrote first, whatever a recount found later
-            if line.counted_by and line.counted_by != NOT_SIGNED:
-                counter = by_counter.get(line.counted_by)
-                if counter is None:
-                    counter = by_counter[line.counted_by] = GroupFigures(line.counted_by)
-            else:
-                counter = others[NO_COUNTER if line.counted_by or line.location in came_back else NOT_RETURNED]
-            counter.lines_sent += 1
-            first = line.first_qty  # None: left blank or unreadable on the first count
-            first_difference = None if first is None else first - line.system_qty
-            if first_difference is not None:
-                counter.lines_counted += 1
-                _add_difference(counter, first_difference, line)
-            if first_difference != variance:  # what a recount changed: the final count's figures less the first's
-                recounts.lines_counted += (variance is not None) - (first_difference is not None)
-                recounts.discrepancies += bool(variance) - bool(first_difference)
-                before, after = _value(first_difference, line), _value(variance, line)
-                recounts.net_value += after - before
-                recounts.absolute_value += abs(after) - abs(before)
-        if variance is None:  # not counted
-            continue
-        group.lines_counted += 1
-        if found:
-            group.found_items += 1
-            counter.lines_counted += 1
-            counter.found_items += 1
-            _add_difference(counter, variance, line)
-        if not variance:
-            totals.within_tolerance += 1
-            continue
-        value = _value(variance, line)
-        group.net_value += value
-        group.absolute_value += abs(value)
-        totals.net_value += value
-        totals.absolute_value += abs(value)
-        if judge(line, config).within_tolerance:
-            totals.within_tolerance += 1
-        totals.discrepancies += 1
-        group.discrepancies += 1
+        counter = _counter_of(line, by_counter, others, came_back)
+        if not line.found:
+            _add_first_count(line, group, counter, others[RECOUNT_ROW])
+        _add_final_count(line, group, counter, totals, config)
     totals.by_location = list(by_location.values())
     totals.by_counter = sorted(by_counter.values(), key=lambda g: g.name)
     totals.counter_others = [g for g in others.values() if not g.empty]
@@ -280,17 +309,15 @@ def figures(lines: list[CountedLine], locations: list[str], problems: int, confi
 def sheet_line_number(line: CountedLine) -> int | None:
     """A line's number on its count sheet, as recount sheets record it: the line number, or -k for
     the found item Fk; None for an item found on a recount sheet (it has no first count)."""
-    tail = line.line_id.rsplit("/", 1)[1]
+    line_id = LineId.parse(line.line_id)
     if not line.found:
-        return int(tail)
-    if "-" in tail or not tail[1:].isdigit():
-        return None
-    return -int(tail[1:])
+        return line_id.number
+    return line_id.sheet_line_number if line_id.found else None  # found, yet not labelled as found: no row
 
 
 def _on_count_sheet(line: CountedLine) -> bool:
     """Written on the location's count sheet (a found item on a recount sheet is "LOC/F1-R001")."""
-    return not line.found or "-" not in line.line_id.rsplit("/", 1)[1]
+    return not line.found or LineId.parse(line.line_id).on_count_sheet
 
 
 def sheet_counters(lines: list[CountedLine], assigned: dict[str, str] | None = None) -> dict[str, str]:

@@ -24,6 +24,7 @@ from cyclekit.config import Config
 from cyclekit.domain.variance import CountedLine
 from cyclekit.errors import Problem
 from cyclekit.folder.atomic import write_text_atomic
+from cyclekit.folder.cycle import CountsRecord
 from cyclekit.inputs.tables import file_sha256
 
 COUNTS = "counts.json"
@@ -54,19 +55,19 @@ def counts_json(key: str, lines: list[CountedLine], problems: list[Problem], ret
 
 
 def save_counts(cycle_dir: Path, key: str, lines: list[CountedLine], problems: list[Problem],
-                returned: set[str], text: str | None = None) -> dict[str, str]:
+                returned: set[str], text: str | None = None) -> CountsRecord:
     """Write counts.json (text: counts_json's, if made already); the returned record goes into
     the manifest's ingest entry."""
     path = Path(cycle_dir) / COUNTS
     write_text_atomic(path, text if text is not None else counts_json(key, lines, problems, returned))
-    return {"file": COUNTS, "sha256": file_sha256(path), "key": key}
+    return CountsRecord(COUNTS, file_sha256(path), key)
 
 
-def load_counts(cycle_dir: Path, record: dict | None, key: str
+def load_counts(cycle_dir: Path, record: CountsRecord | None, key: str
                 ) -> tuple[list[CountedLine], list[Problem], set[str]] | None:
     """The saved state, or None when it is missing, changed, or was made from other inputs."""
     path = Path(cycle_dir) / COUNTS
-    if not record or record.get("key") != key or not path.is_file() or file_sha256(path) != record["sha256"]:
+    if record is None or record.key != key or not path.is_file() or file_sha256(path) != record.sha256:
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
     if data.get("key") != key or data.get("fields") != _LINE_FIELDS:

@@ -4,7 +4,9 @@ Everything after `sheets` reads the folder, never a fresh ERP export, so system
 quantities cannot shift under the counters' feet while a count is running.
 
     CYCLE_DIR/
-      manifest.json     cycle id, dates, locations, every sheet with its checksum
+      manifest.json     cycle id, dates, locations, every sheet with its checksum, each ingest
+                        (IngestRecord) and the finalize (FinalizeRecord); format_version 2 (a
+                        manifest without one is version 1, the same records as plain objects)
       snapshot.csv      the lines of the cycle's locations as they were when the sheets were made
       part_costs.csv    unit cost per part, revision and unit in the whole export (values found items)
       sheets/ or packets/, pdf/, recounts/, results.xlsx
@@ -20,10 +22,12 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+from cyclekit.domain.lines import LineId
 from cyclekit.errors import CycleError
 from cyclekit.folder.atomic import atomic_path, write_text_atomic
 from cyclekit.inputs.inventory import InventoryLine
@@ -48,7 +52,7 @@ class SnapshotLine:
 
     @property
     def line_id(self) -> str:
-        return f"{self.item.location}/{self.line_no}"
+        return str(LineId.listed(self.item.location, self.line_no))
 
 
 @dataclass
@@ -73,6 +77,77 @@ class LocationRecord:
     lines: int = 0
 
 
+MANIFEST_FORMAT = 2  # manifest.json's format_version; a manifest without one is version 1
+
+
+class NewerManifest(ValueError):
+    """manifest.json of a format this cyclekit does not know: read half, it could be saved back broken."""
+
+
+@dataclass
+class SourceFile:
+    """A file a command read, as recorded: its path (or google:<id>) and SHA-256 then."""
+
+    file: str
+    sha256: str
+
+
+@dataclass
+class CountsRecord:
+    """counts.json as an ingest saved it (see cyclekit.folder.counts)."""
+
+    file: str
+    sha256: str
+    key: str  # digest of the sources' digests and the counting rules
+
+
+@dataclass
+class IngestRecord:
+    """One ingest: what it read and what it wrote."""
+
+    at: str
+    files: list[SourceFile]
+    lines_counted: int = 0
+    problems: int = 0
+    results_sha256: str = ""
+    counts: CountsRecord | None = None  # cycles ingested before counts.json existed have none
+    summary_layout: list[int] | None = None  # the Summary tab's row kinds, to read it back
+    results_backup: str | None = None  # the results workbook it replaced, kept under this name
+
+    def digests(self) -> list[str]:
+        return [f.sha256 for f in self.files]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if self.results_backup is None:
+            del data["results_backup"]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IngestRecord:
+        counts = data.get("counts")
+        return cls(**{**data, "files": [SourceFile(**f) for f in data["files"]],
+                      "counts": CountsRecord(**counts) if counts else None})
+
+
+@dataclass
+class FinalizeRecord:
+    """The finalize that locked the cycle: the checksums of what it read and wrote."""
+
+    at: str
+    inputs: dict[str, str] = field(default_factory=dict)  # recorded path -> SHA-256
+    google_inputs: dict[str, str] = field(default_factory=dict)  # a Google source -> digest of its values
+    outputs: dict[str, str] = field(default_factory=dict)  # recorded path -> SHA-256
+    targets: dict[str, str] = field(default_factory=dict)  # ERP target -> "difference" or "absolute"
+    adjustments: int = 0
+    discrepancy_rate: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def recorded(self) -> dict[str, str]:
+        """Every file finalize held to a checksum, read or written."""
+        return {**self.inputs, **self.outputs}
+
+
 @dataclass
 class Manifest:
     cycle_id: str
@@ -84,9 +159,9 @@ class Manifest:
     snapshot_sha256: str
     locations: list[LocationRecord]
     sheets: list[SheetRecord] = field(default_factory=list)
-    ingests: list[dict] = field(default_factory=list)
-    finalized: dict | None = None
-    google: dict[str, dict] = field(default_factory=dict)  # spreadsheets in Google: id, url, tabs
+    ingests: list[IngestRecord] = field(default_factory=list)
+    finalized: FinalizeRecord | None = None
+    google: dict[str, dict[str, Any]] = field(default_factory=dict)  # spreadsheets in Google: id, url, tabs
     costs_sha256: str = ""  # of part_costs.csv (cycles made before it existed have none)
 
     def location(self, name: str) -> LocationRecord:
@@ -109,11 +184,17 @@ class Manifest:
         first = max(used) + 1 if used else 1
         return [f"{prefix}{number:03d}" for number in range(first, first + count)]
 
+    @property
+    def last_ingest(self) -> IngestRecord | None:
+        return self.ingests[-1] if self.ingests else None
+
     def to_json(self) -> str:
         """One key per line, one location or sheet per line: readable in a diff, and written by
         json's C encoder (an indented dump of a thousand-sheet cycle takes seconds)."""
-        data = {**vars(self), "locations": [vars(r) for r in self.locations],
-                "sheets": [vars(s) for s in self.sheets]}
+        data = {"format_version": MANIFEST_FORMAT, **vars(self),
+                "locations": [vars(r) for r in self.locations], "sheets": [vars(s) for s in self.sheets],
+                "ingests": [i.to_dict() for i in self.ingests],
+                "finalized": None if self.finalized is None else asdict(self.finalized)}
         out = []
         for key, value in data.items():
             if isinstance(value, list) and value:
@@ -125,9 +206,20 @@ class Manifest:
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
+        """A manifest of this format or an older one (version 1: no format_version, the same
+        records as plain objects); a newer one is refused rather than read half-understood."""
         data = json.loads(text)
+        version = data.pop("format_version", 1)
+        if type(version) is not int or version < 1:
+            raise ValueError(f"format_version {version!r} is no version")
+        if version > MANIFEST_FORMAT:
+            raise NewerManifest(f"written by a newer cyclekit (manifest format_version {version}; this one reads "
+                                f"up to {MANIFEST_FORMAT}): upgrade cyclekit to work on this cycle")
         data["locations"] = [LocationRecord(**r) for r in data["locations"]]
         data["sheets"] = [SheetRecord(**s) for s in data["sheets"]]
+        data["ingests"] = [IngestRecord.from_dict(i) for i in data.get("ingests", [])]
+        finalized = data.get("finalized")
+        data["finalized"] = FinalizeRecord(**finalized) if finalized else None
         return cls(**data)
 
 
@@ -138,6 +230,8 @@ def load_manifest(cycle_dir: Path) -> Manifest:
                          "start a cycle with `cyclekit sheets`")
     try:
         return Manifest.from_json(path.read_text(encoding="utf-8"))
+    except NewerManifest as exc:
+        raise CycleError(f"{path} was {exc}") from None
     except (ValueError, TypeError, KeyError) as exc:
         raise CycleError(f"{path} is damaged ({exc}); restore it from a backup") from None
 
@@ -232,7 +326,7 @@ def read_frozen(cycle_dir: Path, manifest: Manifest) -> FrozenInventory:
                                                     uom, lot, serial, status, decimal(cost)))
              for location, line, part, revision, description, uom, lot, serial, status, quantity, cost
              in _rows(path) if location in in_cycle]  # older cycles froze the whole export
-    costs: dict[tuple[str, str], Decimal] = {}
+    costs: dict[tuple[str, str], Decimal | None] = {}
     unit_costs: dict[tuple[str, str, str], Decimal] = {}
     if manifest.costs_sha256:  # the unit is a fourth column since it is part of a line's identity
         priced = ((part, revision, decimal(cost), unit[0] if unit else None)
@@ -303,6 +397,24 @@ def recorded_path(cycle_dir: Path, path: Path | str) -> str:
         return full.relative_to(Path(cycle_dir).resolve()).as_posix()
     except ValueError:
         return str(full)
+
+
+def changed_since_ingest(cycle_dir: Path, ingest: IngestRecord) -> list[str]:
+    """The files an ingest read that are gone or changed since, as it recorded them (a source in
+    Google Sheets is left to the caller: comparing it takes a request)."""
+    changed = []
+    for entry in ingest.files:
+        if entry.file.startswith("google:"):
+            continue
+        path = source_path(cycle_dir, entry.file)
+        if not path.is_file() or file_sha256(path) != entry.sha256:
+            changed.append(entry.file)
+    return changed
+
+
+def changed_sheets_error(changed: list[str]) -> CycleError:
+    return CycleError("these sheets changed after the last ingest; run `cyclekit ingest` again first: "
+                      + ", ".join(changed))
 
 
 def source_path(cycle_dir: Path, recorded: str) -> Path:

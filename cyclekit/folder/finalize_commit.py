@@ -34,7 +34,7 @@ from typing import Any
 from cyclekit.backends.spec import WorkbookSpec
 from cyclekit.backends.xlsx import render_xlsx
 from cyclekit.folder.atomic import write_text_atomic
-from cyclekit.folder.cycle import MANIFEST, Manifest, recorded_path
+from cyclekit.folder.cycle import MANIFEST, FinalizeRecord, Manifest, recorded_path
 from cyclekit.inputs.tables import file_sha256
 
 INTENT = "finalize-intent.json"
@@ -86,7 +86,8 @@ def _write_intent(cycle_dir: Path, intent: dict[str, Any]) -> None:
 def _read_intent(cycle_dir: Path) -> dict[str, Any] | None:
     path = cycle_dir / INTENT
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        intent: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return intent
     except FileNotFoundError:
         return None
     except ValueError:  # cut short by a crash: it was being written, so nothing was committed yet
@@ -187,7 +188,7 @@ def _stage(cycle_dir: Path, outputs: Outputs, intent: dict[str, Any]) -> dict[st
 
 
 def commit_finalize(cycle_dir: Path, manifest: Manifest, outputs: Outputs,
-                    record: Callable[[dict[str, str]], dict[str, Any]],
+                    record: Callable[[dict[str, str]], FinalizeRecord],
                     remote: Callable[[], None] | None = None) -> None:
     """Write the outputs and lock the cycle, all or nothing (see the module's docstring).
 

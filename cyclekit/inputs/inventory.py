@@ -5,11 +5,14 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, TypeVar
 
 from cyclekit.config import CANONICAL_FIELDS, REQUIRED_FIELDS, InventoryConfig
+from cyclekit.domain.lines import LineKey, unit_key
+from cyclekit.domain.problems import ProblemKind
 from cyclekit.errors import InputError, Problem, some_of
 from cyclekit.inputs.tables import Table, read_table
 from cyclekit.inputs.values import (
@@ -18,11 +21,14 @@ from cyclekit.inputs.values import (
     QuantityError,
     format_decimal,
     has_outer_spaces,
+    illegal_character,
     parse_quantity,
     readable,
     separator_told,
     show_spaces,
 )
+
+T = TypeVar("T")
 
 # what tells lines apart and is printed, matched and posted exactly as the export writes it
 IDENTIFIER_FIELDS = ("location", "part_number", "revision", "lot", "serial")
@@ -53,18 +59,14 @@ class InventoryLine:
         return held_value(self.quantity, self.unit_cost)
 
     @property
-    def key(self) -> tuple[str, ...]:
+    def key(self) -> LineKey:
         """What tells two lines of one location apart on the shelf (a part kept in one bin by
         the box and by the piece is two lines)."""
-        return (self.location, self.part_number, self.revision, unit_key(self.uom), self.lot, self.serial)
+        return LineKey.of(self.location, self.part_number, self.revision, self.lot, self.serial, self.uom)
 
 
 def held_value(quantity: Decimal, unit_cost: Decimal) -> Decimal:
     return quantity * unit_cost if quantity > 0 else Decimal(0)
-
-
-def unit_key(uom: str) -> str:
-    return uom.strip().casefold()  # 'EA' and 'ea' are one unit
 
 
 LINE_FIELDS = ("location", "part_number", "quantity", "revision", "description", "uom", "lot",
@@ -85,7 +87,7 @@ class Snapshot:
     would cost more than reading the file, so lines are built only when asked for.
     """
 
-    def __init__(self, file: str, sha256: str, columns: dict[str, Sequence],
+    def __init__(self, file: str, sha256: str, columns: dict[str, Sequence[Any]],
                  skipped: dict[str, int] | None = None):
         self.file = file
         self.sha256 = sha256
@@ -152,7 +154,7 @@ def line_warnings(lines: Sequence[InventoryLine]) -> list[str]:
     return _warnings({name: [getattr(line, name) for line in lines] for name in LINE_FIELDS})
 
 
-def _warnings(columns: dict[str, Sequence]) -> list[str]:
+def _warnings(columns: dict[str, Sequence[Any]]) -> list[str]:
     warnings = []
     spaced = [f"{FIELD_NAMES[name]} {show_spaces(text)}" for name in IDENTIFIER_FIELDS
               for text in dict.fromkeys(columns[name]) if has_outer_spaces(text)]
@@ -181,7 +183,7 @@ def _header_problems(table: Table, config: InventoryConfig) -> tuple[dict[str, i
     seen = Counter(h.casefold() for h in table.headers if h)
     for header, count in seen.items():
         if count > 1:
-            problems.append(Problem("duplicate-column", table.file, "column appears more than once",
+            problems.append(Problem(ProblemKind.DUPLICATE_COLUMN, table.file, "column appears more than once",
                                     row=1, column=header))
     positions: dict[str, int] = {}
     for name in CANONICAL_FIELDS:
@@ -195,7 +197,7 @@ def _header_problems(table: Table, config: InventoryConfig) -> tuple[dict[str, i
             mapped = "" if header == name else f" (mapped to {name} in the config)"
             required = "required column" if name in REQUIRED_FIELDS else "column"
             problems.append(Problem(
-                "missing-column", table.file,
+                ProblemKind.MISSING_COLUMN, table.file,
                 f"{required} {readable(header)}{mapped} is missing; the file has: "
                 + ", ".join(readable(h) for h in table.headers),
                 row=1, column=header,
@@ -275,141 +277,184 @@ def _file_separator(columns: list[Sequence[str]]) -> tuple[str | None, dict[str,
     return (next(iter(shown)) if len(shown) == 1 else None), shown
 
 
-def parse_inventory(table: Table, config: InventoryConfig) -> Snapshot:
-    """Validate every line (column by column), report all problems at once, keep the rest."""
-    positions, problems = _header_problems(table, config)
-    if problems:
-        raise InputError(problems, summary=f"{table.file} cannot be used as an inventory snapshot")
-    count = len(table.row_numbers)
-    blank = ("",) * count
-    raw = {name: table.columns[positions[name]] if name in positions else blank for name in CANONICAL_FIELDS}
-    numbers = table.row_numbers
-    found: list[tuple[int, int, Problem]] = []  # (index, check order, problem): reported in row order
+@dataclass
+class _Check:
+    """An export's columns checked one rule at a time: the problems found (reported in row
+    order, then by rule), and the rows that cannot be used."""
 
-    def problem(index: int, order: int, kind: str, name: str, message: str) -> None:
-        found.append((index, order, Problem(kind, table.file, message, row=numbers[index],
-                                            column=config.header_for(name), value=_shown(raw[name][index]))))
+    table: Table
+    config: InventoryConfig
+    raw: dict[str, Sequence[str]]
+    left_out: set[int] = field(default_factory=set)  # rows of a status not counted: not checked
+    found: list[tuple[int, int, Problem]] = field(default_factory=list)  # (index, rule order, problem)
+    invalid: set[int] = field(default_factory=set)
 
-    lowered = {status: status.lower() for status in set(raw["status"])}  # one str per status, not per line
-    statuses = list(map(lowered.__getitem__, raw["status"]))
+    def problem(self, index: int, order: int, kind: ProblemKind, name: str, message: str) -> None:
+        self.found.append((index, order, Problem(kind, self.table.file, message, row=self.table.row_numbers[index],
+                                                 column=self.config.header_for(name),
+                                                 value=_shown(self.raw[name][index]))))
+
+
+def _statuses(check: _Check) -> tuple[list[str], Sequence[int], Counter[str]]:
+    """Each line's status (lower case), the lines kept (all, or those of a status counted), and
+    how many lines each status left out; an unknown status is a problem when the config says so."""
+    lowered = {status: status.lower() for status in set(check.raw["status"])}  # one str per status, not per line
+    statuses = list(map(lowered.__getitem__, check.raw["status"]))
     present = set(statuses)
+    config = check.config
     known, skip = set(config.known_statuses), set(config.skip_statuses)
     if config.strict_statuses and present - known - {""}:
         message = f"unknown status; known statuses are {', '.join(config.known_statuses)}"
         for index, status in enumerate(statuses):
             if status and status not in known:
-                problem(index, 0, "unknown-status", "status", message)
+                check.problem(index, 0, ProblemKind.UNKNOWN_STATUS, "status", message)
     skipped: Counter[str] = Counter()
-    left_out: set[int] = set()
-    kept: Sequence[int] = range(count)
+    kept: Sequence[int] = range(len(statuses))
     if present & skip:
-        left_out = {i for i, status in enumerate(statuses) if status in skip}
-        kept = [i for i in range(count) if i not in left_out]
-        skipped.update(statuses[i] for i in left_out)
-    invalid: set[int] = set()
-    for order, name, kind, message in ((1, "location", "empty-location", "location is empty"),
-                                       (2, "part_number", "empty-part-number", "part number is empty")):
-        blanks = {text for text in set(raw[name]) if not text.strip()}  # spaces alone are no identifier
+        check.left_out = {i for i, status in enumerate(statuses) if status in skip}
+        kept = [i for i in range(len(statuses)) if i not in check.left_out]
+        skipped.update(statuses[i] for i in check.left_out)
+    return statuses, kept, skipped
+
+
+def _unusable_texts(check: _Check) -> None:
+    """Identifiers that are blank, and texts a workbook cannot hold."""
+    for order, name, kind, message in ((1, "location", ProblemKind.EMPTY_LOCATION, "location is empty"),
+                                       (2, "part_number", ProblemKind.EMPTY_PART_NUMBER, "part number is empty")):
+        blanks = {text for text in set(check.raw[name]) if not text.strip()}  # spaces alone are no identifier
         if blanks:
-            for index, text in enumerate(raw[name]):
-                if text in blanks and index not in left_out:
-                    problem(index, order, kind, name, message)
-                    invalid.add(index)
+            for index, text in enumerate(check.raw[name]):
+                if text in blanks and index not in check.left_out:
+                    check.problem(index, order, kind, name, message)
+                    check.invalid.add(index)
     for name in WRITTEN_FIELDS:
-        unwritable = {text for text in set(raw[name]) if XML_ILLEGAL.search(text)}
+        unwritable = {text for text in set(check.raw[name]) if XML_ILLEGAL.search(text)}
         if unwritable:
-            for index, text in enumerate(raw[name]):
-                if text in unwritable and index not in left_out:
-                    character = readable(XML_ILLEGAL.search(text).group())
-                    problem(index, 3, "control-character", name,
-                            f"{FIELD_NAMES[name]} holds a control character ({character}) that a workbook cannot "
-                            "hold; remove it in the export")
-                    invalid.add(index)
-    costs_text = raw["unit_cost"]
+            for index, text in enumerate(check.raw[name]):
+                if text in unwritable and index not in check.left_out:
+                    check.problem(index, 3, ProblemKind.CONTROL_CHARACTER, name,
+                                  f"{FIELD_NAMES[name]} holds a control character ({illegal_character(text)}) "
+                                  "that a workbook cannot hold; remove it in the export")
+                    check.invalid.add(index)
+
+
+Numbers = list[Decimal | QuantityError]
+
+
+def _read_numbers(check: _Check, positions: dict[str, int], problems: list[Problem]
+                  ) -> tuple[Numbers, Numbers, bool]:
+    """Quantities and unit costs, each an error where it cannot be read; True when any cannot."""
+    raw, table, config = check.raw, check.table, check.config
     # numbers a workbook stored as numbers are exact: they neither tell nor take the file's separator
     stored = {name: _stored_fractions(table, positions.get(name)) for name in ("quantity", "unit_cost")}
     separator = config.decimal_separator or None
     if separator is None:
         separator, shown = _file_separator([_typed_texts(raw["quantity"], stored["quantity"]),
-                                            list(map(_cost_text, set(_typed_texts(costs_text, stored["unit_cost"]))))])
+                                            list(map(_cost_text, set(_typed_texts(raw["unit_cost"],
+                                                                                  stored["unit_cost"]))))])
         if len(shown) > 1:
-            problems.append(Problem("mixed-decimal-separators", table.file, (
+            problems.append(Problem(ProblemKind.MIXED_DECIMAL_SEPARATORS, table.file, (
                 f"numbers are written with a decimal point (e.g. {shown['.']!r}) and with a decimal comma "
                 f"(e.g. {shown[',']!r}); correct the export, or {SETTING}"), column=config.header_for("quantity")))
     read_quantity = functools.partial(parse_quantity, allow_negative=True, separator=separator)
     quantities, bad_quantities = _decimals(raw["quantity"], read_quantity)
-    costs, bad_costs = _decimals(costs_text, functools.partial(_unit_cost, separator=separator))
+    costs, bad_costs = _decimals(raw["unit_cost"], functools.partial(_unit_cost, separator=separator))
     for index in stored["quantity"]:
         quantities[index] = _or_error(functools.partial(parse_quantity, allow_negative=True, separator="."),
                                       raw["quantity"][index])
     for index in stored["unit_cost"]:
-        costs[index] = _or_error(functools.partial(_unit_cost, separator="."), costs_text[index])
-    whole = {uom: uom.strip().lower() in config.whole_number_uoms for uom in set(raw["uom"])}
-    ambiguous: list[tuple[int, str]] = []  # (index, field): read two ways, and the file does not tell
-    unread = [i for i, (q, c) in enumerate(zip(quantities, costs))
-              if isinstance(q, QuantityError) or isinstance(c, QuantityError)] if bad_quantities or bad_costs else []
-    for index in unread:
-        if index in left_out:
+        costs[index] = _or_error(functools.partial(_unit_cost, separator="."), raw["unit_cost"][index])
+    return quantities, costs, bool(bad_quantities or bad_costs)
+
+
+def _number_problems(check: _Check, quantities: Numbers, costs: Numbers) -> None:
+    """A number that cannot be read is a problem; one read two ways (1,200) is, unless a whole
+    unit says which, and all of those are one problem saying how to tell the separator."""
+    whole = {uom: uom.strip().lower() in check.config.whole_number_uoms for uom in set(check.raw["uom"])}
+    ambiguous: list[tuple[int, str, AmbiguousNumber]] = []  # read two ways, and the file does not tell
+    for index, (quantity, cost) in enumerate(zip(quantities, costs)):
+        if index in check.left_out or not (isinstance(quantity, QuantityError) or isinstance(cost, QuantityError)):
             continue
-        quantity = quantities[index]
-        if isinstance(quantity, AmbiguousNumber) and whole[raw["uom"][index]]:
+        if isinstance(quantity, AmbiguousNumber) and whole[check.raw["uom"][index]]:
             try:  # '1,200' ea: 1.2 of a whole unit cannot be meant
-                quantities[index] = quantity = parse_quantity(raw["quantity"][index], allow_negative=True,
+                quantities[index] = quantity = parse_quantity(check.raw["quantity"][index], allow_negative=True,
                                                               separator=None, whole=True)
             except AmbiguousNumber:
                 pass
         if isinstance(quantity, AmbiguousNumber):
-            ambiguous.append((index, "quantity"))
-            invalid.add(index)
+            ambiguous.append((index, "quantity", quantity))
+            check.invalid.add(index)
         elif isinstance(quantity, QuantityError):
-            problem(index, 4, "bad-quantity", "quantity", f"quantity {quantity}")
-            invalid.add(index)
-        if isinstance(costs[index], AmbiguousNumber):
-            ambiguous.append((index, "unit_cost"))
-        elif isinstance(costs[index], QuantityError):
-            problem(index, 5, "bad-unit-cost", "unit_cost", f"unit cost {costs[index]}")
+            check.problem(index, 4, ProblemKind.BAD_QUANTITY, "quantity", f"quantity {quantity}")
+            check.invalid.add(index)
+        if isinstance(cost, AmbiguousNumber):
+            ambiguous.append((index, "unit_cost", cost))
+        elif isinstance(cost, QuantityError):
+            check.problem(index, 5, ProblemKind.BAD_UNIT_COST, "unit_cost", f"unit cost {cost}")
     if ambiguous:
-        index, name = ambiguous[0]
-        example = quantities[index] if name == "quantity" else costs[index]
+        index, name, example = ambiguous[0]
         point, comma = (format_decimal(example.readings[s]) for s in SEPARATOR_NAMES)
-        problem(index, 4, "decimal-separator-unknown", name, (
+        check.problem(index, 4, ProblemKind.DECIMAL_SEPARATOR_UNKNOWN, name, (
             f"{len(ambiguous)} number(s) read two ways: {example.text!r} is {point} with a decimal point or "
             f"{comma} with a decimal comma, and no number in the file shows which the export uses; {SETTING}"))
 
+
+def _duplicates(check: _Check, kept: Sequence[int]) -> None:
+    """Two lines with one LineKey: one shelf line that would be counted twice."""
+    raw, count = check.raw, len(check.table.row_numbers)
+
     def line_keys() -> Iterator[tuple[str, ...]]:
         units = {uom: unit_key(uom) for uom in set(raw["uom"])}
-        return zip(raw["location"], raw["part_number"], raw["revision"], map(units.__getitem__, raw["uom"]),
-                   raw["lot"], raw["serial"])
+        # LineKey's fields, in its order, as plain tuples (equal to LineKeys), built column by column
+        return zip(raw["location"], raw["part_number"], raw["revision"], raw["lot"], raw["serial"],
+                   map(units.__getitem__, raw["uom"]))
 
     # distinct hashes first: a third of the memory of distinct keys; the exact check runs only
     # when two hashes meet (a duplicate, or a collision it then tells apart)
-    if len(set(map(hash, line_keys()))) < count:
-        keys = list(line_keys())
-        first_row_of: dict[tuple, int] = {}
-        for index in kept:
-            if index in invalid:
-                continue
-            first = first_row_of.setdefault(keys[index], numbers[index])
-            if first != numbers[index]:
-                found.append((index, 6, Problem(
-                    "duplicate-line", table.file,
-                    f"same location, part number, revision, unit, lot and serial as row {first};"
-                    " merge them in the export so each shelf line is counted once",
-                    row=numbers[index], column=config.header_for("part_number"),
-                    value=raw["part_number"][index])))
-    if found or problems:
-        problems += [p for _, _, p in sorted(found, key=lambda item: item[:2])]
-        raise InputError(problems, summary=f"{len(problems)} problem(s) in {table.file}")
+    if len(set(map(hash, line_keys()))) == count:
+        return
+    keys = list(line_keys())
+    numbers = check.table.row_numbers
+    first_row_of: dict[tuple[str, ...], int] = {}
+    for index in kept:
+        if index in check.invalid:
+            continue
+        first = first_row_of.setdefault(keys[index], numbers[index])
+        if first != numbers[index]:
+            check.found.append((index, 6, Problem(
+                ProblemKind.DUPLICATE_LINE, check.table.file,
+                f"same location, part number, revision, unit, lot and serial as row {first};"
+                " merge them in the export so each shelf line is counted once",
+                row=numbers[index], column=check.config.header_for("part_number"),
+                value=raw["part_number"][index])))
 
-    columns: dict[str, Sequence] = {name: raw[name] for name in LINE_FIELDS if name in raw}
-    columns.update(quantity=quantities, unit_cost=costs, status=statuses, source_row=numbers)
-    columns[NO_COST] = [not text.strip() for text in costs_text]  # valued at 0: said, never silent
+
+def parse_inventory(table: Table, config: InventoryConfig) -> Snapshot:
+    """Validate every line (column by column), report all problems at once, keep the rest."""
+    positions, problems = _header_problems(table, config)
+    if problems:
+        raise InputError(problems, summary=f"{table.file} cannot be used as an inventory snapshot")
+    blank = ("",) * len(table.row_numbers)
+    check = _Check(table, config, {name: table.columns[positions[name]] if name in positions else blank
+                                   for name in CANONICAL_FIELDS})
+    statuses, kept, skipped = _statuses(check)
+    _unusable_texts(check)
+    quantities, costs, unread = _read_numbers(check, positions, problems)
+    if unread:
+        _number_problems(check, quantities, costs)
+    _duplicates(check, kept)
+    if check.found or problems:
+        problems += [p for _, _, p in sorted(check.found, key=lambda item: item[:2])]
+        raise InputError(problems, summary=f"{len(problems)} problem(s) in {table.file}")
+    columns: dict[str, Sequence[Any]] = {name: check.raw[name] for name in LINE_FIELDS if name in check.raw}
+    columns.update(quantity=quantities, unit_cost=costs, status=statuses, source_row=table.row_numbers)
+    columns[NO_COST] = [not text.strip() for text in check.raw["unit_cost"]]  # valued at 0: said, never silent
     if isinstance(kept, list):  # some statuses were left out
         columns = {name: _pick(column, kept) for name, column in columns.items()}
     return Snapshot(table.file, table.sha256, columns, dict(skipped))
 
 
-def _pick(column: Sequence, indices: list[int]) -> list:
+def _pick(column: Sequence[T], indices: list[int]) -> list[T]:
     return [column[i] for i in indices]
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cyclekit.domain.problems import ProblemKind
 from cyclekit.errors import InputError, Problem
 from cyclekit.inputs.values import exact_text
 
@@ -65,7 +66,7 @@ def file_sha256(path: Path) -> str:
 
 
 def _fail(path: Path, message: str) -> InputError:
-    return InputError([Problem("file", str(path), message)], summary=f"cannot read {path}")
+    return InputError([Problem(ProblemKind.FILE, str(path), message)], summary=f"cannot read {path}")
 
 
 def _sha256_and_encoding(path: Path) -> tuple[str, str]:
@@ -163,12 +164,12 @@ class _Lines:
         return self
 
     def __next__(self) -> str:
-        line = self.handle.readline(MAX_ROW_CHARS + 1)
+        line: str = self.handle.readline(MAX_ROW_CHARS + 1)
         if not line:
             raise StopIteration
         self.size += len(line)
         if self.size > MAX_ROW_CHARS:
-            raise InputError([Problem("row-too-long", str(self.path),
+            raise InputError([Problem(ProblemKind.ROW_TOO_LONG, str(self.path),
                                       f"the row holds more than {MAX_ROW_CHARS:,} characters; an inventory "
                                       "row is far shorter: check that this is the export", row=self.row())],
                              summary=f"cannot read {self.path}")
@@ -182,7 +183,7 @@ class _Lines:
 
 def _too_long(path: Path, row: int, column: int, headers: list[str]) -> InputError:
     name = headers[column] if column < len(headers) and headers[column] else f"column {column + 1}"
-    return InputError([Problem("field-too-long", str(path),
+    return InputError([Problem(ProblemKind.FIELD_TOO_LONG, str(path),
                                f"a cell holds more than {MAX_FIELD_CHARS:,} characters, the most a spreadsheet "
                                "cell holds; shorten it in the export", row=row, column=name)],
                       summary=f"cannot read {path}")
@@ -315,7 +316,7 @@ def _native_csv_chunks(path: Path, encoding: str) -> tuple[list[str], Iterator[C
 
 
 def _gathered(headers: list[str], chunks: Iterator[Chunk], exact: Collection[str] = ()
-              ) -> tuple[list[list[str]], list[int]]:
+              ) -> tuple[list[Sequence[str]], list[int]]:
     """Cells stripped (but those of the `exact` headers), rows with no cell left out, repeated
     texts kept once; by column."""
     width = len(headers)
@@ -339,7 +340,7 @@ def _gathered(headers: list[str], chunks: Iterator[Chunk], exact: Collection[str
                 shared[index] = {}
             known = shared[index]
             columns[index] += column if known is None else map(known.setdefault, column, column)
-    return columns, numbers
+    return list(columns), numbers
 
 
 def read_table(path: Path | str, sheet: str | None = None, exact: Collection[str] = ()) -> Table:

@@ -122,6 +122,12 @@ def readable(text: str) -> str:
                              else f"\\u{ord(m.group()):04x}", text) + "'"
 
 
+def illegal_character(text: str) -> str:
+    """The first character of `text` that a workbook (XML) cannot hold, as readable shows it."""
+    match = XML_ILLEGAL.search(text)
+    return readable(match.group()) if match else ""
+
+
 def _reads_with_point(text: str) -> bool:
     return bool(_PLAIN_NUMBER.match(text) or _GROUPED_NUMBER.match(text))
 
@@ -245,7 +251,8 @@ def normalize(number: Decimal) -> Decimal:
     if number == 0:
         return Decimal(0)
     normal = number.normalize()
-    if normal.as_tuple().exponent > 0:
+    exponent = normal.as_tuple().exponent  # a letter only for NaN and infinity
+    if isinstance(exponent, int) and exponent > 0:
         normal = normal.quantize(Decimal(1))
     return normal
 

@@ -23,6 +23,7 @@ from cyclekit.backends.spec import (
     Validation,
     a1,
 )
+from cyclekit.domain.lines import FOUND_PREFIX
 from cyclekit.errors import Problem
 from cyclekit.inputs.values import cell_text, show_spaces
 from cyclekit.layouts import styles
@@ -33,7 +34,6 @@ CYCLE, SHEET, COUNT_DATE = "Cycle", "Sheet", "Count date"
 CONFIRMED_EMPTY = "Location confirmed empty"
 COUNTED_BY, CHECKED_BY, DATE = "Counted by", "Checked by", "Date"
 LINE, FLOOR_COUNT, SYSTEM_QTY = "Line", "Floor Count", "System Qty"
-FOUND_PREFIX = "F"
 HEADER_ROW = 6
 
 BIG = 12  # point size a counter reads at arm's length

@@ -9,12 +9,13 @@ from typing import Any
 
 from cyclekit.backends.spec import Cell, Chart, Column, PrintSetup, Range, Series, Sheet, Style
 from cyclekit.config import Config
+from cyclekit.domain.review import DISCREPANCY_RATE_TARGET as TARGET_RATE
+from cyclekit.domain.review import RATE_TARGET_TEXT
 from cyclekit.errors import InputError, Problem
 from cyclekit.inputs.values import cell_text, parse_date
 from cyclekit.layouts import styles
 
 HISTORY_TAB = "History"
-TARGET_RATE = Decimal("0.05")  # Foreman: aim for less than 5 % after the first few cycles
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def history_sheet(history: list[HistoryRow], config: Config) -> Sheet:
     last = len(ordered)
     sheet.row_heights[0] = 32
     sheet.charts.append(Chart(
-        "line", "Discrepancy rate by cycle (target under 5 %)",
+        "line", f"Discrepancy rate by cycle (target under {RATE_TARGET_TEXT})",
         (Series("Discrepancy rate", Range(1, 0, last, 0), Range(1, 6, last, 6), "#2E75B6"),
          Series("Target", Range(1, 0, last, 0), Range(1, 7, last, 7), "#C00000")),
         anchor_row=last + 3, anchor_col=0, x_title="Cycle", y_title="Discrepancy rate",

@@ -8,9 +8,10 @@ from pathlib import Path
 from cyclekit.backends.spec import WorkbookSpec
 from cyclekit.backends.xlsx import render_later
 from cyclekit.config import Config
+from cyclekit.domain.lines import FOUND_PREFIX
 from cyclekit.domain.variance import NOT_SIGNED, CountedLine, needs_recount, sheet_line_number
 from cyclekit.folder.cycle import Manifest, SheetRecord, checksum, safe_name, safe_tab
-from cyclekit.layouts.count_sheet import FOUND_PREFIX, SheetHeader, SheetLine, count_sheet
+from cyclekit.layouts.count_sheet import SheetHeader, SheetLine, count_sheet
 
 RECOUNT_FOLDER = "recounts"
 

@@ -13,7 +13,6 @@ import datetime as dt
 import textwrap
 from dataclasses import replace
 from decimal import Decimal
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -35,6 +34,14 @@ from cyclekit.backends.spec import (
 from cyclekit.config import Config
 from cyclekit.domain.causes import ROOT_CAUSES, suggested_causes
 from cyclekit.domain.money import round_formula
+from cyclekit.domain.review import (
+    DISCREPANCY_RATE_TARGET,
+    OPEN,
+    RATE_TARGET_TEXT,
+    STATUSES,
+    problem_key,
+    problem_status,
+)
 from cyclekit.domain.variance import (
     FOUND_ROW,
     MAJOR,
@@ -60,7 +67,6 @@ SUMMARY, VARIANCE, DISCREPANCIES = "Summary", "Variance", "Discrepancies"
 RECOUNT, PROBLEMS, CLEARED, LISTS = "Recount", "Problems", "Cleared", "Lists"
 NOT_COUNTED = "Not Counted"
 UNVALUED = "unvalued"  # the Variance Value of a line whose part has no known unit cost
-STATUSES = ("Open", "Under Investigation", "Resolved")
 DOC_COLUMNS = ("Root Cause", "Resolution", "Status", "Investigated By", "Investigated On",
                "Approved By", "Approval Date", "Notes")
 LINE_ID = "Line ID"
@@ -357,33 +363,6 @@ def _recount_reason(line: CountedLine, config: Config, problem: str) -> str:
     return needs_recount(first, config.count) or "Requested"
 
 
-def problem_key(problem: Problem) -> tuple[str, str, str, str]:
-    """Stable across re-ingests: the same problem in the same cell of the same file name."""
-    return problem_key_of(problem.kind, problem.file, problem.sheet or "", problem.cell or "")
-
-
-def problem_key_of(kind: str, file: str, tab: str, cell: str) -> tuple[str, str, str, str]:
-    return (kind, Path(file).name, tab, cell)
-
-
-OPEN = "Open"
-
-
-def open_problems(problems: list[Problem], lines: list[CountedLine], resolutions: dict[tuple, str]) -> list[Problem]:
-    """The problems neither a recount fixed nor a Resolution answered (what finalize waits for)."""
-    fixed = fixed_by_recount(lines)
-    return [p for p in problems if problem_status(p, fixed, resolutions) == OPEN]
-
-
-def problem_status(problem: Problem, fixed: dict[str, str], resolutions: dict[tuple, str]) -> str:
-    """Open, or why not: the line was counted on a recount (finalize's rule), or a Resolution
-    was written for it. fixed: fixed_by_recount's."""
-    sheet_id = fixed.get(problem.line_id or "")
-    if sheet_id is not None:
-        return f"Fixed by recount {sheet_id}".rstrip()
-    return "Resolved" if problem_key(problem) in resolutions else OPEN
-
-
 def _problems_sheet(problems: list[Problem], resolutions: dict[tuple, str], fixed: dict[str, str]) -> Sheet:
     columns = [Column("Kind", 20, styles.TEXT), Column("File", 40, styles.TEXT),
                Column("Tab", 14, styles.TEXT), Column("Cell", 7, styles.TEXT),
@@ -461,15 +440,15 @@ def _summary_sheet(manifest: Manifest, totals: Figures, lines: list[CountedLine]
     add("Items with a discrepancy", totals.discrepancies)
     rate_row = len(rows)
     add("Discrepancy rate", rate if rate is not None else "", PCT.but(bold=True, align="right"),
-        note="items with a discrepancy / items counted (lines counted + found); target under 5 %")
+        note=f"items with a discrepancy / items counted (lines counted + found); target under {RATE_TARGET_TEXT}")
     add("Record accuracy", totals.accuracy if totals.accuracy is not None else "", PCT.but(align="right"),
         note="items within tolerance (A 0 %, B 2 %, C 5 % by default) / items counted")
     add("Net variance value", totals.net_value, money)
     add("Absolute variance value", totals.absolute_value, money)
-    ref = f"$B${rate_row + 1}"
+    ref, target = f"$B${rate_row + 1}", DISCREPANCY_RATE_TARGET
     sheet.conditional_formats += [
-        ConditionalFormat(Range(rate_row, 1, rate_row, 1), f"=AND(ISNUMBER({ref}),{ref}>=0.05)", styles.BAD),
-        ConditionalFormat(Range(rate_row, 1, rate_row, 1), f"=AND(ISNUMBER({ref}),{ref}<0.05)", styles.GOOD),
+        ConditionalFormat(Range(rate_row, 1, rate_row, 1), f"=AND(ISNUMBER({ref}),{ref}>={target})", styles.BAD),
+        ConditionalFormat(Range(rate_row, 1, rate_row, 1), f"=AND(ISNUMBER({ref}),{ref}<{target})", styles.GOOD),
     ]
 
     def table(title: str, headers: list[str], body: list[list[Any]]) -> tuple[int, int]:

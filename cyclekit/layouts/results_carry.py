@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from cyclekit.backends.spec import a1
+from cyclekit.domain.review import problem_key_of
 from cyclekit.errors import ConfigError, InputError, Problem
 from cyclekit.folder.atomic import keep_a_copy
 from cyclekit.inputs.typed_dates import DATE_ORDERS, read_typed_date
@@ -234,7 +235,7 @@ def _read_table(previous: PreviousResults, name: str, tab: str, rows: list[list[
 
 
 def _row_key(name: str, row: list[Any], columns: dict[str, int], key_column: int | None) -> Any:
-    from cyclekit.layouts.results import PROBLEMS, problem_key_of
+    from cyclekit.layouts.results import PROBLEMS
 
     if name == PROBLEMS:
         kind = cell_text(_value(row, columns.get("kind")))
@@ -286,8 +287,6 @@ def _read_documentation(previous: PreviousResults, name: str, tab: str, rows: li
 
 
 def _read_resolutions(previous: PreviousResults, rows: list[list[Any]], columns: dict[str, int]) -> None:
-    from cyclekit.layouts.results import problem_key_of
-
     for row in rows[1:]:
         text = cell_text(_value(row, columns.get("resolution")))
         if text:

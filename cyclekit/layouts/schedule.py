@@ -33,6 +33,7 @@ from cyclekit.backends.spec import (
 )
 from cyclekit.config import Config
 from cyclekit.domain.money import cents
+from cyclekit.domain.review import ABC_CLASSES
 from cyclekit.domain.scheduling import (
     Schedule,
     calendar,
@@ -356,7 +357,7 @@ def _settings_sheet(schedule: Schedule, config: Config, sources: list[SourceFile
     add("Class A: rows ranked above hold less than", f"{s.a_share}% of total value")
     add("Class B: rows ranked above hold less than", f"{s.b_share}% of total value")
     add("Class C", "the rest; a high-consumption row moves up one class")
-    for cls in ("A", "B", "C"):
+    for cls in ABC_CLASSES:
         per_year = s.counts_per_year[cls]
         add(f"Class {cls} counts per year / cadence", f"{per_year} / {round(365 / per_year)} days")
     add("Lines counted (statuses on the shelf)", Cell(sum(r.lines for r in schedule.rows), whole))

@@ -20,7 +20,10 @@ from cyclekit.backends.reader import use_limits
 from cyclekit.backends.spec import WorkbookSpec
 from cyclekit.backends.targets import WorkbookTarget, workbook_at
 from cyclekit.config import Config
-from cyclekit.domain.variance import MAJOR, CountedLine, figures, judge
+from cyclekit.domain.review import doc_text as _text
+from cyclekit.domain.review import finalize_blockers
+from cyclekit.domain.review import not_in_yet as _not_in_yet
+from cyclekit.domain.variance import CountedLine, figures, judge
 from cyclekit.errors import ConfigError, CycleError, InputError, Problem, some_of
 from cyclekit.folder.atomic import WriteError
 from cyclekit.folder.counts import counts_key, load_counts
@@ -28,6 +31,7 @@ from cyclekit.folder.cycle import (
     PART_COSTS,
     RESULTS,
     SNAPSHOT,
+    FinalizeRecord,
     Manifest,
     load_manifest,
     read_frozen,
@@ -38,8 +42,6 @@ from cyclekit.folder.cycle import (
 from cyclekit.folder.finalize_commit import ADJUSTMENTS, Outputs, commit_finalize, recover
 from cyclekit.folder.lock import holds_cycle_lock
 from cyclekit.inputs.tables import file_sha256
-from cyclekit.inputs.typed_dates import read_typed_date
-from cyclekit.inputs.values import cell_text, parse_date
 from cyclekit.layouts.adjustments import (
     REVIEW,
     Adjustment,
@@ -55,7 +57,7 @@ from cyclekit.layouts.adjustments import (
     review_workbook,
 )
 from cyclekit.layouts.history import HistoryRow
-from cyclekit.layouts.results import DISCREPANCIES, STATUSES, problem_key
+from cyclekit.layouts.results import DISCREPANCIES
 from cyclekit.layouts.schedule_update import updated_schedule
 from cyclekit.stages.ingest import (
     Source,
@@ -155,44 +157,6 @@ def _write_error(exc: OSError, cycle_id: str) -> CycleError:
                       "open; free some space (or allow writing there) and run finalize again")
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, dt.datetime | dt.date):
-        return parse_date(value).isoformat()
-    return cell_text(value)
-
-
-def _approval_problems(lines: list[CountedLine], docs: dict[str, dict[str, Any]], config: Config,
-                       results: Path, today: dt.date) -> list[Problem]:
-    problems = []
-
-    def problem(kind: str, message: str, value: str) -> None:
-        problems.append(Problem(kind, str(results), message, sheet=DISCREPANCIES, value=value))
-
-    for line in lines:
-        if not line.counted or line.variance_qty == 0:
-            continue
-        doc = docs.get(line.line_id, {})
-        status = _text(doc.get("Status"))
-        if status and status not in STATUSES:  # typed or pasted past the tab's list
-            problem("bad-status", f"Status of {line.line_id} must be {', '.join(STATUSES)}", status)
-        if judge(line, config.count).severity != MAJOR:
-            continue
-        missing = [name for name in ("Approved By", "Approval Date") if not _text(doc.get(name))]
-        if missing:
-            problem("needs-approval", f"Major discrepancy {line.line_id} ({line.part_number}, variance "
-                    f"{quantity_text(line.variance_qty)}) has no {' and no '.join(missing)}", line.line_id)
-            continue
-        try:  # read as ingest reads it: a date typed after the last ingest is not refused for its form
-            approved = read_typed_date(doc["Approval Date"], config.count.date_order)
-        except ValueError as why:
-            problem("bad-date", f"Approval Date of {line.line_id} {why}", _text(doc["Approval Date"]))
-            continue
-        if approved > today:  # an approval cannot come before the day it was given
-            problem("bad-date", f"Approval Date of {line.line_id} is after today ({today.isoformat()})",
-                    approved.isoformat())
-    return problems
-
-
 def build_adjustments(lines: list[CountedLine], docs: dict[str, dict[str, Any]], manifest: Manifest,
                       config: Config) -> list[Adjustment]:
     """One adjustment per counted line with a variance; lines not counted or with problems never."""
@@ -214,33 +178,6 @@ def build_adjustments(lines: list[CountedLine], docs: dict[str, dict[str, Any]],
             approved_by=_text(doc.get("Approved By")), approval_date=_text(doc.get("Approval Date")),
             line_id=line.line_id))
     return result
-
-
-def _not_in_yet(manifest: Manifest, lines: list[CountedLine], returned: set[str]) -> tuple[list[str], list[str]]:
-    """Locations whose count sheet never came back, and recount sheets with no line recounted."""
-    missing = [r.location for r in manifest.locations if r.location not in returned]
-    recounted = {line.recount_sheet for line in lines if line.recount_sheet}
-    recounts = [f"{s.sheet_id} ({s.location})" for s in manifest.sheets
-                if s.kind == "recount" and s.sheet_id not in recounted]
-    return missing, recounts
-
-
-def finalize_blockers(cycle_dir: Path, manifest: Manifest, config: Config, lines: list[CountedLine],
-                      problems: list[Problem], returned: set[str], docs: dict[str, dict[str, Any]],
-                      resolutions: dict[tuple[Any, ...], str], today: dt.date, partial: bool = False) -> list[Problem]:
-    """What stops finalize (and what `status` lists): problems with no Resolution that no recount
-    fixed, Major lines not approved (or approved badly), locations whose sheet never came back."""
-    recounted = {line.line_id for line in lines if line.counted and line.recounted_by}  # fixed by a recount
-    blocking = [Problem("unresolved-problem", p.file, f"{p.message} (write a Resolution in the Problems tab "
-                        "or correct the sheet and ingest again)", sheet=p.sheet, cell=p.cell, value=p.value)
-                for p in problems if problem_key(p) not in resolutions and p.line_id not in recounted]
-    blocking += _approval_problems(lines, docs, config, Path(cycle_dir) / RESULTS, today)
-    missing, _ = _not_in_yet(manifest, lines, returned)
-    if missing and not partial:
-        blocking.append(Problem("not-returned", str(cycle_dir), (
-            f"{len(missing)} location(s) have not returned their count sheet: {some_of(missing)}. Ingest them "
-            "first, or finalize with --partial to lock the cycle without them (they stay due)")))
-    return blocking
 
 
 @dataclass
@@ -266,12 +203,12 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     manifest = load_manifest(cycle_dir)
     interrupted = _recover(cycle_dir, manifest)
     if manifest.finalized:
-        raise CycleError(f"cycle {manifest.cycle_id} was already finalized on {manifest.finalized['at']}; "
+        raise CycleError(f"cycle {manifest.cycle_id} was already finalized on {manifest.finalized.at}; "
                          "nothing was changed")
     counts = _last_counts(cycle_dir, manifest, config, google)
     docs, resolutions = previous_documentation(cycle_dir, manifest, google)
     blocking = finalize_blockers(cycle_dir, manifest, config, counts.lines, counts.problems, counts.returned,
-                                 docs, resolutions, today, partial)
+                                 docs, resolutions, today, partial, results=cycle_dir / RESULTS, tab=DISCREPANCIES)
     if blocking:
         raise InputError(blocking, summary=f"cycle {manifest.cycle_id} cannot be finalized yet: "
                                            f"{len(blocking)} item(s) need attention")
@@ -316,7 +253,7 @@ def _last_counts(cycle_dir: Path, manifest: Manifest, config: Config, google: Go
     files = unchanged_since_ingest(cycle_dir, manifest, google)
     last = manifest.ingests[-1]
     verify_frozen(cycle_dir, manifest)
-    saved = load_counts(cycle_dir, last.get("counts"), counts_key([f["sha256"] for f in last["files"]], config))
+    saved = load_counts(cycle_dir, last.counts, counts_key(last.digests(), config))
     if saved is not None:  # the sheets and the rules are as the last ingest read them
         lines, problems, returned = saved
         return _Counts(files, lines, problems, returned)
@@ -414,29 +351,29 @@ def _replace_later(schedule: WorkbookTarget, spec: WorkbookSpec, backup_label: s
 
 
 def _recorder(cycle_dir: Path, manifest: Manifest, files: list[Source], summary: dict[str, Any]
-              ) -> Callable[[dict[str, str]], dict[str, Any]]:
+              ) -> Callable[[dict[str, str]], FinalizeRecord]:
     """The manifest's `finalized` entry, given each output's recorded path -> SHA-256."""
     last = manifest.ingests[-1]
 
-    def record(outputs: dict[str, str]) -> dict[str, Any]:
+    def record(outputs: dict[str, str]) -> FinalizeRecord:
         local = [cycle_dir / SNAPSHOT, *([cycle_dir / PART_COSTS] if manifest.costs_sha256 else []),
                  cycle_dir / RESULTS]
-        return {
-            "at": dt.datetime.now().isoformat(timespec="seconds"),
+        return FinalizeRecord(
+            at=dt.datetime.now().isoformat(timespec="seconds"),
             # the filled sheets were just proven to have the digests the last ingest recorded
-            "inputs": {**{recorded_path(cycle_dir, p): entry["sha256"] for p, entry in zip(files, last["files"])
-                          if isinstance(p, Path)},
-                       **{recorded_path(cycle_dir, p): file_sha256(p) for p in local}},
-            "google_inputs": {str(f.path): source_digest(f) for f in files if not isinstance(f, Path)},
-            "outputs": outputs,
+            inputs={**{recorded_path(cycle_dir, p): entry.sha256 for p, entry in zip(files, last.files)
+                       if isinstance(p, Path)},
+                    **{recorded_path(cycle_dir, p): file_sha256(p) for p in local}},
+            google_inputs={str(f.path): source_digest(f) for f in files if not isinstance(f, Path)},
+            outputs=outputs,
             **summary,
-        }
+        )
 
     return record
 
 
 def _commit(cycle_dir: Path, manifest: Manifest, outputs: Outputs,
-            record: Callable[[dict[str, str]], dict[str, Any]], remote: Callable[[], None] | None) -> None:
+            record: Callable[[dict[str, str]], FinalizeRecord], remote: Callable[[], None] | None) -> None:
     """Everything written and the cycle locked, or nothing changed and the cycle open."""
     try:
         commit_finalize(cycle_dir, manifest, outputs, record, remote)

@@ -28,6 +28,7 @@ from cyclekit.backends.targets import (
     new_spreadsheet,
 )
 from cyclekit.config import Config
+from cyclekit.domain.lines import LineId, sheet_label, unit_key
 from cyclekit.domain.variance import (
     NOT_SIGNED,
     CountedLine,
@@ -42,9 +43,12 @@ from cyclekit.folder.cycle import (
     RESULTS,
     RETURNED,
     FrozenInventory,
+    IngestRecord,
     Manifest,
     SheetRecord,
     SnapshotLine,
+    SourceFile,
+    changed_sheets_error,
     keep_returned,
     load_manifest,
     read_frozen,
@@ -53,7 +57,6 @@ from cyclekit.folder.cycle import (
     source_path,
 )
 from cyclekit.folder.lock import holds_cycle_lock
-from cyclekit.inputs.inventory import unit_key
 from cyclekit.inputs.tables import file_sha256
 from cyclekit.inputs.values import (
     AmbiguousNumber,
@@ -104,8 +107,9 @@ def ingest_sources(cycle_dir: Path, manifest: Manifest, files: list[Path] | None
         # a file named twice is one file; one from outside the cycle folder is read from its copy in it
         before = set((cycle_dir / RETURNED).iterdir()) if (cycle_dir / RETURNED).is_dir() else set()
         kept = {Path(f): keep_returned(cycle_dir, f) for f in files}
-        made = {copy: given for given, copy in kept.items() if copy.parent == (cycle_dir / RETURNED).resolve()
-                and copy not in {p.resolve() for p in before}}
+        # resolved once, not once per file given (a thousand files made a million resolves)
+        returned_dir, there_before = (cycle_dir / RETURNED).resolve(), {p.resolve() for p in before}
+        made = {copy: given for given, copy in kept.items() if copy.parent == returned_dir and copy not in there_before}
         named_paths = list(dict.fromkeys(kept.values()))
         sources: list[Source] = list(named_paths)
     elif "count_sheets" in manifest.google:
@@ -118,12 +122,12 @@ def ingest_sources(cycle_dir: Path, manifest: Manifest, files: list[Path] | None
         sources = [*google_sources(cycle_dir, manifest, google)[:1], *sources]
     taken = {Path(s).resolve() for s in sources if not hasattr(s, "rows")}
     gone = []
-    for entry in manifest.ingests[-1]["files"] if manifest.ingests else []:
-        if entry["file"].startswith(GOOGLE_PREFIX):
+    for entry in manifest.ingests[-1].files if manifest.ingests else []:
+        if entry.file.startswith(GOOGLE_PREFIX):
             continue  # read again above whenever the count sheets live in Google Sheets
-        path = source_path(cycle_dir, entry["file"])
+        path = source_path(cycle_dir, entry.file)
         if not path.is_file():
-            gone.append(entry["file"])
+            gone.append(entry.file)
         elif path.resolve() not in taken:
             taken.add(path.resolve())
             sources.append(path.resolve())
@@ -360,7 +364,7 @@ def _read_sheet(tally: _Tally, sheet: FilledSheet, record: SheetRecord) -> None:
             continue
         _read_found(tally, entry, sheet, record)
     for missing in sorted(set(record.lines) - seen):
-        label = missing if missing > 0 else f"F{-missing}"
+        label = sheet_label(missing)
         tally.problems.append(Problem("altered-sheet", sheet.file,
                                       f"line {label} was removed from the sheet; it was not counted",
                                       sheet=sheet.tab))
@@ -469,7 +473,7 @@ def _read_found(tally: _Tally, entry: Entry, sheet: FilledSheet, record: SheetRe
             f"found item {entry.part_number} is listed as line {listed}; write its "
             "count on that line"), sheet=sheet.tab, cell=cell, value=entry.part_number))
         return
-    line_id = f"{record.location}/{entry.label}" + ("" if record.kind != "recount" else f"-{record.sheet_id}")
+    line_id = str(LineId.of(record.location, entry.label, record.sheet_id if record.kind == "recount" else ""))
     tally.lines[line_id] = CountedLine(
         line_id, record.location, entry.part_number, entry.revision, entry.description,
         entry.lot, "", entry.uom, tally.classes.get(record.location, "C"), Decimal(0),
@@ -504,11 +508,11 @@ def _recounted_found_item(entry: Entry, sheet: FilledSheet, record: SheetRecord,
                           whole: tuple[str, ...], problems: list[Problem], seen: set[int]) -> bool:
     """A found item printed on a recount sheet (as "F1", its label on the count sheet): the recount
     replaces its first count. False when the row is no such item (a found item of the recount)."""
-    number = int(entry.label[1:]) if entry.label[1:].isdigit() else 0
+    number = LineId.of(record.location, entry.label).number
     if -number not in record.lines:
         return False
     seen.add(-number)
-    line = lines.get(f"{record.location}/{entry.label}")
+    line = lines.get(str(LineId.of(record.location, entry.label)))
     if line is None or not line.found:
         return False  # no longer found on the count sheet: an item the recount found
     if entry.floor_count is None:
@@ -531,8 +535,7 @@ def _recounted_found_item(entry: Entry, sheet: FilledSheet, record: SheetRecord,
 
 
 def _line_number(line_id: str) -> int:
-    tail = line_id.rsplit("/", 1)[1].lstrip("F").split("-")[0]
-    return int(tail) if tail.isdigit() else 0
+    return LineId.parse(line_id).number
 
 
 def count_state(manifest: Manifest, frozen: FrozenInventory, paths: Sequence[Source], config: Config,
@@ -594,7 +597,7 @@ def previous_results(cycle_dir: Path, manifest: Manifest, google: GoogleTarget |
     documentation cannot be found (see carry.read_previous)."""
     from cyclekit.layouts.results_carry import read_previous
 
-    layout = manifest.ingests[-1].get("summary_layout") if manifest.ingests else None
+    layout = manifest.ingests[-1].summary_layout if manifest.ingests else None
     order = config.count.date_order if config is not None else ""
     results = results_target(cycle_dir, manifest, google)
     if not results.exists():
@@ -609,19 +612,19 @@ def last_ingest_sources(cycle_dir: Path, manifest: Manifest, google: GoogleTarge
     asked for (a request) and counts as changed."""
     sources: list[Source] = []
     changed = []
-    for entry in manifest.ingests[-1]["files"]:
+    for entry in manifest.ingests[-1].files:
         source: Source
-        if entry["file"].startswith(GOOGLE_PREFIX):
+        if entry.file.startswith(GOOGLE_PREFIX):
             if local_only:
-                changed.append(entry["file"])
+                changed.append(entry.file)
                 continue
             source = google_sources(cycle_dir, manifest, google)[0]
-            if source_digest(source) != entry["sha256"]:
-                changed.append(f"{entry['file']} (count sheets in Google Sheets)")
+            if source_digest(source) != entry.sha256:
+                changed.append(f"{entry.file} (count sheets in Google Sheets)")
         else:
-            source = source_path(cycle_dir, entry["file"])
-            if not source.is_file() or file_sha256(source) != entry["sha256"]:
-                changed.append(entry["file"])
+            source = source_path(cycle_dir, entry.file)
+            if not source.is_file() or file_sha256(source) != entry.sha256:
+                changed.append(entry.file)
         sources.append(source)
     return sources, changed
 
@@ -633,8 +636,7 @@ def unchanged_since_ingest(cycle_dir: Path, manifest: Manifest, google: GoogleTa
         raise CycleError(f"cycle {manifest.cycle_id} has not been ingested; run `cyclekit ingest` first")
     sources, changed = last_ingest_sources(cycle_dir, manifest, google)
     if changed:
-        raise CycleError("these sheets changed after the last ingest; run `cyclekit ingest` again first: "
-                         + ", ".join(changed))
+        raise changed_sheets_error(changed)
     return sources
 
 
@@ -654,7 +656,7 @@ class _Counted:
     problems: list[Problem]
     returned: set[str]
     totals: Figures
-    sources: list[dict[str, str]]  # the files read, as the manifest records them: file, sha256
+    sources: list[SourceFile]  # the files read, as the manifest records them
 
 
 @holds_cycle_lock(all_or_nothing=True)
@@ -662,7 +664,7 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
                  today: dt.date | None = None, google: GoogleTarget | None = None,
                  results_to_google: bool = False, pdf: bool = False) -> IngestReport:
     """pdf: also a PDF of each new recount workbook, in CYCLE_DIR/pdf (LibreOffice renders it)."""
-    from cyclekit.layouts.results import open_problems
+    from cyclekit.domain.review import open_problems
 
     cycle_dir = Path(cycle_dir)
     if pdf:
@@ -694,7 +696,7 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
 def _open_cycle(cycle_dir: Path) -> Manifest:
     manifest = load_manifest(cycle_dir)
     if manifest.finalized:
-        raise CycleError(f"cycle {manifest.cycle_id} was finalized on {manifest.finalized.get('at')}; "
+        raise CycleError(f"cycle {manifest.cycle_id} was finalized on {manifest.finalized.at}; "
                          "its counts can no longer change")
     return manifest
 
@@ -712,8 +714,8 @@ def _count(cycle_dir: Path, manifest: Manifest, config: Config, files: list[Path
     returned = returned_locations(accepted)
     lines = charged_to_counters(lines, manifest, returned)
     totals = figures(lines, [r.location for r in manifest.locations], len(problems), config.count, returned)
-    sources = [{"file": name if name.startswith(GOOGLE_PREFIX) else recorded_path(cycle_dir, name),
-                "sha256": digests.get(name) or source_digest(p)} for p in paths for name in [source_name(p)]]
+    sources = [SourceFile(name if name.startswith(GOOGLE_PREFIX) else recorded_path(cycle_dir, name),
+                          digests.get(name) or source_digest(p)) for p in paths for name in [source_name(p)]]
     return _Counted(accepted, lines, problems, returned, totals, sources)
 
 
@@ -729,7 +731,7 @@ def _write_results(cycle_dir: Path, manifest: Manifest, counted: _Counted, shown
 
     lines, problems, returned = counted.lines, counted.problems, counted.returned
     recounts_written = write_recount_sheets(cycle_dir, manifest, lines, config, returned)
-    key = counts_key([s["sha256"] for s in counted.sources], config)
+    key = counts_key([s.sha256 for s in counted.sources], config)
     counts_later = in_forked_copy(lambda: [counts_json(key, lines, problems, returned)])
     results = XlsxFile(cycle_dir / RESULTS, copy=keep_backup)
     try:
@@ -760,12 +762,11 @@ def _record_ingest(cycle_dir: Path, manifest: Manifest, counted: _Counted, key: 
     from cyclekit.layouts.results_carry import layout_of
 
     counts = save_counts(cycle_dir, key, counted.lines, counted.problems, counted.returned, counts_text)
-    manifest.ingests.append({
-        "at": dt.datetime.now().isoformat(timespec="seconds"), "files": counted.sources,
-        "lines_counted": counted.totals.lines_counted, "problems": len(counted.problems),
-        "results_sha256": file_sha256(cycle_dir / RESULTS), "counts": counts,
-        "summary_layout": layout_of(spec.sheets[0].rows),
-        **({"results_backup": backup.name} if backup else {})})
+    manifest.ingests.append(IngestRecord(
+        at=dt.datetime.now().isoformat(timespec="seconds"), files=counted.sources,
+        lines_counted=counted.totals.lines_counted, problems=len(counted.problems),
+        results_sha256=file_sha256(cycle_dir / RESULTS), counts=counts,
+        summary_layout=layout_of(spec.sheets[0].rows), results_backup=backup.name if backup else None))
     save_manifest(cycle_dir, manifest)
 
 

@@ -13,6 +13,8 @@ from cyclekit.backends.reader import use_limits
 from cyclekit.backends.targets import WorkbookTarget, workbook_to_write
 from cyclekit.config import Config
 from cyclekit.domain.money import amount_display
+from cyclekit.domain.problems import ProblemKind
+from cyclekit.domain.review import ABC_CLASSES
 from cyclekit.domain.scheduling import Schedule, build_schedule
 from cyclekit.errors import CycleError, CyclekitError, InputError, some_of
 from cyclekit.inputs.inventory import Snapshot, load_inventory
@@ -98,7 +100,7 @@ def _sources(snapshot: Snapshot, locations: Path | str | None) -> list[SourceFil
 
 def _report(output: Path | str, schedule: Schedule, snapshot: Snapshot, existing: ScheduleFile | None,
             kept: CarriedOver | None, backup: Path | None, as_of: dt.date, config: Config) -> ScheduleReport:
-    classes = {c: sum(1 for r in schedule.rows if r.abc_class == c) for c in "ABC"}
+    classes = {c: sum(1 for r in schedule.rows if r.abc_class == c) for c in ABC_CLASSES}
     due = [(day - as_of).days for r in schedule.rows if (day := r.next_count())]
     return ScheduleReport(
         output=output, rows=len(schedule.rows), lines=len(snapshot),
@@ -176,7 +178,7 @@ def _checked(read: Callable[[], ScheduleFile], name: str, by: str) -> ScheduleFi
     except CycleError:
         raise  # a finalize moving it on: said as it is
     except InputError as exc:
-        if all(p.kind == "bad-value" for p in exc.problems):  # a schedule, with cells to correct
+        if all(p.kind == ProblemKind.BAD_VALUE for p in exc.problems):  # a schedule, with cells to correct
             raise InputError(exc.problems, summary=f"{exc.summary} (correct them, then run schedule "
                                                    "again)") from None
         raise CyclekitError(f"{name} exists and is not a cyclekit schedule ({exc.summary}: "

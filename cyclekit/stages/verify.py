@@ -140,7 +140,7 @@ def _read_by_ingest(manifest: Manifest, fallback: list[Path], absolute: list[Pat
     """The places in the cycle folder that an ingest read: its sheets filled where they were sent."""
     places = set()
     for ingest in manifest.ingests:
-        names = [f["file"] for f in ingest["files"]]
+        names = [f.file for f in ingest.files]
         folders = _ingest_folders(manifest, names) or fallback
         for name in names:
             for folder in absolute if Path(name).is_absolute() else folders:
@@ -162,15 +162,15 @@ def _recorded(cycle_dir: Path, manifest: Manifest) -> _Recorded:
             if sheet.sha256:
                 found.add(Path(sheet.file), sheet.sha256)
         return found
-    recorded = {**manifest.finalized["inputs"], **manifest.finalized["outputs"]}
-    ingested = [f["file"] for f in manifest.ingests[-1]["files"]] if manifest.ingests else []
+    recorded = manifest.finalized.recorded()
+    ingested = [f.file for f in manifest.ingests[-1].files] if manifest.ingests else []
     at_finalize = [f for name in recorded if (f := _folder_of(name, Path(SNAPSHOT))) is not None]
     # ingest read none of the cycle's own sheets: its names can only be read as finalize's were typed
     at_ingest = _ingest_folders(manifest, ingested) or at_finalize
     # an absolute spelling holds from anywhere; a relative one only for paths typed in the same folder
     absolute = [_normal(cycle_dir.absolute()), cycle_dir.resolve(),
                 *(f for f in at_finalize + at_ingest if f.is_absolute())]
-    outputs = manifest.finalized["outputs"]
+    outputs = manifest.finalized.outputs
     for name, digest in recorded.items():
         typed_absolute = Path(name).is_absolute()
         folders = absolute if typed_absolute else at_ingest if name in ingested else at_finalize
@@ -190,7 +190,7 @@ def _recorded(cycle_dir: Path, manifest: Manifest) -> _Recorded:
     for sheet in manifest.sheets:
         if sheet.sha256 and not sheet.file.startswith(GOOGLE_PREFIX) and _normal(sheet.file) not in filled:
             found.add(_normal(sheet.file), sheet.sha256)
-    found.not_checked.update({name: IN_GOOGLE for name in manifest.finalized.get("google_inputs", {})})
+    found.not_checked.update({name: IN_GOOGLE for name in manifest.finalized.google_inputs})
     return found
 
 

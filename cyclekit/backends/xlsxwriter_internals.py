@@ -1,0 +1,167 @@
+"""Everything cyclekit takes from xlsxwriter beyond its public API, in one module.
+
+The fast xlsx path writes each row as one finished XML string instead of a call per cell (a
+call per cell was most of the time a 200,000-line results workbook took), keeps a small
+workbook's rows in memory instead of a temp file per sheet, and zips at zlib level 1. xlsxwriter
+has no public API for any of these, so they use the private names below, verified against
+xlsxwriter VERIFIED_VERSION, which pyproject.toml pins exactly. tests/test_xlsxwriter_internals.py
+fails the moment one of them changes (a name gone, a signature or the code that reads it changed):
+read this list again before moving the pin.
+
+Private names used, and why:
+
+- ``Worksheet._write_single_row(current_row_num)``: in constant_memory mode, flushes the row
+  xlsxwriter holds pending before a finished row of ours is written after it.
+- ``Worksheet._check_dimensions(row, col, ignore_row, ignore_col)``: keeps the sheet's used
+  range (``<dimension>``) as ``write()`` keeps it, for the rows written as XML.
+- ``Worksheet.fh``, ``Worksheet.previous_row``: the stream constant_memory mode writes rows to,
+  and the last row written to it.
+- ``Worksheet.merge``: the list ``merge_range()`` records a merged area in; ``merge_range()``
+  itself also writes the area's cells, which the finished row already holds.
+- ``Worksheet._initialize(init_data)``, ``constant_memory``, ``row_data_fh``, ``_opt_close()``,
+  ``_opt_reopen()``, ``_write_optimized_sheet_data()``, ``dim_rowmin``, and XMLwriter's
+  ``_xml_start_tag``, ``_xml_end_tag``, ``_xml_empty_tag``: a sheet whose rows stream to a string in
+  memory (xlsxwriter's ``in_memory`` option keeps the parts in memory, but not streamed rows).
+- ``Format._get_xf_index()``: the style number a cell's ``s="N"`` attribute names.
+- ``Workbook._store_workbook()`` and the name ``ZipFile`` it opens the file with: run with
+  a ZipFile at zlib level 1 given to this call only (level 1 zips a 50,000-line workbook about
+  three times faster than xlsxwriter's level 6, for a file about a quarter bigger).
+- ``zipfile.ZipFile.fp`` (the standard library's): the file a failed write left open, closed
+  quietly, else the garbage collector writes to it again and prints a second traceback.
+"""
+
+from __future__ import annotations
+
+import io
+import types
+import zipfile
+from typing import Any, Literal
+
+import xlsxwriter
+import xlsxwriter.workbook
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+VERIFIED_VERSION = "3.3.1"
+"""The xlsxwriter release the names above were read in (pyproject.toml pins it exactly)."""
+
+ZIP_LEVEL = 1
+
+# (owner, name, signature) of every private method used; the test compares them with the installed xlsxwriter
+PRIVATE_METHODS: tuple[tuple[type[Any], str, str], ...] = (
+    (Worksheet, "_write_single_row", "(self, current_row_num=0) -> None"),
+    (Worksheet, "_check_dimensions", "(self, row: int, col: int, ignore_row=False, ignore_col=False) -> int"),
+    (Worksheet, "_initialize", "(self, init_data) -> None"),
+    (Worksheet, "_opt_close", "(self) -> None"),
+    (Worksheet, "_opt_reopen", "(self) -> None"),
+    (Worksheet, "_write_optimized_sheet_data", "(self) -> None"),
+    (Worksheet, "_xml_start_tag", "(self, tag, attributes=[]) -> None"),
+    (Worksheet, "_xml_end_tag", "(self, tag) -> None"),
+    (Worksheet, "_xml_empty_tag", "(self, tag, attributes=[]) -> None"),
+    (Format, "_get_xf_index", "(self)"),
+    (xlsxwriter.Workbook, "_store_workbook", "(self) -> None"),
+)
+# attributes a worksheet has once initialised in constant_memory mode
+PRIVATE_ATTRIBUTES = ("fh", "previous_row", "merge", "row_data_fh", "constant_memory", "dim_rowmin")
+
+
+class StreamedRowsWorksheet(Worksheet):  # type: ignore[misc]
+    """A worksheet (constant_memory mode) that takes whole rows as finished cell XML."""
+
+    fh: Any
+    previous_row: int
+    merge: list[list[int]]
+
+    def write_row_xml(self, row: int, cells: str, last_col: int, height: float | None = None) -> None:
+        """Write one finished <row> of cell XML straight to the sheet's stream: the pending row is
+        flushed first, and the dimensions are kept as xlsxwriter keeps them."""
+        if row > self.previous_row:
+            self._write_single_row(row)
+        self._check_dimensions(row, 0)
+        self._check_dimensions(row, last_col)
+        size = f' ht="{height}" customHeight="1"' if height else ""
+        self.fh.write(f'<row r="{row + 1}"{size}>{cells}</row>')
+
+    def write_rows_xml(self, first_row: int, last_row: int, last_col: int, rows: str) -> None:
+        """Write finished <row> elements of rows first_row..last_row (made elsewhere) to the stream."""
+        if first_row > self.previous_row:
+            self._write_single_row(first_row)
+        self._check_dimensions(first_row, 0)
+        self._check_dimensions(last_row, last_col)
+        self.fh.write(rows)
+        self.previous_row = last_row  # nothing of it is pending: the rows are written whole
+
+    def add_merge(self, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
+        """Record a merged area whose cells the finished rows hold (merge_range minus its writes)."""
+        self.merge.append([first_row, first_col, last_row, last_col])
+
+
+class InMemoryRowsWorksheet(StreamedRowsWorksheet):
+    """Rows streamed to a string in memory instead of a temp file: for small workbooks (made with
+    xlsxwriter's in_memory option), where making, reopening and deleting a temp file per sheet
+    costs more than writing the rows."""
+
+    constant_memory: bool
+    row_data_fh: io.StringIO
+    dim_rowmin: int | None
+
+    def _initialize(self, init_data: dict[str, Any]) -> None:
+        super()._initialize({**init_data, "constant_memory": False})  # no temp file made
+        self.constant_memory = True
+        self.row_data_fh = self.fh = io.StringIO()
+
+    def _opt_close(self) -> None:
+        pass  # nothing to close: the rows stay in memory until the sheet is assembled
+
+    def _opt_reopen(self) -> None:
+        self.fh = self.row_data_fh
+
+    def _write_optimized_sheet_data(self) -> None:
+        if self.dim_rowmin is None:
+            self._xml_empty_tag("sheetData")
+        else:
+            self._xml_start_tag("sheetData")
+            self.fh.write(self.row_data_fh.getvalue())
+            self._xml_end_tag("sheetData")
+
+
+def xf_index(cell_format: Any) -> int:
+    """The style number of an xlsxwriter Format (given out on first use, as xlsxwriter does)."""
+    return int(cell_format._get_xf_index())
+
+
+class FastZipWorkbook(xlsxwriter.Workbook):  # type: ignore[misc]
+    """A Workbook zipped at ZIP_LEVEL, with the zip of a failed write closed quietly.
+
+    xlsxwriter's own packaging code runs unchanged, with its name ZipFile resolved, for this
+    call only, to a ZipFile at ZIP_LEVEL: xlsxwriter.workbook.ZipFile is never replaced."""
+
+    def _store_workbook(self) -> None:
+        opened: list[zipfile.ZipFile] = []
+
+        def zip_file(file: Any, mode: Literal["w"], compression: int = zipfile.ZIP_DEFLATED,
+                     allowZip64: bool = True) -> zipfile.ZipFile:  # what xlsxwriter passes
+            archive = zipfile.ZipFile(file, mode, compression=compression, allowZip64=allowZip64,
+                                      compresslevel=ZIP_LEVEL)
+            opened.append(archive)
+            return archive
+
+        store = xlsxwriter.Workbook._store_workbook
+        names = {**store.__globals__, "ZipFile": zip_file}
+        try:
+            types.FunctionType(store.__code__, names, store.__name__, store.__defaults__, store.__closure__)(self)
+        except BaseException:
+            for archive in opened:
+                _close_quietly(archive)
+            raise
+
+
+def _close_quietly(archive: zipfile.ZipFile) -> None:
+    """Close the file under a zip a failed write left open: left to the garbage collector, the zip
+    would try to write again and print a traceback (the disk is still full) after the one-line error."""
+    handle, archive.fp = archive.fp, None
+    if handle is not None:
+        try:
+            handle.close()
+        except OSError:
+            pass

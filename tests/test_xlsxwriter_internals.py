@@ -1,0 +1,95 @@
+"""The private xlsxwriter names the fast xlsx path uses: all in one module, each still there with
+the signature it was verified with, the version pinned exactly; nothing patched process-wide."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+import xlsxwriter.workbook
+
+from cyclekit.backends import xlsxwriter_internals as internals
+from cyclekit.backends.spec import Column, Sheet, Style, WorkbookSpec
+from cyclekit.backends.xlsx import SMALL_WORKBOOK_ROWS, render_xlsx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_installed_xlsxwriter_is_the_one_the_internals_were_verified_with():
+    assert xlsxwriter.__version__ == internals.VERIFIED_VERSION
+
+
+def test_pyproject_pins_that_version_exactly():
+    text = (ROOT / "pyproject.toml").read_text()
+    assert re.findall(r'"xlsxwriter\s*([=<>~!][^"]*)"', text) == [f"=={internals.VERIFIED_VERSION}"]
+
+
+@pytest.mark.parametrize(("owner", "name", "signature"), internals.PRIVATE_METHODS,
+                         ids=[name for _, name, _ in internals.PRIVATE_METHODS])
+def test_every_private_method_used_has_the_signature_it_was_verified_with(owner, name, signature):
+    method = getattr(owner, name, None)
+    assert method is not None, f"xlsxwriter no longer has {owner.__name__}.{name}"
+    assert str(inspect.signature(method)) == signature
+
+
+@pytest.mark.parametrize("in_memory", [False, True])
+def test_every_private_attribute_used_is_there_once_a_sheet_is_made(tmp_path, in_memory):
+    book = xlsxwriter.Workbook(str(tmp_path / "a.xlsx"), {"constant_memory": True, "in_memory": in_memory})
+    sheet_class = internals.InMemoryRowsWorksheet if in_memory else internals.StreamedRowsWorksheet
+    ws = book.add_worksheet("A", worksheet_class=sheet_class)
+    missing = [name for name in internals.PRIVATE_ATTRIBUTES if not hasattr(ws, name)]
+    assert not missing, f"xlsxwriter worksheets no longer have {missing}"
+    assert ws.constant_memory and ws.previous_row == 0 and ws.merge == []
+    book.close()
+
+
+def test_packaging_still_opens_its_zip_by_the_name_zipfile():
+    assert "ZipFile" in xlsxwriter.Workbook._store_workbook.__code__.co_names
+
+
+def _spec(rows: int) -> WorkbookSpec:
+    return WorkbookSpec([Sheet("Lines", columns=[Column("Part", 12, Style(num_format="@"))],
+                               rows=[[f"{n:06d}", n * 1.5, "Hex bolt M8 x 40, zinc plated"] for n in range(rows)])])
+
+
+@pytest.mark.parametrize("rows", [10, SMALL_WORKBOOK_ROWS + 1])
+def test_a_workbook_is_zipped_at_level_one_without_replacing_xlsxwriters_zipfile(tmp_path, rows):
+    path = render_xlsx(_spec(rows), tmp_path / "book.xlsx")
+    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile  # nothing replaced process-wide
+    with zipfile.ZipFile(path) as book:
+        sheet = book.getinfo("xl/worksheets/sheet1.xml")
+        data = book.read(sheet)
+    deflate = zlib.compressobj(internals.ZIP_LEVEL, zlib.DEFLATED, -15)
+    level_one = len(deflate.compress(data) + deflate.flush())
+    if rows > SMALL_WORKBOOK_ROWS:  # parts written from temp files: at level 1
+        assert sheet.compress_size == level_one
+    else:  # parts in memory go with their own ZipInfo, at zlib's default level, as before
+        assert sheet.compress_size <= level_one
+
+
+def test_no_other_module_names_an_xlsxwriter_private():
+    private = {name for _, name, _ in internals.PRIVATE_METHODS}
+    for path in (ROOT / "cyclekit").rglob("*.py"):
+        if path.name == "xlsxwriter_internals.py":
+            continue
+        tree = ast.parse(path.read_text())
+        named = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+        named |= {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+        assert not named & private, (path, named & private)
+        assigned = [t.attr for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                    for t in node.targets if isinstance(t, ast.Attribute)]
+        assert "in_memory" not in assigned, path  # an option given at construction, never set after
+        assert "ZipFile" not in assigned, path  # no module global of xlsxwriter replaced
+
+
+def test_a_failed_write_closes_its_zip_quietly(tmp_path):
+    book = internals.FastZipWorkbook(str(tmp_path / "missing" / "book.xlsx"))
+    book.add_worksheet("A").write(0, 0, "x")
+    with pytest.raises(xlsxwriter.exceptions.FileCreateError):
+        book.close()

@@ -49,6 +49,7 @@ from cyclekit.folder.cycle import (
     SnapshotLine,
     SourceFile,
     changed_sheets_error,
+    changed_since_ingest,
     keep_returned,
     load_manifest,
     read_frozen,
@@ -605,27 +606,21 @@ def previous_results(cycle_dir: Path, manifest: Manifest, google: GoogleTarget |
     return read_previous(results.read(), layout=layout, date_order=order, strict=strict)
 
 
-def last_ingest_sources(cycle_dir: Path, manifest: Manifest, google: GoogleTarget | None, *,
-                        local_only: bool = False) -> tuple[list[Source], list[str]]:
+def last_ingest_sources(cycle_dir: Path, manifest: Manifest, google: GoogleTarget | None
+                        ) -> tuple[list[Source], list[str]]:
     """The sources the last ingest read, and the names of those changed (or gone) since: a file by
-    its checksum, the Google count sheets by their values. local_only: a Google source is not
-    asked for (a request) and counts as changed."""
+    its checksum (folder.cycle.changed_since_ingest), the Google count sheets by their values."""
+    last = manifest.ingests[-1]
+    changed = changed_since_ingest(cycle_dir, last)
     sources: list[Source] = []
-    changed = []
-    for entry in manifest.ingests[-1].files:
-        source: Source
+    for entry in last.files:
         if entry.file.startswith(GOOGLE_PREFIX):
-            if local_only:
-                changed.append(entry.file)
-                continue
-            source = google_sources(cycle_dir, manifest, google)[0]
-            if source_digest(source) != entry.sha256:
+            reader = google_sources(cycle_dir, manifest, google)[0]
+            if source_digest(reader) != entry.sha256:
                 changed.append(f"{entry.file} (count sheets in Google Sheets)")
+            sources.append(reader)
         else:
-            source = source_path(cycle_dir, entry.file)
-            if not source.is_file() or file_sha256(source) != entry.sha256:
-                changed.append(entry.file)
-        sources.append(source)
+            sources.append(source_path(cycle_dir, entry.file))
     return sources, changed
 
 

@@ -25,11 +25,12 @@ if TYPE_CHECKING:
     from cyclekit.domain.variance import Figures
     from cyclekit.layouts.history import HistoryRow
     from cyclekit.layouts.schedule_reader import ScheduleEntry, ScheduleFile
-    from cyclekit.stages.audit import CycleStatus, Verification
     from cyclekit.stages.finalize import FinalizeReport
     from cyclekit.stages.ingest import IngestReport
     from cyclekit.stages.schedule import ScheduleReport
     from cyclekit.stages.sheets import CycleReport
+    from cyclekit.stages.status import CycleStatus
+    from cyclekit.stages.verify import Verification
 
 # imported on first use: `import cyclekit` (and every process that imports a part of it) stays quick
 _LAZY = {
@@ -41,8 +42,8 @@ _LAZY = {
     "HistoryRow": "cyclekit.layouts.history",
     "ScheduleEntry": "cyclekit.layouts.schedule_reader",
     "ScheduleFile": "cyclekit.layouts.schedule_reader",
-    "CycleStatus": "cyclekit.stages.audit",
-    "Verification": "cyclekit.stages.audit",
+    "CycleStatus": "cyclekit.stages.status",
+    "Verification": "cyclekit.stages.verify",
     "FinalizeReport": "cyclekit.stages.finalize",
     "IngestReport": "cyclekit.stages.ingest",
     "ScheduleReport": "cyclekit.stages.schedule",

@@ -31,11 +31,12 @@ if TYPE_CHECKING:
     from cyclekit.backends.gsheets import GoogleTarget
     from cyclekit.folder.cycle import Manifest
     from cyclekit.layouts.schedule_reader import ScheduleFile
-    from cyclekit.stages.audit import CycleStatus, Verification
     from cyclekit.stages.finalize import FinalizeReport
     from cyclekit.stages.ingest import IngestReport
     from cyclekit.stages.schedule import ScheduleReport
     from cyclekit.stages.sheets import CycleReport
+    from cyclekit.stages.status import CycleStatus
+    from cyclekit.stages.verify import Verification
 
 ConfigLike: TypeAlias = "Config | Path | str | None"
 """A loaded Config, a path to a cyclekit.toml, or None: cyclekit.toml in the working folder if
@@ -199,14 +200,14 @@ class Cycle:
 
     def status(self, today: dt.date | None = None) -> CycleStatus:
         """Where the cycle stands, and what would stop finalize today (`cyclekit status`)."""
-        from cyclekit.stages.audit import cycle_status
+        from cyclekit.stages.status import cycle_status
 
         return cycle_status(self.folder, self.config, today=today)
 
     def verify(self) -> Verification:
         """Every record of the cycle against its checksum; `.ok` is False when one changed or is
         missing (`cyclekit verify`)."""
-        from cyclekit.stages.audit import verify_cycle
+        from cyclekit.stages.verify import verify_cycle
 
         return verify_cycle(self.folder)
 

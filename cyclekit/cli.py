@@ -23,11 +23,12 @@ from cyclekit.inputs.values import show_spaces
 from cyclekit.layouts.styles import shortened
 
 if TYPE_CHECKING:
-    from cyclekit.stages.audit import CycleStatus, Verification
     from cyclekit.stages.finalize import FinalizeReport
     from cyclekit.stages.ingest import IngestReport
     from cyclekit.stages.schedule import ScheduleReport
     from cyclekit.stages.sheets import CycleReport
+    from cyclekit.stages.status import CycleStatus
+    from cyclekit.stages.verify import Verification
 
 Command = Callable[..., Any]
 

@@ -4,8 +4,8 @@
     sheets     start_cycle     -> CycleReport      `cyclekit sheets`
     ingest     ingest_cycle    -> IngestReport     `cyclekit ingest`
     finalize   finalize_cycle  -> FinalizeReport   `cyclekit finalize`
-    audit      verify_cycle    -> Verification     `cyclekit verify`
-               cycle_status    -> CycleStatus      `cyclekit status`
+    verify     verify_cycle    -> Verification     `cyclekit verify`
+    status     cycle_status    -> CycleStatus      `cyclekit status`
 
 Scripts use the public API instead (cyclekit.Schedule, cyclekit.Cycle in cyclekit/api.py), which
 calls these; the modules are not imported here, so importing one stage loads only what it needs.

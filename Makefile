@@ -9,7 +9,7 @@ AS_OF ?= 2026-11-23
 # count sheets as PDF too when LibreOffice is installed
 PDF := $(shell command -v soffice >/dev/null 2>&1 && echo --pdf)
 
-.PHONY: demo demo-gsheets test test-313 install dev lint clean bench bench-smoke bench-gsheets
+.PHONY: demo demo-gsheets test test-313 install dev lint clean bench bench-smoke bench-gsheets golden
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,18 @@ $(BIN)/python:
 
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+
+# the demo's floor and reviewer edit workbooks with openpyxl, as a person in Excel would: an extra, not
+# a dependency of cyclekit; the benchmark's naive baseline is written with pandas
+.PHONY: install-examples install-bench
+install-examples: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[examples]'
+
+install-bench: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+
+demo: install-examples
+bench bench-smoke: install-bench
 
 dev: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -88,6 +100,10 @@ test-313: $(VENV313)/bin/python
 	@test -n "$(PYTHON313)" || { echo "no Python 3.13 found (set PYTHON313)"; exit 1; }
 	$(VENV313)/bin/python -m pip install --quiet -e '.[dev]'
 	$(VENV313)/bin/python -m pytest -q -p no:cacheprovider
+
+# rewrite the golden workbooks (tests/golden/workbooks/) after a layout change; review the diff
+golden: dev
+	$(BIN)/python -m pytest -q tests/test_golden_workbooks.py --update-golden
 
 lint: dev
 	$(BIN)/ruff check cyclekit tests examples benchmarks

@@ -1,4 +1,6 @@
-"""The `cyclekit` command: parse options, call one library function, report errors in one line."""
+"""The `cyclekit` command: Click only. Each command parses its options, makes one call to the public
+API (cyclekit.api: Schedule, Cycle) and prints the report it returns; every CyclekitError becomes one
+line and exit code 1. Options shared by several commands are defined once, as decorators."""
 
 from __future__ import annotations
 
@@ -6,20 +8,30 @@ import datetime as dt
 import functools
 import gc
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cyclekit import __version__, progress
+from cyclekit.api import Cycle, GoogleSheets, Schedule
 from cyclekit.config import load_config
 from cyclekit.domain.money import amount_display
 from cyclekit.errors import CyclekitError, InputError, Problem, problems_as_json, some_of
 from cyclekit.folder.atomic import OS_ADVICE
 from cyclekit.inputs.values import show_spaces
 from cyclekit.layouts.styles import shortened
-from cyclekit.stages import schedule as api
+
+if TYPE_CHECKING:
+    from cyclekit.stages.finalize import FinalizeReport
+    from cyclekit.stages.ingest import IngestReport
+    from cyclekit.stages.schedule import ScheduleReport
+    from cyclekit.stages.sheets import CycleReport
+    from cyclekit.stages.status import CycleStatus
+    from cyclekit.stages.verify import Verification
+
+Command = Callable[..., Any]
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -36,8 +48,18 @@ config_option = click.option(
     help="Config file (default: cyclekit.toml in the current folder, if there is one).")
 as_of_option = click.option(
     "--as-of", callback=_date, metavar="YYYY-MM-DD", help="Date to plan from (default: today).")
-def google_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--format, --credentials, --folder, --share: defined once for every command that writes."""
+
+
+def google_options(command: Command) -> Command:
+    """--format, --credentials, --folder, --share: defined once for every command that writes; the
+    command receives them as one `google` argument (a GoogleSheets, or None for xlsx files)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, output_format: str, credentials: str | None, folder_id: str | None,
+                share_with: tuple[str, ...], **kwargs: Any) -> Any:
+        google = GoogleSheets(credentials, folder_id, tuple(share_with)) if output_format == "gsheets" else None
+        return command(*args, google=google, **kwargs)
+
     options = [
         click.option("--format", "output_format", type=click.Choice(["xlsx", "gsheets"]), default="xlsx",
                      show_default=True,
@@ -51,21 +73,20 @@ def google_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--share", "share_with", multiple=True, metavar="EMAIL",
                      help="Also give this person writer access (repeat)."),
     ]
+    decorated: Command = wrapper
     for option in reversed(options):
-        command = option(command)
-    return command
+        decorated = option(decorated)
+    return decorated
 
 
-def google_target(output_format: str, credentials: str | None, folder_id: str | None,
-                  share_with: tuple[str, ...]) -> Any:
-    if output_format != "gsheets":
-        return None
-    from cyclekit.backends.gsheets import GoogleSession, GoogleTarget, google_client
-
-    return GoogleTarget(GoogleSession(google_client(credentials)), folder_id, tuple(share_with))
+def pdf_option(what: str) -> Callable[[Command], Command]:
+    return click.option("--pdf", is_flag=True, help=f"Also write a PDF of every {what} (needs LibreOffice).")
 
 
-def quiet_option(command: Callable[..., Any]) -> Callable[..., Any]:
+cycle_argument = click.argument("cycle_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+
+
+def quiet_option(command: Command) -> Command:
     """--quiet/-q: defined once for every command that runs a stage; without it, progress bars on stderr."""
 
     @functools.wraps(command)
@@ -107,7 +128,7 @@ def _one_line(exc: OSError) -> str:
     return f"{where}: {why}; nothing was written" if where else f"{why}; nothing was written"
 
 
-def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+def reports_errors(command: Command) -> Command:
     """Turn every CyclekitError (and a file the system cannot read or write) into a clear message and
     exit code 1, never a traceback."""
 
@@ -194,8 +215,7 @@ def cli() -> None:
 @quiet_option
 @reports_errors
 def schedule(inventory: Path, locations: Path | None, by: str, output: Path, force: bool,
-             config_path: Path | None, as_of: dt.date | None, output_format: str, credentials: str | None,
-             folder_id: str | None, share_with: tuple[str, ...]) -> None:
+             config_path: Path | None, as_of: dt.date | None, google: GoogleSheets | None) -> None:
     """Write the master cycle-count schedule workbook from an inventory export.
 
     Each row gets its inventory value, ABC class, cadence and live formulas for
@@ -209,14 +229,15 @@ def schedule(inventory: Path, locations: Path | None, by: str, output: Path, for
       cyclekit schedule examples/inventory.csv --locations examples/locations.csv \\
           --config examples/cyclekit.toml --as-of 2026-11-23 -o workbooks/schedule.xlsx
     """
-    config = load_config(config_path)
-    google = google_target(output_format, credentials, folder_id, share_with)
-    report = api.write_schedule(inventory, output, config, locations=locations, as_of=as_of, by=by,
-                                google=google, force=force)
+    report = Schedule(output, config=config_path).write(inventory, locations=locations, as_of=as_of, by=by,
+                                                        google=google, force=force)
+    print_schedule(report, "location" if by == "location" else "part number")
+
+
+def print_schedule(report: ScheduleReport, noun: str) -> None:
     classes = ", ".join(f"{c} {n}" for c, n in report.classes.items())
     _say(f"Wrote {report.output}: {n(report.rows, 'row')} ({classes}), {n(report.lines, 'line')}, "
          f"value {amount_display(report.total_value)}; {report.overdue} overdue, {report.due_soon} due soon.")
-    noun = "location" if by == "location" else "part number"
 
     def named(keys: list[str]) -> str:  # end spaces seen, a 300-character location kept to one line
         return some_of([shortened(show_spaces(key)) for key in keys], 5)
@@ -235,8 +256,7 @@ def schedule(inventory: Path, locations: Path | None, by: str, output: Path, for
              f"{n(report.kept_history, 'History row')}.")
     if report.kept_tabs:
         _say("Kept the tab(s) added to the schedule: " + ", ".join(repr(name) for name in report.kept_tabs))
-    for warning in report.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+    _warn(report.warnings)
     _json_problems([])
 
 
@@ -256,7 +276,7 @@ def schedule(inventory: Path, locations: Path | None, by: str, output: Path, for
               help="Print the system quantity on the sheets (not a blind count).")
 @click.option("--packets", is_flag=True,
               help="One workbook per owner, a tab per location, in CYCLE_DIR/packets/.")
-@click.option("--pdf", is_flag=True, help="Also write a PDF of every workbook (needs LibreOffice).")
+@pdf_option("workbook")
 @click.option("--cycle-id", help="Name the cycle yourself (default: CC-<as-of>-<random>).")
 @click.option("--force", is_flag=True,
               help="Make the sheets although the export has no line at any of the chosen locations.")
@@ -265,11 +285,10 @@ def schedule(inventory: Path, locations: Path | None, by: str, output: Path, for
 @google_options
 @quiet_option
 @reports_errors
-def sheets(schedule_file: Path, inventory: Path, cycle_dir: Path, due_within: int,
+def sheets(schedule_file: str, inventory: Path, cycle_dir: Path, due_within: int,
            all_locations: bool, locations: tuple[str, ...], count_date: dt.date | None,
            show_system_qty: bool, packets: bool, pdf: bool, cycle_id: str | None, force: bool,
-           config_path: Path | None, as_of: dt.date | None, output_format: str, credentials: str | None,
-           folder_id: str | None, share_with: tuple[str, ...]) -> None:
+           config_path: Path | None, as_of: dt.date | None, google: GoogleSheets | None) -> None:
     """Start a cycle: blind count sheets for the locations that are due.
 
     Reads the schedule as you left it (edited cadences and owners count), freezes the
@@ -281,39 +300,37 @@ def sheets(schedule_file: Path, inventory: Path, cycle_dir: Path, due_within: in
       cyclekit sheets workbooks/schedule.xlsx examples/inventory.csv \\
           --config examples/cyclekit.toml --as-of 2026-11-23 --pdf -o workbooks/cycle-2026-11-23
     """
-    from cyclekit.stages.sheets import Selection, start_cycle
-
     if all_locations and locations:
         raise click.UsageError("use --all or --location, not both")
-    config = load_config(config_path)
-    report = start_cycle(
-        schedule_file, inventory, cycle_dir, config,
-        selection=Selection(due_within=due_within, all=all_locations, locations=locations),
-        as_of=as_of, count_date=count_date, show_system_qty=show_system_qty, packets=packets,
-        pdf=pdf, cycle_id=cycle_id, google=google_target(output_format, credentials, folder_id, share_with),
-        force=force)
-    kind = "packets" if packets else "count sheets"
+    cycle = Cycle.start(cycle_dir, schedule=schedule_file, inventory=inventory, config=config_path,
+                        due_within=due_within, all_locations=all_locations, locations=locations, as_of=as_of,
+                        count_date=count_date, show_system_qty=show_system_qty, packets=packets, pdf=pdf,
+                        cycle_id=cycle_id, force=force, google=google)
+    assert cycle.started is not None  # Cycle.start always says what it wrote
+    print_start(cycle.started, "packets" if packets else "count sheets")
+
+
+def print_start(report: CycleReport, kind: str) -> None:
     where = report.url or f"{len(report.files)} {kind} in {report.cycle_dir}"
     _say(f"Cycle {report.cycle_id}: {n(report.locations, 'location')}, {n(report.lines, 'line')}, {where}")
     if report.pdfs:
         _say(f"PDFs for printing: {report.cycle_dir / 'pdf'}")
     if report.unknown_to_inventory:
         _say("No stock in the export (sheet asks to confirm empty): " + ", ".join(report.unknown_to_inventory))
-    for warning in report.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+    _warn(report.warnings)
     _json_problems([])
 
 
 @cli.command()
-@click.argument("cycle_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--pdf", is_flag=True, help="Also write a PDF of every new recount workbook (needs LibreOffice).")
+@cycle_argument
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))  # a folder: the .eml replies in it
+@pdf_option("new recount workbook")
 @config_option
 @google_options
 @quiet_option
 @reports_errors
-def ingest(cycle_dir: Path, files: tuple[Path, ...], pdf: bool, config_path: Path | None, output_format: str,
-           credentials: str | None, folder_id: str | None, share_with: tuple[str, ...]) -> None:
+def ingest(cycle_dir: Path, files: tuple[Path, ...], pdf: bool, config_path: Path | None,
+           google: GoogleSheets | None) -> None:
     """Read filled count sheets back and write CYCLE_DIR/results.xlsx.
 
     Reads every sheet in CYCLE_DIR/sheets, packets and recounts, or the FILES named (sheets
@@ -330,42 +347,38 @@ def ingest(cycle_dir: Path, files: tuple[Path, ...], pdf: bool, config_path: Pat
       cyclekit ingest workbooks/cycle-2026-11-23 ~/Downloads/WH-A-01-done.xlsx
       cyclekit ingest workbooks/cycle-2026-11-23 replies/
     """
-    from cyclekit.stages.ingest import ingest_cycle
+    print_ingest(Cycle(cycle_dir, config=config_path).ingest(files, pdf=pdf, google=google))
 
-    google = google_target(output_format, credentials, folder_id, share_with)
-    report = ingest_cycle(cycle_dir, load_config(config_path), list(files) or None, google=google,
-                          results_to_google=google is not None, pdf=pdf)
-    as_json = click.get_current_context().meta.get("problems_format") == "json"
-    say = functools.partial(click.echo, err=as_json)  # with --problems json, stdout holds the JSON only
+
+def print_ingest(report: IngestReport) -> None:
     f = report.figures
     rate = "n/a" if f.discrepancy_rate is None else f"{f.discrepancy_rate * 100:.1f} %"
     closed = len(report.problems) - len(report.open_problems)
-    say(f"Read {n(report.sheets_read, 'filled sheet')}: {f.lines_counted} of {n(f.lines_sent, 'line')} "
-        f"counted, {n(f.discrepancies, 'discrepancy', 'discrepancies')} (rate {rate}), "
-        f"{n(len(report.open_problems), 'open problem')}"
-        + (f" ({closed} more fixed by a recount or resolved)." if closed else "."))
+    _say(f"Read {n(report.sheets_read, 'filled sheet')}: {f.lines_counted} of {n(f.lines_sent, 'line')} "
+         f"counted, {n(f.discrepancies, 'discrepancy', 'discrepancies')} (rate {rate}), "
+         f"{n(len(report.open_problems), 'open problem')}"
+         + (f" ({closed} more fixed by a recount or resolved)." if closed else "."))
     if report.missing:
-        say(f"Not returned yet: {', '.join(report.missing)}")
-    if as_json:
+        _say(f"Not returned yet: {', '.join(report.missing)}")
+    if _as_json():  # with --problems json, stdout holds the JSON only
         click.echo(problems_as_json(report.problems))
     else:
         for problem in report.open_problems[:20]:
-            say(f"  problem: {problem.line()}")
+            _say(f"  problem: {problem.line()}")
         if len(report.open_problems) > 20:
-            say(f"  ... and {len(report.open_problems) - 20} more in the Problems tab")
+            _say(f"  ... and {len(report.open_problems) - 20} more in the Problems tab")
     for path in report.recount_files:
-        say(f"Recount sheet: {path}")
+        _say(f"Recount sheet: {path}")
     for path in report.pdfs:
-        say(f"Recount sheet to print: {path}")
+        _say(f"Recount sheet to print: {path}")
     for note in report.notes:
-        say(note)
-    for warning in report.warnings:
-        click.echo(f"Warning: {warning}", err=True)
-    say(f"Wrote {report.results}" + (f" and {report.url}" if report.url else ""))
+        _say(note)
+    _warn(report.warnings)
+    _say(f"Wrote {report.results}" + (f" and {report.url}" if report.url else ""))
 
 
 @cli.command()
-@click.argument("cycle_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@cycle_argument
 @click.option("--schedule", "schedule_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The schedule workbook to move on (Last Count, History).")
 @click.option("--target", "targets", multiple=True, metavar="NAME",
@@ -381,8 +394,7 @@ def ingest(cycle_dir: Path, files: tuple[Path, ...], pdf: bool, config_path: Pat
 @quiet_option
 @reports_errors
 def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], templates: tuple[Path, ...],
-             partial: bool, config_path: Path | None, output_format: str, credentials: str | None,
-             folder_id: str | None, share_with: tuple[str, ...]) -> None:
+             partial: bool, config_path: Path | None, google: GoogleSheets | None) -> None:
     """Close a cycle: check approvals, write ERP adjustment files, move the schedule on, lock.
 
     Refuses, writing nothing, while a Major discrepancy lacks Approved By or Approval
@@ -395,11 +407,11 @@ def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], tem
       cyclekit finalize workbooks/cycle-2026-11-23 --schedule workbooks/schedule.xlsx \\
           --target netsuite --target generic
     """
-    from cyclekit.stages.finalize import finalize_cycle
+    print_finalize(Cycle(cycle_dir, config=config_path).finalize(
+        schedule_file, targets=targets, templates=templates, partial=partial, google=google))
 
-    report = finalize_cycle(cycle_dir, schedule_file, load_config(config_path), targets=list(targets),
-                            templates=list(templates), partial=partial,
-                            google=google_target(output_format, credentials, folder_id, share_with))
+
+def print_finalize(report: FinalizeReport) -> None:
     h = report.history
     rate = "n/a" if h.discrepancy_rate is None else f"{h.discrepancy_rate * 100:.1f} %"
     _say(f"Finalized {report.cycle_id}: {n(h.lines_counted, 'line')} counted, "
@@ -412,13 +424,12 @@ def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], tem
         _say(f"The same adjustments to review in Excel: {report.review}")
     _say(f"Schedule moved on for {n(len(report.locations_moved), 'location')}: {report.schedule} "
          f"(previous copy: {report.schedule_backup})")
-    for warning in report.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+    _warn(report.warnings)
     _json_problems([])
 
 
 @cli.command()
-@click.argument("cycle_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@cycle_argument
 @reports_errors
 def verify(cycle_dir: Path) -> None:
     """Check that no file of a cycle changed since cyclekit recorded it.
@@ -436,9 +447,10 @@ def verify(cycle_dir: Path) -> None:
     Example:
       cyclekit verify workbooks/cycle-2026-11-23
     """
-    from cyclekit.stages.audit import verify_cycle
+    print_verification(Cycle(cycle_dir).verify())
 
-    result = verify_cycle(cycle_dir)
+
+def print_verification(result: Verification) -> None:
     for name in result.changed:
         _say(f"CHANGED  {name}")
     for name in result.missing:
@@ -465,7 +477,7 @@ def verify(cycle_dir: Path) -> None:
 
 
 @cli.command()
-@click.argument("cycle_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@cycle_argument
 @config_option
 @reports_errors
 def status(cycle_dir: Path, config_path: Path | None) -> None:
@@ -475,9 +487,10 @@ def status(cycle_dir: Path, config_path: Path | None) -> None:
     Example:
       cyclekit status workbooks/cycle-2026-11-23
     """
-    from cyclekit.stages.audit import cycle_status
+    print_status(Cycle(cycle_dir, config=config_path).status(), cycle_dir)
 
-    s = cycle_status(cycle_dir, load_config(config_path))
+
+def print_status(s: CycleStatus, cycle_dir: Path) -> None:
     _say(f"Cycle {s.cycle_id}: " + (f"finalized {s.finalized_at}" if s.finalized_at else "open"))
     _say(f"  sheets   {s.sheets_returned} of {s.sheets_sent} returned"
          + (f"; missing: {', '.join(s.missing)}" if s.missing else ""))
@@ -642,6 +655,11 @@ def remind(schedule_file: Path, days: int, send_mail: bool, dry_run: Path | None
     _json_problems([Problem("not-sent", to, why) for to, why in report.failed])
     if report.failed:
         raise click.ClickException(f"{n(len(report.failed), 'reminder')} not sent")
+
+
+def _warn(warnings: Iterable[str]) -> None:
+    for warning in warnings:
+        click.echo(f"Warning: {warning}", err=True)
 
 
 def n(count: int, noun: str, plural: str | None = None) -> str:

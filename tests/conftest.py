@@ -65,3 +65,11 @@ def pytest_terminal_summary(terminalreporter):  # noqa: ANN001
 def pytest_sessionfinish(session, exitstatus):  # noqa: ANN001
     if _forks_with_threads and exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# --- Golden files -----------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/golden/workbooks/ from the workbooks generated now (review the diff)")

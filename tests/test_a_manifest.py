@@ -20,9 +20,10 @@ from cyclekit.folder.cycle import (
     load_manifest,
     save_manifest,
 )
-from cyclekit.stages.audit import cycle_status, verify_cycle
 from cyclekit.stages.finalize import finalize_cycle
 from cyclekit.stages.ingest import ingest_cycle
+from cyclekit.stages.status import cycle_status
+from cyclekit.stages.verify import verify_cycle
 from tests.test_finalize import CONFIG, TODAY, approve_all, cycle  # noqa: F401 (cycle is a fixture)
 
 # written by `make demo` before the manifest had a format_version: ingests and finalized as plain objects

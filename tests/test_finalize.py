@@ -13,10 +13,11 @@ from cyclekit.config import Config, CountConfig
 from cyclekit.errors import CycleError, CyclekitError, InputError
 from cyclekit.layouts.adjustments import shipped_targets
 from cyclekit.stages import schedule as api
-from cyclekit.stages.audit import cycle_status, verify_cycle
 from cyclekit.stages.finalize import finalize_cycle
 from cyclekit.stages.ingest import ingest_cycle
 from cyclekit.stages.sheets import Selection, start_cycle
+from cyclekit.stages.status import cycle_status
+from cyclekit.stages.verify import verify_cycle
 from tests.helpers import INVENTORY_HEADER, LOCATIONS_HEADER, fill_sheet, write_csv
 from tests.test_results import document
 
@@ -246,12 +247,12 @@ def test_lock_and_verify(cycle):
 
 
 def test_status_reads_the_saved_counts_while_the_sheets_are_unchanged(cycle, monkeypatch):
-    import cyclekit.stages.audit
+    import cyclekit.stages.status
 
     cycle_dir, _, files = cycle
     read_again = []
-    real = cyclekit.stages.audit.count_state
-    monkeypatch.setattr(cyclekit.stages.audit, "count_state", lambda *a: read_again.append(1) or real(*a))
+    real = cyclekit.stages.status.count_state
+    monkeypatch.setattr(cyclekit.stages.status, "count_state", lambda *a: read_again.append(1) or real(*a))
     saved = cycle_status(cycle_dir, CONFIG)
     assert read_again == []
     (cycle_dir / "counts.json").unlink()

@@ -206,7 +206,8 @@ def test_finalize_and_ingest_never_both_write(plant, tmp_path):
 
 
 def test_verify_and_status_read_while_an_ingest_writes(plant, tmp_path):
-    from cyclekit.stages.audit import cycle_status, verify_cycle
+    from cyclekit.stages.status import cycle_status
+    from cyclekit.stages.verify import verify_cycle
 
     cycle_dir = _start(plant, tmp_path / "cycle").cycle_dir
     files = _fill_all(cycle_dir, tmp_path / "back", off=1)

@@ -16,10 +16,11 @@ from cyclekit.errors import InputError
 from cyclekit.folder.cycle import SourceFile, load_manifest, save_manifest
 from cyclekit.inputs.tables import file_sha256
 from cyclekit.stages import schedule as api
-from cyclekit.stages.audit import cycle_status, verify_cycle
 from cyclekit.stages.finalize import finalize_cycle
 from cyclekit.stages.ingest import ingest_cycle
 from cyclekit.stages.sheets import Selection, start_cycle
+from cyclekit.stages.status import cycle_status
+from cyclekit.stages.verify import verify_cycle
 from tests.helpers import INVENTORY_HEADER, fill_sheet, write_csv
 from tests.test_finalize import AS_OF, CONFIG, ROWS, TODAY, approve_all
 from tests.test_results import document

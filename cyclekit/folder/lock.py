@@ -24,7 +24,7 @@ import secrets
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import filelock
 
@@ -118,6 +118,16 @@ def cycle_lock(cycle_dir: Path | str, creating: bool = False, wait: float | None
             with contextlib.suppress(OSError):
                 path.unlink()
         lock.release()
+
+
+@overload
+def holds_cycle_lock(function: F, *, creating: bool = ..., all_or_nothing: bool = ...,
+                     recovers_finalize: bool = ...) -> F: ...
+
+
+@overload
+def holds_cycle_lock(function: None = None, *, creating: bool = ..., all_or_nothing: bool = ...,
+                     recovers_finalize: bool = ...) -> Callable[[F], F]: ...
 
 
 def holds_cycle_lock(function: F | None = None, *, creating: bool = False, all_or_nothing: bool = False,

@@ -21,11 +21,12 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 from jinja2 import nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from cyclekit.config import TEMPLATE_SUFFIX
 from cyclekit.domain.money import price_text
@@ -194,7 +195,7 @@ def _declarations(env: jinja2.Environment, name: str, shown: str) -> dict[str, A
         if isinstance(node, nodes.Assign) and isinstance(node.target, nodes.Name) \
                 and node.target.name in _DECLARED:
             try:
-                found[node.target.name] = node.node.as_const()
+                found[node.target.name] = cast(nodes.Expr, node.node).as_const()
             except nodes.Impossible:
                 raise _one_line(shown, node.lineno, f"{node.target.name} must be written as a constant") from None
     required = found.get("required", [])
@@ -376,7 +377,7 @@ def _too_long(shown: str) -> ConfigError:
 
 
 def render_target(target: str | Path | LoadedTarget, adjustments: list[Adjustment],
-                  context: dict) -> RenderedTarget:
+                  context: dict[str, Any]) -> RenderedTarget:
     """The import file's text; a template that fails is a ConfigError (finalize renders before writing)."""
     loaded = target if isinstance(target, LoadedTarget) else load_target(target)
     name, template, shown = loaded.name, loaded.template, loaded.shown

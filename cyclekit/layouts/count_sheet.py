@@ -7,11 +7,12 @@ the found-item rows, "confirmed empty" and the sign-off cells are editable.
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from cyclekit.backends.spec import (
     Cell,
@@ -21,12 +22,12 @@ from cyclekit.backends.spec import (
     Sheet,
     Style,
     Validation,
-    a1,
 )
 from cyclekit.domain.lines import FOUND_PREFIX
 from cyclekit.errors import Problem
 from cyclekit.inputs.values import cell_text, show_spaces
 from cyclekit.layouts import styles
+from cyclekit.layouts.text_fit import lines_of, row_height
 
 TITLE = {"count": "Cycle count sheet", "recount": "Recount sheet"}
 LOCATION, ZONE, COUNTER = "Location", "Zone", "Counter"
@@ -56,7 +57,7 @@ PAGE_HEADER_CHARS = 26  # a longer location is shortened in page headers and foo
 
 @dataclass(frozen=True)
 class SheetLine:
-    line_no: int
+    line_no: int | str  # "F1": a found item, on a recount sheet
     part_number: str
     revision: str
     description: str
@@ -82,24 +83,32 @@ def whole_units(uom: str, whole_uoms: tuple[str, ...]) -> bool:
     return uom.strip().lower() in whole_uoms
 
 
+# ---- the column map: where the layout writes and the parser reads -------------------------------
+# the header block and the sign-off: two label/value pairs a row
+TITLE_COLUMN = 0  # the title, instructions and section texts; in the table, the line number (or F1, F2)
+LEFT_LABEL, LEFT_VALUE, LEFT_VALUE_END = 1, 2, 3  # "Location" / "Counted by" and its value (merged)
+RIGHT_LABEL, RIGHT_VALUE = 4, 5  # "Cycle" / "Date" and its value (merged to the last column)
+VALUE_OF = {LEFT_LABEL: LEFT_VALUE, RIGHT_LABEL: RIGHT_VALUE}
+HEADER_BLOCK_COLUMNS = frozenset({TITLE_COLUMN, LEFT_LABEL, LEFT_VALUE, RIGHT_LABEL, RIGHT_VALUE})
+SIGN_OFF_COLUMNS = frozenset({LEFT_LABEL, LEFT_VALUE, RIGHT_LABEL, RIGHT_VALUE})
+# the table: each column's header by key (a sheet has some of them, in this order)
+HEADERS = {"line": LINE, "part_number": "Part Number", "revision": "Revision", "description": "Description",
+           "lot": "Lot", "serial": "Serial", "uom": "UoM", "system_qty": SYSTEM_QTY,
+           "floor_count": FLOOR_COUNT, "notes": "Notes"}
+
+
 def _columns(show_system_qty: bool, serials: bool) -> list[Column]:
     # widths add up to about 95 characters: Letter/A4 portrait at close to 100 % scale
     narrow = serials or show_system_qty  # make room for the extra column and stay portrait
-    columns = [
-        Column(LINE, 5, CENTER, "line"),
-        Column("Part Number", 15, WRAP, "part_number"),
-        Column("Revision", 8, CENTER.but(wrap=True), "revision"),
-        Column("Description", 20 if narrow else 25, WRAP, "description"),
-        Column("Lot", 10 if narrow else 11, WRAP, "lot"),
-    ]
-    if serials:  # identical rows in a cage are told apart by serial number only
-        columns.append(Column("Serial", 12, WRAP, "serial"))
-    columns.append(Column("UoM", 5, CENTER, "uom"))
-    if show_system_qty:
-        columns.append(Column(SYSTEM_QTY, 10, BODY, "system_qty"))
-    columns += [Column(FLOOR_COUNT, 12, INPUT, "floor_count"),
-                Column("Notes", 12 if narrow else 15, INPUT_TEXT, "notes")]
-    return columns
+    widths = {"line": 5, "part_number": 15, "revision": 8, "description": 20 if narrow else 25,
+              "lot": 10 if narrow else 11, "serial": 12, "uom": 5, "system_qty": 10, "floor_count": 12,
+              "notes": 12 if narrow else 15}
+    styles_of = {"line": CENTER, "revision": CENTER.but(wrap=True), "uom": CENTER, "system_qty": BODY,
+                 "floor_count": INPUT, "notes": INPUT_TEXT}
+    # identical rows in a cage are told apart by serial number only
+    left_out = {key for key, shown in (("serial", serials), ("system_qty", show_system_qty)) if not shown}
+    return [Column(header, widths[key], styles_of.get(key, WRAP), key)
+            for key, header in HEADERS.items() if key not in left_out]
 
 
 def _escape_header(text: str) -> str:
@@ -113,143 +122,162 @@ LINE_POINTS = 15.5  # one line of 12 pt text
 FIT = {"description": 1.0, "part_number": 0.85, "revision": 0.85, "lot": 0.85, "serial": 0.85}
 
 
-def _lines_of(text: str, width: float) -> int:
-    """Lines a wrapped cell needs: words wrap at spaces, a long identifier breaks anywhere."""
-    chars = max(int(width), 1)
-    if len(text) <= chars:
-        return 1
-    return len(textwrap.wrap(text, chars, break_on_hyphens=True)) or 1
-
-
 def _row_height(item: SheetLine, columns: list[Column]) -> float:
     """Room for every wrapped cell of a line: a part number, lot or description is never cut off."""
-    lines = max(_lines_of(getattr(item, c.key), c.width * FIT[c.key]) for c in columns if c.key in WRAPPED)
-    return 24 if lines == 1 else round(lines * LINE_POINTS + 6, 1)
+    lines = max(lines_of(getattr(item, c.key), c.width * FIT[c.key], paragraphs=False)
+                for c in columns if c.key in WRAPPED)
+    return row_height(lines, LINE_POINTS, 6, single=24)
+
+
+@dataclass
+class _Layout:
+    """A count sheet as it is laid out, row after row."""
+
+    sheet: Sheet
+    columns: list[Column]
+    rows: list[list[Any]] = field(default_factory=list)
+
+    @property
+    def last(self) -> int:
+        return len(self.columns) - 1
+
+    @property
+    def floor(self) -> int:
+        return next(i for i, c in enumerate(self.columns) if c.key == "floor_count")
+
+    def blank_row(self) -> list[Any]:
+        return [None] * len(self.columns)
+
+    def add(self, row: list[Any] | None = None, height: float | None = None) -> int:
+        """Appends a row (blank by default); returns its index."""
+        r = len(self.rows)
+        self.rows.append(self.blank_row() if row is None else row)
+        if height is not None:
+            self.sheet.row_heights[r] = height
+        return r
+
+    def merge(self, r: int, first: int, last: int, cell: Cell) -> None:
+        self.sheet.merges.append((Range(r, first, r, last), cell))
+
+    def pair_row(self, left: tuple[str, Cell], right: tuple[str, Cell], height: float | None = None) -> None:
+        """Two labels, each with its value merged beside it (header block, sign-off)."""
+        row = self.blank_row()
+        row[LEFT_LABEL], row[RIGHT_LABEL] = Cell(left[0], LABEL), Cell(right[0], LABEL)
+        r = self.add(row, height)
+        self.merge(r, LEFT_VALUE, LEFT_VALUE_END, left[1])
+        self.merge(r, RIGHT_VALUE, self.last, right[1])
 
 
 def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_system_qty: bool,
                 found_rows: int, whole_uoms: tuple[str, ...], paper: int = 1) -> Sheet:
     columns = _columns(show_system_qty, any(item.serial for item in lines))
-    landscape = sum(c.width for c in columns) > 100
-    width = len(columns)
-    recount = header.kind == "recount"
-    last = width - 1
-    floor = next(i for i, c in enumerate(columns) if c.key == "floor_count")
-    sheet = Sheet(tab, columns=columns, header_row=HEADER_ROW, protect=True)
-    rows: list[list[Any]] = []
-    merges = sheet.merges
-
-    def blank_row() -> list[Any]:
-        return [None] * width
-
-    # header block: rows 0-5
+    layout = _Layout(Sheet(tab, columns=columns, header_row=HEADER_ROW, protect=True), columns)
     shown_location = show_spaces(header.location)  # ' X ' and 'X' are two locations: the spaces show
+    _header_block(layout, header, shown_location, show_system_qty)
+    _line_rows(layout, lines, whole_uoms)
+    if found_rows:
+        _found_rows(layout, found_rows)
+    if header.kind != "recount":
+        _confirmed_empty_row(layout)
+    _sign_off(layout)
+    sheet = layout.sheet
+    sheet.rows = layout.rows
+    sheet.freeze = (HEADER_ROW + 1, 0)
+    sheet.print_setup = _print_setup(header, shown_location, landscape=sum(c.width for c in columns) > 100,
+                                     paper=paper)
+    return sheet
+
+
+def _header_block(layout: _Layout, header: SheetHeader, shown_location: str, show_system_qty: bool) -> None:
+    """Rows 0-5: the title, who counts what and when, the instructions."""
     title = f"{TITLE[header.kind]}: {shown_location}"
-    rows.append(blank_row())
     # wrapped, never overflowing: LibreOffice shrinks the whole page to fit a title that runs past it
-    merges.append((Range(0, 0, 0, last), Cell(title, TITLE_STYLE)))
+    title_lines = lines_of(title, sum(c.width for c in layout.columns) * TITLE_FIT, paragraphs=False)
+    layout.merge(layout.add(height=row_height(title_lines, TITLE_LINE_POINTS, 6, single=28)), TITLE_COLUMN,
+                 layout.last, Cell(title, TITLE_STYLE))
     pairs = [((LOCATION, shown_location), (CYCLE, header.cycle_id)),
              ((ZONE, header.zone), (SHEET, header.sheet_id)),
              ((COUNTER, header.counter), (COUNT_DATE, header.count_date))]
-    for r, ((left_label, left_value), (right_label, right_value)) in enumerate(pairs, start=1):
-        row = blank_row()
-        row[1] = Cell(left_label, LABEL)
-        row[4] = Cell(right_label, LABEL)
-        rows.append(row)
-        merges.append((Range(r, 2, r, 3), Cell(left_value, _header_style(left_label, left_value))))
-        merges.append((Range(r, 5, r, last), Cell(right_value, _header_style(right_label, right_value))))
-    rows.append(blank_row())
-    blind = "" if show_system_qty else " The system quantity is not shown: count what you see."
-    if recount:
-        first = f" ({header.first_counted_by})" if header.first_counted_by else ""
-        instructions = (f"Recount: count each line below again, by a different person than the first "
-                        f"count{first}, and write the quantity in {FLOOR_COUNT} (digits only, in the unit "
-                        f"shown; 0 if there is none). The first count is not shown.")
-    else:
-        instructions = (f"Count every line on the shelf and write the quantity in {FLOOR_COUNT} in the unit "
-                        f"shown (digits only, no units). Leave it blank if you could not count the line; "
-                        f"write 0 if there is none.{blind} Write anything on the shelf that is not "
-                        f"listed under Found.")
-    merges.append((Range(4, 0, 4, last), Cell(instructions, NOTE)))
-    sheet.row_heights[4] = 44  # three lines of instructions
-    rows.append(blank_row())
-    title_lines = _lines_of(title, sum(c.width for c in columns) * TITLE_FIT)
-    sheet.row_heights[0] = 28 if title_lines == 1 else round(title_lines * TITLE_LINE_POINTS + 6, 1)
+    for (left_label, left_value), (right_label, right_value) in pairs:
+        layout.pair_row((left_label, Cell(left_value, _header_style(left_label, left_value))),
+                        (right_label, Cell(right_value, _header_style(right_label, right_value))))
+    # three lines of instructions
+    layout.merge(layout.add(height=44), TITLE_COLUMN, layout.last,
+                 Cell(_instructions(header, show_system_qty), NOTE))
+    layout.add()
 
-    # the lines
-    rows.append([Cell(c.header, HEAD) for c in columns])
-    sheet.row_heights[HEADER_ROW] = 20
+
+def _instructions(header: SheetHeader, show_system_qty: bool) -> str:
+    if header.kind == "recount":
+        first = f" ({header.first_counted_by})" if header.first_counted_by else ""
+        return (f"Recount: count each line below again, by a different person than the first "
+                f"count{first}, and write the quantity in {FLOOR_COUNT} (digits only, in the unit "
+                f"shown; 0 if there is none). The first count is not shown.")
+    blind = "" if show_system_qty else " The system quantity is not shown: count what you see."
+    return (f"Count every line on the shelf and write the quantity in {FLOOR_COUNT} in the unit "
+            f"shown (digits only, no units). Leave it blank if you could not count the line; "
+            f"write 0 if there is none.{blind} Write anything on the shelf that is not "
+            f"listed under Found.")
+
+
+def _line_rows(layout: _Layout, lines: list[SheetLine], whole_uoms: tuple[str, ...]) -> None:
+    """The table's header and a row per line (or a note that there is none), from HEADER_ROW."""
+    columns = layout.columns
+    layout.add([Cell(c.header, HEAD) for c in columns], height=20)
     for item in lines:
         values = {"line": str(item.line_no), "part_number": show_spaces(item.part_number),
                   "revision": show_spaces(item.revision), "description": item.description,
                   "lot": show_spaces(item.lot), "serial": show_spaces(item.serial), "uom": item.uom,
                   "system_qty": item.system_qty, "floor_count": Cell(None, INPUT),
                   "notes": Cell(None, INPUT_TEXT)}
-        row: list[Any] = [values[c.key] for c in columns]
-        sheet.row_heights[len(rows)] = _row_height(item, columns)
-        rows.append(row)
+        layout.add([values[c.key] for c in columns], height=_row_height(item, columns))
     if not lines:
-        r = len(rows)
-        rows.append(blank_row())
-        merges.append((Range(r, 0, r, last), Cell(
+        layout.merge(layout.add(height=30), TITLE_COLUMN, layout.last, Cell(
             "No stock in the system for this location: confirm it is empty below, or write what you "
-            "find under Found.", BODY.but(italic=True, wrap=True))))
-        sheet.row_heights[r] = 30
+            "find under Found.", BODY.but(italic=True, wrap=True)))
     first_line = HEADER_ROW + 1
-    _quantity_validations(sheet, [(first_line + i, whole_units(item.uom, whole_uoms))
-                                  for i, item in enumerate(lines)], floor)
-
-    # found on the shelf, not listed
-    if found_rows:
-        rows.append(blank_row())
-        section = len(rows)
-        rows.append(blank_row())
-        merges.append((Range(section, 0, section, last), Cell(
-            "Found on the shelf but not listed above: write each item on a row below", SECTION)))
-        rows.append([Cell("#" if c.key == "line" else c.header, HEAD)
-                     if c.key not in ("system_qty",) else Cell(None, HEAD) for c in columns])
-        first_found = len(rows)
-        for n in range(1, found_rows + 1):
-            row = [Cell(f"{FOUND_PREFIX}{n}", CENTER)]
-            for column in columns[1:]:
-                if column.key == "system_qty":
-                    row.append(Cell(None, BODY))
-                elif column.key == "floor_count":
-                    row.append(Cell(None, INPUT))
-                else:
-                    row.append(Cell(None, INPUT_TEXT))
-            sheet.row_heights[len(rows)] = 24
-            rows.append(row)
-        _quantity_validations(sheet, [(first_found + n, False) for n in range(found_rows)], floor)
+    _quantity_validations(layout.sheet, [(first_line + i, whole_units(item.uom, whole_uoms))
+                                         for i, item in enumerate(lines)], layout.floor)
 
 
-    # confirmed empty and sign-off
-    if not recount:
-        rows.append(blank_row())
-        empty_row = len(rows)
-        row = blank_row()
-        row[floor] = Cell(None, INPUT_TEXT.but(align="center"))
-        rows.append(row)
-        merges.append((Range(empty_row, 0, empty_row, floor - 1), Cell(
-            f"{CONFIRMED_EMPTY} (nothing on the shelf at all): write YES", LABEL)))
-        sheet.validations.append(Validation(
-            Range(empty_row, floor, empty_row, floor), "list", choices=("YES",),
-            error_message="Write YES only when the location is empty; otherwise leave it blank."))
-    rows.append(blank_row())
+def _found_rows(layout: _Layout, found_rows: int) -> None:
+    """Found on the shelf, not listed: a section title, a header and `found_rows` rows to fill in."""
+    layout.add()
+    layout.merge(layout.add(), TITLE_COLUMN, layout.last, Cell(
+        "Found on the shelf but not listed above: write each item on a row below", SECTION))
+    layout.add([Cell("#" if c.key == "line" else c.header, HEAD)
+                if c.key not in ("system_qty",) else Cell(None, HEAD) for c in layout.columns])
+    first_found = len(layout.rows)
+    typed = {"system_qty": BODY, "floor_count": INPUT}
+    for n in range(1, found_rows + 1):
+        layout.add([Cell(f"{FOUND_PREFIX}{n}", CENTER),
+                    *(Cell(None, typed.get(column.key, INPUT_TEXT)) for column in layout.columns[1:])],
+                   height=24)
+    _quantity_validations(layout.sheet, [(first_found + n, False) for n in range(found_rows)], layout.floor)
+
+
+def _confirmed_empty_row(layout: _Layout) -> None:
+    layout.add()
+    floor = layout.floor
+    row = layout.blank_row()
+    row[floor] = Cell(None, INPUT_TEXT.but(align="center"))
+    empty_row = layout.add(row)
+    layout.merge(empty_row, TITLE_COLUMN, floor - 1, Cell(
+        f"{CONFIRMED_EMPTY} (nothing on the shelf at all): write YES", LABEL))
+    layout.sheet.validations.append(Validation(
+        Range(empty_row, floor, empty_row, floor), "list", choices=("YES",),
+        error_message="Write YES only when the location is empty; otherwise leave it blank."))
+
+
+def _sign_off(layout: _Layout) -> None:
+    layout.add()
     for label in (COUNTED_BY, CHECKED_BY):
-        r = len(rows)
-        row = blank_row()
-        row[1] = Cell(label, LABEL)
-        row[4] = Cell(DATE, LABEL)
-        rows.append(row)
-        sheet.row_heights[r] = 26
-        merges.append((Range(r, 2, r, 3), Cell(None, INPUT_TEXT)))
-        merges.append((Range(r, 5, r, last), Cell(None, INPUT_TEXT)))
+        layout.pair_row((label, Cell(None, INPUT_TEXT)), (DATE, Cell(None, INPUT_TEXT)), height=26)
 
-    sheet.rows = rows
-    sheet.freeze = (HEADER_ROW + 1, 0)
+
+def _print_setup(header: SheetHeader, shown_location: str, *, landscape: bool, paper: int) -> PrintSetup:
     location = _escape_header(styles.shortened(shown_location, PAGE_HEADER_CHARS))
-    sheet.print_setup = PrintSetup(
+    return PrintSetup(
         landscape=landscape, repeat_rows=(HEADER_ROW, HEADER_ROW),
         header=f"&L&\"Calibri,Bold\"&14{location}&C{_escape_header(header.cycle_id)} "
                f"{header.sheet_id}&R&12Page &P of &N",
@@ -258,7 +286,6 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
                + "".join(f"  |  {_escape_header(part)}" for part in (header.counter, header.count_date) if part)
                + "&RCounted by: ________________",
         gridlines=False, paper=paper, margins=(0.4, 0.4, 0.7, 0.6))
-    return sheet
 
 
 def _header_style(label: str, value: str) -> Style:
@@ -344,119 +371,146 @@ def _at(rows: list[list[Any]], r: int, c: int) -> Any:
     return rows[r][c] if r < len(rows) and c < len(rows[r]) else None
 
 
+def _labels_and_header(rows: list[list[Any]]) -> tuple[dict[str, str], int | None]:
+    """The header block's values by label, and the row of the table's header (None: no table)."""
+    labels: dict[str, str] = {}
+    for r in range(min(len(rows), 12)):
+        for c, value in enumerate(rows[r]):
+            text = cell_text(value)
+            if text in (LOCATION, ZONE, COUNTER, CYCLE, SHEET, COUNT_DATE) and c in VALUE_OF:
+                labels.setdefault(text, cell_text(_at(rows, r, VALUE_OF[c])))
+        if cell_text(_at(rows, r, TITLE_COLUMN)) == LINE:
+            return labels, r
+    return labels, None
+
+
+class _Reading:
+    """A filled sheet read row by row: where its columns are, what each row may hold, the rows
+    someone inserted."""
+
+    def __init__(self, sheet: FilledSheet, headers: list[str], header_row: int,
+                 blank: set[tuple[int, int]]):
+        col = {name: i for i, name in enumerate(headers) if name}
+        self.sheet, self.blank = sheet, blank
+        self.floor = col[FLOOR_COUNT]
+        self.layout_width = max(c for c, name in enumerate(headers) if name) + 1
+        width = max(len(headers), self.floor + 1, RIGHT_VALUE + 1)
+        # a column the sheet lacks reads from one past the row's end, which is always blank
+        self.at = {key: col.get(HEADERS[key], width)
+                   for key in ("part_number", "revision", "description", "lot", "uom", "notes")}
+        self.width = width + 1
+        self.system_at = col.get(SYSTEM_QTY)
+        self.expected: dict[int, Collection[int]] = {}  # row -> the columns where something may be written
+        for r in range(header_row):
+            self.expected[r] = HEADER_BLOCK_COLUMNS  # title, instructions, the labels and their values
+        self.expected[header_row] = range(self.layout_width)
+        self.last_line: int | None = None
+        self.after_lines = False  # past the listed lines: found rows, the confirmation, the sign-off
+        self.inserted: list[tuple[int, list[Any]]] = []
+
+    def entry(self, row: list[Any], r: int, line_no: int | None, label: str) -> Entry:
+        raw, at = row[self.floor], self.at
+        unreadable = BLANK_FORMULA if (r, self.floor) in self.blank else ""
+        return Entry(line_no, label, _text(row[at["part_number"]]), _text(row[at["revision"]]),
+                     _text(row[at["description"]]), _text(row[at["lot"]]), _text(row[at["uom"]]),
+                     None if _text(raw) == "" else raw, _text(row[at["notes"]]), r, self.floor, unreadable)
+
+    def read(self, r: int, row: list[Any]) -> None:
+        """One row below the table's header: a line, a found item, the confirmation, a signature, or
+        something the layout has no place for."""
+        if len(row) < self.width:
+            row = [*row, *([None] * (self.width - len(row)))]
+        label = _text(row[TITLE_COLUMN])
+        if label.isascii() and label.isdigit() and not self.after_lines:  # "²" is a digit to Python, not to int()
+            self._line(r, row, label)
+        elif _FOUND.match(label):
+            self.after_lines = True
+            found = self.entry(row, r, None, label)
+            if found.part_number or found.floor_count is not None or found.unreadable:
+                self.sheet.found.append(found)
+            self.expected[r] = set(range(self.layout_width)) - {self.system_at}
+        elif label.startswith(CONFIRMED_EMPTY):
+            self.after_lines = True
+            self.sheet.confirmed_empty = _text(row[self.floor])
+            self.sheet.confirmed_empty_cell = (r, self.floor)
+            self.expected[r] = {TITLE_COLUMN, self.floor}
+        elif _text(row[LEFT_LABEL]) in (COUNTED_BY, CHECKED_BY) and label == "":
+            self._signature(r, row)
+        elif label.startswith(FOUND_SECTION):
+            self.after_lines = True
+            self.expected[r] = {TITLE_COLUMN}
+        elif label == "#" and self.after_lines:  # the found rows' header
+            self.expected[r] = range(self.layout_width)
+        elif label.startswith(NO_STOCK) and not self.sheet.entries:
+            self.expected[r] = {TITLE_COLUMN}
+        elif any(_text(value) for value in row):
+            if self.last_line is None and not self.after_lines:
+                self.inserted.append((r, row))  # said once the line below it is known
+            else:
+                self._inserted(r, row, self.last_line, None)
+
+    def _line(self, r: int, row: list[Any], label: str) -> None:
+        line = self.entry(row, r, int(label), label)
+        self.sheet.entries.append(line)
+        if self.last_line is None:  # rows inserted above the first line: that line is their neighbour
+            for r_inserted, cells in self.inserted:
+                self._inserted(r_inserted, cells, None, line.line_no)
+            self.inserted = []
+        self.last_line = line.line_no
+        self.expected[r] = range(self.layout_width)
+
+    def _signature(self, r: int, row: list[Any]) -> None:
+        self.after_lines = True
+        if _text(row[LEFT_LABEL]) == COUNTED_BY:
+            self.sheet.counted_by = _text(row[LEFT_VALUE])
+            self.sheet.counted_by_cell = xl_rowcol_to_cell(r, LEFT_VALUE)
+            self.sheet.counted_on = row[RIGHT_VALUE]
+        else:
+            self.sheet.checked_by = _text(row[LEFT_VALUE])
+        self.expected[r] = SIGN_OFF_COLUMNS
+
+    def _inserted(self, r: int, row: list[Any], above: int | None, below: int | None) -> None:
+        _inserted_row(self.sheet, r, row, self.at["part_number"], self.floor, above, below, self.after_lines)
+
+    def finish(self, rows: list[list[Any]]) -> None:
+        """What is left to say once every row is read: rows inserted on a sheet without lines,
+        cells written outside the layout, formulas saved without a value."""
+        for r_inserted, cells in self.inserted:  # a sheet without lines
+            self._inserted(r_inserted, cells, None, None)
+        sheet = self.sheet
+        for r in range(len(rows)):
+            allowed = self.expected.get(r)
+            if allowed is None:
+                continue  # an inserted row: said above, as a whole
+            for c, value in enumerate(rows[r]):
+                if c not in allowed and _text(value):
+                    sheet.problems.append(Problem(
+                        "unexpected-cell", sheet.file, "something is written where the sheet has no place for "
+                        "it; it was not read (write counts in Floor Count, anything else in Notes)",
+                        sheet=sheet.tab, cell=xl_rowcol_to_cell(r, c), value=_text(value)[:200]))
+        for r, c in sorted(self.blank):
+            if c != self.floor or not any(e.row == r for e in [*sheet.entries, *sheet.found]):
+                sheet.problems.append(Problem("formula-without-value", sheet.file, BLANK_FORMULA,
+                                              sheet=sheet.tab, cell=xl_rowcol_to_cell(r, c)))
+
+
 def parse_sheet(rows: list[list[Any]], file: str, tab: str,
                 blank_formulas: Collection[tuple[int, int]] = ()) -> FilledSheet | None:
     """The inverse of `count_sheet`; None when the tab is not a cyclekit count sheet.
 
     blank_formulas: zero-based (row, column) of formulas saved without a value, which read as
     blank: each one is a problem, never a line left blank."""
-    labels: dict[str, str] = {}
-    header_row = None
-    for r in range(min(len(rows), 12)):
-        for c, value in enumerate(rows[r]):
-            text = cell_text(value)
-            if text in (LOCATION, ZONE, COUNTER, CYCLE, SHEET, COUNT_DATE) and c in (1, 4):
-                labels.setdefault(text, cell_text(_at(rows, r, c + 1)))
-        if cell_text(_at(rows, r, 0)) == LINE:
-            header_row = r
-            break
+    labels, header_row = _labels_and_header(rows)
     if header_row is None or CYCLE not in labels or SHEET not in labels:
         return None
     headers = [cell_text(v) for v in rows[header_row]]
-    col = {name: i for i, name in enumerate(headers) if name}
-    if FLOOR_COUNT not in col:
+    if FLOOR_COUNT not in headers:
         return None
-    sheet = FilledSheet(file, tab, labels)
-    floor = col[FLOOR_COUNT]
-    layout_width = max(c for c, name in enumerate(headers) if name) + 1
-    width = max(len(headers), floor + 1, 6)
-    # a column the sheet lacks reads from one past the row's end, which is always blank
-    picks = [col.get(name, width) for name in ("Part Number", "Revision", "Description", "Lot", "UoM",
-                                                "Notes")]
-    width += 1
-    part_at, revision_at, description_at, lot_at, uom_at, notes_at = picks
-    system_at = col.get(SYSTEM_QTY)
-    blank = set(blank_formulas)
-
-    def entry(row: list[Any], r: int, line_no: int | None, label: str) -> Entry:
-        raw = row[floor]
-        unreadable = BLANK_FORMULA if (r, floor) in blank else ""
-        return Entry(line_no, label, _text(row[part_at]), _text(row[revision_at]), _text(row[description_at]),
-                     _text(row[lot_at]), _text(row[uom_at]), None if _text(raw) == "" else raw,
-                     _text(row[notes_at]), r, floor, unreadable)
-
-    expected: dict[int, set[int] | range] = {}  # row -> the columns where something may be written
-    for r in range(header_row):
-        expected[r] = {0, 1, 2, 4, 5}  # title, instructions, the labels and their values
-    expected[header_row] = range(layout_width)
-    last_line: int | None = None
-    after_lines = False  # past the listed lines: found rows, the confirmation, the sign-off
-    inserted: list[tuple[int, list[Any]]] = []
+    reading = _Reading(FilledSheet(file, tab, labels), headers, header_row, set(blank_formulas))
     for r in range(header_row + 1, len(rows)):
-        row = rows[r]
-        if len(row) < width:
-            row = [*row, *([None] * (width - len(row)))]
-        label = _text(row[0])
-        first = _text(row[1])
-        if label.isascii() and label.isdigit() and not after_lines:  # "²" is a digit to Python, not to int()
-            line = entry(row, r, int(label), label)
-            sheet.entries.append(line)
-            if last_line is None:  # rows inserted above the first line: that line is their neighbour
-                for r_inserted, cells in inserted:
-                    _inserted_row(sheet, r_inserted, cells, part_at, floor, None, line.line_no, after_lines)
-                inserted = []
-            last_line = line.line_no
-            expected[r] = range(layout_width)
-            continue
-        if _FOUND.match(label):
-            after_lines = True
-            found = entry(row, r, None, label)
-            if found.part_number or found.floor_count is not None or found.unreadable:
-                sheet.found.append(found)
-            expected[r] = set(range(layout_width)) - {system_at}
-        elif label.startswith(CONFIRMED_EMPTY):
-            after_lines = True
-            sheet.confirmed_empty = _text(row[floor])
-            sheet.confirmed_empty_cell = (r, floor)
-            expected[r] = {0, floor}
-        elif first in (COUNTED_BY, CHECKED_BY) and label == "":
-            after_lines = True
-            if first == COUNTED_BY:
-                sheet.counted_by = _text(row[2])
-                sheet.counted_by_cell = a1(r, 2)
-                sheet.counted_on = row[5]
-            else:
-                sheet.checked_by = _text(row[2])
-            expected[r] = {1, 2, 4, 5}
-        elif label.startswith(FOUND_SECTION):
-            after_lines = True
-            expected[r] = {0}
-        elif label == "#" and after_lines:  # the found rows' header
-            expected[r] = range(layout_width)
-        elif label.startswith(NO_STOCK) and not sheet.entries:
-            expected[r] = {0}
-        elif any(_text(value) for value in row):
-            if last_line is None and not after_lines:
-                inserted.append((r, row))  # said once the line below it is known
-            else:
-                _inserted_row(sheet, r, row, part_at, floor, last_line, None, after_lines)
-    for r_inserted, cells in inserted:  # a sheet without lines
-        _inserted_row(sheet, r_inserted, cells, part_at, floor, None, None, after_lines)
-    for r in range(len(rows)):
-        allowed = expected.get(r)
-        if allowed is None:
-            continue  # an inserted row: said above, as a whole
-        for c, value in enumerate(rows[r]):
-            if c not in allowed and _text(value):
-                sheet.problems.append(Problem(
-                    "unexpected-cell", file, "something is written where the sheet has no place for it; "
-                    "it was not read (write counts in Floor Count, anything else in Notes)",
-                    sheet=tab, cell=a1(r, c), value=_text(value)[:200]))
-    for r, c in sorted(blank):
-        if c != floor or not any(e.row == r for e in [*sheet.entries, *sheet.found]):
-            sheet.problems.append(Problem("formula-without-value", file, BLANK_FORMULA, sheet=tab,
-                                          cell=a1(r, c)))
-    return sheet
+        reading.read(r, rows[r])
+    reading.finish(rows)
+    return reading.sheet
 
 
 def _inserted_row(sheet: FilledSheet, r: int, row: list[Any], part_at: int, floor: int,
@@ -478,7 +532,8 @@ def _inserted_row(sheet: FilledSheet, r: int, row: list[Any], part_at: int, floo
         where = "a row written outside the sheet's rows"
         then = "; if the item is on the shelf, write it in a Found row and ingest the sheet again"
     problem = Problem("inserted-row", sheet.file, f"{where} {what}: it is not a line of this sheet and was "
-                      f"not counted{then}", sheet=sheet.tab, cell=a1(r, 0), row=r + 1, value=shown[:200])
+                      f"not counted{then}", sheet=sheet.tab, cell=xl_rowcol_to_cell(r, TITLE_COLUMN), row=r + 1,
+                      value=shown[:200])
     sheet.problems.append(problem)
     if not after_lines and neighbour is not None:
         sheet.held_lines.setdefault(neighbour, problem)

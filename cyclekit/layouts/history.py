@@ -51,11 +51,12 @@ def history_sheet(history: list[HistoryRow], config: Config) -> Sheet:
                            h.discrepancies, h.discrepancy_rate, TARGET_RATE, h.net_value,
                            h.absolute_value, h.accuracy])
     last = len(ordered)
+    rate, target = HEADERS.index("Discrepancy Rate"), HEADERS.index("Target Rate")
     sheet.row_heights[0] = 32
     sheet.charts.append(Chart(
         "line", f"Discrepancy rate by cycle (target under {RATE_TARGET_TEXT})",
-        (Series("Discrepancy rate", Range(1, 0, last, 0), Range(1, 6, last, 6), "#2E75B6"),
-         Series("Target", Range(1, 0, last, 0), Range(1, 7, last, 7), "#C00000")),
+        (Series("Discrepancy rate", Range(1, 0, last, 0), Range(1, rate, last, rate), "#2E75B6"),
+         Series("Target", Range(1, 0, last, 0), Range(1, target, last, target), "#C00000")),
         anchor_row=last + 3, anchor_col=0, x_title="Cycle", y_title="Discrepancy rate",
         y_format="0%", width=760, height=340))
     sheet.print_setup = PrintSetup(landscape=True, repeat_rows=(0, 0), gridlines=False,

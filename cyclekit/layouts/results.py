@@ -10,15 +10,16 @@ approval is not: Status goes back to Open and Notes say what changed, to approve
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 from dataclasses import replace
 from decimal import Decimal
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
+
+from xlsxwriter.utility import xl_col_to_name, xl_range_abs, xl_rowcol_to_cell
 
 from cyclekit.backends.reader import WorkbookReader
 from cyclekit.backends.spec import (
     Cell,
+    CellValue,
     Chart,
     Column,
     ConditionalFormat,
@@ -39,6 +40,7 @@ from cyclekit.domain.review import (
     OPEN,
     RATE_TARGET_TEXT,
     STATUSES,
+    ProblemKey,
     problem_key,
     problem_status,
 )
@@ -50,6 +52,7 @@ from cyclekit.domain.variance import (
     CountedLine,
     Figures,
     GroupFigures,
+    Judgement,
     fixed_by_recount,
     judge,
     needs_recount,
@@ -57,11 +60,12 @@ from cyclekit.domain.variance import (
     tolerance,
 )
 from cyclekit.errors import Problem, some_of
-from cyclekit.folder.cycle import Manifest
+from cyclekit.folder.cycle import Manifest, SheetRecord
 from cyclekit.inputs.values import QuantityError, cell_text, format_decimal, parse_date, parse_quantity
 from cyclekit.layouts import styles
 from cyclekit.layouts.added_tabs import added_tab_sheet, carried_cell
 from cyclekit.layouts.results_carry import KEPT, KeptCell, PreviousResults, read_previous
+from cyclekit.layouts.text_fit import lines_of, row_height
 
 SUMMARY, VARIANCE, DISCREPANCIES = "Summary", "Variance", "Discrepancies"
 RECOUNT, PROBLEMS, CLEARED, LISTS = "Recount", "Problems", "Cleared", "Lists"
@@ -77,9 +81,10 @@ PAGE_WIDTH = 150  # characters of column width a landscape page holds at a legib
 CHART_LOCATIONS = 20  # bars in the Summary's chart: a bar per location is unreadable past that
 QTY = styles.QUANTITY
 PCT = Style(num_format="0.0%")
+LINE_POINTS = 15  # a line of 11 pt text
 
 
-def _header(columns: list[Column]) -> list[Cell]:
+def _header(columns: list[Column]) -> list[CellValue]:
     return [Cell(c.header, styles.HEADER) for c in columns]
 
 
@@ -92,7 +97,7 @@ def _table_sheet(name: str, columns: list[Column], rows: list[list[Any]], *, pro
     # reason would print over the rows below it
     for r, row in enumerate(rows, start=1):
         if (lines := _wrapped_lines(row, columns)) > 1:
-            sheet.row_heights[r] = round(lines * 15 + 4, 1)
+            sheet.row_heights[r] = row_height(lines, LINE_POINTS, 4)
     sheet.autofilter = Range(0, 0, max(len(rows), 1), len(columns) - 1)
     # a wide tab prints a page across per ~130 characters of columns, never shrunk below
     # legible: the first two columns (what the row is) repeat on every page across
@@ -119,6 +124,25 @@ def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
         Column(LINE_ID, 16, styles.TEXT), Column("Description", 30, styles.TEXT),
         Column("Serial", 14, styles.TEXT),
     ]
+    sheet = _table_sheet(VARIANCE, columns, _variance_rows(lines, config, _letters(columns)))
+    letter = _letters(columns)
+    within, variance = letter["Within Tolerance"], letter["Variance Qty"]
+    body = Range(1, 0, max(len(sheet.rows) - 1, 1), len(columns) - 1)
+    sheet.conditional_formats += [
+        ConditionalFormat(body, f'=${within}2="No"', styles.BAD),
+        ConditionalFormat(body, f'=AND(${variance}2<>0,${within}2="Yes")', styles.WARN),
+    ]
+    return sheet
+
+
+def _letters(columns: list[Column]) -> dict[str, str]:
+    """Each column's letter by its header: the formulas name columns through it."""
+    return {c.header: xl_col_to_name(i) for i, c in enumerate(columns)}
+
+
+def _variance_rows(lines: list[CountedLine], config: Config, letter: dict[str, str]) -> list[list[Any]]:
+    system, counted, variance_at = letter["System Qty"], letter["Counted Qty"], letter["Variance Qty"]
+    cost, allowed_at = letter["Unit Cost"], letter["Tolerance"]
     rows = []
     count = config.count
     tolerances: dict[str, Decimal] = {}  # by ABC class: the same for every line of a class
@@ -126,30 +150,30 @@ def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
         allowed = tolerances.get(line.abc_class)
         if allowed is None:
             allowed = tolerances[line.abc_class] = tolerance(line, count)
-        variance = line.variance_qty
+        variance = _variance(line)
         value = line.variance_value  # in cents, half-up: what ROUND(...,2) shows (cyclekit.domain.money)
         pct = "" if line.system_qty == 0 else variance / line.system_qty
         within = variance == 0 or judge(line, count).within_tolerance
         rows.append([  # None, not "", where a read-only cell is empty: nothing to write at all
             line.location, line.part_number, line.revision or None, line.lot or None, line.uom or None,
             line.system_qty, line.counted_qty,
-            Formula(f"=ROUND(G{n}-F{n},6)", variance),
-            Formula(f'=IF(F{n}=0,"",H{n}/F{n})', pct),
+            Formula(f"=ROUND({counted}{n}-{system}{n},6)", variance),
+            Formula(f'=IF({system}{n}=0,"",{variance_at}{n}/{system}{n})', pct),
             line.unit_cost,  # blank for a found part with no known cost: unvalued, never $0
-            Formula(f'=IF(J{n}="","{UNVALUED}",{round_formula(f"H{n}*J{n}")})',
+            Formula(f'=IF({cost}{n}="","{UNVALUED}",{round_formula(f"{variance_at}{n}*{cost}{n}")})',
                     UNVALUED if value is None else value),
-            Formula(f'=IF(ROUND(ABS(H{n}),6)<=ROUND(F{n}*N{n},6),"Yes","No")', "Yes" if within else "No"),
+            Formula(f'=IF(ROUND(ABS({variance_at}{n}),6)<=ROUND({system}{n}*{allowed_at}{n},6),"Yes","No")',
+                    "Yes" if within else "No"),
             line.abc_class, allowed, line.counted_by or None, line.recounted_by or None,
             line.first_count, line.recount_sheet or line.sheet_id, line.line_id, line.description or None,
             line.serial or None,
         ])
-    sheet = _table_sheet(VARIANCE, columns, rows)
-    body = Range(1, 0, max(len(rows), 1), len(columns) - 1)
-    sheet.conditional_formats += [
-        ConditionalFormat(body, '=$L2="No"', styles.BAD),
-        ConditionalFormat(body, "=AND($H2<>0,$L2=\"Yes\")", styles.WARN),
-    ]
-    return sheet
+    return rows
+
+
+def _variance(line: CountedLine) -> Decimal:
+    """The variance of a counted line (only a line not counted has none)."""
+    return cast(Decimal, line.variance_qty)
 
 
 def _wrapped_lines(row: list[Any], columns: list[Column]) -> float:
@@ -160,16 +184,15 @@ def _wrapped_lines(row: list[Any], columns: list[Column]) -> float:
         style = value.style if isinstance(value, Cell) and value.style else column.style
         if isinstance(text, str) and style and style.wrap:
             size = style.font_size or 11
-            chars = max(int(column.width * 1.1 * 11 / size), 1)  # 11 pt text: about 1.1 a width unit
-            needed = sum(max(len(textwrap.wrap(part, chars)), 1) for part in text.splitlines()) * size / 11
-            lines = max(lines, needed)
+            chars = column.width * 1.1 * 11 / size  # 11 pt text: about 1.1 a width unit
+            lines = max(lines, lines_of(text, chars) * size / 11)
     return lines
 
 
 def _discrepancy_height(row: list[Any], columns: list[Column]) -> float:
     """Room for the longest wrapped text of a row (the suggested causes, a typed resolution),
     and for two typed lines at least: text taller than its row prints over the next one."""
-    return round(max(2, _wrapped_lines(row, columns)) * 15 + 4, 1)
+    return row_height(_wrapped_lines(row, columns), LINE_POINTS, 4, at_least=2)
 
 
 def _doc_value(doc: dict[str, Any], name: str, default: Any = None) -> Any:
@@ -225,12 +248,11 @@ def _recheck(doc: dict[str, Any], line: CountedLine) -> dict[str, Any]:
             "Notes": note if not before else f"{note}\n{before}"}
 
 
-def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[str, Any]],
-                       config: Config, causes_range: str) -> tuple[Sheet, set[str]]:
+def _discrepancy_columns(config: Config) -> list[Column]:
     money = styles.money(config.count.currency_format)
     edit = styles.INPUT.but(border=False)
     edit_date = edit.but(num_format=styles.DATE_FORMAT)
-    columns = [
+    return [
         Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
         Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT),
         Column("System Qty", 10, QTY), Column("Counted Qty", 10, QTY),
@@ -247,45 +269,63 @@ def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[s
         Column("Unit Cost", 11, money), Column("Counted By", 16, styles.TEXT),
         Column("Recounted By", 16, styles.TEXT),
     ]
+
+
+def _discrepancy_row(line: CountedLine, doc: dict[str, Any], config: Config, columns: list[Column]) -> list[Any]:
+    """A line with a variance, with the documentation typed for it (its typed columns editable)."""
+    j = judge(line, config.count)
+    style = {c.header: c.style for c in columns}
+    sign = 1 if _variance(line) > 0 else -1
+    return [
+        line.location, line.part_number, line.revision, line.lot, line.system_qty,
+        line.counted_qty, line.variance_qty, Cell(UNVALUED, styles.WARN) if line.unvalued else line.variance_value,
+        j.direction, j.severity,
+        j.approver_role, "; ".join(suggested_causes(sign)),
+        *[Cell(_doc_value(doc, name, "Open" if name == "Status" else None), style[name]) for name in DOC_COLUMNS[:-1]],
+        Cell(_doc_value(doc, "Notes", line.notes), style["Notes"]), line.line_id, line.description, line.uom,
+        line.serial, line.unit_cost, line.counted_by, line.recounted_by,
+    ]
+
+
+def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[str, Any]],
+                       config: Config, causes_range: str) -> tuple[Sheet, set[str]]:
+    columns = _discrepancy_columns(config)
     rows, used = [], set()
     heights: dict[int, float] = {}
     for line in lines:
         if not line.counted or line.variance_qty == 0:
             continue
-        j = judge(line, config.count)
-        doc = _recheck(documentation.get(line.line_id, {}), line)
         used.add(line.line_id)
-        sign = 1 if line.variance_qty > 0 else -1
-        notes = _doc_value(doc, "Notes", line.notes)
-        rows.append([
-            line.location, line.part_number, line.revision, line.lot, line.system_qty,
-            line.counted_qty, line.variance_qty, Cell(UNVALUED, styles.WARN) if line.unvalued else line.variance_value,
-            j.direction, j.severity,
-            j.approver_role, "; ".join(suggested_causes(sign)),
-            *[Cell(_doc_value(doc, name, "Open" if name == "Status" else None), columns[12 + k].style)
-              for k, name in enumerate(DOC_COLUMNS[:-1])],
-            Cell(notes, columns[19].style), line.line_id, line.description, line.uom, line.serial,
-            line.unit_cost, line.counted_by, line.recounted_by,
-        ])
+        rows.append(_discrepancy_row(line, _recheck(documentation.get(line.line_id, {}), line), config, columns))
         heights[len(rows)] = _discrepancy_height(rows[-1], columns)
     sheet = _table_sheet(DISCREPANCIES, columns, rows, protect=True)
     sheet.row_heights.update(heights)
-    last = max(len(rows), 1)
-    sheet.validations += [
-        Validation(Range(1, 12, last, 12), "list", source=causes_range,
-                   error_message="Pick a root cause from the list (Other if none fits)."),
-        Validation(Range(1, 14, last, 14), "list", choices=STATUSES,
-                   error_message="Open, Under Investigation or Resolved."),
-        Validation(Range(1, 16, last, 16), "date", error_message="A date, e.g. 2026-11-30."),
-        Validation(Range(1, 18, last, 18), "date", error_message="A date, e.g. 2026-11-30."),
-    ]
-    body = Range(1, 0, last, len(columns) - 1)
-    sheet.conditional_formats += [
-        ConditionalFormat(Range(1, 9, last, 9), '=$J2="Major"', styles.BAD.but(bold=True)),
-        ConditionalFormat(body, '=$O2="Resolved"', styles.GOOD),
-        ConditionalFormat(body, f'=LEFT($T2,{len(CHANGED)})="{CHANGED}"', styles.WARN),
-    ]
+    _discrepancy_rules(sheet, max(len(rows), 1), causes_range)
     return sheet, used
+
+
+def _discrepancy_rules(sheet: Sheet, last: int, causes_range: str) -> None:
+    """What the typed columns accept; Major, Resolved and changed rows coloured."""
+    index = {c.header: i for i, c in enumerate(sheet.columns)}
+
+    def rows_of(header: str) -> Range:
+        return Range(1, index[header], last, index[header])
+
+    sheet.validations += [
+        Validation(rows_of("Root Cause"), "list", source=causes_range,
+                   error_message="Pick a root cause from the list (Other if none fits)."),
+        Validation(rows_of("Status"), "list", choices=STATUSES,
+                   error_message="Open, Under Investigation or Resolved."),
+        Validation(rows_of("Investigated On"), "date", error_message="A date, e.g. 2026-11-30."),
+        Validation(rows_of("Approval Date"), "date", error_message="A date, e.g. 2026-11-30."),
+    ]
+    letter = _letters(sheet.columns)
+    body = Range(1, 0, last, len(sheet.columns) - 1)
+    sheet.conditional_formats += [
+        ConditionalFormat(rows_of("Severity"), f'=${letter["Severity"]}2="Major"', styles.BAD.but(bold=True)),
+        ConditionalFormat(body, f'=${letter["Status"]}2="Resolved"', styles.GOOD),
+        ConditionalFormat(body, f'=LEFT(${letter["Notes"]}2,{len(CHANGED)})="{CHANGED}"', styles.WARN),
+    ]
 
 
 def _cleared_columns() -> list[Column]:
@@ -328,9 +368,10 @@ def _not_counted_sheet(lines: list[CountedLine], returned: set[str]) -> Sheet:
     return _table_sheet(NOT_COUNTED, columns, rows)
 
 
-def _recount_sheet(manifest: Manifest, lines: list[CountedLine], config: Config,
+def _recount_sheet(records: list[SheetRecord], lines: list[CountedLine], config: Config,
                    problems: list[Problem]) -> Sheet:
-    on_sheet = {(s.location, n): s for s in manifest.sheets if s.kind == "recount" for n in s.lines}
+    on_sheet: dict[tuple[str, int | None], SheetRecord] = {
+        (s.location, n): s for s in records if s.kind == "recount" for n in s.lines}
     columns = [
         Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
         Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT),
@@ -363,7 +404,7 @@ def _recount_reason(line: CountedLine, config: Config, problem: str) -> str:
     return needs_recount(first, config.count) or "Requested"
 
 
-def _problems_sheet(problems: list[Problem], resolutions: dict[tuple, str], fixed: dict[str, str]) -> Sheet:
+def _problems_sheet(problems: list[Problem], resolutions: dict[ProblemKey, str], fixed: dict[str, str]) -> Sheet:
     columns = [Column("Kind", 20, styles.TEXT), Column("File", 40, styles.TEXT),
                Column("Tab", 14, styles.TEXT), Column("Cell", 7, styles.TEXT),
                Column("Value", 16, styles.TEXT), Column("Problem", 70, Style(wrap=True)),
@@ -397,101 +438,122 @@ def _lists_sheet() -> tuple[Sheet, str]:
     for k in range(max(len(ROOT_CAUSES), len(STATUSES))):
         sheet.rows.append([ROOT_CAUSES[k] if k < len(ROOT_CAUSES) else None,
                            STATUSES[k] if k < len(STATUSES) else None])
-    return sheet, f"={LISTS}!$A$2:$A${len(ROOT_CAUSES) + 1}"
+    return sheet, f"={LISTS}!{xl_range_abs(1, 0, len(ROOT_CAUSES), 0)}"
 
 
 CHART_LABEL_CHARS = 30  # a longer location is shortened on the chart: its label took the whole chart
 
 
-def _summary_sheet(manifest: Manifest, totals: Figures, lines: list[CountedLine], config: Config,
-                   today: dt.date, statuses: list[str]) -> Sheet:
-    """statuses: problem_status of each problem."""
-    money = styles.money(config.count.currency_format)
-    columns = [Column("", 32), Column("", 16), Column("", 14), Column("", 14), Column("", 14),
-               Column("", 14), Column("", 16), Column("", 16)]
-    sheet = Sheet(SUMMARY, columns=columns)
-    rows: list[list[Any]] = []
-    whole = styles.WHOLE.but(align="right")
+WHOLE_RIGHT = styles.WHOLE.but(align="right")
+GROUP_HEADERS = ("Lines Sent", "Lines Counted", "Found Items", "Discrepancies", "Discrepancy Rate",
+                 "Net Variance Value", "Absolute Variance Value")
 
-    def add(name: str, value: Any, style: Style = whole, note: str = "") -> None:
-        rows.append([Cell(name, styles.LABEL), Cell(value, style), Cell(note or None, styles.NOTE)])
 
-    rows.append([Cell(f"Cycle {manifest.cycle_id}: results", styles.TITLE)])
-    rows.append([Cell(f"Count date {manifest.count_date}, snapshot as of {manifest.as_of}, "
-                      f"ingested {today.isoformat()}", styles.NOTE)])
-    rows.append([])
-    rate = totals.discrepancy_rate
-    add("Locations sent", totals.locations_sent)
-    add("Locations returned", totals.locations_counted, note="counted, or confirmed empty")
-    add("Lines sent", totals.lines_sent)
-    add("Lines counted", totals.lines_counted)
-    add("Lines not counted", totals.lines_not_counted, note="see the Not Counted tab")
-    add("Items found, not in the system", totals.found_items, note="counted; system quantity 0")
-    if totals.found_not_valued:
-        add("Found items not valued", totals.found_not_valued, note="no unit cost known for the part")
-    fixed = sum(1 for status in statuses if status.startswith("Fixed by recount"))
-    resolved = sum(1 for status in statuses if status == "Resolved")
-    add("Problems open", len(statuses) - fixed - resolved,
-        note="see the Problems tab: correct the sheet and ingest again, or write a Resolution")
-    if fixed:
-        add("Problems fixed by a recount", fixed, note="the line was counted on a recount sheet")
-    if resolved:
-        add("Problems resolved", resolved, note="a Resolution is written in the Problems tab")
-    add("Items with a discrepancy", totals.discrepancies)
-    rate_row = len(rows)
-    add("Discrepancy rate", rate if rate is not None else "", PCT.but(bold=True, align="right"),
-        note=f"items with a discrepancy / items counted (lines counted + found); target under {RATE_TARGET_TEXT}")
-    add("Record accuracy", totals.accuracy if totals.accuracy is not None else "", PCT.but(align="right"),
-        note="items within tolerance (A 0 %, B 2 %, C 5 % by default) / items counted")
-    add("Net variance value", totals.net_value, money)
-    add("Absolute variance value", totals.absolute_value, money)
-    ref, target = f"$B${rate_row + 1}", DISCREPANCY_RATE_TARGET
-    sheet.conditional_formats += [
-        ConditionalFormat(Range(rate_row, 1, rate_row, 1), f"=AND(ISNUMBER({ref}),{ref}>={target})", styles.BAD),
-        ConditionalFormat(Range(rate_row, 1, rate_row, 1), f"=AND(ISNUMBER({ref}),{ref}<{target})", styles.GOOD),
-    ]
+def _largest_first(pair: tuple[CountedLine, Judgement]) -> tuple[bool, bool, Decimal, Decimal, str]:
+    """Major lines first, then valued before not valued, then by value, then by quantity."""
+    line, judged = pair
+    return (judged.severity != MAJOR, line.variance_value is None, -abs(line.variance_value or Decimal(0)),
+            -abs(_variance(line)), line.line_id)
 
-    def table(title: str, headers: list[str], body: list[list[Any]]) -> tuple[int, int]:
-        rows.append([])
-        rows.append([Cell(title, styles.TITLE.but(font_size=12))])
-        sheet.row_heights[len(rows)] = 32
-        rows.append([Cell(h, styles.HEADER) for h in headers])
-        first = len(rows)
-        rows.extend(body)
-        return first, len(rows) - 1
 
-    # Major lines first (they need Finance's approval), then by value: a found item with no known
-    # unit cost has no value to sort by, so it comes after the valued lines of its severity,
-    # its value left blank (never text in a currency column) and named in a note below
-    judged = [(ln, judge(ln, config.count)) for ln in lines if ln.counted and ln.variance_qty != 0]
-    largest = sorted(judged, key=lambda pair: (
-        pair[1].severity != MAJOR, pair[0].variance_value is None, -abs(pair[0].variance_value or 0),
-        -abs(pair[0].variance_qty), pair[0].line_id))[:10]
-    table("Largest variances: Major first, then by value", [
-        "Location", "Part Number", "System Qty", "Counted Qty", "Variance Qty", "Variance Value",
-        "Severity", "Line ID"],
-          [[ln.location, ln.part_number, Cell(ln.system_qty, QTY), Cell(ln.counted_qty, QTY),
-            Cell(ln.variance_qty, QTY), Cell(ln.variance_value, money), j.severity, ln.line_id]
-           for ln, j in largest] or [["No discrepancies"]])
-    not_valued = [ln.line_id for ln, _ in largest if ln.variance_value is None]
-    if not_valued:
-        named = some_of(not_valued, 3)
-        rows.append([Cell(f"Variance Value blank: not valued, no unit cost is known for the part ({named})",
-                          styles.NOTE)])
+class _Summary:
+    """The Summary tab, written top to bottom: headline figures, the largest variances, the chart's
+    room, the tables by location and by counter."""
 
-    headers = ["Lines Sent", "Lines Counted", "Found Items", "Discrepancies", "Discrepancy Rate",
-               "Net Variance Value", "Absolute Variance Value"]
-    bold = styles.WHOLE.but(bold=True)
+    def __init__(self, manifest: Manifest, totals: Figures, config: Config):
+        self.totals, self.config = totals, config
+        self.money = styles.money(config.count.currency_format)
+        columns = [Column("", 32), Column("", 16), Column("", 14), Column("", 14), Column("", 14),
+                   Column("", 14), Column("", 16), Column("", 16)]
+        self.sheet = Sheet(SUMMARY, columns=columns)
+        self.rows: list[list[Any]] = []
 
-    def group_table(title: str, first: str, groups: list[GroupFigures],
+    def add(self, name: str, value: Any, style: Style = WHOLE_RIGHT, note: str = "") -> None:
+        self.rows.append([Cell(name, styles.LABEL), Cell(value, style), Cell(note or None, styles.NOTE)])
+
+    def table(self, title: str, headers: list[str], body: list[list[Any]]) -> tuple[int, int]:
+        """A titled table; returns its first and last body rows (zero-based)."""
+        self.rows.append([])
+        self.rows.append([Cell(title, styles.TITLE.but(font_size=12))])
+        self.sheet.row_heights[len(self.rows)] = 32
+        self.rows.append([Cell(h, styles.HEADER) for h in headers])
+        first = len(self.rows)
+        self.rows.extend(body)
+        return first, len(self.rows) - 1
+
+    def headline(self, manifest: Manifest, today: dt.date, statuses: list[str]) -> None:
+        totals = self.totals
+        self.rows.append([Cell(f"Cycle {manifest.cycle_id}: results", styles.TITLE)])
+        self.rows.append([Cell(f"Count date {manifest.count_date}, snapshot as of {manifest.as_of}, "
+                               f"ingested {today.isoformat()}", styles.NOTE)])
+        self.rows.append([])
+        self.add("Locations sent", totals.locations_sent)
+        self.add("Locations returned", totals.locations_counted, note="counted, or confirmed empty")
+        self.add("Lines sent", totals.lines_sent)
+        self.add("Lines counted", totals.lines_counted)
+        self.add("Lines not counted", totals.lines_not_counted, note="see the Not Counted tab")
+        self.add("Items found, not in the system", totals.found_items, note="counted; system quantity 0")
+        if totals.found_not_valued:
+            self.add("Found items not valued", totals.found_not_valued, note="no unit cost known for the part")
+        self._problem_counts(statuses)
+        self.add("Items with a discrepancy", totals.discrepancies)
+        self._rates()
+        self.add("Net variance value", totals.net_value, self.money)
+        self.add("Absolute variance value", totals.absolute_value, self.money)
+
+    def _problem_counts(self, statuses: list[str]) -> None:
+        fixed = sum(1 for status in statuses if status.startswith("Fixed by recount"))
+        resolved = sum(1 for status in statuses if status == "Resolved")
+        self.add("Problems open", len(statuses) - fixed - resolved,
+                 note="see the Problems tab: correct the sheet and ingest again, or write a Resolution")
+        if fixed:
+            self.add("Problems fixed by a recount", fixed, note="the line was counted on a recount sheet")
+        if resolved:
+            self.add("Problems resolved", resolved, note="a Resolution is written in the Problems tab")
+
+    def _rates(self) -> None:
+        totals = self.totals
+        rate = totals.discrepancy_rate
+        rate_row = len(self.rows)
+        self.add("Discrepancy rate", rate if rate is not None else "", PCT.but(bold=True, align="right"),
+                 note="items with a discrepancy / items counted (lines counted + found); "
+                      f"target under {RATE_TARGET_TEXT}")
+        self.add("Record accuracy", totals.accuracy if totals.accuracy is not None else "", PCT.but(align="right"),
+                 note="items within tolerance (A 0 %, B 2 %, C 5 % by default) / items counted")
+        ref = xl_rowcol_to_cell(rate_row, 1, row_abs=True, col_abs=True)
+        cell = Range(rate_row, 1, rate_row, 1)
+        self.sheet.conditional_formats += [
+            ConditionalFormat(cell, f"=AND(ISNUMBER({ref}),{ref}>={DISCREPANCY_RATE_TARGET})", styles.BAD),
+            ConditionalFormat(cell, f"=AND(ISNUMBER({ref}),{ref}<{DISCREPANCY_RATE_TARGET})", styles.GOOD),
+        ]
+
+    def largest(self, lines: list[CountedLine]) -> None:
+        """Major lines first (they need Finance's approval), then by value: a found item with no known
+        unit cost has no value to sort by, so it comes after the valued lines of its severity, its
+        value left blank (never text in a currency column) and named in a note below."""
+        judged = [(ln, judge(ln, self.config.count)) for ln in lines if ln.counted and ln.variance_qty != 0]
+        largest = sorted(judged, key=_largest_first)[:10]
+        money = self.money
+        self.table("Largest variances: Major first, then by value", [
+            "Location", "Part Number", "System Qty", "Counted Qty", "Variance Qty", "Variance Value",
+            "Severity", "Line ID"],
+            [[ln.location, ln.part_number, Cell(ln.system_qty, QTY), Cell(ln.counted_qty, QTY),
+              Cell(ln.variance_qty, QTY), Cell(ln.variance_value, money), j.severity, ln.line_id]
+             for ln, j in largest] or [["No discrepancies"]])
+        not_valued = [ln.line_id for ln, _ in largest if ln.variance_value is None]
+        if not_valued:
+            named = some_of(not_valued, 3)
+            self.rows.append([Cell(f"Variance Value blank: not valued, no unit cost is known for the part "
+                                   f"({named})", styles.NOTE)])
+
+    def group_table(self, title: str, first: str, groups: list[GroupFigures],
                     others: list[GroupFigures] | None = None, notes: tuple[str, ...] = ()) -> None:
         """The groups, then rows that are no group (their rate left blank), then a Total row of
         formulas: the headline figures above, to the unit."""
-        others = others or []
-        every = [*groups, *others]
+        every = [*groups, *(others or [])]
         # a counter's row, or one that stands for counters (NO_COUNTER): the others show no rate,
         # and no count where they have none to add
-        like_counter = [True] * len(groups) + [g.name == NO_COUNTER for g in others]
+        like_counter = [True] * len(groups) + [g.name == NO_COUNTER for g in others or []]
 
         def count(value: int, shown: bool) -> Cell:
             return Cell(value if value or shown else None, styles.WHOLE)
@@ -499,68 +561,91 @@ def _summary_sheet(manifest: Manifest, totals: Figures, lines: list[CountedLine]
         body = [[g.name, count(g.lines_sent, group), count(g.listed_counted, group),
                  count(g.found_items, group), count(g.discrepancies, group),
                  Cell(g.rate if g.rate is not None and group else "", PCT),
-                 Cell(g.net_value, money), Cell(g.absolute_value, money)]
+                 Cell(g.net_value, self.money), Cell(g.absolute_value, self.money)]
                 for g, group in zip(every, like_counter, strict=True)]
-        top, bottom = table(title, [first, *headers], body or [["None"]])
-        if not body:
-            return
-        n = bottom + 2  # the Total row, as the spreadsheet numbers it
+        top, bottom = self.table(title, [first, *GROUP_HEADERS], body or [["None"]])
+        if body:
+            self.rows.append(self._total_row(every, top, bottom))
+            self.rows.extend([Cell(note, styles.NOTE)] for note in notes)
 
-        def total(column: str, value: Any, style: Style) -> Cell:
+    def _total_row(self, every: list[GroupFigures], top: int, bottom: int) -> list[Any]:
+        """Sums of the group table's columns, each with its value; the rate of the sums."""
+        letter = {h: xl_col_to_name(i) for i, h in enumerate(GROUP_HEADERS, start=1)}
+        n = bottom + 2  # the Total row, as the spreadsheet numbers it
+        bold = styles.WHOLE.but(bold=True)
+
+        def total(header: str, value: Any, style: Style) -> Cell:
+            column = letter[header]
             return Cell(Formula(f"=SUM({column}{top + 1}:{column}{bottom + 1})", value), style)
 
         counted = sum(g.lines_counted for g in every)
         discrepancies = sum(g.discrepancies for g in every)
-        rows.append([Cell("Total", styles.LABEL),
-                     total("B", sum(g.lines_sent for g in every), bold),
-                     total("C", sum(g.listed_counted for g in every), bold),
-                     total("D", sum(g.found_items for g in every), bold),
-                     total("E", discrepancies, bold),
-                     Cell(Formula(f'=IF(C{n}+D{n}=0,"",E{n}/(C{n}+D{n}))',
-                                  Decimal(discrepancies) / counted if counted else ""), PCT.but(bold=True)),
-                     total("G", sum(g.net_value for g in every), money.but(bold=True)),
-                     total("H", sum(g.absolute_value for g in every), money.but(bold=True))])
-        rows.extend([Cell(note, styles.NOTE)] for note in notes)
+        listed, found, bad = (f"{letter[h]}{n}" for h in ("Lines Counted", "Found Items", "Discrepancies"))
+        return [Cell("Total", styles.LABEL),
+                total("Lines Sent", sum(g.lines_sent for g in every), bold),
+                total("Lines Counted", sum(g.listed_counted for g in every), bold),
+                total("Found Items", sum(g.found_items for g in every), bold),
+                total("Discrepancies", discrepancies, bold),
+                Cell(Formula(f'=IF({listed}+{found}=0,"",{bad}/({listed}+{found}))',
+                             Decimal(discrepancies) / counted if counted else ""), PCT.but(bold=True)),
+                total("Net Variance Value", sum(g.net_value for g in every), self.money.but(bold=True)),
+                total("Absolute Variance Value", sum(g.absolute_value for g in every), self.money.but(bold=True))]
 
-    # the chart shows the locations that matter most, under the largest variances: on screen
-    # it comes before the long tables, on paper it keeps the page one table wide
-    charted = sorted((g for g in totals.by_location if g.net_value != 0),
-                     key=lambda g: (-abs(g.net_value), g.name))[:CHART_LOCATIONS]
-    height = max(300, 26 * len(charted) + 110)
-    chart_row = len(rows) + 1
-    if charted:
-        rows.extend([] for _ in range(height // 20 + 2))  # rows of 15 pt (20 px) the chart covers
-    group_table("By location", "Location", totals.by_location)
-    group_table("By counter: their first count, before any recount", "Counter", totals.by_counter,
-                totals.counter_others, notes=(
-                    "Each counter is charged every line of their sheet, counted or not, "
-                    "and judged on their first count.",
-                    f"{FOUND_ROW} (not a counter's miscount) and what recounts changed have rows of their own: "
-                    "the totals are the figures at the top."))
-    if charted:
+    def groups_and_chart(self) -> None:
+        """The chart shows the locations that matter most, under the largest variances: on screen
+        it comes before the long tables, on paper it keeps the page one table wide."""
+        totals = self.totals
+        charted = sorted((g for g in totals.by_location if g.net_value != 0),
+                         key=lambda g: (-abs(g.net_value), g.name))[:CHART_LOCATIONS]
+        height = max(300, 26 * len(charted) + 110)
+        chart_row = len(self.rows) + 1
+        if charted:
+            self.rows.extend([] for _ in range(height // 20 + 2))  # rows of 15 pt (20 px) the chart covers
+        self.group_table("By location", "Location", totals.by_location)
+        self.group_table("By counter: their first count, before any recount", "Counter", totals.by_counter,
+                         totals.counter_others, notes=(
+                             "Each counter is charged every line of their sheet, counted or not, "
+                             "and judged on their first count.",
+                             f"{FOUND_ROW} (not a counter's miscount) and what recounts changed have rows of "
+                             "their own: the totals are the figures at the top."))
+        if charted:
+            self._chart(charted, chart_row, height)
+
+    def _chart(self, charted: list[GroupFigures], chart_row: int, height: int) -> None:
         title = ("Net variance value by location" if len(charted) < CHART_LOCATIONS
                  else f"Net variance value: the {CHART_LOCATIONS} locations with the largest")
-        first, last = table(f"{title} (chart data)", ["Location", "Net Variance Value"],
-                            [[styles.shortened(g.name, CHART_LABEL_CHARS), Cell(g.net_value, money)]
-                             for g in charted])
-        sheet.charts.append(Chart(
+        first, last = self.table(f"{title} (chart data)", ["Location", "Net Variance Value"],
+                                 [[styles.shortened(g.name, CHART_LABEL_CHARS), Cell(g.net_value, self.money)]
+                                  for g in charted])
+        self.sheet.charts.append(Chart(
             "bar", title,
             (Series("Net variance value", Range(first, 0, last, 0), Range(first, 1, last, 1), "#2E75B6"),),
-            anchor_row=chart_row, anchor_col=0, y_format=config.count.currency_format, label_low=True,
+            anchor_row=chart_row, anchor_col=0, y_format=self.config.count.currency_format, label_low=True,
             reverse_categories=True, width=760, height=height))
+
+
+def _summary_sheet(manifest: Manifest, totals: Figures, lines: list[CountedLine], config: Config,
+                   today: dt.date, statuses: list[str]) -> Sheet:
+    """statuses: problem_status of each problem."""
+    summary = _Summary(manifest, totals, config)
+    summary.headline(manifest, today, statuses)
+    summary.largest(lines)
+    summary.groups_and_chart()
+    sheet, rows = summary.sheet, summary.rows
     sheet.rows = rows
     # the print area holds the Summary's columns: LibreOffice shrinks the page to fit a long Line ID
     # or location running past them
     sheet.print_setup = PrintSetup(landscape=True, fit_width=1, gridlines=False,
                                    header=f"&L&\"Calibri,Bold\"Cycle {manifest.cycle_id}&R&D",
-                                   footer="&CPage &P of &N", area=Range(0, 0, len(rows) - 1, len(columns) - 1))
+                                   footer="&CPage &P of &N",
+                                   area=Range(0, 0, len(rows) - 1, len(sheet.columns) - 1))
     return sheet
 
 
 def results_workbook(manifest: Manifest, lines: list[CountedLine], totals: Figures,
                      problems: list[Problem], documentation: dict[str, dict[str, Any]],
                      config: Config, today: dt.date,
-                     resolutions: dict[tuple, str] | None = None,
+                     resolutions: dict[ProblemKey, str] | None = None,
                      returned: set[str] | None = None,
                      previous: PreviousResults | None = None) -> WorkbookSpec:
     """The lines come charged to their sheet's counter (see ingest.charged_to_counters).
@@ -571,7 +656,7 @@ def results_workbook(manifest: Manifest, lines: list[CountedLine], totals: Figur
     lists, causes_range = _lists_sheet()
     discrepancies, used = _discrepancy_sheet(lines, documentation, config, causes_range)
     sheets = [_summary_sheet(manifest, totals, lines, config, today, statuses), _variance_sheet(lines, config),
-              discrepancies, _recount_sheet(manifest, lines, config, problems),
+              discrepancies, _recount_sheet(manifest.sheets, lines, config, problems),
               _not_counted_sheet(lines, returned if returned is not None else set()),
               _problems_sheet(problems, resolutions, fixed)]
     cleared = _cleared_sheet(documentation, used)
@@ -583,7 +668,7 @@ def results_workbook(manifest: Manifest, lines: list[CountedLine], totals: Figur
     return WorkbookSpec(sheets, title=f"Cycle count results {manifest.cycle_id}")
 
 
-def _row_keys(sheet: Sheet, problem_keys: list[tuple]) -> list[Any]:
+def _row_keys(sheet: Sheet, problem_keys: list[ProblemKey]) -> list[Any]:
     """The key of each data row of a table tab: its Line ID (Problems: the problem's key)."""
     if sheet.name == PROBLEMS:
         return problem_keys
@@ -602,7 +687,7 @@ def _add_column(sheet: Sheet, header: str, values: list[Any]) -> None:
         sheet.autofilter = replace(sheet.autofilter, last_col=width - 1)
 
 
-def _carried(previous: PreviousResults, sheets: list[Sheet], problem_keys: list[tuple]) -> list[Sheet]:
+def _carried(previous: PreviousResults, sheets: list[Sheet], problem_keys: list[ProblemKey]) -> list[Sheet]:
     """The columns a person added to the tables (each row's value by its Line ID), and the tabs
     to add: the tabs a person added, and what was typed outside the tables (KEPT)."""
     by_name = {sheet.name: sheet for sheet in sheets}
@@ -654,7 +739,7 @@ def _reader(source: Any) -> Any:
     return source if hasattr(source, "rows") else WorkbookReader(source)
 
 
-def read_resolutions(source: Any) -> dict[tuple[str, str, str, str], str]:
+def read_resolutions(source: Any) -> dict[ProblemKey, str]:
     """What people wrote in the Problems tab's Resolution column (a problem accepted as is)."""
     return read_previous(_reader(source)).resolutions
 
@@ -669,7 +754,7 @@ def table_headers() -> dict[str, tuple[str, ...]]:
     """The headers of each table tab, as written (carry.py tells added columns from them)."""
     config = Config()
     sheets = [_variance_sheet([], config), _discrepancy_sheet([], {}, config, "")[0],
-              _recount_sheet(SimpleNamespace(sheets=[]), [], config, []), _not_counted_sheet([], set()),
+              _recount_sheet([], [], config, []), _not_counted_sheet([], set()),
               _problems_sheet([], {}, {})]
     headers = {sheet.name: tuple(c.header for c in sheet.columns) for sheet in sheets}
     headers[CLEARED] = tuple(c.header for c in _cleared_columns())

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cyclekit.backends.spec import a1
-from cyclekit.domain.review import problem_key_of
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from cyclekit.domain.review import ProblemKey, problem_key_of
 from cyclekit.errors import ConfigError, InputError, Problem
 from cyclekit.folder.atomic import keep_a_copy
 from cyclekit.inputs.typed_dates import DATE_ORDERS, read_typed_date
@@ -65,7 +66,7 @@ class PreviousResults:
 
     file: str = ""
     documentation: dict[str, dict[str, Any]] = field(default_factory=dict)
-    resolutions: dict[tuple, str] = field(default_factory=dict)
+    resolutions: dict[ProblemKey, str] = field(default_factory=dict)
     added_columns: list[AddedColumn] = field(default_factory=list)
     added_tabs: list[tuple[str, list[list[Any]]]] = field(default_factory=list)
     kept: list[KeptCell] = field(default_factory=list)
@@ -226,11 +227,11 @@ def _read_table(previous: PreviousResults, name: str, tab: str, rows: list[list[
             if index in added_at and key:
                 column = added_columns[sorted(added_at).index(index)]
                 column.values[key] = value
-                column.cells[key] = a1(r, index)
+                column.cells[key] = xl_rowcol_to_cell(r, index)
             elif (index in added_at or not key and keyed or index >= len(rows[0])
                   or not header_key(rows[0][index])):
                 why = ("typed in a row with no Line ID" if not key else "typed in a column with no header")
-                previous.kept.append(KeptCell(tab, a1(r, index), value, why))
+                previous.kept.append(KeptCell(tab, xl_rowcol_to_cell(r, index), value, why))
     previous.added_columns += [c for c in added_columns if c.values]
 
 
@@ -274,7 +275,7 @@ def _read_documentation(previous: PreviousResults, name: str, tab: str, rows: li
             except ValueError as exc:
                 previous.problems.append(Problem("bad-date", previous.file, (
                     f"{header} of {line_id} {exc}; it was kept as typed"), sheet=tab,
-                    cell=a1(r, columns[header_key(header)]), value=cell_text(typed), line_id=None))
+                    cell=xl_rowcol_to_cell(r, columns[header_key(header)]), value=cell_text(typed), line_id=None))
         # the variance the row showed as it was documented: an approval is of that amount
         doc[VARIANCE_QTY] = get(row, VARIANCE_QTY if name == DISCREPANCIES else DOCUMENTED_VARIANCE)
         doc["Location"] = cell_text(get(row, "Location"))
@@ -304,7 +305,7 @@ def _read_outside(previous: PreviousResults, tab: str, rows: list[list[Any]], la
         for c, value in enumerate(row):
             if value == "" or value is None:
                 continue
-            kept = KeptCell(tab, a1(r, c), value, f"typed on the {tab} tab")
+            kept = KeptCell(tab, xl_rowcol_to_cell(r, c), value, f"typed on the {tab} tab")
             if layout is not None and not (written >> c) & 1 or layout is None and c >= SUMMARY_WIDTH:
                 previous.kept.append(kept)
             elif layout is None and isinstance(value, str):
@@ -320,7 +321,7 @@ def _read_changed(previous: PreviousResults, tab: str, rows: list[list[Any]], wr
                 continue
             ours = written[r][c] if r < len(written) and c < len(written[r]) else None
             if cell_text(value) != cell_text(ours):
-                previous.kept.append(KeptCell(tab, a1(r, c), value, f"typed on the {tab} tab"))
+                previous.kept.append(KeptCell(tab, xl_rowcol_to_cell(r, c), value, f"typed on the {tab} tab"))
 
 
 def _read_kept(previous: PreviousResults, rows: list[list[Any]]) -> None:

@@ -8,15 +8,16 @@ that never recalculate all show the same dates.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import re
-import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
+
+from xlsxwriter.utility import xl_col_to_name, xl_range_abs, xl_rowcol_to_cell
 
 from cyclekit import __version__
 from cyclekit.backends.spec import (
     Cell,
+    CellValue,
     Chart,
     Column,
     ConditionalFormat,
@@ -28,14 +29,13 @@ from cyclekit.backends.spec import (
     Sheet,
     Validation,
     WorkbookSpec,
-    a1,
-    col_letter,
 )
 from cyclekit.config import Config
 from cyclekit.domain.money import cents
 from cyclekit.domain.review import ABC_CLASSES
 from cyclekit.domain.scheduling import (
     Schedule,
+    ScheduleRow,
     calendar,
     days_until_due,
     due_status,
@@ -44,6 +44,7 @@ from cyclekit.domain.scheduling import (
 from cyclekit.layouts import styles
 from cyclekit.layouts.added_tabs import added_tab_sheet
 from cyclekit.layouts.history import HISTORY_TAB, HistoryRow, history_sheet
+from cyclekit.layouts.text_fit import Measure, lines_of, room_of, row_height, wrap_words, wrapped_line_lines
 
 SCHEDULE_TAB = "Schedule"
 CALENDAR_TAB = "Calendar"
@@ -56,109 +57,10 @@ LAST_RUN_HEADERS = ("Zone", "Owner", "Owner Email", "Last Count", "Cadence (loca
 AS_OF_NAME = "AsOfDate"
 DUE_SOON_NAME = "DueSoonDays"
 
-# Wrapped text (Calendar and Schedule tabs). Its width is estimated in digits of the body font: a
-# column width unit holds about one digit in Excel (Calibri), LibreOffice (Calibri, Carlito or
-# DejaVu Sans in its place) and Google Sheets (Arial), and each class of character is given the
-# width of its widest member in those fonts, so an estimated line is never longer than the printed one.
+# Wrapped text (Calendar and Schedule tabs), measured as the renderers draw it (text_fit.Measure.RENDERED)
 LINE_POINTS = 15  # a line of 11 pt text as Excel spaces it; LibreOffice's are a little tighter
 ROW_GAP = 3  # points below the text of a row of several lines, so that it never runs into the next
-FILL = 0.95  # share of a column's width text may take: cell padding and Arial's wider digits
-_NARROW = frozenset(" ,.;:'!|iljI")
-_SEMI = frozenset("-()[]{}/\\frt\"")
-_WIDE = frozenset("MWmw@%")
 CONTINUED = "    "  # starts the wrapped lines of a counter: not to be read as another counter
-
-
-@functools.lru_cache(maxsize=4096)
-def _char_width(ch: str) -> float:
-    if ch in _NARROW:
-        return 0.5
-    if ch in _SEMI:
-        return 0.7
-    if ch in _WIDE:
-        return 1.75
-    if ch.isascii():
-        return 1.3 if ch.isupper() else 1.05
-    return 2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.3
-
-
-@functools.lru_cache(maxsize=65536)  # a year of Calendar weeks names the same locations again and again
-def _text_width(text: str) -> float:
-    return sum(map(_char_width, text))
-
-
-def _room(column_width: float) -> float:
-    """Digits of text a line of a wrapped column of this width holds, in every renderer."""
-    return FILL * column_width - 1
-
-
-def _lines_needed(text: str, room: float) -> int:
-    """Lines a renderer wraps one line of text into: at spaces, a word longer than a line anywhere."""
-    lines, used = 1, 0.0
-    for word in text.split(" "):
-        width = _text_width(word)
-        if used and used + _char_width(" ") + width <= room:
-            used += _char_width(" ") + width
-            continue
-        if used:
-            lines += 1
-        lines += max(int(-(-width // room)) - 1, 0)  # a word wider than a line takes several
-        used = width % room if width > room else width
-    return lines
-
-
-def _breakable(word: str) -> list[str]:
-    """`word` in the pieces a renderer may put on different lines: Excel, LibreOffice and Google
-    Sheets break after a hyphen too, though LibreOffice not before a digit ("WH-" "B-02-" "A")."""
-    pieces, start = [], 0
-    for hyphen in re.finditer(r"(?<=[^-])-+(?=[^\d-])", word):
-        pieces.append(word[start:hyphen.end()])
-        start = hyphen.end()
-    return [*pieces, word[start:]]
-
-
-@functools.lru_cache(maxsize=65536)  # owners, zones and e-mails repeat on row after row
-def _cell_lines(text: str, room: float) -> int:
-    """Lines a renderer wraps a cell of `text` into where it chooses to (text cyclekit cannot
-    break itself, since the cell must read back as written): at spaces and after hyphens, a
-    piece longer than a line between any two characters."""
-    lines = 0
-    for paragraph in text.split("\n"):
-        lines, used = lines + 1, 0.0
-        for word in paragraph.split(" "):
-            for n, piece in enumerate(_breakable(word)):  # "Volkov-" "Oppenheimer": no space between
-                width = _text_width(piece) + (_char_width(" ") if n == 0 and used else 0.0)
-                if used + width <= room:
-                    used += width
-                    continue
-                if used:  # on a line of its own
-                    lines, used = lines + 1, 0.0
-                for ch in piece:
-                    if used and used + _char_width(ch) > room:
-                        lines, used = lines + 1, 0.0
-                    used += _char_width(ch)
-    return lines
-
-
-def _wrap(words: list[str], room: float, indent: str = "") -> list[str]:
-    """`words` as lines that each fit `room`, wrapped where cyclekit chooses: the renderer then
-    breaks nowhere else (LibreOffice would break "WH-B-02-01" after a hyphen) and the row's lines
-    are known. A line that continues the one above starts with `indent`."""
-    lines: list[str] = []
-    line, used = "", 0.0
-    space = _char_width(" ")
-    for word in words:
-        width = _text_width(word)
-        if line and used + space + width > room:
-            lines.append(line)
-            line, used = indent + word, _text_width(indent) + width
-        elif line:
-            line, used = f"{line} {word}", used + space + width
-        else:
-            line, used = word, width
-    if line:
-        lines.append(line)
-    return lines
 
 
 @dataclass(frozen=True)
@@ -212,43 +114,56 @@ def _schedule_columns(schedule: Schedule, config: Config) -> list[Column]:
 def _schedule_sheet(schedule: Schedule, config: Config, today: dt.date) -> Sheet:
     columns = _schedule_columns(schedule, config)
     sheet = Sheet(SCHEDULE_TAB, columns=columns, header_row=0, freeze=(1, 1))
-    col = {c.key: col_letter(i) for i, c in enumerate(columns)}
-    due_soon = config.schedule.due_soon_days
-    soon_label = due_status_label(due_soon)
+    col = {c.key: xl_col_to_name(i) for i, c in enumerate(columns)}
     sheet.rows.append([Cell(c.header, styles.HEADER) for c in columns])
-    rooms = {c.key: _room(c.width) for c in columns if c.key in WRAPPED}
+    rooms = {c.key: room_of(c.width) for c in columns if c.key in WRAPPED}
     for index, row in enumerate(schedule.rows):
         n = index + 2  # spreadsheet row number
-        last, cadence = f"{col['last_count']}{n}", f"{col['cadence']}{n}"
-        nxt, days = f"{col['next_count']}{n}", f"{col['days']}{n}"
-        first_due = row.first_due or schedule.as_of
-        never = AS_OF_NAME if first_due == schedule.as_of else (
-            f"DATE({first_due.year},{first_due.month},{first_due.day})")
-        next_date = row.next_count()
-        days_left = days_until_due(next_date, today)
-        values: dict[str, object] = {
-            "key": row.key, "zone": row.zone, "owner": row.owner, "owner_email": row.owner_email,
-            "lines": row.lines, "value": cents(row.value),
-            "abc": row.abc_class, "counts": row.counts_per_year, "cadence": row.cadence_days,
-            "last_count": row.last_count or Cell(None, styles.DATE),
-            "next_count": Formula(f'=IF({last}="",{never},IF({cadence}="","",{last}+{cadence}))',
-                                  next_date),
-            "days": Formula(f'=IF({nxt}="","",{nxt}-TODAY())', days_left),
-            "status": Formula(
-                f'=IF({days}="","",IF({days}<0,"Overdue",'
-                f'IF({days}<={DUE_SOON_NAME},"{soon_label}","Scheduled")))',
-                due_status(days_left, due_soon)),
-            "cycle": row.cycle, "notes": row.notes or None,
-            **{f"extra:{name}": row.extra.get(name) for name in schedule.extra_columns},
-        }
+        values = _schedule_values(schedule, row, config, today, {key: f"{letter}{n}" for key, letter in col.items()})
         sheet.rows.append([values[c.key] for c in columns])
-        lines = max(_cell_lines(str(values[key] or ""), rooms[key]) for key in WRAPPED)
+        lines = max(lines_of(str(values[key] or ""), rooms[key], Measure.RENDERED) for key in WRAPPED)
         if lines > 1:  # a row of one line keeps the default height
-            sheet.row_heights[n - 1] = LINE_POINTS * lines + ROW_GAP
-    last_row = len(schedule.rows)
-    last_col = len(columns) - 1
+            sheet.row_heights[n - 1] = row_height(lines, LINE_POINTS, ROW_GAP)
+    _schedule_rules(sheet, len(schedule.rows), f"${col['status']}2", due_status_label(config.schedule.due_soon_days))
+    sheet.row_heights[0] = 32
+    # Days Until Due and Status count from TODAY(): the day it prints, not the as-of date
+    sheet.print_setup = PrintSetup(landscape=True, repeat_rows=(0, 0),
+                                   header=_page_header("Cycle count schedule", schedule.as_of,
+                                                       " (Days Until Due and Status as of that day)"),
+                                   footer="&CPage &P of &N", gridlines=False)
+    return sheet
+
+
+def _schedule_values(schedule: Schedule, row: ScheduleRow, config: Config, today: dt.date,
+                     cell: dict[str, str]) -> dict[str, Any]:
+    """A row's values by column key; cell: each column's cell in this row (A1), for the formulas."""
+    due_soon = config.schedule.due_soon_days
+    last, cadence, nxt, days = cell["last_count"], cell["cadence"], cell["next_count"], cell["days"]
+    first_due = row.first_due or schedule.as_of
+    never = AS_OF_NAME if first_due == schedule.as_of else (
+        f"DATE({first_due.year},{first_due.month},{first_due.day})")
+    next_date = row.next_count()
+    days_left = days_until_due(next_date, today)
+    return {
+        "key": row.key, "zone": row.zone, "owner": row.owner, "owner_email": row.owner_email,
+        "lines": row.lines, "value": cents(row.value),
+        "abc": row.abc_class, "counts": row.counts_per_year, "cadence": row.cadence_days,
+        "last_count": row.last_count or Cell(None, styles.DATE),
+        "next_count": Formula(f'=IF({last}="",{never},IF({cadence}="","",{last}+{cadence}))', next_date),
+        "days": Formula(f'=IF({nxt}="","",{nxt}-TODAY())', days_left),
+        "status": Formula(
+            f'=IF({days}="","",IF({days}<0,"Overdue",'
+            f'IF({days}<={DUE_SOON_NAME},"{due_status_label(due_soon)}","Scheduled")))',
+            due_status(days_left, due_soon)),
+        "cycle": row.cycle, "notes": row.notes or None,
+        **{f"extra:{name}": row.extra.get(name) for name in schedule.extra_columns},
+    }
+
+
+def _schedule_rules(sheet: Sheet, last_row: int, status_ref: str, soon_label: str) -> None:
+    """Overdue and due-soon rows coloured, a filter, and what Cadence and Last Count accept."""
+    last_col = len(sheet.columns) - 1
     body = Range(1, 0, max(last_row, 1), last_col)
-    status_ref = f"${col['status']}2"
     sheet.conditional_formats += [
         ConditionalFormat(body, f'={status_ref}="Overdue"', styles.BAD),
         ConditionalFormat(body, f'={status_ref}="{soon_label}"', styles.WARN),
@@ -263,44 +178,37 @@ def _schedule_sheet(schedule: Schedule, config: Config, today: dt.date) -> Sheet
     sheet.validations.append(Validation(
         Range(1, last_col_index, max(last_row, 1) + 500, last_col_index), "date",
         error_message="Last Count is a date, e.g. 2026-03-31."))
-    sheet.row_heights[0] = 32
-    # Days Until Due and Status count from TODAY(): the day it prints, not the as-of date
-    sheet.print_setup = PrintSetup(landscape=True, repeat_rows=(0, 0),
-                                   header=_page_header("Cycle count schedule", schedule.as_of,
-                                                       " (Days Until Due and Status as of that day)"),
-                                   footer="&CPage &P of &N", gridlines=False)
-    return sheet
 
 
 def _calendar_sheet(schedule: Schedule, config: Config) -> Sheet:
     weeks = calendar(schedule, config.schedule.calendar_weeks)
     noun = "Locations" if schedule.by == "location" else "Parts"
     # a row reads across from its top line; counts centered, clear of the Counters text beside them
-    top = {"valign": "top"}
-    date, count = styles.DATE.but(**top), styles.WHOLE.but(align="center", **top)
+    top: dict[str, Any] = {"valign": "top"}
+    date, count_style = styles.DATE.but(**top), styles.WHOLE.but(align="center", **top)
     columns = [
         Column("Week Starting", 12, date, "start"),
         Column("Week Ending", 12, date, "end"),
-        Column(f"{noun} Due", 10, count, "due"),
-        Column("Lines to Count", 10, count, "lines"),
+        Column(f"{noun} Due", 10, count_style, "due"),
+        Column("Lines to Count", 10, count_style, "lines"),
         Column("Counters", 40, styles.BODY.but(wrap=True, **top), "counters"),
         Column(noun, 66, styles.TEXT.but(wrap=True, **top), "keys"),
     ]
     sheet = Sheet(CALENDAR_TAB, columns=columns, header_row=0, freeze=(1, 0))
     sheet.rows.append([Cell(c.header, styles.HEADER.but(align=c.style.align)) for c in columns])
-    counters_room, keys_room = _room(columns[4].width), _room(columns[5].width)
+    counters_room, keys_room = room_of(columns[4].width), room_of(columns[5].width)
     for week in weeks:
-        counters = [line for owner, rows, lines in week.owners() for line in _wrap(
+        counters = [line for owner, rows, lines in week.owners() for line in wrap_words(
             f"{owner}: {rows} {noun.lower() if rows != 1 else noun.lower()[:-1]}, {lines} lines".split(" "),
             counters_room, CONTINUED)]
         keys = [row.key for row in week.rows]
-        keys = _wrap([f"{key}," for key in keys[:-1]] + keys[-1:], keys_room)
+        keys = wrap_words([f"{key}," for key in keys[:-1]] + keys[-1:], keys_room)
         sheet.rows.append([week.start, week.end, len(week.rows), week.lines, "\n".join(counters),
                            "\n".join(keys)])
         # the height of its lines and a gap; a line wraps again only where one word is too long
-        text_lines = max(sum(_lines_needed(line, counters_room) for line in counters),
-                         sum(_lines_needed(line, keys_room) for line in keys), 1)
-        sheet.row_heights[len(sheet.rows) - 1] = LINE_POINTS * text_lines + ROW_GAP
+        text_lines = max(sum(wrapped_line_lines(line, counters_room) for line in counters),
+                         sum(wrapped_line_lines(line, keys_room) for line in keys), 1)
+        sheet.row_heights[len(sheet.rows) - 1] = row_height(text_lines, LINE_POINTS, ROW_GAP)
     count = len(weeks)
     sheet.data_bars.append(DataBar(Range(1, 3, count, 3)))
     sheet.autofilter = Range(0, 0, count, len(columns) - 1)
@@ -326,11 +234,13 @@ def _cycles_sheet(schedule: Schedule) -> Sheet:
     sheet = Sheet(CYCLES_TAB, columns=columns, header_row=0, freeze=(1, 0))
     sheet.rows.append([Cell(c.header, styles.HEADER) for c in columns])
     total = sum(c.lines for c in schedule.cycles) or 1
+    lines_col = sheet.column_index("Lines to Count")
+    lines = xl_col_to_name(lines_col)
+    every = xl_range_abs(1, lines_col, len(schedule.cycles), lines_col)
     for n, cycle in enumerate(schedule.cycles, start=2):
         sheet.rows.append([cycle.number, cycle.start, cycle.end, cycle.rows, cycle.lines,
-                           Formula(f"=E{n}/SUM($E$2:$E${len(schedule.cycles) + 1})",
-                                   cycle.lines / total)])
-    sheet.data_bars.append(DataBar(Range(1, 4, len(schedule.cycles), 4)))
+                           Formula(f"={lines}{n}/SUM({every})", cycle.lines / total)])
+    sheet.data_bars.append(DataBar(Range(1, lines_col, len(schedule.cycles), lines_col)))
     return sheet
 
 
@@ -339,12 +249,12 @@ def _settings_sheet(schedule: Schedule, config: Config, sources: list[SourceFile
     s = config.schedule
     columns = [Column("Setting", 34, styles.LABEL), Column("Value", 70, styles.TEXT)]
     sheet = Sheet(SETTINGS_TAB, columns=columns, header_row=0)
-    rows: list[list[object]] = [[Cell("Setting", styles.HEADER), Cell("Value", styles.HEADER)]]
+    rows: list[list[CellValue]] = [[Cell("Setting", styles.HEADER), Cell("Value", styles.HEADER)]]
     names: dict[str, str] = {}
 
-    def add(label: str, value: object, name: str | None = None) -> None:
+    def add(label: str, value: CellValue, name: str | None = None) -> None:
         if name:
-            names[name] = f"={SETTINGS_TAB}!{a1(len(rows), 1, absolute=True)}"
+            names[name] = f"={SETTINGS_TAB}!{xl_rowcol_to_cell(len(rows), 1, row_abs=True, col_abs=True)}"
         rows.append([label, value])
 
     date, whole = styles.DATE.but(align="left"), styles.WHOLE.but(align="left")
@@ -395,7 +305,7 @@ def schedule_workbook(
     schedule: Schedule, config: Config, sources: list[SourceFile],
     skipped: dict[str, int], today: dt.date, history: list[HistoryRow] | None = None,
     last_run: dict[str, dict[str, str]] | None = None,
-    added_tabs: list[tuple[str, list[list[Any]]]] = (),  # tabs a person added: carried as they were
+    added_tabs: Sequence[tuple[str, list[list[Any]]]] = (),  # tabs a person added: carried as they were
 ) -> WorkbookSpec:
     settings, names = _settings_sheet(schedule, config, sources, skipped, today)
     sheets = [_schedule_sheet(schedule, config, today), _calendar_sheet(schedule, config)]

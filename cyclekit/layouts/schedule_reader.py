@@ -9,8 +9,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from xlsxwriter.utility import xl_rowcol_to_cell
+
 from cyclekit.backends.reader import WorkbookReader
-from cyclekit.backends.spec import a1
 from cyclekit.domain.scheduling import next_count
 from cyclekit.errors import CycleError, InputError, Problem
 from cyclekit.inputs.locations import MAX_CADENCE_DAYS
@@ -107,76 +108,97 @@ def finalize_underway(path: Path) -> str | None:
     return None
 
 
+def _open(path: Path | str | Any) -> Any:
+    """A reader of the schedule: `path` itself when it is one (a Google spreadsheet)."""
+    if hasattr(path, "rows"):
+        return path
+    cycle_id = finalize_underway(Path(path))
+    if cycle_id is not None:
+        raise CycleError(
+            f"a finalize of cycle {cycle_id} is moving {path} on, or was stopped doing it; nothing was "
+            f"changed: run `cyclekit finalize` (or `cyclekit ingest`) on that cycle first, which finishes "
+            "or undoes it, then this command again")
+    return WorkbookReader(path)
+
+
+def _key_header(headers: list[str], file: str) -> str:
+    """The column the rows are keyed by; the columns a schedule cannot be read without."""
+    key_header = "Location" if "Location" in headers else "Part Number" if "Part Number" in headers else None
+    problems = [Problem("missing-column", file, f"column {name!r} is missing", sheet=SCHEDULE_TAB,
+                        row=1, column=name)
+                for name in ((key_header or "Location"), *REQUIRED) if name not in headers]
+    if problems or key_header is None:
+        raise InputError(problems, summary=f"{file} is not a cyclekit schedule")
+    return key_header
+
+
+class _Rows:
+    """The Schedule tab's rows read as entries; what cannot be read, a problem naming its cell."""
+
+    def __init__(self, file: str, headers: list[str], key_header: str, as_of: dt.date | None):
+        self.file, self.key_header, self.as_of = file, key_header, as_of
+        self.col = {name: headers.index(name) for name in headers if name}
+        self.problems: list[Problem] = []
+
+    def problem(self, r: int, cells: dict[str, Any], name: str, message: str) -> None:
+        self.problems.append(Problem("bad-value", self.file, message, sheet=SCHEDULE_TAB,
+                                     cell=xl_rowcol_to_cell(r, self.col[name]), row=r + 1, column=name,
+                                     value=cell_text(cells[name])))
+
+    def _date(self, r: int, cells: dict[str, Any], name: str, report: bool) -> dt.date | None:
+        if not cell_text(cells.get(name)):
+            return None
+        try:
+            return parse_date(cells[name])
+        except ValueError as exc:
+            if report:
+                self.problem(r, cells, name, f"{name} {exc}")
+            return None
+
+    def entry(self, r: int, row: list[Any]) -> ScheduleEntry | None:
+        cells = {name: (row[i] if i < len(row) else None) for name, i in self.col.items()}
+        key = exact_text(cells[self.key_header])  # a location or part is matched exactly: ' X ' is not 'X'
+        if not key.strip():
+            return None
+        cadence = _cadence(cells["Cadence (days)"])
+        if isinstance(cadence, str):  # "bad"
+            cadence = None
+            self.problem(r, cells, "Cadence (days)",
+                         f"cadence must be a whole number of days from 1 to {MAX_CADENCE_DAYS}")
+        last = self._date(r, cells, "Last Count", report=True)
+        cached_next = self._date(r, cells, "Next Count", report=False)
+        # recompute from the inputs a person edits; the cached value only for never-counted rows
+        try:
+            due = next_count(last, cadence, cached_next or self.as_of)
+        except OverflowError:  # a Last Count near the calendar's end (9999-12-31)
+            self.problem(r, cells, "Last Count", "Last Count plus the cadence is past the last date a calendar holds")
+            return None
+        return ScheduleEntry(
+            key=key, zone=cell_text(cells.get("Zone", cells.get("Zones"))),
+            owner=cell_text(cells.get("Owner")), owner_email=cell_text(cells.get("Owner Email")),
+            abc_class=cell_text(cells.get("ABC Class")).upper() or "C",
+            cadence_days=cadence, last_count=last, next_count=due, cells=cells, row=r + 1)
+
+
 def read_schedule(path: Path | str | Any) -> ScheduleFile:
     """From an xlsx path, or from an open reader (a Google spreadsheet)."""
-    if not hasattr(path, "rows"):
-        cycle_id = finalize_underway(Path(path))
-        if cycle_id is not None:
-            raise CycleError(
-                f"a finalize of cycle {cycle_id} is moving {path} on, or was stopped doing it; nothing was "
-                f"changed: run `cyclekit finalize` (or `cyclekit ingest`) on that cycle first, which finishes "
-                "or undoes it, then this command again")
-    reader = path if hasattr(path, "rows") else WorkbookReader(path)
+    reader = _open(path)
     path = reader.path
     rows = reader.rows(SCHEDULE_TAB)
     file = str(path)
     if not rows:
         raise InputError([Problem("empty", file, "the Schedule tab is empty", sheet=SCHEDULE_TAB)])
     headers = [cell_text(h) for h in rows[0]]
-    key_header = "Location" if "Location" in headers else "Part Number" if "Part Number" in headers else None
-    problems = [Problem("missing-column", file, f"column {name!r} is missing", sheet=SCHEDULE_TAB,
-                        row=1, column=name)
-                for name in ((key_header or "Location"), *REQUIRED) if name not in headers]
-    if problems:
-        raise InputError(problems, summary=f"{file} is not a cyclekit schedule")
+    key_header = _key_header(headers, file)
     settings = _settings(reader)
-    as_of = _settings_as_of(settings)
-    col = {name: headers.index(name) for name in headers if name}
-    entries = []
-    for r, row in enumerate(rows[1:], start=1):
-        cells = {name: (row[i] if i < len(row) else None) for name, i in col.items()}
-        key = exact_text(cells[key_header])  # a location or part is matched exactly: ' X ' is not 'X'
-        if not key.strip():
-            continue
-
-        def problem(name: str, message: str) -> None:
-            problems.append(Problem("bad-value", file, message, sheet=SCHEDULE_TAB,
-                                    cell=a1(r, col[name]), row=r + 1, column=name,
-                                    value=cell_text(cells[name])))
-
-        cadence = _cadence(cells["Cadence (days)"])
-        if cadence == "bad":
-            cadence = None
-            problem("Cadence (days)", f"cadence must be a whole number of days from 1 to {MAX_CADENCE_DAYS}")
-        last = None
-        if cell_text(cells["Last Count"]):
-            try:
-                last = parse_date(cells["Last Count"])
-            except ValueError as exc:
-                problem("Last Count", f"Last Count {exc}")
-        cached_next = None
-        if cell_text(cells.get("Next Count")):
-            try:
-                cached_next = parse_date(cells["Next Count"])
-            except ValueError:
-                cached_next = None
-        # recompute from the inputs a person edits; the cached value only for never-counted rows
-        try:
-            due = next_count(last, cadence, cached_next or as_of)
-        except OverflowError:  # a Last Count near the calendar's end (9999-12-31)
-            problem("Last Count", "Last Count plus the cadence is past the last date a calendar holds")
-            continue
-        entries.append(ScheduleEntry(
-            key=key, zone=cell_text(cells.get("Zone", cells.get("Zones"))),
-            owner=cell_text(cells.get("Owner")), owner_email=cell_text(cells.get("Owner Email")),
-            abc_class=cell_text(cells.get("ABC Class")).upper() or "C",
-            cadence_days=cadence, last_count=last, next_count=due, cells=cells, row=r + 1))
-    if problems:
-        raise InputError(problems, summary=f"{len(problems)} problem(s) in {file}")
+    read = _Rows(file, headers, key_header, _settings_as_of(settings))
+    entries = [entry for r, row in enumerate(rows[1:], start=1) if (entry := read.entry(r, row)) is not None]
+    if read.problems:
+        raise InputError(read.problems, summary=f"{len(read.problems)} problem(s) in {file}")
     history = reader.rows(HISTORY_TAB) if HISTORY_TAB in reader.tabs else []
     by = "location" if key_header == "Location" else "part"
     last_run = reader.rows(LAST_RUN_TAB) if LAST_RUN_TAB in reader.tabs else None
     written = {header_key(tab) for tab in WRITTEN_TABS}
     added = [(tab, reader.rows(tab)) for tab in reader.tabs if header_key(tab) not in written]
     return ScheduleFile(path if isinstance(path, Path) else Path(str(path)), by,
-                        as_of, headers, entries, settings, history, last_run, added)
+                        read.as_of, headers, entries, settings, history, last_run, added)

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from cyclekit.backends.spec import WorkbookSpec, a1
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from cyclekit.backends.spec import WorkbookSpec
 from cyclekit.config import Config
 from cyclekit.domain.scheduling import YEAR_DAYS, Schedule, ScheduleRow, cadence_for
 from cyclekit.errors import InputError, Problem
@@ -36,7 +38,8 @@ class _Numbers:
     Counts / Year, Cycle): a text typed there (`n/a`, `45 days`) or a number no row can hold is a
     problem naming the cell; written as 0 it would drop what the person typed."""
 
-    LIMITS = {"Lines": 10**12, "Inventory Value": Decimal(10) ** 15, "Counts / Year": 366, "Cycle": 10**6}
+    LIMITS: dict[str, int | Decimal] = {"Lines": 10**12, "Inventory Value": Decimal(10) ** 15, "Counts / Year": 366,
+              "Cycle": 10**6}
 
     def __init__(self, file: ScheduleFile):
         self.file = file
@@ -57,7 +60,8 @@ class _Numbers:
             self.problems.append(Problem(
                 "bad-value", str(self.file.path), f"{name} must be {kind} from 0 to {self.LIMITS[name]:,}: "
                 "correct it or clear the cell (cyclekit fills it again)", sheet=SCHEDULE_TAB,
-                cell=a1(entry.row - 1, self.file.headers.index(name)), row=entry.row, column=name, value=text))
+                cell=xl_rowcol_to_cell(entry.row - 1, self.file.headers.index(name)), row=entry.row, column=name,
+                value=text))
             return default
         return number
 

@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xlsxwriter.exceptions import FileCreateError as XlsxFileError
 
 from cyclekit.backends.reader import use_limits
+from cyclekit.backends.spec import WorkbookSpec
+from cyclekit.backends.targets import WorkbookTarget, workbook_at
 from cyclekit.config import Config
 from cyclekit.domain.review import doc_text as _text
 from cyclekit.domain.review import finalize_blockers
 from cyclekit.domain.review import not_in_yet as _not_in_yet
 from cyclekit.domain.variance import CountedLine, figures, judge
-from cyclekit.errors import ConfigError, CycleError, InputError, some_of
+from cyclekit.errors import ConfigError, CycleError, InputError, Problem, some_of
 from cyclekit.folder.atomic import WriteError
 from cyclekit.folder.counts import counts_key, load_counts
 from cyclekit.folder.cycle import (
@@ -30,12 +33,10 @@ from cyclekit.folder.cycle import (
     SNAPSHOT,
     FinalizeRecord,
     Manifest,
-    changed_sheets_error,
     load_manifest,
     read_frozen,
     recorded_path,
     schedule_backup_name,
-    source_path,
     verify_frozen,
 )
 from cyclekit.folder.finalize_commit import ADJUSTMENTS, Outputs, commit_finalize, recover
@@ -57,9 +58,19 @@ from cyclekit.layouts.adjustments import (
 )
 from cyclekit.layouts.history import HistoryRow
 from cyclekit.layouts.results import DISCREPANCIES
-from cyclekit.layouts.schedule_reader import read_schedule
 from cyclekit.layouts.schedule_update import updated_schedule
-from cyclekit.stages.ingest import count_state, google_sources, previous_documentation, returned_locations
+from cyclekit.stages.ingest import (
+    Source,
+    count_state,
+    previous_documentation,
+    returned_locations,
+    source_digest,
+    unchanged_since_ingest,
+)
+from cyclekit.stages.schedule import read_schedule_at
+
+if TYPE_CHECKING:
+    from cyclekit.backends.gsheets import GoogleTarget
 
 
 @dataclass
@@ -146,28 +157,6 @@ def _write_error(exc: OSError, cycle_id: str) -> CycleError:
                       "open; free some space (or allow writing there) and run finalize again")
 
 
-def _check_unchanged(cycle_dir: Path, manifest: Manifest, google: Any = None) -> list:
-    """The sources the last ingest read, each proven unchanged since (a Google tab by its values)."""
-    if not manifest.ingests:
-        raise CycleError(f"cycle {manifest.cycle_id} has not been ingested; run `cyclekit ingest` first")
-    last = manifest.ingests[-1]
-    sources: list = []
-    changed = []
-    for entry in last.files:
-        if entry.file.startswith("google:"):
-            source = google_sources(cycle_dir, manifest, google)[0]
-            if source.digest() != entry.sha256:
-                changed.append(f"{entry.file} (count sheets in Google Sheets)")
-        else:
-            source = source_path(cycle_dir, entry.file)
-            if not source.is_file() or file_sha256(source) != entry.sha256:
-                changed.append(entry.file)
-        sources.append(source)
-    if changed:
-        raise changed_sheets_error(changed)
-    return sources
-
-
 def build_adjustments(lines: list[CountedLine], docs: dict[str, dict[str, Any]], manifest: Manifest,
                       config: Config) -> list[Adjustment]:
     """One adjustment per counted line with a variance; lines not counted or with problems never."""
@@ -191,45 +180,91 @@ def build_adjustments(lines: list[CountedLine], docs: dict[str, dict[str, Any]],
     return result
 
 
+@dataclass
+class _Counts:
+    """The cycle's counts as the last ingest read them, with the sources it read."""
+
+    files: list[Source]
+    lines: list[CountedLine]
+    problems: list[Problem]
+    returned: set[str]
+
+
 @holds_cycle_lock(recovers_finalize=True)  # its own recovery, which says so in a warning
 def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Config, *,
                    targets: list[str] | None = None, templates: list[Path] | None = None,
-                   today: dt.date | None = None, google: Any = None, partial: bool = False) -> FinalizeReport:
+                   today: dt.date | None = None, google: GoogleTarget | None = None,
+                   partial: bool = False) -> FinalizeReport:
     """partial: lock the cycle although some locations never returned their sheet (their lines
     are not adjusted and their Last Count does not move); without it, that is refused."""
     cycle_dir, schedule_path = Path(cycle_dir), Path(schedule_path)
     use_limits(config.limits)  # every workbook this command opens
     today = today or dt.date.today()
     manifest = load_manifest(cycle_dir)
-    # an interrupted finalize: cleaned up if it committed, else undone
+    interrupted = _recover(cycle_dir, manifest)
+    if manifest.finalized:
+        raise CycleError(f"cycle {manifest.cycle_id} was already finalized on {manifest.finalized.at}; "
+                         "nothing was changed")
+    counts = _last_counts(cycle_dir, manifest, config, google)
+    docs, resolutions = previous_documentation(cycle_dir, manifest, google)
+    blocking = finalize_blockers(cycle_dir, manifest, config, counts.lines, counts.problems, counts.returned,
+                                 docs, resolutions, today, partial, results=cycle_dir / RESULTS, tab=DISCREPANCIES)
+    if blocking:
+        raise InputError(blocking, summary=f"cycle {manifest.cycle_id} cannot be finalized yet: "
+                                           f"{len(blocking)} item(s) need attention")
+    adjustments = build_adjustments(counts.lines, docs, manifest, config)
+    loaded, rendered = _render_targets(adjustments, manifest, config, targets, templates)
+    warnings = _warnings(interrupted, manifest, counts, docs, adjustments, loaded, rendered, config, today)
+    totals = figures(counts.lines, [r.location for r in manifest.locations], len(counts.problems), config.count,
+                     counts.returned)
+    history = HistoryRow(manifest.cycle_id, dt.date.fromisoformat(manifest.count_date), today,
+                         len(counts.returned), totals.lines_counted, totals.discrepancies,
+                         totals.discrepancy_rate, totals.net_value, totals.absolute_value, totals.accuracy)
+    schedule = workbook_at(schedule_path, google)
+    spec, moved = _moved_on(schedule, manifest, counts, history, config, today)
+    outputs = Outputs({f"{t.name}.{t.extension}": t.text for t in rendered},
+                      (REVIEW, review_workbook(adjustments, manifest.cycle_id, config.count.currency_format)),
+                      schedule.file, spec if schedule.file else None,
+                      cycle_dir / schedule_backup_name(manifest.cycle_id))
+    summary = {"targets": {t.name: t.mode for t in rendered}, "adjustments": len(adjustments),
+               "discrepancy_rate": None if totals.discrepancy_rate is None else str(totals.discrepancy_rate),
+               "warnings": warnings}
+    _commit(cycle_dir, manifest, outputs, _recorder(cycle_dir, manifest, counts.files, summary),
+            None if schedule.file else _replace_later(schedule, spec, f"Schedule before {manifest.cycle_id}"))
+    backup = outputs.backup if schedule.file else Path(f"Google Drive copy 'Schedule before {manifest.cycle_id}'")
+    final_dir = cycle_dir / ADJUSTMENTS
+    return FinalizeReport(manifest.cycle_id, len(adjustments), [final_dir / name for name in outputs.files],
+                          schedule_path, backup, moved, history, warnings, review=final_dir / REVIEW)
+
+
+def _recover(cycle_dir: Path, manifest: Manifest) -> bool:
+    """An interrupted finalize: cleaned up if it committed, else undone. Whether there was one."""
     try:
-        interrupted = recover(cycle_dir, manifest)
+        return recover(cycle_dir, manifest)
     except OSError as exc:
         raise CycleError(f"an interrupted finalize of cycle {manifest.cycle_id} left files that cannot be put "
                          f"back now ({exc.filename or cycle_dir}: {exc.strerror or exc}); nothing was changed, "
                          "allow writing there and run finalize again") from None
-    if manifest.finalized:
-        raise CycleError(f"cycle {manifest.cycle_id} was already finalized on {manifest.finalized.at}; "
-                         "nothing was changed")
-    results = cycle_dir / RESULTS
-    files = _check_unchanged(cycle_dir, manifest, google)
+
+
+def _last_counts(cycle_dir: Path, manifest: Manifest, config: Config, google: GoogleTarget | None) -> _Counts:
+    """The counts of the last ingest, from the same sheets (proven unchanged) and snapshot: saved
+    in the cycle folder when the rules are the same, else read again."""
+    files = unchanged_since_ingest(cycle_dir, manifest, google)
     last = manifest.ingests[-1]
     verify_frozen(cycle_dir, manifest)
     saved = load_counts(cycle_dir, last.counts, counts_key(last.digests(), config))
     if saved is not None:  # the sheets and the rules are as the last ingest read them
         lines, problems, returned = saved
-    else:
-        accepted, lines, problems = count_state(manifest, read_frozen(cycle_dir, manifest), files, config)
-        returned = returned_locations(accepted)
-    docs, resolutions = previous_documentation(cycle_dir, manifest, google)
-    blocking = finalize_blockers(cycle_dir, manifest, config, lines, problems, returned, docs, resolutions,
-                                 today, partial, results=results, tab=DISCREPANCIES)
-    missing, recounts_out = _not_in_yet(manifest, lines, returned)
-    if blocking:
-        raise InputError(blocking, summary=f"cycle {manifest.cycle_id} cannot be finalized yet: "
-                                           f"{len(blocking)} item(s) need attention")
+        return _Counts(files, lines, problems, returned)
+    accepted, lines, problems = count_state(manifest, read_frozen(cycle_dir, manifest), files, config)
+    return _Counts(files, lines, problems, returned_locations(accepted))
 
-    adjustments = build_adjustments(lines, docs, manifest, config)
+
+def _render_targets(adjustments: list[Adjustment], manifest: Manifest, config: Config,
+                    targets: list[str] | None, templates: list[Path] | None
+                    ) -> tuple[list[LoadedTarget], list[RenderedTarget]]:
+    """Each ERP target's import file, rendered in memory and checked before anything is written."""
     chosen: list[str | Path] = [*(targets or ([] if templates else list(config.count.default_targets))),
                                 *(templates or [])]
     loaded = [load_target(t) for t in chosen]
@@ -241,6 +276,15 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
         render_target(t, escaped(adjustments) if _escapes(config, t.name) else adjustments, context)
         for t in loaded]
     _check_names(rendered)
+    return loaded, rendered
+
+
+def _warnings(interrupted: bool, manifest: Manifest, counts: _Counts, docs: dict[str, dict[str, Any]],
+              adjustments: list[Adjustment], loaded: list[LoadedTarget], rendered: list[RenderedTarget],
+              config: Config, today: dt.date) -> list[str]:
+    """What the user should know of the cycle finalized, in this order: what it went without, what it
+    posted bare, what the import files hold, recounts unused, a snapshot too old for absolute targets."""
+    missing, recounts_out = _not_in_yet(manifest, counts.lines, counts.returned)
     warnings = []
     if interrupted:
         warnings.append("an earlier finalize of this cycle was interrupted: what it had written was undone "
@@ -248,6 +292,19 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     if missing:
         warnings.append(f"finalized without {len(missing)} location(s) that never returned their sheet "
                         f"({some_of(missing)}): not adjusted, still due")
+    warnings += _posted_bare(counts.lines, docs, adjustments)
+    warnings += _formula_warnings(adjustments, [t.name for t in loaded], config)
+    if recounts_out:
+        warnings.append(f"{len(recounts_out)} recount sheet(s) came back with no line recounted, or not at all "
+                        f"({some_of(recounts_out)}): "
+                        "their first counts were used")
+    return warnings + _age_warnings(rendered, manifest, config, today)
+
+
+def _posted_bare(lines: list[CountedLine], docs: dict[str, dict[str, Any]], adjustments: list[Adjustment]
+                 ) -> list[str]:
+    """Discrepancies posted with no Root Cause, and lines posted with no value."""
+    warnings = []
     undocumented = [line.line_id for line in lines if line.counted and line.variance_qty != 0
                     and not _text(docs.get(line.line_id, {}).get("Root Cause"))]
     if undocumented:
@@ -259,70 +316,65 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
         warnings.append(f"{len(unvalued)} line(s) posted without a value: no unit cost is known for the part "
                         f"({some_of(unvalued)}); the net and absolute values leave them out, and the import files "
                         "leave their cost blank")
-    warnings += _formula_warnings(adjustments, [t.name for t in loaded], config)
-    if recounts_out:
-        warnings.append(f"{len(recounts_out)} recount sheet(s) came back with no line recounted, or not at all "
-                        f"({some_of(recounts_out)}): "
-                        "their first counts were used")
+    return warnings
+
+
+def _age_warnings(rendered: list[RenderedTarget], manifest: Manifest, config: Config, today: dt.date) -> list[str]:
+    """Absolute quantities from an old snapshot overwrite the stock moved since."""
     age = (today - dt.date.fromisoformat(manifest.created[:10])).days
-    if age > config.count.max_snapshot_age_days:
-        for target in rendered:
-            if target.mode == "absolute":
-                warnings.append(
-                    f"{target.name} sets absolute quantities from a snapshot taken {age} days ago: stock that "
-                    "moved in or out of these locations since then will be overwritten on import")
+    if age <= config.count.max_snapshot_age_days:
+        return []
+    return [f"{target.name} sets absolute quantities from a snapshot taken {age} days ago: stock that "
+            "moved in or out of these locations since then will be overwritten on import"
+            for target in rendered if target.mode == "absolute"]
 
-    totals = figures(lines, [r.location for r in manifest.locations], len(problems), config.count, returned)
-    history = HistoryRow(manifest.cycle_id, dt.date.fromisoformat(manifest.count_date), today,
-                         len(returned), totals.lines_counted, totals.discrepancies,
-                         totals.discrepancy_rate, totals.net_value, totals.absolute_value, totals.accuracy)
-    from cyclekit.backends.gsheets import GoogleReader, google_id, metadata_tabs
-
-    schedule_google = google_id(str(schedule_path))
-    if schedule_google:
-        if google is None:
-            raise CycleError(f"{schedule_path} is a Google spreadsheet: give --format gsheets and credentials")
-        schedule_file = read_schedule(GoogleReader(google.session, schedule_google,
-                                                   metadata_tabs(google.session, schedule_google)))
-    else:
-        schedule_file = read_schedule(schedule_path)
+def _moved_on(schedule: WorkbookTarget, manifest: Manifest, counts: _Counts, history: HistoryRow,
+              config: Config, today: dt.date) -> tuple[WorkbookSpec, list[str]]:
+    """The schedule with the cycle's locations moved on, and their names. A location moves on when
+    something on it was counted, or it was confirmed empty."""
+    schedule_file = read_schedule_at(schedule)
     count_date = dt.date.fromisoformat(manifest.count_date)
-    # a location moves on when something on it was counted, or it was confirmed empty
-    with_lines = {ln.location for ln in lines if not ln.found}
-    counted_places = {ln.location for ln in lines if ln.counted} | {
-        name for name in returned if name not in with_lines}
+    with_lines = {ln.location for ln in counts.lines if not ln.found}
+    counted_places = {ln.location for ln in counts.lines if ln.counted} | {
+        name for name in counts.returned if name not in with_lines}
     counted_on = {name: count_date for name in counted_places}
-    spec, moved = updated_schedule(schedule_file, counted_on, history, config, today)
+    return updated_schedule(schedule_file, counted_on, history, config, today)
 
-    backup = cycle_dir / schedule_backup_name(manifest.cycle_id)
-    remote = None
-    if schedule_google:
-        def remote() -> None:
-            from cyclekit.backends.gsheets import replace_gsheets
 
-            replace_gsheets(spec, google.session, schedule_google,
-                            backup_name=f"Schedule before {manifest.cycle_id}")
+def _replace_later(schedule: WorkbookTarget, spec: WorkbookSpec, backup_label: str) -> Callable[[], None]:
+    """A schedule outside the cycle folder (a spreadsheet), replaced just before the commit."""
+    def replace() -> None:
+        schedule.keep_backup(backup_label)
+        schedule.write(spec)
+
+    return replace
+
+
+def _recorder(cycle_dir: Path, manifest: Manifest, files: list[Source], summary: dict[str, Any]
+              ) -> Callable[[dict[str, str]], FinalizeRecord]:
+    """The manifest's `finalized` entry, given each output's recorded path -> SHA-256."""
+    last = manifest.ingests[-1]
 
     def record(outputs: dict[str, str]) -> FinalizeRecord:
+        local = [cycle_dir / SNAPSHOT, *([cycle_dir / PART_COSTS] if manifest.costs_sha256 else []),
+                 cycle_dir / RESULTS]
         return FinalizeRecord(
             at=dt.datetime.now().isoformat(timespec="seconds"),
             # the filled sheets were just proven to have the digests the last ingest recorded
             inputs={**{recorded_path(cycle_dir, p): entry.sha256 for p, entry in zip(files, last.files)
                        if isinstance(p, Path)},
-                    **{recorded_path(cycle_dir, p): file_sha256(p) for p in [
-                        cycle_dir / SNAPSHOT, *([cycle_dir / PART_COSTS] if manifest.costs_sha256 else []),
-                        results]}},
-            google_inputs={f.path: f.digest() for f in files if not isinstance(f, Path)},
+                    **{recorded_path(cycle_dir, p): file_sha256(p) for p in local}},
+            google_inputs={str(f.path): source_digest(f) for f in files if not isinstance(f, Path)},
             outputs=outputs,
-            targets={t.name: t.mode for t in rendered},
-            adjustments=len(adjustments),
-            discrepancy_rate=None if totals.discrepancy_rate is None else str(totals.discrepancy_rate),
-            warnings=warnings,
+            **summary,
         )
 
-    outputs = Outputs({f"{t.name}.{t.extension}": t.text for t in rendered},
-                      (REVIEW, review_workbook(adjustments, manifest.cycle_id, config.count.currency_format)),
-                      None if schedule_google else schedule_path, None if schedule_google else spec, backup)
+    return record
+
+
+def _commit(cycle_dir: Path, manifest: Manifest, outputs: Outputs,
+            record: Callable[[dict[str, str]], FinalizeRecord], remote: Callable[[], None] | None) -> None:
+    """Everything written and the cycle locked, or nothing changed and the cycle open."""
     try:
         commit_finalize(cycle_dir, manifest, outputs, record, remote)
     except OSError as exc:  # a full disk, a folder without write permission: nothing was changed
@@ -334,11 +386,3 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     except XlsxFileError as exc:
         raise _write_error(exc.args[0] if exc.args and isinstance(exc.args[0], OSError)
                            else OSError(str(exc)), manifest.cycle_id) from None
-    if schedule_google:
-        backup = Path(f"Google Drive copy 'Schedule before {manifest.cycle_id}'")
-    final_dir = cycle_dir / ADJUSTMENTS
-    outputs_paths = [final_dir / name for name in outputs.files]
-    return FinalizeReport(manifest.cycle_id, len(adjustments), outputs_paths,
-                          schedule_path, backup, moved, history, warnings, review=final_dir / REVIEW)
-
-

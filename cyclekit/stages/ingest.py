@@ -9,17 +9,34 @@ Problems tab says why.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cyclekit import progress
 from cyclekit.backends.reader import WorkbookReader, not_a_file, use_limits
-from cyclekit.backends.spec import a1
+from cyclekit.backends.spec import WorkbookSpec, a1
+from cyclekit.backends.targets import (
+    GOOGLE_PREFIX,
+    GoogleSpreadsheet,
+    TabReader,
+    WorkbookTarget,
+    XlsxFile,
+    new_spreadsheet,
+)
 from cyclekit.config import Config
 from cyclekit.domain.lines import LineId, sheet_label, unit_key
-from cyclekit.domain.variance import NOT_SIGNED, CountedLine, figures, sheet_counters, with_sheet_counters
+from cyclekit.domain.variance import (
+    NOT_SIGNED,
+    CountedLine,
+    Figures,
+    figures,
+    sheet_counters,
+    with_sheet_counters,
+)
 from cyclekit.errors import CycleError, CyclekitError, InputError, Problem
 from cyclekit.folder.counts import counts_json, counts_key, save_counts
 from cyclekit.folder.cycle import (
@@ -29,7 +46,10 @@ from cyclekit.folder.cycle import (
     IngestRecord,
     Manifest,
     SheetRecord,
+    SnapshotLine,
     SourceFile,
+    changed_sheets_error,
+    changed_since_ingest,
     keep_returned,
     load_manifest,
     read_frozen,
@@ -50,7 +70,13 @@ from cyclekit.inputs.values import (
     unshow_spaces,
 )
 from cyclekit.layouts.count_sheet import Entry, FilledSheet, parse_sheet, whole_units
+from cyclekit.layouts.results_carry import PreviousResults
 from cyclekit.parallel import in_forked_copy, map_on_cores
+
+if TYPE_CHECKING:
+    from cyclekit.backends.gsheets import GoogleTarget
+
+Source = Path | TabReader  # a filled workbook: a file, or the count sheets in Google Sheets
 
 DEFAULT_FOLDERS = ("sheets", "packets", "recounts")
 PARALLEL_FROM = 50  # files: below this, starting worker processes costs more than it saves
@@ -60,7 +86,7 @@ PARALLEL_FROM = 50  # files: below this, starting worker processes costs more th
 class IngestReport:
     results: Path
     sheets_read: int  # sheets with anything filled in
-    figures: object
+    figures: Figures
     problems: list[Problem]
     recount_files: list[Path] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # locations with no sheet returned
@@ -71,8 +97,8 @@ class IngestReport:
     notes: list[str] = field(default_factory=list)  # what was carried and kept: information, not warnings
 
 
-def ingest_sources(cycle_dir: Path, manifest: Manifest, files: list[Path] | None, google: Any,
-                   problems: list[Problem] | None = None) -> tuple[list, set[str], list[str], dict[Path, Path]]:
+def ingest_sources(cycle_dir: Path, manifest: Manifest, files: list[Path] | None, google: GoogleTarget | None,
+                   problems: list[Problem] | None = None) -> tuple[list[Source], set[str], list[str], dict[Path, Path]]:
     """What an ingest reads: the files named now (or, with none named, the cycle's folders or its
     Google sheets), plus every file the last ingest read: a sheet returned late adds to the
     counts, it never replaces them. Also: the names of the files named now (their sheets win
@@ -92,19 +118,19 @@ def ingest_sources(cycle_dir: Path, manifest: Manifest, files: list[Path] | None
         made = {copy: given for given, copy in kept.items() if copy.parent == returned_dir and copy not in there_before}
         made.update({copy: Path(shown) for copy, shown in mailed.shown.items() if copy in made})
         named_paths = list(dict.fromkeys(kept.values()))
-        sources: list = list(named_paths)
+        sources: list[Source] = list(named_paths)
     elif "count_sheets" in manifest.google:
         named_paths = []
         sources = google_sources(cycle_dir, manifest, google)
     else:
         named_paths = []
-        sources = default_files(cycle_dir)
+        sources = [*default_files(cycle_dir)]
     if files and "count_sheets" in manifest.google:
         sources = [*google_sources(cycle_dir, manifest, google)[:1], *sources]
     taken = {Path(s).resolve() for s in sources if not hasattr(s, "rows")}
     gone = []
     for entry in manifest.ingests[-1].files if manifest.ingests else []:
-        if entry.file.startswith("google:"):
+        if entry.file.startswith(GOOGLE_PREFIX):
             continue  # read again above whenever the count sheets live in Google Sheets
         path = source_path(cycle_dir, entry.file)
         if not path.is_file():
@@ -115,8 +141,8 @@ def ingest_sources(cycle_dir: Path, manifest: Manifest, files: list[Path] | None
     return sources, {str(p) for p in named_paths}, gone, made
 
 
-def _keep_only_accepted(made: dict[Path, Path], accepted: list, paths: list, problems: list[Problem]
-                        ) -> tuple[list, list[Problem]]:
+def _keep_only_accepted(made: dict[Path, Path], accepted: list[tuple[FilledSheet, SheetRecord]],
+                        paths: list[Source], problems: list[Problem]) -> tuple[list[Source], list[Problem]]:
     """A file given from elsewhere stays with the cycle only if it holds a sheet of the cycle: any
     other (another cycle's sheet, a document, a link to a system file) is not copied in, and its
     problems name it where it was given."""
@@ -166,15 +192,15 @@ def _parse_source(source: Any) -> tuple[str, list[FilledSheet], list[Problem], s
     return path, sheets, problems, None if reader is source else file_sha256(reader.path)
 
 
-def _parse_sources(sources: list) -> list[tuple[str, list[FilledSheet], list[Problem], str | None]]:
+def _parse_sources(sources: Sequence[Source]) -> list[tuple[str, list[FilledSheet], list[Problem], str | None]]:
     """Files are read on every core when there are many (a thousand sheets back in one go)."""
     files = [s for s in sources if not hasattr(s, "rows")]  # open readers (Google) stay here
     parsed = dict(zip(files, map_on_cores(_parse_source, files, "Reading sheets", PARALLEL_FROM), strict=True))
     return [parsed[s] if s in parsed else _parse_source(s) for s in sources]
 
 
-def read_filled_sheets(sources: list, manifest: Manifest, problems: list[Problem],
-                       digests: dict[str, str] | None = None, named: set[str] = frozenset()
+def read_filled_sheets(sources: Sequence[Source], manifest: Manifest, problems: list[Problem],
+                       digests: dict[str, str] | None = None, named: AbstractSet[str] = frozenset()
                        ) -> list[tuple[FilledSheet, SheetRecord]]:
     """Every count and recount tab of the sources (xlsx paths or open readers), checked against
     the manifest; `digests` gets each file's sha256, by path. A sheet in a file of `named` (given
@@ -211,6 +237,13 @@ def read_filled_sheets(sources: list, manifest: Manifest, problems: list[Problem
         raise InputError([p for p in problems if p.file in named],
                          summary=f"none of the files given holds a count sheet of cycle {manifest.cycle_id}; "
                                  "nothing was changed")
+    return _one_copy_each(found, manifest.sheets_by_id(), named, problems)
+
+
+def _one_copy_each(found: dict[str, list[FilledSheet]], records: dict[str, SheetRecord], named: AbstractSet[str],
+                   problems: list[Problem]) -> list[tuple[FilledSheet, SheetRecord]]:
+    """The copy of each sheet to use: the one given now, the one filled in (copies saying the same
+    are one); two filled differently are a problem, and neither is used."""
     accepted = []
     for sheet_id, copies in found.items():
         if named and any(c.file in named for c in copies):
@@ -221,16 +254,16 @@ def read_filled_sheets(sources: list, manifest: Manifest, problems: list[Problem
         if len(filled) > 1:
             names = ", ".join(f"{c.file} [{c.tab}]" for c in filled)
             problems.append(Problem("duplicate-sheet", filled[1].file, (
-                f"location {manifest.sheet(sheet_id).location} (sheet {sheet_id}) was returned "
+                f"location {records[sheet_id].location} (sheet {sheet_id}) was returned "
                 f"twice, filled in both: {names}; neither was used. Keep one copy and ingest again"),
                 sheet=filled[1].tab))
             continue
         chosen = filled[0] if filled else copies[0]
-        accepted.append((chosen, manifest.sheet(sheet_id)))
+        accepted.append((chosen, records[sheet_id]))
     return accepted
 
 
-def _what_it_says(sheet: FilledSheet) -> tuple:
+def _what_it_says(sheet: FilledSheet) -> tuple[object, ...]:
     """What was written on a sheet: two files saying the same are the same count."""
     return (tuple((e.line_no, cell_text(e.floor_count), e.notes) for e in sheet.entries),
             tuple((e.part_number, e.revision, e.lot, cell_text(e.floor_count), e.notes) for e in sheet.found),
@@ -271,144 +304,195 @@ def _quantity(entry: Entry, sheet: FilledSheet, uom: str, whole_uoms: tuple[str,
     return quantity
 
 
+ListedKey = tuple[str, str, str, str]  # location, part number, revision, lot
+
+
+@dataclass
+class _Tally:
+    """The cycle's lines as the sheets are read into them, one sheet after another."""
+
+    lines: dict[str, CountedLine]  # by Line ID
+    frozen: dict[tuple[str, int], SnapshotLine]  # (location, line number) -> the line as sent
+    listed_at: dict[ListedKey, list[tuple[str, str]]]  # -> (unit, Line ID) of each line listed there
+    classes: dict[str, str]  # location -> ABC class
+    inventory: FrozenInventory
+    whole: tuple[str, ...]  # units counted whole
+    problems: list[Problem]
+
+
 def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                 accepted: list[tuple[FilledSheet, SheetRecord]], config: Config,
                 problems: list[Problem]) -> list[CountedLine]:
     """One CountedLine per line sent, plus found items; recounts replace first counts."""
-    classes = {r.location: r.abc_class for r in manifest.locations}
-    snapshot = frozen_inventory.lines
-    frozen = {(s.item.location, s.line_no): s for s in snapshot}
-    lines: dict[str, CountedLine] = {}
+    tally = _sent_lines(manifest, frozen_inventory, config, problems)
     order = {r.location: n for n, r in enumerate(manifest.locations)}
     # the order of the cycle's locations, then the walk order; found items after the listed lines
-    sort_keys: dict[str, tuple[int, bool, int]] = {}
-    for s in snapshot:
-        i = s.item
-        line_id = s.line_id
-        lines[line_id] = CountedLine(line_id, i.location, i.part_number, i.revision, i.description, i.lot,
-                                     i.serial, i.uom, classes[i.location], i.quantity, i.unit_cost)
-        sort_keys[line_id] = (order[i.location], False, s.line_no)
-    listed_at: dict[tuple[str, str, str, str], list[tuple[str, str]]] = {}  # -> (unit, line ID) of each
-    for ln in lines.values():
-        listed_at.setdefault((ln.location, ln.part_number, ln.revision, ln.lot), []).append(
-            (unit_key(ln.uom), ln.line_id))
-    whole = config.inventory.whole_number_uoms
+    sort_keys = {s.line_id: (order[s.item.location], False, s.line_no) for s in frozen_inventory.lines}
     # first counts before recounts, whatever order the files came in
     for sheet, record in sorted(accepted, key=lambda pair: pair[1].kind != "count"):
-        recount = record.kind == "recount"
-        empty = sheet.confirmed_empty.strip().upper()
-        if empty and empty not in ("YES", "Y", "X"):
-            r, c = sheet.confirmed_empty_cell
-            problems.append(Problem("bad-confirmation", sheet.file, "write YES or leave blank",
-                                    sheet=sheet.tab, cell=a1(r, c), value=sheet.confirmed_empty))
-            empty = ""
-        confirmed_empty = bool(empty)
-        problems.extend(p for p in sheet.problems if p not in sheet.held_lines.values())
-        seen: set[int] = set()
-        for entry in sheet.entries:
-            s = frozen.get((record.location, entry.line_no))
-            if entry.line_no not in record.lines or s is None:
-                problems.append(Problem("altered-sheet", sheet.file,
-                                        f"line {entry.line_no} is not on this sheet as it was sent; ignored",
-                                        sheet=sheet.tab, cell=a1(entry.row, 0)))
-                continue
-            seen.add(entry.line_no)
-            line = lines[s.line_id]
-            listed = (entry.part_number, entry.revision, entry.lot, entry.uom.strip())
-            sent = (s.item.part_number, s.item.revision, s.item.lot, s.item.uom.strip())
-            if listed != sent:  # the sheet shows spaces at either end as ␣: ' PN ' reads back '␣PN␣'
-                listed = (*map(unshow_spaces, listed[:3]), listed[3])
-            if listed[:3] != sent[:3] or unit_key(listed[3]) != unit_key(sent[3]):  # the unit is identity too
-                problems.append(Problem("altered-line", sheet.file, (
-                    f"line {entry.line_no} was sent as {'/'.join(sent)} but reads "
-                    f"{'/'.join(listed)}; the line was not counted"), sheet=sheet.tab,
-                    cell=a1(entry.row, 1), value="/".join(listed), line_id=s.line_id))
-                line.problem = "listed line altered on the sheet"
-                continue
-            if entry.line_no in sheet.held_lines:
-                problems.append(replace(sheet.held_lines[entry.line_no], line_id=s.line_id))
-                line.problem = "a row was inserted next to it"
-                continue
-            quantity = _quantity(entry, sheet, s.item.uom, whole, problems, s.line_id)
-            if (entry.floor_count is not None or entry.unreadable) and quantity is None:
-                line.problem = "floor count unreadable"
-                continue
-            if confirmed_empty:
-                if quantity not in (None, Decimal(0)):
-                    problems.append(Problem("conflict", sheet.file, (
-                        "the location is confirmed empty but this line has a count; "
-                        "the line was not counted"), sheet=sheet.tab,
-                        cell=a1(entry.row, entry.floor_col), value=cell_text(entry.floor_count),
-                        line_id=s.line_id))
-                    line.problem = "confirmed empty and counted"
-                    continue
-                quantity = Decimal(0)
-            if quantity is None:
-                continue
-            line.problem = ""
-            if recount:
-                line.first_count = line.counted_qty
-                line.counted_qty = quantity
-                line.recounted_by = sheet.counted_by or NOT_SIGNED
-                line.recount_sheet = record.sheet_id
-            else:
-                line.counted_qty = quantity
-                line.counted_by = sheet.counted_by or NOT_SIGNED  # never the sheet's printed owner
-                line.sheet_id = record.sheet_id
-            if entry.notes:
-                line.notes = "; ".join(filter(None, [line.notes, entry.notes]))
-        for entry in sheet.found:
-            cell = a1(entry.row, 1)
-            # copied from a listed line, an identifier's end spaces read '␣'
-            entry.part_number, entry.revision, entry.lot = map(unshow_spaces, (
-                entry.part_number, entry.revision, entry.lot))
-            if recount and _recounted_found_item(entry, sheet, record, lines, whole, problems, seen):
-                continue
-            if not entry.part_number:
-                problems.append(Problem("found-without-part", sheet.file,
-                                        "a found item has a quantity but no part number; not counted",
-                                        sheet=sheet.tab, cell=cell))
-                continue
-            if entry.floor_count is None and not entry.unreadable:
-                problems.append(Problem("found-without-quantity", sheet.file,
-                                        "a found item has no quantity; not counted", sheet=sheet.tab,
-                                        cell=a1(entry.row, entry.floor_col), value=entry.part_number))
-                continue
-            quantity = _quantity(entry, sheet, entry.uom, whole, problems)
-            if quantity is None:
-                continue
-            listed = next((line_id for unit, line_id in listed_at.get(
-                (record.location, entry.part_number, entry.revision, entry.lot), [])
-                if not entry.uom.strip() or unit == unit_key(entry.uom)), None)  # one part in two units is two lines
-            if listed is not None:
-                problems.append(Problem("found-is-listed", sheet.file, (
-                    f"found item {entry.part_number} is listed as line {listed}; write its "
-                    "count on that line"), sheet=sheet.tab, cell=cell, value=entry.part_number))
-                continue
-            line_id = str(LineId.of(record.location, entry.label, record.sheet_id if recount else ""))
-            lines[line_id] = CountedLine(
-                line_id, record.location, entry.part_number, entry.revision, entry.description,
-                entry.lot, "", entry.uom, classes.get(record.location, "C"), Decimal(0),
-                frozen_inventory.cost_of(entry.part_number, entry.revision, entry.uom),
-                counted_qty=quantity,
-                counted_by=sheet.counted_by or NOT_SIGNED, sheet_id=record.sheet_id, found=True,
-                notes=entry.notes)
-        for missing in sorted(set(record.lines) - seen):
-            label = sheet_label(missing)
-            problems.append(Problem("altered-sheet", sheet.file,
-                                    f"line {label} was removed from the sheet; it was not counted",
-                                    sheet=sheet.tab))
-    ordered = sorted(lines.values(), key=lambda ln: sort_keys.get(ln.line_id) or (
+        _read_sheet(tally, sheet, record)
+    ordered = sorted(tally.lines.values(), key=lambda ln: sort_keys.get(ln.line_id) or (
         order.get(ln.location, len(order)), ln.found, _line_number(ln.line_id)))
     problems += unsigned_major_problems(ordered, accepted, config)
     return ordered
 
 
+def _sent_lines(manifest: Manifest, frozen_inventory: FrozenInventory, config: Config,
+                problems: list[Problem]) -> _Tally:
+    """Every line sent, not counted yet."""
+    classes = {r.location: r.abc_class for r in manifest.locations}
+    lines: dict[str, CountedLine] = {}
+    for s in frozen_inventory.lines:
+        i = s.item
+        lines[s.line_id] = CountedLine(s.line_id, i.location, i.part_number, i.revision, i.description, i.lot,
+                                       i.serial, i.uom, classes[i.location], i.quantity, i.unit_cost)
+    listed_at: dict[ListedKey, list[tuple[str, str]]] = {}
+    for ln in lines.values():
+        listed_at.setdefault((ln.location, ln.part_number, ln.revision, ln.lot), []).append(
+            (unit_key(ln.uom), ln.line_id))
+    return _Tally(lines, {(s.item.location, s.line_no): s for s in frozen_inventory.lines}, listed_at, classes,
+                  frozen_inventory, config.inventory.whole_number_uoms, problems)
+
+
+def _read_sheet(tally: _Tally, sheet: FilledSheet, record: SheetRecord) -> None:
+    """One sheet's listed lines and found items into the tally; a line sent and missing from it is
+    a problem."""
+    confirmed_empty = _confirmed_empty(sheet, tally.problems)
+    tally.problems.extend(p for p in sheet.problems if p not in sheet.held_lines.values())
+    seen: set[int] = set()
+    for entry in sheet.entries:
+        _read_listed(tally, entry, sheet, record, confirmed_empty, seen)
+    for entry in sheet.found:
+        # copied from a listed line, an identifier's end spaces read '␣'
+        entry.part_number, entry.revision, entry.lot = map(unshow_spaces, (
+            entry.part_number, entry.revision, entry.lot))
+        if record.kind == "recount" and _recounted_found_item(entry, sheet, record, tally.lines, tally.whole,
+                                                              tally.problems, seen):
+            continue
+        _read_found(tally, entry, sheet, record)
+    for missing in sorted(set(record.lines) - seen):
+        label = sheet_label(missing)
+        tally.problems.append(Problem("altered-sheet", sheet.file,
+                                      f"line {label} was removed from the sheet; it was not counted",
+                                      sheet=sheet.tab))
+
+
+def _confirmed_empty(sheet: FilledSheet, problems: list[Problem]) -> bool:
+    """Whether the sheet says its location is empty (YES, or Y or X); anything else is a problem."""
+    empty = sheet.confirmed_empty.strip().upper()
+    if empty and empty not in ("YES", "Y", "X"):
+        r, c = sheet.confirmed_empty_cell or (0, 0)
+        problems.append(Problem("bad-confirmation", sheet.file, "write YES or leave blank",
+                                sheet=sheet.tab, cell=a1(r, c), value=sheet.confirmed_empty))
+        return False
+    return bool(empty)
+
+
+def _read_listed(tally: _Tally, entry: Entry, sheet: FilledSheet, record: SheetRecord, confirmed_empty: bool,
+                 seen: set[int]) -> None:
+    """A listed line's count, checked against the line as sent."""
+    s = tally.frozen.get((record.location, entry.line_no)) if entry.line_no is not None else None
+    if entry.line_no is None or entry.line_no not in record.lines or s is None:
+        tally.problems.append(Problem("altered-sheet", sheet.file,
+                                      f"line {entry.line_no} is not on this sheet as it was sent; ignored",
+                                      sheet=sheet.tab, cell=a1(entry.row, 0)))
+        return
+    seen.add(entry.line_no)
+    line = tally.lines[s.line_id]
+    if not _as_sent(tally, entry, sheet, s, line):
+        return
+    quantity = _quantity(entry, sheet, s.item.uom, tally.whole, tally.problems, s.line_id)
+    if (entry.floor_count is not None or entry.unreadable) and quantity is None:
+        line.problem = "floor count unreadable"
+        return
+    if confirmed_empty:
+        if quantity not in (None, Decimal(0)):
+            tally.problems.append(Problem("conflict", sheet.file, (
+                "the location is confirmed empty but this line has a count; "
+                "the line was not counted"), sheet=sheet.tab,
+                cell=a1(entry.row, entry.floor_col), value=cell_text(entry.floor_count),
+                line_id=s.line_id))
+            line.problem = "confirmed empty and counted"
+            return
+        quantity = Decimal(0)
+    if quantity is None:
+        return
+    _set_count(line, quantity, entry, sheet, record)
+
+
+def _as_sent(tally: _Tally, entry: Entry, sheet: FilledSheet, s: SnapshotLine, line: CountedLine) -> bool:
+    """Whether the row still says the line it was sent as (and no row was inserted next to it)."""
+    listed = (entry.part_number, entry.revision, entry.lot, entry.uom.strip())
+    sent = (s.item.part_number, s.item.revision, s.item.lot, s.item.uom.strip())
+    if listed != sent:  # the sheet shows spaces at either end as ␣: ' PN ' reads back '␣PN␣'
+        listed = (unshow_spaces(listed[0]), unshow_spaces(listed[1]), unshow_spaces(listed[2]), listed[3])
+    if listed[:3] != sent[:3] or unit_key(listed[3]) != unit_key(sent[3]):  # the unit is identity too
+        tally.problems.append(Problem("altered-line", sheet.file, (
+            f"line {entry.line_no} was sent as {'/'.join(sent)} but reads "
+            f"{'/'.join(listed)}; the line was not counted"), sheet=sheet.tab,
+            cell=a1(entry.row, 1), value="/".join(listed), line_id=s.line_id))
+        line.problem = "listed line altered on the sheet"
+        return False
+    if entry.line_no in sheet.held_lines:
+        tally.problems.append(replace(sheet.held_lines[entry.line_no], line_id=s.line_id))
+        line.problem = "a row was inserted next to it"
+        return False
+    return True
+
+
+def _set_count(line: CountedLine, quantity: Decimal, entry: Entry, sheet: FilledSheet, record: SheetRecord) -> None:
+    """A count on the line: a first count, or a recount that replaces it."""
+    line.problem = ""
+    if record.kind == "recount":
+        line.first_count = line.counted_qty
+        line.counted_qty = quantity
+        line.recounted_by = sheet.counted_by or NOT_SIGNED
+        line.recount_sheet = record.sheet_id
+    else:
+        line.counted_qty = quantity
+        line.counted_by = sheet.counted_by or NOT_SIGNED  # never the sheet's printed owner
+        line.sheet_id = record.sheet_id
+    if entry.notes:
+        line.notes = "; ".join(filter(None, [line.notes, entry.notes]))
+
+
+def _read_found(tally: _Tally, entry: Entry, sheet: FilledSheet, record: SheetRecord) -> None:
+    """An item found on the shelf and written in: a line of its own, unless it is one listed there."""
+    cell = a1(entry.row, 1)
+    if not entry.part_number:
+        tally.problems.append(Problem("found-without-part", sheet.file,
+                                      "a found item has a quantity but no part number; not counted",
+                                      sheet=sheet.tab, cell=cell))
+        return
+    if entry.floor_count is None and not entry.unreadable:
+        tally.problems.append(Problem("found-without-quantity", sheet.file,
+                                      "a found item has no quantity; not counted", sheet=sheet.tab,
+                                      cell=a1(entry.row, entry.floor_col), value=entry.part_number))
+        return
+    quantity = _quantity(entry, sheet, entry.uom, tally.whole, tally.problems)
+    if quantity is None:
+        return
+    listed = next((line_id for unit, line_id in tally.listed_at.get(
+        (record.location, entry.part_number, entry.revision, entry.lot), [])
+        if not entry.uom.strip() or unit == unit_key(entry.uom)), None)  # one part in two units is two lines
+    if listed is not None:
+        tally.problems.append(Problem("found-is-listed", sheet.file, (
+            f"found item {entry.part_number} is listed as line {listed}; write its "
+            "count on that line"), sheet=sheet.tab, cell=cell, value=entry.part_number))
+        return
+    line_id = str(LineId.of(record.location, entry.label, record.sheet_id if record.kind == "recount" else ""))
+    tally.lines[line_id] = CountedLine(
+        line_id, record.location, entry.part_number, entry.revision, entry.description,
+        entry.lot, "", entry.uom, tally.classes.get(record.location, "C"), Decimal(0),
+        tally.inventory.cost_of(entry.part_number, entry.revision, entry.uom),
+        counted_qty=quantity,
+        counted_by=sheet.counted_by or NOT_SIGNED, sheet_id=record.sheet_id, found=True,
+        notes=entry.notes)
+
+
 def unsigned_major_problems(lines: list[CountedLine], accepted: list[tuple[FilledSheet, SheetRecord]],
                             config: Config) -> list[Problem]:
     """A sheet nobody signed that holds a Major discrepancy: who counted it must be known."""
-    from dataclasses import replace
-
     from cyclekit.domain.variance import MAJOR, judge
 
     majors: dict[str, list[str]] = {}  # sheet id -> Major lines counted on it unsigned
@@ -461,8 +545,8 @@ def _line_number(line_id: str) -> int:
     return LineId.parse(line_id).number
 
 
-def count_state(manifest: Manifest, frozen: FrozenInventory, paths: list, config: Config,
-                digests: dict[str, str] | None = None, named: set[str] = frozenset()
+def count_state(manifest: Manifest, frozen: FrozenInventory, paths: Sequence[Source], config: Config,
+                digests: dict[str, str] | None = None, named: AbstractSet[str] = frozenset()
                 ) -> tuple[list[tuple[FilledSheet, SheetRecord]], list[CountedLine], list[Problem]]:
     """What the filled sheets say, line by line, with every problem found on the way
     (`digests`, `named`: see read_filled_sheets)."""
@@ -494,65 +578,133 @@ def source_name(source: Any) -> str:
     return source.path if hasattr(source, "digest") else str(source)
 
 
-def google_sources(cycle_dir: Path, manifest: Manifest, google: Any) -> list:
+def google_sources(cycle_dir: Path, manifest: Manifest, google: GoogleTarget | None) -> list[Source]:
     """The cycle's Google count sheets (one values:batchGet) and any local recount sheets."""
-    from cyclekit.backends.gsheets import GoogleReader
-
     record = manifest.google["count_sheets"]
     if google is None:
         raise CycleError(f"cycle {manifest.cycle_id}'s count sheets are in Google Sheets ({record['url']}); "
                          "give --format gsheets with credentials to read them")
-    return [GoogleReader(google.session, record["id"], record["tabs"]),
+    return [GoogleSpreadsheet(google, record["id"], known_tabs=record["tabs"]).read(),
             *sorted((cycle_dir / "recounts").glob("*.xlsx"))]
 
 
-def previous_results(cycle_dir: Path, manifest: Manifest, google: Any, config: Config | None = None,
-                     strict: bool = False) -> Any:
+def results_target(cycle_dir: Path, manifest: Manifest, google: GoogleTarget | None) -> WorkbookTarget:
+    """Where finance works on the results: the Google results when they were written there (and
+    credentials are given), else results.xlsx."""
+    record = manifest.google.get("results")
+    if record and google is not None:
+        return GoogleSpreadsheet(google, record["id"])
+    return XlsxFile(cycle_dir / RESULTS)
+
+
+def previous_results(cycle_dir: Path, manifest: Manifest, google: GoogleTarget | None,
+                     config: Config | None = None, strict: bool = False) -> PreviousResults:
     """What people typed last time (carry.PreviousResults): in the Google results if finance works
     there (every tab, those a person added too), else results.xlsx. strict: refuse when the
     documentation cannot be found (see carry.read_previous)."""
-    from cyclekit.layouts.results_carry import PreviousResults, read_previous
+    from cyclekit.layouts.results_carry import read_previous
 
     layout = manifest.ingests[-1].summary_layout if manifest.ingests else None
     order = config.count.date_order if config is not None else ""
-    record = manifest.google.get("results")
-    if record and google is not None:
-        from cyclekit.backends.gsheets import GoogleReader, metadata_tabs
-
-        reader = GoogleReader(google.session, record["id"], metadata_tabs(google.session, record["id"]))
-        return read_previous(reader, layout=layout, date_order=order, strict=strict)
-    results_path = cycle_dir / RESULTS
-    if results_path.exists():
-        return read_previous(WorkbookReader(results_path), layout=layout, date_order=order, strict=strict)
-    return PreviousResults()
+    results = results_target(cycle_dir, manifest, google)
+    if not results.exists():
+        return PreviousResults()
+    return read_previous(results.read(), layout=layout, date_order=order, strict=strict)
 
 
-def previous_documentation(cycle_dir: Path, manifest: Manifest, google: Any) -> tuple[dict, dict]:
+def last_ingest_sources(cycle_dir: Path, manifest: Manifest, google: GoogleTarget | None
+                        ) -> tuple[list[Source], list[str]]:
+    """The sources the last ingest read, and the names of those changed (or gone) since: a file by
+    its checksum (folder.cycle.changed_since_ingest), the Google count sheets by their values."""
+    last = manifest.ingests[-1]
+    changed = changed_since_ingest(cycle_dir, last)
+    sources: list[Source] = []
+    for entry in last.files:
+        if entry.file.startswith(GOOGLE_PREFIX):
+            reader = google_sources(cycle_dir, manifest, google)[0]
+            if source_digest(reader) != entry.sha256:
+                changed.append(f"{entry.file} (count sheets in Google Sheets)")
+            sources.append(reader)
+        else:
+            sources.append(source_path(cycle_dir, entry.file))
+    return sources, changed
+
+
+def unchanged_since_ingest(cycle_dir: Path, manifest: Manifest, google: GoogleTarget | None = None
+                           ) -> list[Source]:
+    """The sources the last ingest read, each proven unchanged since (a Google tab by its values)."""
+    if not manifest.ingests:
+        raise CycleError(f"cycle {manifest.cycle_id} has not been ingested; run `cyclekit ingest` first")
+    sources, changed = last_ingest_sources(cycle_dir, manifest, google)
+    if changed:
+        raise changed_sheets_error(changed)
+    return sources
+
+
+def previous_documentation(cycle_dir: Path, manifest: Manifest, google: GoogleTarget | None
+                           ) -> tuple[dict[str, dict[str, Any]], dict[tuple[Any, ...], str]]:
     """What people typed last time in Discrepancies (and Cleared), and in Problems' Resolutions."""
     previous = previous_results(cycle_dir, manifest, google)
     return previous.documentation, previous.resolutions
 
 
+@dataclass
+class _Counted:
+    """What the sheets say now, with the sources read, as ingest records them."""
+
+    accepted: list[tuple[FilledSheet, SheetRecord]]
+    lines: list[CountedLine]
+    problems: list[Problem]
+    returned: set[str]
+    totals: Figures
+    sources: list[SourceFile]  # the files read, as the manifest records them
+
+
 @holds_cycle_lock(all_or_nothing=True)
 def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None = None,
-                 today: dt.date | None = None, google: Any = None,
+                 today: dt.date | None = None, google: GoogleTarget | None = None,
                  results_to_google: bool = False, pdf: bool = False) -> IngestReport:
     """pdf: also a PDF of each new recount workbook, in CYCLE_DIR/pdf (LibreOffice renders it)."""
-    from cyclekit.backends.xlsx import render_xlsx
     from cyclekit.domain.review import open_problems
-    from cyclekit.layouts.recount_sheet import write_recount_sheets
-    from cyclekit.layouts.results import results_workbook
-    from cyclekit.layouts.results_carry import keep_backup, layout_of
 
     cycle_dir = Path(cycle_dir)
     if pdf:
         from cyclekit.backends.libreoffice import find_soffice
 
         find_soffice()  # before anything is written: a missing LibreOffice stops the ingest whole
+    manifest = _open_cycle(cycle_dir)
+    counted = _count(cycle_dir, manifest, config, files, google)
+    # what finance typed and added, read before anything is written: what cannot be carried stops here
+    previous = previous_results(cycle_dir, manifest, google, config, strict=True)
+    shown = counted.problems + previous.problems  # and dates typed in the results that cannot be read
+    spec, backup, recount_files, key, counts_text = _write_results(cycle_dir, manifest, counted, shown, previous,
+                                                                   config, today or dt.date.today())
+    url = _results_to_google(spec, manifest, config, google) if results_to_google else ""
+    _record_ingest(cycle_dir, manifest, counted, key, counts_text, spec, backup)
+    names = [r.location for r in manifest.locations]
+    report = IngestReport(cycle_dir / RESULTS, sum(1 for sheet, _ in counted.accepted if _has_input(sheet)),
+                          counted.totals, shown, recount_files,
+                          [name for name in names if name not in counted.returned], url,
+                          open_problems=open_problems(shown, counted.lines, previous.resolutions),
+                          notes=previous.notices())
+    if backup:
+        report.notes.append(f"The previous results as they were: {backup}")
+    if pdf and recount_files:  # after the manifest: the ingest stands whatever LibreOffice does
+        _print_recounts(report, recount_files, cycle_dir)
+    return report
+
+
+def _open_cycle(cycle_dir: Path) -> Manifest:
     manifest = load_manifest(cycle_dir)
     if manifest.finalized:
         raise CycleError(f"cycle {manifest.cycle_id} was finalized on {manifest.finalized.at}; "
                          "its counts can no longer change")
+    return manifest
+
+
+def _count(cycle_dir: Path, manifest: Manifest, config: Config, files: list[Path] | None,
+           google: GoogleTarget | None) -> _Counted:
+    """Every sheet read (those given now, and those the last ingest read), line by line."""
     frozen = read_frozen(cycle_dir, manifest)
     mail_problems: list[Problem] = []
     paths, named, gone, made = ingest_sources(cycle_dir, manifest, files, google, mail_problems)
@@ -563,63 +715,69 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
     forget_dropped(cycle_dir, manifest)
     problems += [Problem("source-gone", name, "was read by the last ingest but is gone; its counts are "
                          "not in these results (put it back, or give the sheet again)") for name in gone]
-    names = [r.location for r in manifest.locations]
     returned = returned_locations(accepted)
     lines = charged_to_counters(lines, manifest, returned)
-    totals = figures(lines, names, len(problems), config.count, returned)
-
-    results_path = cycle_dir / RESULTS
-    # what finance typed and added, read before anything is written: what cannot be carried stops here
-    previous = previous_results(cycle_dir, manifest, google, config, strict=True)
-    documentation, resolutions = previous.documentation, previous.resolutions
-    shown = problems + previous.problems  # and dates typed in the results that cannot be read
-    recounts_written = write_recount_sheets(cycle_dir, manifest, lines, config, returned)
-    sources = [SourceFile(name if name.startswith("google:") else recorded_path(cycle_dir, name),
+    totals = figures(lines, [r.location for r in manifest.locations], len(problems), config.count, returned)
+    sources = [SourceFile(name if name.startswith(GOOGLE_PREFIX) else recorded_path(cycle_dir, name),
                           digests.get(name) or source_digest(p)) for p in paths for name in [source_name(p)]]
-    key = counts_key([s.sha256 for s in sources], config)
-    # counts.json is laid out on the other core while this one writes the results workbook
+    return _Counted(accepted, lines, problems, returned, totals, sources)
+
+
+def _write_results(cycle_dir: Path, manifest: Manifest, counted: _Counted, shown: list[Problem],
+                   previous: PreviousResults, config: Config, today: dt.date
+                   ) -> tuple[WorkbookSpec, Path | None, list[Path], str, str | None]:
+    """The recount sheets (in the background) and results.xlsx, whose copy is kept first; counts.json
+    laid out on the other core meanwhile. The results' spec, its copy, the recount files, the
+    counts' key and text."""
+    from cyclekit.layouts.recount_sheet import write_recount_sheets
+    from cyclekit.layouts.results import results_workbook
+    from cyclekit.layouts.results_carry import keep_backup
+
+    lines, problems, returned = counted.lines, counted.problems, counted.returned
+    recounts_written = write_recount_sheets(cycle_dir, manifest, lines, config, returned)
+    key = counts_key([s.sha256 for s in counted.sources], config)
     counts_later = in_forked_copy(lambda: [counts_json(key, lines, problems, returned)])
+    results = XlsxFile(cycle_dir / RESULTS, copy=keep_backup)
     try:
-        spec = results_workbook(manifest, lines, totals, shown, documentation, config,
-                                today or dt.date.today(), resolutions, returned, previous)
-        backup = keep_backup(results_path)  # the workbook replaced, as finance left it
+        spec = results_workbook(manifest, lines, counted.totals, shown, previous.documentation, config,
+                                today, previous.resolutions, returned, previous)
+        backup = results.keep_backup("Results before this ingest")  # the workbook replaced, as finance left it
         with progress.task("Writing the results workbook"):
-            render_xlsx(spec, results_path)
+            results.write(spec)
     finally:
         recount_files = recounts_written()
         counts_text = counts_later() if counts_later else None
-    url = ""
-    if results_to_google:
-        if google is None:
-            raise CycleError("results in Google Sheets need credentials (--format gsheets)")
-        from cyclekit.backends.gsheets import render_gsheets
+    return spec, backup, recount_files, key, counts_text
 
-        reviewers = sorted(set(config.count.reviewers) | set(google.share_with))
-        made = render_gsheets(spec, google.session, folder_id=google.folder_id,
-                              share_with=[(email, "writer") for email in reviewers])
-        manifest.google["results"] = {"id": made.spreadsheet_id, "url": made.url,
-                                      "tabs": made.tabs,
-                                      "requests": made.requests}
-        url = made.url
-    filled = [(sheet, record) for sheet, record in accepted if _has_input(sheet)]
-    counts = save_counts(cycle_dir, key, lines, problems, returned, counts_text)
+
+def _results_to_google(spec: WorkbookSpec, manifest: Manifest, config: Config, google: GoogleTarget | None
+                       ) -> str:
+    """The results also as a new spreadsheet, shared with the reviewers: finance works there next."""
+    target = new_spreadsheet(google)
+    if target is None:
+        raise CycleError("results in Google Sheets need credentials (--format gsheets)")
+    made = target.write(spec, share_with=config.count.reviewers)
+    manifest.google["results"] = made.record()
+    return str(made.address)
+
+
+def _record_ingest(cycle_dir: Path, manifest: Manifest, counted: _Counted, key: str, counts_text: str | None,
+                   spec: WorkbookSpec, backup: Path | None) -> None:
+    from cyclekit.layouts.results_carry import layout_of
+
+    counts = save_counts(cycle_dir, key, counted.lines, counted.problems, counted.returned, counts_text)
     manifest.ingests.append(IngestRecord(
-        at=dt.datetime.now().isoformat(timespec="seconds"), files=sources,
-        lines_counted=totals.lines_counted, problems=len(problems),
-        results_sha256=file_sha256(results_path), counts=counts,
+        at=dt.datetime.now().isoformat(timespec="seconds"), files=counted.sources,
+        lines_counted=counted.totals.lines_counted, problems=len(counted.problems),
+        results_sha256=file_sha256(cycle_dir / RESULTS), counts=counts,
         summary_layout=layout_of(spec.sheets[0].rows), results_backup=backup.name if backup else None))
     save_manifest(cycle_dir, manifest)
-    report = IngestReport(results_path, len(filled), totals, shown, recount_files,
-                          [name for name in names if name not in returned], url,
-                          open_problems=open_problems(shown, lines, resolutions),
-                          notes=previous.notices())
-    if backup:
-        report.notes.append(f"The previous results as they were: {backup}")
-    if pdf and recount_files:  # after the manifest: the ingest stands whatever LibreOffice does
-        from cyclekit.backends.libreoffice import to_pdf
 
-        try:
-            report.pdfs = to_pdf(recount_files, cycle_dir / "pdf")
-        except CyclekitError as exc:
-            report.warnings.append(f"the recount sheets were written but not printed to PDF: {exc}")
-    return report
+
+def _print_recounts(report: IngestReport, recount_files: list[Path], cycle_dir: Path) -> None:
+    from cyclekit.backends.libreoffice import to_pdf
+
+    try:
+        report.pdfs = to_pdf(recount_files, cycle_dir / "pdf")
+    except CyclekitError as exc:
+        report.warnings.append(f"the recount sheets were written but not printed to PDF: {exc}")

@@ -10,14 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cyclekit.backends.reader import use_limits
-from cyclekit.backends.xlsx import render_xlsx
+from cyclekit.backends.targets import WorkbookTarget, workbook_to_write
 from cyclekit.config import Config
 from cyclekit.domain.money import amount_display
 from cyclekit.domain.problems import ProblemKind
 from cyclekit.domain.review import ABC_CLASSES
 from cyclekit.domain.scheduling import Schedule, build_schedule
 from cyclekit.errors import CycleError, CyclekitError, InputError, some_of
-from cyclekit.folder.atomic import keep_a_copy
 from cyclekit.inputs.inventory import Snapshot, load_inventory
 from cyclekit.inputs.locations import load_locations
 from cyclekit.inputs.tables import file_sha256
@@ -28,6 +27,7 @@ from cyclekit.layouts.schedule_update import carry_over, first_records
 
 if TYPE_CHECKING:
     from cyclekit.backends.gsheets import GoogleTarget
+    from cyclekit.layouts.schedule_update import CarriedOver
 
 
 @dataclass(frozen=True)
@@ -71,14 +71,8 @@ def write_schedule(
     today = today or dt.date.today()
     use_limits(config.limits)  # every workbook this command opens
     as_of = as_of or today
-    spreadsheet = _google_schedule(output, google)
-    if google is None and ("docs.google.com/" in str(output) or str(output).startswith("google:")):
-        raise CyclekitError(f"{output} is a Google spreadsheet: add --format gsheets (and credentials) to write it")
-    if google is None and Path(output).suffix.lower() != ".xlsx":
-        raise CyclekitError(f"{output}: the schedule is an Excel workbook; give a file name ending in .xlsx")
-    # read before the long work
-    existing = _existing_google_schedule(google, spreadsheet, by) if google is not None else (
-        _existing_schedule(Path(output), by))
+    target = workbook_to_write(output, google, "the schedule")
+    existing = _existing_schedule(target, by)  # read before the long work
     snapshot = load_inventory(inventory, config.inventory)
     if not len(snapshot):
         raise CyclekitError(_nothing_to_count(snapshot))
@@ -87,31 +81,29 @@ def write_schedule(
     if existing is not None and not force:
         _refuse_a_shrunken_export(existing, schedule, inventory, output)
     kept = carry_over(schedule, existing, locations_given=bool(locations)) if existing is not None else None
+    spec = schedule_workbook(schedule, config, _sources(snapshot, locations), snapshot.skipped, today,
+                             history=kept.history if kept else None,
+                             last_run=kept.last_run if kept else first_records(schedule, bool(locations)),
+                             added_tabs=existing.added_tabs if existing is not None else [])
+    backup = target.keep_backup(f"Schedule before {today.isoformat()}") if existing is not None else None
+    written = target.write(spec, share_with={r.owner_email for r in schedule.rows if r.owner_email})
+    return _report(written.address, schedule, snapshot, existing, kept, backup, as_of, config)
+
+
+def _sources(snapshot: Snapshot, locations: Path | str | None) -> list[SourceFile]:
+    """The files the schedule was made from, by name and checksum (its Sources)."""
     sources = [SourceFile("Inventory", Path(snapshot.file).name, snapshot.sha256)]
     if locations:
         sources.append(SourceFile("Locations", Path(locations).name, file_sha256(Path(locations))))
-    spec = schedule_workbook(schedule, config, sources, snapshot.skipped, today,
-                             history=kept.history if kept else None,
-                             last_run=kept.last_run if kept else first_records(schedule, bool(locations)),
-                             added_tabs=existing.added_tabs if existing is not None else ())
-    backup = None
-    if google is not None:
-        from cyclekit.backends.gsheets import render_gsheets, replace_gsheets
+    return sources
 
-        if spreadsheet:
-            path = replace_gsheets(spec, google.session, spreadsheet,
-                                   backup_name=f"Schedule before {today.isoformat()}").url
-        else:
-            owners = sorted({r.owner_email for r in schedule.rows if r.owner_email} | set(google.share_with))
-            path = render_gsheets(spec, google.session, folder_id=google.folder_id,
-                                  share_with=[(email, "writer") for email in owners]).url
-    else:
-        backup = _keep_a_copy(Path(output)) if existing is not None else None
-        path = render_xlsx(spec, output)
+
+def _report(output: Path | str, schedule: Schedule, snapshot: Snapshot, existing: ScheduleFile | None,
+            kept: CarriedOver | None, backup: Path | None, as_of: dt.date, config: Config) -> ScheduleReport:
     classes = {c: sum(1 for r in schedule.rows if r.abc_class == c) for c in ABC_CLASSES}
-    due = [(r.next_count() - as_of).days for r in schedule.rows if r.next_count()]
+    due = [(day - as_of).days for r in schedule.rows if (day := r.next_count())]
     return ScheduleReport(
-        output=path, rows=len(schedule.rows), lines=len(snapshot),
+        output=output, rows=len(schedule.rows), lines=len(snapshot),
         total_value=schedule.total_value, classes=classes,
         overdue=sum(1 for d in due if d < 0),
         due_soon=sum(1 for d in due if 0 <= d <= config.schedule.due_soon_days),
@@ -123,12 +115,6 @@ def write_schedule(
         backup=backup,
         warnings=tuple(snapshot.warnings()),
     )
-
-
-def _keep_a_copy(schedule: Path) -> Path | None:
-    """The schedule about to be replaced, copied beside it as <name>-<date>-<time>.xlsx (never over
-    an earlier copy): what people typed is never lost, even to a mistaken run."""
-    return keep_a_copy(schedule, "%Y%m%d-%H%M%S")
 
 
 def _nothing_to_count(snapshot: Snapshot) -> str:
@@ -172,30 +158,18 @@ def _amount(value: object) -> Decimal:
     return amount if amount.is_finite() and abs(amount) < 10**15 else Decimal(0)
 
 
-def _google_schedule(output: Path | str | None, google: GoogleTarget | None) -> str | None:
-    """With Google, `-o google:<id>` (or the URL) names a schedule to write over in place."""
-    if google is None or output is None:
+def _existing_schedule(target: WorkbookTarget, by: str) -> ScheduleFile | None:
+    """The schedule already at the target, whose contents a new one keeps (see carry_over); a
+    workbook there that is not a cyclekit schedule (by the same rows) is never overwritten."""
+    if not target.exists():
         return None
-    from cyclekit.backends.gsheets import google_id
-
-    return google_id(str(output))
+    return _checked(lambda: read_schedule_at(target), target.name, by)
 
 
-def _existing_google_schedule(google: GoogleTarget, spreadsheet: str | None, by: str) -> ScheduleFile | None:
-    if not spreadsheet:
-        return None
-    from cyclekit.backends.gsheets import GoogleReader, metadata_tabs
-
-    reader = GoogleReader(google.session, spreadsheet, metadata_tabs(google.session, spreadsheet))
-    return _checked(lambda: read_schedule(reader), f"google:{spreadsheet}", by)
-
-
-def _existing_schedule(output: Path, by: str) -> ScheduleFile | None:
-    """The schedule already at `output`, whose contents a new one keeps (see carry_over); a file
-    there that is not a cyclekit schedule (by the same rows) is never overwritten."""
-    if not output.exists():
-        return None
-    return _checked(lambda: read_schedule(output), str(output), by)
+def read_schedule_at(target: WorkbookTarget) -> ScheduleFile:
+    """The schedule a target holds: a file read as a file (so a finalize moving it on is said), a
+    spreadsheet through its tabs."""
+    return read_schedule(target.file or target.read())
 
 
 def _checked(read: Callable[[], ScheduleFile], name: str, by: str) -> ScheduleFile:

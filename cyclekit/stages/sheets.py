@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from cyclekit import progress
 from cyclekit.backends.reader import use_limits
 from cyclekit.backends.spec import Sheet, WorkbookSpec
+from cyclekit.backends.targets import WorkbookTarget, new_spreadsheet, workbook_at
 from cyclekit.backends.xlsx import render_many
 from cyclekit.config import Config
 from cyclekit.errors import CycleError, CyclekitError, some_of
@@ -39,24 +40,13 @@ from cyclekit.folder.lock import holds_cycle_lock
 from cyclekit.inputs.inventory import Snapshot, line_warnings, load_inventory
 from cyclekit.inputs.tables import file_sha256
 from cyclekit.layouts.count_sheet import SheetHeader, SheetLine, count_sheet
-from cyclekit.layouts.schedule_reader import ScheduleEntry, read_schedule
+from cyclekit.layouts.schedule_reader import ScheduleEntry
+from cyclekit.stages.schedule import read_schedule_at
 
 if TYPE_CHECKING:
     from cyclekit.backends.gsheets import GoogleTarget
 
 GOOGLE_FILE = "google"
-
-
-def _schedule_source(schedule_path: Path | str, google: GoogleTarget | None):
-    """An xlsx path as is; 'google:<id>' or a spreadsheet URL read through Google."""
-    from cyclekit.backends.gsheets import GoogleReader, google_id, metadata_tabs
-
-    spreadsheet = google_id(str(schedule_path))
-    if spreadsheet is None:
-        return schedule_path
-    if google is None:
-        raise CyclekitError(f"{schedule_path} is a Google spreadsheet: give --format gsheets and credentials")
-    return GoogleReader(google.session, spreadsheet, metadata_tabs(google.session, spreadsheet))
 
 
 @dataclass(frozen=True)
@@ -140,6 +130,22 @@ def _no_line_at(inventory_path: Path | str, snapshot: Snapshot, chosen: list[Sch
             "Check that the export is whole and of this plant, or give --force if these locations are empty")
 
 
+@dataclass(frozen=True)
+class _Making:
+    """How start_cycle lays the count sheets out, decided before anything is written."""
+
+    config: Config
+    count_date: dt.date
+    show_system_qty: bool
+    packets: bool  # one workbook per owner, a tab per location
+    pdf: bool
+    spreadsheet: WorkbookTarget | None  # every sheet in one new spreadsheet (Google Sheets); None: files
+
+
+Layouts = list[Callable[[], Sheet]]
+Books = dict[str, tuple[str, Layouts]]  # file -> (owner, its sheets' layouts)
+
+
 @holds_cycle_lock(creating=True)
 def start_cycle(
     schedule_path: Path | str,
@@ -158,15 +164,10 @@ def start_cycle(
     force: bool = False,
 ) -> CycleReport:
     cycle_dir = Path(cycle_dir)
-    if cycle_id is not None:
-        _check_cycle_id(cycle_id)
-    use_limits(config.limits)  # every workbook this command opens
-    if cycle_dir.exists() and any(cycle_dir.iterdir()):
-        raise CycleError(f"{cycle_dir} already exists and is not empty; "
-                         "a new cycle needs a new folder (nothing was changed)")
+    _check_new_cycle(cycle_dir, cycle_id, config)
     as_of = as_of or dt.date.today()
-    count_date = count_date or as_of
-    schedule = read_schedule(_schedule_source(schedule_path, google))
+    making = _Making(config, count_date or as_of, show_system_qty, packets, pdf, new_spreadsheet(google))
+    schedule = read_schedule_at(workbook_at(schedule_path, google))
     if schedule.by != "location":
         raise CyclekitError(f"{schedule_path} has one row per part; count sheets are made per "
                             "location: make the schedule with --by location")
@@ -177,93 +178,57 @@ def start_cycle(
     numbered = number_lines(snapshot.lines_at({entry.key for entry in chosen}))
     if not numbered and not force:
         raise CyclekitError(_no_line_at(inventory_path, snapshot, chosen))
-    by_location: dict[str, list[SnapshotLine]] = {}
-    for s in numbered:
-        by_location.setdefault(s.item.location, []).append(s)
+    manifest = _new_manifest(cycle_id or _new_cycle_id(as_of), as_of, making, schedule_path, inventory_path,
+                             snapshot)
+    files, pdfs = _make_cycle_folder(cycle_dir, manifest, numbered, snapshot, chosen, making)
+    inventory_locations = set(snapshot.columns["location"])
+    return CycleReport(
+        cycle_dir=cycle_dir, cycle_id=manifest.cycle_id, locations=len(chosen),
+        lines=sum(r.lines for r in manifest.locations),
+        files=[cycle_dir / f for f in files] if making.spreadsheet is None else [],
+        pdfs=[cycle_dir / p for p in pdfs], url=manifest.google.get("count_sheets", {}).get("url", ""),
+        unknown_to_inventory=[e.key for e in chosen if e.key not in inventory_locations],
+        warnings=line_warnings([s.item for s in numbered]))
 
-    cycle_id = cycle_id or _new_cycle_id(as_of)
-    manifest = Manifest(
-        cycle_id=cycle_id, as_of=as_of.isoformat(), count_date=count_date.isoformat(),
-        created=dt.datetime.now().isoformat(timespec="seconds"), show_system_qty=show_system_qty,
+
+def _check_new_cycle(cycle_dir: Path, cycle_id: str | None, config: Config) -> None:
+    if cycle_id is not None:
+        _check_cycle_id(cycle_id)
+    use_limits(config.limits)  # every workbook this command opens
+    if cycle_dir.exists() and any(cycle_dir.iterdir()):
+        raise CycleError(f"{cycle_dir} already exists and is not empty; "
+                         "a new cycle needs a new folder (nothing was changed)")
+
+
+def _new_manifest(cycle_id: str, as_of: dt.date, making: _Making, schedule_path: Path | str,
+                  inventory_path: Path | str, snapshot: Snapshot) -> Manifest:
+    schedule_file = Path(schedule_path)
+    return Manifest(
+        cycle_id=cycle_id, as_of=as_of.isoformat(), count_date=making.count_date.isoformat(),
+        created=dt.datetime.now().isoformat(timespec="seconds"), show_system_qty=making.show_system_qty,
         sources={"schedule": {"file": str(schedule_path),
-                              "sha256": file_sha256(Path(schedule_path)) if Path(schedule_path).is_file() else ""},
+                              "sha256": file_sha256(schedule_file) if schedule_file.is_file() else ""},
                  "inventory": {"file": str(inventory_path), "sha256": snapshot.sha256}},
         snapshot_sha256="", locations=[])
 
-    # build everything in a folder beside the target, then rename: no half-made cycle
+
+def _make_cycle_folder(cycle_dir: Path, manifest: Manifest, numbered: list[SnapshotLine], snapshot: Snapshot,
+                       chosen: list[ScheduleEntry], making: _Making) -> tuple[list[str], list[Path]]:
+    """Everything built in a folder beside the target, then renamed: no half-made cycle. The files
+    written (relative to the folder) and the PDFs printed."""
     cycle_dir.parent.mkdir(parents=True, exist_ok=True)
     work = make_work_dir(f".{cycle_dir.name}.", cycle_dir.parent)  # the mode mkdir gives (umask)
     try:
-        (work / SNAPSHOT).write_text(snapshot_csv(numbered), encoding="utf-8", newline="")
-        manifest.snapshot_sha256 = file_sha256(work / SNAPSHOT)
-        (work / PART_COSTS).write_text(part_costs_csv(snapshot.part_costs()), encoding="utf-8", newline="")
-        manifest.costs_sha256 = file_sha256(work / PART_COSTS)
-        books: dict[str, tuple[str, list[Sheet]]] = {}  # file -> (owner, sheets)
-        if google is not None:
-            packets = True  # one spreadsheet, a tab per location
-        used_files: set[str] = set()
-        tabs_in: dict[str, set[str]] = {}
-        sheet_ids = iter(manifest.next_sheet_ids("S", len(chosen)))
-        for entry in chosen:
-            lines = by_location.get(entry.key, [])
-            manifest.locations.append(LocationRecord(entry.key, entry.zone, entry.owner,
-                                                     entry.owner_email, entry.abc_class, len(lines)))
-            sheet_id = next(sheet_ids)
-            if google is not None:
-                owner = "google"
-                file = GOOGLE_FILE
-                books.setdefault(file, (owner, []))
-            elif packets:
-                owner = entry.owner or "unassigned"
-                file = next((f for f, (o, _) in books.items() if o == owner), None)
-                if file is None:
-                    file = f"packets/{safe_name(owner, used_files)}.xlsx"
-                    books[file] = (owner, [])
-            else:
-                file = f"sheets/{safe_name(entry.key, used_files)}.xlsx"
-                books[file] = (entry.owner, [])
-            tab = safe_tab(entry.key, tabs_in.setdefault(file, set()))
-            header = SheetHeader("count", cycle_id, sheet_id, entry.key, entry.zone, entry.owner,
-                                 count_date.isoformat())
-            # laid out where it is rendered (in a worker process): the main process only sends data
-            books[file][1].append(functools.partial(
-                count_sheet, header, _sheet_lines(lines), tab, show_system_qty=show_system_qty,
-                found_rows=config.count.found_item_rows,
-                whole_uoms=config.inventory.whole_number_uoms, paper=config.count.paper))
-            manifest.sheets.append(SheetRecord(sheet_id, "count", entry.key, file, tab,
-                                               [s.line_no for s in lines], counter=entry.owner))
-        if google is not None:
-            from cyclekit.backends.gsheets import render_gsheets
-
-            sheets = [layout() for layout in books[GOOGLE_FILE][1]] if books else []
-            emails = sorted({r.owner_email for r in manifest.locations if r.owner_email} | set(google.share_with))
-            made = render_gsheets(WorkbookSpec(sheets, title=f"Count sheets {cycle_id}"), google.session,
-                                  folder_id=google.folder_id, share_with=[(e, "writer") for e in emails])
-            manifest.google["count_sheets"] = {"id": made.spreadsheet_id, "url": made.url, "tabs": made.tabs,
-                                               "requests": made.requests}
-            for record in manifest.sheets:
-                record.file = f"google:{made.spreadsheet_id}"
-            # printing stays with xlsx and PDF: the Sheets API has no print settings
-            prints = {f"print/{safe_name(s.name, set())}.xlsx": s for s in sheets} if pdf else {}
-            books = {file: ("", [functools.partial(_same, s)]) for file, s in prints.items()}
-            tabs_of = {file: [s.name] for file, s in prints.items()}
+        _write_frozen(work, manifest, numbered, snapshot)
+        books = _lay_out_sheets(manifest, numbered, chosen, making)
+        if making.spreadsheet is not None:
+            books, tabs_of = _into_spreadsheet(making.spreadsheet, books, manifest, making.pdf)
         else:
             tabs_of = {file: [] for file in books}
             for record in manifest.sheets:
                 tabs_of[record.file].append(record.tab)
-        render_many([(functools.partial(_book, layouts, f"Count sheets {cycle_id}", ", ".join(tabs_of[file])),
-                      work / file) for file, (_, layouts) in books.items()],
-                    atomic=False, label="Writing count sheets")  # the folder is renamed whole
-        digests = {file: checksum(work, file) for file in books}
-        for record in manifest.sheets:
-            if record.file in digests:
-                record.sha256 = digests[record.file]
-        pdfs: list[Path] = []
-        if pdf:
-            from cyclekit.backends.libreoffice import to_pdf
-
-            with progress.task("Printing count sheets to PDF"):
-                pdfs = [Path("pdf") / p.name for p in to_pdf([work / f for f in books], work / "pdf")]
+        _render_books(work, books, tabs_of, manifest)
+        pdfs = _print_books(work, list(books)) if making.pdf else []
         save_manifest(work, manifest)
         if cycle_dir.exists():
             cycle_dir.rmdir()  # empty (checked above)
@@ -271,11 +236,92 @@ def start_cycle(
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    inventory_locations = set(snapshot.columns["location"])
-    return CycleReport(
-        cycle_dir=cycle_dir, cycle_id=cycle_id, locations=len(chosen),
-        lines=sum(r.lines for r in manifest.locations),
-        files=[cycle_dir / f for f in books] if google is None else [],
-        pdfs=[cycle_dir / p for p in pdfs], url=manifest.google.get("count_sheets", {}).get("url", ""),
-        unknown_to_inventory=[e.key for e in chosen if e.key not in inventory_locations],
-        warnings=line_warnings([s.item for s in numbered]))
+    return list(books), pdfs
+
+
+def _write_frozen(work: Path, manifest: Manifest, numbered: list[SnapshotLine], snapshot: Snapshot) -> None:
+    """The snapshot and the part costs as they are now, with their checksums in the manifest."""
+    (work / SNAPSHOT).write_text(snapshot_csv(numbered), encoding="utf-8", newline="")
+    manifest.snapshot_sha256 = file_sha256(work / SNAPSHOT)
+    (work / PART_COSTS).write_text(part_costs_csv(snapshot.part_costs()), encoding="utf-8", newline="")
+    manifest.costs_sha256 = file_sha256(work / PART_COSTS)
+
+
+def _lay_out_sheets(manifest: Manifest, numbered: list[SnapshotLine], chosen: list[ScheduleEntry],
+                    making: _Making) -> Books:
+    """A count sheet per chosen location, recorded in the manifest, put in its workbook."""
+    by_location: dict[str, list[SnapshotLine]] = {}
+    for s in numbered:
+        by_location.setdefault(s.item.location, []).append(s)
+    books: Books = {}
+    used_files: set[str] = set()
+    tabs_in: dict[str, set[str]] = {}
+    sheet_ids = iter(manifest.next_sheet_ids("S", len(chosen)))
+    for entry in chosen:
+        lines = by_location.get(entry.key, [])
+        manifest.locations.append(LocationRecord(entry.key, entry.zone, entry.owner,
+                                                 entry.owner_email, entry.abc_class, len(lines)))
+        sheet_id = next(sheet_ids)
+        file = _book_for(entry, making, books, used_files)
+        tab = safe_tab(entry.key, tabs_in.setdefault(file, set()))
+        header = SheetHeader("count", manifest.cycle_id, sheet_id, entry.key, entry.zone, entry.owner,
+                             making.count_date.isoformat())
+        # laid out where it is rendered (in a worker process): the main process only sends data
+        books[file][1].append(functools.partial(
+            count_sheet, header, _sheet_lines(lines), tab, show_system_qty=making.show_system_qty,
+            found_rows=making.config.count.found_item_rows,
+            whole_uoms=making.config.inventory.whole_number_uoms, paper=making.config.count.paper))
+        manifest.sheets.append(SheetRecord(sheet_id, "count", entry.key, file, tab,
+                                           [s.line_no for s in lines], counter=entry.owner))
+    return books
+
+
+def _book_for(entry: ScheduleEntry, making: _Making, books: Books, used_files: set[str]) -> str:
+    """The workbook a location's sheet goes in: the one spreadsheet, its owner's packet, or its own file."""
+    if making.spreadsheet is not None:
+        books.setdefault(GOOGLE_FILE, ("google", []))
+        return GOOGLE_FILE
+    if making.packets:
+        owner = entry.owner or "unassigned"
+        file = next((f for f, (o, _) in books.items() if o == owner), None)
+        if file is None:
+            file = f"packets/{safe_name(owner, used_files)}.xlsx"
+            books[file] = (owner, [])
+        return file
+    file = f"sheets/{safe_name(entry.key, used_files)}.xlsx"
+    books[file] = (entry.owner, [])
+    return file
+
+
+def _into_spreadsheet(spreadsheet: WorkbookTarget, books: Books, manifest: Manifest, pdf: bool
+                      ) -> tuple[Books, dict[str, list[str]]]:
+    """Every sheet written to one spreadsheet, shared with the owners; what is left to write here is
+    a print copy of each sheet, with `pdf` (the Sheets API has no print settings)."""
+    sheets = [layout() for layout in books[GOOGLE_FILE][1]] if books else []
+    made = spreadsheet.write(WorkbookSpec(sheets, title=f"Count sheets {manifest.cycle_id}"),
+                             share_with={r.owner_email for r in manifest.locations if r.owner_email})
+    manifest.google["count_sheets"] = made.record()
+    for record in manifest.sheets:
+        record.file = made.name
+    prints = {f"print/{safe_name(s.name, set())}.xlsx": s for s in sheets} if pdf else {}
+    return ({file: ("", [functools.partial(_same, s)]) for file, s in prints.items()},
+            {file: [s.name] for file, s in prints.items()})
+
+
+def _render_books(work: Path, books: Books, tabs_of: dict[str, list[str]], manifest: Manifest) -> None:
+    """The workbooks written (on every core when there are many), each sheet's checksum recorded."""
+    title = f"Count sheets {manifest.cycle_id}"
+    render_many([(functools.partial(_book, layouts, title, ", ".join(tabs_of[file])), work / file)
+                 for file, (_, layouts) in books.items()],
+                atomic=False, label="Writing count sheets")  # the folder is renamed whole
+    digests = {file: checksum(work, file) for file in books}
+    for record in manifest.sheets:
+        if record.file in digests:
+            record.sha256 = digests[record.file]
+
+
+def _print_books(work: Path, files: list[str]) -> list[Path]:
+    from cyclekit.backends.libreoffice import to_pdf
+
+    with progress.task("Printing count sheets to PDF"):
+        return [Path("pdf") / p.name for p in to_pdf([work / f for f in files], work / "pdf")]

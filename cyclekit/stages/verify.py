@@ -1,4 +1,4 @@
-"""`cyclekit verify` and `cyclekit status`: what an auditor and a lead ask of a cycle folder.
+"""`cyclekit verify`: what an auditor asks of a cycle folder.
 
 Once a cycle is finalized, verify holds its records to their checksums: the frozen snapshot and
 part costs, the sheets as sent, the filled sheets finalize read and the adjustment files it wrote
@@ -12,36 +12,25 @@ resolutions were in it).
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cyclekit.backends.reader import WorkbookReader
-from cyclekit.config import Config
-from cyclekit.domain.problems import ProblemKind
-from cyclekit.domain.review import STATUSES, approved, finalize_blockers, open_problems
-from cyclekit.domain.variance import MAJOR, CountedLine, judge
-from cyclekit.errors import CycleError, CyclekitError, Problem
-from cyclekit.folder.counts import counts_key, load_counts
+from cyclekit.backends.targets import GOOGLE_PREFIX
+from cyclekit.errors import CyclekitError
 from cyclekit.folder.cycle import (
     PART_COSTS,
     RESULTS,
     SNAPSHOT,
     Manifest,
-    changed_sheets_error,
-    changed_since_ingest,
     load_manifest,
-    read_frozen,
     schedule_backup_name,
-    source_path,
-    verify_frozen,
 )
 from cyclekit.folder.finalize_commit import ADJUSTMENTS
 from cyclekit.inputs.tables import file_sha256
 from cyclekit.inputs.values import cell_text
 from cyclekit.layouts.results import DISCREPANCIES, LINE_ID
-from cyclekit.stages.ingest import count_state, default_files, previous_documentation, returned_locations
 
 
 @dataclass
@@ -116,7 +105,7 @@ def _inside(name: str, folder: Path) -> Path | None:
 def _ingest_folders(manifest: Manifest, names: list[str]) -> list[Path]:
     """The cycle folder as `ingest` was given it (or "." where it recorded paths relative to the
     folder): found in the names of the cycle's own sheets it read."""
-    known = {Path(s.file).parts for s in manifest.sheets if not s.file.startswith("google:")}
+    known = {Path(s.file).parts for s in manifest.sheets if not s.file.startswith(GOOGLE_PREFIX)}
     lengths = {len(parts) for parts in known}
     folders = set()
     for name in names:
@@ -199,7 +188,7 @@ def _recorded(cycle_dir: Path, manifest: Manifest) -> _Recorded:
     # the sheets as sent, but for those filled where they were sent: the filled sheet read is the record
     filled = _read_by_ingest(manifest, at_finalize, absolute)
     for sheet in manifest.sheets:
-        if sheet.sha256 and not sheet.file.startswith("google:") and _normal(sheet.file) not in filled:
+        if sheet.sha256 and not sheet.file.startswith(GOOGLE_PREFIX) and _normal(sheet.file) not in filled:
             found.add(_normal(sheet.file), sheet.sha256)
     found.not_checked.update({name: IN_GOOGLE for name in manifest.finalized.google_inputs})
     return found
@@ -247,112 +236,3 @@ def verify_cycle(cycle_dir: Path | str) -> Verification:
             else:
                 result.changed.append(name)
     return result
-
-
-@dataclass
-class CycleStatus:
-    cycle_id: str
-    finalized_at: str | None
-    sheets_sent: int
-    sheets_returned: int
-    missing: list[str]
-    lines_sent: int
-    lines_counted: int
-    problems: int
-    problems_open: int  # not fixed by a recount nor resolved
-    open: int  # discrepancies whose Status is Open (or blank, or not one of the tab's list)
-    documented: int  # discrepancies with a Root Cause
-    approved: int  # Major discrepancies with an approval finalize accepts
-    under_investigation: int = 0
-    resolved: int = 0
-    major: int = 0  # Major discrepancies: each needs Approved By and Approval Date
-    # what finalize would refuse, one sentence each (none once the cycle is finalized)
-    blocking: list[str] = field(default_factory=list)
-
-    @property
-    def discrepancies(self) -> int:
-        return self.open + self.under_investigation + self.resolved
-
-
-def _saved_counts(cycle_dir: Path, manifest: Manifest, config: Config
-                  ) -> tuple[list[CountedLine], list, set[str]] | None:
-    """The last ingest's counts, when every file it read is still as it was."""
-    if not manifest.ingests:
-        return None
-    try:
-        verify_frozen(cycle_dir, manifest)
-    except CycleError:
-        return None
-    last = manifest.ingests[-1]
-    if any(f.file.startswith("google:") for f in last.files) or changed_since_ingest(cycle_dir, last):
-        return None  # a Google source's digest needs a request: the sheets are read
-    return load_counts(cycle_dir, last.counts, counts_key(last.digests(), config))
-
-
-def _blocking(cycle_dir: Path, manifest: Manifest, config: Config, lines: list[CountedLine],
-              problems: list[Problem], returned: set[str], docs: dict, resolutions: dict,
-              today: dt.date) -> list[str]:
-    """What finalize would refuse today, by finalize's own rules (cyclekit.domain.review)."""
-    blocking = []
-    if not manifest.ingests:
-        blocking.append(f"cycle {manifest.cycle_id} has not been ingested; run `cyclekit ingest` first")
-    elif not any(f.file.startswith("google:") for f in manifest.ingests[-1].files):
-        # a Google tab can be compared only with a request: finalize does that
-        if changed := changed_since_ingest(cycle_dir, manifest.ingests[-1]):
-            blocking.append(str(changed_sheets_error(changed)))
-    try:
-        verify_frozen(cycle_dir, manifest)
-    except CycleError as error:
-        blocking.append(str(error))
-    for p in finalize_blockers(cycle_dir, manifest, config, lines, problems, returned, docs, resolutions, today,
-                               results=cycle_dir / RESULTS, tab=DISCREPANCIES):
-        if p.kind == ProblemKind.UNRESOLVED_PROBLEM:  # where on the sheets it is
-            where = ", ".join([Path(p.file).name, *([f"tab {p.sheet!r}"] if p.sheet else []),
-                               *([f"cell {p.cell}"] if p.cell else [])])
-            blocking.append(f"{where}: {p.message}")
-        else:
-            blocking.append(p.message)
-    return blocking
-
-
-def cycle_status(cycle_dir: Path | str, config: Config, today: dt.date | None = None) -> CycleStatus:
-    """Where a cycle stands; `today` is the day finalize would run (an approval after it blocks)."""
-    cycle_dir = Path(cycle_dir)
-    today = today or dt.date.today()
-    manifest = load_manifest(cycle_dir)
-    if manifest.ingests:
-        # where ingest and finalize look for them: in the cycle folder, whatever folder status runs in
-        recorded = [source_path(cycle_dir, f.file) for f in manifest.ingests[-1].files]
-        files = [path for path in recorded if path.is_file()]
-    else:
-        files = default_files(cycle_dir)
-    saved = _saved_counts(cycle_dir, manifest, config)
-    if saved is not None:  # the sheets and the rules are as the last ingest read them
-        lines, problems, returned = saved
-    else:
-        try:
-            accepted, lines, problems = count_state(manifest, read_frozen(cycle_dir, manifest), files, config)
-        except CycleError:
-            accepted, lines, problems = [], [], []
-        returned = returned_locations(accepted)
-    # the Discrepancies and Problems tabs as finance left them, read as finalize reads them
-    docs, resolutions = previous_documentation(cycle_dir, manifest, None)
-    discrepancies: list[CountedLine] = [ln for ln in lines if ln.counted and ln.variance_qty != 0]
-    statuses = [cell_text(docs.get(ln.line_id, {}).get("Status")) or STATUSES[0] for ln in discrepancies]
-    majors = [ln for ln in discrepancies if judge(ln, config.count).severity == MAJOR]
-    approvals = sum(1 for ln in majors if approved(ln, docs, config, today))
-    documented = sum(1 for ln in discrepancies if cell_text(docs.get(ln.line_id, {}).get("Root Cause")))
-    under_investigation, resolved = statuses.count(STATUSES[1]), statuses.count(STATUSES[2])
-    names = [r.location for r in manifest.locations]
-    return CycleStatus(
-        cycle_id=manifest.cycle_id,
-        finalized_at=manifest.finalized.at if manifest.finalized else None,
-        sheets_sent=len(names), sheets_returned=len(returned),
-        missing=[n for n in names if n not in returned],
-        lines_sent=sum(1 for ln in lines if not ln.found),
-        lines_counted=sum(1 for ln in lines if ln.counted and not ln.found),
-        problems=len(problems), problems_open=len(open_problems(problems, lines, resolutions)),
-        open=len(statuses) - under_investigation - resolved, documented=documented,
-        approved=approvals, under_investigation=under_investigation, resolved=resolved, major=len(majors),
-        blocking=[] if manifest.finalized else _blocking(cycle_dir, manifest, config, lines, problems, returned,
-                                                         docs, resolutions, today))

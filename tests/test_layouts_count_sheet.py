@@ -1,0 +1,123 @@
+"""layouts/count_sheet.py directly: the sheet's layout (a Sheet of the workbook model) and its parser
+reading the layout's own rows back, through one column map."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from cyclekit.backends.spec import Cell, Sheet
+from cyclekit.layouts import count_sheet as cs
+from cyclekit.layouts.count_sheet import SheetHeader, SheetLine, count_sheet, parse_sheet
+
+HEADER = SheetHeader("count", "C-1", "S001", "WH-A-01", "Warehouse A", "Dee", "2026-11-23")
+LINES = [SheetLine(1, "000812", "01", "Bolt, M6 x 20", "", "ea"),
+         SheetLine(2, "1E5", "A", "Panel 19\" rack, powder-coated steel, with cable management arms and rails",
+                   "L2026-01-LONG-LOT-NUMBER", "m")]
+
+
+def sheet(lines: list[SheetLine] = LINES, **options: Any) -> Sheet:
+    kwargs: dict[str, Any] = {"show_system_qty": False, "found_rows": 2, "whole_uoms": ("ea",)} | options
+    header = kwargs.pop("header", HEADER)
+    return count_sheet(header, lines, "WH-A-01", **kwargs)
+
+
+def values(built: Sheet) -> list[list[Any]]:
+    """The sheet as a reader sees it: merged values in their first cell, styles gone."""
+    rows = [[c.value if isinstance(c, Cell) else c for c in row] for row in built.rows]
+    for merged, cell in built.merges:
+        rows[merged.first_row][merged.first_col] = cell.value if isinstance(cell, Cell) else cell
+    return rows
+
+
+def test_header_block_uses_the_column_map() -> None:
+    built = sheet()
+    rows = values(built)
+    assert rows[1][cs.LEFT_LABEL] == "Location" and rows[1][cs.LEFT_VALUE] == "WH-A-01"
+    assert rows[1][cs.RIGHT_LABEL] == "Cycle" and rows[1][cs.RIGHT_VALUE] == "C-1"
+    assert rows[3][cs.RIGHT_LABEL] == "Count date" and rows[3][cs.RIGHT_VALUE] == "2026-11-23"
+    assert [c.header for c in built.columns] == [cs.HEADERS[k] for k in
+                                                ("line", "part_number", "revision", "description", "lot", "uom",
+                                                 "floor_count", "notes")]
+    assert rows[cs.HEADER_ROW][0] == cs.LINE and built.protect
+
+
+def test_blind_unless_asked_and_serials_get_a_column() -> None:
+    assert cs.SYSTEM_QTY not in [c.header for c in sheet().columns]
+    shown = sheet([SheetLine(1, "P", "", "d", "", "ea", Decimal(7), serial="SN-1")], show_system_qty=True)
+    headers = [c.header for c in shown.columns]
+    assert headers.index("Serial") < headers.index("UoM") < headers.index(cs.SYSTEM_QTY) < headers.index(cs.FLOOR_COUNT)
+    assert values(shown)[cs.HEADER_ROW + 1][headers.index(cs.SYSTEM_QTY)] == Decimal(7)
+
+
+def test_identifiers_stay_text_and_rows_fit_their_wrapped_cells() -> None:
+    built = sheet()
+    first = cs.HEADER_ROW + 1
+    assert values(built)[first][1] == "000812"
+    assert built.row_heights[first] == 24  # one line
+    assert built.row_heights[first + 1] > 24  # the long description and lot wrap
+
+
+def test_floor_count_rules_follow_the_unit() -> None:
+    rules = {(v.range.first_row, v.kind) for v in sheet().validations}
+    first = cs.HEADER_ROW + 1
+    assert (first, "whole") in rules and (first + 1, "decimal") in rules  # ea whole, m decimal
+    assert any(v.kind == "list" and v.choices == ("YES",) for v in sheet().validations)
+
+
+def test_a_recount_has_no_found_rows_nor_confirmation_and_names_the_first_counter() -> None:
+    header = SheetHeader("recount", "C-1", "R001", "WH-A-01", "Warehouse A", "", "", first_counted_by="Dee")
+    built = sheet(header=header, found_rows=0)
+    texts = [v for row in values(built) for v in row if isinstance(v, str)]
+    assert texts[0] == "Recount sheet: WH-A-01"
+    assert any("(Dee)" in t for t in texts)
+    assert not any(t.startswith(cs.CONFIRMED_EMPTY) for t in texts)
+    counter = next(c for m, c in built.merges if m.first_row == 3 and m.first_col == cs.LEFT_VALUE)
+    assert isinstance(counter, Cell) and counter.style is not None and counter.style.locked is False
+
+
+def test_a_location_without_stock_says_so() -> None:
+    rows = values(sheet([]))
+    assert str(rows[cs.HEADER_ROW + 1][0]).startswith(cs.NO_STOCK)
+
+
+def filled(built: Sheet, counts: dict[int, Any], **cells: Any) -> list[list[Any]]:
+    rows = [list(row) for row in values(built)]
+    floor = built.column_index("floor_count")
+    for row in rows:
+        label = str(row[0] or "")
+        if label.isdigit() and int(label) in counts:
+            row[floor] = counts[int(label)]
+        if row[cs.LEFT_LABEL] == cs.COUNTED_BY:
+            row[cs.LEFT_VALUE], row[cs.RIGHT_VALUE] = cells.get("counted_by"), cells.get("counted_on")
+    return rows
+
+
+def test_parse_reads_back_what_the_layout_wrote() -> None:
+    built = sheet()
+    parsed = parse_sheet(filled(built, {1: 12, 2: "3.5"}, counted_by="Dee", counted_on="2026-11-23"),
+                         "a.xlsx", "WH-A-01")
+    assert parsed is not None and (parsed.cycle_id, parsed.sheet_id) == ("C-1", "S001")
+    assert [(e.line_no, e.part_number, e.floor_count) for e in parsed.entries] == [(1, "000812", 12), (2, "1E5", "3.5")]
+    assert parsed.counted_by == "Dee" and parsed.counted_on == "2026-11-23"
+    signed = next(r for r, row in enumerate(built.rows) if row[cs.LEFT_LABEL] == Cell(cs.COUNTED_BY, cs.LABEL))
+    assert parsed.counted_by_cell == f"C{signed + 1}"
+    assert parsed.problems == []
+
+
+def test_parse_reports_a_cell_outside_the_layout_and_an_inserted_row() -> None:
+    rows = filled(sheet(), {1: 1})
+    rows[1][3] = "scribble"  # inside the merged Location value, outside the label/value columns
+    rows.insert(cs.HEADER_ROW + 2, [None, "X-9", None, None, None, None, 4, None])
+    parsed = parse_sheet(rows, "a.xlsx", "WH-A-01")
+    assert parsed is not None
+    kinds = {(p.kind, p.cell) for p in parsed.problems}
+    assert ("unexpected-cell", "D2") in kinds and ("inserted-row", f"A{cs.HEADER_ROW + 3}") in kinds
+    assert set(parsed.held_lines) == {1}
+
+
+@pytest.mark.parametrize("rows", [[], [["just a table"]], [[None, "Location", "X"], ["Line", "Part Number"]]])
+def test_not_a_count_sheet(rows: list[list[Any]]) -> None:
+    assert parse_sheet(rows, "a.xlsx", "Sheet1") is None

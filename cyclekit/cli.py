@@ -16,7 +16,6 @@ import click
 
 from cyclekit import __version__, progress
 from cyclekit.api import Cycle, GoogleSheets, Schedule
-from cyclekit.config import load_config
 from cyclekit.domain.money import amount_display
 from cyclekit.errors import CyclekitError, InputError, Problem, problems_as_json, some_of
 from cyclekit.folder.atomic import OS_ADVICE
@@ -539,10 +538,7 @@ def send(cycle_dir: Path, dry_run: Path | None, resend: bool, only: tuple[str, .
       cyclekit send workbooks/cycle-2026-11-23 --dry-run workbooks/outbox
       cyclekit send workbooks/cycle-2026-11-23 --resend --to maria.alvarez@plant.example.com
     """
-    from cyclekit.stages.send import send_cycle
-
-    report = send_cycle(cycle_dir, load_config(config_path), dry_run=dry_run, resend=resend, template=template,
-                        only=only)
+    report = Cycle(cycle_dir, config=config_path).send(dry_run=dry_run, resend=resend, template=template, to=only)
     for to, files in report.sent:
         _say(f"Sent to {to}: {', '.join(Path(f).name for f in files)}")
     for path in report.drafts:
@@ -587,9 +583,7 @@ def calendar(schedule_file: Path, output: Path, owner: str | None, config_path: 
       cyclekit calendar workbooks/schedule.xlsx -o counts.ics
       cyclekit calendar workbooks/schedule.xlsx -o ana.ics --owner ana@plant.example.com
     """
-    from cyclekit.stages.calendar_export import write_calendar
-
-    report = write_calendar(schedule_file, output, load_config(config_path), owner=owner, as_of=as_of)
+    report = Schedule(schedule_file, config=config_path).calendar(output, owner=owner, as_of=as_of)
     _say(f"Wrote {report.output}: {n(report.counts, 'planned count')} at {n(report.series, 'location')} "
          "in the next 12 months.")
     if report.unplanned:
@@ -634,10 +628,8 @@ def remind(schedule_file: Path, days: int, send_mail: bool, dry_run: Path | None
       # cron, weekdays at 7:00 (crontab -e); smtp.env exports CYCLEKIT_SMTP_PASSWORD:
       0 7 * * 1-5  cd /srv/counts && . ./smtp.env && .venv/bin/cyclekit remind schedule.xlsx --send
     """
-    from cyclekit.stages.remind import remind as remind_owners
-
-    report = remind_owners(schedule_file, load_config(config_path), days=days, as_of=as_of, send=send_mail,
-                           dry_run=dry_run, template=template)
+    report = Schedule(schedule_file, config=config_path).remind(days=days, as_of=as_of, send=send_mail,
+                                                                dry_run=dry_run, template=template)
     overdue = sum(r.overdue for r in report.reminders)
     _say(f"{n(overdue, 'count')} overdue, {len(report.reminders) - overdue} due within {n(days, 'day')}.")
     if report.reminders and not (send_mail or dry_run):

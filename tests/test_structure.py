@@ -10,8 +10,6 @@ import ast
 import re
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parent.parent / "cyclekit"
 ARCHITECTURE = PACKAGE.parent / "docs" / "architecture.md"
 MAX_FUNCTION_LINES = 60

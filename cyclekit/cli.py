@@ -16,10 +16,10 @@ import click
 
 from cyclekit import __version__, progress
 from cyclekit.api import Cycle, GoogleSheets, Schedule
+from cyclekit.atomic import OS_ADVICE
 from cyclekit.domain.money import amount_display
+from cyclekit.domain.values import show_spaces
 from cyclekit.errors import CyclekitError, InputError, Problem, problems_as_json, some_of
-from cyclekit.folder.atomic import OS_ADVICE
-from cyclekit.inputs.values import show_spaces
 from cyclekit.layouts.styles import shortened
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from cyclekit.folder.atomic import atomic_path
+from cyclekit.atomic import atomic_path
 
 
 def work(cycle: Path, pids: Path, n: int) -> int:

@@ -8,9 +8,9 @@ import pytest
 
 import cyclekit
 from cyclekit.domain.lines import LineId, LineKey, sheet_label, unit_key
+from cyclekit.domain.stock import InventoryLine
 from cyclekit.domain.variance import CountedLine, sheet_line_number
 from cyclekit.folder.cycle import SnapshotLine
-from cyclekit.inputs.inventory import InventoryLine
 
 
 @pytest.mark.parametrize("text, location, label, sheet", [

@@ -20,9 +20,9 @@ from cyclekit.backends.reader import WorkbookReader
 from cyclekit.backends.spec import WorkbookSpec
 from cyclekit.backends.xlsx import render_xlsx
 from cyclekit.config import Config
+from cyclekit.domain.values import cell_text
 from cyclekit.errors import CyclekitError
 from cyclekit.folder.cycle import load_manifest, read_frozen
-from cyclekit.inputs.values import cell_text
 from cyclekit.layouts.count_sheet import Entry, FilledSheet, SheetHeader, SheetLine, count_sheet, parse_sheet
 from cyclekit.stages.ingest import _quantity, build_lines
 from cyclekit.stages.sheets import Selection

@@ -7,8 +7,8 @@ import openpyxl
 import pytest
 
 from cyclekit.config import InventoryConfig
+from cyclekit.domain import values
 from cyclekit.errors import InputError
-from cyclekit.inputs import values
 from cyclekit.inputs.inventory import load_inventory
 from tests.helpers import INVENTORY_HEADER, write_csv
 from tests.test_cycle_flow import plant  # noqa: F401 - a fixture
@@ -117,7 +117,7 @@ def test_a_found_item_with_no_unit_is_unvalued_when_its_part_is_held_in_several_
 @pytest.mark.parametrize("typed", [5, 1.0, 2958465, float("nan"), "0001-01-01", "9999-12-31"])
 def test_a_number_or_a_far_year_typed_as_a_date_is_never_read_as_a_date(typed):
     # 5 typed in Approval Date was read as 1900-01-04, 1.0 as 1899-12-31, 0001-01-01 as is
-    from cyclekit.inputs.typed_dates import read_typed_date
+    from cyclekit.domain.typed_dates import read_typed_date
 
     with pytest.raises(ValueError, match="not a date"):
         read_typed_date(typed)
@@ -127,7 +127,7 @@ def test_a_number_or_a_far_year_typed_as_a_date_is_never_read_as_a_date(typed):
 def test_a_date_typed_with_a_time_of_day_is_read(typed):
     import datetime as dt
 
-    from cyclekit.inputs.typed_dates import read_typed_date
+    from cyclekit.domain.typed_dates import read_typed_date
 
     assert read_typed_date(typed) == dt.date(2026, 11, 25)
 

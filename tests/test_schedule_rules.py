@@ -3,8 +3,7 @@ from decimal import Decimal
 
 from cyclekit.config import ScheduleConfig
 from cyclekit.domain.scheduling import build_schedule, calendar, days_until_due, due_status, next_count
-from cyclekit.inputs.inventory import InventoryLine
-from cyclekit.inputs.locations import LocationInfo
+from cyclekit.domain.stock import InventoryLine, LocationInfo
 
 AS_OF = dt.date(2026, 11, 23)
 

@@ -342,14 +342,14 @@ def test_the_date_order_setting_reads_an_ambiguous_date(counted):
     ("25.11.2026", dt.date(2026, 11, 25)), ("25 Nov 2026", dt.date(2026, 11, 25)),
     ("Nov 25, 2026", dt.date(2026, 11, 25)), (46351, dt.date(2026, 11, 25)), ("4/4/2026", dt.date(2026, 4, 4))])
 def test_dates_as_people_type_them(typed, expected):
-    from cyclekit.inputs.typed_dates import read_typed_date
+    from cyclekit.domain.typed_dates import read_typed_date
 
     assert read_typed_date(typed) == expected
 
 
 @pytest.mark.parametrize("typed", ["03/04/2026", "11/25/26", "31/02/2026", "next week"])
 def test_dates_never_guessed(typed):
-    from cyclekit.inputs.typed_dates import read_typed_date
+    from cyclekit.domain.typed_dates import read_typed_date
 
     with pytest.raises(ValueError):
         read_typed_date(typed)

@@ -8,8 +8,7 @@ import stat
 
 import pytest
 
-from cyclekit.errors import CyclekitError
-from cyclekit.folder.atomic import (
+from cyclekit.atomic import (
     WriteError,
     atomic_path,
     keep_a_copy,
@@ -19,6 +18,7 @@ from cyclekit.folder.atomic import (
     write_error,
     write_text_atomic,
 )
+from cyclekit.errors import CyclekitError
 
 
 def test_a_write_replaces_the_file_whole_and_leaves_nothing_beside_it(tmp_path):

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from cyclekit.inputs.typed_dates import EARLIEST, LATEST, read_typed_date
+from cyclekit.domain.typed_dates import EARLIEST, LATEST, read_typed_date
 
 
 @pytest.mark.parametrize(("order", "expected"), [("MDY", dt.date(2026, 3, 4)), ("DMY", dt.date(2026, 4, 3))])

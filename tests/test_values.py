@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cyclekit.inputs.values import (
+from cyclekit.domain.values import (
     QuantityError,
     cell_text,
     format_decimal,

@@ -34,8 +34,8 @@ from cyclekit.backends.spec import (
     col_index,
     col_letter,
 )
+from cyclekit.domain.values import excel_serial
 from cyclekit.errors import CyclekitError, MissingToolError
-from cyclekit.inputs.values import excel_serial
 
 SHEETS_API = "https://sheets.googleapis.com/v4/spreadsheets"
 DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from cyclekit.atomic import keep_a_copy
 from cyclekit.backends import gsheets
 from cyclekit.backends.gsheets import GOOGLE_PREFIX, GoogleFile, GoogleTarget, google_id
 from cyclekit.backends.reader import WorkbookReader
 from cyclekit.backends.spec import WorkbookSpec
 from cyclekit.backends.xlsx import render_xlsx
 from cyclekit.errors import CyclekitError
-from cyclekit.folder.atomic import keep_a_copy
 
 __all__ = ["GOOGLE_PREFIX", "GoogleSpreadsheet", "TabReader", "WorkbookTarget", "Written", "XlsxFile",
            "new_spreadsheet", "workbook_at", "workbook_to_write"]

@@ -14,6 +14,7 @@ from typing import Any
 import xlsxwriter
 import xlsxwriter.exceptions
 
+from cyclekit.atomic import atomic_path
 from cyclekit.backends.spec import (
     Cell,
     CellValue,
@@ -32,8 +33,7 @@ from cyclekit.backends.xlsxwriter_internals import (
     StreamedRowsWorksheet,
     xf_index,
 )
-from cyclekit.folder.atomic import atomic_path
-from cyclekit.inputs.values import XML_ILLEGAL, excel_serial
+from cyclekit.domain.values import XML_ILLEGAL, excel_serial
 from cyclekit.parallel import in_background, in_forked_copy, map_on_cores
 
 DEFAULT_FONT = {"font_name": "Calibri", "font_size": 11}

@@ -1,1 +1,2 @@
-"""Plain records and rules, no I/O: scheduling, variance, causes, money."""
+"""Plain records and rules, no I/O: exact values, stock records, line identity, scheduling,
+variance, review, causes, money."""

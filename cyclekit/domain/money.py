@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import overload
 
-from cyclekit.inputs.values import format_decimal
+from cyclekit.domain.values import format_decimal
 
 CENT = Decimal("0.01")
 DECIMALS = 2  # the ROUND(...,2) of the formulas that compute amounts

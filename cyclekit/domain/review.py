@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cyclekit.domain.problems import ProblemKind
+from cyclekit.domain.typed_dates import read_typed_date
+from cyclekit.domain.values import cell_text, format_decimal, parse_date
 from cyclekit.domain.variance import MAJOR, CountedLine, fixed_by_recount, judge
 from cyclekit.errors import Problem, some_of
-from cyclekit.inputs.typed_dates import read_typed_date
-from cyclekit.inputs.values import cell_text, format_decimal, parse_date
 
 if TYPE_CHECKING:
     from cyclekit.config import Config

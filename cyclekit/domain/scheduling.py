@@ -14,8 +14,7 @@ from decimal import Decimal
 
 from cyclekit.config import ScheduleConfig
 from cyclekit.domain.review import ABC_CLASSES
-from cyclekit.inputs.inventory import GroupTotal, InventoryLine, Snapshot
-from cyclekit.inputs.locations import LocationInfo
+from cyclekit.domain.stock import GroupTotal, InventoryLine, LocationInfo, Snapshot
 
 CLASSES = ABC_CLASSES
 YEAR_DAYS = 365

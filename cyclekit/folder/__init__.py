@@ -1,1 +1,1 @@
-"""The cycle folder: manifest, frozen snapshot, checksums, the lock, atomic writes, crash-safe commits."""
+"""The cycle folder: manifest, frozen snapshot, checksums, the lock, crash-safe commits."""

@@ -20,10 +20,10 @@ from decimal import Decimal
 from operator import attrgetter
 from pathlib import Path
 
+from cyclekit.atomic import write_text_atomic
 from cyclekit.config import Config
 from cyclekit.domain.variance import CountedLine
 from cyclekit.errors import Problem
-from cyclekit.folder.atomic import write_text_atomic
 from cyclekit.folder.cycle import CountsRecord
 from cyclekit.inputs.tables import file_sha256
 

@@ -27,12 +27,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from cyclekit.atomic import atomic_path, write_text_atomic
 from cyclekit.domain.lines import LineId
+from cyclekit.domain.stock import InventoryLine
+from cyclekit.domain.values import XML_ILLEGAL  # characters an xlsx (XML) cannot hold
 from cyclekit.errors import CycleError
-from cyclekit.folder.atomic import atomic_path, write_text_atomic
-from cyclekit.inputs.inventory import InventoryLine
 from cyclekit.inputs.tables import file_sha256
-from cyclekit.inputs.values import XML_ILLEGAL  # characters an xlsx (XML) cannot hold
 
 MANIFEST = "manifest.json"
 SNAPSHOT = "snapshot.csv"

@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cyclekit.atomic import write_text_atomic
 from cyclekit.backends.spec import WorkbookSpec
 from cyclekit.backends.xlsx import render_xlsx
-from cyclekit.folder.atomic import write_text_atomic
 from cyclekit.folder.cycle import MANIFEST, FinalizeRecord, Manifest, recorded_path
 from cyclekit.inputs.tables import file_sha256
 

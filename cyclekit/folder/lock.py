@@ -28,8 +28,8 @@ from typing import Any, TypeVar, overload
 
 import filelock
 
+from cyclekit.atomic import WriteError, write_error
 from cyclekit.errors import CycleError
-from cyclekit.folder.atomic import WriteError, write_error
 from cyclekit.folder.cycle import Manifest
 from cyclekit.folder.finalize_commit import recover
 

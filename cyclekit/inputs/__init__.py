@@ -1,1 +1,1 @@
-"""What comes in from other systems: exports, the locations file, values as people type them."""
+"""What comes in from other systems: the inventory export and the locations file, read into domain records."""

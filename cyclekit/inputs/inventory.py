@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from cyclekit.config import CANONICAL_FIELDS, REQUIRED_FIELDS, InventoryConfig
-from cyclekit.domain.lines import LineKey, unit_key
+from cyclekit.domain.lines import unit_key
 from cyclekit.domain.problems import ProblemKind
-from cyclekit.errors import InputError, Problem, some_of
-from cyclekit.inputs.tables import Table, read_table
-from cyclekit.inputs.values import (
+from cyclekit.domain.stock import LINE_FIELDS, InventoryLine, Snapshot, pick
+from cyclekit.domain.values import (
     XML_ILLEGAL,
     AmbiguousNumber,
     QuantityError,
@@ -27,6 +26,8 @@ from cyclekit.inputs.values import (
     separator_told,
     show_spaces,
 )
+from cyclekit.errors import InputError, Problem, some_of
+from cyclekit.inputs.tables import Table, read_table
 
 T = TypeVar("T")
 
@@ -38,114 +39,12 @@ FIELD_NAMES = {"location": "location", "part_number": "part number", "revision":
                "serial": "serial", "description": "description", "uom": "unit"}
 
 
-@dataclass(frozen=True, slots=True)
-class InventoryLine:
-    location: str
-    part_number: str
-    quantity: Decimal
-    revision: str = ""
-    description: str = ""
-    uom: str = ""
-    lot: str = ""
-    serial: str = ""
-    status: str = ""
-    unit_cost: Decimal = Decimal(0)
-    source_row: int = 0
-
-    @property
-    def value(self) -> Decimal:
-        """The stock value the line holds: a negative system quantity holds none (0), so it
-        cannot lower its location's value or class; the line is still counted."""
-        return held_value(self.quantity, self.unit_cost)
-
-    @property
-    def key(self) -> LineKey:
-        """What tells two lines of one location apart on the shelf (a part kept in one bin by
-        the box and by the piece is two lines)."""
-        return LineKey.of(self.location, self.part_number, self.revision, self.lot, self.serial, self.uom)
-
-
-def held_value(quantity: Decimal, unit_cost: Decimal) -> Decimal:
-    return quantity * unit_cost if quantity > 0 else Decimal(0)
-
-
-LINE_FIELDS = ("location", "part_number", "quantity", "revision", "description", "uom", "lot",
-               "serial", "status", "unit_cost", "source_row")  # InventoryLine's order
-
-
-@dataclass(frozen=True)
-class GroupTotal:
-    lines: int
-    value: Decimal
-    locations: frozenset[str]
-
-
-class Snapshot:
-    """The validated lines of an export, held as columns.
-
-    Most stages need totals or the lines of a few locations: building 200,000 line objects
-    would cost more than reading the file, so lines are built only when asked for.
-    """
-
-    def __init__(self, file: str, sha256: str, columns: dict[str, Sequence[Any]],
-                 skipped: dict[str, int] | None = None):
-        self.file = file
-        self.sha256 = sha256
-        self.columns = columns  # LINE_FIELDS -> one value per counted line, in file order
-        self.skipped = skipped or {}  # status -> lines left out
-        self._lines: list[InventoryLine] | None = None
-
-    def warnings(self) -> list[str]:
-        """What a user should know of the export, though nothing stops: see line_warnings."""
-        return _warnings(self.columns)
-
-    def __len__(self) -> int:
-        return len(self.columns["location"])
-
-    @property
-    def lines(self) -> list[InventoryLine]:
-        """Every counted line, in file order."""
-        if self._lines is None:
-            self._lines = list(map(InventoryLine, *(self.columns[name] for name in LINE_FIELDS)))
-        return self._lines
-
-    def lines_at(self, locations: set[str]) -> list[InventoryLine]:
-        """The lines of some locations only, in file order."""
-        wanted = [i for i, location in enumerate(self.columns["location"]) if location in locations]
-        return list(map(InventoryLine, *(_pick(self.columns[name], wanted) for name in LINE_FIELDS)))
-
-    def locations(self) -> list[str]:
-        return list(dict.fromkeys(self.columns["location"]))
-
-    def part_costs(self) -> dict[tuple[str, str, str], Decimal]:
-        """The first unit cost of each part number, revision and unit, in file order (a box of a
-        part costs more than one of it)."""
-        costs: dict[tuple[str, str, str], Decimal] = {}
-        columns = self.columns
-        units = {uom: unit_key(uom) for uom in set(columns["uom"])}
-        keys = zip(columns["part_number"], columns["revision"], map(units.__getitem__, columns["uom"]))
-        for key, cost in zip(keys, columns["unit_cost"]):
-            if key not in costs:
-                costs[key] = cost
-        return costs
-
-    def totals(self, by: str = "location") -> dict[str, GroupTotal]:
-        """Lines, value and locations per location (or per part number)."""
-        keys = self.columns["location" if by == "location" else "part_number"]
-        values: dict[str, Decimal] = {}
-        for key, value in zip(keys, map(held_value, self.columns["quantity"], self.columns["unit_cost"])):
-            values[key] = values[key] + value if key in values else value
-        counts = Counter(keys)
-        places: dict[str, set[str]] = {}
-        if by != "location":
-            for key, location in zip(keys, self.columns["location"]):
-                places.setdefault(key, set()).add(location)
-        return {key: GroupTotal(counts[key], values[key],
-                                frozenset(places[key]) if by != "location" else frozenset((key,)))
-                for key in values}
-
-
 NO_COST = "no_cost"  # a column beside LINE_FIELDS: the export left the line's unit cost blank
+
+
+def snapshot_warnings(snapshot: Snapshot) -> list[str]:
+    """What a user should know of the export, though nothing stops: see line_warnings."""
+    return _warnings(snapshot.columns)
 
 
 def line_warnings(lines: Sequence[InventoryLine]) -> list[str]:
@@ -450,12 +349,10 @@ def parse_inventory(table: Table, config: InventoryConfig) -> Snapshot:
     columns.update(quantity=quantities, unit_cost=costs, status=statuses, source_row=table.row_numbers)
     columns[NO_COST] = [not text.strip() for text in check.raw["unit_cost"]]  # valued at 0: said, never silent
     if isinstance(kept, list):  # some statuses were left out
-        columns = {name: _pick(column, kept) for name, column in columns.items()}
+        columns = {name: pick(column, kept) for name, column in columns.items()}
     return Snapshot(table.file, table.sha256, columns, dict(skipped))
 
 
-def _pick(column: Sequence[T], indices: list[int]) -> list[T]:
-    return [column[i] for i in indices]
 
 
 def load_inventory(path: Path | str, config: InventoryConfig) -> Snapshot:

@@ -8,23 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cyclekit.domain.problems import ProblemKind
+from cyclekit.domain.stock import LocationInfo
+from cyclekit.domain.values import XML_ILLEGAL, illegal_character, parse_date, readable
 from cyclekit.errors import InputError, Problem
 from cyclekit.inputs.tables import read_table
-from cyclekit.inputs.values import XML_ILLEGAL, illegal_character, parse_date, readable
 
 CONSUMPTION_LEVELS = ("low", "medium", "high")
 MAX_CADENCE_DAYS = 3660  # ten years: a longer one is a typo, and past the calendar's last date it stopped `schedule`
-
-
-@dataclass(frozen=True)
-class LocationInfo:
-    location: str
-    zone: str = ""
-    owner: str = ""
-    owner_email: str = ""
-    consumption: str = ""
-    cadence_days: int | None = None
-    last_count: dt.date | None = None
 
 
 def _loose(location: str) -> str:

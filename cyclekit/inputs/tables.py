@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from cyclekit.domain.problems import ProblemKind
+from cyclekit.domain.values import exact_text
 from cyclekit.errors import InputError, Problem
-from cyclekit.inputs.values import exact_text
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 # the longest text a spreadsheet cell holds: a longer field could never be shown on a sheet,

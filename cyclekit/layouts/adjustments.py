@@ -30,8 +30,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from cyclekit.config import TEMPLATE_SUFFIX
 from cyclekit.domain.money import price_text
+from cyclekit.domain.values import format_decimal
 from cyclekit.errors import ConfigError, CyclekitError
-from cyclekit.inputs.values import format_decimal
 
 
 @dataclass(frozen=True)

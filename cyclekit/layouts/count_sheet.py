@@ -24,8 +24,8 @@ from cyclekit.backends.spec import (
     Validation,
 )
 from cyclekit.domain.lines import FOUND_PREFIX
+from cyclekit.domain.values import cell_text, show_spaces
 from cyclekit.errors import Problem
-from cyclekit.inputs.values import cell_text, show_spaces
 from cyclekit.layouts import styles
 from cyclekit.layouts.text_fit import lines_of, row_height
 

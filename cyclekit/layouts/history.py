@@ -11,8 +11,8 @@ from cyclekit.backends.spec import Cell, Chart, Column, PrintSetup, Range, Serie
 from cyclekit.config import Config
 from cyclekit.domain.review import DISCREPANCY_RATE_TARGET as TARGET_RATE
 from cyclekit.domain.review import RATE_TARGET_TEXT
+from cyclekit.domain.values import cell_text, parse_date
 from cyclekit.errors import InputError, Problem
-from cyclekit.inputs.values import cell_text, parse_date
 from cyclekit.layouts import styles
 
 HISTORY_TAB = "History"

@@ -44,6 +44,7 @@ from cyclekit.domain.review import (
     problem_key,
     problem_status,
 )
+from cyclekit.domain.values import QuantityError, cell_text, format_decimal, parse_date, parse_quantity
 from cyclekit.domain.variance import (
     FOUND_ROW,
     MAJOR,
@@ -61,7 +62,6 @@ from cyclekit.domain.variance import (
 )
 from cyclekit.errors import Problem, some_of
 from cyclekit.folder.cycle import Manifest, SheetRecord
-from cyclekit.inputs.values import QuantityError, cell_text, format_decimal, parse_date, parse_quantity
 from cyclekit.layouts import styles
 from cyclekit.layouts.added_tabs import added_tab_sheet, carried_cell
 from cyclekit.layouts.results_carry import KEPT, KeptCell, PreviousResults, read_previous

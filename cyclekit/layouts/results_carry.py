@@ -28,11 +28,11 @@ from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from cyclekit.atomic import keep_a_copy
 from cyclekit.domain.review import ProblemKey, problem_key_of
+from cyclekit.domain.typed_dates import DATE_ORDERS, read_typed_date
+from cyclekit.domain.values import cell_text, exact_text
 from cyclekit.errors import ConfigError, InputError, Problem
-from cyclekit.folder.atomic import keep_a_copy
-from cyclekit.inputs.typed_dates import DATE_ORDERS, read_typed_date
-from cyclekit.inputs.values import cell_text, exact_text
 
 KEPT = "Kept from previous results"
 DATE_COLUMNS = ("Investigated On", "Approval Date")

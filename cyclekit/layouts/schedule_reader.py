@@ -13,9 +13,9 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from cyclekit.backends.reader import WorkbookReader
 from cyclekit.domain.scheduling import next_count
+from cyclekit.domain.values import cell_text, exact_text, parse_date
 from cyclekit.errors import CycleError, InputError, Problem
 from cyclekit.inputs.locations import MAX_CADENCE_DAYS
-from cyclekit.inputs.values import cell_text, exact_text, parse_date
 from cyclekit.layouts.history import HISTORY_TAB
 from cyclekit.layouts.results_carry import header_key
 from cyclekit.layouts.schedule import LAST_RUN_TAB, SCHEDULE_TAB, SETTINGS_TAB, WRITTEN_TABS

@@ -17,8 +17,8 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from cyclekit.backends.spec import WorkbookSpec
 from cyclekit.config import Config
 from cyclekit.domain.scheduling import YEAR_DAYS, Schedule, ScheduleRow, cadence_for
+from cyclekit.domain.values import cell_text
 from cyclekit.errors import InputError, Problem
-from cyclekit.inputs.values import cell_text
 from cyclekit.layouts.history import HistoryRow, read_history
 from cyclekit.layouts.schedule import SCHEDULE_TAB, SourceFile, schedule_workbook
 from cyclekit.layouts.schedule_reader import ScheduleEntry, ScheduleFile

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from xlsxwriter.exceptions import FileCreateError as XlsxFileError
 
+from cyclekit.atomic import WriteError
 from cyclekit.backends.reader import use_limits
 from cyclekit.backends.spec import WorkbookSpec
 from cyclekit.backends.targets import WorkbookTarget, workbook_at
@@ -25,7 +26,6 @@ from cyclekit.domain.review import finalize_blockers
 from cyclekit.domain.review import not_in_yet as _not_in_yet
 from cyclekit.domain.variance import CountedLine, figures, judge
 from cyclekit.errors import ConfigError, CycleError, InputError, Problem, some_of
-from cyclekit.folder.atomic import WriteError
 from cyclekit.folder.counts import counts_key, load_counts
 from cyclekit.folder.cycle import (
     PART_COSTS,

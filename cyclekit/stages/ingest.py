@@ -29,6 +29,15 @@ from cyclekit.backends.targets import (
 )
 from cyclekit.config import Config
 from cyclekit.domain.lines import LineId, sheet_label, unit_key
+from cyclekit.domain.values import (
+    AmbiguousNumber,
+    QuantityError,
+    cell_text,
+    format_decimal,
+    parse_quantity,
+    show_spaces,
+    unshow_spaces,
+)
 from cyclekit.domain.variance import (
     NOT_SIGNED,
     CountedLine,
@@ -60,15 +69,6 @@ from cyclekit.folder.cycle import (
 from cyclekit.folder.lock import holds_cycle_lock
 from cyclekit.folder.mail_replies import forget_dropped, take_mailed_sheets
 from cyclekit.inputs.tables import file_sha256
-from cyclekit.inputs.values import (
-    AmbiguousNumber,
-    QuantityError,
-    cell_text,
-    format_decimal,
-    parse_quantity,
-    show_spaces,
-    unshow_spaces,
-)
 from cyclekit.layouts.count_sheet import Entry, FilledSheet, parse_sheet, whole_units
 from cyclekit.layouts.results_carry import PreviousResults
 from cyclekit.parallel import in_forked_copy, map_on_cores

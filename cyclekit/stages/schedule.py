@@ -1,4 +1,4 @@
-"""One library function per command: what the CLI calls, and what a script imports."""
+"""`cyclekit schedule`: the master schedule written from an export, keeping what people typed in the last one."""
 
 from __future__ import annotations
 
@@ -16,11 +16,12 @@ from cyclekit.domain.money import amount_display
 from cyclekit.domain.problems import ProblemKind
 from cyclekit.domain.review import ABC_CLASSES
 from cyclekit.domain.scheduling import Schedule, build_schedule
+from cyclekit.domain.stock import Snapshot
+from cyclekit.domain.values import cell_text
 from cyclekit.errors import CycleError, CyclekitError, InputError, some_of
-from cyclekit.inputs.inventory import Snapshot, load_inventory
+from cyclekit.inputs.inventory import load_inventory, snapshot_warnings
 from cyclekit.inputs.locations import load_locations
 from cyclekit.inputs.tables import file_sha256
-from cyclekit.inputs.values import cell_text
 from cyclekit.layouts.schedule import SourceFile, schedule_workbook
 from cyclekit.layouts.schedule_reader import ScheduleFile, read_schedule
 from cyclekit.layouts.schedule_update import carry_over, first_records
@@ -113,7 +114,7 @@ def _report(output: Path | str, schedule: Schedule, snapshot: Snapshot, existing
         kept=kept.kept if kept else {}, changed=kept.changed if kept else {},
         replaced=kept.replaced if kept else {},
         backup=backup,
-        warnings=tuple(snapshot.warnings()),
+        warnings=tuple(snapshot_warnings(snapshot)),
     )
 
 

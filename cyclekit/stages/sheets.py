@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cyclekit import progress
+from cyclekit.atomic import make_work_dir
 from cyclekit.backends.reader import use_limits
 from cyclekit.backends.spec import Sheet, WorkbookSpec
 from cyclekit.backends.targets import WorkbookTarget, new_spreadsheet, workbook_at
 from cyclekit.backends.xlsx import render_many
 from cyclekit.config import Config
+from cyclekit.domain.stock import Snapshot
 from cyclekit.errors import CycleError, CyclekitError, some_of
-from cyclekit.folder.atomic import make_work_dir
 from cyclekit.folder.cycle import (
     PART_COSTS,
     SNAPSHOT,
@@ -37,7 +38,7 @@ from cyclekit.folder.cycle import (
     snapshot_csv,
 )
 from cyclekit.folder.lock import holds_cycle_lock
-from cyclekit.inputs.inventory import Snapshot, line_warnings, load_inventory
+from cyclekit.inputs.inventory import line_warnings, load_inventory
 from cyclekit.inputs.tables import file_sha256
 from cyclekit.layouts.count_sheet import SheetHeader, SheetLine, count_sheet
 from cyclekit.layouts.schedule_reader import ScheduleEntry

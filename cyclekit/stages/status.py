@@ -12,6 +12,7 @@ from cyclekit.backends.targets import GOOGLE_PREFIX
 from cyclekit.config import Config
 from cyclekit.domain.problems import ProblemKind
 from cyclekit.domain.review import STATUSES, approved, finalize_blockers, open_problems
+from cyclekit.domain.values import cell_text
 from cyclekit.domain.variance import MAJOR, CountedLine, judge
 from cyclekit.errors import CycleError, Problem
 from cyclekit.folder.counts import counts_key, load_counts
@@ -25,7 +26,6 @@ from cyclekit.folder.cycle import (
     source_path,
     verify_frozen,
 )
-from cyclekit.inputs.values import cell_text
 from cyclekit.layouts.results import DISCREPANCIES
 from cyclekit.stages.ingest import count_state, default_files, previous_documentation, returned_locations
 

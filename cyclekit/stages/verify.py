@@ -18,6 +18,7 @@ from pathlib import Path
 
 from cyclekit.backends.reader import WorkbookReader
 from cyclekit.backends.targets import GOOGLE_PREFIX
+from cyclekit.domain.values import cell_text
 from cyclekit.errors import CyclekitError
 from cyclekit.folder.cycle import (
     PART_COSTS,
@@ -29,7 +30,6 @@ from cyclekit.folder.cycle import (
 )
 from cyclekit.folder.finalize_commit import ADJUSTMENTS
 from cyclekit.inputs.tables import file_sha256
-from cyclekit.inputs.values import cell_text
 from cyclekit.layouts.results import DISCREPANCIES, LINE_ID
 
 

@@ -13,7 +13,7 @@ import datetime as dt
 import math
 import re
 
-from cyclekit.inputs.values import EXCEL_EPOCH, cell_text
+from cyclekit.domain.values import EXCEL_EPOCH, cell_text
 
 # a date typed for a count's documentation: a number or a year outside these is a slip (5 in a
 # date cell is 1900-01-04 to Excel), never a date to guess

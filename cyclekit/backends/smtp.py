@@ -22,9 +22,9 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from types import TracebackType
 
+from cyclekit.atomic import write_bytes_atomic
 from cyclekit.config import EmailConfig
 from cyclekit.errors import ConfigError, CyclekitError
-from cyclekit.folder.atomic import write_bytes_atomic
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 _ADDRESS = re.compile(r"[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+\.[^@\s<>,;:\"()\[\]\\.]+")

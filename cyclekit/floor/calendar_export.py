@@ -16,10 +16,10 @@ from pathlib import Path
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from cyclekit.atomic import write_bytes_atomic
 from cyclekit.config import Config
+from cyclekit.domain.values import cell_text
 from cyclekit.errors import CyclekitError
-from cyclekit.folder.atomic import write_bytes_atomic
-from cyclekit.inputs.values import cell_text
 from cyclekit.layouts.schedule_reader import ScheduleEntry, read_schedule
 
 HORIZON_DAYS = 365

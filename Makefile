@@ -36,14 +36,17 @@ dev: $(BIN)/python
 CYCLE := $(OUT)/cycle-$(AS_OF)
 # the floor's filled sheets arrive outside the cycle folder, as from e-mail; ingest keeps copies in it
 INBOX := $(OUT)/inbox-$(AS_OF)
+# the counters' messages, written as .eml files (send --dry-run): nothing leaves the machine
+OUTBOX := $(OUT)/outbox-$(AS_OF)
 
 demo: install
 	@mkdir -p $(OUT)
-	rm -rf $(CYCLE) $(INBOX) $(OUT)/schedule.xlsx  # the demo starts over: a schedule written over keeps its Last Counts
+	rm -rf $(CYCLE) $(INBOX) $(OUTBOX) $(OUT)/schedule.xlsx  # the demo starts over: a schedule written over keeps its Last Counts
 	$(CYCLEKIT) schedule $(EXAMPLES)/inventory.csv --locations $(EXAMPLES)/locations.csv \
 		--config $(EXAMPLES)/cyclekit.toml --as-of $(AS_OF) -o $(OUT)/schedule.xlsx
 	$(CYCLEKIT) sheets $(OUT)/schedule.xlsx $(EXAMPLES)/inventory.csv --config $(EXAMPLES)/cyclekit.toml \
 		--as-of $(AS_OF) --due-within 7 $(PDF) -o $(CYCLE)
+	$(CYCLEKIT) send $(CYCLE) --dry-run $(OUTBOX) --config $(EXAMPLES)/cyclekit.toml
 	$(BIN)/python $(EXAMPLES)/simulate_floor.py $(CYCLE) --to $(INBOX)
 	$(CYCLEKIT) ingest $(CYCLE) $(INBOX)/*.xlsx --config $(EXAMPLES)/cyclekit.toml $(PDF)
 	$(BIN)/python $(EXAMPLES)/simulate_floor.py $(CYCLE) --recounts --to $(INBOX)
@@ -57,6 +60,8 @@ demo: install
 	@ls -1 $(OUT)/schedule.xlsx $(CYCLE)/manifest.json $(CYCLE)/snapshot.csv $(CYCLE)/results.xlsx
 	@for d in sheets pdf returned recounts adjustments; do \
 		[ -d $(CYCLE)/$$d ] && echo "$(CYCLE)/$$d/ ($$(ls $(CYCLE)/$$d | wc -l) files)"; done; true
+	@echo "Messages to the counters (open one in a mail client to send it):"
+	@ls -1 $(OUTBOX)/*.eml
 
 # the whole cycle in Google Sheets, offline, against the test suite's Sheets API fake
 demo-gsheets: dev
@@ -105,4 +110,4 @@ lint: dev
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(OUT)/*.xlsx $(OUT)/cycle-* $(OUT)/inbox-* .pytest_cache
+	rm -rf $(OUT)/*.xlsx $(OUT)/cycle-* $(OUT)/inbox-* $(OUT)/outbox-* .pytest_cache

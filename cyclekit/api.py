@@ -29,6 +29,9 @@ from cyclekit.errors import CyclekitError
 
 if TYPE_CHECKING:
     from cyclekit.backends.gsheets import GoogleTarget
+    from cyclekit.floor.calendar_export import CalendarReport
+    from cyclekit.floor.remind import RemindReport
+    from cyclekit.floor.send import SendReport
     from cyclekit.folder.cycle import Manifest
     from cyclekit.layouts.schedule_reader import ScheduleFile
     from cyclekit.stages.finalize import FinalizeReport
@@ -125,6 +128,23 @@ class Schedule:
         use_limits(self.config.limits)
         return read_schedule(self.path)
 
+    def calendar(self, output: PathLike, *, owner: str | None = None,
+                 as_of: dt.date | None = None) -> CalendarReport:
+        """Write the planned counts of the next 12 months as an iCalendar file (`cyclekit calendar`)."""
+        from cyclekit.floor.calendar_export import write_calendar
+
+        return write_calendar(self.path, output, self.config, owner=owner, as_of=as_of)
+
+    def remind(self, *, days: int = 3, as_of: dt.date | None = None, send: bool = False,
+               dry_run: PathLike | None = None, template: PathLike | None = None) -> RemindReport:
+        """Counts overdue and due within `days`; with `send` one e-mail per owner, with `dry_run`
+        .eml files in that folder (`cyclekit remind`)."""
+        from cyclekit.floor.remind import remind
+
+        return remind(self.path, self.config, days=days, as_of=as_of, send=send,
+                      dry_run=None if dry_run is None else Path(dry_run),
+                      template=None if template is None else Path(template))
+
 
 class Cycle:
     """A cycle folder: its manifest, frozen snapshot, count sheets, results and adjustment files.
@@ -197,6 +217,15 @@ class Cycle:
                                                 templates=_paths(templates), partial=partial,
                                                 today=today, google=_google(google))
         return report
+
+    def send(self, *, dry_run: PathLike | None = None, resend: bool = False, template: PathLike | None = None,
+             to: Iterable[str] = ()) -> SendReport:
+        """E-mail each counter their sheets not sent yet, or write them as .eml files in `dry_run`
+        (`cyclekit send`); `to`: only these addresses."""
+        from cyclekit.floor.send import send_cycle
+
+        return send_cycle(self.folder, self.config, dry_run=None if dry_run is None else Path(dry_run),
+                          resend=resend, template=None if template is None else Path(template), only=tuple(to))
 
     def status(self, today: dt.date | None = None) -> CycleStatus:
         """Where the cycle stands, and what would stop finalize today (`cyclekit status`)."""

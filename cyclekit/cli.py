@@ -187,6 +187,9 @@ def cli() -> None:
     finalize  approvals, ERP adjustment files, schedule update, lock
     status    where a cycle stands
     verify    check that no file of a cycle changed since it was recorded
+    send      e-mail each counter their count sheets
+    calendar  the planned counts as an iCalendar file
+    remind    who has counts overdue or due soon (a table, or e-mails)
 
     Every workbook can be written to Google Sheets with --format gsheets.
     """
@@ -319,7 +322,7 @@ def print_start(report: CycleReport, kind: str) -> None:
 
 @cli.command()
 @cycle_argument
-@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))  # a folder: the .eml replies in it
 @pdf_option("new recount workbook")
 @config_option
 @google_options
@@ -334,11 +337,14 @@ def ingest(cycle_dir: Path, files: tuple[Path, ...], pdf: bool, config_path: Pat
     again every file the last ingest read: a late sheet adds to the counts, a corrected one
     replaces its earlier copy. Every entry is checked; problems are listed, never guessed. Run
     it again after a correction or a recount: what people typed in the Discrepancies tab is kept.
+    Replies saved from your mail client (.eml files, or a folder of them) stand for their Excel
+    attachments; the manifest records which message each sheet came from.
 
     \b
     Example:
       cyclekit ingest workbooks/cycle-2026-11-23
       cyclekit ingest workbooks/cycle-2026-11-23 ~/Downloads/WH-A-01-done.xlsx
+      cyclekit ingest workbooks/cycle-2026-11-23 replies/
     """
     print_ingest(Cycle(cycle_dir, config=config_path).ingest(files, pdf=pdf, google=google))
 
@@ -499,6 +505,148 @@ def print_status(s: CycleStatus, cycle_dir: Path) -> None:
     elif not s.finalized_at:
         _say("  nothing blocks finalize")
     _json_problems([Problem("blocks-finalize", str(cycle_dir), item) for item in s.blocking])
+
+
+template_option = click.option(
+    "--template", type=click.Path(dir_okay=False, path_type=Path),
+    help="Your own Jinja2 template for the message (first line 'Subject: ...'; see templates/email/).")
+
+
+@cli.command()
+@click.argument("cycle_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--dry-run", "dry_run", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Write each message as a .eml file in DIR (open it in your mail client) instead of sending.")
+@click.option("--resend", is_flag=True, help="Send every counter all their sheets again, sent before or not.")
+@click.option("--to", "only", multiple=True, metavar="EMAIL",
+              help="Only to this counter (repeat): e.g. with --resend, for one who lost the message.")
+@template_option
+@config_option
+@reports_errors
+def send(cycle_dir: Path, dry_run: Path | None, resend: bool, only: tuple[str, ...], template: Path | None,
+         config_path: Path | None) -> None:
+    """E-mail each counter their count sheets: PDF to print, xlsx to fill.
+
+    One message per owner e-mail of the cycle's locations, through the mail server in the
+    [email] settings of cyclekit.toml (the password in the environment variable named by
+    password_env). Each message sent is recorded in the manifest; a re-run sends only what
+    was not sent yet (recount sheets made since, a message that failed), unless --resend.
+
+    \b
+    Example:
+      export CYCLEKIT_SMTP_PASSWORD=...   # the variable named by [email] password_env
+      cyclekit send workbooks/cycle-2026-11-23 --config examples/cyclekit.toml
+      cyclekit send workbooks/cycle-2026-11-23 --dry-run workbooks/outbox
+      cyclekit send workbooks/cycle-2026-11-23 --resend --to maria.alvarez@plant.example.com
+    """
+    report = Cycle(cycle_dir, config=config_path).send(dry_run=dry_run, resend=resend, template=template, to=only)
+    for to, files in report.sent:
+        _say(f"Sent to {to}: {', '.join(Path(f).name for f in files)}")
+    for path in report.drafts:
+        _say(f"Wrote {path}")
+    for who, why in report.refused_copies:
+        click.echo(f"Warning: copy to {who} refused: {why}", err=True)
+    if report.already_sent:
+        _say(f"Sent before, nothing new: {some_of(report.already_sent, 5)} (--resend sends again)")
+    if report.no_address:
+        click.echo(f"Warning: no owner e-mail in the schedule, not sent: {some_of(report.no_address, 10)}", err=True)
+    for file in report.changed:
+        click.echo(f"Warning: {file} is missing or changed since the sheets were made; not sent", err=True)
+    for to, why in report.failed:
+        click.echo(f"Not sent to {to}: {why}", err=True)
+    _json_problems([Problem("not-sent", to, why) for to, why in report.failed])
+    if report.failed:
+        raise click.ClickException(f"{n(len(report.failed), 'message')} not sent; run send again to retry "
+                                   "(what was sent is recorded and not sent twice)")
+    if not (report.sent or report.drafts):
+        _say(f"Cycle {report.cycle_id}: nothing to send.")
+
+
+@cli.command()
+@click.argument("schedule_file", metavar="SCHEDULE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("counts.ics"),
+              show_default=True, help="iCalendar file to write.")
+@click.option("--owner", metavar="EMAIL", help="Only the counts of this owner e-mail.")
+@config_option
+@as_of_option
+@reports_errors
+def calendar(schedule_file: Path, output: Path, owner: str | None, config_path: Path | None,
+             as_of: dt.date | None) -> None:
+    """Write the planned counts of the next 12 months as an iCalendar (.ics) file.
+
+    One all-day event per location, repeating every cadence, with its owner as attendee.
+    Each location keeps the same UID: import the file again after the schedule moved on and
+    the calendar updates the counts instead of doubling them. Overdue counts start on the
+    as-of date.
+
+    \b
+    Example:
+      cyclekit calendar workbooks/schedule.xlsx -o counts.ics
+      cyclekit calendar workbooks/schedule.xlsx -o ana.ics --owner ana@plant.example.com
+    """
+    report = Schedule(schedule_file, config=config_path).calendar(output, owner=owner, as_of=as_of)
+    _say(f"Wrote {report.output}: {n(report.counts, 'planned count')} at {n(report.series, 'location')} "
+         "in the next 12 months.")
+    if report.unplanned:
+        _say(f"Not planned (no Next Count in the schedule): {some_of(report.unplanned, 10)}")
+    _json_problems([])
+
+
+def _reminder_table(reminders: list[Any]) -> list[str]:
+    """Overdue first: one line per location, columns padded to their longest value (capped)."""
+    rows = [("Status", "Next Count", "Location", "Owner", "Owner Email")]
+    for r in reminders:
+        when = (f"overdue {n(r.days_late, 'day')}" if r.overdue
+                else "due today" if r.days_late == 0 else f"due in {n(-r.days_late, 'day')}")
+        rows.append((when, r.next_count.isoformat(), shortened(show_spaces(r.location)), shortened(r.owner or "-"),
+                     shortened(r.owner_email or "-")))
+    widths = [min(40, max(len(row[i]) for row in rows)) for i in range(5)]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+
+
+@cli.command()
+@click.argument("schedule_file", metavar="SCHEDULE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--days", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Counts due within this many days of the as-of date (overdue ones always).")
+@click.option("--send", "send_mail", is_flag=True,
+              help="E-mail each owner their list, through the [email] server of cyclekit.toml.")
+@click.option("--dry-run", "dry_run", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Write each owner's reminder as a .eml file in DIR instead of sending it.")
+@template_option
+@config_option
+@as_of_option
+@reports_errors
+def remind(schedule_file: Path, days: int, send_mail: bool, dry_run: Path | None, template: Path | None,
+           config_path: Path | None, as_of: dt.date | None) -> None:
+    """Who has counts overdue or due in the next days: a table, or one e-mail per owner.
+
+    Overdue counts come first, the longest overdue at the top. Nothing is recorded: run it
+    every morning from cron and each owner hears of what is due that day.
+
+    \b
+    Example:
+      cyclekit remind workbooks/schedule.xlsx --days 3
+      # cron, weekdays at 7:00 (crontab -e); smtp.env exports CYCLEKIT_SMTP_PASSWORD:
+      0 7 * * 1-5  cd /srv/counts && . ./smtp.env && .venv/bin/cyclekit remind schedule.xlsx --send
+    """
+    report = Schedule(schedule_file, config=config_path).remind(days=days, as_of=as_of, send=send_mail,
+                                                                dry_run=dry_run, template=template)
+    overdue = sum(r.overdue for r in report.reminders)
+    _say(f"{n(overdue, 'count')} overdue, {len(report.reminders) - overdue} due within {n(days, 'day')}.")
+    if report.reminders and not (send_mail or dry_run):
+        for line in _reminder_table(report.reminders):
+            _say(line)
+    for to in report.sent:
+        _say(f"Reminded {to}")
+    for path in report.drafts:
+        _say(f"Wrote {path}")
+    if report.no_address:
+        click.echo(f"Warning: no owner e-mail in the schedule, not reminded: {some_of(report.no_address, 10)}",
+                   err=True)
+    for to, why in report.failed:
+        click.echo(f"Not sent to {to}: {why}", err=True)
+    _json_problems([Problem("not-sent", to, why) for to, why in report.failed])
+    if report.failed:
+        raise click.ClickException(f"{n(len(report.failed), 'reminder')} not sent")
 
 
 def _warn(warnings: Iterable[str]) -> None:

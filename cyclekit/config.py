@@ -24,7 +24,7 @@ CANONICAL_FIELDS = (
     "lot", "serial", "status", "quantity", "unit_cost",
 )
 REQUIRED_FIELDS = ("location", "part_number", "quantity")
-CASE_KEPT = ("count.default_targets", "count.reviewers")
+CASE_KEPT = ("count.default_targets", "count.reviewers", "email.cc")
 PAPER_SIZES = {1: "Letter", 9: "A4"}  # the Excel paper codes count sheets are printed on
 TEMPLATE_SUFFIX = ".j2"  # a target ending so is the user's own template
 # The [adjustments.<target>] settings each shipped template reads (templates/adjustments/README.md).
@@ -106,11 +106,28 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True)
+class EmailConfig:
+    """[email]: how `send` and `remind --send` reach the mail server. The password is never in
+    the file: password_env names the environment variable that holds it."""
+
+    host: str = ""
+    port: int = 0  # 0: the usual port of the security (587 starttls, 465 ssl, 25 none)
+    security: str = "starttls"  # "starttls", "ssl" or "none"
+    user: str = ""
+    password_env: str = ""
+    sender: str = ""  # written `from` in the file (a Python keyword)
+    reply_to: str = ""
+    cc: tuple[str, ...] = ()
+    timeout: int = 60  # seconds to wait for the server
+
+
+@dataclass(frozen=True)
 class Config:
     inventory: InventoryConfig = field(default_factory=InventoryConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     count: CountConfig = field(default_factory=CountConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    email: EmailConfig = field(default_factory=EmailConfig)
     adjustments: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-target template settings
     source: str | None = None
 
@@ -229,6 +246,46 @@ def _check_adjustments(adjustments: dict[str, dict[str, Any]]) -> None:
                 raise ConfigError(f"adjustments.{target}.{key} must be text, written in quotes, not {value!r}")
 
 
+EMAIL_SECURITY = ("starttls", "ssl", "none")
+_EMAIL = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+")
+
+
+def _check_email(e: EmailConfig) -> None:
+    if e.security not in EMAIL_SECURITY:
+        raise ConfigError(f'email.security must be "starttls", "ssl" or "none", not {e.security!r}')
+    if not 0 <= e.port <= 65535:
+        raise ConfigError(f"email.port must be a port number (1 to 65535), not {e.port}")
+    if e.timeout < 1:
+        raise ConfigError(f"email.timeout must be 1 or more seconds, not {e.timeout}")
+    for key, values in (("from", (e.sender,)), ("reply_to", (e.reply_to,)), ("cc", e.cc)):
+        for value in values:
+            if value and not _EMAIL.fullmatch(value):
+                raise ConfigError(f"email.{key} must be an e-mail address (name@example.com), not {value!r}")
+    if e.password_env and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", e.password_env):
+        raise ConfigError("email.password_env names the environment variable that holds the password "
+                          "(e.g. CYCLEKIT_SMTP_PASSWORD), never the password itself")
+
+
+def _email_section(data: Any, base: EmailConfig) -> EmailConfig:
+    """[email] with `from` (the file's word) for the sender; a `password` key is refused, not read."""
+    if not isinstance(data, dict):
+        raise ConfigError("[email] must be a table")
+    if "password" in data:
+        raise ConfigError("email.password: a password is never kept in the config file; put it in an "
+                          "environment variable and name that variable in email.password_env")
+    known = sorted("from" if f.name == "sender" else f.name for f in fields(EmailConfig))
+    for key in data:
+        if key not in known:
+            hint = " (write the sender as email.from)" if key == "sender" else ""
+            raise ConfigError(f"unknown setting email.{key}{hint} (known: {', '.join(known)})")
+    renamed = {("sender" if key == "from" else key): value for key, value in data.items()}
+    try:
+        section: EmailConfig = _section(EmailConfig, "email", renamed, base)
+        return section
+    except ConfigError as exc:
+        raise ConfigError(str(exc).replace("email.sender", "email.from")) from None
+
+
 def _check_limits(limits: LimitsConfig) -> None:
     for item in fields(limits):
         if getattr(limits, item.name) < 1:
@@ -240,13 +297,16 @@ def parse_config(data: dict[str, Any], source: str | None = None) -> Config:
                 "limits": LimitsConfig}
     config = Config(source=source)
     for name, value in data.items():
+        if name == "email":
+            config = replace(config, email=_email_section(value, config.email))
+            continue
         if name == "adjustments":
             if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
                 raise ConfigError("[adjustments] holds one table per target, e.g. [adjustments.netsuite]")
             config = replace(config, adjustments={k: dict(v) for k, v in value.items()})
             continue
         if name not in sections:
-            raise ConfigError(f"unknown section [{name}] (known: {', '.join(sections)}, adjustments)")
+            raise ConfigError(f"unknown section [{name}] (known: {', '.join(sections)}, email, adjustments)")
         config = replace(config, **{name: _section(sections[name], name, value, getattr(config, name))})
     unknown = set(config.inventory.columns) - set(CANONICAL_FIELDS)
     if unknown:
@@ -259,6 +319,7 @@ def parse_config(data: dict[str, Any], source: str | None = None) -> Config:
     _check_count(config.count)
     _check_adjustments(config.adjustments)
     _check_limits(config.limits)
+    _check_email(config.email)
     return config
 
 

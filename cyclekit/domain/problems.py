@@ -72,6 +72,9 @@ class ProblemKind(StrEnum):
     MISSING = "missing"
     NOT_CHECKED = "not-checked"
     UPDATED = "updated"
+    # mail: a reply (.eml) given to ingest, a message send or remind could not send
+    MAIL_REPLY = "mail-reply"
+    NOT_SENT = "not-sent"
     # the command line itself (--json output of an error)
     ERROR = "error"
     USAGE = "usage"

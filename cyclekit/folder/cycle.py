@@ -163,6 +163,8 @@ class Manifest:
     finalized: FinalizeRecord | None = None
     google: dict[str, dict[str, Any]] = field(default_factory=dict)  # spreadsheets in Google: id, url, tabs
     costs_sha256: str = ""  # of part_costs.csv (cycles made before it existed have none)
+    sent: list[dict[str, Any]] = field(default_factory=list)  # messages `send` sent: to, attachments, time
+    received: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet taken from an e-mail -> message
 
     def location(self, name: str) -> LocationRecord:
         for record in self.locations:
@@ -195,6 +197,9 @@ class Manifest:
                 "locations": [vars(r) for r in self.locations], "sheets": [vars(s) for s in self.sheets],
                 "ingests": [i.to_dict() for i in self.ingests],
                 "finalized": None if self.finalized is None else asdict(self.finalized)}
+        for key in ("sent", "received"):  # mail records only once there are some: older manifests stay as they were
+            if not data[key]:
+                del data[key]
         out = []
         for key, value in data.items():
             if isinstance(value, list) and value:

@@ -67,6 +67,7 @@ from cyclekit.folder.cycle import (
     source_path,
 )
 from cyclekit.folder.lock import holds_cycle_lock
+from cyclekit.folder.mail_replies import forget_dropped, take_mailed_sheets
 from cyclekit.inputs.tables import file_sha256
 from cyclekit.layouts.count_sheet import Entry, FilledSheet, parse_sheet, whole_units
 from cyclekit.layouts.results_carry import PreviousResults
@@ -96,21 +97,26 @@ class IngestReport:
     notes: list[str] = field(default_factory=list)  # what was carried and kept: information, not warnings
 
 
-def ingest_sources(cycle_dir: Path, manifest: Manifest, files: list[Path] | None, google: GoogleTarget | None
-                   ) -> tuple[list[Source], set[str], list[str], dict[Path, Path]]:
+def ingest_sources(cycle_dir: Path, manifest: Manifest, files: list[Path] | None, google: GoogleTarget | None,
+                   problems: list[Problem] | None = None) -> tuple[list[Source], set[str], list[str], dict[Path, Path]]:
     """What an ingest reads: the files named now (or, with none named, the cycle's folders or its
     Google sheets), plus every file the last ingest read: a sheet returned late adds to the
     counts, it never replaces them. Also: the names of the files named now (their sheets win
     over an earlier copy of the same sheet), earlier files that are gone, and the copies made
-    now of files from outside the cycle folder (copy -> the file as given)."""
+    now of files from outside the cycle folder (copy -> the file as given). A message (.eml) or a
+    folder of them stands for its xlsx attachments; what is wrong with one goes to `problems`."""
     made: dict[Path, Path] = {}
     if files:
         # a file named twice is one file; one from outside the cycle folder is read from its copy in it
         before = set((cycle_dir / RETURNED).iterdir()) if (cycle_dir / RETURNED).is_dir() else set()
+        mailed = take_mailed_sheets(cycle_dir, files, manifest)
+        files = mailed.files
+        (problems if problems is not None else []).extend(mailed.problems)
         kept = {Path(f): keep_returned(cycle_dir, f) for f in files}
         # resolved once, not once per file given (a thousand files made a million resolves)
         returned_dir, there_before = (cycle_dir / RETURNED).resolve(), {p.resolve() for p in before}
         made = {copy: given for given, copy in kept.items() if copy.parent == returned_dir and copy not in there_before}
+        made.update({copy: Path(shown) for copy, shown in mailed.shown.items() if copy in made})
         named_paths = list(dict.fromkeys(kept.values()))
         sources: list[Source] = list(named_paths)
     elif "count_sheets" in manifest.google:
@@ -700,10 +706,13 @@ def _count(cycle_dir: Path, manifest: Manifest, config: Config, files: list[Path
            google: GoogleTarget | None) -> _Counted:
     """Every sheet read (those given now, and those the last ingest read), line by line."""
     frozen = read_frozen(cycle_dir, manifest)
-    paths, named, gone, made = ingest_sources(cycle_dir, manifest, files, google)
+    mail_problems: list[Problem] = []
+    paths, named, gone, made = ingest_sources(cycle_dir, manifest, files, google, mail_problems)
     digests: dict[str, str] = {}
     accepted, lines, problems = count_state(manifest, frozen, paths, config, digests, named)
+    problems += mail_problems
     paths, problems = _keep_only_accepted(made, accepted, paths, problems)
+    forget_dropped(cycle_dir, manifest)
     problems += [Problem("source-gone", name, "was read by the last ingest but is gone; its counts are "
                          "not in these results (put it back, or give the sheet again)") for name in gone]
     returned = returned_locations(accepted)

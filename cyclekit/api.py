@@ -29,14 +29,14 @@ from cyclekit.errors import CyclekitError
 
 if TYPE_CHECKING:
     from cyclekit.backends.gsheets import GoogleTarget
-    from cyclekit.floor.calendar_export import CalendarReport
-    from cyclekit.floor.remind import RemindReport
-    from cyclekit.floor.send import SendReport
     from cyclekit.folder.cycle import Manifest
     from cyclekit.layouts.schedule_reader import ScheduleFile
+    from cyclekit.stages.calendar import CalendarReport
     from cyclekit.stages.finalize import FinalizeReport
     from cyclekit.stages.ingest import IngestReport
+    from cyclekit.stages.remind import RemindReport
     from cyclekit.stages.schedule import ScheduleReport
+    from cyclekit.stages.send import SendReport
     from cyclekit.stages.sheets import CycleReport
     from cyclekit.stages.status import CycleStatus
     from cyclekit.stages.verify import Verification
@@ -131,7 +131,7 @@ class Schedule:
     def calendar(self, output: PathLike, *, owner: str | None = None,
                  as_of: dt.date | None = None) -> CalendarReport:
         """Write the planned counts of the next 12 months as an iCalendar file (`cyclekit calendar`)."""
-        from cyclekit.floor.calendar_export import write_calendar
+        from cyclekit.stages.calendar import write_calendar
 
         return write_calendar(self.path, output, self.config, owner=owner, as_of=as_of)
 
@@ -139,7 +139,7 @@ class Schedule:
                dry_run: PathLike | None = None, template: PathLike | None = None) -> RemindReport:
         """Counts overdue and due within `days`; with `send` one e-mail per owner, with `dry_run`
         .eml files in that folder (`cyclekit remind`)."""
-        from cyclekit.floor.remind import remind
+        from cyclekit.stages.remind import remind
 
         return remind(self.path, self.config, days=days, as_of=as_of, send=send,
                       dry_run=None if dry_run is None else Path(dry_run),
@@ -222,7 +222,7 @@ class Cycle:
              to: Iterable[str] = ()) -> SendReport:
         """E-mail each counter their sheets not sent yet, or write them as .eml files in `dry_run`
         (`cyclekit send`); `to`: only these addresses."""
-        from cyclekit.floor.send import send_cycle
+        from cyclekit.stages.send import send_cycle
 
         return send_cycle(self.folder, self.config, dry_run=None if dry_run is None else Path(dry_run),
                           resend=resend, template=None if template is None else Path(template), only=tuple(to))

@@ -11,8 +11,8 @@ from icalendar import Calendar
 
 from cyclekit.cli import cli
 from cyclekit.config import Config
-from cyclekit.floor.calendar_export import write_calendar
 from cyclekit.layouts.schedule_reader import read_schedule
+from cyclekit.stages.calendar import write_calendar
 from tests.test_cycle_flow import AS_OF, plant  # noqa: F401 (a fixture)
 
 

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from cyclekit.cli import cli
 from cyclekit.config import Config, parse_config
-from cyclekit.floor.remind import remind
 from cyclekit.layouts.schedule_reader import read_schedule
+from cyclekit.stages.remind import remind
 from tests.mail_server import start_server
 from tests.test_cycle_flow import AS_OF, plant  # noqa: F401 (a fixture)
 

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from cyclekit.cli import cli
 from cyclekit.config import Config, parse_config
 from cyclekit.errors import ConfigError, CyclekitError
-from cyclekit.floor.send import send_cycle
 from cyclekit.stages import schedule as api
+from cyclekit.stages.send import send_cycle
 from cyclekit.stages.sheets import Selection, start_cycle
 from tests.helpers import INVENTORY_HEADER, LOCATIONS_HEADER, inventory_rows, write_csv
 from tests.mail_server import PASSWORD, free_port, start_server

@@ -17,10 +17,12 @@ from pathlib import Path
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from cyclekit.atomic import write_bytes_atomic
+from cyclekit.backends.targets import workbook_at
 from cyclekit.config import Config
 from cyclekit.domain.values import cell_text
 from cyclekit.errors import CyclekitError
-from cyclekit.layouts.schedule_reader import ScheduleEntry, read_schedule
+from cyclekit.layouts.schedule_reader import ScheduleEntry
+from cyclekit.stages.schedule import read_schedule_at
 
 HORIZON_DAYS = 365
 PRODID = "-//cyclekit//cycle counts//EN"
@@ -137,7 +139,7 @@ def counts_calendar(entries: list[ScheduleEntry], by: str, as_of: dt.date, organ
 def write_calendar(schedule_path: Path | str, output: Path | str, config: Config, *, owner: str | None = None,
                    as_of: dt.date | None = None) -> CalendarReport:
     """Write `output` (.ics): the schedule's planned counts from `as_of` (today) for a year."""
-    schedule = read_schedule(Path(schedule_path))
+    schedule = read_schedule_at(workbook_at(str(schedule_path), None))
     chosen = _chosen(schedule.entries, owner)
     calendar, report = counts_calendar(chosen, schedule.by, as_of or dt.date.today(), config.email.sender)
     write_bytes_atomic(Path(output), calendar.to_ical())

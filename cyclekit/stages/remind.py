@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from cyclekit.backends.smtp import MailServer, Outgoing, SendFailed, build_message, usable_address, write_eml
+from cyclekit.backends.targets import workbook_at
 from cyclekit.config import Config
 from cyclekit.folder.cycle import safe_name
 from cyclekit.layouts.email_body import render_message
-from cyclekit.layouts.schedule_reader import ScheduleEntry, read_schedule
+from cyclekit.layouts.schedule_reader import ScheduleEntry
+from cyclekit.stages.schedule import read_schedule_at
 
 TEMPLATE = "reminder.txt.j2"
 
@@ -103,7 +105,7 @@ def remind(schedule_path: Path | str, config: Config, *, days: int = 3, as_of: d
            send: bool = False, dry_run: Path | None = None, template: Path | None = None) -> RemindReport:
     """The reminders due; with `send` (or `dry_run`: .eml files in that folder) one message per owner."""
     as_of = as_of or dt.date.today()
-    report = RemindReport(due_reminders(read_schedule(Path(schedule_path)).entries, as_of, days))
+    report = RemindReport(due_reminders(read_schedule_at(workbook_at(str(schedule_path), None)).entries, as_of, days))
     if send or dry_run is not None:
         _mail(by_address(report.reminders, report), config, days, as_of, template, dry_run, report)
     return report

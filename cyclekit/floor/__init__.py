@@ -1,1 +1,0 @@
-"""Reaching the floor: count sheets e-mailed to counters, the planned counts as a calendar, reminders."""

@@ -478,21 +478,30 @@ def print_verification(result: Verification) -> None:
 @cli.command()
 @cycle_argument
 @config_option
+@click.option("--missing", "list_missing", is_flag=True,
+              help="List every location whose count sheet has not come back, one a line.")
 @reports_errors
-def status(cycle_dir: Path, config_path: Path | None) -> None:
+def status(cycle_dir: Path, config_path: Path | None, list_missing: bool) -> None:
     """Where a cycle stands: sheets returned, lines counted, discrepancies documented.
 
     \b
     Example:
       cyclekit status workbooks/cycle-2026-11-23
+      cyclekit status workbooks/cycle-2026-11-23 --missing
     """
-    print_status(Cycle(cycle_dir, config=config_path).status(), cycle_dir)
+    print_status(Cycle(cycle_dir, config=config_path).status(), cycle_dir, list_missing)
 
 
-def print_status(s: CycleStatus, cycle_dir: Path) -> None:
+MISSING_SHOWN = 10  # locations named on the summary line: a thousand would fill the screen
+
+
+def print_status(s: CycleStatus, cycle_dir: Path, list_missing: bool = False) -> None:
+    if list_missing:  # the list alone, to read or to redirect to a file
+        for location in s.missing:
+            click.echo(location)  # exactly as the manifest holds it
+        return
     _say(f"Cycle {s.cycle_id}: " + (f"finalized {s.finalized_at}" if s.finalized_at else "open"))
-    _say(f"  sheets   {s.sheets_returned} of {s.sheets_sent} returned"
-         + (f"; missing: {', '.join(s.missing)}" if s.missing else ""))
+    _say(f"  sheets   {s.sheets_returned} of {s.sheets_sent} returned" + _missing_summary(s.missing))
     closed = s.problems - s.problems_open
     _say(f"  lines    {s.lines_counted} of {s.lines_sent} counted; {n(s.problems_open, 'open problem')}"
          + (f" ({closed} more fixed by a recount or resolved)" if closed else ""))
@@ -505,6 +514,14 @@ def print_status(s: CycleStatus, cycle_dir: Path) -> None:
     elif not s.finalized_at:
         _say("  nothing blocks finalize")
     _json_problems([Problem("blocks-finalize", str(cycle_dir), item) for item in s.blocking])
+
+
+def _missing_summary(missing: list[str]) -> str:
+    if not missing:
+        return ""
+    shown = ", ".join(show_spaces(location) for location in missing[:MISSING_SHOWN])
+    more = len(missing) - MISSING_SHOWN
+    return f"; missing: {shown}" + (f" and {more} more (status --missing lists them all)" if more > 0 else "")
 
 
 template_option = click.option(

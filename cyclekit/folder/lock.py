@@ -220,12 +220,17 @@ def undo_interrupted_finalize(cycle_dir: Path) -> bool:
         manifest = Manifest.from_json((cycle_dir / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
+    return recover_or_refuse(cycle_dir, manifest, "the command")
+
+
+def recover_or_refuse(cycle_dir: Path, manifest: Manifest, command: str) -> bool:
+    """`recover`, or a one-line refusal when what it must put back cannot be written now."""
     try:
         return recover(cycle_dir, manifest)
     except OSError as exc:
         raise CycleError(f"an interrupted finalize of cycle {manifest.cycle_id} left files that cannot be put "
                          f"back now ({exc.filename or cycle_dir}: {exc.strerror or exc}); nothing was changed, "
-                         "allow writing there and run the command again") from None
+                         f"allow writing there and run {command} again") from None
 
 
 def clear_leftovers(cycle_dir: Path) -> list[Path]:

@@ -39,8 +39,8 @@ from cyclekit.folder.cycle import (
     schedule_backup_name,
     verify_frozen,
 )
-from cyclekit.folder.finalize_commit import ADJUSTMENTS, Outputs, commit_finalize, recover
-from cyclekit.folder.lock import holds_cycle_lock
+from cyclekit.folder.finalize_commit import ADJUSTMENTS, Outputs, commit_finalize
+from cyclekit.folder.lock import holds_cycle_lock, recover_or_refuse
 from cyclekit.inputs.tables import file_sha256
 from cyclekit.layouts.adjustments import (
     REVIEW,
@@ -201,7 +201,7 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     use_limits(config.limits)  # every workbook this command opens
     today = today or dt.date.today()
     manifest = load_manifest(cycle_dir)
-    interrupted = _recover(cycle_dir, manifest)
+    interrupted = recover_or_refuse(cycle_dir, manifest, "finalize")  # cleaned up if it committed, else undone
     if manifest.finalized:
         raise CycleError(f"cycle {manifest.cycle_id} was already finalized on {manifest.finalized.at}; "
                          "nothing was changed")
@@ -235,16 +235,6 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     final_dir = cycle_dir / ADJUSTMENTS
     return FinalizeReport(manifest.cycle_id, len(adjustments), [final_dir / name for name in outputs.files],
                           schedule_path, backup, moved, history, warnings, review=final_dir / REVIEW)
-
-
-def _recover(cycle_dir: Path, manifest: Manifest) -> bool:
-    """An interrupted finalize: cleaned up if it committed, else undone. Whether there was one."""
-    try:
-        return recover(cycle_dir, manifest)
-    except OSError as exc:
-        raise CycleError(f"an interrupted finalize of cycle {manifest.cycle_id} left files that cannot be put "
-                         f"back now ({exc.filename or cycle_dir}: {exc.strerror or exc}); nothing was changed, "
-                         "allow writing there and run finalize again") from None
 
 
 def _last_counts(cycle_dir: Path, manifest: Manifest, config: Config, google: GoogleTarget | None) -> _Counts:

@@ -39,6 +39,18 @@ def inventory_rows() -> list[list[object]]:
 LOCATIONS_HEADER = ["location", "zone", "owner", "owner_email", "consumption", "cadence_days", "last_count"]
 
 
+def location_rows() -> list[list[object]]:
+    """The small plant's locations file: three owners, counted at different times, one never."""
+    return [
+        ["WH-A-01", "Warehouse A", "Ana Ruiz", "ana@plant.example.com", "", "", "2026-11-01"],
+        ["WH-A-02", "Warehouse A", "Ana Ruiz", "ana@plant.example.com", "", "", "2025-01-05"],
+        ["CAGE-01", "Cage", "Bo Lind", "bo@plant.example.com", "", "", ""],
+        ["LS-1", "Lineside", "Bo Lind", "bo@plant.example.com", "high", "", "2026-11-20"],
+        ["MRB-01", "MRB", "Cy Park", "cy@plant.example.com", "", "", "2026-09-01"],
+        ["EMPTY-9", "Warehouse B", "Cy Park", "cy@plant.example.com", "", "", ""],
+    ]
+
+
 def fill_sheet(source: Path, target: Path, counts: dict[int, object] | None = None, *,
                found: list[tuple] = (), confirmed_empty: str | None = None, counted_by: str = "",
                tab: str | None = None, edit=None) -> Path:

@@ -19,6 +19,7 @@ from tests.helpers import (
     LOCATIONS_HEADER,
     fill_sheet,
     inventory_rows,
+    location_rows,
     write_csv,
 )
 
@@ -28,14 +29,7 @@ AS_OF = dt.date(2026, 11, 23)
 @pytest.fixture
 def plant(tmp_path):
     inventory = write_csv(tmp_path / "inventory.csv", INVENTORY_HEADER, inventory_rows())
-    locations = write_csv(tmp_path / "locations.csv", LOCATIONS_HEADER, [
-        ["WH-A-01", "Warehouse A", "Ana Ruiz", "ana@plant.example.com", "", "", "2026-11-01"],
-        ["WH-A-02", "Warehouse A", "Ana Ruiz", "ana@plant.example.com", "", "", "2025-01-05"],
-        ["CAGE-01", "Cage", "Bo Lind", "bo@plant.example.com", "", "", ""],
-        ["LS-1", "Lineside", "Bo Lind", "bo@plant.example.com", "high", "", "2026-11-20"],
-        ["MRB-01", "MRB", "Cy Park", "cy@plant.example.com", "", "", "2026-09-01"],
-        ["EMPTY-9", "Warehouse B", "Cy Park", "cy@plant.example.com", "", "", ""],
-    ])
+    locations = write_csv(tmp_path / "locations.csv", LOCATIONS_HEADER, location_rows())
     schedule = tmp_path / "schedule.xlsx"
     api.write_schedule(inventory, schedule, Config(), locations=locations, as_of=AS_OF)
     return schedule, inventory

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 import cyclekit
-from tests.helpers import INVENTORY_HEADER, LOCATIONS_HEADER, fill_sheet, inventory_rows, write_csv
+from tests.helpers import INVENTORY_HEADER, LOCATIONS_HEADER, fill_sheet, inventory_rows, location_rows, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2026, 11, 23)
@@ -26,14 +26,7 @@ from simulate_review import review  # noqa: E402  (finance, typing into results.
 @pytest.fixture
 def plant(tmp_path: Path) -> tuple[Path, Path]:
     inventory = write_csv(tmp_path / "inventory.csv", INVENTORY_HEADER, inventory_rows())
-    locations = write_csv(tmp_path / "locations.csv", LOCATIONS_HEADER, [
-        ["WH-A-01", "Warehouse A", "Ana Ruiz", "ana@plant.example.com", "", "", "2026-11-01"],
-        ["WH-A-02", "Warehouse A", "Ana Ruiz", "ana@plant.example.com", "", "", "2025-01-05"],
-        ["CAGE-01", "Cage", "Bo Lind", "bo@plant.example.com", "", "", ""],
-        ["LS-1", "Lineside", "Bo Lind", "bo@plant.example.com", "high", "", "2026-11-20"],
-        ["MRB-01", "MRB", "Cy Park", "cy@plant.example.com", "", "", "2026-09-01"],
-        ["EMPTY-9", "Warehouse B", "Cy Park", "cy@plant.example.com", "", "", ""],
-    ])
+    locations = write_csv(tmp_path / "locations.csv", LOCATIONS_HEADER, location_rows())
     return inventory, locations
 
 

@@ -204,6 +204,11 @@ _ODD_CELL = re.compile(rb"<c[>/\t\r\n]")
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
 _TAG = re.compile(rb"""<(/?)(?:[\w.-]+:)?(row|c|f|v|is)(\s(?:[^>"']|"[^"]*"|'[^']*')*|/)?>""")
 _REFERENCE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+# a formula cell as Excel, LibreOffice and xlsxwriter write it: plain attributes, the formula, its value
+_PLAIN_ATTRIBUTES = rb'(?: [a-z]+="[^"<>]*")*'
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"' + _PLAIN_ATTRIBUTES + rb">"
+                           rb"<f" + _PLAIN_ATTRIBUTES + rb"(?:/>|>[^<]*</f>)"
+                           rb"(?:<v>([^<]*)</v>|<v/>)?</c>")
 
 
 class _SheetScanner:
@@ -229,9 +234,24 @@ class _SheetScanner:
         self.started = True
 
     def feed(self, text: bytes) -> None:
-        if self.in_cell is not None or _FORMULA.search(text) or not self._quick(text):
+        where_before = (self.row, self.column)
+        if self.in_cell is not None or not self._quick(text):
+            self._walk(text)
+        elif _FORMULA.search(text) and not self._quick_formulas(text):
+            self.row, self.column = where_before  # walked from where the block began
             self._walk(text)
         self._check()
+
+    def _quick_formulas(self, text: bytes) -> bool:
+        """Formulas saved without a value, when every formula in the block is written plainly
+        (the walk finds the same cells, tag by tag, for anything else)."""
+        cells = _FORMULA_CELL.findall(text)
+        if len(cells) != len(_FORMULA.findall(text)):
+            return False
+        for letters, number, value in cells:
+            if not value.strip() and len(self.scan.blank_formulas) < KEPT_FORMULAS:
+                self.scan.blank_formulas.add((int(number) - 1, column_number(letters) - 1))
+        return True
 
     def _quick(self, text: bytes) -> bool:
         """Every cell written `<c r="B12"`, the way Excel, LibreOffice, openpyxl and xlsxwriter

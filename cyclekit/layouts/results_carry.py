@@ -213,23 +213,23 @@ def _read_table(previous: PreviousResults, name: str, tab: str, rows: list[list[
              if header_key(rows[0][index]) and header_key(rows[0][index]) not in known
              and columns.get(header_key(rows[0][index])) == index]
     added_columns = [AddedColumn(name, header) for _, header in added]
-    added_at = {index for index, _ in added}
+    added_at = {index: column for (index, _), column in zip(added, added_columns)}
     if holds_docs and key_column is not None:
         _read_documentation(previous, name, tab, rows, columns, date_order)
     if name == PROBLEMS:
         _read_resolutions(previous, rows, columns)
     keyed = key_column is not None or name == PROBLEMS  # else its own cells cannot be told from typed ones
+    headed = [bool(header_key(header)) for header in rows[0]] if rows else []
     for r, row in enumerate(rows[1:], start=1):
         key = _row_key(name, row, columns, key_column)
         for index, value in enumerate(row):
             if value == "" or value is None:
                 continue
             if index in added_at and key:
-                column = added_columns[sorted(added_at).index(index)]
+                column = added_at[index]
                 column.values[key] = value
                 column.cells[key] = xl_rowcol_to_cell(r, index)
-            elif (index in added_at or not key and keyed or index >= len(rows[0])
-                  or not header_key(rows[0][index])):
+            elif index in added_at or not key and keyed or index >= len(headed) or not headed[index]:
                 why = ("typed in a row with no Line ID" if not key else "typed in a column with no header")
                 previous.kept.append(KeptCell(tab, xl_rowcol_to_cell(r, index), value, why))
     previous.added_columns += [c for c in added_columns if c.values]

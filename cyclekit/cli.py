@@ -4,11 +4,13 @@ line and exit code 1. Options shared by several commands are defined once, as de
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import gc
 import sys
-from collections.abc import Callable, Iterable
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +22,7 @@ from cyclekit.atomic import OS_ADVICE
 from cyclekit.domain.money import amount_display
 from cyclekit.domain.values import show_spaces
 from cyclekit.errors import CyclekitError, InputError, Problem, problems_as_json, some_of
+from cyclekit.folder.seal import UnsignedCycleWarning
 from cyclekit.layouts.styles import shortened
 
 if TYPE_CHECKING:
@@ -167,12 +170,29 @@ class Commands(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with _warnings_as_lines():
+                return super().invoke(ctx)
         except click.ClickException as exc:
             if ctx.meta.get("asks_for_json"):
                 click.echo(problems_as_json([Problem("usage" if isinstance(exc, click.UsageError) else "error",
                                                      "", exc.format_message())]))
             raise
+
+
+@contextlib.contextmanager
+def _warnings_as_lines() -> Iterator[None]:
+    """A warning the library gives a user (an unsigned cycle) as one 'Warning: ...' line on stderr."""
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, UnsignedCycleWarning):
+            _warn([str(message)])
+        else:
+            shown(message, category, *args, **kwargs)
+
+    with warnings.catch_warnings():
+        shown = warnings.showwarning
+        warnings.simplefilter("always", UnsignedCycleWarning)
+        warnings.showwarning = show
+        yield
 
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -450,6 +470,9 @@ def verify(cycle_dir: Path) -> None:
 
 
 def print_verification(result: Verification) -> None:
+    seal = result.seal_problem
+    if seal:
+        _say(f"{seal[0].upper().replace('-', ' ')}  {seal[1]}")
     for name in result.changed:
         _say(f"CHANGED  {name}")
     for name in result.missing:
@@ -462,17 +485,23 @@ def print_verification(result: Verification) -> None:
         [Problem("changed", name, "changed since cyclekit recorded it") for name in result.changed]
         + [Problem("missing", name, "missing: recorded, and not found") for name in result.missing]
         + [Problem("not-checked", name, why) for name, why in result.not_checked.items()]
-        + [Problem("updated", name, why) for name, why in result.updated.items()])
+        + [Problem("updated", name, why) for name, why in result.updated.items()]
+        + ([Problem(seal[0], "manifest.json", seal[1])] if seal else []))
     if not result.ok:
         message = (f"cycle {result.cycle_id}: {len(result.changed)} file(s) changed and "
                    f"{len(result.missing)} missing since they were recorded")
+        if not result.sealed:
+            message = (f"cycle {result.cycle_id}: manifest.json is {result.seal.value}, so none of its checksums "
+                       f"can be trusted; {len(result.changed)} file(s) changed and {len(result.missing)} missing "
+                       "against them")
         if _as_json():  # the JSON above lists them
             click.echo(f"Error: {message}", err=True)
             sys.exit(1)
         raise click.ClickException(message)
     _say(f"Cycle {result.cycle_id}: all {result.checked} records of the cycle are unchanged"
          + (f"; {len(result.updated)} living file(s) updated since finalize (information, not a failure)."
-            if result.updated else "."))
+            if result.updated else ".")
+         + (" The manifest is unsigned (an older cycle): its checksums are not vouched for." if seal else ""))
 
 
 @cli.command()

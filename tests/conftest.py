@@ -6,13 +6,27 @@ under the section they belong to, or a new section; keep test-specific ones in t
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from cyclekit.backends.libreoffice import find_soffice
 from cyclekit.errors import MissingToolError
+
+# --- The signing key ---------------------------------------------------------------------------
+# Every cycle a test makes is sealed (cyclekit.folder.seal) with a key made for this test run in a
+# temporary folder, never the user's own (~/.config/cyclekit/signing.key); set here, before any test
+# runs, so that the commands tests start as processes use it too.
+
+_KEY_DIR = tempfile.mkdtemp(prefix="cyclekit-test-key-")
+os.environ.pop("CYCLEKIT_SIGNING_KEY", None)
+os.environ["CYCLEKIT_SIGNING_KEY_FILE"] = str(Path(_KEY_DIR) / "signing.key")
+atexit.register(shutil.rmtree, _KEY_DIR, ignore_errors=True)
+
 
 # --- External tools ---------------------------------------------------------------------------
 

@@ -85,3 +85,14 @@ def fill_sheet(source: Path, target: Path, counts: dict[int, object] | None = No
     target.parent.mkdir(parents=True, exist_ok=True)
     book.save(target)
     return target
+
+
+def write_manifest(cycle_dir: Path, data: dict) -> None:
+    """manifest.json rewritten from `data` as cyclekit would write it, sealed with the test run's key:
+    a test that changes a record plays cyclekit itself, not a person editing the file by hand."""
+    import json
+
+    from cyclekit.folder.seal import seal_text
+
+    data = {key: value for key, value in data.items() if key != "seal"}
+    (Path(cycle_dir) / "manifest.json").write_text(seal_text(json.dumps(data, indent=1)), encoding="utf-8")

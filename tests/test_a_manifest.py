@@ -52,7 +52,8 @@ def test_manifest_of_the_first_format_is_written_back_the_same_and_versioned(tmp
     folder = _folder_with(tmp_path, OLD.read_text(encoding="utf-8"))
     save_manifest(folder, load_manifest(folder))
     written = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    assert written.pop("format_version") == MANIFEST_FORMAT == 2
+    assert written.pop("format_version") == MANIFEST_FORMAT == 3
+    assert written.pop("seal")["algorithm"] == "HMAC-SHA256"  # sealed when written back
     assert written == json.loads(OLD.read_text(encoding="utf-8"))  # every record, key and value kept
 
 
@@ -68,8 +69,8 @@ def test_ingest_records_of_early_versions_lack_later_fields(tmp_path):
     assert load_counts(tmp_path, manifest.ingests[-1].counts, "any") is None  # the sheets are read again
 
 
-@pytest.mark.parametrize("version, says", [(3, "written by a newer cyclekit .*upgrade cyclekit"),
-                                           (99, "format_version 99; this one reads up to 2"),
+@pytest.mark.parametrize("version, says", [(4, "written by a newer cyclekit .*upgrade cyclekit"),
+                                           (99, "format_version 99; this one reads up to 3"),
                                            ("2", "is damaged .*format_version '2' is no version"),
                                            (0, "is damaged"), (None, "is damaged")])
 def test_manifest_of_an_unknown_format_is_refused_in_one_line(tmp_path, version, says):
@@ -83,7 +84,7 @@ def test_manifest_of_an_unknown_format_is_refused_in_one_line(tmp_path, version,
 def test_a_cycle_of_a_newer_format_is_refused_by_every_command_and_left_as_it_is(cycle):  # noqa: F811
     cycle_dir, schedule, _ = cycle
     data = json.loads((cycle_dir / MANIFEST).read_text(encoding="utf-8"))
-    data["format_version"] = MANIFEST_FORMAT + 1
+    data["format_version"] = MANIFEST_FORMAT + 1  # a newer seal too: refused for the format, not the seal
     (cycle_dir / MANIFEST).write_text(json.dumps(data), encoding="utf-8")
     before = (cycle_dir / MANIFEST).read_bytes()
     for command in (lambda: ingest_cycle(cycle_dir, CONFIG, today=TODAY), lambda: cycle_status(cycle_dir, CONFIG),
@@ -111,7 +112,7 @@ def test_changed_since_ingest_names_changed_and_gone_files(tmp_path):
 def _as_first_format(cycle_dir: Path) -> None:
     """The cycle's manifest rewritten as cyclekit wrote it before the format was versioned."""
     data = json.loads((cycle_dir / MANIFEST).read_text(encoding="utf-8"))
-    del data["format_version"]
+    del data["format_version"], data["seal"]  # the first format had no seal either
     (cycle_dir / MANIFEST).write_text(json.dumps(data, indent=1), encoding="utf-8")
 
 

@@ -17,7 +17,7 @@ from cyclekit.errors import ConfigError, CyclekitError
 from cyclekit.stages import schedule as api
 from cyclekit.stages.send import send_cycle
 from cyclekit.stages.sheets import Selection, start_cycle
-from tests.helpers import INVENTORY_HEADER, LOCATIONS_HEADER, inventory_rows, write_csv
+from tests.helpers import INVENTORY_HEADER, LOCATIONS_HEADER, inventory_rows, write_csv, write_manifest
 from tests.mail_server import PASSWORD, free_port, start_server
 
 AS_OF = dt.date(2026, 11, 23)
@@ -145,7 +145,7 @@ def test_recount_sheets_made_later_go_alone(plant, tmp_path, server):
     (cycle_dir / "recounts").mkdir()
     (cycle_dir / "recounts" / "Recount_MRB-01.xlsx").write_bytes((cycle_dir / count["file"]).read_bytes() + b"")
     data["sheets"].append({**count, "sheet_id": "R001", "kind": "recount", "file": "recounts/Recount_MRB-01.xlsx"})
-    (cycle_dir / "manifest.json").write_text(json.dumps(data))
+    write_manifest(cycle_dir, data)
     report = send_cycle(cycle_dir, config)
     assert report.sent == [("cy@plant.example.com", ["recounts/Recount_MRB-01.xlsx"])]
     [_, recount] = server.inbox.to("cy@plant.example.com")
@@ -196,7 +196,7 @@ def test_an_owner_address_that_is_not_one_is_not_written_into_a_header(plant, tm
             record["owner_email"] = "ana@plant..example.com"
         if record["location"] == "CAGE-01":
             record["owner"] = "Bo Lind\r\nBcc: all@plant.example.com"
-    (cycle_dir / "manifest.json").write_text(json.dumps(data))
+    write_manifest(cycle_dir, data)
     report = send_cycle(cycle_dir, config_for(server))
     assert sorted(report.no_address) == ["EMPTY-9", "MRB-01", "WH-A-02"]
     assert all("all@plant.example.com" not in rcpt for _, rcpt, _ in server.inbox.messages)
@@ -316,7 +316,7 @@ def test_a_finalized_cycle_is_not_sent(plant, tmp_path, server):
     cycle_dir = make_cycle(plant, tmp_path)
     data = manifest(cycle_dir)
     data["finalized"] = {"at": "2026-11-30T10:00:00"}
-    (cycle_dir / "manifest.json").write_text(json.dumps(data))
+    write_manifest(cycle_dir, data)
     with pytest.raises(CyclekitError, match="was finalized on 2026-11-30"):
         send_cycle(cycle_dir, config_for(server))
     assert not server.inbox.messages

@@ -17,7 +17,7 @@ from cyclekit.domain.variance import CountedLine
 from cyclekit.stages import schedule as api
 from cyclekit.stages.ingest import ingest_cycle
 from cyclekit.stages.sheets import Selection
-from tests.helpers import INVENTORY_HEADER, write_csv
+from tests.helpers import INVENTORY_HEADER, write_csv, write_manifest
 from tests.test_cycle_flow import AS_OF, fill_all_right, plant, rows_of, start  # noqa: F401
 
 # ---- money -------------------------------------------------------------------------------
@@ -398,7 +398,7 @@ def test_a_note_beside_a_summary_written_before_layouts_were_recorded_is_kept(co
     manifest_path = cycle_dir / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     del manifest["ingests"][-1]["summary_layout"]  # as an earlier cyclekit left it
-    manifest_path.write_text(json.dumps(manifest))
+    write_manifest(cycle_dir, manifest)
     book = openpyxl.load_workbook(result.results)
     book["Summary"]["E5"] = "Checked by the CFO"
     book["Summary"]["K2"] = "Q4 close"

@@ -72,6 +72,11 @@ class ProblemKind(StrEnum):
     MISSING = "missing"
     NOT_CHECKED = "not-checked"
     UPDATED = "updated"
+    # verify: the manifest's seal (folder.seal)
+    TAMPERED = "tampered"
+    OTHER_KEY = "other-key"
+    NO_KEY = "no-key"
+    UNSIGNED = "unsigned"
     # mail: a reply (.eml) given to ingest, a message send or remind could not send
     MAIL_REPLY = "mail-reply"
     NOT_SENT = "not-sent"

@@ -5,8 +5,9 @@ quantities cannot shift under the counters' feet while a count is running.
 
     CYCLE_DIR/
       manifest.json     cycle id, dates, locations, every sheet with its checksum, each ingest
-                        (IngestRecord) and the finalize (FinalizeRecord); format_version 2 (a
-                        manifest without one is version 1, the same records as plain objects)
+                        (IngestRecord) and the finalize (FinalizeRecord); format_version 3 (a
+                        manifest without one is version 1, the same records as plain objects),
+                        sealed with the machine's signing key (folder.seal; versions 1 and 2 had none)
       snapshot.csv      the lines of the cycle's locations as they were when the sheets were made
       part_costs.csv    unit cost per part, revision and unit in the whole export (values found items)
       sheets/ or packets/, pdf/, recounts/, results.xlsx
@@ -21,6 +22,7 @@ import io
 import json
 import re
 import shutil
+import warnings
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
@@ -32,6 +34,7 @@ from cyclekit.domain.lines import LineId
 from cyclekit.domain.stock import InventoryLine
 from cyclekit.domain.values import XML_ILLEGAL  # characters an xlsx (XML) cannot hold
 from cyclekit.errors import CycleError
+from cyclekit.folder.seal import SEAL, SealError, SealState, UnsignedCycleWarning, check_seal, seal_text
 from cyclekit.inputs.tables import file_sha256
 
 MANIFEST = "manifest.json"
@@ -77,7 +80,7 @@ class LocationRecord:
     lines: int = 0
 
 
-MANIFEST_FORMAT = 2  # manifest.json's format_version; a manifest without one is version 1
+MANIFEST_FORMAT = 3  # manifest.json's format_version; a manifest without one is version 1; 3: sealed
 
 
 class NewerManifest(ValueError):
@@ -212,14 +215,17 @@ class Manifest:
     @classmethod
     def from_json(cls, text: str) -> Manifest:
         """A manifest of this format or an older one (version 1: no format_version, the same
-        records as plain objects); a newer one is refused rather than read half-understood."""
-        data = json.loads(text)
-        version = data.pop("format_version", 1)
-        if type(version) is not int or version < 1:
-            raise ValueError(f"format_version {version!r} is no version")
-        if version > MANIFEST_FORMAT:
-            raise NewerManifest(f"written by a newer cyclekit (manifest format_version {version}; this one reads "
-                                f"up to {MANIFEST_FORMAT}): upgrade cyclekit to work on this cycle")
+        records as plain objects); a newer one is refused rather than read half-understood. The
+        seal is not checked here: `load_manifest` does."""
+        data = manifest_data(text)
+        data.pop(SEAL, None)
+        return cls.from_data(data)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Manifest:
+        """The manifest of data read by `manifest_data`, its seal taken out."""
+        data = dict(data)
+        data.pop("format_version", None)
         data["locations"] = [LocationRecord(**r) for r in data["locations"]]
         data["sheets"] = [SheetRecord(**s) for s in data["sheets"]]
         data["ingests"] = [IngestRecord.from_dict(i) for i in data.get("ingests", [])]
@@ -228,21 +234,56 @@ class Manifest:
         return cls(**data)
 
 
-def load_manifest(cycle_dir: Path) -> Manifest:
+def manifest_data(text: str) -> dict[str, Any]:
+    """manifest.json's data, of a format this cyclekit reads (NewerManifest, ValueError if not)."""
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("it is no JSON object")
+    version = data.get("format_version", 1)
+    if type(version) is not int or version < 1:
+        raise ValueError(f"format_version {version!r} is no version")
+    if version > MANIFEST_FORMAT:
+        raise NewerManifest(f"written by a newer cyclekit (manifest format_version {version}; this one reads "
+                            f"up to {MANIFEST_FORMAT}): upgrade cyclekit to work on this cycle")
+    return data
+
+
+def read_manifest(cycle_dir: Path) -> tuple[Manifest, SealState, str]:
+    """manifest.json, what its seal says and what to do about it (see folder.seal), whatever
+    the seal says: for `verify`, which reports it. Commands use `load_manifest`."""
     path = Path(cycle_dir) / MANIFEST
     if not path.is_file():
         raise CycleError(f"{cycle_dir} is not a cycle folder (no {MANIFEST}); "
                          "start a cycle with `cyclekit sheets`")
     try:
-        return Manifest.from_json(path.read_text(encoding="utf-8"))
+        data = manifest_data(path.read_text(encoding="utf-8"))
+        state, advice = check_seal(data)
+        return Manifest.from_data(data), state, advice
     except NewerManifest as exc:
         raise CycleError(f"{path} was {exc}") from None
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise CycleError(f"{path} is damaged ({exc}); restore it from a backup") from None
 
 
+def load_manifest(cycle_dir: Path) -> Manifest:
+    """manifest.json, refused in one line unless its seal holds; an unsigned one (a cycle made
+    before seals) opens with an UnsignedCycleWarning."""
+    manifest, state, advice = read_manifest(cycle_dir)
+    path = Path(cycle_dir) / MANIFEST
+    if state is SealState.UNSIGNED:
+        warnings.warn(f"{path} is unsigned: {advice}", UnsignedCycleWarning, stacklevel=2)
+    elif state is not SealState.SEALED:
+        raise SealError(f"{path} of cycle {manifest.cycle_id} is {state.value}: {advice}; nothing was changed")
+    return manifest
+
+
+def manifest_text(manifest: Manifest) -> str:
+    """manifest.json's text as cyclekit writes it: sealed with this machine's key."""
+    return seal_text(manifest.to_json())
+
+
 def save_manifest(cycle_dir: Path, manifest: Manifest) -> None:
-    write_text_atomic(Path(cycle_dir) / MANIFEST, manifest.to_json())
+    write_text_atomic(Path(cycle_dir) / MANIFEST, manifest_text(manifest))
 
 
 def number_lines(lines: list[InventoryLine]) -> list[SnapshotLine]:

@@ -34,7 +34,7 @@ from typing import Any
 from cyclekit.atomic import write_text_atomic
 from cyclekit.backends.spec import WorkbookSpec
 from cyclekit.backends.xlsx import render_xlsx
-from cyclekit.folder.cycle import MANIFEST, FinalizeRecord, Manifest, recorded_path
+from cyclekit.folder.cycle import MANIFEST, FinalizeRecord, Manifest, manifest_text, recorded_path
 from cyclekit.inputs.tables import file_sha256
 
 INTENT = "finalize-intent.json"
@@ -216,7 +216,7 @@ def commit_finalize(cycle_dir: Path, manifest: Manifest, outputs: Outputs,
             digests[recorded_path(cycle_dir, outputs.backup)] = file_sha256(outputs.backup)
         manifest.finalized = record(digests)
         staged_manifest = cycle_dir / STAGING / MANIFEST
-        staged_manifest.write_text(manifest.to_json(), encoding="utf-8")
+        staged_manifest.write_text(manifest_text(manifest), encoding="utf-8")  # sealed
         _sync(staged_manifest)
         intent["state"] = "committing"
         _write_intent(cycle_dir, intent)

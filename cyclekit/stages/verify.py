@@ -2,7 +2,8 @@
 
 Once a cycle is finalized, verify holds its records to their checksums: the frozen snapshot and
 part costs, the sheets as sent, the filled sheets finalize read and the adjustment files it wrote
-(what was posted to the ERP). A change to any of them, or its loss, fails. Two files go on living
+(what was posted to the ERP). A change to any of them, or its loss, fails; so does a manifest whose
+seal does not hold (edited by hand, checksums and `finalized` included: folder.seal). Two files go on living
 after finalize and are only reported: results.xlsx, where finance closes the lines still under
 investigation, and the shared schedule workbook (with the copy finalize kept of it), which the
 next cycle's finalize rewrites and people type notes into. results.xlsx may be worked on, not
@@ -21,14 +22,16 @@ from cyclekit.backends.targets import GOOGLE_PREFIX
 from cyclekit.domain.values import cell_text
 from cyclekit.errors import CyclekitError
 from cyclekit.folder.cycle import (
+    MANIFEST,
     PART_COSTS,
     RESULTS,
     SNAPSHOT,
     Manifest,
-    load_manifest,
+    read_manifest,
     schedule_backup_name,
 )
 from cyclekit.folder.finalize_commit import ADJUSTMENTS
+from cyclekit.folder.seal import SealState
 from cyclekit.inputs.tables import file_sha256
 from cyclekit.layouts.results import DISCREPANCIES, LINE_ID
 
@@ -44,11 +47,29 @@ class Verification:
     # files that live on after finalize (results.xlsx, the schedule) changed or gone since -> what that
     # means: information for the reader, not a failure
     updated: dict[str, str] = field(default_factory=dict)
+    # what the manifest's seal says, and what to do about it: a manifest that is not as cyclekit
+    # sealed it vouches for no checksum in it (an unsigned one, of an older cycle, is only reported)
+    seal: SealState = SealState.SEALED
+    seal_advice: str = ""
+
+    @property
+    def seal_problem(self) -> tuple[str, str] | None:
+        """The seal as a problem's kind and message; None when it holds."""
+        if self.seal is SealState.SEALED:
+            return None
+        return SEAL_KINDS[self.seal], f"{MANIFEST} is {self.seal.value}: {self.seal_advice}"
+
+    @property
+    def sealed(self) -> bool:
+        return self.seal in (SealState.SEALED, SealState.UNSIGNED)
 
     @property
     def ok(self) -> bool:
-        return not self.changed and not self.missing
+        return self.sealed and not self.changed and not self.missing
 
+
+SEAL_KINDS = {SealState.TAMPERED: "tampered", SealState.OTHER_KEY: "other-key", SealState.NO_KEY: "no-key",
+              SealState.UNSIGNED: "unsigned"}
 
 # A manifest holds paths as they were given to the command that recorded them: relative to the
 # folder it ran in, the cycle folder's own files as "<cycle folder as typed>/<file>" (or relative to
@@ -213,15 +234,18 @@ def verify_cycle(cycle_dir: Path | str) -> Verification:
     path recorded; a path recorded relative to another folder is listed as not checked. The
     files that live on after finalize (results.xlsx, the schedule and its copy) are listed as
     updated when they changed, without failing; results.xlsx gone or no longer a results
-    workbook fails."""
+    workbook fails. The manifest's seal is checked first (folder.seal): changed by hand, signed
+    with another key or with no key here to check it, it fails; unsigned (a cycle made before
+    seals) is reported and does not."""
     cycle_dir = Path(cycle_dir)
-    manifest = load_manifest(cycle_dir)
+    manifest, seal, advice = read_manifest(cycle_dir)
     found = _recorded(cycle_dir, manifest)
     checks = {str(cycle_dir / place): (cycle_dir / place, digests, found.living.get(place))
               for place, digests in found.inside.items()}
     checks.update({name: (Path(name), digests, found.living.get(name)) for name, digests in found.outside.items()})
     result = Verification(manifest.cycle_id, sum(1 for *_, kind in checks.values() if not kind),
-                          outside=sorted(found.outside), not_checked=dict(sorted(found.not_checked.items())))
+                          outside=sorted(found.outside), not_checked=dict(sorted(found.not_checked.items())),
+                          seal=seal, seal_advice=advice)
     for name, (path, digests, kind) in sorted(checks.items()):
         if not path.is_file():
             if kind in GONE:

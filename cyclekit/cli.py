@@ -460,7 +460,9 @@ def verify(cycle_dir: Path) -> None:
     UPDATED, not failures.
     Files in the cycle folder are checked there, wherever it was moved or copied; a file
     recorded outside it is checked where it was, or listed as not checked when it cannot be
-    located (or is in Google Sheets).
+    located (or is in Google Sheets). The manifest itself is signed: edited by hand it is
+    TAMPERED; signed with another key, or no key here, it fails too (see the README for where
+    the key lives); an older, unsigned cycle passes with UNSIGNED.
 
     \b
     Example:

@@ -23,8 +23,8 @@ from cyclekit.backends.spec import (
     Style,
     Validation,
 )
-from cyclekit.domain.lines import FOUND_PREFIX
-from cyclekit.domain.values import cell_text, show_spaces
+from cyclekit.domain.lines import FOUND_PREFIX, unit_key
+from cyclekit.domain.values import XML_ILLEGAL, cell_text, show_spaces, unshow_spaces
 from cyclekit.errors import Problem
 from cyclekit.layouts import styles
 from cyclekit.layouts.text_fit import lines_of, row_height
@@ -312,6 +312,33 @@ def _quantity_validations(sheet: Sheet, rows: list[tuple[int, bool]], col: int) 
 
 # ---- reading a filled sheet back --------------------------------------------------------
 
+# every field a line prints, in the table's order: a line that no longer reads as it was printed
+# was changed on the sheet (its count may be of another item: a serial, a unit, a description)
+PRINTED = ("part_number", "revision", "description", "lot", "serial", "uom")
+_IDENTIFIERS = ("part_number", "revision", "lot", "serial")  # printed with their end spaces shown (␣)
+
+
+def _description(text: str) -> str:
+    # wrapped, re-typed or saved by another program, a description keeps its words: only they count
+    return " ".join(XML_ILLEGAL.sub("", text).split())
+
+
+def altered_fields(entry: Entry, sent: dict[str, str]) -> list[tuple[str, str, str]]:
+    """The printed fields (PRINTED) of a line that read otherwise than they were sent, as
+    (field, as sent, as read); `sent` holds the line's fields as they are in the cycle."""
+    altered = []
+    for key in PRINTED:
+        printed, read = sent.get(key, ""), getattr(entry, key)
+        if key in _IDENTIFIERS:
+            same = read == printed or unshow_spaces(read) == printed
+        elif key == "uom":
+            same = unit_key(read) == unit_key(printed)  # 'EA' and 'ea' are one unit
+        else:
+            same = _description(read) == _description(printed)
+        if not same:
+            altered.append((key, printed, read))
+    return altered
+
 _FOUND = re.compile(rf"^{FOUND_PREFIX}(\d+)$", re.ASCII)
 BLANK_FORMULA = "is a formula without a value: type the number (the program that saved the file stored none)"
 NO_STOCK = "No stock in the system"  # the row that stands in for lines on a sheet with none
@@ -334,6 +361,7 @@ class Entry:
     row: int  # zero-based row in the tab
     floor_col: int
     unreadable: str = ""  # why Floor Count cannot be read although something is in it
+    serial: str = ""
 
 
 @dataclass
@@ -353,6 +381,7 @@ class FilledSheet:
     # inserted): a problem each; a listed line next to an inserted row is recounted (line -> why)
     problems: list[Problem] = field(default_factory=list)
     held_lines: dict[int, Problem] = field(default_factory=dict)
+    columns: dict[str, int] = field(default_factory=dict)  # where the table's printed fields are (see PRINTED)
 
     @property
     def cycle_id(self) -> str:
@@ -396,8 +425,8 @@ class _Reading:
         self.layout_width = max(c for c, name in enumerate(headers) if name) + 1
         width = max(len(headers), self.floor + 1, RIGHT_VALUE + 1)
         # a column the sheet lacks reads from one past the row's end, which is always blank
-        self.at = {key: col.get(HEADERS[key], width)
-                   for key in ("part_number", "revision", "description", "lot", "uom", "notes")}
+        self.at = {key: col.get(HEADERS[key], width) for key in (*PRINTED, "notes")}
+        sheet.columns = {key: col[HEADERS[key]] for key in PRINTED if HEADERS[key] in col}
         self.width = width + 1
         self.system_at = col.get(SYSTEM_QTY)
         self.expected: dict[int, Collection[int]] = {}  # row -> the columns where something may be written
@@ -413,7 +442,8 @@ class _Reading:
         unreadable = BLANK_FORMULA if (r, self.floor) in self.blank else ""
         return Entry(line_no, label, _text(row[at["part_number"]]), _text(row[at["revision"]]),
                      _text(row[at["description"]]), _text(row[at["lot"]]), _text(row[at["uom"]]),
-                     None if _text(raw) == "" else raw, _text(row[at["notes"]]), r, self.floor, unreadable)
+                     None if _text(raw) == "" else raw, _text(row[at["notes"]]), r, self.floor, unreadable,
+                     _text(row[at["serial"]]))
 
     def read(self, r: int, row: list[Any]) -> None:
         """One row below the table's header: a line, a found item, the confirmation, a signature, or

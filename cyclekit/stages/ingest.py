@@ -69,7 +69,7 @@ from cyclekit.folder.cycle import (
 from cyclekit.folder.lock import holds_cycle_lock
 from cyclekit.folder.mail_replies import forget_dropped, take_mailed_sheets
 from cyclekit.inputs.tables import file_sha256
-from cyclekit.layouts.count_sheet import Entry, FilledSheet, parse_sheet, whole_units
+from cyclekit.layouts.count_sheet import HEADERS, Entry, FilledSheet, altered_fields, parse_sheet, whole_units
 from cyclekit.layouts.results_carry import PreviousResults
 from cyclekit.parallel import in_forked_copy, map_on_cores
 
@@ -421,16 +421,14 @@ def _read_listed(tally: _Tally, entry: Entry, sheet: FilledSheet, record: SheetR
 
 
 def _as_sent(tally: _Tally, entry: Entry, sheet: FilledSheet, s: SnapshotLine, line: CountedLine) -> bool:
-    """Whether the row still says the line it was sent as (and no row was inserted next to it)."""
-    listed = (entry.part_number, entry.revision, entry.lot, entry.uom.strip())
-    sent = (s.item.part_number, s.item.revision, s.item.lot, s.item.uom.strip())
-    if listed != sent:  # the sheet shows spaces at either end as ␣: ' PN ' reads back '␣PN␣'
-        listed = (unshow_spaces(listed[0]), unshow_spaces(listed[1]), unshow_spaces(listed[2]), listed[3])
-    if listed[:3] != sent[:3] or unit_key(listed[3]) != unit_key(sent[3]):  # the unit is identity too
-        tally.problems.append(Problem("altered-line", sheet.file, (
-            f"line {entry.line_no} was sent as {'/'.join(sent)} but reads "
-            f"{'/'.join(listed)}; the line was not counted"), sheet=sheet.tab,
-            cell=a1(entry.row, 1), value="/".join(listed), line_id=s.line_id))
+    """Whether the row still says the line it was sent as, every printed field of it (and no row
+    was inserted next to it)."""
+    i = s.item
+    sent = {"part_number": i.part_number, "revision": i.revision, "description": i.description, "lot": i.lot,
+            "serial": i.serial, "uom": i.uom}
+    altered = _altered_line(entry, sheet, sent, line.line_id, f"line {entry.line_no}", "the line was not counted")
+    if altered:
+        tally.problems.append(altered)
         line.problem = "listed line altered on the sheet"
         return False
     if entry.line_no in sheet.held_lines:
@@ -438,6 +436,21 @@ def _as_sent(tally: _Tally, entry: Entry, sheet: FilledSheet, s: SnapshotLine, l
         line.problem = "a row was inserted next to it"
         return False
     return True
+
+
+def _altered_line(entry: Entry, sheet: FilledSheet, sent: dict[str, str], line_id: str, what: str,
+                  then: str) -> Problem | None:
+    """A problem naming the cell of the first printed field that no longer reads as it was sent
+    (None when every one does), and each such field, as printed and as it reads."""
+    altered = altered_fields(entry, sent)
+    if not altered:
+        return None
+    changes = "; ".join(f"{HEADERS[key]} was printed {show_spaces(printed) or '(blank)'} and reads "
+                        f"{read or '(blank)'}" for key, printed, read in altered)
+    column = sheet.columns.get(altered[0][0], 0)
+    return Problem("altered-line", sheet.file, f"{what} was changed on the sheet ({changes}); {then}",
+                   sheet=sheet.tab, cell=a1(entry.row, column), value="/".join(read for _, _, read in altered),
+                   line_id=line_id)
 
 
 def _set_count(line: CountedLine, quantity: Decimal, entry: Entry, sheet: FilledSheet, record: SheetRecord) -> None:
@@ -524,11 +537,11 @@ def _recounted_found_item(entry: Entry, sheet: FilledSheet, record: SheetRecord,
         return False  # no longer found on the count sheet: an item the recount found
     if entry.floor_count is None:
         return True  # not recounted: the first count stands
-    if (entry.part_number, entry.revision, entry.lot) != (line.part_number, line.revision, line.lot):
-        problems.append(Problem("altered-line", sheet.file, (
-            f"found item {entry.label} was sent as {line.part_number} but reads {entry.part_number}; "
-            "it was not recounted"), sheet=sheet.tab, cell=a1(entry.row, 1), value=entry.part_number,
-            line_id=line.line_id))
+    sent = {"part_number": line.part_number, "revision": line.revision, "description": line.description,
+            "lot": line.lot, "serial": line.serial, "uom": line.uom}
+    altered = _altered_line(entry, sheet, sent, line.line_id, f"found item {entry.label}", "it was not recounted")
+    if altered:
+        problems.append(altered)
         return True
     quantity = _quantity(entry, sheet, line.uom, whole, problems, line.line_id)
     if quantity is None:

@@ -1,0 +1,81 @@
+"""Every field a count sheet prints for a line is held to what was sent: a line whose serial, unit,
+description (or part, revision, lot) was changed on the sheet is a problem naming the file and the
+cell, and its count is not taken."""
+
+from __future__ import annotations
+
+import pytest
+
+from cyclekit.config import Config
+from cyclekit.stages.ingest import ingest_cycle
+from cyclekit.stages.sheets import Selection
+from tests.helpers import fill_sheet
+from tests.test_cycle_flow import fill_all_right, plant, rows_of, sheet_file, start  # noqa: F401 (plant is a fixture)
+
+# CAGE-01 line 1, its one line: =SUM(A1) rev A, "Gold contact", ea, serial SN-0001 (a sheet with a Serial column)
+CHANGES = {"Serial": "SN-FAKE", "UoM": "box", "Description": "Gold contact, 24 ct (new)", "Part Number": "PN-FAKE",
+           "Revision": "Z", "Lot": "L-FAKE"}
+
+
+def _edited(cycle_dir, tmp_path, changes: dict[str, str]):
+    """CAGE-01's sheet counted right, line 1's fields changed as `changes` (header -> text);
+    returns the file and the cell of each header on line 1."""
+    cells = {}
+
+    def edit(sheet):
+        header = next(r for r in range(1, 20) if sheet.cell(r, 1).value == "Line")
+        columns = {sheet.cell(header, c).value: c for c in range(1, sheet.max_column + 1)}
+        row = next(r for r in range(header + 1, sheet.max_row + 1) if sheet.cell(r, 1).value == "1")
+        for name, text in changes.items():
+            sheet.cell(row, columns[name]).value = text
+        cells.update({name: sheet.cell(row, columns[name]).coordinate for name in columns if name})
+
+    filled = fill_sheet(sheet_file(cycle_dir, "CAGE-01"), tmp_path / "back" / "cage.xlsx", {1: 1},
+                        counted_by="Ana Ruiz", edit=edit)
+    return filled, cells
+
+
+@pytest.mark.parametrize("field", list(CHANGES))
+def test_each_printed_field_changed_on_the_sheet_is_a_problem_naming_file_and_cell(plant, tmp_path, field):  # noqa: F811
+    report = start(plant, tmp_path, selection=Selection(locations=("CAGE-01",)))
+    filled, cells = _edited(report.cycle_dir, tmp_path, {field: CHANGES[field]})
+    result = ingest_cycle(report.cycle_dir, Config(), [filled])
+    [problem] = result.problems
+    assert (problem.kind, problem.cell, problem.line_id) == ("altered-line", cells[field], "CAGE-01/1")
+    assert problem.file.endswith("cage.xlsx") and problem.sheet
+    assert f"{field} was printed" in problem.message and f"reads {CHANGES[field]}" in problem.message
+    assert (result.figures.lines_counted, result.figures.lines_not_counted) == (0, 1)  # a count of something else
+
+
+def test_serial_unit_and_description_changed_together_are_one_problem_naming_each(plant, tmp_path):  # noqa: F811
+    report = start(plant, tmp_path, selection=Selection(locations=("CAGE-01",)))
+    changes = {name: CHANGES[name] for name in ("Serial", "UoM", "Description")}
+    filled, cells = _edited(report.cycle_dir, tmp_path, changes)
+    result = ingest_cycle(report.cycle_dir, Config(), [filled])
+    [problem] = result.problems
+    assert problem.kind == "altered-line" and problem.cell == cells["Description"]  # the first in the row
+    assert all(f"{name} was printed" in problem.message for name in changes)
+    assert "Serial was printed SN-0001 and reads SN-FAKE" in problem.message
+    assert "UoM was printed ea and reads box" in problem.message
+
+
+def test_a_description_rewrapped_and_a_unit_in_capitals_still_read_as_sent(plant, tmp_path):  # noqa: F811
+    report = start(plant, tmp_path, selection=Selection(locations=("CAGE-01",)))
+    filled, _ = _edited(report.cycle_dir, tmp_path, {"Description": " Gold\ncontact ", "UoM": "EA"})
+    result = ingest_cycle(report.cycle_dir, Config(), [filled])
+    assert result.problems == [] and result.figures.lines_counted == 1
+
+
+def test_a_found_item_printed_on_a_recount_with_its_unit_changed_is_not_recounted(plant, tmp_path):  # noqa: F811
+    report = start(plant, tmp_path, selection=Selection(locations=("LS-1",)))
+    files = fill_all_right(report.cycle_dir, tmp_path / "back", **{"LS-1": {"found": [("NEW-999", "", "", "ea", 7)]}})
+    first = ingest_cycle(report.cycle_dir, Config(), files)
+    [recount_file] = [f for f in first.recount_files if "LS-1" in f.name]
+    recounted = fill_sheet(recount_file, tmp_path / "back" / "recount LS-1.xlsx",
+                           found=[("NEW-999", "", "", "box", 6)], counted_by="Cy Park")
+    again = ingest_cycle(report.cycle_dir, Config(), [*files, recounted])
+    [problem] = [p for p in again.problems if p.kind == "altered-line"]
+    assert problem.line_id == "LS-1/F1" and problem.cell.startswith("F") and problem.file.endswith("recount LS-1.xlsx")
+    assert "(UoM was printed ea and reads box); it was not recounted" in problem.message
+    variance = {r["Line ID"]: r for r in rows_of(again.results, "Variance")}
+    assert variance["LS-1/F1"]["Counted Qty"] == 7  # the first count stands

@@ -16,6 +16,7 @@ import pytest
 
 from cyclekit.backends.libreoffice import find_soffice
 from cyclekit.errors import MissingToolError
+from cyclekit.folder.seal import signing_key
 
 # --- The signing key ---------------------------------------------------------------------------
 # Every cycle a test makes is sealed (cyclekit.folder.seal) with a key made for this test run in a
@@ -26,6 +27,7 @@ _KEY_DIR = tempfile.mkdtemp(prefix="cyclekit-test-key-")
 os.environ.pop("CYCLEKIT_SIGNING_KEY", None)
 os.environ["CYCLEKIT_SIGNING_KEY_FILE"] = str(Path(_KEY_DIR) / "signing.key")
 atexit.register(shutil.rmtree, _KEY_DIR, ignore_errors=True)
+signing_key()  # made now: a test that fails writes on purpose must not meet the key's first write
 
 
 # --- External tools ---------------------------------------------------------------------------

@@ -139,7 +139,7 @@ def test_a_machine_without_the_key_says_where_to_put_it_and_makes_none(finalized
     result = verify_cycle(cycle_dir)
     assert result.seal is SealState.NO_KEY and not result.ok and str(missing) in result.seal_advice
     for command in _every_command(cycle_dir, schedule):
-        with pytest.raises(SealError, match=f"no signing key to check it: copy the key file .* to {missing}"):
+        with pytest.raises(SealError, match=f"signed, with no key here to check it: copy the key file .* to {missing}"):
             command()
     assert not missing.exists()  # a reading command never makes a key (the cycle would then be "another key")
     outcome = CliRunner().invoke(cli, ["verify", str(cycle_dir)])

@@ -55,7 +55,7 @@ class SealState(StrEnum):
     SEALED = "sealed"  # signed with this machine's key, unchanged since
     TAMPERED = "tampered"  # changed since it was signed (or its seal removed)
     OTHER_KEY = "signed with another key"
-    NO_KEY = "signed, no key here"  # signed, and this machine has no key to check it with
+    NO_KEY = "signed, with no key here to check it"
     UNSIGNED = "unsigned (older cycle)"  # made by a cyclekit from before seals
 
 
@@ -174,8 +174,8 @@ def check_seal(data: dict[str, Any]) -> tuple[SealState, str]:
         return SealState.TAMPERED, "its seal is not one cyclekit writes"
     key = find_key()
     if key is None:
-        return SealState.NO_KEY, (f"this machine has no signing key to check it: copy the key file of the "
-                                  f"machine that made the cycle to {key_file()}, or set {KEY_VARIABLE} to its text")
+        return SealState.NO_KEY, (f"copy the key file of the machine that made the cycle to {key_file()}, "
+                                  f"or set {KEY_VARIABLE} to its text")
     if seal.get("key_id") != key.key_id:
         return SealState.OTHER_KEY, (f"it was signed with key {str(seal.get('key_id'))[:16]!r}, this machine's key "
                                      f"({key.source}) is {key.key_id!r}: use the key the cycle was signed with (copy "

@@ -59,6 +59,12 @@ class Schedule:
     rows: list[ScheduleRow]
     cycles: list[CycleWindow] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
+    moved_on: dt.date | None = None  # the day a finalize last moved it on (its Last Counts)
+
+    @property
+    def plan_date(self) -> dt.date:
+        """The day its plan (the Calendar) starts from: the day it was last moved on, or its as-of date."""
+        return self.moved_on or self.as_of
 
     @property
     def total_value(self) -> Decimal:
@@ -238,15 +244,24 @@ class CalendarWeek:
         return sorted(((o, rows[o], lines[o]) for o in rows), key=lambda i: (-i[2], -i[1], i[0]))
 
 
+def monday_of(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
 def calendar(schedule: Schedule, weeks: int) -> list[CalendarWeek]:
-    """Week by week from the as-of week: which rows fall due.
+    """The Calendar tab's plan: week by week from the week the schedule was made or moved on in."""
+    return plan_weeks(schedule.rows, monday_of(schedule.plan_date), weeks)
+
+
+def plan_weeks(rows: list[ScheduleRow], first_monday: dt.date, weeks: int) -> list[CalendarWeek]:
+    """Week by week from `first_monday`: which rows fall due. The one plan both the Calendar tab
+    and `sheets --week` read, so that the week the Calendar shows is the week the sheets issue.
 
     Rows already overdue are a backlog to work off, not all to count on the first Monday: most
     overdue first, each goes into the earliest week whose backlog stays within an average week's
     lines (every row's lines once per cadence), on top of what falls due that week; a row bigger
     than that goes to the week with the least backlog. The Schedule tab still shows them overdue.
     """
-    first_monday = schedule.as_of - dt.timedelta(days=schedule.as_of.weekday())
     horizon = first_monday + dt.timedelta(weeks=weeks)
     buckets: dict[int, list[ScheduleRow]] = defaultdict(list)
     load: dict[int, int] = defaultdict(int)
@@ -261,7 +276,7 @@ def calendar(schedule: Schedule, weeks: int) -> list[CalendarWeek]:
                 seen_weeks.add(week)
             due += dt.timedelta(days=cadence)
 
-    planned = [(row, due, cadence) for row in schedule.rows
+    planned = [(row, due, cadence) for row in rows
                if (due := row.next_count()) is not None and (cadence := row.cadence_days) and cadence >= 1]
     backlog = sorted((item for item in planned if item[1] < first_monday), key=lambda item: (item[1], item[0].key))
     average_week = sum(row.lines * 7 / cadence for row, _, cadence in planned)

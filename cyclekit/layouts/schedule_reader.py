@@ -12,13 +12,13 @@ from typing import Any
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from cyclekit.backends.reader import WorkbookReader
-from cyclekit.domain.scheduling import next_count
+from cyclekit.domain.scheduling import CalendarWeek, ScheduleRow, monday_of, next_count, plan_weeks
 from cyclekit.domain.values import cell_text, exact_text, parse_date
 from cyclekit.errors import CycleError, InputError, Problem
 from cyclekit.inputs.locations import MAX_CADENCE_DAYS
 from cyclekit.layouts.history import HISTORY_TAB
 from cyclekit.layouts.results_carry import header_key
-from cyclekit.layouts.schedule import LAST_RUN_TAB, SCHEDULE_TAB, SETTINGS_TAB, WRITTEN_TABS
+from cyclekit.layouts.schedule import CALENDAR_TAB, LAST_RUN_TAB, SCHEDULE_TAB, SETTINGS_TAB, WRITTEN_TABS
 
 REQUIRED = ("Cadence (days)", "Last Count")
 STANDARD = {"Location", "Part Number", "Zone", "Zones", "Owner", "Owner Email", "Lines", "Inventory Value",
@@ -51,6 +51,8 @@ class ScheduleFile:
     history: list[list[Any]] = field(default_factory=list)  # History tab rows as read
     last_run: list[list[Any]] | None = None  # the hidden Last Run tab's rows, None without one
     added_tabs: list[tuple[str, list[list[Any]]]] = field(default_factory=list)  # tabs a person added
+    calendar_start: dt.date | None = None  # the Calendar tab's first Monday, None without one
+    calendar_weeks: int = 0  # the weeks the Calendar tab plans
 
     @property
     def extra_columns(self) -> list[str]:
@@ -200,5 +202,36 @@ def read_schedule(path: Path | str | Any) -> ScheduleFile:
     last_run = reader.rows(LAST_RUN_TAB) if LAST_RUN_TAB in reader.tabs else None
     written = {header_key(tab) for tab in WRITTEN_TABS}
     added = [(tab, reader.rows(tab)) for tab in reader.tabs if header_key(tab) not in written]
+    start, weeks = _calendar_span(reader)
     return ScheduleFile(path if isinstance(path, Path) else Path(str(path)), by,
-                        read.as_of, headers, entries, settings, history, last_run, added)
+                        read.as_of, headers, entries, settings, history, last_run, added, start, weeks)
+
+
+def _calendar_span(reader: WorkbookReader) -> tuple[dt.date | None, int]:
+    """The first week and the number of weeks of the Calendar tab (None, 0 when it has none)."""
+    if CALENDAR_TAB not in reader.tabs:
+        return None, 0
+    weeks = [row[0] for row in reader.rows(CALENDAR_TAB)[1:] if row and cell_text(row[0])]
+    try:
+        return (parse_date(weeks[0]), len(weeks)) if weeks else (None, 0)
+    except ValueError:
+        return None, 0
+
+
+def _lines(value: Any) -> int:
+    """A row's Lines as cyclekit wrote them; anything a person typed over them weighs nothing."""
+    try:
+        number = Decimal(cell_text(value).replace(",", "") or 0)
+    except InvalidOperation:
+        return 0
+    return int(number) if number.is_finite() and 0 <= number < 10**12 else 0
+
+
+def planned_weeks(file: ScheduleFile, weeks: int) -> list[CalendarWeek]:
+    """The plan the Calendar tab shows, made again from the Schedule tab as it is now: from the
+    Calendar's first week (or the as-of week) over its weeks (or `weeks`), by the one planning rule
+    (domain.scheduling.plan_weeks) that wrote the Calendar."""
+    rows = [ScheduleRow(key=e.key, owner=e.owner, lines=_lines(e.cells.get("Lines")), cadence_days=e.cadence_days,
+                        last_count=e.last_count, first_due=e.next_count) for e in file.entries]
+    start = file.calendar_start or monday_of(file.as_of or dt.date.today())
+    return plan_weeks(rows, start, file.calendar_weeks or weeks)

@@ -55,6 +55,7 @@ LAST_RUN_TAB = "Last Run"  # hidden: what the locations file and the rules gave 
 WRITTEN_TABS = (SCHEDULE_TAB, CALENDAR_TAB, CYCLES_TAB, HISTORY_TAB, SETTINGS_TAB, LAST_RUN_TAB)
 LAST_RUN_HEADERS = ("Zone", "Owner", "Owner Email", "Last Count", "Cadence (locations file)", "Cadence (rules)")
 AS_OF_NAME = "AsOfDate"
+MOVED_ON_LABEL = "Last moved on (a cycle finalized)"
 DUE_SOON_NAME = "DueSoonDays"
 
 # Wrapped text (Calendar and Schedule tabs), measured as the renderers draw it (text_fit.Measure.RENDERED)
@@ -70,10 +71,18 @@ class SourceFile:
     sha256: str
 
 
-def _page_header(title: str, as_of: dt.date, printed_note: str = "") -> str:
-    """The printed page header: what the page is and the as-of date it was computed for, on the
-    left; the day it was printed on the right (the two differ when a saved schedule prints later)."""
-    return (f'&L&"Calibri,Bold"{title}&"Calibri,Regular" as of {as_of.isoformat()}'
+def as_of_words(schedule: Schedule) -> str:
+    """The date the schedule stands at: the day a finalize last moved it on (its Last Counts and
+    Calendar are of that day), else the as-of date it was made for."""
+    if schedule.moved_on is None:
+        return f"as of {schedule.as_of.isoformat()}"
+    return f"as of {schedule.moved_on.isoformat()} (moved on by a finalize; made as of {schedule.as_of.isoformat()})"
+
+
+def _page_header(title: str, schedule: Schedule, printed_note: str = "") -> str:
+    """The printed page header: what the page is and the date it stands at, on the left; the day
+    it was printed on the right (the two differ when a saved schedule prints later)."""
+    return (f'&L&"Calibri,Bold"{title}&"Calibri,Regular" {as_of_words(schedule)}'
             f"&RPrinted &D{printed_note}")
 
 
@@ -128,7 +137,7 @@ def _schedule_sheet(schedule: Schedule, config: Config, today: dt.date) -> Sheet
     sheet.row_heights[0] = 32
     # Days Until Due and Status count from TODAY(): the day it prints, not the as-of date
     sheet.print_setup = PrintSetup(landscape=True, repeat_rows=(0, 0),
-                                   header=_page_header("Cycle count schedule", schedule.as_of,
+                                   header=_page_header("Cycle count schedule", schedule,
                                                        " (Days Until Due and Status as of that day)"),
                                    footer="&CPage &P of &N", gridlines=False)
     return sheet
@@ -219,7 +228,7 @@ def _calendar_sheet(schedule: Schedule, config: Config) -> Sheet:
         x_date_format="mmm d", gap=40, width=900, height=320))
     sheet.row_heights[0] = 32
     sheet.print_setup = PrintSetup(landscape=True, repeat_rows=(0, 0),
-                                   header=_page_header("Cycle count calendar", schedule.as_of),
+                                   header=_page_header("Cycle count calendar", schedule),
                                    footer="&CPage &P of &N", gridlines=False,
                                    area=Range(0, 0, count, len(columns) - 1))
     return sheet
@@ -259,6 +268,8 @@ def _settings_sheet(schedule: Schedule, config: Config, sources: list[SourceFile
 
     date, whole = styles.DATE.but(align="left"), styles.WHOLE.but(align="left")
     add("As-of date (Next Count of never-counted rows)", Cell(schedule.as_of, date), AS_OF_NAME)
+    if schedule.moved_on is not None:
+        add(MOVED_ON_LABEL, Cell(schedule.moved_on, date))
     add("Days ahead that count as due soon", Cell(s.due_soon_days, whole), DUE_SOON_NAME)
     add("Rows are", "locations" if schedule.by == "location" else "part numbers")
     add("Scheduling model", "ABC class (cadence by class)" if s.model == "abc"
@@ -285,7 +296,7 @@ def _settings_sheet(schedule: Schedule, config: Config, sources: list[SourceFile
     sheet.rows = rows
     sheet.columns[0] = Column("Setting", 48, styles.LABEL)
     sheet.print_setup = PrintSetup(landscape=False, gridlines=False, footer="&CPage &P of &N",
-                                   header=_page_header("Cycle count schedule settings", schedule.as_of))
+                                   header=_page_header("Cycle count schedule settings", schedule))
     return sheet, names
 
 
@@ -318,4 +329,4 @@ def schedule_workbook(
     if last_run is not None:
         sheets.append(_last_run_sheet(schedule, last_run))
     return WorkbookSpec(sheets, defined_names=names, title="Cycle count schedule",
-                        subject=f"as of {schedule.as_of.isoformat()}")
+                        subject=as_of_words(schedule))

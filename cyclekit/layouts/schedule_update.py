@@ -105,7 +105,8 @@ def updated_schedule(file: ScheduleFile, counted_on: dict[str, dt.date], history
         raise InputError(numbers.problems, summary=f"{len(numbers.problems)} problem(s) in {file.path}")
     moved = [e.key for e in file.entries if e.key in counted_on]
     history = [h for h in read_history(file.history, str(file.path)) if h.cycle_id != history_row.cycle_id]
-    schedule = Schedule(by=file.by, as_of=as_of, rows=rows, extra_columns=file.extra_columns)
+    # its title and Calendar stand at the day it was moved on; never-counted rows keep the as-of date
+    schedule = Schedule(by=file.by, as_of=as_of, rows=rows, extra_columns=file.extra_columns, moved_on=today)
     spec = schedule_workbook(schedule, config, _sources(file.settings), _skipped(file.settings), today,
                              history=[*history, history_row], last_run=last_run_records(file),
                              added_tabs=file.added_tabs)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from cyclekit.config import ScheduleConfig
@@ -36,11 +36,12 @@ class ScheduleRow:
     last_count: dt.date | None = None
     first_due: dt.date | None = None  # Next Count while never counted
     cycle: int | None = None  # foreman model: which cycle of the count carries this row
+    anchor: dt.date | None = None  # foreman model: its cycle's start; it falls due on it plus whole cadences
     notes: str = ""
     extra: dict[str, object] = field(default_factory=dict)  # columns a user added, kept as typed
 
     def next_count(self) -> dt.date | None:
-        return next_count(self.last_count, self.cadence_days, self.first_due)
+        return next_count(self.last_count, self.cadence_days, self.first_due, self.anchor)
 
 
 @dataclass(frozen=True)
@@ -71,12 +72,19 @@ class Schedule:
         return sum((row.value for row in self.rows), Decimal(0))
 
 
-def next_count(last: dt.date | None, cadence_days: int | None, first_due: dt.date | None) -> dt.date | None:
+def next_count(last: dt.date | None, cadence_days: int | None, first_due: dt.date | None,
+               anchor: dt.date | None = None) -> dt.date | None:
+    """Last Count plus the cadence; in a Foreman cycle (`anchor`: the cycle's start) the first
+    start of that cycle, a whole number of cadences (counts) from the anchor, after the Last Count,
+    so that a row falls due in the cycle it was assigned to (the schedule's formula:
+    anchor + cadence * (INT((last - anchor) / cadence) + 1))."""
     if last is None:
         return first_due
     if cadence_days is None:
         return None
-    return last + dt.timedelta(days=cadence_days)
+    if anchor is None:
+        return last + dt.timedelta(days=cadence_days)
+    return anchor + dt.timedelta(days=cadence_days * ((last - anchor).days // cadence_days + 1))
 
 
 def days_until_due(next_date: dt.date | None, today: dt.date) -> int | None:
@@ -140,6 +148,19 @@ def balance_cycles(rows: list[ScheduleRow], cycles: int) -> list[int]:
     return load
 
 
+def with_totals(rows: list[ScheduleRow], cycles: list[CycleWindow]) -> list[CycleWindow]:
+    """The cycles with the rows and lines they carry now (a row may have left its cycle since)."""
+    return [replace(c, rows=sum(1 for r in rows if r.cycle == c.number),
+                    lines=sum(r.lines for r in rows if r.cycle == c.number)) for c in cycles]
+
+
+def leave_cycle(row: ScheduleRow) -> None:
+    """A row given a cadence of its own is counted on it, in no cycle: Counts / Year follow it."""
+    row.cycle = row.anchor = None
+    if row.cadence_days:
+        row.counts_per_year = max(1, round(YEAR_DAYS / row.cadence_days))
+
+
 def _foreman_windows(config: ScheduleConfig, as_of: dt.date) -> list[tuple[dt.date, dt.date]]:
     """Start and end of each cycle of the count that is running on the as-of date."""
     cycles = config.cycles_per_count
@@ -157,6 +178,24 @@ def _foreman_windows(config: ScheduleConfig, as_of: dt.date) -> list[tuple[dt.da
             end += dt.timedelta(days=round(count_days))
         windows.append((start, end))
     return windows
+
+
+def _foreman_cycles(rows: list[ScheduleRow], config: ScheduleConfig, as_of: dt.date) -> list[CycleWindow]:
+    """Each row in a cycle, due at its start and then once a count (cadence) later. A row whose
+    cadence the plant chose is counted on that cadence, in no cycle: its Counts / Year follow it."""
+    counts = config.counts_per_timeframe
+    windows = _foreman_windows(config, as_of)
+    planned = [row for row in rows if not (row.cadence_override and row.cadence_days)]
+    load = balance_cycles(planned, len(windows))
+    for row in rows:
+        if row.cadence_override and row.cadence_days:
+            leave_cycle(row)
+            continue
+        row.counts_per_year, row.cadence_days = counts, cadence_for(counts)
+        row.anchor = windows[(row.cycle or 1) - 1][0]  # balance_cycles gave each one
+        row.first_due = max(row.anchor, as_of)
+    return [CycleWindow(number, start, end, sum(1 for r in planned if r.cycle == number), load[number - 1])
+            for number, (start, end) in enumerate(windows, start=1)]
 
 
 def build_schedule(
@@ -199,17 +238,7 @@ def build_schedule(
     assign_classes(rows, config)
     cycles: list[CycleWindow] = []
     if config.model == "foreman":
-        counts = config.counts_per_timeframe
-        windows = _foreman_windows(config, as_of)
-        load = balance_cycles(rows, len(windows))
-        for row in rows:
-            row.counts_per_year = counts
-            if not row.cadence_override:
-                row.cadence_days = cadence_for(counts)
-            row.first_due = max(windows[(row.cycle or 1) - 1][0], as_of)  # balance_cycles gave each one
-        for number, (start, end) in enumerate(windows, start=1):
-            members = [r for r in rows if r.cycle == number]
-            cycles.append(CycleWindow(number, start, end, len(members), load[number - 1]))
+        cycles = _foreman_cycles(rows, config, as_of)
     else:
         for row in rows:
             row.counts_per_year = config.counts_per_year[row.abc_class]

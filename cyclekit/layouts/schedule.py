@@ -153,12 +153,18 @@ def _schedule_values(schedule: Schedule, row: ScheduleRow, config: Config, today
         f"DATE({first_due.year},{first_due.month},{first_due.day})")
     next_date = row.next_count()
     days_left = days_until_due(next_date, today)
+    plain = f"{last}+{cadence}"
+    if schedule.cycles:  # Foreman: the first start of its cycle after the Last Count (scheduling.next_count)
+        n = len(schedule.cycles)
+        found = f'MATCH({cell["cycle"]},{CYCLES_TAB}!{xl_range_abs(1, 0, n, 0)},0)'
+        anchor = f"INDEX({CYCLES_TAB}!{xl_range_abs(1, 1, n, 1)},{found})"
+        plain = f"IF(ISNUMBER({found}),{anchor}+{cadence}*(INT(({last}-{anchor})/{cadence})+1),{plain})"
     return {
         "key": row.key, "zone": row.zone, "owner": row.owner, "owner_email": row.owner_email,
         "lines": row.lines, "value": cents(row.value),
         "abc": row.abc_class, "counts": row.counts_per_year, "cadence": row.cadence_days,
         "last_count": row.last_count or Cell(None, styles.DATE),
-        "next_count": Formula(f'=IF({last}="",{never},IF({cadence}="","",{last}+{cadence}))', next_date),
+        "next_count": Formula(f'=IF({last}="",{never},IF({cadence}="","",{plain}))', next_date),
         "days": Formula(f'=IF({nxt}="","",{nxt}-TODAY())', days_left),
         "status": Formula(
             f'=IF({days}="","",IF({days}<0,"Overdue",'

@@ -12,13 +12,13 @@ from typing import Any
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from cyclekit.backends.reader import WorkbookReader
-from cyclekit.domain.scheduling import CalendarWeek, ScheduleRow, monday_of, next_count, plan_weeks
+from cyclekit.domain.scheduling import CalendarWeek, CycleWindow, ScheduleRow, monday_of, next_count, plan_weeks
 from cyclekit.domain.values import cell_text, exact_text, parse_date
 from cyclekit.errors import CycleError, InputError, Problem
 from cyclekit.inputs.locations import MAX_CADENCE_DAYS
 from cyclekit.layouts.history import HISTORY_TAB
 from cyclekit.layouts.results_carry import header_key
-from cyclekit.layouts.schedule import CALENDAR_TAB, LAST_RUN_TAB, SCHEDULE_TAB, SETTINGS_TAB, WRITTEN_TABS
+from cyclekit.layouts.schedule import CALENDAR_TAB, CYCLES_TAB, LAST_RUN_TAB, SCHEDULE_TAB, SETTINGS_TAB, WRITTEN_TABS
 
 REQUIRED = ("Cadence (days)", "Last Count")
 STANDARD = {"Location", "Part Number", "Zone", "Zones", "Owner", "Owner Email", "Lines", "Inventory Value",
@@ -38,6 +38,8 @@ class ScheduleEntry:
     next_count: dt.date | None
     cells: dict[str, Any] = field(default_factory=dict)  # every column as read, extras included
     row: int = 0  # its row in the Schedule tab (1: the header)
+    cycle: int | None = None  # Foreman model: its cycle, when the Cycles tab has it
+    anchor: dt.date | None = None  # that cycle's start (see scheduling.next_count)
 
 
 @dataclass
@@ -53,6 +55,7 @@ class ScheduleFile:
     added_tabs: list[tuple[str, list[list[Any]]]] = field(default_factory=list)  # tabs a person added
     calendar_start: dt.date | None = None  # the Calendar tab's first Monday, None without one
     calendar_weeks: int = 0  # the weeks the Calendar tab plans
+    cycles: list[CycleWindow] = field(default_factory=list)  # the Cycles tab (Foreman model)
 
     @property
     def extra_columns(self) -> list[str]:
@@ -137,8 +140,10 @@ def _key_header(headers: list[str], file: str) -> str:
 class _Rows:
     """The Schedule tab's rows read as entries; what cannot be read, a problem naming its cell."""
 
-    def __init__(self, file: str, headers: list[str], key_header: str, as_of: dt.date | None):
+    def __init__(self, file: str, headers: list[str], key_header: str, as_of: dt.date | None,
+                 cycles: list[CycleWindow]):
         self.file, self.key_header, self.as_of = file, key_header, as_of
+        self.anchors = {c.number: c.start for c in cycles}
         self.col = {name: headers.index(name) for name in headers if name}
         self.problems: list[Problem] = []
 
@@ -169,9 +174,17 @@ class _Rows:
                          f"cadence must be a whole number of days from 1 to {MAX_CADENCE_DAYS}")
         last = self._date(r, cells, "Last Count", report=True)
         cached_next = self._date(r, cells, "Next Count", report=False)
+        # the cycle as the formula finds it: a number in the Cycles tab (a text "2" is not found)
+        raw_cycle = cells.get("Cycle")
+        cycle = (int(raw_cycle) if isinstance(raw_cycle, int | float) and not isinstance(raw_cycle, bool)
+                 and raw_cycle in self.anchors else None)
+        anchor = self.anchors.get(cycle) if cycle is not None else None
         # recompute from the inputs a person edits; the cached value only for never-counted rows
         try:
-            due = next_count(last, cadence, cached_next or self.as_of)
+            # without a cached value (a file saved by a tool that drops them), never counted falls due
+            # at the as-of date, or at its cycle's start (as the schedule wrote it)
+            first = cached_next or (max(anchor, self.as_of) if anchor and self.as_of else self.as_of)
+            due = next_count(last, cadence, first, anchor)
         except OverflowError:  # a Last Count near the calendar's end (9999-12-31)
             self.problem(r, cells, "Last Count", "Last Count plus the cadence is past the last date a calendar holds")
             return None
@@ -179,7 +192,8 @@ class _Rows:
             key=key, zone=cell_text(cells.get("Zone", cells.get("Zones"))),
             owner=cell_text(cells.get("Owner")), owner_email=cell_text(cells.get("Owner Email")),
             abc_class=cell_text(cells.get("ABC Class")).upper() or "C",
-            cadence_days=cadence, last_count=last, next_count=due, cells=cells, row=r + 1)
+            cadence_days=cadence, last_count=last, next_count=due, cells=cells, row=r + 1,
+            cycle=cycle, anchor=anchor)
 
 
 def read_schedule(path: Path | str | Any) -> ScheduleFile:
@@ -193,7 +207,8 @@ def read_schedule(path: Path | str | Any) -> ScheduleFile:
     headers = [cell_text(h) for h in rows[0]]
     key_header = _key_header(headers, file)
     settings = _settings(reader)
-    read = _Rows(file, headers, key_header, _settings_as_of(settings))
+    cycles = _cycles(reader)
+    read = _Rows(file, headers, key_header, _settings_as_of(settings), cycles)
     entries = [entry for r, row in enumerate(rows[1:], start=1) if (entry := read.entry(r, row)) is not None]
     if read.problems:
         raise InputError(read.problems, summary=f"{len(read.problems)} problem(s) in {file}")
@@ -204,7 +219,23 @@ def read_schedule(path: Path | str | Any) -> ScheduleFile:
     added = [(tab, reader.rows(tab)) for tab in reader.tabs if header_key(tab) not in written]
     start, weeks = _calendar_span(reader)
     return ScheduleFile(path if isinstance(path, Path) else Path(str(path)), by,
-                        read.as_of, headers, entries, settings, history, last_run, added, start, weeks)
+                        read.as_of, headers, entries, settings, history, last_run, added, start, weeks, cycles)
+
+
+def _cycles(reader: WorkbookReader) -> list[CycleWindow]:
+    """The Cycles tab's windows as cyclekit wrote them (number, start, end); a row a person broke is left out."""
+    if CYCLES_TAB not in reader.tabs:
+        return []
+    cycles = []
+    for row in reader.rows(CYCLES_TAB)[1:]:
+        number = row[0] if row else None
+        if not isinstance(number, int | float) or number != int(number) or len(row) < 3:
+            continue
+        try:
+            cycles.append(CycleWindow(int(number), parse_date(row[1]), parse_date(row[2]), 0, 0))
+        except ValueError:
+            continue
+    return cycles
 
 
 def _calendar_span(reader: WorkbookReader) -> tuple[dt.date | None, int]:
@@ -232,6 +263,6 @@ def planned_weeks(file: ScheduleFile, weeks: int) -> list[CalendarWeek]:
     Calendar's first week (or the as-of week) over its weeks (or `weeks`), by the one planning rule
     (domain.scheduling.plan_weeks) that wrote the Calendar."""
     rows = [ScheduleRow(key=e.key, owner=e.owner, lines=_lines(e.cells.get("Lines")), cadence_days=e.cadence_days,
-                        last_count=e.last_count, first_due=e.next_count) for e in file.entries]
+                        last_count=e.last_count, first_due=e.next_count, anchor=e.anchor) for e in file.entries]
     start = file.calendar_start or monday_of(file.as_of or dt.date.today())
     return plan_weeks(rows, start, file.calendar_weeks or weeks)

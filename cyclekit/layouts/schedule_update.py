@@ -16,7 +16,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from cyclekit.backends.spec import WorkbookSpec
 from cyclekit.config import Config
-from cyclekit.domain.scheduling import YEAR_DAYS, Schedule, ScheduleRow, cadence_for
+from cyclekit.domain.scheduling import Schedule, ScheduleRow, cadence_for, leave_cycle, with_totals
 from cyclekit.domain.values import cell_text
 from cyclekit.errors import InputError, Problem
 from cyclekit.layouts.history import HistoryRow, read_history
@@ -87,26 +87,30 @@ def updated_schedule(file: ScheduleFile, counted_on: dict[str, dt.date], history
     as_of = file.as_of or today
     rows = []
     numbers = _Numbers(file)
+    anchors = {c.number: c.start for c in file.cycles}
     for entry in file.entries:
         cells = entry.cells
         last = counted_on.get(entry.key, entry.last_count)
         cycle = numbers.get(entry, "Cycle", Decimal(-1))
-        rows.append(ScheduleRow(
+        rows.append(row := ScheduleRow(
             key=entry.key, zone=entry.zone, owner=entry.owner, owner_email=entry.owner_email,
             lines=int(numbers.get(entry, "Lines", Decimal(0))),
             value=numbers.get(entry, "Inventory Value", Decimal(0), whole=False),
             abc_class=entry.abc_class, counts_per_year=int(numbers.get(entry, "Counts / Year", Decimal(1))),
             cadence_days=entry.cadence_days, last_count=last,
             first_due=entry.next_count if entry.last_count is None and entry.next_count else as_of,
-            cycle=int(cycle) if cycle >= 0 else None,
+            cycle=int(cycle) if cycle >= 0 else None, anchor=anchors.get(int(cycle)),
             notes=cell_text(cells.get("Notes")),
             extra={name: cells.get(name) for name in file.extra_columns}))
+        if row.cadence_days and row.cadence_days != cadence_for(max(row.counts_per_year, 1)):
+            leave_cycle(row)  # a cadence a person typed: counted on it, Counts / Year follow it
     if numbers.problems:
         raise InputError(numbers.problems, summary=f"{len(numbers.problems)} problem(s) in {file.path}")
     moved = [e.key for e in file.entries if e.key in counted_on]
     history = [h for h in read_history(file.history, str(file.path)) if h.cycle_id != history_row.cycle_id]
     # its title and Calendar stand at the day it was moved on; never-counted rows keep the as-of date
-    schedule = Schedule(by=file.by, as_of=as_of, rows=rows, extra_columns=file.extra_columns, moved_on=today)
+    schedule = Schedule(by=file.by, as_of=as_of, rows=rows, extra_columns=file.extra_columns, moved_on=today,
+                        cycles=with_totals(rows, file.cycles))
     spec = schedule_workbook(schedule, config, _sources(file.settings), _skipped(file.settings), today,
                              history=[*history, history_row], last_run=last_run_records(file),
                              added_tabs=file.added_tabs)
@@ -260,8 +264,7 @@ def _merge_cadence(row: ScheduleRow, entry: ScheduleEntry, record: dict[str, str
         return
     # a typed cadence stands: Counts / Year follows it, as for a cadence from the locations file
     row.cadence_days, row.cadence_override = typed, True
-    if typed and row.cycle is None:  # the ABC model (Foreman's counts a year are the plan's)
-        row.counts_per_year = max(1, round(YEAR_DAYS / typed))
+    leave_cycle(row)
     note(out.kept, "cadence", row.key)
 
 

@@ -40,8 +40,11 @@ class ScheduleRow:
     notes: str = ""
     extra: dict[str, object] = field(default_factory=dict)  # columns a user added, kept as typed
 
+    shift: int = 0  # days its Next Count was moved to level the weekly load (Levelled (days))
+
     def next_count(self) -> dt.date | None:
-        return next_count(self.last_count, self.cadence_days, self.first_due, self.anchor)
+        due = next_count(self.last_count, self.cadence_days, self.first_due, self.anchor)
+        return due + dt.timedelta(days=self.shift) if due is not None and self.last_count and self.shift else due
 
 
 @dataclass(frozen=True)
@@ -318,3 +321,51 @@ def plan_weeks(rows: list[ScheduleRow], first_monday: dt.date, weeks: int) -> li
             place(row, due, cadence)
     return [CalendarWeek(first_monday + dt.timedelta(weeks=w), sorted(buckets[w], key=lambda r: r.key))
             for w in range(weeks)]
+
+
+def _weeks_of(due: dt.date, cadence: int, first_monday: dt.date, weeks: int) -> list[int]:
+    """The Calendar weeks a row counted from `due` every `cadence` days falls in (as plan_weeks places it)."""
+    out: list[int] = []
+    end = first_monday + dt.timedelta(weeks=weeks)
+    while due < end:
+        week = (due - first_monday).days // 7
+        if week >= 0 and (not out or out[-1] != week):
+            out.append(week)
+        due += dt.timedelta(days=cadence)
+    return out
+
+
+def level_next_counts(rows: list[ScheduleRow], movable: set[str], tolerance: int, start: dt.date,
+                      weeks: int, cycles: list[CycleWindow]) -> dict[str, int]:
+    """Spread the Next Counts of the `movable` rows (those a finalize just moved on together, their
+    cadence the rules') by up to `tolerance` days each, so that each Calendar week from `start`
+    carries about the same lines: largest first, each to the day whose weeks (its next count and
+    those that recur a cadence apart) carry the fewest lines on average, every other row as the
+    Calendar plans it; the smallest move on a tie. Never into
+    the past, and a Foreman row stays in its cycle's window. Returns the days each row was moved."""
+    if tolerance <= 0 or not movable or weeks < 1:
+        return {}
+    first_monday = monday_of(start)
+    load = [week.lines for week in plan_weeks([r for r in rows if r.key not in movable], first_monday, weeks)]
+    room = {c.number: (c.end - c.start).days for c in cycles}
+    moved: dict[str, int] = {}
+    for row in sorted((r for r in rows if r.key in movable), key=lambda r: (-r.lines, r.key)):
+        row.shift = 0
+        due, cadence = row.next_count(), row.cadence_days
+        if due is None or not cadence:
+            continue
+        low, high = -tolerance, tolerance
+        if row.anchor is not None:  # in its window: from the cycle's start to its end
+            low, high = 0, min(tolerance, room.get(row.cycle or 0, 0))
+        low = max(low, (start - due).days)
+
+        def cost(shift: int, due: dt.date = due, cadence: int = cadence) -> tuple[float, int, int]:
+            places = _weeks_of(due + dt.timedelta(days=shift), cadence, first_monday, weeks)
+            return (sum(load[w] for w in places) / len(places) if places else 0.0, abs(shift), shift)
+
+        row.shift = min(range(low, high + 1), key=cost) if low <= high else 0
+        for week in _weeks_of(due + dt.timedelta(days=row.shift), cadence, first_monday, weeks):
+            load[week] += row.lines
+        if row.shift:
+            moved[row.key] = row.shift
+    return moved

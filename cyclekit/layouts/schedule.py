@@ -34,6 +34,7 @@ from cyclekit.config import Config
 from cyclekit.domain.money import cents
 from cyclekit.domain.review import ABC_CLASSES
 from cyclekit.domain.scheduling import (
+    CalendarWeek,
     Schedule,
     ScheduleRow,
     calendar,
@@ -56,6 +57,7 @@ WRITTEN_TABS = (SCHEDULE_TAB, CALENDAR_TAB, CYCLES_TAB, HISTORY_TAB, SETTINGS_TA
 LAST_RUN_HEADERS = ("Zone", "Owner", "Owner Email", "Last Count", "Cadence (locations file)", "Cadence (rules)")
 AS_OF_NAME = "AsOfDate"
 MOVED_ON_LABEL = "Last moved on (a cycle finalized)"
+LEVELLED = "Levelled (days)"  # days a Next Count was moved to level the weeks; a person may type over it
 DUE_SOON_NAME = "DueSoonDays"
 
 # Wrapped text (Calendar and Schedule tabs), measured as the renderers draw it (text_fit.Measure.RENDERED)
@@ -114,6 +116,8 @@ def _schedule_columns(schedule: Schedule, config: Config) -> list[Column]:
     ]
     if schedule.cycles:
         columns.append(Column("Cycle", 7, styles.WHOLE, "cycle"))
+    if any(row.shift for row in schedule.rows):  # a finalize levelled the weeks (scheduling.level_next_counts)
+        columns.append(Column(LEVELLED, 9, styles.WHOLE, "shift"))
     columns.append(Column("Notes", 26, styles.BODY.but(wrap=True), "notes"))
     columns += [Column(name, 16, styles.BODY, f"extra:{name}") for name in schedule.extra_columns]
     # a row of several lines reads across from its top line, as the Calendar's weeks do
@@ -154,6 +158,7 @@ def _schedule_values(schedule: Schedule, row: ScheduleRow, config: Config, today
     next_date = row.next_count()
     days_left = days_until_due(next_date, today)
     plain = f"{last}+{cadence}"
+    shift = f"+{cell['shift']}" if "shift" in cell else ""
     if schedule.cycles:  # Foreman: the first start of its cycle after the Last Count (scheduling.next_count)
         n = len(schedule.cycles)
         found = f'MATCH({cell["cycle"]},{CYCLES_TAB}!{xl_range_abs(1, 0, n, 0)},0)'
@@ -164,13 +169,13 @@ def _schedule_values(schedule: Schedule, row: ScheduleRow, config: Config, today
         "lines": row.lines, "value": cents(row.value),
         "abc": row.abc_class, "counts": row.counts_per_year, "cadence": row.cadence_days,
         "last_count": row.last_count or Cell(None, styles.DATE),
-        "next_count": Formula(f'=IF({last}="",{never},IF({cadence}="","",{plain}))', next_date),
+        "next_count": Formula(f'=IF({last}="",{never},IF({cadence}="","",{plain}{shift}))', next_date),
         "days": Formula(f'=IF({nxt}="","",{nxt}-TODAY())', days_left),
         "status": Formula(
             f'=IF({days}="","",IF({days}<0,"Overdue",'
             f'IF({days}<={DUE_SOON_NAME},"{due_status_label(due_soon)}","Scheduled")))',
             due_status(days_left, due_soon)),
-        "cycle": row.cycle, "notes": row.notes or None,
+        "cycle": row.cycle, "shift": row.shift or None, "notes": row.notes or None,
         **{f"extra:{name}": row.extra.get(name) for name in schedule.extra_columns},
     }
 
@@ -195,8 +200,7 @@ def _schedule_rules(sheet: Sheet, last_row: int, status_ref: str, soon_label: st
         error_message="Last Count is a date, e.g. 2026-03-31."))
 
 
-def _calendar_sheet(schedule: Schedule, config: Config) -> Sheet:
-    weeks = calendar(schedule, config.schedule.calendar_weeks)
+def _calendar_sheet(schedule: Schedule, weeks: list[CalendarWeek]) -> Sheet:
     noun = "Locations" if schedule.by == "location" else "Parts"
     # a row reads across from its top line; counts centered, clear of the Counters text beside them
     top: dict[str, Any] = {"valign": "top"}
@@ -259,8 +263,18 @@ def _cycles_sheet(schedule: Schedule) -> Sheet:
     return sheet
 
 
+def weekly_balance(weeks: list[CalendarWeek]) -> str:
+    """The Calendar's lines a week in words: how level the plan is."""
+    if not weeks:
+        return "no week planned"
+    busiest = max(weeks, key=lambda w: (w.lines, -w.start.toordinal()))
+    average = sum(w.lines for w in weeks) / len(weeks)
+    return (f"average {average:,.1f}, busiest {busiest.lines:,} (week of {busiest.start.isoformat()}), "
+            f"quietest {min(w.lines for w in weeks):,}")
+
+
 def _settings_sheet(schedule: Schedule, config: Config, sources: list[SourceFile],
-                    skipped: dict[str, int], today: dt.date) -> tuple[Sheet, dict[str, str]]:
+                    skipped: dict[str, int], today: dt.date, weeks: list[CalendarWeek]) -> tuple[Sheet, dict[str, str]]:
     s = config.schedule
     columns = [Column("Setting", 34, styles.LABEL), Column("Value", 70, styles.TEXT)]
     sheet = Sheet(SETTINGS_TAB, columns=columns, header_row=0)
@@ -287,6 +301,8 @@ def _settings_sheet(schedule: Schedule, config: Config, sources: list[SourceFile
     for cls in ABC_CLASSES:
         per_year = s.counts_per_year[cls]
         add(f"Class {cls} counts per year / cadence", f"{per_year} / {round(365 / per_year)} days")
+    add("Next counts levelled within (days; 0: off)", Cell(s.level_tolerance_days, whole))
+    add("Lines a week on the Calendar", weekly_balance(weeks))
     add("Lines counted (statuses on the shelf)", Cell(sum(r.lines for r in schedule.rows), whole))
     for status, count in sorted(skipped.items()):
         add(f"Lines left out: status {status}", Cell(count, whole))
@@ -324,8 +340,9 @@ def schedule_workbook(
     last_run: dict[str, dict[str, str]] | None = None,
     added_tabs: Sequence[tuple[str, list[list[Any]]]] = (),  # tabs a person added: carried as they were
 ) -> WorkbookSpec:
-    settings, names = _settings_sheet(schedule, config, sources, skipped, today)
-    sheets = [_schedule_sheet(schedule, config, today), _calendar_sheet(schedule, config)]
+    weeks = calendar(schedule, config.schedule.calendar_weeks)
+    settings, names = _settings_sheet(schedule, config, sources, skipped, today, weeks)
+    sheets = [_schedule_sheet(schedule, config, today), _calendar_sheet(schedule, weeks)]
     if schedule.cycles:
         sheets.append(_cycles_sheet(schedule))
     if history:

@@ -18,12 +18,20 @@ from cyclekit.errors import CycleError, InputError, Problem
 from cyclekit.inputs.locations import MAX_CADENCE_DAYS
 from cyclekit.layouts.history import HISTORY_TAB
 from cyclekit.layouts.results_carry import header_key
-from cyclekit.layouts.schedule import CALENDAR_TAB, CYCLES_TAB, LAST_RUN_TAB, SCHEDULE_TAB, SETTINGS_TAB, WRITTEN_TABS
+from cyclekit.layouts.schedule import (
+    CALENDAR_TAB,
+    CYCLES_TAB,
+    LAST_RUN_TAB,
+    LEVELLED,
+    SCHEDULE_TAB,
+    SETTINGS_TAB,
+    WRITTEN_TABS,
+)
 
 REQUIRED = ("Cadence (days)", "Last Count")
 STANDARD = {"Location", "Part Number", "Zone", "Zones", "Owner", "Owner Email", "Lines", "Inventory Value",
             "ABC Class", "Counts / Year", "Cadence (days)", "Last Count", "Next Count", "Days Until Due",
-            "Status", "Cycle", "Notes"}
+            "Status", "Cycle", "Notes", LEVELLED}
 
 
 @dataclass
@@ -39,6 +47,7 @@ class ScheduleEntry:
     cells: dict[str, Any] = field(default_factory=dict)  # every column as read, extras included
     row: int = 0  # its row in the Schedule tab (1: the header)
     cycle: int | None = None  # Foreman model: its cycle, when the Cycles tab has it
+    shift: int = 0  # Levelled (days): in its Next Count
     anchor: dt.date | None = None  # that cycle's start (see scheduling.next_count)
 
 
@@ -162,6 +171,16 @@ class _Rows:
                 self.problem(r, cells, name, f"{name} {exc}")
             return None
 
+    def _shift(self, r: int, cells: dict[str, Any]) -> int:
+        """Levelled (days): a whole number of days, as the Next Count formula adds it."""
+        raw = cells.get(LEVELLED)
+        if raw is None or cell_text(raw).strip() == "":
+            return 0
+        if isinstance(raw, int | float) and not isinstance(raw, bool) and abs(raw) <= 366 and raw == int(raw):
+            return int(raw)
+        self.problem(r, cells, LEVELLED, f"{LEVELLED} must be a whole number of days from -366 to 366, or blank")
+        return 0
+
     def entry(self, r: int, row: list[Any]) -> ScheduleEntry | None:
         cells = {name: (row[i] if i < len(row) else None) for name, i in self.col.items()}
         key = exact_text(cells[self.key_header])  # a location or part is matched exactly: ' X ' is not 'X'
@@ -185,6 +204,9 @@ class _Rows:
             # at the as-of date, or at its cycle's start (as the schedule wrote it)
             first = cached_next or (max(anchor, self.as_of) if anchor and self.as_of else self.as_of)
             due = next_count(last, cadence, first, anchor)
+            shift = self._shift(r, cells)
+            if due is not None and last is not None:
+                due += dt.timedelta(days=shift)
         except OverflowError:  # a Last Count near the calendar's end (9999-12-31)
             self.problem(r, cells, "Last Count", "Last Count plus the cadence is past the last date a calendar holds")
             return None
@@ -193,7 +215,7 @@ class _Rows:
             owner=cell_text(cells.get("Owner")), owner_email=cell_text(cells.get("Owner Email")),
             abc_class=cell_text(cells.get("ABC Class")).upper() or "C",
             cadence_days=cadence, last_count=last, next_count=due, cells=cells, row=r + 1,
-            cycle=cycle, anchor=anchor)
+            cycle=cycle, anchor=anchor, shift=shift)
 
 
 def read_schedule(path: Path | str | Any) -> ScheduleFile:
@@ -263,6 +285,7 @@ def planned_weeks(file: ScheduleFile, weeks: int) -> list[CalendarWeek]:
     Calendar's first week (or the as-of week) over its weeks (or `weeks`), by the one planning rule
     (domain.scheduling.plan_weeks) that wrote the Calendar."""
     rows = [ScheduleRow(key=e.key, owner=e.owner, lines=_lines(e.cells.get("Lines")), cadence_days=e.cadence_days,
-                        last_count=e.last_count, first_due=e.next_count, anchor=e.anchor) for e in file.entries]
+                        last_count=e.last_count, first_due=e.next_count, anchor=e.anchor, shift=e.shift)
+            for e in file.entries]
     start = file.calendar_start or monday_of(file.as_of or dt.date.today())
     return plan_weeks(rows, start, file.calendar_weeks or weeks)

@@ -171,15 +171,18 @@ class Cycle:
               config: ConfigLike = None, due_within: int | None = 7, all_locations: bool = False,
               locations: Iterable[str] | str = (), as_of: dt.date | None = None, count_date: dt.date | None = None,
               show_system_qty: bool = False, packets: bool = False, pdf: bool = False,
-              cycle_id: str | None = None, force: bool = False, google: GoogleLike = None) -> Cycle:
+              cycle_id: str | None = None, force: bool = False, google: GoogleLike = None,
+              week: dt.date | None = None) -> Cycle:
         """Start a cycle in a new folder: the locations due (or `all_locations`, or the `locations`
-        named), the inventory frozen, a blind count sheet each (`cyclekit sheets`). Without a config,
-        a Schedule's own is used. What was written is in the returned cycle's `started` report."""
+        named, or those the schedule's Calendar plans for the `week` of a day), the inventory frozen,
+        a blind count sheet each (`cyclekit sheets`). Without a config, a Schedule's own is used.
+        What was written is in the returned cycle's `started` report (`chosen` says why, in words)."""
         from cyclekit.stages.sheets import Selection, start_cycle
 
         chosen = tuple(_names(locations))
-        if all_locations and chosen:
-            raise CyclekitError("choose all locations or name some, not both; nothing was written")
+        if sum((all_locations, bool(chosen), week is not None)) > 1:
+            raise CyclekitError("choose all locations, name some or give a week: one of them, not both; "
+                                "nothing was written")
         if due_within is not None and due_within < 0:
             raise CyclekitError(f"due_within is a number of days from 0, not {due_within}; nothing was written")
         if config is None and isinstance(schedule, Schedule):
@@ -188,7 +191,7 @@ class Cycle:
         source = schedule.path if isinstance(schedule, Schedule) else schedule
         cycle.started = start_cycle(
             source, inventory, cycle.folder, cycle.config,
-            selection=Selection(due_within=due_within, all=all_locations, locations=chosen),
+            selection=Selection(due_within=due_within, all=all_locations, locations=chosen, week=week),
             as_of=as_of, count_date=count_date, show_system_qty=show_system_qty, packets=packets, pdf=pdf,
             cycle_id=cycle_id, google=_google(google), force=force)
         return cycle

@@ -289,6 +289,8 @@ def print_schedule(report: ScheduleReport, noun: str) -> None:
 @click.option("--all", "all_locations", is_flag=True, help="Every location in the schedule.")
 @click.option("--location", "locations", multiple=True, metavar="LOC",
               help="Only this location (repeat for more).")
+@click.option("--week", callback=_date, metavar="YYYY-MM-DD",
+              help="The locations the schedule's Calendar tab plans for the week of this day.")
 @click.option("--count-date", callback=_date, metavar="YYYY-MM-DD",
               help="Date printed on the sheets (default: the as-of date).")
 @click.option("--show-system-qty", is_flag=True,
@@ -305,31 +307,36 @@ def print_schedule(report: ScheduleReport, noun: str) -> None:
 @quiet_option
 @reports_errors
 def sheets(schedule_file: str, inventory: Path, cycle_dir: Path, due_within: int,
-           all_locations: bool, locations: tuple[str, ...], count_date: dt.date | None,
+           all_locations: bool, locations: tuple[str, ...], week: dt.date | None, count_date: dt.date | None,
            show_system_qty: bool, packets: bool, pdf: bool, cycle_id: str | None, force: bool,
            config_path: Path | None, as_of: dt.date | None, google: GoogleSheets | None) -> None:
     """Start a cycle: blind count sheets for the locations that are due.
 
     Reads the schedule as you left it (edited cadences and owners count), freezes the
     inventory snapshot into the cycle folder, and writes one protected, print-ready sheet
-    per location (or one packet per owner). The system quantity is not in the files.
+    per location (or one packet per owner). The system quantity is not in the files. It says
+    in one sentence which locations it issues and why.
 
     \b
     Example:
       cyclekit sheets workbooks/schedule.xlsx examples/inventory.csv \\
           --config examples/cyclekit.toml --as-of 2026-11-23 --pdf -o workbooks/cycle-2026-11-23
+      cyclekit sheets workbooks/schedule.xlsx examples/inventory.csv \\
+          --week 2026-11-30 -o workbooks/cycle-2026-11-30    # the Calendar's week
     """
-    if all_locations and locations:
-        raise click.UsageError("use --all or --location, not both")
+    if sum((all_locations, bool(locations), week is not None)) > 1:
+        raise click.UsageError("use --all or --location or --week, only one of them")
     cycle = Cycle.start(cycle_dir, schedule=schedule_file, inventory=inventory, config=config_path,
                         due_within=due_within, all_locations=all_locations, locations=locations, as_of=as_of,
                         count_date=count_date, show_system_qty=show_system_qty, packets=packets, pdf=pdf,
-                        cycle_id=cycle_id, force=force, google=google)
+                        cycle_id=cycle_id, force=force, google=google, week=week)
     assert cycle.started is not None  # Cycle.start always says what it wrote
     print_start(cycle.started, "packets" if packets else "count sheets")
 
 
 def print_start(report: CycleReport, kind: str) -> None:
+    if report.chosen:
+        _say(report.chosen)
     where = report.url or f"{len(report.files)} {kind} in {report.cycle_dir}"
     _say(f"Cycle {report.cycle_id}: {n(report.locations, 'location')}, {n(report.lines, 'line')}, {where}")
     if report.pdfs:

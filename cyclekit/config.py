@@ -74,6 +74,7 @@ class ScheduleConfig:
     timeframe: str = "calendar"  # foreman model: "calendar" or "rolling" year
     counts_per_timeframe: int = 1
     cycles_per_count: int = 4
+    level_tolerance_days: int = 7  # finalize moves next counts up to this many days to level the weeks; 0: off
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,8 @@ def _check_schedule(s: ScheduleConfig) -> None:
         raise ConfigError("schedule.counts_per_year needs A, B and C, each at least 1")
     if s.counts_per_timeframe < 1 or s.cycles_per_count < 1:
         raise ConfigError("schedule.counts_per_timeframe and cycles_per_count must be at least 1")
+    if not 0 <= s.level_tolerance_days <= 60:
+        raise ConfigError("schedule.level_tolerance_days must be from 0 (off) to 60 days")
 
 
 def _check_inventory(i: InventoryConfig) -> None:

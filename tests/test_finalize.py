@@ -201,7 +201,10 @@ def test_schedule_moves_on_and_keeps_what_the_user_changed(soffice, cycle, tmp_p
     assert by["BIN-1"]["Notes"] == "gate code 1234" and by["BIN-1"]["Aisle"] == "07"
     assert (by["BIN-2"]["Owner"], by["BIN-2"]["Cadence (days)"]) == ("Cy Park", 45)
     assert by["BIN-1"]["Last Count"].date() == AS_OF
-    assert by["BIN-1"]["Next Count"].date() == AS_OF + dt.timedelta(days=by["BIN-1"]["Cadence (days)"])
+    # moved by up to [schedule] level_tolerance_days to level the weeks (BIN-2's typed cadence is never moved)
+    levelled = by["BIN-1"].get("Levelled (days)") or 0
+    assert abs(levelled) <= 7 and "Levelled (days)" in header
+    assert by["BIN-1"]["Next Count"].date() == AS_OF + dt.timedelta(days=by["BIN-1"]["Cadence (days)"] + levelled)
     assert by["BIN-2"]["Next Count"].date() == AS_OF + dt.timedelta(days=45)
     assert by["BIN-2"]["Days Until Due"] == (AS_OF + dt.timedelta(days=45) - dt.date.today()).days
 

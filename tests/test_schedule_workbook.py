@@ -134,8 +134,10 @@ def test_foreman_model_adds_cycles(plant, tmp_path):
     assert book.sheetnames == ["Schedule", "Calendar", "Cycles", "Settings", "Last Run"]
     cycles = list(book["Cycles"].iter_rows(min_row=2, values_only=True))
     assert [c[0] for c in cycles] == [1, 2, 3, 4]
-    assert sum(c[4] for c in cycles) == 8
+    assert sum(c[4] for c in cycles) == 7  # LS-1 (1 line) is counted every 14 days, the plant's choice: no cycle
     assert sum(c[5] for c in cycles) == pytest.approx(1.0)
+    ls1 = next(r for r in table(path)[0] if r["Location"] == "LS-1")
+    assert (ls1["Cycle"], ls1["Cadence (days)"], ls1["Counts / Year"]) == (None, 14, 26)
 
 
 def test_bad_input_writes_nothing(tmp_path):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from cyclekit.config import ScheduleConfig
@@ -36,11 +36,15 @@ class ScheduleRow:
     last_count: dt.date | None = None
     first_due: dt.date | None = None  # Next Count while never counted
     cycle: int | None = None  # foreman model: which cycle of the count carries this row
+    anchor: dt.date | None = None  # foreman model: its cycle's start; it falls due on it plus whole cadences
     notes: str = ""
     extra: dict[str, object] = field(default_factory=dict)  # columns a user added, kept as typed
 
+    shift: int = 0  # days its Next Count was moved to level the weekly load (Levelled (days))
+
     def next_count(self) -> dt.date | None:
-        return next_count(self.last_count, self.cadence_days, self.first_due)
+        due = next_count(self.last_count, self.cadence_days, self.first_due, self.anchor)
+        return due + dt.timedelta(days=self.shift) if due is not None and self.last_count and self.shift else due
 
 
 @dataclass(frozen=True)
@@ -59,18 +63,31 @@ class Schedule:
     rows: list[ScheduleRow]
     cycles: list[CycleWindow] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
+    moved_on: dt.date | None = None  # the day a finalize last moved it on (its Last Counts)
+
+    @property
+    def plan_date(self) -> dt.date:
+        """The day its plan (the Calendar) starts from: the day it was last moved on, or its as-of date."""
+        return self.moved_on or self.as_of
 
     @property
     def total_value(self) -> Decimal:
         return sum((row.value for row in self.rows), Decimal(0))
 
 
-def next_count(last: dt.date | None, cadence_days: int | None, first_due: dt.date | None) -> dt.date | None:
+def next_count(last: dt.date | None, cadence_days: int | None, first_due: dt.date | None,
+               anchor: dt.date | None = None) -> dt.date | None:
+    """Last Count plus the cadence; in a Foreman cycle (`anchor`: the cycle's start) the first
+    start of that cycle, a whole number of cadences (counts) from the anchor, after the Last Count,
+    so that a row falls due in the cycle it was assigned to (the schedule's formula:
+    anchor + cadence * (INT((last - anchor) / cadence) + 1))."""
     if last is None:
         return first_due
     if cadence_days is None:
         return None
-    return last + dt.timedelta(days=cadence_days)
+    if anchor is None:
+        return last + dt.timedelta(days=cadence_days)
+    return anchor + dt.timedelta(days=cadence_days * ((last - anchor).days // cadence_days + 1))
 
 
 def days_until_due(next_date: dt.date | None, today: dt.date) -> int | None:
@@ -134,6 +151,19 @@ def balance_cycles(rows: list[ScheduleRow], cycles: int) -> list[int]:
     return load
 
 
+def with_totals(rows: list[ScheduleRow], cycles: list[CycleWindow]) -> list[CycleWindow]:
+    """The cycles with the rows and lines they carry now (a row may have left its cycle since)."""
+    return [replace(c, rows=sum(1 for r in rows if r.cycle == c.number),
+                    lines=sum(r.lines for r in rows if r.cycle == c.number)) for c in cycles]
+
+
+def leave_cycle(row: ScheduleRow) -> None:
+    """A row given a cadence of its own is counted on it, in no cycle: Counts / Year follow it."""
+    row.cycle = row.anchor = None
+    if row.cadence_days:
+        row.counts_per_year = max(1, round(YEAR_DAYS / row.cadence_days))
+
+
 def _foreman_windows(config: ScheduleConfig, as_of: dt.date) -> list[tuple[dt.date, dt.date]]:
     """Start and end of each cycle of the count that is running on the as-of date."""
     cycles = config.cycles_per_count
@@ -151,6 +181,24 @@ def _foreman_windows(config: ScheduleConfig, as_of: dt.date) -> list[tuple[dt.da
             end += dt.timedelta(days=round(count_days))
         windows.append((start, end))
     return windows
+
+
+def _foreman_cycles(rows: list[ScheduleRow], config: ScheduleConfig, as_of: dt.date) -> list[CycleWindow]:
+    """Each row in a cycle, due at its start and then once a count (cadence) later. A row whose
+    cadence the plant chose is counted on that cadence, in no cycle: its Counts / Year follow it."""
+    counts = config.counts_per_timeframe
+    windows = _foreman_windows(config, as_of)
+    planned = [row for row in rows if not (row.cadence_override and row.cadence_days)]
+    load = balance_cycles(planned, len(windows))
+    for row in rows:
+        if row.cadence_override and row.cadence_days:
+            leave_cycle(row)
+            continue
+        row.counts_per_year, row.cadence_days = counts, cadence_for(counts)
+        row.anchor = windows[(row.cycle or 1) - 1][0]  # balance_cycles gave each one
+        row.first_due = max(row.anchor, as_of)
+    return [CycleWindow(number, start, end, sum(1 for r in planned if r.cycle == number), load[number - 1])
+            for number, (start, end) in enumerate(windows, start=1)]
 
 
 def build_schedule(
@@ -193,17 +241,7 @@ def build_schedule(
     assign_classes(rows, config)
     cycles: list[CycleWindow] = []
     if config.model == "foreman":
-        counts = config.counts_per_timeframe
-        windows = _foreman_windows(config, as_of)
-        load = balance_cycles(rows, len(windows))
-        for row in rows:
-            row.counts_per_year = counts
-            if not row.cadence_override:
-                row.cadence_days = cadence_for(counts)
-            row.first_due = max(windows[(row.cycle or 1) - 1][0], as_of)  # balance_cycles gave each one
-        for number, (start, end) in enumerate(windows, start=1):
-            members = [r for r in rows if r.cycle == number]
-            cycles.append(CycleWindow(number, start, end, len(members), load[number - 1]))
+        cycles = _foreman_cycles(rows, config, as_of)
     else:
         for row in rows:
             row.counts_per_year = config.counts_per_year[row.abc_class]
@@ -238,15 +276,24 @@ class CalendarWeek:
         return sorted(((o, rows[o], lines[o]) for o in rows), key=lambda i: (-i[2], -i[1], i[0]))
 
 
+def monday_of(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
 def calendar(schedule: Schedule, weeks: int) -> list[CalendarWeek]:
-    """Week by week from the as-of week: which rows fall due.
+    """The Calendar tab's plan: week by week from the week the schedule was made or moved on in."""
+    return plan_weeks(schedule.rows, monday_of(schedule.plan_date), weeks)
+
+
+def plan_weeks(rows: list[ScheduleRow], first_monday: dt.date, weeks: int) -> list[CalendarWeek]:
+    """Week by week from `first_monday`: which rows fall due. The one plan both the Calendar tab
+    and `sheets --week` read, so that the week the Calendar shows is the week the sheets issue.
 
     Rows already overdue are a backlog to work off, not all to count on the first Monday: most
     overdue first, each goes into the earliest week whose backlog stays within an average week's
     lines (every row's lines once per cadence), on top of what falls due that week; a row bigger
     than that goes to the week with the least backlog. The Schedule tab still shows them overdue.
     """
-    first_monday = schedule.as_of - dt.timedelta(days=schedule.as_of.weekday())
     horizon = first_monday + dt.timedelta(weeks=weeks)
     buckets: dict[int, list[ScheduleRow]] = defaultdict(list)
     load: dict[int, int] = defaultdict(int)
@@ -261,7 +308,7 @@ def calendar(schedule: Schedule, weeks: int) -> list[CalendarWeek]:
                 seen_weeks.add(week)
             due += dt.timedelta(days=cadence)
 
-    planned = [(row, due, cadence) for row in schedule.rows
+    planned = [(row, due, cadence) for row in rows
                if (due := row.next_count()) is not None and (cadence := row.cadence_days) and cadence >= 1]
     backlog = sorted((item for item in planned if item[1] < first_monday), key=lambda item: (item[1], item[0].key))
     average_week = sum(row.lines * 7 / cadence for row, _, cadence in planned)
@@ -274,3 +321,51 @@ def calendar(schedule: Schedule, weeks: int) -> list[CalendarWeek]:
             place(row, due, cadence)
     return [CalendarWeek(first_monday + dt.timedelta(weeks=w), sorted(buckets[w], key=lambda r: r.key))
             for w in range(weeks)]
+
+
+def _weeks_of(due: dt.date, cadence: int, first_monday: dt.date, weeks: int) -> list[int]:
+    """The Calendar weeks a row counted from `due` every `cadence` days falls in (as plan_weeks places it)."""
+    out: list[int] = []
+    end = first_monday + dt.timedelta(weeks=weeks)
+    while due < end:
+        week = (due - first_monday).days // 7
+        if week >= 0 and (not out or out[-1] != week):
+            out.append(week)
+        due += dt.timedelta(days=cadence)
+    return out
+
+
+def level_next_counts(rows: list[ScheduleRow], movable: set[str], tolerance: int, start: dt.date,
+                      weeks: int, cycles: list[CycleWindow]) -> dict[str, int]:
+    """Spread the Next Counts of the `movable` rows (those a finalize just moved on together, their
+    cadence the rules') by up to `tolerance` days each, so that each Calendar week from `start`
+    carries about the same lines: largest first, each to the day whose weeks (its next count and
+    those that recur a cadence apart) carry the fewest lines on average, every other row as the
+    Calendar plans it; the smallest move on a tie. Never into
+    the past, and a Foreman row stays in its cycle's window. Returns the days each row was moved."""
+    if tolerance <= 0 or not movable or weeks < 1:
+        return {}
+    first_monday = monday_of(start)
+    load = [week.lines for week in plan_weeks([r for r in rows if r.key not in movable], first_monday, weeks)]
+    room = {c.number: (c.end - c.start).days for c in cycles}
+    moved: dict[str, int] = {}
+    for row in sorted((r for r in rows if r.key in movable), key=lambda r: (-r.lines, r.key)):
+        row.shift = 0
+        due, cadence = row.next_count(), row.cadence_days
+        if due is None or not cadence:
+            continue
+        low, high = -tolerance, tolerance
+        if row.anchor is not None:  # in its window: from the cycle's start to its end
+            low, high = 0, min(tolerance, room.get(row.cycle or 0, 0))
+        low = max(low, (start - due).days)
+
+        def cost(shift: int, due: dt.date = due, cadence: int = cadence) -> tuple[float, int, int]:
+            places = _weeks_of(due + dt.timedelta(days=shift), cadence, first_monday, weeks)
+            return (sum(load[w] for w in places) / len(places) if places else 0.0, abs(shift), shift)
+
+        row.shift = min(range(low, high + 1), key=cost) if low <= high else 0
+        for week in _weeks_of(due + dt.timedelta(days=row.shift), cadence, first_monday, weeks):
+            load[week] += row.lines
+        if row.shift:
+            moved[row.key] = row.shift
+    return moved

@@ -34,6 +34,7 @@ from cyclekit.config import Config
 from cyclekit.domain.money import cents
 from cyclekit.domain.review import ABC_CLASSES
 from cyclekit.domain.scheduling import (
+    CalendarWeek,
     Schedule,
     ScheduleRow,
     calendar,
@@ -55,6 +56,8 @@ LAST_RUN_TAB = "Last Run"  # hidden: what the locations file and the rules gave 
 WRITTEN_TABS = (SCHEDULE_TAB, CALENDAR_TAB, CYCLES_TAB, HISTORY_TAB, SETTINGS_TAB, LAST_RUN_TAB)
 LAST_RUN_HEADERS = ("Zone", "Owner", "Owner Email", "Last Count", "Cadence (locations file)", "Cadence (rules)")
 AS_OF_NAME = "AsOfDate"
+MOVED_ON_LABEL = "Last moved on (a cycle finalized)"
+LEVELLED = "Levelled (days)"  # days a Next Count was moved to level the weeks; a person may type over it
 DUE_SOON_NAME = "DueSoonDays"
 
 # Wrapped text (Calendar and Schedule tabs), measured as the renderers draw it (text_fit.Measure.RENDERED)
@@ -70,10 +73,18 @@ class SourceFile:
     sha256: str
 
 
-def _page_header(title: str, as_of: dt.date, printed_note: str = "") -> str:
-    """The printed page header: what the page is and the as-of date it was computed for, on the
-    left; the day it was printed on the right (the two differ when a saved schedule prints later)."""
-    return (f'&L&"Calibri,Bold"{title}&"Calibri,Regular" as of {as_of.isoformat()}'
+def as_of_words(schedule: Schedule) -> str:
+    """The date the schedule stands at: the day a finalize last moved it on (its Last Counts and
+    Calendar are of that day), else the as-of date it was made for."""
+    if schedule.moved_on is None:
+        return f"as of {schedule.as_of.isoformat()}"
+    return f"as of {schedule.moved_on.isoformat()} (moved on by a finalize; made as of {schedule.as_of.isoformat()})"
+
+
+def _page_header(title: str, schedule: Schedule, printed_note: str = "") -> str:
+    """The printed page header: what the page is and the date it stands at, on the left; the day
+    it was printed on the right (the two differ when a saved schedule prints later)."""
+    return (f'&L&"Calibri,Bold"{title}&"Calibri,Regular" {as_of_words(schedule)}'
             f"&RPrinted &D{printed_note}")
 
 
@@ -105,6 +116,8 @@ def _schedule_columns(schedule: Schedule, config: Config) -> list[Column]:
     ]
     if schedule.cycles:
         columns.append(Column("Cycle", 7, styles.WHOLE, "cycle"))
+    if any(row.shift for row in schedule.rows):  # a finalize levelled the weeks (scheduling.level_next_counts)
+        columns.append(Column(LEVELLED, 9, styles.WHOLE, "shift"))
     columns.append(Column("Notes", 26, styles.BODY.but(wrap=True), "notes"))
     columns += [Column(name, 16, styles.BODY, f"extra:{name}") for name in schedule.extra_columns]
     # a row of several lines reads across from its top line, as the Calendar's weeks do
@@ -128,7 +141,7 @@ def _schedule_sheet(schedule: Schedule, config: Config, today: dt.date) -> Sheet
     sheet.row_heights[0] = 32
     # Days Until Due and Status count from TODAY(): the day it prints, not the as-of date
     sheet.print_setup = PrintSetup(landscape=True, repeat_rows=(0, 0),
-                                   header=_page_header("Cycle count schedule", schedule.as_of,
+                                   header=_page_header("Cycle count schedule", schedule,
                                                        " (Days Until Due and Status as of that day)"),
                                    footer="&CPage &P of &N", gridlines=False)
     return sheet
@@ -144,18 +157,25 @@ def _schedule_values(schedule: Schedule, row: ScheduleRow, config: Config, today
         f"DATE({first_due.year},{first_due.month},{first_due.day})")
     next_date = row.next_count()
     days_left = days_until_due(next_date, today)
+    plain = f"{last}+{cadence}"
+    shift = f"+{cell['shift']}" if "shift" in cell else ""
+    if schedule.cycles:  # Foreman: the first start of its cycle after the Last Count (scheduling.next_count)
+        n = len(schedule.cycles)
+        found = f'MATCH({cell["cycle"]},{CYCLES_TAB}!{xl_range_abs(1, 0, n, 0)},0)'
+        anchor = f"INDEX({CYCLES_TAB}!{xl_range_abs(1, 1, n, 1)},{found})"
+        plain = f"IF(ISNUMBER({found}),{anchor}+{cadence}*(INT(({last}-{anchor})/{cadence})+1),{plain})"
     return {
         "key": row.key, "zone": row.zone, "owner": row.owner, "owner_email": row.owner_email,
         "lines": row.lines, "value": cents(row.value),
         "abc": row.abc_class, "counts": row.counts_per_year, "cadence": row.cadence_days,
         "last_count": row.last_count or Cell(None, styles.DATE),
-        "next_count": Formula(f'=IF({last}="",{never},IF({cadence}="","",{last}+{cadence}))', next_date),
+        "next_count": Formula(f'=IF({last}="",{never},IF({cadence}="","",{plain}{shift}))', next_date),
         "days": Formula(f'=IF({nxt}="","",{nxt}-TODAY())', days_left),
         "status": Formula(
             f'=IF({days}="","",IF({days}<0,"Overdue",'
             f'IF({days}<={DUE_SOON_NAME},"{due_status_label(due_soon)}","Scheduled")))',
             due_status(days_left, due_soon)),
-        "cycle": row.cycle, "notes": row.notes or None,
+        "cycle": row.cycle, "shift": row.shift or None, "notes": row.notes or None,
         **{f"extra:{name}": row.extra.get(name) for name in schedule.extra_columns},
     }
 
@@ -180,8 +200,7 @@ def _schedule_rules(sheet: Sheet, last_row: int, status_ref: str, soon_label: st
         error_message="Last Count is a date, e.g. 2026-03-31."))
 
 
-def _calendar_sheet(schedule: Schedule, config: Config) -> Sheet:
-    weeks = calendar(schedule, config.schedule.calendar_weeks)
+def _calendar_sheet(schedule: Schedule, weeks: list[CalendarWeek]) -> Sheet:
     noun = "Locations" if schedule.by == "location" else "Parts"
     # a row reads across from its top line; counts centered, clear of the Counters text beside them
     top: dict[str, Any] = {"valign": "top"}
@@ -219,7 +238,7 @@ def _calendar_sheet(schedule: Schedule, config: Config) -> Sheet:
         x_date_format="mmm d", gap=40, width=900, height=320))
     sheet.row_heights[0] = 32
     sheet.print_setup = PrintSetup(landscape=True, repeat_rows=(0, 0),
-                                   header=_page_header("Cycle count calendar", schedule.as_of),
+                                   header=_page_header("Cycle count calendar", schedule),
                                    footer="&CPage &P of &N", gridlines=False,
                                    area=Range(0, 0, count, len(columns) - 1))
     return sheet
@@ -244,8 +263,18 @@ def _cycles_sheet(schedule: Schedule) -> Sheet:
     return sheet
 
 
+def weekly_balance(weeks: list[CalendarWeek]) -> str:
+    """The Calendar's lines a week in words: how level the plan is."""
+    if not weeks:
+        return "no week planned"
+    busiest = max(weeks, key=lambda w: (w.lines, -w.start.toordinal()))
+    average = sum(w.lines for w in weeks) / len(weeks)
+    return (f"average {average:,.1f}, busiest {busiest.lines:,} (week of {busiest.start.isoformat()}), "
+            f"quietest {min(w.lines for w in weeks):,}")
+
+
 def _settings_sheet(schedule: Schedule, config: Config, sources: list[SourceFile],
-                    skipped: dict[str, int], today: dt.date) -> tuple[Sheet, dict[str, str]]:
+                    skipped: dict[str, int], today: dt.date, weeks: list[CalendarWeek]) -> tuple[Sheet, dict[str, str]]:
     s = config.schedule
     columns = [Column("Setting", 34, styles.LABEL), Column("Value", 70, styles.TEXT)]
     sheet = Sheet(SETTINGS_TAB, columns=columns, header_row=0)
@@ -259,6 +288,8 @@ def _settings_sheet(schedule: Schedule, config: Config, sources: list[SourceFile
 
     date, whole = styles.DATE.but(align="left"), styles.WHOLE.but(align="left")
     add("As-of date (Next Count of never-counted rows)", Cell(schedule.as_of, date), AS_OF_NAME)
+    if schedule.moved_on is not None:
+        add(MOVED_ON_LABEL, Cell(schedule.moved_on, date))
     add("Days ahead that count as due soon", Cell(s.due_soon_days, whole), DUE_SOON_NAME)
     add("Rows are", "locations" if schedule.by == "location" else "part numbers")
     add("Scheduling model", "ABC class (cadence by class)" if s.model == "abc"
@@ -270,6 +301,8 @@ def _settings_sheet(schedule: Schedule, config: Config, sources: list[SourceFile
     for cls in ABC_CLASSES:
         per_year = s.counts_per_year[cls]
         add(f"Class {cls} counts per year / cadence", f"{per_year} / {round(365 / per_year)} days")
+    add("Next counts levelled within (days; 0: off)", Cell(s.level_tolerance_days, whole))
+    add("Lines a week on the Calendar", weekly_balance(weeks))
     add("Lines counted (statuses on the shelf)", Cell(sum(r.lines for r in schedule.rows), whole))
     for status, count in sorted(skipped.items()):
         add(f"Lines left out: status {status}", Cell(count, whole))
@@ -285,7 +318,7 @@ def _settings_sheet(schedule: Schedule, config: Config, sources: list[SourceFile
     sheet.rows = rows
     sheet.columns[0] = Column("Setting", 48, styles.LABEL)
     sheet.print_setup = PrintSetup(landscape=False, gridlines=False, footer="&CPage &P of &N",
-                                   header=_page_header("Cycle count schedule settings", schedule.as_of))
+                                   header=_page_header("Cycle count schedule settings", schedule))
     return sheet, names
 
 
@@ -307,8 +340,9 @@ def schedule_workbook(
     last_run: dict[str, dict[str, str]] | None = None,
     added_tabs: Sequence[tuple[str, list[list[Any]]]] = (),  # tabs a person added: carried as they were
 ) -> WorkbookSpec:
-    settings, names = _settings_sheet(schedule, config, sources, skipped, today)
-    sheets = [_schedule_sheet(schedule, config, today), _calendar_sheet(schedule, config)]
+    weeks = calendar(schedule, config.schedule.calendar_weeks)
+    settings, names = _settings_sheet(schedule, config, sources, skipped, today, weeks)
+    sheets = [_schedule_sheet(schedule, config, today), _calendar_sheet(schedule, weeks)]
     if schedule.cycles:
         sheets.append(_cycles_sheet(schedule))
     if history:
@@ -318,4 +352,4 @@ def schedule_workbook(
     if last_run is not None:
         sheets.append(_last_run_sheet(schedule, last_run))
     return WorkbookSpec(sheets, defined_names=names, title="Cycle count schedule",
-                        subject=f"as of {schedule.as_of.isoformat()}")
+                        subject=as_of_words(schedule))

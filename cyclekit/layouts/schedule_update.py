@@ -16,7 +16,14 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from cyclekit.backends.spec import WorkbookSpec
 from cyclekit.config import Config
-from cyclekit.domain.scheduling import YEAR_DAYS, Schedule, ScheduleRow, cadence_for
+from cyclekit.domain.scheduling import (
+    Schedule,
+    ScheduleRow,
+    cadence_for,
+    leave_cycle,
+    level_next_counts,
+    with_totals,
+)
 from cyclekit.domain.values import cell_text
 from cyclekit.errors import InputError, Problem
 from cyclekit.layouts.history import HistoryRow, read_history
@@ -87,27 +94,36 @@ def updated_schedule(file: ScheduleFile, counted_on: dict[str, dt.date], history
     as_of = file.as_of or today
     rows = []
     numbers = _Numbers(file)
+    anchors = {c.number: c.start for c in file.cycles}
     for entry in file.entries:
         cells = entry.cells
         last = counted_on.get(entry.key, entry.last_count)
         cycle = numbers.get(entry, "Cycle", Decimal(-1))
-        rows.append(ScheduleRow(
+        rows.append(row := ScheduleRow(
             key=entry.key, zone=entry.zone, owner=entry.owner, owner_email=entry.owner_email,
             lines=int(numbers.get(entry, "Lines", Decimal(0))),
             value=numbers.get(entry, "Inventory Value", Decimal(0), whole=False),
             abc_class=entry.abc_class, counts_per_year=int(numbers.get(entry, "Counts / Year", Decimal(1))),
             cadence_days=entry.cadence_days, last_count=last,
             first_due=entry.next_count if entry.last_count is None and entry.next_count else as_of,
-            cycle=int(cycle) if cycle >= 0 else None,
+            cycle=int(cycle) if cycle >= 0 else None, anchor=anchors.get(int(cycle)),
+            shift=0 if entry.key in counted_on else entry.shift,  # a count moved on starts from its new Last Count
             notes=cell_text(cells.get("Notes")),
             extra={name: cells.get(name) for name in file.extra_columns}))
+        if row.cadence_days and row.cadence_days != cadence_for(max(row.counts_per_year, 1)):
+            leave_cycle(row)  # a cadence a person typed: counted on it, Counts / Year follow it
     if numbers.problems:
         raise InputError(numbers.problems, summary=f"{len(numbers.problems)} problem(s) in {file.path}")
     moved = [e.key for e in file.entries if e.key in counted_on]
+    records = last_run_records(file)
+    level_next_counts(rows, {e.key for e in file.entries if e.key in counted_on and _rules_cadence(e, records)},
+                      config.schedule.level_tolerance_days, today, config.schedule.calendar_weeks, file.cycles)
     history = [h for h in read_history(file.history, str(file.path)) if h.cycle_id != history_row.cycle_id]
-    schedule = Schedule(by=file.by, as_of=as_of, rows=rows, extra_columns=file.extra_columns)
+    # its title and Calendar stand at the day it was moved on; never-counted rows keep the as-of date
+    schedule = Schedule(by=file.by, as_of=as_of, rows=rows, extra_columns=file.extra_columns, moved_on=today,
+                        cycles=with_totals(rows, file.cycles))
     spec = schedule_workbook(schedule, config, _sources(file.settings), _skipped(file.settings), today,
-                             history=[*history, history_row], last_run=last_run_records(file),
+                             history=[*history, history_row], last_run=records,
                              added_tabs=file.added_tabs)
     return spec, moved
 
@@ -200,6 +216,8 @@ def carry_over(schedule: Schedule, file: ScheduleFile, *, locations_given: bool 
             _merge_text(row, entry, name, record, locations_given, out, note)
         _merge_cadence(row, entry, record, locations_given, out, note)
         _merge_last_count(row, entry, record, locations_given, out, note)
+        if row.last_count == entry.last_count:  # a levelled Next Count stays while its Last Count does
+            row.shift = entry.shift
         row.notes = row.notes or cell_text(entry.cells.get("Notes"))
         row.extra = {name: entry.cells.get(name) for name in file.extra_columns}
     for entry in old.values():  # a row a person added: kept, with nothing in stock
@@ -242,6 +260,16 @@ def _written_by_rules(entry: ScheduleEntry) -> bool:
     return entry.cadence_days is not None and per_year >= 1 and entry.cadence_days == cadence_for(int(per_year))
 
 
+def _rules_cadence(entry: ScheduleEntry, records: dict[str, dict[str, str]] | None) -> bool:
+    """The row's Cadence is the one the rules gave it: neither typed nor from the locations file
+    (a row whose cadence a person chose is never levelled)."""
+    record = records.get(entry.key) if records is not None else None
+    if record is None:
+        return _written_by_rules(entry)
+    return not record.get("Cadence (locations file)") and _cadence_text(entry.cadence_days) == record.get(
+        "Cadence (rules)", "")
+
+
 def _merge_cadence(row: ScheduleRow, entry: ScheduleEntry, record: dict[str, str] | None,
                    locations_given: bool, out: CarriedOver, note: Note) -> None:
     typed = entry.cadence_days
@@ -259,8 +287,7 @@ def _merge_cadence(row: ScheduleRow, entry: ScheduleEntry, record: dict[str, str
         return
     # a typed cadence stands: Counts / Year follows it, as for a cadence from the locations file
     row.cadence_days, row.cadence_override = typed, True
-    if typed and row.cycle is None:  # the ABC model (Foreman's counts a year are the plan's)
-        row.counts_per_year = max(1, round(YEAR_DAYS / typed))
+    leave_cycle(row)
     note(out.kept, "cadence", row.key)
 
 

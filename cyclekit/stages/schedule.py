@@ -15,7 +15,7 @@ from cyclekit.config import Config
 from cyclekit.domain.money import amount_display
 from cyclekit.domain.problems import ProblemKind
 from cyclekit.domain.review import ABC_CLASSES
-from cyclekit.domain.scheduling import Schedule, build_schedule
+from cyclekit.domain.scheduling import Schedule, build_schedule, with_totals
 from cyclekit.domain.stock import Snapshot
 from cyclekit.domain.values import cell_text
 from cyclekit.errors import CycleError, CyclekitError, InputError, some_of
@@ -82,6 +82,7 @@ def write_schedule(
     if existing is not None and not force:
         _refuse_a_shrunken_export(existing, schedule, inventory, output)
     kept = carry_over(schedule, existing, locations_given=bool(locations)) if existing is not None else None
+    schedule.cycles = with_totals(schedule.rows, schedule.cycles)  # a typed cadence takes its row out of its cycle
     spec = schedule_workbook(schedule, config, _sources(snapshot, locations), snapshot.skipped, today,
                              history=kept.history if kept else None,
                              last_run=kept.last_run if kept else first_records(schedule, bool(locations)),

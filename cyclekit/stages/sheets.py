@@ -20,6 +20,7 @@ from cyclekit.backends.spec import Sheet, WorkbookSpec
 from cyclekit.backends.targets import WorkbookTarget, new_spreadsheet, workbook_at
 from cyclekit.backends.xlsx import render_many
 from cyclekit.config import Config
+from cyclekit.domain.scheduling import monday_of
 from cyclekit.domain.stock import Snapshot
 from cyclekit.errors import CycleError, CyclekitError, some_of
 from cyclekit.folder.cycle import (
@@ -41,7 +42,7 @@ from cyclekit.folder.lock import holds_cycle_lock
 from cyclekit.inputs.inventory import line_warnings, load_inventory
 from cyclekit.inputs.tables import file_sha256
 from cyclekit.layouts.count_sheet import SheetHeader, SheetLine, count_sheet
-from cyclekit.layouts.schedule_reader import ScheduleEntry
+from cyclekit.layouts.schedule_reader import ScheduleEntry, ScheduleFile, planned_weeks
 from cyclekit.stages.schedule import read_schedule_at
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ class Selection:
     due_within: int | None = 7
     all: bool = False
     locations: tuple[str, ...] = ()
+    week: dt.date | None = None  # the locations the Calendar plans for the week of this day
 
 
 @dataclass
@@ -68,19 +70,56 @@ class CycleReport:
     unknown_to_inventory: list[str] = field(default_factory=list)
     url: str = ""  # the Google spreadsheet, when the sheets are in Google Sheets
     warnings: list[str] = field(default_factory=list)  # of the cycle's lines: see inventory.line_warnings
+    chosen: str = ""  # the selection in one sentence: which locations, why, how many lines
 
 
-def select_locations(entries: list[ScheduleEntry], selection: Selection, as_of: dt.date) -> list[ScheduleEntry]:
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
+@dataclass(frozen=True)
+class Chosen:
+    entries: list[ScheduleEntry]
+    why: str  # "due by ... (...)": completes "Issuing N locations ..."
+
+    def sentence(self, lines: int) -> str:
+        return f"Issuing {_plural(len(self.entries), 'location')} {self.why}, {_plural(lines, 'line')}."
+
+
+def select_locations(schedule: ScheduleFile, selection: Selection, as_of: dt.date, weeks: int = 52) -> Chosen:
+    """The locations a cycle counts and why, in words; `weeks`: the Calendar's length when the
+    workbook has no Calendar tab to read it from."""
+    entries = schedule.entries
     if selection.locations:
         by_key = {e.key: e for e in entries}
         missing = [name for name in selection.locations if name not in by_key]
         if missing:
             raise CyclekitError(f"not in the schedule: {', '.join(missing)}")
-        return [by_key[name] for name in dict.fromkeys(selection.locations)]
+        return Chosen([by_key[name] for name in dict.fromkeys(selection.locations)], "as named")
     if selection.all:
-        return list(entries)
+        return Chosen(list(entries), "(all in the schedule)")
+    if selection.week is not None:
+        return _week_of(schedule, selection.week, weeks)
     horizon = as_of + dt.timedelta(days=selection.due_within or 0)
-    return [e for e in entries if e.next_count is None or e.next_count <= horizon]
+    chosen = [e for e in entries if e.next_count is None or e.next_count <= horizon]
+    undated = sum(1 for e in chosen if e.next_count is None)
+    why = (f"due by {horizon} (Next Count within {selection.due_within or 0} days of {as_of}, overdue included"
+           + (f"; {undated} with no Next Count" if undated else "") + ")")
+    return Chosen(chosen, why)
+
+
+def _week_of(schedule: ScheduleFile, day: dt.date, weeks: int) -> Chosen:
+    """The locations the Calendar tab plans for the week of `day`, by the rule that wrote it."""
+    plan = planned_weeks(schedule, weeks)
+    monday = monday_of(day)
+    week = next((w for w in plan if w.start == monday), None)
+    if week is None:
+        span = f"the weeks from {plan[0].start} to {plan[-1].end}" if plan else "no week"
+        raise CyclekitError(f"the week of {day} is not in the schedule's Calendar, which plans {span}; "
+                            "nothing was written: choose a week it plans")
+    by_key = {e.key: e for e in schedule.entries}
+    return Chosen([by_key[row.key] for row in week.rows],
+                  f"the Calendar plans for the week of {week.start} to {week.end}")
 
 
 def _nothing_chosen(schedule_path: Path | str, entries: list[ScheduleEntry], selection: Selection,
@@ -89,6 +128,9 @@ def _nothing_chosen(schedule_path: Path | str, entries: list[ScheduleEntry], sel
     the schedule was already named by select_locations)."""
     if not entries:
         return f"{schedule_path} has no rows: its Schedule tab lists no location to count"
+    if selection.week is not None:
+        return (f"the schedule's Calendar plans no location for the week of {monday_of(selection.week)}; "
+                "use another --week, --due-within, --all or --location")
     return (f"no location is due within {selection.due_within} days of {as_of}; "
             "use --all, --location or a larger --due-within")
 
@@ -173,7 +215,8 @@ def start_cycle(
         raise CyclekitError(f"{schedule_path} has one row per part; count sheets are made per "
                             "location: make the schedule with --by location")
     snapshot = load_inventory(inventory_path, config.inventory)
-    chosen = select_locations(schedule.entries, selection, as_of)
+    picked = select_locations(schedule, selection, as_of, config.schedule.calendar_weeks)
+    chosen = picked.entries
     if not chosen:
         raise CyclekitError(_nothing_chosen(schedule_path, schedule.entries, selection, as_of))
     numbered = number_lines(snapshot.lines_at({entry.key for entry in chosen}))
@@ -183,9 +226,10 @@ def start_cycle(
                              snapshot)
     files, pdfs = _make_cycle_folder(cycle_dir, manifest, numbered, snapshot, chosen, making)
     inventory_locations = set(snapshot.columns["location"])
+    lines = sum(r.lines for r in manifest.locations)
     return CycleReport(
         cycle_dir=cycle_dir, cycle_id=manifest.cycle_id, locations=len(chosen),
-        lines=sum(r.lines for r in manifest.locations),
+        lines=lines, chosen=picked.sentence(lines),
         files=[cycle_dir / f for f in files] if making.spreadsheet is None else [],
         pdfs=[cycle_dir / p for p in pdfs], url=manifest.google.get("count_sheets", {}).get("url", ""),
         unknown_to_inventory=[e.key for e in chosen if e.key not in inventory_locations],

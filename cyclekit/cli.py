@@ -311,7 +311,8 @@ def sheets(schedule_file: str, inventory: Path, cycle_dir: Path, due_within: int
 
 def print_start(report: CycleReport, kind: str) -> None:
     where = report.url or f"{len(report.files)} {kind} in {report.cycle_dir}"
-    _say(f"Cycle {report.cycle_id}: {n(report.locations, 'location')}, {n(report.lines, 'line')}, {where}")
+    held = f"{n(report.parts, 'part')} at " if report.parts else ""  # counting by part
+    _say(f"Cycle {report.cycle_id}: {held}{n(report.locations, 'location')}, {n(report.lines, 'line')}, {where}")
     if report.pdfs:
         _say(f"PDFs for printing: {report.cycle_dir / 'pdf'}")
     if report.unknown_to_inventory:

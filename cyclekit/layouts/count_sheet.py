@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -24,13 +24,13 @@ from cyclekit.backends.spec import (
     Validation,
 )
 from cyclekit.domain.lines import FOUND_PREFIX
-from cyclekit.domain.values import cell_text, show_spaces
+from cyclekit.domain.values import cell_text, show_spaces, unshow_spaces
 from cyclekit.errors import Problem
 from cyclekit.layouts import styles
 from cyclekit.layouts.text_fit import lines_of, row_height
 
 TITLE = {"count": "Cycle count sheet", "recount": "Recount sheet"}
-LOCATION, ZONE, COUNTER = "Location", "Zone", "Counter"
+LOCATION, ZONE, COUNTER, PART = "Location", "Zone", "Counter", "Part"
 CYCLE, SHEET, COUNT_DATE = "Cycle", "Sheet", "Count date"
 CONFIRMED_EMPTY = "Location confirmed empty"
 COUNTED_BY, CHECKED_BY, DATE = "Counted by", "Checked by", "Date"
@@ -65,6 +65,7 @@ class SheetLine:
     uom: str
     system_qty: Decimal | None = None
     serial: str = ""
+    location: str = ""  # shown on a part's sheet, which lists every location holding the part
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class SheetHeader:
     counter: str
     count_date: str
     first_counted_by: str = ""  # recount: who counted first (the recount needs someone else)
+    part: str = ""  # a part's sheet (counting by part): its lines are at several locations
 
 
 def whole_units(uom: str, whole_uoms: tuple[str, ...]) -> bool:
@@ -92,21 +94,23 @@ VALUE_OF = {LEFT_LABEL: LEFT_VALUE, RIGHT_LABEL: RIGHT_VALUE}
 HEADER_BLOCK_COLUMNS = frozenset({TITLE_COLUMN, LEFT_LABEL, LEFT_VALUE, RIGHT_LABEL, RIGHT_VALUE})
 SIGN_OFF_COLUMNS = frozenset({LEFT_LABEL, LEFT_VALUE, RIGHT_LABEL, RIGHT_VALUE})
 # the table: each column's header by key (a sheet has some of them, in this order)
-HEADERS = {"line": LINE, "part_number": "Part Number", "revision": "Revision", "description": "Description",
-           "lot": "Lot", "serial": "Serial", "uom": "UoM", "system_qty": SYSTEM_QTY,
+HEADERS = {"line": LINE, "location": LOCATION, "part_number": "Part Number", "revision": "Revision",
+           "description": "Description", "lot": "Lot", "serial": "Serial", "uom": "UoM", "system_qty": SYSTEM_QTY,
            "floor_count": FLOOR_COUNT, "notes": "Notes"}
 
 
-def _columns(show_system_qty: bool, serials: bool) -> list[Column]:
+def _columns(show_system_qty: bool, serials: bool, by_part: bool = False) -> list[Column]:
     # widths add up to about 95 characters: Letter/A4 portrait at close to 100 % scale
-    narrow = serials or show_system_qty  # make room for the extra column and stay portrait
-    widths = {"line": 5, "part_number": 15, "revision": 8, "description": 20 if narrow else 25,
+    narrow = serials or show_system_qty or by_part  # make room for the extra column and stay portrait
+    widths = {"line": 5, "location": 12, "part_number": 15, "revision": 8, "description": 20 if narrow else 25,
               "lot": 10 if narrow else 11, "serial": 12, "uom": 5, "system_qty": 10, "floor_count": 12,
               "notes": 12 if narrow else 15}
-    styles_of = {"line": CENTER, "revision": CENTER.but(wrap=True), "uom": CENTER, "system_qty": BODY,
+    styles_of = {"line": CENTER, "location": TEXT.but(bold=True, wrap=True), "revision": CENTER.but(wrap=True),
+                 "uom": CENTER, "system_qty": BODY,
                  "floor_count": INPUT, "notes": INPUT_TEXT}
     # identical rows in a cage are told apart by serial number only
-    left_out = {key for key, shown in (("serial", serials), ("system_qty", show_system_qty)) if not shown}
+    left_out = {key for key, shown in (("serial", serials), ("system_qty", show_system_qty),
+                                       ("location", by_part)) if not shown}
     return [Column(header, widths[key], styles_of.get(key, WRAP), key)
             for key, header in HEADERS.items() if key not in left_out]
 
@@ -115,11 +119,11 @@ def _escape_header(text: str) -> str:
     return text.replace("&", "&&")
 
 
-WRAPPED = ("part_number", "revision", "description", "lot", "serial")
+WRAPPED = ("location", "part_number", "revision", "description", "lot", "serial")
 LINE_POINTS = 15.5  # one line of 12 pt text
 # characters of a column's width (in Excel's units: digits of 11 pt Calibri) that fit at 12 pt:
 # identifiers run to capitals and digits, descriptions to narrower lower case
-FIT = {"description": 1.0, "part_number": 0.85, "revision": 0.85, "lot": 0.85, "serial": 0.85}
+FIT = {"description": 1.0, "location": 0.8, "part_number": 0.85, "revision": 0.85, "lot": 0.85, "serial": 0.85}
 
 
 def _row_height(item: SheetLine, columns: list[Column]) -> float:
@@ -170,14 +174,17 @@ class _Layout:
 
 def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_system_qty: bool,
                 found_rows: int, whole_uoms: tuple[str, ...], paper: int = 1) -> Sheet:
-    columns = _columns(show_system_qty, any(item.serial for item in lines))
+    """A location's sheet, or with `header.part` a part's: a row per line at each location holding
+    it, in walk order, without found rows nor a confirmation (they belong to a location)."""
+    columns = _columns(show_system_qty, any(item.serial for item in lines), by_part=bool(header.part))
     layout = _Layout(Sheet(tab, columns=columns, header_row=HEADER_ROW, protect=True), columns)
-    shown_location = show_spaces(header.location)  # ' X ' and 'X' are two locations: the spaces show
+    # ' X ' and 'X' are two locations: the spaces show
+    shown_location = f"part {show_spaces(header.part)}" if header.part else show_spaces(header.location)
     _header_block(layout, header, shown_location, show_system_qty)
     _line_rows(layout, lines, whole_uoms)
-    if found_rows:
+    if found_rows and not header.part:
         _found_rows(layout, found_rows)
-    if header.kind != "recount":
+    if header.kind != "recount" and not header.part:
         _confirmed_empty_row(layout)
     _sign_off(layout)
     sheet = layout.sheet
@@ -195,12 +202,20 @@ def _header_block(layout: _Layout, header: SheetHeader, shown_location: str, sho
     title_lines = lines_of(title, sum(c.width for c in layout.columns) * TITLE_FIT, paragraphs=False)
     layout.merge(layout.add(height=row_height(title_lines, TITLE_LINE_POINTS, 6, single=28)), TITLE_COLUMN,
                  layout.last, Cell(title, TITLE_STYLE))
-    pairs = [((LOCATION, shown_location), (CYCLE, header.cycle_id)),
+    first = (PART, show_spaces(header.part)) if header.part else (LOCATION, shown_location)
+    pairs = [(first, (CYCLE, header.cycle_id)),
              ((ZONE, header.zone), (SHEET, header.sheet_id)),
              ((COUNTER, header.counter), (COUNT_DATE, header.count_date))]
+    widths = [c.width for c in layout.columns]
+    rooms = (sum(widths[LEFT_VALUE:LEFT_VALUE_END + 1]), sum(widths[RIGHT_VALUE:]))
     for (left_label, left_value), (right_label, right_value) in pairs:
-        layout.pair_row((left_label, Cell(left_value, _header_style(left_label, left_value))),
-                        (right_label, Cell(right_value, _header_style(right_label, right_value))))
+        # a part's sheet names every zone and owner of its locations: wrapped, never cut off
+        lines = max(lines_of(value, room * FIT["description"], paragraphs=False)
+                    for value, room in zip((left_value, right_value), rooms, strict=True))
+        height, wrap = (row_height(lines, LINE_POINTS, 4), {"wrap": True}) if lines > 1 else (None, {})
+        layout.pair_row((left_label, Cell(left_value, _header_style(left_label, left_value).but(**wrap))),
+                        (right_label, Cell(right_value, _header_style(right_label, right_value).but(**wrap))),
+                        height)
     # three lines of instructions
     layout.merge(layout.add(height=44), TITLE_COLUMN, layout.last,
                  Cell(_instructions(header, show_system_qty), NOTE))
@@ -214,6 +229,11 @@ def _instructions(header: SheetHeader, show_system_qty: bool) -> str:
                 f"count{first}, and write the quantity in {FLOOR_COUNT} (digits only, in the unit "
                 f"shown; 0 if there is none). The first count is not shown.")
     blind = "" if show_system_qty else " The system quantity is not shown: count what you see."
+    if header.part:
+        return (f"Go to each location below in order and count part {show_spaces(header.part)} there; write "
+                f"the quantity in {FLOOR_COUNT} in the unit shown (digits only, no units). Leave it blank if "
+                f"you could not count the line; write 0 if there is none.{blind} Anything else you find, "
+                "write in Notes.")
     return (f"Count every line on the shelf and write the quantity in {FLOOR_COUNT} in the unit "
             f"shown (digits only, no units). Leave it blank if you could not count the line; "
             f"write 0 if there is none.{blind} Write anything on the shelf that is not "
@@ -225,7 +245,8 @@ def _line_rows(layout: _Layout, lines: list[SheetLine], whole_uoms: tuple[str, .
     columns = layout.columns
     layout.add([Cell(c.header, HEAD) for c in columns], height=20)
     for item in lines:
-        values = {"line": str(item.line_no), "part_number": show_spaces(item.part_number),
+        values = {"line": str(item.line_no), "location": show_spaces(item.location),
+                  "part_number": show_spaces(item.part_number),
                   "revision": show_spaces(item.revision), "description": item.description,
                   "lot": show_spaces(item.lot), "serial": show_spaces(item.serial), "uom": item.uom,
                   "system_qty": item.system_qty, "floor_count": Cell(None, INPUT),
@@ -334,6 +355,7 @@ class Entry:
     row: int  # zero-based row in the tab
     floor_col: int
     unreadable: str = ""  # why Floor Count cannot be read although something is in it
+    location: str = ""  # on a part's sheet: the location of the line, as shown
 
 
 @dataclass
@@ -375,12 +397,12 @@ def _labels_and_header(rows: list[list[Any]]) -> tuple[dict[str, str], int | Non
     """The header block's values by label, and the row of the table's header (None: no table)."""
     labels: dict[str, str] = {}
     for r in range(min(len(rows), 12)):
+        if cell_text(_at(rows, r, TITLE_COLUMN)) == LINE:  # a part's sheet has a Location column
+            return labels, r
         for c, value in enumerate(rows[r]):
             text = cell_text(value)
-            if text in (LOCATION, ZONE, COUNTER, CYCLE, SHEET, COUNT_DATE) and c in VALUE_OF:
+            if text in (LOCATION, PART, ZONE, COUNTER, CYCLE, SHEET, COUNT_DATE) and c in VALUE_OF:
                 labels.setdefault(text, cell_text(_at(rows, r, VALUE_OF[c])))
-        if cell_text(_at(rows, r, TITLE_COLUMN)) == LINE:
-            return labels, r
     return labels, None
 
 
@@ -397,7 +419,7 @@ class _Reading:
         width = max(len(headers), self.floor + 1, RIGHT_VALUE + 1)
         # a column the sheet lacks reads from one past the row's end, which is always blank
         self.at = {key: col.get(HEADERS[key], width)
-                   for key in ("part_number", "revision", "description", "lot", "uom", "notes")}
+                   for key in ("location", "part_number", "revision", "description", "lot", "uom", "notes")}
         self.width = width + 1
         self.system_at = col.get(SYSTEM_QTY)
         self.expected: dict[int, Collection[int]] = {}  # row -> the columns where something may be written
@@ -413,7 +435,8 @@ class _Reading:
         unreadable = BLANK_FORMULA if (r, self.floor) in self.blank else ""
         return Entry(line_no, label, _text(row[at["part_number"]]), _text(row[at["revision"]]),
                      _text(row[at["description"]]), _text(row[at["lot"]]), _text(row[at["uom"]]),
-                     None if _text(raw) == "" else raw, _text(row[at["notes"]]), r, self.floor, unreadable)
+                     None if _text(raw) == "" else raw, _text(row[at["notes"]]), r, self.floor, unreadable,
+                     _text(row[at["location"]]))
 
     def read(self, r: int, row: list[Any]) -> None:
         """One row below the table's header: a line, a found item, the confirmation, a signature, or
@@ -511,6 +534,37 @@ def parse_sheet(rows: list[list[Any]], file: str, tab: str,
         reading.read(r, rows[r])
     reading.finish(rows)
     return reading.sheet
+
+
+def location_views(sheet: FilledSheet) -> list[FilledSheet]:
+    """A part's sheet read as one sheet per location it lists, each as that location's sheet
+    `S001/LOCATION` (as `sheets` records it): its lines keep their Line IDs and checks. Any other
+    sheet is itself. What the tab says outside the lines is said once, by the first location."""
+    if PART not in sheet.labels:
+        return [sheet]
+    groups: dict[str, list[Entry]] = {}
+    for entry in sheet.entries:
+        groups.setdefault(unshow_spaces(entry.location), []).append(entry)
+    held = set(sheet.held_lines.values())
+    views: list[FilledSheet] = []
+    for location, entries in groups.items():
+        labels = {**sheet.labels, SHEET: f"{sheet.sheet_id}/{location}", LOCATION: show_spaces(location)}
+        views.append(replace(sheet, labels=labels, entries=entries, found=[],
+                             problems=[] if views else [p for p in sheet.problems if p not in held],
+                             held_lines=_held_among(sheet, entries)))
+    return views or [sheet]
+
+
+def _held_among(sheet: FilledSheet, entries: list[Entry]) -> dict[int, Problem]:
+    """The held lines of a part's sheet that are among `entries`: line numbers repeat from one
+    location to the next, the held one is the nearest to the row inserted."""
+    held = {}
+    for line_no, problem in sheet.held_lines.items():
+        inserted = (problem.row or 1) - 1
+        nearest = min((e for e in sheet.entries if e.line_no == line_no), key=lambda e: abs(e.row - inserted))
+        if any(e is nearest for e in entries):
+            held[line_no] = problem
+    return held
 
 
 def _inserted_row(sheet: FilledSheet, r: int, row: list[Any], part_at: int, floor: int,

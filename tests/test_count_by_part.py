@@ -113,3 +113,24 @@ def test_a_cycle_by_part_from_sheets_to_finalize(by_part, tmp_path):
     moved = {e.key: e.last_count for e in read_schedule(schedule).entries}
     assert moved["000812"] == moved["0042-01"] == AS_OF  # the parts counted move on
     assert all(moved[part] != AS_OF for part in moved if part not in PARTS)
+
+
+def test_a_row_inserted_on_a_part_sheet_holds_the_line_next_to_it_at_its_location(by_part, tmp_path):
+    """Line numbers repeat from one location to the next (WH-A-01's line 1, MRB-01's line 1): a row
+    inserted below MRB-01's line holds that line, not WH-A-01's."""
+    report, _ = by_part
+    filled = fill(report.cycle_dir / "sheets/000812.xlsx", tmp_path / "bolts.xlsx",
+                  {("WH-A-01", "1"): 1234, ("WH-A-01", "2"): 10, ("MRB-01", "1"): 100}, "Ana Ruiz")
+    book = openpyxl.load_workbook(filled)
+    sheet = book.worksheets[0]
+    sheet.protection.sheet = False
+    mrb = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 2).value == "MRB-01")
+    sheet.insert_rows(mrb + 1)
+    sheet.cell(mrb + 1, 3).value, sheet.cell(mrb + 1, 9).value = "000812", 4
+    book.save(filled)
+    result = ingest_cycle(report.cycle_dir, Config(), [filled], today=AS_OF)
+    [inserted] = [p for p in result.problems if p.kind == "inserted-row"]
+    assert inserted.line_id == "MRB-01/1" and "below line 1" in inserted.message
+    counted = by_line_id(result.results, "Variance")
+    assert counted["WH-A-01/1"]["Counted Qty"] == 1234 and counted["WH-A-01/2"]["Counted Qty"] == 10
+    assert "MRB-01/1" not in counted  # held: not counted

@@ -109,7 +109,9 @@ def test_print_setup(plant, tmp_path):
     assert (sheet.page_setup.fitToWidth or 1) == 1 and sheet.page_setup.fitToHeight == 0
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
     assert sheet.print_title_rows == "$7:$7"
-    assert "WH-A-01" in sheet.oddHeader.left.text and "&P of &N" in sheet.oddHeader.right.text
+    # the sheet's own pages, numbered from 1 whatever tab it is in a workbook
+    assert "WH-A-01" in sheet.oddHeader.left.text and "&P of 1" in sheet.oddHeader.right.text
+    assert sheet.page_setup.useFirstPageNumber
 
 
 def test_cycle_folder_manifest_and_frozen_snapshot(plant, tmp_path):

@@ -27,6 +27,7 @@ from cyclekit.domain.lines import FOUND_PREFIX
 from cyclekit.domain.values import cell_text, show_spaces, unshow_spaces
 from cyclekit.errors import Problem
 from cyclekit.layouts import styles
+from cyclekit.layouts.paging import DEFAULT_ROW_POINTS, page_breaks
 from cyclekit.layouts.text_fit import lines_of, row_height
 
 TITLE = {"count": "Cycle count sheet", "recount": "Recount sheet"}
@@ -52,6 +53,7 @@ NOTE = Style(font_size=10, wrap=True, valign="top")
 TITLE_STYLE = Style(bold=True, font_size=18, wrap=True, valign="top")
 TITLE_FIT = 0.5  # characters of 18 pt bold per unit of column width
 TITLE_LINE_POINTS = 23
+PAGES = "&N"  # in the page header until the sheet's own number of pages is known
 PAGE_HEADER_CHARS = 26  # a longer location is shortened in page headers and footers (14 pt bold)
 
 
@@ -102,10 +104,12 @@ HEADERS = {"line": LINE, "location": LOCATION, "part_number": "Part Number", "re
 def _columns(show_system_qty: bool, serials: bool, by_part: bool = False) -> list[Column]:
     # widths add up to about 95 characters: Letter/A4 portrait at close to 100 % scale
     narrow = serials or show_system_qty or by_part  # make room for the extra column and stay portrait
-    widths = {"line": 5, "location": 12, "part_number": 15, "revision": 8, "description": 20 if narrow else 25,
-              "lot": 10 if narrow else 11, "serial": 12, "uom": 5, "system_qty": 10, "floor_count": 12,
+    # UoM is written by hand on a found item's row: room for "box" or "roll" in a pen's hand
+    widths = {"line": 5, "location": 12, "part_number": 15, "revision": 8, "description": 18 if narrow else 23,
+              "lot": 10 if narrow else 11, "serial": 12, "uom": 7, "system_qty": 10, "floor_count": 12,
               "notes": 12 if narrow else 15}
-    styles_of = {"line": CENTER, "location": TEXT.but(bold=True, wrap=True), "revision": CENTER.but(wrap=True),
+    styles_of = {"description": WRAP.but(font_size=DESCRIPTION_SIZE), "line": CENTER,
+                 "location": TEXT.but(bold=True, wrap=True), "revision": CENTER.but(wrap=True),
                  "uom": CENTER, "system_qty": BODY,
                  "floor_count": INPUT, "notes": INPUT_TEXT}
     # identical rows in a cage are told apart by serial number only
@@ -126,11 +130,17 @@ LINE_POINTS = 15.5  # one line of 12 pt text
 FIT = {"description": 1.0, "location": 0.8, "part_number": 0.85, "revision": 0.85, "lot": 0.85, "serial": 0.85}
 
 
+ROW_POINTS = 27  # a line's row: room to write a count by hand, and two lines of description
+DESCRIPTION_SIZE, DESCRIPTION_LINE_POINTS = 10, 12  # a description is read, not written: smaller type
+
+
 def _row_height(item: SheetLine, columns: list[Column]) -> float:
     """Room for every wrapped cell of a line: a part number, lot or description is never cut off."""
-    lines = max(lines_of(getattr(item, c.key), c.width * FIT[c.key], paragraphs=False)
-                for c in columns if c.key in WRAPPED)
-    return row_height(lines, LINE_POINTS, 6, single=24)
+    lines = max([lines_of(getattr(item, c.key), c.width * FIT[c.key], paragraphs=False)
+                 for c in columns if c.key in WRAPPED and c.key != "description"], default=1)
+    described = lines_of(item.description, next((c.width for c in columns if c.key == "description"), 0)
+                         * FIT["description"] * BIG / DESCRIPTION_SIZE, paragraphs=False)
+    return max(ROW_POINTS, row_height(lines, LINE_POINTS, 6), row_height(described, DESCRIPTION_LINE_POINTS, 3))
 
 
 @dataclass
@@ -140,6 +150,7 @@ class _Layout:
     sheet: Sheet
     columns: list[Column]
     rows: list[list[Any]] = field(default_factory=list)
+    keep: list[tuple[int, int]] = field(default_factory=list)  # runs of rows printed on one page
 
     @property
     def last(self) -> int:
@@ -184,15 +195,29 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
     _line_rows(layout, lines, whole_uoms)
     if found_rows and not header.part:
         _found_rows(layout, found_rows)
+    closing = len(layout.rows)
     if header.kind != "recount" and not header.part:
         _confirmed_empty_row(layout)
     _sign_off(layout)
+    layout.keep.append((closing, len(layout.rows) - 1))  # the confirmation with the signatures
     sheet = layout.sheet
     sheet.rows = layout.rows
     sheet.freeze = (HEADER_ROW + 1, 0)
-    sheet.print_setup = _print_setup(header, shown_location, landscape=sum(c.width for c in columns) > 100,
-                                     paper=paper)
+    for r in range(len(layout.rows)):  # every row's height set: the pages are counted from them
+        sheet.row_heights.setdefault(r, DEFAULT_ROW_POINTS)
+    landscape = sum(c.width for c in columns) > 100
+    sheet.print_setup = _paginated(sheet, _print_setup(header, shown_location, landscape=landscape, paper=paper),
+                                   layout.keep)
     return sheet
+
+
+def _paginated(sheet: Sheet, setup: PrintSetup, keep: list[tuple[int, int]]) -> PrintSetup:
+    """Pages as the layout decides them, numbered on the sheet itself ("Page 1 of 2") whatever other
+    locations share its workbook (a packet, a recount workbook): &N would count the workbook's."""
+    heights = [sheet.row_heights.get(r, DEFAULT_ROW_POINTS) for r in range(len(sheet.rows))]
+    breaks = page_breaks(heights, heights[HEADER_ROW], setup.margins, setup.paper, setup.landscape, keep)
+    return replace(setup, page_breaks=tuple(breaks), first_page_number=1,
+                   header=setup.header.replace(PAGES, str(len(breaks) + 1)))
 
 
 def _header_block(layout: _Layout, header: SheetHeader, shown_location: str, show_system_qty: bool) -> None:
@@ -209,9 +234,11 @@ def _header_block(layout: _Layout, header: SheetHeader, shown_location: str, sho
     widths = [c.width for c in layout.columns]
     rooms = (sum(widths[LEFT_VALUE:LEFT_VALUE_END + 1]), sum(widths[RIGHT_VALUE:]))
     for (left_label, left_value), (right_label, right_value) in pairs:
-        # a part's sheet names every zone and owner of its locations: wrapped, never cut off
+        # a part's sheet names every zone and owner of its locations: wrapped, never cut off (the
+        # location is whole in the title above)
         lines = max(lines_of(value, room * FIT["description"], paragraphs=False)
-                    for value, room in zip((left_value, right_value), rooms, strict=True))
+                    for value, room in zip((left_value, right_value), rooms, strict=True)) if left_label in (
+            ZONE, COUNTER) else 1
         height, wrap = (row_height(lines, LINE_POINTS, 4), {"wrap": True}) if lines > 1 else (None, {})
         layout.pair_row((left_label, Cell(left_value, _header_style(left_label, left_value).but(**wrap))),
                         (right_label, Cell(right_value, _header_style(right_label, right_value).but(**wrap))),
@@ -244,6 +271,8 @@ def _line_rows(layout: _Layout, lines: list[SheetLine], whole_uoms: tuple[str, .
     """The table's header and a row per line (or a note that there is none), from HEADER_ROW."""
     columns = layout.columns
     layout.add([Cell(c.header, HEAD) for c in columns], height=20)
+    # every row of a sheet as tall as its tallest: the same room to write on each line
+    height = max((_row_height(item, columns) for item in lines), default=0)
     for item in lines:
         values = {"line": str(item.line_no), "location": show_spaces(item.location),
                   "part_number": show_spaces(item.part_number),
@@ -251,7 +280,7 @@ def _line_rows(layout: _Layout, lines: list[SheetLine], whole_uoms: tuple[str, .
                   "lot": show_spaces(item.lot), "serial": show_spaces(item.serial), "uom": item.uom,
                   "system_qty": item.system_qty, "floor_count": Cell(None, INPUT),
                   "notes": Cell(None, INPUT_TEXT)}
-        layout.add([values[c.key] for c in columns], height=_row_height(item, columns))
+        layout.add([values[c.key] for c in columns], height=height)
     if not lines:
         layout.merge(layout.add(height=30), TITLE_COLUMN, layout.last, Cell(
             "No stock in the system for this location: confirm it is empty below, or write what you "
@@ -264,7 +293,8 @@ def _line_rows(layout: _Layout, lines: list[SheetLine], whole_uoms: tuple[str, .
 def _found_rows(layout: _Layout, found_rows: int) -> None:
     """Found on the shelf, not listed: a section title, a header and `found_rows` rows to fill in."""
     layout.add()
-    layout.merge(layout.add(), TITLE_COLUMN, layout.last, Cell(
+    title = layout.add()
+    layout.merge(title, TITLE_COLUMN, layout.last, Cell(
         "Found on the shelf but not listed above: write each item on a row below", SECTION))
     layout.add([Cell("#" if c.key == "line" else c.header, HEAD)
                 if c.key not in ("system_qty",) else Cell(None, HEAD) for c in layout.columns])
@@ -274,6 +304,7 @@ def _found_rows(layout: _Layout, found_rows: int) -> None:
         layout.add([Cell(f"{FOUND_PREFIX}{n}", CENTER),
                     *(Cell(None, typed.get(column.key, INPUT_TEXT)) for column in layout.columns[1:])],
                    height=24)
+    layout.keep.append((title, len(layout.rows) - 1))  # the section's title and header with its rows
     _quantity_validations(layout.sheet, [(first_found + n, False) for n in range(found_rows)], layout.floor)
 
 
@@ -301,11 +332,10 @@ def _print_setup(header: SheetHeader, shown_location: str, *, landscape: bool, p
     return PrintSetup(
         landscape=landscape, repeat_rows=(HEADER_ROW, HEADER_ROW),
         header=f"&L&\"Calibri,Bold\"&14{location}&C{_escape_header(header.cycle_id)} "
-               f"{header.sheet_id}&R&12Page &P of &N",
+               f"{header.sheet_id}&R&12Page &P of {PAGES}",
         # who counts and when on every page: the pages of a long location get separated
         footer=f"&L{TITLE[header.kind]} {location}"
-               + "".join(f"  |  {_escape_header(part)}" for part in (header.counter, header.count_date) if part)
-               + "&RCounted by: ________________",
+               + "".join(f"  |  {_escape_header(part)}" for part in (header.counter, header.count_date) if part),
         gridlines=False, paper=paper, margins=(0.4, 0.4, 0.7, 0.6))
 
 

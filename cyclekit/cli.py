@@ -293,6 +293,8 @@ def sheets(schedule_file: str, inventory: Path, cycle_dir: Path, due_within: int
     Reads the schedule as you left it (edited cadences and owners count), freezes the
     inventory snapshot into the cycle folder, and writes one protected, print-ready sheet
     per location (or one packet per owner). The system quantity is not in the files.
+    A schedule made with --by part gives a sheet per part, listing every location holding it
+    (--location then names parts).
 
     \b
     Example:

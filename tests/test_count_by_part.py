@@ -134,3 +134,20 @@ def test_a_row_inserted_on_a_part_sheet_holds_the_line_next_to_it_at_its_locatio
     counted = by_line_id(result.results, "Variance")
     assert counted["WH-A-01/1"]["Counted Qty"] == 1234 and counted["WH-A-01/2"]["Counted Qty"] == 10
     assert "MRB-01/1" not in counted  # held: not counted
+
+
+def test_the_command_says_how_many_parts_at_how_many_locations(tmp_path):
+    from click.testing import CliRunner
+
+    from cyclekit.cli import cli
+
+    inventory = write_csv(tmp_path / "inventory.csv", INVENTORY_HEADER, inventory_rows())
+    schedule = tmp_path / "schedule.xlsx"
+    runner = CliRunner()
+    made = runner.invoke(cli, ["schedule", str(inventory), "--by", "part", "--as-of", "2026-11-23",
+                               "-o", str(schedule)])
+    assert made.exit_code == 0, made.output
+    result = runner.invoke(cli, ["sheets", str(schedule), str(inventory), "--as-of", "2026-11-23",
+                                 "--location", "000812", "-o", str(tmp_path / "cycle")])
+    assert result.exit_code == 0, result.output
+    assert "1 part at 2 locations, 3 lines" in result.output

@@ -315,7 +315,8 @@ def sheets(schedule_file: str, inventory: Path, cycle_dir: Path, due_within: int
     Reads the schedule as you left it (edited cadences and owners count), freezes the
     inventory snapshot into the cycle folder, and writes one protected, print-ready sheet
     per location (or one packet per owner). The system quantity is not in the files. It says
-    in one sentence which locations it issues and why.
+    in one sentence which locations it issues and why. A schedule made with --by part gives a
+    sheet per part, listing every location holding it (--location then names parts).
 
     \b
     Example:
@@ -338,7 +339,8 @@ def print_start(report: CycleReport, kind: str) -> None:
     if report.chosen:
         _say(report.chosen)
     where = report.url or f"{len(report.files)} {kind} in {report.cycle_dir}"
-    _say(f"Cycle {report.cycle_id}: {n(report.locations, 'location')}, {n(report.lines, 'line')}, {where}")
+    held = f"{n(report.parts, 'part')} at " if report.parts else ""  # counting by part
+    _say(f"Cycle {report.cycle_id}: {held}{n(report.locations, 'location')}, {n(report.lines, 'line')}, {where}")
     if report.pdfs:
         _say(f"PDFs for printing: {report.cycle_dir / 'pdf'}")
     if report.unknown_to_inventory:

@@ -109,7 +109,9 @@ def test_print_setup(plant, tmp_path):
     assert (sheet.page_setup.fitToWidth or 1) == 1 and sheet.page_setup.fitToHeight == 0
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
     assert sheet.print_title_rows == "$7:$7"
-    assert "WH-A-01" in sheet.oddHeader.left.text and "&P of &N" in sheet.oddHeader.right.text
+    # the sheet's own pages, numbered from 1 whatever tab it is in a workbook
+    assert "WH-A-01" in sheet.oddHeader.left.text and "&P of 1" in sheet.oddHeader.right.text
+    assert sheet.page_setup.useFirstPageNumber
 
 
 def test_cycle_folder_manifest_and_frozen_snapshot(plant, tmp_path):
@@ -351,3 +353,27 @@ def test_quantities_show_as_typed_in_excel(plant, tmp_path):
     for name in ("System Qty", "Counted Qty", "Variance Qty"):
         cell = variance.cell(2, header.index(name) + 1)
         assert cell.number_format == "General" and "." not in cell.number_format, name
+
+
+def test_every_file_the_recount_tab_names_exists_with_the_tab_it_names(plant, tmp_path):
+    """A lead looks a recount sheet up from the Recount tab: its File and Tab are the workbook and tab
+    it was written to, through several ingests (a zone's workbook, a location's own file)."""
+    report = start(plant, tmp_path, packets=True)
+    back = tmp_path / "back"
+    short = {"WH-A-01": {1: 1000, 2: 10, 3: 40}, "WH-A-02": {1: 1, 2: 0.75}, "CAGE-01": {1: 1, 2: 2}}
+    files = [fill_sheet(sheet_file(report.cycle_dir, name), back / f"{name}.xlsx", counts, counted_by="Dee",
+                        tab=name) for name, counts in short.items()]
+    ingest_cycle(report.cycle_dir, Config(), files[:2])
+    late = fill_sheet(sheet_file(report.cycle_dir, "LS-1"), back / "LS-1.xlsx", {1: 2, 2: 5}, counted_by="Bo",
+                      tab="LS-1")
+    result = ingest_cycle(report.cycle_dir, Config(), [files[2], late])
+    rows = rows_of(result.results, "Recount")
+    assert {r["Line ID"] for r in rows} >= {"WH-A-01/1", "WH-A-02/1", "LS-1/1"}
+    assert len({r["File"] for r in rows}) >= 2  # written by two ingests
+    for row in rows:
+        path = report.cycle_dir / row["File"]
+        assert path.is_file(), row
+        tab = openpyxl.load_workbook(path, read_only=True)[row["Tab"]]
+        labels = {r[1]: r[2] for r in tab.iter_rows(min_row=2, max_row=4, values_only=True)}
+        header = {r[4]: r[5] for r in tab.iter_rows(min_row=2, max_row=4, values_only=True)}
+        assert labels["Location"] == row["Location"] and header["Sheet"] == row["Recount Sheet"]

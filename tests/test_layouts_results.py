@@ -139,7 +139,8 @@ def test_recount_tab_lists_lines_on_a_recount_sheet() -> None:
     sheet = workbook(lines, sheets=[*manifest().sheets, recount]).sheet("Recount")
     assert column(sheet, "Line ID") == ["WH-A-01/1"]
     assert column(sheet, "First Count") == [Decimal(7)] and column(sheet, "Recount Qty") == [Decimal(9)]
-    assert column(sheet, "Recount Sheet") == ["R001 recounts/a.xlsx"]
+    assert column(sheet, "Recount Sheet") == ["R001"]
+    assert column(sheet, "File") == ["recounts/a.xlsx"] and column(sheet, "Tab") == ["WH-A-01"]
 
 
 def test_problems_tab_status_and_colour() -> None:

@@ -106,3 +106,23 @@ def test_nothing_new_on_a_second_run_and_an_existing_file_is_never_written_over(
     write_recount_sheets(tmp_path / "other", fresh, lines(), Config(), RETURNED)()
     assert taken.read_bytes() == b"someone's own file"
     assert fresh.sheet("R004").file == "recounts/CAGE-01-R004_2.xlsx"
+
+
+def test_the_counter_and_count_date_of_a_recount_can_be_typed_on_the_protected_sheet(written):
+    """The lead writes who recounts and when: Excel refuses typing in a locked cell of a protected
+    sheet, so those cells (and the rest of their merged areas) must be unlocked, the labels not."""
+    cycle_dir, record, finish = written
+    finish()
+    book = openpyxl.load_workbook(cycle_dir / "recounts/Recount_Warehouse_A-R002.xlsx")
+    for sheet in book.worksheets:
+        assert sheet.protection.sheet  # protected: only the unlocked cells take typing
+        where = {sheet.cell(r, c).value: (r, c) for r in range(1, 6) for c in range(1, 6)
+                 if sheet.cell(r, c).value in ("Counter", "Count date", "Location", "Cycle")}
+        for label in ("Counter", "Count date"):
+            r, c = where[label]
+            area = next(m for m in sheet.merged_cells.ranges if (r, c + 1) == (m.min_row, m.min_col))
+            assert sheet.cell(r, c).protection.locked  # the label itself stays as printed
+            assert all(not sheet.cell(r, col).protection.locked for col in range(area.min_col, area.max_col + 1))
+        for label in ("Location", "Cycle"):  # what identifies the sheet stays locked
+            r, c = where[label]
+            assert sheet.cell(r, c + 1).protection.locked

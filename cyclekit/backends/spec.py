@@ -134,6 +134,10 @@ class PrintSetup:
     margins: tuple[float, float, float, float] = (0.4, 0.4, 0.6, 0.6)  # left, right, top, bottom
     center_horizontally: bool = True
     area: Range | None = None  # what prints (e.g. the table without a chart beside it)
+    # pages decided by the layout: a break before each of these rows, page numbers from 1 on each
+    # sheet (a workbook's sheets otherwise number on)
+    page_breaks: tuple[int, ...] = ()
+    first_page_number: int | None = None
 
 
 @dataclass

@@ -411,6 +411,10 @@ def _set_up_printing(ws: StreamedRowsWorksheet, setup: PrintSetup) -> None:
         ws.set_portrait()
     ws.set_paper(setup.paper)
     ws.fit_to_pages(setup.fit_width, setup.fit_height)
+    if setup.page_breaks:
+        ws.set_h_pagebreaks(list(setup.page_breaks))
+    if setup.first_page_number is not None:
+        ws.set_start_page(setup.first_page_number)
     if setup.repeat_rows:
         ws.repeat_rows(*setup.repeat_rows)
     if setup.repeat_columns:

@@ -87,7 +87,11 @@ class Snapshot:
 
     def lines_at(self, locations: set[str]) -> list[InventoryLine]:
         """The lines of some locations only, in file order."""
-        wanted = [i for i, location in enumerate(self.columns["location"]) if location in locations]
+        return self.lines_where("location", locations)
+
+    def lines_where(self, field: str, values: set[str]) -> list[InventoryLine]:
+        """The lines whose `field` (location, part_number) is one of `values`, in file order."""
+        wanted = [i for i, value in enumerate(self.columns[field]) if value in values]
         return list(map(InventoryLine, *(pick(self.columns[name], wanted) for name in LINE_FIELDS)))
 
     def locations(self) -> list[str]:

@@ -185,7 +185,8 @@ class Manifest:
         return {record.sheet_id: record for record in self.sheets}
 
     def next_sheet_ids(self, prefix: str, count: int) -> list[str]:
-        used = [int(s.sheet_id[1:]) for s in self.sheets if s.sheet_id.startswith(prefix)]
+        # a part's sheet is recorded per location, S001/LOCATION: the number is what precedes the slash
+        used = [int(s.sheet_id[1:].partition("/")[0]) for s in self.sheets if s.sheet_id.startswith(prefix)]
         first = max(used) + 1 if used else 1
         return [f"{prefix}{number:03d}" for number in range(first, first + count)]
 

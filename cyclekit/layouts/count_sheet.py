@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -27,10 +27,11 @@ from cyclekit.domain.lines import FOUND_PREFIX, unit_key
 from cyclekit.domain.values import XML_ILLEGAL, cell_text, show_spaces, unshow_spaces
 from cyclekit.errors import Problem
 from cyclekit.layouts import styles
+from cyclekit.layouts.paging import DEFAULT_ROW_POINTS, page_breaks
 from cyclekit.layouts.text_fit import lines_of, row_height
 
 TITLE = {"count": "Cycle count sheet", "recount": "Recount sheet"}
-LOCATION, ZONE, COUNTER = "Location", "Zone", "Counter"
+LOCATION, ZONE, COUNTER, PART = "Location", "Zone", "Counter", "Part"
 CYCLE, SHEET, COUNT_DATE = "Cycle", "Sheet", "Count date"
 CONFIRMED_EMPTY = "Location confirmed empty"
 COUNTED_BY, CHECKED_BY, DATE = "Counted by", "Checked by", "Date"
@@ -52,6 +53,7 @@ NOTE = Style(font_size=10, wrap=True, valign="top")
 TITLE_STYLE = Style(bold=True, font_size=18, wrap=True, valign="top")
 TITLE_FIT = 0.5  # characters of 18 pt bold per unit of column width
 TITLE_LINE_POINTS = 23
+PAGES = "&N"  # in the page header until the sheet's own number of pages is known
 PAGE_HEADER_CHARS = 26  # a longer location is shortened in page headers and footers (14 pt bold)
 
 
@@ -65,6 +67,7 @@ class SheetLine:
     uom: str
     system_qty: Decimal | None = None
     serial: str = ""
+    location: str = ""  # shown on a part's sheet, which lists every location holding the part
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class SheetHeader:
     counter: str
     count_date: str
     first_counted_by: str = ""  # recount: who counted first (the recount needs someone else)
+    part: str = ""  # a part's sheet (counting by part): its lines are at several locations
 
 
 def whole_units(uom: str, whole_uoms: tuple[str, ...]) -> bool:
@@ -92,21 +96,25 @@ VALUE_OF = {LEFT_LABEL: LEFT_VALUE, RIGHT_LABEL: RIGHT_VALUE}
 HEADER_BLOCK_COLUMNS = frozenset({TITLE_COLUMN, LEFT_LABEL, LEFT_VALUE, RIGHT_LABEL, RIGHT_VALUE})
 SIGN_OFF_COLUMNS = frozenset({LEFT_LABEL, LEFT_VALUE, RIGHT_LABEL, RIGHT_VALUE})
 # the table: each column's header by key (a sheet has some of them, in this order)
-HEADERS = {"line": LINE, "part_number": "Part Number", "revision": "Revision", "description": "Description",
-           "lot": "Lot", "serial": "Serial", "uom": "UoM", "system_qty": SYSTEM_QTY,
+HEADERS = {"line": LINE, "location": LOCATION, "part_number": "Part Number", "revision": "Revision",
+           "description": "Description", "lot": "Lot", "serial": "Serial", "uom": "UoM", "system_qty": SYSTEM_QTY,
            "floor_count": FLOOR_COUNT, "notes": "Notes"}
 
 
-def _columns(show_system_qty: bool, serials: bool) -> list[Column]:
+def _columns(show_system_qty: bool, serials: bool, by_part: bool = False) -> list[Column]:
     # widths add up to about 95 characters: Letter/A4 portrait at close to 100 % scale
-    narrow = serials or show_system_qty  # make room for the extra column and stay portrait
-    widths = {"line": 5, "part_number": 15, "revision": 8, "description": 20 if narrow else 25,
-              "lot": 10 if narrow else 11, "serial": 12, "uom": 5, "system_qty": 10, "floor_count": 12,
+    narrow = serials or show_system_qty or by_part  # make room for the extra column and stay portrait
+    # UoM is written by hand on a found item's row: room for "box" or "roll" in a pen's hand
+    widths = {"line": 5, "location": 12, "part_number": 15, "revision": 8, "description": 18 if narrow else 23,
+              "lot": 10 if narrow else 11, "serial": 12, "uom": 7, "system_qty": 10, "floor_count": 12,
               "notes": 12 if narrow else 15}
-    styles_of = {"line": CENTER, "revision": CENTER.but(wrap=True), "uom": CENTER, "system_qty": BODY,
+    styles_of = {"description": WRAP.but(font_size=DESCRIPTION_SIZE), "line": CENTER,
+                 "location": TEXT.but(bold=True, wrap=True), "revision": CENTER.but(wrap=True),
+                 "uom": CENTER, "system_qty": BODY,
                  "floor_count": INPUT, "notes": INPUT_TEXT}
     # identical rows in a cage are told apart by serial number only
-    left_out = {key for key, shown in (("serial", serials), ("system_qty", show_system_qty)) if not shown}
+    left_out = {key for key, shown in (("serial", serials), ("system_qty", show_system_qty),
+                                       ("location", by_part)) if not shown}
     return [Column(header, widths[key], styles_of.get(key, WRAP), key)
             for key, header in HEADERS.items() if key not in left_out]
 
@@ -115,18 +123,24 @@ def _escape_header(text: str) -> str:
     return text.replace("&", "&&")
 
 
-WRAPPED = ("part_number", "revision", "description", "lot", "serial")
+WRAPPED = ("location", "part_number", "revision", "description", "lot", "serial")
 LINE_POINTS = 15.5  # one line of 12 pt text
 # characters of a column's width (in Excel's units: digits of 11 pt Calibri) that fit at 12 pt:
 # identifiers run to capitals and digits, descriptions to narrower lower case
-FIT = {"description": 1.0, "part_number": 0.85, "revision": 0.85, "lot": 0.85, "serial": 0.85}
+FIT = {"description": 1.0, "location": 0.8, "part_number": 0.85, "revision": 0.85, "lot": 0.85, "serial": 0.85}
+
+
+ROW_POINTS = 27  # a line's row: room to write a count by hand, and two lines of description
+DESCRIPTION_SIZE, DESCRIPTION_LINE_POINTS = 10, 12  # a description is read, not written: smaller type
 
 
 def _row_height(item: SheetLine, columns: list[Column]) -> float:
     """Room for every wrapped cell of a line: a part number, lot or description is never cut off."""
-    lines = max(lines_of(getattr(item, c.key), c.width * FIT[c.key], paragraphs=False)
-                for c in columns if c.key in WRAPPED)
-    return row_height(lines, LINE_POINTS, 6, single=24)
+    lines = max([lines_of(getattr(item, c.key), c.width * FIT[c.key], paragraphs=False)
+                 for c in columns if c.key in WRAPPED and c.key != "description"], default=1)
+    described = lines_of(item.description, next((c.width for c in columns if c.key == "description"), 0)
+                         * FIT["description"] * BIG / DESCRIPTION_SIZE, paragraphs=False)
+    return max(ROW_POINTS, row_height(lines, LINE_POINTS, 6), row_height(described, DESCRIPTION_LINE_POINTS, 3))
 
 
 @dataclass
@@ -136,6 +150,7 @@ class _Layout:
     sheet: Sheet
     columns: list[Column]
     rows: list[list[Any]] = field(default_factory=list)
+    keep: list[tuple[int, int]] = field(default_factory=list)  # runs of rows printed on one page
 
     @property
     def last(self) -> int:
@@ -170,22 +185,39 @@ class _Layout:
 
 def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_system_qty: bool,
                 found_rows: int, whole_uoms: tuple[str, ...], paper: int = 1) -> Sheet:
-    columns = _columns(show_system_qty, any(item.serial for item in lines))
+    """A location's sheet, or with `header.part` a part's: a row per line at each location holding
+    it, in walk order, without found rows nor a confirmation (they belong to a location)."""
+    columns = _columns(show_system_qty, any(item.serial for item in lines), by_part=bool(header.part))
     layout = _Layout(Sheet(tab, columns=columns, header_row=HEADER_ROW, protect=True), columns)
-    shown_location = show_spaces(header.location)  # ' X ' and 'X' are two locations: the spaces show
+    # ' X ' and 'X' are two locations: the spaces show
+    shown_location = f"part {show_spaces(header.part)}" if header.part else show_spaces(header.location)
     _header_block(layout, header, shown_location, show_system_qty)
     _line_rows(layout, lines, whole_uoms)
-    if found_rows:
+    if found_rows and not header.part:
         _found_rows(layout, found_rows)
-    if header.kind != "recount":
+    closing = len(layout.rows)
+    if header.kind != "recount" and not header.part:
         _confirmed_empty_row(layout)
     _sign_off(layout)
+    layout.keep.append((closing, len(layout.rows) - 1))  # the confirmation with the signatures
     sheet = layout.sheet
     sheet.rows = layout.rows
     sheet.freeze = (HEADER_ROW + 1, 0)
-    sheet.print_setup = _print_setup(header, shown_location, landscape=sum(c.width for c in columns) > 100,
-                                     paper=paper)
+    for r in range(len(layout.rows)):  # every row's height set: the pages are counted from them
+        sheet.row_heights.setdefault(r, DEFAULT_ROW_POINTS)
+    landscape = sum(c.width for c in columns) > 100
+    sheet.print_setup = _paginated(sheet, _print_setup(header, shown_location, landscape=landscape, paper=paper),
+                                   layout.keep)
     return sheet
+
+
+def _paginated(sheet: Sheet, setup: PrintSetup, keep: list[tuple[int, int]]) -> PrintSetup:
+    """Pages as the layout decides them, numbered on the sheet itself ("Page 1 of 2") whatever other
+    locations share its workbook (a packet, a recount workbook): &N would count the workbook's."""
+    heights = [sheet.row_heights.get(r, DEFAULT_ROW_POINTS) for r in range(len(sheet.rows))]
+    breaks = page_breaks(heights, heights[HEADER_ROW], setup.margins, setup.paper, setup.landscape, keep)
+    return replace(setup, page_breaks=tuple(breaks), first_page_number=1,
+                   header=setup.header.replace(PAGES, str(len(breaks) + 1)))
 
 
 def _header_block(layout: _Layout, header: SheetHeader, shown_location: str, show_system_qty: bool) -> None:
@@ -195,12 +227,22 @@ def _header_block(layout: _Layout, header: SheetHeader, shown_location: str, sho
     title_lines = lines_of(title, sum(c.width for c in layout.columns) * TITLE_FIT, paragraphs=False)
     layout.merge(layout.add(height=row_height(title_lines, TITLE_LINE_POINTS, 6, single=28)), TITLE_COLUMN,
                  layout.last, Cell(title, TITLE_STYLE))
-    pairs = [((LOCATION, shown_location), (CYCLE, header.cycle_id)),
+    first = (PART, show_spaces(header.part)) if header.part else (LOCATION, shown_location)
+    pairs = [(first, (CYCLE, header.cycle_id)),
              ((ZONE, header.zone), (SHEET, header.sheet_id)),
              ((COUNTER, header.counter), (COUNT_DATE, header.count_date))]
+    widths = [c.width for c in layout.columns]
+    rooms = (sum(widths[LEFT_VALUE:LEFT_VALUE_END + 1]), sum(widths[RIGHT_VALUE:]))
     for (left_label, left_value), (right_label, right_value) in pairs:
-        layout.pair_row((left_label, Cell(left_value, _header_style(left_label, left_value))),
-                        (right_label, Cell(right_value, _header_style(right_label, right_value))))
+        # a part's sheet names every zone and owner of its locations: wrapped, never cut off (the
+        # location is whole in the title above)
+        lines = max(lines_of(value, room * FIT["description"], paragraphs=False)
+                    for value, room in zip((left_value, right_value), rooms, strict=True)) if left_label in (
+            ZONE, COUNTER) else 1
+        height, wrap = (row_height(lines, LINE_POINTS, 4), {"wrap": True}) if lines > 1 else (None, {})
+        layout.pair_row((left_label, Cell(left_value, _header_style(left_label, left_value).but(**wrap))),
+                        (right_label, Cell(right_value, _header_style(right_label, right_value).but(**wrap))),
+                        height)
     # three lines of instructions
     layout.merge(layout.add(height=44), TITLE_COLUMN, layout.last,
                  Cell(_instructions(header, show_system_qty), NOTE))
@@ -214,6 +256,11 @@ def _instructions(header: SheetHeader, show_system_qty: bool) -> str:
                 f"count{first}, and write the quantity in {FLOOR_COUNT} (digits only, in the unit "
                 f"shown; 0 if there is none). The first count is not shown.")
     blind = "" if show_system_qty else " The system quantity is not shown: count what you see."
+    if header.part:
+        return (f"Go to each location below in order and count part {show_spaces(header.part)} there; write "
+                f"the quantity in {FLOOR_COUNT} in the unit shown (digits only, no units). Leave it blank if "
+                f"you could not count the line; write 0 if there is none.{blind} Anything else you find, "
+                "write in Notes.")
     return (f"Count every line on the shelf and write the quantity in {FLOOR_COUNT} in the unit "
             f"shown (digits only, no units). Leave it blank if you could not count the line; "
             f"write 0 if there is none.{blind} Write anything on the shelf that is not "
@@ -224,13 +271,16 @@ def _line_rows(layout: _Layout, lines: list[SheetLine], whole_uoms: tuple[str, .
     """The table's header and a row per line (or a note that there is none), from HEADER_ROW."""
     columns = layout.columns
     layout.add([Cell(c.header, HEAD) for c in columns], height=20)
+    # every row of a sheet as tall as its tallest: the same room to write on each line
+    height = max((_row_height(item, columns) for item in lines), default=0)
     for item in lines:
-        values = {"line": str(item.line_no), "part_number": show_spaces(item.part_number),
+        values = {"line": str(item.line_no), "location": show_spaces(item.location),
+                  "part_number": show_spaces(item.part_number),
                   "revision": show_spaces(item.revision), "description": item.description,
                   "lot": show_spaces(item.lot), "serial": show_spaces(item.serial), "uom": item.uom,
                   "system_qty": item.system_qty, "floor_count": Cell(None, INPUT),
                   "notes": Cell(None, INPUT_TEXT)}
-        layout.add([values[c.key] for c in columns], height=_row_height(item, columns))
+        layout.add([values[c.key] for c in columns], height=height)
     if not lines:
         layout.merge(layout.add(height=30), TITLE_COLUMN, layout.last, Cell(
             "No stock in the system for this location: confirm it is empty below, or write what you "
@@ -243,7 +293,8 @@ def _line_rows(layout: _Layout, lines: list[SheetLine], whole_uoms: tuple[str, .
 def _found_rows(layout: _Layout, found_rows: int) -> None:
     """Found on the shelf, not listed: a section title, a header and `found_rows` rows to fill in."""
     layout.add()
-    layout.merge(layout.add(), TITLE_COLUMN, layout.last, Cell(
+    title = layout.add()
+    layout.merge(title, TITLE_COLUMN, layout.last, Cell(
         "Found on the shelf but not listed above: write each item on a row below", SECTION))
     layout.add([Cell("#" if c.key == "line" else c.header, HEAD)
                 if c.key not in ("system_qty",) else Cell(None, HEAD) for c in layout.columns])
@@ -253,6 +304,7 @@ def _found_rows(layout: _Layout, found_rows: int) -> None:
         layout.add([Cell(f"{FOUND_PREFIX}{n}", CENTER),
                     *(Cell(None, typed.get(column.key, INPUT_TEXT)) for column in layout.columns[1:])],
                    height=24)
+    layout.keep.append((title, len(layout.rows) - 1))  # the section's title and header with its rows
     _quantity_validations(layout.sheet, [(first_found + n, False) for n in range(found_rows)], layout.floor)
 
 
@@ -280,11 +332,10 @@ def _print_setup(header: SheetHeader, shown_location: str, *, landscape: bool, p
     return PrintSetup(
         landscape=landscape, repeat_rows=(HEADER_ROW, HEADER_ROW),
         header=f"&L&\"Calibri,Bold\"&14{location}&C{_escape_header(header.cycle_id)} "
-               f"{header.sheet_id}&R&12Page &P of &N",
+               f"{header.sheet_id}&R&12Page &P of {PAGES}",
         # who counts and when on every page: the pages of a long location get separated
         footer=f"&L{TITLE[header.kind]} {location}"
-               + "".join(f"  |  {_escape_header(part)}" for part in (header.counter, header.count_date) if part)
-               + "&RCounted by: ________________",
+               + "".join(f"  |  {_escape_header(part)}" for part in (header.counter, header.count_date) if part),
         gridlines=False, paper=paper, margins=(0.4, 0.4, 0.7, 0.6))
 
 
@@ -362,6 +413,7 @@ class Entry:
     floor_col: int
     unreadable: str = ""  # why Floor Count cannot be read although something is in it
     serial: str = ""
+    location: str = ""  # on a part's sheet: the location of the line, as shown
 
 
 @dataclass
@@ -404,12 +456,12 @@ def _labels_and_header(rows: list[list[Any]]) -> tuple[dict[str, str], int | Non
     """The header block's values by label, and the row of the table's header (None: no table)."""
     labels: dict[str, str] = {}
     for r in range(min(len(rows), 12)):
+        if cell_text(_at(rows, r, TITLE_COLUMN)) == LINE:  # a part's sheet has a Location column
+            return labels, r
         for c, value in enumerate(rows[r]):
             text = cell_text(value)
-            if text in (LOCATION, ZONE, COUNTER, CYCLE, SHEET, COUNT_DATE) and c in VALUE_OF:
+            if text in (LOCATION, PART, ZONE, COUNTER, CYCLE, SHEET, COUNT_DATE) and c in VALUE_OF:
                 labels.setdefault(text, cell_text(_at(rows, r, VALUE_OF[c])))
-        if cell_text(_at(rows, r, TITLE_COLUMN)) == LINE:
-            return labels, r
     return labels, None
 
 
@@ -425,7 +477,7 @@ class _Reading:
         self.layout_width = max(c for c, name in enumerate(headers) if name) + 1
         width = max(len(headers), self.floor + 1, RIGHT_VALUE + 1)
         # a column the sheet lacks reads from one past the row's end, which is always blank
-        self.at = {key: col.get(HEADERS[key], width) for key in (*PRINTED, "notes")}
+        self.at = {key: col.get(HEADERS[key], width) for key in (*PRINTED, "location", "notes")}
         sheet.columns = {key: col[HEADERS[key]] for key in PRINTED if HEADERS[key] in col}
         self.width = width + 1
         self.system_at = col.get(SYSTEM_QTY)
@@ -443,7 +495,7 @@ class _Reading:
         return Entry(line_no, label, _text(row[at["part_number"]]), _text(row[at["revision"]]),
                      _text(row[at["description"]]), _text(row[at["lot"]]), _text(row[at["uom"]]),
                      None if _text(raw) == "" else raw, _text(row[at["notes"]]), r, self.floor, unreadable,
-                     _text(row[at["serial"]]))
+                     _text(row[at["serial"]]), _text(row[at["location"]]))
 
     def read(self, r: int, row: list[Any]) -> None:
         """One row below the table's header: a line, a found item, the confirmation, a signature, or
@@ -541,6 +593,37 @@ def parse_sheet(rows: list[list[Any]], file: str, tab: str,
         reading.read(r, rows[r])
     reading.finish(rows)
     return reading.sheet
+
+
+def location_views(sheet: FilledSheet) -> list[FilledSheet]:
+    """A part's sheet read as one sheet per location it lists, each as that location's sheet
+    `S001/LOCATION` (as `sheets` records it): its lines keep their Line IDs and checks. Any other
+    sheet is itself. What the tab says outside the lines is said once, by the first location."""
+    if PART not in sheet.labels:
+        return [sheet]
+    groups: dict[str, list[Entry]] = {}
+    for entry in sheet.entries:
+        groups.setdefault(unshow_spaces(entry.location), []).append(entry)
+    held = set(sheet.held_lines.values())
+    views: list[FilledSheet] = []
+    for location, entries in groups.items():
+        labels = {**sheet.labels, SHEET: f"{sheet.sheet_id}/{location}", LOCATION: show_spaces(location)}
+        views.append(replace(sheet, labels=labels, entries=entries, found=[],
+                             problems=[] if views else [p for p in sheet.problems if p not in held],
+                             held_lines=_held_among(sheet, entries)))
+    return views or [sheet]
+
+
+def _held_among(sheet: FilledSheet, entries: list[Entry]) -> dict[int, Problem]:
+    """The held lines of a part's sheet that are among `entries`: line numbers repeat from one
+    location to the next, the held one is the nearest to the row inserted."""
+    held = {}
+    for line_no, problem in sheet.held_lines.items():
+        inserted = (problem.row or 1) - 1
+        nearest = min((e for e in sheet.entries if e.line_no == line_no), key=lambda e: abs(e.row - inserted))
+        if any(e is nearest for e in entries):
+            held[line_no] = problem
+    return held
 
 
 def _inserted_row(sheet: FilledSheet, r: int, row: list[Any], part_at: int, floor: int,

@@ -377,7 +377,9 @@ def _recount_sheet(records: list[SheetRecord], lines: list[CountedLine], config:
         Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT),
         Column("System Qty", 10, QTY), Column("First Count", 10, QTY),
         Column("Counted By", 16, styles.TEXT), Column("Reason", 18, styles.TEXT),
-        Column("Recount Sheet", 30, styles.TEXT), Column("Recount Qty", 10, QTY),
+        # the file as written, relative to the cycle folder, and its tab: a workbook holds a zone's sheets
+        Column("Recount Sheet", 9, styles.TEXT), Column("File", 30, styles.TEXT), Column("Tab", 14, styles.TEXT),
+        Column("Recount Qty", 10, QTY),
         Column("Recounted By", 16, styles.TEXT), Column(LINE_ID, 16, styles.TEXT),
     ]
     first_problems = {p.line_id: p.message for p in problems if p.line_id}
@@ -389,7 +391,7 @@ def _recount_sheet(records: list[SheetRecord], lines: list[CountedLine], config:
         first = line.first_count if line.recounted_by else line.counted_qty
         reason = _recount_reason(line, config, first_problems.get(line.line_id, ""))
         rows.append([line.location, line.part_number, line.revision, line.lot, line.system_qty,
-                     first, line.counted_by, reason, f"{record.sheet_id} {record.file}",
+                     first, line.counted_by, reason, record.sheet_id, record.file, record.tab,
                      line.counted_qty if line.recounted_by else None, line.recounted_by, line.line_id])
     return _table_sheet(RECOUNT, columns, rows)
 

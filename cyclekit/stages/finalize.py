@@ -320,10 +320,13 @@ def _age_warnings(rendered: list[RenderedTarget], manifest: Manifest, config: Co
 
 def _moved_on(schedule: WorkbookTarget, manifest: Manifest, counts: _Counts, history: HistoryRow,
               config: Config, today: dt.date) -> tuple[WorkbookSpec, list[str]]:
-    """The schedule with the cycle's locations moved on, and their names. A location moves on when
-    something on it was counted, or it was confirmed empty."""
+    """The schedule with the cycle's locations (or parts) moved on, and their names. A location moves
+    on when something on it was counted, or it was confirmed empty."""
     schedule_file = read_schedule_at(schedule)
     count_date = dt.date.fromisoformat(manifest.count_date)
+    if schedule_file.by == "part":  # a part moves on when a line of it was counted
+        counted_on = {ln.part_number: count_date for ln in counts.lines if ln.counted and not ln.found}
+        return updated_schedule(schedule_file, counted_on, history, config, today)
     with_lines = {ln.location for ln in counts.lines if not ln.found}
     counted_places = {ln.location for ln in counts.lines if ln.counted} | {
         name for name in counts.returned if name not in with_lines}

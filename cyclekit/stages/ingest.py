@@ -69,7 +69,15 @@ from cyclekit.folder.cycle import (
 from cyclekit.folder.lock import holds_cycle_lock
 from cyclekit.folder.mail_replies import forget_dropped, take_mailed_sheets
 from cyclekit.inputs.tables import file_sha256
-from cyclekit.layouts.count_sheet import HEADERS, Entry, FilledSheet, altered_fields, parse_sheet, whole_units
+from cyclekit.layouts.count_sheet import (
+    HEADERS,
+    Entry,
+    FilledSheet,
+    altered_fields,
+    location_views,
+    parse_sheet,
+    whole_units,
+)
 from cyclekit.layouts.results_carry import PreviousResults
 from cyclekit.parallel import in_forked_copy, map_on_cores
 
@@ -188,7 +196,7 @@ def _parse_source(source: Any) -> tuple[str, list[FilledSheet], list[Problem], s
         blank_formulas = reader.blank_formulas(tab) if hasattr(reader, "blank_formulas") else ()
         sheet = parse_sheet(rows, path, tab, blank_formulas)
         if sheet is not None:
-            sheets.append(sheet)
+            sheets += location_views(sheet)  # a part's sheet: each location's lines as its own sheet
     return path, sheets, problems, None if reader is source else file_sha256(reader.path)
 
 

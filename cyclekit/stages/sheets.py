@@ -69,6 +69,7 @@ class CycleReport:
     pdfs: list[Path] = field(default_factory=list)
     unknown_to_inventory: list[str] = field(default_factory=list)
     url: str = ""  # the Google spreadsheet, when the sheets are in Google Sheets
+    parts: int = 0  # counting by part: the parts with a sheet (their lines are at `locations` locations)
     warnings: list[str] = field(default_factory=list)  # of the cycle's lines: see inventory.line_warnings
     chosen: str = ""  # the selection in one sentence: which locations, why, how many lines
 
@@ -82,8 +83,8 @@ class Chosen:
     entries: list[ScheduleEntry]
     why: str  # "due by ... (...)": completes "Issuing N locations ..."
 
-    def sentence(self, lines: int) -> str:
-        return f"Issuing {_plural(len(self.entries), 'location')} {self.why}, {_plural(lines, 'line')}."
+    def sentence(self, lines: int, noun: str = "location") -> str:
+        return f"Issuing {_plural(len(self.entries), noun)} {self.why}, {_plural(lines, 'line')}."
 
 
 def select_locations(schedule: ScheduleFile, selection: Selection, as_of: dt.date, weeks: int = 52) -> Chosen:
@@ -153,7 +154,7 @@ def _check_cycle_id(cycle_id: str) -> None:
 
 def _sheet_lines(lines: list[SnapshotLine]) -> list[SheetLine]:
     return [SheetLine(s.line_no, s.item.part_number, s.item.revision, s.item.description,
-                      s.item.lot, s.item.uom, s.item.quantity, s.item.serial) for s in lines]
+                      s.item.lot, s.item.uom, s.item.quantity, s.item.serial, s.item.location) for s in lines]
 
 
 def _book(layouts: list[Callable[[], Sheet]], title: str, subject: str) -> WorkbookSpec:
@@ -164,11 +165,12 @@ def _same(sheet: Sheet) -> Sheet:
     return sheet
 
 
-def _no_line_at(inventory_path: Path | str, snapshot: Snapshot, chosen: list[ScheduleEntry]) -> str:
+def _no_line_at(inventory_path: Path | str, snapshot: Snapshot, chosen: list[ScheduleEntry], by_part: bool) -> str:
     """An export without a line at any chosen location (a header only, another site's, a filtered
     report) would send every counter a sheet that asks to confirm an empty shelf."""
     names = [entry.key for entry in chosen]
-    what = "no line to count" if not len(snapshot) else "no line at any of the chosen locations"
+    what = ("no line to count" if not len(snapshot)
+            else f"no line {'of any of the chosen parts' if by_part else 'at any of the chosen locations'}")
     return (f"{inventory_path} has {what} ({len(names)} chosen: {some_of(names, 5)}); nothing was written. "
             "Check that the export is whole and of this plant, or give --force if these locations are empty")
 
@@ -211,29 +213,30 @@ def start_cycle(
     as_of = as_of or dt.date.today()
     making = _Making(config, count_date or as_of, show_system_qty, packets, pdf, new_spreadsheet(google))
     schedule = read_schedule_at(workbook_at(schedule_path, google))
-    if schedule.by != "location":
-        raise CyclekitError(f"{schedule_path} has one row per part; count sheets are made per "
-                            "location: make the schedule with --by location")
+    by_part = schedule.by == "part"  # a sheet per part, listing every location that holds it
     snapshot = load_inventory(inventory_path, config.inventory)
     picked = select_locations(schedule, selection, as_of, config.schedule.calendar_weeks)
     chosen = picked.entries
     if not chosen:
         raise CyclekitError(_nothing_chosen(schedule_path, schedule.entries, selection, as_of))
-    numbered = number_lines(snapshot.lines_at({entry.key for entry in chosen}))
+    numbered = number_lines(snapshot.lines_where("part_number" if by_part else "location",
+                                                 {entry.key for entry in chosen}))
     if not numbered and not force:
-        raise CyclekitError(_no_line_at(inventory_path, snapshot, chosen))
+        raise CyclekitError(_no_line_at(inventory_path, snapshot, chosen, by_part))
     manifest = _new_manifest(cycle_id or _new_cycle_id(as_of), as_of, making, schedule_path, inventory_path,
                              snapshot)
-    files, pdfs = _make_cycle_folder(cycle_dir, manifest, numbered, snapshot, chosen, making)
-    inventory_locations = set(snapshot.columns["location"])
+    files, pdfs = _make_cycle_folder(cycle_dir, manifest, numbered, snapshot, chosen, making, by_part)
+    held = set(snapshot.columns["part_number" if by_part else "location"])
+    unknown = [e.key for e in chosen if e.key not in held]
     lines = sum(r.lines for r in manifest.locations)
     return CycleReport(
-        cycle_dir=cycle_dir, cycle_id=manifest.cycle_id, locations=len(chosen),
-        lines=lines, chosen=picked.sentence(lines),
+        cycle_dir=cycle_dir, cycle_id=manifest.cycle_id, locations=len(manifest.locations),
+        lines=lines, chosen=picked.sentence(lines, "part" if by_part else "location"),
         files=[cycle_dir / f for f in files] if making.spreadsheet is None else [],
         pdfs=[cycle_dir / p for p in pdfs], url=manifest.google.get("count_sheets", {}).get("url", ""),
-        unknown_to_inventory=[e.key for e in chosen if e.key not in inventory_locations],
-        warnings=line_warnings([s.item for s in numbered]))
+        unknown_to_inventory=[] if by_part else unknown, parts=len(chosen) - len(unknown) if by_part else 0,
+        warnings=line_warnings([s.item for s in numbered])
+        + [f"part {part} has no stock in the export: no sheet was made for it" for part in unknown if by_part])
 
 
 def _check_new_cycle(cycle_dir: Path, cycle_id: str | None, config: Config) -> None:
@@ -258,20 +261,22 @@ def _new_manifest(cycle_id: str, as_of: dt.date, making: _Making, schedule_path:
 
 
 def _make_cycle_folder(cycle_dir: Path, manifest: Manifest, numbered: list[SnapshotLine], snapshot: Snapshot,
-                       chosen: list[ScheduleEntry], making: _Making) -> tuple[list[str], list[Path]]:
+                       chosen: list[ScheduleEntry], making: _Making, by_part: bool = False
+                       ) -> tuple[list[str], list[Path]]:
     """Everything built in a folder beside the target, then renamed: no half-made cycle. The files
     written (relative to the folder) and the PDFs printed."""
     cycle_dir.parent.mkdir(parents=True, exist_ok=True)
     work = make_work_dir(f".{cycle_dir.name}.", cycle_dir.parent)  # the mode mkdir gives (umask)
     try:
         _write_frozen(work, manifest, numbered, snapshot)
-        books = _lay_out_sheets(manifest, numbered, chosen, making)
+        books = (_lay_out_part_sheets if by_part else _lay_out_sheets)(manifest, numbered, chosen, making)
         if making.spreadsheet is not None:
             books, tabs_of = _into_spreadsheet(making.spreadsheet, books, manifest, making.pdf)
         else:
             tabs_of = {file: [] for file in books}
             for record in manifest.sheets:
-                tabs_of[record.file].append(record.tab)
+                if record.tab not in tabs_of[record.file]:  # a part's tab holds a record per location
+                    tabs_of[record.file].append(record.tab)
         _render_books(work, books, tabs_of, manifest)
         pdfs = _print_books(work, list(books)) if making.pdf else []
         save_manifest(work, manifest)
@@ -319,6 +324,51 @@ def _lay_out_sheets(manifest: Manifest, numbered: list[SnapshotLine], chosen: li
         manifest.sheets.append(SheetRecord(sheet_id, "count", entry.key, file, tab,
                                            [s.line_no for s in lines], counter=entry.owner))
     return books
+
+
+def _lay_out_part_sheets(manifest: Manifest, numbered: list[SnapshotLine], chosen: list[ScheduleEntry],
+                         making: _Making) -> Books:
+    """A count sheet per chosen part listing every location that holds it, location after location
+    in the export's order (the walk). It is recorded as a sheet per location, `S001/LOCATION`, with
+    the location's line numbers: ingest, results and finalize read the lines as any location's."""
+    order = {location: n for n, location in enumerate(dict.fromkeys(s.item.location for s in numbered))}
+    by_part: dict[str, list[SnapshotLine]] = {}
+    for s in sorted(numbered, key=lambda s: (order[s.item.location], s.line_no)):
+        by_part.setdefault(s.item.part_number, []).append(s)
+    held = [entry for entry in chosen if entry.key in by_part]
+    manifest.locations.extend(_part_locations(numbered, held))
+    books: Books = {}
+    used_files: set[str] = set()
+    tabs_in: dict[str, set[str]] = {}
+    for entry, sheet_id in zip(held, manifest.next_sheet_ids("S", len(held)), strict=True):
+        lines = by_part[entry.key]
+        file = _book_for(entry, making, books, used_files)
+        tab = safe_tab(entry.key, tabs_in.setdefault(file, set()))
+        header = SheetHeader("count", manifest.cycle_id, sheet_id, "", entry.zone, entry.owner,
+                             making.count_date.isoformat(), part=entry.key)
+        books[file][1].append(functools.partial(
+            count_sheet, header, _sheet_lines(lines), tab, show_system_qty=making.show_system_qty, found_rows=0,
+            whole_uoms=making.config.inventory.whole_number_uoms, paper=making.config.count.paper))
+        at: dict[str, list[int]] = {}
+        for s in lines:
+            at.setdefault(s.item.location, []).append(s.line_no)
+        manifest.sheets.extend(SheetRecord(f"{sheet_id}/{location}", "count", location, file, tab, numbers,
+                                           counter=entry.owner) for location, numbers in at.items())
+    return books
+
+
+def _part_locations(numbered: list[SnapshotLine], parts: list[ScheduleEntry]) -> list[LocationRecord]:
+    """The locations holding the parts counted: each with the owner of the first part counted there
+    and the strictest ABC class of them (its tolerance applies to the location's lines)."""
+    entry_of = {entry.key: entry for entry in parts}
+    records: dict[str, LocationRecord] = {}
+    for s in numbered:
+        entry = entry_of[s.item.part_number]
+        record = records.setdefault(s.item.location, LocationRecord(s.item.location, "", entry.owner,
+                                                                    entry.owner_email, entry.abc_class))
+        record.abc_class = min(record.abc_class, entry.abc_class or "C")
+        record.lines += 1
+    return list(records.values())
 
 
 def _book_for(entry: ScheduleEntry, making: _Making, books: Books, used_files: set[str]) -> str:

@@ -134,6 +134,8 @@ def cell_format(style: Style | None) -> dict[str, Any]:
                                     "center": "MIDDLE"}.get(style.valign, "MIDDLE")
     if style.wrap:
         fmt["wrapStrategy"] = "WRAP"
+    if style.indent:  # Google's default padding, and an indent's width on the left
+        fmt["padding"] = {"top": 2, "right": 3, "bottom": 2, "left": 3 + 9 * style.indent}
     if style.border:
         fmt["borders"] = {side: {"style": "SOLID"} for side in ("top", "bottom", "left", "right")}
     return fmt

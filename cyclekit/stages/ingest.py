@@ -740,7 +740,7 @@ def _write_results(cycle_dir: Path, manifest: Manifest, counted: _Counted, shown
     results = XlsxFile(cycle_dir / RESULTS, copy=keep_backup)
     try:
         spec = results_workbook(manifest, lines, counted.totals, shown, previous.documentation, config,
-                                today, previous.resolutions, returned, previous)
+                                today, previous.resolutions, returned, previous, folder=cycle_dir)
         backup = results.keep_backup("Results before this ingest")  # the workbook replaced, as finance left it
         with progress.task("Writing the results workbook"):
             results.write(spec)

@@ -79,6 +79,12 @@ class GoogleTarget:
     share_with: tuple[str, ...] = ()  # e-mails given writer access, besides the counters
 
 
+def signed_in(credentials: str | None = None) -> GoogleTarget:
+    """A session with the credentials given, else the default ones (GOOGLE_APPLICATION_CREDENTIALS,
+    else gspread's OAuth desktop flow): enough to read what the manifest records in Google Sheets."""
+    return GoogleTarget(GoogleSession(google_client(credentials)))
+
+
 @dataclass
 class RequestLog:
     """Counts what each operation costs against the 60-writes / 60-reads a minute quota."""

@@ -33,18 +33,21 @@ bench bench-smoke: install-bench
 dev: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 
-CYCLE := $(OUT)/cycle-$(AS_OF)
+# the demo has a folder of its own: the README's walk-through writes workbooks/schedule.xlsx and
+# workbooks/cycle-2026-11-23, and the demo neither takes nor deletes them
+DEMO := $(OUT)/demo
+CYCLE := $(DEMO)/cycle-$(AS_OF)
 # the floor's filled sheets arrive outside the cycle folder, as from e-mail; ingest keeps copies in it
-INBOX := $(OUT)/inbox-$(AS_OF)
+INBOX := $(DEMO)/inbox-$(AS_OF)
 # the counters' messages, written as .eml files (send --dry-run): nothing leaves the machine
-OUTBOX := $(OUT)/outbox-$(AS_OF)
+OUTBOX := $(DEMO)/outbox-$(AS_OF)
 
 demo: install
-	@mkdir -p $(OUT)
-	rm -rf $(CYCLE) $(INBOX) $(OUTBOX) $(OUT)/schedule.xlsx  # the demo starts over: a schedule written over keeps its Last Counts
+	@mkdir -p $(DEMO)
+	rm -rf $(CYCLE) $(INBOX) $(OUTBOX) $(DEMO)/schedule.xlsx  # the demo starts over: a schedule written over keeps its Last Counts
 	$(CYCLEKIT) schedule $(EXAMPLES)/inventory.csv --locations $(EXAMPLES)/locations.csv \
-		--config $(EXAMPLES)/cyclekit.toml --as-of $(AS_OF) -o $(OUT)/schedule.xlsx
-	$(CYCLEKIT) sheets $(OUT)/schedule.xlsx $(EXAMPLES)/inventory.csv --config $(EXAMPLES)/cyclekit.toml \
+		--config $(EXAMPLES)/cyclekit.toml --as-of $(AS_OF) -o $(DEMO)/schedule.xlsx
+	$(CYCLEKIT) sheets $(DEMO)/schedule.xlsx $(EXAMPLES)/inventory.csv --config $(EXAMPLES)/cyclekit.toml \
 		--as-of $(AS_OF) --due-within 7 $(PDF) -o $(CYCLE)
 	$(CYCLEKIT) send $(CYCLE) --dry-run $(OUTBOX) --config $(EXAMPLES)/cyclekit.toml
 	$(BIN)/python $(EXAMPLES)/simulate_floor.py $(CYCLE) --to $(INBOX)
@@ -52,16 +55,18 @@ demo: install
 	$(BIN)/python $(EXAMPLES)/simulate_floor.py $(CYCLE) --recounts --to $(INBOX)
 	$(CYCLEKIT) ingest $(CYCLE) $(INBOX)/*.xlsx --config $(EXAMPLES)/cyclekit.toml
 	$(BIN)/python $(EXAMPLES)/simulate_review.py $(CYCLE)
-	$(CYCLEKIT) finalize $(CYCLE) --schedule $(OUT)/schedule.xlsx --config $(EXAMPLES)/cyclekit.toml
+	$(CYCLEKIT) finalize $(CYCLE) --schedule $(DEMO)/schedule.xlsx --config $(EXAMPLES)/cyclekit.toml
 	$(CYCLEKIT) status $(CYCLE) --config $(EXAMPLES)/cyclekit.toml
 	$(CYCLEKIT) verify $(CYCLE)
 	@echo
-	@echo "Demo output in $(OUT)/:"
-	@ls -1 $(OUT)/schedule.xlsx $(CYCLE)/manifest.json $(CYCLE)/snapshot.csv $(CYCLE)/results.xlsx
+	@echo "Demo output in $(DEMO)/:"
+	@ls -1 $(DEMO)/schedule.xlsx $(CYCLE)/manifest.json $(CYCLE)/snapshot.csv $(CYCLE)/results.xlsx
 	@for d in sheets pdf returned recounts adjustments; do \
 		[ -d $(CYCLE)/$$d ] && echo "$(CYCLE)/$$d/ ($$(ls $(CYCLE)/$$d | wc -l) files)"; done; true
 	@echo "Messages to the counters (open one in a mail client to send it):"
 	@ls -1 $(OUTBOX)/*.eml
+	@echo
+	@echo "To run cyclekit yourself: source $(VENV)/bin/activate (or type $(CYCLEKIT)), then follow the README's walk-through."
 
 # the whole cycle in Google Sheets, offline, against the test suite's Sheets API fake
 demo-gsheets: dev
@@ -110,4 +115,4 @@ lint: dev
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(OUT)/*.xlsx $(OUT)/cycle-* $(OUT)/inbox-* $(OUT)/outbox-* .pytest_cache
+	rm -rf $(OUT)/*.xlsx $(OUT)/cycle-* $(OUT)/inbox-* $(OUT)/outbox-* $(DEMO) .pytest_cache

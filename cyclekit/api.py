@@ -197,15 +197,19 @@ class Cycle:
         return cycle
 
     def ingest(self, files: Iterable[PathLike] | PathLike = (), *, pdf: bool = False, google: GoogleLike = None,
-               today: dt.date | None = None) -> IngestReport:
+               today: dt.date | None = None, sheets_google: GoogleLike = None) -> IngestReport:
         """Read the filled sheets (the cycle's own folders, or the `files` given, e.g. from e-mail)
-        and write results.xlsx; with `google`, the results go to Google Sheets (`cyclekit ingest`)."""
+        and write results.xlsx; with `google`, the results go to Google Sheets (`cyclekit ingest`).
+        Count sheets made in Google Sheets are read there whatever the results' format: with
+        `google`'s session, else `sheets_google`'s, else the default credentials."""
         from cyclekit.stages.ingest import ingest_cycle
 
         config, target = self.config, _google(google)
         given = _paths(files)
+        reads_google = target is None and "count_sheets" in self.manifest.google
+        reader = _google(sheets_google) if reads_google else None
         report: IngestReport = ingest_cycle(self.folder, config, given or None, today=today, google=target,
-                                            results_to_google=target is not None, pdf=pdf)
+                                            results_to_google=target is not None, pdf=pdf, sheets_google=reader)
         return report
 
     def finalize(self, schedule: Schedule | PathLike, *, targets: Iterable[str] | str = (),

@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 import functools
 import gc
+import inspect
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -56,10 +57,15 @@ def google_options(command: Command) -> Command:
     """--format, --credentials, --folder, --share: defined once for every command that writes; the
     command receives them as one `google` argument (a GoogleSheets, or None for xlsx files)."""
 
+    # a command that reads what the manifest keeps in Google Sheets (ingest) gets the sign-in too
+    reads_google = "sheets_google" in inspect.signature(command).parameters
+
     @functools.wraps(command)
     def wrapper(*args: Any, output_format: str, credentials: str | None, folder_id: str | None,
                 share_with: tuple[str, ...], **kwargs: Any) -> Any:
         google = GoogleSheets(credentials, folder_id, tuple(share_with)) if output_format == "gsheets" else None
+        if reads_google:
+            kwargs["sheets_google"] = GoogleSheets(credentials) if credentials else None
         return command(*args, google=google, **kwargs)
 
     options = [
@@ -358,7 +364,7 @@ def print_start(report: CycleReport, kind: str) -> None:
 @quiet_option
 @reports_errors
 def ingest(cycle_dir: Path, files: tuple[Path, ...], pdf: bool, config_path: Path | None,
-           google: GoogleSheets | None) -> None:
+           google: GoogleSheets | None, sheets_google: GoogleSheets | None) -> None:
     """Read filled count sheets back and write CYCLE_DIR/results.xlsx.
 
     Reads every sheet in CYCLE_DIR/sheets, packets and recounts, or the FILES named (sheets
@@ -367,7 +373,9 @@ def ingest(cycle_dir: Path, files: tuple[Path, ...], pdf: bool, config_path: Pat
     replaces its earlier copy. Every entry is checked; problems are listed, never guessed. Run
     it again after a correction or a recount: what people typed in the Discrepancies tab is kept.
     Replies saved from your mail client (.eml files, or a folder of them) stand for their Excel
-    attachments; the manifest records which message each sheet came from.
+    attachments; the manifest records which message each sheet came from. Count sheets made in
+    Google Sheets are read there (--credentials, else the default ones); --format says only
+    where the results go.
 
     \b
     Example:
@@ -375,7 +383,8 @@ def ingest(cycle_dir: Path, files: tuple[Path, ...], pdf: bool, config_path: Pat
       cyclekit ingest workbooks/cycle-2026-11-23 ~/Downloads/WH-A-01-done.xlsx
       cyclekit ingest workbooks/cycle-2026-11-23 replies/
     """
-    print_ingest(Cycle(cycle_dir, config=config_path).ingest(files, pdf=pdf, google=google))
+    print_ingest(Cycle(cycle_dir, config=config_path).ingest(files, pdf=pdf, google=google,
+                                                             sheets_google=sheets_google))
 
 
 def print_ingest(report: IngestReport) -> None:

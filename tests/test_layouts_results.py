@@ -93,12 +93,20 @@ def test_discrepancies_only_lines_with_a_variance_and_documentation_kept() -> No
     assert sheet.row_heights[1] >= 34  # room for two typed lines at least
 
 
-def test_discrepancy_row_fits_its_suggested_causes() -> None:
+def test_discrepancy_rows_stay_two_lines_with_their_causes_on_screen_only() -> None:
     sheet = workbook([line(1, "10", "7")]).sheet("Discrepancies")
-    causes = value(column(sheet, "Suggested Causes")[0])
-    width = next(c.width for c in sheet.columns if c.header == "Suggested Causes")
-    lines = len(textwrap.wrap(causes, int(width * 1.1 * 11 / 9)))
-    assert sheet.row_heights[1] == round(max(2, lines * 9 / 11) * 15 + 4, 1)
+    causes = sheet.columns[-1]
+    # the same causes for every line of a direction wrapped each row four lines tall on paper: the
+    # column is last, on one line, and outside the print area (the Summary's legend prints them)
+    assert causes.header == "Suggested Causes" and not causes.style.wrap and "Theft or loss" in value(column(
+        sheet, "Suggested Causes")[0])
+    assert sheet.print_setup.area.last_col == len(sheet.columns) - 2
+    assert sheet.row_heights[1] == 34  # two typed lines
+    resolution = "Adjusted to the physical count after checking the repair bay, the open tickets and MRB"
+    long = workbook([line(1, "10", "7")], documentation={"WH-A-01/1": {"Resolution": resolution}})
+    width = next(c.width for c in sheet.columns if c.header == "Resolution")
+    lines = text_fit.lines_of(resolution, text_fit.room_of(width), text_fit.Measure.RENDERED)
+    assert lines > 2 and long.sheet("Discrepancies").row_heights[1] == lines * 15 + 4
 
 
 def test_a_changed_variance_reopens_its_approval() -> None:

@@ -22,6 +22,7 @@ from cyclekit.stages.sheets import Selection, start_cycle
 from tests.helpers import INVENTORY_HEADER, fill_sheet, write_csv
 from tests.test_cycle_flow import plant, sheet_file, start  # noqa: F401
 from tests.test_print import pdf_pages
+from tests.test_results_print import column_text, pages_of, pdf_words
 
 
 def word_heights(pdf, word):
@@ -80,8 +81,7 @@ def test_long_problems_get_rows_tall_enough_to_print_apart(soffice, tmp_path):
     sheet = results._problems_sheet(problems, {}, {})
     render_xlsx(WorkbookSpec([sheet]), tmp_path / "problems.xlsx")
     [pdf] = to_pdf([tmp_path / "problems.xlsx"], tmp_path / "pdf")
-    _, pages = pdf_pages(pdf)
-    words = " ".join(pages[0].split())
+    words = column_text(pages_of(pdf_words(pdf))[1], "Problem", "Resolution")
     # rows of the default height printed these messages over each other, word by word
     assert "write it in a Found row and ingest the sheet again" in words
     assert "decimal comma; write it without a thousands separator" in words

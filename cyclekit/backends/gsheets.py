@@ -79,6 +79,12 @@ class GoogleTarget:
     share_with: tuple[str, ...] = ()  # e-mails given writer access, besides the counters
 
 
+def signed_in(credentials: str | None = None) -> GoogleTarget:
+    """A session with the credentials given, else the default ones (GOOGLE_APPLICATION_CREDENTIALS,
+    else gspread's OAuth desktop flow): enough to read what the manifest records in Google Sheets."""
+    return GoogleTarget(GoogleSession(google_client(credentials)))
+
+
 @dataclass
 class RequestLog:
     """Counts what each operation costs against the 60-writes / 60-reads a minute quota."""
@@ -134,6 +140,8 @@ def cell_format(style: Style | None) -> dict[str, Any]:
                                     "center": "MIDDLE"}.get(style.valign, "MIDDLE")
     if style.wrap:
         fmt["wrapStrategy"] = "WRAP"
+    if style.indent:  # Google's default padding, and an indent's width on the left
+        fmt["padding"] = {"top": 2, "right": 3, "bottom": 2, "left": 3 + 9 * style.indent}
     if style.border:
         fmt["borders"] = {side: {"style": "SOLID"} for side in ("top", "bottom", "left", "right")}
     return fmt

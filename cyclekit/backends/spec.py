@@ -28,6 +28,7 @@ class Style:
     valign: str | None = "vcenter"
     wrap: bool = False
     border: bool = False  # thin border all round
+    indent: int = 0  # levels of indent: room between a text and the number printed right-aligned beside it
     locked: bool = True  # only matters on a protected sheet
 
     def but(self, **changes: Any) -> Style:

@@ -84,6 +84,8 @@ class _Formats:
                 props["text_wrap"] = True
             if style.border:
                 props["border"] = 1
+            if style.indent:
+                props["indent"] = style.indent
             props["locked"] = style.locked
             self.cache[style] = self.book.add_format(props)
         return self.cache[style]

@@ -10,8 +10,11 @@ approval is not: Status goes back to Open and Notes say what changed, to approve
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections import Counter
 from dataclasses import replace
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, cast
 
 from xlsxwriter.utility import xl_col_to_name, xl_range_abs, xl_rowcol_to_cell
@@ -33,7 +36,7 @@ from cyclekit.backends.spec import (
     WorkbookSpec,
 )
 from cyclekit.config import Config
-from cyclekit.domain.causes import ROOT_CAUSES, suggested_causes
+from cyclekit.domain.causes import ROOT_CAUSES, SYSTEM_HIGHER, SYSTEM_LOWER, suggested_causes
 from cyclekit.domain.money import round_formula
 from cyclekit.domain.review import (
     DISCREPANCY_RATE_TARGET,
@@ -65,7 +68,7 @@ from cyclekit.folder.cycle import Manifest, SheetRecord
 from cyclekit.layouts import styles
 from cyclekit.layouts.added_tabs import added_tab_sheet, carried_cell
 from cyclekit.layouts.results_carry import KEPT, KeptCell, PreviousResults, read_previous
-from cyclekit.layouts.text_fit import lines_of, row_height
+from cyclekit.layouts.text_fit import Measure, lines_of, room_of, row_height
 
 SUMMARY, VARIANCE, DISCREPANCIES = "Summary", "Variance", "Discrepancies"
 RECOUNT, PROBLEMS, CLEARED, LISTS = "Recount", "Problems", "Cleared", "Lists"
@@ -74,12 +77,13 @@ UNVALUED = "unvalued"  # the Variance Value of a line whose part has no known un
 DOC_COLUMNS = ("Root Cause", "Resolution", "Status", "Investigated By", "Investigated On",
                "Approved By", "Approval Date", "Notes")
 LINE_ID = "Line ID"
+SUGGESTED_CAUSES = "Suggested Causes"
 VARIANCE_QTY = "Variance Qty"  # in documentation read back: the variance the row showed when documented
 DOCUMENTED_VARIANCE = "Documented Variance"  # the Cleared tab's column of it
 CHANGED = "VARIANCE CHANGED:"  # starts the note of a row whose variance changed since it was documented
-PAGE_WIDTH = 150  # characters of column width a landscape page holds at a legible scale
+PAGE_WIDTH = 150  # characters of column width a landscape page holds at a legible scale (7.5 pt type)
 CHART_LOCATIONS = 20  # bars in the Summary's chart: a bar per location is unreadable past that
-QTY = styles.QUANTITY
+QTY = styles.quantity(0)  # a tab's quantity columns: see _Quantities
 PCT = Style(num_format="0.0%")
 LINE_POINTS = 15  # a line of 11 pt text
 
@@ -88,8 +92,32 @@ def _header(columns: list[Column]) -> list[CellValue]:
     return [Cell(c.header, styles.HEADER) for c in columns]
 
 
+def _spaced(columns: list[Column]) -> list[Column]:
+    """A text column right of a number column starts an indent in: on paper, without gridlines,
+    "-$97,170.80" printed against "Digital > physical" read as one word."""
+    spaced = columns[:1]
+    for before, column in zip(columns, columns[1:]):
+        style = column.style
+        if styles.right_aligned(before.style) and not styles.right_aligned(style) and style.align != "center":
+            column = replace(column, style=style.but(indent=1))
+        spaced.append(column)
+    return spaced
+
+
+def _pages_across(widths: list[float]) -> int:
+    """Pages across for columns of these widths, the first two printed on every page: a page holds
+    PAGE_WIDTH, a tenth or so over it shrinks the type a little rather than add a page."""
+    total, repeated = sum(widths), sum(widths[:2])
+    if total <= PAGE_WIDTH:
+        return 1
+    return max(1, math.ceil((total - repeated) / (PAGE_WIDTH - repeated) - 0.15))
+
+
 def _table_sheet(name: str, columns: list[Column], rows: list[list[Any]], *, protect: bool = False,
-                 landscape: bool = True) -> Sheet:
+                 landscape: bool = True, unprinted: int = 0, legend: str = "") -> Sheet:
+    """unprinted: columns at the right left off paper (shown on screen only); legend: what the
+    tab's fills mean, printed at the foot of every page."""
+    columns = _spaced(columns)
     sheet = Sheet(name, columns=columns, header_row=0, freeze=(1, 2), protect=protect)
     sheet.rows = [_header(columns), *rows]
     sheet.row_heights[0] = 32
@@ -99,32 +127,68 @@ def _table_sheet(name: str, columns: list[Column], rows: list[list[Any]], *, pro
         if (lines := _wrapped_lines(row, columns)) > 1:
             sheet.row_heights[r] = row_height(lines, LINE_POINTS, 4)
     sheet.autofilter = Range(0, 0, max(len(rows), 1), len(columns) - 1)
-    # a wide tab prints a page across per ~130 characters of columns, never shrunk below
-    # legible: the first two columns (what the row is) repeat on every page across
-    pages_across = max(1, round(sum(c.width for c in columns) / PAGE_WIDTH))
+    # a wide tab prints as many pages across as keep it legible: the first two columns (what the
+    # row is) repeat on every page across, so each page holds less of the rest
+    printed = len(columns) - unprinted
+    pages_across = _pages_across([c.width for c in columns[:printed]])
     sheet.print_setup = PrintSetup(landscape=landscape, repeat_rows=(0, 0), fit_width=pages_across,
                                    repeat_columns=(0, 1) if pages_across > 1 else None,
                                    header=f"&L&\"Calibri,Bold\"{name}&R&D",
-                                   footer="&CPage &P of &N", gridlines=False)
+                                   footer=f"&L{legend}&RPage &P of &N" if legend else "&CPage &P of &N",
+                                   gridlines=False,
+                                   area=Range(0, 0, max(len(rows), 1), printed - 1) if unprinted else None)
     return sheet
+
+
+class _Quantities:
+    """The format of each unit of measure's quantities: thousands separated, with as many decimals
+    as its quantities in the cycle have (kg to the gram: 0.750, 1.375), none for a unit counted
+    whole. A tab's quantity columns take the commonest unit's format; other cells carry their own."""
+
+    def __init__(self, lines: list[CountedLine]):
+        places: dict[str, int] = {}
+        for line in lines:
+            for quantity in (line.system_qty, line.counted_qty, line.first_count):
+                if quantity is not None and quantity.is_finite():
+                    places[line.uom] = max(places.get(line.uom, 0), _places(quantity))
+        self.by_uom = {uom: styles.quantity(n) for uom, n in places.items()}
+        commonest = Counter(line.uom for line in lines).most_common(1)
+        self.column = self.by_uom.get(commonest[0][0], QTY) if commonest else QTY
+
+    def cell(self, value: Any, uom: str) -> Any:
+        style = self.by_uom.get(uom, self.column)
+        return value if style is self.column or value is None else Cell(value, style)
+
+
+def _places(quantity: Decimal) -> int:
+    exponent = quantity.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+VARIANCE_LEGEND = "Red: outside tolerance.  Amber: a variance within tolerance."
+DISCREPANCY_LEGEND = ("Red Severity: Major.  Green: Resolved.  Amber: the variance changed since it was "
+                      "documented; approve again.  Yellow: to fill in.")
 
 
 def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
     money = styles.money(config.count.currency_format)
+    qty = _Quantities(lines)
     columns = [
         Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
         Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT),
-        Column("UoM", 6, styles.TEXT), Column("System Qty", 11, QTY),
-        Column("Counted Qty", 11, QTY), Column("Variance Qty", 11, QTY),
+        Column("UoM", 6, styles.TEXT), Column("System Qty", 12, qty.column),
+        Column("Counted Qty", 12, qty.column), Column("Variance Qty", 11, qty.column),
         Column("Variance %", 10, PCT), Column("Unit Cost", 11, money),
-        Column("Variance Value", 13, money), Column("Within Tolerance", 10, Style(align="center")),
+        Column("Variance Value", 14, money.but(align="right")),  # "unvalued" too, apart from what follows
+        Column("Within Tolerance", 10, Style(align="center")),
         Column("ABC Class", 7, Style(align="center")), Column("Tolerance", 9, PCT),
         Column("Counted By", 16, styles.TEXT), Column("Recounted By", 16, styles.TEXT),
-        Column("First Count", 10, QTY), Column("Sheet", 8, styles.TEXT),
+        Column("First Count", 11, qty.column), Column("Sheet", 8, styles.TEXT),
         Column(LINE_ID, 16, styles.TEXT), Column("Description", 30, styles.TEXT),
         Column("Serial", 14, styles.TEXT),
     ]
-    sheet = _table_sheet(VARIANCE, columns, _variance_rows(lines, config, _letters(columns)))
+    sheet = _table_sheet(VARIANCE, columns, _variance_rows(lines, config, _letters(columns), qty),
+                         legend=VARIANCE_LEGEND)
     letter = _letters(columns)
     within, variance = letter["Within Tolerance"], letter["Variance Qty"]
     body = Range(1, 0, max(len(sheet.rows) - 1, 1), len(columns) - 1)
@@ -140,7 +204,8 @@ def _letters(columns: list[Column]) -> dict[str, str]:
     return {c.header: xl_col_to_name(i) for i, c in enumerate(columns)}
 
 
-def _variance_rows(lines: list[CountedLine], config: Config, letter: dict[str, str]) -> list[list[Any]]:
+def _variance_rows(lines: list[CountedLine], config: Config, letter: dict[str, str],
+                   qty: _Quantities) -> list[list[Any]]:
     system, counted, variance_at = letter["System Qty"], letter["Counted Qty"], letter["Variance Qty"]
     cost, allowed_at = letter["Unit Cost"], letter["Tolerance"]
     rows = []
@@ -156,8 +221,8 @@ def _variance_rows(lines: list[CountedLine], config: Config, letter: dict[str, s
         within = variance == 0 or judge(line, count).within_tolerance
         rows.append([  # None, not "", where a read-only cell is empty: nothing to write at all
             line.location, line.part_number, line.revision or None, line.lot or None, line.uom or None,
-            line.system_qty, line.counted_qty,
-            Formula(f"=ROUND({counted}{n}-{system}{n},6)", variance),
+            qty.cell(line.system_qty, line.uom), qty.cell(line.counted_qty, line.uom),
+            qty.cell(Formula(f"=ROUND({counted}{n}-{system}{n},6)", variance), line.uom),
             Formula(f'=IF({system}{n}=0,"",{variance_at}{n}/{system}{n})', pct),
             line.unit_cost,  # blank for a found part with no known cost: unvalued, never $0
             Formula(f'=IF({cost}{n}="","{UNVALUED}",{round_formula(f"{variance_at}{n}*{cost}{n}")})',
@@ -165,7 +230,8 @@ def _variance_rows(lines: list[CountedLine], config: Config, letter: dict[str, s
             Formula(f'=IF(ROUND(ABS({variance_at}{n}),6)<=ROUND({system}{n}*{allowed_at}{n},6),"Yes","No")',
                     "Yes" if within else "No"),
             line.abc_class, allowed, line.counted_by or None, line.recounted_by or None,
-            line.first_count, line.recount_sheet or line.sheet_id, line.line_id, line.description or None,
+            qty.cell(line.first_count, line.uom), line.recount_sheet or line.sheet_id, line.line_id,
+            line.description or None,
             line.serial or None,
         ])
     return rows
@@ -177,15 +243,17 @@ def _variance(line: CountedLine) -> Decimal:
 
 
 def _wrapped_lines(row: list[Any], columns: list[Column]) -> float:
-    """Lines (of 11 pt) the longest wrapped text of a row needs."""
+    """Lines (of 11 pt) the longest wrapped text of a row needs, measured as the renderers draw it:
+    counted in characters, a long problem printed over its header where the wider fonts of
+    LibreOffice (DejaVu Sans, without Carlito) took a line more."""
     lines = 1.0
     for value, column in zip(row, columns):
         text = value.value if isinstance(value, Cell) else value
         style = value.style if isinstance(value, Cell) and value.style else column.style
         if isinstance(text, str) and style and style.wrap:
             size = style.font_size or 11
-            chars = column.width * 1.1 * 11 / size  # 11 pt text: about 1.1 a width unit
-            lines = max(lines, lines_of(text, chars) * size / 11)
+            room = room_of(column.width - 2 * style.indent) * 11 / size
+            lines = max(lines, lines_of(text, room, Measure.RENDERED) * size / 11)
     return lines
 
 
@@ -248,57 +316,60 @@ def _recheck(doc: dict[str, Any], line: CountedLine) -> dict[str, Any]:
             "Notes": note if not before else f"{note}\n{before}"}
 
 
-def _discrepancy_columns(config: Config) -> list[Column]:
+def _discrepancy_columns(config: Config, qty: Style = QTY) -> list[Column]:
+    """Suggested Causes last, one line on screen, left off paper: the same few causes for every
+    line of a direction wrapped each row four lines tall; the Summary's legend prints them once."""
     money = styles.money(config.count.currency_format)
     edit = styles.INPUT.but(border=False)
     edit_date = edit.but(num_format=styles.DATE_FORMAT)
     return [
         Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
         Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT),
-        Column("System Qty", 10, QTY), Column("Counted Qty", 10, QTY),
-        Column("Variance Qty", 10, QTY), Column("Variance Value", 13, money),
-        Column("Direction", 17, styles.TEXT), Column("Severity", 8, Style(align="center")),
-        Column("Approver Role", 18, Style(wrap=True)),
-        Column("Suggested Causes", 40, Style(wrap=True, font_size=9, valign="top")),
+        Column("System Qty", 11, qty), Column("Counted Qty", 11, qty),
+        Column("Variance Qty", 10, qty), Column("Variance Value", 14, money.but(align="right")),
+        Column("Direction", 18, styles.TEXT), Column("Severity", 8, Style(align="center")),
+        Column("Approver Role", 21, Style(wrap=True)),
         Column("Root Cause", 28, edit.but(wrap=True)), Column("Resolution", 32, edit.but(wrap=True)),
-        Column("Status", 16, edit), Column("Investigated By", 16, edit),
-        Column("Investigated On", 13, edit_date), Column("Approved By", 16, edit),
+        Column("Status", 20, edit), Column("Investigated By", 18, edit.but(wrap=True)),
+        Column("Investigated On", 13, edit_date), Column("Approved By", 18, edit.but(wrap=True)),
         Column("Approval Date", 13, edit_date), Column("Notes", 30, edit.but(wrap=True)),
         Column(LINE_ID, 16, styles.TEXT), Column("Description", 30, Style(wrap=True)),
         Column("UoM", 6, styles.TEXT), Column("Serial", 14, styles.TEXT),
         Column("Unit Cost", 11, money), Column("Counted By", 16, styles.TEXT),
-        Column("Recounted By", 16, styles.TEXT),
+        Column("Recounted By", 16, styles.TEXT), Column(SUGGESTED_CAUSES, 60, styles.TEXT),
     ]
 
 
-def _discrepancy_row(line: CountedLine, doc: dict[str, Any], config: Config, columns: list[Column]) -> list[Any]:
+def _discrepancy_row(line: CountedLine, doc: dict[str, Any], config: Config, columns: list[Column],
+                     qty: _Quantities) -> list[Any]:
     """A line with a variance, with the documentation typed for it (its typed columns editable)."""
     j = judge(line, config.count)
     style = {c.header: c.style for c in columns}
     sign = 1 if _variance(line) > 0 else -1
     return [
-        line.location, line.part_number, line.revision, line.lot, line.system_qty,
-        line.counted_qty, line.variance_qty, Cell(UNVALUED, styles.WARN) if line.unvalued else line.variance_value,
-        j.direction, j.severity,
-        j.approver_role, "; ".join(suggested_causes(sign)),
+        line.location, line.part_number, line.revision, line.lot, qty.cell(line.system_qty, line.uom),
+        qty.cell(line.counted_qty, line.uom), qty.cell(line.variance_qty, line.uom),
+        Cell(UNVALUED, styles.WARN.but(align="right")) if line.unvalued else line.variance_value,
+        j.direction, j.severity, j.approver_role,
         *[Cell(_doc_value(doc, name, "Open" if name == "Status" else None), style[name]) for name in DOC_COLUMNS[:-1]],
         Cell(_doc_value(doc, "Notes", line.notes), style["Notes"]), line.line_id, line.description, line.uom,
-        line.serial, line.unit_cost, line.counted_by, line.recounted_by,
+        line.serial, line.unit_cost, line.counted_by, line.recounted_by, "; ".join(suggested_causes(sign)),
     ]
 
 
 def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[str, Any]],
                        config: Config, causes_range: str) -> tuple[Sheet, set[str]]:
-    columns = _discrepancy_columns(config)
+    listed = [line for line in lines if line.counted and line.variance_qty != 0]
+    qty = _Quantities(listed)
+    columns = _discrepancy_columns(config, qty.column)
     rows, used = [], set()
     heights: dict[int, float] = {}
-    for line in lines:
-        if not line.counted or line.variance_qty == 0:
-            continue
+    for line in listed:
         used.add(line.line_id)
-        rows.append(_discrepancy_row(line, _recheck(documentation.get(line.line_id, {}), line), config, columns))
+        rows.append(_discrepancy_row(line, _recheck(documentation.get(line.line_id, {}), line), config, columns,
+                                     qty))
         heights[len(rows)] = _discrepancy_height(rows[-1], columns)
-    sheet = _table_sheet(DISCREPANCIES, columns, rows, protect=True)
+    sheet = _table_sheet(DISCREPANCIES, columns, rows, protect=True, unprinted=1, legend=DISCREPANCY_LEGEND)
     sheet.row_heights.update(heights)
     _discrepancy_rules(sheet, max(len(rows), 1), causes_range)
     return sheet, used
@@ -343,8 +414,13 @@ def _cleared_sheet(documentation: dict[str, dict[str, Any]], used: set[str]) -> 
     for line_id, doc in sorted(left.items()):
         reason = doc.get("Why Here") or "No discrepancy on the latest ingest; documentation kept"
         rows.append([line_id, doc.get("Location"), doc.get("Part Number"), reason,
-                     _quantity_or_none(doc.get(VARIANCE_QTY)), *[doc.get(name) for name in DOC_COLUMNS]])
+                     _documented_quantity(doc.get(VARIANCE_QTY)), *[doc.get(name) for name in DOC_COLUMNS]])
     return _table_sheet(CLEARED, columns, rows)
+
+
+def _documented_quantity(value: Any) -> Any:
+    quantity = _quantity_or_none(value)
+    return quantity if quantity is None or not _places(quantity) else Cell(quantity, styles.quantity(_places(quantity)))
 
 
 def _not_counted_sheet(lines: list[CountedLine], returned: set[str]) -> Sheet:
@@ -372,27 +448,28 @@ def _recount_sheet(records: list[SheetRecord], lines: list[CountedLine], config:
                    problems: list[Problem]) -> Sheet:
     on_sheet: dict[tuple[str, int | None], SheetRecord] = {
         (s.location, n): s for s in records if s.kind == "recount" for n in s.lines}
+    recounted = [(line, record) for line in lines
+                 if (record := on_sheet.get((line.location, sheet_line_number(line)))) is not None]
+    qty = _Quantities([line for line, _ in recounted])
     columns = [
         Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
         Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT),
-        Column("System Qty", 10, QTY), Column("First Count", 10, QTY),
-        Column("Counted By", 16, styles.TEXT), Column("Reason", 18, styles.TEXT),
+        Column("System Qty", 11, qty.column), Column("First Count", 11, qty.column),
+        Column("Counted By", 16, styles.TEXT), Column("Reason", 18, styles.TEXT.but(wrap=True)),
         # the file as written, relative to the cycle folder, and its tab: a workbook holds a zone's sheets
-        Column("Recount Sheet", 9, styles.TEXT), Column("File", 30, styles.TEXT), Column("Tab", 14, styles.TEXT),
-        Column("Recount Qty", 10, QTY),
+        Column("Recount Sheet", 9, styles.TEXT), Column("File", 30, styles.TEXT.but(wrap=True)),
+        Column("Tab", 14, styles.TEXT), Column("Recount Qty", 11, qty.column),
         Column("Recounted By", 16, styles.TEXT), Column(LINE_ID, 16, styles.TEXT),
     ]
     first_problems = {p.line_id: p.message for p in problems if p.line_id}
     rows = []
-    for line in lines:
-        record = on_sheet.get((line.location, sheet_line_number(line)))
-        if record is None:
-            continue
+    for line, record in recounted:
         first = line.first_count if line.recounted_by else line.counted_qty
         reason = _recount_reason(line, config, first_problems.get(line.line_id, ""))
-        rows.append([line.location, line.part_number, line.revision, line.lot, line.system_qty,
-                     first, line.counted_by, reason, record.sheet_id, record.file, record.tab,
-                     line.counted_qty if line.recounted_by else None, line.recounted_by, line.line_id])
+        rows.append([line.location, line.part_number, line.revision, line.lot, qty.cell(line.system_qty, line.uom),
+                     qty.cell(first, line.uom), line.counted_by, reason, record.sheet_id, record.file, record.tab,
+                     qty.cell(line.counted_qty if line.recounted_by else None, line.uom), line.recounted_by,
+                     line.line_id])
     return _table_sheet(RECOUNT, columns, rows)
 
 
@@ -406,17 +483,30 @@ def _recount_reason(line: CountedLine, config: Config, problem: str) -> str:
     return needs_recount(first, config.count) or "Requested"
 
 
-def _problems_sheet(problems: list[Problem], resolutions: dict[ProblemKey, str], fixed: dict[str, str]) -> Sheet:
-    columns = [Column("Kind", 20, styles.TEXT), Column("File", 40, styles.TEXT),
-               Column("Tab", 14, styles.TEXT), Column("Cell", 7, styles.TEXT),
-               Column("Value", 16, styles.TEXT), Column("Problem", 70, Style(wrap=True)),
-               Column("Resolution", 40, styles.INPUT.but(wrap=True, border=False)),
-               Column("Status", 22, styles.TEXT)]
+def _shown_file(file: str, folder: Path | None) -> str:
+    """A file in the cycle's folder by its path from there (returned/WH-A-01.xlsx): the full path
+    took most of a printed row. A Resolution is matched by the file's name, the same either way."""
+    if folder is None or not file:
+        return file
+    try:
+        return Path(file).resolve().relative_to(folder.resolve()).as_posix()
+    except (ValueError, OSError):
+        return file
+
+
+def _problems_sheet(problems: list[Problem], resolutions: dict[ProblemKey, str], fixed: dict[str, str],
+                    folder: Path | None = None) -> Sheet:
+    # one landscape page across: the file's path and the problem wrap within their columns
+    columns = [Column("Kind", 14, styles.TEXT.but(wrap=True)), Column("File", 26, styles.TEXT.but(wrap=True)),
+               Column("Tab", 11, styles.TEXT.but(wrap=True)), Column("Cell", 6, styles.TEXT),
+               Column("Value", 11, styles.TEXT.but(wrap=True)), Column("Problem", 44, Style(wrap=True)),
+               Column("Resolution", 24, styles.INPUT.but(wrap=True, border=False)),
+               Column("Status", 14, styles.TEXT.but(wrap=True))]
     rows, still_open = [], False
     for p in problems:
         status = problem_status(p, fixed, resolutions)
         still_open = still_open or status == OPEN
-        rows.append([p.kind, p.file, p.sheet, p.cell, p.value, p.message,
+        rows.append([p.kind, _shown_file(p.file, folder), p.sheet, p.cell, p.value, p.message,
                      Cell(resolutions.get(problem_key(p)), columns[6].style),
                      Cell(status, styles.TEXT if status == OPEN else styles.GOOD.but(num_format="@"))])
     sheet = _table_sheet(PROBLEMS, columns, rows)
@@ -443,10 +533,24 @@ def _lists_sheet() -> tuple[Sheet, str]:
     return sheet, f"={LISTS}!{xl_range_abs(1, 0, len(ROOT_CAUSES), 0)}"
 
 
+LEGEND = (  # a fill, then what it means in each tab: a line each, within the Summary's printed width
+    ("Red", styles.BAD, ("Variance: the line is outside its tolerance",
+                         "Discrepancies: Severity Major, for Finance to approve",
+                         "Summary: the discrepancy rate is at or over the target")),
+    ("Amber", styles.WARN, ("Variance: a variance within tolerance",
+                            "Discrepancies: the variance changed since it was documented; approve again",
+                            "Variance Value unvalued: no unit cost is known for the part")),
+    ("Green", styles.GOOD, ("Discrepancies: Resolved", "Problems: resolved, or fixed by a recount",
+                            "Summary: the discrepancy rate is under the target")),
+    ("Yellow", styles.INPUT, ("Cells to fill in: the documentation of a discrepancy, the resolution of a problem",)),
+)
+DIRECTION_MEANS = {SYSTEM_HIGHER: "counted less than the system holds",
+                   SYSTEM_LOWER: "counted more than the system holds"}
 CHART_LABEL_CHARS = 30  # a longer location is shortened on the chart: its label took the whole chart
 
 
 WHOLE_RIGHT = styles.WHOLE.but(align="right")
+SUMMARY_NOTE = styles.NOTE.but(indent=1)  # apart from the figure printed right-aligned before it
 GROUP_HEADERS = ("Lines Sent", "Lines Counted", "Found Items", "Discrepancies", "Discrepancy Rate",
                  "Net Variance Value", "Absolute Variance Value")
 
@@ -471,7 +575,7 @@ class _Summary:
         self.rows: list[list[Any]] = []
 
     def add(self, name: str, value: Any, style: Style = WHOLE_RIGHT, note: str = "") -> None:
-        self.rows.append([Cell(name, styles.LABEL), Cell(value, style), Cell(note or None, styles.NOTE)])
+        self.rows.append([Cell(name, styles.LABEL), Cell(value, style), Cell(note or None, SUMMARY_NOTE)])
 
     def table(self, title: str, headers: list[str], body: list[list[Any]]) -> tuple[int, int]:
         """A titled table; returns its first and last body rows (zero-based)."""
@@ -536,11 +640,17 @@ class _Summary:
         judged = [(ln, judge(ln, self.config.count)) for ln in lines if ln.counted and ln.variance_qty != 0]
         largest = sorted(judged, key=_largest_first)[:10]
         money = self.money
+        qty = _Quantities([ln for ln, _ in largest])
+
+        def quantity(value: Decimal | None, uom: str) -> Cell:
+            return Cell(value, qty.by_uom.get(uom, QTY))
+
         self.table("Largest variances: Major first, then by value", [
             "Location", "Part Number", "System Qty", "Counted Qty", "Variance Qty", "Variance Value",
             "Severity", "Line ID"],
-            [[ln.location, ln.part_number, Cell(ln.system_qty, QTY), Cell(ln.counted_qty, QTY),
-              Cell(ln.variance_qty, QTY), Cell(ln.variance_value, money), j.severity, ln.line_id]
+            [[ln.location, ln.part_number, quantity(ln.system_qty, ln.uom), quantity(ln.counted_qty, ln.uom),
+              quantity(ln.variance_qty, ln.uom), Cell(ln.variance_value, money),
+              Cell(j.severity, styles.TEXT.but(indent=1)), ln.line_id]
              for ln, j in largest] or [["No discrepancies"]])
         not_valued = [ln.line_id for ln, _ in largest if ln.variance_value is None]
         if not_valued:
@@ -613,6 +723,19 @@ class _Summary:
         if charted:
             self._chart(charted, chart_row, height)
 
+    def legend(self) -> None:
+        """What the fills of every tab mean, and the suggested causes of each direction, printed once
+        (the Discrepancies tab shows them on screen, in its last column)."""
+        self.rows.append([])
+        self.rows.append([Cell("Legend: what the colours mean", styles.TITLE.but(font_size=12))])
+        for sample, style, meanings in LEGEND:
+            self.rows.extend([Cell(sample, style) if n == 0 else None, Cell(meaning, styles.NOTE)]
+                             for n, meaning in enumerate(meanings))
+        for name, sign in ((SYSTEM_HIGHER, -1), (SYSTEM_LOWER, 1)):
+            self.rows.append([])
+            self.rows.append([Cell(f"Suggested causes, {name} ({DIRECTION_MEANS[name]})", styles.LABEL)])
+            self.rows.extend([None, Cell(cause, styles.NOTE)] for cause in suggested_causes(sign))
+
     def _chart(self, charted: list[GroupFigures], chart_row: int, height: int) -> None:
         title = ("Net variance value by location" if len(charted) < CHART_LOCATIONS
                  else f"Net variance value: the {CHART_LOCATIONS} locations with the largest")
@@ -633,6 +756,7 @@ def _summary_sheet(manifest: Manifest, totals: Figures, lines: list[CountedLine]
     summary.headline(manifest, today, statuses)
     summary.largest(lines)
     summary.groups_and_chart()
+    summary.legend()
     sheet, rows = summary.sheet, summary.rows
     sheet.rows = rows
     # the print area holds the Summary's columns: LibreOffice shrinks the page to fit a long Line ID
@@ -649,9 +773,10 @@ def results_workbook(manifest: Manifest, lines: list[CountedLine], totals: Figur
                      config: Config, today: dt.date,
                      resolutions: dict[ProblemKey, str] | None = None,
                      returned: set[str] | None = None,
-                     previous: PreviousResults | None = None) -> WorkbookSpec:
+                     previous: PreviousResults | None = None, folder: Path | None = None) -> WorkbookSpec:
     """The lines come charged to their sheet's counter (see ingest.charged_to_counters).
-    previous: what a person added to the last results (carry.read_previous), carried over."""
+    previous: what a person added to the last results (carry.read_previous), carried over;
+    folder: the cycle's, whose files the Problems tab names by their path from there."""
     resolutions = resolutions or {}
     fixed = fixed_by_recount(lines)
     statuses = [problem_status(p, fixed, resolutions) for p in problems]
@@ -660,7 +785,7 @@ def results_workbook(manifest: Manifest, lines: list[CountedLine], totals: Figur
     sheets = [_summary_sheet(manifest, totals, lines, config, today, statuses), _variance_sheet(lines, config),
               discrepancies, _recount_sheet(manifest.sheets, lines, config, problems),
               _not_counted_sheet(lines, returned if returned is not None else set()),
-              _problems_sheet(problems, resolutions, fixed)]
+              _problems_sheet(problems, resolutions, fixed, folder)]
     cleared = _cleared_sheet(documentation, used)
     if cleared:
         sheets.append(cleared)
@@ -687,6 +812,9 @@ def _add_column(sheet: Sheet, header: str, values: list[Any]) -> None:
         row.append(carried_cell(value))
     if sheet.autofilter is not None:
         sheet.autofilter = replace(sheet.autofilter, last_col=width - 1)
+    setup = sheet.print_setup
+    if setup is not None and setup.area is not None:  # a column a person added prints too
+        sheet.print_setup = replace(setup, area=replace(setup.area, last_col=width - 1))
 
 
 def _carried(previous: PreviousResults, sheets: list[Sheet], problem_keys: list[ProblemKey]) -> list[Sheet]:

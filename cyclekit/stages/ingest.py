@@ -600,13 +600,24 @@ def source_name(source: Any) -> str:
 
 
 def google_sources(cycle_dir: Path, manifest: Manifest, google: GoogleTarget | None) -> list[Source]:
-    """The cycle's Google count sheets (one values:batchGet) and any local recount sheets."""
+    """The cycle's Google count sheets (one values:batchGet) and any local recount sheets. Without
+    a session, one is opened with the default credentials: the manifest says where the sheets are,
+    whatever format the results are written in."""
     record = manifest.google["count_sheets"]
     if google is None:
-        raise CycleError(f"cycle {manifest.cycle_id}'s count sheets are in Google Sheets ({record['url']}); "
-                         "give --format gsheets with credentials to read them")
+        google = _default_session(manifest)
     return [GoogleSpreadsheet(google, record["id"], known_tabs=record["tabs"]).read(),
             *sorted((cycle_dir / "recounts").glob("*.xlsx"))]
+
+
+def _default_session(manifest: Manifest) -> GoogleTarget:
+    from cyclekit.backends.gsheets import signed_in
+
+    try:
+        return signed_in()
+    except CyclekitError as error:
+        raise CycleError(f"cycle {manifest.cycle_id}'s count sheets are in Google Sheets "
+                         f"({manifest.google['count_sheets']['url']}) and cannot be read: {error}") from None
 
 
 def results_target(cycle_dir: Path, manifest: Manifest, google: GoogleTarget | None) -> WorkbookTarget:
@@ -684,8 +695,11 @@ class _Counted:
 @holds_cycle_lock(all_or_nothing=True)
 def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None = None,
                  today: dt.date | None = None, google: GoogleTarget | None = None,
-                 results_to_google: bool = False, pdf: bool = False) -> IngestReport:
-    """pdf: also a PDF of each new recount workbook, in CYCLE_DIR/pdf (LibreOffice renders it)."""
+                 results_to_google: bool = False, pdf: bool = False,
+                 sheets_google: GoogleTarget | None = None) -> IngestReport:
+    """pdf: also a PDF of each new recount workbook, in CYCLE_DIR/pdf (LibreOffice renders it).
+    Count sheets kept in Google Sheets are read there with `google`, else `sheets_google`, else
+    the default credentials; results_to_google alone decides where the results go."""
     from cyclekit.domain.review import open_problems
 
     cycle_dir = Path(cycle_dir)
@@ -694,7 +708,7 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
 
         find_soffice()  # before anything is written: a missing LibreOffice stops the ingest whole
     manifest = _open_cycle(cycle_dir)
-    counted = _count(cycle_dir, manifest, config, files, google)
+    counted = _count(cycle_dir, manifest, config, files, google or sheets_google)
     # what finance typed and added, read before anything is written: what cannot be carried stops here
     previous = previous_results(cycle_dir, manifest, google, config, strict=True)
     shown = counted.problems + previous.problems  # and dates typed in the results that cannot be read
@@ -761,7 +775,7 @@ def _write_results(cycle_dir: Path, manifest: Manifest, counted: _Counted, shown
     results = XlsxFile(cycle_dir / RESULTS, copy=keep_backup)
     try:
         spec = results_workbook(manifest, lines, counted.totals, shown, previous.documentation, config,
-                                today, previous.resolutions, returned, previous)
+                                today, previous.resolutions, returned, previous, folder=cycle_dir)
         backup = results.keep_backup("Results before this ingest")  # the workbook replaced, as finance left it
         with progress.task("Writing the results workbook"):
             results.write(spec)

@@ -67,6 +67,11 @@ def open_problems(problems: list[Problem], lines: list[CountedLine],
     return [p for p in problems if problem_status(p, fixed, resolutions) == OPEN]
 
 
+def person_key(name: str) -> str:
+    """A person's name or e-mail as compared: case and spacing aside ("dana  WHITFIELD" is Dana Whitfield)."""
+    return " ".join(name.split()).casefold()
+
+
 def doc_text(value: Any) -> str:
     """What a person typed in the documentation, as text (a date as YYYY-MM-DD)."""
     if isinstance(value, dt.datetime | dt.date):
@@ -133,13 +138,21 @@ def finalize_blockers(cycle_dir: Path, manifest: Manifest, config: Config, lines
                       resolutions: Mapping[Any, str], today: dt.date, partial: bool = False, *,
                       results: Path, tab: str) -> list[Problem]:
     """What stops finalize (and what `status` lists): problems with no Resolution that no recount
-    fixed, Major lines not approved (or approved badly), locations whose sheet never came back.
+    fixed, Major lines not approved (or approved badly), locations whose sheet never came back;
+    with [approvals], approvals past the approver's authority, Major lines without a Root Cause,
+    recounts by the first counter (domain.authority).
     results, tab: where the approvals are written (the results workbook, its Discrepancies tab)."""
     blocking = [Problem(ProblemKind.UNRESOLVED_PROBLEM, p.file, f"{p.message} (write a Resolution in the "
                         "Problems tab or correct the sheet and ingest again)", sheet=p.sheet, cell=p.cell,
                         value=p.value)
                 for p in open_problems(problems, lines, resolutions)]
     blocking += approval_problems(lines, docs, config, results, today, tab=tab)
+    if config.approvals is not None:  # authority enforced: [approvals] in cyclekit.toml
+        from cyclekit.domain.authority import Where, documentation_problems, same_counter_problems
+
+        where = Where(results, cycle_dir)
+        blocking += documentation_problems(lines, docs, config, where, tab=tab)
+        blocking += same_counter_problems(lines, manifest, where)
     missing, _ = not_in_yet(manifest, lines, returned)
     if missing and not partial:
         blocking.append(Problem(ProblemKind.NOT_RETURNED, str(cycle_dir), (

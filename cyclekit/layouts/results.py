@@ -33,6 +33,7 @@ from cyclekit.backends.spec import (
     WorkbookSpec,
 )
 from cyclekit.config import Config
+from cyclekit.domain.authority import allowed_roles
 from cyclekit.domain.causes import ROOT_CAUSES, suggested_causes
 from cyclekit.domain.money import round_formula
 from cyclekit.domain.review import (
@@ -280,15 +281,22 @@ def _discrepancy_row(line: CountedLine, doc: dict[str, Any], config: Config, col
         line.location, line.part_number, line.revision, line.lot, line.system_qty,
         line.counted_qty, line.variance_qty, Cell(UNVALUED, styles.WARN) if line.unvalued else line.variance_value,
         j.direction, j.severity,
-        j.approver_role, "; ".join(suggested_causes(sign)),
+        _approver_roles(line, config) or j.approver_role, "; ".join(suggested_causes(sign)),
         *[Cell(_doc_value(doc, name, "Open" if name == "Status" else None), style[name]) for name in DOC_COLUMNS[:-1]],
         Cell(_doc_value(doc, "Notes", line.notes), style["Notes"]), line.line_id, line.description, line.uom,
         line.serial, line.unit_cost, line.counted_by, line.recounted_by,
     ]
 
 
+def _approver_roles(line: CountedLine, config: Config) -> str:
+    """With [approvals]: the roles whose limits cover the line ("" without [approvals])."""
+    if config.approvals is None:
+        return ""
+    return ", ".join(role.name for role in allowed_roles(config.approvals, line)) or "No role in [approvals]"
+
+
 def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[str, Any]],
-                       config: Config, causes_range: str) -> tuple[Sheet, set[str]]:
+                       config: Config, causes_range: str, approvers_range: str = "") -> tuple[Sheet, set[str]]:
     columns = _discrepancy_columns(config)
     rows, used = [], set()
     heights: dict[int, float] = {}
@@ -300,11 +308,11 @@ def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[s
         heights[len(rows)] = _discrepancy_height(rows[-1], columns)
     sheet = _table_sheet(DISCREPANCIES, columns, rows, protect=True)
     sheet.row_heights.update(heights)
-    _discrepancy_rules(sheet, max(len(rows), 1), causes_range)
+    _discrepancy_rules(sheet, max(len(rows), 1), causes_range, approvers_range)
     return sheet, used
 
 
-def _discrepancy_rules(sheet: Sheet, last: int, causes_range: str) -> None:
+def _discrepancy_rules(sheet: Sheet, last: int, causes_range: str, approvers_range: str = "") -> None:
     """What the typed columns accept; Major, Resolved and changed rows coloured."""
     index = {c.header: i for i, c in enumerate(sheet.columns)}
 
@@ -319,6 +327,11 @@ def _discrepancy_rules(sheet: Sheet, last: int, causes_range: str) -> None:
         Validation(rows_of("Investigated On"), "date", error_message="A date, e.g. 2026-11-30."),
         Validation(rows_of("Approval Date"), "date", error_message="A date, e.g. 2026-11-30."),
     ]
+    if approvers_range:  # [approvals]: only the people it names; finalize checks each one's limits
+        sheet.validations.append(Validation(
+            rows_of("Approved By"), "list", source=approvers_range,
+            input_title="Approved By", input_message="Approver Role says whose limits cover this line.",
+            error_message="Pick an approver from the list (cyclekit.toml [approvals] names them)."))
     letter = _letters(sheet.columns)
     body = Range(1, 0, last, len(sheet.columns) - 1)
     sheet.conditional_formats += [
@@ -424,21 +437,29 @@ def _problems_sheet(problems: list[Problem], resolutions: dict[ProblemKey, str],
     return sheet
 
 
-def lists_rows() -> list[list[Any]]:
+APPROVERS = "Approvers"  # the Lists column of the people [approvals] names, written afresh from the config
+LISTS_HEADERS = ("Root Causes", "Statuses", APPROVERS)
+
+
+def lists_rows(approvers: tuple[str, ...] = ()) -> list[list[Any]]:
     """What the hidden Lists tab holds: the dropdowns' choices under their headers."""
-    rows: list[list[Any]] = [["Root Causes", "Statuses"]]
-    for k in range(max(len(ROOT_CAUSES), len(STATUSES))):
-        rows.append([ROOT_CAUSES[k] if k < len(ROOT_CAUSES) else None, STATUSES[k] if k < len(STATUSES) else None])
+    columns = (ROOT_CAUSES, STATUSES, approvers)
+    rows: list[list[Any]] = [list(LISTS_HEADERS)]
+    for k in range(max(len(c) for c in columns)):
+        rows.append([c[k] if k < len(c) else None for c in columns])
     return rows
 
 
-def _lists_sheet() -> tuple[Sheet, str]:
-    sheet = Sheet(LISTS, columns=[Column("Root Causes", 50), Column("Statuses", 22)], hidden=True)
-    sheet.rows = [[Cell("Root Causes", styles.HEADER), Cell("Statuses", styles.HEADER)]]
-    for k in range(max(len(ROOT_CAUSES), len(STATUSES))):
-        sheet.rows.append([ROOT_CAUSES[k] if k < len(ROOT_CAUSES) else None,
-                           STATUSES[k] if k < len(STATUSES) else None])
-    return sheet, f"={LISTS}!{xl_range_abs(1, 0, len(ROOT_CAUSES), 0)}"
+def _lists_sheet(config: Config) -> tuple[Sheet, str, str]:
+    """The Lists tab, the Root Cause dropdown's range and the Approved By dropdown's ("" without
+    [approvals]: anyone may be typed, as the authority is not enforced)."""
+    approvers = config.approvals.people() if config.approvals else ()
+    sheet = Sheet(LISTS, columns=[Column("Root Causes", 50), Column("Statuses", 22), Column(APPROVERS, 30)],
+                  hidden=True)
+    rows = lists_rows(approvers)
+    sheet.rows = [[Cell(h, styles.HEADER) for h in rows[0]], *rows[1:]]
+    approvers_range = f"={LISTS}!{xl_range_abs(1, 2, len(approvers), 2)}" if approvers else ""
+    return sheet, f"={LISTS}!{xl_range_abs(1, 0, len(ROOT_CAUSES), 0)}", approvers_range
 
 
 CHART_LABEL_CHARS = 30  # a longer location is shortened on the chart: its label took the whole chart
@@ -653,8 +674,8 @@ def results_workbook(manifest: Manifest, lines: list[CountedLine], totals: Figur
     resolutions = resolutions or {}
     fixed = fixed_by_recount(lines)
     statuses = [problem_status(p, fixed, resolutions) for p in problems]
-    lists, causes_range = _lists_sheet()
-    discrepancies, used = _discrepancy_sheet(lines, documentation, config, causes_range)
+    lists, causes_range, approvers_range = _lists_sheet(config)
+    discrepancies, used = _discrepancy_sheet(lines, documentation, config, causes_range, approvers_range)
     sheets = [_summary_sheet(manifest, totals, lines, config, today, statuses), _variance_sheet(lines, config),
               discrepancies, _recount_sheet(manifest.sheets, lines, config, problems),
               _not_counted_sheet(lines, returned if returned is not None else set()),

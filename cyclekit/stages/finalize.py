@@ -21,6 +21,7 @@ from cyclekit.backends.reader import use_limits
 from cyclekit.backends.spec import WorkbookSpec
 from cyclekit.backends.targets import WorkbookTarget, workbook_at
 from cyclekit.config import Config
+from cyclekit.domain.authority import NOT_ENFORCED
 from cyclekit.domain.review import doc_text as _text
 from cyclekit.domain.review import finalize_blockers
 from cyclekit.domain.review import not_in_yet as _not_in_yet
@@ -273,7 +274,8 @@ def _warnings(interrupted: bool, manifest: Manifest, counts: _Counts, docs: dict
               adjustments: list[Adjustment], loaded: list[LoadedTarget], rendered: list[RenderedTarget],
               config: Config, today: dt.date) -> list[str]:
     """What the user should know of the cycle finalized, in this order: what it went without, what it
-    posted bare, what the import files hold, recounts unused, a snapshot too old for absolute targets."""
+    posted bare, what the import files hold, recounts unused, a snapshot too old for absolute targets,
+    authority not enforced (no [approvals])."""
     missing, recounts_out = _not_in_yet(manifest, counts.lines, counts.returned)
     warnings = []
     if interrupted:
@@ -288,7 +290,8 @@ def _warnings(interrupted: bool, manifest: Manifest, counts: _Counts, docs: dict
         warnings.append(f"{len(recounts_out)} recount sheet(s) came back with no line recounted, or not at all "
                         f"({some_of(recounts_out)}): "
                         "their first counts were used")
-    return warnings + _age_warnings(rendered, manifest, config, today)
+    warnings += _age_warnings(rendered, manifest, config, today)
+    return warnings + ([NOT_ENFORCED] if config.approvals is None else [])
 
 
 def _posted_bare(lines: list[CountedLine], docs: dict[str, dict[str, Any]], adjustments: list[Adjustment]

@@ -52,7 +52,7 @@ def test_manifest_of_the_first_format_is_written_back_the_same_and_versioned(tmp
     folder = _folder_with(tmp_path, OLD.read_text(encoding="utf-8"))
     save_manifest(folder, load_manifest(folder))
     written = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    assert written.pop("format_version") == MANIFEST_FORMAT == 2
+    assert written.pop("format_version") == MANIFEST_FORMAT == 3
     assert written == json.loads(OLD.read_text(encoding="utf-8"))  # every record, key and value kept
 
 
@@ -68,8 +68,8 @@ def test_ingest_records_of_early_versions_lack_later_fields(tmp_path):
     assert load_counts(tmp_path, manifest.ingests[-1].counts, "any") is None  # the sheets are read again
 
 
-@pytest.mark.parametrize("version, says", [(3, "written by a newer cyclekit .*upgrade cyclekit"),
-                                           (99, "format_version 99; this one reads up to 2"),
+@pytest.mark.parametrize("version, says", [(4, "written by a newer cyclekit .*upgrade cyclekit"),
+                                           (99, "format_version 99; this one reads up to 3"),
                                            ("2", "is damaged .*format_version '2' is no version"),
                                            (0, "is damaged"), (None, "is damaged")])
 def test_manifest_of_an_unknown_format_is_refused_in_one_line(tmp_path, version, says):

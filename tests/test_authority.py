@@ -2,14 +2,20 @@
 
 import dataclasses
 import datetime as dt
+import json
+import re
 from decimal import Decimal
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 
+from cyclekit.cli import cli
 from cyclekit.config import ApprovalsConfig, ApproverRole, load_config
 from cyclekit.domain.authority import NOT_ENFORCED
-from cyclekit.errors import ConfigError, InputError
+from cyclekit.errors import ConfigError, CycleError, InputError
+from cyclekit.folder.cycle import Manifest, load_manifest
+from cyclekit.layouts.history import read_history
 from cyclekit.stages.finalize import finalize_cycle
 from cyclekit.stages.ingest import ingest_cycle
 from cyclekit.stages.status import cycle_status
@@ -24,7 +30,7 @@ APPROVALS = ApprovalsConfig("Warehouse Lead", (
     ApproverRole("Finance", ("Dana Whitfield",)),
 ))
 ENFORCED = dataclasses.replace(CONFIG, approvals=APPROVALS)
-SIGNED: dict[str, str] = {}
+SIGNED = {"signed_off_by": "Sam Okafor"}
 
 
 def documented(cycle_dir, approver="Dana Whitfield", cause="Theft or loss"):
@@ -178,3 +184,67 @@ def test_approvals_mistakes_are_named(tmp_path, text, message):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         load_config(path)
+
+
+# ---- the lead's sign-off ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("signed_off_by, message", [
+    (None, "needs the sign-off of a person of the lead role (Warehouse Lead: Sam Okafor): give --signed-off-by"),
+    ("  ", "needs the sign-off"),
+    ("Dana Whitfield", "'Dana Whitfield' may not sign a cycle off: only a person of the lead role Warehouse Lead"),
+])
+def test_a_sign_off_outside_the_lead_role_is_refused(cycle, signed_off_by, message):  # noqa: F811
+    cycle_dir, schedule, _ = cycle
+    documented(cycle_dir)
+    before = schedule.read_bytes()
+    with pytest.raises(CycleError, match=re.escape(message)):
+        finalize_cycle(cycle_dir, schedule, ENFORCED, targets=["generic"], today=TODAY, signed_off_by=signed_off_by)
+    assert schedule.read_bytes() == before and not (cycle_dir / "adjustments").exists()
+    assert load_manifest(cycle_dir).finalized is None
+
+
+def test_the_lead_signs_off_recorded_in_the_manifest_and_the_history(cycle):  # noqa: F811
+    cycle_dir, schedule, _ = cycle
+    documented(cycle_dir)
+    report = finalize_cycle(cycle_dir, schedule, ENFORCED, targets=["generic"], today=TODAY,
+                            signed_off_by="sam  okafor")
+    assert report.signed_off_by == "Sam Okafor"  # as [approvals] spells the lead
+    assert load_manifest(cycle_dir).finalized.signed_off_by == "Sam Okafor"
+    saved = json.loads((cycle_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert saved["finalized"]["signed_off_by"] == "Sam Okafor"
+    history = openpyxl.load_workbook(schedule)["History"]
+    header = [c.value for c in history[1]]
+    assert history.cell(2, header.index("Signed Off By") + 1).value == "Sam Okafor"
+    [row] = read_history([list(r) for r in history.iter_rows(values_only=True)], str(schedule))
+    assert row.signed_off_by == "Sam Okafor"
+
+
+def test_without_approvals_a_sign_off_is_optional_and_recorded_when_given(cycle):  # noqa: F811
+    cycle_dir, schedule, _ = cycle
+    documented(cycle_dir)
+    report = finalize_cycle(cycle_dir, schedule, CONFIG, targets=["generic"], today=TODAY,
+                            signed_off_by="Anyone At All")
+    assert report.signed_off_by == "Anyone At All" and report.warnings[-1] == NOT_ENFORCED
+
+
+def test_a_finalize_record_written_before_the_sign_off_existed_is_read():
+    record = {"at": "2026-11-24T10:00:00", "inputs": {}, "outputs": {}, "targets": {}, "adjustments": 1,
+              "discrepancy_rate": "0.5", "warnings": []}
+    manifest = {"format_version": 2, "cycle_id": "CC-1", "as_of": "2026-11-23", "count_date": "2026-11-23",
+                "created": "2026-11-23T10:00:00", "show_system_qty": False, "sources": {}, "snapshot_sha256": "",
+                "locations": [], "sheets": [], "finalized": record}
+    assert Manifest.from_json(json.dumps(manifest)).finalized.signed_off_by is None
+
+
+def test_the_cli_takes_the_sign_off(cycle, tmp_path):  # noqa: F811
+    cycle_dir, schedule, _ = cycle
+    documented(cycle_dir)
+    config = tmp_path / "approvals.toml"
+    config.write_text('[approvals]\nlead = "Lead"\n[approvals.roles.Lead]\npeople = ["Sam Okafor"]\n'
+                      '[approvals.roles.Finance]\npeople = ["Dana Whitfield"]\n', encoding="utf-8")
+    args = ["finalize", str(cycle_dir), "--schedule", str(schedule), "--target", "generic", "--config", str(config)]
+    refused = CliRunner().invoke(cli, args)
+    assert refused.exit_code == 1 and "--signed-off-by" in refused.output
+    done = CliRunner().invoke(cli, [*args, "--signed-off-by", "Sam Okafor"])
+    assert done.exit_code == 0, done.output
+    assert "Signed off by Sam Okafor." in done.output

@@ -21,7 +21,7 @@ from cyclekit.backends.reader import use_limits
 from cyclekit.backends.spec import WorkbookSpec
 from cyclekit.backends.targets import WorkbookTarget, workbook_at
 from cyclekit.config import Config
-from cyclekit.domain.authority import NOT_ENFORCED
+from cyclekit.domain.authority import NOT_ENFORCED, lead_name, sign_off_problem
 from cyclekit.domain.review import doc_text as _text
 from cyclekit.domain.review import finalize_blockers
 from cyclekit.domain.review import not_in_yet as _not_in_yet
@@ -85,6 +85,7 @@ class FinalizeReport:
     history: HistoryRow
     warnings: list[str] = field(default_factory=list)
     review: Path | None = None  # the adjustments as a workbook to read in Excel
+    signed_off_by: str = ""  # the lead who signed the cycle off
 
 
 @dataclass(frozen=True)
@@ -195,9 +196,10 @@ class _Counts:
 def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Config, *,
                    targets: list[str] | None = None, templates: list[Path] | None = None,
                    today: dt.date | None = None, google: GoogleTarget | None = None,
-                   partial: bool = False) -> FinalizeReport:
+                   partial: bool = False, signed_off_by: str | None = None) -> FinalizeReport:
     """partial: lock the cycle although some locations never returned their sheet (their lines
-    are not adjusted and their Last Count does not move); without it, that is refused."""
+    are not adjusted and their Last Count does not move); without it, that is refused.
+    signed_off_by: the lead who signs the cycle off (with [approvals], a person of its lead role)."""
     cycle_dir, schedule_path = Path(cycle_dir), Path(schedule_path)
     use_limits(config.limits)  # every workbook this command opens
     today = today or dt.date.today()
@@ -206,6 +208,10 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     if manifest.finalized:
         raise CycleError(f"cycle {manifest.cycle_id} was already finalized on {manifest.finalized.at}; "
                          "nothing was changed")
+    refused = sign_off_problem(config, signed_off_by)
+    if refused:
+        raise CycleError(f"cycle {manifest.cycle_id} not finalized, nothing was written: {refused}")
+    lead = lead_name(config, signed_off_by) if signed_off_by else ""
     counts = _last_counts(cycle_dir, manifest, config, google)
     docs, resolutions = previous_documentation(cycle_dir, manifest, google)
     blocking = finalize_blockers(cycle_dir, manifest, config, counts.lines, counts.problems, counts.returned,
@@ -220,7 +226,8 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
                      counts.returned)
     history = HistoryRow(manifest.cycle_id, dt.date.fromisoformat(manifest.count_date), today,
                          len(counts.returned), totals.lines_counted, totals.discrepancies,
-                         totals.discrepancy_rate, totals.net_value, totals.absolute_value, totals.accuracy)
+                         totals.discrepancy_rate, totals.net_value, totals.absolute_value, totals.accuracy,
+                         signed_off_by=lead)
     schedule = workbook_at(schedule_path, google)
     spec, moved = _moved_on(schedule, manifest, counts, history, config, today)
     outputs = Outputs({f"{t.name}.{t.extension}": t.text for t in rendered},
@@ -229,13 +236,14 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
                       cycle_dir / schedule_backup_name(manifest.cycle_id))
     summary = {"targets": {t.name: t.mode for t in rendered}, "adjustments": len(adjustments),
                "discrepancy_rate": None if totals.discrepancy_rate is None else str(totals.discrepancy_rate),
-               "warnings": warnings}
+               "warnings": warnings, "signed_off_by": lead or None}
     _commit(cycle_dir, manifest, outputs, _recorder(cycle_dir, manifest, counts.files, summary),
             None if schedule.file else _replace_later(schedule, spec, f"Schedule before {manifest.cycle_id}"))
     backup = outputs.backup if schedule.file else Path(f"Google Drive copy 'Schedule before {manifest.cycle_id}'")
     final_dir = cycle_dir / ADJUSTMENTS
     return FinalizeReport(manifest.cycle_id, len(adjustments), [final_dir / name for name in outputs.files],
-                          schedule_path, backup, moved, history, warnings, review=final_dir / REVIEW)
+                          schedule_path, backup, moved, history, warnings, review=final_dir / REVIEW,
+                          signed_off_by=lead)
 
 
 def _last_counts(cycle_dir: Path, manifest: Manifest, config: Config, google: GoogleTarget | None) -> _Counts:

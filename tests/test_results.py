@@ -53,7 +53,7 @@ def test_discrepancies_tab(counted):
     assert editable == {"Root Cause", "Resolution", "Status", "Investigated By", "Investigated On",
                         "Approved By", "Approval Date", "Notes"}
     lists = {str(dv.sqref): dv.formula1 for dv in sheet.data_validations.dataValidation}
-    assert lists["M2:M3"].startswith("Lists!$A$2") and lists["O2:O3"] == '"Open,Under Investigation,Resolved"'
+    assert lists["M2:M3"].startswith("Lists!$A$2") and lists["Q2:Q3"] == '"Open,Under Investigation,Resolved"'
     assert book["Lists"].sheet_state == "hidden"
 
 

@@ -34,7 +34,7 @@ from cyclekit.backends.spec import (
 )
 from cyclekit.config import Config
 from cyclekit.domain.authority import allowed_roles
-from cyclekit.domain.causes import ROOT_CAUSES, suggested_causes
+from cyclekit.domain.causes import CAUSE_DETAILS, ROOT_CAUSES, fix_and_verify, suggested_causes
 from cyclekit.domain.money import round_formula
 from cyclekit.domain.review import (
     DISCREPANCY_RATE_TARGET,
@@ -75,6 +75,7 @@ UNVALUED = "unvalued"  # the Variance Value of a line whose part has no known un
 DOC_COLUMNS = ("Root Cause", "Resolution", "Status", "Investigated By", "Investigated On",
                "Approved By", "Approval Date", "Notes")
 LINE_ID = "Line ID"
+SUGGESTED_FIX, HOW_TO_VERIFY = "Suggested Fix", "How to Verify"  # of the Root Cause picked: looked up
 VARIANCE_QTY = "Variance Qty"  # in documentation read back: the variance the row showed when documented
 DOCUMENTED_VARIANCE = "Documented Variance"  # the Cleared tab's column of it
 CHANGED = "VARIANCE CHANGED:"  # starts the note of a row whose variance changed since it was documented
@@ -183,6 +184,7 @@ def _wrapped_lines(row: list[Any], columns: list[Column]) -> float:
     for value, column in zip(row, columns):
         text = value.value if isinstance(value, Cell) else value
         style = value.style if isinstance(value, Cell) and value.style else column.style
+        text = text.value if isinstance(text, Formula) else text  # a looked-up fix: its text as written
         if isinstance(text, str) and style and style.wrap:
             size = style.font_size or 11
             chars = column.width * 1.1 * 11 / size  # 11 pt text: about 1.1 a width unit
@@ -261,7 +263,10 @@ def _discrepancy_columns(config: Config) -> list[Column]:
         Column("Direction", 17, styles.TEXT), Column("Severity", 8, Style(align="center")),
         Column("Approver Role", 18, Style(wrap=True)),
         Column("Suggested Causes", 40, Style(wrap=True, font_size=9, valign="top")),
-        Column("Root Cause", 28, edit.but(wrap=True)), Column("Resolution", 32, edit.but(wrap=True)),
+        Column("Root Cause", 28, edit.but(wrap=True)),
+        Column(SUGGESTED_FIX, 36, Style(wrap=True, font_size=9, valign="top")),
+        Column(HOW_TO_VERIFY, 30, Style(wrap=True, font_size=9, valign="top")),
+        Column("Resolution", 32, edit.but(wrap=True)),
         Column("Status", 16, edit), Column("Investigated By", 16, edit),
         Column("Investigated On", 13, edit_date), Column("Approved By", 16, edit),
         Column("Approval Date", 13, edit_date), Column("Notes", 30, edit.but(wrap=True)),
@@ -272,17 +277,32 @@ def _discrepancy_columns(config: Config) -> list[Column]:
     ]
 
 
-def _discrepancy_row(line: CountedLine, doc: dict[str, Any], config: Config, columns: list[Column]) -> list[Any]:
-    """A line with a variance, with the documentation typed for it (its typed columns editable)."""
+def _cause_lookups(doc: dict[str, Any], row: int, letter: dict[str, str]) -> list[Formula]:
+    """The suggested fix and how to verify the Root Cause of the row, looked up in the Lists tab:
+    a formula, so they follow the cause a person picks (Excel, LibreOffice, Google Sheets)."""
+    last = len(ROOT_CAUSES) + 1
+    causes = f"{LISTS}!$A$2:$A${last}"
+    found = fix_and_verify(cell_text(doc.get("Root Cause")))
+    return [Formula(f'=IFERROR(INDEX({LISTS}!${column}$2:${column}${last},'
+                    f'MATCH({letter["Root Cause"]}{row},{causes},0)),"")', value or "")
+            for column, value in zip(LOOKUP_COLUMNS, found, strict=True)]
+
+
+def _discrepancy_row(line: CountedLine, doc: dict[str, Any], config: Config, columns: list[Column],
+                     row: int) -> list[Any]:
+    """A line with a variance, with the documentation typed for it (its typed columns editable);
+    row: its row as the spreadsheet numbers it."""
     j = judge(line, config.count)
     style = {c.header: c.style for c in columns}
     sign = 1 if _variance(line) > 0 else -1
+    typed = [Cell(_doc_value(doc, name, "Open" if name == "Status" else None), style[name])
+             for name in DOC_COLUMNS[:-1]]
     return [
         line.location, line.part_number, line.revision, line.lot, line.system_qty,
         line.counted_qty, line.variance_qty, Cell(UNVALUED, styles.WARN) if line.unvalued else line.variance_value,
         j.direction, j.severity,
         _approver_roles(line, config) or j.approver_role, "; ".join(suggested_causes(sign)),
-        *[Cell(_doc_value(doc, name, "Open" if name == "Status" else None), style[name]) for name in DOC_COLUMNS[:-1]],
+        typed[0], *_cause_lookups(doc, row, _letters(columns)), *typed[1:],
         Cell(_doc_value(doc, "Notes", line.notes), style["Notes"]), line.line_id, line.description, line.uom,
         line.serial, line.unit_cost, line.counted_by, line.recounted_by,
     ]
@@ -298,13 +318,15 @@ def _approver_roles(line: CountedLine, config: Config) -> str:
 def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[str, Any]],
                        config: Config, causes_range: str, approvers_range: str = "") -> tuple[Sheet, set[str]]:
     columns = _discrepancy_columns(config)
-    rows, used = [], set()
+    rows: list[list[Any]] = []
+    used: set[str] = set()
     heights: dict[int, float] = {}
     for line in lines:
         if not line.counted or line.variance_qty == 0:
             continue
         used.add(line.line_id)
-        rows.append(_discrepancy_row(line, _recheck(documentation.get(line.line_id, {}), line), config, columns))
+        rows.append(_discrepancy_row(line, _recheck(documentation.get(line.line_id, {}), line), config, columns,
+                                     len(rows) + 2))
         heights[len(rows)] = _discrepancy_height(rows[-1], columns)
     sheet = _table_sheet(DISCREPANCIES, columns, rows, protect=True)
     sheet.row_heights.update(heights)
@@ -438,12 +460,15 @@ def _problems_sheet(problems: list[Problem], resolutions: dict[ProblemKey, str],
 
 
 APPROVERS = "Approvers"  # the Lists column of the people [approvals] names, written afresh from the config
-LISTS_HEADERS = ("Root Causes", "Statuses", APPROVERS)
+LISTS_HEADERS = ("Root Causes", "Statuses", APPROVERS, SUGGESTED_FIX, HOW_TO_VERIFY)
+LOOKUP_COLUMNS = ("D", "E")  # the Lists columns of each cause's fix and how to verify it, beside the causes
 
 
 def lists_rows(approvers: tuple[str, ...] = ()) -> list[list[Any]]:
-    """What the hidden Lists tab holds: the dropdowns' choices under their headers."""
-    columns = (ROOT_CAUSES, STATUSES, approvers)
+    """What the hidden Lists tab holds: the dropdowns' choices under their headers, and each
+    root cause's suggested fix and how to verify it (the Discrepancies tab looks them up)."""
+    details = [CAUSE_DETAILS[cause] for cause in ROOT_CAUSES]
+    columns = (ROOT_CAUSES, STATUSES, approvers, tuple(d[0] for d in details), tuple(d[1] for d in details))
     rows: list[list[Any]] = [list(LISTS_HEADERS)]
     for k in range(max(len(c) for c in columns)):
         rows.append([c[k] if k < len(c) else None for c in columns])
@@ -454,8 +479,8 @@ def _lists_sheet(config: Config) -> tuple[Sheet, str, str]:
     """The Lists tab, the Root Cause dropdown's range and the Approved By dropdown's ("" without
     [approvals]: anyone may be typed, as the authority is not enforced)."""
     approvers = config.approvals.people() if config.approvals else ()
-    sheet = Sheet(LISTS, columns=[Column("Root Causes", 50), Column("Statuses", 22), Column(APPROVERS, 30)],
-                  hidden=True)
+    sheet = Sheet(LISTS, columns=[Column("Root Causes", 50), Column("Statuses", 22), Column(APPROVERS, 30),
+                                  Column(SUGGESTED_FIX, 60), Column(HOW_TO_VERIFY, 50)], hidden=True)
     rows = lists_rows(approvers)
     sheet.rows = [[Cell(h, styles.HEADER) for h in rows[0]], *rows[1:]]
     approvers_range = f"={LISTS}!{xl_range_abs(1, 2, len(approvers), 2)}" if approvers else ""

@@ -34,7 +34,8 @@ ABC_CLASSES = ("A", "B", "C")  # highest value first: A is counted most often, w
 # Foreman: aim for a discrepancy rate under 5 % after the first few cycles
 DISCREPANCY_RATE_TARGET = Decimal("0.05")
 RATE_TARGET_TEXT = f"{format_decimal(DISCREPANCY_RATE_TARGET * 100)} %"  # as people read it: "5 %"
-STATUSES = ("Open", "Under Investigation", "Resolved")  # of a discrepancy, as finance sets it
+UNDER_INVESTIGATION = "Under Investigation"  # Foreman: a cause not found by the deadline
+STATUSES = ("Open", UNDER_INVESTIGATION, "Resolved")  # of a discrepancy, as finance sets it
 APPROVAL = ("Approved By", "Approval Date")  # what a Major discrepancy needs before finalize
 OPEN = "Open"  # a problem neither a recount fixed nor a Resolution answered
 

@@ -55,7 +55,8 @@ demo: install
 	$(BIN)/python $(EXAMPLES)/simulate_floor.py $(CYCLE) --recounts --to $(INBOX)
 	$(CYCLEKIT) ingest $(CYCLE) $(INBOX)/*.xlsx --config $(EXAMPLES)/cyclekit.toml
 	$(BIN)/python $(EXAMPLES)/simulate_review.py $(CYCLE)
-	$(CYCLEKIT) finalize $(CYCLE) --schedule $(DEMO)/schedule.xlsx --config $(EXAMPLES)/cyclekit.toml
+	$(CYCLEKIT) finalize $(CYCLE) --schedule $(DEMO)/schedule.xlsx --config $(EXAMPLES)/cyclekit.toml \
+		--signed-off-by "Sam Okafor"
 	$(CYCLEKIT) status $(CYCLE) --config $(EXAMPLES)/cyclekit.toml
 	$(CYCLEKIT) verify $(CYCLE)
 	@echo

@@ -214,15 +214,17 @@ class Cycle:
 
     def finalize(self, schedule: Schedule | PathLike, *, targets: Iterable[str] | str = (),
                  templates: Iterable[PathLike] | PathLike = (), partial: bool = False, google: GoogleLike = None,
-                 today: dt.date | None = None) -> FinalizeReport:
+                 today: dt.date | None = None, signed_off_by: str | None = None) -> FinalizeReport:
         """Check approvals, write the ERP import files, move the schedule on and lock the cycle
-        (`cyclekit finalize`). No targets: [count] default_targets of the config, else generic."""
+        (`cyclekit finalize`). No targets: [count] default_targets of the config, else generic.
+        signed_off_by: the lead who signs the cycle off (required with [approvals])."""
         from cyclekit.stages.finalize import finalize_cycle
 
         path = schedule.path if isinstance(schedule, Schedule) else schedule
         report: FinalizeReport = finalize_cycle(self.folder, path, self.config, targets=_names(targets),
                                                 templates=_paths(templates), partial=partial,
-                                                today=today, google=_google(google))
+                                                today=today, google=_google(google),
+                                                signed_off_by=signed_off_by)
         return report
 
     def send(self, *, dry_run: PathLike | None = None, resend: bool = False, template: PathLike | None = None,

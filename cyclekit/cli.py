@@ -426,26 +426,34 @@ def print_ingest(report: IngestReport) -> None:
 @click.option("--partial", is_flag=True,
               help="Lock the cycle although some locations never returned their sheet: they are not "
                    "adjusted and stay due.")
+@click.option("--signed-off-by", "signed_off_by", metavar="NAME",
+              help="The lead who signs the cycle off: required, and a person of the lead role, when the "
+                   "config has [approvals]; recorded in the manifest and the schedule's History.")
 @config_option
 @google_options
 @quiet_option
 @reports_errors
 def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], templates: tuple[Path, ...],
-             partial: bool, config_path: Path | None, google: GoogleSheets | None) -> None:
+             partial: bool, signed_off_by: str | None, config_path: Path | None,
+             google: GoogleSheets | None) -> None:
     """Close a cycle: check approvals, write ERP adjustment files, move the schedule on, lock.
 
     Refuses, writing nothing, while a Major discrepancy lacks Approved By or Approval
     Date, an ingest problem has no Resolution, or a location has not returned its sheet
     (unless --partial). Lines Under Investigation do not block: the physical count is the
-    source of truth. Afterwards the cycle's counts cannot change.
+    source of truth. With [approvals] in the config it also refuses an approval past the
+    approver's limits, a Major line without a Root Cause, a recount by the first counter, and
+    a sign-off (--signed-off-by) by anyone outside the lead role. Afterwards the cycle's counts
+    cannot change.
 
     \b
     Example:
       cyclekit finalize workbooks/cycle-2026-11-23 --schedule workbooks/schedule.xlsx \\
-          --target netsuite --target generic
+          --target netsuite --target generic --signed-off-by "Sam Okafor"
     """
     print_finalize(Cycle(cycle_dir, config=config_path).finalize(
-        schedule_file, targets=targets, templates=templates, partial=partial, google=google))
+        schedule_file, targets=targets, templates=templates, partial=partial, google=google,
+        signed_off_by=signed_off_by))
 
 
 def print_finalize(report: FinalizeReport) -> None:
@@ -461,6 +469,8 @@ def print_finalize(report: FinalizeReport) -> None:
         _say(f"The same adjustments to review in Excel: {report.review}")
     _say(f"Schedule moved on for {n(len(report.locations_moved), 'location')}: {report.schedule} "
          f"(previous copy: {report.schedule_backup})")
+    if report.signed_off_by:
+        _say(f"Signed off by {report.signed_off_by}.")
     _warn(report.warnings)
     _json_problems([])
 

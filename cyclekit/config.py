@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from cyclekit.domain.review import ABC_CLASSES
+from cyclekit.domain.review import ABC_CLASSES, person_key
 from cyclekit.errors import ConfigError
 
 CONFIG_NAME = "cyclekit.toml"
@@ -122,6 +122,58 @@ class EmailConfig:
     timeout: int = 60  # seconds to wait for the server
 
 
+LIMIT_KEYS = ("max_qty", "max_value", "max_gain_qty", "max_loss_qty", "max_gain_value", "max_loss_value")
+
+
+@dataclass(frozen=True)
+class ApproverRole:
+    """[approvals.roles.<name>]: who holds the role, and the largest discrepancy they may approve.
+    A limit left out is no limit; max_qty / max_value hold for gains and losses both unless
+    max_gain_* / max_loss_* say otherwise for that direction."""
+
+    name: str
+    people: tuple[str, ...]  # names or e-mail addresses, as typed in Approved By
+    max_qty: Decimal | None = None
+    max_value: Decimal | None = None
+    max_gain_qty: Decimal | None = None
+    max_loss_qty: Decimal | None = None
+    max_gain_value: Decimal | None = None
+    max_loss_value: Decimal | None = None
+
+    def limit(self, kind: str, gain: bool) -> Decimal | None:
+        """kind: "qty" or "value"; the limit of a gain (counted more than the system) or a loss."""
+        directed: Decimal | None = getattr(self, f"max_{'gain' if gain else 'loss'}_{kind}")
+        return directed if directed is not None else getattr(self, f"max_{kind}")
+
+
+@dataclass(frozen=True)
+class ApprovalsConfig:
+    """[approvals]: who may approve what (enforced at finalize), and the lead role whose people
+    sign the cycle off (finalize --signed-off-by)."""
+
+    lead: str
+    roles: tuple[ApproverRole, ...]
+
+    def people(self) -> tuple[str, ...]:
+        """Every person named in a role, once, in the order the file names them."""
+        seen: dict[str, str] = {}
+        for role in self.roles:
+            for person in role.people:
+                seen.setdefault(person_key(person), person)
+        return tuple(seen.values())
+
+    def lead_people(self) -> tuple[str, ...]:
+        return next(role.people for role in self.roles if role.name == self.lead)
+
+
+@dataclass(frozen=True)
+class FinalizeConfig:
+    """[finalize]: discrepancy_location names the location (ION's last resort) an unexplained
+    shortage is moved into instead of written off; "" writes it off."""
+
+    discrepancy_location: str = ""
+
+
 @dataclass(frozen=True)
 class Config:
     inventory: InventoryConfig = field(default_factory=InventoryConfig)
@@ -131,6 +183,8 @@ class Config:
     email: EmailConfig = field(default_factory=EmailConfig)
     adjustments: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-target template settings
     source: str | None = None
+    approvals: ApprovalsConfig | None = None  # None: no [approvals], authority is not enforced
+    finalize: FinalizeConfig = field(default_factory=FinalizeConfig)
 
 
 def _convert(name: str, value: Any, default: Any) -> Any:
@@ -295,6 +349,53 @@ def _check_limits(limits: LimitsConfig) -> None:
             raise ConfigError(f"limits.{item.name} must be 1 or more, not {getattr(limits, item.name)}")
 
 
+def _role(name: str, data: Any) -> ApproverRole:
+    where = f"approvals.roles.{name}"
+    if not isinstance(data, dict):
+        raise ConfigError(f"[{where}] must be a table: people = [...] and its limits")
+    for key in data:
+        if key not in ("people", *LIMIT_KEYS):
+            raise ConfigError(f"unknown setting {where}.{key} (known: people, {', '.join(LIMIT_KEYS)})")
+    people = data.get("people")
+    if not isinstance(people, list) or not people or not all(isinstance(p, str) and p.strip() for p in people):
+        raise ConfigError(f"{where}.people must list the people in the role (names or e-mail addresses)")
+    limits = {}
+    for key in LIMIT_KEYS:
+        if key in data:
+            limits[key] = _convert(f"{where}.{key}", data[key], Decimal(0))
+            if limits[key] < 0:
+                raise ConfigError(f"{where}.{key} must be 0 or more, not {limits[key]}")
+    return ApproverRole(name, tuple(" ".join(p.split()) for p in people), **limits)
+
+
+def _approvals_section(data: Any) -> ApprovalsConfig:
+    """[approvals]: lead = "<role>", and [approvals.roles.<role>] tables."""
+    if not isinstance(data, dict):
+        raise ConfigError("[approvals] must be a table")
+    for key in data:
+        if key not in ("lead", "roles"):
+            raise ConfigError(f"unknown setting approvals.{key} (known: lead, roles)")
+    roles_data = data.get("roles")
+    if not isinstance(roles_data, dict) or not roles_data:
+        raise ConfigError('[approvals] needs its roles, e.g. [approvals.roles."Inventory Coordinator"] with '
+                          "people = [...] and limits such as max_qty, max_value")
+    roles = tuple(_role(name, value) for name, value in roles_data.items())
+    lead = data.get("lead")
+    if not isinstance(lead, str) or lead not in roles_data:
+        raise ConfigError(f"approvals.lead must name the role whose people sign a cycle off, one of "
+                          f"{', '.join(repr(r.name) for r in roles)}; not {lead!r}")
+    return ApprovalsConfig(lead, roles)
+
+
+def _finalize_section(data: Any) -> FinalizeConfig:
+    section: FinalizeConfig = _section(FinalizeConfig, "finalize", data, FinalizeConfig())
+    if section.discrepancy_location != section.discrepancy_location.strip() or (
+            data.get("discrepancy_location") == ""):
+        raise ConfigError("finalize.discrepancy_location must name a location (no spaces at either end), "
+                          "or be left out to write unexplained shortages off")
+    return section
+
+
 def parse_config(data: dict[str, Any], source: str | None = None) -> Config:
     sections = {"inventory": InventoryConfig, "schedule": ScheduleConfig, "count": CountConfig,
                 "limits": LimitsConfig}
@@ -303,13 +404,20 @@ def parse_config(data: dict[str, Any], source: str | None = None) -> Config:
         if name == "email":
             config = replace(config, email=_email_section(value, config.email))
             continue
+        if name == "approvals":
+            config = replace(config, approvals=_approvals_section(value))
+            continue
+        if name == "finalize":
+            config = replace(config, finalize=_finalize_section(value))
+            continue
         if name == "adjustments":
             if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
                 raise ConfigError("[adjustments] holds one table per target, e.g. [adjustments.netsuite]")
             config = replace(config, adjustments={k: dict(v) for k, v in value.items()})
             continue
         if name not in sections:
-            raise ConfigError(f"unknown section [{name}] (known: {', '.join(sections)}, email, adjustments)")
+            raise ConfigError(f"unknown section [{name}] (known: {', '.join(sections)}, email, adjustments, "
+                              "approvals, finalize)")
         config = replace(config, **{name: _section(sections[name], name, value, getattr(config, name))})
     unknown = set(config.inventory.columns) - set(CANONICAL_FIELDS)
     if unknown:

@@ -126,7 +126,9 @@ def run(out: Path, limit: int | None = None, *, inventory: Path = EXAMPLES / "in
 
     review(fake, out, result.figures.discrepancies, len(result.problems))
     with watch("finalize"):
-        done = finalize_cycle(out, schedule, config, targets=list(targets), google=google)
+        # with [approvals] the lead signs the cycle off
+        lead = config.approvals.lead_people()[0] if config.approvals else None
+        done = finalize_cycle(out, schedule, config, targets=list(targets), google=google, signed_off_by=lead)
     step(STAGES["finalize"])
     print(f"  {done.adjustments} adjustments written to {out / 'adjustments'}")
     fake.assert_clean()

@@ -47,7 +47,7 @@ def review(cycle_dir: Path) -> tuple[int, int]:
             set_("Status", "Resolved")
             set_("Resolution", "Adjusted to the physical count; moves re-trained")
         if sheet.cell(row, col["Severity"]).value == "Major":
-            set_("Approved By", "Dana Whitfield (Finance)")
+            set_("Approved By", "Dana Whitfield")  # Finance: [approvals] in cyclekit.toml lets her approve any amount
             set_("Approval Date", dt.datetime(2026, 11, 25))
         documented += 1
     problems = book["Problems"]

@@ -141,5 +141,6 @@ def test_lists_feed_the_root_cause_dropdown() -> None:
     from cyclekit.domain.causes import ROOT_CAUSES
     from cyclekit.layouts.results import _lists_sheet
 
-    lists, source = _lists_sheet()
+    lists, source, approvers = _lists_sheet(Config())
     assert source == f"=Lists!$A$2:$A${len(ROOT_CAUSES) + 1}" and lists.hidden
+    assert approvers == ""  # no [approvals]: Approved By takes any name

@@ -53,7 +53,7 @@ def test_discrepancies_tab(counted):
     assert editable == {"Root Cause", "Resolution", "Status", "Investigated By", "Investigated On",
                         "Approved By", "Approval Date", "Notes"}
     lists = {str(dv.sqref): dv.formula1 for dv in sheet.data_validations.dataValidation}
-    assert lists["L2:L3"].startswith("Lists!$A$2") and lists["N2:N3"] == '"Open,Under Investigation,Resolved"'
+    assert lists["L2:L3"].startswith("Lists!$A$2") and lists["P2:P3"] == '"Open,Under Investigation,Resolved"'
     assert book["Lists"].sheet_state == "hidden"
 
 

@@ -320,7 +320,7 @@ def test_dates_typed_as_text_are_read_or_listed_at_ingest(counted):
     assert rows["WH-A-01/1"]["Approval Date"] == dt.datetime(2026, 11, 25)  # a real date now
     assert rows["WH-A-01/2"]["Investigated On"] == "03/04/2026"  # kept as typed, and listed:
     [problem] = [p for p in again.problems if p.kind == "bad-date"]
-    assert (problem.sheet, problem.cell, problem.value) == ("Discrepancies", "P3", "03/04/2026")
+    assert (problem.sheet, problem.cell, problem.value) == ("Discrepancies", "R3", "03/04/2026")
     assert "March 4 or 3 April" in problem.message and problem in again.open_problems
     assert "bad-date" in {r["Kind"] for r in rows_of(again.results, "Problems")}
 

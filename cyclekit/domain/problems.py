@@ -66,6 +66,10 @@ class ProblemKind(StrEnum):
     NEEDS_APPROVAL = "needs-approval"
     UNRESOLVED_PROBLEM = "unresolved-problem"
     NOT_RETURNED = "not-returned"
+    # [approvals]: authority enforced at finalize
+    NOT_ALLOWED_TO_APPROVE = "not-allowed-to-approve"
+    NO_ROOT_CAUSE = "no-root-cause"
+    SAME_COUNTER = "same-counter"
     BLOCKS_FINALIZE = "blocks-finalize"
     # verify: the cycle's records against their checksums
     CHANGED = "changed"

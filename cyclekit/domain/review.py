@@ -34,7 +34,8 @@ ABC_CLASSES = ("A", "B", "C")  # highest value first: A is counted most often, w
 # Foreman: aim for a discrepancy rate under 5 % after the first few cycles
 DISCREPANCY_RATE_TARGET = Decimal("0.05")
 RATE_TARGET_TEXT = f"{format_decimal(DISCREPANCY_RATE_TARGET * 100)} %"  # as people read it: "5 %"
-STATUSES = ("Open", "Under Investigation", "Resolved")  # of a discrepancy, as finance sets it
+UNDER_INVESTIGATION = "Under Investigation"  # Foreman: a cause not found by the deadline
+STATUSES = ("Open", UNDER_INVESTIGATION, "Resolved")  # of a discrepancy, as finance sets it
 APPROVAL = ("Approved By", "Approval Date")  # what a Major discrepancy needs before finalize
 OPEN = "Open"  # a problem neither a recount fixed nor a Resolution answered
 
@@ -65,6 +66,11 @@ def open_problems(problems: list[Problem], lines: list[CountedLine],
     """The problems neither a recount fixed nor a Resolution answered (what finalize waits for)."""
     fixed = fixed_by_recount(lines)
     return [p for p in problems if problem_status(p, fixed, resolutions) == OPEN]
+
+
+def person_key(name: str) -> str:
+    """A person's name or e-mail as compared: case and spacing aside ("dana  WHITFIELD" is Dana Whitfield)."""
+    return " ".join(name.split()).casefold()
 
 
 def doc_text(value: Any) -> str:
@@ -133,13 +139,21 @@ def finalize_blockers(cycle_dir: Path, manifest: Manifest, config: Config, lines
                       resolutions: Mapping[Any, str], today: dt.date, partial: bool = False, *,
                       results: Path, tab: str) -> list[Problem]:
     """What stops finalize (and what `status` lists): problems with no Resolution that no recount
-    fixed, Major lines not approved (or approved badly), locations whose sheet never came back.
+    fixed, Major lines not approved (or approved badly), locations whose sheet never came back;
+    with [approvals], approvals past the approver's authority, Major lines without a Root Cause,
+    recounts by the first counter (domain.authority).
     results, tab: where the approvals are written (the results workbook, its Discrepancies tab)."""
     blocking = [Problem(ProblemKind.UNRESOLVED_PROBLEM, p.file, f"{p.message} (write a Resolution in the "
                         "Problems tab or correct the sheet and ingest again)", sheet=p.sheet, cell=p.cell,
                         value=p.value)
                 for p in open_problems(problems, lines, resolutions)]
     blocking += approval_problems(lines, docs, config, results, today, tab=tab)
+    if config.approvals is not None:  # authority enforced: [approvals] in cyclekit.toml
+        from cyclekit.domain.authority import Where, documentation_problems, same_counter_problems
+
+        where = Where(results, cycle_dir)
+        blocking += documentation_problems(lines, docs, config, where, tab=tab)
+        blocking += same_counter_problems(lines, manifest, where)
     missing, _ = not_in_yet(manifest, lines, returned)
     if missing and not partial:
         blocking.append(Problem(ProblemKind.NOT_RETURNED, str(cycle_dir), (

@@ -5,9 +5,10 @@ quantities cannot shift under the counters' feet while a count is running.
 
     CYCLE_DIR/
       manifest.json     cycle id, dates, locations, every sheet with its checksum, each ingest
-                        (IngestRecord) and the finalize (FinalizeRecord); format_version 3 (a
-                        manifest without one is version 1, the same records as plain objects),
-                        sealed with the machine's signing key (folder.seal; versions 1 and 2 had none)
+                        (IngestRecord) and the finalize (FinalizeRecord, with who signed it off);
+                        format_version 3 (a manifest without one is version 1, the same records as
+                        plain objects), sealed with the machine's signing key (folder.seal; versions
+                        1 and 2 had no seal and no sign-off)
       snapshot.csv      the lines of the cycle's locations as they were when the sheets were made
       part_costs.csv    unit cost per part, revision and unit in the whole export (values found items)
       sheets/ or packets/, pdf/, recounts/, results.xlsx
@@ -80,7 +81,7 @@ class LocationRecord:
     lines: int = 0
 
 
-MANIFEST_FORMAT = 3  # manifest.json's format_version; a manifest without one is version 1; 3: sealed
+MANIFEST_FORMAT = 3  # manifest.json's format_version; a manifest without one is version 1; 3: sealed, signed off
 
 
 class NewerManifest(ValueError):
@@ -145,6 +146,13 @@ class FinalizeRecord:
     adjustments: int = 0
     discrepancy_rate: str | None = None
     warnings: list[str] = field(default_factory=list)
+    signed_off_by: str | None = None  # the lead who signed the cycle off (format 3; [approvals] asks for one)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if self.signed_off_by is None:  # a cycle finalized without a sign-off is written as before
+            del data["signed_off_by"]
+        return data
 
     def recorded(self) -> dict[str, str]:
         """Every file finalize held to a checksum, read or written."""
@@ -200,7 +208,7 @@ class Manifest:
         data = {"format_version": MANIFEST_FORMAT, **vars(self),
                 "locations": [vars(r) for r in self.locations], "sheets": [vars(s) for s in self.sheets],
                 "ingests": [i.to_dict() for i in self.ingests],
-                "finalized": None if self.finalized is None else asdict(self.finalized)}
+                "finalized": None if self.finalized is None else self.finalized.to_dict()}
         for key in ("sent", "received"):  # mail records only once there are some: older manifests stay as they were
             if not data[key]:
                 del data[key]

@@ -30,18 +30,20 @@ class HistoryRow:
     net_value: Decimal
     absolute_value: Decimal
     accuracy: Decimal | None
+    signed_off_by: str = ""  # the lead who signed the cycle off (finalize --signed-off-by)
 
 
 HEADERS = ("Cycle", "Count Date", "Finalized On", "Locations", "Lines Counted", "Discrepancies",
-           "Discrepancy Rate", "Target Rate", "Net Variance Value", "Absolute Variance Value", "Accuracy")
+           "Discrepancy Rate", "Target Rate", "Net Variance Value", "Absolute Variance Value", "Accuracy",
+           "Signed Off By")
 
 
 def history_sheet(history: list[HistoryRow], config: Config) -> Sheet:
     money = styles.money(config.count.currency_format)
     pct = Style(num_format="0.0%")
     formats = [styles.TEXT, styles.DATE, styles.DATE, styles.WHOLE, styles.WHOLE, styles.WHOLE, pct, pct,
-               money, money, pct]
-    columns = [Column(h, w, f) for h, w, f in zip(HEADERS, (20, 12, 12, 10, 10, 12, 12, 10, 15, 15, 10),
+               money, money, pct, styles.TEXT]
+    columns = [Column(h, w, f) for h, w, f in zip(HEADERS, (20, 12, 12, 10, 10, 12, 12, 10, 15, 15, 10, 20),
                                                    formats, strict=True)]
     sheet = Sheet(HISTORY_TAB, columns=columns, header_row=0, freeze=(1, 1))
     sheet.rows.append([Cell(h, styles.HEADER) for h in HEADERS])
@@ -49,7 +51,7 @@ def history_sheet(history: list[HistoryRow], config: Config) -> Sheet:
     for h in ordered:
         sheet.rows.append([h.cycle_id, h.count_date, h.finalized_on, h.locations, h.lines_counted,
                            h.discrepancies, h.discrepancy_rate, TARGET_RATE, h.net_value,
-                           h.absolute_value, h.accuracy])
+                           h.absolute_value, h.accuracy, h.signed_off_by or None])
     last = len(ordered)
     rate, target = HEADERS.index("Discrepancy Rate"), HEADERS.index("Target Rate")
     sheet.row_heights[0] = 32
@@ -100,7 +102,7 @@ def read_history(rows: list[list[Any]], file: str) -> list[HistoryRow]:
                 discrepancy_rate=_decimal(get("Discrepancy Rate")),
                 net_value=_decimal(get("Net Variance Value")) or Decimal(0),
                 absolute_value=_decimal(get("Absolute Variance Value")) or Decimal(0),
-                accuracy=_decimal(get("Accuracy"))))
+                accuracy=_decimal(get("Accuracy")), signed_off_by=cell_text(get("Signed Off By"))))
         except ValueError as exc:
             raise InputError([Problem("bad-history", file, f"History row cannot be read ({exc})",
                                       sheet=HISTORY_TAB, row=number)]) from None

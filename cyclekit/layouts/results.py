@@ -36,7 +36,15 @@ from cyclekit.backends.spec import (
     WorkbookSpec,
 )
 from cyclekit.config import Config
-from cyclekit.domain.causes import ROOT_CAUSES, SYSTEM_HIGHER, SYSTEM_LOWER, suggested_causes
+from cyclekit.domain.authority import allowed_roles
+from cyclekit.domain.causes import (
+    CAUSE_DETAILS,
+    ROOT_CAUSES,
+    SYSTEM_HIGHER,
+    SYSTEM_LOWER,
+    fix_and_verify,
+    suggested_causes,
+)
 from cyclekit.domain.money import round_formula
 from cyclekit.domain.review import (
     DISCREPANCY_RATE_TARGET,
@@ -78,6 +86,7 @@ DOC_COLUMNS = ("Root Cause", "Resolution", "Status", "Investigated By", "Investi
                "Approved By", "Approval Date", "Notes")
 LINE_ID = "Line ID"
 SUGGESTED_CAUSES = "Suggested Causes"
+SUGGESTED_FIX, HOW_TO_VERIFY = "Suggested Fix", "How to Verify"  # of the Root Cause picked: looked up
 VARIANCE_QTY = "Variance Qty"  # in documentation read back: the variance the row showed when documented
 DOCUMENTED_VARIANCE = "Documented Variance"  # the Cleared tab's column of it
 CHANGED = "VARIANCE CHANGED:"  # starts the note of a row whose variance changed since it was documented
@@ -250,6 +259,7 @@ def _wrapped_lines(row: list[Any], columns: list[Column]) -> float:
     for value, column in zip(row, columns):
         text = value.value if isinstance(value, Cell) else value
         style = value.style if isinstance(value, Cell) and value.style else column.style
+        text = text.value if isinstance(text, Formula) else text  # a looked-up fix: its text as written
         if isinstance(text, str) and style and style.wrap:
             size = style.font_size or 11
             room = room_of(column.width - 2 * style.indent) * 11 / size
@@ -329,7 +339,10 @@ def _discrepancy_columns(config: Config, qty: Style = QTY) -> list[Column]:
         Column("Variance Qty", 10, qty), Column("Variance Value", 14, money.but(align="right")),
         Column("Direction", 18, styles.TEXT), Column("Severity", 8, Style(align="center")),
         Column("Approver Role", 21, Style(wrap=True)),
-        Column("Root Cause", 28, edit.but(wrap=True)), Column("Resolution", 32, edit.but(wrap=True)),
+        Column("Root Cause", 28, edit.but(wrap=True)),
+        Column(SUGGESTED_FIX, 36, Style(wrap=True, valign="top")),
+        Column(HOW_TO_VERIFY, 30, Style(wrap=True, valign="top")),
+        Column("Resolution", 32, edit.but(wrap=True)),
         Column("Status", 20, edit), Column("Investigated By", 18, edit.but(wrap=True)),
         Column("Investigated On", 13, edit_date), Column("Approved By", 18, edit.but(wrap=True)),
         Column("Approval Date", 13, edit_date), Column("Notes", 30, edit.but(wrap=True)),
@@ -340,42 +353,64 @@ def _discrepancy_columns(config: Config, qty: Style = QTY) -> list[Column]:
     ]
 
 
+def _cause_lookups(doc: dict[str, Any], row: int, letter: dict[str, str]) -> list[Formula]:
+    """The suggested fix and how to verify the Root Cause of the row, looked up in the Lists tab:
+    a formula, so they follow the cause a person picks (Excel, LibreOffice, Google Sheets)."""
+    last = len(ROOT_CAUSES) + 1
+    causes = f"{LISTS}!$A$2:$A${last}"
+    found = fix_and_verify(cell_text(doc.get("Root Cause")))
+    return [Formula(f'=IFERROR(INDEX({LISTS}!${column}$2:${column}${last},'
+                    f'MATCH({letter["Root Cause"]}{row},{causes},0)),"")', value or "")
+            for column, value in zip(LOOKUP_COLUMNS, found, strict=True)]
+
+
 def _discrepancy_row(line: CountedLine, doc: dict[str, Any], config: Config, columns: list[Column],
-                     qty: _Quantities) -> list[Any]:
-    """A line with a variance, with the documentation typed for it (its typed columns editable)."""
+                     qty: _Quantities, row: int) -> list[Any]:
+    """A line with a variance, with the documentation typed for it (its typed columns editable);
+    row: its row as the spreadsheet numbers it."""
     j = judge(line, config.count)
     style = {c.header: c.style for c in columns}
     sign = 1 if _variance(line) > 0 else -1
+    typed = [Cell(_doc_value(doc, name, "Open" if name == "Status" else None), style[name])
+             for name in DOC_COLUMNS[:-1]]
     return [
         line.location, line.part_number, line.revision, line.lot, qty.cell(line.system_qty, line.uom),
         qty.cell(line.counted_qty, line.uom), qty.cell(line.variance_qty, line.uom),
         Cell(UNVALUED, styles.WARN.but(align="right")) if line.unvalued else line.variance_value,
-        j.direction, j.severity, j.approver_role,
-        *[Cell(_doc_value(doc, name, "Open" if name == "Status" else None), style[name]) for name in DOC_COLUMNS[:-1]],
+        j.direction, j.severity, _approver_roles(line, config) or j.approver_role,
+        typed[0], *_cause_lookups(doc, row, _letters(columns)), *typed[1:],
         Cell(_doc_value(doc, "Notes", line.notes), style["Notes"]), line.line_id, line.description, line.uom,
         line.serial, line.unit_cost, line.counted_by, line.recounted_by, "; ".join(suggested_causes(sign)),
     ]
 
 
+def _approver_roles(line: CountedLine, config: Config) -> str:
+    """With [approvals]: the roles whose limits cover the line ("" without [approvals])."""
+    if config.approvals is None:
+        return ""
+    return ", ".join(role.name for role in allowed_roles(config.approvals, line)) or "No role in [approvals]"
+
+
 def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[str, Any]],
-                       config: Config, causes_range: str) -> tuple[Sheet, set[str]]:
+                       config: Config, causes_range: str, approvers_range: str = "") -> tuple[Sheet, set[str]]:
     listed = [line for line in lines if line.counted and line.variance_qty != 0]
     qty = _Quantities(listed)
     columns = _discrepancy_columns(config, qty.column)
-    rows, used = [], set()
+    rows: list[list[Any]] = []
+    used: set[str] = set()
     heights: dict[int, float] = {}
     for line in listed:
         used.add(line.line_id)
         rows.append(_discrepancy_row(line, _recheck(documentation.get(line.line_id, {}), line), config, columns,
-                                     qty))
+                                     qty, len(rows) + 2))
         heights[len(rows)] = _discrepancy_height(rows[-1], columns)
     sheet = _table_sheet(DISCREPANCIES, columns, rows, protect=True, unprinted=1, legend=DISCREPANCY_LEGEND)
     sheet.row_heights.update(heights)
-    _discrepancy_rules(sheet, max(len(rows), 1), causes_range)
+    _discrepancy_rules(sheet, max(len(rows), 1), causes_range, approvers_range)
     return sheet, used
 
 
-def _discrepancy_rules(sheet: Sheet, last: int, causes_range: str) -> None:
+def _discrepancy_rules(sheet: Sheet, last: int, causes_range: str, approvers_range: str = "") -> None:
     """What the typed columns accept; Major, Resolved and changed rows coloured."""
     index = {c.header: i for i, c in enumerate(sheet.columns)}
 
@@ -390,6 +425,11 @@ def _discrepancy_rules(sheet: Sheet, last: int, causes_range: str) -> None:
         Validation(rows_of("Investigated On"), "date", error_message="A date, e.g. 2026-11-30."),
         Validation(rows_of("Approval Date"), "date", error_message="A date, e.g. 2026-11-30."),
     ]
+    if approvers_range:  # [approvals]: only the people it names; finalize checks each one's limits
+        sheet.validations.append(Validation(
+            rows_of("Approved By"), "list", source=approvers_range,
+            input_title="Approved By", input_message="Approver Role says whose limits cover this line.",
+            error_message="Pick an approver from the list (cyclekit.toml [approvals] names them)."))
     letter = _letters(sheet.columns)
     body = Range(1, 0, last, len(sheet.columns) - 1)
     sheet.conditional_formats += [
@@ -516,21 +556,32 @@ def _problems_sheet(problems: list[Problem], resolutions: dict[ProblemKey, str],
     return sheet
 
 
-def lists_rows() -> list[list[Any]]:
-    """What the hidden Lists tab holds: the dropdowns' choices under their headers."""
-    rows: list[list[Any]] = [["Root Causes", "Statuses"]]
-    for k in range(max(len(ROOT_CAUSES), len(STATUSES))):
-        rows.append([ROOT_CAUSES[k] if k < len(ROOT_CAUSES) else None, STATUSES[k] if k < len(STATUSES) else None])
+APPROVERS = "Approvers"  # the Lists column of the people [approvals] names, written afresh from the config
+LISTS_HEADERS = ("Root Causes", "Statuses", APPROVERS, SUGGESTED_FIX, HOW_TO_VERIFY)
+LOOKUP_COLUMNS = ("D", "E")  # the Lists columns of each cause's fix and how to verify it, beside the causes
+
+
+def lists_rows(approvers: tuple[str, ...] = ()) -> list[list[Any]]:
+    """What the hidden Lists tab holds: the dropdowns' choices under their headers, and each
+    root cause's suggested fix and how to verify it (the Discrepancies tab looks them up)."""
+    details = [CAUSE_DETAILS[cause] for cause in ROOT_CAUSES]
+    columns = (ROOT_CAUSES, STATUSES, approvers, tuple(d[0] for d in details), tuple(d[1] for d in details))
+    rows: list[list[Any]] = [list(LISTS_HEADERS)]
+    for k in range(max(len(c) for c in columns)):
+        rows.append([c[k] if k < len(c) else None for c in columns])
     return rows
 
 
-def _lists_sheet() -> tuple[Sheet, str]:
-    sheet = Sheet(LISTS, columns=[Column("Root Causes", 50), Column("Statuses", 22)], hidden=True)
-    sheet.rows = [[Cell("Root Causes", styles.HEADER), Cell("Statuses", styles.HEADER)]]
-    for k in range(max(len(ROOT_CAUSES), len(STATUSES))):
-        sheet.rows.append([ROOT_CAUSES[k] if k < len(ROOT_CAUSES) else None,
-                           STATUSES[k] if k < len(STATUSES) else None])
-    return sheet, f"={LISTS}!{xl_range_abs(1, 0, len(ROOT_CAUSES), 0)}"
+def _lists_sheet(config: Config) -> tuple[Sheet, str, str]:
+    """The Lists tab, the Root Cause dropdown's range and the Approved By dropdown's ("" without
+    [approvals]: anyone may be typed, as the authority is not enforced)."""
+    approvers = config.approvals.people() if config.approvals else ()
+    sheet = Sheet(LISTS, columns=[Column("Root Causes", 50), Column("Statuses", 22), Column(APPROVERS, 30),
+                                  Column(SUGGESTED_FIX, 60), Column(HOW_TO_VERIFY, 50)], hidden=True)
+    rows = lists_rows(approvers)
+    sheet.rows = [[Cell(h, styles.HEADER) for h in rows[0]], *rows[1:]]
+    approvers_range = f"={LISTS}!{xl_range_abs(1, 2, len(approvers), 2)}" if approvers else ""
+    return sheet, f"={LISTS}!{xl_range_abs(1, 0, len(ROOT_CAUSES), 0)}", approvers_range
 
 
 LEGEND = (  # a fill, then what it means in each tab: a line each, within the Summary's printed width
@@ -780,8 +831,8 @@ def results_workbook(manifest: Manifest, lines: list[CountedLine], totals: Figur
     resolutions = resolutions or {}
     fixed = fixed_by_recount(lines)
     statuses = [problem_status(p, fixed, resolutions) for p in problems]
-    lists, causes_range = _lists_sheet()
-    discrepancies, used = _discrepancy_sheet(lines, documentation, config, causes_range)
+    lists, causes_range, approvers_range = _lists_sheet(config)
+    discrepancies, used = _discrepancy_sheet(lines, documentation, config, causes_range, approvers_range)
     sheets = [_summary_sheet(manifest, totals, lines, config, today, statuses), _variance_sheet(lines, config),
               discrepancies, _recount_sheet(manifest.sheets, lines, config, problems),
               _not_counted_sheet(lines, returned if returned is not None else set()),

@@ -29,6 +29,7 @@ from typing import Any
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from cyclekit.atomic import keep_a_copy
+from cyclekit.domain.authority import DOC_ROW, DOC_TAB
 from cyclekit.domain.review import ProblemKey, problem_key_of
 from cyclekit.domain.typed_dates import DATE_ORDERS, read_typed_date
 from cyclekit.domain.values import cell_text, exact_text
@@ -189,7 +190,7 @@ def read_previous(reader: Any, *, layout: list[int] | None = None, date_order: s
         elif name == KEPT:
             _read_kept(previous, rows)
         elif name == LISTS:
-            _read_changed(previous, tab, rows, lists_rows())
+            _read_changed(previous, tab, rows, lists_rows(_approvers(rows)))
     previous.added_tabs = [(tab, reader.rows(tab)) for tab in others]
     return previous
 
@@ -278,6 +279,7 @@ def _read_documentation(previous: PreviousResults, name: str, tab: str, rows: li
                     cell=xl_rowcol_to_cell(r, columns[header_key(header)]), value=cell_text(typed), line_id=None))
         # the variance the row showed as it was documented: an approval is of that amount
         doc[VARIANCE_QTY] = get(row, VARIANCE_QTY if name == DISCREPANCIES else DOCUMENTED_VARIANCE)
+        doc[DOC_TAB], doc[DOC_ROW] = tab, r + 1  # where finalize points when it refuses the line
         doc["Location"] = cell_text(get(row, "Location"))
         doc["Part Number"] = cell_text(get(row, "Part Number"))
         if name == CLEARED:
@@ -322,6 +324,16 @@ def _read_changed(previous: PreviousResults, tab: str, rows: list[list[Any]], wr
             ours = written[r][c] if r < len(written) and c < len(written[r]) else None
             if cell_text(value) != cell_text(ours):
                 previous.kept.append(KeptCell(tab, xl_rowcol_to_cell(r, c), value, f"typed on the {tab} tab"))
+
+
+def _approvers(rows: list[list[Any]]) -> tuple[str, ...]:
+    """The Approvers column of a Lists tab: the config's people, written afresh, never kept."""
+    from cyclekit.layouts.results import APPROVERS, LISTS_HEADERS
+
+    column = LISTS_HEADERS.index(APPROVERS)
+    if not rows or header_key(_value(rows[0], column)) != header_key(APPROVERS):
+        return ()
+    return tuple(cell_text(_value(row, column)) for row in rows[1:])
 
 
 def _read_kept(previous: PreviousResults, rows: list[list[Any]]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,8 +21,9 @@ from cyclekit.backends.reader import use_limits
 from cyclekit.backends.spec import WorkbookSpec
 from cyclekit.backends.targets import WorkbookTarget, workbook_at
 from cyclekit.config import Config
+from cyclekit.domain.authority import NOT_ENFORCED, lead_name, sign_off_problem
+from cyclekit.domain.review import UNDER_INVESTIGATION, finalize_blockers
 from cyclekit.domain.review import doc_text as _text
-from cyclekit.domain.review import finalize_blockers
 from cyclekit.domain.review import not_in_yet as _not_in_yet
 from cyclekit.domain.variance import CountedLine, figures, judge
 from cyclekit.errors import ConfigError, CycleError, InputError, Problem, some_of
@@ -84,6 +85,7 @@ class FinalizeReport:
     history: HistoryRow
     warnings: list[str] = field(default_factory=list)
     review: Path | None = None  # the adjustments as a workbook to read in Excel
+    signed_off_by: str = ""  # the lead who signed the cycle off
 
 
 @dataclass(frozen=True)
@@ -159,14 +161,17 @@ def _write_error(exc: OSError, cycle_id: str) -> CycleError:
 
 def build_adjustments(lines: list[CountedLine], docs: dict[str, dict[str, Any]], manifest: Manifest,
                       config: Config) -> list[Adjustment]:
-    """One adjustment per counted line with a variance; lines not counted or with problems never."""
+    """One adjustment per counted line with a variance; lines not counted or with problems never.
+    With [finalize] discrepancy_location, an unexplained shortage also gets a line that books it
+    into that location (ION's last resort) instead of writing it off."""
     result = []
+    moved_to = config.finalize.discrepancy_location
     for line in lines:
         if not line.counted or line.variance_qty == 0:
             continue
         doc = docs.get(line.line_id, {})
         cause = _text(doc.get("Root Cause"))
-        result.append(Adjustment(
+        adjustment = Adjustment(
             location=line.location, part_number=line.part_number, revision=line.revision,
             description=line.description, lot=line.lot, serial=line.serial, uom=line.uom,
             system_qty=quantity_text(line.system_qty), counted_qty=quantity_text(line.counted_qty),
@@ -176,8 +181,39 @@ def build_adjustments(lines: list[CountedLine], docs: dict[str, dict[str, Any]],
             root_cause=cause, resolution=_text(doc.get("Resolution")),
             status=_text(doc.get("Status")) or "Open", severity=judge(line, config.count).severity or "",
             approved_by=_text(doc.get("Approved By")), approval_date=_text(doc.get("Approval Date")),
-            line_id=line.line_id))
+            line_id=line.line_id)
+        if moved_to and unexplained_shortage(line, doc):
+            result += moved_into(adjustment, moved_to, manifest.cycle_id)
+        else:
+            result.append(adjustment)
     return result
+
+
+def unexplained_shortage(line: CountedLine, doc: dict[str, Any]) -> bool:
+    """Less on the shelf than the system holds, and no cause found: no Root Cause, or still Under
+    Investigation."""
+    return (line.variance_qty or 0) < 0 and (not _text(doc.get("Root Cause"))
+                                             or _text(doc.get("Status")) == UNDER_INVESTIGATION)
+
+
+def moved_into(adjustment: Adjustment, location: str, cycle_id: str) -> list[Adjustment]:
+    """The shortage taken off its location, and the same quantity and value booked into the
+    discrepancy location: moved, not written off (ION: "last resort: move extra parts to a cycle
+    count discrepancy location"). The pair is a transfer, so it needs targets that post differences."""
+    reason = f"Cycle count {cycle_id}: unexplained, moved to {location}"
+    taken = replace(adjustment, reason=reason)
+    booked = replace(adjustment, location=location, system_qty="", counted_qty="",
+                     adjust_qty=_negated(adjustment.adjust_qty), adjust_value=_negated(adjustment.adjust_value),
+                     reason=f"Cycle count {cycle_id}: unexplained shortage of {adjustment.location} moved here",
+                     line_id=f"{adjustment.line_id} to {location}")
+    return [taken, booked]
+
+
+def _negated(text: str) -> str:
+    """-6 as 6, 6 as -6: a quantity or amount already written as text ("" stays "")."""
+    if not text:
+        return ""
+    return text[1:] if text.startswith("-") else f"-{text}"
 
 
 @dataclass
@@ -194,9 +230,10 @@ class _Counts:
 def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Config, *,
                    targets: list[str] | None = None, templates: list[Path] | None = None,
                    today: dt.date | None = None, google: GoogleTarget | None = None,
-                   partial: bool = False) -> FinalizeReport:
+                   partial: bool = False, signed_off_by: str | None = None) -> FinalizeReport:
     """partial: lock the cycle although some locations never returned their sheet (their lines
-    are not adjusted and their Last Count does not move); without it, that is refused."""
+    are not adjusted and their Last Count does not move); without it, that is refused.
+    signed_off_by: the lead who signs the cycle off (with [approvals], a person of its lead role)."""
     cycle_dir, schedule_path = Path(cycle_dir), Path(schedule_path)
     use_limits(config.limits)  # every workbook this command opens
     today = today or dt.date.today()
@@ -205,6 +242,10 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     if manifest.finalized:
         raise CycleError(f"cycle {manifest.cycle_id} was already finalized on {manifest.finalized.at}; "
                          "nothing was changed")
+    refused = sign_off_problem(config, signed_off_by)
+    if refused:
+        raise CycleError(f"cycle {manifest.cycle_id} not finalized, nothing was written: {refused}")
+    lead = lead_name(config, signed_off_by) if signed_off_by else ""
     counts = _last_counts(cycle_dir, manifest, config, google)
     docs, resolutions = previous_documentation(cycle_dir, manifest, google)
     blocking = finalize_blockers(cycle_dir, manifest, config, counts.lines, counts.problems, counts.returned,
@@ -219,7 +260,8 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
                      counts.returned)
     history = HistoryRow(manifest.cycle_id, dt.date.fromisoformat(manifest.count_date), today,
                          len(counts.returned), totals.lines_counted, totals.discrepancies,
-                         totals.discrepancy_rate, totals.net_value, totals.absolute_value, totals.accuracy)
+                         totals.discrepancy_rate, totals.net_value, totals.absolute_value, totals.accuracy,
+                         signed_off_by=lead)
     schedule = workbook_at(schedule_path, google)
     spec, moved = _moved_on(schedule, manifest, counts, history, config, today)
     outputs = Outputs({f"{t.name}.{t.extension}": t.text for t in rendered},
@@ -228,13 +270,14 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
                       cycle_dir / schedule_backup_name(manifest.cycle_id))
     summary = {"targets": {t.name: t.mode for t in rendered}, "adjustments": len(adjustments),
                "discrepancy_rate": None if totals.discrepancy_rate is None else str(totals.discrepancy_rate),
-               "warnings": warnings}
+               "warnings": warnings, "signed_off_by": lead or None}
     _commit(cycle_dir, manifest, outputs, _recorder(cycle_dir, manifest, counts.files, summary),
             None if schedule.file else _replace_later(schedule, spec, f"Schedule before {manifest.cycle_id}"))
     backup = outputs.backup if schedule.file else Path(f"Google Drive copy 'Schedule before {manifest.cycle_id}'")
     final_dir = cycle_dir / ADJUSTMENTS
     return FinalizeReport(manifest.cycle_id, len(adjustments), [final_dir / name for name in outputs.files],
-                          schedule_path, backup, moved, history, warnings, review=final_dir / REVIEW)
+                          schedule_path, backup, moved, history, warnings, review=final_dir / REVIEW,
+                          signed_off_by=lead)
 
 
 def _last_counts(cycle_dir: Path, manifest: Manifest, config: Config, google: GoogleTarget | None) -> _Counts:
@@ -266,14 +309,30 @@ def _render_targets(adjustments: list[Adjustment], manifest: Manifest, config: C
         render_target(t, escaped(adjustments) if _escapes(config, t.name) else adjustments, context)
         for t in loaded]
     _check_names(rendered)
+    _check_moves(adjustments, rendered, config, manifest.cycle_id)
     return loaded, rendered
+
+
+def _check_moves(adjustments: list[Adjustment], rendered: list[RenderedTarget], config: Config,
+                 cycle_id: str) -> None:
+    """A move into the discrepancy location is a difference: a file that sets absolute quantities
+    would set that location's whole stock to the shortage."""
+    location = config.finalize.discrepancy_location
+    absolute = [t.name for t in rendered if t.mode == "absolute"]
+    if not location or not absolute or not any(a.location == location and not a.counted_qty for a in adjustments):
+        return
+    raise ConfigError(f"cycle {cycle_id} not finalized, nothing was written: {', '.join(absolute)} set absolute "
+                      f"quantities, and unexplained shortages are moved into {location} ([finalize] "
+                      "discrepancy_location), whose stock the cycle did not count. Finalize with targets that "
+                      "post differences (generic, netsuite, business-central), or leave discrepancy_location out")
 
 
 def _warnings(interrupted: bool, manifest: Manifest, counts: _Counts, docs: dict[str, dict[str, Any]],
               adjustments: list[Adjustment], loaded: list[LoadedTarget], rendered: list[RenderedTarget],
               config: Config, today: dt.date) -> list[str]:
     """What the user should know of the cycle finalized, in this order: what it went without, what it
-    posted bare, what the import files hold, recounts unused, a snapshot too old for absolute targets."""
+    posted bare, what the import files hold, recounts unused, a snapshot too old for absolute targets,
+    authority not enforced (no [approvals])."""
     missing, recounts_out = _not_in_yet(manifest, counts.lines, counts.returned)
     warnings = []
     if interrupted:
@@ -283,12 +342,18 @@ def _warnings(interrupted: bool, manifest: Manifest, counts: _Counts, docs: dict
         warnings.append(f"finalized without {len(missing)} location(s) that never returned their sheet "
                         f"({some_of(missing)}): not adjusted, still due")
     warnings += _posted_bare(counts.lines, docs, adjustments)
+    moved = [a.line_id for a in adjustments if a.location == config.finalize.discrepancy_location
+             and not a.counted_qty]
+    if moved:
+        warnings.append(f"{len(moved)} unexplained shortage(s) moved into {config.finalize.discrepancy_location} "
+                        f"instead of written off ({some_of(moved)}): find them there, or write them off later")
     warnings += _formula_warnings(adjustments, [t.name for t in loaded], config)
     if recounts_out:
         warnings.append(f"{len(recounts_out)} recount sheet(s) came back with no line recounted, or not at all "
                         f"({some_of(recounts_out)}): "
                         "their first counts were used")
-    return warnings + _age_warnings(rendered, manifest, config, today)
+    warnings += _age_warnings(rendered, manifest, config, today)
+    return warnings + ([NOT_ENFORCED] if config.approvals is None else [])
 
 
 def _posted_bare(lines: list[CountedLine], docs: dict[str, dict[str, Any]], adjustments: list[Adjustment]

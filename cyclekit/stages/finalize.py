@@ -26,6 +26,7 @@ from cyclekit.domain.review import finalize_blockers
 from cyclekit.domain.review import not_in_yet as _not_in_yet
 from cyclekit.domain.variance import CountedLine, figures, judge
 from cyclekit.errors import ConfigError, CycleError, InputError, Problem, some_of
+from cyclekit.folder.counted_lines import COUNTED_LINES, counted_lines_table, parquet_bytes
 from cyclekit.folder.counts import counts_key, load_counts
 from cyclekit.folder.cycle import (
     PART_COSTS,
@@ -220,12 +221,15 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     history = HistoryRow(manifest.cycle_id, dt.date.fromisoformat(manifest.count_date), today,
                          len(counts.returned), totals.lines_counted, totals.discrepancies,
                          totals.discrepancy_rate, totals.net_value, totals.absolute_value, totals.accuracy)
+    lines_table = counted_lines_table(manifest.cycle_id, dt.date.fromisoformat(manifest.count_date), counts.lines,
+                                      docs, {r.location: r.zone for r in manifest.locations}, config.count)
     schedule = workbook_at(schedule_path, google)
     spec, moved = _moved_on(schedule, manifest, counts, history, config, today)
     outputs = Outputs({f"{t.name}.{t.extension}": t.text for t in rendered},
                       (REVIEW, review_workbook(adjustments, manifest.cycle_id, config.count.currency_format)),
                       schedule.file, spec if schedule.file else None,
-                      cycle_dir / schedule_backup_name(manifest.cycle_id))
+                      cycle_dir / schedule_backup_name(manifest.cycle_id),
+                      records={COUNTED_LINES: parquet_bytes(lines_table)})
     summary = {"targets": {t.name: t.mode for t in rendered}, "adjustments": len(adjustments),
                "discrepancy_rate": None if totals.discrepancy_rate is None else str(totals.discrepancy_rate),
                "warnings": warnings}

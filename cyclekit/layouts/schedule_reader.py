@@ -18,12 +18,12 @@ from cyclekit.errors import CycleError, InputError, Problem
 from cyclekit.inputs.locations import MAX_CADENCE_DAYS
 from cyclekit.layouts.history import HISTORY_TAB
 from cyclekit.layouts.results_carry import header_key
-from cyclekit.layouts.schedule import LAST_RUN_TAB, SCHEDULE_TAB, SETTINGS_TAB, WRITTEN_TABS
+from cyclekit.layouts.schedule import COUNT_RECORD_TAB, LAST_RUN_TAB, SCHEDULE_TAB, SETTINGS_TAB, WRITTEN_TABS
 
 REQUIRED = ("Cadence (days)", "Last Count")
 STANDARD = {"Location", "Part Number", "Zone", "Zones", "Owner", "Owner Email", "Lines", "Inventory Value",
             "ABC Class", "Counts / Year", "Cadence (days)", "Last Count", "Next Count", "Days Until Due",
-            "Status", "Cycle", "Notes"}
+            "Status", "Cycle", "Notes", "Cadence Reason"}
 
 
 @dataclass
@@ -51,6 +51,7 @@ class ScheduleFile:
     history: list[list[Any]] = field(default_factory=list)  # History tab rows as read
     last_run: list[list[Any]] | None = None  # the hidden Last Run tab's rows, None without one
     added_tabs: list[tuple[str, list[list[Any]]]] = field(default_factory=list)  # tabs a person added
+    count_record: list[list[Any]] = field(default_factory=list)  # the hidden Count Record tab's rows
 
     @property
     def extra_columns(self) -> list[str]:
@@ -198,7 +199,9 @@ def read_schedule(path: Path | str | Any) -> ScheduleFile:
     history = reader.rows(HISTORY_TAB) if HISTORY_TAB in reader.tabs else []
     by = "location" if key_header == "Location" else "part"
     last_run = reader.rows(LAST_RUN_TAB) if LAST_RUN_TAB in reader.tabs else None
+    count_record = reader.rows(COUNT_RECORD_TAB) if COUNT_RECORD_TAB in reader.tabs else []
     written = {header_key(tab) for tab in WRITTEN_TABS}
     added = [(tab, reader.rows(tab)) for tab in reader.tabs if header_key(tab) not in written]
     return ScheduleFile(path if isinstance(path, Path) else Path(str(path)), by,
-                        read.as_of, headers, entries, settings, history, last_run, added)
+                        read.as_of, headers, entries, settings, history, last_run, count_record=count_record,
+                        added_tabs=added)

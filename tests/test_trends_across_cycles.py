@@ -62,7 +62,8 @@ def run_cycle(number: int, tmp_path: Path, schedule: Path) -> tuple[Path, list[d
                          {n: str(q) for (place, n), q in counts.items() if place == loc}, counted_by=who)
               for loc, who in COUNTERS.items()]
     ingest_cycle(cycle_dir, CONFIG, filled, today=as_of)
-    classes = {r["location"]: r["abc_class"] for r in json.loads((cycle_dir / "manifest.json").read_text())["locations"]}
+    manifest = json.loads((cycle_dir / "manifest.json").read_text())
+    classes = {r["location"]: r["abc_class"] for r in manifest["locations"]}
     lines = []
     for r in rows:
         key = (r["location"], int(r["line"]))

@@ -20,13 +20,14 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
 if TYPE_CHECKING:
-    from cyclekit.api import Cycle, GoogleSheets, Schedule
+    from cyclekit.api import Cycle, GoogleSheets, Schedule, report
     from cyclekit.domain.problems import ProblemKind
     from cyclekit.domain.variance import Figures
     from cyclekit.layouts.history import HistoryRow
     from cyclekit.layouts.schedule_reader import ScheduleEntry, ScheduleFile
     from cyclekit.stages.finalize import FinalizeReport
     from cyclekit.stages.ingest import IngestReport
+    from cyclekit.stages.report import TrendReport
     from cyclekit.stages.schedule import ScheduleReport
     from cyclekit.stages.sheets import CycleReport
     from cyclekit.stages.status import CycleStatus
@@ -37,6 +38,8 @@ _LAZY = {
     "Cycle": "cyclekit.api",
     "GoogleSheets": "cyclekit.api",
     "Schedule": "cyclekit.api",
+    "report": "cyclekit.api",
+    "TrendReport": "cyclekit.stages.report",
     "Figures": "cyclekit.domain.variance",
     "ProblemKind": "cyclekit.domain.problems",
     "HistoryRow": "cyclekit.layouts.history",
@@ -56,6 +59,7 @@ __all__ = [
     "Schedule",
     "Cycle",
     "GoogleSheets",
+    "report",
     # configuration
     "Config",
     "load_config",
@@ -68,6 +72,7 @@ __all__ = [
     "HistoryRow",
     "CycleStatus",
     "Verification",
+    "TrendReport",
     "ScheduleFile",
     "ScheduleEntry",
     # what they refuse: every error is a CyclekitError; input problems are data

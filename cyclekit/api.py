@@ -9,6 +9,7 @@
     cycle.status().blocking
     cycle.finalize(schedule)
     cycle.verify().ok
+    cyclekit.report(["workbooks/cycle-1"], "report.xlsx").headline.accuracy
 
 Every method returns a report (a dataclass: the figures and files a command prints) and raises a
 `CyclekitError` subclass for what it refuses; the `cyclekit` command is a thin layer that calls
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from cyclekit.stages.finalize import FinalizeReport
     from cyclekit.stages.ingest import IngestReport
     from cyclekit.stages.remind import RemindReport
+    from cyclekit.stages.report import TrendReport
     from cyclekit.stages.schedule import ScheduleReport
     from cyclekit.stages.send import SendReport
     from cyclekit.stages.sheets import CycleReport
@@ -290,3 +292,13 @@ class Cycle:
     @property
     def finalized(self) -> bool:
         return bool(self.manifest.finalized)
+
+
+def report(cycles: Iterable[PathLike] | PathLike, output: PathLike, *, config: ConfigLike = None,
+           top: int = 20) -> TrendReport:
+    """Trends across finalized cycles, from their counted lines, written as a workbook: discrepancy
+    rate and record accuracy by cycle, location, zone, part, counter and root cause, the `top`
+    locations and parts most often off (`cyclekit report`; needs `pip install 'cyclekit[report]'`)."""
+    from cyclekit.stages.report import write_report
+
+    return write_report(_paths(cycles), output, as_config(config), top=top)

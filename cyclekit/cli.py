@@ -19,6 +19,7 @@ import click
 
 from cyclekit import __version__, progress
 from cyclekit.api import Cycle, GoogleSheets, Schedule
+from cyclekit.api import report as trends_report
 from cyclekit.atomic import OS_ADVICE
 from cyclekit.domain.money import amount_display
 from cyclekit.domain.values import show_spaces
@@ -497,6 +498,37 @@ def verify(cycle_dir: Path) -> None:
       cyclekit verify workbooks/cycle-2026-11-23
     """
     print_verification(Cycle(cycle_dir).verify())
+
+
+@cli.command()
+@click.argument("cycle_dirs", metavar="CYCLE_DIR...", nargs=-1, required=True,
+                type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.xlsx"),
+              show_default=True, help="Report workbook to write.")
+@click.option("--top", type=click.IntRange(1, 10_000), default=20, show_default=True,
+              help="How many locations and parts the Most Often Off tab lists.")
+@config_option
+@reports_errors
+def report(cycle_dirs: tuple[Path, ...], output: Path, top: int, config_path: Path | None) -> None:
+    """Write a workbook of trends across finalized cycles.
+
+    Reads each cycle's counted lines (counted_lines.parquet, kept by finalize): discrepancy rate
+    and record accuracy by cycle against the 5 % target, by location, zone, part, counter (on
+    their first counts) and root cause; value-weighted accuracy; the locations and parts most
+    often off; with charts. Needs pandas: pip install 'cyclekit[report]'.
+
+    \b
+    Example:
+      cyclekit report workbooks/cycle-* -o workbooks/report.xlsx
+    """
+    result = trends_report(cycle_dirs, output, config=config_path, top=top)
+    head = result.headline
+    _say(f"Wrote {result.output}: {n(len(result.cycles), 'cycle')}, {n(result.lines, 'line')} counted.")
+    if head.discrepancy_rate is not None and head.accuracy is not None:
+        _say(f"  discrepancy rate {head.discrepancy_rate:.1%} (target under {head.target:.0%}), "
+             f"record accuracy {head.accuracy:.1%}"
+             + ("" if head.value_accuracy is None else f", value-weighted accuracy {head.value_accuracy:.1%}"))
+    _json_problems([])
 
 
 def print_verification(result: Verification) -> None:

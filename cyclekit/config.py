@@ -78,6 +78,22 @@ class ScheduleConfig:
 
 
 @dataclass(frozen=True)
+class CadenceConfig:
+    """[cadence]: the schedule learns from each finalized cycle. A row (location or part) with a Major
+    discrepancy, or whose record accuracy over its last `window` counts is below `accuracy_target`,
+    is counted more often: its cadence times `major_factor`, never below `floor_days`; after
+    `clean_runs_to_restore` clean counts in a row it returns to its class's cadence. A cadence a
+    person typed (or the locations file gave) is never changed."""
+
+    adaptive: bool = False
+    major_factor: Decimal = Decimal("0.5")
+    floor_days: int = 7
+    accuracy_target: Decimal = Decimal("0.95")  # a fraction: 0.95 is 95 %
+    window: int = 3
+    clean_runs_to_restore: int = 2
+
+
+@dataclass(frozen=True)
 class CountConfig:
     minor_max_qty: Decimal = Decimal(5)
     minor_max_value: Decimal = Decimal(500)
@@ -180,6 +196,7 @@ class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     count: CountConfig = field(default_factory=CountConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    cadence: CadenceConfig = field(default_factory=CadenceConfig)
     email: EmailConfig = field(default_factory=EmailConfig)
     adjustments: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-target template settings
     source: str | None = None
@@ -245,6 +262,18 @@ def _check_schedule(s: ScheduleConfig) -> None:
         raise ConfigError("schedule.counts_per_timeframe and cycles_per_count must be at least 1")
     if not 0 <= s.level_tolerance_days <= 60:
         raise ConfigError("schedule.level_tolerance_days must be from 0 (off) to 60 days")
+
+
+def _check_cadence(c: CadenceConfig) -> None:
+    if not 0 < c.major_factor < 1:
+        raise ConfigError("cadence.major_factor must be between 0 and 1 (0.5 halves the cadence), "
+                          f"not {c.major_factor}")
+    if not 0 < c.accuracy_target <= 1:
+        raise ConfigError("cadence.accuracy_target is a fraction from 0 to 1 (0.95 for 95 %), "
+                          f"not {c.accuracy_target}")
+    for key in ("floor_days", "window", "clean_runs_to_restore"):
+        if getattr(c, key) < 1:
+            raise ConfigError(f"cadence.{key} must be 1 or more, not {getattr(c, key)}")
 
 
 def _check_inventory(i: InventoryConfig) -> None:
@@ -398,7 +427,7 @@ def _finalize_section(data: Any) -> FinalizeConfig:
 
 def parse_config(data: dict[str, Any], source: str | None = None) -> Config:
     sections = {"inventory": InventoryConfig, "schedule": ScheduleConfig, "count": CountConfig,
-                "limits": LimitsConfig}
+                "limits": LimitsConfig, "cadence": CadenceConfig}
     config = Config(source=source)
     for name, value in data.items():
         if name == "email":
@@ -430,6 +459,7 @@ def parse_config(data: dict[str, Any], source: str | None = None) -> Config:
     _check_count(config.count)
     _check_adjustments(config.adjustments)
     _check_limits(config.limits)
+    _check_cadence(config.cadence)
     _check_email(config.email)
     return config
 

@@ -1,6 +1,7 @@
 """What pyproject.toml installs and what cyclekit imports agree: every runtime dependency is put to
 use, every library the package imports is declared, and the package imports with nothing but its
-runtime dependencies (openpyxl, pandas and the Google libraries absent)."""
+runtime dependencies (openpyxl, pandas and the Google libraries absent; `cyclekit report` imports
+pandas, of the report extra, only when it runs)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ PACKAGE = ROOT / "cyclekit"
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 # installed with the gsheets extra; imported only when a Google command runs
 GOOGLE_MODULES = {"gspread", "google", "requests"}
-# never installed with cyclekit: the tests, the examples and the benchmarks use them
+# never installed with cyclekit: the tests, the examples and the benchmarks use them (pandas: the report
+# extra's, imported when `cyclekit report` runs)
 NOT_RUNTIME = {"openpyxl", "pandas"}
+REPORT_MODULES = {"pandas"}
 
 
 def distribution(requirement: str) -> str:
@@ -55,8 +58,10 @@ def test_every_runtime_dependency_is_imported_by_the_package():
 def test_every_library_the_package_imports_is_declared():
     runtime = modules_of(set(map(distribution, PROJECT["dependencies"])))
     google = modules_of(set(map(distribution, PROJECT["optional-dependencies"]["gsheets"])))
-    undeclared = {m: files for m, files in third_party_imports().items() if m not in runtime | google}
+    report = modules_of(set(map(distribution, PROJECT["optional-dependencies"]["report"])))
+    undeclared = {m: files for m, files in third_party_imports().items() if m not in runtime | google | report}
     assert undeclared == {}
+    assert REPORT_MODULES <= report
     assert GOOGLE_MODULES <= google | {"google"}  # google is a namespace: google-auth provides google.auth
     assert not NOT_RUNTIME & runtime
 

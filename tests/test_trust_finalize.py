@@ -255,14 +255,14 @@ def test_formula_like_identifiers_are_text_in_the_review_workbook(cycle, soffice
     assert parts == [*FORMULAS, "PLAIN-1"]
 
 
-def test_no_file_is_written_outside_adjustments(cycle):
+def test_no_file_is_written_outside_adjustments_but_the_counted_lines(cycle):
     cycle_dir, schedule = cycle
     before = {p for p in cycle_dir.parent.rglob("*")}
     finalize_cycle(cycle_dir, schedule, FULL, targets=["generic"], today=TODAY)
     added = {p for p in cycle_dir.parent.rglob("*") if not p.name.endswith(".lock")} - before  # a cycle lock
     assert {p.relative_to(cycle_dir.parent).as_posix() for p in added} == {
         "cycle/adjustments", "cycle/adjustments/generic.csv", "cycle/adjustments/review.xlsx",
-        "cycle/schedule-before-CC-TRUST-1.xlsx"}
+        "cycle/schedule-before-CC-TRUST-1.xlsx", "cycle/counted_lines.parquet"}
     assert not any(name.startswith((".finalize", "finalize-intent")) for name in os.listdir(cycle_dir))
 
 

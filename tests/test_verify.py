@@ -26,9 +26,9 @@ from tests.test_finalize import AS_OF, CONFIG, ROWS, TODAY, approve_all
 from tests.test_results import document
 
 # the cycle's records in its folder, checked once finalized: BIN-1's sheet was filled in place (checked
-# as read), BIN-2's and the recount sheet as sent, snapshot, part costs, adjustments/generic.csv and
-# adjustments/review.xlsx
-INSIDE = 7
+# as read), BIN-2's and the recount sheet as sent, snapshot, part costs, adjustments/generic.csv,
+# adjustments/review.xlsx and counted_lines.parquet
+INSIDE = 8
 # in the cycle folder too, living on after finalize: results.xlsx, the schedule backup (reported, not failing)
 LIVING_INSIDE = 2
 BACKUP = "schedule-before-CC-TEST-0001.xlsx"
@@ -94,7 +94,8 @@ def _recorded_as_typed(root: Path, ingest: tuple, finalize: tuple) -> None:
     in_cycle = [f"{cycle_dir}/{name}" for name in ("snapshot.csv", "part_costs.csv", "results.xlsx")]
     manifest.finalized.inputs = {**read, **entries(finalize_in, in_cycle)}
     manifest.finalized.outputs = entries(finalize_in, [f"{cycle_dir}/adjustments/generic.csv",
-                                                          f"{cycle_dir}/adjustments/review.xlsx", schedule,
+                                                          f"{cycle_dir}/adjustments/review.xlsx",
+                                                          f"{cycle_dir}/counted_lines.parquet", schedule,
                                                           f"{cycle_dir}/{BACKUP}"])
     save_manifest(root / "cycle", manifest)
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from cyclekit.config import ScheduleConfig
+from cyclekit.config import CadenceConfig, ScheduleConfig
 from cyclekit.domain.review import ABC_CLASSES
 from cyclekit.domain.stock import GroupTotal, InventoryLine, LocationInfo, Snapshot
 
@@ -38,6 +38,8 @@ class ScheduleRow:
     cycle: int | None = None  # foreman model: which cycle of the count carries this row
     anchor: dt.date | None = None  # foreman model: its cycle's start; it falls due on it plus whole cadences
     notes: str = ""
+    cadence_reason: str = ""  # why cyclekit changed the cadence (adaptive cadence)
+    learned: Learned | None = None  # what the counts taught of this row (adaptive cadence)
     extra: dict[str, object] = field(default_factory=dict)  # columns a user added, kept as typed
 
     shift: int = 0  # days its Next Count was moved to level the weekly load (Levelled (days))
@@ -45,6 +47,81 @@ class ScheduleRow:
     def next_count(self) -> dt.date | None:
         due = next_count(self.last_count, self.cadence_days, self.first_due, self.anchor)
         return due + dt.timedelta(days=self.shift) if due is not None and self.last_count and self.shift else due
+
+
+@dataclass(frozen=True)
+class CountResult:
+    """One finalized count of a row: its lines counted, how many were within tolerance, its Majors."""
+
+    date: dt.date
+    lines: int
+    within: int
+    majors: int
+
+    def clean(self, target: Decimal) -> bool:
+        return not self.majors and (not self.lines or Decimal(self.within) / self.lines >= target)
+
+
+@dataclass
+class Learned:
+    """What cyclekit keeps of a row's counts (the schedule's hidden Count Record tab): its recent
+    counts and, while it is counted more often, the cadence it set and the class cadence to return to."""
+
+    recent: list[CountResult] = field(default_factory=list)
+    cadence: int | None = None  # the cadence cyclekit set; None: the row has its class cadence
+    class_cadence: int | None = None
+    reason: str = ""
+
+
+def window_accuracy(recent: list[CountResult], window: int) -> Decimal | None:
+    """Record accuracy over the last `window` counts: lines within tolerance / lines counted."""
+    last = recent[-window:]
+    lines = sum(r.lines for r in last)
+    return None if not lines else Decimal(sum(r.within for r in last)) / lines
+
+
+def _percent(value: Decimal) -> str:
+    return f"{value * 100:.0f} %"
+
+
+def _miss(last: CountResult, accuracy: Decimal | None, rule: CadenceConfig) -> str:
+    """Why this count calls for counting more often ('' when it does not)."""
+    if last.majors:
+        return f"Major discrepancy on {last.date.isoformat()}"
+    if last.clean(rule.accuracy_target) or accuracy is None or accuracy >= rule.accuracy_target:
+        return ""
+    return (f"accuracy {_percent(accuracy)} over the last {rule.window} count(s), target "
+            f"{_percent(rule.accuracy_target)}")
+
+
+def learn_cadence(learned: Learned, result: CountResult, current: int, class_cadence: int,
+                  rule: CadenceConfig) -> int:
+    """A row's cadence after a count whose `result` was just finalized (learned is updated, its reason
+    says why the cadence differs from the class's). current: the cadence the row had."""
+    learned.recent = [*learned.recent, result][-max(rule.window, rule.clean_runs_to_restore):]
+    learned.class_cadence = class_cadence
+    miss = _miss(result, window_accuracy(learned.recent, rule.window), rule)
+    if miss:
+        shorter = max(rule.floor_days, round(current * rule.major_factor))
+        cadence = min(current, shorter)
+        learned.cadence = cadence if cadence != class_cadence else None
+        learned.reason = f"{miss}: counted every {cadence} days (class cadence {class_cadence})"
+        return cadence
+    if learned.cadence is None:  # a reason said why the cadence came back: until the next count
+        learned.reason = ""
+        return current
+    run = 0
+    for past in reversed(learned.recent):
+        if not past.clean(rule.accuracy_target):
+            break
+        run += 1
+    if run >= rule.clean_runs_to_restore:
+        learned.cadence = None
+        learned.reason = f"back to the class cadence after {run} clean counts in a row ({result.date.isoformat()})"
+        return class_cadence
+    learned.reason = (f"counted more often since a miss: {run} of {rule.clean_runs_to_restore} clean count(s) "
+                      f"to return to the class cadence ({class_cadence} days)")
+    return current
 
 
 @dataclass(frozen=True)

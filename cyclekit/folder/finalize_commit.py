@@ -1,7 +1,8 @@
 """Finalize's writes, crash-safe: staged first, committed by renames, undone if anything fails.
 
 A finalize changes three things that must agree: the schedule (moved on, with a History row),
-`adjustments/` (the import files) and the manifest (the cycle locked, with their checksums).
+`adjustments/` (the import files) with the cycle's records beside the manifest (its counted lines,
+`counted_lines.parquet`) and the manifest (the cycle locked, with their checksums).
 They cannot be replaced at once, so finalize keeps a journal, `finalize-intent.json`, in the
 cycle folder:
 
@@ -27,7 +28,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ class Outputs:
     schedule: Path | None  # the schedule file moved on (None: a Google schedule)
     schedule_spec: WorkbookSpec | None
     backup: Path  # the schedule's copy as it was before the cycle
+    records: dict[str, bytes] = field(default_factory=dict)  # file beside the manifest -> its content
 
 
 def _beside(schedule: Path, cycle_id: str, kind: str) -> Path:
@@ -112,8 +114,10 @@ def _undo(cycle_dir: Path, intent: dict[str, Any]) -> None:
         # the schedule as it was (the schedule moved on and could not be put back)
         if intent.get("backup_planned") and not replaced:
             (cycle_dir / intent["backup"]).unlink(missing_ok=True)
-    # the cycle is open: an adjustments/ folder can only be what an unfinished finalize left
+    # the cycle is open: an adjustments/ folder or a record can only be what an unfinished finalize left
     shutil.rmtree(cycle_dir / ADJUSTMENTS, ignore_errors=True)
+    for name in intent.get("records", []):
+        (cycle_dir / name).unlink(missing_ok=True)
     _clean(cycle_dir, intent)
 
 
@@ -155,6 +159,9 @@ def _stage(cycle_dir: Path, outputs: Outputs, intent: dict[str, Any]) -> dict[st
     review_name, review_spec = outputs.review
     render_xlsx(review_spec, staged_adjustments / review_name, atomic=False)
     final[review_name] = staged_adjustments / review_name
+    for name, content in outputs.records.items():
+        (staging / name).write_bytes(content)
+        _sync(staging / name)
     for path in final.values():
         _sync(path)
     _sync(staged_adjustments)
@@ -200,7 +207,8 @@ def commit_finalize(cycle_dir: Path, manifest: Manifest, outputs: Outputs,
     intent: dict[str, Any] = {"cycle_id": manifest.cycle_id, "state": "preparing",
                               "schedule": str(schedule.resolve()) if schedule else None,
                               "backup": outputs.backup.name,
-                              "backup_planned": bool(schedule) and not outputs.backup.exists()}
+                              "backup_planned": bool(schedule) and not outputs.backup.exists(),
+                              "records": sorted(outputs.records)}
     if schedule is not None:
         intent["schedule_new"] = str(_beside(schedule.resolve(), manifest.cycle_id, "new"))
         intent["schedule_old"] = str(_beside(schedule.resolve(), manifest.cycle_id, "old"))
@@ -210,6 +218,8 @@ def commit_finalize(cycle_dir: Path, manifest: Manifest, outputs: Outputs,
         adjustments = cycle_dir / ADJUSTMENTS
         digests = {recorded_path(cycle_dir, adjustments / name): file_sha256(path)
                    for name, path in staged.items()}
+        digests.update({recorded_path(cycle_dir, cycle_dir / name): file_sha256(cycle_dir / STAGING / name)
+                        for name in outputs.records})
         if schedule is not None:
             intent["new_sha256"] = file_sha256(Path(intent["schedule_new"]))
             digests[recorded_path(cycle_dir, schedule)] = intent["new_sha256"]
@@ -224,6 +234,8 @@ def commit_finalize(cycle_dir: Path, manifest: Manifest, outputs: Outputs,
             os.replace(intent["schedule_new"], schedule)
         shutil.rmtree(adjustments, ignore_errors=True)  # the cycle is open: leftovers of a failed attempt
         os.replace(cycle_dir / STAGING / ADJUSTMENTS, adjustments)
+        for name in outputs.records:
+            os.replace(cycle_dir / STAGING / name, cycle_dir / name)
         if remote is not None:
             remote()
         os.replace(staged_manifest, cycle_dir / MANIFEST)  # the commit

@@ -35,6 +35,7 @@ from cyclekit.domain.money import cents
 from cyclekit.domain.review import ABC_CLASSES
 from cyclekit.domain.scheduling import (
     CalendarWeek,
+    CountResult,
     Schedule,
     ScheduleRow,
     calendar,
@@ -52,8 +53,11 @@ CALENDAR_TAB = "Calendar"
 CYCLES_TAB = "Cycles"
 SETTINGS_TAB = "Settings"
 LAST_RUN_TAB = "Last Run"  # hidden: what the locations file and the rules gave each row at the last run
+COUNT_RECORD_TAB = "Count Record"  # hidden: each row's recent counts and the cadence cyclekit set from them
 # the tabs cyclekit writes; any other tab in a schedule is a person's, carried as it was
-WRITTEN_TABS = (SCHEDULE_TAB, CALENDAR_TAB, CYCLES_TAB, HISTORY_TAB, SETTINGS_TAB, LAST_RUN_TAB)
+WRITTEN_TABS = (SCHEDULE_TAB, CALENDAR_TAB, CYCLES_TAB, HISTORY_TAB, SETTINGS_TAB, LAST_RUN_TAB, COUNT_RECORD_TAB)
+COUNT_RECORD_HEADERS = ("Adapted Cadence", "Class Cadence", "Reason", "Recent Counts")
+CADENCE_REASON = "Cadence Reason"
 LAST_RUN_HEADERS = ("Zone", "Owner", "Owner Email", "Last Count", "Cadence (locations file)", "Cadence (rules)")
 AS_OF_NAME = "AsOfDate"
 MOVED_ON_LABEL = "Last moved on (a cycle finalized)"
@@ -90,7 +94,7 @@ def _page_header(title: str, schedule: Schedule, printed_note: str = "") -> str:
 
 # Schedule cells that wrap: a part lies in several locations, so its Zones, Owner and Owner Email
 # list several, and any one may be longer than its column; a row is as tall as the most lines
-WRAPPED = ("zone", "owner", "owner_email", "notes")
+WRAPPED = ("zone", "owner", "owner_email", "notes", "reason")
 
 
 def _schedule_columns(schedule: Schedule, config: Config) -> list[Column]:
@@ -114,6 +118,8 @@ def _schedule_columns(schedule: Schedule, config: Config) -> list[Column]:
         Column("Days Until Due", 9, styles.WHOLE.but(font_color="#1F3864", align="center"), "days"),
         Column("Status", 14, styles.BODY, "status"),
     ]
+    if config.cadence.adaptive:
+        columns.append(Column(CADENCE_REASON, 30, styles.BODY.but(wrap=True), "reason"))
     if schedule.cycles:
         columns.append(Column("Cycle", 7, styles.WHOLE, "cycle"))
     if any(row.shift for row in schedule.rows):  # a finalize levelled the weeks (scheduling.level_next_counts)
@@ -130,11 +136,12 @@ def _schedule_sheet(schedule: Schedule, config: Config, today: dt.date) -> Sheet
     col = {c.key: xl_col_to_name(i) for i, c in enumerate(columns)}
     sheet.rows.append([Cell(c.header, styles.HEADER) for c in columns])
     rooms = {c.key: room_of(c.width) for c in columns if c.key in WRAPPED}
+    wrapped = list(rooms)
     for index, row in enumerate(schedule.rows):
         n = index + 2  # spreadsheet row number
         values = _schedule_values(schedule, row, config, today, {key: f"{letter}{n}" for key, letter in col.items()})
         sheet.rows.append([values[c.key] for c in columns])
-        lines = max(lines_of(str(values[key] or ""), rooms[key], Measure.RENDERED) for key in WRAPPED)
+        lines = max(lines_of(str(values[key] or ""), rooms[key], Measure.RENDERED) for key in wrapped)
         if lines > 1:  # a row of one line keeps the default height
             sheet.row_heights[n - 1] = row_height(lines, LINE_POINTS, ROW_GAP)
     _schedule_rules(sheet, len(schedule.rows), f"${col['status']}2", due_status_label(config.schedule.due_soon_days))
@@ -176,6 +183,7 @@ def _schedule_values(schedule: Schedule, row: ScheduleRow, config: Config, today
             f'IF({days}<={DUE_SOON_NAME},"{due_status_label(due_soon)}","Scheduled")))',
             due_status(days_left, due_soon)),
         "cycle": row.cycle, "shift": row.shift or None, "notes": row.notes or None,
+        "reason": row.cadence_reason or None,
         **{f"extra:{name}": row.extra.get(name) for name in schedule.extra_columns},
     }
 
@@ -334,6 +342,26 @@ def _last_run_sheet(schedule: Schedule, last_run: dict[str, dict[str, str]]) -> 
     return sheet
 
 
+def recent_text(recent: Sequence[CountResult]) -> str:
+    """A row's recent counts as the Count Record tab keeps them: `2026-11-23 10/12 M1; ...` (date,
+    lines within tolerance / lines counted, Major discrepancies)."""
+    return "; ".join(f"{r.date.isoformat()} {r.within}/{r.lines} M{r.majors}" for r in recent)
+
+
+def _count_record_sheet(schedule: Schedule) -> Sheet:
+    """Hidden: what each row's counts taught (adaptive cadence), read back by the next finalize."""
+    key_header = "Location" if schedule.by == "location" else "Part Number"
+    columns = [Column(key_header, 16, styles.TEXT), *(Column(h, 16, styles.TEXT) for h in COUNT_RECORD_HEADERS)]
+    sheet = Sheet(COUNT_RECORD_TAB, columns=columns, header_row=0, hidden=True)
+    sheet.rows.append([Cell(c.header, styles.HEADER) for c in columns])
+    for row in schedule.rows:
+        learned = row.learned
+        if learned is not None and (learned.recent or learned.cadence):
+            sheet.rows.append([row.key, learned.cadence, learned.class_cadence, learned.reason or None,
+                               recent_text(learned.recent) or None])
+    return sheet
+
+
 def schedule_workbook(
     schedule: Schedule, config: Config, sources: list[SourceFile],
     skipped: dict[str, int], today: dt.date, history: list[HistoryRow] | None = None,
@@ -351,5 +379,7 @@ def schedule_workbook(
     sheets += [added_tab_sheet(name, rows) for name, rows in added_tabs]
     if last_run is not None:
         sheets.append(_last_run_sheet(schedule, last_run))
+    if config.cadence.adaptive or any(row.learned for row in schedule.rows):
+        sheets.append(_count_record_sheet(schedule))
     return WorkbookSpec(sheets, defined_names=names, title="Cycle count schedule",
                         subject=as_of_words(schedule))

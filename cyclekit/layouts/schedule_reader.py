@@ -20,6 +20,7 @@ from cyclekit.layouts.history import HISTORY_TAB
 from cyclekit.layouts.results_carry import header_key
 from cyclekit.layouts.schedule import (
     CALENDAR_TAB,
+    COUNT_RECORD_TAB,
     CYCLES_TAB,
     LAST_RUN_TAB,
     LEVELLED,
@@ -31,7 +32,7 @@ from cyclekit.layouts.schedule import (
 REQUIRED = ("Cadence (days)", "Last Count")
 STANDARD = {"Location", "Part Number", "Zone", "Zones", "Owner", "Owner Email", "Lines", "Inventory Value",
             "ABC Class", "Counts / Year", "Cadence (days)", "Last Count", "Next Count", "Days Until Due",
-            "Status", "Cycle", "Notes", LEVELLED}
+            "Status", "Cycle", "Notes", LEVELLED, "Cadence Reason"}
 
 
 @dataclass
@@ -65,6 +66,7 @@ class ScheduleFile:
     calendar_start: dt.date | None = None  # the Calendar tab's first Monday, None without one
     calendar_weeks: int = 0  # the weeks the Calendar tab plans
     cycles: list[CycleWindow] = field(default_factory=list)  # the Cycles tab (Foreman model)
+    count_record: list[list[Any]] = field(default_factory=list)  # the hidden Count Record tab's rows
 
     @property
     def extra_columns(self) -> list[str]:
@@ -237,11 +239,13 @@ def read_schedule(path: Path | str | Any) -> ScheduleFile:
     history = reader.rows(HISTORY_TAB) if HISTORY_TAB in reader.tabs else []
     by = "location" if key_header == "Location" else "part"
     last_run = reader.rows(LAST_RUN_TAB) if LAST_RUN_TAB in reader.tabs else None
+    count_record = reader.rows(COUNT_RECORD_TAB) if COUNT_RECORD_TAB in reader.tabs else []
     written = {header_key(tab) for tab in WRITTEN_TABS}
     added = [(tab, reader.rows(tab)) for tab in reader.tabs if header_key(tab) not in written]
     start, weeks = _calendar_span(reader)
     return ScheduleFile(path if isinstance(path, Path) else Path(str(path)), by,
-                        read.as_of, headers, entries, settings, history, last_run, added, start, weeks, cycles)
+                        read.as_of, headers, entries, settings, history, last_run, added, start, weeks, cycles,
+                        count_record)
 
 
 def _cycles(reader: WorkbookReader) -> list[CycleWindow]:

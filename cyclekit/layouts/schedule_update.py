@@ -7,7 +7,9 @@ written anew, so its formulas, formats and validations are whole again.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -17,14 +19,17 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from cyclekit.backends.spec import WorkbookSpec
 from cyclekit.config import Config
 from cyclekit.domain.scheduling import (
+    CountResult,
+    Learned,
     Schedule,
     ScheduleRow,
     cadence_for,
+    learn_cadence,
     leave_cycle,
     level_next_counts,
     with_totals,
 )
-from cyclekit.domain.values import cell_text
+from cyclekit.domain.values import cell_text, exact_text
 from cyclekit.errors import InputError, Problem
 from cyclekit.layouts.history import HistoryRow, read_history
 from cyclekit.layouts.schedule import SCHEDULE_TAB, SourceFile, schedule_workbook
@@ -88,13 +93,80 @@ def _skipped(settings: list[tuple[str, Any]]) -> dict[str, int]:
     return {label[len(prefix):]: int(_number(value)) for label, value in settings if label.startswith(prefix)}
 
 
+_RECENT = re.compile(r"(\d{4}-\d{2}-\d{2}) (\d+)/(\d+) M(\d+)")
+
+
+def _whole(value: Any) -> int | None:
+    number = _number(value, Decimal(0))
+    return int(number) if number >= 1 and number == number.to_integral_value() else None
+
+
+def read_learned(file: ScheduleFile) -> dict[str, Learned]:
+    """The hidden Count Record tab by row key: what earlier counts taught (a cell a person spoiled
+    reads as nothing learned, never as a cadence)."""
+    learned = {}
+    rows = file.count_record
+    headers = [cell_text(h) for h in rows[0]] if rows else []
+    for row in rows[1:]:
+        cells = dict(zip(headers, row))
+        key = exact_text(row[0]) if row else ""
+        if not key.strip():
+            continue
+        recent = []
+        for match in _RECENT.finditer(cell_text(cells.get("Recent Counts"))):
+            with contextlib.suppress(ValueError):
+                recent.append(CountResult(dt.date.fromisoformat(match[1]), int(match[3]), int(match[2]),
+                                          int(match[4])))
+        learned[key] = Learned(recent, _whole(cells.get("Adapted Cadence")), _whole(cells.get("Class Cadence")),
+                               cell_text(cells.get("Reason")))
+    return learned
+
+
+def _rules_cadence(entry: ScheduleEntry, record: dict[str, str] | None, learned: Learned) -> int | None:
+    """The cadence the rules give the row (its class's), as the last run recorded it."""
+    if record is not None and record.get("Cadence (rules)", "").isdigit():
+        return int(record["Cadence (rules)"])
+    if learned.class_cadence:
+        return learned.class_cadence
+    per_year = _number(entry.cells.get("Counts / Year"), Decimal(0))
+    return cadence_for(int(per_year)) if per_year >= 1 else None
+
+
+def _learn(row: ScheduleRow, entry: ScheduleEntry, learned: Learned, result: CountResult | None,
+           record: dict[str, str] | None, config: Config) -> None:
+    """Adaptive cadence: the row's cadence after this cycle, unless a person chose it (typed in the
+    schedule or given in the locations file): that one is never changed."""
+    row.learned = learned
+    rules = _rules_cadence(entry, record, learned)
+    in_force = learned.cadence is not None and entry.cadence_days == learned.cadence
+    chosen = bool(record and record.get("Cadence (locations file)")) or entry.cadence_days is None or (
+        not in_force and entry.cadence_days != rules)
+    if chosen or rules is None or not config.cadence.adaptive:
+        if result is not None:
+            learned.recent = [*learned.recent, result][-max(config.cadence.window,
+                                                            config.cadence.clean_runs_to_restore):]
+        if chosen:
+            learned.cadence, learned.reason = None, ""
+        row.cadence_reason = learned.reason
+        return
+    if not in_force:
+        learned.cadence = None
+    if result is not None:
+        row.cadence_days = learn_cadence(learned, result, row.cadence_days or rules, rules, config.cadence)
+    row.cadence_reason = learned.reason
+
+
 def updated_schedule(file: ScheduleFile, counted_on: dict[str, dt.date], history_row: HistoryRow,
-                     config: Config, today: dt.date) -> tuple[WorkbookSpec, list[str]]:
-    """The schedule with Last Count moved on for `counted_on` locations and History extended."""
+                     config: Config, today: dt.date, results: dict[str, CountResult] | None = None
+                     ) -> tuple[WorkbookSpec, list[str]]:
+    """The schedule with Last Count moved on for `counted_on` locations and History extended;
+    results: this cycle's count of each row, from which the adaptive cadence learns."""
     as_of = file.as_of or today
     rows = []
     numbers = _Numbers(file)
     anchors = {c.number: c.start for c in file.cycles}
+    learned = read_learned(file)
+    run_records = last_run_records(file) or {}
     for entry in file.entries:
         cells = entry.cells
         last = counted_on.get(entry.key, entry.last_count)
@@ -110,8 +182,11 @@ def updated_schedule(file: ScheduleFile, counted_on: dict[str, dt.date], history
             shift=0 if entry.key in counted_on else entry.shift,  # a count moved on starts from its new Last Count
             notes=cell_text(cells.get("Notes")),
             extra={name: cells.get(name) for name in file.extra_columns}))
+        if entry.key in learned or (results and entry.key in results):
+            _learn(row, entry, learned.get(entry.key) or Learned(), (results or {}).get(entry.key),
+                   run_records.get(entry.key), config)
         if row.cadence_days and row.cadence_days != cadence_for(max(row.counts_per_year, 1)):
-            leave_cycle(row)  # a cadence a person typed: counted on it, Counts / Year follow it
+            leave_cycle(row)  # a cadence a person typed (or learned): counted on it, Counts / Year follow it
     if numbers.problems:
         raise InputError(numbers.problems, summary=f"{len(numbers.problems)} problem(s) in {file.path}")
     moved = [e.key for e in file.entries if e.key in counted_on]
@@ -198,6 +273,7 @@ def carry_over(schedule: Schedule, file: ScheduleFile, *, locations_given: bool 
     except Last Count, where the later of the two dates wins as before.
     """
     old = {entry.key: entry for entry in file.entries}
+    learned = read_learned(file)
     records = last_run_records(file)
     out = CarriedOver(0, 0, read_history(file.history, str(file.path)), {})
 
@@ -214,7 +290,8 @@ def carry_over(schedule: Schedule, file: ScheduleFile, *, locations_given: bool 
             continue
         for name in ("zone", "owner", "owner_email"):
             _merge_text(row, entry, name, record, locations_given, out, note)
-        _merge_cadence(row, entry, record, locations_given, out, note)
+        if not _keep_learned(row, entry, learned.get(row.key)):
+            _merge_cadence(row, entry, record, locations_given, out, note)
         _merge_last_count(row, entry, record, locations_given, out, note)
         if row.last_count == entry.last_count:  # a levelled Next Count stays while its Last Count does
             row.shift = entry.shift
@@ -235,6 +312,23 @@ def carry_over(schedule: Schedule, file: ScheduleFile, *, locations_given: bool 
 
 
 Note = Any  # note(kind, field name, row key)
+
+
+def _keep_learned(row: ScheduleRow, entry: ScheduleEntry, learned: Learned | None) -> bool:
+    """A cadence the adaptive cadence set stays, with its reason, while the locations file chooses
+    none; the class cadence it returns to is the rules' of this run. True when it stays."""
+    if learned is None:
+        return False
+    row.learned = learned
+    if learned.cadence is None:
+        row.cadence_reason = learned.reason
+        return False
+    if entry.cadence_days != learned.cadence or row.cadence_override:
+        learned.cadence, learned.reason = None, ""  # typed over, or chosen in the locations file
+        return False
+    learned.class_cadence = row.cadence_days
+    row.cadence_days, row.cadence_reason = learned.cadence, learned.reason
+    return True
 
 
 def _merge_text(row: ScheduleRow, entry: ScheduleEntry, name: str, record: dict[str, str] | None,

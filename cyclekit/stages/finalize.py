@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
 from xlsxwriter.exceptions import FileCreateError as XlsxFileError
 
 from cyclekit.atomic import WriteError
@@ -25,8 +26,10 @@ from cyclekit.domain.authority import NOT_ENFORCED, lead_name, sign_off_problem
 from cyclekit.domain.review import UNDER_INVESTIGATION, finalize_blockers
 from cyclekit.domain.review import doc_text as _text
 from cyclekit.domain.review import not_in_yet as _not_in_yet
+from cyclekit.domain.scheduling import CountResult
 from cyclekit.domain.variance import CountedLine, figures, judge
 from cyclekit.errors import ConfigError, CycleError, InputError, Problem, some_of
+from cyclekit.folder.counted_lines import COUNTED_LINES, accuracy_by, counted_lines_table, parquet_bytes
 from cyclekit.folder.counts import counts_key, load_counts
 from cyclekit.folder.cycle import (
     PART_COSTS,
@@ -262,12 +265,15 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
                          len(counts.returned), totals.lines_counted, totals.discrepancies,
                          totals.discrepancy_rate, totals.net_value, totals.absolute_value, totals.accuracy,
                          signed_off_by=lead)
+    lines_table = counted_lines_table(manifest.cycle_id, dt.date.fromisoformat(manifest.count_date), counts.lines,
+                                      docs, {r.location: r.zone for r in manifest.locations}, config.count)
     schedule = workbook_at(schedule_path, google)
-    spec, moved = _moved_on(schedule, manifest, counts, history, config, today)
+    spec, moved = _moved_on(schedule, manifest, counts, history, config, today, lines_table)
     outputs = Outputs({f"{t.name}.{t.extension}": t.text for t in rendered},
                       (REVIEW, review_workbook(adjustments, manifest.cycle_id, config.count.currency_format)),
                       schedule.file, spec if schedule.file else None,
-                      cycle_dir / schedule_backup_name(manifest.cycle_id))
+                      cycle_dir / schedule_backup_name(manifest.cycle_id),
+                      records={COUNTED_LINES: parquet_bytes(lines_table)})
     summary = {"targets": {t.name: t.mode for t in rendered}, "adjustments": len(adjustments),
                "discrepancy_rate": None if totals.discrepancy_rate is None else str(totals.discrepancy_rate),
                "warnings": warnings, "signed_off_by": lead or None}
@@ -384,7 +390,7 @@ def _age_warnings(rendered: list[RenderedTarget], manifest: Manifest, config: Co
             for target in rendered if target.mode == "absolute"]
 
 def _moved_on(schedule: WorkbookTarget, manifest: Manifest, counts: _Counts, history: HistoryRow,
-              config: Config, today: dt.date) -> tuple[WorkbookSpec, list[str]]:
+              config: Config, today: dt.date, lines_table: pa.Table) -> tuple[WorkbookSpec, list[str]]:
     """The schedule with the cycle's locations (or parts) moved on, and their names. A location moves
     on when something on it was counted, or it was confirmed empty."""
     schedule_file = read_schedule_at(schedule)
@@ -396,7 +402,19 @@ def _moved_on(schedule: WorkbookTarget, manifest: Manifest, counts: _Counts, his
     counted_places = {ln.location for ln in counts.lines if ln.counted} | {
         name for name in counts.returned if name not in with_lines}
     counted_on = {name: count_date for name in counted_places}
-    return updated_schedule(schedule_file, counted_on, history, config, today)
+    return updated_schedule(schedule_file, counted_on, history, config, today,
+                            _count_results(lines_table, schedule_file.by, counted_places, count_date))
+
+
+def _count_results(lines_table: pa.Table, by: str, counted_places: set[str], count_date: dt.date
+                   ) -> dict[str, CountResult]:
+    """Each schedule row's count in this cycle, for the adaptive cadence: the figures the report
+    shows (accuracy_by); a location confirmed empty, and found so, counted clean."""
+    key = "location" if by == "location" else "part_number"
+    results = {name: CountResult(count_date, 0, 0, 0) for name in counted_places} if by == "location" else {}
+    for group in accuracy_by(lines_table, [key]).to_pylist():
+        results[group[key]] = CountResult(count_date, group["lines"], group["within_tolerance"], group["majors"])
+    return results
 
 
 def _replace_later(schedule: WorkbookTarget, spec: WorkbookSpec, backup_label: str) -> Callable[[], None]:

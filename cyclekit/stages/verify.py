@@ -1,14 +1,14 @@
 """`cyclekit verify`: what an auditor asks of a cycle folder.
 
 Once a cycle is finalized, verify holds its records to their checksums: the frozen snapshot and
-part costs, the sheets as sent, the filled sheets finalize read and the adjustment files it wrote
-(what was posted to the ERP). A change to any of them, or its loss, fails; so does a manifest whose
-seal does not hold (edited by hand, checksums and `finalized` included: folder.seal). Two files go on living
-after finalize and are only reported: results.xlsx, where finance closes the lines still under
-investigation, and the shared schedule workbook (with the copy finalize kept of it), which the
-next cycle's finalize rewrites and people type notes into. results.xlsx may be worked on, not
-removed or replaced: gone, or no longer a results workbook, it fails (the cycle's approvals and
-resolutions were in it).
+part costs, the sheets as sent, the filled sheets finalize read, the adjustment files it wrote
+(what was posted to the ERP) and the counted lines it kept (counted_lines.parquet). A change to
+any of them, or its loss, fails; so does a manifest whose seal does not hold (edited by hand,
+checksums and `finalized` included: folder.seal). Two files go on living after finalize and are
+only reported: results.xlsx, where finance closes the lines still under investigation, and the
+shared schedule workbook (with the copy finalize kept of it), which the next cycle's finalize
+rewrites and people type notes into. results.xlsx may be worked on, not removed or replaced: gone,
+or no longer a results workbook, it fails (the cycle's approvals and resolutions were in it).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from cyclekit.backends.reader import WorkbookReader
 from cyclekit.backends.targets import GOOGLE_PREFIX
 from cyclekit.domain.values import cell_text
 from cyclekit.errors import CyclekitError
+from cyclekit.folder.counted_lines import COUNTED_LINES
 from cyclekit.folder.cycle import (
     MANIFEST,
     PART_COSTS,
@@ -154,6 +155,8 @@ def _living(manifest: Manifest, place: Path | None, is_output: bool) -> str | No
         return RESULTS_FILE if place == Path(RESULTS) else None
     if place is not None and (len(place.parts) == 2 and place.parts[0] == ADJUSTMENTS):
         return None  # an adjustment file: what was posted to the ERP
+    if place == Path(COUNTED_LINES):
+        return None  # the cycle's counted lines, as finalize judged them
     return SCHEDULE_BACKUP if place == Path(schedule_backup_name(manifest.cycle_id)) else SCHEDULE_FILE
 
 

@@ -1,0 +1,148 @@
+"""A finalized cycle's counted lines as a Parquet file, and the accuracy figures read from such files.
+
+`counted_lines.parquet` lies beside the manifest: one row per line counted (found items too), with
+what was counted, the variance, how it was judged and documented, and who counted it. Years of
+cycles from many sites are read back quickly (by column), and an engine made for big data (DuckDB,
+Spark) reads the same files. Quantities are decimals (38 digits, 20 after the point: every count a
+sheet accepts fits exactly), money in cents.
+
+`accuracy_by` is the one computation of record accuracy by a group (location, part, cycle, counter):
+the report shows it and finalize's adaptive cadence acts on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from cyclekit.config import CountConfig
+from cyclekit.domain.variance import MAJOR, CountedLine, judge
+from cyclekit.errors import CycleError
+
+COUNTED_LINES = "counted_lines.parquet"
+QUANTITY = pa.decimal128(38, 20)
+MONEY = pa.decimal128(38, 2)
+_SCALE = Decimal(10) ** -20
+
+SCHEMA = pa.schema([
+    ("cycle_id", pa.string()), ("count_date", pa.date32()), ("line_id", pa.string()),
+    ("location", pa.string()), ("zone", pa.string()), ("part_number", pa.string()), ("revision", pa.string()),
+    ("lot", pa.string()), ("serial", pa.string()), ("uom", pa.string()), ("abc_class", pa.string()),
+    ("found", pa.bool_()), ("system_qty", QUANTITY), ("counted_qty", QUANTITY), ("first_count_qty", QUANTITY),
+    ("variance_qty", QUANTITY), ("unit_cost", QUANTITY), ("system_value", MONEY), ("variance_value", MONEY),
+    ("discrepancy", pa.bool_()), ("within_tolerance", pa.bool_()),
+    ("first_discrepancy", pa.bool_()), ("first_within_tolerance", pa.bool_()),
+    ("severity", pa.string()), ("root_cause", pa.string()), ("counted_by", pa.string()),
+    ("recounted", pa.bool_()), ("recounted_by", pa.string()), ("approved_by", pa.string()),
+])
+# the columns a report reads (not the identifiers of every line: a year of lines stays small in memory)
+FIGURE_COLUMNS = ("cycle_id", "count_date", "location", "zone", "part_number", "found", "system_value",
+                  "variance_value", "discrepancy", "within_tolerance", "first_discrepancy",
+                  "first_within_tolerance", "severity", "root_cause", "counted_by")
+
+
+def _exact(value: Decimal | None, what: str, line_id: str) -> Decimal | None:
+    """A quantity as the file holds it: never rounded (a sheet's numbers have at most 20 digits)."""
+    if value is None:
+        return None
+    scaled = value.quantize(_SCALE)
+    if scaled != value or len(scaled.as_tuple().digits) > 38:
+        raise CycleError(f"line {line_id}: {what} {value} has more digits than the counted lines file holds "
+                         "(20 after the decimal point); correct it on the sheet and ingest again")
+    return scaled
+
+
+def _row(line: CountedLine, doc: dict[str, Any], zone: str, config: CountConfig) -> dict[str, Any]:
+    variance = line.variance_qty
+    first = line.first_qty
+    first_difference = None if first is None or line.found else first - line.system_qty
+    # the first counter judged by the rule the final count is judged by
+    first_judged = None if first_difference is None else judge(replace(line, counted_qty=first, problem=""), config)
+    cost = line.unit_cost
+    return {
+        "line_id": line.line_id, "location": line.location, "zone": zone, "part_number": line.part_number,
+        "revision": line.revision, "lot": line.lot, "serial": line.serial, "uom": line.uom,
+        "abc_class": line.abc_class, "found": line.found,
+        "system_qty": _exact(line.system_qty, "the system quantity", line.line_id),
+        "counted_qty": _exact(line.counted_qty, "the count", line.line_id),
+        "first_count_qty": _exact(None if line.found else first, "the first count", line.line_id),
+        "variance_qty": _exact(variance, "the variance", line.line_id),
+        "unit_cost": _exact(cost, "the unit cost", line.line_id),
+        "system_value": None if cost is None else (line.system_qty * cost).quantize(Decimal("0.01")),
+        "variance_value": line.variance_value,
+        "discrepancy": bool(variance), "within_tolerance": judge(line, config).within_tolerance,
+        "first_discrepancy": None if first_difference is None else bool(first_difference),
+        "first_within_tolerance": None if first_judged is None else first_judged.within_tolerance,
+        "severity": judge(line, config).severity or "",
+        "root_cause": str(doc.get("Root Cause") or "").strip(), "counted_by": line.counted_by,
+        "recounted": bool(line.recounted_by), "recounted_by": line.recounted_by,
+        "approved_by": str(doc.get("Approved By") or "").strip(),
+    }
+
+
+def counted_lines_table(cycle_id: str, count_date: dt.date, lines: Iterable[CountedLine],
+                        docs: dict[str, dict[str, Any]], zones: dict[str, str], config: CountConfig) -> pa.Table:
+    """The cycle's counted lines (a line not counted has no place in them), documentation by Line ID."""
+    rows = [_row(line, docs.get(line.line_id, {}), zones.get(line.location, ""), config)
+            for line in lines if line.counted]
+    columns: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
+    for row in rows:
+        for name in SCHEMA.names[3:]:
+            columns[name].append(row[name])
+    columns["cycle_id"] = [cycle_id] * len(rows)
+    columns["count_date"] = [count_date] * len(rows)
+    columns["line_id"] = [row["line_id"] for row in rows]
+    return pa.table(columns, schema=SCHEMA)
+
+
+def parquet_bytes(table: pa.Table) -> bytes:
+    """The file's content, for finalize to write with its other outputs."""
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue()
+
+
+def read_counted_lines(paths: Sequence[Path], columns: Sequence[str] | None = None) -> pa.Table:
+    """Several cycles' files as one table (strings dictionary-encoded: few distinct names, many lines)."""
+    wanted = list(columns) if columns is not None else SCHEMA.names
+    strings = [name for name in wanted if SCHEMA.field(name).type == pa.string()]
+    tables = [pq.read_table(path, columns=wanted, read_dictionary=strings) for path in paths]
+    if not tables:
+        return pa.table({name: pa.array([], SCHEMA.field(name).type) for name in wanted})
+    return pa.concat_tables(tables, promote_options="permissive").combine_chunks()
+
+
+# the figures of a group of counted lines
+FIGURES = ("lines", "discrepancies", "within_tolerance", "majors", "absolute_value", "system_value")
+
+
+def accuracy_by(table: pa.Table, keys: Sequence[str]) -> pa.Table:
+    """Per group of `keys`: lines counted, discrepancies, lines within tolerance (record accuracy is
+    within_tolerance / lines), Major discrepancies, the absolute variance value and the system value
+    of the lines valued (value-weighted accuracy is 1 - absolute_value / system_value)."""
+    severity = table["severity"]
+    if pa.types.is_dictionary(severity.type):
+        severity = severity.cast(pa.string())
+    work = pa.table({
+        **{key: table[key] for key in keys},
+        "discrepancy": pc.cast(table["discrepancy"], pa.int64()),
+        "within": pc.cast(table["within_tolerance"], pa.int64()),
+        "major": pc.cast(pc.equal(severity, MAJOR), pa.int64()),
+        "absolute": pc.cast(pc.abs(table["variance_value"]), pa.float64()),
+        "system": pc.cast(pc.abs(table["system_value"]), pa.float64()),
+    })
+    grouped = work.group_by(list(keys)).aggregate([
+        ("discrepancy", "count"), ("discrepancy", "sum"), ("within", "sum"), ("major", "sum"),
+        ("absolute", "sum"), ("system", "sum")])
+    renamed = dict(zip(("discrepancy_count", "discrepancy_sum", "within_sum", "major_sum", "absolute_sum",
+                        "system_sum"), FIGURES))
+    return grouped.rename_columns([renamed.get(name, name) for name in grouped.column_names])

@@ -191,7 +191,7 @@ def updated_schedule(file: ScheduleFile, counted_on: dict[str, dt.date], history
         raise InputError(numbers.problems, summary=f"{len(numbers.problems)} problem(s) in {file.path}")
     moved = [e.key for e in file.entries if e.key in counted_on]
     records = last_run_records(file)
-    level_next_counts(rows, {e.key for e in file.entries if e.key in counted_on and _rules_cadence(e, records)},
+    level_next_counts(rows, {e.key for e in file.entries if e.key in counted_on and _cadence_by_rules(e, records)},
                       config.schedule.level_tolerance_days, today, config.schedule.calendar_weeks, file.cycles)
     history = [h for h in read_history(file.history, str(file.path)) if h.cycle_id != history_row.cycle_id]
     # its title and Calendar stand at the day it was moved on; never-counted rows keep the as-of date
@@ -354,7 +354,7 @@ def _written_by_rules(entry: ScheduleEntry) -> bool:
     return entry.cadence_days is not None and per_year >= 1 and entry.cadence_days == cadence_for(int(per_year))
 
 
-def _rules_cadence(entry: ScheduleEntry, records: dict[str, dict[str, str]] | None) -> bool:
+def _cadence_by_rules(entry: ScheduleEntry, records: dict[str, dict[str, str]] | None) -> bool:
     """The row's Cadence is the one the rules gave it: neither typed nor from the locations file
     (a row whose cadence a person chose is never levelled)."""
     record = records.get(entry.key) if records is not None else None

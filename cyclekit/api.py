@@ -194,28 +194,32 @@ class Cycle:
         return cycle
 
     def ingest(self, files: Iterable[PathLike] | PathLike = (), *, pdf: bool = False, google: GoogleLike = None,
-               today: dt.date | None = None) -> IngestReport:
+               today: dt.date | None = None, movements: PathLike | None = None) -> IngestReport:
         """Read the filled sheets (the cycle's own folders, or the `files` given, e.g. from e-mail)
-        and write results.xlsx; with `google`, the results go to Google Sheets (`cyclekit ingest`)."""
+        and write results.xlsx; with `google`, the results go to Google Sheets (`cyclekit ingest`).
+        movements: the ERP's export of stock movements since the snapshot (kept with the cycle)."""
         from cyclekit.stages.ingest import ingest_cycle
 
         config, target = self.config, _google(google)
         given = _paths(files)
         report: IngestReport = ingest_cycle(self.folder, config, given or None, today=today, google=target,
-                                            results_to_google=target is not None, pdf=pdf)
+                                            results_to_google=target is not None, pdf=pdf,
+                                            movements=None if movements is None else Path(movements))
         return report
 
     def finalize(self, schedule: Schedule | PathLike, *, targets: Iterable[str] | str = (),
                  templates: Iterable[PathLike] | PathLike = (), partial: bool = False, google: GoogleLike = None,
-                 today: dt.date | None = None) -> FinalizeReport:
+                 today: dt.date | None = None, movements: PathLike | None = None) -> FinalizeReport:
         """Check approvals, write the ERP import files, move the schedule on and lock the cycle
-        (`cyclekit finalize`). No targets: [count] default_targets of the config, else generic."""
+        (`cyclekit finalize`). No targets: [count] default_targets of the config, else generic.
+        movements: a later movements export (up to the import), for the absolute quantities."""
         from cyclekit.stages.finalize import finalize_cycle
 
         path = schedule.path if isinstance(schedule, Schedule) else schedule
         report: FinalizeReport = finalize_cycle(self.folder, path, self.config, targets=_names(targets),
                                                 templates=_paths(templates), partial=partial,
-                                                today=today, google=_google(google))
+                                                today=today, google=_google(google),
+                                                movements=None if movements is None else Path(movements))
         return report
 
     def send(self, *, dry_run: PathLike | None = None, resend: bool = False, template: PathLike | None = None,

@@ -320,15 +320,22 @@ def print_start(report: CycleReport, kind: str) -> None:
     _json_problems([])
 
 
+movements_option = click.option(
+    "--movements", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+    help="The ERP's export of stock movements since the snapshot (CSV or XLSX, [movements.columns]): each "
+         "line is compared with what it held when counted.")
+
+
 @cli.command()
 @cycle_argument
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))  # a folder: the .eml replies in it
 @pdf_option("new recount workbook")
+@movements_option
 @config_option
 @google_options
 @quiet_option
 @reports_errors
-def ingest(cycle_dir: Path, files: tuple[Path, ...], pdf: bool, config_path: Path | None,
+def ingest(cycle_dir: Path, files: tuple[Path, ...], pdf: bool, movements: Path | None, config_path: Path | None,
            google: GoogleSheets | None) -> None:
     """Read filled count sheets back and write CYCLE_DIR/results.xlsx.
 
@@ -346,7 +353,7 @@ def ingest(cycle_dir: Path, files: tuple[Path, ...], pdf: bool, config_path: Pat
       cyclekit ingest workbooks/cycle-2026-11-23 ~/Downloads/WH-A-01-done.xlsx
       cyclekit ingest workbooks/cycle-2026-11-23 replies/
     """
-    print_ingest(Cycle(cycle_dir, config=config_path).ingest(files, pdf=pdf, google=google))
+    print_ingest(Cycle(cycle_dir, config=config_path).ingest(files, pdf=pdf, google=google, movements=movements))
 
 
 def print_ingest(report: IngestReport) -> None:
@@ -388,12 +395,13 @@ def print_ingest(report: IngestReport) -> None:
 @click.option("--partial", is_flag=True,
               help="Lock the cycle although some locations never returned their sheet: they are not "
                    "adjusted and stay due.")
+@movements_option
 @config_option
 @google_options
 @quiet_option
 @reports_errors
 def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], templates: tuple[Path, ...],
-             partial: bool, config_path: Path | None, google: GoogleSheets | None) -> None:
+             partial: bool, movements: Path | None, config_path: Path | None, google: GoogleSheets | None) -> None:
     """Close a cycle: check approvals, write ERP adjustment files, move the schedule on, lock.
 
     Refuses, writing nothing, while a Major discrepancy lacks Approved By or Approval
@@ -407,7 +415,7 @@ def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], tem
           --target netsuite --target generic
     """
     print_finalize(Cycle(cycle_dir, config=config_path).finalize(
-        schedule_file, targets=targets, templates=templates, partial=partial, google=google))
+        schedule_file, targets=targets, templates=templates, partial=partial, google=google, movements=movements))
 
 
 def print_finalize(report: FinalizeReport) -> None:

@@ -35,6 +35,7 @@ from cyclekit.backends.spec import (
 from cyclekit.config import Config
 from cyclekit.domain.causes import ROOT_CAUSES, suggested_causes
 from cyclekit.domain.money import round_formula
+from cyclekit.domain.movements import AFTER_COUNT, BEFORE_COUNT, BEFORE_SNAPSHOT, SAME_DAY, MovementUse
 from cyclekit.domain.review import (
     DISCREPANCY_RATE_TARGET,
     OPEN,
@@ -76,6 +77,9 @@ DOC_COLUMNS = ("Root Cause", "Resolution", "Status", "Investigated By", "Investi
 LINE_ID = "Line ID"
 VARIANCE_QTY = "Variance Qty"  # in documentation read back: the variance the row showed when documented
 DOCUMENTED_VARIANCE = "Documented Variance"  # the Cleared tab's column of it
+MOVED_QTY, EXPECTED_QTY, COUNTED_AT = "Moved Qty", "Expected Qty", "Counted At"  # with a movements export
+MOVEMENTS, TRANSFERS, TRANSFER = "Movements", "Transfers", "Transfer"
+MOVED = Style(bg_color="#DDEBF7", font_color="#1F3864")  # a line whose stock moved while the count ran
 CHANGED = "VARIANCE CHANGED:"  # starts the note of a row whose variance changed since it was documented
 PAGE_WIDTH = 150  # characters of column width a landscape page holds at a legible scale
 CHART_LOCATIONS = 20  # bars in the Summary's chart: a bar per location is unreadable past that
@@ -109,12 +113,18 @@ def _table_sheet(name: str, columns: list[Column], rows: list[list[Any]], *, pro
     return sheet
 
 
-def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
+def _moved_columns(moves: bool) -> list[Column]:
+    """Beside the snapshot's quantity when the cycle has a movements export: the stock moved
+    between the snapshot and the count, and what the shelf should then hold."""
+    return [Column(MOVED_QTY, 10, QTY), Column(EXPECTED_QTY, 10, QTY)] if moves else []
+
+
+def _variance_sheet(lines: list[CountedLine], config: Config, moves: bool = False) -> Sheet:
     money = styles.money(config.count.currency_format)
     columns = [
         Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
         Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT),
-        Column("UoM", 6, styles.TEXT), Column("System Qty", 11, QTY),
+        Column("UoM", 6, styles.TEXT), Column("System Qty", 11, QTY), *_moved_columns(moves),
         Column("Counted Qty", 11, QTY), Column("Variance Qty", 11, QTY),
         Column("Variance %", 10, PCT), Column("Unit Cost", 11, money),
         Column("Variance Value", 13, money), Column("Within Tolerance", 10, Style(align="center")),
@@ -122,9 +132,9 @@ def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
         Column("Counted By", 16, styles.TEXT), Column("Recounted By", 16, styles.TEXT),
         Column("First Count", 10, QTY), Column("Sheet", 8, styles.TEXT),
         Column(LINE_ID, 16, styles.TEXT), Column("Description", 30, styles.TEXT),
-        Column("Serial", 14, styles.TEXT),
+        Column("Serial", 14, styles.TEXT), *([Column(COUNTED_AT, 16, styles.TEXT)] if moves else []),
     ]
-    sheet = _table_sheet(VARIANCE, columns, _variance_rows(lines, config, _letters(columns)))
+    sheet = _table_sheet(VARIANCE, columns, _variance_rows(lines, config, _letters(columns), moves))
     letter = _letters(columns)
     within, variance = letter["Within Tolerance"], letter["Variance Qty"]
     body = Range(1, 0, max(len(sheet.rows) - 1, 1), len(columns) - 1)
@@ -132,7 +142,19 @@ def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
         ConditionalFormat(body, f'=${within}2="No"', styles.BAD),
         ConditionalFormat(body, f'=AND(${variance}2<>0,${within}2="Yes")', styles.WARN),
     ]
+    if moves:
+        sheet.conditional_formats.append(_moved_mark(letter, len(sheet.rows)))
     return sheet
+
+
+def _moved_mark(letter: dict[str, str], rows: int) -> ConditionalFormat:
+    """The Moved Qty of a line that moved while the count ran, marked (blank: it did not move)."""
+    column = _index_of(letter, MOVED_QTY)
+    return ConditionalFormat(Range(1, column, max(rows - 1, 1), column), f'=${letter[MOVED_QTY]}2<>""', MOVED)
+
+
+def _index_of(letter: dict[str, str], header: str) -> int:
+    return list(letter).index(header)
 
 
 def _letters(columns: list[Column]) -> dict[str, str]:
@@ -140,8 +162,18 @@ def _letters(columns: list[Column]) -> dict[str, str]:
     return {c.header: xl_col_to_name(i) for i, c in enumerate(columns)}
 
 
-def _variance_rows(lines: list[CountedLine], config: Config, letter: dict[str, str]) -> list[list[Any]]:
-    system, counted, variance_at = letter["System Qty"], letter["Counted Qty"], letter["Variance Qty"]
+def _expected(line: CountedLine, letter: dict[str, str], n: int, moves: bool) -> list[Any]:
+    """The Moved Qty and Expected Qty cells of a row (none without a movements export)."""
+    if not moves:
+        return []
+    system, moved = letter["System Qty"], letter[MOVED_QTY]
+    return [line.moved_qty if line.moved else None, Formula(f"={system}{n}+N({moved}{n})", line.expected_qty)]
+
+
+def _variance_rows(lines: list[CountedLine], config: Config, letter: dict[str, str],
+                   moves: bool = False) -> list[list[Any]]:
+    system = letter[EXPECTED_QTY] if moves else letter["System Qty"]  # what the count is compared with
+    counted, variance_at = letter["Counted Qty"], letter["Variance Qty"]
     cost, allowed_at = letter["Unit Cost"], letter["Tolerance"]
     rows = []
     count = config.count
@@ -152,11 +184,11 @@ def _variance_rows(lines: list[CountedLine], config: Config, letter: dict[str, s
             allowed = tolerances[line.abc_class] = tolerance(line, count)
         variance = _variance(line)
         value = line.variance_value  # in cents, half-up: what ROUND(...,2) shows (cyclekit.domain.money)
-        pct = "" if line.system_qty == 0 else variance / line.system_qty
+        pct = "" if line.expected_qty == 0 else variance / line.expected_qty
         within = variance == 0 or judge(line, count).within_tolerance
         rows.append([  # None, not "", where a read-only cell is empty: nothing to write at all
             line.location, line.part_number, line.revision or None, line.lot or None, line.uom or None,
-            line.system_qty, line.counted_qty,
+            line.system_qty, *_expected(line, letter, n, moves), line.counted_qty,
             Formula(f"=ROUND({counted}{n}-{system}{n},6)", variance),
             Formula(f'=IF({system}{n}=0,"",{variance_at}{n}/{system}{n})', pct),
             line.unit_cost,  # blank for a found part with no known cost: unvalued, never $0
@@ -166,7 +198,7 @@ def _variance_rows(lines: list[CountedLine], config: Config, letter: dict[str, s
                     "Yes" if within else "No"),
             line.abc_class, allowed, line.counted_by or None, line.recounted_by or None,
             line.first_count, line.recount_sheet or line.sheet_id, line.line_id, line.description or None,
-            line.serial or None,
+            line.serial or None, *([line.counted_at.replace("T", " ") or None] if moves else []),
         ])
     return rows
 
@@ -248,14 +280,14 @@ def _recheck(doc: dict[str, Any], line: CountedLine) -> dict[str, Any]:
             "Notes": note if not before else f"{note}\n{before}"}
 
 
-def _discrepancy_columns(config: Config) -> list[Column]:
+def _discrepancy_columns(config: Config, moves: bool = False, transfers: bool = False) -> list[Column]:
     money = styles.money(config.count.currency_format)
     edit = styles.INPUT.but(border=False)
     edit_date = edit.but(num_format=styles.DATE_FORMAT)
     return [
         Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
         Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT),
-        Column("System Qty", 10, QTY), Column("Counted Qty", 10, QTY),
+        Column("System Qty", 10, QTY), *_moved_columns(moves), Column("Counted Qty", 10, QTY),
         Column("Variance Qty", 10, QTY), Column("Variance Value", 13, money),
         Column("Direction", 17, styles.TEXT), Column("Severity", 8, Style(align="center")),
         Column("Approver Role", 18, Style(wrap=True)),
@@ -268,39 +300,50 @@ def _discrepancy_columns(config: Config) -> list[Column]:
         Column("UoM", 6, styles.TEXT), Column("Serial", 14, styles.TEXT),
         Column("Unit Cost", 11, money), Column("Counted By", 16, styles.TEXT),
         Column("Recounted By", 16, styles.TEXT),
+        *([Column(TRANSFER, 40, Style(wrap=True))] if transfers else []),
     ]
 
 
-def _discrepancy_row(line: CountedLine, doc: dict[str, Any], config: Config, columns: list[Column]) -> list[Any]:
-    """A line with a variance, with the documentation typed for it (its typed columns editable)."""
+def _discrepancy_row(line: CountedLine, doc: dict[str, Any], config: Config, columns: list[Column],
+                     transfer: str = "") -> list[Any]:
+    """A line with a variance, with the documentation typed for it (its typed columns editable);
+    transfer: the suggested transfers it is part of (see the Transfers tab)."""
     j = judge(line, config.count)
     style = {c.header: c.style for c in columns}
     sign = 1 if _variance(line) > 0 else -1
+    moves = MOVED_QTY in style
     return [
         line.location, line.part_number, line.revision, line.lot, line.system_qty,
+        *([line.moved_qty if line.moved else None, line.expected_qty] if moves else []),
         line.counted_qty, line.variance_qty, Cell(UNVALUED, styles.WARN) if line.unvalued else line.variance_value,
         j.direction, j.severity,
         j.approver_role, "; ".join(suggested_causes(sign)),
         *[Cell(_doc_value(doc, name, "Open" if name == "Status" else None), style[name]) for name in DOC_COLUMNS[:-1]],
         Cell(_doc_value(doc, "Notes", line.notes), style["Notes"]), line.line_id, line.description, line.uom,
         line.serial, line.unit_cost, line.counted_by, line.recounted_by,
+        *([transfer or None] if TRANSFER in style else []),
     ]
 
 
 def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[str, Any]],
-                       config: Config, causes_range: str) -> tuple[Sheet, set[str]]:
-    columns = _discrepancy_columns(config)
+                       config: Config, causes_range: str, moves: bool = False,
+                       transfers: dict[str, str] | None = None) -> tuple[Sheet, set[str]]:
+    """transfers: Line ID -> the suggested transfers the line is part of."""
+    columns = _discrepancy_columns(config, moves, transfers is not None)
     rows, used = [], set()
     heights: dict[int, float] = {}
     for line in lines:
         if not line.counted or line.variance_qty == 0:
             continue
         used.add(line.line_id)
-        rows.append(_discrepancy_row(line, _recheck(documentation.get(line.line_id, {}), line), config, columns))
+        rows.append(_discrepancy_row(line, _recheck(documentation.get(line.line_id, {}), line), config, columns,
+                                     (transfers or {}).get(line.line_id, "")))
         heights[len(rows)] = _discrepancy_height(rows[-1], columns)
     sheet = _table_sheet(DISCREPANCIES, columns, rows, protect=True)
     sheet.row_heights.update(heights)
     _discrepancy_rules(sheet, max(len(rows), 1), causes_range)
+    if moves:
+        sheet.conditional_formats.append(_moved_mark(_letters(columns), len(sheet.rows)))
     return sheet, used
 
 
@@ -326,6 +369,33 @@ def _discrepancy_rules(sheet: Sheet, last: int, causes_range: str) -> None:
         ConditionalFormat(body, f'=${letter["Status"]}2="Resolved"', styles.GOOD),
         ConditionalFormat(body, f'=LEFT(${letter["Notes"]}2,{len(CHANGED)})="{CHANGED}"', styles.WARN),
     ]
+
+
+def _movements_columns() -> list[Column]:
+    return [Column("Status", 44, Style(wrap=True)), Column(LINE_ID, 16, styles.TEXT),
+            Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
+            Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT), Column("Serial", 14, styles.TEXT),
+            Column("UoM", 6, styles.TEXT), Column("Quantity", 10, QTY), Column("Time", 16, styles.TEXT),
+            Column("File", 30, styles.TEXT), Column("Row", 7, styles.WHOLE)]
+
+
+def movements_headers() -> tuple[str, ...]:
+    return tuple(c.header for c in _movements_columns())
+
+
+def _movements_sheet(uses: list[MovementUse]) -> Sheet:
+    """Every movement of the export and where it went: none is left out, those that changed no
+    counted line first (they may be stock nobody counted)."""
+    placed = (BEFORE_COUNT, SAME_DAY, AFTER_COUNT, BEFORE_SNAPSHOT)
+    ordered = sorted(uses, key=lambda u: (u.status in placed, u.movement.file, u.movement.row))
+    rows = [[use.status, use.line_id or None, use.movement.location, use.movement.part_number,
+             use.movement.revision or None, use.movement.lot or None, use.movement.serial or None,
+             use.movement.uom or None, use.movement.quantity, use.movement.at.isoformat(sep=" ", timespec="minutes"),
+             use.movement.file, use.movement.row] for use in ordered]
+    sheet = _table_sheet(MOVEMENTS, _movements_columns(), rows)
+    body = Range(1, 0, max(len(rows), 1), 0)
+    sheet.conditional_formats.append(ConditionalFormat(body, '=$B2=""', styles.WARN))  # matched no line
+    return sheet
 
 
 def _cleared_columns() -> list[Column]:
@@ -647,18 +717,23 @@ def results_workbook(manifest: Manifest, lines: list[CountedLine], totals: Figur
                      config: Config, today: dt.date,
                      resolutions: dict[ProblemKey, str] | None = None,
                      returned: set[str] | None = None,
-                     previous: PreviousResults | None = None) -> WorkbookSpec:
+                     previous: PreviousResults | None = None,
+                     movements: list[MovementUse] | None = None) -> WorkbookSpec:
     """The lines come charged to their sheet's counter (see ingest.charged_to_counters).
-    previous: what a person added to the last results (carry.read_previous), carried over."""
+    previous: what a person added to the last results (carry.read_previous), carried over;
+    movements: where each movement of the movements export went (None: no export given)."""
     resolutions = resolutions or {}
     fixed = fixed_by_recount(lines)
     statuses = [problem_status(p, fixed, resolutions) for p in problems]
     lists, causes_range = _lists_sheet()
-    discrepancies, used = _discrepancy_sheet(lines, documentation, config, causes_range)
-    sheets = [_summary_sheet(manifest, totals, lines, config, today, statuses), _variance_sheet(lines, config),
+    moves = movements is not None
+    discrepancies, used = _discrepancy_sheet(lines, documentation, config, causes_range, moves)
+    sheets = [_summary_sheet(manifest, totals, lines, config, today, statuses), _variance_sheet(lines, config, moves),
               discrepancies, _recount_sheet(manifest.sheets, lines, config, problems),
               _not_counted_sheet(lines, returned if returned is not None else set()),
               _problems_sheet(problems, resolutions, fixed)]
+    if movements is not None:
+        sheets.append(_movements_sheet(movements))
     cleared = _cleared_sheet(documentation, used)
     if cleared:
         sheets.append(cleared)
@@ -748,6 +823,9 @@ def read_documentation(source: Any) -> dict[str, dict[str, Any]]:
     """What people typed in Discrepancies (and kept in Cleared), by Line ID (xlsx path or reader);
     headers and tab names matched without regard to case and spacing, dates read as typed."""
     return read_previous(_reader(source)).documentation
+
+
+OPTIONAL_HEADERS = (MOVED_QTY, EXPECTED_QTY, COUNTED_AT, TRANSFER)  # written with movements or transfers
 
 
 def table_headers() -> dict[str, tuple[str, ...]]:

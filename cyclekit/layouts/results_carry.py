@@ -95,9 +95,9 @@ def _tables() -> dict[str, tuple[str, ...]]:
 
 
 def _generated_names() -> tuple[str, ...]:
-    from cyclekit.layouts.results import LISTS, SUMMARY
+    from cyclekit.layouts.results import LISTS, MOVEMENTS, SUMMARY, TRANSFERS
 
-    return (SUMMARY, LISTS, KEPT, *_tables())
+    return (SUMMARY, LISTS, KEPT, MOVEMENTS, TRANSFERS, *_tables())
 
 
 def _headers(rows: list[list[Any]]) -> dict[str, int]:
@@ -167,7 +167,7 @@ def read_previous(reader: Any, *, layout: list[int] | None = None, date_order: s
 
     layout: the cells the last ingest wrote on the Summary (summary_layout), so that text typed
     there is told apart; strict: refuse (InputError) when documentation cannot be found."""
-    from cyclekit.layouts.results import DISCREPANCIES, LISTS, SUMMARY, lists_rows
+    from cyclekit.layouts.results import DISCREPANCIES, LISTS, MOVEMENTS, SUMMARY, lists_rows, movements_headers
 
     if date_order not in DATE_ORDERS:
         raise ConfigError(f"count.date_order must be MDY, DMY or empty, not {date_order!r}")
@@ -190,16 +190,18 @@ def read_previous(reader: Any, *, layout: list[int] | None = None, date_order: s
             _read_kept(previous, rows)
         elif name == LISTS:
             _read_changed(previous, tab, rows, lists_rows())
+        elif name == MOVEMENTS:  # written whole from the movements export: only what is beside it is typed
+            _read_beside(previous, tab, rows, len(movements_headers()))
     previous.added_tabs = [(tab, reader.rows(tab)) for tab in others]
     return previous
 
 
 def _read_table(previous: PreviousResults, name: str, tab: str, rows: list[list[Any]],
                 headers: tuple[str, ...], date_order: str, strict: bool) -> None:
-    from cyclekit.layouts.results import CLEARED, DISCREPANCIES, LINE_ID, PROBLEMS
+    from cyclekit.layouts.results import CLEARED, DISCREPANCIES, LINE_ID, OPTIONAL_HEADERS, PROBLEMS
 
     columns = _headers(rows)
-    known = {header_key(h) for h in headers}
+    known = {header_key(h) for h in (*headers, *OPTIONAL_HEADERS)}  # ours, not a column a person added
     key_column = columns.get(header_key(LINE_ID))
     holds_docs = name in (DISCREPANCIES, CLEARED)
     if key_column is None and name != PROBLEMS:
@@ -321,6 +323,14 @@ def _read_changed(previous: PreviousResults, tab: str, rows: list[list[Any]], wr
                 continue
             ours = written[r][c] if r < len(written) and c < len(written[r]) else None
             if cell_text(value) != cell_text(ours):
+                previous.kept.append(KeptCell(tab, xl_rowcol_to_cell(r, c), value, f"typed on the {tab} tab"))
+
+
+def _read_beside(previous: PreviousResults, tab: str, rows: list[list[Any]], width: int) -> None:
+    """Cells typed right of a tab cyclekit writes whole (Movements): kept."""
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row[width:], start=width):
+            if value != "" and value is not None:
                 previous.kept.append(KeptCell(tab, xl_rowcol_to_cell(r, c), value, f"typed on the {tab} tab"))
 
 

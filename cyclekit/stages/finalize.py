@@ -63,6 +63,7 @@ from cyclekit.stages.ingest import (
     Source,
     count_state,
     previous_documentation,
+    read_cycle_movements,
     returned_locations,
     source_digest,
     unchanged_since_ingest,
@@ -194,7 +195,7 @@ class _Counts:
 def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Config, *,
                    targets: list[str] | None = None, templates: list[Path] | None = None,
                    today: dt.date | None = None, google: GoogleTarget | None = None,
-                   partial: bool = False) -> FinalizeReport:
+                   partial: bool = False, movements: Path | None = None) -> FinalizeReport:
     """partial: lock the cycle although some locations never returned their sheet (their lines
     are not adjusted and their Last Count does not move); without it, that is refused."""
     cycle_dir, schedule_path = Path(cycle_dir), Path(schedule_path)
@@ -247,7 +248,9 @@ def _last_counts(cycle_dir: Path, manifest: Manifest, config: Config, google: Go
     if saved is not None:  # the sheets and the rules are as the last ingest read them
         lines, problems, returned = saved
         return _Counts(files, lines, problems, returned)
-    accepted, lines, problems = count_state(manifest, read_frozen(cycle_dir, manifest), files, config)
+    stored = read_cycle_movements(cycle_dir, manifest, config)[0]  # what the last ingest compared with
+    accepted, lines, problems = count_state(manifest, read_frozen(cycle_dir, manifest), files, config,
+                                            movements=stored)
     return _Counts(files, lines, problems, returned_locations(accepted))
 
 

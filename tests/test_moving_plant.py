@@ -1,0 +1,143 @@
+"""A plant that keeps moving while it is counted: stock in, out, between two counted bins and
+into a bin counted later. The movements export puts each line's expected quantity at the
+moment its sheet was counted, and the import files carry what the ERP should hold after it."""
+
+import datetime as dt
+import json
+
+import openpyxl
+import pytest
+
+from cyclekit.config import Config
+from cyclekit.errors import InputError
+from cyclekit.stages import schedule as api
+from cyclekit.stages.ingest import ingest_cycle
+from cyclekit.stages.sheets import Selection, start_cycle
+from tests.helpers import INVENTORY_HEADER, fill_sheet, write_csv
+
+AS_OF = dt.date(2026, 11, 23)
+CONFIG = Config(adjustments={"odoo": {"location_prefix": "WH/Stock/"}})
+ROWS = [
+    ["BIN-1", "P-100", "A", "Bracket", "ea", "", "", "available", "50", "2.00"],
+    ["BIN-1", "P-200", "", "Motor", "ea", "", "", "available", "10", "10.00"],
+    ["BIN-2", "P-100", "A", "Bracket", "ea", "", "", "available", "20", "2.00"],
+    ["BIN-3", "P-300", "", "Sensor", "ea", "", "", "available", "5", "40.00"],
+]
+MOVES_HEADER = ["Bin", "Item", "Rev", "Lot", "Serial", "Unit", "Change", "Posted"]
+
+
+def rows_of(path, tab):
+    sheet = openpyxl.load_workbook(path, data_only=True)[tab]
+    rows = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(rows[0], row)) for row in rows[1:] if any(v is not None for v in row)]
+
+
+def counted_at(when):
+    """The counter writes the date and time of the count beside Counted by."""
+    def edit(sheet):
+        row = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 2).value == "Counted by")
+        sheet.cell(row, 6).value = when
+    return edit
+
+
+@pytest.fixture
+def plant(tmp_path):
+    inventory = write_csv(tmp_path / "inventory.csv", INVENTORY_HEADER, ROWS)
+    schedule = tmp_path / "schedule.xlsx"
+    api.write_schedule(inventory, schedule, CONFIG, as_of=AS_OF, today=AS_OF)
+    cycle_dir = tmp_path / "cycle"
+    start_cycle(schedule, inventory, cycle_dir, CONFIG, selection=Selection(all=True), as_of=AS_OF,
+                cycle_id="CC-MOVE-0001")
+    snapshot = dt.datetime.fromisoformat(json.loads((cycle_dir / "manifest.json").read_text())["created"])
+    return cycle_dir, schedule, snapshot
+
+
+def hours(snapshot, n):
+    return snapshot + dt.timedelta(hours=n)
+
+
+def movements(tmp_path, snapshot, extra=(), name="moves.csv"):
+    """In, out, between two counted bins, into a bin counted later, and after the counts."""
+    t = lambda n: hours(snapshot, n).isoformat(sep=" ", timespec="minutes")  # noqa: E731
+    rows = [
+        ["BIN-1", "P-200", "", "", "", "ea", "5", t(1)],      # in, before BIN-1 is counted (at +2 h)
+        ["BIN-2", "P-100", "A", "", "", "ea", "-4", t(1)],    # out, before BIN-2 is counted (at +3 h)
+        ["BIN-1", "P-100", "A", "", "", "ea", "-10", t(2.5)],  # BIN-1 -> BIN-2: after BIN-1's count,
+        ["BIN-2", "P-100", "A", "", "", "ea", "10", t(2.5)],   # before BIN-2's
+        ["BIN-3", "P-100", "A", "", "", "ea", "7", t(2.5)],    # into BIN-3, counted later (at +4 h)
+        ["BIN-3", "P-300", "", "", "", "ea", "-1", t(5)],      # after every count
+        ["BIN-9", "P-100", "A", "", "", "ea", "3", t(1)],      # a bin outside the cycle: listed
+        *extra,
+    ]
+    return write_csv(tmp_path / name, MOVES_HEADER, rows)
+
+
+MOVES_CONFIG = Config(adjustments=CONFIG.adjustments, movements=Config().movements.__class__(columns={
+    "location": "Bin", "part_number": "Item", "revision": "Rev", "lot": "Lot", "serial": "Serial",
+    "uom": "Unit", "quantity": "Change", "time": "Posted"}))
+
+
+def count(plant, tmp_path, bin1=None, bin3_found=()):
+    """Every bin counted matching what it held at its count, at +2 h, +3 h and +4 h."""
+    cycle_dir, _, snapshot = plant
+    back = tmp_path / "back"
+    return [
+        fill_sheet(cycle_dir / "sheets" / "BIN-1.xlsx", back / "b1.xlsx", bin1 or {1: 50, 2: 15},
+                   counted_by="Ana", edit=counted_at(hours(snapshot, 2))),
+        fill_sheet(cycle_dir / "sheets" / "BIN-2.xlsx", back / "b2.xlsx", {1: 26}, counted_by="Bo",
+                   edit=counted_at(hours(snapshot, 3))),
+        fill_sheet(cycle_dir / "sheets" / "BIN-3.xlsx", back / "b3.xlsx", {1: 5},
+                   found=[("P-100", "A", "", "ea", 7), *bin3_found], counted_by="Cy",
+                   edit=counted_at(hours(snapshot, 4))),
+    ]
+
+
+def test_counts_that_match_the_moved_stock_are_no_discrepancy(plant, tmp_path):
+    cycle_dir, _, snapshot = plant
+    files = count(plant, tmp_path)
+    without = ingest_cycle(cycle_dir, MOVES_CONFIG, files, today=AS_OF)
+    assert without.figures.discrepancies == 3  # the snapshot alone: BIN-1 P-200, BIN-2, BIN-3's found P-100
+    report = ingest_cycle(cycle_dir, MOVES_CONFIG, today=AS_OF, movements=movements(tmp_path, snapshot))
+    assert report.figures.discrepancies == 0 and not report.open_problems
+    variance = {r["Line ID"]: r for r in rows_of(report.results, "Variance")}
+    assert [(variance[i]["System Qty"], variance[i]["Moved Qty"], variance[i]["Expected Qty"],
+             variance[i]["Variance Qty"]) for i in ("BIN-1/1", "BIN-1/2", "BIN-2/1", "BIN-3/F1")] == [
+        (50, None, 50, 0), (10, 5, 15, 0), (20, 6, 26, 0), (0, 7, 7, 0)]
+    moved = {(r["Location"], r["Quantity"]): r for r in rows_of(report.results, "Movements")}
+    assert len(moved) == 7  # every movement listed, none dropped
+    assert moved[("BIN-1", -10)]["Status"].startswith("After the count")
+    assert moved[("BIN-9", 3)]["Status"] == "Location not in this cycle" and moved[("BIN-9", 3)]["Line ID"] is None
+    # a later ingest without the option keeps comparing with the same export (kept in the cycle)
+    again = ingest_cycle(cycle_dir, MOVES_CONFIG, today=AS_OF)
+    assert again.figures.discrepancies == 0
+    assert not any(note.startswith("Kept") for note in again.notes)  # its own columns and tab, not a person's
+
+
+def test_a_real_difference_still_shows_against_the_expected_quantity(plant, tmp_path):
+    cycle_dir, _, snapshot = plant
+    files = count(plant, tmp_path, bin1={1: 50, 2: 12})
+    report = ingest_cycle(cycle_dir, MOVES_CONFIG, files, today=AS_OF, movements=movements(tmp_path, snapshot))
+    rows = {r["Line ID"]: r for r in rows_of(report.results, "Discrepancies")}
+    assert list(rows) == ["BIN-1/2"]
+    assert (rows["BIN-1/2"]["System Qty"], rows["BIN-1/2"]["Moved Qty"], rows["BIN-1/2"]["Expected Qty"],
+            rows["BIN-1/2"]["Variance Qty"]) == (10, 5, 15, -3)
+
+
+def test_bad_movement_rows_are_problems_naming_row_and_column(plant, tmp_path):
+    cycle_dir, _, snapshot = plant
+    bad = [["BIN-1", "P-200", "", "", "", "ea", "1,500", hours(snapshot, 1).isoformat(sep=" ")],
+           ["BIN-1", "P-200", "", "", "", "ea", "two", hours(snapshot, 1).isoformat(sep=" ")],
+           ["BIN-1", "000812", "", "", "", "ea", "1", hours(snapshot, 1).date().isoformat()]]
+    report = ingest_cycle(cycle_dir, MOVES_CONFIG, count(plant, tmp_path), today=AS_OF,
+                          movements=movements(tmp_path, snapshot, bad))
+    found = [(p.kind, p.row, p.column) for p in report.problems if p.kind == "bad-movement"]
+    assert found == [("bad-movement", 9, "Change"), ("bad-movement", 10, "Change"), ("bad-movement", 11, "Posted")]
+    assert report.figures.discrepancies == 0  # the rows read are used, the others never guessed
+
+
+def test_a_movements_export_without_its_columns_is_refused(plant, tmp_path):
+    cycle_dir, _, _ = plant
+    export = write_csv(tmp_path / "wrong.csv", ["Bin", "Item"], [["BIN-1", "P-200"]])
+    with pytest.raises(InputError, match="movements export cannot be read"):
+        ingest_cycle(cycle_dir, MOVES_CONFIG, count(plant, tmp_path), today=AS_OF, movements=export)
+    assert not (cycle_dir / "results.xlsx").exists()

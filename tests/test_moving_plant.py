@@ -2,6 +2,7 @@
 into a bin counted later. The movements export puts each line's expected quantity at the
 moment its sheet was counted, and the import files carry what the ERP should hold after it."""
 
+import csv
 import datetime as dt
 import json
 
@@ -11,6 +12,7 @@ import pytest
 from cyclekit.config import Config
 from cyclekit.errors import InputError
 from cyclekit.stages import schedule as api
+from cyclekit.stages.finalize import finalize_cycle
 from cyclekit.stages.ingest import ingest_cycle
 from cyclekit.stages.sheets import Selection, start_cycle
 from tests.helpers import INVENTORY_HEADER, fill_sheet, write_csv
@@ -141,3 +143,37 @@ def test_a_movements_export_without_its_columns_is_refused(plant, tmp_path):
     with pytest.raises(InputError, match="movements export cannot be read"):
         ingest_cycle(cycle_dir, MOVES_CONFIG, count(plant, tmp_path), today=AS_OF, movements=export)
     assert not (cycle_dir / "results.xlsx").exists()
+
+
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_absolute_files_carry_the_stock_moved_after_each_count(plant, tmp_path):
+    cycle_dir, schedule, snapshot = plant
+    files = count(plant, tmp_path, bin1={1: 48, 2: 15})  # BIN-1 P-100: 2 short of the 50 it held at +2 h
+    ingest_cycle(cycle_dir, MOVES_CONFIG, files, today=AS_OF, movements=movements(tmp_path, snapshot))
+    # a later export, up to the import: one more movement into BIN-1 after its count
+    later = movements(tmp_path, snapshot, [["BIN-1", "P-100", "A", "", "", "ea", "3", hours(snapshot, 6).isoformat(
+        sep=" ", timespec="minutes")]], name="later.csv")
+    report = finalize_cycle(cycle_dir, schedule, MOVES_CONFIG, targets=["generic", "odoo"], today=AS_OF,
+                            movements=later)
+    odoo = {r["location_id"]: r for r in read_csv(cycle_dir / "adjustments" / "odoo.csv")}
+    generic = {r["location"]: r for r in read_csv(cycle_dir / "adjustments" / "generic.csv")}
+    # the ERP holds 50 - 10 + 3 after the count; the shelf was 2 short: 41, not the 48 counted
+    assert odoo["WH/Stock/BIN-1"]["inventory_quantity"] == "41"
+    assert generic["BIN-1"]["adjust_qty"] == "-2"  # a difference holds whatever moved since
+    valid = [w for w in report.warnings if w.startswith("odoo sets absolute quantities valid up to")]
+    assert len(valid) == 1 and hours(snapshot, 6).isoformat(sep=" ", timespec="minutes") in valid[0]
+    assert not any("generic sets absolute" in w for w in report.warnings)
+
+
+def test_a_later_export_that_rewrites_the_counted_past_is_refused(plant, tmp_path):
+    cycle_dir, schedule, snapshot = plant
+    ingest_cycle(cycle_dir, MOVES_CONFIG, count(plant, tmp_path), today=AS_OF, movements=movements(tmp_path, snapshot))
+    late = movements(tmp_path, snapshot, [["BIN-2", "P-100", "A", "", "", "ea", "-1", hours(snapshot, 1).isoformat(
+        sep=" ", timespec="minutes")]], name="late.csv")  # posted late, dated before BIN-2's count
+    with pytest.raises(InputError, match=r"other movements before the count of 1 line\(s\) \(BIN-2/1\)"):
+        finalize_cycle(cycle_dir, schedule, MOVES_CONFIG, targets=["odoo"], today=AS_OF, movements=late)
+    assert not (cycle_dir / "adjustments").exists()

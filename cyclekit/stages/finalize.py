@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import errno
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from cyclekit.backends.reader import use_limits
 from cyclekit.backends.spec import WorkbookSpec
 from cyclekit.backends.targets import WorkbookTarget, workbook_at
 from cyclekit.config import Config
+from cyclekit.domain.movements import apply_movements, export_end
 from cyclekit.domain.review import doc_text as _text
 from cyclekit.domain.review import finalize_blockers
 from cyclekit.domain.review import not_in_yet as _not_in_yet
@@ -214,8 +216,9 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
         raise InputError(blocking, summary=f"cycle {manifest.cycle_id} cannot be finalized yet: "
                                            f"{len(blocking)} item(s) need attention")
     adjustments = build_adjustments(counts.lines, docs, manifest, config)
-    loaded, rendered = _render_targets(adjustments, manifest, config, targets, templates)
-    warnings = _warnings(interrupted, manifest, counts, docs, adjustments, loaded, rendered, config, today)
+    after = moved_since_counts(cycle_dir, manifest, config, counts.lines, movements)
+    loaded, rendered = _render_targets(adjustments, manifest, config, targets, templates, after)
+    warnings = _warnings(interrupted, manifest, counts, docs, adjustments, loaded, rendered, config, today, after)
     totals = figures(counts.lines, [r.location for r in manifest.locations], len(counts.problems), config.count,
                      counts.returned)
     history = HistoryRow(manifest.cycle_id, dt.date.fromisoformat(manifest.count_date), today,
@@ -249,15 +252,56 @@ def _last_counts(cycle_dir: Path, manifest: Manifest, config: Config, google: Go
         lines, problems, returned = saved
         return _Counts(files, lines, problems, returned)
     stored = read_cycle_movements(cycle_dir, manifest, config)[0]  # what the last ingest compared with
-    accepted, lines, problems = count_state(manifest, read_frozen(cycle_dir, manifest), files, config,
-                                            movements=stored)
+    frozen = read_frozen(cycle_dir, manifest)
+    accepted, lines, problems = (count_state(manifest, frozen, files, config) if stored is None
+                                 else count_state(manifest, frozen, files, config, None, frozenset(), stored))
     return _Counts(files, lines, problems, returned_locations(accepted))
 
 
+@dataclass
+class AfterCount:
+    """The stock moved after each count, up to the end of the movements export: what an import
+    that sets quantities must add to the counted quantity."""
+
+    by_line: dict[str, Decimal]  # Line ID -> moved after its count
+    end: dt.datetime | None  # the last movement of the export
+    file: str
+
+
+def moved_since_counts(cycle_dir: Path, manifest: Manifest, config: Config, lines: list[CountedLine],
+                       given: Path | None) -> AfterCount | None:
+    """The movements after each count, from the export given now (it may run up to the import),
+    else the one the last ingest kept. The movements before each count must be those the results
+    were made with: else the variances reviewed would not be those posted, and it is refused."""
+    movements, _ = read_cycle_movements(cycle_dir, manifest, config, given)
+    if movements is None:
+        return None
+    copies = [replace(line) for line in lines]  # the lines as ingested stay as they are
+    apply_movements(copies, movements.movements, dt.datetime.fromisoformat(manifest.created), {},
+                    {r.location for r in manifest.locations})
+    differ = [line.line_id for line, copy in zip(lines, copies, strict=True)
+              if line.counted and line.moved_qty != copy.moved_qty]
+    if differ or movements.problems:
+        why = (f"shows other movements before the count of {len(differ)} line(s) ({some_of(differ)}) than the "
+               "results were made with" if differ else f"has {len(movements.problems)} row(s) that cannot be read")
+        raise InputError(movements.problems, summary=(
+            f"cycle {manifest.cycle_id} not finalized, nothing was written: the movements export {movements.file} "
+            f"{why}; ingest again with --movements {movements.file} and review the results"))
+    after = {line.line_id: line.moved_after for line in copies if line.counted and line.moved_after}
+    return AfterCount(after, export_end(movements.movements), movements.file)
+
+
+def _with_moves_after(adjustments: list[Adjustment], after: AfterCount) -> list[Adjustment]:
+    """The lines of an absolute import: counted plus the stock moved after the count."""
+    return [replace(a, counted_qty=quantity_text(Decimal(a.counted_qty) + after.by_line[a.line_id]))
+            if a.line_id in after.by_line and a.counted_qty else a for a in adjustments]
+
+
 def _render_targets(adjustments: list[Adjustment], manifest: Manifest, config: Config,
-                    targets: list[str] | None, templates: list[Path] | None
+                    targets: list[str] | None, templates: list[Path] | None, after: AfterCount | None = None
                     ) -> tuple[list[LoadedTarget], list[RenderedTarget]]:
-    """Each ERP target's import file, rendered in memory and checked before anything is written."""
+    """Each ERP target's import file, rendered in memory and checked before anything is written;
+    an absolute one carries the stock moved after each count (`after`)."""
     chosen: list[str | Path] = [*(targets or ([] if templates else list(config.count.default_targets))),
                                 *(templates or [])]
     loaded = [load_target(t) for t in chosen]
@@ -265,16 +309,20 @@ def _render_targets(adjustments: list[Adjustment], manifest: Manifest, config: C
     cycle = CycleInfo(manifest.cycle_id, dt.date.fromisoformat(manifest.count_date),
                       dt.date.fromisoformat(manifest.as_of))
     context = {"cycle": cycle, "targets": config.adjustments}
-    rendered: list[RenderedTarget] = [
-        render_target(t, escaped(adjustments) if _escapes(config, t.name) else adjustments, context)
-        for t in loaded]
+    rendered: list[RenderedTarget] = []
+    for target in loaded:
+        lines = escaped(adjustments) if _escapes(config, target.name) else adjustments
+        made = render_target(target, lines, context)
+        if made.mode == "absolute" and after is not None and after.by_line:  # its mode is known once rendered
+            made = render_target(target, _with_moves_after(lines, after), context)
+        rendered.append(made)
     _check_names(rendered)
     return loaded, rendered
 
 
 def _warnings(interrupted: bool, manifest: Manifest, counts: _Counts, docs: dict[str, dict[str, Any]],
               adjustments: list[Adjustment], loaded: list[LoadedTarget], rendered: list[RenderedTarget],
-              config: Config, today: dt.date) -> list[str]:
+              config: Config, today: dt.date, after: AfterCount | None = None) -> list[str]:
     """What the user should know of the cycle finalized, in this order: what it went without, what it
     posted bare, what the import files hold, recounts unused, a snapshot too old for absolute targets."""
     missing, recounts_out = _not_in_yet(manifest, counts.lines, counts.returned)
@@ -291,7 +339,18 @@ def _warnings(interrupted: bool, manifest: Manifest, counts: _Counts, docs: dict
         warnings.append(f"{len(recounts_out)} recount sheet(s) came back with no line recounted, or not at all "
                         f"({some_of(recounts_out)}): "
                         "their first counts were used")
+    if after is not None:
+        return warnings + _valid_until(rendered, after)
     return warnings + _age_warnings(rendered, manifest, config, today)
+
+
+def _valid_until(rendered: list[RenderedTarget], after: AfterCount) -> list[str]:
+    """Up to when an absolute import holds: the end of the movements export it carries."""
+    until = after.end.isoformat(sep=" ", timespec="minutes") if after.end else "the snapshot (no movement in it)"
+    return [f"{target.name} sets absolute quantities valid up to {until}, the last movement in {after.file}: "
+            f"the stock moved after each count up to then is in the file ({len(after.by_line)} line(s)); import "
+            "it before anything else moves in these locations, or export the movements again and finalize with "
+            "--movements" for target in rendered if target.mode == "absolute"]
 
 
 def _posted_bare(lines: list[CountedLine], docs: dict[str, dict[str, Any]], adjustments: list[Adjustment]

@@ -429,6 +429,8 @@ def print_finalize(report: FinalizeReport) -> None:
         _say(f"Adjustment file: {path}")
     if report.review:
         _say(f"The same adjustments to review in Excel: {report.review}")
+    if report.transfers:
+        _say(f"{n(report.transfers, 'accepted transfer')} written as transfers: import them before the adjustments.")
     _say(f"Schedule moved on for {n(len(report.locations_moved), 'location')}: {report.schedule} "
          f"(previous copy: {report.schedule_backup})")
     _warn(report.warnings)

@@ -177,3 +177,77 @@ def test_a_later_export_that_rewrites_the_counted_past_is_refused(plant, tmp_pat
     with pytest.raises(InputError, match=r"other movements before the count of 1 line\(s\) \(BIN-2/1\)"):
         finalize_cycle(cycle_dir, schedule, MOVES_CONFIG, targets=["odoo"], today=AS_OF, movements=late)
     assert not (cycle_dir / "adjustments").exists()
+
+
+def decide(results, from_line, decision, by="Dana Whitfield"):
+    """The reviewer picks Accept or Reject in the Transfers tab (openpyxl stands in for Excel)."""
+    book = openpyxl.load_workbook(results)
+    sheet = book["Transfers"]
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in range(2, sheet.max_row + 1)
+               if sheet.cell(r, header.index("From Line ID") + 1).value == from_line)
+    sheet.cell(row, header.index("Decision") + 1).value = decision
+    sheet.cell(row, header.index("Decided By") + 1).value = by
+    book.save(results)
+
+
+def finalize_copy(plant, tmp_path, name):
+    import shutil
+
+    cycle_dir, schedule, _ = plant
+    copy = tmp_path / name
+    shutil.copytree(cycle_dir, copy / "cycle")
+    shutil.copy2(schedule, copy / "schedule.xlsx")
+    report = finalize_cycle(copy / "cycle", copy / "schedule.xlsx", MOVES_CONFIG, targets=["generic", "odoo"],
+                            today=AS_OF)
+    return report, copy / "cycle" / "adjustments"
+
+
+def test_moved_not_missing_is_suggested_and_once_accepted_written_as_a_transfer(plant, tmp_path):
+    cycle_dir, _, snapshot = plant
+    # BIN-1 held 50 of P-100 at its count and 3 are missing; BIN-2 held 26 and has 3 too many
+    files = count(plant, tmp_path, bin1={1: 47, 2: 15})
+    files[1] = fill_sheet(cycle_dir / "sheets" / "BIN-2.xlsx", tmp_path / "back" / "b2.xlsx", {1: 29},
+                          counted_by="Bo", edit=counted_at(hours(snapshot, 3)))
+    report = ingest_cycle(cycle_dir, MOVES_CONFIG, files, today=AS_OF, movements=movements(tmp_path, snapshot))
+    [suggested] = rows_of(report.results, "Transfers")
+    assert (suggested["Transfer"], suggested["From Location"], suggested["To Location"], suggested["Part Number"],
+            suggested["Quantity"], suggested["Value"], suggested["Decision"]) == (
+        "T1", "BIN-1", "BIN-2", "P-100", 3, 6, None)
+    notes = {r["Line ID"]: r["Transfer"] for r in rows_of(report.results, "Discrepancies")}
+    assert notes["BIN-1/1"].startswith("T1: 3 moved to BIN-2, suggested")
+    # nothing paired without the reviewer: a write-off and a write-on, and said
+    undecided, folder = finalize_copy(plant, tmp_path, "undecided")
+    assert {r["location"]: r["adjust_qty"] for r in read_csv(folder / "generic.csv")} == {"BIN-1": "-3", "BIN-2": "3"}
+    assert not (folder / "transfers.csv").exists() and undecided.transfers == 0
+    assert any(w.startswith("1 suggested transfer(s) not accepted") for w in undecided.warnings)
+    # accepted, and still accepted after another ingest
+    decide(report.results, "BIN-1/1", "Accept")
+    again = ingest_cycle(cycle_dir, MOVES_CONFIG, today=AS_OF)
+    assert rows_of(again.results, "Transfers")[0]["Decision"] == "Accept"
+    notes = {r["Line ID"]: r["Transfer"] for r in rows_of(again.results, "Discrepancies")}
+    assert notes == {"BIN-1/1": "T1: 3 moved to BIN-2, accepted", "BIN-2/1": "T1: 3 moved from BIN-1, accepted"}
+    accepted, folder = finalize_copy(plant, tmp_path, "accepted")
+    [transfer] = read_csv(folder / "transfers.csv")
+    assert (transfer["quantity"], transfer["from_location"], transfer["to_location"], transfer["from_line_id"],
+            transfer["to_line_id"], transfer["value"], transfer["decided_by"]) == (
+        "3", "BIN-1", "BIN-2", "BIN-1/1", "BIN-2/1", "6.00", "Dana Whitfield")
+    assert read_csv(folder / "generic.csv") == [] and read_csv(folder / "odoo.csv") == []
+    assert accepted.transfers == 1 and folder / "transfers.csv" in accepted.files
+
+
+def test_a_partly_explained_shortage_adjusts_only_what_the_transfer_leaves(plant, tmp_path):
+    cycle_dir, _, snapshot = plant
+    files = count(plant, tmp_path, bin1={1: 45, 2: 15})  # 5 short in BIN-1; BIN-3 has 2 it should not
+    files[2] = fill_sheet(cycle_dir / "sheets" / "BIN-3.xlsx", tmp_path / "back" / "b3.xlsx", {1: 5},
+                          found=[("P-100", "A", "", "ea", 9)], counted_by="Cy", edit=counted_at(hours(snapshot, 4)))
+    report = ingest_cycle(cycle_dir, MOVES_CONFIG, files, today=AS_OF, movements=movements(tmp_path, snapshot))
+    decide(report.results, "BIN-1/1", "accept")
+    _, folder = finalize_copy(plant, tmp_path, "partly")
+    assert [(r["from_line_id"], r["to_line_id"], r["quantity"]) for r in read_csv(folder / "transfers.csv")] == [
+        ("BIN-1/1", "BIN-3/F1", "2")]
+    [left] = read_csv(folder / "generic.csv")
+    assert (left["location"], left["adjust_qty"], left["adjust_value"]) == ("BIN-1", "-3", "-6.00")
+    assert "2 moved to BIN-3 by transfer T1" in left["reason"]
+    # the absolute file, imported after the transfer, sets what the shelf holds (+ moved after the count)
+    assert {r["location_id"]: r["inventory_quantity"] for r in read_csv(folder / "odoo.csv")} == {"WH/Stock/BIN-1": "35"}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from cyclekit.domain.lines import LineKey, unit_key
+from cyclekit.domain.money import cents
 from cyclekit.domain.variance import CountedLine
 
 BEFORE_SNAPSHOT = "Before the snapshot: already in its quantity"
@@ -133,3 +134,88 @@ def moved_after(uses: list[MovementUse]) -> dict[str, Decimal]:
 def export_end(movements: list[Movement]) -> dt.datetime | None:
     """The last movement in the export: absolute quantities hold the stock up to then."""
     return max((m.at for m in movements), default=None)
+
+
+# Moved, not missing: a shortage in one bin and the same overage in another is stock that moved
+# without the location being updated (Foreman's first cause). Each pair is only a suggestion:
+# finance accepts or rejects it; nothing is paired without that.
+ACCEPT, REJECT = "Accept", "Reject"
+DECISIONS = (ACCEPT, REJECT)
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """A suggested transfer: `quantity` of a part from the line found short to the line found over."""
+
+    from_line: str  # Line ID of the shortage
+    to_line: str  # Line ID of the overage
+    from_location: str
+    to_location: str
+    part_number: str
+    revision: str
+    lot: str
+    serial: str
+    uom: str
+    description: str
+    quantity: Decimal
+    unit_cost: Decimal | None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What the reviewer's decision is kept by, across ingests: the two lines."""
+        return self.from_line, self.to_line
+
+    @property
+    def value(self) -> Decimal | None:
+        return None if self.unit_cost is None else cents(self.quantity * self.unit_cost)
+
+
+def _part(line: CountedLine) -> tuple[str, ...]:
+    return line.part_number, line.revision, line.lot, line.serial, unit_key(line.uom)
+
+
+def suggest_transfers(lines: list[CountedLine]) -> list[Transfer]:
+    """Within the cycle, each shortage paired with overages of the same part (revision, lot,
+    serial, unit) in other locations, largest first, for the smaller of the two quantities."""
+    groups: dict[tuple[str, ...], list[CountedLine]] = {}
+    for line in lines:
+        if line.counted and line.variance_qty:
+            groups.setdefault(_part(line), []).append(line)
+    found = []
+    for group in groups.values():
+        left: dict[str, Decimal] = {ln.line_id: abs(ln.variance_qty or Decimal(0)) for ln in group}
+
+        def largest(line: CountedLine) -> tuple[Decimal, str]:
+            return -left[line.line_id], line.line_id
+
+        shorts = sorted((ln for ln in group if (ln.variance_qty or 0) < 0), key=largest)
+        overs = sorted((ln for ln in group if (ln.variance_qty or 0) > 0), key=largest)
+        for short in shorts:
+            for over in overs:
+                quantity = min(left[short.line_id], left[over.line_id])
+                if over.location == short.location or quantity <= 0:
+                    continue
+                left[short.line_id] -= quantity
+                left[over.line_id] -= quantity
+                found.append(_transfer(short, over, quantity))
+    return sorted(found, key=lambda t: (t.part_number, t.from_line, t.to_line))
+
+
+def _transfer(short: CountedLine, over: CountedLine, quantity: Decimal) -> Transfer:
+    cost = short.unit_cost if short.unit_cost is not None else over.unit_cost
+    return Transfer(short.line_id, over.line_id, short.location, over.location, short.part_number, short.revision,
+                    short.lot, short.serial, short.uom, short.description or over.description, quantity, cost)
+
+
+def transfer_ids(transfers: list[Transfer]) -> dict[tuple[str, str], str]:
+    """T1, T2, ... in the order of the Transfers tab."""
+    return {t.key: f"T{n}" for n, t in enumerate(transfers, start=1)}
+
+
+def transferred(accepted: list[Transfer]) -> dict[str, Decimal]:
+    """Line ID -> what the accepted transfers take off its variance (+ for a shortage, - for an overage)."""
+    moved: dict[str, Decimal] = {}
+    for t in accepted:
+        moved[t.from_line] = moved.get(t.from_line, Decimal(0)) + t.quantity
+        moved[t.to_line] = moved.get(t.to_line, Decimal(0)) - t.quantity
+    return moved

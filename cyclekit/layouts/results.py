@@ -35,7 +35,19 @@ from cyclekit.backends.spec import (
 from cyclekit.config import Config
 from cyclekit.domain.causes import ROOT_CAUSES, suggested_causes
 from cyclekit.domain.money import round_formula
-from cyclekit.domain.movements import AFTER_COUNT, BEFORE_COUNT, BEFORE_SNAPSHOT, SAME_DAY, MovementUse
+from cyclekit.domain.movements import (
+    ACCEPT,
+    AFTER_COUNT,
+    BEFORE_COUNT,
+    BEFORE_SNAPSHOT,
+    DECISIONS,
+    REJECT,
+    SAME_DAY,
+    MovementUse,
+    Transfer,
+    suggest_transfers,
+    transfer_ids,
+)
 from cyclekit.domain.review import (
     DISCREPANCY_RATE_TARGET,
     OPEN,
@@ -398,6 +410,88 @@ def _movements_sheet(uses: list[MovementUse]) -> Sheet:
     return sheet
 
 
+TRANSFER_DOC = ("Decision", "Decided By", "Notes")  # what the reviewer types in the Transfers tab
+QUANTITY_CHANGED = "QUANTITY CHANGED:"
+
+
+def transfer_decision(transfer: Transfer, decided: dict[tuple[str, str], dict[str, Any]]) -> str:
+    """Accept, Reject or '' (not decided): a decision taken for another quantity no longer holds."""
+    doc = decided.get(transfer.key, {})
+    decision = cell_text(doc.get("Decision")).capitalize()
+    if decision not in DECISIONS or _quantity_or_none(doc.get("Quantity")) != transfer.quantity.quantize(ROUNDING):
+        return ""
+    return decision
+
+
+def transfer_notes(transfers: list[Transfer], decided: dict[tuple[str, str], dict[str, Any]]) -> dict[str, str]:
+    """Line ID -> the transfers it is part of, for its row in Discrepancies."""
+    ids, notes = transfer_ids(transfers), dict[str, str]()
+    for t in transfers:
+        state = {ACCEPT: "accepted", REJECT: "rejected"}.get(transfer_decision(t, decided),
+                                                           "suggested: accept or reject it in Transfers")
+        quantity = format_decimal(t.quantity)
+        for line_id, text in ((t.from_line, f"{quantity} moved to {t.to_location}"),
+                              (t.to_line, f"{quantity} moved from {t.from_location}")):
+            said = f"{ids[t.key]}: {text}, {state}"
+            notes[line_id] = f"{notes[line_id]}; {said}" if line_id in notes else said
+    return notes
+
+
+def _transfer_columns(config: Config) -> list[Column]:
+    money = styles.money(config.count.currency_format)
+    edit = styles.INPUT.but(border=False)
+    return [Column(TRANSFER, 8, styles.TEXT), Column("From Location", 14, styles.TEXT),
+            Column("To Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
+            Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT), Column("Serial", 14, styles.TEXT),
+            Column("UoM", 6, styles.TEXT), Column("Quantity", 10, QTY), Column("Unit Cost", 11, money),
+            Column("Value", 12, money), Column("Decision", 11, edit), Column("Decided By", 16, edit),
+            Column("Notes", 30, edit.but(wrap=True)), Column("From Line ID", 16, styles.TEXT),
+            Column("To Line ID", 16, styles.TEXT), Column("Description", 30, styles.TEXT)]
+
+
+def transfer_headers() -> tuple[str, ...]:
+    return tuple(c.header for c in _transfer_columns(Config()))
+
+
+def _transfer_row(t: Transfer, tid: str, doc: dict[str, Any], decision: str, style: dict[str, Any]) -> list[Any]:
+    notes = _doc_value(doc, "Notes")
+    documented = _quantity_or_none(doc.get("Quantity"))
+    if cell_text(doc.get("Decision")) and not decision and documented is not None \
+            and documented != t.quantity.quantize(ROUNDING):
+        note = (f"{QUANTITY_CHANGED} {format_decimal(documented)} when decided "
+                f"({cell_text(doc.get('Decision'))}), {format_decimal(t.quantity)} now; decide again.")
+        notes = note if not notes else f"{note}\n{notes}"
+    return [tid, t.from_location, t.to_location, t.part_number, t.revision or None, t.lot or None,
+            t.serial or None, t.uom or None, t.quantity, t.unit_cost,
+            Cell(UNVALUED, styles.WARN) if t.value is None else t.value,
+            Cell(decision or None, style["Decision"]), Cell(_doc_value(doc, "Decided By"), style["Decided By"]),
+            Cell(notes, style["Notes"]), t.from_line, t.to_line, t.description or None]
+
+
+def transfers_sheet(transfers: list[Transfer], decided: dict[tuple[str, str], dict[str, Any]],
+                    config: Config) -> Sheet:
+    """Moved, not missing: each suggested transfer with its value, for the reviewer to accept or
+    reject; an accepted one is posted as a transfer instead of a write-off and a write-on."""
+    columns = _transfer_columns(config)
+    style = {c.header: c.style for c in columns}
+    ids = transfer_ids(transfers)
+    rows = [_transfer_row(t, ids[t.key], decided.get(t.key, {}), transfer_decision(t, decided), style)
+            for t in transfers]
+    sheet = _table_sheet(TRANSFERS, columns, rows, protect=True)
+    index = {c.header: i for i, c in enumerate(columns)}
+    last = max(len(rows), 1)
+    sheet.validations.append(Validation(Range(1, index["Decision"], last, index["Decision"]), "list",
+                                        choices=DECISIONS, error_message="Accept or Reject (blank: not decided)."))
+    letter = _letters(columns)
+    body = Range(1, 0, last, len(columns) - 1)
+    sheet.conditional_formats += [
+        ConditionalFormat(body, f'=${letter["Decision"]}2="{ACCEPT}"', styles.GOOD),
+        ConditionalFormat(body, f'=LEFT(${letter["Notes"]}2,{len(QUANTITY_CHANGED)})="{QUANTITY_CHANGED}"',
+                          styles.WARN),
+    ]
+    return sheet
+
+
 def _cleared_columns() -> list[Column]:
     return [Column(LINE_ID, 16, styles.TEXT), Column("Location", 14, styles.TEXT),
             Column("Part Number", 16, styles.TEXT), Column("Why Here", 40, Style(wrap=True)),
@@ -727,11 +821,16 @@ def results_workbook(manifest: Manifest, lines: list[CountedLine], totals: Figur
     statuses = [problem_status(p, fixed, resolutions) for p in problems]
     lists, causes_range = _lists_sheet()
     moves = movements is not None
-    discrepancies, used = _discrepancy_sheet(lines, documentation, config, causes_range, moves)
+    pairs = suggest_transfers(lines)
+    decided = previous.transfers if previous is not None else {}
+    discrepancies, used = _discrepancy_sheet(lines, documentation, config, causes_range, moves,
+                                             transfer_notes(pairs, decided) if pairs else None)
     sheets = [_summary_sheet(manifest, totals, lines, config, today, statuses), _variance_sheet(lines, config, moves),
               discrepancies, _recount_sheet(manifest.sheets, lines, config, problems),
               _not_counted_sheet(lines, returned if returned is not None else set()),
               _problems_sheet(problems, resolutions, fixed)]
+    if pairs:
+        sheets.append(transfers_sheet(pairs, decided, config))
     if movements is not None:
         sheets.append(_movements_sheet(movements))
     cleared = _cleared_sheet(documentation, used)

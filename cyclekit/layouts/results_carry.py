@@ -73,6 +73,9 @@ class PreviousResults:
     problems: list[Problem] = field(default_factory=list)  # documentation that cannot be read (dates)
     renamed: dict[str, str] = field(default_factory=dict)  # cyclekit's tab name -> the name found
     unplaced: list[KeptCell] = field(default_factory=list)  # Summary text, kept unless written again
+    # the reviewer's decision on each suggested transfer, by (From Line ID, To Line ID): Decision,
+    # Decided By, Notes, and the Quantity it was taken for
+    transfers: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
     def notices(self) -> list[str]:
         """What an ingest tells the user it carried (nothing silent)."""
@@ -167,7 +170,15 @@ def read_previous(reader: Any, *, layout: list[int] | None = None, date_order: s
 
     layout: the cells the last ingest wrote on the Summary (summary_layout), so that text typed
     there is told apart; strict: refuse (InputError) when documentation cannot be found."""
-    from cyclekit.layouts.results import DISCREPANCIES, LISTS, MOVEMENTS, SUMMARY, lists_rows, movements_headers
+    from cyclekit.layouts.results import (
+        DISCREPANCIES,
+        LISTS,
+        MOVEMENTS,
+        SUMMARY,
+        TRANSFERS,
+        lists_rows,
+        movements_headers,
+    )
 
     if date_order not in DATE_ORDERS:
         raise ConfigError(f"count.date_order must be MDY, DMY or empty, not {date_order!r}")
@@ -192,6 +203,8 @@ def read_previous(reader: Any, *, layout: list[int] | None = None, date_order: s
             _read_changed(previous, tab, rows, lists_rows())
         elif name == MOVEMENTS:  # written whole from the movements export: only what is beside it is typed
             _read_beside(previous, tab, rows, len(movements_headers()))
+        elif name == TRANSFERS:
+            _read_transfers(previous, tab, rows)
     previous.added_tabs = [(tab, reader.rows(tab)) for tab in others]
     return previous
 
@@ -323,6 +336,25 @@ def _read_changed(previous: PreviousResults, tab: str, rows: list[list[Any]], wr
                 continue
             ours = written[r][c] if r < len(written) and c < len(written[r]) else None
             if cell_text(value) != cell_text(ours):
+                previous.kept.append(KeptCell(tab, xl_rowcol_to_cell(r, c), value, f"typed on the {tab} tab"))
+
+
+def _read_transfers(previous: PreviousResults, tab: str, rows: list[list[Any]]) -> None:
+    """The reviewer's decisions in the Transfers tab, by the two lines of each transfer; what was
+    typed in a column of their own, or in a row with no lines, is kept aside."""
+    from cyclekit.layouts.results import TRANSFER_DOC, transfer_headers
+
+    columns = _headers(rows)
+    ours = {header_key(h) for h in transfer_headers()}
+    for r, row in enumerate(rows[1:], start=1):
+        ends = (exact_text(_value(row, columns.get("fromlineid"))), exact_text(_value(row, columns.get("tolineid"))))
+        doc = {h: _value(row, columns.get(header_key(h))) for h in TRANSFER_DOC}
+        if all(ends) and any(cell_text(v) for v in doc.values()):
+            previous.transfers[ends] = {**doc, "Quantity": _value(row, columns.get("quantity"))}
+        for c, value in enumerate(row):
+            header = header_key(rows[0][c]) if c < len(rows[0]) else ""
+            if value not in ("", None) and (header not in ours or not all(ends) and header in map(
+                    header_key, TRANSFER_DOC)):
                 previous.kept.append(KeptCell(tab, xl_rowcol_to_cell(r, c), value, f"typed on the {tab} tab"))
 
 

@@ -22,7 +22,16 @@ from cyclekit.backends.reader import use_limits
 from cyclekit.backends.spec import WorkbookSpec
 from cyclekit.backends.targets import WorkbookTarget, workbook_at
 from cyclekit.config import Config
-from cyclekit.domain.movements import apply_movements, export_end
+from cyclekit.domain.money import cents
+from cyclekit.domain.movements import (
+    ACCEPT,
+    Transfer,
+    apply_movements,
+    export_end,
+    suggest_transfers,
+    transfer_ids,
+    transferred,
+)
 from cyclekit.domain.review import doc_text as _text
 from cyclekit.domain.review import finalize_blockers
 from cyclekit.domain.review import not_in_yet as _not_in_yet
@@ -49,6 +58,7 @@ from cyclekit.layouts.adjustments import (
     Adjustment,
     LoadedTarget,
     RenderedTarget,
+    TransferLine,
     escaped,
     formula_like_texts,
     load_target,
@@ -56,15 +66,16 @@ from cyclekit.layouts.adjustments import (
     money_text,
     quantity_text,
     render_target,
+    render_transfers,
     review_workbook,
 )
 from cyclekit.layouts.history import HistoryRow
-from cyclekit.layouts.results import DISCREPANCIES
+from cyclekit.layouts.results import DISCREPANCIES, transfer_decision
 from cyclekit.layouts.schedule_update import updated_schedule
 from cyclekit.stages.ingest import (
     Source,
     count_state,
-    previous_documentation,
+    previous_results,
     read_cycle_movements,
     returned_locations,
     source_digest,
@@ -87,6 +98,7 @@ class FinalizeReport:
     history: HistoryRow
     warnings: list[str] = field(default_factory=list)
     review: Path | None = None  # the adjustments as a workbook to read in Excel
+    transfers: int = 0  # accepted transfers written (adjustments/transfers*.csv), to import first
 
 
 @dataclass(frozen=True)
@@ -161,25 +173,57 @@ def _write_error(exc: OSError, cycle_id: str) -> CycleError:
 
 
 def build_adjustments(lines: list[CountedLine], docs: dict[str, dict[str, Any]], manifest: Manifest,
-                      config: Config) -> list[Adjustment]:
-    """One adjustment per counted line with a variance; lines not counted or with problems never."""
+                      config: Config, transfers: list[Transfer] | None = None) -> list[Adjustment]:
+    """One adjustment per counted line with a variance; lines not counted or with problems never.
+    transfers: those accepted, posted as transfers: a line adjusts only what they leave of its variance."""
     result = []
+    moved, said = transferred(transfers or []), _transfer_reasons(transfers or [])
     for line in lines:
-        if not line.counted or line.variance_qty == 0:
+        variance = (line.variance_qty or Decimal(0)) + moved.get(line.line_id, Decimal(0))
+        if not line.counted or variance == 0:
             continue
         doc = docs.get(line.line_id, {})
         cause = _text(doc.get("Root Cause"))
+        value = None if line.unit_cost is None else cents(variance * line.unit_cost)
         result.append(Adjustment(
             location=line.location, part_number=line.part_number, revision=line.revision,
             description=line.description, lot=line.lot, serial=line.serial, uom=line.uom,
             system_qty=quantity_text(line.system_qty), counted_qty=quantity_text(line.counted_qty),
-            adjust_qty=quantity_text(line.variance_qty), unit_cost=money_text(line.unit_cost),
-            adjust_value=money_text(line.variance_value),
-            reason=f"Cycle count {manifest.cycle_id}: {cause or 'cause not documented'}",
+            adjust_qty=quantity_text(variance), unit_cost=money_text(line.unit_cost),
+            adjust_value=money_text(value),
+            reason=f"Cycle count {manifest.cycle_id}: {cause or 'cause not documented'}"
+                   + (f"; {said[line.line_id]}" if line.line_id in said else ""),
             root_cause=cause, resolution=_text(doc.get("Resolution")),
             status=_text(doc.get("Status")) or "Open", severity=judge(line, config.count).severity or "",
             approved_by=_text(doc.get("Approved By")), approval_date=_text(doc.get("Approval Date")),
             line_id=line.line_id))
+    return result
+
+
+def _transfer_reasons(transfers: list[Transfer]) -> dict[str, str]:
+    """Line ID -> what of its variance the transfers explain, for the reason of its adjustment."""
+    ids, said = transfer_ids(transfers), dict[str, str]()
+    for t in transfers:
+        quantity = quantity_text(t.quantity)
+        for line_id, text in ((t.from_line, f"{quantity} moved to {t.to_location} by transfer {ids[t.key]}"),
+                              (t.to_line, f"{quantity} moved from {t.from_location} by transfer {ids[t.key]}")):
+            said[line_id] = f"{said[line_id]}; {text}" if line_id in said else text
+    return said
+
+
+def transfer_lines(transfers: list[Transfer], docs: dict[str, dict[str, Any]], decided: dict[Any, dict[str, Any]],
+                   manifest: Manifest) -> list[TransferLine]:
+    """The accepted transfers for the ERP, each naming the two lines it explains and their causes."""
+    ids = transfer_ids(transfers)
+    result = []
+    for t in transfers:
+        causes = [c for c in dict.fromkeys(_text(docs.get(i, {}).get("Root Cause")) for i in t.key) if c]
+        result.append(TransferLine(
+            ids[t.key], t.part_number, t.revision, t.lot, t.serial, t.uom, t.description, quantity_text(t.quantity),
+            t.from_location, t.to_location, money_text(t.unit_cost), money_text(t.value), t.from_line, t.to_line,
+            f"Cycle count {manifest.cycle_id}: moved, not missing ({t.from_line} short, {t.to_line} over)"
+            + (f": {'; '.join(causes)}" if causes else ""),
+            _text(decided.get(t.key, {}).get("Decided By"))))
     return result
 
 
@@ -209,16 +253,22 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
         raise CycleError(f"cycle {manifest.cycle_id} was already finalized on {manifest.finalized.at}; "
                          "nothing was changed")
     counts = _last_counts(cycle_dir, manifest, config, google)
-    docs, resolutions = previous_documentation(cycle_dir, manifest, google)
+    previous = previous_results(cycle_dir, manifest, google)
+    docs, resolutions = previous.documentation, previous.resolutions
     blocking = finalize_blockers(cycle_dir, manifest, config, counts.lines, counts.problems, counts.returned,
                                  docs, resolutions, today, partial, results=cycle_dir / RESULTS, tab=DISCREPANCIES)
     if blocking:
         raise InputError(blocking, summary=f"cycle {manifest.cycle_id} cannot be finalized yet: "
                                            f"{len(blocking)} item(s) need attention")
-    adjustments = build_adjustments(counts.lines, docs, manifest, config)
+    suggested = suggest_transfers(counts.lines)
+    accepted = [t for t in suggested if transfer_decision(t, previous.transfers) == ACCEPT]
+    adjustments = build_adjustments(counts.lines, docs, manifest, config, accepted)
     after = moved_since_counts(cycle_dir, manifest, config, counts.lines, movements)
     loaded, rendered = _render_targets(adjustments, manifest, config, targets, templates, after)
     warnings = _warnings(interrupted, manifest, counts, docs, adjustments, loaded, rendered, config, today, after)
+    warnings += _undecided(suggested, accepted)
+    moves = render_transfers(transfer_lines(accepted, docs, previous.transfers, manifest), [t.name for t in loaded],
+                             {"cycle": _cycle_info(manifest)})
     totals = figures(counts.lines, [r.location for r in manifest.locations], len(counts.problems), config.count,
                      counts.returned)
     history = HistoryRow(manifest.cycle_id, dt.date.fromisoformat(manifest.count_date), today,
@@ -226,7 +276,7 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
                          totals.discrepancy_rate, totals.net_value, totals.absolute_value, totals.accuracy)
     schedule = workbook_at(schedule_path, google)
     spec, moved = _moved_on(schedule, manifest, counts, history, config, today)
-    outputs = Outputs({f"{t.name}.{t.extension}": t.text for t in rendered},
+    outputs = Outputs({**moves, **{f"{t.name}.{t.extension}": t.text for t in rendered}},
                       (REVIEW, review_workbook(adjustments, manifest.cycle_id, config.count.currency_format)),
                       schedule.file, spec if schedule.file else None,
                       cycle_dir / schedule_backup_name(manifest.cycle_id))
@@ -238,7 +288,23 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     backup = outputs.backup if schedule.file else Path(f"Google Drive copy 'Schedule before {manifest.cycle_id}'")
     final_dir = cycle_dir / ADJUSTMENTS
     return FinalizeReport(manifest.cycle_id, len(adjustments), [final_dir / name for name in outputs.files],
-                          schedule_path, backup, moved, history, warnings, review=final_dir / REVIEW)
+                          schedule_path, backup, moved, history, warnings, review=final_dir / REVIEW,
+                          transfers=len(accepted))
+
+
+def _cycle_info(manifest: Manifest) -> CycleInfo:
+    return CycleInfo(manifest.cycle_id, dt.date.fromisoformat(manifest.count_date),
+                     dt.date.fromisoformat(manifest.as_of))
+
+
+def _undecided(suggested: list[Transfer], accepted: list[Transfer]) -> list[str]:
+    """Suggested transfers not accepted: posted as a write-off and a write-on, as counted."""
+    ids = transfer_ids(suggested)
+    left = [ids[t.key] for t in suggested if t not in accepted]
+    if not left:
+        return []
+    return [f"{len(left)} suggested transfer(s) not accepted in the Transfers tab ({some_of(left)}): their lines "
+            "are posted as a write-off in one location and a write-on in the other"]
 
 
 def _last_counts(cycle_dir: Path, manifest: Manifest, config: Config, google: GoogleTarget | None) -> _Counts:
@@ -306,9 +372,7 @@ def _render_targets(adjustments: list[Adjustment], manifest: Manifest, config: C
                                 *(templates or [])]
     loaded = [load_target(t) for t in chosen]
     _check_targets(loaded, adjustments, config, manifest.cycle_id)
-    cycle = CycleInfo(manifest.cycle_id, dt.date.fromisoformat(manifest.count_date),
-                      dt.date.fromisoformat(manifest.as_of))
-    context = {"cycle": cycle, "targets": config.adjustments}
+    context = {"cycle": _cycle_info(manifest), "targets": config.adjustments}
     rendered: list[RenderedTarget] = []
     for target in loaded:
         lines = escaped(adjustments) if _escapes(config, target.name) else adjustments

@@ -251,3 +251,21 @@ def test_a_partly_explained_shortage_adjusts_only_what_the_transfer_leaves(plant
     assert "2 moved to BIN-3 by transfer T1" in left["reason"]
     # the absolute file, imported after the transfer, sets what the shelf holds (+ moved after the count)
     assert {r["location_id"]: r["inventory_quantity"] for r in read_csv(folder / "odoo.csv")} == {"WH/Stock/BIN-1": "35"}
+
+
+def test_libreoffice_computes_the_expected_quantities_the_results_show(soffice, plant, tmp_path):
+    from cyclekit.backends.libreoffice import recalculate
+
+    cycle_dir, _, snapshot = plant
+    report = ingest_cycle(cycle_dir, MOVES_CONFIG, count(plant, tmp_path, bin1={1: 47, 2: 15}), today=AS_OF,
+                          movements=movements(tmp_path, snapshot))
+    [fresh] = recalculate([report.results], tmp_path / "lo")
+    for tab in ("Variance",):
+        cached, again = rows_of(report.results, tab), rows_of(fresh, tab)
+        assert len(cached) == len(again) == 5
+        for before, after in zip(cached, again, strict=True):
+            for name in ("Expected Qty", "Variance Qty", "Variance %", "Variance Value", "Within Tolerance"):
+                assert after[name] == before[name], (before["Line ID"], name)
+    by_id = {r["Line ID"]: r for r in rows_of(fresh, "Variance")}
+    assert (by_id["BIN-1/2"]["Expected Qty"], by_id["BIN-1/2"]["Variance Qty"]) == (15, 0)
+    assert (by_id["BIN-1/1"]["Expected Qty"], by_id["BIN-1/1"]["Variance Qty"]) == (50, -3)

@@ -5,6 +5,7 @@ moment its sheet was counted, and the import files carry what the ERP should hol
 import csv
 import datetime as dt
 import json
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -167,6 +168,14 @@ def test_absolute_files_carry_the_stock_moved_after_each_count(plant, tmp_path):
     valid = [w for w in report.warnings if w.startswith("odoo sets absolute quantities valid up to")]
     assert len(valid) == 1 and hours(snapshot, 6).isoformat(sep=" ", timespec="minutes") in valid[0]
     assert not any("generic sets absolute" in w for w in report.warnings)
+    from cyclekit.stages.verify import verify_cycle
+
+    checked = verify_cycle(cycle_dir)
+    assert checked.ok and not checked.not_checked
+    manifest = json.loads((cycle_dir / "manifest.json").read_text())
+    assert "movements/moves.csv" in manifest["finalized"]["inputs"]  # the export the results were made with
+    (cycle_dir / "movements" / "moves.csv").write_text("changed")
+    assert [Path(p).parts[-2:] for p in verify_cycle(cycle_dir).changed] == [("movements", "moves.csv")]
 
 
 def test_a_later_export_that_rewrites_the_counted_past_is_refused(plant, tmp_path):

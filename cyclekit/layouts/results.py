@@ -698,10 +698,11 @@ class _Summary:
         judged = [(ln, judge(ln, self.config.count)) for ln in lines if ln.counted and ln.variance_qty != 0]
         largest = sorted(judged, key=_largest_first)[:10]
         money = self.money
+        moved = any(ln.moved for ln in lines)  # the variance is then against what the shelf held when counted
         self.table("Largest variances: Major first, then by value", [
-            "Location", "Part Number", "System Qty", "Counted Qty", "Variance Qty", "Variance Value",
-            "Severity", "Line ID"],
-            [[ln.location, ln.part_number, Cell(ln.system_qty, QTY), Cell(ln.counted_qty, QTY),
+            "Location", "Part Number", EXPECTED_QTY if moved else "System Qty", "Counted Qty", "Variance Qty",
+            "Variance Value", "Severity", "Line ID"],
+            [[ln.location, ln.part_number, Cell(ln.expected_qty, QTY), Cell(ln.counted_qty, QTY),
               Cell(ln.variance_qty, QTY), Cell(ln.variance_value, money), j.severity, ln.line_id]
              for ln, j in largest] or [["No discrepancies"]])
         not_valued = [ln.line_id for ln, _ in largest if ln.variance_value is None]

@@ -48,6 +48,7 @@ from cyclekit.folder.cycle import (
     read_frozen,
     recorded_path,
     schedule_backup_name,
+    source_path,
     verify_frozen,
 )
 from cyclekit.folder.finalize_commit import ADJUSTMENTS, Outputs, commit_finalize
@@ -421,7 +422,8 @@ def _posted_bare(lines: list[CountedLine], docs: dict[str, dict[str, Any]], adju
                  ) -> list[str]:
     """Discrepancies posted with no Root Cause, and lines posted with no value."""
     warnings = []
-    undocumented = [line.line_id for line in lines if line.counted and line.variance_qty != 0
+    posted = {a.line_id for a in adjustments}  # a line a transfer explains whole is not adjusted
+    undocumented = [line.line_id for line in lines if line.line_id in posted
                     and not _text(docs.get(line.line_id, {}).get("Root Cause"))]
     if undocumented:
         warnings.append(f"{len(undocumented)} discrepancy(ies) posted with no Root Cause "
@@ -473,7 +475,7 @@ def _recorder(cycle_dir: Path, manifest: Manifest, files: list[Source], summary:
 
     def record(outputs: dict[str, str]) -> FinalizeRecord:
         local = [cycle_dir / SNAPSHOT, *([cycle_dir / PART_COSTS] if manifest.costs_sha256 else []),
-                 cycle_dir / RESULTS]
+                 cycle_dir / RESULTS, *([source_path(cycle_dir, last.movements.file)] if last.movements else [])]
         return FinalizeRecord(
             at=dt.datetime.now().isoformat(timespec="seconds"),
             # the filled sheets were just proven to have the digests the last ingest recorded

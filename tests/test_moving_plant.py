@@ -279,3 +279,19 @@ def test_libreoffice_computes_the_expected_quantities_the_results_show(soffice, 
     by_id = {r["Line ID"]: r for r in rows_of(fresh, "Variance")}
     assert (by_id["BIN-1/2"]["Expected Qty"], by_id["BIN-1/2"]["Variance Qty"]) == (15, 0)
     assert (by_id["BIN-1/1"]["Expected Qty"], by_id["BIN-1/1"]["Variance Qty"]) == (50, -3)
+
+
+def test_a_decision_taken_for_another_quantity_is_cleared_and_said(plant, tmp_path):
+    cycle_dir, _, snapshot = plant
+    files = count(plant, tmp_path, bin1={1: 47, 2: 15})
+    files[1] = fill_sheet(cycle_dir / "sheets" / "BIN-2.xlsx", tmp_path / "back" / "b2.xlsx", {1: 29},
+                          counted_by="Bo", edit=counted_at(hours(snapshot, 3)))
+    report = ingest_cycle(cycle_dir, MOVES_CONFIG, files, today=AS_OF, movements=movements(tmp_path, snapshot))
+    decide(report.results, "BIN-1/1", "Accept")
+    # BIN-2 corrected: 2 over, not 3; the transfer suggested is now 2, and was accepted for 3
+    corrected = fill_sheet(cycle_dir / "sheets" / "BIN-2.xlsx", tmp_path / "back" / "b2.xlsx", {1: 28},
+                           counted_by="Bo", edit=counted_at(hours(snapshot, 3)))
+    again = ingest_cycle(cycle_dir, MOVES_CONFIG, [corrected], today=AS_OF)
+    [row] = rows_of(again.results, "Transfers")
+    assert (row["Quantity"], row["Decision"], row["Decided By"]) == (2, None, "Dana Whitfield")
+    assert row["Notes"].startswith("QUANTITY CHANGED: 3 when decided (Accept), 2 now")

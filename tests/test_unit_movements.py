@@ -64,3 +64,17 @@ def test_shortages_pair_with_overages_of_the_same_part_elsewhere():
     pairs = [(t.from_line, t.to_line, t.quantity) for t in suggest_transfers(lines)]
     # 5 short in B1: 3 from B3 (the largest overage) first, then 2 from B2; another part or unit never
     assert pairs == [("B1/1", "B2/1", 2), ("B1/1", "B3/1", 3)]
+
+
+def test_the_movements_columns_are_checked_like_the_inventorys():
+    import pytest
+
+    from cyclekit.config import parse_config
+    from cyclekit.errors import ConfigError
+
+    config = parse_config({"movements": {"columns": {"time": "Posted At", "quantity": "Qty Change"}}})
+    assert config.movements.header_for("time") == "Posted At" and config.movements.header_for("lot") == "lot"
+    with pytest.raises(ConfigError, match=r"\[movements.columns\] maps unknown field\(s\) posted"):
+        parse_config({"movements": {"columns": {"posted": "Posted At"}}})
+    with pytest.raises(ConfigError, match="movements.decimal_separator"):
+        parse_config({"movements": {"decimal_separator": ";"}})

@@ -295,3 +295,27 @@ def test_a_decision_taken_for_another_quantity_is_cleared_and_said(plant, tmp_pa
     [row] = rows_of(again.results, "Transfers")
     assert (row["Quantity"], row["Decision"], row["Decided By"]) == (2, None, "Dana Whitfield")
     assert row["Notes"].startswith("QUANTITY CHANGED: 3 when decided (Accept), 2 now")
+
+
+def test_the_command_line_takes_the_movements_export(plant, tmp_path):
+    from click.testing import CliRunner
+
+    from cyclekit.cli import cli
+
+    cycle_dir, schedule, snapshot = plant
+    files = count(plant, tmp_path, bin1={1: 47, 2: 15})
+    files[1] = fill_sheet(cycle_dir / "sheets" / "BIN-2.xlsx", tmp_path / "back" / "b2.xlsx", {1: 29},
+                          counted_by="Bo", edit=counted_at(hours(snapshot, 3)))
+    config = tmp_path / "cyclekit.toml"
+    config.write_text('[movements.columns]\nlocation = "Bin"\npart_number = "Item"\nrevision = "Rev"\nlot = "Lot"\n'
+                      'serial = "Serial"\nuom = "Unit"\nquantity = "Change"\ntime = "Posted"\n', encoding="utf-8")
+    moves = movements(tmp_path, snapshot)
+    ingested = CliRunner().invoke(cli, ["ingest", str(cycle_dir), *map(str, files), "--movements", str(moves),
+                                        "--config", str(config)])
+    assert ingested.exit_code == 0, ingested.output
+    assert "2 discrepancies" in ingested.output  # BIN-1 3 short, BIN-2 3 over: the moves themselves are none
+    decide(cycle_dir / "results.xlsx", "BIN-1/1", "Accept")
+    done = CliRunner().invoke(cli, ["finalize", str(cycle_dir), "--schedule", str(schedule), "--config", str(config)])
+    assert done.exit_code == 0, done.output
+    assert "1 accepted transfer written as transfers: import them before the adjustments." in done.output
+    assert "transfers.csv" in done.output

@@ -319,3 +319,24 @@ def test_the_command_line_takes_the_movements_export(plant, tmp_path):
     assert done.exit_code == 0, done.output
     assert "1 accepted transfer written as transfers: import them before the adjustments." in done.output
     assert "transfers.csv" in done.output
+
+
+def test_erpnext_gets_its_own_transfer_file_others_the_generic_one(plant, tmp_path):
+    cycle_dir, schedule, snapshot = plant
+    files = count(plant, tmp_path, bin1={1: 47, 2: 15})
+    files[1] = fill_sheet(cycle_dir / "sheets" / "BIN-2.xlsx", tmp_path / "back" / "b2.xlsx", {1: 29},
+                          counted_by="Bo", edit=counted_at(hours(snapshot, 3)))
+    report = ingest_cycle(cycle_dir, MOVES_CONFIG, files, today=AS_OF, movements=movements(tmp_path, snapshot))
+    decide(report.results, "BIN-1/1", "Accept")
+    config = Config(movements=MOVES_CONFIG.movements, adjustments={
+        **CONFIG.adjustments, "erpnext": {"company": "Example Plant Ltd", "expense_account": "Stock Adjustment - EP",
+                                          "warehouse_suffix": " - EP"}})
+    done = finalize_cycle(cycle_dir, schedule, config, targets=["erpnext", "odoo"], today=AS_OF)
+    folder = cycle_dir / "adjustments"
+    assert {p.name for p in done.files} >= {"transfers-erpnext.csv", "transfers.csv", "erpnext.csv", "odoo.csv"}
+    [entry] = read_csv(folder / "transfers-erpnext.csv")
+    assert (entry["company"], entry["stock_entry_type"], entry["items.item_code"], entry["items.s_warehouse"],
+            entry["items.t_warehouse"], entry["items.qty"], entry["items.conversion_factor"]) == (
+        "Example Plant Ltd", "Material Transfer", "P-100", "BIN-1 - EP", "BIN-2 - EP", "3", "1")
+    assert read_csv(folder / "erpnext.csv") == []  # both lines explained by the transfer
+    assert [r["transfer_id"] for r in read_csv(folder / "transfers.csv")] == ["T1"]  # odoo: the generic format

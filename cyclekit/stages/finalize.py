@@ -269,7 +269,7 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     warnings = _warnings(interrupted, manifest, counts, docs, adjustments, loaded, rendered, config, today, after)
     warnings += _undecided(suggested, accepted)
     moves = render_transfers(transfer_lines(accepted, docs, previous.transfers, manifest), [t.name for t in loaded],
-                             {"cycle": _cycle_info(manifest)})
+                             {"cycle": _cycle_info(manifest), "targets": config.adjustments})
     totals = figures(counts.lines, [r.location for r in manifest.locations], len(counts.problems), config.count,
                      counts.returned)
     history = HistoryRow(manifest.cycle_id, dt.date.fromisoformat(manifest.count_date), today,

@@ -199,11 +199,13 @@ class Cycle:
         return cycle
 
     def ingest(self, files: Iterable[PathLike] | PathLike = (), *, pdf: bool = False, google: GoogleLike = None,
-               today: dt.date | None = None, sheets_google: GoogleLike = None) -> IngestReport:
+               today: dt.date | None = None, sheets_google: GoogleLike = None,
+               movements: PathLike | None = None) -> IngestReport:
         """Read the filled sheets (the cycle's own folders, or the `files` given, e.g. from e-mail)
         and write results.xlsx; with `google`, the results go to Google Sheets (`cyclekit ingest`).
         Count sheets made in Google Sheets are read there whatever the results' format: with
-        `google`'s session, else `sheets_google`'s, else the default credentials."""
+        `google`'s session, else `sheets_google`'s, else the default credentials.
+        movements: the ERP's export of stock movements since the snapshot (kept with the cycle)."""
         from cyclekit.stages.ingest import ingest_cycle
 
         config, target = self.config, _google(google)
@@ -211,22 +213,26 @@ class Cycle:
         reads_google = target is None and "count_sheets" in self.manifest.google
         reader = _google(sheets_google) if reads_google else None
         report: IngestReport = ingest_cycle(self.folder, config, given or None, today=today, google=target,
-                                            results_to_google=target is not None, pdf=pdf, sheets_google=reader)
+                                            results_to_google=target is not None, pdf=pdf, sheets_google=reader,
+                                            movements=None if movements is None else Path(movements))
         return report
 
     def finalize(self, schedule: Schedule | PathLike, *, targets: Iterable[str] | str = (),
                  templates: Iterable[PathLike] | PathLike = (), partial: bool = False, google: GoogleLike = None,
-                 today: dt.date | None = None, signed_off_by: str | None = None) -> FinalizeReport:
+                 today: dt.date | None = None, signed_off_by: str | None = None,
+                 movements: PathLike | None = None) -> FinalizeReport:
         """Check approvals, write the ERP import files, move the schedule on and lock the cycle
         (`cyclekit finalize`). No targets: [count] default_targets of the config, else generic.
-        signed_off_by: the lead who signs the cycle off (required with [approvals])."""
+        signed_off_by: the lead who signs the cycle off (required with [approvals]).
+        movements: a later movements export (up to the import), for the absolute quantities."""
         from cyclekit.stages.finalize import finalize_cycle
 
         path = schedule.path if isinstance(schedule, Schedule) else schedule
         report: FinalizeReport = finalize_cycle(self.folder, path, self.config, targets=_names(targets),
                                                 templates=_paths(templates), partial=partial,
                                                 today=today, google=_google(google),
-                                                signed_off_by=signed_off_by)
+                                                signed_off_by=signed_off_by,
+                                                movements=None if movements is None else Path(movements))
         return report
 
     def send(self, *, dry_run: PathLike | None = None, resend: bool = False, template: PathLike | None = None,

@@ -356,15 +356,22 @@ def print_start(report: CycleReport, kind: str) -> None:
     _json_problems([])
 
 
+movements_option = click.option(
+    "--movements", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+    help="The ERP's export of stock movements since the snapshot (CSV or XLSX, [movements.columns]): each "
+         "line is compared with what it held when counted.")
+
+
 @cli.command()
 @cycle_argument
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))  # a folder: the .eml replies in it
 @pdf_option("new recount workbook")
+@movements_option
 @config_option
 @google_options
 @quiet_option
 @reports_errors
-def ingest(cycle_dir: Path, files: tuple[Path, ...], pdf: bool, config_path: Path | None,
+def ingest(cycle_dir: Path, files: tuple[Path, ...], pdf: bool, movements: Path | None, config_path: Path | None,
            google: GoogleSheets | None, sheets_google: GoogleSheets | None) -> None:
     """Read filled count sheets back and write CYCLE_DIR/results.xlsx.
 
@@ -385,7 +392,7 @@ def ingest(cycle_dir: Path, files: tuple[Path, ...], pdf: bool, config_path: Pat
       cyclekit ingest workbooks/cycle-2026-11-23 replies/
     """
     print_ingest(Cycle(cycle_dir, config=config_path).ingest(files, pdf=pdf, google=google,
-                                                             sheets_google=sheets_google))
+                                                             sheets_google=sheets_google, movements=movements))
 
 
 def print_ingest(report: IngestReport) -> None:
@@ -430,12 +437,13 @@ def print_ingest(report: IngestReport) -> None:
 @click.option("--signed-off-by", "signed_off_by", metavar="NAME",
               help="The lead who signs the cycle off: required, and a person of the lead role, when the "
                    "config has [approvals]; recorded in the manifest and the schedule's History.")
+@movements_option
 @config_option
 @google_options
 @quiet_option
 @reports_errors
 def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], templates: tuple[Path, ...],
-             partial: bool, signed_off_by: str | None, config_path: Path | None,
+             partial: bool, signed_off_by: str | None, movements: Path | None, config_path: Path | None,
              google: GoogleSheets | None) -> None:
     """Close a cycle: check approvals, write ERP adjustment files, move the schedule on, lock.
 
@@ -454,7 +462,7 @@ def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], tem
     """
     print_finalize(Cycle(cycle_dir, config=config_path).finalize(
         schedule_file, targets=targets, templates=templates, partial=partial, google=google,
-        signed_off_by=signed_off_by))
+        signed_off_by=signed_off_by, movements=movements))
 
 
 def print_finalize(report: FinalizeReport) -> None:
@@ -468,6 +476,8 @@ def print_finalize(report: FinalizeReport) -> None:
         _say(f"Adjustment file: {path}")
     if report.review:
         _say(f"The same adjustments to review in Excel: {report.review}")
+    if report.transfers:
+        _say(f"{n(report.transfers, 'accepted transfer')} written as transfers: import them before the adjustments.")
     _say(f"Schedule moved on for {n(len(report.locations_moved), 'location')}: {report.schedule} "
          f"(previous copy: {report.schedule_backup})")
     if report.signed_off_by:

@@ -63,6 +63,23 @@ class InventoryConfig:
         return self.columns.get(canonical, canonical)
 
 
+MOVEMENT_FIELDS = ("location", "part_number", "revision", "lot", "serial", "uom", "quantity", "time")
+REQUIRED_MOVEMENT_FIELDS = ("location", "part_number", "quantity", "time")
+
+
+@dataclass(frozen=True)
+class MovementsConfig:
+    """[movements]: the ERP's export of stock movements (--movements), mapped like the inventory:
+    quantity is the signed change (+ in, - out), time when it was posted."""
+
+    columns: dict[str, str] = field(default_factory=dict)  # field -> header in the file
+    sheet: str | None = None  # tab to read in an XLSX export (first tab when not set)
+    decimal_separator: str = ""  # "." or ","; "" decides it from the file, as for the inventory
+
+    def header_for(self, canonical: str) -> str:
+        return self.columns.get(canonical, canonical)
+
+
 @dataclass(frozen=True)
 class ScheduleConfig:
     model: str = "abc"  # "abc" (cadence by class) or "foreman" (counts per timeframe, cycles)
@@ -198,6 +215,7 @@ class Config:
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     cadence: CadenceConfig = field(default_factory=CadenceConfig)
     email: EmailConfig = field(default_factory=EmailConfig)
+    movements: MovementsConfig = field(default_factory=MovementsConfig)
     adjustments: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-target template settings
     source: str | None = None
     approvals: ApprovalsConfig | None = None  # None: no [approvals], authority is not enforced
@@ -247,6 +265,16 @@ def _section(cls: type, name: str, data: Any, base: Any) -> Any:
             raise ConfigError(f"unknown setting {name}.{key} (known: {', '.join(sorted(known))})")
         changes[key] = _convert(f"{name}.{key}", value, getattr(base, key))
     return replace(base, **changes)
+
+
+def _check_movements(m: MovementsConfig) -> None:
+    unknown = set(m.columns) - set(MOVEMENT_FIELDS)
+    if unknown:
+        raise ConfigError(f"[movements.columns] maps unknown field(s) {', '.join(sorted(unknown))}; "
+                          f"fields are {', '.join(MOVEMENT_FIELDS)}")
+    if m.decimal_separator not in ("", ".", ","):
+        raise ConfigError('movements.decimal_separator must be "." or "," (or left out to decide it from '
+                          f"the file), not {m.decimal_separator!r}")
 
 
 def _check_schedule(s: ScheduleConfig) -> None:
@@ -427,7 +455,7 @@ def _finalize_section(data: Any) -> FinalizeConfig:
 
 def parse_config(data: dict[str, Any], source: str | None = None) -> Config:
     sections = {"inventory": InventoryConfig, "schedule": ScheduleConfig, "count": CountConfig,
-                "limits": LimitsConfig, "cadence": CadenceConfig}
+                "limits": LimitsConfig, "cadence": CadenceConfig, "movements": MovementsConfig}
     config = Config(source=source)
     for name, value in data.items():
         if name == "email":
@@ -455,6 +483,7 @@ def parse_config(data: dict[str, Any], source: str | None = None) -> Config:
             f"fields are {', '.join(CANONICAL_FIELDS)}"
         )
     _check_inventory(config.inventory)
+    _check_movements(config.movements)
     _check_schedule(config.schedule)
     _check_count(config.count)
     _check_adjustments(config.adjustments)

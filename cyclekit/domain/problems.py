@@ -60,6 +60,9 @@ class ProblemKind(StrEnum):
     FOUND_WITHOUT_QUANTITY = "found-without-quantity"
     FOUND_IS_LISTED = "found-is-listed"
     NOT_SIGNED = "not-signed"
+    # the movements export (--movements) and when each sheet was counted
+    BAD_MOVEMENT = "bad-movement"
+    BAD_COUNT_TIME = "bad-count-time"
     # review: what finance typed in the results workbook, and what stops finalize
     BAD_DATE = "bad-date"
     BAD_STATUS = "bad-status"

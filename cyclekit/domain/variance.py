@@ -40,6 +40,14 @@ class CountedLine:
     recount_sheet: str = ""
     problem: str = ""  # why the line is not counted, when a problem stopped it
     notes: str = ""
+    # stock moved while the count ran (domain.movements): between the snapshot and the count,
+    # after the count (up to the end of the movements export), before the first count of a
+    # recounted line (None: as moved_qty), how many movements, and when the line was counted
+    moved_qty: Decimal = Decimal(0)
+    moved_after: Decimal = Decimal(0)
+    first_moved: Decimal | None = None
+    movements: int = 0
+    counted_at: str = ""  # ISO date, or date and time, of the count (the recount when recounted)
 
     @property
     def key(self) -> LineKey:
@@ -50,8 +58,22 @@ class CountedLine:
         return self.counted_qty is not None and not self.problem
 
     @property
+    def expected_qty(self) -> Decimal:
+        """What the shelf should hold when it was counted: the snapshot plus the stock moved since."""
+        return self.system_qty + self.moved_qty
+
+    @property
+    def first_expected(self) -> Decimal:
+        """What the shelf should hold when it was first counted."""
+        return self.system_qty + (self.moved_qty if self.first_moved is None else self.first_moved)
+
+    @property
+    def moved(self) -> bool:
+        return self.movements > 0
+
+    @property
     def variance_qty(self) -> Decimal | None:
-        return None if self.counted_qty is None or self.problem else self.counted_qty - self.system_qty
+        return None if self.counted_qty is None or self.problem else self.counted_qty - self.expected_qty
 
     @property
     def variance_value(self) -> Decimal | None:
@@ -72,8 +94,8 @@ class CountedLine:
     @property
     def variance_pct(self) -> Decimal | None:
         v = self.variance_qty
-        # over the size of the system quantity: a negative one keeps the variance's sign
-        return None if v is None or self.system_qty == 0 else v / abs(self.system_qty)
+        # over the size of the expected quantity: a negative one keeps the variance's sign
+        return None if v is None or self.expected_qty == 0 else v / abs(self.expected_qty)
 
 
 @dataclass(frozen=True)
@@ -98,7 +120,7 @@ def judge(line: CountedLine, config: CountConfig) -> Judgement:
         return NOT_COUNTED
     if variance == 0:
         return NO_DISCREPANCY  # the shelf agrees: within any tolerance, nothing to approve
-    allowed = (abs(line.system_qty) * tolerance(line, config)).quantize(ROUNDING)
+    allowed = (abs(line.expected_qty) * tolerance(line, config)).quantize(ROUNDING)
     within = abs(variance).quantize(ROUNDING) <= allowed
     value = line.variance_value
     minor = abs(variance) <= config.minor_max_qty and (value is None or abs(value) <= config.minor_max_value)
@@ -227,7 +249,7 @@ def _add_first_count(line: CountedLine, group: GroupFigures, counter: GroupFigur
     group.lines_sent += 1
     counter.lines_sent += 1
     first = line.first_qty  # None: left blank or unreadable on the first count
-    first_difference = None if first is None else first - line.system_qty
+    first_difference = None if first is None else first - line.first_expected
     if first_difference is not None:
         counter.lines_counted += 1
         _add_difference(counter, first_difference, line)

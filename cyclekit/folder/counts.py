@@ -29,12 +29,12 @@ from cyclekit.inputs.tables import file_sha256
 
 COUNTS = "counts.json"
 _LINE_FIELDS = [f.name for f in fields(CountedLine)]
-_DECIMALS = {"system_qty", "unit_cost", "counted_qty", "first_count"}
+_DECIMALS = {"system_qty", "unit_cost", "counted_qty", "first_count", "moved_qty", "moved_after", "first_moved"}
 _PROBLEM_FIELDS = [f.name for f in fields(Problem)]
 
 
 def counts_key(source_digests: list[str], config: Config) -> str:
-    rules = repr((config.count, config.inventory)).encode()
+    rules = repr((config.count, config.inventory, config.movements)).encode()
     return hashlib.sha256(rules + "\n".join(source_digests).encode()).hexdigest()
 
 

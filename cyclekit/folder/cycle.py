@@ -117,21 +117,24 @@ class IngestRecord:
     counts: CountsRecord | None = None  # cycles ingested before counts.json existed have none
     summary_layout: list[int] | None = None  # the Summary tab's row kinds, to read it back
     results_backup: str | None = None  # the results workbook it replaced, kept under this name
+    movements: SourceFile | None = None  # the movements export it read (--movements), kept in the cycle
 
     def digests(self) -> list[str]:
-        return [f.sha256 for f in self.files]
+        return [f.sha256 for f in self.files] + ([self.movements.sha256] if self.movements else [])
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        if self.results_backup is None:
-            del data["results_backup"]
+        for key in ("results_backup", "movements"):  # older manifests save back as they were
+            if data[key] is None:
+                del data[key]
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> IngestRecord:
-        counts = data.get("counts")
+        counts, movements = data.get("counts"), data.get("movements")
         return cls(**{**data, "files": [SourceFile(**f) for f in data["files"]],
-                      "counts": CountsRecord(**counts) if counts else None})
+                      "counts": CountsRecord(**counts) if counts else None,
+                      "movements": SourceFile(**movements) if movements else None})
 
 
 @dataclass
@@ -464,6 +467,11 @@ def changed_since_ingest(cycle_dir: Path, ingest: IngestRecord) -> list[str]:
         path = source_path(cycle_dir, entry.file)
         if not path.is_file() or file_sha256(path) != entry.sha256:
             changed.append(entry.file)
+    moved = ingest.movements
+    if moved is not None:
+        path = source_path(cycle_dir, moved.file)
+        if not path.is_file() or file_sha256(path) != moved.sha256:
+            changed.append(moved.file)
     return changed
 
 
@@ -487,7 +495,7 @@ def schedule_backup_name(cycle_id: str) -> str:
     return f"schedule-before-{cycle_id}.xlsx"
 
 
-def keep_returned(cycle_dir: Path, path: Path | str) -> Path:
+def keep_returned(cycle_dir: Path, path: Path | str, folder_name: str = RETURNED) -> Path:
     """A filled sheet given from outside the cycle folder, copied into CYCLE_DIR/returned/ (a
     file in the folder already is used where it is): the count evidence stays with the cycle
     when Downloads is cleaned. A copy keeps the file's name; another file of that name with
@@ -496,7 +504,7 @@ def keep_returned(cycle_dir: Path, path: Path | str) -> Path:
     if not path.is_file() or not Path(recorded_path(cycle_dir, path)).is_absolute():
         return path  # not there (the ingest says so), or in the cycle folder already
     digest = file_sha256(path)
-    folder = cycle_dir / RETURNED
+    folder = cycle_dir / folder_name
     stem, suffix = path.stem, path.suffix
     if len(path.name.encode()) > 150:  # room for the hash and atomic_path's temp name
         stem = stem.encode()[:120].decode(errors="ignore")

@@ -409,6 +409,48 @@ def render_target(target: str | Path | LoadedTarget, adjustments: list[Adjustmen
     return RenderedTarget(name, mode, extension, text)
 
 
+@dataclass(frozen=True)
+class TransferLine:
+    """An accepted transfer for the ERP (moved, not missing): every field already text."""
+
+    transfer_id: str
+    part_number: str
+    revision: str
+    lot: str
+    serial: str
+    uom: str
+    description: str
+    quantity: str
+    from_location: str
+    to_location: str
+    unit_cost: str
+    value: str
+    from_line_id: str
+    to_line_id: str
+    reason: str
+    decided_by: str
+
+
+GENERIC_TRANSFERS = "generic.csv.j2"
+
+
+def render_transfers(transfers: list[TransferLine], targets: list[str], context: dict[str, Any]) -> dict[str, str]:
+    """File name -> text of the transfers: transfers-<target>.csv for a target whose ERP has a
+    transfer template (templates/transfers/), else one transfers.csv in the generic format."""
+    if not transfers:
+        return {}
+    env = _environment(jinja2.PackageLoader("cyclekit.templates", "transfers"))
+    shipped = set(env.list_templates())
+    files: dict[str, str] = {}
+    for name in targets or ["generic"]:
+        own = f"{name}.csv{TEMPLATE_SUFFIX}"
+        template, file = (own, f"transfers-{name}.csv") if own in shipped and own != GENERIC_TRANSFERS \
+            else (GENERIC_TRANSFERS, "transfers.csv")
+        if file not in files:
+            files[file] = env.get_template(template).render(transfers=transfers, **context)
+    return files
+
+
 REVIEW = "review.xlsx"  # beside the import files: the same lines, for a person to read in Excel
 _REVIEW_COLUMNS = (  # (header, width, Adjustment field, a number?)
     ("Line ID", 16, "line_id", False), ("Location", 14, "location", False),

@@ -46,6 +46,19 @@ from cyclekit.domain.causes import (
     suggested_causes,
 )
 from cyclekit.domain.money import round_formula
+from cyclekit.domain.movements import (
+    ACCEPT,
+    AFTER_COUNT,
+    BEFORE_COUNT,
+    BEFORE_SNAPSHOT,
+    DECISIONS,
+    REJECT,
+    SAME_DAY,
+    MovementUse,
+    Transfer,
+    suggest_transfers,
+    transfer_ids,
+)
 from cyclekit.domain.review import (
     DISCREPANCY_RATE_TARGET,
     OPEN,
@@ -89,6 +102,9 @@ SUGGESTED_CAUSES = "Suggested Causes"
 SUGGESTED_FIX, HOW_TO_VERIFY = "Suggested Fix", "How to Verify"  # of the Root Cause picked: looked up
 VARIANCE_QTY = "Variance Qty"  # in documentation read back: the variance the row showed when documented
 DOCUMENTED_VARIANCE = "Documented Variance"  # the Cleared tab's column of it
+MOVED_QTY, EXPECTED_QTY, COUNTED_AT = "Moved Qty", "Expected Qty", "Counted At"  # with a movements export
+MOVEMENTS, TRANSFERS, TRANSFER = "Movements", "Transfers", "Transfer"
+MOVED = Style(bg_color="#DDEBF7", font_color="#1F3864")  # a line whose stock moved while the count ran
 CHANGED = "VARIANCE CHANGED:"  # starts the note of a row whose variance changed since it was documented
 PAGE_WIDTH = 150  # characters of column width a landscape page holds at a legible scale (7.5 pt type)
 CHART_LOCATIONS = 20  # bars in the Summary's chart: a bar per location is unreadable past that
@@ -179,13 +195,19 @@ DISCREPANCY_LEGEND = ("Red Severity: Major.  Green: Resolved.  Amber: the varian
                       "documented; approve again.  Yellow: to fill in.")
 
 
-def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
+def _moved_columns(moves: bool, qty: Style = QTY) -> list[Column]:
+    """Beside the snapshot's quantity when the cycle has a movements export: the stock moved
+    between the snapshot and the count, and what the shelf should then hold."""
+    return [Column(MOVED_QTY, 11, qty), Column(EXPECTED_QTY, 11, qty)] if moves else []
+
+
+def _variance_sheet(lines: list[CountedLine], config: Config, moves: bool = False) -> Sheet:
     money = styles.money(config.count.currency_format)
     qty = _Quantities(lines)
     columns = [
         Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
         Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT),
-        Column("UoM", 6, styles.TEXT), Column("System Qty", 12, qty.column),
+        Column("UoM", 6, styles.TEXT), Column("System Qty", 12, qty.column), *_moved_columns(moves, qty.column),
         Column("Counted Qty", 12, qty.column), Column("Variance Qty", 11, qty.column),
         Column("Variance %", 10, PCT), Column("Unit Cost", 11, money),
         Column("Variance Value", 14, money.but(align="right")),  # "unvalued" too, apart from what follows
@@ -194,9 +216,9 @@ def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
         Column("Counted By", 16, styles.TEXT), Column("Recounted By", 16, styles.TEXT),
         Column("First Count", 11, qty.column), Column("Sheet", 8, styles.TEXT),
         Column(LINE_ID, 16, styles.TEXT), Column("Description", 30, styles.TEXT),
-        Column("Serial", 14, styles.TEXT),
+        Column("Serial", 14, styles.TEXT), *([Column(COUNTED_AT, 16, styles.TEXT)] if moves else []),
     ]
-    sheet = _table_sheet(VARIANCE, columns, _variance_rows(lines, config, _letters(columns), qty),
+    sheet = _table_sheet(VARIANCE, columns, _variance_rows(lines, config, _letters(columns), qty, moves),
                          legend=VARIANCE_LEGEND)
     letter = _letters(columns)
     within, variance = letter["Within Tolerance"], letter["Variance Qty"]
@@ -205,7 +227,19 @@ def _variance_sheet(lines: list[CountedLine], config: Config) -> Sheet:
         ConditionalFormat(body, f'=${within}2="No"', styles.BAD),
         ConditionalFormat(body, f'=AND(${variance}2<>0,${within}2="Yes")', styles.WARN),
     ]
+    if moves:
+        sheet.conditional_formats.append(_moved_mark(letter, len(sheet.rows)))
     return sheet
+
+
+def _moved_mark(letter: dict[str, str], rows: int) -> ConditionalFormat:
+    """The Moved Qty of a line that moved while the count ran, marked (blank: it did not move)."""
+    column = _index_of(letter, MOVED_QTY)
+    return ConditionalFormat(Range(1, column, max(rows - 1, 1), column), f'=${letter[MOVED_QTY]}2<>""', MOVED)
+
+
+def _index_of(letter: dict[str, str], header: str) -> int:
+    return list(letter).index(header)
 
 
 def _letters(columns: list[Column]) -> dict[str, str]:
@@ -213,9 +247,18 @@ def _letters(columns: list[Column]) -> dict[str, str]:
     return {c.header: xl_col_to_name(i) for i, c in enumerate(columns)}
 
 
+def _expected(line: CountedLine, letter: dict[str, str], n: int, moves: bool) -> list[Any]:
+    """The Moved Qty and Expected Qty cells of a row (none without a movements export)."""
+    if not moves:
+        return []
+    system, moved = letter["System Qty"], letter[MOVED_QTY]
+    return [line.moved_qty if line.moved else None, Formula(f"={system}{n}+N({moved}{n})", line.expected_qty)]
+
+
 def _variance_rows(lines: list[CountedLine], config: Config, letter: dict[str, str],
-                   qty: _Quantities) -> list[list[Any]]:
-    system, counted, variance_at = letter["System Qty"], letter["Counted Qty"], letter["Variance Qty"]
+                   qty: _Quantities, moves: bool = False) -> list[list[Any]]:
+    system = letter[EXPECTED_QTY] if moves else letter["System Qty"]  # what the count is compared with
+    counted, variance_at = letter["Counted Qty"], letter["Variance Qty"]
     cost, allowed_at = letter["Unit Cost"], letter["Tolerance"]
     rows = []
     count = config.count
@@ -226,11 +269,12 @@ def _variance_rows(lines: list[CountedLine], config: Config, letter: dict[str, s
             allowed = tolerances[line.abc_class] = tolerance(line, count)
         variance = _variance(line)
         value = line.variance_value  # in cents, half-up: what ROUND(...,2) shows (cyclekit.domain.money)
-        pct = "" if line.system_qty == 0 else variance / line.system_qty
+        pct = "" if line.expected_qty == 0 else variance / line.expected_qty
         within = variance == 0 or judge(line, count).within_tolerance
         rows.append([  # None, not "", where a read-only cell is empty: nothing to write at all
             line.location, line.part_number, line.revision or None, line.lot or None, line.uom or None,
-            qty.cell(line.system_qty, line.uom), qty.cell(line.counted_qty, line.uom),
+            qty.cell(line.system_qty, line.uom), *[qty.cell(v, line.uom) for v in _expected(line, letter, n, moves)],
+            qty.cell(line.counted_qty, line.uom),
             qty.cell(Formula(f"=ROUND({counted}{n}-{system}{n},6)", variance), line.uom),
             Formula(f'=IF({system}{n}=0,"",{variance_at}{n}/{system}{n})', pct),
             line.unit_cost,  # blank for a found part with no known cost: unvalued, never $0
@@ -241,7 +285,7 @@ def _variance_rows(lines: list[CountedLine], config: Config, letter: dict[str, s
             line.abc_class, allowed, line.counted_by or None, line.recounted_by or None,
             qty.cell(line.first_count, line.uom), line.recount_sheet or line.sheet_id, line.line_id,
             line.description or None,
-            line.serial or None,
+            line.serial or None, *([line.counted_at.replace("T", " ") or None] if moves else []),
         ])
     return rows
 
@@ -326,7 +370,8 @@ def _recheck(doc: dict[str, Any], line: CountedLine) -> dict[str, Any]:
             "Notes": note if not before else f"{note}\n{before}"}
 
 
-def _discrepancy_columns(config: Config, qty: Style = QTY) -> list[Column]:
+def _discrepancy_columns(config: Config, qty: Style = QTY, moves: bool = False,
+                         transfers: bool = False) -> list[Column]:
     """Suggested Causes last, one line on screen, left off paper: the same few causes for every
     line of a direction wrapped each row four lines tall; the Summary's legend prints them once."""
     money = styles.money(config.count.currency_format)
@@ -335,7 +380,7 @@ def _discrepancy_columns(config: Config, qty: Style = QTY) -> list[Column]:
     return [
         Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
         Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT),
-        Column("System Qty", 11, qty), Column("Counted Qty", 11, qty),
+        Column("System Qty", 11, qty), *_moved_columns(moves, qty), Column("Counted Qty", 11, qty),
         Column("Variance Qty", 10, qty), Column("Variance Value", 14, money.but(align="right")),
         Column("Direction", 18, styles.TEXT), Column("Severity", 8, Style(align="center")),
         Column("Approver Role", 21, Style(wrap=True)),
@@ -349,7 +394,9 @@ def _discrepancy_columns(config: Config, qty: Style = QTY) -> list[Column]:
         Column(LINE_ID, 16, styles.TEXT), Column("Description", 30, Style(wrap=True)),
         Column("UoM", 6, styles.TEXT), Column("Serial", 14, styles.TEXT),
         Column("Unit Cost", 11, money), Column("Counted By", 16, styles.TEXT),
-        Column("Recounted By", 16, styles.TEXT), Column(SUGGESTED_CAUSES, 60, styles.TEXT),
+        Column("Recounted By", 16, styles.TEXT),
+        *([Column(TRANSFER, 40, Style(wrap=True))] if transfers else []),
+        Column(SUGGESTED_CAUSES, 60, styles.TEXT),
     ]
 
 
@@ -365,22 +412,26 @@ def _cause_lookups(doc: dict[str, Any], row: int, letter: dict[str, str]) -> lis
 
 
 def _discrepancy_row(line: CountedLine, doc: dict[str, Any], config: Config, columns: list[Column],
-                     qty: _Quantities, row: int) -> list[Any]:
+                     qty: _Quantities, row: int, transfer: str = "") -> list[Any]:
     """A line with a variance, with the documentation typed for it (its typed columns editable);
-    row: its row as the spreadsheet numbers it."""
+    row: its row as the spreadsheet numbers it; transfer: the suggested transfers it is part of
+    (see the Transfers tab)."""
     j = judge(line, config.count)
     style = {c.header: c.style for c in columns}
     sign = 1 if _variance(line) > 0 else -1
     typed = [Cell(_doc_value(doc, name, "Open" if name == "Status" else None), style[name])
              for name in DOC_COLUMNS[:-1]]
+    moved = [line.moved_qty if line.moved else None, line.expected_qty] if MOVED_QTY in style else []
     return [
         line.location, line.part_number, line.revision, line.lot, qty.cell(line.system_qty, line.uom),
+        *[qty.cell(v, line.uom) for v in moved],
         qty.cell(line.counted_qty, line.uom), qty.cell(line.variance_qty, line.uom),
         Cell(UNVALUED, styles.WARN.but(align="right")) if line.unvalued else line.variance_value,
         j.direction, j.severity, _approver_roles(line, config) or j.approver_role,
         typed[0], *_cause_lookups(doc, row, _letters(columns)), *typed[1:],
         Cell(_doc_value(doc, "Notes", line.notes), style["Notes"]), line.line_id, line.description, line.uom,
-        line.serial, line.unit_cost, line.counted_by, line.recounted_by, "; ".join(suggested_causes(sign)),
+        line.serial, line.unit_cost, line.counted_by, line.recounted_by,
+        *([transfer or None] if TRANSFER in style else []), "; ".join(suggested_causes(sign)),
     ]
 
 
@@ -392,21 +443,25 @@ def _approver_roles(line: CountedLine, config: Config) -> str:
 
 
 def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[str, Any]],
-                       config: Config, causes_range: str, approvers_range: str = "") -> tuple[Sheet, set[str]]:
+                       config: Config, causes_range: str, approvers_range: str = "", moves: bool = False,
+                       transfers: dict[str, str] | None = None) -> tuple[Sheet, set[str]]:
+    """transfers: Line ID -> the suggested transfers the line is part of."""
     listed = [line for line in lines if line.counted and line.variance_qty != 0]
     qty = _Quantities(listed)
-    columns = _discrepancy_columns(config, qty.column)
+    columns = _discrepancy_columns(config, qty.column, moves, transfers is not None)
     rows: list[list[Any]] = []
     used: set[str] = set()
     heights: dict[int, float] = {}
     for line in listed:
         used.add(line.line_id)
         rows.append(_discrepancy_row(line, _recheck(documentation.get(line.line_id, {}), line), config, columns,
-                                     qty, len(rows) + 2))
+                                     qty, len(rows) + 2, (transfers or {}).get(line.line_id, "")))
         heights[len(rows)] = _discrepancy_height(rows[-1], columns)
     sheet = _table_sheet(DISCREPANCIES, columns, rows, protect=True, unprinted=1, legend=DISCREPANCY_LEGEND)
     sheet.row_heights.update(heights)
     _discrepancy_rules(sheet, max(len(rows), 1), causes_range, approvers_range)
+    if moves:
+        sheet.conditional_formats.append(_moved_mark(_letters(columns), len(sheet.rows)))
     return sheet, used
 
 
@@ -437,6 +492,115 @@ def _discrepancy_rules(sheet: Sheet, last: int, causes_range: str, approvers_ran
         ConditionalFormat(body, f'=${letter["Status"]}2="Resolved"', styles.GOOD),
         ConditionalFormat(body, f'=LEFT(${letter["Notes"]}2,{len(CHANGED)})="{CHANGED}"', styles.WARN),
     ]
+
+
+def _movements_columns() -> list[Column]:
+    return [Column("Status", 44, Style(wrap=True)), Column(LINE_ID, 16, styles.TEXT),
+            Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
+            Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT), Column("Serial", 14, styles.TEXT),
+            Column("UoM", 6, styles.TEXT), Column("Quantity", 10, QTY), Column("Time", 16, styles.TEXT),
+            Column("File", 30, styles.TEXT), Column("Row", 7, styles.WHOLE)]
+
+
+def movements_headers() -> tuple[str, ...]:
+    return tuple(c.header for c in _movements_columns())
+
+
+def _movements_sheet(uses: list[MovementUse]) -> Sheet:
+    """Every movement of the export and where it went: none is left out, those that changed no
+    counted line first (they may be stock nobody counted)."""
+    placed = (BEFORE_COUNT, SAME_DAY, AFTER_COUNT, BEFORE_SNAPSHOT)
+    ordered = sorted(uses, key=lambda u: (u.status in placed, u.movement.file, u.movement.row))
+    rows = [[use.status, use.line_id or None, use.movement.location, use.movement.part_number,
+             use.movement.revision or None, use.movement.lot or None, use.movement.serial or None,
+             use.movement.uom or None, use.movement.quantity, use.movement.at.isoformat(sep=" ", timespec="minutes"),
+             use.movement.file, use.movement.row] for use in ordered]
+    sheet = _table_sheet(MOVEMENTS, _movements_columns(), rows)
+    body = Range(1, 0, max(len(rows), 1), 0)
+    sheet.conditional_formats.append(ConditionalFormat(body, '=$B2=""', styles.WARN))  # matched no line
+    return sheet
+
+
+TRANSFER_DOC = ("Decision", "Decided By", "Notes")  # what the reviewer types in the Transfers tab
+QUANTITY_CHANGED = "QUANTITY CHANGED:"
+
+
+def transfer_decision(transfer: Transfer, decided: dict[tuple[str, str], dict[str, Any]]) -> str:
+    """Accept, Reject or '' (not decided): a decision taken for another quantity no longer holds."""
+    doc = decided.get(transfer.key, {})
+    decision = cell_text(doc.get("Decision")).capitalize()
+    if decision not in DECISIONS or _quantity_or_none(doc.get("Quantity")) != transfer.quantity.quantize(ROUNDING):
+        return ""
+    return decision
+
+
+def transfer_notes(transfers: list[Transfer], decided: dict[tuple[str, str], dict[str, Any]]) -> dict[str, str]:
+    """Line ID -> the transfers it is part of, for its row in Discrepancies."""
+    ids, notes = transfer_ids(transfers), dict[str, str]()
+    for t in transfers:
+        state = {ACCEPT: "accepted", REJECT: "rejected"}.get(transfer_decision(t, decided),
+                                                           "suggested: accept or reject it in Transfers")
+        quantity = format_decimal(t.quantity)
+        for line_id, text in ((t.from_line, f"{quantity} moved to {t.to_location}"),
+                              (t.to_line, f"{quantity} moved from {t.from_location}")):
+            said = f"{ids[t.key]}: {text}, {state}"
+            notes[line_id] = f"{notes[line_id]}; {said}" if line_id in notes else said
+    return notes
+
+
+def _transfer_columns(config: Config) -> list[Column]:
+    money = styles.money(config.count.currency_format)
+    edit = styles.INPUT.but(border=False)
+    return [Column(TRANSFER, 8, styles.TEXT), Column("From Location", 14, styles.TEXT),
+            Column("To Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
+            Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT), Column("Serial", 14, styles.TEXT),
+            Column("UoM", 6, styles.TEXT), Column("Quantity", 10, QTY), Column("Unit Cost", 11, money),
+            Column("Value", 12, money), Column("Decision", 11, edit), Column("Decided By", 16, edit),
+            Column("Notes", 30, edit.but(wrap=True)), Column("From Line ID", 16, styles.TEXT),
+            Column("To Line ID", 16, styles.TEXT), Column("Description", 30, styles.TEXT)]
+
+
+def transfer_headers() -> tuple[str, ...]:
+    return tuple(c.header for c in _transfer_columns(Config()))
+
+
+def _transfer_row(t: Transfer, tid: str, doc: dict[str, Any], decision: str, style: dict[str, Any]) -> list[Any]:
+    notes = _doc_value(doc, "Notes")
+    documented = _quantity_or_none(doc.get("Quantity"))
+    if cell_text(doc.get("Decision")) and not decision and documented is not None \
+            and documented != t.quantity.quantize(ROUNDING):
+        note = (f"{QUANTITY_CHANGED} {format_decimal(documented)} when decided "
+                f"({cell_text(doc.get('Decision'))}), {format_decimal(t.quantity)} now; decide again.")
+        notes = note if not notes else f"{note}\n{notes}"
+    return [tid, t.from_location, t.to_location, t.part_number, t.revision or None, t.lot or None,
+            t.serial or None, t.uom or None, t.quantity, t.unit_cost,
+            Cell(UNVALUED, styles.WARN) if t.value is None else t.value,
+            Cell(decision or None, style["Decision"]), Cell(_doc_value(doc, "Decided By"), style["Decided By"]),
+            Cell(notes, style["Notes"]), t.from_line, t.to_line, t.description or None]
+
+
+def transfers_sheet(transfers: list[Transfer], decided: dict[tuple[str, str], dict[str, Any]],
+                    config: Config) -> Sheet:
+    """Moved, not missing: each suggested transfer with its value, for the reviewer to accept or
+    reject; an accepted one is posted as a transfer instead of a write-off and a write-on."""
+    columns = _transfer_columns(config)
+    style = {c.header: c.style for c in columns}
+    ids = transfer_ids(transfers)
+    rows = [_transfer_row(t, ids[t.key], decided.get(t.key, {}), transfer_decision(t, decided), style)
+            for t in transfers]
+    sheet = _table_sheet(TRANSFERS, columns, rows, protect=True)
+    index = {c.header: i for i, c in enumerate(columns)}
+    last = max(len(rows), 1)
+    sheet.validations.append(Validation(Range(1, index["Decision"], last, index["Decision"]), "list",
+                                        choices=DECISIONS, error_message="Accept or Reject (blank: not decided)."))
+    letter = _letters(columns)
+    body = Range(1, 0, last, len(columns) - 1)
+    sheet.conditional_formats += [
+        ConditionalFormat(body, f'=${letter["Decision"]}2="{ACCEPT}"', styles.GOOD),
+        ConditionalFormat(body, f'=LEFT(${letter["Notes"]}2,{len(QUANTITY_CHANGED)})="{QUANTITY_CHANGED}"',
+                          styles.WARN),
+    ]
+    return sheet
 
 
 def _cleared_columns() -> list[Column]:
@@ -692,14 +856,15 @@ class _Summary:
         largest = sorted(judged, key=_largest_first)[:10]
         money = self.money
         qty = _Quantities([ln for ln, _ in largest])
+        moved = any(ln.moved for ln in lines)  # the variance is then against what the shelf held when counted
 
         def quantity(value: Decimal | None, uom: str) -> Cell:
             return Cell(value, qty.by_uom.get(uom, QTY))
 
         self.table("Largest variances: Major first, then by value", [
-            "Location", "Part Number", "System Qty", "Counted Qty", "Variance Qty", "Variance Value",
-            "Severity", "Line ID"],
-            [[ln.location, ln.part_number, quantity(ln.system_qty, ln.uom), quantity(ln.counted_qty, ln.uom),
+            "Location", "Part Number", EXPECTED_QTY if moved else "System Qty", "Counted Qty", "Variance Qty",
+            "Variance Value", "Severity", "Line ID"],
+            [[ln.location, ln.part_number, quantity(ln.expected_qty, ln.uom), quantity(ln.counted_qty, ln.uom),
               quantity(ln.variance_qty, ln.uom), Cell(ln.variance_value, money),
               Cell(j.severity, styles.TEXT.but(indent=1)), ln.line_id]
              for ln, j in largest] or [["No discrepancies"]])
@@ -824,19 +989,29 @@ def results_workbook(manifest: Manifest, lines: list[CountedLine], totals: Figur
                      config: Config, today: dt.date,
                      resolutions: dict[ProblemKey, str] | None = None,
                      returned: set[str] | None = None,
-                     previous: PreviousResults | None = None, folder: Path | None = None) -> WorkbookSpec:
+                     previous: PreviousResults | None = None, folder: Path | None = None,
+                     movements: list[MovementUse] | None = None) -> WorkbookSpec:
     """The lines come charged to their sheet's counter (see ingest.charged_to_counters).
     previous: what a person added to the last results (carry.read_previous), carried over;
-    folder: the cycle's, whose files the Problems tab names by their path from there."""
+    folder: the cycle's, whose files the Problems tab names by their path from there;
+    movements: where each movement of the movements export went (None: no export given)."""
     resolutions = resolutions or {}
     fixed = fixed_by_recount(lines)
     statuses = [problem_status(p, fixed, resolutions) for p in problems]
     lists, causes_range, approvers_range = _lists_sheet(config)
-    discrepancies, used = _discrepancy_sheet(lines, documentation, config, causes_range, approvers_range)
-    sheets = [_summary_sheet(manifest, totals, lines, config, today, statuses), _variance_sheet(lines, config),
+    moves = movements is not None
+    pairs = suggest_transfers(lines)
+    decided = previous.transfers if previous is not None else {}
+    discrepancies, used = _discrepancy_sheet(lines, documentation, config, causes_range, approvers_range, moves,
+                                             transfer_notes(pairs, decided) if pairs else None)
+    sheets = [_summary_sheet(manifest, totals, lines, config, today, statuses), _variance_sheet(lines, config, moves),
               discrepancies, _recount_sheet(manifest.sheets, lines, config, problems),
               _not_counted_sheet(lines, returned if returned is not None else set()),
               _problems_sheet(problems, resolutions, fixed, folder)]
+    if pairs:
+        sheets.append(transfers_sheet(pairs, decided, config))
+    if movements is not None:
+        sheets.append(_movements_sheet(movements))
     cleared = _cleared_sheet(documentation, used)
     if cleared:
         sheets.append(cleared)
@@ -929,6 +1104,9 @@ def read_documentation(source: Any) -> dict[str, dict[str, Any]]:
     """What people typed in Discrepancies (and kept in Cleared), by Line ID (xlsx path or reader);
     headers and tab names matched without regard to case and spacing, dates read as typed."""
     return read_previous(_reader(source)).documentation
+
+
+OPTIONAL_HEADERS = (MOVED_QTY, EXPECTED_QTY, COUNTED_AT, TRANSFER)  # written with movements or transfers
 
 
 def table_headers() -> dict[str, tuple[str, ...]]:

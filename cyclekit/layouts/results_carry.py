@@ -74,6 +74,9 @@ class PreviousResults:
     problems: list[Problem] = field(default_factory=list)  # documentation that cannot be read (dates)
     renamed: dict[str, str] = field(default_factory=dict)  # cyclekit's tab name -> the name found
     unplaced: list[KeptCell] = field(default_factory=list)  # Summary text, kept unless written again
+    # the reviewer's decision on each suggested transfer, by (From Line ID, To Line ID): Decision,
+    # Decided By, Notes, and the Quantity it was taken for
+    transfers: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
     def notices(self) -> list[str]:
         """What an ingest tells the user it carried (nothing silent)."""
@@ -96,9 +99,9 @@ def _tables() -> dict[str, tuple[str, ...]]:
 
 
 def _generated_names() -> tuple[str, ...]:
-    from cyclekit.layouts.results import LISTS, SUMMARY
+    from cyclekit.layouts.results import LISTS, MOVEMENTS, SUMMARY, TRANSFERS
 
-    return (SUMMARY, LISTS, KEPT, *_tables())
+    return (SUMMARY, LISTS, KEPT, MOVEMENTS, TRANSFERS, *_tables())
 
 
 def _headers(rows: list[list[Any]]) -> dict[str, int]:
@@ -168,7 +171,15 @@ def read_previous(reader: Any, *, layout: list[int] | None = None, date_order: s
 
     layout: the cells the last ingest wrote on the Summary (summary_layout), so that text typed
     there is told apart; strict: refuse (InputError) when documentation cannot be found."""
-    from cyclekit.layouts.results import DISCREPANCIES, LISTS, SUMMARY, lists_rows
+    from cyclekit.layouts.results import (
+        DISCREPANCIES,
+        LISTS,
+        MOVEMENTS,
+        SUMMARY,
+        TRANSFERS,
+        lists_rows,
+        movements_headers,
+    )
 
     if date_order not in DATE_ORDERS:
         raise ConfigError(f"count.date_order must be MDY, DMY or empty, not {date_order!r}")
@@ -191,16 +202,20 @@ def read_previous(reader: Any, *, layout: list[int] | None = None, date_order: s
             _read_kept(previous, rows)
         elif name == LISTS:
             _read_changed(previous, tab, rows, lists_rows(_approvers(rows)))
+        elif name == MOVEMENTS:  # written whole from the movements export: only what is beside it is typed
+            _read_beside(previous, tab, rows, len(movements_headers()))
+        elif name == TRANSFERS:
+            _read_transfers(previous, tab, rows)
     previous.added_tabs = [(tab, reader.rows(tab)) for tab in others]
     return previous
 
 
 def _read_table(previous: PreviousResults, name: str, tab: str, rows: list[list[Any]],
                 headers: tuple[str, ...], date_order: str, strict: bool) -> None:
-    from cyclekit.layouts.results import CLEARED, DISCREPANCIES, LINE_ID, PROBLEMS
+    from cyclekit.layouts.results import CLEARED, DISCREPANCIES, LINE_ID, OPTIONAL_HEADERS, PROBLEMS
 
     columns = _headers(rows)
-    known = {header_key(h) for h in headers}
+    known = {header_key(h) for h in (*headers, *OPTIONAL_HEADERS)}  # ours, not a column a person added
     key_column = columns.get(header_key(LINE_ID))
     holds_docs = name in (DISCREPANCIES, CLEARED)
     if key_column is None and name != PROBLEMS:
@@ -334,6 +349,33 @@ def _approvers(rows: list[list[Any]]) -> tuple[str, ...]:
     if not rows or header_key(_value(rows[0], column)) != header_key(APPROVERS):
         return ()
     return tuple(cell_text(_value(row, column)) for row in rows[1:])
+
+
+def _read_transfers(previous: PreviousResults, tab: str, rows: list[list[Any]]) -> None:
+    """The reviewer's decisions in the Transfers tab, by the two lines of each transfer; what was
+    typed in a column of their own, or in a row with no lines, is kept aside."""
+    from cyclekit.layouts.results import TRANSFER_DOC, transfer_headers
+
+    columns = _headers(rows)
+    ours = {header_key(h) for h in transfer_headers()}
+    for r, row in enumerate(rows[1:], start=1):
+        ends = (exact_text(_value(row, columns.get("fromlineid"))), exact_text(_value(row, columns.get("tolineid"))))
+        doc = {h: _value(row, columns.get(header_key(h))) for h in TRANSFER_DOC}
+        if all(ends) and any(cell_text(v) for v in doc.values()):
+            previous.transfers[ends] = {**doc, "Quantity": _value(row, columns.get("quantity"))}
+        for c, value in enumerate(row):
+            header = header_key(rows[0][c]) if c < len(rows[0]) else ""
+            if value not in ("", None) and (header not in ours or not all(ends) and header in map(
+                    header_key, TRANSFER_DOC)):
+                previous.kept.append(KeptCell(tab, xl_rowcol_to_cell(r, c), value, f"typed on the {tab} tab"))
+
+
+def _read_beside(previous: PreviousResults, tab: str, rows: list[list[Any]], width: int) -> None:
+    """Cells typed right of a tab cyclekit writes whole (Movements): kept."""
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row[width:], start=width):
+            if value != "" and value is not None:
+                previous.kept.append(KeptCell(tab, xl_rowcol_to_cell(r, c), value, f"typed on the {tab} tab"))
 
 
 def _read_kept(previous: PreviousResults, rows: list[list[Any]]) -> None:

@@ -11,6 +11,7 @@ import datetime as dt
 import errno
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,16 @@ from cyclekit.backends.spec import WorkbookSpec
 from cyclekit.backends.targets import WorkbookTarget, workbook_at
 from cyclekit.config import Config
 from cyclekit.domain.authority import NOT_ENFORCED, lead_name, sign_off_problem
+from cyclekit.domain.money import cents
+from cyclekit.domain.movements import (
+    ACCEPT,
+    Transfer,
+    apply_movements,
+    export_end,
+    suggest_transfers,
+    transfer_ids,
+    transferred,
+)
 from cyclekit.domain.review import UNDER_INVESTIGATION, finalize_blockers
 from cyclekit.domain.review import doc_text as _text
 from cyclekit.domain.review import not_in_yet as _not_in_yet
@@ -41,6 +52,7 @@ from cyclekit.folder.cycle import (
     read_frozen,
     recorded_path,
     schedule_backup_name,
+    source_path,
     verify_frozen,
 )
 from cyclekit.folder.finalize_commit import ADJUSTMENTS, Outputs, commit_finalize
@@ -51,6 +63,7 @@ from cyclekit.layouts.adjustments import (
     Adjustment,
     LoadedTarget,
     RenderedTarget,
+    TransferLine,
     escaped,
     formula_like_texts,
     load_target,
@@ -58,15 +71,17 @@ from cyclekit.layouts.adjustments import (
     money_text,
     quantity_text,
     render_target,
+    render_transfers,
     review_workbook,
 )
 from cyclekit.layouts.history import HistoryRow
-from cyclekit.layouts.results import DISCREPANCIES
+from cyclekit.layouts.results import DISCREPANCIES, transfer_decision
 from cyclekit.layouts.schedule_update import updated_schedule
 from cyclekit.stages.ingest import (
     Source,
     count_state,
-    previous_documentation,
+    previous_results,
+    read_cycle_movements,
     returned_locations,
     source_digest,
     unchanged_since_ingest,
@@ -89,6 +104,7 @@ class FinalizeReport:
     warnings: list[str] = field(default_factory=list)
     review: Path | None = None  # the adjustments as a workbook to read in Excel
     signed_off_by: str = ""  # the lead who signed the cycle off
+    transfers: int = 0  # accepted transfers written (adjustments/transfers*.csv), to import first
 
 
 @dataclass(frozen=True)
@@ -163,24 +179,29 @@ def _write_error(exc: OSError, cycle_id: str) -> CycleError:
 
 
 def build_adjustments(lines: list[CountedLine], docs: dict[str, dict[str, Any]], manifest: Manifest,
-                      config: Config) -> list[Adjustment]:
+                      config: Config, transfers: list[Transfer] | None = None) -> list[Adjustment]:
     """One adjustment per counted line with a variance; lines not counted or with problems never.
+    transfers: those accepted, posted as transfers: a line adjusts only what they leave of its variance.
     With [finalize] discrepancy_location, an unexplained shortage also gets a line that books it
     into that location (ION's last resort) instead of writing it off."""
     result = []
     moved_to = config.finalize.discrepancy_location
+    moved, said = transferred(transfers or []), _transfer_reasons(transfers or [])
     for line in lines:
-        if not line.counted or line.variance_qty == 0:
+        variance = (line.variance_qty or Decimal(0)) + moved.get(line.line_id, Decimal(0))
+        if not line.counted or variance == 0:
             continue
         doc = docs.get(line.line_id, {})
         cause = _text(doc.get("Root Cause"))
+        value = None if line.unit_cost is None else cents(variance * line.unit_cost)
         adjustment = Adjustment(
             location=line.location, part_number=line.part_number, revision=line.revision,
             description=line.description, lot=line.lot, serial=line.serial, uom=line.uom,
             system_qty=quantity_text(line.system_qty), counted_qty=quantity_text(line.counted_qty),
-            adjust_qty=quantity_text(line.variance_qty), unit_cost=money_text(line.unit_cost),
-            adjust_value=money_text(line.variance_value),
-            reason=f"Cycle count {manifest.cycle_id}: {cause or 'cause not documented'}",
+            adjust_qty=quantity_text(variance), unit_cost=money_text(line.unit_cost),
+            adjust_value=money_text(value),
+            reason=f"Cycle count {manifest.cycle_id}: {cause or 'cause not documented'}"
+                   + (f"; {said[line.line_id]}" if line.line_id in said else ""),
             root_cause=cause, resolution=_text(doc.get("Resolution")),
             status=_text(doc.get("Status")) or "Open", severity=judge(line, config.count).severity or "",
             approved_by=_text(doc.get("Approved By")), approval_date=_text(doc.get("Approval Date")),
@@ -219,6 +240,33 @@ def _negated(text: str) -> str:
     return text[1:] if text.startswith("-") else f"-{text}"
 
 
+def _transfer_reasons(transfers: list[Transfer]) -> dict[str, str]:
+    """Line ID -> what of its variance the transfers explain, for the reason of its adjustment."""
+    ids, said = transfer_ids(transfers), dict[str, str]()
+    for t in transfers:
+        quantity = quantity_text(t.quantity)
+        for line_id, text in ((t.from_line, f"{quantity} moved to {t.to_location} by transfer {ids[t.key]}"),
+                              (t.to_line, f"{quantity} moved from {t.from_location} by transfer {ids[t.key]}")):
+            said[line_id] = f"{said[line_id]}; {text}" if line_id in said else text
+    return said
+
+
+def transfer_lines(transfers: list[Transfer], docs: dict[str, dict[str, Any]], decided: dict[Any, dict[str, Any]],
+                   manifest: Manifest) -> list[TransferLine]:
+    """The accepted transfers for the ERP, each naming the two lines it explains and their causes."""
+    ids = transfer_ids(transfers)
+    result = []
+    for t in transfers:
+        causes = [c for c in dict.fromkeys(_text(docs.get(i, {}).get("Root Cause")) for i in t.key) if c]
+        result.append(TransferLine(
+            ids[t.key], t.part_number, t.revision, t.lot, t.serial, t.uom, t.description, quantity_text(t.quantity),
+            t.from_location, t.to_location, money_text(t.unit_cost), money_text(t.value), t.from_line, t.to_line,
+            f"Cycle count {manifest.cycle_id}: moved, not missing ({t.from_line} short, {t.to_line} over)"
+            + (f": {'; '.join(causes)}" if causes else ""),
+            _text(decided.get(t.key, {}).get("Decided By"))))
+    return result
+
+
 @dataclass
 class _Counts:
     """The cycle's counts as the last ingest read them, with the sources it read."""
@@ -233,7 +281,8 @@ class _Counts:
 def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Config, *,
                    targets: list[str] | None = None, templates: list[Path] | None = None,
                    today: dt.date | None = None, google: GoogleTarget | None = None,
-                   partial: bool = False, signed_off_by: str | None = None) -> FinalizeReport:
+                   partial: bool = False, signed_off_by: str | None = None,
+                   movements: Path | None = None) -> FinalizeReport:
     """partial: lock the cycle although some locations never returned their sheet (their lines
     are not adjusted and their Last Count does not move); without it, that is refused.
     signed_off_by: the lead who signs the cycle off (with [approvals], a person of its lead role)."""
@@ -250,15 +299,22 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
         raise CycleError(f"cycle {manifest.cycle_id} not finalized, nothing was written: {refused}")
     lead = lead_name(config, signed_off_by) if signed_off_by else ""
     counts = _last_counts(cycle_dir, manifest, config, google)
-    docs, resolutions = previous_documentation(cycle_dir, manifest, google)
+    previous = previous_results(cycle_dir, manifest, google)
+    docs, resolutions = previous.documentation, previous.resolutions
     blocking = finalize_blockers(cycle_dir, manifest, config, counts.lines, counts.problems, counts.returned,
                                  docs, resolutions, today, partial, results=cycle_dir / RESULTS, tab=DISCREPANCIES)
     if blocking:
         raise InputError(blocking, summary=f"cycle {manifest.cycle_id} cannot be finalized yet: "
                                            f"{len(blocking)} item(s) need attention")
-    adjustments = build_adjustments(counts.lines, docs, manifest, config)
-    loaded, rendered = _render_targets(adjustments, manifest, config, targets, templates)
-    warnings = _warnings(interrupted, manifest, counts, docs, adjustments, loaded, rendered, config, today)
+    suggested = suggest_transfers(counts.lines)
+    accepted = [t for t in suggested if transfer_decision(t, previous.transfers) == ACCEPT]
+    adjustments = build_adjustments(counts.lines, docs, manifest, config, accepted)
+    after = moved_since_counts(cycle_dir, manifest, config, counts.lines, movements)
+    loaded, rendered = _render_targets(adjustments, manifest, config, targets, templates, after)
+    warnings = _warnings(interrupted, manifest, counts, docs, adjustments, loaded, rendered, config, today, after)
+    warnings += _undecided(suggested, accepted)
+    moves = render_transfers(transfer_lines(accepted, docs, previous.transfers, manifest), [t.name for t in loaded],
+                             {"cycle": _cycle_info(manifest), "targets": config.adjustments})
     totals = figures(counts.lines, [r.location for r in manifest.locations], len(counts.problems), config.count,
                      counts.returned)
     history = HistoryRow(manifest.cycle_id, dt.date.fromisoformat(manifest.count_date), today,
@@ -269,7 +325,7 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
                                       docs, {r.location: r.zone for r in manifest.locations}, config.count)
     schedule = workbook_at(schedule_path, google)
     spec, moved = _moved_on(schedule, manifest, counts, history, config, today, lines_table)
-    outputs = Outputs({f"{t.name}.{t.extension}": t.text for t in rendered},
+    outputs = Outputs({**moves, **{f"{t.name}.{t.extension}": t.text for t in rendered}},
                       (REVIEW, review_workbook(adjustments, manifest.cycle_id, config.count.currency_format)),
                       schedule.file, spec if schedule.file else None,
                       cycle_dir / schedule_backup_name(manifest.cycle_id),
@@ -283,7 +339,22 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     final_dir = cycle_dir / ADJUSTMENTS
     return FinalizeReport(manifest.cycle_id, len(adjustments), [final_dir / name for name in outputs.files],
                           schedule_path, backup, moved, history, warnings, review=final_dir / REVIEW,
-                          signed_off_by=lead)
+                          signed_off_by=lead, transfers=len(accepted))
+
+
+def _cycle_info(manifest: Manifest) -> CycleInfo:
+    return CycleInfo(manifest.cycle_id, dt.date.fromisoformat(manifest.count_date),
+                     dt.date.fromisoformat(manifest.as_of))
+
+
+def _undecided(suggested: list[Transfer], accepted: list[Transfer]) -> list[str]:
+    """Suggested transfers not accepted: posted as a write-off and a write-on, as counted."""
+    ids = transfer_ids(suggested)
+    left = [ids[t.key] for t in suggested if t not in accepted]
+    if not left:
+        return []
+    return [f"{len(left)} suggested transfer(s) not accepted in the Transfers tab ({some_of(left)}): their lines "
+            "are posted as a write-off in one location and a write-on in the other"]
 
 
 def _last_counts(cycle_dir: Path, manifest: Manifest, config: Config, google: GoogleTarget | None) -> _Counts:
@@ -296,24 +367,69 @@ def _last_counts(cycle_dir: Path, manifest: Manifest, config: Config, google: Go
     if saved is not None:  # the sheets and the rules are as the last ingest read them
         lines, problems, returned = saved
         return _Counts(files, lines, problems, returned)
-    accepted, lines, problems = count_state(manifest, read_frozen(cycle_dir, manifest), files, config)
+    stored = read_cycle_movements(cycle_dir, manifest, config)[0]  # what the last ingest compared with
+    frozen = read_frozen(cycle_dir, manifest)
+    accepted, lines, problems = (count_state(manifest, frozen, files, config) if stored is None
+                                 else count_state(manifest, frozen, files, config, None, frozenset(), stored))
     return _Counts(files, lines, problems, returned_locations(accepted))
 
 
+@dataclass
+class AfterCount:
+    """The stock moved after each count, up to the end of the movements export: what an import
+    that sets quantities must add to the counted quantity."""
+
+    by_line: dict[str, Decimal]  # Line ID -> moved after its count
+    end: dt.datetime | None  # the last movement of the export
+    file: str
+
+
+def moved_since_counts(cycle_dir: Path, manifest: Manifest, config: Config, lines: list[CountedLine],
+                       given: Path | None) -> AfterCount | None:
+    """The movements after each count, from the export given now (it may run up to the import),
+    else the one the last ingest kept. The movements before each count must be those the results
+    were made with: else the variances reviewed would not be those posted, and it is refused."""
+    movements, _ = read_cycle_movements(cycle_dir, manifest, config, given)
+    if movements is None:
+        return None
+    copies = [replace(line) for line in lines]  # the lines as ingested stay as they are
+    apply_movements(copies, movements.movements, dt.datetime.fromisoformat(manifest.created), {},
+                    {r.location for r in manifest.locations})
+    differ = [line.line_id for line, copy in zip(lines, copies, strict=True)
+              if line.counted and line.moved_qty != copy.moved_qty]
+    if differ or movements.problems:
+        why = (f"shows other movements before the count of {len(differ)} line(s) ({some_of(differ)}) than the "
+               "results were made with" if differ else f"has {len(movements.problems)} row(s) that cannot be read")
+        raise InputError(movements.problems, summary=(
+            f"cycle {manifest.cycle_id} not finalized, nothing was written: the movements export {movements.file} "
+            f"{why}; ingest again with --movements {movements.file} and review the results"))
+    after = {line.line_id: line.moved_after for line in copies if line.counted and line.moved_after}
+    return AfterCount(after, export_end(movements.movements), movements.file)
+
+
+def _with_moves_after(adjustments: list[Adjustment], after: AfterCount) -> list[Adjustment]:
+    """The lines of an absolute import: counted plus the stock moved after the count."""
+    return [replace(a, counted_qty=quantity_text(Decimal(a.counted_qty) + after.by_line[a.line_id]))
+            if a.line_id in after.by_line and a.counted_qty else a for a in adjustments]
+
+
 def _render_targets(adjustments: list[Adjustment], manifest: Manifest, config: Config,
-                    targets: list[str] | None, templates: list[Path] | None
+                    targets: list[str] | None, templates: list[Path] | None, after: AfterCount | None = None
                     ) -> tuple[list[LoadedTarget], list[RenderedTarget]]:
-    """Each ERP target's import file, rendered in memory and checked before anything is written."""
+    """Each ERP target's import file, rendered in memory and checked before anything is written;
+    an absolute one carries the stock moved after each count (`after`)."""
     chosen: list[str | Path] = [*(targets or ([] if templates else list(config.count.default_targets))),
                                 *(templates or [])]
     loaded = [load_target(t) for t in chosen]
     _check_targets(loaded, adjustments, config, manifest.cycle_id)
-    cycle = CycleInfo(manifest.cycle_id, dt.date.fromisoformat(manifest.count_date),
-                      dt.date.fromisoformat(manifest.as_of))
-    context = {"cycle": cycle, "targets": config.adjustments}
-    rendered: list[RenderedTarget] = [
-        render_target(t, escaped(adjustments) if _escapes(config, t.name) else adjustments, context)
-        for t in loaded]
+    context = {"cycle": _cycle_info(manifest), "targets": config.adjustments}
+    rendered: list[RenderedTarget] = []
+    for target in loaded:
+        lines = escaped(adjustments) if _escapes(config, target.name) else adjustments
+        made = render_target(target, lines, context)
+        if made.mode == "absolute" and after is not None and after.by_line:  # its mode is known once rendered
+            made = render_target(target, _with_moves_after(lines, after), context)
+        rendered.append(made)
     _check_names(rendered)
     _check_moves(adjustments, rendered, config, manifest.cycle_id)
     return loaded, rendered
@@ -335,7 +451,7 @@ def _check_moves(adjustments: list[Adjustment], rendered: list[RenderedTarget], 
 
 def _warnings(interrupted: bool, manifest: Manifest, counts: _Counts, docs: dict[str, dict[str, Any]],
               adjustments: list[Adjustment], loaded: list[LoadedTarget], rendered: list[RenderedTarget],
-              config: Config, today: dt.date) -> list[str]:
+              config: Config, today: dt.date, after: AfterCount | None = None) -> list[str]:
     """What the user should know of the cycle finalized, in this order: what it went without, what it
     posted bare, what the import files hold, recounts unused, a snapshot too old for absolute targets,
     authority not enforced (no [approvals])."""
@@ -358,15 +474,27 @@ def _warnings(interrupted: bool, manifest: Manifest, counts: _Counts, docs: dict
         warnings.append(f"{len(recounts_out)} recount sheet(s) came back with no line recounted, or not at all "
                         f"({some_of(recounts_out)}): "
                         "their first counts were used")
-    warnings += _age_warnings(rendered, manifest, config, today)
-    return warnings + ([NOT_ENFORCED] if config.approvals is None else [])
+    warnings += [NOT_ENFORCED] if config.approvals is None else []
+    if after is not None:
+        return warnings + _valid_until(rendered, after)
+    return warnings + _age_warnings(rendered, manifest, config, today)
+
+
+def _valid_until(rendered: list[RenderedTarget], after: AfterCount) -> list[str]:
+    """Up to when an absolute import holds: the end of the movements export it carries."""
+    until = after.end.isoformat(sep=" ", timespec="minutes") if after.end else "the snapshot (no movement in it)"
+    return [f"{target.name} sets absolute quantities valid up to {until}, the last movement in {after.file}: "
+            f"the stock moved after each count up to then is in the file ({len(after.by_line)} line(s)); import "
+            "it before anything else moves in these locations, or export the movements again and finalize with "
+            "--movements" for target in rendered if target.mode == "absolute"]
 
 
 def _posted_bare(lines: list[CountedLine], docs: dict[str, dict[str, Any]], adjustments: list[Adjustment]
                  ) -> list[str]:
     """Discrepancies posted with no Root Cause, and lines posted with no value."""
     warnings = []
-    undocumented = [line.line_id for line in lines if line.counted and line.variance_qty != 0
+    posted = {a.line_id for a in adjustments}  # a line a transfer explains whole is not adjusted
+    undocumented = [line.line_id for line in lines if line.line_id in posted
                     and not _text(docs.get(line.line_id, {}).get("Root Cause"))]
     if undocumented:
         warnings.append(f"{len(undocumented)} discrepancy(ies) posted with no Root Cause "
@@ -433,7 +561,7 @@ def _recorder(cycle_dir: Path, manifest: Manifest, files: list[Source], summary:
 
     def record(outputs: dict[str, str]) -> FinalizeRecord:
         local = [cycle_dir / SNAPSHOT, *([cycle_dir / PART_COSTS] if manifest.costs_sha256 else []),
-                 cycle_dir / RESULTS]
+                 cycle_dir / RESULTS, *([source_path(cycle_dir, last.movements.file)] if last.movements else [])]
         return FinalizeRecord(
             at=dt.datetime.now().isoformat(timespec="seconds"),
             # the filled sheets were just proven to have the digests the last ingest recorded

@@ -29,6 +29,7 @@ from cyclekit.backends.targets import (
 )
 from cyclekit.config import Config
 from cyclekit.domain.lines import LineId, sheet_label, unit_key
+from cyclekit.domain.movements import MovementUse, apply_movements
 from cyclekit.domain.values import (
     AmbiguousNumber,
     QuantityError,
@@ -68,6 +69,7 @@ from cyclekit.folder.cycle import (
 )
 from cyclekit.folder.lock import holds_cycle_lock
 from cyclekit.folder.mail_replies import forget_dropped, take_mailed_sheets
+from cyclekit.inputs.movements import MovementsFile, read_movements
 from cyclekit.inputs.tables import file_sha256
 from cyclekit.layouts.count_sheet import (
     HEADERS,
@@ -567,10 +569,12 @@ def _line_number(line_id: str) -> int:
 
 
 def count_state(manifest: Manifest, frozen: FrozenInventory, paths: Sequence[Source], config: Config,
-                digests: dict[str, str] | None = None, named: AbstractSet[str] = frozenset()
+                digests: dict[str, str] | None = None, named: AbstractSet[str] = frozenset(),
+                movements: MovementsFile | None = None, uses: list[MovementUse] | None = None
                 ) -> tuple[list[tuple[FilledSheet, SheetRecord]], list[CountedLine], list[Problem]]:
     """What the filled sheets say, line by line, with every problem found on the way
-    (`digests`, `named`: see read_filled_sheets)."""
+    (`digests`, `named`: see read_filled_sheets); with `movements`, each line's expected quantity
+    at its count, and where each movement went into `uses`."""
     for path in paths:
         if isinstance(path, Path) and not path.is_file():
             raise CycleError(f"{path}: {not_a_file(path)}")
@@ -578,7 +582,76 @@ def count_state(manifest: Manifest, frozen: FrozenInventory, paths: Sequence[Sou
     problems: list[Problem] = []
     accepted = read_filled_sheets(paths, manifest, problems, digests, named)
     lines = build_lines(manifest, frozen, accepted, config, problems)
+    if movements is not None:
+        problems += movements.problems
+        put = put_movements(lines, accepted, manifest, config, movements, problems)
+        if uses is not None:
+            uses.extend(put)
     return accepted, lines, problems
+
+
+MOVEMENTS_DIR = "movements"  # the movements export given to ingest, kept with the cycle
+
+
+def put_movements(lines: list[CountedLine], accepted: list[tuple[FilledSheet, SheetRecord]], manifest: Manifest,
+                  config: Config, movements: MovementsFile, problems: list[Problem]) -> list[MovementUse]:
+    """Each counted line's moment (its sheet's Date, the recount's for a recounted line), then
+    each movement onto the line it changed (domain.movements)."""
+    moments = count_moments(accepted, manifest, config, problems)
+    for line in lines:
+        if line.counted:
+            line.counted_at = moments.get(line.recount_sheet or line.sheet_id, manifest.count_date)
+    first = {line.line_id: moments.get(line.sheet_id, manifest.count_date)
+             for line in lines if line.counted and line.recounted_by}
+    return apply_movements(lines, movements.movements, dt.datetime.fromisoformat(manifest.created), first,
+                           {r.location for r in manifest.locations})
+
+
+def count_moments(accepted: list[tuple[FilledSheet, SheetRecord]], manifest: Manifest, config: Config,
+                  problems: list[Problem]) -> dict[str, str]:
+    """Sheet id -> when it was counted, as ISO text: the Date written beside Counted by (a date,
+    or a date and time), else the cycle's count date; a Date that cannot be read is a problem."""
+    moments = {}
+    for sheet, record in accepted:
+        try:
+            moments[record.sheet_id] = sheet_moment(sheet.counted_on, config.count.date_order) or manifest.count_date
+        except ValueError as exc:
+            problems.append(Problem("bad-count-time", sheet.file, (
+                f"the Date beside Counted by {exc}; the cycle's count date {manifest.count_date} was taken "
+                "to place the stock movements"), sheet=sheet.tab, value=cell_text(sheet.counted_on)[:100]))
+            moments[record.sheet_id] = manifest.count_date
+    return moments
+
+
+def sheet_moment(value: Any, date_order: str) -> str:
+    """A count sheet's Date as ISO text: '' when blank, the date alone, or the date and its time."""
+    from cyclekit.domain.typed_dates import read_typed_date
+    from cyclekit.inputs.movements import movement_time
+
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="minutes") if value.time() != dt.time(0) else value.date().isoformat()
+    if isinstance(value, float) and not value.is_integer():  # an Excel serial with a time (Google Sheets)
+        day = read_typed_date(int(value))
+        return (dt.datetime.combine(day, dt.time()) + dt.timedelta(days=value % 1)).isoformat(timespec="minutes")
+    text = cell_text(value)
+    if not text:
+        return ""
+    if ":" in text:
+        return movement_time(text).isoformat(timespec="minutes")
+    return read_typed_date(value, date_order).isoformat()
+
+
+def read_cycle_movements(cycle_dir: Path, manifest: Manifest, config: Config, given: Path | None = None
+                         ) -> tuple[MovementsFile | None, Path | None]:
+    """The movements export given now, else the one the last ingest kept in the cycle; and where
+    it is in the cycle folder (a copy of one given from elsewhere is made by keep_movements)."""
+    if given is not None:
+        return read_movements(given, config.movements), None
+    last = manifest.ingests[-1].movements if manifest.ingests else None
+    if last is None:
+        return None, None
+    path = source_path(cycle_dir, last.file)
+    return read_movements(path, config.movements), path
 
 
 def charged_to_counters(lines: list[CountedLine], manifest: Manifest, returned: set[str]) -> list[CountedLine]:
@@ -690,16 +763,20 @@ class _Counted:
     returned: set[str]
     totals: Figures
     sources: list[SourceFile]  # the files read, as the manifest records them
+    movements: SourceFile | None = None  # the movements export, kept in the cycle folder
+    uses: list[MovementUse] | None = None  # where each movement went (None: no movements export)
 
 
 @holds_cycle_lock(all_or_nothing=True)
 def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None = None,
                  today: dt.date | None = None, google: GoogleTarget | None = None,
                  results_to_google: bool = False, pdf: bool = False,
-                 sheets_google: GoogleTarget | None = None) -> IngestReport:
+                 sheets_google: GoogleTarget | None = None, movements: Path | None = None) -> IngestReport:
     """pdf: also a PDF of each new recount workbook, in CYCLE_DIR/pdf (LibreOffice renders it).
     Count sheets kept in Google Sheets are read there with `google`, else `sheets_google`, else
-    the default credentials; results_to_google alone decides where the results go."""
+    the default credentials; results_to_google alone decides where the results go.
+    movements: the ERP's movements export, to compare each line with what it held when counted
+    (without it, the one the last ingest was given)."""
     from cyclekit.domain.review import open_problems
 
     cycle_dir = Path(cycle_dir)
@@ -708,7 +785,7 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
 
         find_soffice()  # before anything is written: a missing LibreOffice stops the ingest whole
     manifest = _open_cycle(cycle_dir)
-    counted = _count(cycle_dir, manifest, config, files, google or sheets_google)
+    counted = _count(cycle_dir, manifest, config, files, google or sheets_google, movements)
     # what finance typed and added, read before anything is written: what cannot be carried stops here
     previous = previous_results(cycle_dir, manifest, google, config, strict=True)
     shown = counted.problems + previous.problems  # and dates typed in the results that cannot be read
@@ -738,13 +815,15 @@ def _open_cycle(cycle_dir: Path) -> Manifest:
 
 
 def _count(cycle_dir: Path, manifest: Manifest, config: Config, files: list[Path] | None,
-           google: GoogleTarget | None) -> _Counted:
+           google: GoogleTarget | None, given_movements: Path | None = None) -> _Counted:
     """Every sheet read (those given now, and those the last ingest read), line by line."""
     frozen = read_frozen(cycle_dir, manifest)
+    movements, kept = read_cycle_movements(cycle_dir, manifest, config, given_movements)
     mail_problems: list[Problem] = []
     paths, named, gone, made = ingest_sources(cycle_dir, manifest, files, google, mail_problems)
     digests: dict[str, str] = {}
-    accepted, lines, problems = count_state(manifest, frozen, paths, config, digests, named)
+    uses: list[MovementUse] = []
+    accepted, lines, problems = count_state(manifest, frozen, paths, config, digests, named, movements, uses)
     problems += mail_problems
     paths, problems = _keep_only_accepted(made, accepted, paths, problems)
     forget_dropped(cycle_dir, manifest)
@@ -755,7 +834,12 @@ def _count(cycle_dir: Path, manifest: Manifest, config: Config, files: list[Path
     totals = figures(lines, [r.location for r in manifest.locations], len(problems), config.count, returned)
     sources = [SourceFile(name if name.startswith(GOOGLE_PREFIX) else recorded_path(cycle_dir, name),
                           digests.get(name) or source_digest(p)) for p in paths for name in [source_name(p)]]
-    return _Counted(accepted, lines, problems, returned, totals, sources)
+    record = None
+    if movements is not None:  # kept with the cycle: finalize and a later ingest read the same file
+        kept = kept or keep_returned(cycle_dir, movements.file, MOVEMENTS_DIR)
+        record = SourceFile(recorded_path(cycle_dir, kept), movements.sha256)
+    return _Counted(accepted, lines, problems, returned, totals, sources, record,
+                    uses if movements is not None else None)
 
 
 def _write_results(cycle_dir: Path, manifest: Manifest, counted: _Counted, shown: list[Problem],
@@ -770,12 +854,14 @@ def _write_results(cycle_dir: Path, manifest: Manifest, counted: _Counted, shown
 
     lines, problems, returned = counted.lines, counted.problems, counted.returned
     recounts_written = write_recount_sheets(cycle_dir, manifest, lines, config, returned)
-    key = counts_key([s.sha256 for s in counted.sources], config)
+    key = counts_key([s.sha256 for s in counted.sources] + ([counted.movements.sha256] if counted.movements else []),
+                     config)
     counts_later = in_forked_copy(lambda: [counts_json(key, lines, problems, returned)])
     results = XlsxFile(cycle_dir / RESULTS, copy=keep_backup)
     try:
         spec = results_workbook(manifest, lines, counted.totals, shown, previous.documentation, config,
-                                today, previous.resolutions, returned, previous, folder=cycle_dir)
+                                today, previous.resolutions, returned, previous, folder=cycle_dir,
+                                movements=counted.uses)
         backup = results.keep_backup("Results before this ingest")  # the workbook replaced, as finance left it
         with progress.task("Writing the results workbook"):
             results.write(spec)
@@ -805,7 +891,8 @@ def _record_ingest(cycle_dir: Path, manifest: Manifest, counted: _Counted, key: 
         at=dt.datetime.now().isoformat(timespec="seconds"), files=counted.sources,
         lines_counted=counted.totals.lines_counted, problems=len(counted.problems),
         results_sha256=file_sha256(cycle_dir / RESULTS), counts=counts,
-        summary_layout=layout_of(spec.sheets[0].rows), results_backup=backup.name if backup else None))
+        summary_layout=layout_of(spec.sheets[0].rows), results_backup=backup.name if backup else None,
+        movements=counted.movements))
     save_manifest(cycle_dir, manifest)
 
 

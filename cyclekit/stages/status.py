@@ -27,7 +27,13 @@ from cyclekit.folder.cycle import (
     verify_frozen,
 )
 from cyclekit.layouts.results import DISCREPANCIES
-from cyclekit.stages.ingest import count_state, default_files, previous_documentation, returned_locations
+from cyclekit.stages.ingest import (
+    count_state,
+    default_files,
+    previous_documentation,
+    read_cycle_movements,
+    returned_locations,
+)
 
 
 @dataclass
@@ -112,7 +118,9 @@ def cycle_status(cycle_dir: Path | str, config: Config, today: dt.date | None = 
         lines, problems, returned = saved
     else:
         try:
-            accepted, lines, problems = count_state(manifest, read_frozen(cycle_dir, manifest), files, config)
+            stored = read_cycle_movements(cycle_dir, manifest, config)[0]  # what the last ingest compared with
+            accepted, lines, problems = count_state(manifest, read_frozen(cycle_dir, manifest), files, config,
+                                                    movements=stored)
         except CycleError:
             accepted, lines, problems = [], [], []
         returned = returned_locations(accepted)

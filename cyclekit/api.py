@@ -207,15 +207,17 @@ class Cycle:
 
     def finalize(self, schedule: Schedule | PathLike, *, targets: Iterable[str] | str = (),
                  templates: Iterable[PathLike] | PathLike = (), partial: bool = False, google: GoogleLike = None,
-                 today: dt.date | None = None) -> FinalizeReport:
+                 today: dt.date | None = None, odoo_quants: PathLike | None = None) -> FinalizeReport:
         """Check approvals, write the ERP import files, move the schedule on and lock the cycle
-        (`cyclekit finalize`). No targets: [count] default_targets of the config, else generic."""
+        (`cyclekit finalize`). No targets: [count] default_targets of the config, else generic.
+        odoo_quants: Odoo's update-by-ID export of the counted locations, completed as the odoo file."""
         from cyclekit.stages.finalize import finalize_cycle
 
         path = schedule.path if isinstance(schedule, Schedule) else schedule
         report: FinalizeReport = finalize_cycle(self.folder, path, self.config, targets=_names(targets),
                                                 templates=_paths(templates), partial=partial,
-                                                today=today, google=_google(google))
+                                                today=today, google=_google(google),
+                                                odoo_quants=None if odoo_quants is None else Path(odoo_quants))
         return report
 
     def send(self, *, dry_run: PathLike | None = None, resend: bool = False, template: PathLike | None = None,

@@ -388,12 +388,16 @@ def print_ingest(report: IngestReport) -> None:
 @click.option("--partial", is_flag=True,
               help="Lock the cycle although some locations never returned their sheet: they are not "
                    "adjusted and stay due.")
+@click.option("--odoo-quants", "odoo_quants", type=click.Path(dir_okay=False, path_type=Path), metavar="EXPORT.csv",
+              help="Odoo's update-by-ID export of the counted locations (Physical Inventory, 'I want to update "
+                   "data': ID, Product, Location, Lot/Serial Number, Counted Quantity): the odoo file is that "
+                   "export with the counts filled in. Needed for lines Odoo already holds.")
 @config_option
 @google_options
 @quiet_option
 @reports_errors
 def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], templates: tuple[Path, ...],
-             partial: bool, config_path: Path | None, google: GoogleSheets | None) -> None:
+             partial: bool, odoo_quants: Path | None, config_path: Path | None, google: GoogleSheets | None) -> None:
     """Close a cycle: check approvals, write ERP adjustment files, move the schedule on, lock.
 
     Refuses, writing nothing, while a Major discrepancy lacks Approved By or Approval
@@ -407,7 +411,8 @@ def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], tem
           --target netsuite --target generic
     """
     print_finalize(Cycle(cycle_dir, config=config_path).finalize(
-        schedule_file, targets=targets, templates=templates, partial=partial, google=google))
+        schedule_file, targets=targets, templates=templates, partial=partial, google=google,
+        odoo_quants=odoo_quants))
 
 
 def print_finalize(report: FinalizeReport) -> None:

@@ -233,6 +233,7 @@ class LoadedTarget:
     template: jinja2.Template
     required: tuple[str, ...]  # [adjustments.<name>] settings the import cannot do without
     needs_cost: bool  # the file carries a unit cost: a line with no cost cannot be imported
+    shipped: bool = False  # one of templates/adjustments/, by name: its ERP's checks apply (target_checks)
 
 
 def load_target(target: str | Path) -> LoadedTarget:
@@ -257,7 +258,7 @@ def load_target(target: str | Path) -> LoadedTarget:
             template, declared = _compiled(env, candidate, candidate)
         except jinja2.TemplateNotFound:
             continue
-        return LoadedTarget(str(target), template.filename or candidate, template, **declared)
+        return LoadedTarget(str(target), template.filename or candidate, template, **declared, shipped=True)
     raise CyclekitError(f"unknown target {target!r}; shipped targets: {', '.join(shipped_targets())}")
 
 

@@ -57,6 +57,7 @@ from cyclekit.layouts.adjustments import (
     review_workbook,
 )
 from cyclekit.layouts.history import HistoryRow
+from cyclekit.layouts.odoo_quants import ODOO, complete_export, read_export
 from cyclekit.layouts.results import DISCREPANCIES
 from cyclekit.layouts.schedule_update import updated_schedule
 from cyclekit.stages.ingest import (
@@ -194,9 +195,10 @@ class _Counts:
 def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Config, *,
                    targets: list[str] | None = None, templates: list[Path] | None = None,
                    today: dt.date | None = None, google: GoogleTarget | None = None,
-                   partial: bool = False) -> FinalizeReport:
+                   partial: bool = False, odoo_quants: Path | None = None) -> FinalizeReport:
     """partial: lock the cycle although some locations never returned their sheet (their lines
-    are not adjusted and their Last Count does not move); without it, that is refused."""
+    are not adjusted and their Last Count does not move); without it, that is refused.
+    odoo_quants: Odoo's update-by-ID export of the counted locations, written back completed."""
     cycle_dir, schedule_path = Path(cycle_dir), Path(schedule_path)
     use_limits(config.limits)  # every workbook this command opens
     today = today or dt.date.today()
@@ -214,7 +216,9 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
                                            f"{len(blocking)} item(s) need attention")
     adjustments = build_adjustments(counts.lines, docs, manifest, config)
     loaded, rendered = _render_targets(adjustments, manifest, config, targets, templates)
+    rendered, odoo_notes = _odoo_completed(loaded, rendered, counts, config, manifest.cycle_id, odoo_quants)
     warnings = _warnings(interrupted, manifest, counts, docs, adjustments, loaded, rendered, config, today)
+    warnings += odoo_notes
     totals = figures(counts.lines, [r.location for r in manifest.locations], len(counts.problems), config.count,
                      counts.returned)
     history = HistoryRow(manifest.cycle_id, dt.date.fromisoformat(manifest.count_date), today,
@@ -267,6 +271,42 @@ def _render_targets(adjustments: list[Adjustment], manifest: Manifest, config: C
         for t in loaded]
     _check_names(rendered)
     return loaded, rendered
+
+
+def _odoo_completed(loaded: list[LoadedTarget], rendered: list[RenderedTarget], counts: _Counts, config: Config,
+                    cycle_id: str, export: Path | None) -> tuple[list[RenderedTarget], list[str]]:
+    """Odoo adds a row without ID to the stock: lines Odoo holds are written into its own
+    update-by-ID export (layouts.odoo_quants), and without that export they are refused."""
+    odoo = next((t for t in loaded if t.name == ODOO and t.shipped), None)
+    if odoo is None:
+        if export is not None:
+            raise ConfigError(f"--odoo-quants was given but odoo is not among the targets of cycle {cycle_id}; "
+                              "add --target odoo")
+        return rendered, []
+    if export is None:
+        held = [ln.line_id for ln in counts.lines if ln.counted and ln.variance_qty and ln.system_qty != 0]
+        if held:
+            raise ConfigError(
+                f"cycle {cycle_id} not finalized, nothing was written: Odoo would add the count to the stock "
+                f"of {len(held)} line(s) it already holds ({some_of(held)}). In Odoo's Physical Inventory, "
+                "filter on the counted locations, Export with 'I want to update data' (ID, Product, Location, "
+                "Lot/Serial Number, Counted Quantity) and give that file with --odoo-quants EXPORT.csv")
+        return rendered, []
+    prefix = str(config.adjustments.get(ODOO, {}).get("location_prefix", ""))
+    counted_places = {ln.location for ln in counts.lines if ln.counted} | counts.returned
+    done = complete_export(read_export(export), counts.lines, counted_places, prefix)
+    notes = [f"odoo: {done.filled} line(s) of the Odoo export {export.name} given their count, "
+             f"{len(done.added)} counted line(s) added as new rows without ID"
+             + (f", {done.elsewhere} exported row(s) in locations not counted left out" if done.elsewhere else "")]
+    if done.not_listed:
+        notes.append(f"odoo: {len(done.not_listed)} exported row(s) in counted locations that this cycle did not "
+                     f"count were left out, their Odoo count untouched: {some_of(done.not_listed)}")
+    if done.added_in_stock:
+        notes.append(f"odoo: {len(done.added_in_stock)} line(s) held stock at the snapshot but are not in the "
+                     f"Odoo export ({some_of(done.added_in_stock)}): a new row ADDS to Odoo's stock and a count of 0 "
+                     "is not written; correct these lines in Odoo by hand, or export their locations again")
+    file = RenderedTarget(ODOO, "absolute", "csv", done.text)
+    return [file if t.name == ODOO else t for t in rendered], notes
 
 
 def _warnings(interrupted: bool, manifest: Manifest, counts: _Counts, docs: dict[str, dict[str, Any]],

@@ -28,7 +28,7 @@ CONFIG = Config(adjustments={"netsuite": {"account": "5100 Shrinkage, inventory"
                              "odoo": {"location_prefix": "WH/Stock/"},
                              "erpnext": {"company": "Example Plant Ltd", "expense_account": "Stock Adjustment - EP"},
                              "business-central": {"location_code": "MAIN"},
-                             "fishbowl": {"location_group": "Main"}})
+                             "fishbowl": {"location_group": "Main", "lot_tracking": "Lot Number"}})
 ROWS = [
     ["BIN-1", "=SUM(A1)", "01", 'Contact, gold "hard"', "ea", "0042", "", "available", "10", "12.50"],
     ["BIN-1", "000812", "1", "Bolt M6", "ea", "", "", "available", "1,234", "0.15"],

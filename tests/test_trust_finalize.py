@@ -190,12 +190,15 @@ def test_a_line_with_no_cost_refuses_targets_that_need_one_and_is_listed_for_the
     shutil.copytree(built_dir, cycle_dir)
     shutil.copy2(built_schedule, schedule)
     before = schedule.read_bytes()
-    for target in ("netsuite", "erpnext"):
-        with pytest.raises(ConfigError) as refused:
-            finalize_cycle(cycle_dir, schedule, FULL, targets=["generic", target], today=TODAY)
-        assert f"{target} need a unit cost on every line and 1 line(s) have none" in str(refused.value)
-        assert "have none (no cost for the part anywhere in the export): BIN-1/F1." in str(refused.value)
-        assert_nothing_written(cycle_dir, schedule, before)
+    with pytest.raises(ConfigError) as refused:
+        finalize_cycle(cycle_dir, schedule, FULL, targets=["generic", "netsuite"], today=TODAY)
+    assert "netsuite need a unit cost on every line and 1 line(s) have none" in str(refused.value)
+    assert "have none (no cost for the part anywhere in the export): BIN-1/F1." in str(refused.value)
+    assert_nothing_written(cycle_dir, schedule, before)
+    # erpnext needs a rate only where the warehouse held none: this found line (tests/test_target_checks.py)
+    with pytest.raises(ConfigError, match=r"erpnext needs a valuation rate for 1 line\(s\) .*\(BIN-1/F1\)"):
+        finalize_cycle(cycle_dir, schedule, FULL, targets=["generic", "erpnext"], today=TODAY)
+    assert_nothing_written(cycle_dir, schedule, before)
     report = finalize_cycle(cycle_dir, schedule, FULL, targets=["generic", "fishbowl"], today=TODAY)
     [warning] = [w for w in report.warnings if "posted without a value" in w]
     assert warning.startswith("1 line(s) posted without a value") and "leave their cost blank" in warning
@@ -288,7 +291,7 @@ def test_post_without_cost_is_the_users_explicit_choice_per_target(found_unvalue
     shutil.copy2(built_schedule, schedule)
     config = Config(adjustments={**FULL.adjustments, "netsuite": {**FULL.adjustments["netsuite"],
                                                                   "post_without_cost": True}})
-    with pytest.raises(ConfigError, match=r"erpnext need a unit cost .* set post_without_cost = true in "
+    with pytest.raises(ConfigError, match=r"erpnext needs a valuation rate .* set post_without_cost = true in "
                                           r"\[adjustments.erpnext\]"):
         finalize_cycle(cycle_dir, schedule, config, targets=["netsuite", "erpnext"], today=TODAY)
     report = finalize_cycle(cycle_dir, schedule, config, targets=["netsuite"], today=TODAY)

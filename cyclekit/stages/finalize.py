@@ -60,6 +60,7 @@ from cyclekit.layouts.history import HistoryRow
 from cyclekit.layouts.odoo_quants import ODOO, complete_export, read_export
 from cyclekit.layouts.results import DISCREPANCIES
 from cyclekit.layouts.schedule_update import updated_schedule
+from cyclekit.layouts.target_checks import check_target
 from cyclekit.stages.ingest import (
     Source,
     count_state,
@@ -159,11 +160,12 @@ def _write_error(exc: OSError, cycle_id: str) -> CycleError:
 
 
 def build_adjustments(lines: list[CountedLine], docs: dict[str, dict[str, Any]], manifest: Manifest,
-                      config: Config) -> list[Adjustment]:
-    """One adjustment per counted line with a variance; lines not counted or with problems never."""
+                      config: Config, every_counted: bool = False) -> list[Adjustment]:
+    """One adjustment per counted line with a variance (every_counted: also those without, for a
+    file that lists a whole group, such as ERPNext's serials); lines not counted or with problems never."""
     result = []
     for line in lines:
-        if not line.counted or line.variance_qty == 0:
+        if not line.counted or (line.variance_qty == 0 and not every_counted):
             continue
         doc = docs.get(line.line_id, {})
         cause = _text(doc.get("Root Cause"))
@@ -215,10 +217,11 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
         raise InputError(blocking, summary=f"cycle {manifest.cycle_id} cannot be finalized yet: "
                                            f"{len(blocking)} item(s) need attention")
     adjustments = build_adjustments(counts.lines, docs, manifest, config)
-    loaded, rendered = _render_targets(adjustments, manifest, config, targets, templates)
+    counted = build_adjustments(counts.lines, docs, manifest, config, every_counted=True)
+    loaded, rendered = _render_targets(adjustments, manifest, config, targets, templates, counted)
     rendered, odoo_notes = _odoo_completed(loaded, rendered, counts, config, manifest.cycle_id, odoo_quants)
     warnings = _warnings(interrupted, manifest, counts, docs, adjustments, loaded, rendered, config, today)
-    warnings += odoo_notes
+    warnings += odoo_notes + _target_findings(loaded, counts.lines, config, manifest.cycle_id)
     totals = figures(counts.lines, [r.location for r in manifest.locations], len(counts.problems), config.count,
                      counts.returned)
     history = HistoryRow(manifest.cycle_id, dt.date.fromisoformat(manifest.count_date), today,
@@ -256,9 +259,10 @@ def _last_counts(cycle_dir: Path, manifest: Manifest, config: Config, google: Go
 
 
 def _render_targets(adjustments: list[Adjustment], manifest: Manifest, config: Config,
-                    targets: list[str] | None, templates: list[Path] | None
+                    targets: list[str] | None, templates: list[Path] | None, counted: list[Adjustment]
                     ) -> tuple[list[LoadedTarget], list[RenderedTarget]]:
-    """Each ERP target's import file, rendered in memory and checked before anything is written."""
+    """Each ERP target's import file, rendered in memory and checked before anything is written.
+    A template sees the lines to adjust and, as `counted`, every line counted."""
     chosen: list[str | Path] = [*(targets or ([] if templates else list(config.count.default_targets))),
                                 *(templates or [])]
     loaded = [load_target(t) for t in chosen]
@@ -267,10 +271,25 @@ def _render_targets(adjustments: list[Adjustment], manifest: Manifest, config: C
                       dt.date.fromisoformat(manifest.as_of))
     context = {"cycle": cycle, "targets": config.adjustments}
     rendered: list[RenderedTarget] = [
-        render_target(t, escaped(adjustments) if _escapes(config, t.name) else adjustments, context)
+        render_target(t, escaped(adjustments) if _escapes(config, t.name) else adjustments,
+                      {**context, "counted": escaped(counted) if _escapes(config, t.name) else counted})
         for t in loaded]
     _check_names(rendered)
     return loaded, rendered
+
+
+def _target_findings(loaded: list[LoadedTarget], lines: list[CountedLine], config: Config, cycle_id: str
+                     ) -> list[str]:
+    """What a shipped target's file cannot carry (layouts.target_checks): refused, writing nothing, or
+    said in a warning, naming the lines."""
+    refusals, warnings = [], []
+    for target in (t for t in loaded if t.shipped):
+        found = check_target(target.name, config.adjustments.get(target.name, {}), lines)
+        refusals += found.refusals
+        warnings += found.warnings
+    if refusals:
+        raise ConfigError(f"cycle {cycle_id} not finalized, nothing was written: " + "; ".join(refusals))
+    return warnings
 
 
 def _odoo_completed(loaded: list[LoadedTarget], rendered: list[RenderedTarget], counts: _Counts, config: Config,

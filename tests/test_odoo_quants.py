@@ -148,3 +148,20 @@ def test_the_plain_template_for_parts_odoo_does_not_hold(counted):
         golden.write_text(text)
     assert text == golden.read_text()
     assert "7001,WH/Stock/BIN-2,,3" in text
+
+
+def test_the_command_takes_the_export_and_names_the_option_without_it(counted, tmp_path):
+    from click.testing import CliRunner
+
+    from cyclekit.cli import cli
+
+    cycle_dir, schedule = counted
+    config = tmp_path / "cyclekit.toml"
+    config.write_text('[adjustments.odoo]\nlocation_prefix = "WH/Stock/"\n')
+    command = ["finalize", str(cycle_dir), "--schedule", str(schedule), "--config", str(config), "--target", "odoo"]
+    refused = CliRunner().invoke(cli, command)
+    assert refused.exit_code == 1 and "--odoo-quants EXPORT.csv" in refused.output
+    done = CliRunner().invoke(cli, [*command, "--odoo-quants", str(_export(tmp_path, EXPORT))])
+    assert done.exit_code == 0, done.output
+    assert (cycle_dir / "adjustments" / "odoo.csv").read_bytes() == (GOLDEN / "odoo-quants.csv").read_bytes()
+    assert "not in the cycle" in done.output

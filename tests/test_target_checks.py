@@ -175,6 +175,7 @@ def test_fishbowl_carries_tracking_and_warns_what_is_unverified(plant):
     assert not [w for w in report.warnings if "cannot carry" in w]
     _warned(report, "fishbowl", "BIN-1", "unverified", "location")
     _warned(report, "fishbowl", "fraction", "BIN-1/4")
+    _warned(report, "fishbowl", "same part and place", "BIN-1/5, BIN-1/6")
 
 
 def test_generic_names_the_serials_it_has_no_column_for(plant):
@@ -182,3 +183,12 @@ def test_generic_names_the_serials_it_has_no_column_for(plant):
     report = finalize_cycle(cycle_dir, schedule, CONFIG, targets=["generic"], today=TODAY)
     _warned(report, "generic", "serial", "BIN-1/2")
     assert not [w for w in report.warnings if "generic: the file cannot carry the lot" in w]
+
+
+def test_rows_an_absolute_file_cannot_tell_apart_are_named(plant):
+    """BOLT counted in ea and in boxes: one item and warehouse twice for ERPNext, one part and
+    location twice for Fishbowl."""
+    cycle_dir, schedule = plant
+    report = finalize_cycle(cycle_dir, schedule, CONFIG, targets=["erpnext"], today=TODAY)
+    _warned(report, "erpnext", "same part and place", "BIN-1/5, BIN-1/6", "Duplicate entry")
+    assert not [w for w in report.warnings if "same part and place" in w and "BIN-1/4" in w]  # its lot differs

@@ -96,6 +96,20 @@ def _mixed_units(name: str, posted: list[CountedLine]) -> list[str]:
             "lines before importing"]
 
 
+def _same_row(name: str, posted: list[CountedLine], key: Callable[[CountedLine], tuple[str, ...]],
+              effect: str) -> list[str]:
+    """Lines an absolute file writes as rows the ERP cannot tell apart (two revisions or units of
+    one part in one place): never summed here, since their units may differ."""
+    rows: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for line in posted:
+        rows[key(line)].append(line.line_id)
+    same = [line_id for ids in rows.values() if len(ids) > 1 for line_id in ids]
+    if not same:
+        return []
+    return [f"{name}: {len(same)} line(s) become rows with the same part and place ({some_of(same)}): {effect}; "
+            "post them as one line in the ERP"]
+
+
 def _erpnext(settings: Mapping[str, Any], lines: list[CountedLine], found: Findings) -> None:
     """Stock Reconciliation needs a valuation rate where the warehouse holds none of the item
     ("Valuation Rate required"), and refuses a row with serial numbers and a quantity of 0."""
@@ -114,6 +128,10 @@ def _erpnext(settings: Mapping[str, Any], lines: list[CountedLine], found: Findi
     for line in lines:
         if line.serial and line.counted:
             groups[(line.part_number, line.location, line.lot)].append(line)
+    warehouse = str(settings.get("warehouse", "")).strip()
+    found.warnings += _same_row("erpnext", [line for line in _posted(lines) if not line.serial],
+                                lambda line: (line.part_number, warehouse or line.location, line.lot),
+                                "ERPNext refuses the document with 'Duplicate entry'")
     emptied = [members for members in groups.values()
                if any(line.variance_qty for line in members) and not any(line.counted_qty for line in members)]
     if emptied:
@@ -153,6 +171,10 @@ def _fishbowl(settings: Mapping[str, Any], lines: list[CountedLine], found: Find
         found.warnings.append(f"fishbowl: {len(split)} location(s) contain '{separator}' ({some_of(split)}); how "
                               "Fishbowl splits <location group>-<location> is unverified: check these rows on a "
                               "test import")
+    tracked = [bool(str(settings.get(key, "")).strip()) for key in ("lot_tracking", "serial_tracking")]
+    found.warnings += _same_row("fishbowl", posted, lambda line: (
+        line.part_number, line.location, line.lot if tracked[0] else "", line.serial if tracked[1] else ""),
+        "each row sets the part's quantity there, so the last row may replace the others")
     decimals = [line.line_id for line in posted
                 if line.counted_qty is not None and line.counted_qty != line.counted_qty.to_integral_value()]
     if decimals:

@@ -220,11 +220,12 @@ class Cycle:
     def finalize(self, schedule: Schedule | PathLike, *, targets: Iterable[str] | str = (),
                  templates: Iterable[PathLike] | PathLike = (), partial: bool = False, google: GoogleLike = None,
                  today: dt.date | None = None, signed_off_by: str | None = None,
-                 movements: PathLike | None = None) -> FinalizeReport:
+                 movements: PathLike | None = None, odoo_quants: PathLike | None = None) -> FinalizeReport:
         """Check approvals, write the ERP import files, move the schedule on and lock the cycle
         (`cyclekit finalize`). No targets: [count] default_targets of the config, else generic.
         signed_off_by: the lead who signs the cycle off (required with [approvals]).
-        movements: a later movements export (up to the import), for the absolute quantities."""
+        movements: a later movements export (up to the import), for the absolute quantities.
+        odoo_quants: Odoo's update-by-ID export of the counted locations, completed as the odoo file."""
         from cyclekit.stages.finalize import finalize_cycle
 
         path = schedule.path if isinstance(schedule, Schedule) else schedule
@@ -232,7 +233,8 @@ class Cycle:
                                                 templates=_paths(templates), partial=partial,
                                                 today=today, google=_google(google),
                                                 signed_off_by=signed_off_by,
-                                                movements=None if movements is None else Path(movements))
+                                                movements=None if movements is None else Path(movements),
+                                                odoo_quants=None if odoo_quants is None else Path(odoo_quants))
         return report
 
     def send(self, *, dry_run: PathLike | None = None, resend: bool = False, template: PathLike | None = None,

@@ -438,13 +438,17 @@ def print_ingest(report: IngestReport) -> None:
               help="The lead who signs the cycle off: required, and a person of the lead role, when the "
                    "config has [approvals]; recorded in the manifest and the schedule's History.")
 @movements_option
+@click.option("--odoo-quants", "odoo_quants", type=click.Path(dir_okay=False, path_type=Path), metavar="EXPORT.csv",
+              help="Odoo's update-by-ID export of the counted locations (Physical Inventory, 'I want to update "
+                   "data': ID, Product, Location, Lot/Serial Number, Counted Quantity): the odoo file is that "
+                   "export with the counts filled in. Needed for lines Odoo already holds.")
 @config_option
 @google_options
 @quiet_option
 @reports_errors
 def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], templates: tuple[Path, ...],
-             partial: bool, signed_off_by: str | None, movements: Path | None, config_path: Path | None,
-             google: GoogleSheets | None) -> None:
+             partial: bool, signed_off_by: str | None, movements: Path | None, odoo_quants: Path | None,
+             config_path: Path | None, google: GoogleSheets | None) -> None:
     """Close a cycle: check approvals, write ERP adjustment files, move the schedule on, lock.
 
     Refuses, writing nothing, while a Major discrepancy lacks Approved By or Approval
@@ -462,7 +466,7 @@ def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], tem
     """
     print_finalize(Cycle(cycle_dir, config=config_path).finalize(
         schedule_file, targets=targets, templates=templates, partial=partial, google=google,
-        signed_off_by=signed_off_by, movements=movements))
+        signed_off_by=signed_off_by, movements=movements, odoo_quants=odoo_quants))
 
 
 def print_finalize(report: FinalizeReport) -> None:

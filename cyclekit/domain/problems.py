@@ -87,6 +87,8 @@ class ProblemKind(StrEnum):
     # mail: a reply (.eml) given to ingest, a message send or remind could not send
     MAIL_REPLY = "mail-reply"
     NOT_SENT = "not-sent"
+    # an ERP's own export given to finalize (Odoo's quants): a row a count cannot be put on surely
+    AMBIGUOUS_ERP_LINE = "ambiguous-erp-line"
     # the command line itself (--json output of an error)
     ERROR = "error"
     USAGE = "usage"

@@ -81,9 +81,46 @@ def money_text(value: Decimal | None) -> str:
 def csv_row(values: list[object]) -> str:
     """One RFC 4180 line (no terminator): quotes only where commas, quotes or breaks need them."""
     buffer = io.StringIO()
-    csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="").writerow(
+    # the writer quotes a field holding a character of its line terminator: with none, a line break
+    # inside a value (a description, ERPNext's serials one a line) would have split the row
+    csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n").writerow(
         ["" if v is None else str(v) for v in values])
-    return buffer.getvalue()
+    return buffer.getvalue()[:-2]
+
+
+@dataclass(frozen=True)
+class SerialGroup:
+    """The serials of one part (and lot) in one location, for an ERP that takes them as one row
+    (ERPNext): the serials found, one a line, so that those not listed are taken out."""
+
+    part_number: str
+    location: str
+    lot: str
+    uom: str
+    serials: str  # the serials found, joined by line breaks
+    counted_qty: str  # how many were found
+    in_stock: bool  # the snapshot held one of them there
+    changed: bool  # one was found missing, or found new
+    unit_cost: str
+    line_ids: tuple[str, ...]
+
+
+def serial_groups(lines: list[Adjustment]) -> list[SerialGroup]:
+    """Counted serial lines grouped by part, location and lot, in the order first met (a template
+    global: `serial_groups(counted)`)."""
+    groups: dict[tuple[str, str, str], list[Adjustment]] = {}
+    for line in lines:
+        if line.serial:
+            groups.setdefault((line.part_number, line.location, line.lot), []).append(line)
+    result = []
+    for (part, location, lot), members in groups.items():
+        present = [line.serial for line in members if line.counted_qty not in ("", "0")]
+        result.append(SerialGroup(part, location, lot, members[0].uom, "\n".join(present), str(len(present)),
+                                  any(line.system_qty not in ("", "0") for line in members),
+                                  any(line.adjust_qty not in ("", "0") for line in members),
+                                  next((line.unit_cost for line in members if line.unit_cost), ""),
+                                  tuple(line.line_id for line in members)))
+    return result
 
 
 # A template may come by e-mail: it runs in Jinja2's sandbox, sees plain data and these helpers only,
@@ -141,7 +178,8 @@ class _OneFolderLoader(jinja2.FileSystemLoader):
 def _environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
     env = _Sandbox(loader=loader, autoescape=False, keep_trailing_newline=True,
                    trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
-    env.globals = {name: env.globals[name] for name in _VETTED_GLOBALS} | {"csv_row": csv_row}
+    env.globals = {name: env.globals[name] for name in _VETTED_GLOBALS} | {"csv_row": csv_row,
+                                                                           "serial_groups": serial_groups}
     return env
 
 
@@ -233,6 +271,7 @@ class LoadedTarget:
     template: jinja2.Template
     required: tuple[str, ...]  # [adjustments.<name>] settings the import cannot do without
     needs_cost: bool  # the file carries a unit cost: a line with no cost cannot be imported
+    shipped: bool = False  # one of templates/adjustments/, by name: its ERP's checks apply (target_checks)
 
 
 def load_target(target: str | Path) -> LoadedTarget:
@@ -257,7 +296,7 @@ def load_target(target: str | Path) -> LoadedTarget:
             template, declared = _compiled(env, candidate, candidate)
         except jinja2.TemplateNotFound:
             continue
-        return LoadedTarget(str(target), template.filename or candidate, template, **declared)
+        return LoadedTarget(str(target), template.filename or candidate, template, **declared, shipped=True)
     raise CyclekitError(f"unknown target {target!r}; shipped targets: {', '.join(shipped_targets())}")
 
 

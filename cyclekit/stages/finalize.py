@@ -75,8 +75,10 @@ from cyclekit.layouts.adjustments import (
     review_workbook,
 )
 from cyclekit.layouts.history import HistoryRow
+from cyclekit.layouts.odoo_quants import ODOO, complete_export, read_export
 from cyclekit.layouts.results import DISCREPANCIES, transfer_decision
 from cyclekit.layouts.schedule_update import updated_schedule
+from cyclekit.layouts.target_checks import check_target
 from cyclekit.stages.ingest import (
     Source,
     count_state,
@@ -179,8 +181,10 @@ def _write_error(exc: OSError, cycle_id: str) -> CycleError:
 
 
 def build_adjustments(lines: list[CountedLine], docs: dict[str, dict[str, Any]], manifest: Manifest,
-                      config: Config, transfers: list[Transfer] | None = None) -> list[Adjustment]:
-    """One adjustment per counted line with a variance; lines not counted or with problems never.
+                      config: Config, transfers: list[Transfer] | None = None,
+                      every_counted: bool = False) -> list[Adjustment]:
+    """One adjustment per counted line with a variance (every_counted: also those without, for a
+    file that lists a whole group, such as ERPNext's serials); lines not counted or with problems never.
     transfers: those accepted, posted as transfers: a line adjusts only what they leave of its variance.
     With [finalize] discrepancy_location, an unexplained shortage also gets a line that books it
     into that location (ION's last resort) instead of writing it off."""
@@ -189,7 +193,7 @@ def build_adjustments(lines: list[CountedLine], docs: dict[str, dict[str, Any]],
     moved, said = transferred(transfers or []), _transfer_reasons(transfers or [])
     for line in lines:
         variance = (line.variance_qty or Decimal(0)) + moved.get(line.line_id, Decimal(0))
-        if not line.counted or variance == 0:
+        if not line.counted or (variance == 0 and not every_counted):
             continue
         doc = docs.get(line.line_id, {})
         cause = _text(doc.get("Root Cause"))
@@ -282,10 +286,11 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
                    targets: list[str] | None = None, templates: list[Path] | None = None,
                    today: dt.date | None = None, google: GoogleTarget | None = None,
                    partial: bool = False, signed_off_by: str | None = None,
-                   movements: Path | None = None) -> FinalizeReport:
+                   movements: Path | None = None, odoo_quants: Path | None = None) -> FinalizeReport:
     """partial: lock the cycle although some locations never returned their sheet (their lines
     are not adjusted and their Last Count does not move); without it, that is refused.
-    signed_off_by: the lead who signs the cycle off (with [approvals], a person of its lead role)."""
+    signed_off_by: the lead who signs the cycle off (with [approvals], a person of its lead role).
+    odoo_quants: Odoo's update-by-ID export of the counted locations, written back completed."""
     cycle_dir, schedule_path = Path(cycle_dir), Path(schedule_path)
     use_limits(config.limits)  # every workbook this command opens
     today = today or dt.date.today()
@@ -309,10 +314,13 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     suggested = suggest_transfers(counts.lines)
     accepted = [t for t in suggested if transfer_decision(t, previous.transfers) == ACCEPT]
     adjustments = build_adjustments(counts.lines, docs, manifest, config, accepted)
+    counted = build_adjustments(counts.lines, docs, manifest, config, accepted, every_counted=True)
     after = moved_since_counts(cycle_dir, manifest, config, counts.lines, movements)
-    loaded, rendered = _render_targets(adjustments, manifest, config, targets, templates, after)
+    loaded, rendered = _render_targets(adjustments, manifest, config, targets, templates, counted, after)
+    rendered, odoo_notes = _odoo_completed(loaded, rendered, counts, config, manifest.cycle_id, odoo_quants)
     warnings = _warnings(interrupted, manifest, counts, docs, adjustments, loaded, rendered, config, today, after)
-    warnings += _undecided(suggested, accepted)
+    warnings += _undecided(suggested, accepted) + odoo_notes
+    warnings += _target_findings(loaded, counts.lines, config, manifest.cycle_id)
     moves = render_transfers(transfer_lines(accepted, docs, previous.transfers, manifest), [t.name for t in loaded],
                              {"cycle": _cycle_info(manifest), "targets": config.adjustments})
     totals = figures(counts.lines, [r.location for r in manifest.locations], len(counts.problems), config.count,
@@ -414,10 +422,11 @@ def _with_moves_after(adjustments: list[Adjustment], after: AfterCount) -> list[
 
 
 def _render_targets(adjustments: list[Adjustment], manifest: Manifest, config: Config,
-                    targets: list[str] | None, templates: list[Path] | None, after: AfterCount | None = None
-                    ) -> tuple[list[LoadedTarget], list[RenderedTarget]]:
-    """Each ERP target's import file, rendered in memory and checked before anything is written;
-    an absolute one carries the stock moved after each count (`after`)."""
+                    targets: list[str] | None, templates: list[Path] | None, counted: list[Adjustment],
+                    after: AfterCount | None = None) -> tuple[list[LoadedTarget], list[RenderedTarget]]:
+    """Each ERP target's import file, rendered in memory and checked before anything is written.
+    A template sees the lines to adjust and, as `counted`, every line counted; an absolute one
+    carries the stock moved after each count (`after`)."""
     chosen: list[str | Path] = [*(targets or ([] if templates else list(config.count.default_targets))),
                                 *(templates or [])]
     loaded = [load_target(t) for t in chosen]
@@ -425,10 +434,12 @@ def _render_targets(adjustments: list[Adjustment], manifest: Manifest, config: C
     context = {"cycle": _cycle_info(manifest), "targets": config.adjustments}
     rendered: list[RenderedTarget] = []
     for target in loaded:
-        lines = escaped(adjustments) if _escapes(config, target.name) else adjustments
-        made = render_target(target, lines, context)
+        escapes = _escapes(config, target.name)
+        lines, every = (escaped(adjustments), escaped(counted)) if escapes else (adjustments, counted)
+        made = render_target(target, lines, {**context, "counted": every})
         if made.mode == "absolute" and after is not None and after.by_line:  # its mode is known once rendered
-            made = render_target(target, _with_moves_after(lines, after), context)
+            made = render_target(target, _with_moves_after(lines, after),
+                                 {**context, "counted": _with_moves_after(every, after)})
         rendered.append(made)
     _check_names(rendered)
     _check_moves(adjustments, rendered, config, manifest.cycle_id)
@@ -447,6 +458,56 @@ def _check_moves(adjustments: list[Adjustment], rendered: list[RenderedTarget], 
                       f"quantities, and unexplained shortages are moved into {location} ([finalize] "
                       "discrepancy_location), whose stock the cycle did not count. Finalize with targets that "
                       "post differences (generic, netsuite, business-central), or leave discrepancy_location out")
+
+
+def _target_findings(loaded: list[LoadedTarget], lines: list[CountedLine], config: Config, cycle_id: str
+                     ) -> list[str]:
+    """What a shipped target's file cannot carry (layouts.target_checks): refused, writing nothing, or
+    said in a warning, naming the lines."""
+    refusals, warnings = [], []
+    for target in (t for t in loaded if t.shipped):
+        found = check_target(target.name, config.adjustments.get(target.name, {}), lines)
+        refusals += found.refusals
+        warnings += found.warnings
+    if refusals:
+        raise ConfigError(f"cycle {cycle_id} not finalized, nothing was written: " + "; ".join(refusals))
+    return warnings
+
+
+def _odoo_completed(loaded: list[LoadedTarget], rendered: list[RenderedTarget], counts: _Counts, config: Config,
+                    cycle_id: str, export: Path | None) -> tuple[list[RenderedTarget], list[str]]:
+    """Odoo adds a row without ID to the stock: lines Odoo holds are written into its own
+    update-by-ID export (layouts.odoo_quants), and without that export they are refused."""
+    odoo = next((t for t in loaded if t.name == ODOO and t.shipped), None)
+    if odoo is None:
+        if export is not None:
+            raise ConfigError(f"--odoo-quants was given but odoo is not among the targets of cycle {cycle_id}; "
+                              "add --target odoo")
+        return rendered, []
+    if export is None:
+        held = [ln.line_id for ln in counts.lines if ln.counted and ln.variance_qty and ln.system_qty != 0]
+        if held:
+            raise ConfigError(
+                f"cycle {cycle_id} not finalized, nothing was written: Odoo would add the count to the stock "
+                f"of {len(held)} line(s) it already holds ({some_of(held)}). In Odoo's Physical Inventory, "
+                "filter on the counted locations, Export with 'I want to update data' (ID, Product, Location, "
+                "Lot/Serial Number, Counted Quantity) and give that file with --odoo-quants EXPORT.csv")
+        return rendered, []
+    prefix = str(config.adjustments.get(ODOO, {}).get("location_prefix", ""))
+    counted_places = {ln.location for ln in counts.lines if ln.counted} | counts.returned
+    done = complete_export(read_export(export), counts.lines, counted_places, prefix)
+    notes = [f"odoo: {done.filled} line(s) of the Odoo export {export.name} given their count, "
+             f"{len(done.added)} counted line(s) added as new rows without ID"
+             + (f", {done.elsewhere} exported row(s) in locations not counted left out" if done.elsewhere else "")]
+    if done.not_listed:
+        notes.append(f"odoo: {len(done.not_listed)} exported row(s) in counted locations that this cycle did not "
+                     f"count were left out, their Odoo count untouched: {some_of(done.not_listed)}")
+    if done.added_in_stock:
+        notes.append(f"odoo: {len(done.added_in_stock)} line(s) held stock at the snapshot but are not in the "
+                     f"Odoo export ({some_of(done.added_in_stock)}): a new row ADDS to Odoo's stock and a count of 0 "
+                     "is not written; correct these lines in Odoo by hand, or export their locations again")
+    file = RenderedTarget(ODOO, "absolute", "csv", done.text)
+    return [file if t.name == ODOO else t for t in rendered], notes
 
 
 def _warnings(interrupted: bool, manifest: Manifest, counts: _Counts, docs: dict[str, dict[str, Any]],

@@ -294,15 +294,7 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     cycle_dir, schedule_path = Path(cycle_dir), Path(schedule_path)
     use_limits(config.limits)  # every workbook this command opens
     today = today or dt.date.today()
-    manifest = load_manifest(cycle_dir)
-    interrupted = recover_or_refuse(cycle_dir, manifest, "finalize")  # cleaned up if it committed, else undone
-    if manifest.finalized:
-        raise CycleError(f"cycle {manifest.cycle_id} was already finalized on {manifest.finalized.at}; "
-                         "nothing was changed")
-    refused = sign_off_problem(config, signed_off_by)
-    if refused:
-        raise CycleError(f"cycle {manifest.cycle_id} not finalized, nothing was written: {refused}")
-    lead = lead_name(config, signed_off_by) if signed_off_by else ""
+    manifest, interrupted, lead = _open_to_finalize(cycle_dir, config, signed_off_by)
     counts = _last_counts(cycle_dir, manifest, config, google)
     previous = previous_results(cycle_dir, manifest, google)
     docs, resolutions = previous.documentation, previous.resolutions
@@ -348,6 +340,20 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     return FinalizeReport(manifest.cycle_id, len(adjustments), [final_dir / name for name in outputs.files],
                           schedule_path, backup, moved, history, warnings, review=final_dir / REVIEW,
                           signed_off_by=lead, transfers=len(accepted))
+
+
+def _open_to_finalize(cycle_dir: Path, config: Config, signed_off_by: str | None) -> tuple[Manifest, bool, str]:
+    """The cycle's manifest once an interrupted finalize is undone or completed, whether one was,
+    and the lead who signs off: a finalized cycle, or a sign-off [approvals] refuses, stops here."""
+    manifest = load_manifest(cycle_dir)
+    interrupted = recover_or_refuse(cycle_dir, manifest, "finalize")  # cleaned up if it committed, else undone
+    if manifest.finalized:
+        raise CycleError(f"cycle {manifest.cycle_id} was already finalized on {manifest.finalized.at}; "
+                         "nothing was changed")
+    refused = sign_off_problem(config, signed_off_by)
+    if refused:
+        raise CycleError(f"cycle {manifest.cycle_id} not finalized, nothing was written: {refused}")
+    return manifest, interrupted, lead_name(config, signed_off_by) if signed_off_by else ""
 
 
 def _cycle_info(manifest: Manifest) -> CycleInfo:

@@ -259,3 +259,4 @@ def test_a_line_of_unknown_value_is_approved_only_by_a_role_without_a_value_limi
     coordinator, lead, finance = APPROVALS.roles
     assert not allows(coordinator, found)  # a value limit cannot be checked against no value
     assert allows(lead, found) and allows(finance, found)  # quantity limits only, or none
+

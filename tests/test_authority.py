@@ -248,3 +248,15 @@ def test_the_cli_takes_the_sign_off(cycle, tmp_path):  # noqa: F811
     done = CliRunner().invoke(cli, [*args, "--signed-off-by", "Sam Okafor"])
     assert done.exit_code == 0, done.output
     assert "Signed off by Sam Okafor." in done.output
+
+
+def test_a_line_of_unknown_value_is_approved_only_by_a_role_without_a_value_limit():
+    from cyclekit.domain.authority import allows
+    from cyclekit.domain.variance import CountedLine
+
+    found = CountedLine("BIN-1/F1", "BIN-1", "NEW-1", "", "", "", "", "ea", "C", Decimal(0), None,
+                        counted_qty=Decimal(2), counted_by="Ana Ruiz", found=True)
+    coordinator, lead, finance = APPROVALS.roles
+    assert not allows(coordinator, found)  # a value limit cannot be checked against no value
+    assert allows(lead, found) and allows(finance, found)  # quantity limits only, or none
+

@@ -122,3 +122,27 @@ def test_the_tolerance_is_a_setting_with_a_range(tmp_path):
         assert "level_tolerance_days must be from 0 (off) to 60 days" in str(error)
     else:
         raise AssertionError("a tolerance of 90 days was accepted")
+
+
+def test_a_text_typed_in_levelled_days_is_a_problem_naming_the_cell(tmp_path):
+    from cyclekit.errors import InputError
+
+    schedule = level_plant(tmp_path)
+    level = moved_on(schedule, tmp_path / "level" / "schedule.xlsx", 14, {f"L{n:02d}": COUNTED for n in range(40)})
+    book = openpyxl.load_workbook(level)
+    sheet = book["Schedule"]
+    column = next(c.column_letter for c in sheet[1] if c.value == "Levelled (days)")
+    sheet[f"{column}3"] = "a week"
+    sheet[f"{column}4"] = 5  # typed: kept, and in its Next Count
+    book.save(level)
+    try:
+        read_schedule(level)
+    except InputError as error:
+        [problem] = error.problems
+        assert problem.cell == f"{column}3" and "whole number of days" in problem.message
+    else:
+        raise AssertionError("a text in Levelled (days) was read")
+    sheet[f"{column}3"] = None
+    book.save(level)
+    entry = read_schedule(level).entries[2]
+    assert entry.shift == 5 and entry.next_count == entry.last_count + dt.timedelta(days=entry.cadence_days + 5)

@@ -132,3 +132,11 @@ def test_an_overdue_backlog_is_spread_over_the_first_weeks_most_overdue_first():
     weeks = calendar(schedule, 12)
     assert [[r.key for r in w.rows] for w in weeks[:10]] == [[f"L{n}"] for n in range(10)]
     assert [r.key for r in weeks[10].rows] == ["L0"]  # and then each again a cadence later
+
+
+def test_a_foreman_next_count_is_the_first_start_of_its_cycle_after_the_last_count():
+    anchor = dt.date(2027, 2, 22)  # cycle 2 of a rolling year from 2026-11-23
+    assert next_count(dt.date(2026, 10, 1), 365, None, anchor) == anchor  # counted before it: this count
+    assert next_count(dt.date(2027, 3, 1), 365, None, anchor) == dt.date(2028, 2, 22)  # counted in it: the next
+    assert next_count(dt.date(2025, 6, 1), 365, None, anchor) == dt.date(2026, 2, 22)  # long ago: overdue
+    assert next_count(dt.date(2026, 10, 1), 365, None) == dt.date(2027, 10, 1)  # no cycle: Last Count + cadence

@@ -89,7 +89,10 @@ def test_finalized_set_to_null_by_hand_does_not_reopen_the_cycle(finalized):
         with pytest.raises(SealError, match="tampered"):
             command()
     assert (cycle_dir / MANIFEST).read_bytes() == before  # nothing was written: the cycle stays as it was
-    assert verify_cycle(cycle_dir).seal is SealState.TAMPERED
+    # nor undone as if a finalize had been cut short: what was posted to the ERP stays
+    assert sorted(p.name for p in (cycle_dir / "adjustments").iterdir()) == ["generic.csv", "review.xlsx"]
+    result = verify_cycle(cycle_dir)
+    assert result.seal is SealState.TAMPERED and result.missing == [] and result.changed == []
     outcome = CliRunner().invoke(cli, ["ingest", str(cycle_dir)])
     assert outcome.exit_code == 1 and "tampered" in outcome.output and "Traceback" not in outcome.output
 

@@ -198,3 +198,15 @@ def test_the_variable_wins_over_the_file_and_a_short_key_is_refused(tmp_path, mo
     (tmp_path / "signing.key").write_text("\n", encoding="utf-8")
     with pytest.raises(CycleError, match="signing.key is empty"):
         signing_key()
+
+
+def test_a_key_file_is_made_on_a_drive_without_hard_links(tmp_path, monkeypatch):
+    path = tmp_path / "signing.key"
+    monkeypatch.setenv(KEY_FILE_VARIABLE, str(path))
+
+    def no_links(*args, **kwargs):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    key = signing_key()
+    assert path.is_file() and find_key() == key and [p.name for p in tmp_path.iterdir()] == ["signing.key"]

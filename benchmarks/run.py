@@ -781,6 +781,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.scale, args.runs = 0.01, 1
     out = (args.out or BENCH / "out" / ("smoke" if args.quick else "")).resolve()
+    # the cycles measured are signed with a key of the run's own, not the user's (~/.config/cyclekit)
+    os.environ.setdefault("CYCLEKIT_SIGNING_KEY_FILE", str(out / "signing.key"))
     report = (args.report or (out if args.quick else BENCH)).resolve()
     if args.render_only:
         data = json.loads((report / "results.json").read_text(encoding="utf-8"))

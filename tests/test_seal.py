@@ -89,7 +89,10 @@ def test_finalized_set_to_null_by_hand_does_not_reopen_the_cycle(finalized):
         with pytest.raises(SealError, match="tampered"):
             command()
     assert (cycle_dir / MANIFEST).read_bytes() == before  # nothing was written: the cycle stays as it was
-    assert verify_cycle(cycle_dir).seal is SealState.TAMPERED
+    # nor undone as if a finalize had been cut short: what was posted to the ERP stays
+    assert sorted(p.name for p in (cycle_dir / "adjustments").iterdir()) == ["generic.csv", "review.xlsx"]
+    result = verify_cycle(cycle_dir)
+    assert result.seal is SealState.TAMPERED and result.missing == [] and result.changed == []
     outcome = CliRunner().invoke(cli, ["ingest", str(cycle_dir)])
     assert outcome.exit_code == 1 and "tampered" in outcome.output and "Traceback" not in outcome.output
 
@@ -195,3 +198,15 @@ def test_the_variable_wins_over_the_file_and_a_short_key_is_refused(tmp_path, mo
     (tmp_path / "signing.key").write_text("\n", encoding="utf-8")
     with pytest.raises(CycleError, match="signing.key is empty"):
         signing_key()
+
+
+def test_a_key_file_is_made_on_a_drive_without_hard_links(tmp_path, monkeypatch):
+    path = tmp_path / "signing.key"
+    monkeypatch.setenv(KEY_FILE_VARIABLE, str(path))
+
+    def no_links(*args, **kwargs):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    key = signing_key()
+    assert path.is_file() and find_key() == key and [p.name for p in tmp_path.iterdir()] == ["signing.key"]

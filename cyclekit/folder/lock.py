@@ -30,8 +30,9 @@ import filelock
 
 from cyclekit.atomic import WriteError, write_error
 from cyclekit.errors import CycleError
-from cyclekit.folder.cycle import Manifest
+from cyclekit.folder.cycle import Manifest, read_manifest
 from cyclekit.folder.finalize_commit import recover
+from cyclekit.folder.seal import SealState
 
 WAIT_SECONDS = 5.0  # how long a second command on a cycle waits for the first to finish
 LOCK_FILE = ".cyclekit.lock"  # in the cycle folder
@@ -215,10 +216,14 @@ def undo_interrupted_finalize(cycle_dir: Path) -> bool:
     """A finalize killed midway may have moved the schedule on without locking the cycle: every
     command that writes the cycle first puts that back (finalize_commit.recover), so none of them
     works on a half-finalized cycle. A manifest that cannot be read is left to the command to
-    refuse. Call only under the cycle's lock. True when something was undone or cleaned."""
+    refuse, and so is one whose seal does not hold (folder.seal): nothing is undone on the word of
+    a manifest edited by hand. Call only under the cycle's lock. True when something was undone
+    or cleaned."""
     try:
-        manifest = Manifest.from_json((cycle_dir / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        manifest, seal, _ = read_manifest(cycle_dir)
+    except (OSError, CycleError):
+        return False
+    if seal not in (SealState.SEALED, SealState.UNSIGNED):
         return False
     return recover_or_refuse(cycle_dir, manifest, "the command")
 

@@ -131,8 +131,13 @@ def _make_key_file(path: Path) -> SigningKey:
                 out.write(secrets.token_hex(32) + "\n")
                 out.flush()
                 os.fsync(out.fileno())
-            with contextlib.suppress(FileExistsError):
+            try:
                 os.link(tmp, path)  # never replaces a key file: fails if one is there
+            except FileExistsError:
+                pass
+            except OSError:  # a drive without hard links: renamed in, unless a key appeared meanwhile
+                if not path.exists():
+                    os.replace(tmp, path)
         finally:
             with contextlib.suppress(OSError):
                 tmp.unlink()

@@ -151,3 +151,19 @@ def test_the_command_says_how_many_parts_at_how_many_locations(tmp_path):
                                  "--location", "000812", "-o", str(tmp_path / "cycle")])
     assert result.exit_code == 0, result.output
     assert "1 part at 2 locations, 3 lines" in result.output
+
+
+def test_a_line_of_a_part_sheet_is_recounted_on_its_locations_recount_sheet(by_part, tmp_path):
+    from tests.helpers import fill_sheet
+
+    report, _ = by_part
+    counted = fill(report.cycle_dir / "sheets/000812.xlsx", tmp_path / "bolts.xlsx",
+                   {("WH-A-01", "1"): 1234, ("WH-A-01", "2"): 10, ("MRB-01", "1"): 50}, "Ana Ruiz")
+    first = ingest_cycle(report.cycle_dir, Config(), [counted], today=AS_OF)
+    [workbook] = first.recount_files
+    assert openpyxl.load_workbook(workbook).sheetnames == ["MRB-01"]  # half the stock missing: Major
+    recounted = fill_sheet(workbook, tmp_path / "recount.xlsx", {1: 98}, counted_by="Bo Lind", tab="MRB-01")
+    again = ingest_cycle(report.cycle_dir, Config(), [recounted], today=AS_OF)
+    line = by_line_id(again.results, "Variance")["MRB-01/1"]
+    assert (line["Counted Qty"], line["Recounted By"], line["First Count"]) == (98, "Bo Lind", 50)
+    assert by_line_id(again.results, "Variance")["WH-A-01/1"]["Counted Qty"] == 1234  # the first count stands

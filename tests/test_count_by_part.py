@@ -13,9 +13,12 @@ from cyclekit.stages import schedule as api
 from cyclekit.stages.finalize import finalize_cycle
 from cyclekit.stages.ingest import ingest_cycle
 from cyclekit.stages.sheets import Selection, start_cycle
+from tests import sheets_fake as fake_module
 from tests.helpers import INVENTORY_HEADER, LOCATIONS_HEADER, inventory_rows, location_rows, write_csv
 from tests.test_results import document
 
+sheets_fake = fake_module.sheets_fake
+gspread_client = fake_module.gspread_client
 AS_OF = dt.date(2026, 11, 23)
 PARTS = ("000812", "0042-01")  # 000812 at WH-A-01 (two revisions) and MRB-01; 0042-01 at WH-A-02 (LS-1's is on order)
 
@@ -151,3 +154,43 @@ def test_the_command_says_how_many_parts_at_how_many_locations(tmp_path):
                                  "--location", "000812", "-o", str(tmp_path / "cycle")])
     assert result.exit_code == 0, result.output
     assert "1 part at 2 locations, 3 lines" in result.output
+
+
+def test_a_line_of_a_part_sheet_is_recounted_on_its_locations_recount_sheet(by_part, tmp_path):
+    from tests.helpers import fill_sheet
+
+    report, _ = by_part
+    counted = fill(report.cycle_dir / "sheets/000812.xlsx", tmp_path / "bolts.xlsx",
+                   {("WH-A-01", "1"): 1234, ("WH-A-01", "2"): 10, ("MRB-01", "1"): 50}, "Ana Ruiz")
+    first = ingest_cycle(report.cycle_dir, Config(), [counted], today=AS_OF)
+    [workbook] = first.recount_files
+    assert openpyxl.load_workbook(workbook).sheetnames == ["MRB-01"]  # half the stock missing: Major
+    recounted = fill_sheet(workbook, tmp_path / "recount.xlsx", {1: 98}, counted_by="Bo Lind", tab="MRB-01")
+    again = ingest_cycle(report.cycle_dir, Config(), [recounted], today=AS_OF)
+    line = by_line_id(again.results, "Variance")["MRB-01/1"]
+    assert (line["Counted Qty"], line["Recounted By"], line["First Count"]) == (98, "Bo Lind", 50)
+    assert by_line_id(again.results, "Variance")["WH-A-01/1"]["Counted Qty"] == 1234  # the first count stands
+
+
+def test_a_part_sheet_in_google_sheets_is_read_back_location_by_location(tmp_path, gspread_client, sheets_fake):
+    from cyclekit.backends.gsheets import GoogleSession, GoogleTarget
+
+    google = GoogleTarget(GoogleSession(gspread_client, sleep=lambda s: None, progress=lambda t: None))
+    inventory = write_csv(tmp_path / "inventory.csv", INVENTORY_HEADER, inventory_rows())
+    schedule = tmp_path / "schedule.xlsx"
+    api.write_schedule(inventory, schedule, Config(), as_of=AS_OF, by="part")
+    report = start_cycle(schedule, inventory, tmp_path / "cycle", Config(), as_of=AS_OF,
+                         selection=Selection(locations=("000812",)), google=google)
+    spreadsheet = json.loads((report.cycle_dir / "manifest.json").read_text())["google"]["count_sheets"]["id"]
+    tab = google.session.client.open_by_key(spreadsheet).worksheet("000812")
+    header = tab.row_values(7)
+    floor = chr(65 + header.index("Floor Count"))
+    typed = {("WH-A-01", "1"): "1234", ("WH-A-01", "2"): "9", ("MRB-01", "1"): "100"}
+    for r, row in enumerate(tab.get_all_values()[7:], start=8):
+        key = (row[header.index("Location")], row[0])
+        if key in typed:
+            tab.update([[typed[key]]], f"{floor}{r}", value_input_option="USER_ENTERED")
+    result = ingest_cycle(report.cycle_dir, Config(), google=google, today=AS_OF)
+    variance = by_line_id(result.results, "Variance")
+    assert {k: v["Counted Qty"] for k, v in variance.items()} == {"WH-A-01/1": 1234, "WH-A-01/2": 9,
+                                                                  "MRB-01/1": 100}

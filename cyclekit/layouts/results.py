@@ -171,12 +171,12 @@ class _Quantities:
     whole. A tab's quantity columns take the commonest unit's format; other cells carry their own."""
 
     def __init__(self, lines: list[CountedLine]):
-        places: dict[str, int] = {}
-        for line in lines:
-            for quantity in (line.system_qty, line.counted_qty, line.first_count):
-                if quantity is not None and quantity.is_finite():
-                    places[line.uom] = max(places.get(line.uom, 0), _places(quantity))
-        self.by_uom = {uom: styles.quantity(n) for uom, n in places.items()}
+        quantities: dict[str, set[Decimal | None]] = {}
+        for line in lines:  # each distinct quantity of a unit measured once: most repeat
+            quantities.setdefault(line.uom, set()).update((line.system_qty, line.counted_qty, line.first_count))
+        self.by_uom = {uom: styles.quantity(max((_places(q) for q in values if q is not None and q.is_finite()),
+                                                default=0))
+                       for uom, values in quantities.items()}
         commonest = Counter(line.uom for line in lines).most_common(1)
         self.column = self.by_uom.get(commonest[0][0], QTY) if commonest else QTY
 
@@ -301,10 +301,14 @@ def _wrapped_lines(row: list[Any], columns: list[Column]) -> float:
     LibreOffice (DejaVu Sans, without Carlito) took a line more."""
     lines = 1.0
     for value, column in zip(row, columns):
-        text = value.value if isinstance(value, Cell) else value
-        style = value.style if isinstance(value, Cell) and value.style else column.style
+        if type(value) is Cell:
+            text, style = value.value, value.style or column.style
+        elif column.style.wrap:
+            text, style = value, column.style
+        else:
+            continue  # most cells: a value in a column that does not wrap (a Variance tab of 100,000 rows)
         text = text.value if isinstance(text, Formula) else text  # a looked-up fix: its text as written
-        if isinstance(text, str) and style and style.wrap:
+        if isinstance(text, str) and style.wrap:
             size = style.font_size or 11
             room = room_of(column.width - 2 * style.indent) * 11 / size
             lines = max(lines, lines_of(text, room, Measure.RENDERED) * size / 11)

@@ -127,7 +127,9 @@ def run_report(folders: list[Path], output: Path) -> tuple[float, float, float]:
     return seconds, cpu, after.ru_maxrss / 1024  # the largest child: the report
 
 
-def record(lines: int, cycles: int, seconds: float, cpu: float, peak_mb: float, size_mb: float, note: str) -> None:
+def record(lines: int, cycles: int, measured: tuple[float, float, float], load: float, size_mb: float,
+           note: str) -> None:
+    seconds, cpu, peak_mb = measured
     path = HERE / "RESULTS.md"
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     text = text.split(MARK)[0].rstrip() + "\n\n"
@@ -135,7 +137,7 @@ def record(lines: int, cycles: int, seconds: float, cpu: float, peak_mb: float, 
     text += (f"{MARK}\n\n## report: {lines:,} counted lines in {cycles} cycles\n\n"
              f"`python benchmarks/report_bench.py --lines {lines} --cycles {cycles}`, measured "
              f"{dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} on {platform.python_version()}, "
-             f"{os.cpu_count()} cores (load average before the run: {os.getloadavg()[0]:.1f}); the cycles' "
+             f"{os.cpu_count()} cores (load average before the run: {load:.1f}); the cycles' "
              f"Parquet files take {size_mb:,.0f} MB. {note}\n\n"
              "| command | wall clock (s) | CPU (s) | peak RSS (MB) | target | |\n"
              "| --- | ---: | ---: | ---: | --- | --- |\n"
@@ -162,7 +164,7 @@ def main() -> None:
     print(f"cyclekit report: {seconds:.1f} s wall clock, {cpu:.1f} s CPU, peak RSS {peak:,.0f} MB (target under "
           f"30 s and 4,096 MB; load average {load:.1f} before the run)")
     if args.record:
-        record(args.lines, args.cycles, seconds, cpu, peak, size, args.note)
+        record(args.lines, args.cycles, (seconds, cpu, peak), load, size, args.note)
 
 
 if __name__ == "__main__":

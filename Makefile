@@ -22,7 +22,7 @@ install: $(BIN)/python
 # a dependency of cyclekit; the benchmark's naive baseline is written with pandas
 .PHONY: install-examples install-bench
 install-examples: $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[examples]'
+	$(BIN)/python -m pip install --quiet -e '.[examples,report]'  # report: pandas, for `cyclekit report`
 
 install-bench: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
@@ -59,9 +59,11 @@ demo: install
 		--signed-off-by "Sam Okafor"
 	$(CYCLEKIT) status $(CYCLE) --config $(EXAMPLES)/cyclekit.toml
 	$(CYCLEKIT) verify $(CYCLE)
+	$(CYCLEKIT) report $(CYCLE) -o $(DEMO)/report.xlsx --config $(EXAMPLES)/cyclekit.toml
 	@echo
 	@echo "Demo output in $(DEMO)/:"
-	@ls -1 $(DEMO)/schedule.xlsx $(CYCLE)/manifest.json $(CYCLE)/snapshot.csv $(CYCLE)/results.xlsx
+	@ls -1 $(DEMO)/schedule.xlsx $(CYCLE)/manifest.json $(CYCLE)/snapshot.csv $(CYCLE)/results.xlsx \
+		$(CYCLE)/counted_lines.parquet $(DEMO)/report.xlsx
 	@for d in sheets pdf returned recounts adjustments; do \
 		[ -d $(CYCLE)/$$d ] && echo "$(CYCLE)/$$d/ ($$(ls $(CYCLE)/$$d | wc -l) files)"; done; true
 	@echo "Messages to the counters (open one in a mail client to send it):"

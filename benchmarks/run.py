@@ -572,6 +572,17 @@ def _entry_key(scale: float, shape: str) -> str:
     return f"{scale:g}" + ("" if shape == "standard" else f" {shape}")
 
 
+REPORT_BENCH_MARK = "<!-- report_bench.py:"  # the section benchmarks/report_bench.py --record writes
+
+
+def _kept(report: Path) -> str:
+    """The section of RESULTS.md that report_bench.py wrote, kept when this script rewrites the rest."""
+    path = report / "RESULTS.md"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    at = text.find(REPORT_BENCH_MARK)
+    return "\n" + text[at:] if at >= 0 else ""
+
+
 def render_report(data: dict) -> str:
     m = data["machine"]
     lines = ["# cyclekit benchmarks", "",
@@ -792,7 +803,7 @@ def main(argv: list[str] | None = None) -> int:
             data["note"] = args.note
         data["gsheets_requests"] = GSHEETS_FILE.read_text(encoding="utf-8") if GSHEETS_FILE.exists() else None
         (report / "results.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-        (report / "RESULTS.md").write_text(render_report(data) + "\n", encoding="utf-8")
+        (report / "RESULTS.md").write_text(render_report(data) + "\n" + _kept(report), encoding="utf-8")
         print(f"rewrote {report / 'RESULTS.md'}")
         return 0
     pdf_ok = bool(shutil.which("soffice") or shutil.which("libreoffice") or os.environ.get("CYCLEKIT_SOFFICE"))
@@ -855,7 +866,7 @@ def main(argv: list[str] | None = None) -> int:
         data["baseline"] = _load_baseline(args.baseline, args.baseline_label)
     data["gsheets_requests"] = GSHEETS_FILE.read_text(encoding="utf-8") if GSHEETS_FILE.exists() else None
     json_path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    (report / "RESULTS.md").write_text(render_report(data) + "\n", encoding="utf-8")
+    (report / "RESULTS.md").write_text(render_report(data) + "\n" + _kept(report), encoding="utf-8")
     print(f"done in {time.perf_counter() - started:.0f} s: {report / 'RESULTS.md'}, {json_path}", flush=True)
     if args.quick:
         ran = [f"{title(n)} [{e['shape']}]" for e in entries.values() for n in e["stages"]]

@@ -45,7 +45,7 @@ SCHEMA = pa.schema([
     ("recounted", pa.bool_()), ("recounted_by", pa.string()), ("approved_by", pa.string()),
 ])
 # the columns a report reads (not the identifiers of every line: a year of lines stays small in memory)
-FIGURE_COLUMNS = ("cycle_id", "count_date", "location", "zone", "part_number", "found", "system_value",
+FIGURE_COLUMNS = ("cycle_id", "location", "zone", "part_number", "system_value",
                   "variance_value", "discrepancy", "within_tolerance", "first_discrepancy",
                   "first_within_tolerance", "severity", "root_cause", "counted_by")
 
@@ -115,34 +115,112 @@ def read_counted_lines(paths: Sequence[Path], columns: Sequence[str] | None = No
     """Several cycles' files as one table (strings dictionary-encoded: few distinct names, many lines)."""
     wanted = list(columns) if columns is not None else SCHEMA.names
     strings = [name for name in wanted if SCHEMA.field(name).type == pa.string()]
-    tables = [pq.read_table(path, columns=wanted, read_dictionary=strings) for path in paths]
-    if not tables:
+    if not paths:
         return pa.table({name: pa.array([], SCHEMA.field(name).type) for name in wanted})
-    return pa.concat_tables(tables, promote_options="permissive").combine_chunks()
+    # one dataset read: the files are read on every core
+    return pq.read_table([str(p) for p in paths], columns=wanted, read_dictionary=strings)
 
 
 # the figures of a group of counted lines
 FIGURES = ("lines", "discrepancies", "within_tolerance", "majors", "absolute_value", "system_value")
+_SUMMED = ("_major", "_absolute", "_system")
 
 
-def accuracy_by(table: pa.Table, keys: Sequence[str]) -> pa.Table:
+def _is(column: pa.ChunkedArray, value: str) -> pa.ChunkedArray:
+    """column == value, for a dictionary column by its dictionary (a few names, not every line)."""
+    if pa.types.is_dictionary(column.type):
+        return pa.chunked_array([pc.fill_null(pc.equal(chunk.dictionary, value), False).take(chunk.indices)
+                                 for chunk in column.chunks], pa.bool_())
+    return pc.equal(column, value)
+
+
+def prepared(table: pa.Table) -> pa.Table:
+    """The table with what every grouping sums, computed once (a report groups it many ways), and
+    its dictionaries unified so that a group is found by a number, not by its text. Money stays
+    decimal: sums of cents are exact."""
+    if _SUMMED[0] in table.column_names:
+        return table
+    numbers = {"_major": _is(table["severity"], MAJOR), "_absolute": pc.abs(table["variance_value"]),
+               "_system": pc.abs(table["system_value"])}
+    # what the sums replace is dropped: a report of many cycles holds one copy of its numbers
+    table = table.drop_columns(["severity", "variance_value", "system_value"])
+    for name, column in numbers.items():
+        table = table.append_column(name, column)
+    return table.unify_dictionaries()
+
+
+def _codes(column: pa.ChunkedArray, wide: bool = True) -> tuple[pa.ChunkedArray, pa.Array]:
+    """A column as numbers (int64 when `wide`, for arithmetic) and the values they stand for: a
+    dictionary column by its (unified) dictionary, any other encoded here."""
+    if not pa.types.is_dictionary(column.type):
+        column = pa.chunked_array([pc.dictionary_encode(column.combine_chunks())])  # one dictionary
+    if not column.num_chunks:
+        return pa.chunked_array([], pa.int64()), pa.array([], column.type.value_type)
+    codes = pa.chunked_array([chunk.indices for chunk in column.chunks], column.type.index_type)
+    return (pc.cast(codes, pa.int64()) if wide else codes), column.chunk(0).dictionary
+
+
+def _one_key(table: pa.Table, keys: Sequence[str], cycles: bool
+             ) -> tuple[pa.ChunkedArray, list[tuple[str, pa.Array, int]]]:
+    """The keys as one number per line (mixed radix over their dictionaries: one number is hashed
+    faster than several texts), and how to read the keys back from it."""
+    combined: pa.ChunkedArray | None = None
+    parts = []
+    for key in keys:
+        codes, dictionary = _codes(table[key], wide=len(keys) > 1 or cycles)
+        radix = max(len(dictionary), 1)
+        combined = codes if combined is None else pc.add(pc.multiply(combined, radix), codes)
+        parts.append((key, dictionary, radix))
+    if combined is None:
+        raise ValueError("group by at least one column")
+    return combined, parts
+
+
+def _read_keys(numbers: pa.Array, parts: list[tuple[str, pa.Array, int]]) -> dict[str, pa.Array]:
+    keys = {}
+    for key, dictionary, radix in reversed(parts):
+        keys[key] = dictionary.take(pc.subtract(numbers, pc.multiply(pc.divide(numbers, radix), radix)))
+        numbers = pc.divide(numbers, radix)
+    return {key: keys[key] for key, _, _ in parts}
+
+
+def accuracy_by(table: pa.Table, keys: Sequence[str], *, cycles: bool = False, first: bool = False) -> pa.Table:
     """Per group of `keys`: lines counted, discrepancies, lines within tolerance (record accuracy is
     within_tolerance / lines), Major discrepancies, the absolute variance value and the system value
-    of the lines valued (value-weighted accuracy is 1 - absolute_value / system_value)."""
-    severity = table["severity"]
-    if pa.types.is_dictionary(severity.type):
-        severity = severity.cast(pa.string())
-    work = pa.table({
-        **{key: table[key] for key in keys},
-        "discrepancy": pc.cast(table["discrepancy"], pa.int64()),
-        "within": pc.cast(table["within_tolerance"], pa.int64()),
-        "major": pc.cast(pc.equal(severity, MAJOR), pa.int64()),
-        "absolute": pc.cast(pc.abs(table["variance_value"]), pa.float64()),
-        "system": pc.cast(pc.abs(table["system_value"]), pa.float64()),
-    })
-    grouped = work.group_by(list(keys)).aggregate([
-        ("discrepancy", "count"), ("discrepancy", "sum"), ("within", "sum"), ("major", "sum"),
-        ("absolute", "sum"), ("system", "sum")])
-    renamed = dict(zip(("discrepancy_count", "discrepancy_sum", "within_sum", "major_sum", "absolute_sum",
-                        "system_sum"), FIGURES))
-    return grouped.rename_columns([renamed.get(name, name) for name in grouped.column_names])
+    of the lines valued (value-weighted accuracy is 1 - absolute_value / system_value); with
+    `cycles`, in how many cycles the group was counted (counts); with `first`, the lines, the
+    discrepancies and those within tolerance of the first counts (a found item has none)."""
+    table = prepared(table)
+    key, parts = _one_key(table, keys, cycles)
+    judged = ("first_discrepancy", "first_within_tolerance") if first else ("discrepancy", "within_tolerance")
+    work = pa.table({"_key": key, "_discrepancy": table[judged[0]], "_within": table[judged[1]],
+                     **{name: table[name] for name in _SUMMED}})
+    grouped = work.group_by("_key").aggregate([
+        ("_discrepancy", "count"), ("_discrepancy", "sum"), ("_within", "sum"), ("_major", "sum"),
+        ("_absolute", "sum"), ("_system", "sum")]).combine_chunks()
+    sums = {name: grouped[f"{source}_{how}"] for name, source, how in zip(FIGURES, (
+        "_discrepancy", "_discrepancy", "_within", "_major", "_absolute", "_system"), (
+        "count", "sum", "sum", "sum", "sum", "sum"))}
+    numbers = grouped["_key"].combine_chunks().cast(pa.int64())
+    result = pa.table({**_read_keys(numbers, parts), **sums})
+    if cycles:
+        result = result.append_column("counts", _cycles_of(table, key, numbers))
+    return result
+
+
+def _cycles_of(table: pa.Table, key: pa.ChunkedArray, numbers: pa.Array) -> pa.Array:
+    """In how many cycles each group (`numbers`, as one_key made them) was counted."""
+    cycle, dictionary = _codes(table["cycle_id"])
+    radix = max(len(dictionary), 1)
+    aligned = [len(c) for c in key.chunks] == [len(c) for c in cycle.chunks]
+    seen = []
+    for groups, cycles in zip(key.chunks, cycle.chunks) if aligned else [(key, cycle)]:
+        low, high = pc.min_max(cycles).values() if len(cycles) else (None, None)
+        if low is not None and low == high:  # a chunk of one cycle (one cycle's file): its groups once
+            seen.append(pc.add(pc.multiply(pc.unique(groups), radix), low))
+        else:
+            seen.append(pc.unique(pc.add(pc.multiply(groups, radix), cycles)))
+    pairs = pc.unique(pa.chunked_array(seen, pa.int64())) if seen else pa.array([], pa.int64())
+    counted = pc.value_counts(pc.divide(pairs, radix))  # each group once per cycle it was counted in
+    found = pc.index_in(numbers, counted.field("values"))
+    return pc.fill_null(counted.field("counts").take(found), 0).cast(pa.int64())

@@ -17,7 +17,7 @@ from cyclekit.layouts import styles
 SUMMARY = "Summary"
 BY_CYCLE, BY_LOCATION, BY_ZONE, BY_PART = "By Cycle", "By Location", "By Zone", "By Part"
 BY_COUNTER, BY_CAUSE, MOST_OFF = "By Counter", "By Root Cause", "Most Often Off"
-MAX_ROWS = 100_000  # a table longer than this shows its first rows (most often off first) and says so
+MAX_ROWS = 5_000  # a longer table shows its first rows (most often off first) and says how many more there are
 PERCENT = Style(num_format="0.0%")
 
 # per tab: (header, frame column, width, kind); kinds: text, date, whole, pct, money

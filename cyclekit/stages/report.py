@@ -9,20 +9,27 @@ cyclekit` and every other command go without it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from cyclekit.backends.xlsx import render_xlsx
 from cyclekit.config import Config
 from cyclekit.domain.review import DISCREPANCY_RATE_TARGET
 from cyclekit.domain.variance import NOT_SIGNED
 from cyclekit.errors import CycleError, MissingToolError
-from cyclekit.folder.counted_lines import COUNTED_LINES, FIGURE_COLUMNS, accuracy_by, read_counted_lines
+from cyclekit.folder.counted_lines import (
+    COUNTED_LINES,
+    FIGURE_COLUMNS,
+    FIGURES,
+    accuracy_by,
+    prepared,
+    read_counted_lines,
+)
 from cyclekit.folder.cycle import load_manifest
 from cyclekit.layouts.report import (
     BY_CAUSE,
@@ -61,9 +68,10 @@ def _pandas() -> Any:
     return pandas
 
 
-def counted_lines_files(cycle_dirs: Sequence[Path]) -> list[Path]:
-    """Each cycle's counted lines; a cycle not finalized (or finalized before cyclekit kept them) is refused."""
-    files = []
+def counted_lines_files(cycle_dirs: Sequence[Path]) -> dict[Path, tuple[str, dt.date]]:
+    """Each cycle's counted lines, with its id and count date; a cycle not finalized (or finalized
+    before cyclekit kept them) is refused."""
+    files = {}
     for cycle_dir in cycle_dirs:
         manifest = load_manifest(cycle_dir)
         if not manifest.finalized:
@@ -74,14 +82,12 @@ def counted_lines_files(cycle_dirs: Sequence[Path]) -> list[Path]:
             raise CycleError(f"cycle {manifest.cycle_id} ({cycle_dir}) has no {COUNTED_LINES} (finalized by an "
                              "earlier cyclekit, or the file was removed: `cyclekit verify` tells which); "
                              "nothing was written")
-        files.append(path)
+        files[path] = (manifest.cycle_id, dt.date.fromisoformat(manifest.count_date))
     return files
 
 
-def figures_frame(table: pa.Table, keys: Sequence[str]) -> pd.DataFrame:
-    """accuracy_by as a frame, with the rates: discrepancy rate, record accuracy, value-weighted accuracy."""
-    frame = accuracy_by(table, keys).to_pandas()
-    frame["absolute_value"] = frame["absolute_value"].round(2)  # sums of cents, as money is shown
+def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rates of summed figures: discrepancy rate, record accuracy, value-weighted accuracy."""
     frame["discrepancy_rate"] = frame["discrepancies"] / frame["lines"]
     frame["accuracy"] = frame["within_tolerance"] / frame["lines"]
     valued = frame["system_value"] > 0
@@ -89,36 +95,35 @@ def figures_frame(table: pa.Table, keys: Sequence[str]) -> pd.DataFrame:
     return frame
 
 
-def _times_off(table: pa.Table, keys: list[str]) -> pd.DataFrame:
-    """Per group: in how many cycles it was counted, and in how many of them it had a discrepancy."""
-    per_cycle = accuracy_by(table, ["cycle_id", *keys]).to_pandas()
-    per_cycle["off"] = per_cycle["discrepancies"] > 0
-    return per_cycle.groupby(keys, as_index=False, observed=True).agg(
-        counts=("cycle_id", "size"), times_off=("off", "sum"))
+def figures_frame(table: pa.Table, keys: Sequence[str], *, cycles: bool = False, first: bool = False
+                  ) -> pd.DataFrame:
+    """accuracy_by as a frame (money as float: the sums are exact cents before), with the rates."""
+    grouped = accuracy_by(table, keys, cycles=cycles, first=first)
+    for name in ("absolute_value", "system_value"):
+        grouped = grouped.set_column(grouped.schema.get_field_index(name), name, grouped[name].cast(pa.float64()))
+    return with_rates(grouped.to_pandas())
 
 
-def _ranked(table: pa.Table, keys: list[str]) -> pd.DataFrame:
-    frame = figures_frame(table, keys).merge(_times_off(table, keys), on=keys)
+def _named(frame: pd.DataFrame, column: str, blank: str) -> pd.DataFrame:
+    """A blank name (no zone, no counter, no cause) as words a reader understands."""
+    frame[column] = frame[column].astype(str).where(frame[column].astype(str) != "", blank)
+    return frame
+
+
+def _ranked(table: pa.Table, off: pa.Table, keys: list[str]) -> pd.DataFrame:
+    """Per group: its figures, in how many cycles it was counted (counts) and in how many of them it
+    had a discrepancy (times off, from the lines off only), most often off first."""
+    frame = figures_frame(table, keys, cycles=True)
+    times_off = accuracy_by(off, keys, cycles=True).select([*keys, "counts"]).rename_columns([*keys, "times_off"])
+    frame = frame.merge(times_off.to_pandas(), on=keys, how="left")
+    frame["times_off"] = frame["times_off"].fillna(0).astype(int)
     return frame.sort_values(["times_off", "discrepancies", *keys], ascending=[False, False, *[True] * len(keys)],
                              kind="stable")
 
 
-def _first_counts(table: pa.Table) -> pa.Table:
-    """The counters' first counts, judged as the final counts are (a found item has none)."""
-    first = table.filter(pc.is_valid(table["first_discrepancy"]))
-    counter = pc.if_else(pc.equal(first["counted_by"].cast(pa.string()), ""), NOT_SIGNED,
-                         first["counted_by"].cast(pa.string()))
-    return pa.table({"counted_by": counter, "discrepancy": first["first_discrepancy"],
-                     "within_tolerance": first["first_within_tolerance"], "severity": first["severity"],
-                     "variance_value": first["variance_value"], "system_value": first["system_value"]})
-
-
-def _causes(table: pa.Table) -> pd.DataFrame:
-    off = table.filter(table["discrepancy"])
-    cause = pc.if_else(pc.equal(off["root_cause"].cast(pa.string()), ""), NOT_DOCUMENTED,
-                       off["root_cause"].cast(pa.string()))
-    frame = figures_frame(off.set_column(off.schema.get_field_index("root_cause"), "root_cause", cause),
-                          ["root_cause"])
+def _causes(off: pa.Table) -> pd.DataFrame:
+    frame = _named(figures_frame(off, ["root_cause"]), "root_cause", NOT_DOCUMENTED)
+    frame = with_rates(frame.groupby("root_cause", as_index=False).agg(**{name: (name, "sum") for name in FIGURES}))
     frame["share"] = frame["discrepancies"] / max(int(frame["discrepancies"].sum()), 1)
     return frame.sort_values(["discrepancies", "root_cause"], ascending=[False, True], kind="stable")
 
@@ -131,28 +136,33 @@ def _headline(by_cycle: pd.DataFrame) -> Headline:
                     discrepancy_rate=discrepancies / lines if lines else None,
                     accuracy=int(by_cycle["within_tolerance"].sum()) / lines if lines else None,
                     value_accuracy=max(0.0, 1 - absolute / system) if system > 0 else None,
-                    absolute_value=absolute, majors=int(by_cycle["majors"].sum()),
+                    absolute_value=round(absolute, 2), majors=int(by_cycle["majors"].sum()),
                     target=float(DISCREPANCY_RATE_TARGET))
 
 
-def trend_tables(table: pa.Table, top: int) -> tuple[Headline, dict[str, ReportTable]]:
-    """Every table of the report, computed from the cycles' counted lines."""
-    zone = pc.if_else(pc.equal(table["zone"].cast(pa.string()), ""), NO_ZONE, table["zone"].cast(pa.string()))
-    table = table.set_column(table.schema.get_field_index("zone"), "zone", zone)
-    by_cycle = figures_frame(table, ["cycle_id", "count_date"]).sort_values(["count_date", "cycle_id"], kind="stable")
+def trend_tables(table: pa.Table, dates: dict[str, dt.date], top: int) -> tuple[Headline, dict[str, ReportTable]]:
+    """Every table of the report, computed from the cycles' counted lines (each a grouping of them);
+    dates: each cycle's count date."""
+    table = prepared(table)
+    off = table.filter(table["discrepancy"])
+    by_cycle = figures_frame(table, ["cycle_id"])
+    by_cycle.insert(1, "count_date", by_cycle["cycle_id"].map(dates))
+    by_cycle = by_cycle.sort_values(["count_date", "cycle_id"], kind="stable")
     by_cycle["target"] = float(DISCREPANCY_RATE_TARGET)
-    by_location = _ranked(table, ["location", "zone"])
-    by_part = _ranked(table, ["part_number"])
-    by_zone = figures_frame(table, ["zone"]).sort_values(["accuracy", "zone"], kind="stable")
-    by_counter = figures_frame(_first_counts(table), ["counted_by"]).sort_values(["accuracy", "counted_by"],
-                                                                                 kind="stable")
+    by_location = _named(_ranked(table, off, ["location", "zone"]), "zone", NO_ZONE)
+    by_zone = _named(figures_frame(table, ["zone"]), "zone", NO_ZONE).sort_values(["accuracy", "zone"], kind="stable")
+    by_part = _ranked(table, off, ["part_number"])
+    by_counter = _named(figures_frame(table, ["counted_by"], first=True), "counted_by", NOT_SIGNED)
+    by_counter = by_counter[by_counter["lines"] > 0]  # found items only: no first count
+    by_counter = with_rates(by_counter.groupby("counted_by", as_index=False).agg(
+        **{name: (name, "sum") for name in FIGURES})).sort_values(["accuracy", "counted_by"], kind="stable")
     tables = {
         BY_CYCLE: ReportTable.of(BY_CYCLE, by_cycle),
         BY_LOCATION: ReportTable.of(BY_LOCATION, by_location),
         BY_ZONE: ReportTable.of(BY_ZONE, by_zone),
         BY_PART: ReportTable.of(BY_PART, by_part),
         BY_COUNTER: ReportTable.of(BY_COUNTER, by_counter),
-        BY_CAUSE: ReportTable.of(BY_CAUSE, _causes(table)),
+        BY_CAUSE: ReportTable.of(BY_CAUSE, _causes(off)),
         MOST_OFF: ReportTable.most_off(by_location[by_location["times_off"] > 0].head(top),
                                        by_part[by_part["times_off"] > 0].head(top)),
     }
@@ -165,8 +175,9 @@ def write_report(cycle_dirs: Sequence[Path | str], output: Path | str, config: C
     dirs = [Path(d) for d in dict.fromkeys(str(d) for d in cycle_dirs)]
     if not dirs:
         raise CycleError("name at least one finalized cycle folder")
-    table = read_counted_lines(counted_lines_files(dirs), FIGURE_COLUMNS)
-    headline, tables = trend_tables(table, top)
+    files = counted_lines_files(dirs)
+    table = read_counted_lines(list(files), FIGURE_COLUMNS)
+    headline, tables = trend_tables(table, dict(files.values()), top)
     output = Path(output)
     render_xlsx(report_workbook(headline, tables, config), output)
     cycles = [str(c) for c in tables[BY_CYCLE].column("Cycle")]

@@ -347,3 +347,13 @@ def test_erpnext_gets_its_own_transfer_file_others_the_generic_one(plant, tmp_pa
         "Example Plant Ltd", "Material Transfer", "P-100", "BIN-1 - EP", "BIN-2 - EP", "3", "1")
     assert read_csv(folder / "erpnext.csv") == []  # both lines explained by the transfer
     assert [r["transfer_id"] for r in read_csv(folder / "transfers.csv")] == ["T1"]  # odoo: the generic format
+
+
+def test_a_count_date_that_cannot_be_read_is_a_problem_and_the_cycles_date_is_taken(plant, tmp_path):
+    cycle_dir, _, snapshot = plant
+    files = count(plant, tmp_path)
+    files[0] = fill_sheet(cycle_dir / "sheets" / "BIN-1.xlsx", tmp_path / "back" / "b1.xlsx", {1: 50, 2: 15},
+                          counted_by="Ana", edit=counted_at("after lunch"))
+    report = ingest_cycle(cycle_dir, MOVES_CONFIG, files, today=AS_OF, movements=movements(tmp_path, snapshot))
+    [problem] = [p for p in report.problems if p.kind == "bad-count-time"]
+    assert problem.value == "after lunch" and problem.sheet and "count date" in problem.message

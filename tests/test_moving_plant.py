@@ -114,6 +114,10 @@ def test_counts_that_match_the_moved_stock_are_no_discrepancy(plant, tmp_path):
     again = ingest_cycle(cycle_dir, MOVES_CONFIG, today=AS_OF)
     assert again.figures.discrepancies == 0
     assert not any(note.startswith("Kept") for note in again.notes)  # its own columns and tab, not a person's
+    from cyclekit.stages.status import cycle_status
+
+    (cycle_dir / "counts.json").unlink()  # status reads the sheets again, with the same movements
+    assert cycle_status(cycle_dir, MOVES_CONFIG).discrepancies == 0
 
 
 def test_a_real_difference_still_shows_against_the_expected_quantity(plant, tmp_path):
@@ -243,6 +247,9 @@ def test_moved_not_missing_is_suggested_and_once_accepted_written_as_a_transfer(
         "3", "BIN-1", "BIN-2", "BIN-1/1", "BIN-2/1", "6.00", "Dana Whitfield")
     assert read_csv(folder / "generic.csv") == [] and read_csv(folder / "odoo.csv") == []
     assert accepted.transfers == 1 and folder / "transfers.csv" in accepted.files
+    [reviewed] = rows_of(folder / "review.xlsx", "Transfers")  # beside the adjustments, to read in Excel
+    assert (reviewed["Transfer"], reviewed["Quantity"], reviewed["From Line ID"], reviewed["To Line ID"]) == (
+        "T1", 3, "BIN-1/1", "BIN-2/1")
 
 
 def test_a_partly_explained_shortage_adjusts_only_what_the_transfer_leaves(plant, tmp_path):
@@ -340,3 +347,13 @@ def test_erpnext_gets_its_own_transfer_file_others_the_generic_one(plant, tmp_pa
         "Example Plant Ltd", "Material Transfer", "P-100", "BIN-1 - EP", "BIN-2 - EP", "3", "1")
     assert read_csv(folder / "erpnext.csv") == []  # both lines explained by the transfer
     assert [r["transfer_id"] for r in read_csv(folder / "transfers.csv")] == ["T1"]  # odoo: the generic format
+
+
+def test_a_count_date_that_cannot_be_read_is_a_problem_and_the_cycles_date_is_taken(plant, tmp_path):
+    cycle_dir, _, snapshot = plant
+    files = count(plant, tmp_path)
+    files[0] = fill_sheet(cycle_dir / "sheets" / "BIN-1.xlsx", tmp_path / "back" / "b1.xlsx", {1: 50, 2: 15},
+                          counted_by="Ana", edit=counted_at("after lunch"))
+    report = ingest_cycle(cycle_dir, MOVES_CONFIG, files, today=AS_OF, movements=movements(tmp_path, snapshot))
+    [problem] = [p for p in report.problems if p.kind == "bad-count-time"]
+    assert problem.value == "after lunch" and problem.sheet and "count date" in problem.message

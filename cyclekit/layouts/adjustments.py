@@ -506,9 +506,37 @@ _REVIEW_COLUMNS = (  # (header, width, Adjustment field, a number?)
 _REVIEW_FIELDS = [field for _, _, field, _ in _REVIEW_COLUMNS]
 
 
-def review_workbook(adjustments: list[Adjustment], cycle_id: str, currency_format: str) -> Any:
+_TRANSFER_COLUMNS = (  # (header, width, TransferLine field, a number?)
+    ("Transfer", 9, "transfer_id", False), ("Part Number", 16, "part_number", False),
+    ("Revision", 8, "revision", False), ("Lot", 12, "lot", False), ("Serial", 12, "serial", False),
+    ("UoM", 6, "uom", False), ("Quantity", 10, "quantity", True), ("From Location", 14, "from_location", False),
+    ("To Location", 14, "to_location", False), ("Unit Cost", 10, "unit_cost", True), ("Value", 12, "value", True),
+    ("From Line ID", 16, "from_line_id", False), ("To Line ID", 16, "to_line_id", False),
+    ("Reason", 40, "reason", False), ("Decided By", 18, "decided_by", False),
+)
+
+
+def _transfers_tab(transfers: list[TransferLine], currency_format: str) -> Any:
+    """The accepted transfers beside the adjustments: what moved, and the two lines it explains."""
+    from cyclekit.backends.spec import Cell, Column, Range, Sheet
+    from cyclekit.layouts import styles
+
+    money = styles.money(currency_format)
+    columns = [Column(header, width, (money if field in ("unit_cost", "value") else styles.QUANTITY) if number
+                      else styles.TEXT.but(wrap=True)) for header, width, field, number in _TRANSFER_COLUMNS]
+    sheet = Sheet("Transfers", columns=columns, header_row=0, freeze=(1, 1))
+    sheet.rows = [[Cell(header, styles.HEADER) for header, *_ in _TRANSFER_COLUMNS]]
+    sheet.rows += [[(Decimal(getattr(t, field)) if getattr(t, field) else None) if number
+                    else getattr(t, field) or None for _, _, field, number in _TRANSFER_COLUMNS] for t in transfers]
+    sheet.autofilter = Range(0, 0, max(len(transfers), 1), len(columns) - 1)
+    return sheet
+
+
+def review_workbook(adjustments: list[Adjustment], cycle_id: str, currency_format: str,
+                    transfers: list[TransferLine] | None = None) -> Any:
     """The adjustment lines as a workbook a person reads: a CSV opened in Excel turns part number
-    000812 into 812 and revision 01 into 1; here identifiers stay text and quantities numbers."""
+    000812 into 812 and revision 01 into 1; here identifiers stay text and quantities numbers.
+    transfers: the accepted transfers, on a tab of their own (import them first)."""
     from cyclekit.backends.spec import Cell, Column, PrintSetup, Range, Sheet, WorkbookSpec
     from cyclekit.layouts import styles
 
@@ -532,4 +560,5 @@ def review_workbook(adjustments: list[Adjustment], cycle_id: str, currency_forma
     sheet.print_setup = PrintSetup(landscape=True, fit_width=2, repeat_rows=(0, 0), repeat_columns=(0, 2),
                                    header=f'&L&"Calibri,Bold"Adjustments {cycle_id}&R&D',
                                    footer="&CPage &P of &N", gridlines=False)
-    return WorkbookSpec([sheet], title=f"Adjustments {cycle_id}", subject="Cycle count adjustments")
+    more = [_transfers_tab(transfers, currency_format)] if transfers else []
+    return WorkbookSpec([sheet, *more], title=f"Adjustments {cycle_id}", subject="Cycle count adjustments")

@@ -313,7 +313,8 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     warnings = _warnings(interrupted, manifest, counts, docs, adjustments, loaded, rendered, config, today, after)
     warnings += _undecided(suggested, accepted) + odoo_notes
     warnings += _target_findings(loaded, counts.lines, config, manifest.cycle_id)
-    moves = render_transfers(transfer_lines(accepted, docs, previous.transfers, manifest), [t.name for t in loaded],
+    moved_lines = transfer_lines(accepted, docs, previous.transfers, manifest)
+    moves = render_transfers(moved_lines, [t.name for t in loaded],
                              {"cycle": _cycle_info(manifest), "targets": config.adjustments})
     totals = figures(counts.lines, [r.location for r in manifest.locations], len(counts.problems), config.count,
                      counts.returned)
@@ -326,7 +327,8 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     schedule = workbook_at(schedule_path, google)
     spec, moved = _moved_on(schedule, manifest, counts, history, config, today, lines_table)
     outputs = Outputs({**moves, **{f"{t.name}.{t.extension}": t.text for t in rendered}},
-                      (REVIEW, review_workbook(adjustments, manifest.cycle_id, config.count.currency_format)),
+                      (REVIEW, review_workbook(adjustments, manifest.cycle_id, config.count.currency_format,
+                                               moved_lines)),
                       schedule.file, spec if schedule.file else None,
                       cycle_dir / schedule_backup_name(manifest.cycle_id),
                       records={COUNTED_LINES: parquet_bytes(lines_table)})

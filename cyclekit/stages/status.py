@@ -119,8 +119,9 @@ def cycle_status(cycle_dir: Path | str, config: Config, today: dt.date | None = 
     else:
         try:
             stored = read_cycle_movements(cycle_dir, manifest, config)[0]  # what the last ingest compared with
-            accepted, lines, problems = count_state(manifest, read_frozen(cycle_dir, manifest), files, config,
-                                                    movements=stored)
+            frozen = read_frozen(cycle_dir, manifest)
+            accepted, lines, problems = (count_state(manifest, frozen, files, config) if stored is None
+                                         else count_state(manifest, frozen, files, config, None, frozenset(), stored))
         except CycleError:
             accepted, lines, problems = [], [], []
         returned = returned_locations(accepted)

@@ -121,3 +121,15 @@ def test_parse_reports_a_cell_outside_the_layout_and_an_inserted_row() -> None:
 @pytest.mark.parametrize("rows", [[], [["just a table"]], [[None, "Location", "X"], ["Line", "Part Number"]]])
 def test_not_a_count_sheet(rows: list[list[Any]]) -> None:
     assert parse_sheet(rows, "a.xlsx", "Sheet1") is None
+
+
+def test_page_breaks_fill_each_page_and_keep_a_run_together() -> None:
+    from cyclekit.layouts.paging import page_breaks
+
+    margins = (0.4, 0.4, 0.7, 0.6)  # Letter portrait: 698 pt between the margins, 677 of them filled
+    assert page_breaks([100.0] * 6, 20, margins, 1, False) == []  # 600 pt: one page
+    assert page_breaks([100.0] * 7, 20, margins, 1, False) == [6]  # the seventh row starts page 2
+    # rows 5 and 6 (a sign-off) go together: the break comes before 5, page 2 repeats the 20 pt header
+    assert page_breaks([100.0] * 5 + [90.0, 90.0], 20, margins, 1, False, keep=[(5, 6)]) == [5]
+    assert page_breaks([100.0] * 5 + [90.0, 90.0], 20, margins, 1, False) == [6]
+    assert page_breaks([100.0] * 7, 20, margins, 9, False) == []  # A4 is taller: 748 pt

@@ -537,7 +537,8 @@ def report(cycle_dirs: tuple[Path, ...], output: Path, top: int, config_path: Pa
     """
     result = trends_report(cycle_dirs, output, config=config_path, top=top)
     head = result.headline
-    _say(f"Wrote {result.output}: {n(len(result.cycles), 'cycle')}, {n(result.lines, 'line')} counted.")
+    _say(f"Wrote {result.output}: {n(len(result.cycles), 'cycle')}, {n(result.lines, 'line')} counted "
+         "(found items included).")
     if head.discrepancy_rate is not None and head.accuracy is not None:
         _say(f"  discrepancy rate {head.discrepancy_rate:.1%} (target under {head.target:.0%}), "
              f"record accuracy {head.accuracy:.1%}"

@@ -42,7 +42,9 @@ def test_misses_shorten_down_to_the_floor_and_clean_runs_restore():
 def test_accuracy_below_target_over_the_window_shortens_without_a_major():
     learned = Learned()
     assert learn_cadence(learned, count(0, within=9), 91, 91, RULE) == 46
-    assert "accuracy 90 % over the last 3 count(s), target 95 %" in learned.reason
+    assert learned.reason.startswith("accuracy 90 % on its count on 2026-01-05, target 95 %: counted every 46 days")
+    assert learn_cadence(learned, count(30, within=9), 46, 91, RULE) == 23
+    assert learned.reason.startswith("accuracy 90 % over its last 2 counts on 2026-02-04")
     # one count a little off after clean ones: the window's accuracy holds, the cadence too
     steady = Learned([count(0), count(10)])
     assert learn_cadence(steady, count(20, within=9), 91, 91, RULE) == 91 and steady.reason == ""

@@ -84,13 +84,16 @@ def _percent(value: Decimal) -> str:
     return f"{value * 100:.0f} %"
 
 
-def _miss(last: CountResult, accuracy: Decimal | None, rule: CadenceConfig) -> str:
-    """Why this count calls for counting more often ('' when it does not)."""
+def _miss(recent: list[CountResult], rule: CadenceConfig) -> str:
+    """Why the last count calls for counting more often ('' when it does not)."""
+    last, accuracy = recent[-1], window_accuracy(recent, rule.window)
     if last.majors:
         return f"Major discrepancy on {last.date.isoformat()}"
     if last.clean(rule.accuracy_target) or accuracy is None or accuracy >= rule.accuracy_target:
         return ""
-    return (f"accuracy {_percent(accuracy)} over the last {rule.window} count(s), target "
+    counts = len(recent[-rule.window:])
+    over = "on its count" if counts == 1 else f"over its last {counts} counts"
+    return (f"accuracy {_percent(accuracy)} {over} on {last.date.isoformat()}, target "
             f"{_percent(rule.accuracy_target)}")
 
 
@@ -100,7 +103,7 @@ def learn_cadence(learned: Learned, result: CountResult, current: int, class_cad
     says why the cadence differs from the class's). current: the cadence the row had."""
     learned.recent = [*learned.recent, result][-max(rule.window, rule.clean_runs_to_restore):]
     learned.class_cadence = class_cadence
-    miss = _miss(result, window_accuracy(learned.recent, rule.window), rule)
+    miss = _miss(learned.recent, rule)
     if miss:
         shorter = max(rule.floor_days, round(current * rule.major_factor))
         cadence = min(current, shorter)

@@ -43,7 +43,7 @@ def test_each_printed_field_changed_on_the_sheet_is_a_problem_naming_file_and_ce
     [problem] = result.problems
     assert (problem.kind, problem.cell, problem.line_id) == ("altered-line", cells[field], "CAGE-01/1")
     assert problem.file.endswith("cage.xlsx") and problem.sheet
-    assert f"{field} was printed" in problem.message and f"reads {CHANGES[field]}" in problem.message
+    assert f"{field} was printed" in problem.message and f"reads '{CHANGES[field]}'" in problem.message
     assert (result.figures.lines_counted, result.figures.lines_not_counted) == (0, 1)  # a count of something else
 
 
@@ -55,8 +55,17 @@ def test_serial_unit_and_description_changed_together_are_one_problem_naming_eac
     [problem] = result.problems
     assert problem.kind == "altered-line" and problem.cell == cells["Description"]  # the first in the row
     assert all(f"{name} was printed" in problem.message for name in changes)
-    assert "Serial was printed SN-0001 and reads SN-FAKE" in problem.message
-    assert "UoM was printed ea and reads box" in problem.message
+    assert "Serial was printed 'SN-0001' and reads 'SN-FAKE'" in problem.message
+    assert "UoM was printed 'ea' and reads 'box'" in problem.message
+
+
+def test_a_long_description_typed_over_is_cut_in_the_message(plant, tmp_path):  # noqa: F811
+    report = start(plant, tmp_path, selection=Selection(locations=("CAGE-01",)))
+    filled, cells = _edited(report.cycle_dir, tmp_path, {"Description": "\ufeff" + "x" * 5000})
+    [problem] = ingest_cycle(report.cycle_dir, Config(), [filled]).problems
+    # an unseen character shown as an escape, the text cut at 100 characters
+    assert problem.cell == cells["Description"] and "reads '\\ufeff" + "x" * 99 + "…'" in problem.message
+    assert len(problem.message) < 400
 
 
 def test_a_description_rewrapped_and_a_unit_in_capitals_still_read_as_sent(plant, tmp_path):  # noqa: F811
@@ -76,6 +85,6 @@ def test_a_found_item_printed_on_a_recount_with_its_unit_changed_is_not_recounte
     again = ingest_cycle(report.cycle_dir, Config(), [*files, recounted])
     [problem] = [p for p in again.problems if p.kind == "altered-line"]
     assert problem.line_id == "LS-1/F1" and problem.cell.startswith("F") and problem.file.endswith("recount LS-1.xlsx")
-    assert "(UoM was printed ea and reads box); it was not recounted" in problem.message
+    assert "(UoM was printed 'ea' and reads 'box'); it was not recounted" in problem.message
     variance = {r["Line ID"]: r for r in rows_of(again.results, "Variance")}
     assert variance["LS-1/F1"]["Counted Qty"] == 7  # the first count stands

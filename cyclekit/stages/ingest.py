@@ -36,6 +36,7 @@ from cyclekit.domain.values import (
     cell_text,
     format_decimal,
     parse_quantity,
+    readable,
     show_spaces,
     unshow_spaces,
 )
@@ -448,6 +449,11 @@ def _as_sent(tally: _Tally, entry: Entry, sheet: FilledSheet, s: SnapshotLine, l
     return True
 
 
+def _quoted(text: str, most: int = 100) -> str:
+    """A field in a message: quoted, unseen characters shown, a long one cut."""
+    return readable(text if len(text) <= most else text[:most] + "…")
+
+
 def _altered_line(entry: Entry, sheet: FilledSheet, sent: dict[str, str], line_id: str, what: str,
                   then: str) -> Problem | None:
     """A problem naming the cell of the first printed field that no longer reads as it was sent
@@ -455,8 +461,8 @@ def _altered_line(entry: Entry, sheet: FilledSheet, sent: dict[str, str], line_i
     altered = altered_fields(entry, sent)
     if not altered:
         return None
-    changes = "; ".join(f"{HEADERS[key]} was printed {show_spaces(printed) or '(blank)'} and reads "
-                        f"{read or '(blank)'}" for key, printed, read in altered)
+    changes = "; ".join(f"{HEADERS[key]} was printed {_quoted(show_spaces(printed))} and reads {_quoted(read)}"
+                        for key, printed, read in altered)
     column = sheet.columns.get(altered[0][0], 0)
     return Problem("altered-line", sheet.file, f"{what} was changed on the sheet ({changes}); {then}",
                    sheet=sheet.tab, cell=a1(entry.row, column), value="/".join(read for _, _, read in altered),

@@ -8,6 +8,7 @@ report section of RESULTS.md. Target (issue 15): under 30 s and 4 GB for 10 mill
     python benchmarks/report_bench.py                      # 10,000,000 lines in 50 cycles
     python benchmarks/report_bench.py --lines 200000       # a quick check
     python benchmarks/report_bench.py --record             # also write the result into RESULTS.md
+    python benchmarks/report_bench.py --reuse              # measure again without generating the cycles again
 """
 
 from __future__ import annotations
@@ -153,12 +154,19 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE / "out" / "report")
     parser.add_argument("--record", action="store_true", help="write the result into RESULTS.md")
     parser.add_argument("--note", default="", help="e.g. the machine's load during the run")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure again on the cycles an earlier run generated with the same --lines and --cycles")
     args = parser.parse_args()
     started = time.perf_counter()
-    folders = generate(args.out / "cycles", args.lines, args.cycles)
+    made = sorted((args.out / "cycles").glob("cycle-*"))
+    if args.reuse and len(made) == args.cycles and sum(
+            pq.ParquetFile(f / COUNTED_LINES).metadata.num_rows for f in made) == args.lines:
+        folders = made
+    else:
+        folders = generate(args.out / "cycles", args.lines, args.cycles)
     size = sum((f / COUNTED_LINES).stat().st_size for f in folders) / 2**20
-    print(f"generated {args.lines:,} lines in {args.cycles} cycles ({size:,.0f} MB of Parquet) in "
-          f"{time.perf_counter() - started:.0f} s", flush=True)
+    print(f"{'reused' if folders is made else 'generated'} {args.lines:,} lines in {args.cycles} cycles "
+          f"({size:,.0f} MB of Parquet) in {time.perf_counter() - started:.0f} s", flush=True)
     load = os.getloadavg()[0]
     seconds, cpu, peak = run_report(folders, args.out / "report.xlsx")
     print(f"cyclekit report: {seconds:.1f} s wall clock, {cpu:.1f} s CPU, peak RSS {peak:,.0f} MB (target under "

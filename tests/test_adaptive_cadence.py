@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from cyclekit.config import CadenceConfig, ConfigError, parse_config
-from cyclekit.domain.scheduling import CountResult, Learned, learn_cadence
+from cyclekit.domain.scheduling import CountResult, Learned, due_status, learn_cadence
 from cyclekit.stages import schedule as api
 from cyclekit.stages.finalize import finalize_cycle
 from tests.test_finalize import CONFIG, TODAY, approve_all, cycle  # noqa: F401 (the fixture)
@@ -97,3 +97,22 @@ def test_a_cadence_a_person_typed_is_never_changed(cycle):  # noqa: F811
     finalize_cycle(cycle_dir, schedule, ADAPTIVE, targets=["generic"], today=TODAY)
     after = _schedule_rows(schedule)
     assert after["BIN-1"]["Cadence (days)"] == 45 and after["BIN-1"]["Cadence Reason"] is None
+
+
+def test_libreoffice_counts_the_learned_cadence(soffice, cycle, lo_out):  # noqa: F811
+    """Next Count, Days Until Due and Status, evaluated by LibreOffice, follow the learned cadence
+    (the Cadence Reason column moves the columns after it)."""
+    from cyclekit.backends.libreoffice import recalculate
+
+    cycle_dir, schedule, _ = cycle
+    approve_all(cycle_dir)
+    finalize_cycle(cycle_dir, schedule, ADAPTIVE, targets=["generic"], today=TODAY)
+    [result] = recalculate([schedule], lo_out)
+    rows = list(openpyxl.load_workbook(result, data_only=True)["Schedule"].iter_rows(values_only=True))
+    by = {r[0]: dict(zip(rows[0], r)) for r in rows[1:] if r[0]}
+    learned = by["BIN-1"]
+    assert learned["Cadence Reason"].startswith("Major discrepancy")
+    due = learned["Last Count"].date() + dt.timedelta(days=learned["Cadence (days)"])
+    assert learned["Next Count"].date() == due
+    assert learned["Days Until Due"] == (due - dt.date.today()).days
+    assert learned["Status"] == due_status((due - dt.date.today()).days, 7)

@@ -40,3 +40,30 @@ def test_finalize_keeps_the_counted_lines_exactly_and_verify_holds_them(cycle): 
     assert verify_cycle(cycle_dir).changed == [str(path)]
     path.unlink()
     assert verify_cycle(cycle_dir).missing == [str(path)]
+
+
+def test_a_recount_keeps_the_first_count_and_judges_the_first_counter_by_it():
+    from cyclekit.config import CountConfig
+    from cyclekit.domain.variance import CountedLine
+    from cyclekit.folder.counted_lines import accuracy_by, counted_lines_table
+
+    def line(n, system, counted, **more):
+        return CountedLine(f"A/{n}", "A", f"P{n}", "", "", "", "", "ea", "A", Decimal(system), Decimal("2.00"),
+                           counted_qty=Decimal(counted), counted_by="Ana", **more)
+
+    lines = [line(1, 10, 10, first_count=Decimal(7), recounted_by="Bo", recount_sheet="R001"),  # Ana was off
+             line(2, 10, 8),  # off, no recount
+             line(3, 10, 10),
+             line(4, 0, 3, found=True),  # a found item: no first count
+             CountedLine("A/5", "A", "P5", "", "", "", "", "ea", "A", Decimal(1), None)]  # not counted
+    table = counted_lines_table("C1", dt.date(2026, 1, 5), lines, {}, {}, CountConfig())
+    rows = {r["line_id"]: r for r in table.to_pylist()}
+    assert sorted(rows) == ["A/1", "A/2", "A/3", "A/4"]
+    assert rows["A/1"]["first_count_qty"] == 7 and rows["A/1"]["counted_qty"] == 10 and rows["A/1"]["recounted"]
+    assert rows["A/1"]["first_discrepancy"] and not rows["A/1"]["first_within_tolerance"]
+    assert not rows["A/1"]["discrepancy"] and rows["A/1"]["within_tolerance"] and rows["A/1"]["recounted_by"] == "Bo"
+    assert rows["A/4"]["first_count_qty"] is None and rows["A/4"]["first_discrepancy"] is None
+    final = accuracy_by(table, ["counted_by"]).to_pylist()[0]
+    first = accuracy_by(table, ["counted_by"], first=True).to_pylist()[0]
+    assert (final["lines"], final["discrepancies"], final["within_tolerance"]) == (4, 2, 2)
+    assert (first["lines"], first["discrepancies"], first["within_tolerance"]) == (3, 2, 1)

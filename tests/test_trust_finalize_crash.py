@@ -129,6 +129,7 @@ def assert_finalized_whole(case: Path, pre_cycle: bytes) -> None:
     assert in_adjustments == {f"adjustments/{p.name}" for p in (cycle_dir / "adjustments").iterdir()}
     assert in_adjustments == {"adjustments/generic.csv", "adjustments/netsuite.csv", "adjustments/fishbowl.csv",
                               "adjustments/review.xlsx"}
+    assert "counted_lines.parquet" in {Path(name).name for name in outputs}
     for name, digest in outputs.items():
         path = Path(name) if Path(name).is_absolute() else cycle_dir / name
         assert sha(path) == digest, f"{name} does not match the manifest"
@@ -140,6 +141,7 @@ def assert_open_and_unchanged(case: Path, pre_cycle: bytes) -> None:
     assert json.loads((cycle_dir / "manifest.json").read_text())["finalized"] is None
     assert (case / "schedule.xlsx").read_bytes() == pre_cycle
     assert not (cycle_dir / "adjustments").exists()
+    assert not (cycle_dir / "counted_lines.parquet").exists()  # the cycle's records come with the lock
     backup = cycle_dir / f"schedule-before-{CYCLE_ID}.xlsx"
     assert not backup.exists() or backup.read_bytes() == pre_cycle
     assert leftovers(case) == []

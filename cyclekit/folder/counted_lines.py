@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cyclekit.config import CountConfig
+from cyclekit.domain.money import cents
 from cyclekit.domain.variance import MAJOR, CountedLine, judge
 from cyclekit.errors import CycleError
 
@@ -44,45 +45,47 @@ SCHEMA = pa.schema([
     ("severity", pa.string()), ("root_cause", pa.string()), ("counted_by", pa.string()),
     ("recounted", pa.bool_()), ("recounted_by", pa.string()), ("approved_by", pa.string()),
 ])
+_PER_LINE = pa.schema([field for field in SCHEMA if field.name not in ("cycle_id", "count_date")])
 # the columns a report reads (not the identifiers of every line: a year of lines stays small in memory)
 FIGURE_COLUMNS = ("cycle_id", "location", "zone", "part_number", "system_value",
                   "variance_value", "discrepancy", "within_tolerance", "first_discrepancy",
                   "first_within_tolerance", "severity", "root_cause", "counted_by")
 
 
-def _exact(value: Decimal | None, what: str, line_id: str) -> Decimal | None:
-    """A quantity as the file holds it: never rounded (a sheet's numbers have at most 20 digits)."""
-    if value is None:
-        return None
-    scaled = value.quantize(_SCALE)
-    if scaled != value or len(scaled.as_tuple().digits) > 38:
-        raise CycleError(f"line {line_id}: {what} {value} has more digits than the counted lines file holds "
-                         "(20 after the decimal point); correct it on the sheet and ingest again")
-    return scaled
+def _check_exact(line: CountedLine) -> None:
+    """A quantity the file cannot hold exactly names its line (a sheet's numbers have at most 20
+    digits, but 1E-25 is one digit)."""
+    for what, value in (("the system quantity", line.system_qty), ("the count", line.counted_qty),
+                        ("the first count", line.first_qty), ("the unit cost", line.unit_cost)):
+        if value is not None and (value.quantize(_SCALE) != value or value.adjusted() >= 18):
+            raise CycleError(f"line {line.line_id}: {what} {value} has more digits than the counted lines file "
+                             "holds (20 after the decimal point); correct it on the sheet and ingest again")
 
 
 def _row(line: CountedLine, doc: dict[str, Any], zone: str, config: CountConfig) -> dict[str, Any]:
     variance = line.variance_qty
     first = line.first_qty
     first_difference = None if first is None or line.found else first - line.system_qty
-    # the first counter judged by the rule the final count is judged by
-    first_judged = None if first_difference is None else judge(replace(line, counted_qty=first, problem=""), config)
+    judged = judge(line, config)
+    # the first counter judged by the rule the final count is judged by (the same, without a recount)
+    first_judged = None if first_difference is None else judged if not line.recounted_by else judge(
+        replace(line, counted_qty=first, problem=""), config)
     cost = line.unit_cost
     return {
         "line_id": line.line_id, "location": line.location, "zone": zone, "part_number": line.part_number,
         "revision": line.revision, "lot": line.lot, "serial": line.serial, "uom": line.uom,
         "abc_class": line.abc_class, "found": line.found,
-        "system_qty": _exact(line.system_qty, "the system quantity", line.line_id),
-        "counted_qty": _exact(line.counted_qty, "the count", line.line_id),
-        "first_count_qty": _exact(None if line.found else first, "the first count", line.line_id),
-        "variance_qty": _exact(variance, "the variance", line.line_id),
-        "unit_cost": _exact(cost, "the unit cost", line.line_id),
-        "system_value": None if cost is None else (line.system_qty * cost).quantize(Decimal("0.01")),
+        "system_qty": line.system_qty,
+        "counted_qty": line.counted_qty,
+        "first_count_qty": None if line.found else first,
+        "variance_qty": variance,
+        "unit_cost": cost,
+        "system_value": None if cost is None else cents(line.system_qty * cost),
         "variance_value": line.variance_value,
-        "discrepancy": bool(variance), "within_tolerance": judge(line, config).within_tolerance,
+        "discrepancy": bool(variance), "within_tolerance": judged.within_tolerance,
         "first_discrepancy": None if first_difference is None else bool(first_difference),
         "first_within_tolerance": None if first_judged is None else first_judged.within_tolerance,
-        "severity": judge(line, config).severity or "",
+        "severity": judged.severity or "",
         "root_cause": str(doc.get("Root Cause") or "").strip(), "counted_by": line.counted_by,
         "recounted": bool(line.recounted_by), "recounted_by": line.recounted_by,
         "approved_by": str(doc.get("Approved By") or "").strip(),
@@ -92,16 +95,16 @@ def _row(line: CountedLine, doc: dict[str, Any], zone: str, config: CountConfig)
 def counted_lines_table(cycle_id: str, count_date: dt.date, lines: Iterable[CountedLine],
                         docs: dict[str, dict[str, Any]], zones: dict[str, str], config: CountConfig) -> pa.Table:
     """The cycle's counted lines (a line not counted has no place in them), documentation by Line ID."""
-    rows = [_row(line, docs.get(line.line_id, {}), zones.get(line.location, ""), config)
-            for line in lines if line.counted]
-    columns: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
-    for row in rows:
-        for name in SCHEMA.names[3:]:
-            columns[name].append(row[name])
-    columns["cycle_id"] = [cycle_id] * len(rows)
-    columns["count_date"] = [count_date] * len(rows)
-    columns["line_id"] = [row["line_id"] for row in rows]
-    return pa.table(columns, schema=SCHEMA)
+    counted = [line for line in lines if line.counted]
+    rows = [_row(line, docs.get(line.line_id, {}), zones.get(line.location, ""), config) for line in counted]
+    try:
+        table = pa.Table.from_pylist(rows, schema=_PER_LINE)
+    except (pa.ArrowInvalid, OverflowError):
+        for line in counted:
+            _check_exact(line)
+        raise
+    return table.add_column(0, SCHEMA.field("cycle_id"), pa.array([cycle_id] * len(rows), pa.string())).add_column(
+        1, SCHEMA.field("count_date"), pa.array([count_date] * len(rows), pa.date32()))
 
 
 def parquet_bytes(table: pa.Table) -> bytes:

@@ -35,7 +35,7 @@ def test_the_fix_of_a_documented_cause_is_written_with_the_results(cycle):  # no
     assert (cause, verify) == ("Theft or loss", "Review physical security logs and access records")
     assert fix.startswith("Document the loss")
     [formula] = [c for c in details(again.results, data_only=False)[1:2]]
-    assert formula.startswith("=IFERROR(INDEX(Lists!$D$2:$D$") and "MATCH(M2,Lists!$A$2:$A$" in formula
+    assert formula.startswith("=IFERROR(INDEX(Lists!$D$2:$D$") and "MATCH(L2,Lists!$A$2:$A$" in formula
 
 
 def test_the_fix_follows_the_cause_picked_in_libreoffice(cycle, soffice, lo_out):  # noqa: F811

@@ -36,14 +36,15 @@ def _spec(value: str) -> WorkbookSpec:
 @pytest.mark.parametrize("command, function", [
     ("schedule", "write_schedule"), ("sheets", "start_cycle"), ("ingest", "ingest_cycle"),
     ("finalize", "finalize_cycle"), ("verify", "verify_cycle"), ("status", "cycle_status"),
-    ("send", "send_cycle"), ("calendar", "write_calendar"), ("remind", "remind")])
+    ("send", "send_cycle"), ("calendar", "write_calendar"), ("remind", "remind"), ("report", "write_report")])
 def test_each_command_has_a_stage_module_named_as_the_command(command, function):
     assert callable(getattr(importlib.import_module(f"cyclekit.stages.{command}"), function))
 
 
 def test_no_stage_module_is_named_otherwise():
     names = {p.stem for p in STAGES} - {"__init__"}
-    assert names == {"schedule", "sheets", "ingest", "finalize", "verify", "status", "send", "calendar", "remind"}
+    assert names == {"schedule", "sheets", "ingest", "finalize", "verify", "status", "send", "calendar", "remind",
+                     "report"}
 
 
 # ---- stages stop branching on Google ---------------------------------------------------------

@@ -191,3 +191,9 @@ def workbook_to_write(name: Path | str, google: GoogleTarget | None, what: str) 
 def new_spreadsheet(google: GoogleTarget | None) -> WorkbookTarget | None:
     """Where a command's new workbook goes when it writes to Google Sheets (None: to files)."""
     return None if google is None else GoogleSpreadsheet(google)
+
+
+def default_google() -> GoogleTarget:
+    """A Google session with the default credentials: where a cycle's count sheets already are in
+    Google Sheets, they are read there whatever format the command writes in."""
+    return gsheets.signed_in()

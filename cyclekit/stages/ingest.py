@@ -25,6 +25,7 @@ from cyclekit.backends.targets import (
     TabReader,
     WorkbookTarget,
     XlsxFile,
+    default_google,
     new_spreadsheet,
 )
 from cyclekit.config import Config
@@ -690,10 +691,8 @@ def google_sources(cycle_dir: Path, manifest: Manifest, google: GoogleTarget | N
 
 
 def _default_session(manifest: Manifest) -> GoogleTarget:
-    from cyclekit.backends.gsheets import signed_in
-
     try:
-        return signed_in()
+        return default_google()
     except CyclekitError as error:
         raise CycleError(f"cycle {manifest.cycle_id}'s count sheets are in Google Sheets "
                          f"({manifest.google['count_sheets']['url']}) and cannot be read: {error}") from None

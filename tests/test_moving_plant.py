@@ -19,7 +19,7 @@ from cyclekit.stages.sheets import Selection, start_cycle
 from tests.helpers import INVENTORY_HEADER, fill_sheet, write_csv
 
 AS_OF = dt.date(2026, 11, 23)
-CONFIG = Config(adjustments={"odoo": {"location_prefix": "WH/Stock/"}})
+CONFIG = Config(adjustments={"fishbowl": {"location_group": "Main"}})
 ROWS = [
     ["BIN-1", "P-100", "A", "Bracket", "ea", "", "", "available", "50", "2.00"],
     ["BIN-1", "P-200", "", "Motor", "ea", "", "", "available", "10", "10.00"],
@@ -162,14 +162,14 @@ def test_absolute_files_carry_the_stock_moved_after_each_count(plant, tmp_path):
     # a later export, up to the import: one more movement into BIN-1 after its count
     later = movements(tmp_path, snapshot, [["BIN-1", "P-100", "A", "", "", "ea", "3", hours(snapshot, 6).isoformat(
         sep=" ", timespec="minutes")]], name="later.csv")
-    report = finalize_cycle(cycle_dir, schedule, MOVES_CONFIG, targets=["generic", "odoo"], today=AS_OF,
+    report = finalize_cycle(cycle_dir, schedule, MOVES_CONFIG, targets=["generic", "fishbowl"], today=AS_OF,
                             movements=later)
-    odoo = {r["location_id"]: r for r in read_csv(cycle_dir / "adjustments" / "odoo.csv")}
+    fishbowl = {r["Location"]: r for r in read_csv(cycle_dir / "adjustments" / "fishbowl.csv")}
     generic = {r["location"]: r for r in read_csv(cycle_dir / "adjustments" / "generic.csv")}
     # the ERP holds 50 - 10 + 3 after the count; the shelf was 2 short: 41, not the 48 counted
-    assert odoo["WH/Stock/BIN-1"]["inventory_quantity"] == "41"
+    assert fishbowl["Main-BIN-1"]["Qty"] == "41"
     assert generic["BIN-1"]["adjust_qty"] == "-2"  # a difference holds whatever moved since
-    valid = [w for w in report.warnings if w.startswith("odoo sets absolute quantities valid up to")]
+    valid = [w for w in report.warnings if w.startswith("fishbowl sets absolute quantities valid up to")]
     assert len(valid) == 1 and hours(snapshot, 6).isoformat(sep=" ", timespec="minutes") in valid[0]
     assert not any("generic sets absolute" in w for w in report.warnings)
     from cyclekit.stages.verify import verify_cycle
@@ -188,7 +188,7 @@ def test_a_later_export_that_rewrites_the_counted_past_is_refused(plant, tmp_pat
     late = movements(tmp_path, snapshot, [["BIN-2", "P-100", "A", "", "", "ea", "-1", hours(snapshot, 1).isoformat(
         sep=" ", timespec="minutes")]], name="late.csv")  # posted late, dated before BIN-2's count
     with pytest.raises(InputError, match=r"other movements before the count of 1 line\(s\) \(BIN-2/1\)"):
-        finalize_cycle(cycle_dir, schedule, MOVES_CONFIG, targets=["odoo"], today=AS_OF, movements=late)
+        finalize_cycle(cycle_dir, schedule, MOVES_CONFIG, targets=["fishbowl"], today=AS_OF, movements=late)
     assert not (cycle_dir / "adjustments").exists()
 
 
@@ -211,7 +211,7 @@ def finalize_copy(plant, tmp_path, name):
     copy = tmp_path / name
     shutil.copytree(cycle_dir, copy / "cycle")
     shutil.copy2(schedule, copy / "schedule.xlsx")
-    report = finalize_cycle(copy / "cycle", copy / "schedule.xlsx", MOVES_CONFIG, targets=["generic", "odoo"],
+    report = finalize_cycle(copy / "cycle", copy / "schedule.xlsx", MOVES_CONFIG, targets=["generic", "fishbowl"],
                             today=AS_OF)
     return report, copy / "cycle" / "adjustments"
 
@@ -245,7 +245,7 @@ def test_moved_not_missing_is_suggested_and_once_accepted_written_as_a_transfer(
     assert (transfer["quantity"], transfer["from_location"], transfer["to_location"], transfer["from_line_id"],
             transfer["to_line_id"], transfer["value"], transfer["decided_by"]) == (
         "3", "BIN-1", "BIN-2", "BIN-1/1", "BIN-2/1", "6.00", "Dana Whitfield")
-    assert read_csv(folder / "generic.csv") == [] and read_csv(folder / "odoo.csv") == []
+    assert read_csv(folder / "generic.csv") == [] and read_csv(folder / "fishbowl.csv") == []
     assert accepted.transfers == 1 and folder / "transfers.csv" in accepted.files
     [reviewed] = rows_of(folder / "review.xlsx", "Transfers")  # beside the adjustments, to read in Excel
     assert (reviewed["Transfer"], reviewed["Quantity"], reviewed["From Line ID"], reviewed["To Line ID"]) == (
@@ -266,8 +266,8 @@ def test_a_partly_explained_shortage_adjusts_only_what_the_transfer_leaves(plant
     assert (left["location"], left["adjust_qty"], left["adjust_value"]) == ("BIN-1", "-3", "-6.00")
     assert "2 moved to BIN-3 by transfer T1" in left["reason"]
     # the absolute file, imported after the transfer, sets what the shelf holds (+ moved after the count)
-    odoo = {r["location_id"]: r["inventory_quantity"] for r in read_csv(folder / "odoo.csv")}
-    assert odoo == {"WH/Stock/BIN-1": "35"}
+    fishbowl = {r["Location"]: r["Qty"] for r in read_csv(folder / "fishbowl.csv")}
+    assert fishbowl == {"Main-BIN-1": "35"}
 
 
 def test_libreoffice_computes_the_expected_quantities_the_results_show(soffice, plant, tmp_path):
@@ -338,15 +338,15 @@ def test_erpnext_gets_its_own_transfer_file_others_the_generic_one(plant, tmp_pa
     config = Config(movements=MOVES_CONFIG.movements, adjustments={
         **CONFIG.adjustments, "erpnext": {"company": "Example Plant Ltd", "expense_account": "Stock Adjustment - EP",
                                           "warehouse_suffix": " - EP"}})
-    done = finalize_cycle(cycle_dir, schedule, config, targets=["erpnext", "odoo"], today=AS_OF)
+    done = finalize_cycle(cycle_dir, schedule, config, targets=["erpnext", "fishbowl"], today=AS_OF)
     folder = cycle_dir / "adjustments"
-    assert {p.name for p in done.files} >= {"transfers-erpnext.csv", "transfers.csv", "erpnext.csv", "odoo.csv"}
+    assert {p.name for p in done.files} >= {"transfers-erpnext.csv", "transfers.csv", "erpnext.csv", "fishbowl.csv"}
     [entry] = read_csv(folder / "transfers-erpnext.csv")
     assert (entry["company"], entry["stock_entry_type"], entry["items.item_code"], entry["items.s_warehouse"],
             entry["items.t_warehouse"], entry["items.qty"], entry["items.conversion_factor"]) == (
         "Example Plant Ltd", "Material Transfer", "P-100", "BIN-1 - EP", "BIN-2 - EP", "3", "1")
     assert read_csv(folder / "erpnext.csv") == []  # both lines explained by the transfer
-    assert [r["transfer_id"] for r in read_csv(folder / "transfers.csv")] == ["T1"]  # odoo: the generic format
+    assert [r["transfer_id"] for r in read_csv(folder / "transfers.csv")] == ["T1"]  # fishbowl: the generic format
 
 
 def test_a_count_date_that_cannot_be_read_is_a_problem_and_the_cycles_date_is_taken(plant, tmp_path):

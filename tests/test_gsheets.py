@@ -481,7 +481,8 @@ def test_the_whole_cycle_in_google_moves_the_google_schedule_on(plant, google, s
     sheets_fake.reset_counts()
     finalize_cycle(report.cycle_dir, f"google:{schedule_id}", Config(), targets=["generic"], google=google)
     book = sheets_fake.spreadsheets[schedule_id]
-    assert [s.title for s in book.sheets] == ["Schedule", "Calendar", "History", "Settings", "Last Run"]
+    # the example plant's schedule learns its cadences: its hidden Count Record tab stays with it
+    assert [s.title for s in book.sheets] == ["Schedule", "Calendar", "History", "Settings", "Last Run", "Count Record"]
     schedule = book.sheet("Schedule")
     rows = {schedule.cell(f"A{r}").get("userEnteredValue", {}).get("stringValue"): r for r in range(2, 8)}
     ls = rows["LS-1"]

@@ -77,7 +77,7 @@ def run_cycle(number: int, tmp_path: Path, schedule: Path) -> tuple[Path, list[d
             lines[-1]["cause"] = "Theft or loss" if number == 0 else "Miscounted during cycle count"
             document(cycle_dir / "results.xlsx", line_id, Root_Cause=lines[-1]["cause"], Status="Resolved",
                      Approved_By="Dana Whitfield", Approval_Date=dt.datetime.combine(as_of, dt.time()))
-    finalize_cycle(cycle_dir, schedule, CONFIG, today=as_of + dt.timedelta(days=1))
+    finalize_cycle(cycle_dir, schedule, CONFIG, today=as_of + dt.timedelta(days=1), signed_off_by="Sam Okafor")
     return cycle_dir, lines
 
 

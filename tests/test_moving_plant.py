@@ -182,6 +182,26 @@ def test_absolute_files_carry_the_stock_moved_after_each_count(plant, tmp_path):
     assert [Path(p).parts[-2:] for p in verify_cycle(cycle_dir).changed] == [("movements", "moves.csv")]
 
 
+def test_the_odoo_export_is_completed_with_the_stock_moved_after_each_count(plant, tmp_path):
+    """Odoo sets what its export's rows say: the count plus what moved after it, as for any file
+    that sets quantities."""
+    from dataclasses import replace
+
+    cycle_dir, schedule, snapshot = plant
+    ingest_cycle(cycle_dir, MOVES_CONFIG, count(plant, tmp_path, bin1={1: 48, 2: 15}), today=AS_OF,
+                 movements=movements(tmp_path, snapshot))
+    later = movements(tmp_path, snapshot, [["BIN-1", "P-100", "A", "", "", "ea", "3", hours(snapshot, 6).isoformat(
+        sep=" ", timespec="minutes")]], name="later.csv")
+    export = write_csv(tmp_path / "quants.csv", ["id", "product_id", "location_id", "lot_id", "inventory_quantity"],
+                       [["7", "P-100", "WH/Stock/BIN-1", "", ""], ["8", "P-200", "WH/Stock/BIN-1", "", ""]])
+    config = replace(MOVES_CONFIG, adjustments={**MOVES_CONFIG.adjustments, "odoo": {"location_prefix": "WH/Stock/"}})
+    report = finalize_cycle(cycle_dir, schedule, config, targets=["odoo"], today=AS_OF, movements=later,
+                            odoo_quants=export)
+    rows = {r["id"]: r["inventory_quantity"] for r in read_csv(cycle_dir / "adjustments" / "odoo.csv") if r["id"]}
+    assert rows == {"7": "41", "8": "15"}  # 48 counted, then 10 out and 3 in; P-200 did not move
+    assert any(w.startswith("odoo sets absolute quantities valid up to") for w in report.warnings)
+
+
 def test_a_later_export_that_rewrites_the_counted_past_is_refused(plant, tmp_path):
     cycle_dir, schedule, snapshot = plant
     ingest_cycle(cycle_dir, MOVES_CONFIG, count(plant, tmp_path), today=AS_OF, movements=movements(tmp_path, snapshot))

@@ -309,7 +309,7 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     counted = build_adjustments(counts.lines, docs, manifest, config, accepted, every_counted=True)
     after = moved_since_counts(cycle_dir, manifest, config, counts.lines, movements)
     loaded, rendered = _render_targets(adjustments, manifest, config, targets, templates, counted, after)
-    rendered, odoo_notes = _odoo_completed(loaded, rendered, counts, config, manifest.cycle_id, odoo_quants)
+    rendered, odoo_notes = _odoo_completed(loaded, rendered, counts, config, manifest.cycle_id, odoo_quants, after)
     warnings = _warnings(interrupted, manifest, counts, docs, adjustments, loaded, rendered, config, today, after)
     warnings += _undecided(suggested, accepted) + odoo_notes
     warnings += _target_findings(loaded, counts.lines, config, manifest.cycle_id)
@@ -429,6 +429,14 @@ def _with_moves_after(adjustments: list[Adjustment], after: AfterCount) -> list[
             if a.line_id in after.by_line and a.counted_qty else a for a in adjustments]
 
 
+def _counted_after(lines: list[CountedLine], after: AfterCount | None) -> list[CountedLine]:
+    """The lines as a file that sets quantities must carry them: counted plus moved after the count."""
+    if after is None or not after.by_line:
+        return lines
+    return [replace(ln, counted_qty=ln.counted_qty + after.by_line[ln.line_id])
+            if ln.line_id in after.by_line and ln.counted_qty is not None else ln for ln in lines]
+
+
 def _render_targets(adjustments: list[Adjustment], manifest: Manifest, config: Config,
                     targets: list[str] | None, templates: list[Path] | None, counted: list[Adjustment],
                     after: AfterCount | None = None) -> tuple[list[LoadedTarget], list[RenderedTarget]]:
@@ -483,9 +491,11 @@ def _target_findings(loaded: list[LoadedTarget], lines: list[CountedLine], confi
 
 
 def _odoo_completed(loaded: list[LoadedTarget], rendered: list[RenderedTarget], counts: _Counts, config: Config,
-                    cycle_id: str, export: Path | None) -> tuple[list[RenderedTarget], list[str]]:
+                    cycle_id: str, export: Path | None, after: AfterCount | None = None
+                    ) -> tuple[list[RenderedTarget], list[str]]:
     """Odoo adds a row without ID to the stock: lines Odoo holds are written into its own
-    update-by-ID export (layouts.odoo_quants), and without that export they are refused."""
+    update-by-ID export (layouts.odoo_quants), and without that export they are refused. Odoo sets
+    the quantity: it gets the count plus the stock moved after it (`after`)."""
     odoo = next((t for t in loaded if t.name == ODOO and t.shipped), None)
     if odoo is None:
         if export is not None:
@@ -503,7 +513,7 @@ def _odoo_completed(loaded: list[LoadedTarget], rendered: list[RenderedTarget], 
         return rendered, []
     prefix = str(config.adjustments.get(ODOO, {}).get("location_prefix", ""))
     counted_places = {ln.location for ln in counts.lines if ln.counted} | counts.returned
-    done = complete_export(read_export(export), counts.lines, counted_places, prefix)
+    done = complete_export(read_export(export), _counted_after(counts.lines, after), counted_places, prefix)
     notes = [f"odoo: {done.filled} line(s) of the Odoo export {export.name} given their count, "
              f"{len(done.added)} counted line(s) added as new rows without ID"
              + (f", {done.elsewhere} exported row(s) in locations not counted left out" if done.elsewhere else "")]

@@ -671,7 +671,8 @@ def send(cycle_dir: Path, dry_run: Path | None, resend: bool, only: tuple[str, .
     if report.already_sent:
         _say(f"Sent before, nothing new: {some_of(report.already_sent, 5)} (--resend sends again)")
     if report.no_address:
-        click.echo(f"Warning: no owner e-mail in the schedule, not sent: {some_of(report.no_address, 10)}", err=True)
+        click.echo(f"Warning: no single owner e-mail in the schedule, not sent: {some_of(report.no_address, 10)} "
+                   "(give each an Owner Email of one address)", err=True)
     for file in report.changed:
         click.echo(f"Warning: {file} is missing or changed since the sheets were made; not sent", err=True)
     for to, why in report.failed:

@@ -194,3 +194,18 @@ def test_a_part_sheet_in_google_sheets_is_read_back_location_by_location(tmp_pat
     variance = by_line_id(result.results, "Variance")
     assert {k: v["Counted Qty"] for k, v in variance.items()} == {"WH-A-01/1": 1234, "WH-A-01/2": 9,
                                                                   "MRB-01/1": 100}
+
+
+def test_a_part_sheet_whose_locations_have_several_owners_is_named_once_and_not_sent(by_part, tmp_path):
+    """000812 lies at WH-A-01 (Ana) and MRB-01 (Cy): its one sheet has no single address to go to,
+    and is named once by its tab, not once per location; 0042-01 goes to Ana."""
+    from email import message_from_bytes, policy
+
+    from cyclekit.stages.send import send_cycle
+
+    report, _ = by_part
+    sent = send_cycle(report.cycle_dir, Config(), dry_run=tmp_path / "out")
+    assert sent.no_address == ["000812"]
+    [message] = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in (tmp_path / "out").glob("*.eml")]
+    assert message["To"] == "Ana Ruiz <ana@plant.example.com>"
+    assert [part.get_filename() for part in message.iter_attachments()] == ["0042-01.xlsx"]

@@ -52,7 +52,7 @@ class SendReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (to, why)
     refused_copies: list[tuple[str, str]] = field(default_factory=list)  # (address, why): Cc refused
     already_sent: list[str] = field(default_factory=list)  # addresses with nothing new
-    no_address: list[str] = field(default_factory=list)  # locations whose owner has no usable e-mail
+    no_address: list[str] = field(default_factory=list)  # sheets (tabs) whose owner has no one usable e-mail
     changed: list[str] = field(default_factory=list)  # sheets changed since they were made: not sent
 
 
@@ -75,8 +75,9 @@ def _group(manifest: Manifest, cycle_dir: Path, report: SendReport) -> dict[str,
             continue
         location = by_location.get(sheet.location, LocationRecord(sheet.location))
         to = location.owner_email.strip()
-        if not usable_address(to):
-            report.no_address.append(sheet.location)
+        if not usable_address(to):  # none, or several joined (a part's sheet whose locations have several owners)
+            if (name := sheet.tab or sheet.location) not in report.no_address:
+                report.no_address.append(name)  # a part's sheet spans locations: named once, by its tab
             continue
         if not _unchanged(cycle_dir, sheet):
             report.changed.append(sheet.file)

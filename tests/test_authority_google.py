@@ -36,7 +36,8 @@ def test_the_approvers_dropdown_and_the_fix_lookup_are_written(tmp_path, plant, 
     assert rule["type"] == "ONE_OF_RANGE" and "Lists!$C$2:$C$5" in rule["values"][0]["userEnteredValue"]
     fix = openpyxl.utils.get_column_letter(header.index("Suggested Fix") + 1)
     formula = tab.cell(f"{fix}2")["userEnteredValue"]["formulaValue"]
-    assert formula.startswith("=IFERROR(INDEX(Lists!$D$2:$D$") and "MATCH(M2," in formula
+    cause = openpyxl.utils.get_column_letter(header.index("Root Cause") + 1)
+    assert formula.startswith("=IFERROR(INDEX(Lists!$D$2:$D$") and f"MATCH({cause}2," in formula
     # finance types an approver past their limits in Google: finalize names the row there
     ws = gspread_client.open_by_key(results_id).worksheet("Discrepancies")
     for name, value in {"Root Cause": "Theft or loss", "Approved By": "Maria Alvarez",

@@ -217,6 +217,7 @@ def cli() -> None:
     send      e-mail each counter their count sheets
     calendar  the planned counts as an iCalendar file
     remind    who has counts overdue or due soon (a table, or e-mails)
+    report    trends across finalized cycles (a workbook)
 
     Every workbook can be written to Google Sheets with --format gsheets.
     """
@@ -330,7 +331,7 @@ def sheets(schedule_file: str, inventory: Path, cycle_dir: Path, due_within: int
       cyclekit sheets workbooks/schedule.xlsx examples/inventory.csv \\
           --config examples/cyclekit.toml --as-of 2026-11-23 --pdf -o workbooks/cycle-2026-11-23
       cyclekit sheets workbooks/schedule.xlsx examples/inventory.csv \\
-          --week 2026-11-30 -o workbooks/cycle-2026-11-30    # the Calendar's week
+          --config examples/cyclekit.toml --week 2026-11-30 -o workbooks/cycle-2026-11-30  # its week
     """
     if sum((all_locations, bool(locations), week is not None)) > 1:
         raise click.UsageError("use --all or --location or --week, only one of them")
@@ -387,7 +388,7 @@ def ingest(cycle_dir: Path, files: tuple[Path, ...], pdf: bool, movements: Path 
 
     \b
     Example:
-      cyclekit ingest workbooks/cycle-2026-11-23
+      cyclekit ingest workbooks/cycle-2026-11-23 --config examples/cyclekit.toml
       cyclekit ingest workbooks/cycle-2026-11-23 ~/Downloads/WH-A-01-done.xlsx
       cyclekit ingest workbooks/cycle-2026-11-23 replies/
     """
@@ -462,7 +463,7 @@ def finalize(cycle_dir: Path, schedule_file: Path, targets: tuple[str, ...], tem
     \b
     Example:
       cyclekit finalize workbooks/cycle-2026-11-23 --schedule workbooks/schedule.xlsx \\
-          --target netsuite --target generic --signed-off-by "Sam Okafor"
+          --config examples/cyclekit.toml --target netsuite --signed-off-by "Sam Okafor"
     """
     print_finalize(Cycle(cycle_dir, config=config_path).finalize(
         schedule_file, targets=targets, templates=templates, partial=partial, google=google,
@@ -592,7 +593,7 @@ def status(cycle_dir: Path, config_path: Path | None, list_missing: bool) -> Non
 
     \b
     Example:
-      cyclekit status workbooks/cycle-2026-11-23
+      cyclekit status workbooks/cycle-2026-11-23 --config examples/cyclekit.toml
       cyclekit status workbooks/cycle-2026-11-23 --missing
     """
     print_status(Cycle(cycle_dir, config=config_path).status(), cycle_dir, list_missing)
@@ -705,7 +706,7 @@ def calendar(schedule_file: Path, output: Path, owner: str | None, config_path: 
     \b
     Example:
       cyclekit calendar workbooks/schedule.xlsx -o counts.ics
-      cyclekit calendar workbooks/schedule.xlsx -o ana.ics --owner ana@plant.example.com
+      cyclekit calendar workbooks/schedule.xlsx -o maria.ics --owner maria.alvarez@plant.example.com
     """
     report = Schedule(schedule_file, config=config_path).calendar(output, owner=owner, as_of=as_of)
     _say(f"Wrote {report.output}: {n(report.counts, 'planned count')} at {n(report.series, 'location')} "

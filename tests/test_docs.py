@@ -8,6 +8,7 @@ import glob
 import os
 import re
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -20,9 +21,6 @@ from cyclekit.cli import cli
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON_API = ROOT / "docs" / "python-api.md"
 README = ROOT / "README.md"
-sys.path.insert(0, str(ROOT / "examples"))
-from simulate_floor import simulate  # noqa: E402
-from simulate_review import review  # noqa: E402
 
 
 def code_blocks(text: str, language: str) -> list[str]:
@@ -41,12 +39,27 @@ def cyclekit_commands(text: str) -> list[list[str]]:
     return [words for block in code_blocks(text, "sh") for words in cyclekit_lines(block)]
 
 
-def cyclekit_lines(text: str) -> list[list[str]]:
+def cyclekit_lines(text: str, program: str = "cyclekit") -> list[list[str]]:
     commands = []
     for line in text.replace("\\\n", " ").splitlines():
-        if line.strip().startswith("cyclekit "):
+        if line.strip().startswith(f"{program} "):
             commands.append(shlex.split(line, comments=True)[1:])
     return commands
+
+
+def example_scripts(text: str) -> list[list[str]]:
+    """The `python examples/...` lines of the shell blocks: the floor and finance played."""
+    return [words for block in code_blocks(text, "sh") for words in cyclekit_lines(block, "python")]
+
+
+def walk_lines(text: str) -> list[list[str]]:
+    """The walk-through's `cyclekit` and `python` lines, in the order a reader types them."""
+    lines = []
+    for block in code_blocks(text, "sh"):
+        for line in block.replace("\\\n", " ").splitlines():
+            if line.strip().startswith(("cyclekit ", "python ")):
+                lines.append(shlex.split(line, comments=True))
+    return lines
 
 
 @pytest.fixture
@@ -99,8 +112,10 @@ def test_the_python_api_page_names_every_method_and_export() -> None:
 def test_the_readme_walk_through_lists_every_command() -> None:
     """The test below runs these lines: it must not pass by finding none."""
     walk = cyclekit_commands(section(README.read_text(encoding="utf-8"), "A walk through"))
-    assert [c[0] for c in walk] == ["schedule", "sheets", "ingest", "ingest", "ingest", "finalize", "status",
+    assert [c[0] for c in walk] == ["schedule", "sheets", "send", "ingest", "ingest", "status", "finalize",
                                     "verify"]
+    assert [c[0] for c in example_scripts(section(README.read_text(encoding="utf-8"), "A walk through"))] == [
+        "examples/simulate_floor.py", "examples/simulate_floor.py", "examples/simulate_review.py"]
 
 
 def test_every_command_line_of_the_readme_and_of_the_help_parses(tmp_path: Path,
@@ -128,19 +143,65 @@ def _expand(words: list[str]) -> list[str]:
 
 
 def test_the_readme_walk_through_runs(plant_folder: Path, monkeypatch: pytest.MonkeyPatch, soffice: str) -> None:
-    """Every `cyclekit` line of the README's walk-through, as written, in a folder holding examples/;
-    the floor's sheets arrive in ~/Downloads (as the README's ingest line has them) and finance
-    reviews the results before finalize, as in `make demo`."""
+    """Every `cyclekit` and `python examples/...` line of the README's walk-through, as written and in
+    order, in a folder holding examples/; the floor's sheets arrive in ~/Downloads."""
     home = plant_folder / "home"
     monkeypatch.setenv("HOME", str(home))
     cycle = plant_folder / "workbooks" / "cycle-2026-11-23"
     runner = CliRunner()
-    for words in cyclekit_commands(section(README.read_text(encoding="utf-8"), "A walk through")):
-        if words[0] == "finalize":
-            review(cycle)
-        result = runner.invoke(cli, _expand(words))
-        assert result.exit_code == 0, f"cyclekit {shlex.join(words)}:\n{result.output}"
-        if words[0] == "sheets":
-            assert simulate(cycle, inbox=home / "Downloads")
+    outputs = {}
+    for words in walk_lines(section(README.read_text(encoding="utf-8"), "A walk through")):
+        if words[0] == "python":
+            script = subprocess.run([sys.executable, *_expand(words[1:])], capture_output=True, text=True,
+                                    env={**os.environ, "HOME": str(home)}, check=False)
+            assert script.returncode == 0, f"{shlex.join(words)}:\n{script.stderr}"
+            continue
+        result = runner.invoke(cli, _expand(words[1:]))
+        assert result.exit_code == 0, f"{shlex.join(words)}:\n{result.output}"
+        outputs.setdefault(words[1], []).append(result.output)
+    readme = README.read_text(encoding="utf-8")
+    for command, shown in (("schedule", "Wrote workbooks/schedule.xlsx: 50 rows (A 17, B 20, C 13)"),
+                           ("sheets", "Issuing 34 locations due by 2026-11-30"),
+                           ("ingest", "Read 34 filled sheets: 240 of 242 lines counted, 9"),
+                           ("ingest", "Read 44 filled sheets: 242 of 242 lines counted, 5 discrepancies"),
+                           ("finalize", "242 lines counted, 5 discrepancies (rate 2.1 %), 5"),
+                           ("finalize", "Signed off by Sam Okafor.")):
+        assert " ".join(shown.split()) in " ".join(readme.split()), f"the README no longer shows {shown!r}"
+        assert any(shown in out for out in outputs[command]), f"{command} no longer prints {shown!r}"
+    assert list((plant_folder / "workbooks" / "outbox").glob("*.eml"))
     assert "all" in result.output and "records of the cycle are unchanged" in result.output
     assert (cycle / "adjustments" / "netsuite.csv").is_file() and list((cycle / "pdf").glob("*.pdf"))
+
+
+def test_every_test_cited_in_reliability_md_exists() -> None:
+    """A row of docs/reliability.md is held by the tests it names: each must exist (a renamed or
+    deleted test leaves the promise unheld), and every row names at least one."""
+    import ast
+
+    page = (ROOT / "docs" / "reliability.md").read_text(encoding="utf-8")
+    cited = re.findall(r"tests/(test_\w+\.py)(?:::(\w+))?", page)
+    assert len(cited) > 100
+    defined: dict[str, set[str]] = {}
+    missing = []
+    for file, name in cited:
+        path = ROOT / "tests" / file
+        if not path.is_file():
+            missing.append(f"tests/{file}")
+            continue
+        if file not in defined:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            defined[file] = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+        if name and name not in defined[file]:
+            missing.append(f"tests/{file}::{name}")
+    assert not missing, f"docs/reliability.md cites tests that do not exist: {missing}"
+    rows, header = [], ""
+    for line in page.splitlines():  # the rows of the tables of inputs and faults (the limits' tables name settings)
+        if not line.startswith("|"):
+            header = ""
+        elif not header:
+            header = line
+        elif not line.startswith("| ---") and header.endswith("| test |"):
+            rows.append(line)
+    assert len(rows) > 50
+    unheld = [row[:80] for row in rows if "tests/test_" not in row]
+    assert not unheld, f"rows of docs/reliability.md that name no test: {unheld}"

@@ -9,6 +9,7 @@ import datetime as dt
 import functools
 import gc
 import inspect
+import os
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -153,6 +154,10 @@ def reports_errors(command: Command) -> Command:
                 click.echo(str(exc), err=True)
             click.echo(f"Error: {exc.summary}; nothing was written.", err=True)
             sys.exit(1)
+        except BrokenPipeError:
+            # the reader stopped reading (`status --missing | head`): it asked for no more, nothing failed
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit's flush is silent
+            sys.exit(0)
         except (CyclekitError, OSError) as exc:
             message = _one_line(exc) if isinstance(exc, OSError) else str(exc)
             if problems_format == "json":  # a script reading JSON gets JSON, whatever went wrong

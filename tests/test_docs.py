@@ -112,8 +112,8 @@ def test_the_python_api_page_names_every_method_and_export() -> None:
 def test_the_readme_walk_through_lists_every_command() -> None:
     """The test below runs these lines: it must not pass by finding none."""
     walk = cyclekit_commands(section(README.read_text(encoding="utf-8"), "A walk through"))
-    assert [c[0] for c in walk] == ["schedule", "sheets", "send", "ingest", "ingest", "status", "finalize",
-                                    "verify"]
+    assert [c[0] for c in walk] == ["schedule", "schedule", "sheets", "sheets", "sheets", "send", "ingest", "ingest",
+                                    "status", "finalize", "verify"]
     assert [c[0] for c in example_scripts(section(README.read_text(encoding="utf-8"), "A walk through"))] == [
         "examples/simulate_floor.py", "examples/simulate_floor.py", "examples/simulate_review.py"]
 
@@ -162,6 +162,8 @@ def test_the_readme_walk_through_runs(plant_folder: Path, monkeypatch: pytest.Mo
     readme = README.read_text(encoding="utf-8")
     for command, shown in (("schedule", "Wrote workbooks/schedule.xlsx: 50 rows (A 17, B 20, C 13)"),
                            ("sheets", "Issuing 34 locations due by 2026-11-30"),
+                           ("sheets", "Issuing 9 locations the Calendar plans for the week of 2026-11-30"),
+                           ("sheets", "77 parts at 46 locations"),
                            ("ingest", "Read 34 filled sheets: 240 of 242 lines counted, 9"),
                            ("ingest", "Read 44 filled sheets: 242 of 242 lines counted, 5 discrepancies"),
                            ("finalize", "242 lines counted, 5 discrepancies (rate 2.1 %), 5"),

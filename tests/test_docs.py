@@ -207,3 +207,14 @@ def test_every_test_cited_in_reliability_md_exists() -> None:
     assert len(rows) > 50
     unheld = [row[:80] for row in rows if "tests/test_" not in row]
     assert not unheld, f"rows of docs/reliability.md that name no test: {unheld}"
+
+
+def test_every_toml_block_of_the_readme_is_a_config_cyclekit_loads(tmp_path: Path) -> None:
+    """A reader copies the README's settings into cyclekit.toml: a key renamed in the code fails here
+    (unknown keys are errors)."""
+    blocks = code_blocks(README.read_text(encoding="utf-8"), "toml")
+    assert len(blocks) >= 2  # the whole configuration, and [approvals]
+    for number, block in enumerate(blocks, 1):
+        path = tmp_path / f"block-{number}.toml"
+        path.write_text(block, encoding="utf-8")
+        cyclekit.load_config(path)

@@ -13,12 +13,15 @@ from cyclekit.backends.spec import Cell, CellValue, Chart, Column, PrintSetup, R
 from cyclekit.config import Config
 from cyclekit.domain.review import RATE_TARGET_TEXT
 from cyclekit.layouts import styles
+from cyclekit.layouts.text_fit import FILL, Measure, lines_of, room_of, row_height, text_width
 
 SUMMARY = "Summary"
 BY_CYCLE, BY_LOCATION, BY_ZONE, BY_PART = "By Cycle", "By Location", "By Zone", "By Part"
 BY_COUNTER, BY_CAUSE, MOST_OFF = "By Counter", "By Root Cause", "Most Often Off"
 MAX_ROWS = 5_000  # a longer table shows its first rows (most often off first) and says how many more there are
 PERCENT = Style(num_format="0.0%")
+BOLD = 1.1  # a bold header's text is about a tenth wider than the body's
+HEADER_LINE = 15.0  # points a line of header text takes
 
 # per tab: (header, frame column, width, kind); kinds: text, date, whole, pct, money
 Layout = list[tuple[str, str, float, str]]
@@ -106,10 +109,28 @@ def _style(kind: str, config: Config) -> Style:
             "money": styles.money(config.count.currency_format)}[kind]
 
 
+def _bold_fit(texts: list[str], width: float) -> float:
+    """`width`, widened so that each of `texts` fits a line of it in bold."""
+    longest = max(text_width(text) for text in texts) * BOLD
+    return max(width, math.ceil((longest + 1) / FILL))
+
+
+def _header_width(header: str, width: float) -> float:
+    """`width`, widened so that the header's longest word fits a line: a renderer breaks a word
+    wider than its column anywhere ("Discrepancie" / "s")."""
+    return _bold_fit(header.split(), width)
+
+
+def _header_height(columns: list[Column]) -> float:
+    """Points the header row needs for its most wrapped header, so that no header prints over its row."""
+    lines = max(lines_of(c.header, room_of(c.width) / BOLD, Measure.RENDERED) for c in columns if c.header)
+    return row_height(lines, HEADER_LINE, 4, at_least=2)
+
+
 def _write(sheet: Sheet, table: ReportTable, config: Config, first_col: int = 0) -> None:
     """The table's header and rows from column `first_col` (the rows of `sheet` grow as needed)."""
     for header, width, kind in table.columns:
-        sheet.columns.append(Column(header, width, _style(kind, config)))
+        sheet.columns.append(Column(header, _header_width(header, width), _style(kind, config)))
     if len(sheet.rows) < 1:
         sheet.rows.append([])
     sheet.rows[0] += [None] * (first_col - len(sheet.rows[0])) + [Cell(h, styles.HEADER) for h, _, _ in table.columns]
@@ -164,7 +185,7 @@ def _table_sheet(table: ReportTable, config: Config) -> Sheet:
         sheet.columns.insert(len(table.columns), Column("", 3))
         headers += ["", *[h for h, _, _ in table.second.columns]]
     sheet.autofilter = Range(0, 0, max(len(table.rows), 1), len(table.columns) - 1)
-    sheet.row_heights[0] = 32
+    sheet.row_heights[0] = _header_height(sheet.columns)
     sheet.charts += _chart_for(table.name, len(table.rows), headers)
     sheet.print_setup = PrintSetup(landscape=True, repeat_rows=(0, 0), gridlines=False,
                                    header=f'&L&"Calibri,Bold"Cycle count trends: {table.name}',
@@ -173,7 +194,7 @@ def _table_sheet(table: ReportTable, config: Config) -> Sheet:
 
 
 def _summary_sheet(headline: Headline, tables: dict[str, ReportTable], config: Config) -> Sheet:
-    sheet = Sheet(SUMMARY, columns=[Column("Figure", 44, styles.LABEL), Column("Value", 22, styles.TEXT)],
+    sheet = Sheet(SUMMARY, columns=[Column("Figure", 44, styles.LABEL), Column("Value", 16, styles.TEXT)],
                   header_row=0)
     whole, money = styles.WHOLE.but(align="left"), styles.money(config.count.currency_format).but(align="left")
     pct = PERCENT.but(align="left")
@@ -196,7 +217,10 @@ def _summary_sheet(headline: Headline, tables: dict[str, ReportTable], config: C
                                                  if isinstance(r, float) and r >= headline.target), whole)],
         ["Written by", f"cyclekit {__version__}"],
     ]
-    sheet.print_setup = PrintSetup(gridlines=False, header='&L&"Calibri,Bold"Cycle count trends')
+    # the longest label prints whole, apart from its value (not "...variance va100.0%")
+    sheet.columns[0] = Column("Figure", _bold_fit([str(row[0]) for row in sheet.rows[1:]], 44), styles.LABEL)
+    sheet.print_setup = PrintSetup(gridlines=False, header='&L&"Calibri,Bold"Cycle count trends',
+                                   footer="&CPage &P of &N")
     return sheet
 
 

@@ -193,6 +193,15 @@ def _places(quantity: Decimal) -> int:
 VARIANCE_LEGEND = "Red: outside tolerance.  Amber: a variance within tolerance."
 DISCREPANCY_LEGEND = ("Red Severity: Major.  Green: Resolved.  Amber: the variance changed since it was "
                       "documented; approve again.  Yellow: to fill in.")
+MOVED_LEGEND = "Blue Moved Qty: the stock moved while the count ran."  # with a movements export
+TRANSFER_LEGEND = ("Green: accepted.  Amber: the quantity changed since it was decided; decide again.  "
+                   "Yellow: to fill in.")
+MOVEMENT_LEGEND = "Amber: the movement changed no counted line (its location or part is not in this cycle)."
+
+
+def _with_moved(legend: str, moves: bool) -> str:
+    """On a line of its own: one line ran into the page number."""
+    return f"{legend}\n{MOVED_LEGEND}" if moves else legend
 
 
 def _moved_columns(moves: bool, qty: Style = QTY) -> list[Column]:
@@ -219,7 +228,7 @@ def _variance_sheet(lines: list[CountedLine], config: Config, moves: bool = Fals
         Column("Serial", 14, styles.TEXT), *([Column(COUNTED_AT, 16, styles.TEXT)] if moves else []),
     ]
     sheet = _table_sheet(VARIANCE, columns, _variance_rows(lines, config, _letters(columns), qty, moves),
-                         legend=VARIANCE_LEGEND)
+                         legend=_with_moved(VARIANCE_LEGEND, moves))
     letter = _letters(columns)
     within, variance = letter["Within Tolerance"], letter["Variance Qty"]
     body = Range(1, 0, max(len(sheet.rows) - 1, 1), len(columns) - 1)
@@ -461,7 +470,8 @@ def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[s
         rows.append(_discrepancy_row(line, _recheck(documentation.get(line.line_id, {}), line), config, columns,
                                      qty, len(rows) + 2, (transfers or {}).get(line.line_id, "")))
         heights[len(rows)] = _discrepancy_height(rows[-1], columns)
-    sheet = _table_sheet(DISCREPANCIES, columns, rows, protect=True, unprinted=1, legend=DISCREPANCY_LEGEND)
+    sheet = _table_sheet(DISCREPANCIES, columns, rows, protect=True, unprinted=1,
+                         legend=_with_moved(DISCREPANCY_LEGEND, moves))
     sheet.row_heights.update(heights)
     _discrepancy_rules(sheet, max(len(rows), 1), causes_range, approvers_range)
     if moves:
@@ -519,7 +529,7 @@ def _movements_sheet(uses: list[MovementUse]) -> Sheet:
              use.movement.revision or None, use.movement.lot or None, use.movement.serial or None,
              use.movement.uom or None, use.movement.quantity, use.movement.at.isoformat(sep=" ", timespec="minutes"),
              use.movement.file, use.movement.row] for use in ordered]
-    sheet = _table_sheet(MOVEMENTS, _movements_columns(), rows)
+    sheet = _table_sheet(MOVEMENTS, _movements_columns(), rows, legend=MOVEMENT_LEGEND)
     body = Range(1, 0, max(len(rows), 1), 0)
     sheet.conditional_formats.append(ConditionalFormat(body, '=$B2=""', styles.WARN))  # matched no line
     return sheet
@@ -592,7 +602,7 @@ def transfers_sheet(transfers: list[Transfer], decided: dict[tuple[str, str], di
     ids = transfer_ids(transfers)
     rows = [_transfer_row(t, ids[t.key], decided.get(t.key, {}), transfer_decision(t, decided), style)
             for t in transfers]
-    sheet = _table_sheet(TRANSFERS, columns, rows, protect=True)
+    sheet = _table_sheet(TRANSFERS, columns, rows, protect=True, legend=TRANSFER_LEGEND)
     index = {c.header: i for i, c in enumerate(columns)}
     last = max(len(rows), 1)
     sheet.validations.append(Validation(Range(1, index["Decision"], last, index["Decision"]), "list",

@@ -57,3 +57,13 @@ def test_every_page_of_a_tab_with_fills_says_what_they_mean(
     assert pages, f"no {tab} page printed"
     for number, page in enumerate(pages, start=1):
         assert legend in reading(page), f"{tab} page {number} of {len(pages)} does not say {legend!r}"
+
+
+def test_a_transfer_prints_what_moved_and_its_decision_on_one_page(printed: dict[str, list[list[Word]]]) -> None:
+    """Finance reads where from, where to, how many, what it is worth and who decided, together:
+    Decided By printed a page after the Decision, To Location and the quantity apart from them."""
+    [page] = [p for p in printed["Transfers"] if "Decision" in {w.text for w in p}]
+    text = reading(page)
+    for header in ("From Location", "To Location", "Part Number", "Quantity", "UoM", "Value", "Decision",
+                   "Decided By", "Notes"):
+        assert header in text, f"{header} prints on another page than the Decision"

@@ -565,12 +565,13 @@ def transfer_notes(transfers: list[Transfer], decided: dict[tuple[str, str], dic
 def _transfer_columns(config: Config) -> list[Column]:
     money = styles.money(config.count.currency_format)
     edit = styles.INPUT.but(border=False)
+    # what moved, its value and the decision print on the first page across; the details on the next
     return [Column(TRANSFER, 8, styles.TEXT), Column("From Location", 14, styles.TEXT),
             Column("To Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
+            Column("Quantity", 10, QTY), Column("UoM", 6, styles.TEXT), Column("Value", 12, money),
+            Column("Decision", 11, edit), Column("Decided By", 16, edit), Column("Notes", 30, edit.but(wrap=True)),
             Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT), Column("Serial", 14, styles.TEXT),
-            Column("UoM", 6, styles.TEXT), Column("Quantity", 10, QTY), Column("Unit Cost", 11, money),
-            Column("Value", 12, money), Column("Decision", 11, edit), Column("Decided By", 16, edit),
-            Column("Notes", 30, edit.but(wrap=True)), Column("From Line ID", 16, styles.TEXT),
+            Column("Unit Cost", 11, money), Column("From Line ID", 16, styles.TEXT),
             Column("To Line ID", 16, styles.TEXT), Column("Description", 30, styles.TEXT)]
 
 
@@ -586,11 +587,11 @@ def _transfer_row(t: Transfer, tid: str, doc: dict[str, Any], decision: str, sty
         note = (f"{QUANTITY_CHANGED} {format_decimal(documented)} when decided "
                 f"({cell_text(doc.get('Decision'))}), {format_decimal(t.quantity)} now; decide again.")
         notes = note if not notes else f"{note}\n{notes}"
-    return [tid, t.from_location, t.to_location, t.part_number, t.revision or None, t.lot or None,
-            t.serial or None, t.uom or None, t.quantity, t.unit_cost,
+    return [tid, t.from_location, t.to_location, t.part_number, t.quantity, t.uom or None,
             Cell(UNVALUED, styles.WARN) if t.value is None else t.value,
             Cell(decision or None, style["Decision"]), Cell(_doc_value(doc, "Decided By"), style["Decided By"]),
-            Cell(notes, style["Notes"]), t.from_line, t.to_line, t.description or None]
+            Cell(notes, style["Notes"]), t.revision or None, t.lot or None, t.serial or None, t.unit_cost,
+            t.from_line, t.to_line, t.description or None]
 
 
 def transfers_sheet(transfers: list[Transfer], decided: dict[tuple[str, str], dict[str, Any]],

@@ -67,3 +67,10 @@ def test_a_transfer_prints_what_moved_and_its_decision_on_one_page(printed: dict
     for header in ("From Location", "To Location", "Part Number", "Quantity", "UoM", "Value", "Decision",
                    "Decided By", "Notes"):
         assert header in text, f"{header} prints on another page than the Decision"
+
+
+def test_a_movement_prints_where_what_how_many_and_when_on_one_page(printed: dict[str, list[list[Word]]]) -> None:
+    [page] = [p for p in printed["Movements"] if "Quantity" in {w.text for w in p}]
+    text = reading(page)
+    for header in ("Status", "Location", "Part Number", "UoM", "Quantity", "Time"):
+        assert header in text, f"{header} prints on another page than the movement's Quantity"

@@ -509,10 +509,11 @@ def _discrepancy_rules(sheet: Sheet, last: int, causes_range: str, approvers_ran
 
 
 def _movements_columns() -> list[Column]:
+    # where, what, how many and when print on the first page across; lot, serial and source on the next
     return [Column("Status", 44, Style(wrap=True)), Column(LINE_ID, 16, styles.TEXT),
             Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
+            Column("Quantity", 10, QTY), Column("UoM", 6, styles.TEXT), Column("Time", 16, styles.TEXT),
             Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT), Column("Serial", 14, styles.TEXT),
-            Column("UoM", 6, styles.TEXT), Column("Quantity", 10, QTY), Column("Time", 16, styles.TEXT),
             Column("File", 30, styles.TEXT), Column("Row", 7, styles.WHOLE)]
 
 
@@ -526,8 +527,8 @@ def _movements_sheet(uses: list[MovementUse]) -> Sheet:
     placed = (BEFORE_COUNT, SAME_DAY, AFTER_COUNT, BEFORE_SNAPSHOT)
     ordered = sorted(uses, key=lambda u: (u.status in placed, u.movement.file, u.movement.row))
     rows = [[use.status, use.line_id or None, use.movement.location, use.movement.part_number,
+             use.movement.quantity, use.movement.uom or None, use.movement.at.isoformat(sep=" ", timespec="minutes"),
              use.movement.revision or None, use.movement.lot or None, use.movement.serial or None,
-             use.movement.uom or None, use.movement.quantity, use.movement.at.isoformat(sep=" ", timespec="minutes"),
              use.movement.file, use.movement.row] for use in ordered]
     sheet = _table_sheet(MOVEMENTS, _movements_columns(), rows, legend=MOVEMENT_LEGEND)
     body = Range(1, 0, max(len(rows), 1), 0)

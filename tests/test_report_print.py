@@ -80,3 +80,15 @@ def test_every_header_word_prints_whole_inside_its_header_row(
     pieces = {piece for title, _, _, _ in LAYOUT[name] for word in title.split()
               for piece in (word, *re.findall(r"[^-]+-|[^-]+$", word))}
     assert printed_words <= pieces, f"{name}: a header prints broken inside a word: {printed_words - pieces}"
+
+
+@pytest.mark.parametrize("name", [BY_CYCLE, BY_ZONE, BY_COUNTER, BY_CAUSE])
+def test_a_tab_with_charts_prints_its_table_in_legible_type(
+        printed: tuple[dict[int, list[Word]], Path], name: str) -> None:
+    """A chart beside the table widened the page fitted to the paper: the table printed in type
+    about 5 pt tall. Below a short table, it leaves the table its width."""
+    pages, _ = printed
+    [page] = [p for p in pages.values() if any(w.text == "trends:" for w in p) and
+              f"trends: {name}" in " ".join(w.text for w in sorted(p, key=lambda w: (round(w.y0), w.x0)))]
+    body = [w for w in page if w.text in ("WH-A-01", "1,234", "98.7%")]
+    assert body and min(w.height for w in body) >= 9, f"{name}: rows print {min(w.height for w in body):.1f} pt tall"

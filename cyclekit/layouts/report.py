@@ -20,6 +20,7 @@ BY_CYCLE, BY_LOCATION, BY_ZONE, BY_PART = "By Cycle", "By Location", "By Zone", 
 BY_COUNTER, BY_CAUSE, MOST_OFF = "By Counter", "By Root Cause", "Most Often Off"
 MAX_ROWS = 5_000  # a longer table shows its first rows (most often off first) and says how many more there are
 PERCENT = Style(num_format="0.0%")
+CHARTS_BELOW_ROWS = 40  # a table this long or shorter has its charts below it
 BOLD = 1.1  # a bold header's text is about a tenth wider than the body's
 HEADER_LINE = 15.0  # points a line of header text takes
 
@@ -149,7 +150,9 @@ def _chart_for(name: str, rows: int, columns: list[str]) -> list[Chart]:
     """The charts of a tab, beside its table (`columns`: its headers)."""
     if not rows:
         return []
-    at = len(columns) + 1
+    # below a short table, so the page fitted to the paper's width holds the table at a legible
+    # size (beside it, the tables printed in type about 5 pt tall); beside a long one, in sight
+    row, at = (rows + 3, 0) if rows <= CHARTS_BELOW_ROWS else (1, len(columns) + 1)
 
     def series(header: str, color: str, key: int = 0, kind: str | None = None) -> Series:
         col = columns.index(header)
@@ -157,11 +160,11 @@ def _chart_for(name: str, rows: int, columns: list[str]) -> list[Chart]:
 
     if name == BY_CYCLE:
         return [Chart("line", f"Discrepancy rate by cycle (target under {RATE_TARGET_TEXT})",
-                      (series("Discrepancy Rate", "#2E75B6"), series("Target Rate", "#C00000")), 1, at,
+                      (series("Discrepancy Rate", "#2E75B6"), series("Target Rate", "#C00000")), row, at,
                       x_title="Cycle", y_title="Discrepancy rate", y_format="0%", width=760, height=340),
                 Chart("line", "Record accuracy by cycle", (series("Record Accuracy", "#548235"),
                                                            series("Value-Weighted Accuracy", "#BF8F00")),
-                      19, at, x_title="Cycle", y_title="Accuracy", y_format="0%", width=760, height=340)]
+                      row + 18, at, x_title="Cycle", y_title="Accuracy", y_format="0%", width=760, height=340)]
     shown = min(rows, 15)
     bars = {BY_ZONE: ("Record accuracy by zone", "Record Accuracy", "0%"),
             BY_COUNTER: ("Counters' accuracy on first counts", "Accuracy on First Count", "0%"),
@@ -172,7 +175,7 @@ def _chart_for(name: str, rows: int, columns: list[str]) -> list[Chart]:
     title, header, number_format = bars[name]
     col = columns.index(header)
     return [Chart("bar", title, (Series(header, Range(1, 0, shown, 0), Range(1, col, shown, col), "#2E75B6"),),
-                  1, at, y_format=number_format, reverse_categories=True, gap=40, width=640,
+                  row, at, y_format=number_format, reverse_categories=True, gap=40, width=640,
                   height=max(240, 28 * shown + 80))]
 
 

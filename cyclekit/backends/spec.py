@@ -139,6 +139,7 @@ class PrintSetup:
     # sheet (a workbook's sheets otherwise number on)
     page_breaks: tuple[int, ...] = ()
     first_page_number: int | None = None
+    across_first: bool = False  # pages across before pages down: both halves of a row print one after the other
 
 
 @dataclass

@@ -421,6 +421,8 @@ def _set_up_printing(ws: StreamedRowsWorksheet, setup: PrintSetup) -> None:
         ws.repeat_rows(*setup.repeat_rows)
     if setup.repeat_columns:
         ws.repeat_columns(*setup.repeat_columns)
+    if setup.across_first:
+        ws.print_across()
     if setup.header:
         ws.set_header(_header_footer(setup.header))
     if setup.footer:

@@ -13,12 +13,16 @@ from cyclekit.backends.spec import Cell, CellValue, Chart, Column, PrintSetup, R
 from cyclekit.config import Config
 from cyclekit.domain.review import RATE_TARGET_TEXT
 from cyclekit.layouts import styles
+from cyclekit.layouts.text_fit import FILL, Measure, lines_of, room_of, row_height, text_width
 
 SUMMARY = "Summary"
 BY_CYCLE, BY_LOCATION, BY_ZONE, BY_PART = "By Cycle", "By Location", "By Zone", "By Part"
 BY_COUNTER, BY_CAUSE, MOST_OFF = "By Counter", "By Root Cause", "Most Often Off"
 MAX_ROWS = 5_000  # a longer table shows its first rows (most often off first) and says how many more there are
 PERCENT = Style(num_format="0.0%")
+CHARTS_BELOW_ROWS = 40  # a table this long or shorter has its charts below it
+BOLD = 1.1  # a bold header's text is about a tenth wider than the body's
+HEADER_LINE = 15.0  # points a line of header text takes
 
 # per tab: (header, frame column, width, kind); kinds: text, date, whole, pct, money
 Layout = list[tuple[str, str, float, str]]
@@ -106,10 +110,28 @@ def _style(kind: str, config: Config) -> Style:
             "money": styles.money(config.count.currency_format)}[kind]
 
 
+def _bold_fit(texts: list[str], width: float) -> float:
+    """`width`, widened so that each of `texts` fits a line of it in bold."""
+    longest = max(text_width(text) for text in texts) * BOLD
+    return max(width, math.ceil((longest + 1) / FILL))
+
+
+def _header_width(header: str, width: float) -> float:
+    """`width`, widened so that the header's longest word fits a line: a renderer breaks a word
+    wider than its column anywhere ("Discrepancie" / "s")."""
+    return _bold_fit(header.split(), width)
+
+
+def _header_height(columns: list[Column]) -> float:
+    """Points the header row needs for its most wrapped header, so that no header prints over its row."""
+    lines = max(lines_of(c.header, room_of(c.width) / BOLD, Measure.RENDERED) for c in columns if c.header)
+    return row_height(lines, HEADER_LINE, 4, at_least=2)
+
+
 def _write(sheet: Sheet, table: ReportTable, config: Config, first_col: int = 0) -> None:
     """The table's header and rows from column `first_col` (the rows of `sheet` grow as needed)."""
     for header, width, kind in table.columns:
-        sheet.columns.append(Column(header, width, _style(kind, config)))
+        sheet.columns.append(Column(header, _header_width(header, width), _style(kind, config)))
     if len(sheet.rows) < 1:
         sheet.rows.append([])
     sheet.rows[0] += [None] * (first_col - len(sheet.rows[0])) + [Cell(h, styles.HEADER) for h, _, _ in table.columns]
@@ -128,7 +150,9 @@ def _chart_for(name: str, rows: int, columns: list[str]) -> list[Chart]:
     """The charts of a tab, beside its table (`columns`: its headers)."""
     if not rows:
         return []
-    at = len(columns) + 1
+    # below a short table, so the page fitted to the paper's width holds the table at a legible
+    # size (beside it, the tables printed in type about 5 pt tall); beside a long one, in sight
+    row, at = (rows + 3, 0) if rows <= CHARTS_BELOW_ROWS else (1, len(columns) + 1)
 
     def series(header: str, color: str, key: int = 0, kind: str | None = None) -> Series:
         col = columns.index(header)
@@ -136,11 +160,11 @@ def _chart_for(name: str, rows: int, columns: list[str]) -> list[Chart]:
 
     if name == BY_CYCLE:
         return [Chart("line", f"Discrepancy rate by cycle (target under {RATE_TARGET_TEXT})",
-                      (series("Discrepancy Rate", "#2E75B6"), series("Target Rate", "#C00000")), 1, at,
+                      (series("Discrepancy Rate", "#2E75B6"), series("Target Rate", "#C00000")), row, at,
                       x_title="Cycle", y_title="Discrepancy rate", y_format="0%", width=760, height=340),
                 Chart("line", "Record accuracy by cycle", (series("Record Accuracy", "#548235"),
                                                            series("Value-Weighted Accuracy", "#BF8F00")),
-                      19, at, x_title="Cycle", y_title="Accuracy", y_format="0%", width=760, height=340)]
+                      row + 18, at, x_title="Cycle", y_title="Accuracy", y_format="0%", width=760, height=340)]
     shown = min(rows, 15)
     bars = {BY_ZONE: ("Record accuracy by zone", "Record Accuracy", "0%"),
             BY_COUNTER: ("Counters' accuracy on first counts", "Accuracy on First Count", "0%"),
@@ -151,7 +175,7 @@ def _chart_for(name: str, rows: int, columns: list[str]) -> list[Chart]:
     title, header, number_format = bars[name]
     col = columns.index(header)
     return [Chart("bar", title, (Series(header, Range(1, 0, shown, 0), Range(1, col, shown, col), "#2E75B6"),),
-                  1, at, y_format=number_format, reverse_categories=True, gap=40, width=640,
+                  row, at, y_format=number_format, reverse_categories=True, gap=40, width=640,
                   height=max(240, 28 * shown + 80))]
 
 
@@ -164,7 +188,7 @@ def _table_sheet(table: ReportTable, config: Config) -> Sheet:
         sheet.columns.insert(len(table.columns), Column("", 3))
         headers += ["", *[h for h, _, _ in table.second.columns]]
     sheet.autofilter = Range(0, 0, max(len(table.rows), 1), len(table.columns) - 1)
-    sheet.row_heights[0] = 32
+    sheet.row_heights[0] = _header_height(sheet.columns)
     sheet.charts += _chart_for(table.name, len(table.rows), headers)
     sheet.print_setup = PrintSetup(landscape=True, repeat_rows=(0, 0), gridlines=False,
                                    header=f'&L&"Calibri,Bold"Cycle count trends: {table.name}',
@@ -173,7 +197,7 @@ def _table_sheet(table: ReportTable, config: Config) -> Sheet:
 
 
 def _summary_sheet(headline: Headline, tables: dict[str, ReportTable], config: Config) -> Sheet:
-    sheet = Sheet(SUMMARY, columns=[Column("Figure", 44, styles.LABEL), Column("Value", 22, styles.TEXT)],
+    sheet = Sheet(SUMMARY, columns=[Column("Figure", 44, styles.LABEL), Column("Value", 16, styles.TEXT)],
                   header_row=0)
     whole, money = styles.WHOLE.but(align="left"), styles.money(config.count.currency_format).but(align="left")
     pct = PERCENT.but(align="left")
@@ -196,7 +220,10 @@ def _summary_sheet(headline: Headline, tables: dict[str, ReportTable], config: C
                                                  if isinstance(r, float) and r >= headline.target), whole)],
         ["Written by", f"cyclekit {__version__}"],
     ]
-    sheet.print_setup = PrintSetup(gridlines=False, header='&L&"Calibri,Bold"Cycle count trends')
+    # the longest label prints whole, apart from its value (not "...variance va100.0%")
+    sheet.columns[0] = Column("Figure", _bold_fit([str(row[0]) for row in sheet.rows[1:]], 44), styles.LABEL)
+    sheet.print_setup = PrintSetup(gridlines=False, header='&L&"Calibri,Bold"Cycle count trends',
+                                   footer="&CPage &P of &N")
     return sheet
 
 

@@ -193,6 +193,15 @@ def _places(quantity: Decimal) -> int:
 VARIANCE_LEGEND = "Red: outside tolerance.  Amber: a variance within tolerance."
 DISCREPANCY_LEGEND = ("Red Severity: Major.  Green: Resolved.  Amber: the variance changed since it was "
                       "documented; approve again.  Yellow: to fill in.")
+MOVED_LEGEND = "Blue Moved Qty: the stock moved while the count ran."  # with a movements export
+TRANSFER_LEGEND = ("Green: accepted.  Amber: the quantity changed since it was decided; decide again.  "
+                   "Yellow: to fill in.")
+MOVEMENT_LEGEND = "Amber: the movement changed no counted line (its location or part is not in this cycle)."
+
+
+def _with_moved(legend: str, moves: bool) -> str:
+    """On a line of its own: one line ran into the page number."""
+    return f"{legend}\n{MOVED_LEGEND}" if moves else legend
 
 
 def _moved_columns(moves: bool, qty: Style = QTY) -> list[Column]:
@@ -219,7 +228,7 @@ def _variance_sheet(lines: list[CountedLine], config: Config, moves: bool = Fals
         Column("Serial", 14, styles.TEXT), *([Column(COUNTED_AT, 16, styles.TEXT)] if moves else []),
     ]
     sheet = _table_sheet(VARIANCE, columns, _variance_rows(lines, config, _letters(columns), qty, moves),
-                         legend=VARIANCE_LEGEND)
+                         legend=_with_moved(VARIANCE_LEGEND, moves))
     letter = _letters(columns)
     within, variance = letter["Within Tolerance"], letter["Variance Qty"]
     body = Range(1, 0, max(len(sheet.rows) - 1, 1), len(columns) - 1)
@@ -461,7 +470,8 @@ def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[s
         rows.append(_discrepancy_row(line, _recheck(documentation.get(line.line_id, {}), line), config, columns,
                                      qty, len(rows) + 2, (transfers or {}).get(line.line_id, "")))
         heights[len(rows)] = _discrepancy_height(rows[-1], columns)
-    sheet = _table_sheet(DISCREPANCIES, columns, rows, protect=True, unprinted=1, legend=DISCREPANCY_LEGEND)
+    sheet = _table_sheet(DISCREPANCIES, columns, rows, protect=True, unprinted=1,
+                         legend=_with_moved(DISCREPANCY_LEGEND, moves))
     sheet.row_heights.update(heights)
     _discrepancy_rules(sheet, max(len(rows), 1), causes_range, approvers_range)
     if moves:
@@ -499,10 +509,11 @@ def _discrepancy_rules(sheet: Sheet, last: int, causes_range: str, approvers_ran
 
 
 def _movements_columns() -> list[Column]:
+    # where, what, how many and when print on the first page across; lot, serial and source on the next
     return [Column("Status", 44, Style(wrap=True)), Column(LINE_ID, 16, styles.TEXT),
             Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
+            Column("Quantity", 10, QTY), Column("UoM", 6, styles.TEXT), Column("Time", 16, styles.TEXT),
             Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT), Column("Serial", 14, styles.TEXT),
-            Column("UoM", 6, styles.TEXT), Column("Quantity", 10, QTY), Column("Time", 16, styles.TEXT),
             Column("File", 30, styles.TEXT), Column("Row", 7, styles.WHOLE)]
 
 
@@ -516,10 +527,10 @@ def _movements_sheet(uses: list[MovementUse]) -> Sheet:
     placed = (BEFORE_COUNT, SAME_DAY, AFTER_COUNT, BEFORE_SNAPSHOT)
     ordered = sorted(uses, key=lambda u: (u.status in placed, u.movement.file, u.movement.row))
     rows = [[use.status, use.line_id or None, use.movement.location, use.movement.part_number,
+             use.movement.quantity, use.movement.uom or None, use.movement.at.isoformat(sep=" ", timespec="minutes"),
              use.movement.revision or None, use.movement.lot or None, use.movement.serial or None,
-             use.movement.uom or None, use.movement.quantity, use.movement.at.isoformat(sep=" ", timespec="minutes"),
              use.movement.file, use.movement.row] for use in ordered]
-    sheet = _table_sheet(MOVEMENTS, _movements_columns(), rows)
+    sheet = _table_sheet(MOVEMENTS, _movements_columns(), rows, legend=MOVEMENT_LEGEND)
     body = Range(1, 0, max(len(rows), 1), 0)
     sheet.conditional_formats.append(ConditionalFormat(body, '=$B2=""', styles.WARN))  # matched no line
     return sheet
@@ -555,12 +566,13 @@ def transfer_notes(transfers: list[Transfer], decided: dict[tuple[str, str], dic
 def _transfer_columns(config: Config) -> list[Column]:
     money = styles.money(config.count.currency_format)
     edit = styles.INPUT.but(border=False)
+    # what moved, its value and the decision print on the first page across; the details on the next
     return [Column(TRANSFER, 8, styles.TEXT), Column("From Location", 14, styles.TEXT),
             Column("To Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),
+            Column("Quantity", 10, QTY), Column("UoM", 6, styles.TEXT), Column("Value", 12, money),
+            Column("Decision", 11, edit), Column("Decided By", 16, edit), Column("Notes", 30, edit.but(wrap=True)),
             Column("Revision", 8, styles.TEXT), Column("Lot", 12, styles.TEXT), Column("Serial", 14, styles.TEXT),
-            Column("UoM", 6, styles.TEXT), Column("Quantity", 10, QTY), Column("Unit Cost", 11, money),
-            Column("Value", 12, money), Column("Decision", 11, edit), Column("Decided By", 16, edit),
-            Column("Notes", 30, edit.but(wrap=True)), Column("From Line ID", 16, styles.TEXT),
+            Column("Unit Cost", 11, money), Column("From Line ID", 16, styles.TEXT),
             Column("To Line ID", 16, styles.TEXT), Column("Description", 30, styles.TEXT)]
 
 
@@ -576,11 +588,11 @@ def _transfer_row(t: Transfer, tid: str, doc: dict[str, Any], decision: str, sty
         note = (f"{QUANTITY_CHANGED} {format_decimal(documented)} when decided "
                 f"({cell_text(doc.get('Decision'))}), {format_decimal(t.quantity)} now; decide again.")
         notes = note if not notes else f"{note}\n{notes}"
-    return [tid, t.from_location, t.to_location, t.part_number, t.revision or None, t.lot or None,
-            t.serial or None, t.uom or None, t.quantity, t.unit_cost,
+    return [tid, t.from_location, t.to_location, t.part_number, t.quantity, t.uom or None,
             Cell(UNVALUED, styles.WARN) if t.value is None else t.value,
             Cell(decision or None, style["Decision"]), Cell(_doc_value(doc, "Decided By"), style["Decided By"]),
-            Cell(notes, style["Notes"]), t.from_line, t.to_line, t.description or None]
+            Cell(notes, style["Notes"]), t.revision or None, t.lot or None, t.serial or None, t.unit_cost,
+            t.from_line, t.to_line, t.description or None]
 
 
 def transfers_sheet(transfers: list[Transfer], decided: dict[tuple[str, str], dict[str, Any]],
@@ -592,7 +604,7 @@ def transfers_sheet(transfers: list[Transfer], decided: dict[tuple[str, str], di
     ids = transfer_ids(transfers)
     rows = [_transfer_row(t, ids[t.key], decided.get(t.key, {}), transfer_decision(t, decided), style)
             for t in transfers]
-    sheet = _table_sheet(TRANSFERS, columns, rows, protect=True)
+    sheet = _table_sheet(TRANSFERS, columns, rows, protect=True, legend=TRANSFER_LEGEND)
     index = {c.header: i for i, c in enumerate(columns)}
     last = max(len(rows), 1)
     sheet.validations.append(Validation(Range(1, index["Decision"], last, index["Decision"]), "list",

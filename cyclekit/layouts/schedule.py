@@ -97,6 +97,9 @@ def _page_header(title: str, schedule: Schedule, printed_note: str = "") -> str:
 WRAPPED = ("zone", "owner", "owner_email", "notes", "reason")
 
 
+LEGIBLE_WIDTH = 205  # column width a landscape page prints in type a lead reads (about 7 pt)
+
+
 def _schedule_columns(schedule: Schedule, config: Config) -> list[Column]:
     money = styles.money(config.count.currency_format)
     key_header = "Location" if schedule.by == "location" else "Part Number"
@@ -147,7 +150,11 @@ def _schedule_sheet(schedule: Schedule, config: Config, today: dt.date) -> Sheet
     _schedule_rules(sheet, len(schedule.rows), f"${col['status']}2", due_status_label(config.schedule.due_soon_days))
     sheet.row_heights[0] = 32
     # Days Until Due and Status count from TODAY(): the day it prints, not the as-of date
-    sheet.print_setup = PrintSetup(landscape=True, repeat_rows=(0, 0),
+    # a table wider than a page holds legibly prints two pages across, its key on both: fitted to one,
+    # the Cadence Reason and Levelled columns shrank every row to type about 5 pt tall
+    across = 1 if sum(c.width for c in columns) <= LEGIBLE_WIDTH else 2
+    sheet.print_setup = PrintSetup(landscape=True, repeat_rows=(0, 0), fit_width=across,
+                                   repeat_columns=(0, 0) if across > 1 else None, across_first=across > 1,
                                    header=_page_header("Cycle count schedule", schedule,
                                                        " (Days Until Due and Status as of that day)"),
                                    footer="&CPage &P of &N", gridlines=False)

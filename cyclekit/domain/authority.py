@@ -7,6 +7,7 @@ a miscount is checked by a second team member's recount. With `[approvals]` fina
   a loss may have limits of their own; an unvalued line only by a role with no value limit);
 - a Major line without a Root Cause;
 - a recount counted by the person who made the first count;
+- a line approved by a person who counted or recounted it (approvals are a different person's);
 - a sign-off by anyone but a person of the lead role.
 Without `[approvals]` nothing here is enforced (finalize says so in a warning).
 
@@ -111,6 +112,21 @@ def _approver_problem(approvals: ApprovalsConfig, line: CountedLine, approver: s
             f"({held}); it may be approved by: {who}")
 
 
+def _own_count(line: CountedLine, approver: str) -> str:
+    """How the approver had a hand in the line's count ("" when they had none), names compared
+    as everywhere (case and spacing aside)."""
+    key = person_key(approver)
+    done = [what for who, what in ((line.counted_by, f"counted it on {line.sheet_id}"),
+                                    (line.recounted_by, f"recounted it on {line.recount_sheet}"))
+            if who and who != NOT_SIGNED and person_key(who) == key]
+    return " and ".join(done)
+
+
+def _others(approvals: ApprovalsConfig, line: CountedLine) -> list[str]:
+    """The people who may approve the line and did not count it."""
+    return [p for p in allowed_people(approvals, line) if not _own_count(line, p)]
+
+
 def _at(doc: Mapping[str, Any], where: Where, tab: str) -> dict[str, Any]:
     row = doc.get(DOC_ROW)
     return {"file": str(where.results), "sheet": cell_text(doc.get(DOC_TAB)) or tab,
@@ -134,6 +150,14 @@ def documentation_problems(lines: list[CountedLine], docs: Mapping[str, Mapping[
         if why:
             problems.append(Problem(ProblemKind.NOT_ALLOWED_TO_APPROVE, column="Approved By", value=approver,
                                     message=why, line_id=line.line_id, **_at(doc, where, tab)))
+        counted = _own_count(line, approver) if approver else ""
+        if counted:
+            problems.append(Problem(
+                ProblemKind.APPROVED_OWN_COUNT, column="Approved By", value=approver, line_id=line.line_id,
+                **_at(doc, where, tab),
+                message=f"{line.line_id} ({line.part_number}) is approved by {approver}, who {counted}: an "
+                        f"adjustment is approved by someone other than its counters; it may be approved by: "
+                        f"{', '.join(_others(approvals, line)) or 'no one in [approvals]'}"))
         if judge(line, config.count).severity == MAJOR and not cell_text(doc.get("Root Cause")):
             problems.append(Problem(
                 ProblemKind.NO_ROOT_CAUSE, column="Root Cause", line_id=line.line_id, **_at(doc, where, tab),

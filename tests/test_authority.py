@@ -304,3 +304,19 @@ def test_an_amount_exactly_at_a_limit_is_allowed_and_a_cent_past_it_is_not():
     assert allows(coordinator, loss(5, 100))  # 5 units, 500.00: at both limits
     assert not allows(coordinator, loss(5, "100.002"))  # 500.01
     assert not allows(coordinator, loss("5.001", 1))
+
+
+def test_a_counter_approving_with_their_e_mail_is_the_same_person(cycle, tmp_path):  # noqa: F811
+    cycle_dir, schedule, files = cycle
+    approvals = dataclasses.replace(APPROVALS, roles=(
+        *APPROVALS.roles[:2], ApproverRole("Finance", ("Dana Whitfield", "ana@plant.example.com"))))
+    config = dataclasses.replace(CONFIG, approvals=approvals)
+    # Ana Ruiz counted BIN-1; the locations file pairs her name with ana@plant.example.com
+    documented(cycle_dir, approver="ANA@plant.example.com")
+    [problem] = refused(cycle_dir, schedule, config=config, **SIGNED)
+    assert problem.kind == "approved-own-count" and problem.row == 2 and "who counted it on S001" in problem.message
+    # and a recount signed with the first counter's e-mail is the first counter
+    recounted(cycle_dir, files, tmp_path, by="ana@plant.example.com")
+    documented(cycle_dir)
+    [problem] = refused(cycle_dir, schedule, config=config, **SIGNED)
+    assert problem.kind == "same-counter" and problem.line_id == "BIN-1/1"

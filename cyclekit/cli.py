@@ -25,7 +25,7 @@ from cyclekit.atomic import OS_ADVICE
 from cyclekit.domain.money import amount_display
 from cyclekit.domain.values import show_spaces
 from cyclekit.errors import CyclekitError, InputError, Problem, problems_as_json, some_of
-from cyclekit.folder.seal import UnsignedCycleWarning
+from cyclekit.folder.seal import SealState, UnsignedCycleWarning
 from cyclekit.layouts.styles import shortened
 
 if TYPE_CHECKING:
@@ -511,7 +511,8 @@ def verify(cycle_dir: Path) -> None:
     recorded outside it is checked where it was, or listed as not checked when it cannot be
     located (or is in Google Sheets). The manifest itself is signed: edited by hand it is
     TAMPERED; signed with another key, or no key here, it fails too (see the README for where
-    the key lives); an older, unsigned cycle passes with UNSIGNED.
+    the key lives); so does an unsigned one (UNSIGNED: an older cycle, which cyclekit cannot
+    vouch for).
 
     \b
     Example:
@@ -577,14 +578,16 @@ def print_verification(result: Verification) -> None:
             message = (f"cycle {result.cycle_id}: manifest.json is {result.seal.value}, so none of its checksums "
                        f"can be trusted; {len(result.changed)} file(s) changed and {len(result.missing)} missing "
                        "against them")
+        elif result.seal is SealState.UNSIGNED and not result.changed and not result.missing:
+            message = (f"cycle {result.cycle_id}: all {result.checked} records match manifest.json, but it is "
+                       "unsigned, so cyclekit cannot vouch for them (its checksums may have been edited with them)")
         if _as_json():  # the JSON above lists them
             click.echo(f"Error: {message}", err=True)
             sys.exit(1)
         raise click.ClickException(message)
     _say(f"Cycle {result.cycle_id}: all {result.checked} records of the cycle are unchanged"
          + (f"; {len(result.updated)} living file(s) updated since finalize (information, not a failure)."
-            if result.updated else ".")
-         + (" The manifest is unsigned (an older cycle): its checksums are not vouched for." if seal else ""))
+            if result.updated else "."))
 
 
 @cli.command()

@@ -16,7 +16,7 @@ import pytest
 
 from cyclekit.backends.libreoffice import find_soffice
 from cyclekit.errors import MissingToolError
-from cyclekit.folder.seal import signing_key
+from cyclekit.folder.seal import ledger_file, signing_key
 
 # --- The signing key ---------------------------------------------------------------------------
 # Every cycle a test makes is sealed (cyclekit.folder.seal) with a key made for this test run in a
@@ -28,6 +28,14 @@ os.environ.pop("CYCLEKIT_SIGNING_KEY", None)
 os.environ["CYCLEKIT_SIGNING_KEY_FILE"] = str(Path(_KEY_DIR) / "signing.key")
 atexit.register(shutil.rmtree, _KEY_DIR, ignore_errors=True)
 signing_key()  # made now: a test that fails writes on purpose must not meet the key's first write
+
+
+@pytest.fixture(autouse=True)
+def _fresh_ledger_of_signed_cycles() -> None:
+    """Each test starts with no cycle signed (the ledger beside the key, cyclekit.folder.seal):
+    tests reuse cycle ids, and a cycle one test signed would read as tampered in another that
+    plays an older, unsigned cycle of the same id."""
+    ledger_file().unlink(missing_ok=True)
 
 
 # --- External tools ---------------------------------------------------------------------------

@@ -96,3 +96,26 @@ def write_manifest(cycle_dir: Path, data: dict) -> None:
 
     data = {key: value for key, value in data.items() if key != "seal"}
     (Path(cycle_dir) / "manifest.json").write_text(seal_text(json.dumps(data, indent=1)), encoding="utf-8")
+
+
+def forget_signed(cycle_id: str) -> None:
+    """This machine's ledger of signed cycles without the cycle: as a cycle made by a cyclekit from
+    before seals (which kept no ledger), or on another machine."""
+    import json
+
+    from cyclekit.folder.seal import ledger_file
+
+    path = ledger_file()
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(line for line in lines if json.loads(line)["cycle_id"] != cycle_id), encoding="utf-8")
+
+
+def signed_here(cycle_dir: Path) -> None:
+    """The cycle in this machine's ledger of signed cycles, as on the machine that made it: for a
+    cycle built by a fixture shared by several tests (each test starts with an empty ledger)."""
+    import json
+
+    from cyclekit.folder.seal import record_signed
+
+    data = json.loads((cycle_dir / "manifest.json").read_text(encoding="utf-8"))
+    record_signed(data["cycle_id"], data["created"])

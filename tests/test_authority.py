@@ -260,3 +260,63 @@ def test_a_line_of_unknown_value_is_approved_only_by_a_role_without_a_value_limi
     assert not allows(coordinator, found)  # a value limit cannot be checked against no value
     assert allows(lead, found) and allows(finance, found)  # quantity limits only, or none
 
+
+
+# ---- segregation of duties: a counter does not approve their own count ---------------------------
+
+COUNTERS_APPROVE = dataclasses.replace(CONFIG, approvals=dataclasses.replace(APPROVALS, roles=(
+    *APPROVALS.roles[:2], ApproverRole("Finance", ("Dana Whitfield", "Ana Ruiz", "Riley Chen")))))
+
+
+def test_a_counter_approving_their_own_count_is_refused_naming_the_row(cycle):  # noqa: F811
+    cycle_dir, schedule, _ = cycle
+    documented(cycle_dir, approver=" ana  RUIZ ")  # Ana Ruiz counted BIN-1, typed in another case and spacing
+    [problem] = refused(cycle_dir, schedule, config=COUNTERS_APPROVE, **SIGNED)
+    assert problem.kind == "approved-own-count" and problem.line_id == "BIN-1/1"
+    assert problem.file == str(cycle_dir / "results.xlsx") and problem.sheet == "Discrepancies"
+    assert problem.row == 2 and problem.column == "Approved By"
+    assert "who counted it on S001" in problem.message and "it may be approved by: Dana Whitfield" in problem.message
+    assert "Ana Ruiz" not in problem.message.split("it may be approved by:")[1]
+    assert "\n" not in problem.line() and "row 2" in problem.line()
+
+
+def test_a_recounter_approving_the_line_is_refused_and_another_person_is_accepted(cycle, tmp_path):  # noqa: F811
+    cycle_dir, schedule, files = cycle
+    recounted(cycle_dir, files, tmp_path, by="Riley Chen")
+    documented(cycle_dir, approver="riley chen")
+    [problem] = refused(cycle_dir, schedule, config=COUNTERS_APPROVE, **SIGNED)
+    assert problem.kind == "approved-own-count" and "who recounted it on R" in problem.message
+    documented(cycle_dir, approver="Dana Whitfield")
+    report = finalize_cycle(cycle_dir, schedule, COUNTERS_APPROVE, targets=["generic"], today=TODAY, **SIGNED)
+    assert report.adjustments == 3
+
+
+def test_an_amount_exactly_at_a_limit_is_allowed_and_a_cent_past_it_is_not():
+    from cyclekit.domain.authority import allows
+    from cyclekit.domain.variance import CountedLine
+
+    coordinator = APPROVALS.roles[0]  # up to 5 units and a value of 500.00
+
+    def loss(qty, cost):
+        return CountedLine("BIN-1/1", "BIN-1", "P-1", "", "", "", "", "ea", "C", Decimal(qty), Decimal(cost),
+                           counted_qty=Decimal(0), counted_by="Ana Ruiz")
+
+    assert allows(coordinator, loss(5, 100))  # 5 units, 500.00: at both limits
+    assert not allows(coordinator, loss(5, "100.002"))  # 500.01
+    assert not allows(coordinator, loss("5.001", 1))
+
+
+def test_a_counter_approving_with_their_e_mail_is_the_same_person(cycle, tmp_path):  # noqa: F811
+    cycle_dir, schedule, files = cycle
+    approvals = dataclasses.replace(APPROVALS, roles=(
+        *APPROVALS.roles[:2], ApproverRole("Finance", ("Dana Whitfield", "ana@plant.example.com"))))
+    config = dataclasses.replace(CONFIG, approvals=approvals)
+    # Ana Ruiz counted BIN-1; the locations file pairs her name with ana@plant.example.com
+    documented(cycle_dir, approver="ANA@plant.example.com")
+    [problem] = refused(cycle_dir, schedule, config=config, **SIGNED)
+    assert problem.kind == "approved-own-count" and problem.row == 2 and "who counted it on S001" in problem.message
+    # and a recount signed with the first counter's e-mail is the first counter
+    recounted(cycle_dir, files, tmp_path, by="ana@plant.example.com")
+    documented(cycle_dir)
+    [problem] = refused(cycle_dir, schedule, config=config, **SIGNED)
+    assert problem.kind == "same-counter" and problem.line_id == "BIN-1/1"

@@ -29,6 +29,7 @@ from cyclekit.stages.finalize import finalize_cycle
 from cyclekit.stages.ingest import ingest_cycle
 from cyclekit.stages.status import cycle_status
 from cyclekit.stages.verify import verify_cycle
+from tests.helpers import forget_signed
 from tests.test_finalize import CONFIG, TODAY, approve_all, cycle  # noqa: F401 (cycle is a fixture)
 
 OTHER_KEY = "another machine's key, 0123456789abcdef0123456789abcdef"
@@ -160,13 +161,14 @@ def _as_older_cycle(cycle_dir: Path) -> None:
 def test_an_older_unsigned_cycle_opens_with_a_warning_and_is_sealed_when_written(cycle):  # noqa: F811
     cycle_dir, schedule, _ = cycle
     _as_older_cycle(cycle_dir)
+    forget_signed(_data(cycle_dir)["cycle_id"])  # a cyclekit from before seals kept no ledger
     with pytest.warns(UnsignedCycleWarning, match="unsigned: it was made by a cyclekit from before"):
         assert cycle_status(cycle_dir, CONFIG, today=TODAY).lines_counted == 4
     result = verify_cycle(cycle_dir)
-    assert result.ok and result.seal is SealState.UNSIGNED
-    outcome = CliRunner().invoke(cli, ["verify", str(cycle_dir)])
-    assert outcome.exit_code == 0 and "UNSIGNED  manifest.json is unsigned (older cycle)" in outcome.output
-    assert "The manifest is unsigned (an older cycle)" in outcome.output
+    assert not result.ok and result.seal is SealState.UNSIGNED and result.changed == result.missing == []
+    outcome = CliRunner().invoke(cli, ["verify", str(cycle_dir)])  # an auditor's no: cannot vouch
+    assert outcome.exit_code == 1 and "UNSIGNED  manifest.json is unsigned (older cycle)" in outcome.output
+    assert "records match manifest.json, but it is unsigned, so cyclekit cannot vouch for them" in outcome.output
     outcome = CliRunner().invoke(cli, ["status", str(cycle_dir)])
     assert outcome.exit_code == 0 and "Warning: " in outcome.output and "is unsigned" in outcome.output
     approve_all(cycle_dir)
@@ -210,3 +212,54 @@ def test_a_key_file_is_made_on_a_drive_without_hard_links(tmp_path, monkeypatch)
     monkeypatch.setattr(os, "link", no_links)
     key = signing_key()
     assert path.is_file() and find_key() == key and [p.name for p in tmp_path.iterdir()] == ["signing.key"]
+
+
+def test_a_seal_removed_and_the_format_set_back_is_tampered_where_the_cycle_was_signed(finalized):
+    cycle_dir, schedule = finalized
+    data = _data(cycle_dir)
+    data["finalized"] = None  # to reopen the locked cycle, dressed as a cycle from before seals
+    _edit_by_hand(cycle_dir, data)
+    _as_older_cycle(cycle_dir)
+    before = (cycle_dir / MANIFEST).read_bytes()
+    result = verify_cycle(cycle_dir)
+    assert result.seal is SealState.TAMPERED and not result.ok
+    assert f"this machine signed cycle {data['cycle_id']} (created " in result.seal_advice
+    assert data["created"] in result.seal_advice
+    for command in _every_command(cycle_dir, schedule):
+        with pytest.raises(SealError, match="tampered: its seal was removed"):
+            command()
+    assert (cycle_dir / MANIFEST).read_bytes() == before
+    for args in (["verify"], ["ingest"], ["finalize", "--schedule", str(schedule)]):
+        outcome = CliRunner().invoke(cli, [*args, str(cycle_dir)])
+        assert outcome.exit_code == 1 and "tampered" in outcome.output and "Traceback" not in outcome.output
+    # a machine without the ledger cannot tell it from an older cycle: it opens with a warning,
+    # and verify still gives no pass
+    forget_signed(data["cycle_id"])
+    with pytest.warns(UnsignedCycleWarning):
+        cycle_status(cycle_dir, CONFIG, today=TODAY)
+    assert verify_cycle(cycle_dir).seal is SealState.UNSIGNED and not verify_cycle(cycle_dir).ok
+
+
+def test_the_ledger_keeps_every_cycle_signed_at_once_and_only_the_last_ones(tmp_path, monkeypatch):
+    import threading
+
+    from cyclekit.folder import seal
+
+    monkeypatch.setenv(KEY_FILE_VARIABLE, str(tmp_path / "cfg" / "signing.key"))
+    ids = [f"CC-{n:03d}" for n in range(24)]
+    threads = [threading.Thread(target=seal.record_signed, args=(i, "2026-11-23T08:00:00")) for i in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(c for c, _ in seal._ledger_entries(seal.ledger_file())) == ids  # none lost to another writer
+    seal.record_signed(ids[0], "2026-11-23T08:00:00")  # recorded once
+    assert seal.ledger_file().read_text(encoding="utf-8").count('"CC-000"') == 1
+    monkeypatch.setattr(seal, "MAX_LEDGER", 5)
+    seal.record_signed("CC-NEW", "2026-11-30T08:00:00")
+    assert [c for c, _ in seal._ledger_entries(seal.ledger_file())][-1] == "CC-NEW"
+    assert len(seal._ledger_entries(seal.ledger_file())) == 5 and seal.signed_here("CC-NEW") == ["2026-11-30T08:00:00"]
+    assert seal.signed_here(ids[0]) == []  # the oldest dropped
+    long_id = "X" * 5000
+    seal.record_signed(long_id, "t")
+    assert seal.signed_here(long_id) == ["t"] and max(map(len, seal.ledger_file().read_text().splitlines())) < 300

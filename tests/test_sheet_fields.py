@@ -88,3 +88,47 @@ def test_a_found_item_printed_on_a_recount_with_its_unit_changed_is_not_recounte
     assert "(UoM was printed 'ea' and reads 'box'); it was not recounted" in problem.message
     variance = {r["Line ID"]: r for r in rows_of(again.results, "Variance")}
     assert variance["LS-1/F1"]["Counted Qty"] == 7  # the first count stands
+
+
+def _row_of(sheet, label):
+    header = next(r for r in range(1, 20) if sheet.cell(r, 1).value == "Line")
+    columns = {sheet.cell(header, c).value: c for c in range(1, sheet.max_column + 1)}
+    return next(r for r in range(header + 1, sheet.max_row + 1) if str(sheet.cell(r, 1).value) == label), columns
+
+
+def test_two_lines_with_their_part_numbers_swapped_are_a_problem_each(plant, tmp_path):  # noqa: F811
+    report = start(plant, tmp_path, selection=Selection(locations=("WH-A-01",)))
+
+    def swap(sheet):  # lines 1 (000812) and 3 (1E5): the counts typed against the parts as swapped
+        (one, columns), (three, _) = _row_of(sheet, "1"), _row_of(sheet, "3")
+        c = columns["Part Number"]
+        sheet.cell(one, c).value, sheet.cell(three, c).value = sheet.cell(three, c).value, sheet.cell(one, c).value
+
+    filled = fill_sheet(sheet_file(report.cycle_dir, "WH-A-01"), tmp_path / "back" / "a01.xlsx",
+                        {1: 40, 2: 10, 3: 1234}, counted_by="Ana Ruiz", edit=swap)
+    result = ingest_cycle(report.cycle_dir, Config(), [filled])
+    assert sorted((p.kind, p.line_id, p.cell) for p in result.problems) == [
+        ("altered-line", "WH-A-01/1", "B8"), ("altered-line", "WH-A-01/3", "B10")]
+    assert all(p.file.endswith("a01.xlsx") and p.sheet == "WH-A-01" for p in result.problems)
+    assert "Part Number was printed '000812' and reads '1E5'" in result.problems[0].message
+    assert (result.figures.lines_counted, result.figures.lines_not_counted) == (1, 2)
+
+
+def test_a_line_row_pasted_twice_with_two_counts_is_a_problem_and_neither_count_is_taken(plant, tmp_path):  # noqa: F811
+    report = start(plant, tmp_path, selection=Selection(locations=("WH-A-01",)))
+
+    def paste(sheet):  # line 2's row copied into a row inserted above it, with another count
+        r, columns = _row_of(sheet, "2")
+        sheet.insert_rows(r)
+        for c in range(1, sheet.max_column + 1):
+            sheet.cell(r, c).value = sheet.cell(r + 1, c).value
+        sheet.cell(r, columns["Floor Count"]).value = 99
+
+    filled = fill_sheet(sheet_file(report.cycle_dir, "WH-A-01"), tmp_path / "back" / "a01.xlsx",
+                        {1: 1234, 2: 10, 3: 40}, counted_by="Ana Ruiz", edit=paste)
+    result = ingest_cycle(report.cycle_dir, Config(), [filled])
+    [problem] = result.problems
+    assert (problem.kind, problem.line_id, problem.cell, problem.sheet) == ("altered-sheet", "WH-A-01/2", "A10",
+                                                                           "WH-A-01")
+    assert problem.file.endswith("a01.xlsx") and "(row 9: 99, row 10: 10)" in problem.message
+    assert (result.figures.lines_counted, result.figures.lines_not_counted) == (2, 1)  # neither 99 nor 10 taken

@@ -23,6 +23,7 @@ import pytest
 from cyclekit.config import load_config
 from cyclekit.errors import CycleError, CyclekitError
 from cyclekit.stages.finalize import finalize_cycle
+from tests.helpers import signed_here
 from tests.test_trust_finalize import TODAY, build_cycle
 
 CYCLE_ID = "CC-TRUST-1"
@@ -83,6 +84,7 @@ def copy_case(built: Path, case: Path) -> Path:
     shutil.copytree(built / "cycle", case / "cycle")
     shutil.copy2(built / "schedule.xlsx", case / "schedule.xlsx")
     shutil.copy2(built / "cyclekit.toml", case / "cyclekit.toml")
+    signed_here(case / "cycle")  # as where the cycle was made: finalize's writes are counted without the ledger's
     return case
 
 

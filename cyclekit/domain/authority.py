@@ -7,6 +7,7 @@ a miscount is checked by a second team member's recount. With `[approvals]` fina
   a loss may have limits of their own; an unvalued line only by a role with no value limit);
 - a Major line without a Root Cause;
 - a recount counted by the person who made the first count;
+- a line approved by a person who counted or recounted it (approvals are a different person's);
 - a sign-off by anyone but a person of the lead role.
 Without `[approvals]` nothing here is enforced (finalize says so in a warning).
 
@@ -111,6 +112,40 @@ def _approver_problem(approvals: ApprovalsConfig, line: CountedLine, approver: s
             f"({held}); it may be approved by: {who}")
 
 
+Aliases = Mapping[str, frozenset[str]]  # a person's key -> the keys of their other names (name, e-mail)
+
+
+def aliases(manifest: Manifest) -> Aliases:
+    """A person's name and e-mail address as one person, as the locations file pairs them (Owner,
+    Owner Email): so that typing one's e-mail does not pass for someone else."""
+    same: dict[str, set[str]] = {}
+    for record in manifest.locations:
+        if record.owner.strip() and record.owner_email.strip():
+            name, email = person_key(record.owner), person_key(record.owner_email)
+            same.setdefault(name, set()).add(email)
+            same.setdefault(email, set()).add(name)
+    return {key: frozenset(keys) for key, keys in same.items()}
+
+
+def same_person(a: str, b: str, known: Aliases) -> bool:
+    """Names compared as everywhere (case and spacing aside), a name and its e-mail as one."""
+    key_a, key_b = person_key(a), person_key(b)
+    return key_a == key_b or key_b in known.get(key_a, frozenset())
+
+
+def _own_count(line: CountedLine, approver: str, known: Aliases) -> str:
+    """How the approver had a hand in the line's count ("" when they had none)."""
+    done = [what for who, what in ((line.counted_by, f"counted it on {line.sheet_id}"),
+                                    (line.recounted_by, f"recounted it on {line.recount_sheet}"))
+            if who and who != NOT_SIGNED and same_person(who, approver, known)]
+    return " and ".join(done)
+
+
+def _others(approvals: ApprovalsConfig, line: CountedLine, known: Aliases) -> list[str]:
+    """The people who may approve the line and did not count it."""
+    return [p for p in allowed_people(approvals, line) if not _own_count(line, p, known)]
+
+
 def _at(doc: Mapping[str, Any], where: Where, tab: str) -> dict[str, Any]:
     row = doc.get(DOC_ROW)
     return {"file": str(where.results), "sheet": cell_text(doc.get(DOC_TAB)) or tab,
@@ -118,7 +153,7 @@ def _at(doc: Mapping[str, Any], where: Where, tab: str) -> dict[str, Any]:
 
 
 def documentation_problems(lines: list[CountedLine], docs: Mapping[str, Mapping[str, Any]], config: Config,
-                           where: Where, *, tab: str) -> list[Problem]:
+                           where: Where, *, tab: str, known: Aliases | None = None) -> list[Problem]:
     """Lines approved by someone not allowed for their amount, and Major lines with no Root Cause:
     one problem per line, at its row of the results workbook's `tab`."""
     approvals = config.approvals
@@ -134,6 +169,14 @@ def documentation_problems(lines: list[CountedLine], docs: Mapping[str, Mapping[
         if why:
             problems.append(Problem(ProblemKind.NOT_ALLOWED_TO_APPROVE, column="Approved By", value=approver,
                                     message=why, line_id=line.line_id, **_at(doc, where, tab)))
+        counted = _own_count(line, approver, known or {}) if approver else ""
+        if counted:
+            problems.append(Problem(
+                ProblemKind.APPROVED_OWN_COUNT, column="Approved By", value=approver, line_id=line.line_id,
+                **_at(doc, where, tab),
+                message=f"{line.line_id} ({line.part_number}) is approved by {approver}, who {counted}: an "
+                        f"adjustment is approved by someone other than its counters; it may be approved by: "
+                        f"{', '.join(_others(approvals, line, known or {})) or 'no one in [approvals]'}"))
         if judge(line, config.count).severity == MAJOR and not cell_text(doc.get("Root Cause")):
             problems.append(Problem(
                 ProblemKind.NO_ROOT_CAUSE, column="Root Cause", line_id=line.line_id, **_at(doc, where, tab),
@@ -145,11 +188,11 @@ def documentation_problems(lines: list[CountedLine], docs: Mapping[str, Mapping[
 
 def same_counter_problems(lines: list[CountedLine], manifest: Manifest, where: Where) -> list[Problem]:
     """Recounts counted by the person who made the line's first count: a recount is a second person's."""
-    sheets = manifest.sheets_by_id()
+    sheets, known = manifest.sheets_by_id(), aliases(manifest)
     problems = []
     for line in lines:
         first, second = line.counted_by, line.recounted_by
-        if not second or NOT_SIGNED in (first, second) or person_key(first) != person_key(second):
+        if not second or NOT_SIGNED in (first, second) or not same_person(first, second, known):
             continue
         record = sheets.get(line.recount_sheet)
         file = str(where.cycle_dir / record.file) if record else str(where.cycle_dir)

@@ -73,6 +73,7 @@ class ProblemKind(StrEnum):
     NOT_ALLOWED_TO_APPROVE = "not-allowed-to-approve"
     NO_ROOT_CAUSE = "no-root-cause"
     SAME_COUNTER = "same-counter"
+    APPROVED_OWN_COUNT = "approved-own-count"
     BLOCKS_FINALIZE = "blocks-finalize"
     # verify: the cycle's records against their checksums
     CHANGED = "changed"

@@ -149,10 +149,10 @@ def finalize_blockers(cycle_dir: Path, manifest: Manifest, config: Config, lines
                 for p in open_problems(problems, lines, resolutions)]
     blocking += approval_problems(lines, docs, config, results, today, tab=tab)
     if config.approvals is not None:  # authority enforced: [approvals] in cyclekit.toml
-        from cyclekit.domain.authority import Where, documentation_problems, same_counter_problems
+        from cyclekit.domain.authority import Where, aliases, documentation_problems, same_counter_problems
 
         where = Where(results, cycle_dir)
-        blocking += documentation_problems(lines, docs, config, where, tab=tab)
+        blocking += documentation_problems(lines, docs, config, where, tab=tab, known=aliases(manifest))
         blocking += same_counter_problems(lines, manifest, where)
     missing, _ = not_in_yet(manifest, lines, returned)
     if missing and not partial:

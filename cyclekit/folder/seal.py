@@ -21,6 +21,14 @@ The seal is the manifest's last key, `"seal": {"algorithm", "key_id", "mac"}`; `
 manifest's data without the seal (format_version included), written as canonical JSON, so it
 holds whatever the layout of the file. `key_id` names the key (a digest of it, which tells
 nothing of the key), to tell "signed with another key" from "changed by hand".
+
+The seal alone cannot tell a sealed manifest whose seal was removed and format_version set back
+by hand from a cycle made before seals. So every cycle this machine signs is also written, before
+its first seal, in a ledger beside the key (`signed-cycles.jsonl`, one JSON line per cycle: its id,
+its created time, when it was first signed): an unsigned manifest of a cycle the ledger knows is
+TAMPERED. The ledger is rewritten whole (atomic) under a lock (two commands signing at once both
+land), and keeps the last MAX_LEDGER cycles. A machine without the ledger (an auditor's, with the
+key copied) still reads such a manifest as UNSIGNED: copy the ledger with the key.
 """
 
 from __future__ import annotations
@@ -37,6 +45,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import filelock
+
+from cyclekit.atomic import write_text_atomic
 from cyclekit.errors import CycleError
 
 KEY_VARIABLE = "CYCLEKIT_SIGNING_KEY"
@@ -46,6 +57,9 @@ MIN_KEY = 32  # characters: a key shorter than this can be guessed
 SEAL = "seal"
 ALGORITHM = "HMAC-SHA256"
 FIRST_SEALED_FORMAT = 3  # manifests of this format_version on are always sealed: one without a seal lost it
+LEDGER_FILE_NAME = "signed-cycles.jsonl"
+MAX_LEDGER = 50_000  # cycles: a weekly cycle at 100 sites for ten years; the oldest beyond are dropped
+MAX_LEDGER_ID = 200  # characters of a cycle id kept as they are; a longer one is kept as its digest
 _DOMAIN = b"cyclekit manifest seal\n"  # a MAC of a manifest is never a MAC of anything else
 
 
@@ -89,6 +103,63 @@ def key_file() -> Path:
     """Where the key file is: CYCLEKIT_SIGNING_KEY_FILE, else the default."""
     named = os.environ.get(KEY_FILE_VARIABLE)
     return Path(named).expanduser() if named else default_key_file()
+
+
+def ledger_file() -> Path:
+    """The ledger of the cycles this machine signed: beside the key file (see the docstring)."""
+    return key_file().with_name(LEDGER_FILE_NAME)
+
+
+def _ledger_id(cycle_id: str) -> str:
+    if len(cycle_id) <= MAX_LEDGER_ID:
+        return cycle_id
+    return "sha256:" + hashlib.sha256(cycle_id.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _ledger_entries(path: Path) -> dict[tuple[str, str], None]:
+    """(cycle id as the ledger keeps it, created), in the order signed; {} when there is none.
+    A line that is not one of ours (cut short by a full disk, typed in) is skipped."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise SealError(f"the ledger of signed cycles {path} cannot be read ({exc.strerror or exc}); "
+                        "allow reading it") from None
+    entries: dict[tuple[str, str], None] = {}
+    for line in text.splitlines():
+        with contextlib.suppress(ValueError):
+            entry = json.loads(line)
+            if isinstance(entry, dict) and isinstance(entry.get("cycle_id"), str):
+                entries[(entry["cycle_id"], str(entry.get("created", "")))] = None
+    return entries
+
+
+def signed_here(cycle_id: str) -> list[str]:
+    """When each cycle of this id that this machine signed was created (its ledger); [] if none.
+    Matched on the id alone: a `created` edited by hand must not make a signed cycle unknown."""
+    key = _ledger_id(cycle_id)
+    return [created for known, created in _ledger_entries(ledger_file()) if known == key]
+
+
+def record_signed(cycle_id: str, created: str) -> None:
+    """The cycle written in the ledger (once), before its manifest is first sealed."""
+    path, key = ledger_file(), (_ledger_id(cycle_id), created)
+    if key in _ledger_entries(path):
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with filelock.FileLock(str(path) + ".lock", timeout=60):
+            entries = _ledger_entries(path)  # again, under the lock: another command may have added one
+            if key in entries:
+                return
+            kept = [*entries, key][-MAX_LEDGER:]
+            write_text_atomic(path, "".join(json.dumps({"cycle_id": c, "created": t}, ensure_ascii=True) + "\n"
+                                            for c, t in kept))
+    except (OSError, filelock.Timeout) as exc:
+        raise SealError(f"the ledger of signed cycles {path} cannot be written "
+                        f"({getattr(exc, 'strerror', None) or exc}): allow writing there, or name another key file "
+                        f"with {KEY_FILE_VARIABLE} (the ledger is kept beside it); nothing was changed") from None
 
 
 def _checked(text: str, source: str) -> SigningKey:
@@ -158,7 +229,9 @@ def _mac(data: dict[str, Any], key: SigningKey) -> str:
 def seal_text(text: str, key: SigningKey | None = None) -> str:
     """The manifest's JSON text with its seal added as the last key (the text ends in "\\n}\\n")."""
     key = key or signing_key()
-    seal = {"algorithm": ALGORITHM, "key_id": key.key_id, "mac": _mac(json.loads(text), key)}
+    data = json.loads(text)
+    record_signed(str(data.get("cycle_id")), str(data.get("created", "")))
+    seal = {"algorithm": ALGORITHM, "key_id": key.key_id, "mac": _mac(data, key)}
     body = text.rstrip()
     if not body.endswith("}"):
         raise ValueError("a manifest's text is one JSON object")
@@ -173,8 +246,14 @@ def check_seal(data: dict[str, Any]) -> tuple[SealState, str]:
         version = data.get("format_version", 1)
         if type(version) is int and version >= FIRST_SEALED_FORMAT:
             return SealState.TAMPERED, "its seal was removed"
-        return SealState.UNSIGNED, ("it was made by a cyclekit from before manifests were sealed, so a change "
-                                    "by hand cannot be told; the next command that writes the cycle seals it")
+        created = signed_here(str(data.get("cycle_id")))
+        if created:
+            return SealState.TAMPERED, (f"its seal was removed: this machine signed cycle {data.get('cycle_id')} "
+                                        f"(created {', '.join(created[-3:])}), and it reads as a cycle from "
+                                        "before seals")
+        return SealState.UNSIGNED, ("it was made by a cyclekit from before manifests were sealed (or its seal "
+                                    "was removed on a machine without the ledger of the cycles signed), so a "
+                                    "change by hand cannot be told; the next command that writes the cycle seals it")
     if not isinstance(seal, dict) or seal.get("algorithm") != ALGORITHM or not isinstance(seal.get("mac"), str):
         return SealState.TAMPERED, "its seal is not one cyclekit writes"
     key = find_key()

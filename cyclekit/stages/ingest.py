@@ -372,7 +372,11 @@ def _read_sheet(tally: _Tally, sheet: FilledSheet, record: SheetRecord) -> None:
     confirmed_empty = _confirmed_empty(sheet, tally.problems)
     tally.problems.extend(p for p in sheet.problems if p not in sheet.held_lines.values())
     seen: set[int] = set()
+    twice = _written_twice(tally, sheet, record)
     for entry in sheet.entries:
+        if entry.line_no in twice:
+            seen.add(entry.line_no)
+            continue
         _read_listed(tally, entry, sheet, record, confirmed_empty, seen)
     for entry in sheet.found:
         # copied from a listed line, an identifier's end spaces read '␣'
@@ -387,6 +391,29 @@ def _read_sheet(tally: _Tally, sheet: FilledSheet, record: SheetRecord) -> None:
         tally.problems.append(Problem("altered-sheet", sheet.file,
                                       f"line {label} was removed from the sheet; it was not counted",
                                       sheet=sheet.tab))
+
+
+def _written_twice(tally: _Tally, sheet: FilledSheet, record: SheetRecord) -> set[int]:
+    """Listed lines whose row appears more than once on the sheet (a row copied and pasted, an
+    inserted row given a line's number): a problem naming each copy; neither count is taken, since
+    which one the counter meant cannot be told."""
+    rows: dict[int, list[Entry]] = {}
+    for entry in sheet.entries:
+        if entry.line_no is not None and entry.line_no in record.lines:
+            rows.setdefault(entry.line_no, []).append(entry)
+    twice = {line_no: entries for line_no, entries in rows.items() if len(entries) > 1}
+    for line_no, entries in twice.items():
+        s = tally.frozen.get((record.location, line_no))
+        line_id = s.line_id if s else None
+        if s is not None:
+            tally.lines[s.line_id].problem = "line written twice on the sheet"
+        counts = ", ".join(f"row {e.row + 1}: {cell_text(e.floor_count) or 'blank'}" for e in entries)
+        for entry in entries[1:]:
+            tally.problems.append(Problem(
+                "altered-sheet", sheet.file, f"line {line_no} is on the sheet {len(entries)} times ({counts}); "
+                "the line was not counted: keep one row for it and ingest the sheet again",
+                sheet=sheet.tab, cell=a1(entry.row, 0), row=entry.row + 1, line_id=line_id))
+    return set(twice)
 
 
 def _confirmed_empty(sheet: FilledSheet, problems: list[Problem]) -> bool:

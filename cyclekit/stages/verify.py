@@ -49,7 +49,8 @@ class Verification:
     # means: information for the reader, not a failure
     updated: dict[str, str] = field(default_factory=dict)
     # what the manifest's seal says, and what to do about it: a manifest that is not as cyclekit
-    # sealed it vouches for no checksum in it (an unsigned one, of an older cycle, is only reported)
+    # sealed it vouches for no checksum in it; nor does an unsigned one (an older cycle, or a seal
+    # removed on a machine that did not sign the cycle): its records may match checksums edited with them
     seal: SealState = SealState.SEALED
     seal_advice: str = ""
 
@@ -66,7 +67,9 @@ class Verification:
 
     @property
     def ok(self) -> bool:
-        return self.sealed and not self.changed and not self.missing
+        """Every record as recorded, and the record itself signed: an auditor's pass. An unsigned
+        manifest is no pass (cyclekit cannot vouch for it), though its records may all match."""
+        return self.seal is SealState.SEALED and not self.changed and not self.missing
 
 
 SEAL_KINDS = {SealState.TAMPERED: "tampered", SealState.OTHER_KEY: "other-key", SealState.NO_KEY: "no-key",

@@ -137,6 +137,9 @@ class LimitsConfig:
     rows: int = 2_000_000  # more than Excel's 1,048,576: any tab Excel saves, by its rows
     columns: int = 1_000
     cells: int = 20_000_000  # rows x columns of a tab, from A1 to its last value
+    # the movements export (CSV or workbook), on disk, checked before it is read: every movement
+    # costs about 1.5 kB through ingest, and a few days of a plant's movements take a few MB
+    movements_mb: int = 25
 
 
 @dataclass(frozen=True)

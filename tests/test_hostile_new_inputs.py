@@ -273,3 +273,30 @@ def test_the_movements_tab_that_is_not_there_is_one_problem(plant, tmp_path):
 def test_movement_time_says_why_not():
     with pytest.raises(ValueError, match="cannot be told|can be compared"):
         movement_time("0001-01-01T00:00+05:00")
+
+
+# ---- what a reviewer types in the Transfers tab -------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["yes", "Accepted", 1])
+def test_a_decision_that_is_neither_accept_nor_reject_is_kept_and_blocks_finalize(plant, tmp_path, typed):
+    """Pasted past the dropdown: never taken for Accept, never erased; finalize names the transfer."""
+    from tests.test_moving_plant import counted_at, decide, fill_sheet, finalize_copy, movements
+
+    cycle_dir, _, snapshot = plant
+    files = count(plant, tmp_path, bin1={1: 47, 2: 15})
+    files[1] = fill_sheet(cycle_dir / "sheets" / "BIN-2.xlsx", tmp_path / "back" / "b2.xlsx", {1: 29},
+                          counted_by="Bo", edit=counted_at(hours(snapshot, 3)))
+    report = ingest_cycle(cycle_dir, MOVES_CONFIG, files, today=AS_OF, movements=movements(tmp_path, snapshot))
+    decide(report.results, "BIN-1/1", typed)
+    for _ in range(2):  # kept through every later ingest, said once
+        again = ingest_cycle(cycle_dir, MOVES_CONFIG, today=AS_OF)
+        [row] = rows_of(again.results, "Transfers")
+        assert (row["Decision"], row["Decided By"]) == (typed, "Dana Whitfield")
+        assert row["Notes"] == f"NOT A DECISION: {str(typed)!r} is neither Accept nor Reject; pick one."
+    with pytest.raises(InputError) as caught:
+        finalize_copy(plant, tmp_path, "undecidable")
+    [problem] = caught.value.problems
+    assert (problem.kind, problem.sheet, problem.value) == ("bad-decision", "Transfers", str(typed))
+    assert "T1 (BIN-1/1 to BIN-2/1)" in problem.message
+    assert not (tmp_path / "undecidable" / "cycle" / "adjustments").exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -300,3 +301,25 @@ def test_a_decision_that_is_neither_accept_nor_reject_is_kept_and_blocks_finaliz
     assert (problem.kind, problem.sheet, problem.value) == ("bad-decision", "Transfers", str(typed))
     assert "T1 (BIN-1/1 to BIN-2/1)" in problem.message
     assert not (tmp_path / "undecidable" / "cycle" / "adjustments").exists()
+
+
+# ---- the new config sections ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("toml", "says"), [
+    ('[movements.columns]\nquantity = "Qty"\ntime = "qty"', "maps quantity and time to the same column 'qty'"),
+    ('[movements.columns]\nlocation = "part_number"', "maps location and part_number to the same column"),
+    ('[finalize]\ndiscrepancy_location = "DISC\\u0001"', "control character"),
+    ('[limits]\nmovements_mb = 0', "limits.movements_mb must be 1 or more"),
+    ('[cadence]\nmajor_factor = nan', "cadence.major_factor must be a number"),
+    ('[approvals]\nlead = "lead"\n[approvals.roles.lead]\npeople = ["A"]\nmax_qty = inf', "must be a number"),
+])
+def test_a_config_that_would_read_or_write_wrongly_is_one_line_refused(tmp_path, toml, says):
+    from cyclekit.config import load_config
+    from cyclekit.errors import ConfigError
+
+    path = tmp_path / "cyclekit.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(says)) as caught:
+        load_config(path)
+    assert "\n" not in str(caught.value)

@@ -323,3 +323,17 @@ def test_a_config_that_would_read_or_write_wrongly_is_one_line_refused(tmp_path,
     with pytest.raises(ConfigError, match=re.escape(says)) as caught:
         load_config(path)
     assert "\n" not in str(caught.value)
+
+
+# ---- names typed in Approved By, Counted By, Recounted By ---------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["Ana\u200b Ruiz", "A\u200bna Ruiz", "Ana \u200dRuiz", "\ufeffana ruiz",
+                                   "\uff21na Ruiz", "ANA\u00a0RUIZ"])
+def test_a_name_typed_with_characters_that_do_not_show_is_the_same_person(typed):
+    """The recount by the first counter must not pass as another person's, nor an allowed approver
+    be refused, for a character no one sees."""
+    from cyclekit.domain.review import person_key
+
+    assert person_key(typed) == person_key("Ana Ruiz")
+    assert person_key("Ana Ruiz") != person_key("Ana Ruis")

@@ -337,3 +337,21 @@ def test_a_name_typed_with_characters_that_do_not_show_is_the_same_person(typed)
 
     assert person_key(typed) == person_key("Ana Ruiz")
     assert person_key("Ana Ruiz") != person_key("Ana Ruis")
+
+
+def test_the_command_refuses_a_bad_movements_export_in_one_line_per_problem(plant, tmp_path):
+    from click.testing import CliRunner
+
+    from cyclekit.cli import cli
+
+    path = tmp_path / "moves.csv"
+    path.write_bytes(csv_bytes([*MOVES_HEADER, "Change"], [[*INPUTS[0].rows(plant)[0], "7"]]))
+    config = tmp_path / "cyclekit.toml"
+    config.write_text('[movements.columns]\nlocation = "Bin"\npart_number = "Item"\nrevision = "Rev"\nlot = "Lot"\n'
+                      'serial = "Serial"\nuom = "Unit"\nquantity = "Change"\ntime = "Posted"\n', encoding="utf-8")
+    done = CliRunner().invoke(cli, ["ingest", str(plant[0]), *map(str, count(plant, tmp_path)), "--movements",
+                                    str(path), "--config", str(config)])
+    assert done.exit_code == 1 and "Traceback" not in done.output
+    assert done.output.count("nothing was written") == 1, done.output
+    assert "row 1, column 'Change': column 'Change' appears 2 times" in done.output
+    assert not (plant[0] / "results.xlsx").exists()

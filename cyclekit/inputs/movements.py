@@ -162,7 +162,7 @@ def read_movements(path: Path | str, config: MovementsConfig) -> MovementsFile:
     check_size(path, current_limits().movements_mb, "limits.movements_mb", "movements export")
     exact = [config.header_for(name) for name in IDENTIFIERS]
     table = read_table(path, config.sheet, exact=exact)
-    summary = f"{path}: the movements export cannot be read; nothing was written"
+    summary = f"{path}: the movements export cannot be read"  # the command adds that nothing was written
     if len(table.row_numbers) > MAX_MOVEMENTS:
         raise InputError([Problem(ProblemKind.FILE, str(path), (
             f"has {len(table.row_numbers):,} rows, more than the {MAX_MOVEMENTS:,} movements a cycle is compared "

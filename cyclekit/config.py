@@ -137,6 +137,9 @@ class LimitsConfig:
     rows: int = 2_000_000  # more than Excel's 1,048,576: any tab Excel saves, by its rows
     columns: int = 1_000
     cells: int = 20_000_000  # rows x columns of a tab, from A1 to its last value
+    # the movements export (CSV or workbook), on disk, checked before it is read: every movement
+    # costs about 1.5 kB through ingest, and a few days of a plant's movements take a few MB
+    movements_mb: int = 25
 
 
 @dataclass(frozen=True)
@@ -272,6 +275,12 @@ def _check_movements(m: MovementsConfig) -> None:
     if unknown:
         raise ConfigError(f"[movements.columns] maps unknown field(s) {', '.join(sorted(unknown))}; "
                           f"fields are {', '.join(MOVEMENT_FIELDS)}")
+    headers: dict[str, str] = {}
+    for name in MOVEMENT_FIELDS:  # one column read as two fields: every quantity would be read as a time
+        other = headers.setdefault(m.header_for(name).strip().casefold(), name)
+        if other != name:
+            raise ConfigError(f"[movements.columns] maps {other} and {name} to the same column "
+                              f"{m.header_for(name)!r}; each field has a column of its own")
     if m.decimal_separator not in ("", ".", ","):
         raise ConfigError('movements.decimal_separator must be "." or "," (or left out to decide it from '
                           f"the file), not {m.decimal_separator!r}")
@@ -446,6 +455,8 @@ def _approvals_section(data: Any) -> ApprovalsConfig:
 
 def _finalize_section(data: Any) -> FinalizeConfig:
     section: FinalizeConfig = _section(FinalizeConfig, "finalize", data, FinalizeConfig())
+    if re.search(r"[\x00-\x1f\x7f]", section.discrepancy_location):  # written in every import file and tab
+        raise ConfigError("finalize.discrepancy_location holds a control character; write the location's name")
     if section.discrepancy_location != section.discrepancy_location.strip() or (
             data.get("discrepancy_location") == ""):
         raise ConfigError("finalize.discrepancy_location must name a location (no spaces at either end), "

@@ -66,6 +66,7 @@ class ProblemKind(StrEnum):
     # review: what finance typed in the results workbook, and what stops finalize
     BAD_DATE = "bad-date"
     BAD_STATUS = "bad-status"
+    BAD_DECISION = "bad-decision"  # a Transfers Decision that is neither Accept nor Reject
     NEEDS_APPROVAL = "needs-approval"
     UNRESOLVED_PROBLEM = "unresolved-problem"
     NOT_RETURNED = "not-returned"

@@ -15,6 +15,7 @@ its tab) is given by the caller.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -69,8 +70,11 @@ def open_problems(problems: list[Problem], lines: list[CountedLine],
 
 
 def person_key(name: str) -> str:
-    """A person's name or e-mail as compared: case and spacing aside ("dana  WHITFIELD" is Dana Whitfield)."""
-    return " ".join(name.split()).casefold()
+    """A person's name or e-mail as compared: case and spacing aside ("dana  WHITFIELD" is Dana Whitfield),
+    and what does not show: a zero-width space or a full-width letter typed into Recounted By must not
+    make the first counter another person."""
+    shown = "".join(c for c in unicodedata.normalize("NFKC", name) if unicodedata.category(c) != "Cf")
+    return " ".join(shown.split()).casefold()
 
 
 def doc_text(value: Any) -> str:

@@ -57,6 +57,31 @@ class Table:
         return None
 
 
+def duplicate_columns(table: Table, headers: Iterable[str], what: str) -> list[Problem]:
+    """A header the reading needs that the file has more than once: which column holds the
+    values cannot be told, so it is a problem, never the first one taken."""
+    problems = []
+    for header in dict.fromkeys(h.strip().casefold() for h in headers):
+        found = [i for i, name in enumerate(table.headers) if name.casefold() == header]
+        if len(found) > 1:
+            problems.append(Problem(ProblemKind.DUPLICATE_COLUMN, table.file, (
+                f"column {table.headers[found[0]]!r} appears {len(found)} times in the {what}; which one holds the "
+                "values cannot be told: remove or rename the others"), row=1, column=table.headers[found[0]]))
+    return problems
+
+
+def check_size(path: Path, max_mb: int, setting: str, what: str) -> None:
+    """Refuse a file larger than `max_mb` before a byte of it is parsed (a CSV has no zip
+    archive to check, and every row read costs memory)."""
+    try:
+        size = path.stat().st_size if path.is_file() else 0
+    except OSError:
+        return  # reading names the problem
+    if size > max_mb * 1024 * 1024:
+        raise _fail(path, f"is larger than {max_mb} MB ({size / 1024 / 1024:,.0f} MB), the limit set by {setting}: "
+                          f"a {what} holds far less; export only what is needed, or raise {setting}")
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:

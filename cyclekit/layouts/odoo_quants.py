@@ -21,7 +21,7 @@ from cyclekit.domain.problems import ProblemKind
 from cyclekit.domain.values import format_decimal
 from cyclekit.domain.variance import CountedLine
 from cyclekit.errors import InputError, Problem
-from cyclekit.inputs.tables import Table, read_table
+from cyclekit.inputs.tables import Table, duplicate_columns, read_table
 from cyclekit.layouts.adjustments import csv_row
 
 ODOO = "odoo"  # the shipped target this export completes
@@ -74,6 +74,9 @@ def read_export(path: Path) -> Table:
         raise _refused(path, ProblemKind.MISSING_COLUMN,
                        f"no {', '.join(missing)} column: export with 'I want to update data' and the fields "
                        "ID, Product, Location, Lot/Serial Number, Counted Quantity")
+    twice = duplicate_columns(table, [name for names in COLUMNS.values() for name in names], "Odoo export")
+    if twice:  # the count would go into one of them, and Odoo would read the other
+        raise InputError(twice, summary=f"Odoo export {path}: {twice[0].message}")
     return table
 
 

@@ -59,6 +59,7 @@ from cyclekit.domain.movements import (
     suggest_transfers,
     transfer_ids,
 )
+from cyclekit.domain.problems import ProblemKind
 from cyclekit.domain.review import (
     DISCREPANCY_RATE_TARGET,
     OPEN,
@@ -538,6 +539,24 @@ def _movements_sheet(uses: list[MovementUse]) -> Sheet:
 
 TRANSFER_DOC = ("Decision", "Decided By", "Notes")  # what the reviewer types in the Transfers tab
 QUANTITY_CHANGED = "QUANTITY CHANGED:"
+NOT_A_DECISION = "NOT A DECISION:"
+
+
+def _unreadable_decision(doc: dict[str, Any]) -> str:
+    """What was typed (or pasted past the dropdown) in Decision that is neither Accept nor Reject:
+    'yes', 'Accepted', 1. Never taken for either, never erased."""
+    typed = cell_text(doc.get("Decision"))
+    return typed if typed and typed.capitalize() not in DECISIONS else ""
+
+
+def decision_problems(transfers: list[Transfer], decided: dict[tuple[str, str], dict[str, Any]],
+                      results: Path) -> list[Problem]:
+    """A Decision typed that is neither Accept nor Reject: finalize cannot tell which was meant."""
+    ids = transfer_ids(transfers)
+    return [Problem(ProblemKind.BAD_DECISION, str(results), (
+        f"Decision of transfer {ids[t.key]} ({t.from_line} to {t.to_line}) must be {' or '.join(DECISIONS)} "
+        "(blank: not decided)"), sheet=TRANSFERS, value=typed[:100])
+        for t in transfers if (typed := _unreadable_decision(decided.get(t.key, {})))]
 
 
 def transfer_decision(transfer: Transfer, decided: dict[tuple[str, str], dict[str, Any]]) -> str:
@@ -588,9 +607,15 @@ def _transfer_row(t: Transfer, tid: str, doc: dict[str, Any], decision: str, sty
         note = (f"{QUANTITY_CHANGED} {format_decimal(documented)} when decided "
                 f"({cell_text(doc.get('Decision'))}), {format_decimal(t.quantity)} now; decide again.")
         notes = note if not notes else f"{note}\n{notes}"
+    shown: Any = decision or None
+    typed = _unreadable_decision(doc)
+    if typed:  # kept as typed, and said, until a person picks Accept or Reject
+        note = f"{NOT_A_DECISION} {typed[:100]!r} is neither {' nor '.join(DECISIONS)}; pick one."
+        notes = notes if notes and note in notes else (note if not notes else f"{note}\n{notes}")
+        shown = doc.get("Decision")
     return [tid, t.from_location, t.to_location, t.part_number, t.quantity, t.uom or None,
             Cell(UNVALUED, styles.WARN) if t.value is None else t.value,
-            Cell(decision or None, style["Decision"]), Cell(_doc_value(doc, "Decided By"), style["Decided By"]),
+            Cell(shown, style["Decision"]), Cell(_doc_value(doc, "Decided By"), style["Decided By"]),
             Cell(notes, style["Notes"]), t.revision or None, t.lot or None, t.serial or None, t.unit_cost,
             t.from_line, t.to_line, t.description or None]
 

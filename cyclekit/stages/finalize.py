@@ -76,7 +76,7 @@ from cyclekit.layouts.adjustments import (
 )
 from cyclekit.layouts.history import HistoryRow
 from cyclekit.layouts.odoo_quants import ODOO, complete_export, read_export
-from cyclekit.layouts.results import DISCREPANCIES, transfer_decision
+from cyclekit.layouts.results import DISCREPANCIES, decision_problems, transfer_decision
 from cyclekit.layouts.schedule_update import updated_schedule
 from cyclekit.layouts.target_checks import check_target
 from cyclekit.stages.ingest import (
@@ -297,13 +297,13 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     manifest, interrupted, lead = _open_to_finalize(cycle_dir, config, signed_off_by)
     counts = _last_counts(cycle_dir, manifest, config, google)
     previous = previous_results(cycle_dir, manifest, google)
-    docs, resolutions = previous.documentation, previous.resolutions
-    blocking = finalize_blockers(cycle_dir, manifest, config, counts.lines, counts.problems, counts.returned,
-                                 docs, resolutions, today, partial, results=cycle_dir / RESULTS, tab=DISCREPANCIES)
+    docs, suggested = previous.documentation, suggest_transfers(counts.lines)
+    blocking = decision_problems(suggested, previous.transfers, cycle_dir / RESULTS) + finalize_blockers(
+        cycle_dir, manifest, config, counts.lines, counts.problems, counts.returned, docs, previous.resolutions, today,
+        partial, results=cycle_dir / RESULTS, tab=DISCREPANCIES)
     if blocking:
         raise InputError(blocking, summary=f"cycle {manifest.cycle_id} cannot be finalized yet: "
                                            f"{len(blocking)} item(s) need attention")
-    suggested = suggest_transfers(counts.lines)
     accepted = [t for t in suggested if transfer_decision(t, previous.transfers) == ACCEPT]
     adjustments = build_adjustments(counts.lines, docs, manifest, config, accepted)
     counted = build_adjustments(counts.lines, docs, manifest, config, accepted, every_counted=True)

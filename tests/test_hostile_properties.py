@@ -9,6 +9,7 @@ import os
 import resource
 import tempfile
 import traceback
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -63,8 +64,15 @@ def sheet_rows() -> list[list[object]]:
 def in_bounded_child(function, *args) -> None:
     """function(*args) in a forked copy of this process whose memory is capped at 1 GB more than
     it has: a file that gets past the checks and makes calamine ask for 549 GB aborts the copy
-    (a failed test), not the test run."""
-    pid = os.fork()
+    (a failed test), not the test run.
+
+    By now this process runs threads (pyarrow's allocator starts its own when it is imported), and
+    Python 3.12+ warns of any fork then: this copy only reads one file and ends with os._exit, and
+    the allocators take their locks across a fork (pthread_atfork), so the warning is silenced
+    here alone; cyclekit itself never forks a process with threads (cyclekit.parallel)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "This process .* is multi-threaded, use of fork", DeprecationWarning)
+        pid = os.fork()
     if pid == 0:  # the copy
         code = 2
         try:

@@ -76,7 +76,7 @@ demo-gsheets: dev
 	$(BIN)/python $(EXAMPLES)/demo_gsheets.py $(OUT)/cycle-gsheets-demo
 
 bench: install
-	$(BIN)/python benchmarks/run.py --scale 1 --runs 3 --growth 0.1,0.25,0.5
+	$(BIN)/python benchmarks/run.py --scale 1 --runs 3 --growth 0.1,0.25,0.5 --big-schedule 5
 
 bench-smoke: install
 	$(BIN)/python benchmarks/run.py --quick

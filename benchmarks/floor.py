@@ -11,6 +11,14 @@ formulas, no layout: values only.
 ``ingest``  reads every filled sheet with python-calamine (every value of every sheet) and the
     frozen snapshot.csv with the csv module, then writes the same cells as cyclekit's results
     workbook and recount sheets.
+``schedule`` reads inventory.csv and locations.csv with the csv module, then writes the same cells
+    as cyclekit's schedule workbook.
+``finalize`` reads the reviewed results workbook and the schedule with python-calamine, then
+    writes the same cells as the updated schedule and the same rows and columns as the
+    adjustment files (CSV).
+
+Every timed command reads each input by its suffix (``.csv`` with the csv module, ``.xlsx``
+with python-calamine) and writes every output of the shape.
 
 Writers (``--writer``): ``raw`` (default) zips hand-written worksheet XML with inline strings
 (the least work an xlsx can be); ``xlsxwriter`` uses xlsxwriter in constant_memory mode with no
@@ -20,6 +28,8 @@ text (cyclekit writes mostly text, numbers and formulas).
     python benchmarks/floor.py shape SHAPE.json OUTPUT.xlsx...
     python benchmarks/floor.py sheets SHAPE.json OUT_DIR SCHEDULE.xlsx INVENTORY.csv
     python benchmarks/floor.py ingest SHAPE.json OUT_DIR SNAPSHOT.csv FILLED.xlsx...
+    python benchmarks/floor.py schedule SHAPE.json OUT_DIR INVENTORY.csv LOCATIONS.csv
+    python benchmarks/floor.py finalize SHAPE.json OUT_DIR RESULTS.xlsx SCHEDULE.xlsx
 """
 
 from __future__ import annotations
@@ -48,14 +58,26 @@ def _sheet_shape(xml: bytes) -> list[list[int]]:
     return rows
 
 
+def _csv_shape(path: Path) -> list[int]:
+    """[rows, columns of the widest row] of a CSV output."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    return [len(rows), max((len(r) for r in rows), default=0)]
+
+
 def shape(paths: list[Path]) -> dict:
-    books = []
+    books: list[dict] = []
     for path in paths:
+        if path.suffix.lower() == ".csv":
+            books.append({"file": path.name, "csv": _csv_shape(path)})
+            continue
         with zipfile.ZipFile(path) as book:
             names = sorted((n for n in book.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)),
                            key=lambda n: int(re.search(r"\d+", n.rsplit("/", 1)[1]).group()))
             books.append({"file": path.name, "sheets": [_sheet_shape(book.read(n)) for n in names]})
-    return {"books": books, "cells": sum(c for b in books for s in b["sheets"] for _, c in s)}
+    cells = sum(c for b in books for s in b.get("sheets", []) for _, c in s)
+    cells += sum(b["csv"][0] * b["csv"][1] for b in books if "csv" in b)
+    return {"books": books, "cells": cells}
 
 
 # ---- the writers (timed) -----------------------------------------------------------------------
@@ -137,11 +159,20 @@ def write_xlsxwriter(path: Path, sheets: list[list[list[int]]]) -> None:
     book.close()
 
 
+def write_csv(path: Path, rows: int, columns: int) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerows([f"text {r} {c}" if c % 3 else r * 1.5 for c in range(columns)] for r in range(rows))
+
+
 def write_shape(spec: dict, out: Path, writer: str) -> int:
     out.mkdir(parents=True, exist_ok=True)
     write = write_raw if writer == "raw" else write_xlsxwriter
     for book in spec["books"]:
-        write(out / book["file"], book["sheets"])
+        if "csv" in book:
+            write_csv(out / book["file"], *book["csv"])
+        else:
+            write(out / book["file"], book["sheets"])
     return spec["cells"]
 
 
@@ -166,7 +197,7 @@ def read_books(paths: list[Path]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["shape", "sheets", "ingest"])
+    parser.add_argument("command", choices=["shape", "sheets", "ingest", "schedule", "finalize"])
     parser.add_argument("shape_file", type=Path)
     parser.add_argument("paths", type=Path, nargs="*")
     parser.add_argument("--writer", choices=["raw", "xlsxwriter"], default="raw")
@@ -175,11 +206,9 @@ def main(argv: list[str] | None = None) -> int:
         args.shape_file.write_text(json.dumps(shape(args.paths)), encoding="utf-8")
         return 0
     spec = json.loads(args.shape_file.read_text(encoding="utf-8"))
-    out, first, rest = args.paths[0], args.paths[1], args.paths[2:]
-    if args.command == "sheets":
-        read = read_books([first]) + read_csv(rest[0])
-    else:
-        read = read_csv(first) + read_books(rest)
+    out, inputs = args.paths[0], args.paths[1:]
+    read = sum(read_csv(p) for p in inputs if p.suffix.lower() == ".csv")
+    read += read_books([p for p in inputs if p.suffix.lower() != ".csv"])
     written = write_shape(spec, out, args.writer)
     print(f"read {read:,} cells/lines, wrote {written:,} cells into {len(spec['books'])} workbooks")
     return 0

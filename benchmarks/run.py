@@ -261,6 +261,7 @@ def bench_scale(scale: float, runs: int, out: Path, *, naive: bool = True, pdf_l
     stage("schedule", ck_schedule, nv_schedule)
     schedule_xlsx = root / "schedule" / "ck-0" / "schedule.xlsx"
     need(schedule_xlsx, "cyclekit schedule")
+    floor("schedule", [schedule_xlsx], [str(plant_dir / "inventory.csv"), str(plant_dir / "locations.csv")], root)
     if naive:
         need(root / "schedule" / "naive-0" / "schedule.xlsx", "naive schedule")
 
@@ -348,6 +349,42 @@ def bench_scale(scale: float, runs: int, out: Path, *, naive: bool = True, pdf_l
             "work_dir": str(root)}
 
 
+BIG_SCHEDULE_GOAL = (10.0, 600.0)  # issue 17: from 1,000,000 lines, schedule under 10 s and 600 MB
+
+
+def bench_big_schedule(scale: float, runs: int, out: Path, cyclekit: tuple[list[str], dict | None] | None) -> dict:
+    """`cyclekit schedule` alone on a plant of this scale (5 = 1,000,000 lines): wall time and peak RSS."""
+    ck_prefix, ck_env = cyclekit or ([_tool("cyclekit")], None)
+    root = fresh(out / f"big-schedule-{scale:g}")
+    info = plant.generate(root / "plant", scale)
+    got = []
+    for i in range(runs):
+        cwd = fresh(root / f"ck-{i}")
+        link_inputs(root / "plant", cwd, ["inventory.csv", "locations.csv", "cyclekit.toml"])
+        got.append(measure([*ck_prefix, "schedule", "inventory.csv", "--locations", "locations.csv", "--config",
+                            "cyclekit.toml", "--as-of", info["as_of"], "-o", "schedule.xlsx"],
+                           cwd, root / "logs" / f"cyclekit-{i}.log", ck_env))
+        need(cwd / "schedule.xlsx", "cyclekit schedule")
+    result = {"scale": scale, "lines": info["lines"], "locations": info["locations"], "cyclekit": summary(got)}
+    print(f"[big schedule] {info['lines']:,} lines: {result['cyclekit']['median_s']:.2f} s, "
+          f"{result['cyclekit']['peak_rss_mb']:.0f} MB", flush=True)
+    return result
+
+
+def _big_schedule_lines(data: dict) -> list[str]:
+    big = data.get("big_schedule")
+    if not big:
+        return []
+    ck = big["cyclekit"]
+    secs, mb = BIG_SCHEDULE_GOAL
+    met = ck["median_s"] < secs and ck["peak_rss_mb"] < mb
+    return [f"## Schedule at {big['lines']:,} lines", "",
+            f"`cyclekit schedule` on {big['lines']:,} inventory lines in {big['locations']:,} locations, "
+            f"{len(ck['runs'])} run(s), measured {big.get('date', '?')}: median **{ck['median_s']:.2f} s**, "
+            f"peak RSS **{ck['peak_rss_mb']:.0f} MB** (CPU {_cpu(ck):.1f} s). Target (issue 17): under "
+            f"{secs:g} s and {mb:g} MB: {'met' if met else '**not met**'}.", ""]
+
+
 def ingest_and_finalize(rate: float, sheets_base: Path, root: Path, stage, floor, checks: dict, say, *, naive: bool,
                         ck_prefix: list[str], as_of: str) -> None:
     """Fill the cycle's sheets with this share of lines off, then time ingest and finalize."""
@@ -412,6 +449,9 @@ def ingest_and_finalize(rate: float, sheets_base: Path, root: Path, stage, floor
     stage(f"finalize{tag}", ck_finalize, nv_finalize)
     adjustments = root / f"finalize{tag}" / "ck-0" / "cycle" / "adjustments" / "generic.csv"
     need(adjustments, "cyclekit finalize")
+    finalized = root / f"finalize{tag}" / "ck-0"
+    floor(f"finalize{tag}", [finalized / "schedule.xlsx", *sorted((finalized / "cycle" / "adjustments").glob("*.csv"))],
+          [str(ingested / "cycle" / "results.xlsx"), str(ingested / "schedule.xlsx")], root)
     checks[f"adjustments{tag}"] = _rows(adjustments)
     if naive:
         naive_adjustments = root / f"finalize{tag}" / "naive-0" / "adjustments.csv"
@@ -633,6 +673,7 @@ def render_report(data: dict) -> str:
                       "split between them by size (benchmarks/PDF.md compares the routes)."]
         c = e["checks"]
         lines += ["", "Checks: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in c.items()), ""]
+    lines += _big_schedule_lines(data)
     growth = data.get("growth")
     if growth:
         lines += _growth_table(growth)
@@ -780,6 +821,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", default=",".join(CASES),
                         help="plant shapes to run (default standard,worst): standard = the realistic cycle, "
                              "3 %% off; worst = 600 locations x 40 lines, every line off and 30 %% off")
+    parser.add_argument("--big-schedule", type=float, default=None, metavar="SCALE",
+                        help="also time `cyclekit schedule` alone at this scale (5 = 1,000,000 lines)")
     parser.add_argument("--no-floor", action="store_true", help="skip the floor scripts (floor.py)")
     parser.add_argument("--floor-writers", default="raw",
                         help="floor.py writers to time, comma-separated: raw (default), xlsxwriter (slow: "
@@ -835,6 +878,7 @@ def main(argv: list[str] | None = None) -> int:
                 if scale != args.scale:
                     growth.append(_growth_entry(bench_scale(scale, 1, out, naive=not args.no_naive, cyclekit=cyclekit,
                                                             source=source, shape=case, floors=())))
+        big = bench_big_schedule(args.big_schedule, args.runs, out, cyclekit) if args.big_schedule else None
     except StageFailed as exc:
         print(f"FAILED: {exc}", file=sys.stderr)
         return 1
@@ -857,6 +901,8 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError:
             pass
     data.setdefault("entries", {}).update(entries)
+    if big:
+        data["big_schedule"] = dict(big, date=dt.datetime.now().astimezone().isoformat(timespec="seconds"))
     data["machine"] = machine()
     if len(growth) > len(entries):  # the growth of the cases not run now stays
         data["growth"] = [g for g in data.get("growth", []) if g.get("shape", "standard") not in cases] + growth

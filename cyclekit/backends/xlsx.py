@@ -39,6 +39,7 @@ from cyclekit.parallel import in_background, in_forked_copy, map_on_cores
 DEFAULT_FONT = {"font_name": "Calibri", "font_size": 11}
 DEFAULT_DATE = Style(num_format="yyyy-mm-dd")
 SMALL_WORKBOOK_ROWS = 5000  # up to this many rows a workbook is assembled in memory
+MEMO_ITEMS = 100_000  # texts and numbers remembered per sheet as XML, at most (then forgotten, begun again)
 
 
 class _Formats:
@@ -138,8 +139,12 @@ def _xml_text(text: str) -> str:
     return text
 
 
+def _style_attr(xf: int) -> str:
+    return f' s="{xf}"' if xf else ""
+
+
 def _cell_xml(ref: str, xf: int, value: Any) -> str:
-    style = f' s="{xf}"' if xf else ""
+    style = _style_attr(xf)
     if value is None or value == "":
         return f'<c r="{ref}"{style}/>' if xf else ""
     kind = type(value)
@@ -213,11 +218,18 @@ class _RowCells:
         self.formats: _Formats | None = formats
         self.registered: dict[Style, int] = {}  # filled when pickled, for a worker without the workbook
         self.columns = sheet.columns
-        self.refs: list[str] = []
         self.column_xf = [xf_index(formats.get(c.style)) for c in sheet.columns]
-        self.xf_attr = [f' s="{xf}"' if xf else "" for xf in self.column_xf]  # per column; "" past the last
-        self.texts: dict[str, str] = {}  # cell text -> its escaped XML: a value on 50,000 lines is escaped once
+        # a cell is head + row number + tail + body: '<c r="B' '7' '" s="3"' '><v>1</v></c>'
+        self.heads: list[str] = []
+        self.tails = [f'"{_style_attr(xf)}' for xf in self.column_xf]  # '"' past the last column
         self.date_xf = xf_index(formats.get(DEFAULT_DATE))
+        self._forget()
+
+    def _forget(self) -> None:
+        """Empty the caches (a worker builds its own; a big sheet's grow past MEMO_ITEMS)."""
+        self.texts: dict[str, str] = {}  # cell text -> its XML after the style: escaped once per sheet
+        self.numbers: dict[Any, str] = {}  # a (non-zero) number -> its <v>: formatted once per sheet
+        self.styles: dict[int, tuple[Style, int, str]] = {}  # id(style) -> the style, its number, its tail
 
     def register_styles(self, rows: list[list[CellValue]]) -> None:
         """Give every style in these rows its format index now, before another process writes
@@ -230,57 +242,103 @@ class _RowCells:
     def __getstate__(self) -> dict[str, Any]:
         assert self.formats is not None
         registered = {style: xf_index(fmt) for style, fmt in self.formats.cache.items()}
-        return {**self.__dict__, "formats": None, "registered": registered, "texts": {}}
+        return {**self.__dict__, "formats": None, "registered": registered, "texts": {}, "numbers": {},
+                "styles": {}}
 
     def _xf(self, style: Style) -> int:
         if self.formats is None:
             return self.registered[style]
         return xf_index(self.formats.get(style))
 
+    def _grow(self, width: int) -> None:
+        while len(self.heads) < width:
+            self.heads.append(f'<c r="{col_letter(len(self.heads))}')
+        while len(self.tails) < width:
+            self.tails.append('"')
+
     def __call__(self, r: int, values: Sequence[Any]) -> str:  # Any: dispatched on type() for speed
+        if len(self.heads) < len(values):
+            self._grow(len(values))
+        if len(self.texts) + len(self.numbers) > MEMO_ITEMS:
+            self._forget()
         number = str(r + 1)
-        refs, xf_attr, texts = self.refs, self.xf_attr, self.texts
-        while len(refs) < len(values):
-            refs.append(col_letter(len(refs)))
-        while len(xf_attr) < len(values):
-            xf_attr.append("")
+        heads, tails, texts, numbers = self.heads, self.tails, self.texts, self.numbers
         parts = []
         for c, value in enumerate(values):
             kind = type(value)
-            if kind is str and not value:
-                if xf_attr[c]:  # a styled blank keeps its column's format for whoever types there
-                    parts.append(f'<c r="{refs[c]}{number}"{xf_attr[c]}/>')
-                continue
             if kind is str:
-                text = texts.get(value)
-                if text is None:
-                    space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
-                    text = texts[value] = f' t="inlineStr"><is><t{space}>{_xml_text(value)}</t></is></c>'
-                parts.append(f'<c r="{refs[c]}{number}"{xf_attr[c]}{text}')
-                continue
-            if kind is Decimal or kind is int or kind is float:
-                parts.append(f'<c r="{refs[c]}{number}"{xf_attr[c]}><v>{float(value):.16G}</v></c>')
-                continue
-            if kind is Formula:
-                parts.append(_formula_xml(f"{refs[c]}{number}", xf_attr[c], value))
-                continue
-            if value is not None:  # an empty cell stays unformatted (a Cell(None, style) is a styled blank)
-                parts.append(self._styled_cell(c, refs[c] + number, value))
+                if value:
+                    parts.append(f"{heads[c]}{number}{tails[c]}{texts.get(value) or self._text(value)}")
+                elif tails[c] != '"':  # a styled blank keeps its column's format for whoever types there
+                    parts.append(f"{heads[c]}{number}{tails[c]}/>")
+            elif kind is Decimal or kind is int or kind is float:
+                parts.append(f"{heads[c]}{number}{tails[c]}>{numbers.get(value) or self._number(value)}")
+            elif kind is Formula:
+                parts.append(self._formula(f"{heads[c]}{number}", tails[c], value))
+            elif kind is Cell:
+                parts.append(self._cell(c, f"{heads[c]}{number}", value))
+            elif value is not None:  # an empty cell stays unformatted (a Cell(None, style) is a styled blank)
+                parts.append(self._other(c, f"{heads[c]}{number}", value))
         return "".join(parts)
 
-    def _styled_cell(self, c: int, ref: str, value: CellValue) -> str:
-        """A Cell, a date or a bool, with its own style or its column's."""
-        style = None
-        if type(value) is Cell:
-            style, value = value.style, value.value
-        if style is None:
-            xf = self.column_xf[c] if c < len(self.column_xf) else 0
-            style = self.columns[c].style if c < len(self.columns) else None
-        else:
+    def _text(self, value: str) -> str:
+        """A text's XML after its cell's style, memoised: a value on 50,000 lines is escaped once."""
+        space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
+        text = self.texts[value] = f' t="inlineStr"><is><t{space}>{_xml_text(value)}</t></is></c>'
+        return text
+
+    def _number(self, value: Any) -> str:
+        """A number's <v>, memoised except zero (0 and -0 are equal keys but read "0" and "-0")."""
+        text = f"<v>{float(value):.16G}</v></c>"
+        if value:
+            self.numbers[value] = text
+        return text
+
+    def _formula(self, head: str, tail: str, formula: Formula) -> str:
+        """A formula cell with its cached value (as `_formula_xml` writes it, numbers and texts here)."""
+        expr = formula.expr[1:] if formula.expr[:1] == "=" else formula.expr
+        if "&" in expr or "<" in expr or ">" in expr:  # the formulas are ours: no control characters
+            expr = expr.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        cached = formula.value
+        kind = type(cached)
+        if kind is Decimal or kind is int or kind is float:
+            return f"{head}{tail}><f>{expr}</f>{self.numbers.get(cached) or self._number(cached)}"
+        if kind is str and cached:
+            return f'{head}{tail} t="str"><f>{expr}</f><v>{_xml_text(cached)}</v></c>'
+        return _formula_xml(head[6:], tail[1:], formula)
+
+    def _style(self, style: Style) -> tuple[Style, int, str]:
+        """A cell style's number and tail ('" s="N"'), memoised by identity."""
+        hit = self.styles.get(id(style))
+        if hit is None or hit[0] is not style:
             xf = self._xf(style)
+            hit = self.styles[id(style)] = (style, xf, f'"{_style_attr(xf)}')
+        return hit
+
+    def _cell(self, c: int, head: str, cell: Cell) -> str:
+        """A Cell: its value with its own style, or its column's when it has none."""
+        style, value = cell.style, cell.value
+        if style is None:
+            return self._other(c, head, value)
+        _, xf, tail = self._style(style)
+        kind = type(value)
+        if value is None or (kind is str and not value):
+            return f"{head}{tail}/>" if xf else ""
+        if kind is str:
+            return f"{head}{tail}{self.texts.get(value) or self._text(value)}"
+        if kind is Decimal or kind is int or kind is float:
+            return f"{head}{tail}>{self.numbers.get(value) or self._number(value)}"
+        if isinstance(value, dt.date) and not style.num_format:
+            xf = self.date_xf  # a date with no format of its own shows as a date, as write_datetime does
+        return _cell_xml(head[6:], xf, value)
+
+    def _other(self, c: int, head: str, value: Any) -> str:
+        """A date, a bool or anything else outside a Cell, with its column's style."""
+        xf = self.column_xf[c] if c < len(self.column_xf) else 0
+        style = self.columns[c].style if c < len(self.columns) else None
         if isinstance(value, dt.date) and not (style and style.num_format):
             xf = self.date_xf  # a date with no format of its own shows as a date, as write_datetime does
-        return _cell_xml(ref, xf, value)
+        return _cell_xml(head[6:], xf, value)
 
     def rows_xml(self, rows: list[list[CellValue]], first: int, heights: dict[int, float]) -> Iterator[str]:
         """<row> elements of rows without merged areas, numbered from `first`."""

@@ -175,3 +175,15 @@ def test_the_cells_kept_in_memory_are_written_as_each_cell_alone_would_be():
     cells = _RowCells(formats, Sheet("Tricky", columns=columns, rows=rows))
     for r, values in enumerate(rows):
         assert cells(r, values) == _straightforward(formats, columns, r, values), values[0]
+
+
+def test_an_empty_row_keeps_its_height_in_small_and_big_workbooks(tmp_path, monkeypatch):
+    import cyclekit.backends.xlsx as xlsx
+
+    for small in (0, 5000):  # rows streamed to a temp file, and kept in memory
+        monkeypatch.setattr(xlsx, "SMALL_WORKBOOK_ROWS", small)
+        sheet = Sheet("Gaps", rows=[["a"], [], ["b"]], row_heights={1: 30, 2: 20, 4: 40})
+        path = render_xlsx(WorkbookSpec([sheet]), tmp_path / f"gaps-{small}.xlsx")
+        rows = openpyxl.load_workbook(path)["Gaps"].row_dimensions
+        assert [rows[r].height for r in (1, 2, 3, 5)] == [None, 30, 20, 40]
+        assert CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Gaps").to_python()[:3] == [["a"], [""], ["b"]]

@@ -209,7 +209,7 @@ def _with_merges(values: Sequence[CellValue], merged: list[tuple[Range, CellValu
 
 
 class _RowCells:
-    """The cell XML of a sheet's rows, one string per row (see `write_row_xml`).
+    """The cell XML of a sheet's rows, one string per row (see `write_rows_xml`).
 
     Pickles without the workbook: a worker given it knows the style numbers of the styles
     registered (`register_styles`) before it was pickled."""
@@ -340,16 +340,20 @@ class _RowCells:
             xf = self.date_xf  # a date with no format of its own shows as a date, as write_datetime does
         return _cell_xml(head[6:], xf, value)
 
+    def row_xml(self, r: int, values: Sequence[CellValue], height: float | None) -> str:
+        """The <row> element of row r; a row with no cells but a height is written for its height."""
+        size = f' ht="{height}" customHeight="1"' if height else ""
+        return f'<row r="{r + 1}"{size}>{self(r, values)}</row>' if values else f'<row r="{r + 1}"{size}/>'
+
     def rows_xml(self, rows: list[list[CellValue]], first: int, heights: dict[int, float]) -> Iterator[str]:
         """<row> elements of rows without merged areas, numbered from `first`."""
         for r, values in enumerate(rows, start=first):
             if values:
-                height = heights.get(r)
-                size = f' ht="{height}" customHeight="1"' if height else ""
-                yield f'<row r="{r + 1}"{size}>{self(r, values)}</row>'
+                yield self.row_xml(r, values, heights.get(r))
 
 
 PARALLEL_ROWS = 20_000  # a sheet with more rows than this writes its second half in a copy of the process
+ROWS_PER_WRITE = 1000  # rows joined into one string per write to the sheet's stream
 
 
 def _second_half_elsewhere(cells: _RowCells, sheet: Sheet, merges: dict[int, list[tuple[Range, CellValue]]]
@@ -357,7 +361,7 @@ def _second_half_elsewhere(cells: _RowCells, sheet: Sheet, merges: dict[int, lis
     """Start laying out the rows of the sheet's second half in another process (a copy of this one
     when it can be made safely, else a worker given the rows pickled: see in_forked_copy).
 
-    Rows with merged areas stay here; a height of an empty row (set_row) too. Returns the first
+    Rows with merged areas stay here; a height of an empty row too. Returns the first
     row it took and a function that waits for it, or None when the sheet is small or the second
     half has such rows.
     """
@@ -404,26 +408,17 @@ def _write_rows(ws: StreamedRowsWorksheet, formats: _Formats, sheet: Sheet,
                 in_memory: bool) -> Callable[[], None] | None:
     """The sheet's rows, in order; for a big sheet the second half is laid out meanwhile in a copy
     of the process, and the function returned writes it (None when all is written)."""
-    # constant_memory mode flushes each row as the next begins: heights, cells and merges are
-    # written row by row, in order (merges must sit on one row)
+    # constant_memory mode streams the rows in order: heights, cells and merges are written in
+    # the order of the rows (merges must sit on one row)
     merges: dict[int, list[tuple[Range, CellValue]]] = {}
     for area, value in sheet.merges:
         merges.setdefault(area.first_row, []).append((area, value))
     last_row = max([len(sheet.rows) - 1, *merges, *sheet.row_heights])
     cells = _RowCells(formats, sheet)
     elsewhere = None if in_memory else _second_half_elsewhere(cells, sheet, merges)
-    for r in range(elsewhere[0] if elsewhere else last_row + 1):
-        values: Sequence[CellValue] = sheet.rows[r] if r < len(sheet.rows) else ()
-        if r in merges:
-            values = _with_merges(values, merges[r])
-            for area, _ in merges[r]:
-                ws.add_merge(*_cells(area))
-        if not values:
-            if r in sheet.row_heights:
-                ws.set_row(r, sheet.row_heights[r])
-            continue
-        # one string per row, straight into the sheet's stream
-        ws.write_row_xml(r, cells(r, values), len(values) - 1, sheet.row_heights.get(r))
+    end = elsewhere[0] if elsewhere else last_row + 1
+    for start in range(0, end, ROWS_PER_WRITE):
+        _write_some_rows(ws, cells, sheet, merges, start, min(start + ROWS_PER_WRITE, end))
     if not elsewhere:
         return None
     split, wait = elsewhere
@@ -436,6 +431,30 @@ def _write_rows(ws: StreamedRowsWorksheet, formats: _Formats, sheet: Sheet,
         ws.write_rows_xml(split, last_row, max(map(len, rest)) - 1, xml)
 
     return finish
+
+
+def _write_some_rows(ws: StreamedRowsWorksheet, cells: _RowCells, sheet: Sheet,
+                     merges: dict[int, list[tuple[Range, CellValue]]], start: int, stop: int) -> None:
+    """Rows start..stop-1 into the sheet's stream in one write (a write per row costs more than
+    its cells); a row with merged areas gets them, an empty row with a height is written for it."""
+    rows, heights = sheet.rows, sheet.row_heights
+    xml: list[str] = []
+    first = last = widest = 0
+    for r in range(start, stop):
+        values: Sequence[CellValue] = rows[r] if r < len(rows) else ()
+        if r in merges:
+            values = _with_merges(values, merges[r])
+            for area, _ in merges[r]:
+                ws.add_merge(*_cells(area))
+        height = heights.get(r)
+        if values or height:
+            if not xml:
+                first = r
+            xml.append(cells.row_xml(r, values, height))
+            last = r
+            widest = max(widest, len(values) - 1)
+    if xml:
+        ws.write_rows_xml(first, last, widest, "".join(xml))
 
 
 def _add_rules(ws: StreamedRowsWorksheet, formats: _Formats, sheet: Sheet) -> None:

@@ -1,6 +1,6 @@
 """Everything cyclekit takes from xlsxwriter beyond its public API, in one module.
 
-The fast xlsx path writes each row as one finished XML string instead of a call per cell (a
+The fast xlsx path writes runs of rows as finished XML strings instead of a call per cell (a
 call per cell was most of the time a 200,000-line results workbook took), keeps a small
 workbook's rows in memory instead of a temp file per sheet, and zips at zlib level 1. xlsxwriter
 has no public API for any of these, so they use the private names below, verified against
@@ -11,7 +11,7 @@ read this list again before moving the pin.
 Private names used, and why:
 
 - ``Worksheet._write_single_row(current_row_num)``: in constant_memory mode, flushes the row
-  xlsxwriter holds pending before a finished row of ours is written after it.
+  xlsxwriter holds pending before finished rows of ours are written after it.
 - ``Worksheet._check_dimensions(row, col, ignore_row, ignore_col)``: keeps the sheet's used
   range (``<dimension>``) as ``write()`` keeps it, for the rows written as XML.
 - ``Worksheet.fh``, ``Worksheet.previous_row``: the stream constant_memory mode writes rows to,
@@ -66,21 +66,11 @@ PRIVATE_ATTRIBUTES = ("fh", "previous_row", "merge", "row_data_fh", "constant_me
 
 
 class StreamedRowsWorksheet(Worksheet):  # type: ignore[misc]
-    """A worksheet (constant_memory mode) that takes whole rows as finished cell XML."""
+    """A worksheet (constant_memory mode) that takes runs of whole rows as finished XML."""
 
     fh: Any
     previous_row: int
     merge: list[list[int]]
-
-    def write_row_xml(self, row: int, cells: str, last_col: int, height: float | None = None) -> None:
-        """Write one finished <row> of cell XML straight to the sheet's stream: the pending row is
-        flushed first, and the dimensions are kept as xlsxwriter keeps them."""
-        if row > self.previous_row:
-            self._write_single_row(row)
-        self._check_dimensions(row, 0)
-        self._check_dimensions(row, last_col)
-        size = f' ht="{height}" customHeight="1"' if height else ""
-        self.fh.write(f'<row r="{row + 1}"{size}>{cells}</row>')
 
     def write_rows_xml(self, first_row: int, last_row: int, last_col: int, rows: str) -> None:
         """Write finished <row> elements of rows first_row..last_row (made elsewhere) to the stream."""

@@ -93,3 +93,20 @@ def test_a_failed_write_closes_its_zip_quietly(tmp_path):
     book.add_worksheet("A").write(0, 0, "x")
     with pytest.raises(xlsxwriter.exceptions.FileCreateError):
         book.close()
+
+
+@pytest.mark.parametrize("again", [False, True])  # the second time, the parts shared come from memory
+def test_a_small_workbook_is_zipped_byte_for_byte_as_zipfile_zips_it(tmp_path, again):
+    import io
+
+    path = render_xlsx(_spec(10), tmp_path / "first.xlsx")
+    if again:
+        path = render_xlsx(_spec(12), tmp_path / "second.xlsx")
+    expected = io.BytesIO()
+    with zipfile.ZipFile(path) as book, zipfile.ZipFile(expected, "w", zipfile.ZIP_DEFLATED) as out:
+        assert book.testzip() is None
+        for part in book.infolist():  # as xlsxwriter's in_memory path writes each part
+            info = zipfile.ZipInfo(part.filename, (1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            out.writestr(info, book.read(part))
+    assert path.read_bytes() == expected.getvalue()

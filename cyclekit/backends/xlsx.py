@@ -39,7 +39,7 @@ from cyclekit.parallel import in_background, in_forked_copy, map_on_cores
 DEFAULT_FONT = {"font_name": "Calibri", "font_size": 11}
 DEFAULT_DATE = Style(num_format="yyyy-mm-dd")
 SMALL_WORKBOOK_ROWS = 5000  # up to this many rows a workbook is assembled in memory
-MEMO_ITEMS = 100_000  # texts and numbers remembered per sheet as XML, at most (then forgotten, begun again)
+MEMO_ITEMS = 100_000  # texts and numbers remembered as XML, at most (then forgotten, begun again)
 
 
 class _Formats:
@@ -208,6 +208,12 @@ def _with_merges(values: Sequence[CellValue], merged: list[tuple[Range, CellValu
     return row
 
 
+# cell text -> its XML after the cell's style, and a (non-zero) number -> its <v>: kept for the
+# whole process, as the same texts come back sheet after sheet (headers, units, locations)
+_TEXTS: dict[str, str] = {}
+_NUMBERS: dict[Any, str] = {}
+
+
 class _RowCells:
     """The cell XML of a sheet's rows, one string per row (see `write_rows_xml`).
 
@@ -223,12 +229,7 @@ class _RowCells:
         self.heads: list[str] = []
         self.tails = [f'"{_style_attr(xf)}' for xf in self.column_xf]  # '"' past the last column
         self.date_xf = xf_index(formats.get(DEFAULT_DATE))
-        self._forget()
-
-    def _forget(self) -> None:
-        """Empty the caches (a worker builds its own; a big sheet's grow past MEMO_ITEMS)."""
-        self.texts: dict[str, str] = {}  # cell text -> its XML after the style: escaped once per sheet
-        self.numbers: dict[Any, str] = {}  # a (non-zero) number -> its <v>: formatted once per sheet
+        self.texts, self.numbers = _TEXTS, _NUMBERS
         self.styles: dict[int, tuple[Style, int, str]] = {}  # id(style) -> the style, its number, its tail
 
     def register_styles(self, rows: list[list[CellValue]]) -> None:
@@ -242,8 +243,11 @@ class _RowCells:
     def __getstate__(self) -> dict[str, Any]:
         assert self.formats is not None
         registered = {style: xf_index(fmt) for style, fmt in self.formats.cache.items()}
-        return {**self.__dict__, "formats": None, "registered": registered, "texts": {}, "numbers": {},
+        return {**self.__dict__, "formats": None, "registered": registered, "texts": None, "numbers": None,
                 "styles": {}}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, texts=_TEXTS, numbers=_NUMBERS)  # the memory of the process it is in
 
     def _xf(self, style: Style) -> int:
         if self.formats is None:
@@ -260,7 +264,8 @@ class _RowCells:
         if len(self.heads) < len(values):
             self._grow(len(values))
         if len(self.texts) + len(self.numbers) > MEMO_ITEMS:
-            self._forget()
+            self.texts.clear()
+            self.numbers.clear()
         number = str(r + 1)
         heads, tails, texts, numbers = self.heads, self.tails, self.texts, self.numbers
         parts = []
@@ -282,13 +287,13 @@ class _RowCells:
         return "".join(parts)
 
     def _text(self, value: str) -> str:
-        """A text's XML after its cell's style, memoised: a value on 50,000 lines is escaped once."""
+        """A text's XML after its cell's style, remembered: a value on 50,000 lines is escaped once."""
         space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
         text = self.texts[value] = f' t="inlineStr"><is><t{space}>{_xml_text(value)}</t></is></c>'
         return text
 
     def _number(self, value: Any) -> str:
-        """A number's <v>, memoised except zero (0 and -0 are equal keys but read "0" and "-0")."""
+        """A number's <v>, remembered except zero (0 and -0 are equal keys but read "0" and "-0")."""
         text = f"<v>{float(value):.16G}</v></c>"
         if value:
             self.numbers[value] = text

@@ -212,6 +212,15 @@ def _with_merges(values: Sequence[CellValue], merged: list[tuple[Range, CellValu
 # whole process, as the same texts come back sheet after sheet (headers, units, locations)
 _TEXTS: dict[str, str] = {}
 _NUMBERS: dict[Any, str] = {}
+_FORMULA_TEXTS: dict[str, tuple[str, str]] = {}  # a formula's text value -> its type attribute, its <v>
+
+
+def _formula_text(value: str) -> tuple[str, str]:
+    """The type attribute and <v> of a formula's text value, as `_formula_xml` writes them."""
+    if len(_FORMULA_TEXTS) > MEMO_ITEMS:
+        _FORMULA_TEXTS.clear()
+    known = _FORMULA_TEXTS[value] = (' t="str"' if value else "", f"<v>{_xml_text(value)}</v></c>")
+    return known
 
 
 class _RowCells:
@@ -267,7 +276,7 @@ class _RowCells:
             self.texts.clear()
             self.numbers.clear()
         number = str(r + 1)
-        heads, tails, texts, numbers = self.heads, self.tails, self.texts, self.numbers
+        heads, tails, texts, numbers, styles = self.heads, self.tails, self.texts, self.numbers, self.styles
         parts = []
         for c, value in enumerate(values):
             kind = type(value)
@@ -278,10 +287,25 @@ class _RowCells:
                     parts.append(f"{heads[c]}{number}{tails[c]}/>")
             elif kind is Decimal or kind is int or kind is float:
                 parts.append(f"{heads[c]}{number}{tails[c]}>{numbers.get(value) or self._number(value)}")
+            elif kind is Cell:
+                style = value.style
+                hit = styles.get(id(style))
+                if hit is None or hit[0] is not style:  # also a Cell without a style of its own
+                    parts.append(self._cell(c, f"{heads[c]}{number}", value))
+                    continue
+                inner = value.value
+                kind = type(inner)
+                if inner is None:  # a styled blank, the commonest Cell
+                    if hit[1]:
+                        parts.append(f"{heads[c]}{number}{hit[2]}/>")
+                elif kind is str and inner:
+                    parts.append(f"{heads[c]}{number}{hit[2]}{texts.get(inner) or self._text(inner)}")
+                elif kind is Decimal or kind is int or kind is float:
+                    parts.append(f"{heads[c]}{number}{hit[2]}>{numbers.get(inner) or self._number(inner)}")
+                else:
+                    parts.append(self._cell(c, f"{heads[c]}{number}", value))
             elif kind is Formula:
                 parts.append(self._formula(f"{heads[c]}{number}", tails[c], value))
-            elif kind is Cell:
-                parts.append(self._cell(c, f"{heads[c]}{number}", value))
             elif value is not None:  # an empty cell stays unformatted (a Cell(None, style) is a styled blank)
                 parts.append(self._other(c, f"{heads[c]}{number}", value))
         return "".join(parts)
@@ -308,8 +332,9 @@ class _RowCells:
         kind = type(cached)
         if kind is Decimal or kind is int or kind is float:
             return f"{head}{tail}><f>{expr}</f>{self.numbers.get(cached) or self._number(cached)}"
-        if kind is str and cached:
-            return f'{head}{tail} t="str"><f>{expr}</f><v>{_xml_text(cached)}</v></c>'
+        if kind is str:
+            typed, text = _FORMULA_TEXTS.get(cached) or _formula_text(cached)
+            return f"{head}{tail}{typed}><f>{expr}</f>{text}"
         return _formula_xml(head[6:], tail[1:], formula)
 
     def _style(self, style: Style) -> tuple[Style, int, str]:

@@ -51,6 +51,7 @@ VERIFIED_VERSION = "3.3.1"
 """The xlsxwriter release the names above were read in (pyproject.toml pins it exactly)."""
 
 ZIP_LEVEL = 1
+SMALL_ZIP_LEVEL = zlib.Z_DEFAULT_COMPRESSION
 
 # (owner, name, signature) of every private method used; the test compares them with the installed xlsxwriter
 PRIVATE_METHODS: tuple[tuple[type[Any], str, str], ...] = (
@@ -221,7 +222,7 @@ def _deflated(data: bytes, own: bool) -> tuple[int, bytes]:
     """CRC-32 and raw deflate of a part at zlib's default level, as zipfile makes them."""
     known = None if own else _DEFLATED.get(data)
     if known is None:
-        deflate = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        deflate = zlib.compressobj(SMALL_ZIP_LEVEL, zlib.DEFLATED, -15)
         known = (zlib.crc32(data), deflate.compress(data) + deflate.flush())
         if not own:
             if len(_DEFLATED) >= _DEFLATED_KEPT:

@@ -26,8 +26,8 @@ Private names used, and why:
 - ``Workbook._store_workbook()`` and the name ``ZipFile`` it opens the file with: run with
   a ZipFile at zlib level 1 given to this call only (level 1 zips a 50,000-line workbook about
   three times faster than xlsxwriter's level 6, for a file about a quarter bigger); a small
-  workbook's (in_memory) zip is a `PartsZip`, which takes only what that path calls:
-  ``compression``, ``writestr(zinfo, data)`` and ``close()``.
+  workbook's (in_memory) zip is a `PartsZip`, at level 1 too, which takes only what that path
+  calls: ``compression``, ``writestr(zinfo, data)`` and ``close()``.
 - ``zipfile.ZipFile.fp`` (the standard library's): the file a failed write left open, closed
   quietly, else the garbage collector writes to it again and prints a second traceback.
 """
@@ -51,7 +51,6 @@ VERIFIED_VERSION = "3.3.1"
 """The xlsxwriter release the names above were read in (pyproject.toml pins it exactly)."""
 
 ZIP_LEVEL = 1
-SMALL_ZIP_LEVEL = zlib.Z_DEFAULT_COMPRESSION
 
 # (owner, name, signature) of every private method used; the test compares them with the installed xlsxwriter
 PRIVATE_METHODS: tuple[tuple[type[Any], str, str], ...] = (
@@ -181,10 +180,11 @@ _READ_WRITE = 0o600 << 16  # the mode zipfile gives a part written from memory
 
 class PartsZip:
     """The zip of a small workbook, byte for byte what zipfile writes for xlsxwriter's in_memory
-    path (`ZipFile.writestr` of each part with its own ZipInfo: zlib's default level, no zip64),
-    written whole at close. Faster: a part met before in this process (the theme, the styles, the
+    path (`ZipFile.writestr` of each part with its own ZipInfo, no zip64) at ZIP_LEVEL, written
+    whole at close. Faster: a part met before in this process (the theme, the styles, the
     relationships of the previous count sheet) is not deflated again, and zipfile's per-part
-    bookkeeping is left out."""
+    bookkeeping is left out. (xlsxwriter's own path deflated these parts at zlib's default level,
+    6: level 1 takes about half the time for a file about an eighth bigger.)"""
 
     compression = zipfile.ZIP_DEFLATED
 
@@ -219,10 +219,10 @@ class PartsZip:
 
 
 def _deflated(data: bytes, own: bool) -> tuple[int, bytes]:
-    """CRC-32 and raw deflate of a part at zlib's default level, as zipfile makes them."""
+    """CRC-32 and raw deflate of a part at ZIP_LEVEL, as zipfile makes them."""
     known = None if own else _DEFLATED.get(data)
     if known is None:
-        deflate = zlib.compressobj(SMALL_ZIP_LEVEL, zlib.DEFLATED, -15)
+        deflate = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)
         known = (zlib.crc32(data), deflate.compress(data) + deflate.flush())
         if not own:
             if len(_DEFLATED) >= _DEFLATED_KEPT:

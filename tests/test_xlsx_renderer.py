@@ -126,3 +126,64 @@ def test_a_bar_chart_formats_its_values_and_orders_its_categories(tmp_path):
     assert '<c:orientation val="maxMin"/>' in category_axis  # the first location at the top
     assert '<c:orientation val="minMax"/>' in value_axis  # losses to the left of zero, as a reader expects
     assert '<c:tickLblPos val="low"/>' in category_axis  # names clear of the bars
+
+
+# every kind of value a layout puts in a cell, twice over so that the second time comes from memory
+TRICKY = [*AWKWARD, "", " ", "x" * 3000, "\u00fcn\u00efc\u00f6d\u00e9 \u2705", "\x01control", "a_x005F_b",
+          "\ud800lone", Decimal("0"), Decimal("-0"), Decimal("-0.00"), 0, -0.0, 0.0, 1, 1.0, True, False,
+          Decimal("1.50"), Decimal("1.5"), 1.5, Decimal("1E+5"), Decimal("-12.345"), 10**20, 2**53 + 1,
+          dt.date(2026, 1, 5), dt.datetime(2026, 1, 5, 12, 30), None,
+          *(Formula('=A1&"<x>"', cached) for cached in (None, "", "t & <b>", " lead", Decimal("-0"), Decimal("0"),
+                                                       Decimal("2.50"), 3, 2.5, True, dt.date(2026, 1, 5),
+                                                       "_x0041_"))]
+
+
+def _straightforward(formats, columns, r: int, values: list) -> str:
+    """A row's cells as the renderer wrote them before it kept texts, numbers and styles in memory:
+    one `_cell_xml` per cell, the style the cell's own or its column's, a date shown as a date."""
+    from cyclekit.backends.spec import col_letter
+    from cyclekit.backends.xlsx import DEFAULT_DATE, _cell_xml
+    from cyclekit.backends.xlsxwriter_internals import xf_index
+
+    out = []
+    for c, value in enumerate(values):
+        if value is None:
+            continue
+        column_style = columns[c].style if c < len(columns) else None
+        style = value.style if type(value) is Cell else None
+        value = value.value if type(value) is Cell else value
+        style = style or column_style
+        xf = xf_index(formats.get(style)) if style is not None else 0
+        if isinstance(value, dt.date) and not (style and style.num_format):
+            xf = xf_index(formats.get(DEFAULT_DATE))
+        out.append(_cell_xml(f"{col_letter(c)}{r + 1}", xf, value))
+    return "".join(out)
+
+
+def test_the_cells_kept_in_memory_are_written_as_each_cell_alone_would_be():
+    from cyclekit.backends.xlsx import _Formats, _RowCells
+    from cyclekit.backends.xlsxwriter_internals import FastZipWorkbook
+
+    columns = [Column("Text", 10, Style(num_format="@")), Column("Plain", 10, Style(valign=None)),
+               Column("Day", 10, Style(num_format="yyyy-mm-dd")), Column("Any", 10)]
+    bold, money = Style(bold=True), Style(num_format="0.00")
+    rows = []
+    for values in (TRICKY, list(reversed(TRICKY))) * 2:  # each value after every other, 0 before -0 and after
+        for value in values:
+            rows.append([value, value, value, value, Cell(value, bold), Cell(value), Cell(value, money), value])
+    formats = _Formats(FastZipWorkbook("unused.xlsx", {"in_memory": True}))
+    cells = _RowCells(formats, Sheet("Tricky", columns=columns, rows=rows))
+    for r, values in enumerate(rows):
+        assert cells(r, values) == _straightforward(formats, columns, r, values), values[0]
+
+
+def test_an_empty_row_keeps_its_height_in_small_and_big_workbooks(tmp_path, monkeypatch):
+    import cyclekit.backends.xlsx as xlsx
+
+    for small in (0, 5000):  # rows streamed to a temp file, and kept in memory
+        monkeypatch.setattr(xlsx, "SMALL_WORKBOOK_ROWS", small)
+        sheet = Sheet("Gaps", rows=[["a"], [], ["b"]], row_heights={1: 30, 2: 20, 4: 40})
+        path = render_xlsx(WorkbookSpec([sheet]), tmp_path / f"gaps-{small}.xlsx")
+        rows = openpyxl.load_workbook(path)["Gaps"].row_dimensions
+        assert [rows[r].height for r in (1, 2, 3, 5)] == [None, 30, 20, 40]
+        assert CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Gaps").to_python()[:3] == [["a"], [""], ["b"]]

@@ -67,10 +67,7 @@ def test_a_workbook_is_zipped_at_level_one_without_replacing_xlsxwriters_zipfile
         data = book.read(sheet)
     deflate = zlib.compressobj(internals.ZIP_LEVEL, zlib.DEFLATED, -15)
     level_one = len(deflate.compress(data) + deflate.flush())
-    if rows > SMALL_WORKBOOK_ROWS:  # parts written from temp files: at level 1
-        assert sheet.compress_size == level_one
-    else:  # parts in memory go with their own ZipInfo, at zlib's default level, as before
-        assert sheet.compress_size <= level_one
+    assert sheet.compress_size == level_one  # parts from temp files, and parts kept in memory alike
 
 
 def test_no_other_module_names_an_xlsxwriter_private():
@@ -93,3 +90,21 @@ def test_a_failed_write_closes_its_zip_quietly(tmp_path):
     book.add_worksheet("A").write(0, 0, "x")
     with pytest.raises(xlsxwriter.exceptions.FileCreateError):
         book.close()
+
+
+@pytest.mark.parametrize("again", [False, True])  # the second time, the parts shared come from memory
+def test_a_small_workbook_is_zipped_byte_for_byte_as_zipfile_zips_it(tmp_path, again):
+    import io
+
+    path = render_xlsx(_spec(10), tmp_path / "first.xlsx")
+    if again:
+        path = render_xlsx(_spec(12), tmp_path / "second.xlsx")
+    expected = io.BytesIO()
+    with zipfile.ZipFile(path) as book, zipfile.ZipFile(expected, "w", zipfile.ZIP_DEFLATED,
+                                                       compresslevel=internals.ZIP_LEVEL) as out:
+        assert book.testzip() is None
+        for part in book.infolist():  # as xlsxwriter's in_memory path writes each part (at level 1)
+            info = zipfile.ZipInfo(part.filename, (1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            out.writestr(info, book.read(part), compresslevel=internals.ZIP_LEVEL)
+    assert path.read_bytes() == expected.getvalue()

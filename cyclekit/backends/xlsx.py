@@ -39,6 +39,7 @@ from cyclekit.parallel import in_background, in_forked_copy, map_on_cores
 DEFAULT_FONT = {"font_name": "Calibri", "font_size": 11}
 DEFAULT_DATE = Style(num_format="yyyy-mm-dd")
 SMALL_WORKBOOK_ROWS = 5000  # up to this many rows a workbook is assembled in memory
+MEMO_ITEMS = 100_000  # texts and numbers remembered as XML, at most (then forgotten, begun again)
 
 
 class _Formats:
@@ -138,8 +139,12 @@ def _xml_text(text: str) -> str:
     return text
 
 
+def _style_attr(xf: int) -> str:
+    return f' s="{xf}"' if xf else ""
+
+
 def _cell_xml(ref: str, xf: int, value: Any) -> str:
-    style = f' s="{xf}"' if xf else ""
+    style = _style_attr(xf)
     if value is None or value == "":
         return f'<c r="{ref}"{style}/>' if xf else ""
     kind = type(value)
@@ -203,8 +208,23 @@ def _with_merges(values: Sequence[CellValue], merged: list[tuple[Range, CellValu
     return row
 
 
+# cell text -> its XML after the cell's style, and a (non-zero) number -> its <v>: kept for the
+# whole process, as the same texts come back sheet after sheet (headers, units, locations)
+_TEXTS: dict[str, str] = {}
+_NUMBERS: dict[Any, str] = {}
+_FORMULA_TEXTS: dict[str, tuple[str, str]] = {}  # a formula's text value -> its type attribute, its <v>
+
+
+def _formula_text(value: str) -> tuple[str, str]:
+    """The type attribute and <v> of a formula's text value, as `_formula_xml` writes them."""
+    if len(_FORMULA_TEXTS) > MEMO_ITEMS:
+        _FORMULA_TEXTS.clear()
+    known = _FORMULA_TEXTS[value] = (' t="str"' if value else "", f"<v>{_xml_text(value)}</v></c>")
+    return known
+
+
 class _RowCells:
-    """The cell XML of a sheet's rows, one string per row (see `write_row_xml`).
+    """The cell XML of a sheet's rows, one string per row (see `write_rows_xml`).
 
     Pickles without the workbook: a worker given it knows the style numbers of the styles
     registered (`register_styles`) before it was pickled."""
@@ -213,11 +233,13 @@ class _RowCells:
         self.formats: _Formats | None = formats
         self.registered: dict[Style, int] = {}  # filled when pickled, for a worker without the workbook
         self.columns = sheet.columns
-        self.refs: list[str] = []
         self.column_xf = [xf_index(formats.get(c.style)) for c in sheet.columns]
-        self.xf_attr = [f' s="{xf}"' if xf else "" for xf in self.column_xf]  # per column; "" past the last
-        self.texts: dict[str, str] = {}  # cell text -> its escaped XML: a value on 50,000 lines is escaped once
+        # a cell is head + row number + tail + body: '<c r="B' '7' '" s="3"' '><v>1</v></c>'
+        self.heads: list[str] = []
+        self.tails = [f'"{_style_attr(xf)}' for xf in self.column_xf]  # '"' past the last column
         self.date_xf = xf_index(formats.get(DEFAULT_DATE))
+        self.texts, self.numbers = _TEXTS, _NUMBERS
+        self.styles: dict[int, tuple[Style, int, str]] = {}  # id(style) -> the style, its number, its tail
 
     def register_styles(self, rows: list[list[CellValue]]) -> None:
         """Give every style in these rows its format index now, before another process writes
@@ -230,68 +252,138 @@ class _RowCells:
     def __getstate__(self) -> dict[str, Any]:
         assert self.formats is not None
         registered = {style: xf_index(fmt) for style, fmt in self.formats.cache.items()}
-        return {**self.__dict__, "formats": None, "registered": registered, "texts": {}}
+        return {**self.__dict__, "formats": None, "registered": registered, "texts": None, "numbers": None,
+                "styles": {}}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, texts=_TEXTS, numbers=_NUMBERS)  # the memory of the process it is in
 
     def _xf(self, style: Style) -> int:
         if self.formats is None:
             return self.registered[style]
         return xf_index(self.formats.get(style))
 
+    def _grow(self, width: int) -> None:
+        while len(self.heads) < width:
+            self.heads.append(f'<c r="{col_letter(len(self.heads))}')
+        while len(self.tails) < width:
+            self.tails.append('"')
+
     def __call__(self, r: int, values: Sequence[Any]) -> str:  # Any: dispatched on type() for speed
+        if len(self.heads) < len(values):
+            self._grow(len(values))
+        if len(self.texts) + len(self.numbers) > MEMO_ITEMS:
+            self.texts.clear()
+            self.numbers.clear()
         number = str(r + 1)
-        refs, xf_attr, texts = self.refs, self.xf_attr, self.texts
-        while len(refs) < len(values):
-            refs.append(col_letter(len(refs)))
-        while len(xf_attr) < len(values):
-            xf_attr.append("")
+        heads, tails, texts, numbers, styles = self.heads, self.tails, self.texts, self.numbers, self.styles
         parts = []
         for c, value in enumerate(values):
             kind = type(value)
-            if kind is str and not value:
-                if xf_attr[c]:  # a styled blank keeps its column's format for whoever types there
-                    parts.append(f'<c r="{refs[c]}{number}"{xf_attr[c]}/>')
-                continue
             if kind is str:
-                text = texts.get(value)
-                if text is None:
-                    space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
-                    text = texts[value] = f' t="inlineStr"><is><t{space}>{_xml_text(value)}</t></is></c>'
-                parts.append(f'<c r="{refs[c]}{number}"{xf_attr[c]}{text}')
-                continue
-            if kind is Decimal or kind is int or kind is float:
-                parts.append(f'<c r="{refs[c]}{number}"{xf_attr[c]}><v>{float(value):.16G}</v></c>')
-                continue
-            if kind is Formula:
-                parts.append(_formula_xml(f"{refs[c]}{number}", xf_attr[c], value))
-                continue
-            if value is not None:  # an empty cell stays unformatted (a Cell(None, style) is a styled blank)
-                parts.append(self._styled_cell(c, refs[c] + number, value))
+                if value:
+                    parts.append(f"{heads[c]}{number}{tails[c]}{texts.get(value) or self._text(value)}")
+                elif tails[c] != '"':  # a styled blank keeps its column's format for whoever types there
+                    parts.append(f"{heads[c]}{number}{tails[c]}/>")
+            elif kind is Decimal or kind is int or kind is float:
+                parts.append(f"{heads[c]}{number}{tails[c]}>{numbers.get(value) or self._number(value)}")
+            elif kind is Cell:
+                style = value.style
+                hit = styles.get(id(style))
+                if hit is None or hit[0] is not style:  # also a Cell without a style of its own
+                    parts.append(self._cell(c, f"{heads[c]}{number}", value))
+                    continue
+                inner = value.value
+                kind = type(inner)
+                if inner is None:  # a styled blank, the commonest Cell
+                    if hit[1]:
+                        parts.append(f"{heads[c]}{number}{hit[2]}/>")
+                elif kind is str and inner:
+                    parts.append(f"{heads[c]}{number}{hit[2]}{texts.get(inner) or self._text(inner)}")
+                elif kind is Decimal or kind is int or kind is float:
+                    parts.append(f"{heads[c]}{number}{hit[2]}>{numbers.get(inner) or self._number(inner)}")
+                else:
+                    parts.append(self._cell(c, f"{heads[c]}{number}", value))
+            elif kind is Formula:
+                parts.append(self._formula(f"{heads[c]}{number}", tails[c], value))
+            elif value is not None:  # an empty cell stays unformatted (a Cell(None, style) is a styled blank)
+                parts.append(self._other(c, f"{heads[c]}{number}", value))
         return "".join(parts)
 
-    def _styled_cell(self, c: int, ref: str, value: CellValue) -> str:
-        """A Cell, a date or a bool, with its own style or its column's."""
-        style = None
-        if type(value) is Cell:
-            style, value = value.style, value.value
-        if style is None:
-            xf = self.column_xf[c] if c < len(self.column_xf) else 0
-            style = self.columns[c].style if c < len(self.columns) else None
-        else:
+    def _text(self, value: str) -> str:
+        """A text's XML after its cell's style, remembered: a value on 50,000 lines is escaped once."""
+        space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
+        text = self.texts[value] = f' t="inlineStr"><is><t{space}>{_xml_text(value)}</t></is></c>'
+        return text
+
+    def _number(self, value: Any) -> str:
+        """A number's <v>, remembered except zero (0 and -0 are equal keys but read "0" and "-0")."""
+        text = f"<v>{float(value):.16G}</v></c>"
+        if value:
+            self.numbers[value] = text
+        return text
+
+    def _formula(self, head: str, tail: str, formula: Formula) -> str:
+        """A formula cell with its cached value (as `_formula_xml` writes it, numbers and texts here)."""
+        expr = formula.expr[1:] if formula.expr[:1] == "=" else formula.expr
+        if "&" in expr or "<" in expr or ">" in expr:  # the formulas are ours: no control characters
+            expr = expr.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        cached = formula.value
+        kind = type(cached)
+        if kind is Decimal or kind is int or kind is float:
+            return f"{head}{tail}><f>{expr}</f>{self.numbers.get(cached) or self._number(cached)}"
+        if kind is str:
+            typed, text = _FORMULA_TEXTS.get(cached) or _formula_text(cached)
+            return f"{head}{tail}{typed}><f>{expr}</f>{text}"
+        return _formula_xml(head[6:], tail[1:], formula)
+
+    def _style(self, style: Style) -> tuple[Style, int, str]:
+        """A cell style's number and tail ('" s="N"'), memoised by identity."""
+        hit = self.styles.get(id(style))
+        if hit is None or hit[0] is not style:
             xf = self._xf(style)
+            hit = self.styles[id(style)] = (style, xf, f'"{_style_attr(xf)}')
+        return hit
+
+    def _cell(self, c: int, head: str, cell: Cell) -> str:
+        """A Cell: its value with its own style, or its column's when it has none."""
+        style, value = cell.style, cell.value
+        if style is None:
+            return self._other(c, head, value)
+        _, xf, tail = self._style(style)
+        kind = type(value)
+        if value is None or (kind is str and not value):
+            return f"{head}{tail}/>" if xf else ""
+        if kind is str:
+            return f"{head}{tail}{self.texts.get(value) or self._text(value)}"
+        if kind is Decimal or kind is int or kind is float:
+            return f"{head}{tail}>{self.numbers.get(value) or self._number(value)}"
+        if isinstance(value, dt.date) and not style.num_format:
+            xf = self.date_xf  # a date with no format of its own shows as a date, as write_datetime does
+        return _cell_xml(head[6:], xf, value)
+
+    def _other(self, c: int, head: str, value: Any) -> str:
+        """A date, a bool or anything else outside a Cell, with its column's style."""
+        xf = self.column_xf[c] if c < len(self.column_xf) else 0
+        style = self.columns[c].style if c < len(self.columns) else None
         if isinstance(value, dt.date) and not (style and style.num_format):
             xf = self.date_xf  # a date with no format of its own shows as a date, as write_datetime does
-        return _cell_xml(ref, xf, value)
+        return _cell_xml(head[6:], xf, value)
+
+    def row_xml(self, r: int, values: Sequence[CellValue], height: float | None) -> str:
+        """The <row> element of row r; a row with no cells but a height is written for its height."""
+        size = f' ht="{height}" customHeight="1"' if height else ""
+        return f'<row r="{r + 1}"{size}>{self(r, values)}</row>' if values else f'<row r="{r + 1}"{size}/>'
 
     def rows_xml(self, rows: list[list[CellValue]], first: int, heights: dict[int, float]) -> Iterator[str]:
         """<row> elements of rows without merged areas, numbered from `first`."""
         for r, values in enumerate(rows, start=first):
             if values:
-                height = heights.get(r)
-                size = f' ht="{height}" customHeight="1"' if height else ""
-                yield f'<row r="{r + 1}"{size}>{self(r, values)}</row>'
+                yield self.row_xml(r, values, heights.get(r))
 
 
 PARALLEL_ROWS = 20_000  # a sheet with more rows than this writes its second half in a copy of the process
+ROWS_PER_WRITE = 1000  # rows joined into one string per write to the sheet's stream
 
 
 def _second_half_elsewhere(cells: _RowCells, sheet: Sheet, merges: dict[int, list[tuple[Range, CellValue]]]
@@ -299,7 +391,7 @@ def _second_half_elsewhere(cells: _RowCells, sheet: Sheet, merges: dict[int, lis
     """Start laying out the rows of the sheet's second half in another process (a copy of this one
     when it can be made safely, else a worker given the rows pickled: see in_forked_copy).
 
-    Rows with merged areas stay here; a height of an empty row (set_row) too. Returns the first
+    Rows with merged areas stay here; a height of an empty row too. Returns the first
     row it took and a function that waits for it, or None when the sheet is small or the second
     half has such rows.
     """
@@ -346,26 +438,17 @@ def _write_rows(ws: StreamedRowsWorksheet, formats: _Formats, sheet: Sheet,
                 in_memory: bool) -> Callable[[], None] | None:
     """The sheet's rows, in order; for a big sheet the second half is laid out meanwhile in a copy
     of the process, and the function returned writes it (None when all is written)."""
-    # constant_memory mode flushes each row as the next begins: heights, cells and merges are
-    # written row by row, in order (merges must sit on one row)
+    # constant_memory mode streams the rows in order: heights, cells and merges are written in
+    # the order of the rows (merges must sit on one row)
     merges: dict[int, list[tuple[Range, CellValue]]] = {}
     for area, value in sheet.merges:
         merges.setdefault(area.first_row, []).append((area, value))
     last_row = max([len(sheet.rows) - 1, *merges, *sheet.row_heights])
     cells = _RowCells(formats, sheet)
     elsewhere = None if in_memory else _second_half_elsewhere(cells, sheet, merges)
-    for r in range(elsewhere[0] if elsewhere else last_row + 1):
-        values: Sequence[CellValue] = sheet.rows[r] if r < len(sheet.rows) else ()
-        if r in merges:
-            values = _with_merges(values, merges[r])
-            for area, _ in merges[r]:
-                ws.add_merge(*_cells(area))
-        if not values:
-            if r in sheet.row_heights:
-                ws.set_row(r, sheet.row_heights[r])
-            continue
-        # one string per row, straight into the sheet's stream
-        ws.write_row_xml(r, cells(r, values), len(values) - 1, sheet.row_heights.get(r))
+    end = elsewhere[0] if elsewhere else last_row + 1
+    for start in range(0, end, ROWS_PER_WRITE):
+        _write_some_rows(ws, cells, sheet, merges, start, min(start + ROWS_PER_WRITE, end))
     if not elsewhere:
         return None
     split, wait = elsewhere
@@ -378,6 +461,30 @@ def _write_rows(ws: StreamedRowsWorksheet, formats: _Formats, sheet: Sheet,
         ws.write_rows_xml(split, last_row, max(map(len, rest)) - 1, xml)
 
     return finish
+
+
+def _write_some_rows(ws: StreamedRowsWorksheet, cells: _RowCells, sheet: Sheet,
+                     merges: dict[int, list[tuple[Range, CellValue]]], start: int, stop: int) -> None:
+    """Rows start..stop-1 into the sheet's stream in one write (a write per row costs more than
+    its cells); a row with merged areas gets them, an empty row with a height is written for it."""
+    rows, heights = sheet.rows, sheet.row_heights
+    xml: list[str] = []
+    first = last = widest = 0
+    for r in range(start, stop):
+        values: Sequence[CellValue] = rows[r] if r < len(rows) else ()
+        if r in merges:
+            values = _with_merges(values, merges[r])
+            for area, _ in merges[r]:
+                ws.add_merge(*_cells(area))
+        height = heights.get(r)
+        if values or height:
+            if not xml:
+                first = r
+            xml.append(cells.row_xml(r, values, height))
+            last = r
+            widest = max(widest, len(values) - 1)
+    if xml:
+        ws.write_rows_xml(first, last, widest, "".join(xml))
 
 
 def _add_rules(ws: StreamedRowsWorksheet, formats: _Formats, sheet: Sheet) -> None:

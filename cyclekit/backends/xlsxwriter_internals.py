@@ -1,6 +1,6 @@
 """Everything cyclekit takes from xlsxwriter beyond its public API, in one module.
 
-The fast xlsx path writes each row as one finished XML string instead of a call per cell (a
+The fast xlsx path writes runs of rows as finished XML strings instead of a call per cell (a
 call per cell was most of the time a 200,000-line results workbook took), keeps a small
 workbook's rows in memory instead of a temp file per sheet, and zips at zlib level 1. xlsxwriter
 has no public API for any of these, so they use the private names below, verified against
@@ -11,7 +11,7 @@ read this list again before moving the pin.
 Private names used, and why:
 
 - ``Worksheet._write_single_row(current_row_num)``: in constant_memory mode, flushes the row
-  xlsxwriter holds pending before a finished row of ours is written after it.
+  xlsxwriter holds pending before finished rows of ours are written after it.
 - ``Worksheet._check_dimensions(row, col, ignore_row, ignore_col)``: keeps the sheet's used
   range (``<dimension>``) as ``write()`` keeps it, for the rows written as XML.
 - ``Worksheet.fh``, ``Worksheet.previous_row``: the stream constant_memory mode writes rows to,
@@ -25,7 +25,9 @@ Private names used, and why:
 - ``Format._get_xf_index()``: the style number a cell's ``s="N"`` attribute names.
 - ``Workbook._store_workbook()`` and the name ``ZipFile`` it opens the file with: run with
   a ZipFile at zlib level 1 given to this call only (level 1 zips a 50,000-line workbook about
-  three times faster than xlsxwriter's level 6, for a file about a quarter bigger).
+  three times faster than xlsxwriter's level 6, for a file about a quarter bigger); a small
+  workbook's (in_memory) zip is a `PartsZip`, at level 1 too, which takes only what that path
+  calls: ``compression``, ``writestr(zinfo, data)`` and ``close()``.
 - ``zipfile.ZipFile.fp`` (the standard library's): the file a failed write left open, closed
   quietly, else the garbage collector writes to it again and prints a second traceback.
 """
@@ -33,8 +35,11 @@ Private names used, and why:
 from __future__ import annotations
 
 import io
+import struct
+import sys
 import types
 import zipfile
+import zlib
 from typing import Any, Literal
 
 import xlsxwriter
@@ -66,21 +71,11 @@ PRIVATE_ATTRIBUTES = ("fh", "previous_row", "merge", "row_data_fh", "constant_me
 
 
 class StreamedRowsWorksheet(Worksheet):  # type: ignore[misc]
-    """A worksheet (constant_memory mode) that takes whole rows as finished cell XML."""
+    """A worksheet (constant_memory mode) that takes runs of whole rows as finished XML."""
 
     fh: Any
     previous_row: int
     merge: list[list[int]]
-
-    def write_row_xml(self, row: int, cells: str, last_col: int, height: float | None = None) -> None:
-        """Write one finished <row> of cell XML straight to the sheet's stream: the pending row is
-        flushed first, and the dimensions are kept as xlsxwriter keeps them."""
-        if row > self.previous_row:
-            self._write_single_row(row)
-        self._check_dimensions(row, 0)
-        self._check_dimensions(row, last_col)
-        size = f' ht="{height}" customHeight="1"' if height else ""
-        self.fh.write(f'<row r="{row + 1}"{size}>{cells}</row>')
 
     def write_rows_xml(self, first_row: int, last_row: int, last_col: int, rows: str) -> None:
         """Write finished <row> elements of rows first_row..last_row (made elsewhere) to the stream."""
@@ -137,12 +132,16 @@ class FastZipWorkbook(xlsxwriter.Workbook):  # type: ignore[misc]
     call only, to a ZipFile at ZIP_LEVEL: xlsxwriter.workbook.ZipFile is never replaced."""
 
     def _store_workbook(self) -> None:
-        opened: list[zipfile.ZipFile] = []
+        opened: list[zipfile.ZipFile | PartsZip] = []
 
         def zip_file(file: Any, mode: Literal["w"], compression: int = zipfile.ZIP_DEFLATED,
-                     allowZip64: bool = True) -> zipfile.ZipFile:  # what xlsxwriter passes
-            archive = zipfile.ZipFile(file, mode, compression=compression, allowZip64=allowZip64,
-                                      compresslevel=ZIP_LEVEL)
+                     allowZip64: bool = True) -> zipfile.ZipFile | PartsZip:  # what xlsxwriter passes
+            archive: zipfile.ZipFile | PartsZip
+            if self.in_memory:
+                archive = PartsZip(file)
+            else:
+                archive = zipfile.ZipFile(file, mode, compression=compression, allowZip64=allowZip64,
+                                          compresslevel=ZIP_LEVEL)
             opened.append(archive)
             return archive
 
@@ -156,7 +155,7 @@ class FastZipWorkbook(xlsxwriter.Workbook):  # type: ignore[misc]
             raise
 
 
-def _close_quietly(archive: zipfile.ZipFile) -> None:
+def _close_quietly(archive: zipfile.ZipFile | PartsZip) -> None:
     """Close the file under a zip a failed write left open: left to the garbage collector, the zip
     would try to write again and print a traceback (the disk is still full) after the one-line error."""
     handle, archive.fp = archive.fp, None
@@ -165,3 +164,68 @@ def _close_quietly(archive: zipfile.ZipFile) -> None:
             handle.close()
         except OSError:
             pass
+
+
+# part -> its CRC-32 and deflated bytes: the parts every count sheet shares (theme, styles,
+# relationships...) are deflated once per process; a workbook's own sheets are not kept
+_DEFLATED: dict[bytes, tuple[int, bytes]] = {}
+_DEFLATED_KEPT = 64
+_NOT_KEPT = ("xl/worksheets/sheet", "docProps/core.xml")
+_LOCAL = struct.Struct("<4s2B4HL2L2H")  # zipfile's structFileHeader
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")  # structCentralDir
+_END = struct.Struct("<4s4H2LH")  # structEndArchive
+_MADE_ON = 0 if sys.platform == "win32" else 3  # ZipInfo.create_system
+_READ_WRITE = 0o600 << 16  # the mode zipfile gives a part written from memory
+
+
+class PartsZip:
+    """The zip of a small workbook, byte for byte what zipfile writes for xlsxwriter's in_memory
+    path (`ZipFile.writestr` of each part with its own ZipInfo, no zip64) at ZIP_LEVEL, written
+    whole at close. Faster: a part met before in this process (the theme, the styles, the
+    relationships of the previous count sheet) is not deflated again, and zipfile's per-part
+    bookkeeping is left out. (xlsxwriter's own path deflated these parts at zlib's default level,
+    6: level 1 takes about half the time for a file about an eighth bigger.)"""
+
+    compression = zipfile.ZIP_DEFLATED
+
+    def __init__(self, file: Any):
+        self.file = file  # a path, or a file object (xlsxwriter takes either)
+        self.fp: Any = None  # nothing held open between calls (see _close_quietly)
+        self.parts: list[tuple[bytes, tuple[int, ...], int, bytes, int]] = []
+
+    def writestr(self, zinfo: zipfile.ZipInfo, data: bytes) -> None:
+        crc, deflated = _deflated(data, zinfo.filename.startswith(_NOT_KEPT))
+        self.parts.append((zinfo.filename.encode("ascii"), zinfo.date_time, crc, deflated, len(data)))
+
+    def close(self) -> None:
+        local, central = [], []
+        offset = 0
+        for name, when, crc, deflated, size in self.parts:
+            day = (when[0] - 1980) << 9 | when[1] << 5 | when[2]
+            time = when[3] << 11 | when[4] << 5 | when[5] // 2
+            local += [_LOCAL.pack(b"PK\003\004", 20, 0, 0, zipfile.ZIP_DEFLATED, time, day, crc, len(deflated),
+                                  size, len(name), 0), name, deflated]
+            central += [_CENTRAL.pack(b"PK\001\002", 20, _MADE_ON, 20, 0, 0, zipfile.ZIP_DEFLATED, time, day, crc,
+                                      len(deflated), size, len(name), 0, 0, 0, 0, _READ_WRITE, offset), name]
+            offset += _LOCAL.size + len(name) + len(deflated)
+        directory = b"".join(central)
+        data = b"".join([*local, directory, _END.pack(b"PK\005\006", 0, 0, len(self.parts), len(self.parts),
+                                                      len(directory), offset, 0)])
+        if hasattr(self.file, "write"):
+            self.file.write(data)
+        else:
+            with open(self.file, "wb") as out:
+                out.write(data)
+
+
+def _deflated(data: bytes, own: bool) -> tuple[int, bytes]:
+    """CRC-32 and raw deflate of a part at ZIP_LEVEL, as zipfile makes them."""
+    known = None if own else _DEFLATED.get(data)
+    if known is None:
+        deflate = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)
+        known = (zlib.crc32(data), deflate.compress(data) + deflate.flush())
+        if not own:
+            if len(_DEFLATED) >= _DEFLATED_KEPT:
+                _DEFLATED.clear()
+            _DEFLATED[data] = known
+    return known

@@ -90,7 +90,7 @@ from cyclekit.folder.cycle import Manifest, SheetRecord
 from cyclekit.layouts import styles
 from cyclekit.layouts.added_tabs import added_tab_sheet, carried_cell
 from cyclekit.layouts.results_carry import KEPT, KeptCell, PreviousResults, read_previous
-from cyclekit.layouts.text_fit import Measure, lines_of, room_of, row_height
+from cyclekit.layouts.text_fit import Measure, char_width, lines_of, room_of, row_height
 
 SUMMARY, VARIANCE, DISCREPANCIES = "Summary", "Variance", "Discrepancies"
 RECOUNT, PROBLEMS, CLEARED, LISTS = "Recount", "Problems", "Cleared", "Lists"
@@ -369,12 +369,17 @@ class _RowFit:
             text = text.value if isinstance(text, Formula) else text
             if isinstance(text, str):
                 room, size = fit
-                if len(text) * self.WIDEST <= room and "\n" not in text:
-                    n = 1
-                else:
-                    n = lines_of(text, room, Measure.RENDERED)
+                n = 1 if self._one_line(text, room) else lines_of(text, room, Measure.RENDERED)
                 lines = max(lines, n * size / 11)
         return lines
+
+
+    def _one_line(self, text: str, room: float) -> bool:
+        """Whether the text surely fits one line: the widths of all its characters together fit it
+        (a hair under the room, so that no rounding of the sums differs from text_fit's)."""
+        if "\n" in text:
+            return False
+        return len(text) * self.WIDEST <= room or sum(map(char_width, text)) + 1e-9 <= room
 
 
 def _discrepancy_height(row: list[Any], columns: list[Column], fit: _RowFit | None = None) -> float:

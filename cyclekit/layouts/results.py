@@ -753,8 +753,9 @@ def _recount_sheet(records: list[SheetRecord], lines: list[CountedLine], config:
                    problems: list[Problem]) -> Sheet:
     on_sheet: dict[tuple[str, int | None], SheetRecord] = {
         (s.location, n): s for s in records if s.kind == "recount" for n in s.lines}
-    recounted = [(line, record) for line in lines
-                 if (record := on_sheet.get((line.location, sheet_line_number(line)))) is not None]
+    places = {location for location, _ in on_sheet}  # a line elsewhere is on no recount sheet: not parsed
+    recounted = [(line, record) for line in lines if line.location in places
+                 and (record := on_sheet.get((line.location, sheet_line_number(line)))) is not None]
     qty = _Quantities([line for line, _ in recounted])
     columns = [
         Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),

@@ -463,9 +463,14 @@ def _as_sent(tally: _Tally, entry: Entry, sheet: FilledSheet, s: SnapshotLine, l
     """Whether the row still says the line it was sent as, every printed field of it (and no row
     was inserted next to it)."""
     i = s.item
-    sent = {"part_number": i.part_number, "revision": i.revision, "description": i.description, "lot": i.lot,
-            "serial": i.serial, "uom": i.uom}
-    altered = _altered_line(entry, sheet, sent, line.line_id, f"line {entry.line_no}", "the line was not counted")
+    altered = None
+    # a row that reads exactly as sent (nearly every row) is not altered: no field compared one by one
+    if (entry.part_number != i.part_number or entry.revision != i.revision or entry.description != i.description
+            or entry.lot != i.lot or entry.serial != i.serial or entry.uom != i.uom):
+        sent = {"part_number": i.part_number, "revision": i.revision, "description": i.description, "lot": i.lot,
+                "serial": i.serial, "uom": i.uom}
+        altered = _altered_line(entry, sheet, sent, line.line_id, f"line {entry.line_no}",
+                                "the line was not counted")
     if altered:
         tally.problems.append(altered)
         line.problem = "listed line altered on the sheet"
@@ -789,7 +794,7 @@ def previous_documentation(cycle_dir: Path, manifest: Manifest, google: GoogleTa
 class _Counted:
     """What the sheets say now, with the sources read, as ingest records them."""
 
-    accepted: list[tuple[FilledSheet, SheetRecord]]
+    sheets_read: int  # sheets with anything filled in (the sheets themselves are not kept: 50,000 entries)
     lines: list[CountedLine]
     problems: list[Problem]
     returned: set[str]
@@ -826,7 +831,7 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
     url = _results_to_google(spec, manifest, config, google) if results_to_google else ""
     _record_ingest(cycle_dir, manifest, counted, key, counts_text, spec, backup)
     names = [r.location for r in manifest.locations]
-    report = IngestReport(cycle_dir / RESULTS, sum(1 for sheet, _ in counted.accepted if _has_input(sheet)),
+    report = IngestReport(cycle_dir / RESULTS, counted.sheets_read,
                           counted.totals, shown, recount_files,
                           [name for name in names if name not in counted.returned], url,
                           open_problems=open_problems(shown, counted.lines, previous.resolutions),
@@ -870,7 +875,8 @@ def _count(cycle_dir: Path, manifest: Manifest, config: Config, files: list[Path
     if movements is not None:  # kept with the cycle: finalize and a later ingest read the same file
         kept = kept or keep_returned(cycle_dir, movements.file, MOVEMENTS_DIR)
         record = SourceFile(recorded_path(cycle_dir, kept), movements.sha256)
-    return _Counted(accepted, lines, problems, returned, totals, sources, record,
+    sheets_read = sum(1 for sheet, _ in accepted if _has_input(sheet))
+    return _Counted(sheets_read, lines, problems, returned, totals, sources, record,
                     uses if movements is not None else None)
 
 

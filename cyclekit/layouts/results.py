@@ -45,7 +45,7 @@ from cyclekit.domain.causes import (
     fix_and_verify,
     suggested_causes,
 )
-from cyclekit.domain.money import round_formula
+from cyclekit.domain.money import cents, round_formula
 from cyclekit.domain.movements import (
     ACCEPT,
     AFTER_COUNT,
@@ -283,14 +283,19 @@ def _variance_rows(lines: list[CountedLine], config: Config, letter: dict[str, s
         allowed = tolerances.get(line.abc_class)
         if allowed is None:
             allowed = tolerances[line.abc_class] = tolerance(line, count)
-        variance = _variance(line)
-        value = line.variance_value  # in cents, half-up: what ROUND(...,2) shows (cyclekit.domain.money)
-        pct = "" if line.expected_qty == 0 else variance / line.expected_qty
+        # the line's properties worked out once (a Variance tab has a row per line counted)
+        expected = line.system_qty + line.moved_qty
+        variance = cast(Decimal, line.counted_qty) - expected  # the line's variance_qty: it is counted
+        # in cents, half-up: what ROUND(...,2) shows (cyclekit.domain.money)
+        value = None if line.unit_cost is None else cents(variance * line.unit_cost)
+        pct = "" if expected == 0 else variance / expected
         within = variance == 0 or judge(line, count).within_tolerance
+        own = qty.column is not qty.by_uom.get(line.uom, qty.column)  # quantities in their unit's own format
         rows.append([  # None, not "", where a read-only cell is empty: nothing to write at all
             line.location, line.part_number, line.revision or None, line.lot or None, line.uom or None,
-            qty.cell(line.system_qty, line.uom), *[qty.cell(v, line.uom) for v in _expected(line, letter, n, moves)],
-            qty.cell(line.counted_qty, line.uom),
+            qty.cell(line.system_qty, line.uom) if own else line.system_qty,
+            *[qty.cell(v, line.uom) for v in _expected(line, letter, n, moves)],
+            qty.cell(line.counted_qty, line.uom) if own else line.counted_qty,
             qty.cell(Formula(f"=ROUND({counted}{n}-{system}{n},6)", variance), line.uom),
             Formula(f'=IF({system}{n}=0,"",{variance_at}{n}/{system}{n})', pct),
             line.unit_cost,  # blank for a found part with no known cost: unvalued, never $0
@@ -299,7 +304,8 @@ def _variance_rows(lines: list[CountedLine], config: Config, letter: dict[str, s
             Formula(f'=IF(ROUND(ABS({variance_at}{n}),6)<=ROUND({system}{n}*{allowed_at}{n},6),"Yes","No")',
                     "Yes" if within else "No"),
             line.abc_class, allowed, line.counted_by or None, line.recounted_by or None,
-            qty.cell(line.first_count, line.uom), line.recount_sheet or line.sheet_id, line.line_id,
+            qty.cell(line.first_count, line.uom) if own else line.first_count,
+            line.recount_sheet or line.sheet_id, line.line_id,
             line.description or None,
             line.serial or None, *([line.counted_at.replace("T", " ") or None] if moves else []),
         ])

@@ -347,7 +347,8 @@ class _RowFit:
     def __init__(self, columns: list[Column]):
         self.columns = columns
         self.plain = [self._fit(c.style, c.width) if c.style.wrap else None for c in columns]
-        self.styled: dict[tuple[Style, float], tuple[float, float] | None] = {}
+        # by the style's id (hashing a Style hashes its every field), the style kept so the id stays its own
+        self.styled: dict[tuple[int, float], tuple[Style, tuple[float, float] | None]] = {}
 
     @staticmethod
     def _fit(style: Style, width: float) -> tuple[float, float] | None:
@@ -362,9 +363,11 @@ class _RowFit:
         for value, column, fit in zip(row, self.columns, self.plain):
             if type(value) is Cell:
                 style = value.style or column.style
-                key = (style, column.width)
-                fit = self.styled[key] if key in self.styled else self.styled.setdefault(
-                    key, self._fit(style, column.width))
+                key = (id(style), column.width)
+                known = self.styled.get(key)
+                if known is None:
+                    known = self.styled[key] = (style, self._fit(style, column.width))
+                fit = known[1]
                 text = value.value
             elif fit is None:
                 continue  # a value in a column that does not wrap
@@ -491,12 +494,13 @@ def _cause_lookups(doc: dict[str, Any], row: int, letter: dict[str, str]) -> lis
 
 def _discrepancy_row(line: CountedLine, doc: dict[str, Any], config: Config, columns: list[Column],
                      qty: _Quantities, row: int, transfer: str = "",
-                     letter: dict[str, str] | None = None) -> list[Any]:
+                     letter: dict[str, str] | None = None, style: dict[str, Style] | None = None) -> list[Any]:
     """A line with a variance, with the documentation typed for it (its typed columns editable);
     row: its row as the spreadsheet numbers it; transfer: the suggested transfers it is part of
-    (see the Transfers tab); letter: `_letters(columns)`, worked out once for the tab."""
+    (see the Transfers tab); letter, style: each column's letter and style by header, worked out
+    once for the tab."""
     j = judge(line, config.count)
-    style = {c.header: c.style for c in columns}
+    style = style if style is not None else {c.header: c.style for c in columns}
     letter = letter if letter is not None else _letters(columns)
     sign = 1 if _variance(line) > 0 else -1
     typed = [Cell(_doc_value(doc, name, "Open" if name == "Status" else None), style[name])
@@ -532,11 +536,11 @@ def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[s
     rows: list[list[Any]] = []
     used: set[str] = set()
     heights: dict[int, float] = {}
-    letter, fit = _letters(columns), _RowFit(columns)
+    letter, fit, style = _letters(columns), _RowFit(columns), {c.header: c.style for c in columns}
     for line in listed:
         used.add(line.line_id)
         rows.append(_discrepancy_row(line, _recheck(documentation.get(line.line_id, {}), line), config, columns,
-                                     qty, len(rows) + 2, (transfers or {}).get(line.line_id, ""), letter))
+                                     qty, len(rows) + 2, (transfers or {}).get(line.line_id, ""), letter, style))
         heights[len(rows)] = _discrepancy_height(rows[-1], columns, fit)
     sheet = _table_sheet(DISCREPANCIES, columns, rows, protect=True, unprinted=1,
                          legend=_with_moved(DISCREPANCY_LEGEND, moves), heights=heights)

@@ -330,6 +330,7 @@ class _Tally:
     inventory: FrozenInventory
     whole: tuple[str, ...]  # units counted whole
     problems: list[Problem]
+    ids: list[str] = field(default_factory=list)  # the Line ID of each snapshot line, in the snapshot's order
 
 
 def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
@@ -339,7 +340,8 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
     tally = _sent_lines(manifest, frozen_inventory, config, problems)
     order = {r.location: n for n, r in enumerate(manifest.locations)}
     # the order of the cycle's locations, then the walk order; found items after the listed lines
-    sort_keys = {s.line_id: (order[s.item.location], False, s.line_no) for s in frozen_inventory.lines}
+    sort_keys = {line_id: (order[s.item.location], False, s.line_no)
+                 for s, line_id in zip(frozen_inventory.lines, tally.ids, strict=True)}
     # first counts before recounts, whatever order the files came in
     for sheet, record in sorted(accepted, key=lambda pair: pair[1].kind != "count"):
         _read_sheet(tally, sheet, record)
@@ -354,16 +356,18 @@ def _sent_lines(manifest: Manifest, frozen_inventory: FrozenInventory, config: C
     """Every line sent, not counted yet."""
     classes = {r.location: r.abc_class for r in manifest.locations}
     lines: dict[str, CountedLine] = {}
+    ids = []  # each snapshot line's Line ID, made from its parts at each s.line_id: once here
     for s in frozen_inventory.lines:
         i = s.item
-        lines[s.line_id] = CountedLine(s.line_id, i.location, i.part_number, i.revision, i.description, i.lot,
-                                       i.serial, i.uom, classes[i.location], i.quantity, i.unit_cost)
+        ids.append(line_id := s.line_id)
+        lines[line_id] = CountedLine(line_id, i.location, i.part_number, i.revision, i.description, i.lot,
+                                     i.serial, i.uom, classes[i.location], i.quantity, i.unit_cost)
     listed_at: dict[ListedKey, list[tuple[str, str]]] = {}
     for ln in lines.values():
         listed_at.setdefault((ln.location, ln.part_number, ln.revision, ln.lot), []).append(
             (unit_key(ln.uom), ln.line_id))
     return _Tally(lines, {(s.item.location, s.line_no): s for s in frozen_inventory.lines}, listed_at, classes,
-                  frozen_inventory, config.inventory.whole_number_uoms, problems)
+                  frozen_inventory, config.inventory.whole_number_uoms, problems, ids)
 
 
 def _read_sheet(tally: _Tally, sheet: FilledSheet, record: SheetRecord) -> None:
@@ -440,7 +444,7 @@ def _read_listed(tally: _Tally, entry: Entry, sheet: FilledSheet, record: SheetR
     line = tally.lines[s.line_id]
     if not _as_sent(tally, entry, sheet, s, line):
         return
-    quantity = _quantity(entry, sheet, s.item.uom, tally.whole, tally.problems, s.line_id)
+    quantity = _quantity(entry, sheet, s.item.uom, tally.whole, tally.problems, line.line_id)
     if (entry.floor_count is not None or entry.unreadable) and quantity is None:
         line.problem = "floor count unreadable"
         return

@@ -180,3 +180,27 @@ def test_wrapped_texts_are_measured_once(monkeypatch: pytest.MonkeyPatch) -> Non
     text_fit.lines_of.cache_clear()
     workbook([line(n, "10", "7") for n in range(1, 201)])
     assert len(calls) < 20
+
+
+def test_row_heights_measured_the_quick_way_are_those_measured_cell_by_cell() -> None:
+    """The tabs fit their rows through results._RowFit (each column's room worked out once, a text
+    that surely fits one line not measured): every row must get what _wrapped_lines measures."""
+    from cyclekit.backends.spec import Column, Style
+    from cyclekit.layouts import results
+
+    wrap, small, big = Style(wrap=True), Style(wrap=True, font_size=9), Style(wrap=True, font_size=14, indent=1)
+    columns = [Column("Id", 8), Column("Text", 12, wrap), Column("Small", 10, small), Column("Big", 16, big),
+               Column("Plain", 6)]
+    texts = ["", "000812", "1E5", "=SUM(A1)", "short", "a text that is far too long for its column",
+             "two\nlines", "\n", "東京都港区芝公園四丁目", "Ünïcödé wörds wïth äccents everywhere here",
+             "WH-B-02-01-XYZ", "x" * 11, "x" * 12, "W" * 6, "–" * 40, "line one\nline two is longer than the room"]
+    rows: list[list[Any]] = []
+    for n, text in enumerate(texts):
+        rows.append([text, text, text, text, text])
+        rows.append([Cell(text, wrap), Formula("=A1", text), Cell(Formula("=B1", text), big), Cell(text), None])
+        rows.append([1, Decimal("1.5"), Cell(None, small), Cell(text, Style(wrap=False)), Cell(text, wrap)])
+        rows.append([text, Cell(text, None), texts[(n + 3) % len(texts)]])  # short rows and a row of no text
+    fit = results._RowFit(columns)
+    got = [fit.lines(row) for row in rows]
+    assert got == [results._wrapped_lines(row, columns) for row in rows]
+    assert max(got) > 2  # the tricky texts did wrap

@@ -110,3 +110,35 @@ def test_every_table_of_the_figures_adds_up_to_the_headline():
     assert sum(g.lines_counted for g in counters) == f.items_counted == 5
     assert (f.locations_sent, f.locations_counted, f.lines_not_counted) == (3, 2, 2)
     assert [g.name for g in f.by_location] == ["A", "B", "C"]
+
+
+def test_judge_agrees_with_the_line_s_own_figures() -> None:
+    """judge works the variance out once (not through the properties): on every kind of line it
+    must say what the properties say."""
+    from cyclekit.domain.causes import direction
+    from cyclekit.domain.variance import APPROVER, ROUNDING, tolerance
+
+    config = CountConfig(minor_max_qty=Decimal(5), minor_max_value=Decimal("100"))
+    cases = 0
+    for system in ("0", "10", "-4", "1E5", "0.750"):
+        for counted in (None, "0", "10", "9.999", "-4", "100006", "1.5"):
+            for cost in (None, "0", "2.005", "99.99"):
+                for moved in ("0", "-3", "0.25"):
+                    for abc, problem in (("A", ""), ("B", ""), ("C", ""), ("Z", ""), ("C", "unreadable")):
+                        ln = CountedLine("L/1", "L", "000812", "", "", "", "", "ea", abc, Decimal(system),
+                                         None if cost is None else Decimal(cost),
+                                         None if counted is None else Decimal(counted), problem=problem,
+                                         moved_qty=Decimal(moved))
+                        v, value = ln.variance_qty, ln.variance_value
+                        got = judge(ln, config)
+                        if v is None or v == 0:
+                            assert got.severity is None and got.within_tolerance == (v is not None)
+                            continue
+                        allowed = (abs(ln.expected_qty) * tolerance(ln, config)).quantize(ROUNDING)
+                        minor = abs(v) <= config.minor_max_qty and (value is None or abs(value) <= 100)
+                        severity = MINOR if minor else MAJOR
+                        assert (got.within_tolerance, got.severity, got.approver_role, got.direction) == (
+                            abs(v).quantize(ROUNDING) <= allowed, severity, APPROVER[severity],
+                            direction(1 if v > 0 else -1))
+                        cases += 1
+    assert cases > 500

@@ -115,17 +115,30 @@ def tolerance(line: CountedLine, config: CountConfig) -> Decimal:
 
 
 def judge(line: CountedLine, config: CountConfig) -> Judgement:
-    variance = line.variance_qty
-    if variance is None:
+    # the properties (variance_qty, expected_qty, variance_value) worked out once: a results
+    # workbook judges every line with a variance several times
+    counted = line.counted_qty
+    if counted is None or line.problem:
         return NOT_COUNTED
+    expected = line.system_qty + line.moved_qty
+    variance = counted - expected
     if variance == 0:
         return NO_DISCREPANCY  # the shelf agrees: within any tolerance, nothing to approve
-    allowed = (abs(line.expected_qty) * tolerance(line, config)).quantize(ROUNDING)
-    within = abs(variance).quantize(ROUNDING) <= allowed
-    value = line.variance_value
-    minor = abs(variance) <= config.minor_max_qty and (value is None or abs(value) <= config.minor_max_value)
+    allowed = (abs(expected) * tolerance(line, config)).quantize(ROUNDING)
+    size = abs(variance)
+    within = size.quantize(ROUNDING) <= allowed
+    value = None if line.unit_cost is None else cents(variance * line.unit_cost)
+    minor = size <= config.minor_max_qty and (value is None or abs(value) <= config.minor_max_value)
+    return _JUDGEMENTS[within, minor, variance > 0]
+
+
+def _judgement(within: bool, minor: bool, higher: bool) -> Judgement:
     severity = MINOR if minor else MAJOR
-    return Judgement(within, severity, APPROVER[severity], direction(1 if variance > 0 else -1))
+    return Judgement(within, severity, APPROVER[severity], direction(1 if higher else -1))
+
+
+# every judgement of a line with a variance is one of these eight (Judgement is immutable)
+_JUDGEMENTS = {(w, m, h): _judgement(w, m, h) for w in (False, True) for m in (False, True) for h in (False, True)}
 
 
 def needs_recount(line: CountedLine, config: CountConfig, returned: bool = True) -> str:

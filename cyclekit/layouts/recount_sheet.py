@@ -22,6 +22,8 @@ def _wanted(manifest: Manifest, lines: list[CountedLine], config: Config,
     already = {(s.location, n) for s in manifest.sheets if s.kind == "recount" for n in s.lines}
     wanted: dict[str, list[CountedLine]] = {}
     for line in lines:
+        if line.counted and line.counted_qty == line.system_qty + line.moved_qty:
+            continue  # no variance: nothing to recount (needs_recount says so, after more work)
         number = sheet_line_number(line)  # a found item Fk is recounted as -k, printed "Fk"
         if number is None:
             continue  # found by a recount: counted by the second person already

@@ -45,7 +45,7 @@ from cyclekit.domain.causes import (
     fix_and_verify,
     suggested_causes,
 )
-from cyclekit.domain.money import round_formula
+from cyclekit.domain.money import cents, round_formula
 from cyclekit.domain.movements import (
     ACCEPT,
     AFTER_COUNT,
@@ -90,7 +90,7 @@ from cyclekit.folder.cycle import Manifest, SheetRecord
 from cyclekit.layouts import styles
 from cyclekit.layouts.added_tabs import added_tab_sheet, carried_cell
 from cyclekit.layouts.results_carry import KEPT, KeptCell, PreviousResults, read_previous
-from cyclekit.layouts.text_fit import Measure, lines_of, room_of, row_height
+from cyclekit.layouts.text_fit import Measure, char_width, lines_of, room_of, row_height
 
 SUMMARY, VARIANCE, DISCREPANCIES = "Summary", "Variance", "Discrepancies"
 RECOUNT, PROBLEMS, CLEARED, LISTS = "Recount", "Problems", "Cleared", "Lists"
@@ -140,18 +140,24 @@ def _pages_across(widths: list[float]) -> int:
 
 
 def _table_sheet(name: str, columns: list[Column], rows: list[list[Any]], *, protect: bool = False,
-                 landscape: bool = True, unprinted: int = 0, legend: str = "") -> Sheet:
+                 landscape: bool = True, unprinted: int = 0, legend: str = "",
+                 heights: dict[int, float] | None = None) -> Sheet:
     """unprinted: columns at the right left off paper (shown on screen only); legend: what the
-    tab's fills mean, printed at the foot of every page."""
+    tab's fills mean, printed at the foot of every page; heights: every data row's height, when
+    the tab fits its rows itself."""
     columns = _spaced(columns)
     sheet = Sheet(name, columns=columns, header_row=0, freeze=(1, 2), protect=protect)
     sheet.rows = [_header(columns), *rows]
     sheet.row_heights[0] = 32
-    # a row's height is not fitted to wrapped text when the file is opened: a long problem or
-    # reason would print over the rows below it
-    for r, row in enumerate(rows, start=1):
-        if (lines := _wrapped_lines(row, columns)) > 1:
-            sheet.row_heights[r] = row_height(lines, LINE_POINTS, 4)
+    if heights is not None:
+        sheet.row_heights.update(heights)
+    else:
+        # a row's height is not fitted to wrapped text when the file is opened: a long problem or
+        # reason would print over the rows below it
+        fit = _RowFit(columns)
+        for r, row in enumerate(rows, start=1):
+            if (lines := fit.lines(row)) > 1:
+                sheet.row_heights[r] = row_height(lines, LINE_POINTS, 4)
     sheet.autofilter = Range(0, 0, max(len(rows), 1), len(columns) - 1)
     # a wide tab prints as many pages across as keep it legible: the first two columns (what the
     # row is) repeat on every page across, so each page holds less of the rest
@@ -277,14 +283,19 @@ def _variance_rows(lines: list[CountedLine], config: Config, letter: dict[str, s
         allowed = tolerances.get(line.abc_class)
         if allowed is None:
             allowed = tolerances[line.abc_class] = tolerance(line, count)
-        variance = _variance(line)
-        value = line.variance_value  # in cents, half-up: what ROUND(...,2) shows (cyclekit.domain.money)
-        pct = "" if line.expected_qty == 0 else variance / line.expected_qty
+        # the line's properties worked out once (a Variance tab has a row per line counted)
+        expected = line.system_qty + line.moved_qty
+        variance = cast(Decimal, line.counted_qty) - expected  # the line's variance_qty: it is counted
+        # in cents, half-up: what ROUND(...,2) shows (cyclekit.domain.money)
+        value = None if line.unit_cost is None else cents(variance * line.unit_cost)
+        pct = "" if expected == 0 else variance / expected
         within = variance == 0 or judge(line, count).within_tolerance
+        own = qty.column is not qty.by_uom.get(line.uom, qty.column)  # quantities in their unit's own format
         rows.append([  # None, not "", where a read-only cell is empty: nothing to write at all
             line.location, line.part_number, line.revision or None, line.lot or None, line.uom or None,
-            qty.cell(line.system_qty, line.uom), *[qty.cell(v, line.uom) for v in _expected(line, letter, n, moves)],
-            qty.cell(line.counted_qty, line.uom),
+            qty.cell(line.system_qty, line.uom) if own else line.system_qty,
+            *[qty.cell(v, line.uom) for v in _expected(line, letter, n, moves)],
+            qty.cell(line.counted_qty, line.uom) if own else line.counted_qty,
             qty.cell(Formula(f"=ROUND({counted}{n}-{system}{n},6)", variance), line.uom),
             Formula(f'=IF({system}{n}=0,"",{variance_at}{n}/{system}{n})', pct),
             line.unit_cost,  # blank for a found part with no known cost: unvalued, never $0
@@ -293,7 +304,8 @@ def _variance_rows(lines: list[CountedLine], config: Config, letter: dict[str, s
             Formula(f'=IF(ROUND(ABS({variance_at}{n}),6)<=ROUND({system}{n}*{allowed_at}{n},6),"Yes","No")',
                     "Yes" if within else "No"),
             line.abc_class, allowed, line.counted_by or None, line.recounted_by or None,
-            qty.cell(line.first_count, line.uom), line.recount_sheet or line.sheet_id, line.line_id,
+            qty.cell(line.first_count, line.uom) if own else line.first_count,
+            line.recount_sheet or line.sheet_id, line.line_id,
             line.description or None,
             line.serial or None, *([line.counted_at.replace("T", " ") or None] if moves else []),
         ])
@@ -325,10 +337,65 @@ def _wrapped_lines(row: list[Any], columns: list[Column]) -> float:
     return lines
 
 
-def _discrepancy_height(row: list[Any], columns: list[Column]) -> float:
+class _RowFit:
+    """`_wrapped_lines` of every row of one table, the same answer for less work: each column's
+    room is worked out once, and a text that fits its line even if every character were of the
+    widest class (2 digits) is one line without measuring it (most of them: 100,000 rows)."""
+
+    WIDEST = 2.0  # text_fit.char_width's widest character
+
+    def __init__(self, columns: list[Column]):
+        self.columns = columns
+        self.plain = [self._fit(c.style, c.width) if c.style.wrap else None for c in columns]
+        # by the style's id (hashing a Style hashes its every field), the style kept so the id stays its own
+        self.styled: dict[tuple[int, float], tuple[Style, tuple[float, float] | None]] = {}
+
+    @staticmethod
+    def _fit(style: Style, width: float) -> tuple[float, float] | None:
+        """The room a line of the column holds in this style's font, and the font's size."""
+        if not style.wrap:
+            return None
+        size = style.font_size or 11
+        return room_of(width - 2 * style.indent) * 11 / size, size
+
+    def lines(self, row: list[Any]) -> float:
+        lines = 1.0
+        for value, column, fit in zip(row, self.columns, self.plain):
+            if type(value) is Cell:
+                style = value.style or column.style
+                key = (id(style), column.width)
+                known = self.styled.get(key)
+                if known is None:
+                    known = self.styled[key] = (style, self._fit(style, column.width))
+                fit = known[1]
+                text = value.value
+            elif fit is None:
+                continue  # a value in a column that does not wrap
+            else:
+                text = value
+            if fit is None:
+                continue
+            text = text.value if isinstance(text, Formula) else text
+            if isinstance(text, str):
+                room, size = fit
+                n = 1 if self._one_line(text, room) else lines_of(text, room, Measure.RENDERED)
+                lines = max(lines, n * size / 11)
+        return lines
+
+
+    def _one_line(self, text: str, room: float) -> bool:
+        """Whether the text surely fits one line: the widths of all its characters together fit it
+        (a hair under the room, so that no rounding of the sums differs from text_fit's)."""
+        if "\n" in text:
+            return False
+        return len(text) * self.WIDEST <= room or sum(map(char_width, text)) + 1e-9 <= room
+
+
+def _discrepancy_height(row: list[Any], columns: list[Column], fit: _RowFit | None = None) -> float:
     """Room for the longest wrapped text of a row (the suggested causes, a typed resolution),
     and for two typed lines at least: text taller than its row prints over the next one."""
-    return row_height(_wrapped_lines(row, columns), LINE_POINTS, 4, at_least=2)
+    lines = fit.lines(row) if fit is not None else _wrapped_lines(row, columns)
+    return row_height(lines, LINE_POINTS, 4, at_least=2)
 
 
 def _doc_value(doc: dict[str, Any], name: str, default: Any = None) -> Any:
@@ -426,12 +493,15 @@ def _cause_lookups(doc: dict[str, Any], row: int, letter: dict[str, str]) -> lis
 
 
 def _discrepancy_row(line: CountedLine, doc: dict[str, Any], config: Config, columns: list[Column],
-                     qty: _Quantities, row: int, transfer: str = "") -> list[Any]:
+                     qty: _Quantities, row: int, transfer: str = "",
+                     letter: dict[str, str] | None = None, style: dict[str, Style] | None = None) -> list[Any]:
     """A line with a variance, with the documentation typed for it (its typed columns editable);
     row: its row as the spreadsheet numbers it; transfer: the suggested transfers it is part of
-    (see the Transfers tab)."""
+    (see the Transfers tab); letter, style: each column's letter and style by header, worked out
+    once for the tab."""
     j = judge(line, config.count)
-    style = {c.header: c.style for c in columns}
+    style = style if style is not None else {c.header: c.style for c in columns}
+    letter = letter if letter is not None else _letters(columns)
     sign = 1 if _variance(line) > 0 else -1
     typed = [Cell(_doc_value(doc, name, "Open" if name == "Status" else None), style[name])
              for name in DOC_COLUMNS[:-1]]
@@ -442,7 +512,7 @@ def _discrepancy_row(line: CountedLine, doc: dict[str, Any], config: Config, col
         qty.cell(line.counted_qty, line.uom), qty.cell(line.variance_qty, line.uom),
         Cell(UNVALUED, styles.WARN.but(align="right")) if line.unvalued else line.variance_value,
         j.direction, j.severity, _approver_roles(line, config) or j.approver_role,
-        typed[0], *_cause_lookups(doc, row, _letters(columns)), *typed[1:],
+        typed[0], *_cause_lookups(doc, row, letter), *typed[1:],
         Cell(_doc_value(doc, "Notes", line.notes), style["Notes"]), line.line_id, line.description, line.uom,
         line.serial, line.unit_cost, line.counted_by, line.recounted_by,
         *([transfer or None] if TRANSFER in style else []), "; ".join(suggested_causes(sign)),
@@ -466,14 +536,14 @@ def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[s
     rows: list[list[Any]] = []
     used: set[str] = set()
     heights: dict[int, float] = {}
+    letter, fit, style = _letters(columns), _RowFit(columns), {c.header: c.style for c in columns}
     for line in listed:
         used.add(line.line_id)
         rows.append(_discrepancy_row(line, _recheck(documentation.get(line.line_id, {}), line), config, columns,
-                                     qty, len(rows) + 2, (transfers or {}).get(line.line_id, "")))
-        heights[len(rows)] = _discrepancy_height(rows[-1], columns)
+                                     qty, len(rows) + 2, (transfers or {}).get(line.line_id, ""), letter, style))
+        heights[len(rows)] = _discrepancy_height(rows[-1], columns, fit)
     sheet = _table_sheet(DISCREPANCIES, columns, rows, protect=True, unprinted=1,
-                         legend=_with_moved(DISCREPANCY_LEGEND, moves))
-    sheet.row_heights.update(heights)
+                         legend=_with_moved(DISCREPANCY_LEGEND, moves), heights=heights)
     _discrepancy_rules(sheet, max(len(rows), 1), causes_range, approvers_range)
     if moves:
         sheet.conditional_formats.append(_moved_mark(_letters(columns), len(sheet.rows)))
@@ -693,8 +763,9 @@ def _recount_sheet(records: list[SheetRecord], lines: list[CountedLine], config:
                    problems: list[Problem]) -> Sheet:
     on_sheet: dict[tuple[str, int | None], SheetRecord] = {
         (s.location, n): s for s in records if s.kind == "recount" for n in s.lines}
-    recounted = [(line, record) for line in lines
-                 if (record := on_sheet.get((line.location, sheet_line_number(line)))) is not None]
+    places = {location for location, _ in on_sheet}  # a line elsewhere is on no recount sheet: not parsed
+    recounted = [(line, record) for line in lines if line.location in places
+                 and (record := on_sheet.get((line.location, sheet_line_number(line)))) is not None]
     qty = _Quantities([line for line, _ in recounted])
     columns = [
         Column("Location", 14, styles.TEXT), Column("Part Number", 16, styles.TEXT),

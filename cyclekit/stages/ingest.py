@@ -330,6 +330,7 @@ class _Tally:
     inventory: FrozenInventory
     whole: tuple[str, ...]  # units counted whole
     problems: list[Problem]
+    ids: list[str] = field(default_factory=list)  # the Line ID of each snapshot line, in the snapshot's order
 
 
 def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
@@ -339,7 +340,8 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
     tally = _sent_lines(manifest, frozen_inventory, config, problems)
     order = {r.location: n for n, r in enumerate(manifest.locations)}
     # the order of the cycle's locations, then the walk order; found items after the listed lines
-    sort_keys = {s.line_id: (order[s.item.location], False, s.line_no) for s in frozen_inventory.lines}
+    sort_keys = {line_id: (order[s.item.location], False, s.line_no)
+                 for s, line_id in zip(frozen_inventory.lines, tally.ids, strict=True)}
     # first counts before recounts, whatever order the files came in
     for sheet, record in sorted(accepted, key=lambda pair: pair[1].kind != "count"):
         _read_sheet(tally, sheet, record)
@@ -354,16 +356,18 @@ def _sent_lines(manifest: Manifest, frozen_inventory: FrozenInventory, config: C
     """Every line sent, not counted yet."""
     classes = {r.location: r.abc_class for r in manifest.locations}
     lines: dict[str, CountedLine] = {}
+    ids = []  # each snapshot line's Line ID, made from its parts at each s.line_id: once here
     for s in frozen_inventory.lines:
         i = s.item
-        lines[s.line_id] = CountedLine(s.line_id, i.location, i.part_number, i.revision, i.description, i.lot,
-                                       i.serial, i.uom, classes[i.location], i.quantity, i.unit_cost)
+        ids.append(line_id := s.line_id)
+        lines[line_id] = CountedLine(line_id, i.location, i.part_number, i.revision, i.description, i.lot,
+                                     i.serial, i.uom, classes[i.location], i.quantity, i.unit_cost)
     listed_at: dict[ListedKey, list[tuple[str, str]]] = {}
     for ln in lines.values():
         listed_at.setdefault((ln.location, ln.part_number, ln.revision, ln.lot), []).append(
             (unit_key(ln.uom), ln.line_id))
     return _Tally(lines, {(s.item.location, s.line_no): s for s in frozen_inventory.lines}, listed_at, classes,
-                  frozen_inventory, config.inventory.whole_number_uoms, problems)
+                  frozen_inventory, config.inventory.whole_number_uoms, problems, ids)
 
 
 def _read_sheet(tally: _Tally, sheet: FilledSheet, record: SheetRecord) -> None:
@@ -440,7 +444,7 @@ def _read_listed(tally: _Tally, entry: Entry, sheet: FilledSheet, record: SheetR
     line = tally.lines[s.line_id]
     if not _as_sent(tally, entry, sheet, s, line):
         return
-    quantity = _quantity(entry, sheet, s.item.uom, tally.whole, tally.problems, s.line_id)
+    quantity = _quantity(entry, sheet, s.item.uom, tally.whole, tally.problems, line.line_id)
     if (entry.floor_count is not None or entry.unreadable) and quantity is None:
         line.problem = "floor count unreadable"
         return
@@ -463,9 +467,14 @@ def _as_sent(tally: _Tally, entry: Entry, sheet: FilledSheet, s: SnapshotLine, l
     """Whether the row still says the line it was sent as, every printed field of it (and no row
     was inserted next to it)."""
     i = s.item
-    sent = {"part_number": i.part_number, "revision": i.revision, "description": i.description, "lot": i.lot,
-            "serial": i.serial, "uom": i.uom}
-    altered = _altered_line(entry, sheet, sent, line.line_id, f"line {entry.line_no}", "the line was not counted")
+    altered = None
+    # a row that reads exactly as sent (nearly every row) is not altered: no field compared one by one
+    if (entry.part_number != i.part_number or entry.revision != i.revision or entry.description != i.description
+            or entry.lot != i.lot or entry.serial != i.serial or entry.uom != i.uom):
+        sent = {"part_number": i.part_number, "revision": i.revision, "description": i.description, "lot": i.lot,
+                "serial": i.serial, "uom": i.uom}
+        altered = _altered_line(entry, sheet, sent, line.line_id, f"line {entry.line_no}",
+                                "the line was not counted")
     if altered:
         tally.problems.append(altered)
         line.problem = "listed line altered on the sheet"
@@ -789,7 +798,7 @@ def previous_documentation(cycle_dir: Path, manifest: Manifest, google: GoogleTa
 class _Counted:
     """What the sheets say now, with the sources read, as ingest records them."""
 
-    accepted: list[tuple[FilledSheet, SheetRecord]]
+    sheets_read: int  # sheets with anything filled in (the sheets themselves are not kept: 50,000 entries)
     lines: list[CountedLine]
     problems: list[Problem]
     returned: set[str]
@@ -826,7 +835,7 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
     url = _results_to_google(spec, manifest, config, google) if results_to_google else ""
     _record_ingest(cycle_dir, manifest, counted, key, counts_text, spec, backup)
     names = [r.location for r in manifest.locations]
-    report = IngestReport(cycle_dir / RESULTS, sum(1 for sheet, _ in counted.accepted if _has_input(sheet)),
+    report = IngestReport(cycle_dir / RESULTS, counted.sheets_read,
                           counted.totals, shown, recount_files,
                           [name for name in names if name not in counted.returned], url,
                           open_problems=open_problems(shown, counted.lines, previous.resolutions),
@@ -870,7 +879,8 @@ def _count(cycle_dir: Path, manifest: Manifest, config: Config, files: list[Path
     if movements is not None:  # kept with the cycle: finalize and a later ingest read the same file
         kept = kept or keep_returned(cycle_dir, movements.file, MOVEMENTS_DIR)
         record = SourceFile(recorded_path(cycle_dir, kept), movements.sha256)
-    return _Counted(accepted, lines, problems, returned, totals, sources, record,
+    sheets_read = sum(1 for sheet, _ in accepted if _has_input(sheet))
+    return _Counted(sheets_read, lines, problems, returned, totals, sources, record,
                     uses if movements is not None else None)
 
 

@@ -60,15 +60,16 @@ def _warnings(columns: dict[str, Sequence[Any]]) -> list[str]:
     if spaced:
         warnings.append(f"{len(spaced)} identifier(s) begin or end with a space; they are kept exactly as "
                         f"written (the count sheets show each such space as \u2423): {some_of(spaced)}")
-    below_zero = {quantity for quantity in set(columns["quantity"]) if quantity < 0}
-    negative = [i for i, quantity in enumerate(columns["quantity"]) if quantity in below_zero] if below_zero else []
+    quantities = columns["quantity"]
+    negative = [i for i, quantity in enumerate(quantities) if quantity < 0] if min(quantities, default=0) < 0 else []
     if negative:
         shown = [f"{show_spaces(columns['location'][i])} {show_spaces(columns['part_number'][i])} "
                  f"({format_decimal(columns['quantity'][i])}, "
                  f"row {columns['source_row'][i]})" for i in negative]
         warnings.append(f"{len(negative)} line(s) have a negative system quantity; they are kept and counted, "
                         f"and add 0 to the schedule's value: {some_of(shown)}")
-    no_cost = [i for i, blank in enumerate(columns.get(NO_COST, ())) if blank]
+    blanks = columns.get(NO_COST, ())
+    no_cost = [i for i, blank in enumerate(blanks) if blank] if any(blanks) else []
     if no_cost:
         shown = [f"{show_spaces(columns['location'][i])} {show_spaces(columns['part_number'][i])} "
                  f"(row {columns['source_row'][i]})" for i in no_cost]

@@ -220,3 +220,29 @@ def test_decimal_commas_are_decided_for_the_whole_file(tmp_path):
     path.write_text("location;part_number;quantity;unit_cost\nA1;P1;1.234;2,50\nA1;P2;12;3\n", encoding="utf-8")
     lines = load_inventory(path, InventoryConfig()).lines
     assert [(ln.quantity, ln.unit_cost) for ln in lines] == [(Decimal(1234), Decimal("2.5")), (Decimal(12), Decimal(3))]
+
+
+NUMBER_TEXTS = ["2.20", "10.00", "10.0", "0.0", "0.00000000", "-0.0", "-1.500", "000000000001.5",
+                "999999999999.99999999", "1.800", "12.345", "1234.5", "0.00000001", "100.10", "5.", ".5",
+                "1,200", "-3", "15", "-999999999999.9", "0.5", "7.000", "+2.5", "1 234.5", "0012.50", "1.2345678"]
+
+
+def test_numbers_read_by_their_shape_are_what_each_number_reads_as_alone(tmp_path):
+    """Quantities and costs that are plain digits with a point are taken as the number they show,
+    without the reader's checks: the very Decimal (value and spelling) the reader gives, and the
+    same decimal separator told for the file."""
+    from cyclekit.domain.values import QuantityError, parse_quantity
+    from cyclekit.inputs.inventory import _unit_cost
+
+    rows = [[f"A{i}", f"P{i}", text, text.lstrip("-+")] for i, text in enumerate(NUMBER_TEXTS)]
+    path = write_csv(tmp_path / "inv.csv", ["location", "part_number", "quantity", "unit_cost"], rows)
+    try:
+        lines = load_inventory(path, InventoryConfig()).lines
+    except InputError as exc:
+        pytest.fail(f"{[(p.row, p.column, p.message) for p in exc.problems]}")
+    for line, text in zip(lines, NUMBER_TEXTS, strict=True):
+        quantity = parse_quantity(text, allow_negative=True, separator=".")
+        cost = _unit_cost(text.lstrip("-+"), separator=".")
+        assert (str(line.quantity), str(line.unit_cost)) == (str(quantity), str(cost)), text
+    with pytest.raises(QuantityError):
+        parse_quantity("1.800", allow_negative=True, separator=None)  # read two ways alone: the file decides

@@ -133,3 +133,42 @@ def test_page_breaks_fill_each_page_and_keep_a_run_together() -> None:
     assert page_breaks([100.0] * 5 + [90.0, 90.0], 20, margins, 1, False, keep=[(5, 6)]) == [5]
     assert page_breaks([100.0] * 5 + [90.0, 90.0], 20, margins, 1, False) == [6]
     assert page_breaks([100.0] * 7, 20, margins, 9, False) == []  # A4 is taller: 748 pt
+
+
+def _straightforward_rows(lines: list[SheetLine], built: Sheet) -> tuple[list[list[Any]], float]:
+    """A line's row and height worked out line by line, every text measured (as the layout did
+    before it took a column at a time)."""
+    from cyclekit.domain.values import show_spaces
+    from cyclekit.layouts.text_fit import lines_of, row_height
+
+    columns = built.columns
+    rows, heights = [], []
+    for item in lines:
+        shown = {key: show_spaces(getattr(item, key)) for key in cs.SHOWN_SPACES}
+        values = {**shown, "line": str(item.line_no), "description": item.description, "uom": item.uom,
+                  "system_qty": item.system_qty, "floor_count": Cell(None, cs.INPUT),
+                  "notes": Cell(None, cs.INPUT_TEXT)}
+        rows.append([values[c.key] for c in columns])
+        wrapped = max([lines_of(getattr(item, c.key), c.width * cs.FIT[c.key], paragraphs=False)
+                       for c in columns if c.key in cs.WRAPPED and c.key != "description"], default=1)
+        room = next(c.width for c in columns if c.key == "description") * cs.FIT["description"] * cs.BIG
+        described = lines_of(item.description, room / cs.DESCRIPTION_SIZE, paragraphs=False)
+        heights.append(max(cs.ROW_POINTS, row_height(wrapped, cs.LINE_POINTS, 6),
+                           row_height(described, cs.DESCRIPTION_LINE_POINTS, 3)))
+    return rows, max(heights)
+
+
+@pytest.mark.parametrize("options", [{}, {"show_system_qty": True}, {"header": SheetHeader(
+    "count", "C-1", "S001", "", "A, B", "Dee, Lee", "2026-11-23", part=" 000812 ")}])
+def test_line_rows_taken_a_column_at_a_time_are_those_made_line_by_line(options: dict[str, Any]) -> None:
+    odd = ["000812", "1E5", "=SUM(A1)", " PN ", "PN ", "  ", "", "Écrou M8 ½\"", "x" * 40, "\u00a0N\u00a0",
+           "WH-B-02-01-A-VERY-LONG-BIN", "a b c d e f g h i j k l m n o p q r s t u v w x y z", "1.50", "ea"]
+    lines = [SheetLine(n + 1, odd[n % len(odd)], odd[(n * 3) % len(odd)], odd[(n * 5) % len(odd)],
+                       odd[(n * 7) % len(odd)], odd[(n * 11) % len(odd)], Decimal(n) / 4,
+                       odd[(n * 13) % len(odd)] if n % 2 else "", odd[(n * 2) % len(odd)]) for n in range(60)]
+    for some in (lines, lines[:1], [line for line in lines if len(line.description) < 5][:3]):
+        built = sheet(some, **options)
+        rows, height = _straightforward_rows(some, built)
+        first = cs.HEADER_ROW + 1
+        assert built.rows[first:first + len(some)] == rows
+        assert {built.row_heights[r] for r in range(first, first + len(some))} == {height}

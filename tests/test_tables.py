@@ -67,3 +67,34 @@ def test_a_big_export_goes_through_the_native_reader(tmp_path, monkeypatch):
     table = tables.read_table(path)
     assert called == [1]
     assert table.rows[0] == ["BIN-00000", "000000"] and table.row_numbers[-1] == 30_001
+
+
+def test_the_native_reader_reads_chunk_after_chunk_as_the_csv_module_does(tmp_path, monkeypatch):
+    """Each chunk's texts are stripped and kept once (exact columns as typed), blank rows left out,
+    whatever chunk they fall in."""
+    texts = [*ODD_PART_NUMBERS, " PN ", "PN", "  ", "", "Écrou M8 ½\"", "x" * 300, "Zürich, Lager 2", "ea"]
+    lines = []
+    for i in range(400):
+        if i % 37 == 5:
+            lines.append("")  # a blank line
+        elif i % 41 == 7:
+            lines.append("  ,  ,  ")  # spaces alone: no cell
+        else:
+            cells = (texts[(i * k) % len(texts)] for k in (1, 3, 7))
+            lines.append(",".join(f'"{t.replace(chr(34), 2 * chr(34))}"' if "," in t or '"' in t else t
+                                  for t in cells))
+    path = tmp_path / "in.csv"
+    path.write_text("part,description,uom\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(tables, "NATIVE_BLOCK_BYTES", 2048)  # many chunks
+    fell_back = []
+    original = tables._csv_rows
+    monkeypatch.setattr(tables, "_csv_rows", lambda *args: fell_back.append(1) or original(*args))
+    for exact in ((), ("part",), ("part", "uom")):
+        fell_back.clear()
+        monkeypatch.setattr(tables, "NATIVE_CSV_FROM", 0)
+        native = tables.read_table(path, exact=exact)
+        assert fell_back == []
+        monkeypatch.setattr(tables, "NATIVE_CSV_FROM", 10**12)
+        assert _as_data(native) == _as_data(tables.read_table(path, exact=exact))
+    assert " PN " in native.columns[0] and "PN" in native.columns[0]  # exact: as typed
+    assert len(native.row_numbers) < 400

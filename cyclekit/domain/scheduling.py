@@ -393,8 +393,9 @@ def plan_weeks(rows: list[ScheduleRow], first_monday: dt.date, weeks: int) -> li
     backlog = sorted((item for item in planned if item[1] < first_monday), key=lambda item: (item[1], item[0].key))
     average_week = sum(row.lines * 7 / cadence for row, _, cadence in planned)
     for row, _, cadence in backlog:  # `load` holds only the backlog while it is placed
-        week = next((w for w in range(weeks) if load[w] + row.lines <= average_week),
-                    min(range(weeks), key=lambda w: load[w]) if weeks else 0)
+        week = next((w for w in range(weeks) if load[w] + row.lines <= average_week), None)
+        if week is None:  # no week has room for it: the one with the least backlog
+            week = min(range(weeks), key=lambda w: load[w]) if weeks else 0
         place(row, first_monday + dt.timedelta(weeks=week), cadence)
     for row, due, cadence in planned:
         if due >= first_monday:

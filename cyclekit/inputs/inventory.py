@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,6 @@ from cyclekit.domain.values import (
     AmbiguousNumber,
     QuantityError,
     format_decimal,
-    has_outer_spaces,
     illegal_character,
     parse_quantity,
     readable,
@@ -56,18 +56,20 @@ def line_warnings(lines: Sequence[InventoryLine]) -> list[str]:
 def _warnings(columns: dict[str, Sequence[Any]]) -> list[str]:
     warnings = []
     spaced = [f"{FIELD_NAMES[name]} {show_spaces(text)}" for name in IDENTIFIER_FIELDS
-              for text in dict.fromkeys(columns[name]) if has_outer_spaces(text)]
+              for text in _spaced(columns[name])]
     if spaced:
         warnings.append(f"{len(spaced)} identifier(s) begin or end with a space; they are kept exactly as "
                         f"written (the count sheets show each such space as \u2423): {some_of(spaced)}")
-    negative = [i for i, quantity in enumerate(columns["quantity"]) if quantity < 0]
+    quantities = columns["quantity"]
+    negative = [i for i, quantity in enumerate(quantities) if quantity < 0] if min(quantities, default=0) < 0 else []
     if negative:
         shown = [f"{show_spaces(columns['location'][i])} {show_spaces(columns['part_number'][i])} "
                  f"({format_decimal(columns['quantity'][i])}, "
                  f"row {columns['source_row'][i]})" for i in negative]
         warnings.append(f"{len(negative)} line(s) have a negative system quantity; they are kept and counted, "
                         f"and add 0 to the schedule's value: {some_of(shown)}")
-    no_cost = [i for i, blank in enumerate(columns.get(NO_COST, ())) if blank]
+    blanks = columns.get(NO_COST, ())
+    no_cost = [i for i, blank in enumerate(blanks) if blank] if any(blanks) else []
     if no_cost:
         shown = [f"{show_spaces(columns['location'][i])} {show_spaces(columns['part_number'][i])} "
                  f"(row {columns['source_row'][i]})" for i in no_cost]
@@ -75,6 +77,14 @@ def _warnings(columns: dict[str, Sequence[Any]]) -> list[str]:
                         f"value and their variances are valued at 0 (give the cost in the export to value "
                         f"them): {some_of(shown)}")
     return warnings
+
+
+def _spaced(texts: Sequence[str]) -> list[str]:
+    """The distinct texts with spaces at either end (has_outer_spaces), in the order they come:
+    a stripped text has none, so they are those not among the stripped texts (C loops, no call each)."""
+    distinct = set(texts)
+    outer = distinct - set(map(str.strip, distinct))
+    return [text for text in dict.fromkeys(texts) if text in outer] if outer else []
 
 
 def _header_problems(table: Table, config: InventoryConfig) -> tuple[dict[str, int], list[Problem]]:
@@ -104,19 +114,36 @@ def _header_problems(table: Table, config: InventoryConfig) -> tuple[dict[str, i
     return positions, problems
 
 
-def _decimals(texts: Sequence[str], parse: Callable[[str], Decimal]
+# digits with a decimal point and no more digits than any count or cost: with the point as the
+# file's separator, such a text is the number it reads as (what parse_quantity makes of it)
+POINT_NUMBER = re.compile(r"\d{1,12}\.\d{1,8}")
+SIGNED_POINT_NUMBER = re.compile(r"-?\d{1,12}\.\d{1,8}")
+
+
+def _decimals(texts: Sequence[str], parse: Callable[[str], Decimal], plain: re.Pattern[str] | None = None
               ) -> tuple[list[Decimal | QuantityError], set[str]]:
     """Each text parsed once: quantities and costs repeat a lot. An error in the result says
-    why; the texts that gave one come second (most files have none: no loop over the lines)."""
+    why; the texts that gave one come second (most files have none: no loop over the lines).
+    `plain`: texts that read as themselves (POINT_NUMBER), taken without the parser's checks."""
     known: dict[str, Decimal | QuantityError] = {}
     failed: set[str] = set()
     for text in set(texts):
+        if plain is not None and plain.fullmatch(text):
+            known[text] = _point_number(text)
+            continue
         try:
             known[text] = parse(text)
         except QuantityError as exc:
             known[text] = exc
             failed.add(text)
     return list(map(known.__getitem__, texts)), failed
+
+
+def _point_number(text: str) -> Decimal:
+    """normalize(Decimal(text)) of a POINT_NUMBER text: a fraction of zeros is a whole number
+    ('10.00' is 10, never 1E+1), any other is normalized as it stands."""
+    whole, _, fraction = text.partition(".")
+    return Decimal(int(whole)) if not fraction.strip("0") else Decimal(text).normalize()
 
 
 def _stored_fractions(table: Table, column: int | None) -> list[int]:
@@ -171,9 +198,18 @@ def _file_separator(columns: list[Sequence[str]]) -> tuple[str | None, dict[str,
     shown: dict[str, str] = {}
     for column in columns:
         for text in set(column):
-            if ("." in text or "," in text) and (told := separator_told(text)) and told not in shown:
+            if not ("." in text or "," in text):
+                continue
+            if POINT_NUMBER.fullmatch(text):  # separator_told's answer without its work: most numbers look so
+                told: str | None = None if _POINT_OR_GROUP.fullmatch(text) else "."
+            else:
+                told = separator_told(text)
+            if told and told not in shown:
                 shown[told] = text
     return (next(iter(shown)) if len(shown) == 1 else None), shown
+
+
+_POINT_OR_GROUP = re.compile(r"[1-9]\d{0,2}\.\d{3}")  # '1.800': 1.8 with a decimal point, 1800 with a comma
 
 
 @dataclass
@@ -227,7 +263,10 @@ def _unusable_texts(check: _Check) -> None:
                     check.problem(index, order, kind, name, message)
                     check.invalid.add(index)
     for name in WRITTEN_FIELDS:
-        unwritable = {text for text in set(check.raw[name]) if XML_ILLEGAL.search(text)}
+        texts = set(check.raw[name])
+        if not XML_ILLEGAL.search("\n".join(texts)):  # one search of every distinct text ('\n' is legal)
+            continue
+        unwritable = {text for text in texts if XML_ILLEGAL.search(text)}
         if unwritable:
             for index, text in enumerate(check.raw[name]):
                 if text in unwritable and index not in check.left_out:
@@ -256,8 +295,10 @@ def _read_numbers(check: _Check, positions: dict[str, int], problems: list[Probl
                 f"numbers are written with a decimal point (e.g. {shown['.']!r}) and with a decimal comma "
                 f"(e.g. {shown[',']!r}); correct the export, or {SETTING}"), column=config.header_for("quantity")))
     read_quantity = functools.partial(parse_quantity, allow_negative=True, separator=separator)
-    quantities, bad_quantities = _decimals(raw["quantity"], read_quantity)
-    costs, bad_costs = _decimals(raw["unit_cost"], functools.partial(_unit_cost, separator=separator))
+    point = separator == "."
+    quantities, bad_quantities = _decimals(raw["quantity"], read_quantity, SIGNED_POINT_NUMBER if point else None)
+    costs, bad_costs = _decimals(raw["unit_cost"], functools.partial(_unit_cost, separator=separator),
+                                 POINT_NUMBER if point else None)  # a cost is never negative
     for index in stored["quantity"]:
         quantities[index] = _or_error(functools.partial(parse_quantity, allow_negative=True, separator="."),
                                       raw["quantity"][index])
@@ -347,7 +388,9 @@ def parse_inventory(table: Table, config: InventoryConfig) -> Snapshot:
         raise InputError(problems, summary=f"{len(problems)} problem(s) in {table.file}")
     columns: dict[str, Sequence[Any]] = {name: check.raw[name] for name in LINE_FIELDS if name in check.raw}
     columns.update(quantity=quantities, unit_cost=costs, status=statuses, source_row=table.row_numbers)
-    columns[NO_COST] = [not text.strip() for text in check.raw["unit_cost"]]  # valued at 0: said, never silent
+    blank_costs = {text for text in set(check.raw["unit_cost"]) if not text.strip()}  # valued at 0: said, never silent
+    columns[NO_COST] = ([text in blank_costs for text in check.raw["unit_cost"]] if blank_costs
+                        else [False] * len(check.raw["unit_cost"]))
     if isinstance(kept, list):  # some statuses were left out
         columns = {name: pick(column, kept) for name, column in columns.items()}
     return Snapshot(table.file, table.sha256, columns, dict(skipped))

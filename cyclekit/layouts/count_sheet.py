@@ -6,10 +6,12 @@ the found-item rows, "confirmed empty" and the sign-off cells are editable.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -45,6 +47,7 @@ WRAP = TEXT.but(wrap=True)
 CENTER = TEXT.but(align="center")
 INPUT = BODY.but(bg_color="#FFF9E0", locked=False)  # General, as styles.QUANTITY: "12", never "12."
 INPUT_TEXT = INPUT.but(num_format="@")
+INPUT_CENTER = INPUT_TEXT.but(align="center")
 HEAD = styles.HEADER.but(font_size=BIG)
 LABEL = Style(bold=True, font_size=BIG, align="right")
 VALUE = Style(font_size=BIG, num_format="@", border=True)
@@ -102,6 +105,11 @@ HEADERS = {"line": LINE, "location": LOCATION, "part_number": "Part Number", "re
 
 
 def _columns(show_system_qty: bool, serials: bool, by_part: bool = False) -> list[Column]:
+    return list(_column_set(show_system_qty, serials, by_part))
+
+
+@functools.cache  # the same few column sets for a thousand sheets (Columns are frozen)
+def _column_set(show_system_qty: bool, serials: bool, by_part: bool) -> tuple[Column, ...]:
     # widths add up to about 95 characters: Letter/A4 portrait at close to 100 % scale
     narrow = serials or show_system_qty or by_part  # make room for the extra column and stay portrait
     # UoM is written by hand on a found item's row: room for "box" or "roll" in a pen's hand
@@ -115,8 +123,8 @@ def _columns(show_system_qty: bool, serials: bool, by_part: bool = False) -> lis
     # identical rows in a cage are told apart by serial number only
     left_out = {key for key, shown in (("serial", serials), ("system_qty", show_system_qty),
                                        ("location", by_part)) if not shown}
-    return [Column(header, widths[key], styles_of.get(key, WRAP), key)
-            for key, header in HEADERS.items() if key not in left_out]
+    return tuple(Column(header, widths[key], styles_of.get(key, WRAP), key)
+                 for key, header in HEADERS.items() if key not in left_out)
 
 
 def _escape_header(text: str) -> str:
@@ -130,17 +138,51 @@ LINE_POINTS = 15.5  # one line of 12 pt text
 FIT = {"description": 1.0, "location": 0.8, "part_number": 0.85, "revision": 0.85, "lot": 0.85, "serial": 0.85}
 
 
+TEXT_FIELDS = ("location", "part_number", "revision", "description", "lot", "serial", "uom")
+SHOWN_SPACES = ("location", "part_number", "revision", "lot", "serial")  # identifiers: outer spaces shown as ␣
+FLOOR_INPUT, NOTES_INPUT = Cell(None, INPUT), Cell(None, INPUT_TEXT)  # a line's blank cells to write in
+
+
+def _spaces_shown(texts: list[str]) -> list[str]:
+    """show_spaces of each text; most columns have no text with spaces at its ends (one C loop says so)."""
+    return texts if list(map(str.strip, texts)) == texts else list(map(show_spaces, texts))
+
+
 ROW_POINTS = 27  # a line's row: room to write a count by hand, and two lines of description
 DESCRIPTION_SIZE, DESCRIPTION_LINE_POINTS = 10, 12  # a description is read, not written: smaller type
 
 
-def _row_height(item: SheetLine, columns: list[Column]) -> float:
-    """Room for every wrapped cell of a line: a part number, lot or description is never cut off."""
-    lines = max([lines_of(getattr(item, c.key), c.width * FIT[c.key], paragraphs=False)
-                 for c in columns if c.key in WRAPPED and c.key != "description"], default=1)
-    described = lines_of(item.description, next((c.width for c in columns if c.key == "description"), 0)
-                         * FIT["description"] * BIG / DESCRIPTION_SIZE, paragraphs=False)
+def _height(lines: int, described: int) -> float:
+    """A line's row: room for every wrapped cell (a part number, lot or description is never cut off)
+    and to write a count by hand. `lines`: of its tallest identifier; `described`: of its description."""
     return max(ROW_POINTS, row_height(lines, LINE_POINTS, 6), row_height(described, DESCRIPTION_LINE_POINTS, 3))
+
+
+def _rooms(columns: list[Column]) -> list[tuple[str, float]]:
+    """The wrapped columns but the description, each with the characters a line of it holds."""
+    return [(c.key, c.width * FIT[c.key]) for c in columns if c.key in WRAPPED and c.key != "description"]
+
+
+def _description_room(columns: list[Column]) -> float:
+    return next((c.width for c in columns if c.key == "description"), 0) * FIT["description"] * BIG / DESCRIPTION_SIZE
+
+
+def _most_lines(texts: list[str], room: float) -> int:
+    """The lines the longest-wrapping of `texts` takes; a text no longer than a line takes one, so
+    only the longer ones (each once) are measured."""
+    chars = max(int(room), 1)  # as text_fit counts a line's room
+    if not texts or max(map(len, texts)) <= chars:
+        return 1
+    return max(lines_of(text, room, paragraphs=False) for text in {text for text in texts if len(text) > chars})
+
+
+def _lines_height(lines: list[SheetLine], columns: list[Column], texts: dict[str, list[str]]) -> float:
+    """The height of every line's row: that of the line needing the most room. The height grows
+    with each count of lines, so it is that of the most lines of any identifier and of any description."""
+    if not lines:
+        return 0
+    wrapped = max([_most_lines(texts[key], room) for key, room in _rooms(columns)], default=1)
+    return _height(wrapped, _most_lines(texts["description"], _description_room(columns)))
 
 
 @dataclass
@@ -240,13 +282,17 @@ def _header_block(layout: _Layout, header: SheetHeader, shown_location: str, sho
                     for value, room in zip((left_value, right_value), rooms, strict=True)) if left_label in (
             ZONE, COUNTER) else 1
         height, wrap = (row_height(lines, LINE_POINTS, 4), {"wrap": True}) if lines > 1 else (None, {})
-        layout.pair_row((left_label, Cell(left_value, _header_style(left_label, left_value).but(**wrap))),
-                        (right_label, Cell(right_value, _header_style(right_label, right_value).but(**wrap))),
+        layout.pair_row((left_label, Cell(left_value, _wrapped(_header_style(left_label, left_value), wrap))),
+                        (right_label, Cell(right_value, _wrapped(_header_style(right_label, right_value), wrap))),
                         height)
     # three lines of instructions
     layout.merge(layout.add(height=44), TITLE_COLUMN, layout.last,
                  Cell(_instructions(header, show_system_qty), NOTE))
     layout.add()
+
+
+def _wrapped(style: Style, wrap: dict[str, bool]) -> Style:
+    return style.but(**wrap) if wrap else style  # the same Style object: a workbook looks it up by identity
 
 
 def _instructions(header: SheetHeader, show_system_qty: bool) -> str:
@@ -271,23 +317,26 @@ def _line_rows(layout: _Layout, lines: list[SheetLine], whole_uoms: tuple[str, .
     """The table's header and a row per line (or a note that there is none), from HEADER_ROW."""
     columns = layout.columns
     layout.add([Cell(c.header, HEAD) for c in columns], height=20)
+    # a column at a time (a sheet has up to a few thousand lines); the blank input cells are shared
+    texts = {key: list(map(attrgetter(key), lines)) for key in TEXT_FIELDS}
+    values: dict[str, Sequence[Any]] = {
+        "line": [str(item.line_no) for item in lines], "system_qty": [item.system_qty for item in lines],
+        "floor_count": [FLOOR_INPUT] * len(lines), "notes": [NOTES_INPUT] * len(lines),
+        "description": texts["description"], "uom": texts["uom"],
+        **{key: _spaces_shown(texts[key]) for key in SHOWN_SPACES if any(c.key == key for c in columns)}}
     # every row of a sheet as tall as its tallest: the same room to write on each line
-    height = max((_row_height(item, columns) for item in lines), default=0)
-    for item in lines:
-        values = {"line": str(item.line_no), "location": show_spaces(item.location),
-                  "part_number": show_spaces(item.part_number),
-                  "revision": show_spaces(item.revision), "description": item.description,
-                  "lot": show_spaces(item.lot), "serial": show_spaces(item.serial), "uom": item.uom,
-                  "system_qty": item.system_qty, "floor_count": Cell(None, INPUT),
-                  "notes": Cell(None, INPUT_TEXT)}
-        layout.add([values[c.key] for c in columns], height=height)
+    height = _lines_height(lines, columns, texts)
+    first = len(layout.rows)
+    layout.rows += map(list, zip(*(values[c.key] for c in columns), strict=True))
+    layout.sheet.row_heights.update(dict.fromkeys(range(first, len(layout.rows)), height))
     if not lines:
         layout.merge(layout.add(height=30), TITLE_COLUMN, layout.last, Cell(
             "No stock in the system for this location: confirm it is empty below, or write what you "
             "find under Found.", BODY.but(italic=True, wrap=True)))
     first_line = HEADER_ROW + 1
-    _quantity_validations(layout.sheet, [(first_line + i, whole_units(item.uom, whole_uoms))
-                                         for i, item in enumerate(lines)], layout.floor)
+    whole = {uom: whole_units(uom, whole_uoms) for uom in set(texts["uom"])}
+    _quantity_validations(layout.sheet, [(first_line + i, whole[uom]) for i, uom in enumerate(texts["uom"])],
+                          layout.floor)
 
 
 def _found_rows(layout: _Layout, found_rows: int) -> None:
@@ -312,7 +361,7 @@ def _confirmed_empty_row(layout: _Layout) -> None:
     layout.add()
     floor = layout.floor
     row = layout.blank_row()
-    row[floor] = Cell(None, INPUT_TEXT.but(align="center"))
+    row[floor] = Cell(None, INPUT_CENTER)
     empty_row = layout.add(row)
     layout.merge(empty_row, TITLE_COLUMN, floor - 1, Cell(
         f"{CONFIRMED_EMPTY} (nothing on the shelf at all): write YES", LABEL))

@@ -282,10 +282,11 @@ def weekly_balance(weeks: list[CalendarWeek]) -> str:
     """The Calendar's lines a week in words: how level the plan is."""
     if not weeks:
         return "no week planned"
-    busiest = max(weeks, key=lambda w: (w.lines, -w.start.toordinal()))
-    average = sum(w.lines for w in weeks) / len(weeks)
-    return (f"average {average:,.1f}, busiest {busiest.lines:,} (week of {busiest.start.isoformat()}), "
-            f"quietest {min(w.lines for w in weeks):,}")
+    lines = [w.lines for w in weeks]  # each week's rows added up once
+    most, busiest = max(zip(lines, weeks), key=lambda pair: (pair[0], -pair[1].start.toordinal()))
+    average = sum(lines) / len(weeks)
+    return (f"average {average:,.1f}, busiest {most:,} (week of {busiest.start.isoformat()}), "
+            f"quietest {min(lines):,}")
 
 
 def _settings_sheet(schedule: Schedule, config: Config, sources: list[SourceFile],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import io
 import os
 import re
@@ -21,7 +22,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import jinja2
 from jinja2 import nodes
@@ -33,7 +34,21 @@ from cyclekit.domain.money import price_text
 from cyclekit.domain.values import format_decimal
 from cyclekit.errors import ConfigError, CyclekitError
 
+_Record = TypeVar("_Record")
 
+
+_PLAIN_RECORDS: dict[type, frozenset[str]] = {}  # class -> its fields: plain text, numbers, dates, tuples
+
+
+def plain_record(cls: type[_Record]) -> type[_Record]:
+    """Mark a frozen dataclass of plain values as data templates read: its fields are read straight
+    (the sandbox finds every one of them safe; checking each of them on every line took most of the
+    time of a large file). Anything else on it, and every other object, goes through the sandbox."""
+    _PLAIN_RECORDS[cls] = frozenset(f.name for f in dataclasses.fields(cls) if not f.name.startswith("_"))  # type: ignore[arg-type]
+    return cls
+
+
+@plain_record
 @dataclass(frozen=True)
 class Adjustment:
     """One line for the ERP: every field already text, exactly as it must appear."""
@@ -88,6 +103,7 @@ def csv_row(values: list[object]) -> str:
     return buffer.getvalue()[:-2]
 
 
+@plain_record
 @dataclass(frozen=True)
 class SerialGroup:
     """The serials of one part (and lot) in one location, for an ERP that takes them as one row
@@ -135,6 +151,11 @@ _DECLARED = ("required", "needs_cost")  # read from the template's text, never b
 
 class _Sandbox(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**"})
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if attribute in _PLAIN_RECORDS.get(type(obj), ()):
+            return getattr(obj, attribute)
+        return super().getattr(obj, attribute)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**" and isinstance(right, int) and abs(right) > 1000:
@@ -415,6 +436,15 @@ def _too_long(shown: str) -> ConfigError:
                                "nothing was written")
 
 
+def _generated(template: jinja2.Template, context: Any) -> Any:
+    """The template's text piece by piece, as Template.generate() gives it (a failure pointed at the
+    template's own line), in a context the caller keeps to read what the template set."""
+    try:
+        yield from template.root_render_func(context)
+    except Exception:
+        yield template.environment.handle_exception()
+
+
 def render_target(target: str | Path | LoadedTarget, adjustments: list[Adjustment],
                   context: dict[str, Any]) -> RenderedTarget:
     """The import file's text; a template that fails is a ConfigError (finalize renders before writing)."""
@@ -425,9 +455,10 @@ def render_target(target: str | Path | LoadedTarget, adjustments: list[Adjustmen
     most = MAX_OUTPUT_BASE + MAX_OUTPUT_PER_LINE * len(adjustments)
     try:
         with _time_limit(MAX_RENDER_SECONDS), _memory_limit(MAX_RENDER_MB):
-            # first: generate() points a failure at the template's own line; its size is bounded
-            text = _bounded_text(template.generate(full), most)
-            module = template.make_module(full)
+            # rendered once: the text, bounded as it comes, and the names the template sets (mode)
+            rendering = template.new_context(full)
+            text = _bounded_text(_generated(template, rendering), most)
+            declared = rendering.get_exported()
     except _TooLarge:
         raise _one_line(shown, 0, f"writes more than {most:,} characters for {len(adjustments)} line(s); "
                                   "nothing was written") from None
@@ -437,10 +468,10 @@ def render_target(target: str | Path | LoadedTarget, adjustments: list[Adjustmen
         raise _too_long(shown) from None
     except Exception as exc:  # whatever a template does wrong is the template's fault, in one line
         raise _template_error(shown, exc) from None
-    mode = getattr(module, "mode", "difference")
+    mode = declared.get("mode", "difference")
     if mode not in ("absolute", "difference"):
         raise ConfigError(f"template {shown}: mode must be 'absolute' or 'difference', not {mode!r}")
-    extension = getattr(module, "extension", "csv")
+    extension = declared.get("extension", "csv")
     # the file is written as <name>.<extension> in adjustments/: a path would leave that folder
     if not isinstance(extension, str) or not _EXTENSION.fullmatch(extension):
         raise ConfigError(f"template {shown}: extension must be a plain file ending such as csv or txt, "
@@ -448,6 +479,7 @@ def render_target(target: str | Path | LoadedTarget, adjustments: list[Adjustmen
     return RenderedTarget(name, mode, extension, text)
 
 
+@plain_record
 @dataclass(frozen=True)
 class TransferLine:
     """An accepted transfer for the ERP (moved, not missing): every field already text."""

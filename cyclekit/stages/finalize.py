@@ -69,6 +69,7 @@ from cyclekit.layouts.adjustments import (
     load_target,
     missing_settings,
     money_text,
+    plain_record,
     quantity_text,
     render_target,
     render_transfers,
@@ -109,6 +110,7 @@ class FinalizeReport:
     transfers: int = 0  # accepted transfers written (adjustments/transfers*.csv), to import first
 
 
+@plain_record
 @dataclass(frozen=True)
 class CycleInfo:
     """What a template knows of the cycle: plain values."""

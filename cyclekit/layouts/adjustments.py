@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import dataclasses
+import functools
 import io
 import os
 import re
@@ -564,6 +565,20 @@ def _transfers_tab(transfers: list[TransferLine], currency_format: str) -> Any:
     return sheet
 
 
+def _wrapped_lines(text: str, width: int) -> int:
+    """How many lines the text wraps to in a column this wide (at most 1 when it fits: the row is
+    never lower than one line)."""
+    chars = int(width * 1.1)
+    if len(text) <= chars and "\t" not in text:  # fits: textwrap would give it one line (none if blank)
+        return 1
+    return _wrapped_long(text, chars)
+
+
+@functools.lru_cache(maxsize=4096)  # causes, statuses and names repeat line after line
+def _wrapped_long(text: str, chars: int) -> int:
+    return len(textwrap.wrap(text, chars))
+
+
 def review_workbook(adjustments: list[Adjustment], cycle_id: str, currency_format: str,
                     transfers: list[TransferLine] | None = None) -> Any:
     """The adjustment lines as a workbook a person reads: a CSV opened in Excel turns part number
@@ -584,7 +599,7 @@ def review_workbook(adjustments: list[Adjustment], cycle_id: str, currency_forma
         if not line.unit_cost:  # a blank value would read as nothing to post; it is a value unknown
             sheet.rows[-1][_REVIEW_FIELDS.index("adjust_value")] = Cell("unvalued", styles.WARN)
         # long texts wrap in their cells (they were cut at the column's edge), on rows tall enough
-        lines = max(len(textwrap.wrap(str(value), int(width * 1.1))) if isinstance(value, str) else 1
+        lines = max(_wrapped_lines(value, width) if isinstance(value, str) else 1
                     for value, (_, width, *_) in zip(sheet.rows[-1], _REVIEW_COLUMNS, strict=True))
         if lines > 1:
             sheet.row_heights[len(sheet.rows) - 1] = lines * 15 + 4

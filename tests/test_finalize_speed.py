@@ -84,3 +84,22 @@ def _counting_copy(loaded, shipped: Path) -> Path:
     copy = folder / f"{loaded.name}.csv.j2"
     copy.write_text(source, encoding="utf-8")
     return copy
+
+
+def test_review_rows_are_as_tall_as_textwrap_makes_them():
+    import textwrap
+
+    from cyclekit.layouts.adjustments import review_workbook
+
+    texts = ["", " ", "\t", "a\tb" * 5, "x" * 17, "x" * 18, "word " * 4, "word " * 40, "Überlänge " * 9,
+             "\xa0" * 40, "line\nbreak " * 8, "=SUM(A1)", "000812"]
+    lines = [dataclasses.replace(tricky_adjustment(i), root_cause=text, description=texts[-1 - i % len(texts)],
+                                 reason=text, approved_by=text[:30], system_qty="10", counted_qty="8.5",
+                                 adjust_qty="-1.5", unit_cost="" if i % 4 else "2.10", adjust_value="-3.15")
+             for i, text in enumerate(texts * 3)]
+    sheet = review_workbook(lines, "CC-1", "#,##0.00").sheets[0]
+    columns = [(column.width, column) for column in sheet.columns]
+    for number, row in enumerate(sheet.rows[1:], start=1):
+        wrapped = max(len(textwrap.wrap(value, int(width * 1.1))) if isinstance(value, str) else 1
+                      for value, (width, _) in zip(row, columns, strict=True))
+        assert sheet.row_heights.get(number) == (wrapped * 15 + 4 if wrapped > 1 else None)

@@ -12,7 +12,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from cyclekit.errors import ConfigError
 from cyclekit.layouts.adjustments import Adjustment, SerialGroup, TransferLine, load_target, render_target
-from cyclekit.stages.finalize import CycleInfo
+from cyclekit.stages.finalize import CycleInfo, finalize_cycle
 
 TRICKY = ["000812", "1E5", "=SUM(A1)", "01", "Überlänge, \"quoted\"\nnext line", "x" * 300, "-1.50", ""]
 
@@ -103,3 +103,27 @@ def test_review_rows_are_as_tall_as_textwrap_makes_them():
         wrapped = max(len(textwrap.wrap(value, int(width * 1.1))) if isinstance(value, str) else 1
                       for value, (width, _) in zip(row, columns, strict=True))
         assert sheet.row_heights.get(number) == (wrapped * 15 + 4 if wrapped > 1 else None)
+
+
+@pytest.mark.parametrize("how", ["direct", "include", "import", "none"])
+def test_every_counted_line_reaches_a_template_that_reads_counted_however_it_does(tmp_path, how):
+    from tests.test_finalize import CONFIG, TODAY, approve_all
+    from tests.test_finalize import cycle as make_cycle
+
+    cycle_dir, schedule, _ = make_cycle.__wrapped__(tmp_path)
+    approve_all(cycle_dir)
+    listing = "{% for a in counted %}{{ csv_row([a.part_number, a.counted_qty]) }}\n{% endfor %}"
+    own = {"direct": listing,
+           "include": '{% include "rows.j2" %}',
+           "import": '{% import "rows.j2" as rows with context %}{{ rows.listing() }}',
+           "none": "{% for a in adjustments %}{{ csv_row([a.part_number, a.counted_qty]) }}\n{% endfor %}"}[how]
+    (tmp_path / "rows.j2").write_text(("{% macro listing() %}" + listing + "{% endmacro %}") if how == "import"
+                                      else listing)
+    template = tmp_path / "mine.csv.j2"
+    template.write_text(own)
+    report = finalize_cycle(cycle_dir, schedule, CONFIG, templates=[template], today=TODAY)
+    written = report.files[0].read_text()
+    if how == "none":  # the adjusted lines only: 1.50 (the cable) was counted exact
+        assert written == "=SUM(A1),4\n000812,1235\n1E5,0.1\n"
+    else:
+        assert written == "=SUM(A1),4\n000812,1235\n1E5,0.1\n1.50,12.5\n"

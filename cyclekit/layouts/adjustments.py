@@ -26,7 +26,7 @@ from types import TracebackType
 from typing import Any, TypeVar, cast
 
 import jinja2
-from jinja2 import nodes
+from jinja2 import meta, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -251,7 +251,8 @@ def _declarations(env: jinja2.Environment, name: str, shown: str) -> dict[str, A
     read as constants from its parsed text: known before the template runs."""
     source = env.loader.get_source(env, name)[0] if env.loader else ""
     found: dict[str, Any] = {}
-    for node in env.parse(source).body:
+    parsed = env.parse(source)
+    for node in parsed.body:
         if isinstance(node, nodes.Assign) and isinstance(node.target, nodes.Name) \
                 and node.target.name in _DECLARED:
             try:
@@ -263,7 +264,15 @@ def _declarations(env: jinja2.Environment, name: str, shown: str) -> dict[str, A
         raise _one_line(shown, 0, "required must be a list of setting names, e.g. [\"account\"]")
     if not isinstance(found.get("needs_cost", False), bool):
         raise _one_line(shown, 0, "needs_cost must be true or false")
-    return {"required": tuple(required), "needs_cost": found.get("needs_cost", False)}
+    return {"required": tuple(required), "needs_cost": found.get("needs_cost", False),
+            "reads_counted": _reads_counted(parsed)}
+
+
+def _reads_counted(parsed: nodes.Template) -> bool:
+    """The template names `counted` (every counted line, which finalize then makes), or includes
+    or imports another template, which may."""
+    return "counted" in meta.find_undeclared_variables(parsed) \
+        or any(True for _ in meta.find_referenced_templates(parsed))
 
 
 def _compiled(env: jinja2.Environment, name: str, shown: str) -> tuple[jinja2.Template, dict[str, Any]]:
@@ -294,6 +303,7 @@ class LoadedTarget:
     required: tuple[str, ...]  # [adjustments.<name>] settings the import cannot do without
     needs_cost: bool  # the file carries a unit cost: a line with no cost cannot be imported
     shipped: bool = False  # one of templates/adjustments/, by name: its ERP's checks apply (target_checks)
+    reads_counted: bool = True  # the template may read `counted`
 
 
 def load_target(target: str | Path) -> LoadedTarget:

@@ -324,8 +324,7 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     accepted = [t for t in suggested if transfer_decision(t, previous.transfers) == ACCEPT]
     after = moved_since_counts(cycle_dir, manifest, config, counts.lines, movements)
     loaded = _load_targets(config, targets, templates)
-    adjustments, counted = adjustment_lists(counts.lines, docs, manifest, config, accepted,
-                                            with_counted=any(t.reads_counted for t in loaded))
+    adjustments, counted = adjustment_lists(counts.lines, docs, manifest, config, accepted, _reading(loaded))
     rendered = _render_targets(loaded, adjustments, manifest, config, counted, after)
     rendered, odoo_notes = _odoo_completed(loaded, rendered, counts, config, manifest.cycle_id, odoo_quants, after)
     warnings = _warnings(interrupted, manifest, counts, docs, adjustments, loaded, rendered, config, today, after)
@@ -460,6 +459,11 @@ def _load_targets(config: Config, targets: list[str] | None, templates: list[Pat
     chosen: list[str | Path] = [*(targets or ([] if templates else list(config.count.default_targets))),
                                 *(templates or [])]
     return [load_target(t) for t in chosen]
+
+
+def _reading(loaded: list[LoadedTarget]) -> bool:
+    """A template reads `counted`: every counted line is made for it."""
+    return any(t.reads_counted for t in loaded)
 
 
 def _render_targets(loaded: list[LoadedTarget], adjustments: list[Adjustment], manifest: Manifest, config: Config,

@@ -575,13 +575,15 @@ def _transfers_tab(transfers: list[TransferLine], currency_format: str) -> Any:
     return sheet
 
 
-def _wrapped_lines(text: str, width: int) -> int:
-    """How many lines the text wraps to in a column this wide (at most 1 when it fits: the row is
-    never lower than one line)."""
-    chars = int(width * 1.1)
-    if len(text) <= chars and "\t" not in text:  # fits: textwrap would give it one line (none if blank)
-        return 1
-    return _wrapped_long(text, chars)
+# each text column and the characters a line of it holds
+_TEXT_CHARS = [(column, int(width * 1.1)) for column, (_, width, _, number) in enumerate(_REVIEW_COLUMNS) if not number]
+
+
+def _wrapped_lines(row: list[Any]) -> int:
+    """How many lines the row's longest text wraps to in its column (1 when every text fits: a text
+    that fits is one line, or none if blank, and the row is never lower than one line)."""
+    return max((_wrapped_long(text, chars) for column, chars in _TEXT_CHARS
+                if isinstance(text := row[column], str) and (len(text) > chars or "\t" in text)), default=1)
 
 
 @functools.lru_cache(maxsize=4096)  # causes, statuses and names repeat line after line
@@ -609,8 +611,7 @@ def review_workbook(adjustments: list[Adjustment], cycle_id: str, currency_forma
         if not line.unit_cost:  # a blank value would read as nothing to post; it is a value unknown
             sheet.rows[-1][_REVIEW_FIELDS.index("adjust_value")] = Cell("unvalued", styles.WARN)
         # long texts wrap in their cells (they were cut at the column's edge), on rows tall enough
-        lines = max(_wrapped_lines(value, width) if isinstance(value, str) else 1
-                    for value, (_, width, *_) in zip(sheet.rows[-1], _REVIEW_COLUMNS, strict=True))
+        lines = _wrapped_lines(sheet.rows[-1])
         if lines > 1:
             sheet.row_heights[len(sheet.rows) - 1] = lines * 15 + 4
     sheet.autofilter = Range(0, 0, max(len(adjustments), 1), len(columns) - 1)

@@ -14,6 +14,7 @@ import csv
 import dataclasses
 import functools
 import io
+import operator
 import os
 import re
 import signal
@@ -349,9 +350,8 @@ def formula_like(text: str) -> bool:
 
 def formula_like_texts(adjustments: list[Adjustment]) -> list[str]:
     """Each identifier or text of the lines that a spreadsheet would run (quantities never count)."""
-    found = (getattr(line, name) for line in adjustments for name in _TEXT_FIELDS
-             if name != "line_id")  # made of the location, listed already
-    return list(dict.fromkeys(text for text in found if formula_like(text)))
+    texts = operator.attrgetter(*(name for name in _TEXT_FIELDS if name != "line_id"))  # line_id: the location's
+    return list(dict.fromkeys(text for line in adjustments for text in texts(line) if text.startswith(FORMULA_STARTS)))
 
 
 def escaped(adjustments: list[Adjustment]) -> list[Adjustment]:

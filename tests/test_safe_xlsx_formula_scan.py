@@ -18,6 +18,8 @@ FORMULA_CELLS = [
     '<c r="{ref}" t="inlineStr"><f>A1</f><is><t>x</t></is></c>',             # inline string value
     '<x:c r="{ref}"><x:f>A1</x:f></x:c>',                                    # a prefixed formula
     '<c r="{ref}"><f>A1</f><v> </v></c>',                                    # a value of spaces
+    '<c r="{ref}"><x:f>A1</x:f></c>',                                        # only the formula prefixed
+    '<c r="{ref}"><f:f>A1</f:f><v>2</v></c>',                                # a prefix named f
 ]
 PLAIN_CELLS = ['<c r="{ref}" t="s"><v>0</v></c>', '<c r="{ref}"><v>12.5</v></c>',
                '<c r="{ref}" t="inlineStr"><is><t>&lt;f&gt;</t></is></c>']

@@ -198,7 +198,6 @@ def _tab_parts(parts: dict[str, bytes]) -> dict[str, str]:
 
 # what Excel, LibreOffice, openpyxl and xlsxwriter write: the reference first, no prefix
 _CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
-_FORMULA = re.compile(rb"<(?:[\w.-]+:)?f[\s/>]")
 _SPACED_EQUALS = re.compile(rb"r +=")
 _ODD_CELL = re.compile(rb"<c[>/\t\r\n]")
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
@@ -209,6 +208,19 @@ _PLAIN_ATTRIBUTES = rb'(?: [a-z]+="[^"<>]*")*'
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"' + _PLAIN_ATTRIBUTES + rb">"
                            rb"<f" + _PLAIN_ATTRIBUTES + rb"(?:/>|>[^<]*</f>)"
                            rb"(?:<v>([^<]*)</v>|<v/>)?</c>")
+# a formula tag, <f> or <x:f>, found in two C passes that copy nothing (an empty group): those
+# without a prefix (a literal start: fast), and those with one only where one can be (":f")
+_PLAIN_FORMULA = re.compile(rb"<f[\s/>]()")
+_PREFIXED_FORMULA = re.compile(rb"<[\w.-]+:f[\s/>]()")
+
+
+def _has_formula(text: bytes) -> bool:
+    """A formula tag in the text, with or without a prefix."""
+    return _PLAIN_FORMULA.search(text) is not None or (b":f" in text and _PREFIXED_FORMULA.search(text) is not None)
+
+
+def _formula_tags(text: bytes) -> int:
+    return len(_PLAIN_FORMULA.findall(text)) + (len(_PREFIXED_FORMULA.findall(text)) if b":f" in text else 0)
 
 
 class _SheetScanner:
@@ -237,7 +249,7 @@ class _SheetScanner:
         where_before = (self.row, self.column)
         if self.in_cell is not None or not self._quick(text):
             self._walk(text)
-        elif _FORMULA.search(text) and not self._quick_formulas(text):
+        elif _has_formula(text) and not self._quick_formulas(text):
             self.row, self.column = where_before  # walked from where the block began
             self._walk(text)
         self._check()
@@ -246,7 +258,7 @@ class _SheetScanner:
         """Formulas saved without a value, when every formula in the block is written plainly
         (the walk finds the same cells, tag by tag, for anything else)."""
         cells = _FORMULA_CELL.findall(text)
-        if len(cells) != len(_FORMULA.findall(text)):
+        if len(cells) != _formula_tags(text):
             return False
         for letters, number, value in cells:
             if not value.strip() and len(self.scan.blank_formulas) < KEPT_FORMULAS:

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
+import functools
 import io
+import operator
 import os
 import re
 import signal
@@ -21,10 +24,10 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import jinja2
-from jinja2 import nodes
+from jinja2 import meta, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -33,7 +36,21 @@ from cyclekit.domain.money import price_text
 from cyclekit.domain.values import format_decimal
 from cyclekit.errors import ConfigError, CyclekitError
 
+_Record = TypeVar("_Record")
 
+
+_PLAIN_RECORDS: dict[type, frozenset[str]] = {}  # class -> its fields: plain text, numbers, dates, tuples
+
+
+def plain_record(cls: type[_Record]) -> type[_Record]:
+    """Mark a frozen dataclass of plain values as data templates read: its fields are read straight
+    (the sandbox finds every one of them safe; checking each of them on every line took most of the
+    time of a large file). Anything else on it, and every other object, goes through the sandbox."""
+    _PLAIN_RECORDS[cls] = frozenset(f.name for f in dataclasses.fields(cls) if not f.name.startswith("_"))  # type: ignore[arg-type]
+    return cls
+
+
+@plain_record
 @dataclass(frozen=True)
 class Adjustment:
     """One line for the ERP: every field already text, exactly as it must appear."""
@@ -88,6 +105,7 @@ def csv_row(values: list[object]) -> str:
     return buffer.getvalue()[:-2]
 
 
+@plain_record
 @dataclass(frozen=True)
 class SerialGroup:
     """The serials of one part (and lot) in one location, for an ERP that takes them as one row
@@ -135,6 +153,11 @@ _DECLARED = ("required", "needs_cost")  # read from the template's text, never b
 
 class _Sandbox(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**"})
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if attribute in _PLAIN_RECORDS.get(type(obj), ()):
+            return getattr(obj, attribute)
+        return super().getattr(obj, attribute)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**" and isinstance(right, int) and abs(right) > 1000:
@@ -229,7 +252,8 @@ def _declarations(env: jinja2.Environment, name: str, shown: str) -> dict[str, A
     read as constants from its parsed text: known before the template runs."""
     source = env.loader.get_source(env, name)[0] if env.loader else ""
     found: dict[str, Any] = {}
-    for node in env.parse(source).body:
+    parsed = env.parse(source)
+    for node in parsed.body:
         if isinstance(node, nodes.Assign) and isinstance(node.target, nodes.Name) \
                 and node.target.name in _DECLARED:
             try:
@@ -241,7 +265,15 @@ def _declarations(env: jinja2.Environment, name: str, shown: str) -> dict[str, A
         raise _one_line(shown, 0, "required must be a list of setting names, e.g. [\"account\"]")
     if not isinstance(found.get("needs_cost", False), bool):
         raise _one_line(shown, 0, "needs_cost must be true or false")
-    return {"required": tuple(required), "needs_cost": found.get("needs_cost", False)}
+    return {"required": tuple(required), "needs_cost": found.get("needs_cost", False),
+            "reads_counted": _reads_counted(parsed)}
+
+
+def _reads_counted(parsed: nodes.Template) -> bool:
+    """The template names `counted` (every counted line, which finalize then makes), or includes
+    or imports another template, which may."""
+    return "counted" in meta.find_undeclared_variables(parsed) \
+        or any(True for _ in meta.find_referenced_templates(parsed))
 
 
 def _compiled(env: jinja2.Environment, name: str, shown: str) -> tuple[jinja2.Template, dict[str, Any]]:
@@ -272,6 +304,7 @@ class LoadedTarget:
     required: tuple[str, ...]  # [adjustments.<name>] settings the import cannot do without
     needs_cost: bool  # the file carries a unit cost: a line with no cost cannot be imported
     shipped: bool = False  # one of templates/adjustments/, by name: its ERP's checks apply (target_checks)
+    reads_counted: bool = True  # the template may read `counted`
 
 
 def load_target(target: str | Path) -> LoadedTarget:
@@ -317,9 +350,8 @@ def formula_like(text: str) -> bool:
 
 def formula_like_texts(adjustments: list[Adjustment]) -> list[str]:
     """Each identifier or text of the lines that a spreadsheet would run (quantities never count)."""
-    found = (getattr(line, name) for line in adjustments for name in _TEXT_FIELDS
-             if name != "line_id")  # made of the location, listed already
-    return list(dict.fromkeys(text for text in found if formula_like(text)))
+    texts = operator.attrgetter(*(name for name in _TEXT_FIELDS if name != "line_id"))  # line_id: the location's
+    return list(dict.fromkeys(text for line in adjustments for text in texts(line) if text.startswith(FORMULA_STARTS)))
 
 
 def escaped(adjustments: list[Adjustment]) -> list[Adjustment]:
@@ -415,6 +447,15 @@ def _too_long(shown: str) -> ConfigError:
                                "nothing was written")
 
 
+def _generated(template: jinja2.Template, context: Any) -> Any:
+    """The template's text piece by piece, as Template.generate() gives it (a failure pointed at the
+    template's own line), in a context the caller keeps to read what the template set."""
+    try:
+        yield from template.root_render_func(context)
+    except Exception:
+        yield template.environment.handle_exception()
+
+
 def render_target(target: str | Path | LoadedTarget, adjustments: list[Adjustment],
                   context: dict[str, Any]) -> RenderedTarget:
     """The import file's text; a template that fails is a ConfigError (finalize renders before writing)."""
@@ -425,9 +466,10 @@ def render_target(target: str | Path | LoadedTarget, adjustments: list[Adjustmen
     most = MAX_OUTPUT_BASE + MAX_OUTPUT_PER_LINE * len(adjustments)
     try:
         with _time_limit(MAX_RENDER_SECONDS), _memory_limit(MAX_RENDER_MB):
-            # first: generate() points a failure at the template's own line; its size is bounded
-            text = _bounded_text(template.generate(full), most)
-            module = template.make_module(full)
+            # rendered once: the text, bounded as it comes, and the names the template sets (mode)
+            rendering = template.new_context(full)
+            text = _bounded_text(_generated(template, rendering), most)
+            declared = rendering.get_exported()
     except _TooLarge:
         raise _one_line(shown, 0, f"writes more than {most:,} characters for {len(adjustments)} line(s); "
                                   "nothing was written") from None
@@ -437,10 +479,10 @@ def render_target(target: str | Path | LoadedTarget, adjustments: list[Adjustmen
         raise _too_long(shown) from None
     except Exception as exc:  # whatever a template does wrong is the template's fault, in one line
         raise _template_error(shown, exc) from None
-    mode = getattr(module, "mode", "difference")
+    mode = declared.get("mode", "difference")
     if mode not in ("absolute", "difference"):
         raise ConfigError(f"template {shown}: mode must be 'absolute' or 'difference', not {mode!r}")
-    extension = getattr(module, "extension", "csv")
+    extension = declared.get("extension", "csv")
     # the file is written as <name>.<extension> in adjustments/: a path would leave that folder
     if not isinstance(extension, str) or not _EXTENSION.fullmatch(extension):
         raise ConfigError(f"template {shown}: extension must be a plain file ending such as csv or txt, "
@@ -448,6 +490,7 @@ def render_target(target: str | Path | LoadedTarget, adjustments: list[Adjustmen
     return RenderedTarget(name, mode, extension, text)
 
 
+@plain_record
 @dataclass(frozen=True)
 class TransferLine:
     """An accepted transfer for the ERP (moved, not missing): every field already text."""
@@ -532,6 +575,22 @@ def _transfers_tab(transfers: list[TransferLine], currency_format: str) -> Any:
     return sheet
 
 
+# each text column and the characters a line of it holds
+_TEXT_CHARS = [(column, int(width * 1.1)) for column, (_, width, _, number) in enumerate(_REVIEW_COLUMNS) if not number]
+
+
+def _wrapped_lines(row: list[Any]) -> int:
+    """How many lines the row's longest text wraps to in its column (1 when every text fits: a text
+    that fits is one line, or none if blank, and the row is never lower than one line)."""
+    return max((_wrapped_long(text, chars) for column, chars in _TEXT_CHARS
+                if isinstance(text := row[column], str) and (len(text) > chars or "\t" in text)), default=1)
+
+
+@functools.lru_cache(maxsize=4096)  # causes, statuses and names repeat line after line
+def _wrapped_long(text: str, chars: int) -> int:
+    return len(textwrap.wrap(text, chars))
+
+
 def review_workbook(adjustments: list[Adjustment], cycle_id: str, currency_format: str,
                     transfers: list[TransferLine] | None = None) -> Any:
     """The adjustment lines as a workbook a person reads: a CSV opened in Excel turns part number
@@ -552,8 +611,7 @@ def review_workbook(adjustments: list[Adjustment], cycle_id: str, currency_forma
         if not line.unit_cost:  # a blank value would read as nothing to post; it is a value unknown
             sheet.rows[-1][_REVIEW_FIELDS.index("adjust_value")] = Cell("unvalued", styles.WARN)
         # long texts wrap in their cells (they were cut at the column's edge), on rows tall enough
-        lines = max(len(textwrap.wrap(str(value), int(width * 1.1))) if isinstance(value, str) else 1
-                    for value, (_, width, *_) in zip(sheet.rows[-1], _REVIEW_COLUMNS, strict=True))
+        lines = _wrapped_lines(sheet.rows[-1])
         if lines > 1:
             sheet.row_heights[len(sheet.rows) - 1] = lines * 15 + 4
     sheet.autofilter = Range(0, 0, max(len(adjustments), 1), len(columns) - 1)

@@ -69,6 +69,7 @@ from cyclekit.layouts.adjustments import (
     load_target,
     missing_settings,
     money_text,
+    plain_record,
     quantity_text,
     render_target,
     render_transfers,
@@ -109,6 +110,7 @@ class FinalizeReport:
     transfers: int = 0  # accepted transfers written (adjustments/transfers*.csv), to import first
 
 
+@plain_record
 @dataclass(frozen=True)
 class CycleInfo:
     """What a template knows of the cycle: plain values."""
@@ -188,33 +190,48 @@ def build_adjustments(lines: list[CountedLine], docs: dict[str, dict[str, Any]],
     transfers: those accepted, posted as transfers: a line adjusts only what they leave of its variance.
     With [finalize] discrepancy_location, an unexplained shortage also gets a line that books it
     into that location (ION's last resort) instead of writing it off."""
-    result = []
+    adjusted, counted = adjustment_lists(lines, docs, manifest, config, transfers, every_counted)
+    return counted if every_counted else adjusted
+
+
+def adjustment_lists(lines: list[CountedLine], docs: dict[str, dict[str, Any]], manifest: Manifest,
+                     config: Config, transfers: list[Transfer] | None = None, with_counted: bool = True
+                     ) -> tuple[list[Adjustment], list[Adjustment]]:
+    """build_adjustments' two lists in one pass: the lines to adjust, and (with_counted: a template
+    reads them) every counted line's; else that second list is empty."""
+    adjusted: list[Adjustment] = []
+    counted: list[Adjustment] = []
     moved_to = config.finalize.discrepancy_location
     moved, said = transferred(transfers or []), _transfer_reasons(transfers or [])
     for line in lines:
         variance = (line.variance_qty or Decimal(0)) + moved.get(line.line_id, Decimal(0))
-        if not line.counted or (variance == 0 and not every_counted):
+        if not line.counted or (variance == 0 and not with_counted):
             continue
         doc = docs.get(line.line_id, {})
-        cause = _text(doc.get("Root Cause"))
-        value = None if line.unit_cost is None else cents(variance * line.unit_cost)
-        adjustment = Adjustment(
-            location=line.location, part_number=line.part_number, revision=line.revision,
-            description=line.description, lot=line.lot, serial=line.serial, uom=line.uom,
-            system_qty=quantity_text(line.system_qty), counted_qty=quantity_text(line.counted_qty),
-            adjust_qty=quantity_text(variance), unit_cost=money_text(line.unit_cost),
-            adjust_value=money_text(value),
-            reason=f"Cycle count {manifest.cycle_id}: {cause or 'cause not documented'}"
-                   + (f"; {said[line.line_id]}" if line.line_id in said else ""),
-            root_cause=cause, resolution=_text(doc.get("Resolution")),
-            status=_text(doc.get("Status")) or "Open", severity=judge(line, config.count).severity or "",
-            approved_by=_text(doc.get("Approved By")), approval_date=_text(doc.get("Approval Date")),
-            line_id=line.line_id)
-        if moved_to and unexplained_shortage(line, doc):
-            result += moved_into(adjustment, moved_to, manifest.cycle_id)
-        else:
-            result.append(adjustment)
-    return result
+        made = _adjustment(line, variance, doc, manifest, config, said.get(line.line_id))
+        made_all = moved_into(made, moved_to, manifest.cycle_id) if moved_to and unexplained_shortage(line, doc) \
+            else [made]
+        counted += made_all if with_counted else []
+        adjusted += made_all if variance != 0 else []
+    return adjusted, counted
+
+
+def _adjustment(line: CountedLine, variance: Decimal, doc: dict[str, Any], manifest: Manifest, config: Config,
+                transfer_note: str | None) -> Adjustment:
+    cause = _text(doc.get("Root Cause"))
+    value = None if line.unit_cost is None else cents(variance * line.unit_cost)
+    return Adjustment(
+        location=line.location, part_number=line.part_number, revision=line.revision,
+        description=line.description, lot=line.lot, serial=line.serial, uom=line.uom,
+        system_qty=quantity_text(line.system_qty), counted_qty=quantity_text(line.counted_qty),
+        adjust_qty=quantity_text(variance), unit_cost=money_text(line.unit_cost),
+        adjust_value=money_text(value),
+        reason=f"Cycle count {manifest.cycle_id}: {cause or 'cause not documented'}"
+               + (f"; {transfer_note}" if transfer_note is not None else ""),
+        root_cause=cause, resolution=_text(doc.get("Resolution")),
+        status=_text(doc.get("Status")) or "Open", severity=judge(line, config.count).severity or "",
+        approved_by=_text(doc.get("Approved By")), approval_date=_text(doc.get("Approval Date")),
+        line_id=line.line_id)
 
 
 def unexplained_shortage(line: CountedLine, doc: dict[str, Any]) -> bool:
@@ -305,10 +322,10 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
         raise InputError(blocking, summary=f"cycle {manifest.cycle_id} cannot be finalized yet: "
                                            f"{len(blocking)} item(s) need attention")
     accepted = [t for t in suggested if transfer_decision(t, previous.transfers) == ACCEPT]
-    adjustments = build_adjustments(counts.lines, docs, manifest, config, accepted)
-    counted = build_adjustments(counts.lines, docs, manifest, config, accepted, every_counted=True)
     after = moved_since_counts(cycle_dir, manifest, config, counts.lines, movements)
-    loaded, rendered = _render_targets(adjustments, manifest, config, targets, templates, counted, after)
+    loaded = _load_targets(config, targets, templates)
+    adjustments, counted = adjustment_lists(counts.lines, docs, manifest, config, accepted, _reading(loaded))
+    rendered = _render_targets(loaded, adjustments, manifest, config, counted, after)
     rendered, odoo_notes = _odoo_completed(loaded, rendered, counts, config, manifest.cycle_id, odoo_quants, after)
     warnings = _warnings(interrupted, manifest, counts, docs, adjustments, loaded, rendered, config, today, after)
     warnings += _undecided(suggested, accepted) + odoo_notes
@@ -437,15 +454,23 @@ def _counted_after(lines: list[CountedLine], after: AfterCount | None) -> list[C
             if ln.line_id in after.by_line and ln.counted_qty is not None else ln for ln in lines]
 
 
-def _render_targets(adjustments: list[Adjustment], manifest: Manifest, config: Config,
-                    targets: list[str] | None, templates: list[Path] | None, counted: list[Adjustment],
-                    after: AfterCount | None = None) -> tuple[list[LoadedTarget], list[RenderedTarget]]:
-    """Each ERP target's import file, rendered in memory and checked before anything is written.
-    A template sees the lines to adjust and, as `counted`, every line counted; an absolute one
-    carries the stock moved after each count (`after`)."""
+def _load_targets(config: Config, targets: list[str] | None, templates: list[Path] | None) -> list[LoadedTarget]:
+    """The targets asked for (else the configured defaults) and the user's templates, parsed."""
     chosen: list[str | Path] = [*(targets or ([] if templates else list(config.count.default_targets))),
                                 *(templates or [])]
-    loaded = [load_target(t) for t in chosen]
+    return [load_target(t) for t in chosen]
+
+
+def _reading(loaded: list[LoadedTarget]) -> bool:
+    """A template reads `counted`: every counted line is made for it."""
+    return any(t.reads_counted for t in loaded)
+
+
+def _render_targets(loaded: list[LoadedTarget], adjustments: list[Adjustment], manifest: Manifest, config: Config,
+                    counted: list[Adjustment], after: AfterCount | None = None) -> list[RenderedTarget]:
+    """Each ERP target's import file, rendered in memory and checked before anything is written.
+    A template sees the lines to adjust and, as `counted`, every line counted (made only when a
+    template reads it); an absolute one carries the stock moved after each count (`after`)."""
     _check_targets(loaded, adjustments, config, manifest.cycle_id)
     context = {"cycle": _cycle_info(manifest), "targets": config.adjustments}
     rendered: list[RenderedTarget] = []
@@ -459,7 +484,7 @@ def _render_targets(adjustments: list[Adjustment], manifest: Manifest, config: C
         rendered.append(made)
     _check_names(rendered)
     _check_moves(adjustments, rendered, config, manifest.cycle_id)
-    return loaded, rendered
+    return rendered
 
 
 def _check_moves(adjustments: list[Adjustment], rendered: list[RenderedTarget], config: Config,

@@ -1,0 +1,129 @@
+"""finalize's quick paths give what the straightforward ones gave: a template rendered once (its
+text and what it sets), the sandbox reading the fields of plain records straight, and still
+refusing everything else on them."""
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import jinja2
+import pytest
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from cyclekit.errors import ConfigError
+from cyclekit.layouts.adjustments import Adjustment, SerialGroup, TransferLine, load_target, render_target
+from cyclekit.stages.finalize import CycleInfo, finalize_cycle
+
+TRICKY = ["000812", "1E5", "=SUM(A1)", "01", "Überlänge, \"quoted\"\nnext line", "x" * 300, "-1.50", ""]
+
+
+def tricky_adjustment(i: int) -> Adjustment:
+    fields = [f.name for f in dataclasses.fields(Adjustment)]
+    return Adjustment(**{name: TRICKY[(i + n) % len(TRICKY)] for n, name in enumerate(fields)})
+
+
+def test_the_fields_of_plain_records_read_as_the_sandbox_reads_them():
+    ours = load_target("generic").template.environment
+    plain = ImmutableSandboxedEnvironment()
+    cycle = CycleInfo("CC-1", dt.date(2026, 3, 1), dt.date(2026, 2, 27))
+    group = SerialGroup("000812", "BIN-1", "", "EA", "S1\nS2", "2", True, False, "", ("a", "b"))
+    transfer = TransferLine(*TRICKY[:8], *TRICKY[:8])
+    for record in (tricky_adjustment(0), tricky_adjustment(3), cycle, group, transfer):
+        for field in dataclasses.fields(record):
+            assert ours.getattr(record, field.name) == plain.getattr(record, field.name)
+
+
+@pytest.mark.parametrize("reach", ["a.__class__", "a.__init__.__globals__", "a.__dataclass_fields__",
+                                   "cycle.__class__.__init__", "a.__reduce_ex__"])
+def test_what_is_not_a_field_of_a_plain_record_still_goes_through_the_sandbox(tmp_path, reach):
+    template = tmp_path / "probe.csv.j2"
+    template.write_text("{% for a in adjustments %}{{ " + reach + " }}{% endfor %}\n")
+    cycle = CycleInfo("CC-1", dt.date(2026, 3, 1), dt.date(2026, 2, 27))
+    with pytest.raises(ConfigError, match="probe.csv.j2"):
+        render_target(template, [tricky_adjustment(0)], {"targets": {}, "cycle": cycle})
+
+
+def straightforward(template: jinja2.Template, full: dict) -> tuple[str, str, str]:
+    """How render_target rendered before: the text, then the module for what the template sets."""
+    text = template.render(full)
+    module = template.make_module(full)
+    return text, getattr(module, "mode", "difference"), getattr(module, "extension", "csv")
+
+
+@pytest.mark.parametrize("target", ["generic", "netsuite", "business-central", "fishbowl", "odoo", "erpnext"])
+def test_a_shipped_template_renders_once_and_writes_what_it_wrote_before(target):
+    loaded = load_target(target)
+    lines = [tricky_adjustment(i) for i in range(40)]
+    settings = {"account": "5100", "subsidiary": "1", "journal_template": "PHYS", "journal_batch": "CC",
+                "warehouse": "Main", "company": "Plant", "location_prefix": "WH/"}
+    context = {"cycle": CycleInfo("CC-1", dt.date(2026, 3, 1), dt.date(2026, 2, 27)),
+               "targets": {target: settings}, "counted": lines}
+    runs: list[int] = []
+    made = render_target(loaded, lines, context)
+    expected = straightforward(loaded.template, {"adjustments": lines, **context, "target": settings})
+    assert (made.text, made.mode, made.extension) == expected
+    counting = load_target(_counting_copy(loaded, Path(loaded.shown)))
+    counting.template.globals["tick"] = lambda: runs.append(1) or ""
+    runs.clear()
+    counting.template.render({"adjustments": lines, **context, "target": settings})
+    once = len(runs)
+    runs.clear()
+    render_target(counting, lines, context)
+    assert once > 0 and len(runs) == once  # the body ran once
+
+
+def _counting_copy(loaded, shipped: Path) -> Path:
+    """The shipped template calling tick() for each line it writes, in a temporary folder."""
+    import re
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp())
+    source = re.sub(r"(\{% for a in adjustments[^%]*%\})", r"\1{{ tick() }}", shipped.read_text(encoding="utf-8"),
+                    count=1)
+    assert "tick()" in source
+    copy = folder / f"{loaded.name}.csv.j2"
+    copy.write_text(source, encoding="utf-8")
+    return copy
+
+
+def test_review_rows_are_as_tall_as_textwrap_makes_them():
+    import textwrap
+
+    from cyclekit.layouts.adjustments import review_workbook
+
+    texts = ["", " ", "\t", "a\tb" * 5, "x" * 17, "x" * 18, "word " * 4, "word " * 40, "Überlänge " * 9,
+             "\xa0" * 40, "line\nbreak " * 8, "=SUM(A1)", "000812"]
+    lines = [dataclasses.replace(tricky_adjustment(i), root_cause=text, description=texts[-1 - i % len(texts)],
+                                 reason=text, approved_by=text[:30], system_qty="10", counted_qty="8.5",
+                                 adjust_qty="-1.5", unit_cost="" if i % 4 else "2.10", adjust_value="-3.15")
+             for i, text in enumerate(texts * 3)]
+    sheet = review_workbook(lines, "CC-1", "#,##0.00").sheets[0]
+    columns = [(column.width, column) for column in sheet.columns]
+    for number, row in enumerate(sheet.rows[1:], start=1):
+        wrapped = max(len(textwrap.wrap(value, int(width * 1.1))) if isinstance(value, str) else 1
+                      for value, (width, _) in zip(row, columns, strict=True))
+        assert sheet.row_heights.get(number) == (wrapped * 15 + 4 if wrapped > 1 else None)
+
+
+@pytest.mark.parametrize("how", ["direct", "include", "import", "none"])
+def test_every_counted_line_reaches_a_template_that_reads_counted_however_it_does(tmp_path, how):
+    from tests.test_finalize import CONFIG, TODAY, approve_all
+    from tests.test_finalize import cycle as make_cycle
+
+    cycle_dir, schedule, _ = make_cycle.__wrapped__(tmp_path)
+    approve_all(cycle_dir)
+    listing = "{% for a in counted %}{{ csv_row([a.part_number, a.counted_qty]) }}\n{% endfor %}"
+    own = {"direct": listing,
+           "include": '{% include "rows.j2" %}',
+           "import": '{% import "rows.j2" as rows with context %}{{ rows.listing() }}',
+           "none": "{% for a in adjustments %}{{ csv_row([a.part_number, a.counted_qty]) }}\n{% endfor %}"}[how]
+    (tmp_path / "rows.j2").write_text(("{% macro listing() %}" + listing + "{% endmacro %}") if how == "import"
+                                      else listing)
+    template = tmp_path / "mine.csv.j2"
+    template.write_text(own)
+    report = finalize_cycle(cycle_dir, schedule, CONFIG, templates=[template], today=TODAY)
+    written = report.files[0].read_text()
+    if how == "none":  # the adjusted lines only: 1.50 (the cable) was counted exact
+        assert written == "=SUM(A1),4\n000812,1235\n1E5,0.1\n"
+    else:
+        assert written == "=SUM(A1),4\n000812,1235\n1E5,0.1\n1.50,12.5\n"

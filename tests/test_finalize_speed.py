@@ -4,9 +4,11 @@ refusing everything else on them."""
 
 import dataclasses
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import jinja2
+import pyarrow as pa
 import pytest
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -127,3 +129,40 @@ def test_every_counted_line_reaches_a_template_that_reads_counted_however_it_doe
         assert written == "=SUM(A1),4\n000812,1235\n1E5,0.1\n"
     else:
         assert written == "=SUM(A1),4\n000812,1235\n1E5,0.1\n1.50,12.5\n"
+
+
+def _counted_line(n: int, system: str, counted: str | None, cost: str | None = "2.00", **more):
+    from cyclekit.domain.variance import CountedLine
+
+    return CountedLine(f"A /{n}", "A ", ["000812", "1E5", "=SUM(A1)", "Überlänge"][n % 4], "01", "", "0042", "", "ea",
+                       "A", Decimal(system), None if cost is None else Decimal(cost),
+                       counted_qty=None if counted is None else Decimal(counted), counted_by="Ana", **more)
+
+
+def test_the_counted_lines_table_is_built_column_by_column_as_row_by_row():
+    from cyclekit.config import CountConfig
+    from cyclekit.folder.counted_lines import SCHEMA, counted_lines_table
+
+    lines = [_counted_line(1, "10", "7", first_count=Decimal(6), recounted_by="Bo", recount_sheet="R001"),
+             _counted_line(2, "0.000001", "0.00000000000000000001"), _counted_line(3, "12.5", "12.5", cost=None),
+             _counted_line(4, "0", "3", found=True), _counted_line(5, "1", None),
+             _counted_line(6, "99999999999999999", "-1")]
+    docs = {"A /1": {"Root Cause": " Theft ", "Approved By": "Dana"}}
+    table = counted_lines_table("C1", dt.date(2026, 1, 5), lines, docs, {"A ": "Cage"}, CountConfig())
+    rows = table.to_pylist()
+    straight = pa.Table.from_pylist(rows, schema=SCHEMA)
+    assert table.equals(straight) and table.schema == SCHEMA
+    assert [r["line_id"] for r in rows] == ["A /1", "A /2", "A /3", "A /4", "A /6"]
+    assert rows[1]["counted_qty"] == Decimal("1E-20") and rows[0]["root_cause"] == "Theft"
+    assert counted_lines_table("C1", dt.date(2026, 1, 5), [], {}, {}, CountConfig()).num_rows == 0
+
+
+def test_a_quantity_the_counted_lines_file_cannot_hold_names_its_line():
+    from cyclekit.config import CountConfig
+    from cyclekit.errors import CycleError
+    from cyclekit.folder.counted_lines import counted_lines_table
+
+    for counted in ("1E-25", "1E+20"):
+        with pytest.raises(CycleError, match=r"line A /2: the count .* has more digits"):
+            counted_lines_table("C1", dt.date(2026, 1, 5), [_counted_line(1, "1", "1"), _counted_line(2, "1", counted)],
+                                {}, {}, CountConfig())

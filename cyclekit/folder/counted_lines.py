@@ -16,7 +16,8 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from decimal import Decimal
+from decimal import Context, Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ COUNTED_LINES = "counted_lines.parquet"
 QUANTITY = pa.decimal128(38, 20)
 MONEY = pa.decimal128(38, 2)
 _SCALE = Decimal(10) ** -20
+_WIDE = Context(prec=80)  # 18 whole digits and 20 decimals, with room
 
 SCHEMA = pa.schema([
     ("cycle_id", pa.string()), ("count_date", pa.date32()), ("line_id", pa.string()),
@@ -57,7 +59,9 @@ def _check_exact(line: CountedLine) -> None:
     digits, but 1E-25 is one digit)."""
     for what, value in (("the system quantity", line.system_qty), ("the count", line.counted_qty),
                         ("the first count", line.first_qty), ("the unit cost", line.unit_cost)):
-        if value is not None and (value.quantize(_SCALE) != value or value.adjusted() >= 18):
+        # the default context's 28 digits cannot hold a large value with 20 decimals: quantize()
+        # failed (InvalidOperation) where this should name the line
+        if value is not None and (value.adjusted() >= 18 or value.quantize(_SCALE, context=_WIDE) != value):
             raise CycleError(f"line {line.line_id}: {what} {value} has more digits than the counted lines file "
                              "holds (20 after the decimal point); correct it on the sheet and ingest again")
 
@@ -97,8 +101,11 @@ def counted_lines_table(cycle_id: str, count_date: dt.date, lines: Iterable[Coun
     """The cycle's counted lines (a line not counted has no place in them), documentation by Line ID."""
     counted = [line for line in lines if line.counted]
     rows = [_row(line, docs.get(line.line_id, {}), zones.get(line.location, ""), config) for line in counted]
+    # column by column (the rows turned into columns in C; from_pylist looks up every field in Python)
+    columns = list(zip(*map(itemgetter(*_PER_LINE.names), rows))) if rows else [() for _ in _PER_LINE]
     try:
-        table = pa.Table.from_pylist(rows, schema=_PER_LINE)
+        arrays = [pa.array(values, field.type) for values, field in zip(columns, _PER_LINE, strict=True)]
+        table = pa.Table.from_arrays(arrays, schema=_PER_LINE)
     except (pa.ArrowInvalid, OverflowError):
         for line in counted:
             _check_exact(line)

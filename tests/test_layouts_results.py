@@ -204,3 +204,17 @@ def test_row_heights_measured_the_quick_way_are_those_measured_cell_by_cell() ->
     got = [fit.lines(row) for row in rows]
     assert got == [results._wrapped_lines(row, columns) for row in rows]
     assert max(got) > 2  # the tricky texts did wrap
+
+
+def test_variance_tab_zeros_keep_their_own_spelling() -> None:
+    """The Variance tab shares one object per zero (most lines have no variance) but each zero is
+    written as it was worked out: 0, 0.0 and 0.000 are different numbers on the page."""
+    lines = [line(1, "5", "5"), line(2, "5.0", "5"), line(3, "2.500", "2.5"), line(4, "5", "5.00", cost="2.5"),
+             line(5, "0", "0"), line(6, "4", "3"), line(7, "5", "5", cost=None)]
+    sheet = workbook(lines).sheet("Variance")
+    for ln, variance, pct, money in zip(lines, column(sheet, "Variance Qty"), column(sheet, "Variance %"),
+                                        column(sheet, "Variance Value"), strict=True):
+        expected = ln.counted_qty - ln.system_qty
+        assert str(value(variance).value) == str(expected)
+        assert str(value(pct).value) == ("" if ln.system_qty == 0 else str(expected / ln.system_qty))
+        assert str(value(money).value) == ("unvalued" if ln.unit_cost is None else str(ln.variance_value))

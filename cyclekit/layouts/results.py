@@ -10,6 +10,7 @@ approval is not: Status goes back to Open and Notes say what changed, to approve
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections import Counter
 from dataclasses import replace
@@ -279,6 +280,7 @@ def _variance_rows(lines: list[CountedLine], config: Config, letter: dict[str, s
     rows = []
     count = config.count
     tolerances: dict[str, Decimal] = {}  # by ABC class: the same for every line of a class
+    zeros: dict[str, Any] = {}  # see _alike
     for n, line in enumerate((ln for ln in lines if ln.counted), start=2):
         allowed = tolerances.get(line.abc_class)
         if allowed is None:
@@ -288,7 +290,9 @@ def _variance_rows(lines: list[CountedLine], config: Config, letter: dict[str, s
         variance = cast(Decimal, line.counted_qty) - expected  # the line's variance_qty: it is counted
         # in cents, half-up: what ROUND(...,2) shows (cyclekit.domain.money)
         value = None if line.unit_cost is None else cents(variance * line.unit_cost)
-        pct = "" if expected == 0 else variance / expected
+        pct: Any = "" if expected == 0 else variance / expected
+        if variance == 0:  # nearly every line: its zeros shared, spelled exactly as worked out
+            variance, pct, value = (_alike(zeros, v) for v in (variance, pct, value))
         within = variance == 0 or judge(line, count).within_tolerance
         own = qty.column is not qty.by_uom.get(line.uom, qty.column)  # quantities in their unit's own format
         rows.append([  # None, not "", where a read-only cell is empty: nothing to write at all
@@ -310,6 +314,12 @@ def _variance_rows(lines: list[CountedLine], config: Config, letter: dict[str, s
             line.serial or None, *([line.counted_at.replace("T", " ") or None] if moves else []),
         ])
     return rows
+
+
+def _alike(seen: dict[str, Any], value: Any) -> Any:
+    """One object for every Decimal of the same spelling (0, 0.0 and 0.00 apart, as written): a
+    Decimal cannot change, and 50,000 lines without a variance held 150,000 zeros."""
+    return seen.setdefault(str(value), value) if type(value) is Decimal else value
 
 
 def _variance(line: CountedLine) -> Decimal:
@@ -486,7 +496,7 @@ def _cause_lookups(doc: dict[str, Any], row: int, letter: dict[str, str]) -> lis
     a formula, so they follow the cause a person picks (Excel, LibreOffice, Google Sheets)."""
     last = len(ROOT_CAUSES) + 1
     causes = f"{LISTS}!$A$2:$A${last}"
-    found = fix_and_verify(cell_text(doc.get("Root Cause")))
+    found = _fix_and_verify(cell_text(doc.get("Root Cause")))
     return [Formula(f'=IFERROR(INDEX({LISTS}!${column}$2:${column}${last},'
                     f'MATCH({letter["Root Cause"]}{row},{causes},0)),"")', value or "")
             for column, value in zip(LOOKUP_COLUMNS, found, strict=True)]
@@ -494,16 +504,18 @@ def _cause_lookups(doc: dict[str, Any], row: int, letter: dict[str, str]) -> lis
 
 def _discrepancy_row(line: CountedLine, doc: dict[str, Any], config: Config, columns: list[Column],
                      qty: _Quantities, row: int, transfer: str = "",
-                     letter: dict[str, str] | None = None, style: dict[str, Style] | None = None) -> list[Any]:
+                     letter: dict[str, str] | None = None, style: dict[str, Style] | None = None,
+                     shared: dict[tuple[Any, int], Cell] | None = None) -> list[Any]:
     """A line with a variance, with the documentation typed for it (its typed columns editable);
     row: its row as the spreadsheet numbers it; transfer: the suggested transfers it is part of
     (see the Transfers tab); letter, style: each column's letter and style by header, worked out
-    once for the tab."""
+    once for the tab; shared: the tab's blank typed cells (see _typed_cell)."""
     j = judge(line, config.count)
     style = style if style is not None else {c.header: c.style for c in columns}
     letter = letter if letter is not None else _letters(columns)
+    shared = shared if shared is not None else {}
     sign = 1 if _variance(line) > 0 else -1
-    typed = [Cell(_doc_value(doc, name, "Open" if name == "Status" else None), style[name])
+    typed = [_typed_cell(_doc_value(doc, name, "Open" if name == "Status" else None), style[name], shared)
              for name in DOC_COLUMNS[:-1]]
     moved = [line.moved_qty if line.moved else None, line.expected_qty] if MOVED_QTY in style else []
     return [
@@ -513,10 +525,34 @@ def _discrepancy_row(line: CountedLine, doc: dict[str, Any], config: Config, col
         Cell(UNVALUED, styles.WARN.but(align="right")) if line.unvalued else line.variance_value,
         j.direction, j.severity, _approver_roles(line, config) or j.approver_role,
         typed[0], *_cause_lookups(doc, row, letter), *typed[1:],
-        Cell(_doc_value(doc, "Notes", line.notes), style["Notes"]), line.line_id, line.description, line.uom,
-        line.serial, line.unit_cost, line.counted_by, line.recounted_by,
-        *([transfer or None] if TRANSFER in style else []), "; ".join(suggested_causes(sign)),
+        _typed_cell(_doc_value(doc, "Notes", line.notes), style["Notes"], shared), line.line_id, line.description,
+        line.uom, line.serial, line.unit_cost, line.counted_by, line.recounted_by,
+        *([transfer or None] if TRANSFER in style else []), _causes_text(sign),
     ]
+
+
+def _typed_cell(value: Any, style: Style, shared: dict[tuple[Any, int], Cell]) -> Cell:
+    """A typed column's cell. Those still blank or Open (every one, on a first ingest) are one
+    object per column: a cell cannot change, and 24,000 rows made 190,000 alike."""
+    if value is None or (type(value) is str and value in ("", "Open")):
+        key = (value, id(style))  # the style lives as long as the tab's columns
+        cell = shared.get(key)
+        if cell is None:
+            cell = shared[key] = Cell(value, style)
+        return cell
+    return Cell(value, style)
+
+
+@functools.lru_cache(maxsize=2)
+def _causes_text(sign: int) -> str:
+    """The suggested causes of a direction, as the Discrepancies tab shows them: one text each."""
+    return "; ".join(suggested_causes(sign))
+
+
+@functools.lru_cache(maxsize=1024)
+def _fix_and_verify(cause: str) -> tuple[str, str]:
+    """causes.fix_and_verify, looked up once per cause text (it walks the causes)."""
+    return fix_and_verify(cause)
 
 
 def _approver_roles(line: CountedLine, config: Config) -> str:
@@ -537,10 +573,12 @@ def _discrepancy_sheet(lines: list[CountedLine], documentation: dict[str, dict[s
     used: set[str] = set()
     heights: dict[int, float] = {}
     letter, fit, style = _letters(columns), _RowFit(columns), {c.header: c.style for c in columns}
+    shared: dict[tuple[Any, int], Cell] = {}
     for line in listed:
         used.add(line.line_id)
         rows.append(_discrepancy_row(line, _recheck(documentation.get(line.line_id, {}), line), config, columns,
-                                     qty, len(rows) + 2, (transfers or {}).get(line.line_id, ""), letter, style))
+                                     qty, len(rows) + 2, (transfers or {}).get(line.line_id, ""), letter, style,
+                                     shared))
         heights[len(rows)] = _discrepancy_height(rows[-1], columns, fit)
     sheet = _table_sheet(DISCREPANCIES, columns, rows, protect=True, unprinted=1,
                          legend=_with_moved(DISCREPANCY_LEGEND, moves), heights=heights)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,14 @@ SUMMARY_WIDTH = 8  # the Summary's columns, when the last ingest left no record 
 
 def header_key(value: Any) -> str:
     """A header or tab name as compared: case and spacing do not matter."""
+    if type(value) is str:
+        return _text_key(value)
+    return "".join(cell_text(value).split()).casefold()
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_key(value: str) -> str:
+    # the same few header names are looked up for every row of a carried-over tab
     return "".join(cell_text(value).split()).casefold()
 
 
@@ -236,9 +245,13 @@ def _read_table(previous: PreviousResults, name: str, tab: str, rows: list[list[
         _read_resolutions(previous, rows, columns)
     keyed = key_column is not None or name == PROBLEMS  # else its own cells cannot be told from typed ones
     headed = [bool(header_key(header)) for header in rows[0]] if rows else []
+    # in a row with a key, only these columns (and those past the header row) can hold typed cells
+    watched = [index for index, has in enumerate(headed) if index in added_at or not has]
     for r, row in enumerate(rows[1:], start=1):
         key = _row_key(name, row, columns, key_column)
-        for index, value in enumerate(row):
+        indexes = range(len(row)) if keyed and not key else itertools.chain(watched, range(len(headed), len(row)))
+        for index in indexes:
+            value = row[index] if index < len(row) else None
             if value == "" or value is None:
                 continue
             if index in added_at and key:

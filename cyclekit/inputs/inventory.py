@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -50,7 +51,7 @@ def snapshot_warnings(snapshot: Snapshot) -> list[str]:
 def line_warnings(lines: Sequence[InventoryLine]) -> list[str]:
     """Identifiers with spaces at either end (kept exactly, shown with ␣ on sheets) and lines with
     a negative system quantity (kept, counted, valued 0 in the schedule): one warning each."""
-    return _warnings({name: [getattr(line, name) for line in lines] for name in LINE_FIELDS})
+    return _warnings({name: list(map(attrgetter(name), lines)) for name in LINE_FIELDS})
 
 
 def _warnings(columns: dict[str, Sequence[Any]]) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from operator import attrgetter
@@ -24,6 +24,7 @@ from cyclekit.backends.spec import (
     Sheet,
     Style,
     Validation,
+    WorkbookSpec,
 )
 from cyclekit.domain.lines import FOUND_PREFIX, unit_key
 from cyclekit.domain.values import XML_ILLEGAL, cell_text, show_spaces, unshow_spaces
@@ -251,6 +252,11 @@ def count_sheet(header: SheetHeader, lines: list[SheetLine], tab: str, *, show_s
     sheet.print_setup = _paginated(sheet, _print_setup(header, shown_location, landscape=landscape, paper=paper),
                                    layout.keep)
     return sheet
+
+
+def laid_out_book(layouts: Sequence[Callable[[], Sheet]], title: str, subject: str) -> WorkbookSpec:
+    """A workbook of sheets laid out now (count_sheet partials): in the process that writes it."""
+    return WorkbookSpec([layout() for layout in layouts], title=title, subject=subject)
 
 
 def _paginated(sheet: Sheet, setup: PrintSetup, keep: list[tuple[int, int]]) -> PrintSetup:

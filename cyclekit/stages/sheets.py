@@ -41,7 +41,7 @@ from cyclekit.folder.cycle import (
 from cyclekit.folder.lock import holds_cycle_lock
 from cyclekit.inputs.inventory import line_warnings, load_inventory
 from cyclekit.inputs.tables import file_sha256
-from cyclekit.layouts.count_sheet import SheetHeader, SheetLine, count_sheet
+from cyclekit.layouts.count_sheet import SheetHeader, SheetLine, count_sheet, laid_out_book
 from cyclekit.layouts.schedule_reader import ScheduleEntry, ScheduleFile, planned_weeks
 from cyclekit.stages.schedule import read_schedule_at
 
@@ -155,10 +155,6 @@ def _check_cycle_id(cycle_id: str) -> None:
 def _sheet_lines(lines: list[SnapshotLine]) -> list[SheetLine]:
     return [SheetLine(s.line_no, s.item.part_number, s.item.revision, s.item.description,
                       s.item.lot, s.item.uom, s.item.quantity, s.item.serial, s.item.location) for s in lines]
-
-
-def _book(layouts: list[Callable[[], Sheet]], title: str, subject: str) -> WorkbookSpec:
-    return WorkbookSpec([layout() for layout in layouts], title=title, subject=subject)
 
 
 def _same(sheet: Sheet) -> Sheet:
@@ -406,7 +402,8 @@ def _into_spreadsheet(spreadsheet: WorkbookTarget, books: Books, manifest: Manif
 def _render_books(work: Path, books: Books, tabs_of: dict[str, list[str]], manifest: Manifest) -> None:
     """The workbooks written (on every core when there are many), each sheet's checksum recorded."""
     title = f"Count sheets {manifest.cycle_id}"
-    render_many([(functools.partial(_book, layouts, title, ", ".join(tabs_of[file])), work / file)
+    # laid out where it is written: the worker imports layouts.count_sheet alone, not this stage
+    render_many([(functools.partial(laid_out_book, layouts, title, ", ".join(tabs_of[file])), work / file)
                  for file, (_, layouts) in books.items()],
                 atomic=False, label="Writing count sheets")  # the folder is renamed whole
     digests = {file: checksum(work, file) for file in books}

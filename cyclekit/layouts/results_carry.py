@@ -168,7 +168,11 @@ def _documented(row: list[Any], columns: dict[str, int]) -> bool:
     from cyclekit.layouts.results import DOC_COLUMNS
 
     for name in DOC_COLUMNS:
-        text = cell_text(_value(row, columns.get(header_key(name))))
+        column = columns.get(header_key(name))
+        value = row[column] if column is not None and column < len(row) else None
+        if value is None or value == "":
+            continue
+        text = cell_text(value)
         if text and not (name == "Status" and text == "Open"):
             return True
     return False
@@ -287,8 +291,16 @@ def _read_documentation(previous: PreviousResults, name: str, tab: str, rows: li
         VARIANCE_QTY,
     )
 
+    at: dict[str, int | None] = {}  # header -> its column, looked up once per tab, not per row
+
     def get(row: list[Any], header: str) -> Any:
-        return _value(row, columns.get(header_key(header)))
+        if header not in at:
+            at[header] = columns.get(header_key(header))
+        column = at[header]
+        if column is None or column >= len(row):
+            return None
+        value = row[column]
+        return None if value == "" else value
 
     for r, row in enumerate(rows[1:], start=1):
         line_id = exact_text(get(row, LINE_ID))  # a location's end spaces are part of its Line ID

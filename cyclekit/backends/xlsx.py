@@ -49,6 +49,12 @@ class _Formats:
         self.book = book
         self.cache: dict[Style, Any] = {}
         self.by_identity: dict[int, tuple[Style | None, Any]] = {}
+        self.made: list[tuple[bool, Style, Any]] = []  # (conditional?, style, format), in the order made
+
+    def identity(self) -> tuple[tuple[bool, Style, int | None, int | None], ...]:
+        """What the workbook's styles part is made of: every format, in order, with the indices
+        xlsxwriter gave it (the workbook's other formats are its defaults, the same in every one)."""
+        return tuple((conditional, style, fmt.xf_index, fmt.dxf_index) for conditional, style, fmt in self.made)
 
     def get(self, style: Style | None) -> Any:
         # layouts share a few Style objects across many cells: look them up by identity first,
@@ -89,6 +95,7 @@ class _Formats:
                 props["indent"] = style.indent
             props["locked"] = style.locked
             self.cache[style] = self.book.add_format(props)
+            self.made.append((False, style, self.cache[style]))
         return self.cache[style]
 
     def conditional(self, style: Style) -> Any:
@@ -99,7 +106,9 @@ class _Formats:
             props["font_color"] = style.font_color
         if style.bold:
             props["bold"] = True
-        return self.book.add_format(props)
+        fmt = self.book.add_format(props)
+        self.made.append((True, style, fmt))
+        return fmt
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
@@ -639,6 +648,7 @@ def render_xlsx(spec: WorkbookSpec, path: Path | str, atomic: bool = True) -> Pa
         book.set_properties(_xml_safe({"title": spec.title, "subject": spec.subject, "author": "cyclekit"}))
         book.set_calc_mode("auto")
         formats = _Formats(book)
+        book.styles_identity = formats.identity  # every format of the book is made by `formats`
         finishes = []
         try:
             for sheet in spec.sheets:

@@ -108,3 +108,38 @@ def test_a_small_workbook_is_zipped_byte_for_byte_as_zipfile_zips_it(tmp_path, a
             info.compress_type = zipfile.ZIP_DEFLATED
             out.writestr(info, book.read(part), compresslevel=internals.ZIP_LEVEL)
     assert path.read_bytes() == expected.getvalue()
+
+
+def test_a_packager_has_the_attributes_the_styles_memory_reads(tmp_path):
+    book = internals.FastZipWorkbook(str(tmp_path / "a.xlsx"), {"in_memory": True})
+    packager = book._get_packager()
+    packager._add_workbook(book)
+    packager._set_in_memory(True)
+    assert all(hasattr(packager, name) for name in internals.PACKAGER_ATTRIBUTES)
+
+
+def _styled(order: list[Style], conditional: bool = False) -> WorkbookSpec:
+    from cyclekit.backends.spec import Cell, ConditionalFormat, Range
+
+    sheet = Sheet("S", columns=[Column("A", 10, order[0])], rows=[[Cell("x", style) for style in order]])
+    if conditional:
+        sheet.conditional_formats.append(ConditionalFormat(Range(0, 0, 0, 0), "=A1>0", Style(bg_color="#FFC7CE")))
+    return WorkbookSpec([sheet])
+
+
+def test_a_styles_part_from_memory_is_the_one_the_workbook_would_make(tmp_path, monkeypatch):
+    bold, money, fill = Style(bold=True), Style(num_format="0.00"), Style(bg_color="#FFF2CC", locked=False)
+    specs = [_styled([bold, money]), _styled([money, bold]), _styled([bold, money, fill]), _styled([bold, money]),
+             _styled([bold, money], conditional=True), _styled([money, bold])]
+
+    def styles(n: int, spec: WorkbookSpec) -> bytes:
+        with zipfile.ZipFile(render_xlsx(spec, tmp_path / f"{n}.xlsx")) as book:
+            return book.read("xl/styles.xml")
+
+    kept = [styles(n, spec) for n, spec in enumerate(specs)]  # later ones may come from memory
+    fresh = []
+    for n, spec in enumerate(specs):
+        monkeypatch.setattr(internals, "_STYLES", {})
+        fresh.append(styles(n, spec))
+    assert kept == fresh
+    assert len(set(fresh)) == 4  # the orders and the conditional format give different parts

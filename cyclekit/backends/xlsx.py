@@ -39,7 +39,7 @@ from cyclekit.parallel import in_background, in_forked_copy, map_on_cores
 DEFAULT_FONT = {"font_name": "Calibri", "font_size": 11}
 DEFAULT_DATE = Style(num_format="yyyy-mm-dd")
 SMALL_WORKBOOK_ROWS = 5000  # up to this many rows a workbook is assembled in memory
-MEMO_ITEMS = 100_000  # texts and numbers remembered as XML, at most (then forgotten, begun again)
+MEMO_ITEMS = 100_000  # texts, and numbers, remembered as XML, at most (then forgotten, begun again)
 
 
 class _Formats:
@@ -49,6 +49,12 @@ class _Formats:
         self.book = book
         self.cache: dict[Style, Any] = {}
         self.by_identity: dict[int, tuple[Style | None, Any]] = {}
+        self.made: list[tuple[bool, Style, Any]] = []  # (conditional?, style, format), in the order made
+
+    def identity(self) -> tuple[tuple[bool, Style, int | None, int | None], ...]:
+        """What the workbook's styles part is made of: every format, in order, with the indices
+        xlsxwriter gave it (the workbook's other formats are its defaults, the same in every one)."""
+        return tuple((conditional, style, fmt.xf_index, fmt.dxf_index) for conditional, style, fmt in self.made)
 
     def get(self, style: Style | None) -> Any:
         # layouts share a few Style objects across many cells: look them up by identity first,
@@ -89,6 +95,7 @@ class _Formats:
                 props["indent"] = style.indent
             props["locked"] = style.locked
             self.cache[style] = self.book.add_format(props)
+            self.made.append((False, style, self.cache[style]))
         return self.cache[style]
 
     def conditional(self, style: Style) -> Any:
@@ -99,7 +106,9 @@ class _Formats:
             props["font_color"] = style.font_color
         if style.bold:
             props["bold"] = True
-        return self.book.add_format(props)
+        fmt = self.book.add_format(props)
+        self.made.append((True, style, fmt))
+        return fmt
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
@@ -208,8 +217,8 @@ def _with_merges(values: Sequence[CellValue], merged: list[tuple[Range, CellValu
     return row
 
 
-# cell text -> its XML after the cell's style, and a (non-zero) number -> its <v>: kept for the
-# whole process, as the same texts come back sheet after sheet (headers, units, locations)
+# cell text -> its escaped text, and a (non-zero) number -> its <v>: kept for the whole process,
+# as the same values come back tab after tab and sheet after sheet (lines, units, locations)
 _TEXTS: dict[str, str] = {}
 _NUMBERS: dict[Any, str] = {}
 _FORMULA_TEXTS: dict[str, tuple[str, str]] = {}  # a formula's text value -> its type attribute, its <v>
@@ -217,7 +226,7 @@ _FORMULA_TEXTS: dict[str, tuple[str, str]] = {}  # a formula's text value -> its
 
 def _formula_text(value: str) -> tuple[str, str]:
     """The type attribute and <v> of a formula's text value, as `_formula_xml` writes them."""
-    if len(_FORMULA_TEXTS) > MEMO_ITEMS:
+    if len(_FORMULA_TEXTS) >= MEMO_ITEMS:
         _FORMULA_TEXTS.clear()
     known = _FORMULA_TEXTS[value] = (' t="str"' if value else "", f"<v>{_xml_text(value)}</v></c>")
     return known
@@ -272,9 +281,6 @@ class _RowCells:
     def __call__(self, r: int, values: Sequence[Any]) -> str:  # Any: dispatched on type() for speed
         if len(self.heads) < len(values):
             self._grow(len(values))
-        if len(self.texts) + len(self.numbers) > MEMO_ITEMS:
-            self.texts.clear()
-            self.numbers.clear()
         number = str(r + 1)
         heads, tails, texts, numbers, styles = self.heads, self.tails, self.texts, self.numbers, self.styles
         parts = []
@@ -282,7 +288,11 @@ class _RowCells:
             kind = type(value)
             if kind is str:
                 if value:
-                    parts.append(f"{heads[c]}{number}{tails[c]}{texts.get(value) or self._text(value)}")
+                    text = texts.get(value)
+                    if text is None:
+                        parts.append(f"{heads[c]}{number}{tails[c]}{self._text(value)}")
+                    else:
+                        parts.append(f'{heads[c]}{number}{tails[c]} t="inlineStr"><is><t>{text}</t></is></c>')
                 elif tails[c] != '"':  # a styled blank keeps its column's format for whoever types there
                     parts.append(f"{heads[c]}{number}{tails[c]}/>")
             elif kind is Decimal or kind is int or kind is float:
@@ -299,7 +309,7 @@ class _RowCells:
                     if hit[1]:
                         parts.append(f"{heads[c]}{number}{hit[2]}/>")
                 elif kind is str and inner:
-                    parts.append(f"{heads[c]}{number}{hit[2]}{texts.get(inner) or self._text(inner)}")
+                    parts.append(f"{heads[c]}{number}{hit[2]}{self._text(inner)}")
                 elif kind is Decimal or kind is int or kind is float:
                     parts.append(f"{heads[c]}{number}{hit[2]}>{numbers.get(inner) or self._number(inner)}")
                 else:
@@ -311,15 +321,26 @@ class _RowCells:
         return "".join(parts)
 
     def _text(self, value: str) -> str:
-        """A text's XML after its cell's style, remembered: a value on 50,000 lines is escaped once."""
-        space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
-        text = self.texts[value] = f' t="inlineStr"><is><t{space}>{_xml_text(value)}</t></is></c>'
-        return text
+        """A text's XML after its cell's style. Its escaped text is remembered (a value on 50,000
+        lines is escaped once), as the text itself when nothing needed escaping: no more memory
+        than the entry. A text with a space at either end is not remembered (rare)."""
+        text = self.texts.get(value)
+        if text is not None:
+            return f' t="inlineStr"><is><t>{text}</t></is></c>'
+        text = _xml_text(value)
+        if value[:1].isspace() or value[-1:].isspace():
+            return f' t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+        if len(self.texts) >= MEMO_ITEMS:
+            self.texts.clear()
+        self.texts[value] = text
+        return f' t="inlineStr"><is><t>{text}</t></is></c>'
 
     def _number(self, value: Any) -> str:
         """A number's <v>, remembered except zero (0 and -0 are equal keys but read "0" and "-0")."""
         text = f"<v>{float(value):.16G}</v></c>"
         if value:
+            if len(self.numbers) >= MEMO_ITEMS:
+                self.numbers.clear()
             self.numbers[value] = text
         return text
 
@@ -355,7 +376,7 @@ class _RowCells:
         if value is None or (kind is str and not value):
             return f"{head}{tail}/>" if xf else ""
         if kind is str:
-            return f"{head}{tail}{self.texts.get(value) or self._text(value)}"
+            return f"{head}{tail}{self._text(value)}"
         if kind is Decimal or kind is int or kind is float:
             return f"{head}{tail}>{self.numbers.get(value) or self._number(value)}"
         if isinstance(value, dt.date) and not style.num_format:
@@ -639,6 +660,7 @@ def render_xlsx(spec: WorkbookSpec, path: Path | str, atomic: bool = True) -> Pa
         book.set_properties(_xml_safe({"title": spec.title, "subject": spec.subject, "author": "cyclekit"}))
         book.set_calc_mode("auto")
         formats = _Formats(book)
+        book.styles_identity = formats.identity  # every format of the book is made by `formats`
         finishes = []
         try:
             for sheet in spec.sheets:

@@ -28,6 +28,10 @@ Private names used, and why:
   three times faster than xlsxwriter's level 6, for a file about a quarter bigger); a small
   workbook's (in_memory) zip is a `PartsZip`, at level 1 too, which takes only what that path
   calls: ``compression``, ``writestr(zinfo, data)`` and ``close()``.
+- ``Workbook._get_packager()``, and of its ``Packager``: ``_write_styles_file()``, ``_filename(name)``,
+  ``workbook``, ``in_memory``, ``filenames``: a small workbook's styles part, once made, is kept
+  for the next workbook whose formats are the same (`FastZipWorkbook.styles_identity`): every
+  count sheet has the same styles, which took xlsxwriter longer to write than the sheet's rows.
 - ``zipfile.ZipFile.fp`` (the standard library's): the file a failed write left open, closed
   quietly, else the garbage collector writes to it again and prints a second traceback.
 """
@@ -40,11 +44,13 @@ import sys
 import types
 import zipfile
 import zlib
+from collections.abc import Callable, Hashable
 from typing import Any, Literal
 
 import xlsxwriter
 import xlsxwriter.workbook
 from xlsxwriter.format import Format
+from xlsxwriter.packager import Packager
 from xlsxwriter.worksheet import Worksheet
 
 VERIFIED_VERSION = "3.3.1"
@@ -65,7 +71,12 @@ PRIVATE_METHODS: tuple[tuple[type[Any], str, str], ...] = (
     (Worksheet, "_xml_empty_tag", "(self, tag, attributes=[]) -> None"),
     (Format, "_get_xf_index", "(self)"),
     (xlsxwriter.Workbook, "_store_workbook", "(self) -> None"),
+    (xlsxwriter.Workbook, "_get_packager", "(self)"),
+    (Packager, "_write_styles_file", "(self) -> None"),
+    (Packager, "_filename", "(self, xml_filename)"),
 )
+# attributes a Packager has once given its workbook (see test_xlsxwriter_internals)
+PACKAGER_ATTRIBUTES = ("workbook", "in_memory", "filenames")
 # attributes a worksheet has once initialised in constant_memory mode
 PRIVATE_ATTRIBUTES = ("fh", "previous_row", "merge", "row_data_fh", "constant_memory", "dim_rowmin")
 
@@ -129,7 +140,16 @@ class FastZipWorkbook(xlsxwriter.Workbook):  # type: ignore[misc]
     """A Workbook zipped at ZIP_LEVEL, with the zip of a failed write closed quietly.
 
     xlsxwriter's own packaging code runs unchanged, with its name ZipFile resolved, for this
-    call only, to a ZipFile at ZIP_LEVEL: xlsxwriter.workbook.ZipFile is never replaced."""
+    call only, to a ZipFile at ZIP_LEVEL: xlsxwriter.workbook.ZipFile is never replaced.
+
+    styles_identity: set by the caller who made every format of the workbook, a function giving
+    what its styles part is made of (each format's properties, in order, with the index each
+    was given): two workbooks with equal identities have the same styles part, made once."""
+
+    styles_identity: Callable[[], Hashable] | None = None
+
+    def _get_packager(self) -> Packager:
+        return _StylesKeepingPackager()
 
     def _store_workbook(self) -> None:
         opened: list[zipfile.ZipFile | PartsZip] = []
@@ -229,3 +249,25 @@ def _deflated(data: bytes, own: bool) -> tuple[int, bytes]:
                 _DEFLATED.clear()
             _DEFLATED[data] = known
     return known
+
+
+_STYLES: dict[Hashable, str] = {}  # styles identity -> the styles part (small workbooks)
+_STYLES_KEPT = 16
+
+
+class _StylesKeepingPackager(Packager):  # type: ignore[misc]
+    """xlsxwriter's Packager, but a small workbook's styles part is written from memory when a
+    workbook with the same styles identity was packaged before in this process."""
+
+    def _write_styles_file(self) -> None:
+        identity = getattr(self.workbook, "styles_identity", None)
+        key = identity() if identity is not None and self.in_memory else None
+        known = None if key is None else _STYLES.get(key)
+        if known is not None:
+            self._filename("xl/styles.xml").write(known)
+            return
+        super()._write_styles_file()
+        if key is not None:
+            if len(_STYLES) >= _STYLES_KEPT:
+                _STYLES.clear()
+            _STYLES[key] = self.filenames[-1][0].getvalue()  # the part just written, in memory

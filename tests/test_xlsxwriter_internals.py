@@ -143,3 +143,38 @@ def test_a_styles_part_from_memory_is_the_one_the_workbook_would_make(tmp_path, 
         fresh.append(styles(n, spec))
     assert kept == fresh
     assert len(set(fresh)) == 4  # the orders and the conditional format give different parts
+
+
+def _validated(first: int, minimum: float | None) -> WorkbookSpec:
+    from cyclekit.backends.spec import Range, Validation
+
+    rules = [
+        Validation(Range(first, 1, first + 40, 1), "decimal", minimum=minimum, input_title="Counted qty",
+                   input_message="Type the count <here> & check: 000812, 1E5, =SUM(A1)", error_message="Ø négatif"),
+        Validation(Range(first, 2, first + 40, 2), "whole", minimum=0.0, error_title="A very long title for an error "
+                   "that runs past 32 characters", error_message="x" * 300),
+        Validation(Range(first, 3, first + 40, 3), "list", choices=("EA", "BOX", "1E5", "000812", "\x07bell")),
+        Validation(Range(first, 4, first + 40, 4), "list", source="=Lists!$A$2:$A$20"),
+        Validation(Range(first, 5, first, 5), "date", input_message="a date\nafter 1900"),
+        Validation(Range(first, 6, first, 6), "list", choices=tuple(f"choice {n}" for n in range(40))),  # refused
+    ]
+    sheet = Sheet("S", columns=[Column("A", 10)], rows=[["x"]] * 50, validations=rules)
+    return WorkbookSpec([sheet])
+
+
+def test_a_validation_met_before_is_written_as_xlsxwriter_writes_it(tmp_path, monkeypatch):
+    specs = [_validated(1, 0), _validated(1, 0.0), _validated(2, 0), _validated(1, 0), _validated(1, None),
+             _validated(1, 2.5), _validated(1, 0.0)]
+
+    def sheets(tag: str) -> list[bytes]:
+        got = []
+        for n, spec in enumerate(specs):
+            with pytest.warns(UserWarning), zipfile.ZipFile(render_xlsx(spec, tmp_path / f"{tag}{n}.xlsx")) as book:
+                got.append(book.read("xl/worksheets/sheet1.xml"))
+        return got
+
+    kept = sheets("kept")  # later ones from memory
+    monkeypatch.setattr(internals.StreamedRowsWorksheet, "add_validation",
+                        lambda ws, key, cells, options: ws.data_validation(*cells, options()))
+    assert kept == sheets("plain")
+    assert b"<dataValidations count=\"5\">" in kept[0]

@@ -511,12 +511,17 @@ def _write_some_rows(ws: StreamedRowsWorksheet, cells: _RowCells, sheet: Sheet,
 def _add_rules(ws: StreamedRowsWorksheet, formats: _Formats, sheet: Sheet) -> None:
     """Data validations, conditional formats and data bars."""
     for v in sheet.validations:
-        ws.data_validation(*_cells(v.range), _xml_safe(_validation_options(v)))
+        # the type of the minimum too: 0 and 0.0 are equal keys but may not be written alike
+        ws.add_validation((v, type(v.minimum)), _cells(v.range), functools.partial(_safe_validation_options, v))
     for cf in sheet.conditional_formats:
         ws.conditional_format(*_cells(cf.range), {
             "type": "formula", "criteria": cf.formula, "format": formats.conditional(cf.style)})
     for bar in sheet.data_bars:
         ws.conditional_format(*_cells(bar.range), {"type": "data_bar", "bar_color": bar.color})
+
+
+def _safe_validation_options(v: Validation) -> dict[str, Any]:
+    return _xml_safe(_validation_options(v))  # type: ignore[no-any-return]
 
 
 def _validation_options(v: Validation) -> dict[str, Any]:

@@ -32,6 +32,10 @@ Private names used, and why:
   ``workbook``, ``in_memory``, ``filenames``: a small workbook's styles part, once made, is kept
   for the next workbook whose formats are the same (`FastZipWorkbook.styles_identity`): every
   count sheet has the same styles, which took xlsxwriter longer to write than the sheet's rows.
+- ``Worksheet.validations`` (the list ``data_validation()`` appends a checked validation to) and
+  ``Worksheet._write_data_validation(options)``: the XML of a validation met before in this process
+  (the same range, the same rule) is written again as a string: a count sheet has about 15, the
+  same from one sheet to the next, and checking and writing them anew took as long as its cells.
 - ``zipfile.ZipFile.fp`` (the standard library's): the file a failed write left open, closed
   quietly, else the garbage collector writes to it again and prints a second traceback.
 """
@@ -69,6 +73,7 @@ PRIVATE_METHODS: tuple[tuple[type[Any], str, str], ...] = (
     (Worksheet, "_xml_start_tag", "(self, tag, attributes=[]) -> None"),
     (Worksheet, "_xml_end_tag", "(self, tag) -> None"),
     (Worksheet, "_xml_empty_tag", "(self, tag, attributes=[]) -> None"),
+    (Worksheet, "_write_data_validation", "(self, options) -> None"),
     (Format, "_get_xf_index", "(self)"),
     (xlsxwriter.Workbook, "_store_workbook", "(self) -> None"),
     (xlsxwriter.Workbook, "_get_packager", "(self)"),
@@ -78,7 +83,11 @@ PRIVATE_METHODS: tuple[tuple[type[Any], str, str], ...] = (
 # attributes a Packager has once given its workbook (see test_xlsxwriter_internals)
 PACKAGER_ATTRIBUTES = ("workbook", "in_memory", "filenames")
 # attributes a worksheet has once initialised in constant_memory mode
-PRIVATE_ATTRIBUTES = ("fh", "previous_row", "merge", "row_data_fh", "constant_memory", "dim_rowmin")
+PRIVATE_ATTRIBUTES = ("fh", "previous_row", "merge", "row_data_fh", "constant_memory", "dim_rowmin", "validations")
+
+# a validation's key (its range and rule) -> its <dataValidation> element, as xlsxwriter writes it
+_VALIDATIONS: dict[Hashable, str] = {}
+_VALIDATIONS_KEPT = 10_000
 
 
 class StreamedRowsWorksheet(Worksheet):  # type: ignore[misc]
@@ -100,6 +109,37 @@ class StreamedRowsWorksheet(Worksheet):  # type: ignore[misc]
     def add_merge(self, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
         """Record a merged area whose cells the finished rows hold (merge_range minus its writes)."""
         self.merge.append([first_row, first_col, last_row, last_col])
+
+    validations: list[Any]
+
+    def add_validation(self, key: Hashable, cells: tuple[int, int, int, int],
+                       options: Callable[[], dict[str, Any]]) -> None:
+        """data_validation(*cells, options()), except that a validation with a key met before in this
+        process is taken as the XML xlsxwriter wrote for it then. key: everything the options and
+        the range are made of (equal keys, equal XML)."""
+        known = _VALIDATIONS.get(key)
+        if known is not None:
+            self.validations.append(known)
+            return
+        count = len(self.validations)
+        self.data_validation(*cells, options())
+        if len(self.validations) == count:
+            return  # refused, with xlsxwriter's warning: met again, it is refused again
+        written, self.fh = self.fh, io.StringIO()
+        try:
+            super()._write_data_validation(self.validations[-1])
+            xml = self.fh.getvalue()
+        finally:
+            self.fh = written
+        if len(_VALIDATIONS) >= _VALIDATIONS_KEPT:
+            _VALIDATIONS.clear()
+        _VALIDATIONS[key] = self.validations[-1] = xml
+
+    def _write_data_validation(self, options: dict[str, Any] | str) -> None:
+        if isinstance(options, str):  # written before (add_validation)
+            self.fh.write(options)
+        else:
+            super()._write_data_validation(options)
 
 
 class InMemoryRowsWorksheet(StreamedRowsWorksheet):

@@ -178,3 +178,36 @@ def test_a_validation_met_before_is_written_as_xlsxwriter_writes_it(tmp_path, mo
                         lambda ws, key, cells, options: ws.data_validation(*cells, options()))
     assert kept == sheets("plain")
     assert b"<dataValidations count=\"5\">" in kept[0]
+
+
+def test_a_format_made_before_is_the_format_xlsxwriter_makes(tmp_path, monkeypatch):
+    from cyclekit.backends.spec import ConditionalFormat, Range
+
+    styles = [Style(bold=True), Style(num_format="0.00", font_size=9), Style(font_size=9.0, italic=True),
+              Style(bg_color="#FFF2CC", locked=False, wrap=True, border=True), Style(align="center", indent=2),
+              Style(num_format="@", font_color="#9C0006", valign="top")]
+    specs = [_styled(styles), _styled(styles[::-1]), _styled(styles[2:], conditional=True), _styled(styles),
+             _styled([Style(font_size=9.0)]), _styled([Style(font_size=9)])]  # equal, but 9 is written "9"
+    specs[2].sheets[0].conditional_formats.append(ConditionalFormat(Range(0, 1, 0, 1), "=B1<0", Style(bold=True)))
+
+    def parts(tag: str) -> list[dict[str, bytes]]:
+        got = []
+        for n, spec in enumerate(specs):
+            with zipfile.ZipFile(render_xlsx(spec, tmp_path / f"{tag}{n}.xlsx")) as book:
+                got.append({name: book.read(name) for name in book.namelist() if name != "docProps/core.xml"})
+        return got
+
+    kept = parts("kept")  # later ones copied from formats made before
+    monkeypatch.setattr(internals.FastZipWorkbook, "add_format_once", xlsxwriter.Workbook.add_format)
+    internals._STYLES.clear()
+    assert kept == parts("plain")
+
+
+def test_a_workbook_and_a_format_have_the_attributes_add_format_once_uses(tmp_path):
+    book = internals.FastZipWorkbook(str(tmp_path / "a.xlsx"), {"in_memory": True})
+    assert all(hasattr(book, name) for name in internals.WORKBOOK_ATTRIBUTES)
+    fmt = book.add_format({"bold": True})
+    assert all(hasattr(fmt, name) for name in internals.FORMAT_ATTRIBUTES)
+    copy = book.add_format_once({"bold": True})
+    assert copy.xf_format_indices is book.xf_format_indices and book.formats[-1] is copy
+    assert internals.xf_index(copy) == internals.xf_index(fmt)  # the same format: the same style number

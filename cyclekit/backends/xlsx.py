@@ -45,7 +45,7 @@ MEMO_ITEMS = 100_000  # texts, and numbers, remembered as XML, at most (then for
 class _Formats:
     """One xlsxwriter Format per distinct Style (xlsxwriter wants them shared)."""
 
-    def __init__(self, book: xlsxwriter.Workbook):
+    def __init__(self, book: FastZipWorkbook):
         self.book = book
         self.cache: dict[Style, Any] = {}
         self.by_identity: dict[int, tuple[Style | None, Any]] = {}
@@ -94,7 +94,7 @@ class _Formats:
             if style.indent:
                 props["indent"] = style.indent
             props["locked"] = style.locked
-            self.cache[style] = self.book.add_format(props)
+            self.cache[style] = self.book.add_format_once(props)
             self.made.append((False, style, self.cache[style]))
         return self.cache[style]
 
@@ -106,7 +106,7 @@ class _Formats:
             props["font_color"] = style.font_color
         if style.bold:
             props["bold"] = True
-        fmt = self.book.add_format(props)
+        fmt = self.book.add_format_once(props)
         self.made.append((True, style, fmt))
         return fmt
 

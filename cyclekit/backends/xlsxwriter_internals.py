@@ -36,6 +36,11 @@ Private names used, and why:
   ``Worksheet._write_data_validation(options)``: the XML of a validation met before in this process
   (the same range, the same rule) is written again as a string: a count sheet has about 15, the
   same from one sheet to the next, and checking and writing them anew took as long as its cells.
+- ``Workbook.default_format_properties``, ``formats``, ``xf_format_indices``, ``dxf_format_indices``
+  and ``Format._get_format_key()``, ``_format_key``: `FastZipWorkbook.add_format_once` does what
+  ``add_format()`` does with a copy of a Format made before in this process from the same
+  properties (its key computed once): a count sheet's fifteen formats took longer to make than
+  its cells to write.
 - ``zipfile.ZipFile.fp`` (the standard library's): the file a failed write left open, closed
   quietly, else the garbage collector writes to it again and prints a second traceback.
 """
@@ -75,11 +80,15 @@ PRIVATE_METHODS: tuple[tuple[type[Any], str, str], ...] = (
     (Worksheet, "_xml_empty_tag", "(self, tag, attributes=[]) -> None"),
     (Worksheet, "_write_data_validation", "(self, options) -> None"),
     (Format, "_get_xf_index", "(self)"),
+    (Format, "_get_format_key", "(self)"),
     (xlsxwriter.Workbook, "_store_workbook", "(self) -> None"),
     (xlsxwriter.Workbook, "_get_packager", "(self)"),
     (Packager, "_write_styles_file", "(self) -> None"),
     (Packager, "_filename", "(self, xml_filename)"),
 )
+# attributes of a Workbook, and of a Format, that add_format_once reads or sets
+WORKBOOK_ATTRIBUTES = ("default_format_properties", "formats", "xf_format_indices", "dxf_format_indices")
+FORMAT_ATTRIBUTES = ("xf_format_indices", "dxf_format_indices", "_format_key", "xf_index", "dxf_index")
 # attributes a Packager has once given its workbook (see test_xlsxwriter_internals)
 PACKAGER_ATTRIBUTES = ("workbook", "in_memory", "filenames")
 # attributes a worksheet has once initialised in constant_memory mode
@@ -188,6 +197,24 @@ class FastZipWorkbook(xlsxwriter.Workbook):  # type: ignore[misc]
 
     styles_identity: Callable[[], Hashable] | None = None
 
+    def add_format_once(self, properties: dict[str, Any]) -> Format:
+        """add_format(properties): a copy of the Format made from the same properties before in
+        this process (before it was given an index), tied to this workbook's indices."""
+        merged = {**self.default_format_properties, **properties}
+        key = tuple((name, type(value), value) for name, value in merged.items())  # True and 1 are written apart
+        made = _FORMATS.get(key)
+        if made is None:
+            made = Format(merged)
+            made._get_format_key()  # kept with it: what the key is made of is set here, once
+            if len(_FORMATS) >= _FORMATS_KEPT:
+                _FORMATS.clear()
+            _FORMATS[key] = made
+        fmt: Format = Format.__new__(Format)
+        fmt.__dict__.update(made.__dict__)
+        fmt.xf_format_indices, fmt.dxf_format_indices = self.xf_format_indices, self.dxf_format_indices
+        self.formats.append(fmt)
+        return fmt
+
     def _get_packager(self) -> Packager:
         return _StylesKeepingPackager()
 
@@ -291,6 +318,8 @@ def _deflated(data: bytes, own: bool) -> tuple[int, bytes]:
     return known
 
 
+_FORMATS: dict[Hashable, Format] = {}  # a format's properties -> a Format made from them, never indexed
+_FORMATS_KEPT = 1000
 _STYLES: dict[Hashable, str] = {}  # styles identity -> the styles part (small workbooks)
 _STYLES_KEPT = 16
 

@@ -114,3 +114,35 @@ def test_quick_reading_equals_the_cell_by_cell_reading(trim: bool, serials: bool
     # the whole reading, every field and problem, as with each cell read on its own
     monkeypatch.setattr(cs, "_texts", general)
     assert dataclasses.asdict(parse_sheet(rows, "a.xlsx", "WH-A-01")) == dataclasses.asdict(parsed)  # type: ignore[arg-type]
+
+
+def altered_by_the_rules(entry: cs.Entry, sent: dict[str, str]) -> list[tuple[str, str, str]]:
+    """Each printed field compared by its rule alone, without the shortcut for a field read as printed."""
+    altered = []
+    for key in cs.PRINTED:
+        printed, read = sent.get(key, ""), getattr(entry, key)
+        if key in cs._IDENTIFIERS:
+            same = read == printed or cs.unshow_spaces(read) == printed
+        elif key == "uom":
+            same = cs.unit_key(read) == cs.unit_key(printed)
+        else:
+            same = cs._description(read) == cs._description(printed)
+        if not same:
+            altered.append((key, printed, read))
+    return altered
+
+
+FIELD_VALUES = ["000812", "812", "1E5", "100000", "=SUM(A1)", "1.50", "1.5", " 0042-07 ", "␣0042-07␣", "0042-07",
+                "EA", "ea", " ea", "Bolt,  M6\nx 20", "Bolt, M6 x 20", "Ünïcødé ✓ 部品", "\x01ctl", "", "ctl"]
+
+
+@pytest.mark.parametrize("read", FIELD_VALUES)
+def test_a_line_read_as_printed_or_altered_is_judged_by_the_rules(read: str) -> None:
+    for printed in FIELD_VALUES:
+        sent = dict.fromkeys(cs.PRINTED, printed)
+        entry = cs.Entry(1, "1", read, read, read, read, read, 3.0, "", 7, 7, "", read, "")
+        assert cs.altered_fields(entry, sent) == altered_by_the_rules(entry, sent)
+        partly = {**sent, "part_number": read, "uom": read}  # some fields as printed, others not
+        assert cs.altered_fields(entry, partly) == altered_by_the_rules(entry, partly)
+    assert cs.altered_fields(cs.Entry(1, "1", "000812", "", "d", "", "ea", 3.0, "", 7, 7), {}) == [
+        ("part_number", "", "000812"), ("description", "", "d"), ("uom", "", "ea")]

@@ -435,6 +435,8 @@ def altered_fields(entry: Entry, sent: dict[str, str]) -> list[tuple[str, str, s
     altered = []
     for key in PRINTED:
         printed, read = sent.get(key, ""), getattr(entry, key)
+        if read == printed:
+            continue  # read as printed (nearly every field of every line): the same by every rule below
         if key in _IDENTIFIERS:
             same = read == printed or unshow_spaces(read) == printed
         elif key == "uom":

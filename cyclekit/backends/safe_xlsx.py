@@ -223,6 +223,18 @@ def _formula_tags(text: bytes) -> int:
     return len(_PLAIN_FORMULA.findall(text)) + (len(_PREFIXED_FORMULA.findall(text)) if b":f" in text else 0)
 
 
+_ROW_TAG = re.compile(rb"<row[\s/>]")
+
+
+def _last_row_tag(text: bytes) -> int:
+    """Where the last <row> tag starts (-1: none); <rowBreaks> after the rows, on any sheet with
+    page breaks, is not one (taking it for one sent every sheet's end on the walk)."""
+    at = text.rfind(b"<row")
+    while at >= 0 and not _ROW_TAG.match(text, at):
+        at = text.rfind(b"<row", 0, at)
+    return at
+
+
 class _SheetScanner:
     """Fed the tab's XML in blocks cut after a closing tag; the quick path counts references with
     C-speed regexes, and a block it cannot vouch for (a cell without a reference, a prefix, a
@@ -282,7 +294,7 @@ class _SheetScanner:
             self._reach(rows, columns)
             self.row = int(references[-1][1]) - 1  # where a later cell without a reference goes on
             self.column = column_number(references[-1][0]) - 1
-        last_row = text.rfind(b"<row")
+        last_row = _last_row_tag(text)
         if last_row >= 0 and last_row > text.rfind(b"<c r="):
             match = re.match(rb'<row r="([0-9]{1,7})"', text[last_row:last_row + 30])
             if match is None:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -435,6 +435,8 @@ def altered_fields(entry: Entry, sent: dict[str, str]) -> list[tuple[str, str, s
     altered = []
     for key in PRINTED:
         printed, read = sent.get(key, ""), getattr(entry, key)
+        if read == printed:
+            continue  # read as printed (nearly every field of every line): the same by every rule below
         if key in _IDENTIFIERS:
             same = read == printed or unshow_spaces(read) == printed
         elif key == "uom":
@@ -503,6 +505,15 @@ def _text(value: Any) -> str:
     return value.strip() if type(value) is str else cell_text(value)
 
 
+def _texts(values: Sequence[Any]) -> list[str]:
+    """[_text(v) for v in values], in one C loop when every value is a text (as nearly every cell
+    of a returned sheet is); a number, a date or a blank None reads the way `_text` reads it."""
+    try:
+        return list(map(str.strip, values))
+    except TypeError:  # not all texts: each one as a person sees it
+        return [_text(value) for value in values]
+
+
 def _at(rows: list[list[Any]], r: int, c: int) -> Any:
     return rows[r][c] if r < len(rows) and c < len(rows[r]) else None
 
@@ -513,11 +524,13 @@ def _labels_and_header(rows: list[list[Any]]) -> tuple[dict[str, str], int | Non
     for r in range(min(len(rows), 12)):
         if cell_text(_at(rows, r, TITLE_COLUMN)) == LINE:  # a part's sheet has a Location column
             return labels, r
-        for c, value in enumerate(rows[r]):
-            text = cell_text(value)
+        for c, text in enumerate(_texts(rows[r])):
             if text in (LOCATION, PART, ZONE, COUNTER, CYCLE, SHEET, COUNT_DATE) and c in VALUE_OF:
                 labels.setdefault(text, cell_text(_at(rows, r, VALUE_OF[c])))
     return labels, None
+
+
+ENTRY_TEXTS = ("part_number", "revision", "description", "lot", "uom", "notes", "serial", "location")
 
 
 class _Reading:
@@ -533,8 +546,13 @@ class _Reading:
         width = max(len(headers), self.floor + 1, RIGHT_VALUE + 1)
         # a column the sheet lacks reads from one past the row's end, which is always blank
         self.at = {key: col.get(HEADERS[key], width) for key in (*PRINTED, "location", "notes")}
+        # an entry's text fields in Entry's order, picked from a row in one call
+        self.fields = itemgetter(*(self.at[key] for key in ENTRY_TEXTS))
         sheet.columns = {key: col[HEADERS[key]] for key in PRINTED if HEADERS[key] in col}
         self.width = width + 1
+        # what a short row is padded with: blank cells, and "" one past the end (read as the text
+        # of a column the sheet lacks: "" as a blank reads, and the quick path of _texts holds)
+        self.padding: list[Any] = [*([None] * width), ""]
         self.system_at = col.get(SYSTEM_QTY)
         self.expected: dict[int, Collection[int]] = {}  # row -> the columns where something may be written
         for r in range(header_row):
@@ -545,18 +563,19 @@ class _Reading:
         self.inserted: list[tuple[int, list[Any]]] = []
 
     def entry(self, row: list[Any], r: int, line_no: int | None, label: str) -> Entry:
-        raw, at = row[self.floor], self.at
+        raw = row[self.floor]
         unreadable = BLANK_FORMULA if (r, self.floor) in self.blank else ""
-        return Entry(line_no, label, _text(row[at["part_number"]]), _text(row[at["revision"]]),
-                     _text(row[at["description"]]), _text(row[at["lot"]]), _text(row[at["uom"]]),
-                     None if _text(raw) == "" else raw, _text(row[at["notes"]]), r, self.floor, unreadable,
-                     _text(row[at["serial"]]), _text(row[at["location"]]))
+        part_number, revision, description, lot, uom, notes, serial, location = _texts(self.fields(row))
+        # a number typed is never blank (what a float reads as is never empty): only others are read
+        count = raw if type(raw) is float else None if _text(raw) == "" else raw
+        return Entry(line_no, label, part_number, revision, description, lot, uom,
+                     count, notes, r, self.floor, unreadable, serial, location)
 
     def read(self, r: int, row: list[Any]) -> None:
         """One row below the table's header: a line, a found item, the confirmation, a signature, or
         something the layout has no place for."""
         if len(row) < self.width:
-            row = [*row, *([None] * (self.width - len(row)))]
+            row = [*row, *self.padding[len(row):]]
         label = _text(row[TITLE_COLUMN])
         if label.isascii() and label.isdigit() and not self.after_lines:  # "²" is a digit to Python, not to int()
             self._line(r, row, label)
@@ -615,11 +634,15 @@ class _Reading:
         for r_inserted, cells in self.inserted:  # a sheet without lines
             self._inserted(r_inserted, cells, None, None)
         sheet = self.sheet
-        for r in range(len(rows)):
+        for r, row in enumerate(rows):
             allowed = self.expected.get(r)
             if allowed is None:
                 continue  # an inserted row: said above, as a whole
-            for c, value in enumerate(rows[r]):
+            # a line's row may hold something in every column up to the layout's last: only
+            # the cells past it are looked at
+            start = allowed.stop if type(allowed) is range and allowed.start == 0 and allowed.step == 1 else 0
+            for c in range(start, len(row)):
+                value = row[c]
                 if c not in allowed and _text(value):
                     sheet.problems.append(Problem(
                         "unexpected-cell", sheet.file, "something is written where the sheet has no place for "

@@ -145,6 +145,16 @@ def test_a_styles_part_from_memory_is_the_one_the_workbook_would_make(tmp_path, 
     assert len(set(fresh)) == 4  # the orders and the conditional format give different parts
 
 
+def test_a_styles_part_from_memory_tells_a_size_of_9_from_9_0(tmp_path):
+    # equal Styles, but xlsxwriter writes sz val="9" for one and "9.0" for the other
+    def styles(n: int, size: float) -> bytes:
+        with zipfile.ZipFile(render_xlsx(_styled([Style(font_size=size)]), tmp_path / f"{n}.xlsx")) as book:
+            return book.read("xl/styles.xml")
+
+    whole, decimal = styles(0, 9), styles(1, 9.0)
+    assert b'sz val="9"' in whole and b'sz val="9.0"' in decimal
+
+
 def _validated(first: int, minimum: float | None) -> WorkbookSpec:
     from cyclekit.backends.spec import Range, Validation
 

@@ -51,10 +51,11 @@ class _Formats:
         self.by_identity: dict[int, tuple[Style | None, Any]] = {}
         self.made: list[tuple[bool, Style, Any]] = []  # (conditional?, style, format), in the order made
 
-    def identity(self) -> tuple[tuple[bool, Style, int | None, int | None], ...]:
+    def identity(self) -> tuple[tuple[bool, str, int | None, int | None], ...]:
         """What the workbook's styles part is made of: every format, in order, with the indices
-        xlsxwriter gave it (the workbook's other formats are its defaults, the same in every one)."""
-        return tuple((conditional, style, fmt.xf_index, fmt.dxf_index) for conditional, style, fmt in self.made)
+        xlsxwriter gave it (the workbook's other formats are its defaults, the same in every one).
+        A style by its repr: font size 9 and 9.0 are equal Styles but written as "9" and "9.0"."""
+        return tuple((conditional, repr(style), fmt.xf_index, fmt.dxf_index) for conditional, style, fmt in self.made)
 
     def get(self, style: Style | None) -> Any:
         # layouts share a few Style objects across many cells: look them up by identity first,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ from cyclekit.backends.spec import (
     Cell,
     CellValue,
     Formula,
+    LazyRows,
     PrintSetup,
     Range,
     Sheet,
@@ -253,9 +255,14 @@ class _RowCells:
         self.texts, self.numbers = _TEXTS, _NUMBERS
         self.styles: dict[int, tuple[Style, int, str]] = {}  # id(style) -> the style, its number, its tail
 
-    def register_styles(self, rows: list[list[CellValue]]) -> None:
+    def register_styles(self, rows: Sequence[list[CellValue]]) -> None:
         """Give every style in these rows its format index now, before another process writes
-        them: an index given out there would be unknown to the workbook."""
+        them: an index given out there would be unknown to the workbook (rows laid out as they
+        are read name their styles: they are not laid out here for it)."""
+        if isinstance(rows, LazyRows):
+            for style in rows.styles:
+                self._xf(style)
+            return
         for values in rows:
             for value in values:
                 if type(value) is Cell and value.style is not None:
@@ -520,11 +527,11 @@ def _write_some_rows(ws: StreamedRowsWorksheet, cells: _RowCells, sheet: Sheet,
                      merges: dict[int, list[tuple[Range, CellValue]]], start: int, stop: int) -> None:
     """Rows start..stop-1 into the sheet's stream in one write (a write per row costs more than
     its cells); a row with merged areas gets them, an empty row with a height is written for it."""
-    rows, heights = sheet.rows, sheet.row_heights
+    heights = sheet.row_heights
     xml: list[str] = []
     first = last = widest = 0
-    for r in range(start, stop):
-        values: Sequence[CellValue] = rows[r] if r < len(rows) else ()
+    # a slice, not an index per row: rows laid out as they are read are laid out a slice at a time
+    for r, values in zip(range(start, stop), itertools.chain(sheet.rows[start:stop], itertools.repeat(()))):
         if r in merges:
             values = _with_merges(values, merges[r])
             for area, _ in merges[r]:

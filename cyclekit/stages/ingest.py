@@ -325,12 +325,26 @@ class _Tally:
 
     lines: dict[str, CountedLine]  # by Line ID
     frozen: dict[tuple[str, int], SnapshotLine]  # (location, line number) -> the line as sent
-    listed_at: dict[ListedKey, list[tuple[str, str]]]  # -> (unit, Line ID) of each line listed there
+    sent_at: dict[str, list[str]]  # location -> the Line IDs of the lines sent there
     classes: dict[str, str]  # location -> ABC class
     inventory: FrozenInventory
     whole: tuple[str, ...]  # units counted whole
     problems: list[Problem]
     ids: list[str] = field(default_factory=list)  # the Line ID of each snapshot line, in the snapshot's order
+    # location -> (part number, revision, lot) -> (unit, Line ID) of each line sent there: made for a
+    # location when a found item is read there (made for every line up front, it was a line's worth each)
+    listed_at: dict[str, dict[tuple[str, str, str], list[tuple[str, str]]]] = field(default_factory=dict)
+
+    def listed(self, key: ListedKey) -> list[tuple[str, str]]:
+        """(unit, Line ID) of each line sent with this location, part number, revision and lot."""
+        location, *rest = key
+        index = self.listed_at.get(location)
+        if index is None:
+            index = self.listed_at[location] = {}
+            for line_id in self.sent_at.get(location, ()):
+                ln = self.lines[line_id]
+                index.setdefault((ln.part_number, ln.revision, ln.lot), []).append((unit_key(ln.uom), line_id))
+        return index.get((rest[0], rest[1], rest[2]), [])
 
 
 def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
@@ -338,14 +352,16 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                 problems: list[Problem]) -> list[CountedLine]:
     """One CountedLine per line sent, plus found items; recounts replace first counts."""
     tally = _sent_lines(manifest, frozen_inventory, config, problems)
-    order = {r.location: n for n, r in enumerate(manifest.locations)}
-    # the order of the cycle's locations, then the walk order; found items after the listed lines
-    sort_keys = {line_id: (order[s.item.location], False, s.line_no)
-                 for s, line_id in zip(frozen_inventory.lines, tally.ids, strict=True)}
     # first counts before recounts, whatever order the files came in
     for sheet, record in sorted(accepted, key=lambda pair: pair[1].kind != "count"):
         _read_sheet(tally, sheet, record)
-    ordered = sorted(tally.lines.values(), key=lambda ln: sort_keys.get(ln.line_id) or (
+    counted, ids = tally.lines, tally.ids
+    del tally  # its look-ups of the lines sent go before the sort keys come: a line's worth each
+    order = {r.location: n for n, r in enumerate(manifest.locations)}
+    # the order of the cycle's locations, then the walk order; found items after the listed lines
+    sort_keys = {line_id: (order[s.item.location], False, s.line_no)
+                 for s, line_id in zip(frozen_inventory.lines, ids, strict=True)}
+    ordered = sorted(counted.values(), key=lambda ln: sort_keys.get(ln.line_id) or (
         order.get(ln.location, len(order)), ln.found, _line_number(ln.line_id)))
     problems += unsigned_major_problems(ordered, accepted, config)
     return ordered
@@ -362,11 +378,10 @@ def _sent_lines(manifest: Manifest, frozen_inventory: FrozenInventory, config: C
         ids.append(line_id := s.line_id)
         lines[line_id] = CountedLine(line_id, i.location, i.part_number, i.revision, i.description, i.lot,
                                      i.serial, i.uom, classes[i.location], i.quantity, i.unit_cost)
-    listed_at: dict[ListedKey, list[tuple[str, str]]] = {}
+    sent_at: dict[str, list[str]] = {}
     for ln in lines.values():
-        listed_at.setdefault((ln.location, ln.part_number, ln.revision, ln.lot), []).append(
-            (unit_key(ln.uom), ln.line_id))
-    return _Tally(lines, {(s.item.location, s.line_no): s for s in frozen_inventory.lines}, listed_at, classes,
+        sent_at.setdefault(ln.location, []).append(ln.line_id)
+    return _Tally(lines, {(s.item.location, s.line_no): s for s in frozen_inventory.lines}, sent_at, classes,
                   frozen_inventory, config.inventory.whole_number_uoms, problems, ids)
 
 
@@ -538,8 +553,8 @@ def _read_found(tally: _Tally, entry: Entry, sheet: FilledSheet, record: SheetRe
     quantity = _quantity(entry, sheet, entry.uom, tally.whole, tally.problems)
     if quantity is None:
         return
-    listed = next((line_id for unit, line_id in tally.listed_at.get(
-        (record.location, entry.part_number, entry.revision, entry.lot), [])
+    listed = next((line_id for unit, line_id in tally.listed(
+        (record.location, entry.part_number, entry.revision, entry.lot))
         if not entry.uom.strip() or unit == unit_key(entry.uom)), None)  # one part in two units is two lines
     if listed is not None:
         tally.problems.append(Problem("found-is-listed", sheet.file, (

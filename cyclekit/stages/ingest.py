@@ -9,9 +9,10 @@ Problems tab says why.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,10 +51,11 @@ from cyclekit.domain.variance import (
     with_sheet_counters,
 )
 from cyclekit.errors import CycleError, CyclekitError, InputError, Problem
-from cyclekit.folder.counts import counts_json, counts_key, save_counts
+from cyclekit.folder.counts import counts_key, save_counts
 from cyclekit.folder.cycle import (
     RESULTS,
     RETURNED,
+    CountsRecord,
     FrozenInventory,
     IngestRecord,
     Manifest,
@@ -845,10 +847,10 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
     # what finance typed and added, read before anything is written: what cannot be carried stops here
     previous = previous_results(cycle_dir, manifest, google, config, strict=True)
     shown = counted.problems + previous.problems  # and dates typed in the results that cannot be read
-    spec, backup, recount_files, key, counts_text = _write_results(cycle_dir, manifest, counted, shown, previous,
+    spec, backup, recount_files, key, counts = _write_results(cycle_dir, manifest, counted, shown, previous,
                                                                    config, today or dt.date.today())
     url = _results_to_google(spec, manifest, config, google) if results_to_google else ""
-    _record_ingest(cycle_dir, manifest, counted, key, counts_text, spec, backup)
+    _record_ingest(cycle_dir, manifest, counted, key, counts, spec, backup)
     names = [r.location for r in manifest.locations]
     report = IngestReport(cycle_dir / RESULTS, counted.sheets_read,
                           counted.totals, shown, recount_files,
@@ -901,10 +903,10 @@ def _count(cycle_dir: Path, manifest: Manifest, config: Config, files: list[Path
 
 def _write_results(cycle_dir: Path, manifest: Manifest, counted: _Counted, shown: list[Problem],
                    previous: PreviousResults, config: Config, today: dt.date
-                   ) -> tuple[WorkbookSpec, Path | None, list[Path], str, str | None]:
+                   ) -> tuple[WorkbookSpec, Path | None, list[Path], str, CountsRecord | None]:
     """The recount sheets (in the background) and results.xlsx, whose copy is kept first; counts.json
-    laid out on the other core meanwhile. The results' spec, its copy, the recount files, the
-    counts' key and text."""
+    saved on the other core meanwhile. The results' spec, its copy, the recount files, the
+    counts' key and record (None when they are still to save)."""
     from cyclekit.layouts.recount_sheet import write_recount_sheets
     from cyclekit.layouts.results import results_workbook
     from cyclekit.layouts.results_carry import keep_backup
@@ -913,7 +915,10 @@ def _write_results(cycle_dir: Path, manifest: Manifest, counted: _Counted, shown
     recounts_written = write_recount_sheets(cycle_dir, manifest, lines, config, returned)
     key = counts_key([s.sha256 for s in counted.sources] + ([counted.movements.sha256] if counted.movements else []),
                      config)
-    counts_later = in_forked_copy(lambda: [counts_json(key, lines, problems, returned)])
+    # the other core saves counts.json itself and hands back its record: handed back as text, 50,000
+    # lines' counts were held twice here at the fullest moment of the ingest (a line's worth each)
+    counts_later = in_forked_copy(lambda: [json.dumps(asdict(save_counts(cycle_dir, key, lines, problems,
+                                                                          returned)))])
     results = XlsxFile(cycle_dir / RESULTS, copy=keep_backup)
     try:
         spec = results_workbook(manifest, lines, counted.totals, shown, previous.documentation, config,
@@ -924,8 +929,8 @@ def _write_results(cycle_dir: Path, manifest: Manifest, counted: _Counted, shown
             results.write(spec)
     finally:
         recount_files = recounts_written()
-        counts_text = counts_later() if counts_later else None
-    return spec, backup, recount_files, key, counts_text
+        saved = counts_later() if counts_later else None
+    return spec, backup, recount_files, key, CountsRecord(**json.loads(saved)) if saved else None
 
 
 def _results_to_google(spec: WorkbookSpec, manifest: Manifest, config: Config, google: GoogleTarget | None
@@ -939,11 +944,11 @@ def _results_to_google(spec: WorkbookSpec, manifest: Manifest, config: Config, g
     return str(made.address)
 
 
-def _record_ingest(cycle_dir: Path, manifest: Manifest, counted: _Counted, key: str, counts_text: str | None,
+def _record_ingest(cycle_dir: Path, manifest: Manifest, counted: _Counted, key: str, counts: CountsRecord | None,
                    spec: WorkbookSpec, backup: Path | None) -> None:
     from cyclekit.layouts.results_carry import layout_of
 
-    counts = save_counts(cycle_dir, key, counted.lines, counted.problems, counted.returned, counts_text)
+    counts = counts or save_counts(cycle_dir, key, counted.lines, counted.problems, counted.returned)
     manifest.ingests.append(IngestRecord(
         at=dt.datetime.now().isoformat(timespec="seconds"), files=counted.sources,
         lines_counted=counted.totals.lines_counted, problems=len(counted.problems),

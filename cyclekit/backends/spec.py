@@ -9,9 +9,10 @@ it evaluates to, so readers that do not recalculate still show the right thing.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_cell
 
@@ -142,11 +143,58 @@ class PrintSetup:
     across_first: bool = False  # pages across before pages down: both halves of a row print one after the other
 
 
+class LazyRows(Sequence[list[CellValue]]):
+    """A tab's rows laid out as they are read instead of held: a table of 50,000 lines is written
+    without all its rows in memory at once (they took as much as the rest of an ingest).
+
+    make(start, stop) lays out rows start..stop-1, afresh at every read. Reading is what a list
+    offers for reading (len, iteration, an index, a slice, which is lazy too); a layout that
+    changes the rows makes them a list first (`held`). styles: every Style the rows' Cells may
+    carry, for a renderer to register before the rows are laid out elsewhere.
+    """
+
+    def __init__(self, count: int, make: Callable[[int, int], Iterable[list[CellValue]]],
+                 styles: tuple[Style, ...] = (), offset: int = 0):
+        self.size, self.make, self.styles, self.offset = count, make, styles, offset
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self) -> Iterator[list[CellValue]]:
+        return iter(self.make(self.offset, self.offset + self.size))
+
+    @overload
+    def __getitem__(self, index: int) -> list[CellValue]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[list[CellValue]]: ...
+
+    def __getitem__(self, index: int | slice) -> list[CellValue] | Sequence[list[CellValue]]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self.size)
+            if step != 1:
+                return list(self)[index]
+            return LazyRows(max(stop - start, 0), self.make, self.styles, self.offset + start)
+        if index < 0:
+            index += self.size
+        if not 0 <= index < self.size:
+            raise IndexError(index)
+        return next(iter(self.make(self.offset + index, self.offset + index + 1)))
+
+
+def held(sheet: Sheet) -> list[list[CellValue]]:
+    """The sheet's rows as a list it holds (laid out now if they were lazy), to change them."""
+    rows: Sequence[list[CellValue]] = sheet.rows  # a list to the type checker: see Sheet.rows
+    if not isinstance(rows, list):
+        sheet.rows = list(rows)
+    return sheet.rows
+
+
 @dataclass
 class Sheet:
     name: str
     columns: list[Column] = field(default_factory=list)
-    rows: list[list[CellValue]] = field(default_factory=list)
+    rows: list[list[CellValue]] = field(default_factory=list)  # or LazyRows, read only (see held)
     row_heights: dict[int, float] = field(default_factory=dict)
     merges: list[tuple[Range, CellValue]] = field(default_factory=list)
     freeze: tuple[int, int] | None = None

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
+import os
 import re
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from decimal import Decimal
@@ -19,6 +23,7 @@ from cyclekit.backends.spec import (
     Cell,
     CellValue,
     Formula,
+    LazyRows,
     PrintSetup,
     Range,
     Sheet,
@@ -251,9 +256,14 @@ class _RowCells:
         self.texts, self.numbers = _TEXTS, _NUMBERS
         self.styles: dict[int, tuple[Style, int, str]] = {}  # id(style) -> the style, its number, its tail
 
-    def register_styles(self, rows: list[list[CellValue]]) -> None:
+    def register_styles(self, rows: Sequence[list[CellValue]]) -> None:
         """Give every style in these rows its format index now, before another process writes
-        them: an index given out there would be unknown to the workbook."""
+        them: an index given out there would be unknown to the workbook (rows laid out as they
+        are read name their styles: they are not laid out here for it)."""
+        if isinstance(rows, LazyRows):
+            for style in rows.styles:
+                self._xf(style)
+            return
         for values in rows:
             for value in values:
                 if type(value) is Cell and value.style is not None:
@@ -406,16 +416,17 @@ class _RowCells:
 
 PARALLEL_ROWS = 20_000  # a sheet with more rows than this writes its second half in a copy of the process
 ROWS_PER_WRITE = 1000  # rows joined into one string per write to the sheet's stream
+COPY_CHARS = 1 << 20  # characters of rows written elsewhere copied into the sheet at a time
 
 
 def _second_half_elsewhere(cells: _RowCells, sheet: Sheet, merges: dict[int, list[tuple[Range, CellValue]]]
-                           ) -> tuple[int, Callable[[], str | None]] | None:
+                           ) -> tuple[int, Callable[[], str | None], str] | None:
     """Start laying out the rows of the sheet's second half in another process (a copy of this one
     when it can be made safely, else a worker given the rows pickled: see in_forked_copy).
 
-    Rows with merged areas stay here; a height of an empty row too. Returns the first
-    row it took and a function that waits for it, or None when the sheet is small or the second
-    half has such rows.
+    Rows with merged areas stay here; a height of an empty row too. Returns the first row it
+    took, a function that waits for it (giving the widest row's last column, as text) and the
+    file the rows' XML goes to; None when the sheet is small or the second half has such rows.
     """
     rows = sheet.rows
     if len(rows) < PARALLEL_ROWS:
@@ -425,8 +436,34 @@ def _second_half_elsewhere(cells: _RowCells, sheet: Sheet, merges: dict[int, lis
                                               if r >= split):
         return None
     cells.register_styles(rows[split:])
-    wait = in_forked_copy(functools.partial(cells.rows_xml, rows[split:], split, sheet.row_heights))
-    return None if wait is None else (split, wait)
+    # the XML goes to a file of its own, copied into the sheet piece by piece: handed back whole,
+    # half a 50,000-row tab's XML was held twice (bytes, then text) on top of everything else
+    fd, path = tempfile.mkstemp(prefix="cyclekit-", suffix=".rows")
+    os.close(fd)
+    wait = in_forked_copy(functools.partial(_rows_to_file, cells, rows[split:], split, sheet.row_heights, path))
+    if wait is None:
+        os.unlink(path)
+        return None
+    return split, wait, path
+
+
+def _rows_to_file(cells: _RowCells, rows: Sequence[list[CellValue]], first: int, heights: dict[int, float],
+                  path: str) -> list[str]:
+    """The <row> elements of these rows written to the file; gives the widest row's last column."""
+    widest = -1  # as max(map(len, rows)) - 1 of rows all empty
+    with open(path, "w", encoding="utf-8") as out:
+        for r, values in enumerate(rows, start=first):
+            if values:
+                out.write(cells.row_xml(r, values, heights.get(r)))
+                widest = max(widest, len(values) - 1)
+    return [str(widest)]
+
+
+def _copy_rows(ws: StreamedRowsWorksheet, first: int, last: int, widest: int, path: str) -> None:
+    """Rows first..last, written as XML to the file, into the sheet's stream a piece at a time."""
+    ws.write_rows_xml(first, last, widest, "")
+    with open(path, encoding="utf-8") as rows:
+        shutil.copyfileobj(rows, ws.fh, COPY_CHARS)
 
 
 def _render_sheet(book: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet,
@@ -473,14 +510,16 @@ def _write_rows(ws: StreamedRowsWorksheet, formats: _Formats, sheet: Sheet,
         _write_some_rows(ws, cells, sheet, merges, start, min(start + ROWS_PER_WRITE, end))
     if not elsewhere:
         return None
-    split, wait = elsewhere
-    rest = sheet.rows[split:]
+    split, wait, path = elsewhere
 
     def finish() -> None:
-        xml = wait()
-        if xml is None:  # the copy failed: write the rows here (and meet its error, if any)
-            xml = "".join(cells.rows_xml(rest, split, sheet.row_heights))
-        ws.write_rows_xml(split, last_row, max(map(len, rest)) - 1, xml)
+        try:
+            widest = wait()
+            if widest is None:  # the copy failed: write the rows here (and meet its error, if any)
+                widest = _rows_to_file(cells, sheet.rows[split:], split, sheet.row_heights, path)[0]
+            _copy_rows(ws, split, last_row, int(widest), path)
+        finally:
+            os.unlink(path)
 
     return finish
 
@@ -489,11 +528,11 @@ def _write_some_rows(ws: StreamedRowsWorksheet, cells: _RowCells, sheet: Sheet,
                      merges: dict[int, list[tuple[Range, CellValue]]], start: int, stop: int) -> None:
     """Rows start..stop-1 into the sheet's stream in one write (a write per row costs more than
     its cells); a row with merged areas gets them, an empty row with a height is written for it."""
-    rows, heights = sheet.rows, sheet.row_heights
+    heights = sheet.row_heights
     xml: list[str] = []
     first = last = widest = 0
-    for r in range(start, stop):
-        values: Sequence[CellValue] = rows[r] if r < len(rows) else ()
+    # a slice, not an index per row: rows laid out as they are read are laid out a slice at a time
+    for r, values in zip(range(start, stop), itertools.chain(sheet.rows[start:stop], itertools.repeat(()))):
         if r in merges:
             values = _with_merges(values, merges[r])
             for area, _ in merges[r]:

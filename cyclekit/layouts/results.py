@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import math
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +29,7 @@ from cyclekit.backends.spec import (
     Column,
     ConditionalFormat,
     Formula,
+    LazyRows,
     PrintSetup,
     Range,
     Series,
@@ -35,6 +37,7 @@ from cyclekit.backends.spec import (
     Style,
     Validation,
     WorkbookSpec,
+    held,
 )
 from cyclekit.config import Config
 from cyclekit.domain.authority import allowed_roles
@@ -140,7 +143,7 @@ def _pages_across(widths: list[float]) -> int:
     return max(1, math.ceil((total - repeated) / (PAGE_WIDTH - repeated) - 0.15))
 
 
-def _table_sheet(name: str, columns: list[Column], rows: list[list[Any]], *, protect: bool = False,
+def _table_sheet(name: str, columns: list[Column], rows: list[list[Any]] | LazyRows, *, protect: bool = False,
                  landscape: bool = True, unprinted: int = 0, legend: str = "",
                  heights: dict[int, float] | None = None) -> Sheet:
     """unprinted: columns at the right left off paper (shown on screen only); legend: what the
@@ -148,7 +151,11 @@ def _table_sheet(name: str, columns: list[Column], rows: list[list[Any]], *, pro
     the tab fits its rows itself."""
     columns = _spaced(columns)
     sheet = Sheet(name, columns=columns, header_row=0, freeze=(1, 2), protect=protect)
-    sheet.rows = [_header(columns), *rows]
+    if isinstance(rows, LazyRows):  # the header held, the rows laid out as they are written
+        sheet.rows = cast(list[list[CellValue]], LazyRows(len(rows) + 1, _Headed(_header(columns), rows.make),
+                                                          rows.styles))
+    else:
+        sheet.rows = [_header(columns), *rows]
     sheet.row_heights[0] = 32
     if heights is not None:
         sheet.row_heights.update(heights)
@@ -171,6 +178,19 @@ def _table_sheet(name: str, columns: list[Column], rows: list[list[Any]], *, pro
                                    gridlines=False,
                                    area=Range(0, 0, max(len(rows), 1), printed - 1) if unprinted else None)
     return sheet
+
+
+class _Headed:
+    """Row 0 a header, then rows 1.. of `make` (its rows 0..): see LazyRows."""
+
+    def __init__(self, header: list[CellValue], make: Callable[[int, int], Iterable[list[CellValue]]]):
+        self.header, self.make = header, make
+
+    def __call__(self, start: int, stop: int) -> Iterator[list[CellValue]]:
+        if start == 0 and stop > 0:
+            yield self.header
+        if stop > 1:
+            yield from self.make(max(start - 1, 0), stop - 1)
 
 
 class _Quantities:
@@ -235,8 +255,9 @@ def _variance_sheet(lines: list[CountedLine], config: Config, moves: bool = Fals
         Column(LINE_ID, 16, styles.TEXT), Column("Description", 30, styles.TEXT),
         Column("Serial", 14, styles.TEXT), *([Column(COUNTED_AT, 16, styles.TEXT)] if moves else []),
     ]
-    sheet = _table_sheet(VARIANCE, columns, _variance_rows(lines, config, _letters(columns), qty, moves),
-                         legend=_with_moved(VARIANCE_LEGEND, moves))
+    # no column wraps, nor do the quantities' own formats: every row is one line high, none fitted
+    rows = _VarianceRows([line for line in lines if line.counted], config, _letters(columns), qty, moves)
+    sheet = _table_sheet(VARIANCE, columns, rows.lazy(), legend=_with_moved(VARIANCE_LEGEND, moves), heights={})
     letter = _letters(columns)
     within, variance = letter["Within Tolerance"], letter["Variance Qty"]
     body = Range(1, 0, max(len(sheet.rows) - 1, 1), len(columns) - 1)
@@ -272,16 +293,31 @@ def _expected(line: CountedLine, letter: dict[str, str], n: int, moves: bool) ->
     return [line.moved_qty if line.moved else None, Formula(f"={system}{n}+N({moved}{n})", line.expected_qty)]
 
 
-def _variance_rows(lines: list[CountedLine], config: Config, letter: dict[str, str],
-                   qty: _Quantities, moves: bool = False) -> list[list[Any]]:
+class _VarianceRows:
+    """The Variance tab's data rows, laid out from the counted lines when the tab is written (see
+    LazyRows): a row per line counted, held all at once they took as much as the rest of an ingest."""
+
+    def __init__(self, counted: list[CountedLine], config: Config, letter: dict[str, str], qty: _Quantities,
+                 moves: bool):
+        self.counted, self.config, self.letter, self.qty, self.moves = counted, config, letter, qty, moves
+
+    def lazy(self) -> LazyRows:
+        return LazyRows(len(self.counted), self, tuple(self.qty.by_uom.values()))
+
+    def __call__(self, start: int, stop: int) -> Iterator[list[Any]]:
+        return _variance_rows(self.counted[start:stop], self.config, self.letter, self.qty, self.moves, start + 2)
+
+
+def _variance_rows(counted_lines: list[CountedLine], config: Config, letter: dict[str, str],
+                   qty: _Quantities, moves: bool = False, first: int = 2) -> Iterator[list[Any]]:
+    """The rows of these counted lines, the first on spreadsheet row `first`."""
     system = letter[EXPECTED_QTY] if moves else letter["System Qty"]  # what the count is compared with
     counted, variance_at = letter["Counted Qty"], letter["Variance Qty"]
     cost, allowed_at = letter["Unit Cost"], letter["Tolerance"]
-    rows = []
     count = config.count
     tolerances: dict[str, Decimal] = {}  # by ABC class: the same for every line of a class
     zeros: dict[str, Any] = {}  # see _alike
-    for n, line in enumerate((ln for ln in lines if ln.counted), start=2):
+    for n, line in enumerate(counted_lines, start=first):
         allowed = tolerances.get(line.abc_class)
         if allowed is None:
             allowed = tolerances[line.abc_class] = tolerance(line, count)
@@ -295,7 +331,7 @@ def _variance_rows(lines: list[CountedLine], config: Config, letter: dict[str, s
             variance, pct, value = (_alike(zeros, v) for v in (variance, pct, value))
         within = variance == 0 or judge(line, count).within_tolerance
         own = qty.column is not qty.by_uom.get(line.uom, qty.column)  # quantities in their unit's own format
-        rows.append([  # None, not "", where a read-only cell is empty: nothing to write at all
+        yield [  # None, not "", where a read-only cell is empty: nothing to write at all
             line.location, line.part_number, line.revision or None, line.lot or None, line.uom or None,
             qty.cell(line.system_qty, line.uom) if own else line.system_qty,
             *[qty.cell(v, line.uom) for v in _expected(line, letter, n, moves)],
@@ -312,8 +348,7 @@ def _variance_rows(lines: list[CountedLine], config: Config, letter: dict[str, s
             line.recount_sheet or line.sheet_id, line.line_id,
             line.description or None,
             line.serial or None, *([line.counted_at.replace("T", " ") or None] if moves else []),
-        ])
-    return rows
+        ]
 
 
 def _alike(seen: dict[str, Any], value: Any) -> Any:
@@ -1181,9 +1216,10 @@ def _row_keys(sheet: Sheet, problem_keys: list[ProblemKey]) -> list[Any]:
 
 def _add_column(sheet: Sheet, header: str, values: list[Any]) -> None:
     sheet.columns.append(Column(header, 18, Style(locked=False)))
-    sheet.rows[0].append(Cell(header, styles.HEADER))
+    rows = held(sheet)
+    rows[0].append(Cell(header, styles.HEADER))
     width = len(sheet.columns)
-    for row, value in zip(sheet.rows[1:], values, strict=True):
+    for row, value in zip(rows[1:], values, strict=True):
         row.extend([None] * (width - 1 - len(row)))
         row.append(carried_cell(value))
     if sheet.autofilter is not None:

@@ -9,9 +9,10 @@ Problems tab says why.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,10 +51,11 @@ from cyclekit.domain.variance import (
     with_sheet_counters,
 )
 from cyclekit.errors import CycleError, CyclekitError, InputError, Problem
-from cyclekit.folder.counts import counts_json, counts_key, save_counts
+from cyclekit.folder.counts import counts_key, save_counts
 from cyclekit.folder.cycle import (
     RESULTS,
     RETURNED,
+    CountsRecord,
     FrozenInventory,
     IngestRecord,
     Manifest,
@@ -325,12 +327,26 @@ class _Tally:
 
     lines: dict[str, CountedLine]  # by Line ID
     frozen: dict[tuple[str, int], SnapshotLine]  # (location, line number) -> the line as sent
-    listed_at: dict[ListedKey, list[tuple[str, str]]]  # -> (unit, Line ID) of each line listed there
+    sent_at: dict[str, list[str]]  # location -> the Line IDs of the lines sent there
     classes: dict[str, str]  # location -> ABC class
     inventory: FrozenInventory
     whole: tuple[str, ...]  # units counted whole
     problems: list[Problem]
     ids: list[str] = field(default_factory=list)  # the Line ID of each snapshot line, in the snapshot's order
+    # location -> (part number, revision, lot) -> (unit, Line ID) of each line sent there: made for a
+    # location when a found item is read there (made for every line up front, it was a line's worth each)
+    listed_at: dict[str, dict[tuple[str, str, str], list[tuple[str, str]]]] = field(default_factory=dict)
+
+    def listed(self, key: ListedKey) -> list[tuple[str, str]]:
+        """(unit, Line ID) of each line sent with this location, part number, revision and lot."""
+        location, *rest = key
+        index = self.listed_at.get(location)
+        if index is None:
+            index = self.listed_at[location] = {}
+            for line_id in self.sent_at.get(location, ()):
+                ln = self.lines[line_id]
+                index.setdefault((ln.part_number, ln.revision, ln.lot), []).append((unit_key(ln.uom), line_id))
+        return index.get((rest[0], rest[1], rest[2]), [])
 
 
 def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
@@ -338,14 +354,16 @@ def build_lines(manifest: Manifest, frozen_inventory: FrozenInventory,
                 problems: list[Problem]) -> list[CountedLine]:
     """One CountedLine per line sent, plus found items; recounts replace first counts."""
     tally = _sent_lines(manifest, frozen_inventory, config, problems)
-    order = {r.location: n for n, r in enumerate(manifest.locations)}
-    # the order of the cycle's locations, then the walk order; found items after the listed lines
-    sort_keys = {line_id: (order[s.item.location], False, s.line_no)
-                 for s, line_id in zip(frozen_inventory.lines, tally.ids, strict=True)}
     # first counts before recounts, whatever order the files came in
     for sheet, record in sorted(accepted, key=lambda pair: pair[1].kind != "count"):
         _read_sheet(tally, sheet, record)
-    ordered = sorted(tally.lines.values(), key=lambda ln: sort_keys.get(ln.line_id) or (
+    counted, ids = tally.lines, tally.ids
+    del tally  # its look-ups of the lines sent go before the sort keys come: a line's worth each
+    order = {r.location: n for n, r in enumerate(manifest.locations)}
+    # the order of the cycle's locations, then the walk order; found items after the listed lines
+    sort_keys = {line_id: (order[s.item.location], False, s.line_no)
+                 for s, line_id in zip(frozen_inventory.lines, ids, strict=True)}
+    ordered = sorted(counted.values(), key=lambda ln: sort_keys.get(ln.line_id) or (
         order.get(ln.location, len(order)), ln.found, _line_number(ln.line_id)))
     problems += unsigned_major_problems(ordered, accepted, config)
     return ordered
@@ -362,11 +380,10 @@ def _sent_lines(manifest: Manifest, frozen_inventory: FrozenInventory, config: C
         ids.append(line_id := s.line_id)
         lines[line_id] = CountedLine(line_id, i.location, i.part_number, i.revision, i.description, i.lot,
                                      i.serial, i.uom, classes[i.location], i.quantity, i.unit_cost)
-    listed_at: dict[ListedKey, list[tuple[str, str]]] = {}
+    sent_at: dict[str, list[str]] = {}
     for ln in lines.values():
-        listed_at.setdefault((ln.location, ln.part_number, ln.revision, ln.lot), []).append(
-            (unit_key(ln.uom), ln.line_id))
-    return _Tally(lines, {(s.item.location, s.line_no): s for s in frozen_inventory.lines}, listed_at, classes,
+        sent_at.setdefault(ln.location, []).append(ln.line_id)
+    return _Tally(lines, {(s.item.location, s.line_no): s for s in frozen_inventory.lines}, sent_at, classes,
                   frozen_inventory, config.inventory.whole_number_uoms, problems, ids)
 
 
@@ -538,8 +555,8 @@ def _read_found(tally: _Tally, entry: Entry, sheet: FilledSheet, record: SheetRe
     quantity = _quantity(entry, sheet, entry.uom, tally.whole, tally.problems)
     if quantity is None:
         return
-    listed = next((line_id for unit, line_id in tally.listed_at.get(
-        (record.location, entry.part_number, entry.revision, entry.lot), [])
+    listed = next((line_id for unit, line_id in tally.listed(
+        (record.location, entry.part_number, entry.revision, entry.lot))
         if not entry.uom.strip() or unit == unit_key(entry.uom)), None)  # one part in two units is two lines
     if listed is not None:
         tally.problems.append(Problem("found-is-listed", sheet.file, (
@@ -830,10 +847,10 @@ def ingest_cycle(cycle_dir: Path | str, config: Config, files: list[Path] | None
     # what finance typed and added, read before anything is written: what cannot be carried stops here
     previous = previous_results(cycle_dir, manifest, google, config, strict=True)
     shown = counted.problems + previous.problems  # and dates typed in the results that cannot be read
-    spec, backup, recount_files, key, counts_text = _write_results(cycle_dir, manifest, counted, shown, previous,
+    spec, backup, recount_files, key, counts = _write_results(cycle_dir, manifest, counted, shown, previous,
                                                                    config, today or dt.date.today())
     url = _results_to_google(spec, manifest, config, google) if results_to_google else ""
-    _record_ingest(cycle_dir, manifest, counted, key, counts_text, spec, backup)
+    _record_ingest(cycle_dir, manifest, counted, key, counts, spec, backup)
     names = [r.location for r in manifest.locations]
     report = IngestReport(cycle_dir / RESULTS, counted.sheets_read,
                           counted.totals, shown, recount_files,
@@ -886,10 +903,10 @@ def _count(cycle_dir: Path, manifest: Manifest, config: Config, files: list[Path
 
 def _write_results(cycle_dir: Path, manifest: Manifest, counted: _Counted, shown: list[Problem],
                    previous: PreviousResults, config: Config, today: dt.date
-                   ) -> tuple[WorkbookSpec, Path | None, list[Path], str, str | None]:
+                   ) -> tuple[WorkbookSpec, Path | None, list[Path], str, CountsRecord | None]:
     """The recount sheets (in the background) and results.xlsx, whose copy is kept first; counts.json
-    laid out on the other core meanwhile. The results' spec, its copy, the recount files, the
-    counts' key and text."""
+    saved on the other core meanwhile. The results' spec, its copy, the recount files, the
+    counts' key and record (None when they are still to save)."""
     from cyclekit.layouts.recount_sheet import write_recount_sheets
     from cyclekit.layouts.results import results_workbook
     from cyclekit.layouts.results_carry import keep_backup
@@ -898,7 +915,10 @@ def _write_results(cycle_dir: Path, manifest: Manifest, counted: _Counted, shown
     recounts_written = write_recount_sheets(cycle_dir, manifest, lines, config, returned)
     key = counts_key([s.sha256 for s in counted.sources] + ([counted.movements.sha256] if counted.movements else []),
                      config)
-    counts_later = in_forked_copy(lambda: [counts_json(key, lines, problems, returned)])
+    # the other core saves counts.json itself and hands back its record: handed back as text, 50,000
+    # lines' counts were held twice here at the fullest moment of the ingest (a line's worth each)
+    counts_later = in_forked_copy(lambda: [json.dumps(asdict(save_counts(cycle_dir, key, lines, problems,
+                                                                          returned)))])
     results = XlsxFile(cycle_dir / RESULTS, copy=keep_backup)
     try:
         spec = results_workbook(manifest, lines, counted.totals, shown, previous.documentation, config,
@@ -909,8 +929,8 @@ def _write_results(cycle_dir: Path, manifest: Manifest, counted: _Counted, shown
             results.write(spec)
     finally:
         recount_files = recounts_written()
-        counts_text = counts_later() if counts_later else None
-    return spec, backup, recount_files, key, counts_text
+        saved = counts_later() if counts_later else None
+    return spec, backup, recount_files, key, CountsRecord(**json.loads(saved)) if saved else None
 
 
 def _results_to_google(spec: WorkbookSpec, manifest: Manifest, config: Config, google: GoogleTarget | None
@@ -924,11 +944,11 @@ def _results_to_google(spec: WorkbookSpec, manifest: Manifest, config: Config, g
     return str(made.address)
 
 
-def _record_ingest(cycle_dir: Path, manifest: Manifest, counted: _Counted, key: str, counts_text: str | None,
+def _record_ingest(cycle_dir: Path, manifest: Manifest, counted: _Counted, key: str, counts: CountsRecord | None,
                    spec: WorkbookSpec, backup: Path | None) -> None:
     from cyclekit.layouts.results_carry import layout_of
 
-    counts = save_counts(cycle_dir, key, counted.lines, counted.problems, counted.returned, counts_text)
+    counts = counts or save_counts(cycle_dir, key, counted.lines, counted.problems, counted.returned)
     manifest.ingests.append(IngestRecord(
         at=dt.datetime.now().isoformat(timespec="seconds"), files=counted.sources,
         lines_counted=counted.totals.lines_counted, problems=len(counted.problems),

@@ -166,3 +166,71 @@ def test_a_quantity_the_counted_lines_file_cannot_hold_names_its_line():
         with pytest.raises(CycleError, match=r"line A /2: the count .* has more digits"):
             counted_lines_table("C1", dt.date(2026, 1, 5), [_counted_line(1, "1", "1"), _counted_line(2, "1", counted)],
                                 {}, {}, CountConfig())
+
+
+class _Rows:
+    """A workbook as a reader gives it: tabs of plain values, every tab read counted."""
+
+    def __init__(self, tabs: dict[str, list[list]]):
+        self.path, self._tabs, self.read = Path("results.xlsx"), tabs, []
+
+    @property
+    def tabs(self) -> list[str]:
+        return list(self._tabs)
+
+    def rows(self, tab: str) -> list[list]:
+        self.read.append(tab)
+        return self._tabs[tab]
+
+
+def _table(headers: tuple[str, ...], rows: list[dict], extra: tuple[str, ...] = ()) -> list[list]:
+    return [[*headers, *extra], *[[row.get(h, "") for h in (*headers, *extra)] for row in rows]]
+
+
+def documented_results() -> dict[str, list[list]]:
+    """Results as people leave them: identifiers that look like numbers, dates typed every way (one
+    that cannot be read), a line documented in Discrepancies and in Cleared, a tab renamed, a column
+    and a tab of their own, text outside the tables, Resolutions and transfer decisions."""
+    from cyclekit.layouts.results import table_headers, transfer_headers
+
+    tables = table_headers()
+    docs = [
+        {"Line ID": "000812", "Location": "A-1 ", "Part Number": "000812", "Root Cause": "Miscount",
+         "Status": "Resolved", "Approved By": "Dana", "Approval Date": "2026-03-01", "Variance Qty": -2},
+        {"Line ID": "1E5", "Part Number": "1E5", "Investigated On": dt.datetime(2026, 3, 2), "Notes": "=SUM(A1)",
+         "Approval Date": "31/02/2026", "Variance Qty": 1.5},
+        {"Line ID": "B-2 /3 ", "Status": "Open"},  # nothing typed but the Status written
+        {"Line ID": "", "Root Cause": "typed in a row with no Line ID"},
+        {"Line ID": "C-3/1", "Resolution": "Überlänge " * 40, "Status": "Open", "GL Account": "4711"},
+    ]
+    cleared = [{"Line ID": "000812", "Root Cause": "older cause", "Documented Variance": -1, "Why Here": "moved"},
+               {"Line ID": "D-4/2", "Root Cause": "Damaged", "Approval Date": dt.date(2026, 2, 1)}]
+    problems = [{"Kind": "bad-qty", "File": "a.xlsx", "Tab": "Count", "Cell": "G7", "Resolution": "recounted: 4"},
+                {"Kind": "bad-qty", "File": "b.xlsx", "Tab": "Count", "Cell": "G8"}]
+    transfers = [{"Transfer": "T1", "From Line ID": "000812", "To Line ID": "1E5", "Decision": "Accept",
+                  "Decided By": "Dana", "Quantity": 2},
+                 {"Transfer": "T2", "From Line ID": "C-3/1", "To Line ID": "D-4/2", "Notes": "ask Sam", "Quantity": 1},
+                 {"Transfer": "T3", "From Line ID": "", "To Line ID": "D-4/2", "Decision": "Accept"}]
+    variance = [{"Line ID": f"V-{i}", "Location": "V", "Counted Qty": i} for i in range(5)]
+    return {"Summary": [["Cycle", "CC-1", "", "", "", "", "", "", "a note"]],
+            "variance": _table(tables["Variance"], variance, ("Checked",)),
+            " DISCREPANCIES": _table(tables["Discrepancies"], docs, ("GL Account",)),
+            "Old lines": _table(tables["Cleared"], cleared),
+            "Problems": _table(tables["Problems"], problems),
+            "Transfers": _table(transfer_headers(), transfers),
+            "Finance notes": [["a tab of their own"]]}
+
+
+def test_finalize_reads_the_decisions_an_ingest_reads_and_no_other_tab():
+    from cyclekit.layouts.results_carry import read_decisions, read_previous
+
+    everything = read_previous(_Rows(documented_results()))
+    reader = _Rows(documented_results())
+    decided = read_decisions(reader)
+    assert everything.documentation and everything.resolutions and everything.transfers  # the case is real
+    assert decided.documentation == everything.documentation
+    assert list(decided.documentation) == list(everything.documentation)
+    assert decided.resolutions == everything.resolutions
+    assert decided.transfers == everything.transfers
+    assert decided.problems == everything.problems and decided.renamed == everything.renamed
+    assert "variance" not in reader.read and "Summary" not in reader.read

@@ -234,3 +234,49 @@ def test_finalize_reads_the_decisions_an_ingest_reads_and_no_other_tab():
     assert decided.transfers == everything.transfers
     assert decided.problems == everything.problems and decided.renamed == everything.renamed
     assert "variance" not in reader.read and "Summary" not in reader.read
+
+
+def _line_as_row(line, doc: dict, zone: str, config) -> dict:
+    """A counted line's row of the counted lines file, worked out field by field from the line."""
+    from cyclekit.domain.money import cents
+    from cyclekit.domain.variance import judge
+
+    first = line.first_qty
+    judged = judge(line, config)
+    first_judged = judge(dataclasses.replace(line, counted_qty=first, problem=""), config) if first is not None else None
+    return {
+        "line_id": line.line_id, "location": line.location, "zone": zone, "part_number": line.part_number,
+        "revision": line.revision, "lot": line.lot, "serial": line.serial, "uom": line.uom,
+        "abc_class": line.abc_class, "found": line.found, "system_qty": line.system_qty,
+        "counted_qty": line.counted_qty, "first_count_qty": None if line.found else first,
+        "variance_qty": line.variance_qty, "unit_cost": line.unit_cost,
+        "system_value": None if line.unit_cost is None else cents(line.system_qty * line.unit_cost),
+        "variance_value": line.variance_value, "discrepancy": bool(line.variance_qty),
+        "within_tolerance": judged.within_tolerance,
+        "first_discrepancy": None if first is None or line.found else first != line.system_qty,
+        "first_within_tolerance": None if first_judged is None or line.found else first_judged.within_tolerance,
+        "severity": judged.severity or "", "root_cause": str(doc.get("Root Cause") or "").strip(),
+        "counted_by": line.counted_by, "recounted": bool(line.recounted_by), "recounted_by": line.recounted_by,
+        "approved_by": str(doc.get("Approved By") or "").strip(),
+    }
+
+
+def test_every_column_of_the_counted_lines_file_holds_its_own_field():
+    from cyclekit.config import CountConfig
+    from cyclekit.folder.counted_lines import counted_lines_table
+
+    config = CountConfig(minor_max_qty=Decimal(2))
+    lines = [_counted_line(1, "10", "7", first_count=Decimal(6), recounted_by="Bo", recount_sheet="R001"),
+             _counted_line(2, "10", "10", first_count=Decimal(4), recounted_by="Cy", recount_sheet="R002"),
+             _counted_line(3, "0.000001", "0.00000000000000000001"), _counted_line(4, "12.5", "12.5", cost=None),
+             _counted_line(5, "0", "3", found=True, cost=None), _counted_line(6, "1", None),
+             _counted_line(7, "5", "4", problem="unreadable"), _counted_line(8, "100", "101", cost="0.125"),
+             _counted_line(9, "3", "1", moved_qty=Decimal(-1))]
+    lines[7].abc_class, lines[8].lot, lines[8].counted_by, lines[8].serial = "C", "000812", "", "S/1"
+    docs = {"A /1": {"Root Cause": " Theft ", "Approved By": "Dana"}, "A /9": {"Root Cause": 1E5, "Approved By": None}}
+    zones = {"A ": "Cage", "B": "Yard"}
+    table = counted_lines_table("C1", dt.date(2026, 1, 5), lines, docs, zones, config)
+    rows = table.to_pylist()
+    expected = [_line_as_row(line, docs.get(line.line_id, {}), "Cage", config) for line in lines if line.counted]
+    assert [{k: v for k, v in row.items() if k not in ("cycle_id", "count_date")} for row in rows] == expected
+    assert len({str(row) for row in expected}) == len(expected) and len(expected) == 7

@@ -243,7 +243,8 @@ def _line_as_row(line, doc: dict, zone: str, config) -> dict:
 
     first = line.first_qty
     judged = judge(line, config)
-    first_judged = judge(dataclasses.replace(line, counted_qty=first, problem=""), config) if first is not None else None
+    first_judged = None if first is None else judge(dataclasses.replace(line, counted_qty=first, problem=""),
+                                                    config)
     return {
         "line_id": line.line_id, "location": line.location, "zone": zone, "part_number": line.part_number,
         "revision": line.revision, "lot": line.lot, "serial": line.serial, "uom": line.uom,

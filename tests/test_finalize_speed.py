@@ -281,3 +281,45 @@ def test_every_column_of_the_counted_lines_file_holds_its_own_field():
     expected = [_line_as_row(line, docs.get(line.line_id, {}), "Cage", config) for line in lines if line.counted]
     assert [{k: v for k, v in row.items() if k not in ("cycle_id", "count_date")} for row in rows] == expected
     assert len({str(row) for row in expected}) == len(expected) and len(expected) == 7
+
+
+@pytest.mark.parametrize("row", [
+    ["000812", "1E5", "=SUM(A1)", "01", "-1.50"], ["a,b", "x"], ['say "hi"', ""], ["line\nbreak", "cr\rlf"],
+    [""], ["", ""], [], ["only"], [None, 1, Decimal("1.50"), 2.5, True, dt.date(2026, 1, 5)], ["nul\x00", "x"],
+    ["Überlänge " * 40, " lead", "trail ", "\t"], ["'quoted'", "semi;colon", "ends,"], [",", '"'],
+])
+def test_a_csv_row_is_what_the_csv_writer_writes(row):
+    import csv
+    import io
+
+    from cyclekit.layouts.adjustments import csv_row
+
+    buffer = io.StringIO()
+    csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n").writerow(
+        ["" if v is None else str(v) for v in row])
+    assert csv_row(row) == buffer.getvalue()[:-2]
+    assert csv_row(row) == csv_row(list(row))  # the writer kept between rows starts each afresh
+
+
+def test_csv_row_called_by_a_template_writes_what_the_sandbox_wrote_however_it_is_called(tmp_path):
+    import csv
+    import io
+
+    def reference_row(values):  # csv_row as it was: a new writer for every row
+        buffer = io.StringIO()
+        csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n").writerow(
+            ["" if v is None else str(v) for v in values])
+        return buffer.getvalue()[:-2]
+
+    source = ("{% macro row(a) %}{{ csv_row([a.location, a.part_number, a.reason]) }}{% endmacro %}"
+              "{% set first = csv_row(values=['h,1', 'h\"2']) %}{{ first }}\n"
+              "{% for a in adjustments %}{{ row(a) }}|{{ csv_row([a.lot, loop.index, none]) }}\n"
+              "{% set ns = namespace(x=csv_row([a.uom])) %}{{ ns.x }}\n{% endfor %}")
+    (tmp_path / "probe.csv.j2").write_text(source, encoding="utf-8")
+    lines = [tricky_adjustment(i) for i in range(16)]
+    made = render_target(tmp_path / "probe.csv.j2", lines, {"targets": {}})
+    plain = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                                          undefined=jinja2.StrictUndefined)
+    plain.globals["csv_row"] = reference_row
+    assert made.text == plain.from_string(source).render(adjustments=lines, targets={}, target={})
+    assert '"h,1","h""2"' in made.text and '"Überlänge, ""quoted""\nnext line"' in made.text

@@ -323,3 +323,15 @@ def test_csv_row_called_by_a_template_writes_what_the_sandbox_wrote_however_it_i
     plain.globals["csv_row"] = reference_row
     assert made.text == plain.from_string(source).render(adjustments=lines, targets={}, target={})
     assert '"h,1","h""2"' in made.text and '"Überlänge, ""quoted""\nnext line"' in made.text
+
+
+def test_a_quantity_reads_the_same_however_it_was_spelled_first():
+    from cyclekit.domain.values import format_decimal
+    from cyclekit.layouts.adjustments import quantity_text
+
+    spellings = ["1", "1.0", "1.000", "1E+2", "100", "100.00", "-0", "0.000", "-0.0", "0.1", "0.10", "1E-20",
+                 "-12.500", "-12.5", "99999999999999999.99999999999999999999", "1E+20", "5E-7", "NaN"]
+    for order in (spellings, spellings[::-1]):
+        for text in order:
+            assert quantity_text(Decimal(text)) == format_decimal(Decimal(text)), text
+    assert quantity_text(None) == "" and quantity_text(Decimal("1E+2")) == "100"

@@ -86,7 +86,17 @@ class RenderedTarget:
 
 
 def quantity_text(value: Decimal | None) -> str:
-    return "" if value is None else format_decimal(value)
+    if value is None:
+        return ""
+    if type(value) is Decimal and not value.is_nan():  # a NaN cannot be a key
+        return _quantity_text(value)
+    return format_decimal(value)
+
+
+@functools.lru_cache(maxsize=16384, typed=True)
+def _quantity_text(value: Decimal) -> str:
+    # the text depends on the value alone (1.0 and 1 are "1"); a cycle's quantities repeat a lot
+    return format_decimal(value)
 
 
 def money_text(value: Decimal | None) -> str:

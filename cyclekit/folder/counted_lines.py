@@ -17,7 +17,6 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from decimal import Context, Decimal
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ import pyarrow.parquet as pq
 
 from cyclekit.config import CountConfig
 from cyclekit.domain.money import cents
-from cyclekit.domain.variance import MAJOR, CountedLine, judge
+from cyclekit.domain.variance import MAJOR, CountedLine, Judgement, judge
 from cyclekit.errors import CycleError
 
 COUNTED_LINES = "counted_lines.parquet"
@@ -66,43 +65,47 @@ def _check_exact(line: CountedLine) -> None:
                              "holds (20 after the decimal point); correct it on the sheet and ingest again")
 
 
-def _row(line: CountedLine, doc: dict[str, Any], zone: str, config: CountConfig) -> dict[str, Any]:
-    variance = line.variance_qty
+def _first(line: CountedLine, judged: Judgement, config: CountConfig) -> tuple[Any, Any, Any]:
+    """The first count, whether it was a discrepancy and within tolerance (None for a found item)."""
     first = line.first_qty
-    first_difference = None if first is None or line.found else first - line.system_qty
-    judged = judge(line, config)
+    if first is None or line.found:
+        return (None if line.found else first), None, None
     # the first counter judged by the rule the final count is judged by (the same, without a recount)
-    first_judged = None if first_difference is None else judged if not line.recounted_by else judge(
-        replace(line, counted_qty=first, problem=""), config)
-    cost = line.unit_cost
-    return {
-        "line_id": line.line_id, "location": line.location, "zone": zone, "part_number": line.part_number,
-        "revision": line.revision, "lot": line.lot, "serial": line.serial, "uom": line.uom,
-        "abc_class": line.abc_class, "found": line.found,
-        "system_qty": line.system_qty,
-        "counted_qty": line.counted_qty,
-        "first_count_qty": None if line.found else first,
-        "variance_qty": variance,
-        "unit_cost": cost,
-        "system_value": None if cost is None else cents(line.system_qty * cost),
-        "variance_value": line.variance_value,
-        "discrepancy": bool(variance), "within_tolerance": judged.within_tolerance,
-        "first_discrepancy": None if first_difference is None else bool(first_difference),
-        "first_within_tolerance": None if first_judged is None else first_judged.within_tolerance,
-        "severity": judged.severity or "",
-        "root_cause": str(doc.get("Root Cause") or "").strip(), "counted_by": line.counted_by,
-        "recounted": bool(line.recounted_by), "recounted_by": line.recounted_by,
-        "approved_by": str(doc.get("Approved By") or "").strip(),
-    }
+    first_judged = judged if not line.recounted_by else judge(replace(line, counted_qty=first, problem=""), config)
+    return first, bool(first - line.system_qty), first_judged.within_tolerance
+
+
+def _columns(counted: list[CountedLine], docs: dict[str, dict[str, Any]], zones: dict[str, str],
+             config: CountConfig) -> list[list[Any]]:
+    """The lines' values, a list per column of _PER_LINE (each column in one pass over the lines)."""
+    judged = [judge(line, config) for line in counted]
+    firsts = [_first(line, judgement, config) for line, judgement in zip(counted, judged)]
+    variances = [line.variance_qty for line in counted]
+    no_doc: dict[str, Any] = {}
+    documented = [docs.get(line.line_id, no_doc) for line in counted]
+    return [
+        [line.line_id for line in counted], [line.location for line in counted],
+        [zones.get(line.location, "") for line in counted], [line.part_number for line in counted],
+        [line.revision for line in counted], [line.lot for line in counted], [line.serial for line in counted],
+        [line.uom for line in counted], [line.abc_class for line in counted], [line.found for line in counted],
+        [line.system_qty for line in counted], [line.counted_qty for line in counted], [f[0] for f in firsts],
+        variances, [line.unit_cost for line in counted],
+        [None if line.unit_cost is None else cents(line.system_qty * line.unit_cost) for line in counted],
+        [None if v is None or line.unit_cost is None else cents(v * line.unit_cost)
+         for line, v in zip(counted, variances)],
+        [bool(v) for v in variances], [j.within_tolerance for j in judged], [f[1] for f in firsts],
+        [f[2] for f in firsts], [j.severity or "" for j in judged],
+        [str(doc.get("Root Cause") or "").strip() for doc in documented], [line.counted_by for line in counted],
+        [bool(line.recounted_by) for line in counted], [line.recounted_by for line in counted],
+        [str(doc.get("Approved By") or "").strip() for doc in documented],
+    ]
 
 
 def counted_lines_table(cycle_id: str, count_date: dt.date, lines: Iterable[CountedLine],
                         docs: dict[str, dict[str, Any]], zones: dict[str, str], config: CountConfig) -> pa.Table:
     """The cycle's counted lines (a line not counted has no place in them), documentation by Line ID."""
     counted = [line for line in lines if line.counted]
-    rows = [_row(line, docs.get(line.line_id, {}), zones.get(line.location, ""), config) for line in counted]
-    # column by column (the rows turned into columns in C; from_pylist looks up every field in Python)
-    columns = list(zip(*map(itemgetter(*_PER_LINE.names), rows))) if rows else [() for _ in _PER_LINE]
+    columns = _columns(counted, docs, zones, config)
     try:
         arrays = [pa.array(values, field.type) for values, field in zip(columns, _PER_LINE, strict=True)]
         table = pa.Table.from_arrays(arrays, schema=_PER_LINE)
@@ -110,8 +113,8 @@ def counted_lines_table(cycle_id: str, count_date: dt.date, lines: Iterable[Coun
         for line in counted:
             _check_exact(line)
         raise
-    return table.add_column(0, SCHEMA.field("cycle_id"), pa.array([cycle_id] * len(rows), pa.string())).add_column(
-        1, SCHEMA.field("count_date"), pa.array([count_date] * len(rows), pa.date32()))
+    return table.add_column(0, SCHEMA.field("cycle_id"), pa.array([cycle_id] * len(counted), pa.string())).add_column(
+        1, SCHEMA.field("count_date"), pa.array([count_date] * len(counted), pa.date32()))
 
 
 def parquet_bytes(table: pa.Table) -> bytes:

@@ -86,7 +86,17 @@ class RenderedTarget:
 
 
 def quantity_text(value: Decimal | None) -> str:
-    return "" if value is None else format_decimal(value)
+    if value is None:
+        return ""
+    if type(value) is Decimal and not value.is_nan():  # a NaN cannot be a key
+        return _quantity_text(value)
+    return format_decimal(value)
+
+
+@functools.lru_cache(maxsize=16384, typed=True)
+def _quantity_text(value: Decimal) -> str:
+    # the text depends on the value alone (1.0 and 1 are "1"); a cycle's quantities repeat a lot
+    return format_decimal(value)
 
 
 def money_text(value: Decimal | None) -> str:
@@ -95,13 +105,32 @@ def money_text(value: Decimal | None) -> str:
     return price_text(value)  # one money rule (cyclekit.domain.money): amounts come here already in cents
 
 
+class _RowWriter(threading.local):
+    """One csv writer and its buffer per thread, used again for every row (a file has a row a line)."""
+
+    def __init__(self) -> None:
+        self.buffer = io.StringIO()
+        # the writer quotes a field holding a character of its line terminator: with none, a line break
+        # inside a value (a description, ERPNext's serials one a line) would have split the row
+        self.writer = csv.writer(self.buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+
+
+_row_writer = _RowWriter()
+
+
+_NEEDS_WRITER = re.compile('["\r\n\x00]')  # with a comma: what the writer quotes (NUL: as it does)
+
+
 def csv_row(values: list[object]) -> str:
     """One RFC 4180 line (no terminator): quotes only where commas, quotes or breaks need them."""
-    buffer = io.StringIO()
-    # the writer quotes a field holding a character of its line terminator: with none, a line break
-    # inside a value (a description, ERPNext's serials one a line) would have split the row
-    csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n").writerow(
-        ["" if v is None else str(v) for v in values])
+    texts = ["" if v is None else str(v) for v in values]
+    joined = ",".join(texts)
+    if len(texts) > 1 and joined.count(",") == len(texts) - 1 and not _NEEDS_WRITER.search(joined):
+        return joined  # nothing to quote: most rows
+    buffer = _row_writer.buffer
+    buffer.seek(0)
+    buffer.truncate()
+    _row_writer.writer.writerow(texts)
     return buffer.getvalue()[:-2]
 
 
@@ -158,6 +187,17 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         if attribute in _PLAIN_RECORDS.get(type(obj), ()):
             return getattr(obj, attribute)
         return super().getattr(obj, attribute)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        if __obj is csv_row:  # a row of every line: called as the sandbox would call it, without looking it over
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            try:
+                return csv_row(*args, **kwargs)
+            except StopIteration:
+                return __context.environment.undefined(
+                    "value was undefined because a callable raised a StopIteration exception")
+        return super().call(__context, __obj, *args, **kwargs)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**" and isinstance(right, int) and abs(right) > 1000:

@@ -165,11 +165,20 @@ def _value(row: list[Any], column: int | None) -> Any:
 
 def _documented(row: list[Any], columns: dict[str, int]) -> bool:
     """Whether a row of Discrepancies or Cleared holds documentation a person typed."""
+    return _typed_in(row, _doc_columns(columns))
+
+
+def _doc_columns(columns: dict[str, int]) -> list[tuple[str, int]]:
+    """The documentation's headers and their columns in a tab (those it has), in DOC_COLUMNS' order."""
     from cyclekit.layouts.results import DOC_COLUMNS
 
-    for name in DOC_COLUMNS:
-        column = columns.get(header_key(name))
-        value = row[column] if column is not None and column < len(row) else None
+    return [(name, column) for name in DOC_COLUMNS if (column := columns.get(header_key(name))) is not None]
+
+
+def _typed_in(row: list[Any], doc_columns: list[tuple[str, int]]) -> bool:
+    width = len(row)
+    for name, column in doc_columns:
+        value = row[column] if column < width else None
         if value is None or value == "":
             continue
         text = cell_text(value)
@@ -223,6 +232,36 @@ def read_previous(reader: Any, *, layout: list[int] | None = None, date_order: s
     return previous
 
 
+def read_decisions(reader: Any) -> PreviousResults:
+    """What finalize acts on in a results workbook (an open reader: xlsx or Google): the
+    documentation, the Resolutions and the transfer decisions, read as read_previous reads them.
+    The tabs that hold none of them are not read, nor what was added to the tables: an ingest
+    carries that over, finalize posts nothing of it."""
+    from cyclekit.layouts.results import CLEARED, DISCREPANCIES, PROBLEMS, TRANSFERS
+
+    previous = PreviousResults(file=str(reader.path))
+    matched, _ = match_tabs(reader)
+    previous.renamed = {name: tab for name, tab in matched.items() if header_key(name) != header_key(tab)}
+    for name, tab in matched.items():
+        if name in (DISCREPANCIES, CLEARED, PROBLEMS):
+            rows = reader.rows(tab)
+            _read_decided(previous, name, tab, rows, _headers(rows), "")
+        elif name == TRANSFERS:
+            _read_transfers(previous, tab, reader.rows(tab), keep=False)
+    return previous
+
+
+def _read_decided(previous: PreviousResults, name: str, tab: str, rows: list[list[Any]], columns: dict[str, int],
+                  date_order: str) -> None:
+    """A table's documentation (Discrepancies, Cleared: by Line ID) or Resolutions (Problems)."""
+    from cyclekit.layouts.results import CLEARED, DISCREPANCIES, LINE_ID, PROBLEMS
+
+    if name in (DISCREPANCIES, CLEARED) and columns.get(header_key(LINE_ID)) is not None:
+        _read_documentation(previous, name, tab, rows, columns, date_order)
+    if name == PROBLEMS:
+        _read_resolutions(previous, rows, columns)
+
+
 def _read_table(previous: PreviousResults, name: str, tab: str, rows: list[list[Any]],
                 headers: tuple[str, ...], date_order: str, strict: bool) -> None:
     from cyclekit.layouts.results import CLEARED, DISCREPANCIES, LINE_ID, OPTIONAL_HEADERS, PROBLEMS
@@ -243,10 +282,7 @@ def _read_table(previous: PreviousResults, name: str, tab: str, rows: list[list[
              and columns.get(header_key(rows[0][index])) == index]
     added_columns = [AddedColumn(name, header) for _, header in added]
     added_at = {index: column for (index, _), column in zip(added, added_columns)}
-    if holds_docs and key_column is not None:
-        _read_documentation(previous, name, tab, rows, columns, date_order)
-    if name == PROBLEMS:
-        _read_resolutions(previous, rows, columns)
+    _read_decided(previous, name, tab, rows, columns, date_order)
     keyed = key_column is not None or name == PROBLEMS  # else its own cells cannot be told from typed ones
     headed = [bool(header_key(header)) for header in rows[0]] if rows else []
     # in a row with a key, only these columns (and those past the header row) can hold typed cells
@@ -302,9 +338,12 @@ def _read_documentation(previous: PreviousResults, name: str, tab: str, rows: li
         value = row[column]
         return None if value == "" else value
 
+    doc_columns = _doc_columns(columns)
     for r, row in enumerate(rows[1:], start=1):
+        if not _typed_in(row, doc_columns):  # most rows: nothing typed
+            continue
         line_id = exact_text(get(row, LINE_ID))  # a location's end spaces are part of its Line ID
-        if not line_id.strip() or not _documented(row, columns):
+        if not line_id.strip():
             continue
         doc: dict[str, Any] = {header: get(row, header) for header in DOC_COLUMNS}
         for header in DATE_COLUMNS:
@@ -376,9 +415,9 @@ def _approvers(rows: list[list[Any]]) -> tuple[str, ...]:
     return tuple(cell_text(_value(row, column)) for row in rows[1:])
 
 
-def _read_transfers(previous: PreviousResults, tab: str, rows: list[list[Any]]) -> None:
+def _read_transfers(previous: PreviousResults, tab: str, rows: list[list[Any]], keep: bool = True) -> None:
     """The reviewer's decisions in the Transfers tab, by the two lines of each transfer; what was
-    typed in a column of their own, or in a row with no lines, is kept aside."""
+    typed in a column of their own, or in a row with no lines, is kept aside (keep)."""
     from cyclekit.layouts.results import TRANSFER_DOC, transfer_headers
 
     columns = _headers(rows)
@@ -388,6 +427,8 @@ def _read_transfers(previous: PreviousResults, tab: str, rows: list[list[Any]]) 
         doc = {h: _value(row, columns.get(header_key(h))) for h in TRANSFER_DOC}
         if all(ends) and any(cell_text(v) for v in doc.values()):
             previous.transfers[ends] = {**doc, "Quantity": _value(row, columns.get("quantity"))}
+        if not keep:
+            continue
         for c, value in enumerate(row):
             header = header_key(rows[0][c]) if c < len(rows[0]) else ""
             if value not in ("", None) and (header not in ours or not all(ends) and header in map(

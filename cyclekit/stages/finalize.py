@@ -78,13 +78,14 @@ from cyclekit.layouts.adjustments import (
 from cyclekit.layouts.history import HistoryRow
 from cyclekit.layouts.odoo_quants import ODOO, complete_export, read_export
 from cyclekit.layouts.results import DISCREPANCIES, decision_problems, transfer_decision
+from cyclekit.layouts.results_carry import PreviousResults, read_decisions
 from cyclekit.layouts.schedule_update import updated_schedule
 from cyclekit.layouts.target_checks import check_target
 from cyclekit.stages.ingest import (
     Source,
     count_state,
-    previous_results,
     read_cycle_movements,
+    results_target,
     returned_locations,
     source_digest,
     unchanged_since_ingest,
@@ -313,7 +314,7 @@ def finalize_cycle(cycle_dir: Path | str, schedule_path: Path | str, config: Con
     today = today or dt.date.today()
     manifest, interrupted, lead = _open_to_finalize(cycle_dir, config, signed_off_by)
     counts = _last_counts(cycle_dir, manifest, config, google)
-    previous = previous_results(cycle_dir, manifest, google)
+    previous = _decisions(cycle_dir, manifest, google)
     docs, suggested = previous.documentation, suggest_transfers(counts.lines)
     blocking = decision_problems(suggested, previous.transfers, cycle_dir / RESULTS) + finalize_blockers(
         cycle_dir, manifest, config, counts.lines, counts.problems, counts.returned, docs, previous.resolutions, today,
@@ -373,6 +374,13 @@ def _open_to_finalize(cycle_dir: Path, config: Config, signed_off_by: str | None
     if refused:
         raise CycleError(f"cycle {manifest.cycle_id} not finalized, nothing was written: {refused}")
     return manifest, interrupted, lead_name(config, signed_off_by) if signed_off_by else ""
+
+
+def _decisions(cycle_dir: Path, manifest: Manifest, google: GoogleTarget | None) -> PreviousResults:
+    """What people decided in the results: in the Google results if finance works there, else
+    results.xlsx (only the tabs that hold it are read)."""
+    results = results_target(cycle_dir, manifest, google)
+    return read_decisions(results.read()) if results.exists() else PreviousResults()
 
 
 def _cycle_info(manifest: Manifest) -> CycleInfo:

@@ -24,6 +24,9 @@ from cyclekit.errors import CyclekitError, MissingToolError
 def write_book(path: Path, a1: object = 41, text: str = "Bin WH-A-01") -> Path:
     """A1 = a1, B1 = A1+1 with a wrong cached value 0, C1 = TODAY() cached 0, D1 = text."""
     with xlsxwriter.Workbook(path) as book:
+        # a fixed creation time: books written with the same cells are the same size (the batch
+        # tests rely on it), whatever second each was written in
+        book.set_properties({"created": datetime.datetime(2026, 1, 1)})
         sheet = book.add_worksheet("Count")
         date_format = book.add_format({"num_format": "yyyy-mm-dd"})
         sheet.write("A1", a1)
